@@ -1,0 +1,362 @@
+//! The syntax tree of a rule file, as written.
+//!
+//! Built by [`crate::syntax`]; every node carries the [`Span`] of the text it came from. Names are not
+//! resolved and types are not checked here: that is [`crate::check`]'s job.
+
+use crate::span::Span;
+
+/// One parsed rule file.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Program {
+    /// Top-level items in file order (items that failed to parse appear as [`ItemKind::Broken`]).
+    pub items: Vec<Item>,
+    /// Every `//` comment of the file, in order.
+    pub comments: Vec<Comment>,
+}
+
+/// A `//` comment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    /// The comment text after `//`, without the line end.
+    pub text: String,
+    /// Where the comment stands, `//` included.
+    pub span: Span,
+}
+
+/// A name as written, with its span.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Ident {
+    /// The name (without backquotes for quoted names).
+    pub name: String,
+    /// Where the name stands.
+    pub span: Span,
+}
+
+/// A top-level item.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    /// What the item is.
+    pub kind: ItemKind,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// The kinds of top-level item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemKind {
+    /// `source NAME from FORMAT "location" [with (...)] { columns }`
+    Source(SourceDecl),
+    /// `population NAME`
+    Population(Ident),
+    /// `let NAME = expr`
+    Let(LetDecl),
+    /// `segment NAME ["label"] = expr`
+    Segment(SegmentDecl),
+    /// An item that did not parse; its name, if it could be read, keeps later references quiet.
+    Broken(BrokenItem),
+}
+
+/// What is known of an item that failed to parse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BrokenItem {
+    /// The item keyword (`segment`, `let`, ...), if the chunk started with one.
+    pub keyword: Option<String>,
+    /// The declared name, if it could be read.
+    pub name: Option<Ident>,
+}
+
+/// A data source declaration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceDecl {
+    /// The source name.
+    pub name: Ident,
+    /// The file format word (`parquet`, `csv`).
+    pub format: Ident,
+    /// Where the data is: a path, glob or URL, possibly with `${VAR}` placeholders.
+    pub location: StringLit,
+    /// `with (name = value, ...)` reader options.
+    pub options: Vec<SourceOption>,
+    /// Declared columns.
+    pub columns: Vec<ColumnDecl>,
+}
+
+/// A reader option of a source, `name = value`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceOption {
+    /// Option name.
+    pub name: Ident,
+    /// Option value.
+    pub value: Literal,
+    /// The whole option.
+    pub span: Span,
+}
+
+/// A declared column: `[key] name: type[?] [references source]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDecl {
+    /// Whether the column is the source's key.
+    pub is_key: bool,
+    /// Column name.
+    pub name: Ident,
+    /// Declared type.
+    pub ty: TypeExpr,
+    /// Whether `?` marks the column nullable.
+    pub nullable: bool,
+    /// `references SOURCE`, a foreign key.
+    pub references: Option<Ident>,
+    /// The whole declaration.
+    pub span: Span,
+}
+
+/// A type as written: a name with optional arguments, e.g. `decimal(12, 2)` or `enum("a", "b")`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypeExpr {
+    /// The type name.
+    pub name: Ident,
+    /// Arguments in parentheses, if any (`None` when there are no parentheses).
+    pub args: Option<Vec<Literal>>,
+    /// The whole type.
+    pub span: Span,
+}
+
+/// `let NAME = expr`
+#[derive(Debug, Clone, PartialEq)]
+pub struct LetDecl {
+    /// The bound name.
+    pub name: Ident,
+    /// Its value.
+    pub value: Expr,
+}
+
+/// `segment NAME ["label"] = expr`
+#[derive(Debug, Clone, PartialEq)]
+pub struct SegmentDecl {
+    /// The segment name (an identifier, used in outputs).
+    pub name: Ident,
+    /// A human label.
+    pub label: Option<StringLit>,
+    /// The membership condition.
+    pub condition: Expr,
+}
+
+/// A string literal with its unescaped value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StringLit {
+    /// The unescaped value.
+    pub value: String,
+    /// Where the literal stands, quotes included.
+    pub span: Span,
+}
+
+/// An expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    /// What the expression is.
+    pub kind: ExprKind,
+    /// The whole expression.
+    pub span: Span,
+}
+
+/// The kinds of expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    /// A literal value.
+    Literal(Literal),
+    /// A name, possibly qualified: `age`, `customers.age`.
+    Name(Vec<Ident>),
+    /// `-x` or `not x`.
+    Unary {
+        /// The operator.
+        op: UnaryOp,
+        /// Where the operator stands.
+        op_span: Span,
+        /// The operand.
+        operand: Box<Expr>,
+    },
+    /// `lhs op rhs`.
+    Binary {
+        /// The operator.
+        op: BinaryOp,
+        /// Where the operator stands.
+        op_span: Span,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+    /// `x [not] in [a, b]`.
+    InList {
+        /// The tested value.
+        value: Box<Expr>,
+        /// The candidates.
+        list: Vec<Expr>,
+        /// Whether written `not in`.
+        negated: bool,
+    },
+    /// `x [not] between low and high` (both ends included).
+    Between {
+        /// The tested value.
+        value: Box<Expr>,
+        /// Lower bound.
+        low: Box<Expr>,
+        /// Upper bound.
+        high: Box<Expr>,
+        /// Whether written `not between`.
+        negated: bool,
+    },
+    /// `x is [not] null`.
+    IsNull {
+        /// The tested value.
+        value: Box<Expr>,
+        /// Whether written `is not null`.
+        negated: bool,
+    },
+    /// `if cond then a else b`.
+    If {
+        /// The condition.
+        condition: Box<Expr>,
+        /// Value when the condition holds.
+        then: Box<Expr>,
+        /// Value otherwise (also when the condition is null).
+        otherwise: Box<Expr>,
+    },
+    /// `f(a, b)`.
+    Call {
+        /// The function name.
+        function: Ident,
+        /// Arguments.
+        args: Vec<Expr>,
+    },
+    /// `[a, b]` outside of `in` (always an error in the checker, kept for good messages).
+    List(Vec<Expr>),
+    /// `( expr )`, kept so the formatter can keep the parentheses.
+    Paren(Box<Expr>),
+}
+
+/// Unary operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    /// `-`
+    Neg,
+    /// `not`
+    Not,
+}
+
+/// Binary operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    /// `or`
+    Or,
+    /// `and`
+    And,
+    /// `==`
+    Eq,
+    /// `!=`
+    NotEq,
+    /// `<`
+    Lt,
+    /// `<=`
+    LtEq,
+    /// `>`
+    Gt,
+    /// `>=`
+    GtEq,
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `%`
+    Rem,
+}
+
+impl BinaryOp {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Or => "or",
+            BinaryOp::And => "and",
+            BinaryOp::Eq => "==",
+            BinaryOp::NotEq => "!=",
+            BinaryOp::Lt => "<",
+            BinaryOp::LtEq => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::GtEq => ">=",
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
+        }
+    }
+
+    /// Whether this is one of the six comparisons.
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Eq
+                | BinaryOp::NotEq
+                | BinaryOp::Lt
+                | BinaryOp::LtEq
+                | BinaryOp::Gt
+                | BinaryOp::GtEq
+        )
+    }
+
+    /// Whether this is an ordering comparison (`<`, `<=`, `>`, `>=`).
+    pub fn is_ordering(self) -> bool {
+        self.is_comparison() && !matches!(self, BinaryOp::Eq | BinaryOp::NotEq)
+    }
+}
+
+/// A literal.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Literal {
+    /// The value.
+    pub kind: LiteralKind,
+    /// Where it stands.
+    pub span: Span,
+}
+
+/// Literal values, validated by the parser (dates are real dates, numbers fit).
+#[derive(Debug, Clone, PartialEq)]
+pub enum LiteralKind {
+    /// An integer, `42` or `60_000`.
+    Int(i64),
+    /// A decimal number, `3.5`; the text is kept so the formatter can print it unchanged.
+    Float {
+        /// The value.
+        value: f64,
+        /// The digits as written (underscores removed).
+        text: String,
+    },
+    /// A percentage, `10%`, stored as written (10.0 for `10%`).
+    Percent {
+        /// The number before `%`.
+        value: f64,
+        /// The digits as written.
+        text: String,
+    },
+    /// A string.
+    String(String),
+    /// `true` or `false`.
+    Bool(bool),
+    /// `null`.
+    Null,
+    /// `@2026-11-01`.
+    Date(chrono::NaiveDate),
+    /// `@2026-11-01T08:30:00`.
+    Timestamp(chrono::NaiveDateTime),
+    /// `30 days`, `12 months`: the unit is validated by the checker.
+    Duration {
+        /// The amount.
+        amount: f64,
+        /// The amount as written.
+        amount_text: String,
+        /// The unit word as written.
+        unit: Ident,
+    },
+}

@@ -1,0 +1,708 @@
+//! Typing expressions.
+
+use crate::ast::{self, BinaryOp, ExprKind as A, LiteralKind, UnaryOp};
+use crate::diagnostics::{Context, Diagnostic, NameKind};
+use crate::hir::{self, DefId, DurationValue, ExprKind as H, Value};
+use crate::span::Span;
+use crate::suggest::similar;
+use crate::types::{EnumDef, Type};
+
+use super::{AS_OF, Binding, Checker};
+
+const MICROS_PER_MINUTE: f64 = 60_000_000.0;
+const MICROS_PER_HOUR: f64 = 60.0 * MICROS_PER_MINUTE;
+const MICROS_PER_DAY: f64 = 24.0 * MICROS_PER_HOUR;
+const UNITS: &[&str] = &[
+    "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours", "minute",
+    "minutes",
+];
+/// Words that a misplaced unit may really be (`18 adn 30`).
+const OPERATOR_WORDS: &[&str] = &["and", "or", "not", "in", "between", "is"];
+
+/// A typed expression.
+pub(super) fn typed(kind: H, ty: Type, nullable: bool, span: Span) -> hir::Expr {
+    hir::Expr {
+        kind,
+        ty,
+        nullable,
+        span,
+    }
+}
+
+/// A placeholder for an expression that could not be typed (its problem is already reported).
+pub(super) fn poisoned(span: Span) -> hir::Expr {
+    typed(H::Literal(Value::Null), Type::Error, true, span)
+}
+
+fn boolean(kind: H, nullable: bool, span: Span) -> hir::Expr {
+    typed(kind, Type::Bool, nullable, span)
+}
+
+fn is_null_literal(e: &hir::Expr) -> bool {
+    matches!(e.kind, H::Literal(Value::Null)) && e.ty == Type::Null
+}
+
+fn string_literal(e: &hir::Expr) -> Option<&str> {
+    match &e.kind {
+        H::Literal(Value::String(s)) => Some(s),
+        _ => None,
+    }
+}
+
+impl Checker<'_> {
+    /// Types an expression, reporting problems and returning a best-effort typed node.
+    pub(super) fn expr(&mut self, e: &ast::Expr) -> hir::Expr {
+        match &e.kind {
+            A::Literal(literal) => self.literal(literal),
+            A::Name(parts) => self.name(parts, e.span),
+            A::Paren(inner) => {
+                let mut inner = self.expr(inner);
+                inner.span = e.span;
+                inner
+            }
+            A::Unary { op, operand, .. } => self.unary(*op, operand, e.span),
+            A::Binary {
+                op,
+                op_span,
+                lhs,
+                rhs,
+            } => {
+                let lhs = self.expr(lhs);
+                let rhs = self.expr(rhs);
+                self.binary(*op, *op_span, lhs, rhs, e.span)
+            }
+            A::InList {
+                value,
+                list,
+                negated,
+            } => self.in_list(value, list, *negated, e.span),
+            A::Between {
+                value,
+                low,
+                high,
+                negated,
+            } => self.between(value, low, high, *negated, e.span),
+            A::IsNull { value, negated } => {
+                let value = self.expr(value);
+                boolean(
+                    H::IsNull {
+                        value: Box::new(value),
+                        negated: *negated,
+                    },
+                    false,
+                    e.span,
+                )
+            }
+            A::If {
+                condition,
+                then,
+                otherwise,
+            } => self.if_expr(condition, then, otherwise, e.span),
+            A::Call { function, args } => self.call(function, args, e.span),
+            A::List(items) => {
+                for item in items {
+                    self.expr(item);
+                }
+                self.sink.push(Diagnostic::MisplacedList { span: e.span });
+                poisoned(e.span)
+            }
+        }
+    }
+
+    fn literal(&mut self, literal: &ast::Literal) -> hir::Expr {
+        let span = literal.span;
+        let (value, ty) = match &literal.kind {
+            LiteralKind::Int(i) => (Value::Int(*i), Type::Int),
+            LiteralKind::Float { value, .. } => (Value::Float(*value), Type::Float),
+            LiteralKind::Percent { value, .. } => {
+                if !(0.0..=100.0).contains(value) {
+                    self.sink.push(Diagnostic::PercentOutOfRange { span });
+                    return poisoned(span);
+                }
+                (Value::Float(value / 100.0), Type::Float)
+            }
+            LiteralKind::String(s) => (Value::String(s.clone()), Type::String),
+            LiteralKind::Bool(b) => (Value::Bool(*b), Type::Bool),
+            LiteralKind::Null => return typed(H::Literal(Value::Null), Type::Null, true, span),
+            LiteralKind::Date(d) => (Value::Date(*d), Type::Date),
+            LiteralKind::Timestamp(t) => (Value::Timestamp(*t), Type::Timestamp),
+            LiteralKind::Duration { amount, unit, .. } => {
+                match self.duration(*amount, unit, span) {
+                    Some(d) => (Value::Duration(d), Type::Duration),
+                    None => return poisoned(span),
+                }
+            }
+        };
+        typed(H::Literal(value), ty, false, span)
+    }
+
+    fn duration(&mut self, amount: f64, unit: &ast::Ident, span: Span) -> Option<DurationValue> {
+        let fixed = |micros_per_unit: f64| {
+            let micros = amount * micros_per_unit;
+            (micros.abs() < i64::MAX as f64).then(|| DurationValue::Fixed {
+                micros: micros.round() as i64,
+            })
+        };
+        let calendar = |months_per_unit: f64| {
+            let months = amount * months_per_unit;
+            (months.abs() < i32::MAX as f64).then_some(DurationValue::Calendar {
+                months: months as i32,
+            })
+        };
+        let value = match unit.name.as_str() {
+            "minute" | "minutes" => fixed(MICROS_PER_MINUTE),
+            "hour" | "hours" => fixed(MICROS_PER_HOUR),
+            "day" | "days" => fixed(MICROS_PER_DAY),
+            "week" | "weeks" => fixed(7.0 * MICROS_PER_DAY),
+            "month" | "months" | "year" | "years" => {
+                if amount.fract() != 0.0 {
+                    self.sink.push(Diagnostic::FractionalCalendarUnit { span });
+                    return None;
+                }
+                calendar(if unit.name.starts_with("month") { 1.0 } else { 12.0 })
+            }
+            other => {
+                let candidates = similar(other, UNITS.iter().chain(OPERATOR_WORDS).copied());
+                self.sink.push(Diagnostic::UnknownUnit {
+                    unit: other.to_string(),
+                    span: unit.span,
+                    candidates,
+                });
+                return None;
+            }
+        };
+        if value.is_none() {
+            self.sink.push(Diagnostic::NumberTooLarge { span });
+        }
+        value
+    }
+
+    fn name(&mut self, parts: &[ast::Ident], span: Span) -> hir::Expr {
+        match parts {
+            [name] => self.plain_name(name),
+            [source, column] => self.qualified_name(source, column, span),
+            _ => {
+                self.sink.push(Diagnostic::BadQualifiedName { span });
+                poisoned(span)
+            }
+        }
+    }
+
+    fn plain_name(&mut self, name: &ast::Ident) -> hir::Expr {
+        let span = name.span;
+        match self.names.get(&name.name).map(|(b, _)| *b) {
+            Some(Binding::Column(index)) => self.population_column(index, span),
+            Some(Binding::Let(id)) => {
+                self.record_edge(DefId::Let(id), span);
+                let (ty, nullable) = self.check_let(id);
+                typed(H::Let(id), ty, nullable, span)
+            }
+            Some(Binding::Segment(id)) => {
+                self.record_edge(DefId::Segment(id), span);
+                boolean(H::Segment(id), false, span)
+            }
+            Some(Binding::Poisoned) => poisoned(span),
+            None if name.name == AS_OF => typed(H::AsOf, Type::Date, false, span),
+            None => {
+                if !self.population_poisoned {
+                    let known = self.names.keys().map(String::as_str).chain([AS_OF]);
+                    let candidates = similar(&name.name, known);
+                    self.sink.push(Diagnostic::UnknownName {
+                        kind: NameKind::Value,
+                        name: name.name.clone(),
+                        span,
+                        candidates,
+                    });
+                }
+                poisoned(span)
+            }
+        }
+    }
+
+    fn population_column(&self, index: usize, span: Span) -> hir::Expr {
+        let Some(source) = self.population else {
+            return poisoned(span);
+        };
+        let column = &self.sources[source.0].columns[index];
+        typed(
+            H::Column {
+                source,
+                column: index,
+            },
+            column.ty.clone(),
+            column.nullable,
+            span,
+        )
+    }
+
+    fn qualified_name(&mut self, source: &ast::Ident, column: &ast::Ident, span: Span) -> hir::Expr {
+        let Some(&id) = self.source_ids.get(&source.name) else {
+            if !self.broken_sources.contains(&source.name) {
+                let candidates = similar(&source.name, self.source_ids.keys().map(String::as_str));
+                self.sink.push(Diagnostic::UnknownName {
+                    kind: NameKind::Source,
+                    name: source.name.clone(),
+                    span: source.span,
+                    candidates,
+                });
+            }
+            return poisoned(span);
+        };
+        let decl = &self.sources[id.0];
+        let Some(index) = decl.columns.iter().position(|c| c.name == column.name) else {
+            let candidates = similar(&column.name, decl.columns.iter().map(|c| c.name.as_str()));
+            self.sink.push(Diagnostic::UnknownColumn {
+                source: decl.name.clone(),
+                name: column.name.clone(),
+                span: column.span,
+                source_span: decl.span,
+                candidates,
+            });
+            return poisoned(span);
+        };
+        if Some(id) != self.population {
+            if let Some(population) = self.population {
+                self.sink.push(Diagnostic::NotPopulationColumn {
+                    name: format!("{}.{}", source.name, column.name),
+                    source: source.name.clone(),
+                    population: self.sources[population.0].name.clone(),
+                    span,
+                });
+            }
+            return poisoned(span);
+        }
+        self.population_column(index, span)
+    }
+
+    fn unary(&mut self, op: UnaryOp, operand: &ast::Expr, span: Span) -> hir::Expr {
+        let operand = self.expr(operand);
+        match op {
+            UnaryOp::Not => {
+                self.expect_bool(&operand, Context::Logic("not"));
+                let nullable = operand.nullable;
+                boolean(H::Not(Box::new(operand)), nullable, span)
+            }
+            UnaryOp::Neg => {
+                let ty = operand.ty.clone();
+                if !(ty.is_numeric() || ty == Type::Duration || ty.is_unconstrained()) {
+                    self.sink.push(Diagnostic::ExpectedType {
+                        expected: "a number",
+                        found: ty,
+                        span: operand.span,
+                        context: Context::Arithmetic("-"),
+                    });
+                    return poisoned(span);
+                }
+                let nullable = operand.nullable;
+                typed(H::Neg(Box::new(operand)), ty, nullable, span)
+            }
+        }
+    }
+
+    /// Reports `e` unless it is a condition (or unknown).
+    pub(super) fn expect_bool(&mut self, e: &hir::Expr, context: Context) {
+        if !matches!(e.ty, Type::Bool | Type::Error) {
+            self.sink.push(Diagnostic::ExpectedType {
+                expected: "a condition (bool)",
+                found: e.ty.clone(),
+                span: e.span,
+                context,
+            });
+        }
+    }
+
+    fn binary(
+        &mut self,
+        op: BinaryOp,
+        op_span: Span,
+        lhs: hir::Expr,
+        rhs: hir::Expr,
+        span: Span,
+    ) -> hir::Expr {
+        match op {
+            BinaryOp::And | BinaryOp::Or => {
+                let word = if op == BinaryOp::And { "and" } else { "or" };
+                self.expect_bool(&lhs, Context::Logic(word));
+                self.expect_bool(&rhs, Context::Logic(word));
+                let nullable = lhs.nullable || rhs.nullable;
+                boolean(
+                    H::Binary {
+                        op,
+                        lhs: Box::new(lhs),
+                        rhs: Box::new(rhs),
+                    },
+                    nullable,
+                    span,
+                )
+            }
+            _ if op.is_comparison() => self.comparison(op, op_span, lhs, rhs, span),
+            _ => self.arithmetic(op, op_span, lhs, rhs, span),
+        }
+    }
+
+    fn comparison(
+        &mut self,
+        op: BinaryOp,
+        op_span: Span,
+        lhs: hir::Expr,
+        rhs: hir::Expr,
+        span: Span,
+    ) -> hir::Expr {
+        if is_null_literal(&lhs) || is_null_literal(&rhs) {
+            self.sink.push(Diagnostic::NullComparison {
+                span,
+                negated: op == BinaryOp::NotEq,
+            });
+            return poisoned(span);
+        }
+        if !self.comparable(op, op_span, &lhs, &rhs) {
+            return typed(H::Literal(Value::Null), Type::Bool, true, span);
+        }
+        // Enum ordering compares declaration positions: rewrite to membership.
+        if op.is_ordering() {
+            if let Type::Enum(def) = &lhs.ty {
+                return self.enum_ordering(op, lhs.clone(), def, &rhs, span);
+            }
+            if let Type::Enum(def) = &rhs.ty {
+                let flipped = match op {
+                    BinaryOp::Lt => BinaryOp::Gt,
+                    BinaryOp::LtEq => BinaryOp::GtEq,
+                    BinaryOp::Gt => BinaryOp::Lt,
+                    _ => BinaryOp::LtEq,
+                };
+                return self.enum_ordering(flipped, rhs.clone(), def, &lhs, span);
+            }
+        }
+        let nullable = lhs.nullable || rhs.nullable;
+        boolean(
+            H::Binary {
+                op,
+                lhs: Box::new(lhs),
+                rhs: Box::new(rhs),
+            },
+            nullable,
+            span,
+        )
+    }
+
+    /// Whether `lhs op rhs` is a valid comparison; reports why not. Also validates enum literals.
+    fn comparable(&mut self, op: BinaryOp, op_span: Span, lhs: &hir::Expr, rhs: &hir::Expr) -> bool {
+        use Type::*;
+        if lhs.ty == Error || rhs.ty == Error {
+            return true;
+        }
+        let ok = match (&lhs.ty, &rhs.ty) {
+            (a, b) if a.is_numeric() && b.is_numeric() => true,
+            (a, b) if a.is_temporal() && b.is_temporal() => true,
+            (Bool, Bool) => !op.is_ordering(),
+            (Duration, Duration) => {
+                for side in [lhs, rhs] {
+                    if let H::Literal(Value::Duration(DurationValue::Calendar { .. })) = side.kind {
+                        self.sink
+                            .push(Diagnostic::CalendarDuration { span: side.span });
+                        return false;
+                    }
+                }
+                true
+            }
+            (Enum(def), _) if rhs.ty.is_textual() => return self.enum_operand(def, rhs),
+            (_, Enum(def)) if lhs.ty.is_textual() => return self.enum_operand(def, lhs),
+            (String, String) => true,
+            _ => false,
+        };
+        if !ok {
+            self.sink.push(Diagnostic::OperandTypes {
+                op: op.symbol(),
+                op_span,
+                lhs: lhs.ty.clone(),
+                rhs: rhs.ty.clone(),
+                lhs_span: lhs.span,
+                rhs_span: rhs.span,
+            });
+        }
+        ok
+    }
+
+    /// Checks that a string literal compared with an enum is one of its values.
+    fn enum_operand(&mut self, def: &EnumDef, other: &hir::Expr) -> bool {
+        let Some(value) = string_literal(other) else {
+            return true;
+        };
+        if def.position(value).is_some() {
+            return true;
+        }
+        self.sink.push(Diagnostic::UnknownEnumValue {
+            value: value.to_string(),
+            span: other.span,
+            owner: def.owner.clone(),
+            declared: def.span,
+            candidates: similar(value, def.values.iter().map(String::as_str)),
+        });
+        false
+    }
+
+    fn enum_ordering(
+        &mut self,
+        op: BinaryOp,
+        value: hir::Expr,
+        def: &EnumDef,
+        bound: &hir::Expr,
+        span: Span,
+    ) -> hir::Expr {
+        let Some(position) = string_literal(bound).and_then(|b| def.position(b)) else {
+            self.sink.push(Diagnostic::EnumOrdering { span });
+            return poisoned(span);
+        };
+        let keep = |i: usize| match op {
+            BinaryOp::Lt => i < position,
+            BinaryOp::LtEq => i <= position,
+            BinaryOp::Gt => i > position,
+            _ => i >= position,
+        };
+        self.enum_members(value, def, keep, span)
+    }
+
+    /// `value in [declared values at positions where keep(position)]`.
+    fn enum_members(
+        &mut self,
+        value: hir::Expr,
+        def: &EnumDef,
+        keep: impl Fn(usize) -> bool,
+        span: Span,
+    ) -> hir::Expr {
+        let list = def
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, v)| typed(H::Literal(Value::String(v.clone())), Type::String, false, span))
+            .collect();
+        let nullable = value.nullable;
+        boolean(
+            H::InList {
+                value: Box::new(value),
+                list,
+                negated: false,
+            },
+            nullable,
+            span,
+        )
+    }
+
+    fn in_list(
+        &mut self,
+        value: &ast::Expr,
+        list: &[ast::Expr],
+        negated: bool,
+        span: Span,
+    ) -> hir::Expr {
+        let value = self.expr(value);
+        let mut items = Vec::with_capacity(list.len());
+        let mut nullable = value.nullable;
+        for item in list {
+            let item = self.expr(item);
+            if is_null_literal(&item) {
+                self.sink.push(Diagnostic::NullComparison {
+                    span: item.span,
+                    negated,
+                });
+                continue;
+            }
+            self.comparable(BinaryOp::Eq, item.span, &value, &item);
+            nullable |= item.nullable;
+            items.push(item);
+        }
+        boolean(
+            H::InList {
+                value: Box::new(value),
+                list: items,
+                negated,
+            },
+            nullable,
+            span,
+        )
+    }
+
+    fn between(
+        &mut self,
+        value: &ast::Expr,
+        low: &ast::Expr,
+        high: &ast::Expr,
+        negated: bool,
+        span: Span,
+    ) -> hir::Expr {
+        let value = self.expr(value);
+        let low = self.expr(low);
+        let high = self.expr(high);
+        let low_ok = self.comparable(BinaryOp::LtEq, low.span, &value, &low);
+        let high_ok = self.comparable(BinaryOp::LtEq, high.span, &value, &high);
+        if let Type::Enum(def) = &value.ty
+            && low_ok
+            && high_ok
+        {
+            let bounds = (
+                string_literal(&low).and_then(|b| def.position(b)),
+                string_literal(&high).and_then(|b| def.position(b)),
+            );
+            let (Some(lo), Some(hi)) = bounds else {
+                self.sink.push(Diagnostic::EnumOrdering { span });
+                return poisoned(span);
+            };
+            let def = def.clone();
+            let members = self.enum_members(value, &def, |i| (lo..=hi).contains(&i), span);
+            return if negated {
+                boolean(H::Not(Box::new(members.clone())), members.nullable, span)
+            } else {
+                members
+            };
+        }
+        let nullable = value.nullable || low.nullable || high.nullable;
+        boolean(
+            H::Between {
+                value: Box::new(value),
+                low: Box::new(low),
+                high: Box::new(high),
+                negated,
+            },
+            nullable,
+            span,
+        )
+    }
+
+    fn arithmetic(
+        &mut self,
+        op: BinaryOp,
+        op_span: Span,
+        lhs: hir::Expr,
+        rhs: hir::Expr,
+        span: Span,
+    ) -> hir::Expr {
+        use Type::*;
+        let nullable = lhs.nullable || rhs.nullable;
+        if lhs.ty == Error || rhs.ty == Error {
+            return poisoned(span);
+        }
+        let plain = |ty: Type, lhs: hir::Expr, rhs: hir::Expr| {
+            typed(
+                H::Binary {
+                    op,
+                    lhs: Box::new(lhs),
+                    rhs: Box::new(rhs),
+                },
+                ty,
+                nullable,
+                span,
+            )
+        };
+        match (op, &lhs.ty, &rhs.ty) {
+            (BinaryOp::Sub, a, b) if a.is_temporal() && b.is_temporal() => typed(
+                H::Elapsed {
+                    end: Box::new(lhs),
+                    start: Box::new(rhs),
+                },
+                Duration,
+                nullable,
+                span,
+            ),
+            (BinaryOp::Add | BinaryOp::Sub, t, Duration) if t.is_temporal() => {
+                self.shift(lhs, rhs, op == BinaryOp::Sub, span)
+            }
+            (BinaryOp::Add, Duration, t) if t.is_temporal() => self.shift(rhs, lhs, false, span),
+            (BinaryOp::Add | BinaryOp::Sub, Duration, Duration) => {
+                for side in [&lhs, &rhs] {
+                    if let H::Literal(Value::Duration(DurationValue::Calendar { .. })) = side.kind {
+                        self.sink
+                            .push(Diagnostic::CalendarDuration { span: side.span });
+                        return poisoned(span);
+                    }
+                }
+                plain(Duration, lhs, rhs)
+            }
+            (_, a, b) if (a.is_numeric() || *a == Null) && (b.is_numeric() || *b == Null) => {
+                let ty = match op {
+                    BinaryOp::Div => Float,
+                    _ => match a.unify(b) {
+                        Some(Null) | None => Int,
+                        Some(t) => t,
+                    },
+                };
+                plain(ty, lhs, rhs)
+            }
+            _ => {
+                self.sink.push(Diagnostic::OperandTypes {
+                    op: op.symbol(),
+                    op_span,
+                    lhs: lhs.ty.clone(),
+                    rhs: rhs.ty.clone(),
+                    lhs_span: lhs.span,
+                    rhs_span: rhs.span,
+                });
+                poisoned(span)
+            }
+        }
+    }
+
+    /// `value ± duration`, where the duration must be a literal.
+    fn shift(&mut self, value: hir::Expr, by: hir::Expr, backwards: bool, span: Span) -> hir::Expr {
+        let H::Literal(Value::Duration(duration)) = by.kind else {
+            self.sink.push(Diagnostic::ExpectedType {
+                expected: "a duration literal such as `30 days`",
+                found: by.ty.clone(),
+                span: by.span,
+                context: Context::Duration,
+            });
+            return poisoned(span);
+        };
+        let sub_day = matches!(duration, DurationValue::Fixed { micros } if micros % (MICROS_PER_DAY as i64) != 0);
+        let ty = if value.ty == Type::Date && sub_day {
+            Type::Timestamp
+        } else {
+            value.ty.clone()
+        };
+        let nullable = value.nullable;
+        typed(
+            H::Shift {
+                value: Box::new(value),
+                by: duration,
+                backwards,
+            },
+            ty,
+            nullable,
+            span,
+        )
+    }
+
+    fn if_expr(
+        &mut self,
+        condition: &ast::Expr,
+        then: &ast::Expr,
+        otherwise: &ast::Expr,
+        span: Span,
+    ) -> hir::Expr {
+        let condition = self.expr(condition);
+        self.expect_bool(&condition, Context::IfCondition);
+        let then = self.expr(then);
+        let otherwise = self.expr(otherwise);
+        let Some(ty) = then.ty.unify(&otherwise.ty) else {
+            self.sink.push(Diagnostic::IncompatibleValues {
+                first: then.ty.clone(),
+                first_span: then.span,
+                other: otherwise.ty.clone(),
+                other_span: otherwise.span,
+                context: "this `if`",
+            });
+            return poisoned(span);
+        };
+        let nullable = then.nullable || otherwise.nullable;
+        typed(
+            H::If {
+                condition: Box::new(condition),
+                then: Box::new(then),
+                otherwise: Box::new(otherwise),
+            },
+            ty,
+            nullable,
+            span,
+        )
+    }
+}

@@ -1,0 +1,368 @@
+//! [`ast::Program`] to typed [`hir::Program`]: resolves names, infers types, finds cycles.
+//!
+//! The checker reports every problem it finds and keeps going: an unknown name or a bad type gets
+//! [`Type::Error`], which is accepted everywhere, so one mistake yields one diagnostic. Items that
+//! failed to parse are known by name only and references to them stay quiet.
+
+mod cycles;
+mod expr;
+mod functions;
+mod sources;
+
+use std::collections::{HashMap, HashSet};
+
+use crate::ast::{self, ItemKind};
+use crate::diagnostics::{Diagnostic, NameKind, Sink};
+use crate::hir::{self, DefId, LetId, SegmentId, SourceId};
+use crate::span::Span;
+use crate::suggest::similar;
+use crate::types::Type;
+
+/// The outcome of checking: the typed program when there was no error, and every diagnostic.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    /// The typed program, present when no diagnostic is an error.
+    pub program: Option<hir::Program>,
+    /// All diagnostics, sorted by position.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Checks a parsed program. `syntax_diagnostics` are those of the parse; when any is present, no
+/// HIR is produced, but the rest of the file is still checked so all problems show at once.
+pub fn check(program: &ast::Program, syntax_diagnostics: &[Diagnostic]) -> Checked {
+    let mut checker = Checker::default();
+    checker.sink.extend(syntax_diagnostics.iter().cloned());
+    checker.declare_sources(program);
+    checker.choose_population(program);
+    checker.declare_definitions(program);
+    checker.check_definitions();
+    checker.report_cycles();
+    let has_errors = checker.sink.has_errors();
+    let diagnostics = std::mem::take(&mut checker.sink).into_sorted();
+    Checked {
+        program: (!has_errors).then(|| checker.finish()),
+        diagnostics,
+    }
+}
+
+/// What a plain name in an expression refers to.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Binding {
+    /// A column of the population (index).
+    Column(usize),
+    /// A `let`.
+    Let(LetId),
+    /// A segment.
+    Segment(SegmentId),
+    /// Something that failed to parse or check; references stay quiet.
+    Poisoned,
+}
+
+#[derive(Debug, Clone)]
+enum LetState {
+    Pending,
+    InProgress,
+    Done(hir::Expr),
+}
+
+#[derive(Default)]
+struct Checker<'a> {
+    sink: Sink,
+    sources: Vec<hir::Source>,
+    source_ids: HashMap<String, SourceId>,
+    broken_sources: HashSet<String>,
+    population: Option<SourceId>,
+    /// The population is unknown or broken: names cannot be checked.
+    population_poisoned: bool,
+    names: HashMap<String, (Binding, Span)>,
+    lets: Vec<&'a ast::LetDecl>,
+    let_states: Vec<LetState>,
+    segments: Vec<&'a ast::SegmentDecl>,
+    segment_conditions: Vec<Option<hir::Expr>>,
+    /// Definition being checked, to record dependency edges.
+    current: Option<DefId>,
+    /// Dependencies of each definition, with the span of the reference.
+    edges: HashMap<DefId, Vec<(DefId, Span)>>,
+}
+
+const AS_OF: &str = "as_of";
+
+impl<'a> Checker<'a> {
+    fn declare_sources(&mut self, program: &ast::Program) {
+        for item in &program.items {
+            match &item.kind {
+                ItemKind::Source(decl) => {
+                    let source = sources::check_source(decl, &mut self.sink);
+                    if let Some(first) = self.source_ids.get(&decl.name.name) {
+                        self.sink.push(Diagnostic::DuplicateName {
+                            kind: NameKind::Source,
+                            name: decl.name.name.clone(),
+                            first: self.sources[first.0].span,
+                            second: decl.name.span,
+                        });
+                        continue;
+                    }
+                    self.source_ids
+                        .insert(decl.name.name.clone(), SourceId(self.sources.len()));
+                    self.sources.push(source);
+                }
+                ItemKind::Broken(broken) if broken.keyword.as_deref() == Some("source") => {
+                    if let Some(name) = &broken.name {
+                        self.broken_sources.insert(name.name.clone());
+                    }
+                }
+                _ => {}
+            }
+        }
+        // Foreign keys, now that every source is known.
+        for item in &program.items {
+            let ItemKind::Source(decl) = &item.kind else {
+                continue;
+            };
+            let Some(&id) = self.source_ids.get(&decl.name.name) else {
+                continue;
+            };
+            for column in &decl.columns {
+                let Some(target) = &column.references else {
+                    continue;
+                };
+                let resolved = self.resolve_source(target);
+                if let Some(c) = self.sources[id.0]
+                    .columns
+                    .iter_mut()
+                    .find(|c| c.name == column.name.name)
+                {
+                    c.references = resolved;
+                }
+            }
+        }
+    }
+
+    /// The source named by `name`, reporting it when unknown.
+    fn resolve_source(&mut self, name: &ast::Ident) -> Option<SourceId> {
+        if let Some(id) = self.source_ids.get(&name.name) {
+            return Some(*id);
+        }
+        if !self.broken_sources.contains(&name.name) {
+            let candidates = similar(&name.name, self.source_ids.keys().map(String::as_str));
+            self.sink.push(Diagnostic::UnknownName {
+                kind: NameKind::Source,
+                name: name.name.clone(),
+                span: name.span,
+                candidates,
+            });
+        }
+        None
+    }
+
+    fn choose_population(&mut self, program: &ast::Program) {
+        let mut declared: Option<(&ast::Ident, Span)> = None;
+        for item in &program.items {
+            match &item.kind {
+                ItemKind::Population(name) => {
+                    if let Some((_, first)) = declared {
+                        self.sink.push(Diagnostic::DuplicatePopulation {
+                            first,
+                            second: item.span,
+                        });
+                    } else {
+                        declared = Some((name, item.span));
+                    }
+                }
+                ItemKind::Broken(b) if b.keyword.as_deref() == Some("population") => {
+                    self.population_poisoned = true;
+                }
+                _ => {}
+            }
+        }
+        self.population = match declared {
+            Some((name, _)) => self.resolve_source(name),
+            None if self.population_poisoned => None,
+            None => match (self.sources.len(), self.broken_sources.is_empty()) {
+                (1, true) => Some(SourceId(0)),
+                (0, true) => {
+                    self.sink.push(Diagnostic::NoSource);
+                    None
+                }
+                (0, false) => None,
+                _ => {
+                    let span = self.sources.first().map(|s| s.span).unwrap_or_default();
+                    self.sink.push(Diagnostic::MissingPopulation { span });
+                    None
+                }
+            },
+        };
+        match self.population {
+            None => self.population_poisoned = true,
+            Some(id) => {
+                let source = &self.sources[id.0];
+                if source.key.is_none() && !source.columns.is_empty() {
+                    self.sink.push(Diagnostic::MissingKey {
+                        source: source.name.clone(),
+                        span: source.span,
+                    });
+                }
+                for (i, column) in source.columns.iter().enumerate() {
+                    self.names
+                        .insert(column.name.clone(), (Binding::Column(i), column.span));
+                }
+            }
+        }
+    }
+
+    fn declare_definitions(&mut self, program: &'a ast::Program) {
+        for item in &program.items {
+            let (name, binding, kind) = match &item.kind {
+                ItemKind::Let(decl) => {
+                    let id = LetId(self.lets.len());
+                    self.lets.push(decl);
+                    self.let_states.push(LetState::Pending);
+                    (&decl.name, Binding::Let(id), NameKind::Let)
+                }
+                ItemKind::Segment(decl) => {
+                    let id = SegmentId(self.segments.len());
+                    self.segments.push(decl);
+                    self.segment_conditions.push(None);
+                    (&decl.name, Binding::Segment(id), NameKind::Segment)
+                }
+                ItemKind::Broken(b) => {
+                    if let (Some(name), Some("let" | "segment")) = (&b.name, b.keyword.as_deref())
+                    {
+                        self.names
+                            .entry(name.name.clone())
+                            .or_insert((Binding::Poisoned, name.span));
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            if name.name == AS_OF {
+                self.sink.push(Diagnostic::ReservedName {
+                    name: name.name.clone(),
+                    span: name.span,
+                });
+                continue;
+            }
+            if let Some((_, first)) = self.names.get(&name.name) {
+                self.sink.push(Diagnostic::DuplicateName {
+                    kind,
+                    name: name.name.clone(),
+                    first: *first,
+                    second: name.span,
+                });
+                continue;
+            }
+            self.names.insert(name.name.clone(), (binding, name.span));
+        }
+    }
+
+    fn check_definitions(&mut self) {
+        for i in 0..self.lets.len() {
+            self.check_let(LetId(i));
+        }
+        for i in 0..self.segments.len() {
+            let decl = self.segments[i];
+            let id = SegmentId(i);
+            self.current = Some(DefId::Segment(id));
+            let condition = self.expr(&decl.condition);
+            self.current = None;
+            if !matches!(condition.ty, Type::Bool | Type::Error) {
+                self.sink.push(Diagnostic::ExpectedType {
+                    expected: "a condition (bool)",
+                    found: condition.ty.clone(),
+                    span: condition.span,
+                    context: crate::diagnostics::Context::SegmentCondition(decl.name.name.clone()),
+                });
+            }
+            self.segment_conditions[i] = Some(condition);
+        }
+    }
+
+    /// Checks a `let` (once), returning its value's type and nullability.
+    fn check_let(&mut self, id: LetId) -> (Type, bool) {
+        match &self.let_states[id.0] {
+            LetState::Done(e) => return (e.ty.clone(), e.nullable),
+            // A cycle: reported by `report_cycles`.
+            LetState::InProgress => return (Type::Error, true),
+            LetState::Pending => {}
+        }
+        self.let_states[id.0] = LetState::InProgress;
+        let decl = self.lets[id.0];
+        let outer = self.current.replace(DefId::Let(id));
+        let value = self.expr(&decl.value);
+        self.current = outer;
+        let result = (value.ty.clone(), value.nullable);
+        self.let_states[id.0] = LetState::Done(value);
+        result
+    }
+
+    fn record_edge(&mut self, to: DefId, span: Span) {
+        if let Some(from) = self.current {
+            self.edges.entry(from).or_default().push((to, span));
+        }
+    }
+
+    fn def_name(&self, def: DefId) -> (String, Span) {
+        match def {
+            DefId::Let(id) => (self.lets[id.0].name.name.clone(), self.lets[id.0].name.span),
+            DefId::Segment(id) => (
+                self.segments[id.0].name.name.clone(),
+                self.segments[id.0].name.span,
+            ),
+        }
+    }
+
+    fn all_defs(&self) -> Vec<DefId> {
+        (0..self.lets.len())
+            .map(|i| DefId::Let(LetId(i)))
+            .chain((0..self.segments.len()).map(|i| DefId::Segment(SegmentId(i))))
+            .collect()
+    }
+
+    fn report_cycles(&mut self) {
+        let defs = self.all_defs();
+        for cycle in cycles::find(&defs, &self.edges) {
+            let chain = cycle.iter().map(|d| self.def_name(*d)).collect();
+            self.sink.push(Diagnostic::Cycle { chain });
+        }
+    }
+
+    /// Assembles the HIR; only called when there is no error.
+    fn finish(self) -> hir::Program {
+        let defs = self.all_defs();
+        let evaluation_order = cycles::topological(&defs, &self.edges);
+        let lets = self
+            .lets
+            .iter()
+            .zip(self.let_states)
+            .filter_map(|(decl, state)| match state {
+                LetState::Done(value) => Some(hir::Let {
+                    name: decl.name.name.clone(),
+                    span: decl.name.span,
+                    value,
+                }),
+                _ => None,
+            })
+            .collect();
+        let segments = self
+            .segments
+            .iter()
+            .zip(self.segment_conditions)
+            .filter_map(|(decl, condition)| {
+                Some(hir::Segment {
+                    name: decl.name.name.clone(),
+                    label: decl.label.as_ref().map(|l| l.value.clone()),
+                    span: decl.name.span,
+                    condition: condition?,
+                })
+            })
+            .collect();
+        hir::Program {
+            sources: self.sources,
+            population: self.population.unwrap_or(SourceId(0)),
+            lets,
+            segments,
+            evaluation_order,
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! Checking `source` declarations: formats, options, column types, keys, locations.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::ast::{self, LiteralKind};
+use crate::diagnostics::{Diagnostic, NameKind, Sink, TypeArgumentProblem};
+use crate::hir::{self, Format, Location};
+use crate::span::Span;
+use crate::suggest::similar;
+use crate::types::{EnumDef, Type};
+use crate::vars;
+
+const TYPE_NAMES: &[&str] = &[
+    "int",
+    "float",
+    "decimal",
+    "string",
+    "bool",
+    "date",
+    "timestamp",
+    "enum",
+];
+const FORMATS: &[&str] = &["parquet", "csv"];
+const CSV_OPTIONS: &[&str] = &["delimiter", "header"];
+
+/// Checks one source declaration. `references` are resolved later, once all sources are known.
+pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Source {
+    let format = check_format(decl, sink);
+    check_location(&decl.location, sink);
+    let mut columns: Vec<hir::Column> = Vec::with_capacity(decl.columns.len());
+    let mut seen: HashMap<&str, Span> = HashMap::new();
+    let mut key: Option<(usize, Span)> = None;
+    for column in &decl.columns {
+        if let Some(first) = seen.get(column.name.name.as_str()) {
+            sink.push(Diagnostic::DuplicateName {
+                kind: NameKind::Column,
+                name: column.name.name.clone(),
+                first: *first,
+                second: column.name.span,
+            });
+            continue;
+        }
+        seen.insert(&column.name.name, column.name.span);
+        if column.is_key {
+            if let Some((_, first)) = key {
+                sink.push(Diagnostic::MultipleKeys {
+                    first,
+                    second: column.name.span,
+                });
+            } else {
+                key = Some((columns.len(), column.name.span));
+            }
+            if column.nullable {
+                sink.push(Diagnostic::NullableKey { span: column.span });
+            }
+        }
+        let owner = format!("{}.{}", decl.name.name, column.name.name);
+        columns.push(hir::Column {
+            name: column.name.name.clone(),
+            ty: resolve_type(&column.ty, owner, sink),
+            nullable: column.nullable,
+            span: column.span,
+            type_text: type_text(&column.ty),
+            type_span: column.ty.span,
+            references: None,
+        });
+    }
+    if decl.columns.is_empty() {
+        sink.push(Diagnostic::EmptySource {
+            span: decl.name.span,
+        });
+    }
+    hir::Source {
+        name: decl.name.name.clone(),
+        span: decl.name.span,
+        format,
+        location: Location {
+            text: decl.location.value.clone(),
+            span: decl.location.span,
+        },
+        columns,
+        key: key.map(|(i, _)| i),
+    }
+}
+
+fn check_format(decl: &ast::SourceDecl, sink: &mut Sink) -> Format {
+    let mut format = match decl.format.name.as_str() {
+        "parquet" => Format::Parquet,
+        "csv" => Format::Csv {
+            delimiter: b',',
+            header: true,
+        },
+        other => {
+            sink.push(Diagnostic::UnknownFormat {
+                name: other.to_string(),
+                span: decl.format.span,
+                candidates: similar(other, FORMATS.iter().copied()),
+            });
+            return Format::Parquet;
+        }
+    };
+    for option in &decl.options {
+        check_option(&mut format, option, sink);
+    }
+    format
+}
+
+fn check_option(format: &mut Format, option: &ast::SourceOption, sink: &mut Sink) {
+    let unknown = |sink: &mut Sink, format: &Format| {
+        let candidates = match format {
+            Format::Csv { .. } => similar(&option.name.name, CSV_OPTIONS.iter().copied()),
+            Format::Parquet => Vec::new(),
+        };
+        sink.push(Diagnostic::UnknownOption {
+            name: option.name.name.clone(),
+            format: format.name().to_string(),
+            span: option.name.span,
+            candidates,
+        });
+    };
+    let Format::Csv { delimiter, header } = format else {
+        unknown(sink, format);
+        return;
+    };
+    match (option.name.name.as_str(), &option.value.kind) {
+        ("delimiter", LiteralKind::String(s)) if s.len() == 1 && s != "\n" && s != "\"" => {
+            *delimiter = s.as_bytes()[0];
+        }
+        ("delimiter", _) => sink.push(Diagnostic::BadOptionValue {
+            name: "delimiter".into(),
+            expected: "a one-character string such as \";\"",
+            span: option.value.span,
+        }),
+        ("header", LiteralKind::Bool(b)) => *header = *b,
+        ("header", _) => sink.push(Diagnostic::BadOptionValue {
+            name: "header".into(),
+            expected: "true or false",
+            span: option.value.span,
+        }),
+        _ => unknown(sink, format),
+    }
+}
+
+fn check_location(location: &ast::StringLit, sink: &mut Sink) {
+    if let Err(range) = vars::placeholders(&location.value) {
+        sink.push(Diagnostic::BadPlaceholder {
+            span: location.span,
+            text: location.value.get(range).unwrap_or_default().to_string(),
+        });
+    }
+}
+
+/// The declared type, or [`Type::Error`] after reporting why it is not one.
+fn resolve_type(ty: &ast::TypeExpr, owner: String, sink: &mut Sink) -> Type {
+    let name = ty.name.name.as_str();
+    let bad = |sink: &mut Sink, problem| {
+        sink.push(Diagnostic::BadTypeArguments {
+            type_name: name.to_string(),
+            problem,
+            span: ty.span,
+        });
+        Type::Error
+    };
+    let simple = match name {
+        "int" => Some(Type::Int),
+        "float" => Some(Type::Float),
+        "string" => Some(Type::String),
+        "bool" => Some(Type::Bool),
+        "date" => Some(Type::Date),
+        "timestamp" => Some(Type::Timestamp),
+        _ => None,
+    };
+    if let Some(simple) = simple {
+        return match ty.args {
+            Some(_) => bad(sink, TypeArgumentProblem::Unexpected),
+            None => simple,
+        };
+    }
+    match name {
+        "decimal" => {
+            let Some(args) = &ty.args else {
+                return bad(sink, TypeArgumentProblem::Missing);
+            };
+            match args.as_slice() {
+                [p, s] => match (&p.kind, &s.kind) {
+                    (LiteralKind::Int(p), LiteralKind::Int(s))
+                        if (1..=38).contains(p) && (0..=*p).contains(s) =>
+                    {
+                        Type::Decimal {
+                            precision: *p as u8,
+                            scale: *s as i8,
+                        }
+                    }
+                    (LiteralKind::Int(_), LiteralKind::Int(_)) => {
+                        bad(sink, TypeArgumentProblem::DecimalRange)
+                    }
+                    _ => bad(sink, TypeArgumentProblem::DecimalShape),
+                },
+                _ => bad(sink, TypeArgumentProblem::DecimalShape),
+            }
+        }
+        "enum" => {
+            let args = match &ty.args {
+                Some(args) if !args.is_empty() => args,
+                _ => return bad(sink, TypeArgumentProblem::Missing),
+            };
+            let mut values: Vec<String> = Vec::with_capacity(args.len());
+            for arg in args {
+                let LiteralKind::String(value) = &arg.kind else {
+                    return bad(sink, TypeArgumentProblem::EnumValueNotString);
+                };
+                if values.contains(value) {
+                    return bad(sink, TypeArgumentProblem::DuplicateEnumValue(value.clone()));
+                }
+                values.push(value.clone());
+            }
+            Type::Enum(Arc::new(EnumDef {
+                owner,
+                values,
+                span: ty.span,
+            }))
+        }
+        other => {
+            sink.push(Diagnostic::UnknownType {
+                name: other.to_string(),
+                span: ty.name.span,
+                candidates: similar(other, TYPE_NAMES.iter().copied()),
+            });
+            Type::Error
+        }
+    }
+}
+
+/// The type as the user wrote it, normalised (`decimal(12, 2)`, `enum("a", "b")`).
+fn type_text(ty: &ast::TypeExpr) -> String {
+    match &ty.args {
+        None => ty.name.name.clone(),
+        Some(args) => {
+            let args: Vec<String> = args
+                .iter()
+                .map(|a| match &a.kind {
+                    LiteralKind::String(s) => format!("{s:?}"),
+                    LiteralKind::Int(i) => i.to_string(),
+                    LiteralKind::Float { text, .. } => text.clone(),
+                    _ => "?".to_string(),
+                })
+                .collect();
+            format!("{}({})", ty.name.name, args.join(", "))
+        }
+    }
+}

@@ -1,0 +1,184 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Compile, check and run customer segment rules.
+#[derive(Debug, Parser)]
+#[command(
+    name = "segc",
+    version,
+    about = "Compile, check and run customer segment rules",
+    long_about = "Compile, check and run customer segment rules written in .seg files.\n\n\
+        Exit codes: 0 success, 1 problems in the rules (or data not matching them), \
+        2 usage, IO or environment problems."
+)]
+pub struct Cli {
+    /// When to colour diagnostics.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// When writing to a terminal and NO_COLOR is not set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and type-check rule files against their declared columns (no data is read)
+    Check(CheckArgs),
+    /// Evaluate the segments over the data; write memberships and a summary
+    Run(RunArgs),
+    /// Show the DataFusion plans the rules compile to
+    Explain(ExplainArgs),
+    /// Work with data schemas
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+}
+
+/// `segc check`
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Rule files to check
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// Options shared by the commands that read data.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// Evaluation date, `as_of` in the rules (YYYY-MM-DD) [default: today]
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    pub as_of: Option<NaiveDate>,
+    /// Value for a ${NAME} placeholder in source locations (repeatable; overrides the environment)
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Number of threads and partitions [default: number of cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+}
+
+/// `segc run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The rule file
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Output folder (created if missing)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Membership file format
+    #[arg(long, value_enum, default_value_t = FormatArg::Parquet)]
+    pub format: FormatArg,
+    /// Membership layout: wide (a boolean column per segment) or long (key, segment rows)
+    #[arg(long, value_enum, default_value_t = LayoutArg::Wide)]
+    pub layout: LayoutArg,
+    /// Compute only this segment and what it depends on (repeatable)
+    #[arg(long = "segment", value_name = "NAME")]
+    pub segments: Vec<String>,
+    /// Print nothing but errors
+    #[arg(long, short)]
+    pub quiet: bool,
+    #[command(flatten)]
+    /// Data options.
+    pub data: DataArgs,
+}
+
+/// `segc explain`
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The rule file
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Plan only this segment and what it depends on (repeatable)
+    #[arg(long = "segment", value_name = "NAME")]
+    pub segments: Vec<String>,
+    /// Also show the physical plan
+    #[arg(long, conflicts_with = "declared")]
+    pub physical: bool,
+    /// Plan over the declared schemas without reading any data (logical plan only)
+    #[arg(long)]
+    pub declared: bool,
+    #[command(flatten)]
+    /// Data options.
+    pub data: DataArgs,
+}
+
+/// `segc schema ...`
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Print a `source` declaration for a Parquet or CSV file
+    Infer(InferArgs),
+}
+
+/// `segc schema infer`
+#[derive(Debug, Args)]
+pub struct InferArgs {
+    /// The data file
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Source name to declare [default: the file name without extension]
+    #[arg(long)]
+    pub name: Option<String>,
+    /// File format [default: from the extension]
+    #[arg(long, value_enum)]
+    pub format: Option<InferFormat>,
+    /// CSV field delimiter
+    #[arg(long, default_value = ",", value_parser = parse_delimiter)]
+    pub delimiter: u8,
+    /// Declare text columns with at most this many distinct values as enums (0: never)
+    #[arg(long, default_value_t = 12, value_name = "N")]
+    pub enum_max: usize,
+}
+
+/// Membership output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// Apache Parquet (zstd)
+    Parquet,
+    /// CSV with a header line
+    Csv,
+}
+
+/// Membership layout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutArg {
+    /// One row per member, one boolean column per segment
+    Wide,
+    /// One row per (member, segment) membership
+    Long,
+}
+
+/// Input format for schema inference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InferFormat {
+    /// Apache Parquet
+    Parquet,
+    /// CSV with a header line
+    Csv,
+}
+
+fn parse_date(text: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| format!("`{text}` is not a date; write YYYY-MM-DD"))
+}
+
+fn parse_delimiter(text: &str) -> Result<u8, String> {
+    match text.as_bytes() {
+        [b] if *b != b'\n' && *b != b'"' => Ok(*b),
+        _ => Err("the delimiter is one ASCII character, such as ';'".into()),
+    }
+}

@@ -1,0 +1,381 @@
+//! The commands, each calling the stages in turn.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::Outcome;
+use super::args::{
+    CheckArgs, Cli, Command, DataArgs, ExplainArgs, FormatArg, InferArgs, InferFormat, LayoutArg,
+    RunArgs, SchemaCommand,
+};
+use super::report::{Reporter, outcome_of, summary_table};
+use crate::check;
+use crate::diagnostics::Diagnostic;
+use crate::engine::{
+    Engine, EngineOptions, InferOptions, Layout, OutputFormat, OutputSpec, RunContext,
+};
+use crate::hir;
+use crate::lower::{self, DeclaredTables, Params, Selection};
+use crate::suggest::similar;
+use crate::syntax;
+use crate::vars::{self, Variables};
+
+/// Runs the command `cli` asks for.
+pub(super) fn dispatch(cli: Cli) -> Outcome {
+    let reporter = Reporter::new(cli.color);
+    match cli.command {
+        Command::Check(args) => check_files(&args, &reporter),
+        Command::Run(args) => with_runtime(args.data.threads, &reporter, |rt| {
+            rt.block_on(run(&args, &reporter))
+        }),
+        Command::Explain(args) => with_runtime(args.data.threads, &reporter, |rt| {
+            rt.block_on(explain(&args, &reporter))
+        }),
+        Command::Schema(SchemaCommand::Infer(args)) => {
+            with_runtime(None, &reporter, |rt| rt.block_on(infer(&args, &reporter)))
+        }
+    }
+}
+
+fn with_runtime(
+    threads: Option<u16>,
+    reporter: &Reporter,
+    body: impl FnOnce(&tokio::runtime::Runtime) -> Outcome,
+) -> Outcome {
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all();
+    if let Some(n) = threads {
+        builder.worker_threads(usize::from(n));
+    }
+    match builder.build() {
+        Ok(rt) => body(&rt),
+        Err(e) => {
+            reporter.standalone(&Diagnostic::OutputFailed {
+                path: "tokio runtime".into(),
+                message: e.to_string(),
+            });
+            Outcome::Environment
+        }
+    }
+}
+
+/// A rule file read from disk.
+struct RuleFile {
+    path: PathBuf,
+    name: String,
+    text: String,
+}
+
+fn read_rules(path: &Path, reporter: &Reporter) -> Result<RuleFile, Outcome> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(RuleFile {
+            path: path.to_path_buf(),
+            name: path.display().to_string(),
+            text,
+        }),
+        Err(e) => {
+            reporter.standalone(&Diagnostic::FileUnreadable {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            });
+            Err(Outcome::Environment)
+        }
+    }
+}
+
+/// Parses and checks a rule file, printing its diagnostics.
+fn compile(file: &RuleFile, reporter: &Reporter) -> Result<hir::Program, Outcome> {
+    let parsed = syntax::parse(&file.text);
+    let checked = check::check(&parsed.program, &parsed.diagnostics);
+    reporter.file_diagnostics(&file.name, &file.text, &checked.diagnostics);
+    checked.program.ok_or_else(|| outcome_of(&checked.diagnostics))
+}
+
+fn check_files(args: &CheckArgs, reporter: &Reporter) -> Outcome {
+    let mut outcome = Outcome::Success;
+    for path in &args.files {
+        let result = read_rules(path, reporter).and_then(|file| {
+            let program = compile(&file, reporter)?;
+            println!(
+                "{}: ok ({} source{}, {} let{}, {} segment{})",
+                file.name,
+                program.sources.len(),
+                plural(program.sources.len()),
+                program.lets.len(),
+                plural(program.lets.len()),
+                program.segments.len(),
+                plural(program.segments.len()),
+            );
+            Ok(())
+        });
+        if let Err(o) = result {
+            outcome = outcome.max(o);
+        }
+    }
+    outcome
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Parses `--var NAME=VALUE` arguments.
+fn parse_vars(raw: &[String]) -> Result<Variables, Vec<Diagnostic>> {
+    let mut values = BTreeMap::new();
+    let mut problems = Vec::new();
+    for argument in raw {
+        match argument.split_once('=') {
+            None => problems.push(Diagnostic::InvalidVar {
+                argument: argument.clone(),
+                problem: "expected NAME=VALUE",
+            }),
+            Some((name, _)) if !vars::is_variable_name(name) => {
+                problems.push(Diagnostic::InvalidVar {
+                    argument: argument.clone(),
+                    problem: "the name must be letters, digits and `_`, not starting with a digit",
+                })
+            }
+            Some((name, value)) => {
+                values.insert(name.to_string(), value.to_string());
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(Variables::new(values))
+    } else {
+        Err(problems)
+    }
+}
+
+fn selection(program: &hir::Program, names: &[String]) -> Result<Selection, Vec<Diagnostic>> {
+    if names.is_empty() {
+        return Ok(Selection::All);
+    }
+    let mut ids = Vec::new();
+    let mut problems = Vec::new();
+    for name in names {
+        match program.segment_named(name) {
+            Some(id) => ids.push(id),
+            None => problems.push(Diagnostic::UnknownSelectedSegment {
+                name: name.clone(),
+                candidates: similar(name, program.segments.iter().map(|s| s.name.as_str())),
+            }),
+        }
+    }
+    if problems.is_empty() {
+        Ok(Selection::Only(ids))
+    } else {
+        Err(problems)
+    }
+}
+
+/// Everything a data command needs before touching data.
+struct Prepared {
+    file: RuleFile,
+    program: hir::Program,
+    vars: Variables,
+    selection: Selection,
+    params: Params,
+}
+
+fn prepare(
+    path: &Path,
+    data: &DataArgs,
+    segments: &[String],
+    reporter: &Reporter,
+) -> Result<Prepared, Outcome> {
+    let standalone = |problems: Vec<Diagnostic>| {
+        problems.iter().for_each(|d| reporter.standalone(d));
+        outcome_of(&problems)
+    };
+    let vars = parse_vars(&data.vars).map_err(standalone)?;
+    let file = read_rules(path, reporter)?;
+    let program = compile(&file, reporter)?;
+    let selection = selection(&program, segments).map_err(standalone)?;
+    let as_of = data
+        .as_of
+        .unwrap_or_else(|| chrono::Local::now().date_naive());
+    Ok(Prepared {
+        file,
+        program,
+        vars,
+        selection,
+        params: Params { as_of },
+    })
+}
+
+fn base_dir(file: &RuleFile) -> PathBuf {
+    match file.path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+async fn registered_engine(
+    prepared: &Prepared,
+    threads: Option<u16>,
+    reporter: &Reporter,
+) -> Result<Engine, Outcome> {
+    let mut engine = Engine::new(EngineOptions {
+        threads: threads.map(usize::from),
+    });
+    let registered = engine
+        .register(&prepared.program, &base_dir(&prepared.file), &prepared.vars)
+        .await;
+    match registered {
+        Ok(()) => Ok(engine),
+        Err(problems) => {
+            reporter.file_diagnostics(&prepared.file.name, &prepared.file.text, &problems);
+            Err(outcome_of(&problems))
+        }
+    }
+}
+
+fn file_problem(prepared: &Prepared, reporter: &Reporter, problem: Diagnostic) -> Outcome {
+    let problems = [problem];
+    reporter.file_diagnostics(&prepared.file.name, &prepared.file.text, &problems);
+    outcome_of(&problems)
+}
+
+async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
+    let prepared = match prepare(&args.file, &args.data, &args.segments, reporter) {
+        Ok(p) => p,
+        Err(outcome) => return outcome,
+    };
+    if !args.quiet {
+        eprintln!("as of {}", prepared.params.as_of);
+    }
+    let engine = match registered_engine(&prepared, args.data.threads, reporter).await {
+        Ok(e) => e,
+        Err(outcome) => return outcome,
+    };
+    let plan = match engine.membership_plan(&prepared.program, prepared.params, &prepared.selection)
+    {
+        Ok(plan) => plan,
+        Err(problem) => return file_problem(&prepared, reporter, problem),
+    };
+    let spec = OutputSpec {
+        dir: args.out.clone(),
+        format: match args.format {
+            FormatArg::Parquet => OutputFormat::Parquet,
+            FormatArg::Csv => OutputFormat::Csv,
+        },
+        layout: match args.layout {
+            LayoutArg::Wide => Layout::Wide,
+            LayoutArg::Long => Layout::Long,
+        },
+    };
+    let context = RunContext {
+        rules: prepared.file.name.clone(),
+        as_of: prepared.params.as_of,
+    };
+    let result = engine
+        .run(&prepared.program, &plan, &prepared.selection, &context, &spec)
+        .await;
+    match result {
+        Ok(summary) => {
+            if !args.quiet {
+                print!("{}", summary_table(&summary));
+                eprintln!(
+                    "wrote {} and {}",
+                    spec.membership_path().display(),
+                    spec.summary_path().display()
+                );
+            }
+            Outcome::Success
+        }
+        Err(problem @ Diagnostic::OutputFailed { .. }) => {
+            reporter.standalone(&problem);
+            Outcome::Environment
+        }
+        Err(problem) => file_problem(&prepared, reporter, problem),
+    }
+}
+
+async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
+    let prepared = match prepare(&args.file, &args.data, &args.segments, reporter) {
+        Ok(p) => p,
+        Err(outcome) => return outcome,
+    };
+    let span = prepared.program.population().span;
+    let engine = if args.declared {
+        Engine::new(EngineOptions::default())
+    } else {
+        match registered_engine(&prepared, args.data.threads, reporter).await {
+            Ok(e) => e,
+            Err(outcome) => return outcome,
+        }
+    };
+    let plan = if args.declared {
+        lower::membership_plan(
+            &prepared.program,
+            &DeclaredTables,
+            prepared.params,
+            &prepared.selection,
+        )
+    } else {
+        engine.membership_plan(&prepared.program, prepared.params, &prepared.selection)
+    };
+    let text = plan.and_then(|plan| {
+        let optimized = engine.optimize(&plan, span)?;
+        let mut text = format!(
+            "-- as of {}\n-- logical plan\n{}\n\n-- optimized logical plan\n{}\n",
+            prepared.params.as_of,
+            plan.display_indent(),
+            optimized.display_indent()
+        );
+        if args.physical {
+            let physical = futures::executor::block_on(engine.physical_plan_text(&optimized, span))?;
+            text.push_str(&format!("\n-- physical plan\n{physical}"));
+        }
+        Ok(text)
+    });
+    match text {
+        Ok(text) => {
+            print!("{text}");
+            Outcome::Success
+        }
+        Err(problem) => file_problem(&prepared, reporter, problem),
+    }
+}
+
+async fn infer(args: &InferArgs, reporter: &Reporter) -> Outcome {
+    let csv = match args.format {
+        Some(InferFormat::Csv) => true,
+        Some(InferFormat::Parquet) => false,
+        None => args
+            .file
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv")),
+    };
+    if !args.file.is_file() {
+        reporter.standalone(&Diagnostic::FileUnreadable {
+            path: args.file.display().to_string(),
+            message: "no such file".into(),
+        });
+        return Outcome::Environment;
+    }
+    let name = args.name.clone().unwrap_or_else(|| {
+        args.file
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| "data".into())
+    });
+    let options = InferOptions {
+        name,
+        location: args.file.display().to_string(),
+        csv,
+        delimiter: args.delimiter,
+        enum_max: args.enum_max,
+    };
+    match crate::engine::infer_source(&args.file, &options).await {
+        Ok(text) => {
+            print!("{text}");
+            Outcome::Success
+        }
+        Err(problem) => {
+            reporter.standalone(&problem);
+            Outcome::Environment
+        }
+    }
+}

@@ -1,0 +1,62 @@
+//! The `segc` command line: parses arguments, calls the stages, prints, and picks the exit code.
+//!
+//! Exit codes: 0 success, 1 problems in the rules (or data not matching them), 2 usage, IO or
+//! environment problems.
+
+mod args;
+mod commands;
+mod report;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::Cli;
+
+/// How a command ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Outcome {
+    /// Everything went well.
+    Success,
+    /// The rules have errors (exit 1).
+    RuleErrors,
+    /// Usage, IO or environment problem (exit 2).
+    Environment,
+}
+
+impl Outcome {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Outcome::Success => 0,
+            Outcome::RuleErrors => 1,
+            Outcome::Environment => 2,
+        }
+    }
+}
+
+/// Stack size of the thread running a command: deep rule expressions recurse in every stage.
+const STACK_SIZE: usize = 64 * 1024 * 1024;
+
+/// Runs `segc` with the process arguments.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
+        }
+    };
+    let worker = std::thread::Builder::new()
+        .name("segc".into())
+        .stack_size(STACK_SIZE)
+        .spawn(move || commands::dispatch(cli));
+    let outcome = match worker.map(|handle| handle.join()) {
+        Ok(Ok(outcome)) => outcome,
+        _ => {
+            eprintln!("error: segc stopped unexpectedly; this is a bug, please report it");
+            Outcome::Environment
+        }
+    };
+    ExitCode::from(outcome.code())
+}

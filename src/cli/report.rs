@@ -1,0 +1,87 @@
+//! Printing diagnostics and results.
+
+use std::io::IsTerminal;
+
+use comfy_table::{Cell, CellAlignment, Table, presets};
+
+use super::Outcome;
+use super::args::ColorChoice;
+use crate::diagnostics::render::{Style, render};
+use crate::diagnostics::{Blame, Diagnostic, Severity};
+use crate::engine::Summary;
+
+/// Prints diagnostics to stderr in the chosen style.
+pub(super) struct Reporter {
+    style: Style,
+}
+
+impl Reporter {
+    pub(super) fn new(choice: ColorChoice) -> Self {
+        let color = match choice {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        };
+        Reporter {
+            style: Style {
+                color,
+                ..Style::plain()
+            },
+        }
+    }
+
+    /// Prints every diagnostic about file `name` with text `text`, then a count.
+    pub(super) fn file_diagnostics(&self, name: &str, text: &str, diagnostics: &[Diagnostic]) {
+        for d in diagnostics {
+            eprint!("{}", render(d, name, text, self.style));
+        }
+        let errors = diagnostics
+            .iter()
+            .filter(|d| d.severity() == Severity::Error)
+            .count();
+        if errors > 0 {
+            let plural = if errors == 1 { "" } else { "s" };
+            eprintln!("error: {errors} problem{plural} in {name}");
+        }
+    }
+
+    /// Prints a diagnostic that belongs to no file (arguments, outputs).
+    pub(super) fn standalone(&self, diagnostic: &Diagnostic) {
+        eprint!("{}", render(diagnostic, "", "", self.style));
+    }
+}
+
+/// The outcome that a list of diagnostics leads to.
+pub(super) fn outcome_of(diagnostics: &[Diagnostic]) -> Outcome {
+    let errors = diagnostics.iter().filter(|d| d.severity() == Severity::Error);
+    errors.fold(Outcome::Success, |acc, d| {
+        acc.max(match d.blame() {
+            Blame::Rules => Outcome::RuleErrors,
+            Blame::Environment => Outcome::Environment,
+        })
+    })
+}
+
+/// The per-segment table printed after a run.
+pub(super) fn summary_table(summary: &Summary) -> String {
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_FULL_CONDENSED);
+    table.set_header(["segment", "label", "members", "share"]);
+    for s in &summary.segments {
+        table.add_row(vec![
+            Cell::new(&s.name),
+            Cell::new(s.label.as_deref().unwrap_or("")),
+            Cell::new(s.members).set_alignment(CellAlignment::Right),
+            Cell::new(format!("{:.1} %", s.share * 100.0)).set_alignment(CellAlignment::Right),
+        ]);
+    }
+    if let Some(column) = table.column_mut(2) {
+        column.set_cell_alignment(CellAlignment::Right);
+    }
+    format!(
+        "as of {} · population {}: {} members\n{table}\n",
+        summary.as_of, summary.population.source, summary.population.members
+    )
+}

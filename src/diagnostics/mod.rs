@@ -1,0 +1,597 @@
+//! Problems found in rule files, as data.
+//!
+//! Every stage reports problems as [`Diagnostic`] values: enum variants holding spans, names and
+//! candidates, never preformatted text. All wording (messages, labels, help) lives in [`wording`],
+//! and the conversion to terminal output lives in [`render`]. Each variant has a stable code,
+//! listed in `docs/errors.md`.
+
+mod wording;
+
+pub mod render;
+
+use serde::Serialize;
+
+use crate::span::Span;
+use crate::types::Type;
+
+/// How serious a diagnostic is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Worth a look; does not stop anything.
+    Warning,
+    /// The rules cannot be compiled or run.
+    Error,
+}
+
+/// Which exit code a problem leads to: problems in the rules (1) or in the environment (2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blame {
+    /// The rule file is wrong (or does not match the data it declares).
+    Rules,
+    /// Files, paths, arguments or variables given to the command are wrong.
+    Environment,
+}
+
+/// What kind of name was not found or was declared twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NameKind {
+    /// A data source.
+    Source,
+    /// A column of a source.
+    Column,
+    /// A `let` value.
+    Let,
+    /// A segment.
+    Segment,
+    /// Anything an expression can name: a column, a `let`, a segment or `as_of`.
+    Value,
+    /// A reader option of a source.
+    Option,
+}
+
+/// Where a value of the wrong type was found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Context {
+    /// The condition of segment `name`.
+    SegmentCondition(String),
+    /// An operand of `and`, `or` or `not`.
+    Logic(&'static str),
+    /// The condition of an `if`.
+    IfCondition,
+    /// An operand of an arithmetic operator.
+    Arithmetic(&'static str),
+    /// Argument `index` (0-based) of function `name`.
+    Argument {
+        /// Function name.
+        function: String,
+        /// 0-based position.
+        index: usize,
+        /// What the argument must be.
+        expected: &'static str,
+    },
+    /// A duration was expected (e.g. right of `date - ...`).
+    Duration,
+}
+
+/// One problem, with everything needed to word and place it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Diagnostic {
+    // ----- syntax (E01xx)
+    /// The text does not follow the grammar.
+    Syntax {
+        /// Where parsing stopped.
+        span: Span,
+        /// What would have been accepted there, in words.
+        expected: Vec<&'static str>,
+        /// What was found (`None` at the end of the input).
+        found: Option<String>,
+    },
+    /// A string literal is not closed on its line.
+    UnterminatedString {
+        /// From the opening quote to the end of the line.
+        span: Span,
+    },
+    /// A number does not fit 64 bits.
+    NumberTooLarge {
+        /// The literal.
+        span: Span,
+    },
+    /// `@...` is not a valid date or timestamp.
+    InvalidDate {
+        /// The literal.
+        span: Span,
+        /// The literal text.
+        text: String,
+    },
+    /// A backslash escape that is not `\"`, `\\`, `\n` or `\t`.
+    InvalidEscape {
+        /// The escape.
+        span: Span,
+        /// The escape text.
+        escape: String,
+    },
+    /// A chunk of text that does not start with an item keyword.
+    StrayText {
+        /// The first word.
+        found: String,
+        /// Where it stands.
+        span: Span,
+        /// Item keywords close to it.
+        candidates: Vec<String>,
+    },
+    /// An item keyword reserved for a later version of the language.
+    FutureItem {
+        /// The keyword.
+        keyword: String,
+        /// Where it stands.
+        span: Span,
+    },
+
+    // ----- names (E02xx)
+    /// A name that is not declared.
+    UnknownName {
+        /// What kind of thing was named.
+        kind: NameKind,
+        /// The name.
+        name: String,
+        /// Where it is used.
+        span: Span,
+        /// Close names that exist.
+        candidates: Vec<String>,
+    },
+    /// A column that the named source does not declare.
+    UnknownColumn {
+        /// The source.
+        source: String,
+        /// The column name.
+        name: String,
+        /// Where it is used.
+        span: Span,
+        /// Where the source is declared.
+        source_span: Span,
+        /// Close column names.
+        candidates: Vec<String>,
+    },
+    /// An unknown function.
+    UnknownFunction {
+        /// The name.
+        name: String,
+        /// Where it is called.
+        span: Span,
+        /// Close function names.
+        candidates: Vec<String>,
+    },
+    /// A name declared twice.
+    DuplicateName {
+        /// What kind of thing.
+        kind: NameKind,
+        /// The name.
+        name: String,
+        /// The first declaration.
+        first: Span,
+        /// The repeated declaration.
+        second: Span,
+    },
+    /// A declaration that reuses a built-in name (`as_of`).
+    ReservedName {
+        /// The name.
+        name: String,
+        /// Where it is declared.
+        span: Span,
+    },
+    /// A column of a source other than the population used directly in a rule.
+    NotPopulationColumn {
+        /// `source.column` as written.
+        name: String,
+        /// The source it belongs to.
+        source: String,
+        /// The population source.
+        population: String,
+        /// Where it is used.
+        span: Span,
+    },
+    /// A qualified name with more than two parts, or a qualified segment/let.
+    BadQualifiedName {
+        /// Where it is used.
+        span: Span,
+    },
+
+    // ----- sources (E03xx)
+    /// An unknown column type.
+    UnknownType {
+        /// The type name.
+        name: String,
+        /// Where it is written.
+        span: Span,
+        /// Close type names.
+        candidates: Vec<String>,
+    },
+    /// Type arguments that do not fit the type (`decimal(50, 2)`, `enum()`, ...).
+    BadTypeArguments {
+        /// The type name.
+        type_name: String,
+        /// What is wrong.
+        problem: TypeArgumentProblem,
+        /// Where.
+        span: Span,
+    },
+    /// An unknown file format.
+    UnknownFormat {
+        /// The format word.
+        name: String,
+        /// Where.
+        span: Span,
+        /// Close formats.
+        candidates: Vec<String>,
+    },
+    /// The population source declares no `key`.
+    MissingKey {
+        /// The source name.
+        source: String,
+        /// The source's name span.
+        span: Span,
+    },
+    /// A source declares two keys.
+    MultipleKeys {
+        /// The first key.
+        first: Span,
+        /// The second key.
+        second: Span,
+    },
+    /// A key column marked nullable.
+    NullableKey {
+        /// The `?`'s column.
+        span: Span,
+    },
+    /// Several sources and no `population` item.
+    MissingPopulation {
+        /// Where the first source is declared.
+        span: Span,
+    },
+    /// No source declared at all.
+    NoSource,
+    /// Two `population` items.
+    DuplicatePopulation {
+        /// The first.
+        first: Span,
+        /// The second.
+        second: Span,
+    },
+    /// A reader option that the format does not have.
+    UnknownOption {
+        /// The option name.
+        name: String,
+        /// The format.
+        format: String,
+        /// Where.
+        span: Span,
+        /// Close option names.
+        candidates: Vec<String>,
+    },
+    /// A reader option with a value of the wrong kind.
+    BadOptionValue {
+        /// The option name.
+        name: String,
+        /// What it takes, in words.
+        expected: &'static str,
+        /// The value.
+        span: Span,
+    },
+    /// A malformed `${VAR}` placeholder in a location.
+    BadPlaceholder {
+        /// The location literal.
+        span: Span,
+        /// The offending text.
+        text: String,
+    },
+    /// A source declaring no column.
+    EmptySource {
+        /// The source name.
+        span: Span,
+    },
+
+    // ----- types (E04xx)
+    /// A value of the wrong type where a specific kind was needed.
+    ExpectedType {
+        /// What was needed, in words (`a condition (bool)`, `a number`).
+        expected: &'static str,
+        /// What was found.
+        found: Type,
+        /// The value.
+        span: Span,
+        /// Where it stands.
+        context: Context,
+    },
+    /// Two operands that cannot be combined with an operator.
+    OperandTypes {
+        /// The operator as written.
+        op: &'static str,
+        /// Where the operator stands (or the item, inside lists and ranges).
+        op_span: Span,
+        /// Left type.
+        lhs: Type,
+        /// Right type.
+        rhs: Type,
+        /// Left operand.
+        lhs_span: Span,
+        /// Right operand.
+        rhs_span: Span,
+    },
+    /// A string that is not among an enum's declared values.
+    UnknownEnumValue {
+        /// The string.
+        value: String,
+        /// Where it stands.
+        span: Span,
+        /// The enum definition (owner, values, declaration span).
+        owner: String,
+        /// Where the enum is declared.
+        declared: Span,
+        /// Close declared values.
+        candidates: Vec<String>,
+    },
+    /// Values that cannot stand together (branches of `if`, `coalesce` arguments, list items).
+    IncompatibleValues {
+        /// The first type.
+        first: Type,
+        /// The first value.
+        first_span: Span,
+        /// The other type.
+        other: Type,
+        /// The other value.
+        other_span: Span,
+        /// Where (`if` branches, `coalesce`, a list).
+        context: &'static str,
+    },
+    /// A function called with the wrong number of arguments.
+    ArgumentCount {
+        /// The function.
+        function: String,
+        /// What it takes, in words (`2`, `1 or 2`, `at least 1`).
+        expected: &'static str,
+        /// What was given.
+        found: usize,
+        /// The call.
+        span: Span,
+    },
+    /// `x == null`: comparing with null is never true.
+    NullComparison {
+        /// The comparison.
+        span: Span,
+        /// Whether it was `!=`.
+        negated: bool,
+    },
+    /// A duration in months or years used as a length of time.
+    CalendarDuration {
+        /// The literal.
+        span: Span,
+    },
+    /// A list used anywhere but right of `in`.
+    MisplacedList {
+        /// The list.
+        span: Span,
+    },
+    /// Enum ordering comparison with a value that is not a literal.
+    EnumOrdering {
+        /// The comparison.
+        span: Span,
+    },
+
+    // ----- definitions (E05xx)
+    /// Definitions that refer to each other in a cycle.
+    Cycle {
+        /// The definitions in cycle order, each with its declaration name span.
+        chain: Vec<(String, Span)>,
+    },
+
+    // ----- literals (E06xx)
+    /// A duration with an unknown unit.
+    UnknownUnit {
+        /// The unit word.
+        unit: String,
+        /// Where.
+        span: Span,
+        /// Close units or keywords.
+        candidates: Vec<String>,
+    },
+    /// A fractional amount of months or years (`1.5 months`).
+    FractionalCalendarUnit {
+        /// The literal.
+        span: Span,
+    },
+    /// A percentage outside 0%..100%.
+    PercentOutOfRange {
+        /// The literal.
+        span: Span,
+    },
+
+    // ----- data and running (E07xx)
+    /// The declared location matches no file.
+    DataNotFound {
+        /// The location literal.
+        span: Span,
+        /// The resolved path or pattern.
+        location: String,
+    },
+    /// A declared column is not in the data.
+    ColumnNotInData {
+        /// The source.
+        source: String,
+        /// The column.
+        column: String,
+        /// The column declaration.
+        span: Span,
+        /// Columns of the data with close names.
+        candidates: Vec<String>,
+        /// The file that was looked at.
+        location: String,
+    },
+    /// A declared column's type does not match the data.
+    ColumnTypeMismatch {
+        /// The column.
+        column: String,
+        /// The declared type as written.
+        declared: String,
+        /// The data type.
+        found: String,
+        /// The type in the declaration.
+        span: Span,
+    },
+    /// `${VAR}` with no `--var VAR=...` and no environment variable.
+    UnsetVariable {
+        /// The variable.
+        name: String,
+        /// The location literal.
+        span: Span,
+    },
+    /// A location whose scheme this build cannot read.
+    UnsupportedLocation {
+        /// The scheme (`s3`, `gs`, ...).
+        scheme: String,
+        /// The location literal.
+        span: Span,
+    },
+    /// Reading or evaluating the data failed.
+    DataError {
+        /// The source (or the population) being read.
+        span: Span,
+        /// The reader's message.
+        message: String,
+    },
+    /// Data files whose schema could not be read.
+    UnreadableData {
+        /// The location literal.
+        span: Span,
+        /// The reader's message.
+        message: String,
+    },
+
+    /// Writing an output file failed.
+    OutputFailed {
+        /// The file or folder.
+        path: String,
+        /// The system's message.
+        message: String,
+    },
+
+    // ----- command line (E08xx)
+    /// A malformed `--var`.
+    InvalidVar {
+        /// The argument.
+        argument: String,
+        /// What is wrong.
+        problem: &'static str,
+    },
+    /// A rule file or data file that cannot be read.
+    FileUnreadable {
+        /// The path.
+        path: String,
+        /// The system's message.
+        message: String,
+    },
+    /// `--segment NAME` naming no segment.
+    UnknownSelectedSegment {
+        /// The name.
+        name: String,
+        /// Close segment names.
+        candidates: Vec<String>,
+    },
+
+    // ----- internal (E09xx)
+    /// A bug in segc: the plan builder refused what the checker accepted.
+    Internal {
+        /// What was being lowered.
+        span: Span,
+        /// The engine's message.
+        message: String,
+    },
+}
+
+/// What is wrong with type arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeArgumentProblem {
+    /// The type takes no arguments.
+    Unexpected,
+    /// The type needs arguments (`decimal` without precision, `enum` without values).
+    Missing,
+    /// `decimal` precision or scale out of range.
+    DecimalRange,
+    /// A non-string enum value.
+    EnumValueNotString,
+    /// An enum value given twice.
+    DuplicateEnumValue(String),
+    /// Not two integers for decimal.
+    DecimalShape,
+}
+
+/// A secondary label: a span with an optional short text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Label {
+    /// Where.
+    pub span: Span,
+    /// What to say there.
+    pub text: Option<String>,
+}
+
+/// Collects diagnostics while a stage keeps going.
+#[derive(Debug, Default, Clone)]
+pub struct Sink {
+    items: Vec<Diagnostic>,
+}
+
+impl Sink {
+    /// An empty sink.
+    pub fn new() -> Self {
+        Sink::default()
+    }
+
+    /// Records a diagnostic.
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    /// Whether any recorded diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity() == Severity::Error)
+    }
+
+    /// The recorded diagnostics, in order of discovery.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.items
+    }
+
+    /// Takes the recorded diagnostics, sorted by position (then by code) for stable output.
+    pub fn into_sorted(mut self) -> Vec<Diagnostic> {
+        self.items.sort_by_key(|d| (d.primary_span().map(|s| s.start), d.code()));
+        self.items
+    }
+
+    /// Appends every diagnostic of `other`.
+    pub fn extend(&mut self, other: impl IntoIterator<Item = Diagnostic>) {
+        self.items.extend(other);
+    }
+}
+
+impl Diagnostic {
+    /// The severity (every diagnostic in this version is an error).
+    pub fn severity(&self) -> Severity {
+        Severity::Error
+    }
+
+    /// Whether the rules or the environment are to blame (exit code 1 or 2).
+    pub fn blame(&self) -> Blame {
+        match self {
+            Diagnostic::DataNotFound { .. }
+            | Diagnostic::UnsetVariable { .. }
+            | Diagnostic::UnsupportedLocation { .. }
+            | Diagnostic::UnreadableData { .. }
+            | Diagnostic::OutputFailed { .. }
+            | Diagnostic::InvalidVar { .. }
+            | Diagnostic::FileUnreadable { .. }
+            | Diagnostic::UnknownSelectedSegment { .. } => Blame::Environment,
+            _ => Blame::Rules,
+        }
+    }
+}

@@ -1,0 +1,548 @@
+//! Every word segc says about a problem: codes, messages, labels and help, in one place.
+
+use super::{Context, Diagnostic, Label, NameKind, TypeArgumentProblem};
+use crate::span::Span;
+use crate::types::Type;
+
+impl Diagnostic {
+    /// The stable code, e.g. `E0201`. Listed in `docs/errors.md`.
+    pub fn code(&self) -> &'static str {
+        use Diagnostic::*;
+        match self {
+            Syntax { .. } => "E0101",
+            UnterminatedString { .. } => "E0102",
+            NumberTooLarge { .. } => "E0103",
+            InvalidDate { .. } => "E0104",
+            InvalidEscape { .. } => "E0105",
+            StrayText { .. } => "E0106",
+            FutureItem { .. } => "E0107",
+            UnknownName { .. } => "E0201",
+            UnknownColumn { .. } => "E0202",
+            UnknownFunction { .. } => "E0203",
+            DuplicateName { .. } => "E0204",
+            ReservedName { .. } => "E0205",
+            NotPopulationColumn { .. } => "E0206",
+            BadQualifiedName { .. } => "E0207",
+            UnknownType { .. } => "E0301",
+            BadTypeArguments { .. } => "E0302",
+            UnknownFormat { .. } => "E0303",
+            MissingKey { .. } => "E0304",
+            MultipleKeys { .. } => "E0305",
+            NullableKey { .. } => "E0306",
+            MissingPopulation { .. } => "E0307",
+            NoSource => "E0308",
+            DuplicatePopulation { .. } => "E0309",
+            UnknownOption { .. } => "E0310",
+            BadOptionValue { .. } => "E0311",
+            BadPlaceholder { .. } => "E0312",
+            EmptySource { .. } => "E0313",
+            ExpectedType { .. } => "E0401",
+            OperandTypes { .. } => "E0402",
+            UnknownEnumValue { .. } => "E0403",
+            IncompatibleValues { .. } => "E0404",
+            ArgumentCount { .. } => "E0405",
+            NullComparison { .. } => "E0406",
+            CalendarDuration { .. } => "E0407",
+            MisplacedList { .. } => "E0408",
+            EnumOrdering { .. } => "E0409",
+            Cycle { .. } => "E0501",
+            UnknownUnit { .. } => "E0601",
+            FractionalCalendarUnit { .. } => "E0602",
+            PercentOutOfRange { .. } => "E0603",
+            DataNotFound { .. } => "E0701",
+            ColumnNotInData { .. } => "E0702",
+            ColumnTypeMismatch { .. } => "E0703",
+            UnsetVariable { .. } => "E0704",
+            UnsupportedLocation { .. } => "E0705",
+            DataError { .. } => "E0706",
+            UnreadableData { .. } => "E0707",
+            OutputFailed { .. } => "E0708",
+            InvalidVar { .. } => "E0801",
+            UnknownSelectedSegment { .. } => "E0802",
+            FileUnreadable { .. } => "E0803",
+            Internal { .. } => "E0901",
+        }
+    }
+
+    /// The one-line message.
+    pub fn message(&self) -> String {
+        use Diagnostic::*;
+        match self {
+            Syntax {
+                expected, found, ..
+            } => {
+                let found = match found {
+                    Some(text) => format!("found `{text}`"),
+                    None => "found the end of the file".to_string(),
+                };
+                if expected.is_empty() {
+                    format!("unexpected text: {found}")
+                } else {
+                    format!("expected {}, {found}", one_of(expected))
+                }
+            }
+            UnterminatedString { .. } => "this string is not closed".into(),
+            NumberTooLarge { .. } => "this number is too large".into(),
+            InvalidDate { text, .. } => format!("`{text}` is not a valid date or timestamp"),
+            InvalidEscape { escape, .. } => format!("unknown escape `{escape}` in string"),
+            StrayText { found, .. } => format!("`{found}` does not start an item"),
+            FutureItem { keyword, .. } => format!("`{keyword}` items are not supported by this version of segc"),
+            UnknownName {
+                kind, name, ..
+            } => format!("unknown {} `{name}`", kind_word(*kind)),
+            UnknownColumn { source, name, .. } => {
+                format!("source `{source}` has no column `{name}`")
+            }
+            UnknownFunction { name, .. } => format!("unknown function `{name}`"),
+            DuplicateName { kind, name, .. } => {
+                format!("{} `{name}` is declared twice", kind_word(*kind))
+            }
+            ReservedName { name, .. } => format!("`{name}` is a built-in name"),
+            NotPopulationColumn {
+                name, population, ..
+            } => format!("`{name}` is not a column of the population `{population}`"),
+            BadQualifiedName { .. } => "only `source.column` names can be qualified".into(),
+            UnknownType { name, .. } => format!("unknown type `{name}`"),
+            BadTypeArguments {
+                type_name, problem, ..
+            } => match problem {
+                TypeArgumentProblem::Unexpected => format!("`{type_name}` takes no arguments"),
+                TypeArgumentProblem::Missing => format!("`{type_name}` needs arguments"),
+                TypeArgumentProblem::DecimalRange | TypeArgumentProblem::DecimalShape => {
+                    "decimal precision and scale are out of range".into()
+                }
+                TypeArgumentProblem::EnumValueNotString => "enum values must be strings".into(),
+                TypeArgumentProblem::DuplicateEnumValue(value) => {
+                    format!("enum value \"{value}\" is listed twice")
+                }
+            },
+            UnknownFormat { name, .. } => format!("unknown data format `{name}`"),
+            MissingKey { source, .. } => format!("population source `{source}` has no key"),
+            MultipleKeys { .. } => "a source has one key column at most".into(),
+            NullableKey { .. } => "a key column cannot be nullable".into(),
+            MissingPopulation { .. } => "no `population` is declared".into(),
+            NoSource => "no source is declared".into(),
+            DuplicatePopulation { .. } => "`population` is declared twice".into(),
+            UnknownOption { name, format, .. } => {
+                format!("unknown {format} option `{name}`")
+            }
+            BadOptionValue { name, expected, .. } => {
+                format!("option `{name}` takes {expected}")
+            }
+            BadPlaceholder { text, .. } => format!("malformed placeholder `{text}`"),
+            EmptySource { .. } => "this source declares no column".into(),
+            ExpectedType {
+                expected,
+                found,
+                context,
+                ..
+            } => match context {
+                Context::SegmentCondition(name) => {
+                    format!("segment `{name}` must be {expected}, but this is {}", a(found))
+                }
+                _ => format!("expected {expected}, found {}", a(found)),
+            },
+            OperandTypes { op, lhs, rhs, .. } => {
+                format!("cannot apply `{op}` to {} and {}", a(lhs), a(rhs))
+            }
+            UnknownEnumValue { value, owner, .. } => {
+                format!("\"{value}\" is not a declared value of `{owner}`")
+            }
+            IncompatibleValues {
+                first,
+                other,
+                context,
+                ..
+            } => format!("{context} mixes {} and {}", a(first), a(other)),
+            ArgumentCount {
+                function,
+                expected,
+                found,
+                ..
+            } => format!(
+                "`{function}` takes {expected} argument{}, {found} given",
+                if *expected == "1" { "" } else { "s" }
+            ),
+            NullComparison { negated, .. } => {
+                if *negated {
+                    "`!= null` is never true".into()
+                } else {
+                    "`== null` is never true".into()
+                }
+            }
+            CalendarDuration { .. } => "months and years have no fixed length".into(),
+            MisplacedList { .. } => "a list can only stand right of `in`".into(),
+            EnumOrdering { .. } => "enum values can only be ordered against a literal".into(),
+            Cycle { chain } => {
+                let names: Vec<&str> = chain.iter().map(|(n, _)| n.as_str()).collect();
+                match names.as_slice() {
+                    [one] => format!("`{one}` is defined in terms of itself"),
+                    _ => format!(
+                        "cyclic definitions: {} → {}",
+                        names.join(" → "),
+                        names.first().copied().unwrap_or_default()
+                    ),
+                }
+            }
+            UnknownUnit { unit, .. } => format!("unknown duration unit `{unit}`"),
+            FractionalCalendarUnit { .. } => {
+                "months and years must be whole numbers".into()
+            }
+            PercentOutOfRange { .. } => "a percentage must be between 0% and 100%".into(),
+            DataNotFound { location, .. } => format!("no data found at `{location}`"),
+            ColumnNotInData {
+                source, column, ..
+            } => format!("column `{column}` of `{source}` is not in the data"),
+            ColumnTypeMismatch {
+                column,
+                declared,
+                found,
+                ..
+            } => format!("column `{column}` is declared {declared} but the data holds {found}"),
+            UnsetVariable { name, .. } => format!("variable `{name}` is not set"),
+            UnsupportedLocation { scheme, .. } => {
+                format!("`{scheme}://` locations cannot be read by this build of segc")
+            }
+            DataError { message, .. } => format!("reading the data failed: {message}"),
+            UnreadableData { message, .. } => format!("cannot read the data's schema: {message}"),
+            OutputFailed { path, message } => format!("cannot write `{path}`: {message}"),
+            InvalidVar { argument, problem } => format!("invalid --var `{argument}`: {problem}"),
+            UnknownSelectedSegment { name, .. } => format!("no segment named `{name}`"),
+            FileUnreadable { path, message } => format!("cannot read `{path}`: {message}"),
+            Internal { message, .. } => {
+                format!("internal error while building the plan: {message}")
+            }
+        }
+    }
+
+    /// The main span, if the problem has a place in a rule file.
+    pub fn primary_span(&self) -> Option<Span> {
+        use Diagnostic::*;
+        Some(match self {
+            Syntax { span, .. }
+            | UnterminatedString { span }
+            | NumberTooLarge { span }
+            | InvalidDate { span, .. }
+            | InvalidEscape { span, .. }
+            | StrayText { span, .. }
+            | FutureItem { span, .. }
+            | UnknownName { span, .. }
+            | UnknownColumn { span, .. }
+            | UnknownFunction { span, .. }
+            | ReservedName { span, .. }
+            | NotPopulationColumn { span, .. }
+            | BadQualifiedName { span }
+            | UnknownType { span, .. }
+            | BadTypeArguments { span, .. }
+            | UnknownFormat { span, .. }
+            | MissingKey { span, .. }
+            | NullableKey { span }
+            | MissingPopulation { span }
+            | UnknownOption { span, .. }
+            | BadOptionValue { span, .. }
+            | BadPlaceholder { span, .. }
+            | EmptySource { span }
+            | ExpectedType { span, .. }
+            | UnknownEnumValue { span, .. }
+            | ArgumentCount { span, .. }
+            | NullComparison { span, .. }
+            | CalendarDuration { span }
+            | MisplacedList { span }
+            | EnumOrdering { span }
+            | UnknownUnit { span, .. }
+            | FractionalCalendarUnit { span }
+            | PercentOutOfRange { span }
+            | DataNotFound { span, .. }
+            | ColumnNotInData { span, .. }
+            | ColumnTypeMismatch { span, .. }
+            | UnsetVariable { span, .. }
+            | UnsupportedLocation { span, .. }
+            | DataError { span, .. }
+            | UnreadableData { span, .. }
+            | Internal { span, .. } => *span,
+            DuplicateName { second, .. }
+            | MultipleKeys { second, .. }
+            | DuplicatePopulation { second, .. } => *second,
+            OperandTypes { op_span, .. } => *op_span,
+            IncompatibleValues { other_span, .. } => *other_span,
+            Cycle { chain } => chain.first().map(|(_, s)| *s)?,
+            NoSource
+            | InvalidVar { .. }
+            | UnknownSelectedSegment { .. }
+            | OutputFailed { .. }
+            | FileUnreadable { .. } => {
+                return None;
+            }
+        })
+    }
+
+    /// The text under the primary span.
+    pub fn primary_label(&self) -> Option<String> {
+        use Diagnostic::*;
+        Some(match self {
+            Syntax { expected, .. } if !expected.is_empty() => {
+                format!("expected {}", one_of(expected))
+            }
+            UnknownName { .. } | UnknownColumn { .. } | UnknownFunction { .. } => {
+                "not found".into()
+            }
+            DuplicateName { .. } | MultipleKeys { .. } | DuplicatePopulation { .. } => {
+                "declared again here".into()
+            }
+            ExpectedType { found, .. } => format!("this is {}", a(found)),
+            UnknownEnumValue { .. } => "not a declared value".into(),
+            IncompatibleValues { other, .. } => format!("this is {}", a(other)),
+            NotPopulationColumn { source, .. } => format!("a column of `{source}`"),
+            ColumnTypeMismatch { found, .. } => format!("the data holds {found}"),
+            ColumnNotInData { .. } => "declared here".into(),
+            Cycle { chain } if chain.len() > 1 => {
+                let next = chain.get(1).map(|(n, _)| n.as_str()).unwrap_or_default();
+                format!("refers to `{next}`")
+            }
+            CalendarDuration { .. } => "not a fixed length of time".into(),
+            _ => return None,
+        })
+    }
+
+    /// Secondary labels (other places involved in the problem).
+    pub fn labels(&self) -> Vec<Label> {
+        use Diagnostic::*;
+        match self {
+            DuplicateName { first, .. }
+            | MultipleKeys { first, .. }
+            | DuplicatePopulation { first, .. } => vec![label(*first, "first declared here")],
+            UnknownColumn { source_span, .. } => {
+                vec![label(*source_span, "source declared here")]
+            }
+            UnknownEnumValue { declared, .. } => vec![label(*declared, "values declared here")],
+            OperandTypes {
+                lhs, rhs, lhs_span, rhs_span, ..
+            } => vec![
+                label(*lhs_span, &format!("this is {}", a(lhs))),
+                label(*rhs_span, &format!("this is {}", a(rhs))),
+            ],
+            IncompatibleValues {
+                first, first_span, ..
+            } => vec![label(*first_span, &format!("this is {}", a(first)))],
+            Cycle { chain } => {
+                let len = chain.len();
+                chain
+                    .iter()
+                    .enumerate()
+                    .skip(1)
+                    .map(|(i, (_, span))| {
+                        let next = chain.get((i + 1) % len).map(|(n, _)| n.as_str());
+                        label(*span, &format!("refers to `{}`", next.unwrap_or_default()))
+                    })
+                    .collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// A hint on how to fix the problem.
+    pub fn help(&self) -> Option<String> {
+        use Diagnostic::*;
+        match self {
+            Syntax { found, .. } if found.as_deref() == Some("=") => {
+                Some("compare with `==`; a single `=` only follows a declared name".into())
+            }
+            Syntax { found, .. } if found.as_deref().is_some_and(is_keyword_like) => Some(
+                "reserved words cannot be names; quote a column named like one with backquotes: `source`"
+                    .into(),
+            ),
+            UnterminatedString { .. } => Some("add the closing `\"` on the same line".into()),
+            NumberTooLarge { .. } => Some("integers range up to 9223372036854775807".into()),
+            InvalidDate { .. } => {
+                Some("write dates as @YYYY-MM-DD and timestamps as @YYYY-MM-DDTHH:MM:SS".into())
+            }
+            InvalidEscape { .. } => Some("valid escapes are \\\", \\\\, \\n and \\t".into()),
+            StrayText { candidates, .. } if candidates.is_empty() => Some(
+                "items start with `source`, `population`, `let` or `segment` at the start of a line"
+                    .into(),
+            ),
+            FutureItem { .. } => Some(
+                "`import`, `kpi`, `score`, `tiers` and `split` are reserved for coming versions".into(),
+            ),
+            UnknownName { candidates, .. }
+            | StrayText { candidates, .. }
+            | UnknownColumn { candidates, .. }
+            | UnknownFunction { candidates, .. }
+            | UnknownType { candidates, .. }
+            | UnknownFormat { candidates, .. }
+            | UnknownOption { candidates, .. }
+            | UnknownEnumValue { candidates, .. }
+            | UnknownUnit { candidates, .. }
+            | UnknownSelectedSegment { candidates, .. }
+                if !candidates.is_empty() =>
+            {
+                Some(did_you_mean(candidates))
+            }
+            UnknownName { .. } => Some(
+                "names in rules are columns of the population, `let` values, segments or `as_of`"
+                    .into(),
+            ),
+            UnknownFormat { .. } => Some("supported formats are `parquet` and `csv`".into()),
+            UnknownEnumValue { .. } => Some("add the value to the enum's declaration".into()),
+            UnknownUnit { .. } => Some(
+                "units are days, weeks, months and years (and hours, minutes for timestamps)"
+                    .into(),
+            ),
+            DuplicateName { .. } => Some("rename one of them".into()),
+            ReservedName { .. } => Some("choose another name".into()),
+            NotPopulationColumn { population, .. } => Some(format!(
+                "rules are evaluated per member of `{population}`; only its columns can be used directly"
+            )),
+            BadTypeArguments { problem, .. } => Some(match problem {
+                TypeArgumentProblem::Unexpected => "remove the parentheses".into(),
+                TypeArgumentProblem::Missing
+                | TypeArgumentProblem::DecimalRange
+                | TypeArgumentProblem::DecimalShape => {
+                    "write decimal(precision, scale) with 1 ≤ precision ≤ 38 and 0 ≤ scale ≤ precision, and enum(\"a\", \"b\", ...)".into()
+                }
+                TypeArgumentProblem::EnumValueNotString => "quote each value: enum(\"a\", \"b\")".into(),
+                TypeArgumentProblem::DuplicateEnumValue(_) => "remove the repeated value".into(),
+            }),
+            UnknownType { .. } => Some(
+                "types are int, float, decimal(p, s), string, bool, date, timestamp and enum(...)"
+                    .into(),
+            ),
+            MissingKey { .. } => {
+                Some("mark the column that identifies a member: `key customer_id: int`".into())
+            }
+            MultipleKeys { .. } => Some("keep `key` on one column".into()),
+            NullableKey { .. } => Some("remove the `?`: every member needs a key".into()),
+            MissingPopulation { .. } => {
+                Some("say which source the segments are made of: `population customers`".into())
+            }
+            NoSource => Some(
+                "declare the data first: `source customers from parquet \"customers.parquet\" { ... }`"
+                    .into(),
+            ),
+            DuplicatePopulation { .. } => Some("keep one `population` item".into()),
+            UnknownOption { format, .. } => Some(match format.as_str() {
+                "csv" => "csv options are `delimiter` and `header`".into(),
+                _ => format!("`{format}` takes no options"),
+            }),
+            BadPlaceholder { .. } => {
+                Some("write placeholders as ${NAME} with letters, digits and `_`".into())
+            }
+            EmptySource { .. } => Some("declare at least the key column".into()),
+            ExpectedType { context, .. } => match context {
+                Context::SegmentCondition(_) => {
+                    Some("a segment is a condition: compare the value, e.g. `x > 0`".into())
+                }
+                _ => None,
+            },
+            OperandTypes { lhs, rhs, .. } => operand_help(lhs, rhs),
+            NullComparison { negated, .. } => Some(if *negated {
+                "use `is not null`".into()
+            } else {
+                "use `is null`".into()
+            }),
+            CalendarDuration { .. } => Some(
+                "compare dates instead: `signup_at > as_of - 12 months`, or use days or weeks".into(),
+            ),
+            MisplacedList { .. } => Some("test membership with `x in [a, b]`".into()),
+            EnumOrdering { .. } => {
+                Some("enum values are ordered as declared; compare with a quoted value".into())
+            }
+            Cycle { .. } => Some("a definition cannot depend on itself, even indirectly".into()),
+            FractionalCalendarUnit { .. } => Some("use days for fractions of a month".into()),
+            PercentOutOfRange { .. } => Some("a percentage is a share of a whole".into()),
+            DataNotFound { .. } => Some(
+                "paths are relative to the rule file; check the path or the --var values".into(),
+            ),
+            ColumnNotInData { candidates, .. } if !candidates.is_empty() => {
+                Some(did_you_mean(candidates))
+            }
+            ColumnNotInData { .. } => {
+                Some("`segc schema infer` prints the columns the data has".into())
+            }
+            ColumnTypeMismatch { .. } => {
+                Some("`segc schema infer` prints the types the data has".into())
+            }
+            UnsetVariable { name, .. } => Some(format!(
+                "pass --var {name}=... or set the environment variable {name}"
+            )),
+            UnsupportedLocation { .. } => {
+                Some("read local files, or copy the data locally first".into())
+            }
+            OutputFailed { .. } => Some("check that the output folder is writable; earlier outputs were kept".into()),
+            InvalidVar { .. } => {
+                Some("write --var NAME=VALUE, NAME made of letters, digits and `_`".into())
+            }
+            Internal { .. } => Some("this is a bug in segc; please report it with the rule file".into()),
+            _ => None,
+        }
+    }
+}
+
+fn label(span: Span, text: &str) -> Label {
+    Label {
+        span,
+        text: Some(text.to_string()),
+    }
+}
+
+fn kind_word(kind: NameKind) -> &'static str {
+    match kind {
+        NameKind::Source => "source",
+        NameKind::Column => "column",
+        NameKind::Let => "let",
+        NameKind::Segment => "segment",
+        NameKind::Value => "name",
+        NameKind::Option => "option",
+    }
+}
+
+/// "a string", "an int", "null".
+fn a(ty: &Type) -> String {
+    let text = ty.to_string();
+    match ty {
+        Type::Null => "null".into(),
+        Type::Error => "a value of unknown type".into(),
+        _ if text.starts_with(['a', 'e', 'i', 'o', 'u']) => format!("an {text}"),
+        _ => format!("a {text}"),
+    }
+}
+
+fn one_of(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => (*one).to_string(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+fn did_you_mean(candidates: &[String]) -> String {
+    let quoted: Vec<String> = candidates.iter().map(|c| format!("`{c}`")).collect();
+    let refs: Vec<&str> = quoted.iter().map(String::as_str).collect();
+    format!("did you mean {}?", one_of(&refs))
+}
+
+fn is_keyword_like(text: &str) -> bool {
+    matches!(
+        text,
+        "source" | "population" | "segment" | "let" | "import" | "kpi" | "score" | "tiers" | "split"
+            | "where"
+    )
+}
+
+fn operand_help(lhs: &Type, rhs: &Type) -> Option<String> {
+    use Type::*;
+    match (lhs, rhs) {
+        (Date | Timestamp, Int | Float) | (Int | Float, Date | Timestamp) => Some(
+            "add or subtract durations to dates (`as_of - 30 days`); `days_between(a, b)` gives a number"
+                .into(),
+        ),
+        (Duration, Int | Float) | (Int | Float, Duration) => {
+            Some("compare durations with durations: `tenure < 90 days`".into())
+        }
+        (String | Enum(_), Int | Float | Decimal { .. })
+        | (Int | Float | Decimal { .. }, String | Enum(_)) => {
+            Some("numbers and text do not mix; check the declared types".into())
+        }
+        _ => None,
+    }
+}

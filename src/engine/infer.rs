@@ -1,0 +1,198 @@
+//! `segc schema infer`: a `source` declaration written from a real file.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Int64Type};
+use datafusion::functions_aggregate::expr_fn::{count, count_distinct};
+use datafusion::logical_expr::{Expr, col, ident, lit};
+use datafusion::prelude::{CsvReadOptions, DataFrame, ParquetReadOptions, SessionContext};
+
+use crate::diagnostics::Diagnostic;
+use crate::syntax::quote_name;
+
+/// Options of schema inference.
+#[derive(Debug, Clone)]
+pub struct InferOptions {
+    /// The source name to declare.
+    pub name: String,
+    /// The location to write in the declaration (as given by the user).
+    pub location: String,
+    /// Whether the file is CSV (else Parquet).
+    pub csv: bool,
+    /// CSV delimiter.
+    pub delimiter: u8,
+    /// Text columns with at most this many distinct values are declared as enums (0: never).
+    pub enum_max: usize,
+}
+
+/// What is learnt about one column.
+struct Profile {
+    name: String,
+    data_type: DataType,
+    nulls: bool,
+    distinct: Option<i64>,
+}
+
+/// Reads `path` and writes a `source` declaration for it.
+pub async fn infer_source(path: &Path, options: &InferOptions) -> Result<String, Diagnostic> {
+    let unreadable = |e: datafusion::error::DataFusionError| Diagnostic::FileUnreadable {
+        path: path.display().to_string(),
+        message: e.to_string().lines().next().unwrap_or_default().to_string(),
+    };
+    let ctx = SessionContext::new();
+    let text = path.to_string_lossy().to_string();
+    let df = if options.csv {
+        let read = CsvReadOptions::new()
+            .delimiter(options.delimiter)
+            .file_extension("")
+            .schema_infer_max_records(10_000);
+        ctx.read_csv(text, read).await
+    } else {
+        ctx.read_parquet(text, ParquetReadOptions::default().file_extension(""))
+            .await
+    }
+    .map_err(unreadable)?;
+    let profiles = profile(&df).await.map_err(unreadable)?;
+    let mut enums: Vec<Option<Vec<String>>> = Vec::with_capacity(profiles.len());
+    for p in &profiles {
+        let small = p
+            .distinct
+            .is_some_and(|d| d >= 1 && (d as usize) <= options.enum_max);
+        enums.push(if small {
+            Some(distinct_values(&df, &p.name).await.map_err(unreadable)?)
+        } else {
+            None
+        });
+    }
+    Ok(render(options, &profiles, &enums))
+}
+
+async fn profile(df: &DataFrame) -> datafusion::error::Result<Vec<Profile>> {
+    let fields: Vec<(String, DataType)> = df
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().clone()))
+        .collect();
+    let mut aggregates: Vec<Expr> = vec![count(lit(1)).alias("__rows")];
+    for (i, (name, ty)) in fields.iter().enumerate() {
+        aggregates.push(count(ident(name)).alias(format!("__n{i}")));
+        if is_text(ty) {
+            aggregates.push(count_distinct(ident(name)).alias(format!("__d{i}")));
+        }
+    }
+    let batches = df.clone().aggregate(vec![], aggregates)?.collect().await?;
+    let value = |name: &str| -> Option<i64> {
+        let batch: &RecordBatch = batches.first()?;
+        let column = batch.column_by_name(name)?;
+        column
+            .as_primitive_opt::<Int64Type>()
+            .filter(|c| !c.is_empty())
+            .map(|c| c.value(0))
+    };
+    let rows = value("__rows").unwrap_or(0);
+    Ok(fields
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, data_type))| Profile {
+            nulls: value(&format!("__n{i}")).is_some_and(|n| n < rows),
+            distinct: value(&format!("__d{i}")),
+            name,
+            data_type,
+        })
+        .collect())
+}
+
+async fn distinct_values(df: &DataFrame, name: &str) -> datafusion::error::Result<Vec<String>> {
+    let batches = df
+        .clone()
+        .select(vec![ident(name).alias("v")])?
+        .filter(col("v").is_not_null())?
+        .distinct()?
+        .sort(vec![col("v").sort(true, false)])?
+        .collect()
+        .await?;
+    let mut values = Vec::new();
+    for batch in batches {
+        let column = datafusion::arrow::compute::cast(batch.column(0), &DataType::Utf8)?;
+        let strings = column.as_string::<i32>();
+        values.extend(strings.iter().flatten().map(str::to_string));
+    }
+    Ok(values)
+}
+
+fn is_text(t: &DataType) -> bool {
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, v) => is_text(v),
+        _ => false,
+    }
+}
+
+fn seg_type(t: &DataType) -> Option<String> {
+    Some(match t {
+        _ if t.is_integer() => "int".into(),
+        _ if t.is_floating() => "float".into(),
+        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) if *p <= 38 => {
+            format!("decimal({p}, {s})")
+        }
+        _ if is_text(t) => "string".into(),
+        DataType::Boolean => "bool".into(),
+        DataType::Date32 | DataType::Date64 => "date".into(),
+        DataType::Timestamp(_, _) => "timestamp".into(),
+        _ => return None,
+    })
+}
+
+/// The key: `<singular>_id`, `id`, or the first column ending in `_id`.
+fn guess_key(source: &str, profiles: &[Profile]) -> Option<usize> {
+    let singular = source.strip_suffix('s').unwrap_or(source);
+    let candidates = [format!("{singular}_id"), format!("{source}_id"), "id".into()];
+    let usable = |p: &Profile| !p.nulls && (p.data_type.is_integer() || is_text(&p.data_type));
+    candidates
+        .iter()
+        .find_map(|c| profiles.iter().position(|p| &p.name == c && usable(p)))
+        .or_else(|| {
+            profiles
+                .iter()
+                .position(|p| p.name.ends_with("_id") && usable(p))
+        })
+}
+
+fn render(options: &InferOptions, profiles: &[Profile], enums: &[Option<Vec<String>>]) -> String {
+    let key = guess_key(&options.name, profiles);
+    let format = if options.csv { "csv" } else { "parquet" };
+    let mut out = String::new();
+    let with = if options.csv && options.delimiter != b',' {
+        format!(" with (delimiter = {:?})", (options.delimiter as char).to_string())
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "source {} from {format} {:?}{with} {{",
+        quote_name(&options.name),
+        options.location
+    );
+    if key.is_none() {
+        let _ = writeln!(out, "  // no key column found: mark the member identifier with `key`");
+    }
+    for (i, (p, values)) in profiles.iter().zip(enums).enumerate() {
+        let name = quote_name(&p.name);
+        let Some(mut ty) = seg_type(&p.data_type) else {
+            let _ = writeln!(out, "  // {name}: skipped, {} has no segc type", p.data_type);
+            continue;
+        };
+        if let Some(values) = values {
+            let quoted: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+            ty = format!("enum({})", quoted.join(", "));
+        }
+        let key_mark = if Some(i) == key { "key " } else { "" };
+        let null_mark = if p.nulls { "?" } else { "" };
+        let _ = writeln!(out, "  {key_mark}{name}: {ty}{null_mark}");
+    }
+    out.push_str("}\n");
+    out
+}

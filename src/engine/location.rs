@@ -1,0 +1,110 @@
+//! Resolving a source's declared location to something DataFusion can list.
+
+use std::path::{Path, PathBuf};
+
+use crate::diagnostics::Diagnostic;
+use crate::hir::Location;
+use crate::vars::Variables;
+
+/// A location ready for listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    /// The absolute path (or URL), placeholders filled in.
+    pub path: String,
+    /// Whether the path is a glob pattern.
+    pub is_glob: bool,
+    /// Whether the path is a directory (all files with the format's extension are read).
+    pub is_directory: bool,
+}
+
+/// Fills placeholders and anchors relative paths at `base_dir` (the rule file's folder).
+pub fn resolve(
+    location: &Location,
+    base_dir: &Path,
+    vars: &Variables,
+) -> Result<Resolved, Diagnostic> {
+    let expanded = vars
+        .expand(&location.text)
+        .map_err(|name| Diagnostic::UnsetVariable {
+            name,
+            span: location.span,
+        })?;
+    let local = match expanded.split_once("://") {
+        Some(("file", rest)) => PathBuf::from(rest),
+        Some((scheme, _)) => {
+            return Err(Diagnostic::UnsupportedLocation {
+                scheme: scheme.to_string(),
+                span: location.span,
+            });
+        }
+        None => {
+            let path = PathBuf::from(&expanded);
+            if path.is_absolute() {
+                path
+            } else {
+                base_dir.join(path)
+            }
+        }
+    };
+    let text = local.to_string_lossy().to_string();
+    let is_glob = text.contains(['*', '?', '[']);
+    if is_glob {
+        return Ok(Resolved {
+            path: text,
+            is_glob,
+            is_directory: false,
+        });
+    }
+    if !local.exists() {
+        return Err(Diagnostic::DataNotFound {
+            span: location.span,
+            location: text,
+        });
+    }
+    let is_directory = local.is_dir();
+    let mut path = text;
+    if is_directory && !path.ends_with('/') {
+        path.push('/');
+    }
+    Ok(Resolved {
+        path,
+        is_glob,
+        is_directory,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::span::Span;
+
+    fn location(text: &str) -> Location {
+        Location {
+            text: text.to_string(),
+            span: Span::new(0, 1),
+        }
+    }
+
+    #[test]
+    fn resolves_relative_globs_and_schemes() {
+        let vars = Variables::explicit_only(
+            [("ENV".to_string(), "dev".to_string())].into_iter().collect(),
+        );
+        let dir = std::env::temp_dir();
+        let r = resolve(&location("x/${ENV}/*.parquet"), &dir, &vars).expect("glob");
+        assert!(r.is_glob);
+        assert!(r.path.ends_with("x/dev/*.parquet"));
+        assert!(matches!(
+            resolve(&location("s3://bucket/x.parquet"), &dir, &vars),
+            Err(Diagnostic::UnsupportedLocation { .. })
+        ));
+        assert!(matches!(
+            resolve(&location("${NOPE_SEGC_TEST}/x.csv"), &dir, &vars),
+            Err(Diagnostic::UnsetVariable { .. })
+        ));
+        assert!(matches!(
+            resolve(&location("definitely-missing.csv"), &dir, &vars),
+            Err(Diagnostic::DataNotFound { .. })
+        ));
+    }
+}

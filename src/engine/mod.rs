@@ -1,0 +1,259 @@
+//! Running plans: registering sources as tables, executing, writing outputs.
+//!
+//! This is the only stage that touches data. Declarations are checked against the real files
+//! before anything runs, so a mismatch is a diagnostic pointing at the declaration, not an engine
+//! error halfway through.
+
+mod infer;
+mod location;
+mod output;
+mod tables;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::catalog::TableProvider;
+use datafusion::datasource::provider_as_source;
+use datafusion::logical_expr::{LogicalPlan, TableSource};
+use datafusion::physical_plan::{ExecutionPlan, displayable};
+use datafusion::prelude::{SessionConfig, SessionContext};
+use serde::Serialize;
+
+use crate::diagnostics::Diagnostic;
+use crate::hir;
+use crate::lower::{self, Params, Selection, TableLookup};
+use crate::vars::Variables;
+
+pub use infer::{InferOptions, infer_source};
+pub use location::{Resolved, resolve};
+pub use output::{Layout, OutputFormat, OutputSpec};
+
+/// Engine settings.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct EngineOptions {
+    /// Partitions to execute with (default: the number of cores).
+    pub threads: Option<usize>,
+}
+
+/// A DataFusion session with the sources of one program registered.
+pub struct Engine {
+    ctx: SessionContext,
+    tables: HashMap<String, Arc<dyn TableProvider>>,
+}
+
+impl Engine {
+    /// A new engine.
+    pub fn new(options: EngineOptions) -> Self {
+        let mut config = SessionConfig::new();
+        if let Some(threads) = options.threads {
+            config = config.with_target_partitions(threads.max(1));
+        }
+        Engine {
+            ctx: SessionContext::new_with_config(config),
+            tables: HashMap::new(),
+        }
+    }
+
+    /// Registers the sources the program reads, checking each declaration against its data.
+    /// Relative locations are taken from `base_dir` (the rule file's folder).
+    pub async fn register(
+        &mut self,
+        program: &hir::Program,
+        base_dir: &Path,
+        vars: &Variables,
+    ) -> Result<(), Vec<Diagnostic>> {
+        let source = program.population();
+        let location = location::resolve(&source.location, base_dir, vars).map_err(|d| vec![d])?;
+        let table = tables::listing_table(&self.ctx, source, &location).await?;
+        self.tables.insert(source.name.clone(), Arc::new(table));
+        Ok(())
+    }
+
+    /// The membership plan over the registered tables.
+    pub fn membership_plan(
+        &self,
+        program: &hir::Program,
+        params: Params,
+        selection: &Selection,
+    ) -> Result<LogicalPlan, Diagnostic> {
+        lower::membership_plan(program, self, params, selection)
+    }
+
+    /// `plan` after DataFusion's optimizer.
+    pub fn optimize(&self, plan: &LogicalPlan, span: crate::span::Span) -> Result<LogicalPlan, Diagnostic> {
+        self.ctx
+            .state()
+            .optimize(plan)
+            .map_err(|e| Diagnostic::Internal {
+                span,
+                message: e.to_string(),
+            })
+    }
+
+    /// The physical plan of `plan`, as indented text.
+    pub async fn physical_plan_text(
+        &self,
+        plan: &LogicalPlan,
+        span: crate::span::Span,
+    ) -> Result<String, Diagnostic> {
+        let physical = self.physical_plan(plan, span).await?;
+        Ok(displayable(physical.as_ref()).indent(true).to_string())
+    }
+
+    async fn physical_plan(
+        &self,
+        plan: &LogicalPlan,
+        span: crate::span::Span,
+    ) -> Result<Arc<dyn ExecutionPlan>, Diagnostic> {
+        self.ctx
+            .state()
+            .create_physical_plan(plan)
+            .await
+            .map_err(|e| Diagnostic::Internal {
+                span,
+                message: e.to_string(),
+            })
+    }
+
+    /// Executes a membership plan and writes its outputs atomically; returns the summary.
+    pub async fn run(
+        &self,
+        program: &hir::Program,
+        plan: &LogicalPlan,
+        selection: &Selection,
+        context: &RunContext,
+        spec: &OutputSpec,
+    ) -> Result<Summary, Diagnostic> {
+        let population = program.population();
+        let span = population.location.span;
+        let physical = self.physical_plan(plan, population.span).await?;
+        let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
+            .map_err(|e| Diagnostic::DataError {
+                span,
+                message: e.to_string(),
+            })?;
+        let segments: Vec<&hir::Segment> = selection
+            .segments(program)
+            .iter()
+            .map(|id| &program.segments[id.0])
+            .collect();
+        let names: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
+        let metadata = vec![
+            ("segc.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+            ("segc.as_of".to_string(), context.as_of.to_string()),
+            ("segc.rules".to_string(), context.rules.clone()),
+        ];
+        let (membership, counts) =
+            output::write_membership(stream, spec, &names, &metadata, |message| {
+                Diagnostic::DataError { span, message }
+            })
+            .await?;
+        let share = |n: u64| {
+            if counts.members == 0 {
+                0.0
+            } else {
+                n as f64 / counts.members as f64
+            }
+        };
+        let summary = Summary {
+            segc_version: env!("CARGO_PKG_VERSION"),
+            rules: context.rules.clone(),
+            as_of: context.as_of.to_string(),
+            population: PopulationSummary {
+                source: population.name.clone(),
+                members: counts.members,
+            },
+            segments: segments
+                .iter()
+                .zip(&counts.per_segment)
+                .map(|(s, n)| SegmentSummary {
+                    name: s.name.clone(),
+                    label: s.label.clone(),
+                    members: *n,
+                    share: share(*n),
+                })
+                .collect(),
+            output: OutputSummary {
+                membership: spec.membership_path().display().to_string(),
+                format: spec.format,
+                layout: spec.layout,
+            },
+        };
+        let summary_file = output::write_summary(spec, &summary)?;
+        membership.commit()?;
+        summary_file.commit()?;
+        Ok(summary)
+    }
+}
+
+impl TableLookup for Engine {
+    fn table(&self, source: &hir::Source) -> Result<Arc<dyn TableSource>, Diagnostic> {
+        self.tables
+            .get(&source.name)
+            .map(|t| provider_as_source(t.clone()))
+            .ok_or_else(|| Diagnostic::Internal {
+                span: source.span,
+                message: format!("source `{}` was not registered", source.name),
+            })
+    }
+}
+
+/// What a run records about itself.
+#[derive(Debug, Clone)]
+pub struct RunContext {
+    /// The rule file, as given.
+    pub rules: String,
+    /// The evaluation date.
+    pub as_of: chrono::NaiveDate,
+}
+
+/// The result of a run, also written as `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// The segc version that produced it.
+    pub segc_version: &'static str,
+    /// The rule file.
+    pub rules: String,
+    /// The evaluation date (ISO 8601).
+    pub as_of: String,
+    /// The population.
+    pub population: PopulationSummary,
+    /// One entry per computed segment, in declaration order.
+    pub segments: Vec<SegmentSummary>,
+    /// Where the membership was written.
+    pub output: OutputSummary,
+}
+
+/// Population size.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PopulationSummary {
+    /// The population source.
+    pub source: String,
+    /// Number of members (rows).
+    pub members: u64,
+}
+
+/// Size of one segment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SegmentSummary {
+    /// Segment name.
+    pub name: String,
+    /// Segment label.
+    pub label: Option<String>,
+    /// Number of members.
+    pub members: u64,
+    /// Members divided by the population size (0 for an empty population).
+    pub share: f64,
+}
+
+/// Where the membership went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutputSummary {
+    /// The membership file.
+    pub membership: String,
+    /// Its format.
+    pub format: OutputFormat,
+    /// Its layout.
+    pub layout: Layout,
+}

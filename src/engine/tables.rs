@@ -1,0 +1,238 @@
+//! Registering sources as DataFusion tables, after checking the declarations against the data.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::datasource::file_format::csv::CsvFormat;
+use datafusion::datasource::file_format::parquet::ParquetFormat;
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::prelude::SessionContext;
+use futures::TryStreamExt;
+
+use super::location::Resolved;
+use crate::diagnostics::Diagnostic;
+use crate::hir::{self, Format};
+use crate::lower::canonical_type;
+use crate::suggest::similar;
+use crate::types::Type;
+
+/// How many CSV records are read to infer column types.
+const CSV_INFER_RECORDS: usize = 1000;
+
+/// Creates the table for `source` at `location`, checking every declared column against the data.
+pub(super) async fn listing_table(
+    ctx: &SessionContext,
+    source: &hir::Source,
+    location: &Resolved,
+) -> Result<ListingTable, Vec<Diagnostic>> {
+    let span = source.location.span;
+    let unreadable = |e: datafusion::error::DataFusionError| {
+        vec![Diagnostic::UnreadableData {
+            span,
+            message: first_line(&e.to_string()),
+        }]
+    };
+    let url = ListingTableUrl::parse(&location.path).map_err(unreadable)?;
+    let options = listing_options(source, location);
+    let state = ctx.state();
+    let store = state.runtime_env().object_store(&url).map_err(unreadable)?;
+    let files: Vec<_> = url
+        .list_all_files(&state, store.as_ref(), &options.file_extension)
+        .await
+        .map_err(unreadable)?
+        .try_collect()
+        .await
+        .map_err(unreadable)?;
+    if files.is_empty() {
+        return Err(vec![Diagnostic::DataNotFound {
+            span,
+            location: location.path.clone(),
+        }]);
+    }
+    let file_schema = options.infer_schema(&state, &url).await.map_err(unreadable)?;
+    let schema = match source.format {
+        Format::Parquet => {
+            verify(source, &file_schema, &location.path, compatible_parquet)?;
+            file_schema
+        }
+        Format::Csv { header, .. } => {
+            let named = if header {
+                file_schema
+            } else {
+                positional_names(source, &file_schema)
+            };
+            verify(source, &named, &location.path, compatible_csv)?;
+            csv_read_schema(source, &named)
+        }
+    };
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(schema);
+    ListingTable::try_new(config).map_err(unreadable)
+}
+
+fn listing_options(source: &hir::Source, location: &Resolved) -> ListingOptions {
+    let (options, extension) = match source.format {
+        Format::Parquet => (
+            ListingOptions::new(Arc::new(ParquetFormat::default())),
+            ".parquet",
+        ),
+        Format::Csv { delimiter, header } => (
+            ListingOptions::new(Arc::new(
+                CsvFormat::default()
+                    .with_delimiter(delimiter)
+                    .with_has_header(header)
+                    .with_schema_infer_max_rec(CSV_INFER_RECORDS),
+            )),
+            ".csv",
+        ),
+    };
+    // A single file or a glob is read whatever its extension.
+    options.with_file_extension(if location.is_directory { extension } else { "" })
+}
+
+/// Without a header line, declared columns name the file's columns in order.
+fn positional_names(source: &hir::Source, file_schema: &Schema) -> SchemaRef {
+    let fields: Vec<Field> = file_schema
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, f)| match source.columns.get(i) {
+            Some(c) => f.as_ref().clone().with_name(&c.name),
+            None => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+/// The schema CSV files are read with: declared columns get their canonical type, others are text.
+fn csv_read_schema(source: &hir::Source, file_schema: &Schema) -> SchemaRef {
+    let fields: Vec<Field> = file_schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let ty = source
+                .column(f.name())
+                .map_or(DataType::Utf8, |c| canonical_type(&c.ty));
+            Field::new(f.name(), ty, true)
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
+fn verify(
+    source: &hir::Source,
+    schema: &Schema,
+    location: &str,
+    compatible: fn(&Type, &DataType) -> bool,
+) -> Result<(), Vec<Diagnostic>> {
+    let mut problems = Vec::new();
+    for column in &source.columns {
+        match schema.field_with_name(&column.name) {
+            Err(_) => problems.push(Diagnostic::ColumnNotInData {
+                source: source.name.clone(),
+                column: column.name.clone(),
+                span: column.span,
+                candidates: similar(
+                    &column.name,
+                    schema.fields().iter().map(|f| f.name().as_str()),
+                ),
+                location: location.to_string(),
+            }),
+            Ok(field) if !compatible(&column.ty, field.data_type()) => {
+                problems.push(Diagnostic::ColumnTypeMismatch {
+                    column: column.name.clone(),
+                    declared: column.type_text.clone(),
+                    found: describe(field.data_type()),
+                    span: column.type_span,
+                })
+            }
+            Ok(_) => {}
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
+    }
+}
+
+fn is_int(t: &DataType) -> bool {
+    t.is_integer()
+}
+
+fn is_text(t: &DataType) -> bool {
+    match t {
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => true,
+        DataType::Dictionary(_, value) => is_text(value),
+        _ => false,
+    }
+}
+
+/// Whether Parquet data of type `data` can be read as a declared `declared`.
+fn compatible_parquet(declared: &Type, data: &DataType) -> bool {
+    if *data == DataType::Null {
+        return true;
+    }
+    match declared {
+        Type::Int => is_int(data),
+        Type::Float => is_int(data) || data.is_floating() || is_decimal(data),
+        Type::Decimal { precision, scale } => {
+            is_int(data)
+                || match data {
+                    DataType::Decimal128(p, s) | DataType::Decimal256(p, s) => {
+                        *s <= *scale && (*p as i16 - *s as i16) <= (*precision as i16 - *scale as i16)
+                    }
+                    _ => false,
+                }
+        }
+        Type::String | Type::Enum(_) => is_text(data),
+        Type::Bool => *data == DataType::Boolean,
+        Type::Date => matches!(data, DataType::Date32 | DataType::Date64),
+        Type::Timestamp => matches!(
+            data,
+            DataType::Timestamp(_, _) | DataType::Date32 | DataType::Date64
+        ),
+        Type::Duration | Type::Null | Type::Error => false,
+    }
+}
+
+fn is_decimal(t: &DataType) -> bool {
+    matches!(t, DataType::Decimal128(..) | DataType::Decimal256(..))
+}
+
+/// Whether CSV values whose inferred type is `data` can be read as a declared `declared`.
+fn compatible_csv(declared: &Type, data: &DataType) -> bool {
+    if *data == DataType::Null {
+        return true;
+    }
+    match declared {
+        Type::String | Type::Enum(_) => true,
+        Type::Int => is_int(data),
+        Type::Float | Type::Decimal { .. } => is_int(data) || data.is_floating(),
+        Type::Bool => *data == DataType::Boolean,
+        Type::Date => *data == DataType::Date32,
+        Type::Timestamp => matches!(data, DataType::Timestamp(_, _) | DataType::Date32),
+        Type::Duration | Type::Null | Type::Error => false,
+    }
+}
+
+/// A data type in the words of the language.
+pub(crate) fn describe(t: &DataType) -> String {
+    match t {
+        _ if is_int(t) => "integers".into(),
+        _ if t.is_floating() => "floats".into(),
+        DataType::Decimal128(p, s) | DataType::Decimal256(p, s) => format!("decimal({p}, {s})"),
+        _ if is_text(t) => "text".into(),
+        DataType::Boolean => "booleans".into(),
+        DataType::Date32 | DataType::Date64 => "dates".into(),
+        DataType::Timestamp(_, _) => "timestamps".into(),
+        other => format!("values of type {other}"),
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or(text).to_string()
+}

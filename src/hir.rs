@@ -1,0 +1,358 @@
+//! The checked program: names resolved, types inferred, sugar removed.
+//!
+//! Produced by [`crate::check`] only when the rules have no error; consumed by [`crate::lower`].
+//! Spans are kept so that later stages can still point at the rules.
+
+use chrono::{NaiveDate, NaiveDateTime};
+
+use crate::ast::BinaryOp;
+use crate::span::Span;
+use crate::types::Type;
+
+/// Index of a source in [`Program::sources`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId(pub usize);
+
+/// Index of a `let` in [`Program::lets`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct LetId(pub usize);
+
+/// Index of a segment in [`Program::segments`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SegmentId(pub usize);
+
+/// A definition that can be evaluated: a `let` or a segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DefId {
+    /// A `let`.
+    Let(LetId),
+    /// A segment.
+    Segment(SegmentId),
+}
+
+/// A checked rule file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Program {
+    /// Declared sources, in file order.
+    pub sources: Vec<Source>,
+    /// The source whose rows are the members.
+    pub population: SourceId,
+    /// `let` definitions, in file order.
+    pub lets: Vec<Let>,
+    /// Segments, in file order.
+    pub segments: Vec<Segment>,
+    /// Every `let` and segment, dependencies first.
+    pub evaluation_order: Vec<DefId>,
+}
+
+impl Program {
+    /// The population source.
+    pub fn population(&self) -> &Source {
+        // The checker guarantees `population` indexes `sources`.
+        &self.sources[self.population.0]
+    }
+
+    /// The source with id `id`.
+    pub fn source(&self, id: SourceId) -> &Source {
+        &self.sources[id.0]
+    }
+
+    /// The segment called `name`.
+    pub fn segment_named(&self, name: &str) -> Option<SegmentId> {
+        self.segments
+            .iter()
+            .position(|s| s.name == name)
+            .map(SegmentId)
+    }
+}
+
+/// A data source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// Its name.
+    pub name: String,
+    /// Where its name is declared.
+    pub span: Span,
+    /// How to read it.
+    pub format: Format,
+    /// Where the data is.
+    pub location: Location,
+    /// Declared columns, in declaration order.
+    pub columns: Vec<Column>,
+    /// Index of the key column in `columns`.
+    pub key: Option<usize>,
+}
+
+impl Source {
+    /// The key column, if declared.
+    pub fn key_column(&self) -> Option<&Column> {
+        self.key.and_then(|k| self.columns.get(k))
+    }
+
+    /// The column called `name`.
+    pub fn column(&self, name: &str) -> Option<&Column> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// File format and reader options.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Format {
+    /// Apache Parquet.
+    Parquet,
+    /// Delimited text.
+    Csv {
+        /// Field delimiter (default `,`).
+        delimiter: u8,
+        /// Whether the first line names the columns (default true).
+        header: bool,
+    },
+}
+
+impl Format {
+    /// The format's word in the language.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Format::Parquet => "parquet",
+            Format::Csv { .. } => "csv",
+        }
+    }
+}
+
+/// A data location as written, with `${VAR}` placeholders still in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Location {
+    /// The text of the string literal.
+    pub text: String,
+    /// The string literal.
+    pub span: Span,
+}
+
+/// A declared column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Column {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub ty: Type,
+    /// Whether it may hold nulls.
+    pub nullable: bool,
+    /// The whole declaration.
+    pub span: Span,
+    /// The type as written, for messages.
+    pub type_text: String,
+    /// Where the type is written.
+    pub type_span: Span,
+    /// The source this column refers to, if declared with `references`.
+    pub references: Option<SourceId>,
+}
+
+/// A checked `let`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Let {
+    /// Its name.
+    pub name: String,
+    /// Where the name is declared.
+    pub span: Span,
+    /// Its value.
+    pub value: Expr,
+}
+
+/// A checked segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Segment {
+    /// Its name.
+    pub name: String,
+    /// Its human label.
+    pub label: Option<String>,
+    /// Where the name is declared.
+    pub span: Span,
+    /// The membership condition (bool; null means "not a member").
+    pub condition: Expr,
+}
+
+/// A typed expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Expr {
+    /// What it computes.
+    pub kind: ExprKind,
+    /// Its type.
+    pub ty: Type,
+    /// Whether it may be null.
+    pub nullable: bool,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// The kinds of typed expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExprKind {
+    /// A column of the population.
+    Column {
+        /// The population source.
+        source: SourceId,
+        /// Index into the source's columns.
+        column: usize,
+    },
+    /// The value of a `let`.
+    Let(LetId),
+    /// Membership in a segment (never null).
+    Segment(SegmentId),
+    /// The evaluation date.
+    AsOf,
+    /// A constant.
+    Literal(Value),
+    /// `not x`
+    Not(Box<Expr>),
+    /// `-x`
+    Neg(Box<Expr>),
+    /// Logic, comparison or arithmetic on operands of compatible types.
+    Binary {
+        /// The operator.
+        op: BinaryOp,
+        /// Left operand.
+        lhs: Box<Expr>,
+        /// Right operand.
+        rhs: Box<Expr>,
+    },
+    /// `a - b` of two dates or timestamps: a duration.
+    Elapsed {
+        /// The later instant.
+        end: Box<Expr>,
+        /// The earlier instant.
+        start: Box<Expr>,
+    },
+    /// A date or timestamp moved by a duration literal (`as_of - 30 days`).
+    Shift {
+        /// The date or timestamp.
+        value: Box<Expr>,
+        /// The duration.
+        by: DurationValue,
+        /// Whether the duration is subtracted.
+        backwards: bool,
+    },
+    /// `x [not] in [...]`.
+    InList {
+        /// The tested value.
+        value: Box<Expr>,
+        /// Candidates.
+        list: Vec<Expr>,
+        /// `not in`.
+        negated: bool,
+    },
+    /// `x [not] between a and b`.
+    Between {
+        /// The tested value.
+        value: Box<Expr>,
+        /// Lower bound (included).
+        low: Box<Expr>,
+        /// Upper bound (included).
+        high: Box<Expr>,
+        /// `not between`.
+        negated: bool,
+    },
+    /// `x is [not] null`.
+    IsNull {
+        /// The tested value.
+        value: Box<Expr>,
+        /// `is not null`.
+        negated: bool,
+    },
+    /// `if c then a else b` (a null condition takes the `else` branch).
+    If {
+        /// Condition.
+        condition: Box<Expr>,
+        /// When true.
+        then: Box<Expr>,
+        /// Otherwise.
+        otherwise: Box<Expr>,
+    },
+    /// A built-in function call.
+    Call {
+        /// The function.
+        function: Builtin,
+        /// Arguments, already checked against the function's signature.
+        args: Vec<Expr>,
+    },
+}
+
+/// A constant value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// Integer.
+    Int(i64),
+    /// Float (also percentages, as fractions: `10%` is 0.1).
+    Float(f64),
+    /// Text.
+    String(String),
+    /// Boolean.
+    Bool(bool),
+    /// Null.
+    Null,
+    /// Date.
+    Date(NaiveDate),
+    /// Timestamp.
+    Timestamp(NaiveDateTime),
+    /// Duration.
+    Duration(DurationValue),
+}
+
+/// A duration literal's value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DurationValue {
+    /// A fixed length of time in microseconds (days, weeks, hours, minutes).
+    Fixed {
+        /// Microseconds.
+        micros: i64,
+    },
+    /// Whole calendar months (months, years).
+    Calendar {
+        /// Months.
+        months: i32,
+    },
+}
+
+/// Built-in functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Builtin {
+    /// `lower(s)`
+    Lower,
+    /// `upper(s)`
+    Upper,
+    /// `trim(s)`
+    Trim,
+    /// `length(s)`: characters.
+    Length,
+    /// `starts_with(s, prefix)`
+    StartsWith,
+    /// `ends_with(s, suffix)`
+    EndsWith,
+    /// `contains(s, part)`
+    Contains,
+    /// `matches(s, regex)`
+    Matches,
+    /// `year(d)`
+    Year,
+    /// `month(d)`
+    Month,
+    /// `day(d)`
+    Day,
+    /// `date(ts)`: the date of a timestamp.
+    Date,
+    /// `days_between(a, b)`: whole days from a to b.
+    DaysBetween,
+    /// `months_between(a, b)`: whole months from a to b.
+    MonthsBetween,
+    /// `years_between(a, b)`: whole years from a to b (an age).
+    YearsBetween,
+    /// `abs(x)`
+    Abs,
+    /// `round(x[, digits])`
+    Round,
+    /// `floor(x)`
+    Floor,
+    /// `ceil(x)`
+    Ceil,
+    /// `coalesce(a, b, ...)`: the first non-null.
+    Coalesce,
+}

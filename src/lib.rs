@@ -1,0 +1,14 @@
+#![doc = include_str!("../ARCHITECTURE.md")]
+
+pub mod ast;
+pub mod check;
+pub mod cli;
+pub mod diagnostics;
+pub mod engine;
+pub mod hir;
+pub mod lower;
+pub mod span;
+pub mod suggest;
+pub mod syntax;
+pub mod types;
+pub mod vars;

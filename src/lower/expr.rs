@@ -1,0 +1,348 @@
+//! Lowering typed expressions to DataFusion `Expr`s.
+
+use chrono::NaiveDate;
+use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, TimeUnit};
+use datafusion::common::ScalarValue;
+use datafusion::functions::expr_fn as f;
+use datafusion::logical_expr::{Expr, Operator, binary_expr, cast, ident, in_list, lit, when};
+
+use super::canonical_type;
+use crate::ast::BinaryOp;
+use crate::diagnostics::Diagnostic;
+use crate::hir::{self, Builtin, DurationValue, ExprKind, Value};
+use crate::types::Type;
+
+use super::Params;
+
+const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+type Lowered = Result<Expr, Diagnostic>;
+
+/// Lowers expressions of one program for one evaluation.
+pub(super) struct Lowerer<'p> {
+    program: &'p hir::Program,
+    as_of: NaiveDate,
+}
+
+impl<'p> Lowerer<'p> {
+    pub(super) fn new(program: &'p hir::Program, params: Params) -> Self {
+        Lowerer {
+            program,
+            as_of: params.as_of,
+        }
+    }
+
+    /// A `let` value.
+    pub(super) fn value(&self, e: &hir::Expr) -> Lowered {
+        self.lower(e)
+    }
+
+    /// A segment condition: null counts as false.
+    pub(super) fn condition(&self, e: &hir::Expr) -> Lowered {
+        let lowered = self.lower(e)?;
+        Ok(if e.nullable {
+            lowered.is_true()
+        } else {
+            lowered
+        })
+    }
+
+    fn internal(&self, e: &hir::Expr, message: &str) -> Diagnostic {
+        Diagnostic::Internal {
+            span: e.span,
+            message: message.to_string(),
+        }
+    }
+
+    fn lower(&self, e: &hir::Expr) -> Lowered {
+        Ok(match &e.kind {
+            ExprKind::Column { source, column } => {
+                ident(&self.program.source(*source).columns[*column].name)
+            }
+            ExprKind::Let(id) => ident(&self.program.lets[id.0].name),
+            ExprKind::Segment(id) => ident(&self.program.segments[id.0].name),
+            ExprKind::AsOf => lit(date_scalar(self.as_of)),
+            ExprKind::Literal(value) => self.literal(e, value)?,
+            ExprKind::Not(x) => Expr::Not(Box::new(self.lower(x)?)),
+            ExprKind::Neg(x) => Expr::Negative(Box::new(self.lower(x)?)),
+            ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs)?,
+            ExprKind::Elapsed { end, start } => binary_expr(
+                self.micros(end)?,
+                Operator::Minus,
+                self.micros(start)?,
+            ),
+            ExprKind::Shift {
+                value,
+                by,
+                backwards,
+            } => {
+                let mut base = self.lower(value)?;
+                if e.ty == Type::Timestamp && value.ty == Type::Date {
+                    base = cast(base, canonical_type(&Type::Timestamp));
+                }
+                let op = if *backwards {
+                    Operator::Minus
+                } else {
+                    Operator::Plus
+                };
+                binary_expr(base, op, lit(interval(*by)))
+            }
+            ExprKind::InList {
+                value,
+                list,
+                negated,
+            } => {
+                let target = comparison_type(std::iter::once(&**value).chain(list));
+                let list = list
+                    .iter()
+                    .map(|x| self.aligned(x, &target))
+                    .collect::<Result<Vec<_>, _>>()?;
+                in_list(self.aligned(value, &target)?, list, *negated)
+            }
+            ExprKind::Between {
+                value,
+                low,
+                high,
+                negated,
+            } => {
+                let target = comparison_type([&**value, &**low, &**high]);
+                let (v, lo, hi) = (
+                    self.aligned(value, &target)?,
+                    self.aligned(low, &target)?,
+                    self.aligned(high, &target)?,
+                );
+                if *negated {
+                    v.not_between(lo, hi)
+                } else {
+                    v.between(lo, hi)
+                }
+            }
+            ExprKind::IsNull { value, negated } => {
+                let v = self.lower(value)?;
+                if *negated {
+                    v.is_not_null()
+                } else {
+                    v.is_null()
+                }
+            }
+            ExprKind::If {
+                condition,
+                then,
+                otherwise,
+            } => {
+                let ty = canonical_type(&e.ty);
+                when(self.lower(condition)?, self.cast_to(then, &ty)?)
+                    .otherwise(self.cast_to(otherwise, &ty)?)
+                    .map_err(|err| self.internal(e, &err.to_string()))?
+            }
+            ExprKind::Call { function, args } => self.call(e, *function, args)?,
+        })
+    }
+
+    fn literal(&self, e: &hir::Expr, value: &Value) -> Lowered {
+        Ok(match value {
+            Value::Int(i) => lit(*i),
+            Value::Float(x) => lit(*x),
+            Value::String(s) => lit(s.as_str()),
+            Value::Bool(b) => lit(*b),
+            Value::Null => lit(ScalarValue::Null),
+            Value::Date(d) => lit(date_scalar(*d)),
+            Value::Timestamp(t) => lit(ScalarValue::TimestampMicrosecond(
+                Some(t.and_utc().timestamp_micros()),
+                None,
+            )),
+            Value::Duration(DurationValue::Fixed { micros }) => lit(*micros),
+            Value::Duration(DurationValue::Calendar { .. }) => {
+                return Err(self.internal(e, "a calendar duration outside date arithmetic"));
+            }
+        })
+    }
+
+    fn binary(&self, op: BinaryOp, lhs: &hir::Expr, rhs: &hir::Expr) -> Lowered {
+        let operator = match op {
+            BinaryOp::Or => Operator::Or,
+            BinaryOp::And => Operator::And,
+            BinaryOp::Eq => Operator::Eq,
+            BinaryOp::NotEq => Operator::NotEq,
+            BinaryOp::Lt => Operator::Lt,
+            BinaryOp::LtEq => Operator::LtEq,
+            BinaryOp::Gt => Operator::Gt,
+            BinaryOp::GtEq => Operator::GtEq,
+            BinaryOp::Add => Operator::Plus,
+            BinaryOp::Sub => Operator::Minus,
+            BinaryOp::Mul => Operator::Multiply,
+            BinaryOp::Div => Operator::Divide,
+            BinaryOp::Rem => Operator::Modulo,
+        };
+        let (l, r) = if op == BinaryOp::Div {
+            (
+                self.cast_to(lhs, &DataType::Float64)?,
+                self.cast_to(rhs, &DataType::Float64)?,
+            )
+        } else if op.is_comparison() {
+            let target = comparison_type([lhs, rhs]);
+            (self.aligned(lhs, &target)?, self.aligned(rhs, &target)?)
+        } else {
+            (self.lower(lhs)?, self.lower(rhs)?)
+        };
+        Ok(binary_expr(l, operator, r))
+    }
+
+    /// `e` cast to `target` when comparing dates with timestamps; unchanged otherwise.
+    fn aligned(&self, e: &hir::Expr, target: &Option<DataType>) -> Lowered {
+        match target {
+            Some(t) if e.ty == Type::Date => Ok(cast(self.lower(e)?, t.clone())),
+            _ => self.lower(e),
+        }
+    }
+
+    fn cast_to(&self, e: &hir::Expr, ty: &DataType) -> Lowered {
+        let lowered = self.lower(e)?;
+        Ok(if canonical_type(&e.ty) == *ty {
+            lowered
+        } else {
+            cast(lowered, ty.clone())
+        })
+    }
+
+    /// A date or timestamp as microseconds since the epoch (Int64).
+    fn micros(&self, e: &hir::Expr) -> Lowered {
+        let lowered = self.lower(e)?;
+        Ok(match e.ty {
+            Type::Date => binary_expr(
+                cast(cast(lowered, DataType::Int32), DataType::Int64),
+                Operator::Multiply,
+                lit(MICROS_PER_DAY),
+            ),
+            _ => cast(
+                cast(lowered, DataType::Timestamp(TimeUnit::Microsecond, None)),
+                DataType::Int64,
+            ),
+        })
+    }
+
+    /// Days since the epoch of a date or timestamp (Int64).
+    fn days(&self, e: &hir::Expr) -> Lowered {
+        let lowered = self.lower(e)?;
+        let date = if e.ty == Type::Date {
+            lowered
+        } else {
+            cast(lowered, DataType::Date32)
+        };
+        Ok(cast(cast(date, DataType::Int32), DataType::Int64))
+    }
+
+    fn part(&self, part: &str, e: &hir::Expr) -> Lowered {
+        Ok(cast(f::date_part(lit(part), self.lower(e)?), DataType::Int64))
+    }
+
+    /// Whole months from `a` to `b`, truncated towards zero (day precision).
+    fn months_between(&self, a: &hir::Expr, b: &hir::Expr, call: &hir::Expr) -> Lowered {
+        let raw = binary_expr(
+            binary_expr(
+                binary_expr(self.part("year", b)?, Operator::Minus, self.part("year", a)?),
+                Operator::Multiply,
+                lit(12i64),
+            ),
+            Operator::Plus,
+            binary_expr(self.part("month", b)?, Operator::Minus, self.part("month", a)?),
+        );
+        let (day_a, day_b) = (self.part("day", a)?, self.part("day", b)?);
+        let forward = binary_expr(self.days(b)?, Operator::GtEq, self.days(a)?);
+        when(
+            forward.and(day_b.clone().lt(day_a.clone())),
+            binary_expr(raw.clone(), Operator::Minus, lit(1i64)),
+        )
+        .when(
+            binary_expr(self.days(b)?, Operator::Lt, self.days(a)?).and(day_b.gt(day_a)),
+            binary_expr(raw.clone(), Operator::Plus, lit(1i64)),
+        )
+        .otherwise(raw)
+        .map_err(|err| self.internal(call, &err.to_string()))
+    }
+
+    fn call(&self, e: &hir::Expr, function: Builtin, args: &[hir::Expr]) -> Lowered {
+        let arg = |i: usize| -> Lowered {
+            match args.get(i) {
+                Some(a) => self.lower(a),
+                None => Err(self.internal(e, "missing argument")),
+            }
+        };
+        let first = args
+            .first()
+            .ok_or_else(|| self.internal(e, "missing argument"))?;
+        let result = canonical_type(&e.ty);
+        Ok(match function {
+            Builtin::Lower => f::lower(arg(0)?),
+            Builtin::Upper => f::upper(arg(0)?),
+            Builtin::Trim => f::btrim(vec![arg(0)?]),
+            Builtin::Length => cast(f::character_length(arg(0)?), DataType::Int64),
+            Builtin::StartsWith => f::starts_with(arg(0)?, arg(1)?),
+            Builtin::EndsWith => f::ends_with(arg(0)?, arg(1)?),
+            Builtin::Contains => f::contains(arg(0)?, arg(1)?),
+            Builtin::Matches => f::regexp_like(arg(0)?, arg(1)?, None),
+            Builtin::Year => self.part("year", first)?,
+            Builtin::Month => self.part("month", first)?,
+            Builtin::Day => self.part("day", first)?,
+            Builtin::Date => cast(arg(0)?, DataType::Date32),
+            Builtin::DaysBetween => {
+                let b = args.get(1).ok_or_else(|| self.internal(e, "missing argument"))?;
+                binary_expr(self.days(b)?, Operator::Minus, self.days(first)?)
+            }
+            Builtin::MonthsBetween | Builtin::YearsBetween => {
+                let b = args.get(1).ok_or_else(|| self.internal(e, "missing argument"))?;
+                let months = self.months_between(first, b, e)?;
+                if function == Builtin::YearsBetween {
+                    binary_expr(months, Operator::Divide, lit(12i64))
+                } else {
+                    months
+                }
+            }
+            Builtin::Abs => f::abs(arg(0)?),
+            Builtin::Round => {
+                let mut round_args = vec![self.cast_to(first, &DataType::Float64)?];
+                if args.len() > 1 {
+                    round_args.push(arg(1)?);
+                }
+                cast(f::round(round_args), result)
+            }
+            Builtin::Floor => cast(f::floor(self.cast_to(first, &DataType::Float64)?), result),
+            Builtin::Ceil => cast(f::ceil(self.cast_to(first, &DataType::Float64)?), result),
+            Builtin::Coalesce => f::coalesce(
+                args.iter()
+                    .map(|a| self.cast_to(a, &result))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        })
+    }
+}
+
+/// The type both sides of a comparison are cast to: timestamp when dates meet timestamps.
+fn comparison_type<'e>(exprs: impl IntoIterator<Item = &'e hir::Expr>) -> Option<DataType> {
+    let exprs: Vec<&hir::Expr> = exprs.into_iter().collect();
+    let has_date = exprs.iter().any(|e| e.ty == Type::Date);
+    let has_timestamp = exprs.iter().any(|e| e.ty == Type::Timestamp);
+    (has_date && has_timestamp).then(|| canonical_type(&Type::Timestamp))
+}
+
+fn date_scalar(date: NaiveDate) -> ScalarValue {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let days = (date - epoch).num_days();
+    ScalarValue::Date32(Some(i32::try_from(days).unwrap_or(i32::MAX)))
+}
+
+fn interval(by: DurationValue) -> ScalarValue {
+    let value = match by {
+        DurationValue::Calendar { months } => IntervalMonthDayNano::new(months, 0, 0),
+        DurationValue::Fixed { micros } => {
+            let days = micros / MICROS_PER_DAY;
+            let rest = micros % MICROS_PER_DAY;
+            IntervalMonthDayNano::new(
+                0,
+                i32::try_from(days).unwrap_or(i32::MAX),
+                rest.saturating_mul(1000),
+            )
+        }
+    };
+    ScalarValue::IntervalMonthDayNano(Some(value))
+}

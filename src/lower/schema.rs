@@ -1,0 +1,32 @@
+//! Arrow types for the language's types, and declared schemas of sources.
+
+use std::sync::Arc;
+
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+
+use crate::hir;
+use crate::types::Type;
+
+/// The Arrow type a value of `ty` has inside segc plans: data is cast to it after scanning.
+pub fn canonical_type(ty: &Type) -> DataType {
+    match ty {
+        Type::Int | Type::Duration | Type::Error => DataType::Int64,
+        Type::Float => DataType::Float64,
+        Type::Decimal { precision, scale } => DataType::Decimal128(*precision, *scale),
+        Type::String | Type::Enum(_) => DataType::Utf8,
+        Type::Bool => DataType::Boolean,
+        Type::Date => DataType::Date32,
+        Type::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
+        Type::Null => DataType::Null,
+    }
+}
+
+/// The schema a source declares, with canonical types, in declaration order.
+pub fn declared_schema(source: &hir::Source) -> SchemaRef {
+    let fields: Vec<Field> = source
+        .columns
+        .iter()
+        .map(|c| Field::new(&c.name, canonical_type(&c.ty), c.nullable))
+        .collect();
+    Arc::new(Schema::new(fields))
+}

@@ -1,0 +1,172 @@
+//! Splitting a file into item chunks and collecting comments, for error recovery.
+//!
+//! An item starts at a line whose first word is an item keyword (`source`, `segment`, ...). These
+//! words are reserved, so no other line can start with one. A line starting, unindented, with a near
+//! miss of a keyword (`segmnt`) also starts a chunk, so that the typo is reported on its own and the
+//! items after it still parse.
+
+use crate::ast::Comment;
+use crate::span::Span;
+
+/// Words that start a top-level item.
+pub(crate) const ITEM_KEYWORDS: &[&str] = &[
+    "source",
+    "population",
+    "let",
+    "segment",
+    "import",
+    "kpi",
+    "score",
+    "tiers",
+    "split",
+];
+
+/// The keywords that items can start with in this version of the language.
+pub(crate) const SUPPORTED_ITEM_KEYWORDS: &[&str] = &["source", "population", "let", "segment"];
+
+/// A piece of the file holding one item (or stray text).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Chunk {
+    /// Byte range of the chunk in the file, trimmed of surrounding blank lines and comments.
+    pub span: Span,
+    /// The first word of the chunk.
+    pub first_word: String,
+}
+
+/// The chunks and comments of a file.
+pub(crate) struct Scan {
+    pub chunks: Vec<Chunk>,
+    pub comments: Vec<Comment>,
+}
+
+/// Scans `source` for item starts and comments. Strings and backquoted names are skipped so that
+/// `"s3://bucket"` is not taken for a comment.
+pub(crate) fn scan(source: &str) -> Scan {
+    let mut comments = Vec::new();
+    let mut starts: Vec<(usize, String)> = Vec::new();
+    // Byte ranges of code (not comments, not blank) per line, to trim chunks.
+    let mut code_ranges: Vec<(usize, usize)> = Vec::new();
+    let mut offset = 0;
+    for line in source.split_inclusive('\n') {
+        let (code_end, comment) = split_comment(line);
+        if let Some(start) = comment {
+            let text = line[start + 2..].trim_end_matches(['\n', '\r']).to_string();
+            let end = offset + line.trim_end_matches(['\n', '\r']).len();
+            comments.push(Comment {
+                text,
+                span: Span::new(offset + start, end),
+            });
+        }
+        let code = &line[..code_end];
+        let trimmed = code.trim_start();
+        if !trimmed.trim().is_empty() {
+            let indent = code.len() - trimmed.len();
+            let code_start = offset + indent;
+            code_ranges.push((code_start, offset + code.trim_end().len()));
+            let word: String = trimmed
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if starts_item(&word, indent == 0, trimmed) {
+                starts.push((code_start, word));
+            }
+        }
+        offset += line.len();
+    }
+
+    let mut chunks = Vec::new();
+    // Text before the first keyword is a chunk of its own (stray text).
+    if let Some(&(first, _)) = code_ranges.first()
+        && starts.first().is_none_or(|(s, _)| *s > first)
+    {
+        let word = first_word(&source[first..]);
+        starts.insert(0, (first, word));
+    }
+    for (i, (start, word)) in starts.iter().enumerate() {
+        let limit = starts.get(i + 1).map_or(source.len(), |(s, _)| *s);
+        let end = code_ranges
+            .iter()
+            .filter(|(s, _)| *s >= *start && *s < limit)
+            .map(|(_, e)| *e)
+            .max()
+            .unwrap_or(*start);
+        chunks.push(Chunk {
+            span: Span::new(*start, end),
+            first_word: word.clone(),
+        });
+    }
+    Scan { chunks, comments }
+}
+
+fn first_word(text: &str) -> String {
+    text.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect()
+}
+
+fn starts_item(word: &str, unindented: bool, line: &str) -> bool {
+    if ITEM_KEYWORDS.contains(&word) {
+        return true;
+    }
+    // `segmnt foo = ...` at the start of a line: a misspelled keyword followed by a name.
+    let rest = line[word.len()..].trim_start();
+    unindented
+        && word.len() >= 3
+        && rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && line[word.len()..].starts_with([' ', '\t'])
+        && ITEM_KEYWORDS
+            .iter()
+            .any(|k| strsim::damerau_levenshtein(k, word) <= 2 && word.len() + 2 >= k.len())
+}
+
+/// Where code ends on `line` and where a `//` comment starts, skipping strings and backquotes.
+fn split_comment(line: &str) -> (usize, Option<usize>) {
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    let mut quote: Option<u8> = None;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(q) => {
+                if b == b'\\' && q == b'"' {
+                    i += 1;
+                } else if b == q {
+                    quote = None;
+                }
+            }
+            None => {
+                if b == b'"' || b == b'`' {
+                    quote = Some(b);
+                } else if b == b'/' && bytes.get(i + 1) == Some(&b'/') {
+                    return (i, Some(i));
+                }
+            }
+        }
+        i += 1;
+    }
+    (line.len(), None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_and_comments() {
+        let src = "// header\nsource a from csv \"s3://x\" {\n  key id: int // the key\n}\n\nsegment s = id > 1\n  and id < 5\nsegmnt t = 1\n";
+        let scan = scan(src);
+        let words: Vec<&str> = scan.chunks.iter().map(|c| c.first_word.as_str()).collect();
+        assert_eq!(words, ["source", "segment", "segmnt"]);
+        assert_eq!(scan.chunks[1].span.text(src), "segment s = id > 1\n  and id < 5");
+        let texts: Vec<&str> = scan.comments.iter().map(|c| c.text.as_str()).collect();
+        assert_eq!(texts, [" header", " the key"]);
+        assert_eq!(scan.comments[1].span.text(src), "// the key");
+    }
+
+    #[test]
+    fn stray_text_first() {
+        let scan = scan("hello world\nlet a = 1\n");
+        assert_eq!(scan.chunks.len(), 2);
+        assert_eq!(scan.chunks[0].first_word, "hello");
+    }
+}

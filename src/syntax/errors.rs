@@ -1,0 +1,134 @@
+//! Turning pest's parse errors into diagnostics worded for people (never grammar rule names).
+
+use pest::error::{ErrorVariant, InputLocation};
+
+use super::parser::Rule;
+use crate::diagnostics::Diagnostic;
+use crate::span::Span;
+
+/// Punctuation worth naming when it was expected.
+const PUNCTUATION: &[&str] = &["=", "{", "}", "(", ")", ":", ",", "[", "]"];
+
+/// Converts a parse error of the chunk starting at `offset` of `source` into a diagnostic.
+pub(crate) fn convert(error: &pest::error::Error<Rule>, source: &str, offset: usize) -> Diagnostic {
+    let position = offset
+        + match error.location {
+            InputLocation::Pos(p) => p,
+            InputLocation::Span((start, _)) => start,
+        };
+    let found = token_at(source, position);
+    if found.as_deref().is_some_and(|t| t.starts_with('"')) {
+        let line_end = source[position..].find('\n').map_or(source.len(), |i| position + i);
+        if !source[position + 1..line_end].contains('"') {
+            return Diagnostic::UnterminatedString {
+                span: Span::new(position, line_end),
+            };
+        }
+    }
+    let mut expected: Vec<&'static str> = Vec::new();
+    if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
+        for rule in positives {
+            if let Some(words) = describe(*rule) {
+                push_unique(&mut expected, words);
+            }
+        }
+    }
+    let operators_expected = expected.contains(&"an operator");
+    if let Some(attempts) = error.parse_attempts() {
+        for token in attempts.expected_tokens() {
+            let text = token.to_string();
+            if let Some(p) = PUNCTUATION.iter().find(|p| **p == text)
+                && !(operators_expected && matches!(*p, "(" | "."))
+            {
+                push_unique(&mut expected, punctuation_words(p));
+            }
+        }
+    }
+    // Put "a new item" last: it is the least specific.
+    if let Some(i) = expected.iter().position(|e| *e == "a new item") {
+        let item = expected.remove(i);
+        expected.push(item);
+    }
+    let len = found.as_ref().map_or(0, |f| f.len());
+    Diagnostic::Syntax {
+        span: Span::new(position, position + len),
+        expected,
+        found,
+    }
+}
+
+fn push_unique(list: &mut Vec<&'static str>, item: &'static str) {
+    if !list.contains(&item) {
+        list.push(item);
+    }
+}
+
+fn punctuation_words(p: &str) -> &'static str {
+    match p {
+        "=" => "`=`",
+        "{" => "`{`",
+        "}" => "`}`",
+        "(" => "`(`",
+        ")" => "`)`",
+        ":" => "`:`",
+        "," => "`,`",
+        "[" => "`[`",
+        _ => "`]`",
+    }
+}
+
+/// What a grammar rule stands for, in words.
+fn describe(rule: Rule) -> Option<&'static str> {
+    use Rule::*;
+    Some(match rule {
+        ident | unit => "a name",
+        string => "a string",
+        expr | or_expr | and_expr | not_expr | compare | sum | product | unary | paren | list
+        | call | name | if_expr | kw_if | number | percent | duration | date_lit | bool_lit
+        | null_lit | kw_true | kw_false | neg_op => "an expression",
+        compare_op | sum_op | product_op | kw_and | kw_or | in_tail | kw_in | between_tail
+        | kw_between | is_null_tail | kw_is => "an operator",
+        kw_not => "`not`",
+        kw_null => "`null`",
+        kw_then => "`then`",
+        kw_else => "`else`",
+        kw_from => "`from`",
+        kw_with | source_options => "`with`",
+        references | kw_references => "`references`",
+        nullable_mark => "`?`",
+        type_expr => "a type",
+        column_decl | key_mark => "a column declaration",
+        source_option => "an option",
+        EOI => "a new item",
+        kw_source | kw_population | kw_let | kw_segment => "an item",
+        _ => return None,
+    })
+}
+
+/// The token starting at `position`, for "found `...`" (`None` at the end of the input).
+fn token_at(source: &str, position: usize) -> Option<String> {
+    let rest = source.get(position..)?;
+    let first = rest.chars().next()?;
+    let token: String = if first.is_alphanumeric() || first == '_' {
+        rest.chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == '.')
+            .collect()
+    } else if first == '"' {
+        let line = rest.lines().next().unwrap_or(rest);
+        match line[1..].find('"') {
+            Some(end) => line[..end + 2].to_string(),
+            None => line.to_string(),
+        }
+    } else {
+        ["==", "!=", "<=", ">="]
+            .iter()
+            .find(|op| rest.starts_with(**op))
+            .map_or_else(|| first.to_string(), |op| op.to_string())
+    };
+    const MAX: usize = 24;
+    if token.chars().count() > MAX {
+        Some(token.chars().take(MAX).collect::<String>() + "…")
+    } else {
+        Some(token)
+    }
+}

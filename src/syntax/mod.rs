@@ -1,0 +1,166 @@
+//! Source text to [`ast::Program`], with error recovery.
+//!
+//! The file is split into item chunks (see `chunks`); each chunk is parsed with the pest grammar in
+//! `grammar/segc.pest` and built into AST nodes by hand (`build`). A chunk that fails to parse is
+//! reported and kept as an [`ast::ItemKind::Broken`] item, and parsing goes on with the next one.
+
+mod build;
+mod chunks;
+mod errors;
+mod literals;
+
+use pest::Parser as _;
+
+use crate::ast::{self, BrokenItem, Ident, Item, ItemKind};
+use crate::diagnostics::Diagnostic;
+use crate::span::Span;
+
+pub(crate) use chunks::SUPPORTED_ITEM_KEYWORDS;
+
+/// The pest parser generated from `grammar/segc.pest`.
+mod parser {
+    #![allow(missing_docs)]
+    /// The generated parser of the rule language.
+    #[derive(pest_derive::Parser)]
+    #[grammar = "../grammar/segc.pest"]
+    pub struct SegcParser;
+}
+
+use parser::{Rule, SegcParser};
+
+/// The result of parsing one file: the AST of everything that parsed, and the syntax diagnostics.
+#[derive(Debug, Clone)]
+pub struct Parsed {
+    /// The items and comments of the file.
+    pub program: ast::Program,
+    /// Syntax problems, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses a rule file. Never fails: problems are returned as diagnostics next to what did parse.
+pub fn parse(source: &str) -> Parsed {
+    pest::set_error_detail(true);
+    let scan = chunks::scan(source);
+    let mut diagnostics = Vec::new();
+    let mut items = Vec::with_capacity(scan.chunks.len());
+    for chunk in &scan.chunks {
+        items.push(parse_chunk(source, chunk, &mut diagnostics));
+    }
+    Parsed {
+        program: ast::Program {
+            items,
+            comments: scan.comments,
+        },
+        diagnostics,
+    }
+}
+
+fn parse_chunk(source: &str, chunk: &chunks::Chunk, diagnostics: &mut Vec<Diagnostic>) -> Item {
+    let offset = chunk.span.start as usize;
+    let text = chunk.span.text(source);
+    let broken = |diagnostics: &mut Vec<Diagnostic>, diagnostic: Option<Diagnostic>| {
+        diagnostics.extend(diagnostic);
+        Item {
+            kind: ItemKind::Broken(BrokenItem {
+                keyword: Some(chunk.first_word.clone()),
+                name: declared_name(text, &chunk.first_word, offset),
+            }),
+            span: chunk.span,
+        }
+    };
+    if !SUPPORTED_ITEM_KEYWORDS.contains(&chunk.first_word.as_str()) {
+        let word_span = Span::new(offset, offset + chunk.first_word.len().max(1));
+        let diagnostic = if chunks::ITEM_KEYWORDS.contains(&chunk.first_word.as_str()) {
+            Diagnostic::FutureItem {
+                keyword: chunk.first_word.clone(),
+                span: word_span,
+            }
+        } else {
+            Diagnostic::StrayText {
+                found: text.split_whitespace().next().unwrap_or(text).to_string(),
+                span: word_span,
+                candidates: crate::suggest::similar(
+                    &chunk.first_word,
+                    SUPPORTED_ITEM_KEYWORDS.iter().copied(),
+                ),
+            }
+        };
+        return broken(diagnostics, Some(diagnostic));
+    }
+    match SegcParser::parse(Rule::item_chunk, text) {
+        Ok(mut pairs) => {
+            let Some(pair) = pairs.next() else {
+                return broken(diagnostics, None);
+            };
+            let mut builder = build::Builder::new(offset, diagnostics);
+            match builder.item_chunk(pair) {
+                Ok(item) => item,
+                Err(build::Stop) => broken(diagnostics, None),
+            }
+        }
+        Err(error) => {
+            let diagnostic = errors::convert(&error, source, offset);
+            broken(diagnostics, Some(diagnostic))
+        }
+    }
+}
+
+/// The name after the item keyword, if it reads as one (`segment foo ...` gives `foo`).
+fn declared_name(text: &str, keyword: &str, offset: usize) -> Option<Ident> {
+    let rest = text.get(keyword.len()..)?;
+    let skipped = rest.len() - rest.trim_start().len();
+    let rest = rest.trim_start();
+    let name: String = rest
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let start = offset + keyword.len() + skipped;
+    Some(Ident {
+        span: Span::new(start, start + name.len()),
+        name,
+    })
+}
+
+/// Words that cannot be used as bare names (quote them with backquotes).
+pub const RESERVED_WORDS: &[&str] = &[
+    "source",
+    "population",
+    "segment",
+    "let",
+    "import",
+    "kpi",
+    "score",
+    "tiers",
+    "split",
+    "and",
+    "or",
+    "not",
+    "in",
+    "between",
+    "is",
+    "null",
+    "true",
+    "false",
+    "if",
+    "then",
+    "else",
+    "where",
+];
+
+/// `name` as it must be written in a rule file: bare when possible, else in backquotes.
+pub fn quote_name(name: &str) -> String {
+    let mut chars = name.chars();
+    let bare = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !RESERVED_WORDS.contains(&name);
+    if bare {
+        name.to_string()
+    } else {
+        format!("`{name}`")
+    }
+}

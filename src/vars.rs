@@ -1,0 +1,116 @@
+//! `${NAME}` placeholders in data locations, filled from `--var` values or the environment.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+
+/// One placeholder found in a location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placeholder {
+    /// The variable name.
+    pub name: String,
+    /// Byte range of `${NAME}` in the text.
+    pub range: Range<usize>,
+}
+
+/// The placeholders of `text`, or the byte range of the first malformed one.
+pub fn placeholders(text: &str) -> Result<Vec<Placeholder>, Range<usize>> {
+    let mut found = Vec::new();
+    let mut rest = 0;
+    while let Some(i) = text[rest..].find("${") {
+        let start = rest + i;
+        let Some(close) = text[start..].find('}') else {
+            return Err(start..text.len());
+        };
+        let end = start + close + 1;
+        let name = &text[start + 2..end - 1];
+        if !is_variable_name(name) {
+            return Err(start..end);
+        }
+        found.push(Placeholder {
+            name: name.to_string(),
+            range: start..end,
+        });
+        rest = end;
+    }
+    Ok(found)
+}
+
+/// Whether `name` is a valid variable name: a letter or `_`, then letters, digits or `_`.
+pub fn is_variable_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Values for placeholders: explicit `--var` values first, then the environment.
+#[derive(Debug, Clone, Default)]
+pub struct Variables {
+    explicit: BTreeMap<String, String>,
+    use_environment: bool,
+}
+
+impl Variables {
+    /// Variables from `--var` values, falling back to the process environment.
+    pub fn new(explicit: BTreeMap<String, String>) -> Self {
+        Variables {
+            explicit,
+            use_environment: true,
+        }
+    }
+
+    /// Variables from explicit values only (for tests and embedding).
+    pub fn explicit_only(explicit: BTreeMap<String, String>) -> Self {
+        Variables {
+            explicit,
+            use_environment: false,
+        }
+    }
+
+    /// The value of `name`.
+    pub fn get(&self, name: &str) -> Option<String> {
+        self.explicit.get(name).cloned().or_else(|| {
+            self.use_environment
+                .then(|| std::env::var(name).ok())
+                .flatten()
+        })
+    }
+
+    /// `text` with every placeholder replaced, or the name of the first unset variable.
+    pub fn expand(&self, text: &str) -> Result<String, String> {
+        let Ok(found) = placeholders(text) else {
+            return Ok(text.to_string());
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for p in found {
+            out.push_str(&text[last..p.range.start]);
+            out.push_str(&self.get(&p.name).ok_or_else(|| p.name.clone())?);
+            last = p.range.end;
+        }
+        out.push_str(&text[last..]);
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_and_expands() {
+        let found = placeholders("${ROOT}/x/${ENV}.parquet").expect("valid");
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[1].name, "ENV");
+        assert_eq!(placeholders("a/${1x}/b"), Err(2..8));
+        assert_eq!(placeholders("a/${x"), Err(2..5));
+        let vars = Variables::explicit_only(
+            [("ROOT".to_string(), "/data".to_string())]
+                .into_iter()
+                .collect(),
+        );
+        assert_eq!(vars.expand("${ROOT}/c.csv"), Ok("/data/c.csv".into()));
+        assert_eq!(vars.expand("${NOPE}/c.csv"), Err("NOPE".into()));
+    }
+}
