@@ -151,7 +151,6 @@ impl Checker<'_> {
                     context: Context::Argument {
                         function: name.to_string(),
                         index,
-                        expected: param.words(),
                     },
                 });
             }

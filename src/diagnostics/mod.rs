@@ -68,8 +68,6 @@ pub enum Context {
         function: String,
         /// 0-based position.
         index: usize,
-        /// What the argument must be.
-        expected: &'static str,
     },
     /// A duration was expected (e.g. right of `date - ...`).
     Duration,
@@ -85,8 +83,10 @@ pub enum Diagnostic {
         span: Span,
         /// What would have been accepted there, in words.
         expected: Vec<&'static str>,
-        /// What was found (`None` at the end of the input).
+        /// What was found (`None` at the end of the item).
         found: Option<String>,
+        /// Keywords close to what was found (`adn` → `and`).
+        candidates: Vec<String>,
     },
     /// A string literal is not closed on its line.
     UnterminatedString {
@@ -120,6 +120,11 @@ pub enum Diagnostic {
         span: Span,
         /// Item keywords close to it.
         candidates: Vec<String>,
+    },
+    /// An item nested too deeply to be compiled safely.
+    TooDeep {
+        /// The item.
+        span: Span,
     },
     /// An item keyword reserved for a later version of the language.
     FutureItem {

@@ -16,6 +16,7 @@ impl Diagnostic {
             InvalidEscape { .. } => "E0105",
             StrayText { .. } => "E0106",
             FutureItem { .. } => "E0107",
+            TooDeep { .. } => "E0108",
             UnknownName { .. } => "E0201",
             UnknownColumn { .. } => "E0202",
             UnknownFunction { .. } => "E0203",
@@ -73,7 +74,7 @@ impl Diagnostic {
             } => {
                 let found = match found {
                     Some(text) => format!("found `{text}`"),
-                    None => "found the end of the file".to_string(),
+                    None => "found the end of the item".to_string(),
                 };
                 if expected.is_empty() {
                     format!("unexpected text: {found}")
@@ -86,6 +87,7 @@ impl Diagnostic {
             InvalidDate { text, .. } => format!("`{text}` is not a valid date or timestamp"),
             InvalidEscape { escape, .. } => format!("unknown escape `{escape}` in string"),
             StrayText { found, .. } => format!("`{found}` does not start an item"),
+            TooDeep { .. } => "this item is nested too deeply".into(),
             FutureItem { keyword, .. } => format!("`{keyword}` items are not supported by this version of segc"),
             UnknownName {
                 kind, name, ..
@@ -136,12 +138,34 @@ impl Diagnostic {
                 found,
                 context,
                 ..
-            } => match context {
-                Context::SegmentCondition(name) => {
-                    format!("segment `{name}` must be {expected}, but this is {}", a(found))
+            } => {
+                let found = a(found);
+                match context {
+                    Context::SegmentCondition(name) => {
+                        format!("segment `{name}` must be {expected}, but this is {found}")
+                    }
+                    Context::Logic("not") => {
+                        format!("`not` needs {expected}, but this is {found}")
+                    }
+                    Context::Logic(op) => {
+                        format!("both sides of `{op}` must be {expected}, but this is {found}")
+                    }
+                    Context::IfCondition => {
+                        format!("the condition of `if` must be {expected}, but this is {found}")
+                    }
+                    Context::Arithmetic(op) => format!("`{op}` needs {expected}, but this is {found}"),
+                    Context::Argument {
+                        function, index, ..
+                    } => format!(
+                        "argument {} of `{function}` must be {expected}, but this is {found}",
+                        index + 1
+                    ),
+                    Context::Duration => {
+                        "dates and timestamps can only be moved by a duration literal such as `30 days`"
+                            .to_string()
+                    }
                 }
-                _ => format!("expected {expected}, found {}", a(found)),
-            },
+            }
             OperandTypes { op, lhs, rhs, .. } => {
                 format!("cannot apply `{op}` to {} and {}", a(lhs), a(rhs))
             }
@@ -226,6 +250,7 @@ impl Diagnostic {
             | InvalidEscape { span, .. }
             | StrayText { span, .. }
             | FutureItem { span, .. }
+            | TooDeep { span }
             | UnknownName { span, .. }
             | UnknownColumn { span, .. }
             | UnknownFunction { span, .. }
@@ -344,13 +369,15 @@ impl Diagnostic {
     pub fn help(&self) -> Option<String> {
         use Diagnostic::*;
         match self {
+            Syntax { candidates, .. } if !candidates.is_empty() => Some(did_you_mean(candidates)),
             Syntax { found, .. } if found.as_deref() == Some("=") => {
                 Some("compare with `==`; a single `=` only follows a declared name".into())
             }
-            Syntax { found, .. } if found.as_deref().is_some_and(is_keyword_like) => Some(
-                "reserved words cannot be names; quote a column named like one with backquotes: `source`"
-                    .into(),
-            ),
+            Syntax { found: Some(word), .. } if crate::syntax::RESERVED_WORDS.contains(&word.as_str()) => {
+                Some(format!(
+                    "`{word}` is a reserved word; a column named like it is written in backquotes: `{word}`"
+                ))
+            }
             UnterminatedString { .. } => Some("add the closing `\"` on the same line".into()),
             NumberTooLarge { .. } => Some("integers range up to 9223372036854775807".into()),
             InvalidDate { .. } => {
@@ -361,8 +388,12 @@ impl Diagnostic {
                 "items start with `source`, `population`, `let` or `segment` at the start of a line"
                     .into(),
             ),
+            TooDeep { .. } => Some(
+                "split it into `let` definitions; parentheses nest at most 64 deep and expressions 256"
+                    .into(),
+            ),
             FutureItem { .. } => Some(
-                "`import`, `kpi`, `score`, `tiers` and `split` are reserved for coming versions".into(),
+                "`import`, `kpi`, `score`, `tiers` and `split` items come in later versions".into(),
             ),
             UnknownName { candidates, .. }
             | StrayText { candidates, .. }
@@ -378,6 +409,13 @@ impl Diagnostic {
             {
                 Some(did_you_mean(candidates))
             }
+            UnknownName {
+                kind: NameKind::Source,
+                name,
+                ..
+            } => Some(format!(
+                "declare it first: `source {name} from parquet \"...\" {{ ... }}`"
+            )),
             UnknownName { .. } => Some(
                 "names in rules are columns of the population, `let` values, segments or `as_of`"
                     .into(),
@@ -393,12 +431,17 @@ impl Diagnostic {
             NotPopulationColumn { population, .. } => Some(format!(
                 "rules are evaluated per member of `{population}`; only its columns can be used directly"
             )),
-            BadTypeArguments { problem, .. } => Some(match problem {
+            BadTypeArguments {
+                problem, type_name, ..
+            } => Some(match problem {
                 TypeArgumentProblem::Unexpected => "remove the parentheses".into(),
+                TypeArgumentProblem::Missing if type_name == "enum" => {
+                    "list the values: enum(\"a\", \"b\")".into()
+                }
                 TypeArgumentProblem::Missing
                 | TypeArgumentProblem::DecimalRange
                 | TypeArgumentProblem::DecimalShape => {
-                    "write decimal(precision, scale) with 1 ≤ precision ≤ 38 and 0 ≤ scale ≤ precision, and enum(\"a\", \"b\", ...)".into()
+                    "write decimal(precision, scale) with 1 ≤ precision ≤ 38 and 0 ≤ scale ≤ precision".into()
                 }
                 TypeArgumentProblem::EnumValueNotString => "quote each value: enum(\"a\", \"b\")".into(),
                 TypeArgumentProblem::DuplicateEnumValue(_) => "remove the repeated value".into(),
@@ -519,14 +562,6 @@ fn did_you_mean(candidates: &[String]) -> String {
     let quoted: Vec<String> = candidates.iter().map(|c| format!("`{c}`")).collect();
     let refs: Vec<&str> = quoted.iter().map(String::as_str).collect();
     format!("did you mean {}?", one_of(&refs))
-}
-
-fn is_keyword_like(text: &str) -> bool {
-    matches!(
-        text,
-        "source" | "population" | "segment" | "let" | "import" | "kpi" | "score" | "tiers" | "split"
-            | "where"
-    )
 }
 
 fn operand_help(lhs: &Type, rhs: &Type) -> Option<String> {

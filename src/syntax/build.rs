@@ -250,23 +250,23 @@ impl<'d> Builder<'d> {
         }
     }
 
-    /// `or_expr` and `and_expr`: operands separated by `or` / `and` keywords, left-associative.
+    /// `or_expr` and `and_expr`: operands separated by `or` / `and` keywords. The operators are
+    /// associative, so long chains are built as balanced trees to keep later stages shallow.
     fn logic_chain(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
         let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        let first = self.next(&mut inner, span, "operand")?;
-        let mut acc = self.expr(first)?;
-        while let Some(op) = inner.next() {
-            let op_span = self.span(&op);
-            let op = match op.as_rule() {
-                Rule::kw_or => BinaryOp::Or,
-                _ => BinaryOp::And,
-            };
-            let rhs = self.next(&mut inner, span, "operand")?;
-            let rhs = self.expr(rhs)?;
-            acc = binary(op, op_span, acc, rhs);
+        let mut operands = Vec::new();
+        let mut operators = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::kw_or => operators.push((BinaryOp::Or, self.span(&p))),
+                Rule::kw_and => operators.push((BinaryOp::And, self.span(&p))),
+                _ => operands.push(self.expr(p)?),
+            }
         }
-        Ok(acc)
+        if operands.len() != operators.len() + 1 {
+            return Err(self.malformed(span, "operand"));
+        }
+        Ok(balanced(operands, &operators))
     }
 
     fn not_expr(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
@@ -585,6 +585,21 @@ impl<'d> Builder<'d> {
             span,
         }
     }
+}
+
+/// `operands[0] op operands[1] op ...` as a balanced tree (one operator kind per chain).
+fn balanced(mut operands: Vec<Expr>, operators: &[(BinaryOp, Span)]) -> Expr {
+    if operands.len() == 1
+        && let Some(only) = operands.pop()
+    {
+        return only;
+    }
+    let middle = operands.len() / 2;
+    let right = operands.split_off(middle);
+    let (op, op_span) = operators[middle - 1];
+    let lhs = balanced(operands, &operators[..middle - 1]);
+    let rhs = balanced(right, &operators[middle..]);
+    binary(op, op_span, lhs, rhs)
 }
 
 fn binary(op: BinaryOp, op_span: Span, lhs: Expr, rhs: Expr) -> Expr {

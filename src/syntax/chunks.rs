@@ -1,9 +1,10 @@
 //! Splitting a file into item chunks and collecting comments, for error recovery.
 //!
-//! An item starts at a line whose first word is an item keyword (`source`, `segment`, ...). These
-//! words are reserved, so no other line can start with one. A line starting, unindented, with a near
-//! miss of a keyword (`segmnt`) also starts a chunk, so that the typo is reported on its own and the
-//! items after it still parse.
+//! An item starts at a line whose first word is an item keyword (`source`, `segment`, ...) followed
+//! by a name, a backquote or a string. A column named like a keyword (`score`) is still usable: a
+//! line like `score >= 80` or `score: int` starts no item. A line starting, unindented, with a near
+//! miss of a keyword followed by a name (`segmnt foo`) also starts a chunk, so that the typo is
+//! reported on its own and the items after it still parse.
 
 use crate::ast::Comment;
 use crate::span::Span;
@@ -105,18 +106,57 @@ fn first_word(text: &str) -> String {
 }
 
 fn starts_item(word: &str, unindented: bool, line: &str) -> bool {
+    let after = &line[word.len()..];
+    let followed_by_name = after.starts_with([' ', '\t'])
+        && after
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '`' || c == '"');
+    if !followed_by_name {
+        return false;
+    }
     if ITEM_KEYWORDS.contains(&word) {
         return true;
     }
     // `segmnt foo = ...` at the start of a line: a misspelled keyword followed by a name.
-    let rest = line[word.len()..].trim_start();
     unindented
         && word.len() >= 3
-        && rest.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-        && line[word.len()..].starts_with([' ', '\t'])
         && ITEM_KEYWORDS
             .iter()
             .any(|k| strsim::damerau_levenshtein(k, word) <= 2 && word.len() + 2 >= k.len())
+}
+
+/// The deepest nesting of `(` and `[` in `text`, outside strings, quoted names and comments.
+pub(crate) fn max_nesting(text: &str) -> usize {
+    let mut depth: usize = 0;
+    let mut deepest = 0;
+    for line in text.split('\n') {
+        let (code_end, _) = split_comment(line);
+        let mut quote: Option<char> = None;
+        let mut escaped = false;
+        for c in line[..code_end].chars() {
+            match quote {
+                Some(q) => {
+                    if escaped {
+                        escaped = false;
+                    } else if c == '\\' && q == '"' {
+                        escaped = true;
+                    } else if c == q {
+                        quote = None;
+                    }
+                }
+                None => match c {
+                    '"' | '`' => quote = Some(c),
+                    '(' | '[' => {
+                        depth += 1;
+                        deepest = deepest.max(depth);
+                    }
+                    ')' | ']' => depth = depth.saturating_sub(1),
+                    _ => {}
+                },
+            }
+        }
+    }
+    deepest
 }
 
 /// Where code ends on `line` and where a `//` comment starts, skipping strings and backquotes.
@@ -153,14 +193,20 @@ mod tests {
 
     #[test]
     fn chunks_and_comments() {
-        let src = "// header\nsource a from csv \"s3://x\" {\n  key id: int // the key\n}\n\nsegment s = id > 1\n  and id < 5\nsegmnt t = 1\n";
+        let src = "// header\nsource a from csv \"s3://x\" {\n  key id: int // the key\n  score: int\n}\n\nsegment s = id > 1\n  and id < 5\nscore >= 3\nsegmnt t = 1\n";
         let scan = scan(src);
         let words: Vec<&str> = scan.chunks.iter().map(|c| c.first_word.as_str()).collect();
         assert_eq!(words, ["source", "segment", "segmnt"]);
-        assert_eq!(scan.chunks[1].span.text(src), "segment s = id > 1\n  and id < 5");
+        assert_eq!(scan.chunks[1].span.text(src), "segment s = id > 1\n  and id < 5\nscore >= 3");
         let texts: Vec<&str> = scan.comments.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(texts, [" header", " the key"]);
         assert_eq!(scan.comments[1].span.text(src), "// the key");
+    }
+
+    #[test]
+    fn nesting() {
+        assert_eq!(max_nesting("a((b)[c])"), 2);
+        assert_eq!(max_nesting("\"((((\" (x) // (((("), 1);
     }
 
     #[test]

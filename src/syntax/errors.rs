@@ -6,17 +6,26 @@ use super::parser::Rule;
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;
 
+/// Keyword operators, for "did you mean" on misspellings.
+const OPERATOR_WORDS: &[&str] = &["and", "or", "not", "in", "between", "is"];
+
 /// Punctuation worth naming when it was expected.
 const PUNCTUATION: &[&str] = &["=", "{", "}", "(", ")", ":", ",", "[", "]"];
 
-/// Converts a parse error of the chunk starting at `offset` of `source` into a diagnostic.
-pub(crate) fn convert(error: &pest::error::Error<Rule>, source: &str, offset: usize) -> Diagnostic {
-    let position = offset
+/// Converts a parse error of the chunk at `chunk` in `source` into a diagnostic.
+pub(crate) fn convert(error: &pest::error::Error<Rule>, source: &str, chunk: Span) -> Diagnostic {
+    let chunk_end = chunk.end as usize;
+    let reported = chunk.start as usize
         + match error.location {
             InputLocation::Pos(p) => p,
             InputLocation::Span((start, _)) => start,
         };
-    let found = token_at(source, position);
+    let position = skip_blank(source, reported).min(chunk_end);
+    let found = if position >= chunk_end {
+        None
+    } else {
+        token_at(&source[..chunk_end], position)
+    };
     if found.as_deref().is_some_and(|t| t.starts_with('"')) {
         let line_end = source[position..].find('\n').map_or(source.len(), |i| position + i);
         if !source[position + 1..line_end].contains('"') {
@@ -34,11 +43,13 @@ pub(crate) fn convert(error: &pest::error::Error<Rule>, source: &str, offset: us
         }
     }
     let operators_expected = expected.contains(&"an operator");
+    let expression_expected = expected.contains(&"an expression");
     if let Some(attempts) = error.parse_attempts() {
         for token in attempts.expected_tokens() {
             let text = token.to_string();
             if let Some(p) = PUNCTUATION.iter().find(|p| **p == text)
                 && !(operators_expected && matches!(*p, "(" | "."))
+                && !(expression_expected && matches!(*p, "(" | "["))
             {
                 push_unique(&mut expected, punctuation_words(p));
             }
@@ -50,10 +61,33 @@ pub(crate) fn convert(error: &pest::error::Error<Rule>, source: &str, offset: us
         expected.push(item);
     }
     let len = found.as_ref().map_or(0, |f| f.len());
+    let candidates = match &found {
+        Some(word) if expected.contains(&"an operator") => {
+            crate::suggest::similar(word, OPERATOR_WORDS.iter().copied())
+        }
+        _ => Vec::new(),
+    };
     Diagnostic::Syntax {
         span: Span::new(position, position + len),
         expected,
         found,
+        candidates,
+    }
+}
+
+/// The first offset at or after `position` that is not white space or inside a comment.
+fn skip_blank(source: &str, mut position: usize) -> usize {
+    loop {
+        let Some(rest) = source.get(position..) else {
+            return position;
+        };
+        let trimmed = rest.trim_start();
+        position += rest.len() - trimmed.len();
+        if trimmed.starts_with("//") {
+            position += trimmed.find('\n').unwrap_or(trimmed.len());
+        } else {
+            return position;
+        }
     }
 }
 
@@ -81,7 +115,7 @@ fn punctuation_words(p: &str) -> &'static str {
 fn describe(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match rule {
-        ident | unit => "a name",
+        ident => "a name",
         string => "a string",
         expr | or_expr | and_expr | not_expr | compare | sum | product | unary | paren | list
         | call | name | if_expr | kw_if | number | percent | duration | date_lit | bool_lit

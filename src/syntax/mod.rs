@@ -87,6 +87,10 @@ fn parse_chunk(source: &str, chunk: &chunks::Chunk, diagnostics: &mut Vec<Diagno
         };
         return broken(diagnostics, Some(diagnostic));
     }
+    if chunks::max_nesting(text) > MAX_NESTING {
+        let diagnostic = Diagnostic::TooDeep { span: chunk.span };
+        return broken(diagnostics, Some(diagnostic));
+    }
     match SegcParser::parse(Rule::item_chunk, text) {
         Ok(mut pairs) => {
             let Some(pair) = pairs.next() else {
@@ -94,15 +98,60 @@ fn parse_chunk(source: &str, chunk: &chunks::Chunk, diagnostics: &mut Vec<Diagno
             };
             let mut builder = build::Builder::new(offset, diagnostics);
             match builder.item_chunk(pair) {
+                Ok(item) if item_depth(&item) > MAX_DEPTH => {
+                    broken(diagnostics, Some(Diagnostic::TooDeep { span: chunk.span }))
+                }
                 Ok(item) => item,
                 Err(build::Stop) => broken(diagnostics, None),
             }
         }
         Err(error) => {
-            let diagnostic = errors::convert(&error, source, offset);
+            let diagnostic = errors::convert(&error, source, chunk.span);
             broken(diagnostics, Some(diagnostic))
         }
     }
+}
+
+/// Parentheses and brackets nest at most this deep (the parser recurses on them).
+const MAX_NESTING: usize = 64;
+/// Expressions nest at most this deep (every later stage recurses on them).
+const MAX_DEPTH: usize = 256;
+
+/// The depth of the deepest expression of an item, computed without recursion.
+fn item_depth(item: &Item) -> usize {
+    use ast::ExprKind as E;
+    let root = match &item.kind {
+        ItemKind::Let(l) => &l.value,
+        ItemKind::Segment(s) => &s.condition,
+        _ => return 0,
+    };
+    let mut deepest = 0;
+    let mut stack = vec![(root, 1usize)];
+    while let Some((e, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        let next = depth + 1;
+        match &e.kind {
+            E::Literal(_) | E::Name(_) => {}
+            E::Unary { operand, .. } => stack.push((operand, next)),
+            E::Paren(inner) => stack.push((inner, next)),
+            E::Binary { lhs, rhs, .. } => stack.extend([(&**lhs, next), (&**rhs, next)]),
+            E::InList { value, list, .. } => {
+                stack.push((value, next));
+                stack.extend(list.iter().map(|x| (x, next)));
+            }
+            E::Between {
+                value, low, high, ..
+            } => stack.extend([(&**value, next), (&**low, next), (&**high, next)]),
+            E::IsNull { value, .. } => stack.push((value, next)),
+            E::If {
+                condition,
+                then,
+                otherwise,
+            } => stack.extend([(&**condition, next), (&**then, next), (&**otherwise, next)]),
+            E::Call { args, .. } | E::List(args) => stack.extend(args.iter().map(|x| (x, next))),
+        }
+    }
+    deepest
 }
 
 /// The name after the item keyword, if it reads as one (`segment foo ...` gives `foo`).
@@ -126,15 +175,6 @@ fn declared_name(text: &str, keyword: &str, offset: usize) -> Option<Ident> {
 
 /// Words that cannot be used as bare names (quote them with backquotes).
 pub const RESERVED_WORDS: &[&str] = &[
-    "source",
-    "population",
-    "segment",
-    "let",
-    "import",
-    "kpi",
-    "score",
-    "tiers",
-    "split",
     "and",
     "or",
     "not",

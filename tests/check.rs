@@ -1,0 +1,67 @@
+//! Checker snapshots: types of every definition for good files, rendered diagnostics for bad ones.
+
+mod common;
+
+use std::fmt::Write as _;
+
+use common::{compile, file_name};
+use segc::hir::DefId;
+
+#[test]
+fn good_files_check_clean() {
+    insta::glob!("fixtures/check/ok/*.seg", |path| {
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let (program, diagnostics) = compile(&file_name(path), &text);
+        assert_eq!(diagnostics, "", "{}", path.display());
+        let program = program.expect("a clean file gives a program");
+        let mut out = String::new();
+        let population = program.population();
+        let _ = writeln!(out, "population {}", population.name);
+        for def in &program.evaluation_order {
+            match def {
+                DefId::Let(id) => {
+                    let l = &program.lets[id.0];
+                    let null = if l.value.nullable { "?" } else { "" };
+                    let _ = writeln!(out, "let {}: {}{null}", l.name, l.value.ty);
+                }
+                DefId::Segment(id) => {
+                    let s = &program.segments[id.0];
+                    let _ = writeln!(out, "segment {}", s.name);
+                }
+            }
+        }
+        insta::assert_snapshot!(out);
+    });
+}
+
+#[test]
+fn bad_files_report_every_problem() {
+    insta::glob!("fixtures/check/errors/*.seg", |path| {
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let (program, diagnostics) = compile(&file_name(path), &text);
+        assert!(program.is_none(), "{} should not check", path.display());
+        insta::assert_snapshot!(diagnostics);
+    });
+}
+
+#[test]
+fn the_example_checks_clean() {
+    let text = std::fs::read_to_string("examples/retail/retail.seg").expect("example");
+    let (program, diagnostics) = compile("retail.seg", &text);
+    assert_eq!(diagnostics, "");
+    assert_eq!(program.expect("program").segments.len(), 13);
+}
+
+#[test]
+fn every_code_is_documented() {
+    let docs = std::fs::read_to_string("docs/errors.md").expect("docs/errors.md");
+    let source = std::fs::read_to_string("src/diagnostics/wording.rs").expect("wording");
+    let codes: Vec<&str> = source
+        .split('"')
+        .filter(|s| s.len() == 5 && s.starts_with('E') && s[1..].chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    assert!(codes.len() > 40, "found only {} codes", codes.len());
+    for code in codes {
+        assert!(docs.contains(code), "{code} is missing from docs/errors.md");
+    }
+}

@@ -1,0 +1,169 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+
+use segc::ast::{self, ExprKind, ItemKind, LiteralKind};
+use segc::diagnostics::Diagnostic;
+use segc::diagnostics::render::{Style, render};
+
+/// Every diagnostic rendered as plain text at a fixed width.
+pub fn render_all(name: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| render(d, name, text, Style::plain()))
+        .collect()
+}
+
+/// Parses and checks `text`, returning the HIR (if clean) and the rendered diagnostics.
+pub fn compile(name: &str, text: &str) -> (Option<segc::hir::Program>, String) {
+    let parsed = segc::syntax::parse(text);
+    let checked = segc::check::check(&parsed.program, &parsed.diagnostics);
+    let rendered = render_all(name, text, &checked.diagnostics);
+    (checked.program, rendered)
+}
+
+/// The fixture's file name, for snapshot headers.
+pub fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default()
+}
+
+/// A compact S-expression view of a program, showing structure (precedence) without spans.
+pub fn sexpr(program: &ast::Program) -> String {
+    let mut out = String::new();
+    for item in &program.items {
+        let _ = writeln!(out, "{}", item_sexpr(item));
+    }
+    for comment in &program.comments {
+        let _ = writeln!(out, "(comment {:?})", comment.text);
+    }
+    out
+}
+
+fn item_sexpr(item: &ast::Item) -> String {
+    match &item.kind {
+        ItemKind::Source(s) => {
+            let mut text = format!(
+                "(source {} {} {:?}",
+                s.name.name, s.format.name, s.location.value
+            );
+            for o in &s.options {
+                let _ = write!(text, " (option {} {})", o.name.name, literal(&o.value.kind));
+            }
+            for c in &s.columns {
+                let args = c.ty.args.as_ref().map(|a| {
+                    let parts: Vec<String> = a.iter().map(|l| literal(&l.kind)).collect();
+                    format!("({})", parts.join(" "))
+                });
+                let _ = write!(
+                    text,
+                    "\n  ({}{} {}{}{}{})",
+                    if c.is_key { "key " } else { "" },
+                    c.name.name,
+                    c.ty.name.name,
+                    args.unwrap_or_default(),
+                    if c.nullable { "?" } else { "" },
+                    c.references
+                        .as_ref()
+                        .map(|r| format!(" references {}", r.name))
+                        .unwrap_or_default()
+                );
+            }
+            text.push(')');
+            text
+        }
+        ItemKind::Population(p) => format!("(population {})", p.name),
+        ItemKind::Let(l) => format!("(let {} {})", l.name.name, expr(&l.value)),
+        ItemKind::Segment(s) => format!(
+            "(segment {}{} {})",
+            s.name.name,
+            s.label
+                .as_ref()
+                .map(|l| format!(" {:?}", l.value))
+                .unwrap_or_default(),
+            expr(&s.condition)
+        ),
+        ItemKind::Broken(b) => format!(
+            "(broken {} {})",
+            b.keyword.as_deref().unwrap_or("?"),
+            b.name.as_ref().map(|n| n.name.as_str()).unwrap_or("?")
+        ),
+    }
+}
+
+fn literal(kind: &LiteralKind) -> String {
+    match kind {
+        LiteralKind::Int(i) => i.to_string(),
+        LiteralKind::Float { text, .. } => text.clone(),
+        LiteralKind::Percent { text, .. } => format!("{text}%"),
+        LiteralKind::String(s) => format!("{s:?}"),
+        LiteralKind::Bool(b) => b.to_string(),
+        LiteralKind::Null => "null".into(),
+        LiteralKind::Date(d) => format!("@{d}"),
+        LiteralKind::Timestamp(t) => format!("@{}", t.format("%Y-%m-%dT%H:%M:%S%.f")),
+        LiteralKind::Duration {
+            amount_text, unit, ..
+        } => format!("({amount_text} {})", unit.name),
+    }
+}
+
+fn expr(e: &ast::Expr) -> String {
+    match &e.kind {
+        ExprKind::Literal(l) => literal(&l.kind),
+        ExprKind::Name(parts) => parts
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join("."),
+        ExprKind::Unary { op, operand, .. } => format!("({op:?} {})", expr(operand)),
+        ExprKind::Binary { op, lhs, rhs, .. } => {
+            format!("({} {} {})", op.symbol(), expr(lhs), expr(rhs))
+        }
+        ExprKind::InList {
+            value,
+            list,
+            negated,
+        } => format!(
+            "({}in {} [{}])",
+            if *negated { "not-" } else { "" },
+            expr(value),
+            list.iter().map(expr).collect::<Vec<_>>().join(" ")
+        ),
+        ExprKind::Between {
+            value,
+            low,
+            high,
+            negated,
+        } => format!(
+            "({}between {} {} {})",
+            if *negated { "not-" } else { "" },
+            expr(value),
+            expr(low),
+            expr(high)
+        ),
+        ExprKind::IsNull { value, negated } => format!(
+            "(is-{}null {})",
+            if *negated { "not-" } else { "" },
+            expr(value)
+        ),
+        ExprKind::If {
+            condition,
+            then,
+            otherwise,
+        } => format!("(if {} {} {})", expr(condition), expr(then), expr(otherwise)),
+        ExprKind::Call { function, args } => format!(
+            "({}{})",
+            function.name,
+            args.iter()
+                .map(|a| format!(" {}", expr(a)))
+                .collect::<String>()
+        ),
+        ExprKind::List(items) => format!(
+            "[{}]",
+            items.iter().map(expr).collect::<Vec<_>>().join(" ")
+        ),
+        ExprKind::Paren(inner) => format!("(paren {})", expr(inner)),
+    }
+}
