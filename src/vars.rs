@@ -103,7 +103,7 @@ mod tests {
         let found = placeholders("${ROOT}/x/${ENV}.parquet").expect("valid");
         assert_eq!(found.len(), 2);
         assert_eq!(found[1].name, "ENV");
-        assert_eq!(placeholders("a/${1x}/b"), Err(2..8));
+        assert_eq!(placeholders("a/${1x}/b"), Err(2..7));
         assert_eq!(placeholders("a/${x"), Err(2..5));
         let vars = Variables::explicit_only(
             [("ROOT".to_string(), "/data".to_string())]

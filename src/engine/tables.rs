@@ -20,6 +20,8 @@ use crate::types::Type;
 
 /// How many CSV records are read to infer column types.
 const CSV_INFER_RECORDS: usize = 1000;
+/// How many files of one source are checked against the declaration before running.
+const MAX_FILES_CHECKED: usize = 32;
 
 /// Creates the table for `source` at `location`, checking every declared column against the data.
 pub(super) async fn listing_table(
@@ -51,21 +53,41 @@ pub(super) async fn listing_table(
             location: location.path.clone(),
         }]);
     }
-    let file_schema = options.infer_schema(&state, &url).await.map_err(unreadable)?;
-    let schema = match source.format {
-        Format::Parquet => {
-            verify(source, &file_schema, &location.path, compatible_parquet)?;
-            file_schema
+    // Each file is checked on its own (up to a bound): files of one source may differ in how
+    // their values are stored (ints in one CSV, floats in another) while all matching the
+    // declaration. The table reads declared columns with their canonical types.
+    let mut table_schema: Option<SchemaRef> = None;
+    let mut problems: Vec<Diagnostic> = Vec::new();
+    for file in files.iter().filter(|f| f.size > 0).take(MAX_FILES_CHECKED) {
+        let schema = options
+            .format
+            .infer_schema(&state, &store, std::slice::from_ref(file))
+            .await
+            .map_err(unreadable)?;
+        let named = match source.format {
+            Format::Csv { header: false, .. } => positional_names(source, &schema),
+            _ => schema,
+        };
+        let compatible = match source.format {
+            Format::Parquet => compatible_parquet,
+            Format::Csv { .. } => compatible_csv,
+        };
+        let shown = format!("/{}", file.location);
+        for problem in verify(source, &named, &shown, compatible) {
+            if !problems.iter().any(|p| p.primary_span() == problem.primary_span()) {
+                problems.push(problem);
+            }
         }
-        Format::Csv { header, .. } => {
-            let named = if header {
-                file_schema
-            } else {
-                positional_names(source, &file_schema)
-            };
-            verify(source, &named, &location.path, compatible_csv)?;
-            csv_read_schema(source, &named)
-        }
+        table_schema.get_or_insert_with(|| read_schema(source, &named));
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    let Some(schema) = table_schema else {
+        return Err(vec![Diagnostic::DataNotFound {
+            span,
+            location: location.path.clone(),
+        }]);
     };
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
@@ -107,27 +129,30 @@ fn positional_names(source: &hir::Source, file_schema: &Schema) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
-/// The schema CSV files are read with: declared columns get their canonical type, others are text.
-fn csv_read_schema(source: &hir::Source, file_schema: &Schema) -> SchemaRef {
+/// The schema files are read with: declared columns get their canonical type (each file's values
+/// are cast to it); other columns keep the file's type, or are text in CSV files, where inference
+/// only saw the first rows.
+fn read_schema(source: &hir::Source, file_schema: &Schema) -> SchemaRef {
+    let csv = matches!(source.format, Format::Csv { .. });
     let fields: Vec<Field> = file_schema
         .fields()
         .iter()
-        .map(|f| {
-            let ty = source
-                .column(f.name())
-                .map_or(DataType::Utf8, |c| canonical_type(&c.ty));
-            Field::new(f.name(), ty, true)
+        .map(|f| match source.column(f.name()) {
+            Some(c) => Field::new(f.name(), canonical_type(&c.ty), true),
+            None if csv => Field::new(f.name(), DataType::Utf8, true),
+            None => f.as_ref().clone(),
         })
         .collect();
     Arc::new(Schema::new(fields))
 }
 
+/// Every mismatch between the declared columns and one file's schema.
 fn verify(
     source: &hir::Source,
     schema: &Schema,
     location: &str,
     compatible: fn(&Type, &DataType) -> bool,
-) -> Result<(), Vec<Diagnostic>> {
+) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     for column in &source.columns {
         match schema.field_with_name(&column.name) {
@@ -152,11 +177,7 @@ fn verify(
             Ok(_) => {}
         }
     }
-    if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(problems)
-    }
+    problems
 }
 
 fn is_int(t: &DataType) -> bool {

@@ -1,7 +1,7 @@
 //! Lowering typed expressions to DataFusion `Expr`s.
 
 use chrono::NaiveDate;
-use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano, TimeUnit};
+use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano};
 use datafusion::common::ScalarValue;
 use datafusion::functions::expr_fn as f;
 use datafusion::logical_expr::{Expr, Operator, binary_expr, cast, ident, in_list, lit, when};
@@ -214,10 +214,8 @@ impl<'p> Lowerer<'p> {
                 Operator::Multiply,
                 lit(MICROS_PER_DAY),
             ),
-            _ => cast(
-                cast(lowered, DataType::Timestamp(TimeUnit::Microsecond, None)),
-                DataType::Int64,
-            ),
+            // Timestamps are microseconds already (their canonical type).
+            _ => cast(lowered, DataType::Int64),
         })
     }
 
@@ -236,29 +234,36 @@ impl<'p> Lowerer<'p> {
         Ok(cast(f::date_part(lit(part), self.lower(e)?), DataType::Int64))
     }
 
-    /// Whole months from `a` to `b`, truncated towards zero (day precision).
-    fn months_between(&self, a: &hir::Expr, b: &hir::Expr, call: &hir::Expr) -> Lowered {
-        let raw = binary_expr(
+    /// `year * 10000 + month * 100 + day`: whole years between two dates are the difference of
+    /// these keys divided by 10000, truncated towards zero.
+    fn year_key(&self, e: &hir::Expr) -> Lowered {
+        Ok(binary_expr(
             binary_expr(
-                binary_expr(self.part("year", b)?, Operator::Minus, self.part("year", a)?),
-                Operator::Multiply,
-                lit(12i64),
+                binary_expr(self.part("year", e)?, Operator::Multiply, lit(10_000i64)),
+                Operator::Plus,
+                binary_expr(self.part("month", e)?, Operator::Multiply, lit(100i64)),
             ),
             Operator::Plus,
-            binary_expr(self.part("month", b)?, Operator::Minus, self.part("month", a)?),
-        );
-        let (day_a, day_b) = (self.part("day", a)?, self.part("day", b)?);
-        let forward = binary_expr(self.days(b)?, Operator::GtEq, self.days(a)?);
-        when(
-            forward.and(day_b.clone().lt(day_a.clone())),
-            binary_expr(raw.clone(), Operator::Minus, lit(1i64)),
-        )
-        .when(
-            binary_expr(self.days(b)?, Operator::Lt, self.days(a)?).and(day_b.gt(day_a)),
-            binary_expr(raw.clone(), Operator::Plus, lit(1i64)),
-        )
-        .otherwise(raw)
-        .map_err(|err| self.internal(call, &err.to_string()))
+            self.part("day", e)?,
+        ))
+    }
+
+    /// `(year * 12 + month) * 100 + day`: whole months between two dates are the difference of
+    /// these keys divided by 100, truncated towards zero.
+    fn month_key(&self, e: &hir::Expr) -> Lowered {
+        Ok(binary_expr(
+            binary_expr(
+                binary_expr(
+                    binary_expr(self.part("year", e)?, Operator::Multiply, lit(12i64)),
+                    Operator::Plus,
+                    self.part("month", e)?,
+                ),
+                Operator::Multiply,
+                lit(100i64),
+            ),
+            Operator::Plus,
+            self.part("day", e)?,
+        ))
     }
 
     fn call(&self, e: &hir::Expr, function: Builtin, args: &[hir::Expr]) -> Lowered {
@@ -289,14 +294,17 @@ impl<'p> Lowerer<'p> {
                 let b = args.get(1).ok_or_else(|| self.internal(e, "missing argument"))?;
                 binary_expr(self.days(b)?, Operator::Minus, self.days(first)?)
             }
-            Builtin::MonthsBetween | Builtin::YearsBetween => {
+            Builtin::MonthsBetween => {
                 let b = args.get(1).ok_or_else(|| self.internal(e, "missing argument"))?;
-                let months = self.months_between(first, b, e)?;
-                if function == Builtin::YearsBetween {
-                    binary_expr(months, Operator::Divide, lit(12i64))
-                } else {
-                    months
-                }
+                let difference =
+                    binary_expr(self.month_key(b)?, Operator::Minus, self.month_key(first)?);
+                binary_expr(difference, Operator::Divide, lit(100i64))
+            }
+            Builtin::YearsBetween => {
+                let b = args.get(1).ok_or_else(|| self.internal(e, "missing argument"))?;
+                let difference =
+                    binary_expr(self.year_key(b)?, Operator::Minus, self.year_key(first)?);
+                binary_expr(difference, Operator::Divide, lit(10_000i64))
             }
             Builtin::Abs => f::abs(arg(0)?),
             Builtin::Round => {

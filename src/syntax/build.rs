@@ -32,8 +32,8 @@ impl<'d> Builder<'d> {
     }
 
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let s = pair.as_span();
-        Span::new(s.start() + self.offset, s.end() + self.offset)
+        let start = pair.as_span().start() + self.offset;
+        Span::new(start, start + super::chunks::trimmed_len(pair.as_str()))
     }
 
     fn report(&mut self, diagnostic: Diagnostic) -> Stop {

@@ -125,6 +125,21 @@ fn starts_item(word: &str, unindented: bool, line: &str) -> bool {
             .any(|k| strsim::damerau_levenshtein(k, word) <= 2 && word.len() + 2 >= k.len())
 }
 
+/// The length of `text` without trailing white space and comments (pest includes the trivia
+/// skipped before a failed optional part in a pair's span).
+pub(crate) fn trimmed_len(text: &str) -> usize {
+    let mut end = text.len();
+    loop {
+        let trimmed = text[..end].trim_end();
+        end = trimmed.len();
+        let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
+        match split_comment(&trimmed[line_start..]) {
+            (_, Some(comment)) => end = line_start + comment,
+            (_, None) => return end,
+        }
+    }
+}
+
 /// The deepest nesting of `(` and `[` in `text`, outside strings, quoted names and comments.
 pub(crate) fn max_nesting(text: &str) -> usize {
     let mut depth: usize = 0;
@@ -201,6 +216,13 @@ mod tests {
         let texts: Vec<&str> = scan.comments.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(texts, [" header", " the key"]);
         assert_eq!(scan.comments[1].span.text(src), "// the key");
+    }
+
+    #[test]
+    fn trims_trivia() {
+        assert_eq!(trimmed_len("int? // note\n  \n"), 4);
+        assert_eq!(trimmed_len("\"a // b\"  "), 8);
+        assert_eq!(trimmed_len("x // one\n// two\n"), 1);
     }
 
     #[test]

@@ -1,0 +1,92 @@
+//! Plan snapshots over schema-only tables: what every fixture under `fixtures/plan` lowers to.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::{compile, file_name};
+use datafusion::common::tree_node::TreeNode;
+use datafusion::logical_expr::LogicalPlan;
+use datafusion::prelude::SessionContext;
+use segc::lower::{DeclaredTables, Params, Selection, membership_plan};
+
+fn params() -> Params {
+    Params {
+        as_of: NaiveDate::from_ymd_opt(2026, 11, 1).expect("date"),
+    }
+}
+
+fn plan_of(text: &str, selection: &Selection) -> LogicalPlan {
+    let (program, diagnostics) = compile("plan.seg", text);
+    assert_eq!(diagnostics, "");
+    let program = program.expect("program");
+    membership_plan(&program, &DeclaredTables, params(), selection).expect("plan")
+}
+
+#[test]
+fn plans() {
+    insta::glob!("fixtures/plan/*.seg", |path| {
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let plan = plan_of(&text, &Selection::All);
+        let optimized = SessionContext::new()
+            .state()
+            .optimize(&plan)
+            .expect("optimize");
+        insta::assert_snapshot!(format!(
+            "-- {}\n{}\n\n-- optimized\n{}\n",
+            file_name(path),
+            plan.display_indent(),
+            optimized.display_indent()
+        ));
+    });
+}
+
+fn scans(plan: &LogicalPlan) -> Vec<String> {
+    let mut found = Vec::new();
+    plan.apply(|node| {
+        if let LogicalPlan::TableScan(scan) = node {
+            let columns: Vec<String> = scan
+                .projected_schema
+                .fields()
+                .iter()
+                .map(|f| f.name().clone())
+                .collect();
+            found.push(format!("{}[{}]", scan.table_name, columns.join(",")));
+        }
+        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+    })
+    .expect("walk");
+    found
+}
+
+#[test]
+fn one_scan_reading_only_used_columns() {
+    let text = std::fs::read_to_string("tests/fixtures/plan/shared_lets.seg").expect("fixture");
+    let plan = plan_of(&text, &Selection::All);
+    assert_eq!(
+        scans(&plan),
+        ["customers[customer_id,birth_date,income]"]
+    );
+}
+
+#[test]
+fn selecting_a_segment_plans_only_its_dependencies() {
+    let text = std::fs::read_to_string("tests/fixtures/plan/shared_lets.seg").expect("fixture");
+    let (program, _) = compile("plan.seg", &text);
+    let program = program.expect("program");
+    let young = program.segment_named("young").expect("segment");
+    let plan = membership_plan(
+        &program,
+        &DeclaredTables,
+        params(),
+        &Selection::Only(vec![young]),
+    )
+    .expect("plan");
+    assert_eq!(scans(&plan), ["customers[customer_id,birth_date]"]);
+    let columns: Vec<String> = plan
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(columns, ["customer_id", "young"]);
+}

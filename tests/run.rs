@@ -1,0 +1,161 @@
+//! End-to-end runs: fixture folders under `fixtures/run` hold rules, data and hand-computed
+//! expectations; `fixtures/data_errors` hold declarations that do not match their data.
+
+mod common;
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use common::{compile, file_name, render_all};
+use segc::engine::{Engine, EngineOptions, Layout, OutputFormat, OutputSpec, RunContext, Summary};
+use segc::lower::{Params, Selection};
+use segc::vars::Variables;
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 1).expect("date")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// Runs `rules` (a path) into `out`, returning the summary.
+fn run(rules: &Path, out: &Path, format: OutputFormat, layout: Layout) -> Result<Summary, String> {
+    let text = std::fs::read_to_string(rules).expect("rules");
+    let name = file_name(rules);
+    let (program, diagnostics) = compile(&name, &text);
+    let program = program.ok_or(diagnostics)?;
+    let base = rules.parent().expect("folder");
+    runtime().block_on(async {
+        let mut engine = Engine::new(EngineOptions { threads: Some(2) });
+        engine
+            .register(&program, base, &Variables::explicit_only(Default::default()))
+            .await
+            .map_err(|d| render_all(&name, &text, &d))?;
+        let params = Params { as_of: as_of() };
+        let plan = engine
+            .membership_plan(&program, params, &Selection::All)
+            .map_err(|d| render_all(&name, &text, &[d]))?;
+        let spec = OutputSpec {
+            dir: out.to_path_buf(),
+            format,
+            layout,
+        };
+        let context = RunContext {
+            rules: name.clone(),
+            as_of: as_of(),
+        };
+        engine
+            .run(&program, &plan, &Selection::All, &context, &spec)
+            .await
+            .map_err(|d| render_all(&name, &text, &[d]))
+    })
+}
+
+#[test]
+fn runs_match_hand_computed_expectations() {
+    insta::glob!("fixtures/run/*/rules.seg", |rules| {
+        let case = rules.parent().expect("case folder");
+        let out = tempfile::tempdir().expect("tempdir");
+        let summary = run(rules, out.path(), OutputFormat::Csv, Layout::Wide).expect("run");
+        let expected = std::fs::read_to_string(case.join("expected.csv")).expect("expected.csv");
+        let actual = std::fs::read_to_string(out.path().join("membership.csv")).expect("output");
+        assert_eq!(actual, expected, "{}", case.display());
+
+        let long_expected = case.join("expected_long.csv");
+        if long_expected.exists() {
+            let out = tempfile::tempdir().expect("tempdir");
+            run(rules, out.path(), OutputFormat::Csv, Layout::Long).expect("long run");
+            let actual = std::fs::read_to_string(out.path().join("membership.csv")).expect("out");
+            let expected = std::fs::read_to_string(long_expected).expect("expected_long.csv");
+            assert_eq!(actual, expected, "{} (long)", case.display());
+        }
+        let mut summary = summary;
+        summary.output.membership = "membership.csv".into();
+        insta::assert_json_snapshot!(summary);
+    });
+}
+
+#[test]
+fn parquet_example_runs_and_records_as_of() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let rules = Path::new("examples/retail/retail.seg");
+    let mut summary =
+        run(rules, out.path(), OutputFormat::Parquet, Layout::Wide).expect("example runs");
+    summary.output.membership = "membership.parquet".into();
+    insta::assert_json_snapshot!(summary);
+
+    let file = std::fs::File::open(out.path().join("membership.parquet")).expect("parquet");
+    let reader = parquet::file::reader::SerializedFileReader::new(file).expect("reader");
+    use parquet::file::reader::FileReader;
+    let metadata = reader.metadata().file_metadata();
+    let kv = metadata.key_value_metadata().expect("key-value metadata");
+    let as_of = kv.iter().find(|k| k.key == "segc.as_of").and_then(|k| k.value.clone());
+    assert_eq!(as_of.as_deref(), Some("2026-11-01"));
+    assert_eq!(metadata.num_rows(), 3000);
+    let written: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("summary.json")).expect("summary.json"),
+    )
+    .expect("json");
+    assert_eq!(written["as_of"], "2026-11-01");
+    assert_eq!(written["population"]["members"], 3000);
+}
+
+#[test]
+fn declarations_that_do_not_match_the_data() {
+    let mut settings = insta::Settings::clone_current();
+    let root = std::env::current_dir().expect("cwd").display().to_string();
+    settings.add_filter(&regex::escape(&root), "[ROOT]");
+    let _guard = settings.bind_to_scope();
+    insta::glob!("fixtures/data_errors/*.seg", |rules| {
+        let out = tempfile::tempdir().expect("tempdir");
+        let error = run(rules, out.path(), OutputFormat::Csv, Layout::Wide)
+            .expect_err("the declarations do not match the data");
+        assert!(
+            std::fs::read_dir(out.path()).expect("dir").next().is_none(),
+            "nothing written"
+        );
+        insta::assert_snapshot!(error);
+    });
+}
+
+#[test]
+fn a_failed_run_keeps_the_previous_outputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("customers.csv");
+    let mut csv = String::from("customer_id,score\n");
+    for i in 1..=1500 {
+        csv.push_str(&format!("{i},{}\n", i % 100));
+    }
+    std::fs::write(&data, &csv).expect("data");
+    let rules = dir.path().join("rules.seg");
+    std::fs::write(
+        &rules,
+        "source customers from csv \"customers.csv\" {\n  key customer_id: int\n  score: int\n}\nsegment high = score > 50\n",
+    )
+    .expect("rules");
+    let out = dir.path().join("out");
+    run(&rules, &out, OutputFormat::Parquet, Layout::Wide).expect("first run");
+    let before = std::fs::read(out.join("membership.parquet")).expect("membership");
+    let summary_before = std::fs::read(out.join("summary.json")).expect("summary");
+
+    // A bad value past the rows used to infer types: the failure happens mid-stream.
+    csv.push_str("1501,not-a-number\n");
+    std::fs::write(&data, &csv).expect("data");
+    let error = run(&rules, &out, OutputFormat::Parquet, Layout::Wide).expect_err("bad data");
+    assert!(error.contains("E0706"), "{error}");
+
+    assert_eq!(std::fs::read(out.join("membership.parquet")).expect("kept"), before);
+    assert_eq!(std::fs::read(out.join("summary.json")).expect("kept"), summary_before);
+    let names: Vec<String> = std::fs::read_dir(&out)
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .collect();
+    let mut names = names;
+    names.sort();
+    assert_eq!(names, ["membership.parquet", "summary.json"], "no temporary file left");
+}
