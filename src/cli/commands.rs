@@ -242,8 +242,11 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
         Ok(p) => p,
         Err(outcome) => return outcome,
     };
-    if !args.quiet {
-        eprintln!("as of {}", prepared.params.as_of);
+    if args.data.as_of.is_none() && !args.quiet {
+        eprintln!(
+            "as of {} (today; pass --as-of to pin the evaluation date)",
+            prepared.params.as_of
+        );
     }
     let engine = match registered_engine(&prepared, args.data.threads, reporter).await {
         Ok(e) => e,

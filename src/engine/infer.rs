@@ -32,6 +32,7 @@ struct Profile {
     name: String,
     data_type: DataType,
     nulls: bool,
+    non_null: i64,
     distinct: Option<i64>,
 }
 
@@ -57,9 +58,10 @@ pub async fn infer_source(path: &Path, options: &InferOptions) -> Result<String,
     let profiles = profile(&df).await.map_err(unreadable)?;
     let mut enums: Vec<Option<Vec<String>>> = Vec::with_capacity(profiles.len());
     for p in &profiles {
-        let small = p
-            .distinct
-            .is_some_and(|d| d >= 1 && (d as usize) <= options.enum_max);
+        // Few values, each seen at least twice on average: a category, not free text.
+        let small = p.distinct.is_some_and(|d| {
+            d >= 1 && (d as usize) <= options.enum_max && p.non_null >= 2 * d
+        });
         enums.push(if small {
             Some(distinct_values(&df, &p.name).await.map_err(unreadable)?)
         } else {
@@ -98,6 +100,7 @@ async fn profile(df: &DataFrame) -> datafusion::error::Result<Vec<Profile>> {
         .enumerate()
         .map(|(i, (name, data_type))| Profile {
             nulls: value(&format!("__n{i}")).is_some_and(|n| n < rows),
+            non_null: value(&format!("__n{i}")).unwrap_or(0),
             distinct: value(&format!("__d{i}")),
             name,
             data_type,

@@ -112,6 +112,18 @@ impl Writer {
     }
 }
 
+/// A temporary file in `dir` that becomes a normal, world-readable file once renamed.
+fn temporary_in(dir: &Path, prefix: &str) -> std::io::Result<NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(prefix).suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    builder.tempfile_in(dir)
+}
+
 /// A membership file being written to a temporary path.
 pub(super) struct PendingOutput {
     temp: NamedTempFile,
@@ -139,11 +151,7 @@ pub(super) async fn write_membership(
 ) -> Result<(PendingOutput, Counts), Diagnostic> {
     let target = spec.membership_path();
     std::fs::create_dir_all(&spec.dir).map_err(|e| failed(&spec.dir, e))?;
-    let temp = tempfile::Builder::new()
-        .prefix(".membership-")
-        .suffix(".tmp")
-        .tempfile_in(&spec.dir)
-        .map_err(|e| failed(&target, e))?;
+    let temp = temporary_in(&spec.dir, ".membership-").map_err(|e| failed(&target, e))?;
     let file = temp.as_file().try_clone().map_err(|e| failed(&target, e))?;
     let input_schema = stream.schema();
     let schema = match spec.layout {
@@ -201,11 +209,7 @@ pub(super) fn write_summary(
     summary: &impl Serialize,
 ) -> Result<PendingOutput, Diagnostic> {
     let target = spec.summary_path();
-    let mut temp = tempfile::Builder::new()
-        .prefix(".summary-")
-        .suffix(".tmp")
-        .tempfile_in(&spec.dir)
-        .map_err(|e| failed(&target, e))?;
+    let mut temp = temporary_in(&spec.dir, ".summary-").map_err(|e| failed(&target, e))?;
     let mut text = serde_json::to_string_pretty(summary).map_err(|e| failed(&target, e))?;
     text.push('\n');
     temp.write_all(text.as_bytes())

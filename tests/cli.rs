@@ -1,0 +1,250 @@
+//! The `segc` binary: verbs, outputs and exit codes.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn segc() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_segc"));
+    command.env("NO_COLOR", "1").env_remove("SEGC_ENV");
+    command
+}
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
+}
+
+/// Exit code, stdout and stderr of a finished command, with machine paths replaced.
+fn transcript(command: &mut Command) -> String {
+    let output = command.output().expect("segc runs");
+    let root = env!("CARGO_MANIFEST_DIR");
+    let clean = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(root, "[ROOT]");
+    format!(
+        "exit: {}\n--- stdout\n{}--- stderr\n{}",
+        output.status.code().unwrap_or(-1),
+        clean(&output.stdout),
+        clean(&output.stderr)
+    )
+}
+
+fn status(command: &mut Command) -> i32 {
+    command.output().expect("segc runs").status.code().unwrap_or(-1)
+}
+
+#[test]
+fn help() {
+    insta::assert_snapshot!(transcript(segc().arg("--help")));
+    insta::assert_snapshot!(transcript(segc().args(["run", "--help"])));
+}
+
+#[test]
+fn check_clean_file() {
+    insta::assert_snapshot!(transcript(
+        segc()
+            .current_dir(repo(""))
+            .args(["check", "examples/retail/retail.seg"])
+    ));
+}
+
+#[test]
+fn check_reports_every_file_and_exits_1() {
+    insta::assert_snapshot!(transcript(segc().current_dir(repo("")).args([
+        "check",
+        "tests/fixtures/check/errors/enums.seg",
+        "examples/retail/retail.seg",
+        "tests/fixtures/check/errors/cycles.seg",
+    ])));
+}
+
+#[test]
+fn check_missing_file_exits_2() {
+    insta::assert_snapshot!(transcript(segc().args(["check", "no/such/file.seg"])));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(status(segc().args(["check"])), 2);
+    assert_eq!(status(segc().args(["frobnicate"])), 2);
+    assert_eq!(
+        status(segc().args(["run", "x.seg", "--out", "o", "--as-of", "2026-13-01"])),
+        2
+    );
+}
+
+#[test]
+fn run_prints_the_summary_and_writes_outputs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = repo("examples/retail/retail.seg");
+    let text = transcript(segc().current_dir(dir.path()).args([
+        "run",
+        rules.to_str().expect("path"),
+        "--as-of",
+        "2026-11-01",
+        "--out",
+        "out",
+    ]));
+    insta::assert_snapshot!(text);
+    assert!(dir.path().join("out/membership.parquet").is_file());
+    assert!(dir.path().join("out/summary.json").is_file());
+}
+
+#[test]
+fn run_long_csv_with_selected_segments() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = repo("tests/fixtures/run/customers_csv/rules.seg");
+    let text = transcript(segc().current_dir(dir.path()).args([
+        "run",
+        rules.to_str().expect("path"),
+        "--as-of",
+        "2026-11-01",
+        "--out",
+        "out",
+        "--format",
+        "csv",
+        "--layout",
+        "long",
+        "--segment",
+        "campaign",
+        "--quiet",
+    ]));
+    insta::assert_snapshot!(text);
+    let written = std::fs::read_to_string(dir.path().join("out/membership.csv")).expect("csv");
+    assert_eq!(written, "customer_id,segment\n4,campaign\n5,campaign\n6,campaign\n");
+}
+
+#[test]
+fn run_rejects_bad_arguments_with_exit_2() {
+    let rules = repo("tests/fixtures/run/customers_csv/rules.seg");
+    let rules = rules.to_str().expect("path");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let out = out.to_str().expect("path");
+    insta::assert_snapshot!(
+        "invalid_var",
+        transcript(segc().args(["run", rules, "--out", out, "--var", "1BAD=x", "--var", "novalue"]))
+    );
+    insta::assert_snapshot!(
+        "unknown_segment",
+        transcript(segc().args(["run", rules, "--out", out, "--segment", "campaing"]))
+    );
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
+#[test]
+fn run_fills_placeholders_from_vars_and_environment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::copy(
+        repo("tests/fixtures/run/customers_csv/customers.csv"),
+        dir.path().join("customers.csv"),
+    )
+    .expect("copy");
+    let rules = dir.path().join("rules.seg");
+    std::fs::write(
+        &rules,
+        "source customers from csv \"${SEGC_DATA}/customers.csv\" {\n  key customer_id: int\n  income: int?\n}\nsegment rich = income >= 60000\n",
+    )
+    .expect("rules");
+    let data = dir.path().to_str().expect("path");
+    let out = dir.path().join("out");
+    let run = |extra: &[&str]| {
+        let mut command = segc();
+        command
+            .args(["run", rules.to_str().expect("path"), "--quiet", "--out"])
+            .arg(&out)
+            .args(extra);
+        command
+    };
+    assert_eq!(status(run(&[]).env_remove("SEGC_DATA")), 2, "unset variable");
+    assert_eq!(status(run(&[]).env("SEGC_DATA", data)), 0, "from the environment");
+    let var = format!("SEGC_DATA={data}");
+    assert_eq!(
+        status(run(&["--var", &var]).env("SEGC_DATA", "/nowhere")),
+        0,
+        "--var wins over the environment"
+    );
+}
+
+#[test]
+fn run_data_mismatch_exits_1_and_missing_data_exits_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let mismatch = repo("tests/fixtures/data_errors/wrong_csv_types.seg");
+    let missing = repo("tests/fixtures/data_errors/not_found.seg");
+    assert_eq!(status(segc().arg("run").arg(&mismatch).arg("--out").arg(&out)), 1);
+    assert_eq!(status(segc().arg("run").arg(&missing).arg("--out").arg(&out)), 2);
+    assert!(!out.exists());
+}
+
+#[test]
+fn explain_declared_plan() {
+    insta::assert_snapshot!(transcript(segc().current_dir(repo("")).args([
+        "explain",
+        "tests/fixtures/plan/shared_lets.seg",
+        "--declared",
+        "--as-of",
+        "2026-11-01",
+        "--segment",
+        "targets",
+    ])));
+}
+
+#[test]
+fn explain_physical_plan_over_the_data() {
+    let output = segc()
+        .current_dir(repo(""))
+        .args([
+            "explain",
+            "examples/retail/retail.seg",
+            "--physical",
+            "--as-of",
+            "2026-11-01",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("-- physical plan"), "{text}");
+    assert!(text.contains("DataSourceExec"), "{text}");
+    assert!(text.contains("customers.parquet"), "{text}");
+}
+
+#[test]
+fn schema_infer_parquet_and_csv() {
+    insta::assert_snapshot!(
+        "parquet",
+        transcript(segc().current_dir(repo("")).args([
+            "schema",
+            "infer",
+            "examples/retail/data/customers.parquet",
+            "--name",
+            "customers",
+        ]))
+    );
+    insta::assert_snapshot!(
+        "csv",
+        transcript(segc().current_dir(repo("")).args([
+            "schema",
+            "infer",
+            "tests/fixtures/run/customers_csv/customers.csv",
+        ]))
+    );
+}
+
+#[test]
+fn inferred_schema_checks_and_runs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = repo("examples/retail/data/customers.parquet");
+    let output = segc()
+        .args(["schema", "infer", "--name", "customers"])
+        .arg(&data)
+        .output()
+        .expect("runs");
+    let mut rules = String::from_utf8(output.stdout).expect("utf8");
+    rules.push_str("segment everyone = true\n");
+    let path = dir.path().join("rules.seg");
+    std::fs::write(&path, rules).expect("write");
+    let out = dir.path().join("out");
+    assert_eq!(
+        status(segc().arg("run").arg(&path).arg("--quiet").arg("--out").arg(&out)),
+        0
+    );
+}
