@@ -58,7 +58,9 @@ fn every_code_is_documented() {
     let source = std::fs::read_to_string("src/diagnostics/wording.rs").expect("wording");
     let codes: Vec<&str> = source
         .split('"')
-        .filter(|s| s.len() == 5 && s.starts_with('E') && s[1..].chars().all(|c| c.is_ascii_digit()))
+        .filter(|s| {
+            s.len() == 5 && s.starts_with('E') && s[1..].chars().all(|c| c.is_ascii_digit())
+        })
         .collect();
     assert!(codes.len() > 40, "found only {} codes", codes.len());
     for code in codes {

@@ -27,7 +27,12 @@ fn transcript(command: &mut Command) -> String {
 }
 
 fn status(command: &mut Command) -> i32 {
-    command.output().expect("segc runs").status.code().unwrap_or(-1)
+    command
+        .output()
+        .expect("segc runs")
+        .status
+        .code()
+        .unwrap_or(-1)
 }
 
 #[test]
@@ -108,7 +113,10 @@ fn run_long_csv_with_selected_segments() {
     ]));
     insta::assert_snapshot!(text);
     let written = std::fs::read_to_string(dir.path().join("out/membership.csv")).expect("csv");
-    assert_eq!(written, "customer_id,segment\n4,campaign\n5,campaign\n6,campaign\n");
+    assert_eq!(
+        written,
+        "customer_id,segment\n4,campaign\n5,campaign\n6,campaign\n"
+    );
 }
 
 #[test]
@@ -120,7 +128,9 @@ fn run_rejects_bad_arguments_with_exit_2() {
     let out = out.to_str().expect("path");
     insta::assert_snapshot!(
         "invalid_var",
-        transcript(segc().args(["run", rules, "--out", out, "--var", "1BAD=x", "--var", "novalue"]))
+        transcript(segc().args([
+            "run", rules, "--out", out, "--var", "1BAD=x", "--var", "novalue"
+        ]))
     );
     insta::assert_snapshot!(
         "unknown_segment",
@@ -153,8 +163,16 @@ fn run_fills_placeholders_from_vars_and_environment() {
             .args(extra);
         command
     };
-    assert_eq!(status(run(&[]).env_remove("SEGC_DATA")), 2, "unset variable");
-    assert_eq!(status(run(&[]).env("SEGC_DATA", data)), 0, "from the environment");
+    assert_eq!(
+        status(run(&[]).env_remove("SEGC_DATA")),
+        2,
+        "unset variable"
+    );
+    assert_eq!(
+        status(run(&[]).env("SEGC_DATA", data)),
+        0,
+        "from the environment"
+    );
     let var = format!("SEGC_DATA={data}");
     assert_eq!(
         status(run(&["--var", &var]).env("SEGC_DATA", "/nowhere")),
@@ -169,8 +187,14 @@ fn run_data_mismatch_exits_1_and_missing_data_exits_2() {
     let out = dir.path().join("out");
     let mismatch = repo("tests/fixtures/data_errors/wrong_csv_types.seg");
     let missing = repo("tests/fixtures/data_errors/not_found.seg");
-    assert_eq!(status(segc().arg("run").arg(&mismatch).arg("--out").arg(&out)), 1);
-    assert_eq!(status(segc().arg("run").arg(&missing).arg("--out").arg(&out)), 2);
+    assert_eq!(
+        status(segc().arg("run").arg(&mismatch).arg("--out").arg(&out)),
+        1
+    );
+    assert_eq!(
+        status(segc().arg("run").arg(&missing).arg("--out").arg(&out)),
+        2
+    );
     assert!(!out.exists());
 }
 
@@ -244,7 +268,14 @@ fn inferred_schema_checks_and_runs() {
     std::fs::write(&path, rules).expect("write");
     let out = dir.path().join("out");
     assert_eq!(
-        status(segc().arg("run").arg(&path).arg("--quiet").arg("--out").arg(&out)),
+        status(
+            segc()
+                .arg("run")
+                .arg(&path)
+                .arg("--quiet")
+                .arg("--out")
+                .arg(&out)
+        ),
         0
     );
 }

@@ -62,10 +62,7 @@ fn scans(plan: &LogicalPlan) -> Vec<String> {
 fn one_scan_reading_only_used_columns() {
     let text = std::fs::read_to_string("tests/fixtures/plan/shared_lets.seg").expect("fixture");
     let plan = plan_of(&text, &Selection::All);
-    assert_eq!(
-        scans(&plan),
-        ["customers[customer_id,birth_date,income]"]
-    );
+    assert_eq!(scans(&plan), ["customers[customer_id,birth_date,income]"]);
 }
 
 #[test]

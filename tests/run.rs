@@ -33,7 +33,11 @@ fn run(rules: &Path, out: &Path, format: OutputFormat, layout: Layout) -> Result
     runtime().block_on(async {
         let mut engine = Engine::new(EngineOptions { threads: Some(2) });
         engine
-            .register(&program, base, &Variables::explicit_only(Default::default()))
+            .register(
+                &program,
+                base,
+                &Variables::explicit_only(Default::default()),
+            )
             .await
             .map_err(|d| render_all(&name, &text, &d))?;
         let params = Params { as_of: as_of() };
@@ -94,7 +98,10 @@ fn parquet_example_runs_and_records_as_of() {
     use parquet::file::reader::FileReader;
     let metadata = reader.metadata().file_metadata();
     let kv = metadata.key_value_metadata().expect("key-value metadata");
-    let as_of = kv.iter().find(|k| k.key == "segc.as_of").and_then(|k| k.value.clone());
+    let as_of = kv
+        .iter()
+        .find(|k| k.key == "segc.as_of")
+        .and_then(|k| k.value.clone());
     assert_eq!(as_of.as_deref(), Some("2026-11-01"));
     assert_eq!(metadata.num_rows(), 3000);
     let written: serde_json::Value = serde_json::from_str(
@@ -149,13 +156,23 @@ fn a_failed_run_keeps_the_previous_outputs() {
     let error = run(&rules, &out, OutputFormat::Parquet, Layout::Wide).expect_err("bad data");
     assert!(error.contains("E0706"), "{error}");
 
-    assert_eq!(std::fs::read(out.join("membership.parquet")).expect("kept"), before);
-    assert_eq!(std::fs::read(out.join("summary.json")).expect("kept"), summary_before);
+    assert_eq!(
+        std::fs::read(out.join("membership.parquet")).expect("kept"),
+        before
+    );
+    assert_eq!(
+        std::fs::read(out.join("summary.json")).expect("kept"),
+        summary_before
+    );
     let names: Vec<String> = std::fs::read_dir(&out)
         .expect("dir")
         .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
         .collect();
     let mut names = names;
     names.sort();
-    assert_eq!(names, ["membership.parquet", "summary.json"], "no temporary file left");
+    assert_eq!(
+        names,
+        ["membership.parquet", "summary.json"],
+        "no temporary file left"
+    );
 }

@@ -37,10 +37,7 @@ fn deep_nesting_is_a_diagnostic_not_a_crash() {
     );
     let parsed = segc::syntax::parse(&text);
     assert!(
-        parsed
-            .diagnostics
-            .iter()
-            .any(|d| d.code() == "E0108"),
+        parsed.diagnostics.iter().any(|d| d.code() == "E0108"),
         "{:?}",
         parsed.diagnostics
     );

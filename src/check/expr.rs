@@ -159,7 +159,11 @@ impl Checker<'_> {
                     self.sink.push(Diagnostic::FractionalCalendarUnit { span });
                     return None;
                 }
-                calendar(if unit.name.starts_with("month") { 1.0 } else { 12.0 })
+                calendar(if unit.name.starts_with("month") {
+                    1.0
+                } else {
+                    12.0
+                })
             }
             other => {
                 let candidates = similar(other, UNITS.iter().chain(OPERATOR_WORDS).copied());
@@ -235,7 +239,12 @@ impl Checker<'_> {
         )
     }
 
-    fn qualified_name(&mut self, source: &ast::Ident, column: &ast::Ident, span: Span) -> hir::Expr {
+    fn qualified_name(
+        &mut self,
+        source: &ast::Ident,
+        column: &ast::Ident,
+        span: Span,
+    ) -> hir::Expr {
         let Some(&id) = self.source_ids.get(&source.name) else {
             if !self.broken_sources.contains(&source.name) {
                 let candidates = similar(&source.name, self.source_ids.keys().map(String::as_str));
@@ -386,7 +395,13 @@ impl Checker<'_> {
     }
 
     /// Whether `lhs op rhs` is a valid comparison; reports why not. Also validates enum literals.
-    fn comparable(&mut self, op: BinaryOp, op_span: Span, lhs: &hir::Expr, rhs: &hir::Expr) -> bool {
+    fn comparable(
+        &mut self,
+        op: BinaryOp,
+        op_span: Span,
+        lhs: &hir::Expr,
+        rhs: &hir::Expr,
+    ) -> bool {
         use Type::*;
         if lhs.ty == Error || rhs.ty == Error {
             return true;
@@ -475,7 +490,14 @@ impl Checker<'_> {
             .iter()
             .enumerate()
             .filter(|(i, _)| keep(*i))
-            .map(|(_, v)| typed(H::Literal(Value::String(v.clone())), Type::String, false, span))
+            .map(|(_, v)| {
+                typed(
+                    H::Literal(Value::String(v.clone())),
+                    Type::String,
+                    false,
+                    span,
+                )
+            })
             .collect();
         let nullable = value.nullable;
         boolean(

@@ -72,17 +72,38 @@ const FUNCTIONS: &[(&str, Signature)] = &[
     ("upper", sig(Builtin::Upper, &[Arg::Text], "1")),
     ("trim", sig(Builtin::Trim, &[Arg::Text], "1")),
     ("length", sig(Builtin::Length, &[Arg::Text], "1")),
-    ("starts_with", sig(Builtin::StartsWith, &[Arg::Text, Arg::Text], "2")),
-    ("ends_with", sig(Builtin::EndsWith, &[Arg::Text, Arg::Text], "2")),
-    ("contains", sig(Builtin::Contains, &[Arg::Text, Arg::Text], "2")),
-    ("matches", sig(Builtin::Matches, &[Arg::Text, Arg::Text], "2")),
+    (
+        "starts_with",
+        sig(Builtin::StartsWith, &[Arg::Text, Arg::Text], "2"),
+    ),
+    (
+        "ends_with",
+        sig(Builtin::EndsWith, &[Arg::Text, Arg::Text], "2"),
+    ),
+    (
+        "contains",
+        sig(Builtin::Contains, &[Arg::Text, Arg::Text], "2"),
+    ),
+    (
+        "matches",
+        sig(Builtin::Matches, &[Arg::Text, Arg::Text], "2"),
+    ),
     ("year", sig(Builtin::Year, &[Arg::Temporal], "1")),
     ("month", sig(Builtin::Month, &[Arg::Temporal], "1")),
     ("day", sig(Builtin::Day, &[Arg::Temporal], "1")),
     ("date", sig(Builtin::Date, &[Arg::Timestamp], "1")),
-    ("days_between", sig(Builtin::DaysBetween, &[Arg::Temporal, Arg::Temporal], "2")),
-    ("months_between", sig(Builtin::MonthsBetween, &[Arg::Temporal, Arg::Temporal], "2")),
-    ("years_between", sig(Builtin::YearsBetween, &[Arg::Temporal, Arg::Temporal], "2")),
+    (
+        "days_between",
+        sig(Builtin::DaysBetween, &[Arg::Temporal, Arg::Temporal], "2"),
+    ),
+    (
+        "months_between",
+        sig(Builtin::MonthsBetween, &[Arg::Temporal, Arg::Temporal], "2"),
+    ),
+    (
+        "years_between",
+        sig(Builtin::YearsBetween, &[Arg::Temporal, Arg::Temporal], "2"),
+    ),
     ("abs", sig(Builtin::Abs, &[Arg::Number], "1")),
     (
         "round",
@@ -114,7 +135,12 @@ pub fn names() -> impl Iterator<Item = &'static str> {
 }
 
 impl Checker<'_> {
-    pub(super) fn call(&mut self, function: &ast::Ident, args: &[ast::Expr], span: Span) -> hir::Expr {
+    pub(super) fn call(
+        &mut self,
+        function: &ast::Ident,
+        args: &[ast::Expr],
+        span: Span,
+    ) -> hir::Expr {
         let args: Vec<hir::Expr> = args.iter().map(|a| self.expr(a)).collect();
         let Some((name, signature)) = FUNCTIONS.iter().find(|(n, _)| *n == function.name) else {
             self.sink.push(Diagnostic::UnknownFunction {

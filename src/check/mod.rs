@@ -226,8 +226,7 @@ impl<'a> Checker<'a> {
                     (&decl.name, Binding::Segment(id), NameKind::Segment)
                 }
                 ItemKind::Broken(b) => {
-                    if let (Some(name), Some("let" | "segment")) = (&b.name, b.keyword.as_deref())
-                    {
+                    if let (Some(name), Some("let" | "segment")) = (&b.name, b.keyword.as_deref()) {
                         self.names
                             .entry(name.name.clone())
                             .or_insert((Binding::Poisoned, name.span));

@@ -88,7 +88,9 @@ fn compile(file: &RuleFile, reporter: &Reporter) -> Result<hir::Program, Outcome
     let parsed = syntax::parse(&file.text);
     let checked = check::check(&parsed.program, &parsed.diagnostics);
     reporter.file_diagnostics(&file.name, &file.text, &checked.diagnostics);
-    checked.program.ok_or_else(|| outcome_of(&checked.diagnostics))
+    checked
+        .program
+        .ok_or_else(|| outcome_of(&checked.diagnostics))
 }
 
 fn check_files(args: &CheckArgs, reporter: &Reporter) -> Outcome {
@@ -273,7 +275,13 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
         as_of: prepared.params.as_of,
     };
     let result = engine
-        .run(&prepared.program, &plan, &prepared.selection, &context, &spec)
+        .run(
+            &prepared.program,
+            &plan,
+            &prepared.selection,
+            &context,
+            &spec,
+        )
         .await;
     match result {
         Ok(summary) => {
@@ -328,7 +336,8 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
             optimized.display_indent()
         );
         if args.physical {
-            let physical = futures::executor::block_on(engine.physical_plan_text(&optimized, span))?;
+            let physical =
+                futures::executor::block_on(engine.physical_plan_text(&optimized, span))?;
             text.push_str(&format!("\n-- physical plan\n{physical}"));
         }
         Ok(text)

@@ -55,7 +55,9 @@ impl Reporter {
 
 /// The outcome that a list of diagnostics leads to.
 pub(super) fn outcome_of(diagnostics: &[Diagnostic]) -> Outcome {
-    let errors = diagnostics.iter().filter(|d| d.severity() == Severity::Error);
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity() == Severity::Error);
     errors.fold(Outcome::Success, |acc, d| {
         acc.max(match d.blame() {
             Blame::Rules => Outcome::RuleErrors,

@@ -569,7 +569,8 @@ impl Sink {
 
     /// Takes the recorded diagnostics, sorted by position (then by code) for stable output.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        self.items.sort_by_key(|d| (d.primary_span().map(|s| s.start), d.code()));
+        self.items
+            .sort_by_key(|d| (d.primary_span().map(|s| s.start), d.code()));
         self.items
     }
 

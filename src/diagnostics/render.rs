@@ -2,9 +2,7 @@
 
 use std::fmt;
 
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode,
-};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
 use super::{Diagnostic, Severity};
 use crate::span::Span;
@@ -72,7 +70,9 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.diagnostic.primary_span().map(|_| &self.source as &dyn SourceCode)
+        self.diagnostic
+            .primary_span()
+            .map(|_| &self.source as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
@@ -116,4 +116,3 @@ pub fn render(diagnostic: &Diagnostic, name: &str, text: &str, style: Style) -> 
     }
     out
 }
-

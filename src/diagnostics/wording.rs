@@ -88,10 +88,10 @@ impl Diagnostic {
             InvalidEscape { escape, .. } => format!("unknown escape `{escape}` in string"),
             StrayText { found, .. } => format!("`{found}` does not start an item"),
             TooDeep { .. } => "this item is nested too deeply".into(),
-            FutureItem { keyword, .. } => format!("`{keyword}` items are not supported by this version of segc"),
-            UnknownName {
-                kind, name, ..
-            } => format!("unknown {} `{name}`", kind_word(*kind)),
+            FutureItem { keyword, .. } => {
+                format!("`{keyword}` items are not supported by this version of segc")
+            }
+            UnknownName { kind, name, .. } => format!("unknown {} `{name}`", kind_word(*kind)),
             UnknownColumn { source, name, .. } => {
                 format!("source `{source}` has no column `{name}`")
             }
@@ -209,14 +209,12 @@ impl Diagnostic {
                 }
             }
             UnknownUnit { unit, .. } => format!("unknown duration unit `{unit}`"),
-            FractionalCalendarUnit { .. } => {
-                "months and years must be whole numbers".into()
-            }
+            FractionalCalendarUnit { .. } => "months and years must be whole numbers".into(),
             PercentOutOfRange { .. } => "a percentage must be between 0% and 100%".into(),
             DataNotFound { location, .. } => format!("no data found at `{location}`"),
-            ColumnNotInData {
-                source, column, ..
-            } => format!("column `{column}` of `{source}` is not in the data"),
+            ColumnNotInData { source, column, .. } => {
+                format!("column `{column}` of `{source}` is not in the data")
+            }
             ColumnTypeMismatch {
                 column,
                 declared,
@@ -341,7 +339,11 @@ impl Diagnostic {
             }
             UnknownEnumValue { declared, .. } => vec![label(*declared, "values declared here")],
             OperandTypes {
-                lhs, rhs, lhs_span, rhs_span, ..
+                lhs,
+                rhs,
+                lhs_span,
+                rhs_span,
+                ..
             } => vec![
                 label(*lhs_span, &format!("this is {}", a(lhs))),
                 label(*rhs_span, &format!("this is {}", a(rhs))),
@@ -471,12 +473,10 @@ impl Diagnostic {
                 Some("write placeholders as ${NAME} with letters, digits and `_`".into())
             }
             EmptySource { .. } => Some("declare at least the key column".into()),
-            ExpectedType { context, .. } => match context {
-                Context::SegmentCondition(_) => {
-                    Some("a segment is a condition: compare the value, e.g. `x > 0`".into())
-                }
-                _ => None,
-            },
+            ExpectedType {
+                context: Context::SegmentCondition(_),
+                ..
+            } => Some("a segment is a condition: compare the value, e.g. `x > 0`".into()),
             OperandTypes { lhs, rhs, .. } => operand_help(lhs, rhs),
             NullComparison { negated, .. } => Some(if *negated {
                 "use `is not null`".into()

@@ -59,9 +59,9 @@ pub async fn infer_source(path: &Path, options: &InferOptions) -> Result<String,
     let mut enums: Vec<Option<Vec<String>>> = Vec::with_capacity(profiles.len());
     for p in &profiles {
         // Few values, each seen at least twice on average: a category, not free text.
-        let small = p.distinct.is_some_and(|d| {
-            d >= 1 && (d as usize) <= options.enum_max && p.non_null >= 2 * d
-        });
+        let small = p
+            .distinct
+            .is_some_and(|d| d >= 1 && (d as usize) <= options.enum_max && p.non_null >= 2 * d);
         enums.push(if small {
             Some(distinct_values(&df, &p.name).await.map_err(unreadable)?)
         } else {
@@ -152,7 +152,11 @@ fn seg_type(t: &DataType) -> Option<String> {
 /// The key: `<singular>_id`, `id`, or the first column ending in `_id`.
 fn guess_key(source: &str, profiles: &[Profile]) -> Option<usize> {
     let singular = source.strip_suffix('s').unwrap_or(source);
-    let candidates = [format!("{singular}_id"), format!("{source}_id"), "id".into()];
+    let candidates = [
+        format!("{singular}_id"),
+        format!("{source}_id"),
+        "id".into(),
+    ];
     let usable = |p: &Profile| !p.nulls && (p.data_type.is_integer() || is_text(&p.data_type));
     candidates
         .iter()
@@ -169,7 +173,10 @@ fn render(options: &InferOptions, profiles: &[Profile], enums: &[Option<Vec<Stri
     let format = if options.csv { "csv" } else { "parquet" };
     let mut out = String::new();
     let with = if options.csv && options.delimiter != b',' {
-        format!(" with (delimiter = {:?})", (options.delimiter as char).to_string())
+        format!(
+            " with (delimiter = {:?})",
+            (options.delimiter as char).to_string()
+        )
     } else {
         String::new()
     };
@@ -180,12 +187,19 @@ fn render(options: &InferOptions, profiles: &[Profile], enums: &[Option<Vec<Stri
         options.location
     );
     if key.is_none() {
-        let _ = writeln!(out, "  // no key column found: mark the member identifier with `key`");
+        let _ = writeln!(
+            out,
+            "  // no key column found: mark the member identifier with `key`"
+        );
     }
     for (i, (p, values)) in profiles.iter().zip(enums).enumerate() {
         let name = quote_name(&p.name);
         let Some(mut ty) = seg_type(&p.data_type) else {
-            let _ = writeln!(out, "  // {name}: skipped, {} has no segc type", p.data_type);
+            let _ = writeln!(
+                out,
+                "  // {name}: skipped, {} has no segc type",
+                p.data_type
+            );
             continue;
         };
         if let Some(values) = values {

@@ -88,7 +88,9 @@ mod tests {
     #[test]
     fn resolves_relative_globs_and_schemes() {
         let vars = Variables::explicit_only(
-            [("ENV".to_string(), "dev".to_string())].into_iter().collect(),
+            [("ENV".to_string(), "dev".to_string())]
+                .into_iter()
+                .collect(),
         );
         let dir = std::env::temp_dir();
         let r = resolve(&location("x/${ENV}/*.parquet"), &dir, &vars).expect("glob");

@@ -81,7 +81,11 @@ impl Engine {
     }
 
     /// `plan` after DataFusion's optimizer.
-    pub fn optimize(&self, plan: &LogicalPlan, span: crate::span::Span) -> Result<LogicalPlan, Diagnostic> {
+    pub fn optimize(
+        &self,
+        plan: &LogicalPlan,
+        span: crate::span::Span,
+    ) -> Result<LogicalPlan, Diagnostic> {
         self.ctx
             .state()
             .optimize(plan)
@@ -140,7 +144,10 @@ impl Engine {
             .collect();
         let names: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
         let metadata = vec![
-            ("segc.version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+            (
+                "segc.version".to_string(),
+                env!("CARGO_PKG_VERSION").to_string(),
+            ),
             ("segc.as_of".to_string(), context.as_of.to_string()),
             ("segc.rules".to_string(), context.rules.clone()),
         ];

@@ -193,7 +193,9 @@ pub(super) async fn write_membership(
         }
         let out = match spec.layout {
             Layout::Wide => batch,
-            Layout::Long => to_long(&batch, &schema, segment_names).map_err(|e| failed(&target, e))?,
+            Layout::Long => {
+                to_long(&batch, &schema, segment_names).map_err(|e| failed(&target, e))?
+            }
         };
         writer.write(&out).map_err(|e| failed(&target, e))?;
     }

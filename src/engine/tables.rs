@@ -74,7 +74,10 @@ pub(super) async fn listing_table(
         };
         let shown = format!("/{}", file.location);
         for problem in verify(source, &named, &shown, compatible) {
-            if !problems.iter().any(|p| p.primary_span() == problem.primary_span()) {
+            if !problems
+                .iter()
+                .any(|p| p.primary_span() == problem.primary_span())
+            {
                 problems.push(problem);
             }
         }
@@ -204,7 +207,8 @@ fn compatible_parquet(declared: &Type, data: &DataType) -> bool {
             is_int(data)
                 || match data {
                     DataType::Decimal128(p, s) | DataType::Decimal256(p, s) => {
-                        *s <= *scale && (*p as i16 - *s as i16) <= (*precision as i16 - *scale as i16)
+                        *s <= *scale
+                            && (*p as i16 - *s as i16) <= (*precision as i16 - *scale as i16)
                     }
                     _ => false,
                 }

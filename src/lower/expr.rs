@@ -66,11 +66,9 @@ impl<'p> Lowerer<'p> {
             ExprKind::Not(x) => Expr::Not(Box::new(self.lower(x)?)),
             ExprKind::Neg(x) => Expr::Negative(Box::new(self.lower(x)?)),
             ExprKind::Binary { op, lhs, rhs } => self.binary(*op, lhs, rhs)?,
-            ExprKind::Elapsed { end, start } => binary_expr(
-                self.micros(end)?,
-                Operator::Minus,
-                self.micros(start)?,
-            ),
+            ExprKind::Elapsed { end, start } => {
+                binary_expr(self.micros(end)?, Operator::Minus, self.micros(start)?)
+            }
             ExprKind::Shift {
                 value,
                 by,
@@ -231,7 +229,10 @@ impl<'p> Lowerer<'p> {
     }
 
     fn part(&self, part: &str, e: &hir::Expr) -> Lowered {
-        Ok(cast(f::date_part(lit(part), self.lower(e)?), DataType::Int64))
+        Ok(cast(
+            f::date_part(lit(part), self.lower(e)?),
+            DataType::Int64,
+        ))
     }
 
     /// `year * 10000 + month * 100 + day`: whole years between two dates are the difference of
@@ -291,17 +292,23 @@ impl<'p> Lowerer<'p> {
             Builtin::Day => self.part("day", first)?,
             Builtin::Date => cast(arg(0)?, DataType::Date32),
             Builtin::DaysBetween => {
-                let b = args.get(1).ok_or_else(|| self.internal(e, "missing argument"))?;
+                let b = args
+                    .get(1)
+                    .ok_or_else(|| self.internal(e, "missing argument"))?;
                 binary_expr(self.days(b)?, Operator::Minus, self.days(first)?)
             }
             Builtin::MonthsBetween => {
-                let b = args.get(1).ok_or_else(|| self.internal(e, "missing argument"))?;
+                let b = args
+                    .get(1)
+                    .ok_or_else(|| self.internal(e, "missing argument"))?;
                 let difference =
                     binary_expr(self.month_key(b)?, Operator::Minus, self.month_key(first)?);
                 binary_expr(difference, Operator::Divide, lit(100i64))
             }
             Builtin::YearsBetween => {
-                let b = args.get(1).ok_or_else(|| self.internal(e, "missing argument"))?;
+                let b = args
+                    .get(1)
+                    .ok_or_else(|| self.internal(e, "missing argument"))?;
                 let difference =
                     binary_expr(self.year_key(b)?, Operator::Minus, self.year_key(first)?);
                 binary_expr(difference, Operator::Divide, lit(10_000i64))

@@ -89,10 +89,12 @@ pub fn membership_plan(
 ) -> Result<LogicalPlan, Diagnostic> {
     let population = program.population();
     let span = population.span;
-    let key = population.key_column().ok_or_else(|| Diagnostic::Internal {
-        span,
-        message: "the population has no key".into(),
-    })?;
+    let key = population
+        .key_column()
+        .ok_or_else(|| Diagnostic::Internal {
+            span,
+            message: "the population has no key".into(),
+        })?;
     let segments = selection.segments(program);
     let needed = Needed::collect(program, &segments);
 
@@ -109,17 +111,20 @@ pub fn membership_plan(
     let mut projection = Vec::with_capacity(column_names.len());
     let mut canonical = Vec::with_capacity(column_names.len());
     for name in &column_names {
-        let (index, field) = table_schema
-            .column_with_name(name)
+        let (index, field) =
+            table_schema
+                .column_with_name(name)
+                .ok_or_else(|| Diagnostic::Internal {
+                    span,
+                    message: format!("table `{}` has no column `{name}`", population.name),
+                })?;
+        projection.push(index);
+        let column = population
+            .column(name)
             .ok_or_else(|| Diagnostic::Internal {
                 span,
-                message: format!("table `{}` has no column `{name}`", population.name),
+                message: format!("undeclared column `{name}`"),
             })?;
-        projection.push(index);
-        let column = population.column(name).ok_or_else(|| Diagnostic::Internal {
-            span,
-            message: format!("undeclared column `{name}`"),
-        })?;
         let wanted = canonical_type(&column.ty);
         let reference = Expr::Column(Column::new(Some(population.name.as_str()), *name));
         let value = if field.data_type() == &wanted {
@@ -156,7 +161,11 @@ pub fn membership_plan(
     }
 
     let mut output = vec![ident(&key.name)];
-    output.extend(segments.iter().map(|id| ident(&program.segments[id.0].name)));
+    output.extend(
+        segments
+            .iter()
+            .map(|id| ident(&program.segments[id.0].name)),
+    );
     builder
         .project(output)
         .and_then(|b| b.sort(vec![ident(&key.name).sort(true, false)]))

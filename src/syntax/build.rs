@@ -49,7 +49,12 @@ impl<'d> Builder<'d> {
         })
     }
 
-    fn next<'i>(&mut self, pairs: &mut Pairs<'i, Rule>, span: Span, what: &str) -> Built<Pair<'i, Rule>> {
+    fn next<'i>(
+        &mut self,
+        pairs: &mut Pairs<'i, Rule>,
+        span: Span,
+        what: &str,
+    ) -> Built<Pair<'i, Rule>> {
         match pairs.next() {
             Some(p) => Ok(p),
             None => Err(self.malformed(span, what)),
@@ -73,9 +78,9 @@ impl<'d> Builder<'d> {
 
     fn source_decl(&mut self, pair: Pair<'_, Rule>) -> Built<SourceDecl> {
         let span = self.span(&pair);
-        let mut inner = pair.into_inner().filter(|p| {
-            !matches!(p.as_rule(), Rule::kw_source | Rule::kw_from)
-        });
+        let mut inner = pair
+            .into_inner()
+            .filter(|p| !matches!(p.as_rule(), Rule::kw_source | Rule::kw_from));
         let name = match inner.next() {
             Some(p) => self.ident(p),
             None => return Err(self.malformed(span, "source name")),
@@ -439,7 +444,8 @@ impl<'d> Builder<'d> {
             }
         }
         let mut parts = parts.into_iter();
-        let (Some(condition), Some(then), Some(otherwise)) = (parts.next(), parts.next(), parts.next())
+        let (Some(condition), Some(then), Some(otherwise)) =
+            (parts.next(), parts.next(), parts.next())
         else {
             return Err(self.malformed(span, "if branches"));
         };

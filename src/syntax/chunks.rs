@@ -212,7 +212,10 @@ mod tests {
         let scan = scan(src);
         let words: Vec<&str> = scan.chunks.iter().map(|c| c.first_word.as_str()).collect();
         assert_eq!(words, ["source", "segment", "segmnt"]);
-        assert_eq!(scan.chunks[1].span.text(src), "segment s = id > 1\n  and id < 5\nscore >= 3");
+        assert_eq!(
+            scan.chunks[1].span.text(src),
+            "segment s = id > 1\n  and id < 5\nscore >= 3"
+        );
         let texts: Vec<&str> = scan.comments.iter().map(|c| c.text.as_str()).collect();
         assert_eq!(texts, [" header", " the key"]);
         assert_eq!(scan.comments[1].span.text(src), "// the key");

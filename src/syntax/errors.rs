@@ -27,7 +27,9 @@ pub(crate) fn convert(error: &pest::error::Error<Rule>, source: &str, chunk: Spa
         token_at(&source[..chunk_end], position)
     };
     if found.as_deref().is_some_and(|t| t.starts_with('"')) {
-        let line_end = source[position..].find('\n').map_or(source.len(), |i| position + i);
+        let line_end = source[position..]
+            .find('\n')
+            .map_or(source.len(), |i| position + i);
         if !source[position + 1..line_end].contains('"') {
             return Diagnostic::UnterminatedString {
                 span: Span::new(position, line_end),

@@ -175,18 +175,7 @@ fn declared_name(text: &str, keyword: &str, offset: usize) -> Option<Ident> {
 
 /// Words that cannot be used as bare names (quote them with backquotes).
 pub const RESERVED_WORDS: &[&str] = &[
-    "and",
-    "or",
-    "not",
-    "in",
-    "between",
-    "is",
-    "null",
-    "true",
-    "false",
-    "if",
-    "then",
-    "else",
+    "and", "or", "not", "in", "between", "is", "null", "true", "false", "if", "then", "else",
     "where",
 ];
 

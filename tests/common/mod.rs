@@ -152,7 +152,12 @@ fn expr(e: &ast::Expr) -> String {
             condition,
             then,
             otherwise,
-        } => format!("(if {} {} {})", expr(condition), expr(then), expr(otherwise)),
+        } => format!(
+            "(if {} {} {})",
+            expr(condition),
+            expr(then),
+            expr(otherwise)
+        ),
         ExprKind::Call { function, args } => format!(
             "({}{})",
             function.name,
@@ -160,10 +165,9 @@ fn expr(e: &ast::Expr) -> String {
                 .map(|a| format!(" {}", expr(a)))
                 .collect::<String>()
         ),
-        ExprKind::List(items) => format!(
-            "[{}]",
-            items.iter().map(expr).collect::<Vec<_>>().join(" ")
-        ),
+        ExprKind::List(items) => {
+            format!("[{}]", items.iter().map(expr).collect::<Vec<_>>().join(" "))
+        }
         ExprKind::Paren(inner) => format!("(paren {})", expr(inner)),
     }
 }
