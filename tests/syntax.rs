@@ -49,3 +49,109 @@ fn deep_nesting_is_a_diagnostic_not_a_crash() {
     let checked = segc::check::check(&parsed.program, &parsed.diagnostics);
     assert!(checked.program.is_some() || !checked.diagnostics.is_empty());
 }
+
+/// A deterministic pseudo-random generator (xorshift), so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+#[test]
+fn mutated_files_never_panic_and_checked_files_always_lower() {
+    use segc::lower::{DeclaredTables, Params, Selection, membership_plan};
+    let base = std::fs::read_to_string("tests/fixtures/check/ok/expressions.seg").expect("fixture");
+    let pieces = [
+        "(",
+        ")",
+        "[",
+        "]",
+        "\"",
+        "`",
+        "@",
+        "%",
+        ".",
+        "-",
+        "+",
+        "*",
+        "/",
+        "==",
+        "<",
+        ">=",
+        "!=",
+        ",",
+        ":",
+        "?",
+        "{",
+        "}",
+        "\n",
+        " and ",
+        " or ",
+        " not ",
+        " in ",
+        " between ",
+        " is null",
+        " if ",
+        " then ",
+        " else ",
+        " null ",
+        "30 days",
+        "12 months",
+        "@2026-02-30",
+        "99999999999999999999",
+        "segment x = ",
+        "let y = ",
+        "as_of",
+        "age",
+        "score",
+        "stage",
+        "\"lead\"",
+        "1.5",
+        "0",
+    ];
+    let params = Params {
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("date"),
+    };
+    let mut rng = Rng(0x5e9c_2026);
+    let mut lowered = 0;
+    for _ in 0..600 {
+        let mut text = base.clone();
+        for _ in 0..1 + rng.below(3) {
+            let mut at = rng.below(text.len());
+            while !text.is_char_boundary(at) {
+                at -= 1;
+            }
+            if rng.below(3) == 0 {
+                let mut end = (at + 1 + rng.below(12)).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                text.replace_range(at..end, "");
+            } else {
+                text.insert_str(at, pieces[rng.below(pieces.len())]);
+            }
+        }
+        let parsed = segc::syntax::parse(&text);
+        let checked = segc::check::check(&parsed.program, &parsed.diagnostics);
+        for d in &checked.diagnostics {
+            assert_ne!(d.code(), "E0901", "internal error for:\n{text}");
+            // Rendering must work for every diagnostic.
+            let _ = common::render_all("fuzz.seg", &text, std::slice::from_ref(d));
+        }
+        if let Some(program) = checked.program {
+            membership_plan(&program, &DeclaredTables, params, &Selection::All)
+                .unwrap_or_else(|d| panic!("{d:?} for:\n{text}"));
+            lowered += 1;
+        }
+    }
+    assert!(lowered > 10, "only {lowered} mutants checked clean");
+}

@@ -184,6 +184,25 @@ impl Checker<'_> {
         if !ok {
             return poisoned(span);
         }
+        if signature.builtin == Builtin::Matches
+            && let Some(hir::Expr {
+                kind: H::Literal(hir::Value::String(pattern)),
+                span: pattern_span,
+                ..
+            }) = args.get(1)
+            && let Err(error) = regex::Regex::new(pattern)
+        {
+            self.sink.push(Diagnostic::InvalidRegex {
+                span: *pattern_span,
+                message: error
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .to_string(),
+            });
+            return poisoned(span);
+        }
         let Some((ty, nullable)) = self.result_type(signature.builtin, &args) else {
             return poisoned(span);
         };

@@ -406,6 +406,13 @@ pub enum Diagnostic {
         /// The literal.
         span: Span,
     },
+    /// A `matches` pattern that is not a valid regular expression.
+    InvalidRegex {
+        /// The pattern literal.
+        span: Span,
+        /// What the regex parser says.
+        message: String,
+    },
     /// A percentage outside 0%..100%.
     PercentOutOfRange {
         /// The literal.

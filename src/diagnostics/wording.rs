@@ -50,6 +50,7 @@ impl Diagnostic {
             UnknownUnit { .. } => "E0601",
             FractionalCalendarUnit { .. } => "E0602",
             PercentOutOfRange { .. } => "E0603",
+            InvalidRegex { .. } => "E0604",
             DataNotFound { .. } => "E0701",
             ColumnNotInData { .. } => "E0702",
             ColumnTypeMismatch { .. } => "E0703",
@@ -211,6 +212,7 @@ impl Diagnostic {
             UnknownUnit { unit, .. } => format!("unknown duration unit `{unit}`"),
             FractionalCalendarUnit { .. } => "months and years must be whole numbers".into(),
             PercentOutOfRange { .. } => "a percentage must be between 0% and 100%".into(),
+            InvalidRegex { message, .. } => format!("invalid regular expression: {message}"),
             DataNotFound { location, .. } => format!("no data found at `{location}`"),
             ColumnNotInData { source, column, .. } => {
                 format!("column `{column}` of `{source}` is not in the data")
@@ -275,6 +277,7 @@ impl Diagnostic {
             | UnknownUnit { span, .. }
             | FractionalCalendarUnit { span }
             | PercentOutOfRange { span }
+            | InvalidRegex { span, .. }
             | DataNotFound { span, .. }
             | ColumnNotInData { span, .. }
             | ColumnTypeMismatch { span, .. }
@@ -493,6 +496,10 @@ impl Diagnostic {
             Cycle { .. } => Some("a definition cannot depend on itself, even indirectly".into()),
             FractionalCalendarUnit { .. } => Some("use days for fractions of a month".into()),
             PercentOutOfRange { .. } => Some("a percentage is a share of a whole".into()),
+            InvalidRegex { .. } => Some(
+                "patterns use Rust regex syntax; inside a string a backslash is doubled, e.g. \"\\\\.fr$\""
+                    .into(),
+            ),
             DataNotFound { .. } => Some(
                 "paths are relative to the rule file; check the path or the --var values".into(),
             ),

@@ -173,10 +173,22 @@ impl<'p> Lowerer<'p> {
             BinaryOp::Rem => Operator::Modulo,
         };
         let (l, r) = if op == BinaryOp::Div {
+            // Dividing by zero gives null (so the member is in no segment that needs the value).
+            let zero = lit(0.0f64);
             (
                 self.cast_to(lhs, &DataType::Float64)?,
-                self.cast_to(rhs, &DataType::Float64)?,
+                f::nullif(self.cast_to(rhs, &DataType::Float64)?, zero),
             )
+        } else if op == BinaryOp::Rem {
+            let zero = lit(
+                ScalarValue::new_zero(&canonical_type(&rhs.ty)).map_err(|e| {
+                    Diagnostic::Internal {
+                        span: rhs.span,
+                        message: e.to_string(),
+                    }
+                })?,
+            );
+            (self.lower(lhs)?, f::nullif(self.lower(rhs)?, zero))
         } else if op.is_comparison() {
             let target = comparison_type([lhs, rhs]);
             (self.aligned(lhs, &target)?, self.aligned(rhs, &target)?)

@@ -83,14 +83,20 @@ pub(crate) fn scan(source: &str) -> Scan {
         let word = first_word(&source[first..]);
         starts.insert(0, (first, word));
     }
+    // Each chunk ends with the last code before the next chunk's start (one pass over both lists).
+    let mut ranges = code_ranges.iter().peekable();
     for (i, (start, word)) in starts.iter().enumerate() {
         let limit = starts.get(i + 1).map_or(source.len(), |(s, _)| *s);
-        let end = code_ranges
-            .iter()
-            .filter(|(s, _)| *s >= *start && *s < limit)
-            .map(|(_, e)| *e)
-            .max()
-            .unwrap_or(*start);
+        let mut end = *start;
+        while let Some(&&(range_start, range_end)) = ranges.peek() {
+            if range_start >= limit {
+                break;
+            }
+            if range_start >= *start {
+                end = end.max(range_end);
+            }
+            ranges.next();
+        }
         chunks.push(Chunk {
             span: Span::new(*start, end),
             first_word: word.clone(),
