@@ -220,12 +220,17 @@ pub enum ExprKind {
         /// Value otherwise (also when the condition is null).
         otherwise: Box<Expr>,
     },
-    /// `f(a, b)`.
+    /// `f(a, b)`, or an aggregate with its clauses: `sum(orders.amount where channel == "web")`,
+    /// `last(orders.channel by ordered_at)`.
     Call {
         /// The function name.
         function: Ident,
         /// Arguments.
         args: Vec<Expr>,
+        /// `by expr`: the order of `first` and `last`.
+        order_by: Option<Box<Expr>>,
+        /// `where expr`: the rows an aggregate takes.
+        filter: Option<Box<Expr>>,
     },
     /// `[a, b]` outside of `in` (always an error in the checker, kept for good messages).
     List(Vec<Expr>),

@@ -21,6 +21,10 @@ pub struct LetId(pub usize);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SegmentId(pub usize);
 
+/// Index of an aggregate in [`Program::aggregates`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AggregateId(pub usize);
+
 /// A definition that can be evaluated: a `let` or a segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DefId {
@@ -43,6 +47,8 @@ pub struct Program {
     pub segments: Vec<Segment>,
     /// Every `let` and segment, dependencies first.
     pub evaluation_order: Vec<DefId>,
+    /// Aggregates over sources related to the population, in order of appearance.
+    pub aggregates: Vec<Aggregate>,
 }
 
 impl Program {
@@ -63,6 +69,81 @@ impl Program {
             .iter()
             .position(|s| s.name == name)
             .map(SegmentId)
+    }
+}
+
+/// An aggregate over the rows of a related source that belong to each member.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Aggregate {
+    /// The aggregated source.
+    pub source: SourceId,
+    /// Index of its column that references the population key.
+    pub link: usize,
+    /// What is computed.
+    pub function: AggregateFunction,
+    /// The aggregated value (over the source's columns); `None` for `count(source)` and `exists`.
+    pub argument: Option<Expr>,
+    /// `by`: the order for `first` and `last`.
+    pub order_by: Option<Expr>,
+    /// `where`: which rows are taken.
+    pub filter: Option<Expr>,
+    /// The whole aggregate call.
+    pub span: Span,
+}
+
+/// Aggregate functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AggregateFunction {
+    /// Number of rows (or of non-null values): 0 when there are none.
+    Count,
+    /// Number of distinct non-null values: 0 when there are none.
+    CountDistinct,
+    /// Sum: 0 when there are no rows.
+    Sum,
+    /// Mean: null when there are no rows.
+    Avg,
+    /// Smallest value: null when there are no rows.
+    Min,
+    /// Largest value: null when there are no rows.
+    Max,
+    /// The value of the earliest row by the `by` order: null when there are no rows.
+    First,
+    /// The value of the latest row by the `by` order: null when there are no rows.
+    Last,
+    /// Whether there is at least one row.
+    Exists,
+}
+
+impl AggregateFunction {
+    /// The function's name in the language.
+    pub fn name(self) -> &'static str {
+        match self {
+            AggregateFunction::Count => "count",
+            AggregateFunction::CountDistinct => "count_distinct",
+            AggregateFunction::Sum => "sum",
+            AggregateFunction::Avg => "avg",
+            AggregateFunction::Min => "min",
+            AggregateFunction::Max => "max",
+            AggregateFunction::First => "first",
+            AggregateFunction::Last => "last",
+            AggregateFunction::Exists => "exists",
+        }
+    }
+
+    /// The function called `name`, if it is an aggregate.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Some(match name {
+            "count" => AggregateFunction::Count,
+            "count_distinct" => AggregateFunction::CountDistinct,
+            "sum" => AggregateFunction::Sum,
+            "avg" => AggregateFunction::Avg,
+            "min" => AggregateFunction::Min,
+            "max" => AggregateFunction::Max,
+            "first" => AggregateFunction::First,
+            "last" => AggregateFunction::Last,
+            "exists" => AggregateFunction::Exists,
+            _ => return None,
+        })
     }
 }
 
@@ -187,9 +268,11 @@ pub struct Expr {
 /// The kinds of typed expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {
-    /// A column of the population.
+    /// An aggregate over a related source (see [`Program::aggregates`]).
+    Aggregate(AggregateId),
+    /// A column of the population (or, inside an aggregate, of the aggregated source).
     Column {
-        /// The population source.
+        /// The source.
         source: SourceId,
         /// Index into the source's columns.
         column: usize,

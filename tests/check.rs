@@ -49,7 +49,7 @@ fn the_example_checks_clean() {
     let text = std::fs::read_to_string("examples/retail/retail.seg").expect("example");
     let (program, diagnostics) = compile("retail.seg", &text);
     assert_eq!(diagnostics, "");
-    assert_eq!(program.expect("program").segments.len(), 13);
+    assert_eq!(program.expect("program").segments.len(), 15);
 }
 
 #[test]

@@ -87,3 +87,25 @@ fn selecting_a_segment_plans_only_its_dependencies() {
         .collect();
     assert_eq!(columns, ["customer_id", "young"]);
 }
+
+#[test]
+fn one_scan_per_source_whatever_the_number_of_segments() {
+    let mut text = String::from(
+        "source customers from parquet \"c.parquet\" {\n  key customer_id: int\n  age: int\n}\n\
+         source orders from parquet \"o.parquet\" {\n  key order_id: int\n  customer_id: int references customers\n  amount: float\n  ordered_at: timestamp\n}\n\
+         population customers\n",
+    );
+    for i in 0..60 {
+        text.push_str(&format!(
+            "segment s{i} = count(orders where ordered_at > as_of - {} days) >= {} and sum(orders.amount where amount > {i}) > 10 and age > {}\n",
+            30 + i,
+            i % 5,
+            i % 40
+        ));
+    }
+    let plan = plan_of(&text, &Selection::All);
+    let scans = scans(&plan);
+    assert_eq!(scans.len(), 2, "{scans:?}");
+    assert!(scans[0].starts_with("customers["), "{scans:?}");
+    assert!(scans[1].starts_with("orders["), "{scans:?}");
+}

@@ -7,7 +7,7 @@ use crate::span::Span;
 use crate::suggest::similar;
 use crate::types::{EnumDef, Type};
 
-use super::{AS_OF, Binding, Checker};
+use super::{AS_OF, Binding, Checker, Scope};
 
 const MICROS_PER_MINUTE: f64 = 60_000_000.0;
 const MICROS_PER_HOUR: f64 = 60.0 * MICROS_PER_MINUTE;
@@ -98,7 +98,34 @@ impl Checker<'_> {
                 then,
                 otherwise,
             } => self.if_expr(condition, then, otherwise, e.span),
-            A::Call { function, args } => self.call(function, args, e.span),
+            A::Call {
+                function,
+                args,
+                order_by,
+                filter,
+            } => match hir::AggregateFunction::from_name(&function.name) {
+                Some(aggregate) => self.aggregate(
+                    aggregate,
+                    args,
+                    order_by.as_deref(),
+                    filter.as_deref(),
+                    e.span,
+                ),
+                None => {
+                    if let Some((clause, span)) = order_by
+                        .as_ref()
+                        .map(|o| ("by", o.span))
+                        .or(filter.as_ref().map(|f| ("where", f.span)))
+                    {
+                        self.sink.push(Diagnostic::MisplacedClause {
+                            function: function.name.clone(),
+                            clause,
+                            span,
+                        });
+                    }
+                    self.call(function, args, e.span)
+                }
+            },
             A::List(items) => {
                 for item in items {
                     self.expr(item);
@@ -194,6 +221,9 @@ impl Checker<'_> {
 
     fn plain_name(&mut self, name: &ast::Ident) -> hir::Expr {
         let span = name.span;
+        if let Scope::Related(source) = self.scope {
+            return self.related_column(source, name);
+        }
         match self.names.get(&name.name).map(|(b, _)| *b) {
             Some(Binding::Column(index)) => self.population_column(index, span),
             Some(Binding::Let(id)) => {
@@ -221,6 +251,34 @@ impl Checker<'_> {
                 poisoned(span)
             }
         }
+    }
+
+    /// A name inside an aggregate over `source`: one of its columns, or `as_of`.
+    fn related_column(&mut self, source: hir::SourceId, name: &ast::Ident) -> hir::Expr {
+        let decl = &self.sources[source.0];
+        if let Some(index) = decl.columns.iter().position(|c| c.name == name.name) {
+            let column = &decl.columns[index];
+            return typed(
+                H::Column {
+                    source,
+                    column: index,
+                },
+                column.ty.clone(),
+                column.nullable,
+                name.span,
+            );
+        }
+        if name.name == AS_OF {
+            return typed(H::AsOf, Type::Date, false, name.span);
+        }
+        let candidates = similar(&name.name, decl.columns.iter().map(|c| c.name.as_str()));
+        self.sink.push(Diagnostic::NotInAggregateSource {
+            name: name.name.clone(),
+            source: decl.name.clone(),
+            span: name.span,
+            candidates,
+        });
+        poisoned(name.span)
     }
 
     fn population_column(&self, index: usize, span: Span) -> hir::Expr {
@@ -269,6 +327,28 @@ impl Checker<'_> {
             });
             return poisoned(span);
         };
+        if let Scope::Related(related) = self.scope {
+            if related == id {
+                let c = &decl.columns[index];
+                return typed(
+                    H::Column {
+                        source: id,
+                        column: index,
+                    },
+                    c.ty.clone(),
+                    c.nullable,
+                    span,
+                );
+            }
+            let aggregated = self.sources[related.0].name.clone();
+            self.sink.push(Diagnostic::NotInAggregateSource {
+                name: format!("{}.{}", source.name, column.name),
+                source: aggregated,
+                span,
+                candidates: Vec::new(),
+            });
+            return poisoned(span);
+        }
         if Some(id) != self.population {
             if let Some(population) = self.population {
                 self.sink.push(Diagnostic::NotPopulationColumn {

@@ -4,6 +4,7 @@
 //! [`Type::Error`], which is accepted everywhere, so one mistake yields one diagnostic. Items that
 //! failed to parse are known by name only and references to them stay quiet.
 
+mod aggregates;
 mod cycles;
 mod expr;
 mod functions;
@@ -58,6 +59,16 @@ enum Binding {
     Poisoned,
 }
 
+/// Where names are being resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Scope {
+    /// Per member of the population: columns, `let`s, segments.
+    #[default]
+    Population,
+    /// Inside an aggregate over this source: its columns.
+    Related(SourceId),
+}
+
 #[derive(Debug, Clone)]
 enum LetState {
     Pending,
@@ -83,6 +94,10 @@ struct Checker<'a> {
     current: Option<DefId>,
     /// Dependencies of each definition, with the span of the reference.
     edges: HashMap<DefId, Vec<(DefId, Span)>>,
+    /// Where names are resolved.
+    scope: Scope,
+    /// Aggregates found so far.
+    aggregates: Vec<hir::Aggregate>,
 }
 
 const AS_OF: &str = "as_of";
@@ -362,6 +377,7 @@ impl<'a> Checker<'a> {
             lets,
             segments,
             evaluation_order,
+            aggregates: self.aggregates,
         }
     }
 }

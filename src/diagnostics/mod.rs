@@ -62,6 +62,10 @@ pub enum Context {
     IfCondition,
     /// An operand of an arithmetic operator.
     Arithmetic(&'static str),
+    /// The `where` clause of an aggregate.
+    Filter(&'static str),
+    /// The `by` clause of `first` or `last`.
+    Order(&'static str),
     /// Argument `index` (0-based) of function `name`.
     Argument {
         /// Function name.
@@ -200,6 +204,42 @@ pub enum Diagnostic {
     /// A qualified name with more than two parts, or a qualified segment/let.
     BadQualifiedName {
         /// Where it is used.
+        span: Span,
+    },
+
+    /// Inside an aggregate, a name that is not a column of the aggregated source.
+    NotInAggregateSource {
+        /// The name.
+        name: String,
+        /// The aggregated source.
+        source: String,
+        /// Where it is used.
+        span: Span,
+        /// Close column names of the source.
+        candidates: Vec<String>,
+    },
+    /// An aggregate over a source with no column referencing the population.
+    MissingLink {
+        /// The aggregated source.
+        source: String,
+        /// The population.
+        population: String,
+        /// The population's key declaration (`customer_id: int`), for the suggested link.
+        key: String,
+        /// The aggregate's argument.
+        span: Span,
+        /// Where the source is declared.
+        source_span: Span,
+    },
+    /// An aggregate over a source with several columns referencing the population.
+    AmbiguousLink {
+        /// The aggregated source.
+        source: String,
+        /// The population.
+        population: String,
+        /// The referencing columns.
+        columns: Vec<String>,
+        /// The aggregate's argument.
         span: Span,
     },
 
@@ -381,6 +421,49 @@ pub enum Diagnostic {
     /// Enum ordering comparison with a value that is not a literal.
     EnumOrdering {
         /// The comparison.
+        span: Span,
+    },
+
+    /// An aggregate whose argument names no related source.
+    AggregateNeedsSource {
+        /// The aggregate.
+        function: String,
+        /// The argument.
+        span: Span,
+    },
+    /// `sum(orders)`: an aggregate other than `count`/`exists` needs a value.
+    AggregateNeedsValue {
+        /// The aggregate.
+        function: String,
+        /// The argument.
+        span: Span,
+    },
+    /// An aggregate over the population itself.
+    AggregateOverPopulation {
+        /// The population.
+        population: String,
+        /// The argument.
+        span: Span,
+    },
+    /// An aggregate inside another aggregate.
+    NestedAggregate {
+        /// The inner aggregate.
+        span: Span,
+    },
+    /// `where` or `by` on a function that does not take it.
+    MisplacedClause {
+        /// The function.
+        function: String,
+        /// `where` or `by`.
+        clause: &'static str,
+        /// The clause's expression.
+        span: Span,
+    },
+    /// `first` or `last` without `by`.
+    MissingOrder {
+        /// The aggregate.
+        function: String,
+        /// The call.
         span: Span,
     },
 

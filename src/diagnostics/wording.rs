@@ -24,6 +24,9 @@ impl Diagnostic {
             ReservedName { .. } => "E0205",
             NotPopulationColumn { .. } => "E0206",
             BadQualifiedName { .. } => "E0207",
+            NotInAggregateSource { .. } => "E0208",
+            MissingLink { .. } => "E0209",
+            AmbiguousLink { .. } => "E0210",
             UnknownType { .. } => "E0301",
             BadTypeArguments { .. } => "E0302",
             UnknownFormat { .. } => "E0303",
@@ -46,6 +49,12 @@ impl Diagnostic {
             CalendarDuration { .. } => "E0407",
             MisplacedList { .. } => "E0408",
             EnumOrdering { .. } => "E0409",
+            AggregateNeedsSource { .. } => "E0410",
+            AggregateNeedsValue { .. } => "E0411",
+            AggregateOverPopulation { .. } => "E0412",
+            NestedAggregate { .. } => "E0413",
+            MisplacedClause { .. } => "E0414",
+            MissingOrder { .. } => "E0415",
             Cycle { .. } => "E0501",
             UnknownUnit { .. } => "E0601",
             FractionalCalendarUnit { .. } => "E0602",
@@ -105,6 +114,29 @@ impl Diagnostic {
                 name, population, ..
             } => format!("`{name}` is not a column of the population `{population}`"),
             BadQualifiedName { .. } => "only `source.column` names can be qualified".into(),
+            NotInAggregateSource { name, source, .. } => {
+                format!("`{name}` is not a column of `{source}`, the source being aggregated")
+            }
+            MissingLink {
+                source, population, ..
+            } => format!("`{source}` is not linked to the population `{population}`"),
+            AmbiguousLink {
+                source, population, ..
+            } => format!("`{source}` has several columns referencing `{population}`"),
+            AggregateNeedsSource { function, .. } => {
+                format!("`{function}` needs a source related to the population")
+            }
+            AggregateNeedsValue { function, .. } => {
+                format!("`{function}` needs a value to aggregate, not a whole source")
+            }
+            AggregateOverPopulation { population, .. } => {
+                format!("aggregates take related sources, not the population `{population}`")
+            }
+            NestedAggregate { .. } => "aggregates cannot be nested".into(),
+            MisplacedClause {
+                function, clause, ..
+            } => format!("`{function}` takes no `{clause}` clause"),
+            MissingOrder { function, .. } => format!("`{function}` needs an order: `by ...`"),
             UnknownType { name, .. } => format!("unknown type `{name}`"),
             BadTypeArguments {
                 type_name, problem, ..
@@ -155,6 +187,12 @@ impl Diagnostic {
                         format!("the condition of `if` must be {expected}, but this is {found}")
                     }
                     Context::Arithmetic(op) => format!("`{op}` needs {expected}, but this is {found}"),
+                    Context::Filter(function) => format!(
+                        "the `where` of `{function}` must be {expected}, but this is {found}"
+                    ),
+                    Context::Order(function) => format!(
+                        "the `by` of `{function}` must be {expected}, but this is {found}"
+                    ),
                     Context::Argument {
                         function, index, ..
                     } => format!(
@@ -257,6 +295,15 @@ impl Diagnostic {
             | ReservedName { span, .. }
             | NotPopulationColumn { span, .. }
             | BadQualifiedName { span }
+            | NotInAggregateSource { span, .. }
+            | MissingLink { span, .. }
+            | AmbiguousLink { span, .. }
+            | AggregateNeedsSource { span, .. }
+            | AggregateNeedsValue { span, .. }
+            | AggregateOverPopulation { span, .. }
+            | NestedAggregate { span }
+            | MisplacedClause { span, .. }
+            | MissingOrder { span, .. }
             | UnknownType { span, .. }
             | BadTypeArguments { span, .. }
             | UnknownFormat { span, .. }
@@ -337,7 +384,7 @@ impl Diagnostic {
             DuplicateName { first, .. }
             | MultipleKeys { first, .. }
             | DuplicatePopulation { first, .. } => vec![label(*first, "first declared here")],
-            UnknownColumn { source_span, .. } => {
+            UnknownColumn { source_span, .. } | MissingLink { source_span, .. } => {
                 vec![label(*source_span, "source declared here")]
             }
             UnknownEnumValue { declared, .. } => vec![label(*declared, "values declared here")],
@@ -401,6 +448,7 @@ impl Diagnostic {
                 "`import`, `kpi`, `score`, `tiers` and `split` items come in later versions".into(),
             ),
             UnknownName { candidates, .. }
+            | NotInAggregateSource { candidates, .. }
             | StrayText { candidates, .. }
             | UnknownColumn { candidates, .. }
             | UnknownFunction { candidates, .. }
@@ -432,9 +480,46 @@ impl Diagnostic {
                     .into(),
             ),
             DuplicateName { .. } => Some("rename one of them".into()),
+            NotInAggregateSource { source, .. } => Some(format!(
+                "inside an aggregate over `{source}`, names are its columns; use member values outside the aggregate"
+            )),
+            MissingLink {
+                source,
+                population,
+                key,
+                ..
+            } => Some(format!(
+                "declare the column of `{source}` holding the member's key: `{key} references {population}`"
+            )),
+            AmbiguousLink { columns, .. } => Some(format!(
+                "keep `references` on one of {}",
+                columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
+            )),
+            AggregateNeedsSource { function, .. } => Some(format!(
+                "name the source or qualify a column: `{function}(orders)`, `{function}(orders.amount)`"
+            )),
+            AggregateNeedsValue { function, .. } => {
+                Some(format!("aggregate a column: `{function}(orders.amount)`"))
+            }
+            AggregateOverPopulation { .. } => Some(
+                "segments are evaluated per member; use the member's columns directly".into(),
+            ),
+            NestedAggregate { .. } => {
+                Some("compute the inner value in a `let` over the member instead".into())
+            }
+            MisplacedClause { clause: "by", .. } => {
+                Some("only `first` and `last` take `by`".into())
+            }
+            MisplacedClause { .. } => Some("only aggregates take `where`".into()),
+            MissingOrder { function, .. } => Some(format!(
+                "say which row comes {}: `{function}(orders.channel by ordered_at)`",
+                if function == "first" { "first" } else { "last" }
+            )),
             ReservedName { .. } => Some("choose another name".into()),
-            NotPopulationColumn { population, .. } => Some(format!(
-                "rules are evaluated per member of `{population}`; only its columns can be used directly"
+            NotPopulationColumn {
+                population, name, ..
+            } => Some(format!(
+                "rules are evaluated per member of `{population}`; aggregate other sources, e.g. `sum({name})` or `count(... where ...)`"
             )),
             BadTypeArguments {
                 problem, type_name, ..

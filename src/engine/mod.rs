@@ -55,7 +55,8 @@ impl Engine {
         }
     }
 
-    /// Registers the sources the program reads, checking each declaration against its data.
+    /// Registers the sources the program reads (the population and every aggregated source),
+    /// checking each declaration against its data.
     /// Relative locations are taken from `base_dir` (the rule file's folder).
     pub async fn register(
         &mut self,
@@ -63,11 +64,29 @@ impl Engine {
         base_dir: &Path,
         vars: &Variables,
     ) -> Result<(), Vec<Diagnostic>> {
-        let source = program.population();
-        let location = location::resolve(&source.location, base_dir, vars).map_err(|d| vec![d])?;
-        let table = tables::listing_table(&self.ctx, source, &location).await?;
-        self.tables.insert(source.name.clone(), Arc::new(table));
-        Ok(())
+        let mut used = vec![program.population];
+        used.extend(program.aggregates.iter().map(|a| a.source));
+        used.sort();
+        used.dedup();
+        let mut problems = Vec::new();
+        for id in used {
+            let source = program.source(id);
+            let table = match location::resolve(&source.location, base_dir, vars) {
+                Ok(location) => tables::listing_table(&self.ctx, source, &location).await,
+                Err(problem) => Err(vec![problem]),
+            };
+            match table {
+                Ok(table) => {
+                    self.tables.insert(source.name.clone(), Arc::new(table));
+                }
+                Err(more) => problems.extend(more),
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
     }
 
     /// The membership plan over the registered tables.

@@ -3,13 +3,18 @@
 use chrono::NaiveDate;
 use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano};
 use datafusion::common::ScalarValue;
+use std::collections::HashMap;
+
 use datafusion::functions::expr_fn as f;
-use datafusion::logical_expr::{Expr, Operator, binary_expr, cast, ident, in_list, lit, when};
+use datafusion::functions_aggregate::expr_fn as agg;
+use datafusion::logical_expr::{
+    Expr, ExprFunctionExt, Operator, binary_expr, cast, ident, in_list, lit, when,
+};
 
 use super::canonical_type;
 use crate::ast::BinaryOp;
 use crate::diagnostics::Diagnostic;
-use crate::hir::{self, Builtin, DurationValue, ExprKind, Value};
+use crate::hir::{self, AggregateFunction, AggregateId, Builtin, DurationValue, ExprKind, Value};
 use crate::types::Type;
 
 use super::Params;
@@ -22,14 +27,57 @@ type Lowered = Result<Expr, Diagnostic>;
 pub(super) struct Lowerer<'p> {
     program: &'p hir::Program,
     as_of: NaiveDate,
+    /// The column holding each aggregate's result, once joined.
+    aggregates: &'p HashMap<AggregateId, String>,
 }
 
 impl<'p> Lowerer<'p> {
-    pub(super) fn new(program: &'p hir::Program, params: Params) -> Self {
+    pub(super) fn new(
+        program: &'p hir::Program,
+        params: Params,
+        aggregates: &'p HashMap<AggregateId, String>,
+    ) -> Self {
         Lowerer {
             program,
             as_of: params.as_of,
+            aggregates,
         }
+    }
+
+    /// An aggregate as a DataFusion aggregate expression over its source's rows, and its filter.
+    pub(super) fn aggregate(&self, a: &hir::Aggregate) -> Result<(Expr, Option<Expr>), Diagnostic> {
+        let fail = |e: datafusion::error::DataFusionError| Diagnostic::Internal {
+            span: a.span,
+            message: e.to_string(),
+        };
+        let argument = match &a.argument {
+            Some(x) => Some(self.lower(x)?),
+            None => None,
+        };
+        let value = || argument.clone().unwrap_or_else(|| lit(1i64));
+        let order = match &a.order_by {
+            Some(o) => vec![self.lower(o)?.sort(true, false)],
+            None => Vec::new(),
+        };
+        let expr = match a.function {
+            AggregateFunction::Count | AggregateFunction::Exists => agg::count(value()),
+            AggregateFunction::CountDistinct => agg::count_distinct(value()),
+            AggregateFunction::Sum => agg::sum(value()),
+            AggregateFunction::Avg => agg::avg(cast(value(), DataType::Float64)),
+            AggregateFunction::Min => agg::min(value()),
+            AggregateFunction::Max => agg::max(value()),
+            AggregateFunction::First => agg::first_value(value(), order),
+            AggregateFunction::Last => agg::last_value(value(), order),
+        };
+        let filter = match &a.filter {
+            Some(f) => Some(self.lower(f)?),
+            None => None,
+        };
+        let expr = match &filter {
+            Some(f) => expr.filter(f.clone()).build().map_err(fail)?,
+            None => expr,
+        };
+        Ok((expr, filter))
     }
 
     /// A `let` value.
@@ -56,6 +104,7 @@ impl<'p> Lowerer<'p> {
 
     fn lower(&self, e: &hir::Expr) -> Lowered {
         Ok(match &e.kind {
+            ExprKind::Aggregate(id) => self.aggregate_result(e, *id)?,
             ExprKind::Column { source, column } => {
                 ident(&self.program.source(*source).columns[*column].name)
             }
@@ -134,6 +183,29 @@ impl<'p> Lowerer<'p> {
                     .map_err(|err| self.internal(e, &err.to_string()))?
             }
             ExprKind::Call { function, args } => self.call(e, *function, args)?,
+        })
+    }
+
+    /// The joined result of an aggregate: members without related rows count 0 (count, sum) or
+    /// have no value (null: avg, min, max, first, last).
+    fn aggregate_result(&self, e: &hir::Expr, id: AggregateId) -> Lowered {
+        let name = self
+            .aggregates
+            .get(&id)
+            .ok_or_else(|| self.internal(e, "aggregate not computed"))?;
+        let column = ident(name);
+        let function = self.program.aggregates[id.0].function;
+        let ty = canonical_type(&e.ty);
+        Ok(match function {
+            AggregateFunction::Exists => column.gt(lit(0i64)).is_true(),
+            AggregateFunction::Count
+            | AggregateFunction::CountDistinct
+            | AggregateFunction::Sum => {
+                let zero =
+                    ScalarValue::new_zero(&ty).map_err(|err| self.internal(e, &err.to_string()))?;
+                f::coalesce(vec![cast(column, ty), lit(zero)])
+            }
+            _ => cast(column, ty),
         })
     }
 

@@ -1,7 +1,7 @@
 //! [`hir::Program`] to DataFusion [`LogicalPlan`]s, built with `LogicalPlanBuilder` and `Expr`.
 //!
 //! The membership plan scans the population once, casts the used columns to their canonical Arrow
-//! types, evaluates `let`s and segments in layers (each layer a projection over the previous one,
+//! types, joins one grouped aggregate per related source, evaluates `let`s and segments in layers (each layer a projection over the previous one,
 //! so a definition used many times is computed once), and ends with the key and one boolean column
 //! per selected segment, sorted by key. No IO happens here: tables come from a [`TableLookup`].
 //!
@@ -17,11 +17,11 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use datafusion::common::Column;
 use datafusion::logical_expr::{
-    Expr, LogicalPlan, LogicalPlanBuilder, LogicalTableSource, TableSource, cast, ident,
+    Expr, JoinType, LogicalPlan, LogicalPlanBuilder, LogicalTableSource, TableSource, cast, ident,
 };
 
 use crate::diagnostics::Diagnostic;
-use crate::hir::{self, DefId, ExprKind, SegmentId};
+use crate::hir::{self, AggregateId, DefId, ExprKind, SegmentId, SourceId};
 use crate::span::Span;
 
 pub use schema::{canonical_type, declared_schema};
@@ -81,6 +81,9 @@ fn internal(span: Span) -> impl Fn(datafusion::error::DataFusionError) -> Diagno
 
 /// The membership plan: the population key and one boolean column per selected segment, one row
 /// per member, sorted by key. A segment whose condition is null for a member is false.
+///
+/// Each source is scanned once: the population, and each related source whose aggregates are
+/// needed (all its aggregates are computed by one grouped aggregate, then left-joined on the key).
 pub fn membership_plan(
     program: &hir::Program,
     tables: &dyn TableLookup,
@@ -98,49 +101,49 @@ pub fn membership_plan(
     let segments = selection.segments(program);
     let needed = Needed::collect(program, &segments);
 
-    // Scan only the used columns, cast to their canonical types.
-    let table = tables.table(population)?;
-    let table_schema = table.schema();
     let mut column_names: Vec<&str> = vec![key.name.as_str()];
-    for &index in &needed.columns {
+    for &index in needed
+        .columns
+        .get(&program.population)
+        .into_iter()
+        .flatten()
+    {
         let name = population.columns[index].name.as_str();
         if !column_names.contains(&name) {
             column_names.push(name);
         }
     }
-    let mut projection = Vec::with_capacity(column_names.len());
-    let mut canonical = Vec::with_capacity(column_names.len());
-    for name in &column_names {
-        let (index, field) =
-            table_schema
-                .column_with_name(name)
-                .ok_or_else(|| Diagnostic::Internal {
-                    span,
-                    message: format!("table `{}` has no column `{name}`", population.name),
-                })?;
-        projection.push(index);
-        let column = population
-            .column(name)
-            .ok_or_else(|| Diagnostic::Internal {
-                span,
-                message: format!("undeclared column `{name}`"),
-            })?;
-        let wanted = canonical_type(&column.ty);
-        let reference = Expr::Column(Column::new(Some(population.name.as_str()), *name));
-        let value = if field.data_type() == &wanted {
-            reference
-        } else {
-            cast(reference, wanted)
-        };
-        canonical.push(value.alias(*name));
+    let mut builder = scan_canonical(population, tables, &column_names)?;
+    let mut available: Vec<String> = column_names.iter().map(|n| n.to_string()).collect();
+
+    // Aggregates: one grouped aggregate per related source, joined to the members once.
+    let mut aggregate_columns: HashMap<AggregateId, String> = HashMap::new();
+    let related: BTreeSet<SourceId> = needed
+        .aggregates
+        .iter()
+        .map(|id| program.aggregates[id.0].source)
+        .collect();
+    for source_id in related {
+        let (plan, link_alias, names) =
+            aggregate_plan(program, tables, params, source_id, &needed)?;
+        let on = ident(&key.name).eq(ident(&link_alias));
+        builder = builder
+            .join_on(plan, JoinType::Left, vec![on])
+            .map_err(internal(span))?;
+        for (id, name) in names {
+            if !available.contains(&name) {
+                available.push(name.clone());
+            }
+            aggregate_columns.insert(id, name);
+        }
+        // Drop the join key of the related side.
+        builder = builder
+            .project(available.iter().map(ident))
+            .map_err(internal(span))?;
     }
-    let mut builder = LogicalPlanBuilder::scan(population.name.as_str(), table, Some(projection))
-        .and_then(|b| b.project(canonical))
-        .map_err(internal(span))?;
 
     // Definitions in layers: each layer computes what only depends on earlier layers.
-    let lowerer = expr::Lowerer::new(program, params);
-    let mut available: Vec<String> = column_names.iter().map(|n| n.to_string()).collect();
+    let lowerer = expr::Lowerer::new(program, params, &aggregate_columns);
     for layer in needed.layers(program) {
         let mut exprs: Vec<Expr> = available.iter().map(ident).collect();
         for def in layer {
@@ -173,17 +176,132 @@ pub fn membership_plan(
         .map_err(internal(span))
 }
 
-/// The definitions and population columns a selection of segments needs.
+/// A scan of `source` reading `names`, each cast to its canonical type and named as declared.
+fn scan_canonical(
+    source: &hir::Source,
+    tables: &dyn TableLookup,
+    names: &[&str],
+) -> Result<LogicalPlanBuilder, Diagnostic> {
+    let span = source.span;
+    let table = tables.table(source)?;
+    let table_schema = table.schema();
+    let mut projection = Vec::with_capacity(names.len());
+    let mut canonical = Vec::with_capacity(names.len());
+    for name in names {
+        let (index, field) =
+            table_schema
+                .column_with_name(name)
+                .ok_or_else(|| Diagnostic::Internal {
+                    span,
+                    message: format!("table `{}` has no column `{name}`", source.name),
+                })?;
+        projection.push(index);
+        let column = source.column(name).ok_or_else(|| Diagnostic::Internal {
+            span,
+            message: format!("undeclared column `{name}`"),
+        })?;
+        let wanted = canonical_type(&column.ty);
+        let reference = Expr::Column(Column::new(Some(source.name.as_str()), *name));
+        let value = if field.data_type() == &wanted {
+            reference
+        } else {
+            cast(reference, wanted)
+        };
+        canonical.push(value.alias(*name));
+    }
+    LogicalPlanBuilder::scan(source.name.as_str(), table, Some(projection))
+        .and_then(|b| b.project(canonical))
+        .map_err(internal(span))
+}
+
+/// The grouped aggregate of every needed aggregate over `source_id`, keyed by its link column.
+/// Returns the plan, the name of its key column, and the output column of each aggregate.
+fn aggregate_plan(
+    program: &hir::Program,
+    tables: &dyn TableLookup,
+    params: Params,
+    source_id: SourceId,
+    needed: &Needed,
+) -> Result<(LogicalPlan, String, Vec<(AggregateId, String)>), Diagnostic> {
+    let source = program.source(source_id);
+    let ids: Vec<AggregateId> = needed
+        .aggregates
+        .iter()
+        .copied()
+        .filter(|id| program.aggregates[id.0].source == source_id)
+        .collect();
+    let span = ids
+        .first()
+        .map_or(source.span, |id| program.aggregates[id.0].span);
+    let link = ids
+        .first()
+        .map(|id| program.aggregates[id.0].link)
+        .ok_or_else(|| Diagnostic::Internal {
+            span,
+            message: "no aggregate for a related source".into(),
+        })?;
+    let link_name = source.columns[link].name.as_str();
+    let mut names: Vec<&str> = vec![link_name];
+    for &index in needed.columns.get(&source_id).into_iter().flatten() {
+        let name = source.columns[index].name.as_str();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let mut builder = scan_canonical(source, tables, &names)?;
+
+    let no_columns = HashMap::new();
+    let lowerer = expr::Lowerer::new(program, params, &no_columns);
+    let mut computed: Vec<(Expr, String)> = Vec::new();
+    let mut outputs = Vec::with_capacity(ids.len());
+    let mut filters = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let aggregate = &program.aggregates[id.0];
+        let (value, filter) = lowerer.aggregate(aggregate)?;
+        filters.push(filter);
+        // The same aggregate written twice is computed once.
+        let name = match computed.iter().find(|(e, _)| *e == value) {
+            Some((_, name)) => name.clone(),
+            None => {
+                let name = format!("__{}_{}", source.name, computed.len());
+                computed.push((value, name.clone()));
+                name
+            }
+        };
+        outputs.push((*id, name));
+    }
+    // When every aggregate takes only some rows, rows no aggregate takes are dropped before
+    // grouping (and, for windows on dates, before reading: the filter reaches the scan).
+    if let Some(all) = filters.into_iter().collect::<Option<Vec<Expr>>>()
+        && let Some(any) = all.into_iter().reduce(Expr::or)
+    {
+        builder = builder.filter(any).map_err(internal(span))?;
+    }
+    let link_alias = format!("__{}_key", source.name);
+    let plan = builder
+        .aggregate(
+            vec![ident(link_name).alias(&link_alias)],
+            computed.into_iter().map(|(e, name)| e.alias(name)),
+        )
+        .and_then(|b| b.build())
+        .map_err(internal(span))?;
+    Ok((plan, link_alias, outputs))
+}
+
+/// The definitions, aggregates and columns a selection of segments needs.
 struct Needed {
     defs: BTreeSet<DefId>,
-    columns: BTreeSet<usize>,
+    aggregates: BTreeSet<AggregateId>,
+    /// Column indexes per source.
+    columns: HashMap<SourceId, BTreeSet<usize>>,
 }
 
 impl Needed {
     fn collect(program: &hir::Program, segments: &[SegmentId]) -> Needed {
         let mut needed = Needed {
             defs: BTreeSet::new(),
-            columns: BTreeSet::new(),
+            aggregates: BTreeSet::new(),
+            columns: HashMap::new(),
         };
         let mut work: Vec<DefId> = segments.iter().map(|s| DefId::Segment(*s)).collect();
         while let Some(def) = work.pop() {
@@ -194,14 +312,30 @@ impl Needed {
                 DefId::Let(id) => &program.lets[id.0].value,
                 DefId::Segment(id) => &program.segments[id.0].condition,
             };
+            let mut aggregates = Vec::new();
             references(body, &mut |kind| match kind {
-                ExprKind::Column { column, .. } => {
-                    needed.columns.insert(*column);
+                ExprKind::Column { source, column } => {
+                    needed.columns.entry(*source).or_default().insert(*column);
                 }
                 ExprKind::Let(id) => work.push(DefId::Let(*id)),
                 ExprKind::Segment(id) => work.push(DefId::Segment(*id)),
+                ExprKind::Aggregate(id) => aggregates.push(*id),
                 _ => {}
             });
+            for id in aggregates {
+                if !needed.aggregates.insert(id) {
+                    continue;
+                }
+                let aggregate = &program.aggregates[id.0];
+                let parts = [&aggregate.argument, &aggregate.filter, &aggregate.order_by];
+                for part in parts.into_iter().flatten() {
+                    references(part, &mut |kind| {
+                        if let ExprKind::Column { source, column } = kind {
+                            needed.columns.entry(*source).or_default().insert(*column);
+                        }
+                    });
+                }
+            }
         }
         needed
     }
@@ -264,6 +398,7 @@ fn references(e: &hir::Expr, visit: &mut dyn FnMut(&ExprKind)) {
             } => stack.extend([&**condition, &**then, &**otherwise]),
             ExprKind::Call { args, .. } => stack.extend(args.iter()),
             ExprKind::Column { .. }
+            | ExprKind::Aggregate(_)
             | ExprKind::Let(_)
             | ExprKind::Segment(_)
             | ExprKind::AsOf

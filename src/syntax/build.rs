@@ -476,11 +476,34 @@ impl<'d> Builder<'d> {
         let mut inner = pair.into_inner();
         let function = self.next(&mut inner, span, "function name")?;
         let function = self.ident(function);
-        let args = inner.map(|p| self.expr(p)).collect::<Built<Vec<_>>>()?;
+        let mut args = Vec::new();
+        let mut order_by = None;
+        let mut filter = None;
+        for p in inner {
+            match p.as_rule() {
+                Rule::by_clause => order_by = Some(Box::new(self.clause(p)?)),
+                Rule::where_clause => filter = Some(Box::new(self.clause(p)?)),
+                _ => args.push(self.expr(p)?),
+            }
+        }
         Ok(Expr {
             span,
-            kind: ExprKind::Call { function, args },
+            kind: ExprKind::Call {
+                function,
+                args,
+                order_by,
+                filter,
+            },
         })
+    }
+
+    /// `by_clause` and `where_clause`: a keyword and an expression.
+    fn clause(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
+        let span = self.span(&pair);
+        match pair.into_inner().find(|p| p.as_rule() == Rule::expr) {
+            Some(e) => self.expr(e),
+            None => Err(self.malformed(span, "clause expression")),
+        }
     }
 
     fn name(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {

@@ -127,6 +127,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         kw_not => "`not`",
         kw_null => "`null`",
         kw_then => "`then`",
+        by_clause | kw_by => "`by`",
+        where_clause | kw_where => "`where`",
         kw_else => "`else`",
         kw_from => "`from`",
         kw_with | source_options => "`with`",

@@ -148,7 +148,16 @@ fn item_depth(item: &Item) -> usize {
                 then,
                 otherwise,
             } => stack.extend([(&**condition, next), (&**then, next), (&**otherwise, next)]),
-            E::Call { args, .. } | E::List(args) => stack.extend(args.iter().map(|x| (x, next))),
+            E::Call {
+                args,
+                order_by,
+                filter,
+                ..
+            } => {
+                stack.extend(args.iter().map(|x| (x, next)));
+                stack.extend(order_by.iter().chain(filter).map(|x| (&**x, next)));
+            }
+            E::List(args) => stack.extend(args.iter().map(|x| (x, next))),
         }
     }
     deepest

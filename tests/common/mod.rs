@@ -158,12 +158,25 @@ fn expr(e: &ast::Expr) -> String {
             expr(then),
             expr(otherwise)
         ),
-        ExprKind::Call { function, args } => format!(
-            "({}{})",
+        ExprKind::Call {
+            function,
+            args,
+            order_by,
+            filter,
+        } => format!(
+            "({}{}{}{})",
             function.name,
             args.iter()
                 .map(|a| format!(" {}", expr(a)))
-                .collect::<String>()
+                .collect::<String>(),
+            order_by
+                .as_ref()
+                .map(|o| format!(" (by {})", expr(o)))
+                .unwrap_or_default(),
+            filter
+                .as_ref()
+                .map(|f| format!(" (where {})", expr(f)))
+                .unwrap_or_default()
         ),
         ExprKind::List(items) => {
             format!("[{}]", items.iter().map(expr).collect::<Vec<_>>().join(" "))
