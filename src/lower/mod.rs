@@ -124,13 +124,12 @@ pub fn membership_plan(
         .map(|id| program.aggregates[id.0].source)
         .collect();
     for source_id in related {
-        let (plan, link_alias, names) =
-            aggregate_plan(program, tables, params, source_id, &needed)?;
-        let on = ident(&key.name).eq(ident(&link_alias));
+        let related = aggregate_plan(program, tables, params, source_id, &needed)?;
+        let on = ident(&key.name).eq(ident(&related.key));
         builder = builder
-            .join_on(plan, JoinType::Left, vec![on])
+            .join_on(related.plan, JoinType::Left, vec![on])
             .map_err(internal(span))?;
-        for (id, name) in names {
+        for (id, name) in related.columns {
             if !available.contains(&name) {
                 available.push(name.clone());
             }
@@ -214,15 +213,23 @@ fn scan_canonical(
         .map_err(internal(span))
 }
 
+/// The grouped aggregates of one related source, ready to join to the members.
+struct AggregatePlan {
+    plan: LogicalPlan,
+    /// The column holding the member key.
+    key: String,
+    /// The output column of each aggregate.
+    columns: Vec<(AggregateId, String)>,
+}
+
 /// The grouped aggregate of every needed aggregate over `source_id`, keyed by its link column.
-/// Returns the plan, the name of its key column, and the output column of each aggregate.
 fn aggregate_plan(
     program: &hir::Program,
     tables: &dyn TableLookup,
     params: Params,
     source_id: SourceId,
     needed: &Needed,
-) -> Result<(LogicalPlan, String, Vec<(AggregateId, String)>), Diagnostic> {
+) -> Result<AggregatePlan, Diagnostic> {
     let source = program.source(source_id);
     let ids: Vec<AggregateId> = needed
         .aggregates
@@ -285,7 +292,11 @@ fn aggregate_plan(
         )
         .and_then(|b| b.build())
         .map_err(internal(span))?;
-    Ok((plan, link_alias, outputs))
+    Ok(AggregatePlan {
+        plan,
+        key: link_alias,
+        columns: outputs,
+    })
 }
 
 /// The definitions, aggregates and columns a selection of segments needs.
