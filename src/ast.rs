@@ -52,8 +52,56 @@ pub enum ItemKind {
     Let(LetDecl),
     /// `segment NAME ["label"] = expr`
     Segment(SegmentDecl),
+    /// `score NAME ["label"] { +N when expr ... }`
+    Score(ScoreDecl),
+    /// `tiers NAME ["label"] { tier: expr ... other: else }`
+    Tiers(TiersDecl),
     /// An item that did not parse; its name, if it could be read, keeps later references quiet.
     Broken(BrokenItem),
+}
+
+/// A weighted score: the sum of the points of every rule whose condition holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreDecl {
+    /// The score name.
+    pub name: Ident,
+    /// A human label.
+    pub label: Option<StringLit>,
+    /// The rules, in order.
+    pub rules: Vec<ScoreRule>,
+}
+
+/// `+20 when condition`
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreRule {
+    /// The signed points.
+    pub points: Literal,
+    /// When they count.
+    pub condition: Expr,
+    /// The whole rule.
+    pub span: Span,
+}
+
+/// Exclusive tiers: each member gets the first tier whose condition holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TiersDecl {
+    /// The tiers' name (the output column).
+    pub name: Ident,
+    /// A human label.
+    pub label: Option<StringLit>,
+    /// The arms, in order.
+    pub arms: Vec<TierArm>,
+}
+
+/// `name: condition` or `name: else`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierArm {
+    /// The tier name.
+    pub name: Ident,
+    /// The condition; `None` for `else`.
+    pub condition: Option<Expr>,
+    /// The whole arm.
+    pub span: Span,
 }
 
 /// What is known of an item that failed to parse.

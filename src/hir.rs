@@ -25,13 +25,47 @@ pub struct SegmentId(pub usize);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AggregateId(pub usize);
 
-/// A definition that can be evaluated: a `let` or a segment.
+/// Index of a score in [`Program::scores`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ScoreId(pub usize);
+
+/// Index of a tiers item in [`Program::tiers`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TiersId(pub usize);
+
+/// A definition that can be evaluated: a `let`, a segment, a score or tiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DefId {
     /// A `let`.
     Let(LetId),
     /// A segment.
     Segment(SegmentId),
+    /// A score.
+    Score(ScoreId),
+    /// Tiers.
+    Tiers(TiersId),
+}
+
+/// A definition written to the outputs: a segment, a score or tiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutputId {
+    /// A segment (a boolean column).
+    Segment(SegmentId),
+    /// A score (a number column).
+    Score(ScoreId),
+    /// Tiers (a text column holding the tier name).
+    Tiers(TiersId),
+}
+
+impl OutputId {
+    /// The definition computing this output.
+    pub fn def(self) -> DefId {
+        match self {
+            OutputId::Segment(id) => DefId::Segment(id),
+            OutputId::Score(id) => DefId::Score(id),
+            OutputId::Tiers(id) => DefId::Tiers(id),
+        }
+    }
 }
 
 /// A checked rule file.
@@ -49,6 +83,12 @@ pub struct Program {
     pub evaluation_order: Vec<DefId>,
     /// Aggregates over sources related to the population, in order of appearance.
     pub aggregates: Vec<Aggregate>,
+    /// Scores, in file order.
+    pub scores: Vec<Score>,
+    /// Tiers, in file order.
+    pub tiers: Vec<Tiers>,
+    /// Segments, scores and tiers in file order: the columns of the outputs.
+    pub outputs: Vec<OutputId>,
 }
 
 impl Program {
@@ -70,6 +110,108 @@ impl Program {
             .position(|s| s.name == name)
             .map(SegmentId)
     }
+
+    /// The output (segment, score or tiers) called `name`.
+    pub fn output_named(&self, name: &str) -> Option<OutputId> {
+        self.outputs
+            .iter()
+            .copied()
+            .find(|o| self.output_name(*o) == name)
+    }
+
+    /// An output's name.
+    pub fn output_name(&self, id: OutputId) -> &str {
+        match id {
+            OutputId::Segment(s) => &self.segments[s.0].name,
+            OutputId::Score(s) => &self.scores[s.0].name,
+            OutputId::Tiers(t) => &self.tiers[t.0].name,
+        }
+    }
+
+    /// An output's label.
+    pub fn output_label(&self, id: OutputId) -> Option<&str> {
+        match id {
+            OutputId::Segment(s) => self.segments[s.0].label.as_deref(),
+            OutputId::Score(s) => self.scores[s.0].label.as_deref(),
+            OutputId::Tiers(t) => self.tiers[t.0].label.as_deref(),
+        }
+    }
+
+    /// The expressions a definition evaluates.
+    pub fn bodies(&self, def: DefId) -> Vec<&Expr> {
+        match def {
+            DefId::Let(id) => vec![&self.lets[id.0].value],
+            DefId::Segment(id) => vec![&self.segments[id.0].condition],
+            DefId::Score(id) => self.scores[id.0]
+                .rules
+                .iter()
+                .map(|r| &r.condition)
+                .collect(),
+            DefId::Tiers(id) => self.tiers[id.0]
+                .arms
+                .iter()
+                .filter_map(|a| a.condition.as_ref())
+                .collect(),
+        }
+    }
+
+    /// A definition's name.
+    pub fn def_name(&self, def: DefId) -> &str {
+        match def {
+            DefId::Let(id) => &self.lets[id.0].name,
+            DefId::Segment(id) => &self.segments[id.0].name,
+            DefId::Score(id) => &self.scores[id.0].name,
+            DefId::Tiers(id) => &self.tiers[id.0].name,
+        }
+    }
+}
+
+/// A checked score.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Score {
+    /// Its name.
+    pub name: String,
+    /// Its human label.
+    pub label: Option<String>,
+    /// Where the name is declared.
+    pub span: Span,
+    /// Its rules, in order.
+    pub rules: Vec<ScoreRule>,
+    /// `int`, or `float` when some points are fractional.
+    pub ty: Type,
+}
+
+/// Points that count when a condition holds (a null condition counts nothing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScoreRule {
+    /// The points (a whole number for int scores).
+    pub points: f64,
+    /// The condition.
+    pub condition: Expr,
+}
+
+/// Checked tiers: the first arm whose condition holds names the member's tier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tiers {
+    /// Its name.
+    pub name: String,
+    /// Its human label.
+    pub label: Option<String>,
+    /// Where the name is declared.
+    pub span: Span,
+    /// The arms, in order.
+    pub arms: Vec<TierArm>,
+    /// The tier names as an enum type (what `lifecycle` evaluates to).
+    pub values: std::sync::Arc<crate::types::EnumDef>,
+}
+
+/// One tier.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TierArm {
+    /// The tier's name.
+    pub name: String,
+    /// Its condition; `None` for `else`.
+    pub condition: Option<Expr>,
 }
 
 /// An aggregate over the rows of a related source that belong to each member.
@@ -281,6 +423,10 @@ pub enum ExprKind {
     Let(LetId),
     /// Membership in a segment (never null).
     Segment(SegmentId),
+    /// A score's value (never null).
+    Score(ScoreId),
+    /// The name of a member's tier (null when no arm matches and there is no `else`).
+    Tier(TiersId),
     /// The evaluation date.
     AsOf,
     /// A constant.

@@ -28,6 +28,14 @@ fn good_files_check_clean() {
                     let s = &program.segments[id.0];
                     let _ = writeln!(out, "segment {}", s.name);
                 }
+                DefId::Score(id) => {
+                    let s = &program.scores[id.0];
+                    let _ = writeln!(out, "score {}: {}", s.name, s.ty);
+                }
+                DefId::Tiers(id) => {
+                    let t = &program.tiers[id.0];
+                    let _ = writeln!(out, "tiers {}: {}", t.name, t.values.values.join(" | "));
+                }
             }
         }
         insta::assert_snapshot!(out);
@@ -40,6 +48,21 @@ fn bad_files_report_every_problem() {
         let text = std::fs::read_to_string(path).expect("fixture");
         let (program, diagnostics) = compile(&file_name(path), &text);
         assert!(program.is_none(), "{} should not check", path.display());
+        insta::assert_snapshot!(diagnostics);
+    });
+}
+
+#[test]
+fn warnings_do_not_stop_checking() {
+    insta::glob!("fixtures/check/warnings/*.seg", |path| {
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let (program, diagnostics) = compile(&file_name(path), &text);
+        assert!(program.is_some(), "{} has only warnings", path.display());
+        assert!(!diagnostics.is_empty());
+        assert!(
+            !diagnostics.contains("× "),
+            "only warnings expected:\n{diagnostics}"
+        );
         insta::assert_snapshot!(diagnostics);
     });
 }

@@ -75,7 +75,7 @@ fn selecting_a_segment_plans_only_its_dependencies() {
         &program,
         &DeclaredTables,
         params(),
-        &Selection::Only(vec![young]),
+        &Selection::Only(vec![segc::hir::OutputId::Segment(young)]),
     )
     .expect("plan");
     assert_eq!(scans(&plan), ["customers[customer_id,birth_date]"]);

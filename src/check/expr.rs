@@ -235,8 +235,31 @@ impl Checker<'_> {
                 self.record_edge(DefId::Segment(id), span);
                 boolean(H::Segment(id), false, span)
             }
+            Some(Binding::Score(id)) => {
+                self.record_edge(DefId::Score(id), span);
+                typed(H::Score(id), self.score_types[id.0].clone(), false, span)
+            }
+            Some(Binding::Tiers(id)) => {
+                self.record_edge(DefId::Tiers(id), span);
+                let exhaustive = self.tiers[id.0].arms.iter().any(|a| a.condition.is_none());
+                let values = Type::Enum(self.tier_values[id.0].clone());
+                typed(H::Tier(id), values, !exhaustive, span)
+            }
             Some(Binding::Poisoned) => poisoned(span),
             None if name.name == AS_OF => typed(H::AsOf, Type::Date, false, span),
+            // A bare tier name (`lifecycle == vip`) stands for the tier's name as text.
+            None if self
+                .tier_values
+                .iter()
+                .any(|t| t.position(&name.name).is_some()) =>
+            {
+                typed(
+                    H::Literal(Value::String(name.name.clone())),
+                    Type::String,
+                    false,
+                    span,
+                )
+            }
             None => {
                 if !self.population_poisoned {
                     let known = self.names.keys().map(String::as_str).chain([AS_OF]);

@@ -8,13 +8,15 @@ mod aggregates;
 mod cycles;
 mod expr;
 mod functions;
+mod reach;
 mod sources;
+mod tiers;
 
 use std::collections::{HashMap, HashSet};
 
 use crate::ast::{self, ItemKind};
 use crate::diagnostics::{Diagnostic, NameKind, Sink};
-use crate::hir::{self, DefId, LetId, SegmentId, SourceId};
+use crate::hir::{self, DefId, LetId, OutputId, ScoreId, SegmentId, SourceId, TiersId};
 use crate::span::Span;
 use crate::suggest::similar;
 use crate::types::Type;
@@ -55,6 +57,10 @@ enum Binding {
     Let(LetId),
     /// A segment.
     Segment(SegmentId),
+    /// A score.
+    Score(ScoreId),
+    /// Tiers.
+    Tiers(TiersId),
     /// Something that failed to parse or check; references stay quiet.
     Poisoned,
 }
@@ -98,6 +104,14 @@ struct Checker<'a> {
     scope: Scope,
     /// Aggregates found so far.
     aggregates: Vec<hir::Aggregate>,
+    scores: Vec<&'a ast::ScoreDecl>,
+    score_types: Vec<Type>,
+    checked_scores: Vec<Option<hir::Score>>,
+    tiers: Vec<&'a ast::TiersDecl>,
+    tier_values: Vec<std::sync::Arc<crate::types::EnumDef>>,
+    checked_tiers: Vec<Option<hir::Tiers>>,
+    /// Segments, scores and tiers in file order.
+    outputs: Vec<OutputId>,
 }
 
 const AS_OF: &str = "as_of";
@@ -238,10 +252,21 @@ impl<'a> Checker<'a> {
                     let id = SegmentId(self.segments.len());
                     self.segments.push(decl);
                     self.segment_conditions.push(None);
+                    self.outputs.push(OutputId::Segment(id));
                     (&decl.name, Binding::Segment(id), NameKind::Segment)
                 }
+                ItemKind::Score(decl) => {
+                    let id = self.declare_score(decl);
+                    (&decl.name, Binding::Score(id), NameKind::Score)
+                }
+                ItemKind::Tiers(decl) => {
+                    let id = self.declare_tiers(decl);
+                    (&decl.name, Binding::Tiers(id), NameKind::Tiers)
+                }
                 ItemKind::Broken(b) => {
-                    if let (Some(name), Some("let" | "segment")) = (&b.name, b.keyword.as_deref()) {
+                    if let (Some(name), Some("let" | "segment" | "score" | "tiers")) =
+                        (&b.name, b.keyword.as_deref())
+                    {
                         self.names
                             .entry(name.name.clone())
                             .or_insert((Binding::Poisoned, name.span));
@@ -290,6 +315,13 @@ impl<'a> Checker<'a> {
             }
             self.segment_conditions[i] = Some(condition);
         }
+        for i in 0..self.scores.len() {
+            self.check_score(ScoreId(i));
+        }
+        for i in 0..self.tiers.len() {
+            self.check_tiers(TiersId(i));
+        }
+        self.report_tier_shadowing();
     }
 
     /// Checks a `let` (once), returning its value's type and nullability.
@@ -317,19 +349,21 @@ impl<'a> Checker<'a> {
     }
 
     fn def_name(&self, def: DefId) -> (String, Span) {
-        match def {
-            DefId::Let(id) => (self.lets[id.0].name.name.clone(), self.lets[id.0].name.span),
-            DefId::Segment(id) => (
-                self.segments[id.0].name.name.clone(),
-                self.segments[id.0].name.span,
-            ),
-        }
+        let name = match def {
+            DefId::Let(id) => &self.lets[id.0].name,
+            DefId::Segment(id) => &self.segments[id.0].name,
+            DefId::Score(id) => &self.scores[id.0].name,
+            DefId::Tiers(id) => &self.tiers[id.0].name,
+        };
+        (name.name.clone(), name.span)
     }
 
     fn all_defs(&self) -> Vec<DefId> {
         (0..self.lets.len())
             .map(|i| DefId::Let(LetId(i)))
             .chain((0..self.segments.len()).map(|i| DefId::Segment(SegmentId(i))))
+            .chain((0..self.scores.len()).map(|i| DefId::Score(ScoreId(i))))
+            .chain((0..self.tiers.len()).map(|i| DefId::Tiers(TiersId(i))))
             .collect()
     }
 
@@ -378,6 +412,9 @@ impl<'a> Checker<'a> {
             segments,
             evaluation_order,
             aggregates: self.aggregates,
+            scores: self.checked_scores.into_iter().flatten().collect(),
+            tiers: self.checked_tiers.into_iter().flatten().collect(),
+            outputs: self.outputs,
         }
     }
 }

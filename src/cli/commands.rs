@@ -156,11 +156,14 @@ fn selection(program: &hir::Program, names: &[String]) -> Result<Selection, Vec<
     let mut ids = Vec::new();
     let mut problems = Vec::new();
     for name in names {
-        match program.segment_named(name) {
+        match program.output_named(name) {
             Some(id) => ids.push(id),
             None => problems.push(Diagnostic::UnknownSelectedSegment {
                 name: name.clone(),
-                candidates: similar(name, program.segments.iter().map(|s| s.name.as_str())),
+                candidates: similar(
+                    name,
+                    program.outputs.iter().map(|o| program.output_name(*o)),
+                ),
             }),
         }
     }

@@ -82,8 +82,41 @@ pub(super) fn summary_table(summary: &Summary) -> String {
     if let Some(column) = table.column_mut(2) {
         column.set_cell_alignment(CellAlignment::Right);
     }
-    format!(
-        "as of {} · population {}: {} members\n{table}\n",
+    let mut out = format!(
+        "as of {} · population {}: {} members\n",
         summary.as_of, summary.population.source, summary.population.members
-    )
+    );
+    if !summary.segments.is_empty() {
+        out.push_str(&format!("{table}\n"));
+    }
+    for tiers in &summary.tiers {
+        let mut table = Table::new();
+        table.load_preset(presets::UTF8_FULL_CONDENSED);
+        table.set_header([tiers.name.as_str(), "members", "share"]);
+        for t in &tiers.tiers {
+            table.add_row(vec![
+                Cell::new(t.tier.as_deref().unwrap_or("(no tier)")),
+                Cell::new(t.members).set_alignment(CellAlignment::Right),
+                Cell::new(format!("{:.1} %", t.share * 100.0)).set_alignment(CellAlignment::Right),
+            ]);
+        }
+        out.push_str(&format!("{table}\n"));
+    }
+    if !summary.scores.is_empty() {
+        let mut table = Table::new();
+        table.load_preset(presets::UTF8_FULL_CONDENSED);
+        table.set_header(["score", "label", "min", "mean", "max"]);
+        let number = |x: Option<f64>| x.map_or_else(String::new, |v| format!("{v:.1}"));
+        for s in &summary.scores {
+            table.add_row(vec![
+                Cell::new(&s.name),
+                Cell::new(s.label.as_deref().unwrap_or("")),
+                Cell::new(number(s.min)).set_alignment(CellAlignment::Right),
+                Cell::new(number(s.mean)).set_alignment(CellAlignment::Right),
+                Cell::new(number(s.max)).set_alignment(CellAlignment::Right),
+            ]);
+        }
+        out.push_str(&format!("{table}\n"));
+    }
+    out
 }

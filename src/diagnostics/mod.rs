@@ -49,6 +49,12 @@ pub enum NameKind {
     Value,
     /// A reader option of a source.
     Option,
+    /// A score.
+    Score,
+    /// A tiers item.
+    Tiers,
+    /// One tier of a tiers item.
+    Tier,
 }
 
 /// Where a value of the wrong type was found.
@@ -62,6 +68,8 @@ pub enum Context {
     IfCondition,
     /// An operand of an arithmetic operator.
     Arithmetic(&'static str),
+    /// The condition of a tier or of a score rule (`"tier"`, `"score rule"`).
+    Rule(&'static str),
     /// The `where` clause of an aggregate.
     Filter(&'static str),
     /// The `by` clause of `first` or `last`.
@@ -474,6 +482,42 @@ pub enum Diagnostic {
         chain: Vec<(String, Span)>,
     },
 
+    /// `else` that is not the last tier.
+    ElseNotLast {
+        /// The `else` arm.
+        span: Span,
+    },
+    /// Score points that are not a number.
+    BadPoints {
+        /// The points.
+        span: Span,
+    },
+    /// A tier that can never be chosen (warning).
+    UnreachableTier {
+        /// The tier.
+        tier: String,
+        /// Its arm.
+        span: Span,
+        /// The earlier tier that takes all its members, if one does.
+        earlier: Option<(String, Span)>,
+    },
+    /// Tiers without `else`: some members may get no tier (warning).
+    TiersWithoutElse {
+        /// The tiers' name.
+        name: String,
+        /// The tiers' name span.
+        span: Span,
+    },
+    /// A tier named like another definition, which wins in expressions (warning).
+    TierShadows {
+        /// The tier.
+        tier: String,
+        /// The tier's arm.
+        span: Span,
+        /// The other definition.
+        other: Span,
+    },
+
     // ----- literals (E06xx)
     /// A duration with an unknown unit.
     UnknownUnit {
@@ -671,9 +715,14 @@ impl Sink {
 }
 
 impl Diagnostic {
-    /// The severity (every diagnostic in this version is an error).
+    /// The severity: warnings never stop a run.
     pub fn severity(&self) -> Severity {
-        Severity::Error
+        match self {
+            Diagnostic::UnreachableTier { .. }
+            | Diagnostic::TiersWithoutElse { .. }
+            | Diagnostic::TierShadows { .. } => Severity::Warning,
+            _ => Severity::Error,
+        }
     }
 
     /// Whether the rules or the environment are to blame (exit code 1 or 2).

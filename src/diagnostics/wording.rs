@@ -56,6 +56,11 @@ impl Diagnostic {
             MisplacedClause { .. } => "E0414",
             MissingOrder { .. } => "E0415",
             Cycle { .. } => "E0501",
+            ElseNotLast { .. } => "E0502",
+            BadPoints { .. } => "E0503",
+            UnreachableTier { .. } => "W0501",
+            TiersWithoutElse { .. } => "W0502",
+            TierShadows { .. } => "W0503",
             UnknownUnit { .. } => "E0601",
             FractionalCalendarUnit { .. } => "E0602",
             PercentOutOfRange { .. } => "E0603",
@@ -187,6 +192,9 @@ impl Diagnostic {
                         format!("the condition of `if` must be {expected}, but this is {found}")
                     }
                     Context::Arithmetic(op) => format!("`{op}` needs {expected}, but this is {found}"),
+                    Context::Rule(what) => format!(
+                        "the condition of a {what} must be {expected}, but this is {found}"
+                    ),
                     Context::Filter(function) => format!(
                         "the `where` of `{function}` must be {expected}, but this is {found}"
                     ),
@@ -246,6 +254,20 @@ impl Diagnostic {
                         names.first().copied().unwrap_or_default()
                     ),
                 }
+            }
+            ElseNotLast { .. } => "`else` must be the last tier".into(),
+            BadPoints { .. } => "score points must be a number such as +10 or -2.5".into(),
+            UnreachableTier { tier, earlier, .. } => match earlier {
+                Some((name, _)) => format!(
+                    "tier `{tier}` is never chosen: `{name}` comes first and takes all its members"
+                ),
+                None => format!("tier `{tier}` is never chosen: its condition can never hold"),
+            },
+            TiersWithoutElse { name, .. } => {
+                format!("tiers `{name}` have no `else`: some members may get no tier")
+            }
+            TierShadows { tier, .. } => {
+                format!("tier `{tier}` has the name of another definition")
             }
             UnknownUnit { unit, .. } => format!("unknown duration unit `{unit}`"),
             FractionalCalendarUnit { .. } => "months and years must be whole numbers".into(),
@@ -322,6 +344,11 @@ impl Diagnostic {
             | MisplacedList { span }
             | EnumOrdering { span }
             | UnknownUnit { span, .. }
+            | ElseNotLast { span }
+            | BadPoints { span }
+            | UnreachableTier { span, .. }
+            | TiersWithoutElse { span, .. }
+            | TierShadows { span, .. }
             | FractionalCalendarUnit { span }
             | PercentOutOfRange { span }
             | InvalidRegex { span, .. }
@@ -388,6 +415,11 @@ impl Diagnostic {
                 vec![label(*source_span, "source declared here")]
             }
             UnknownEnumValue { declared, .. } => vec![label(*declared, "values declared here")],
+            UnreachableTier {
+                earlier: Some((name, span)),
+                ..
+            } => vec![label(*span, &format!("`{name}` takes them first"))],
+            TierShadows { other, .. } => vec![label(*other, "declared here")],
             OperandTypes {
                 lhs,
                 rhs,
@@ -579,6 +611,14 @@ impl Diagnostic {
                 Some("enum values are ordered as declared; compare with a quoted value".into())
             }
             Cycle { .. } => Some("a definition cannot depend on itself, even indirectly".into()),
+            ElseNotLast { .. } => Some("tiers after `else` are never chosen; move `else` last".into()),
+            UnreachableTier { .. } => Some("reorder the tiers (most specific first) or remove this one".into()),
+            TiersWithoutElse { .. } => {
+                Some("add a last tier such as `other: else`; members matching no tier get null".into())
+            }
+            TierShadows { tier, .. } => Some(format!(
+                "in expressions `{tier}` names the other definition; compare tiers with \"{tier}\" in quotes"
+            )),
             FractionalCalendarUnit { .. } => Some("use days for fractions of a month".into()),
             PercentOutOfRange { .. } => Some("a percentage is a share of a whole".into()),
             InvalidRegex { .. } => Some(
@@ -628,6 +668,9 @@ fn kind_word(kind: NameKind) -> &'static str {
         NameKind::Segment => "segment",
         NameKind::Value => "name",
         NameKind::Option => "option",
+        NameKind::Score => "score",
+        NameKind::Tiers => "tiers",
+        NameKind::Tier => "tier",
     }
 }
 

@@ -21,7 +21,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use serde::Serialize;
 
 use crate::diagnostics::Diagnostic;
-use crate::hir;
+use crate::hir::{self, OutputId};
 use crate::lower::{self, Params, Selection, TableLookup};
 use crate::vars::Variables;
 
@@ -156,12 +156,18 @@ impl Engine {
                 span,
                 message: e.to_string(),
             })?;
-        let segments: Vec<&hir::Segment> = selection
-            .segments(program)
+        let outputs = selection.outputs(program);
+        let columns: Vec<(String, output::ColumnKind)> = outputs
             .iter()
-            .map(|id| &program.segments[id.0])
+            .map(|o| {
+                let kind = match o {
+                    OutputId::Segment(_) => output::ColumnKind::Flag,
+                    OutputId::Tiers(_) => output::ColumnKind::Category,
+                    OutputId::Score(_) => output::ColumnKind::Number,
+                };
+                (program.output_name(*o).to_string(), kind)
+            })
             .collect();
-        let names: Vec<String> = segments.iter().map(|s| s.name.clone()).collect();
         let metadata = vec![
             (
                 "segc.version".to_string(),
@@ -171,46 +177,113 @@ impl Engine {
             ("segc.rules".to_string(), context.rules.clone()),
         ];
         let (membership, counts) =
-            output::write_membership(stream, spec, &names, &metadata, |message| {
+            output::write_membership(stream, spec, &columns, &metadata, |message| {
                 Diagnostic::DataError { span, message }
             })
             .await?;
-        let share = |n: u64| {
-            if counts.members == 0 {
-                0.0
-            } else {
-                n as f64 / counts.members as f64
-            }
-        };
-        let summary = Summary {
-            segc_version: env!("CARGO_PKG_VERSION"),
-            rules: context.rules.clone(),
-            as_of: context.as_of.to_string(),
-            population: PopulationSummary {
-                source: population.name.clone(),
-                members: counts.members,
-            },
-            segments: segments
-                .iter()
-                .zip(&counts.per_segment)
-                .map(|(s, n)| SegmentSummary {
-                    name: s.name.clone(),
-                    label: s.label.clone(),
-                    members: *n,
-                    share: share(*n),
-                })
-                .collect(),
-            output: OutputSummary {
-                membership: spec.membership_path().display().to_string(),
-                format: spec.format,
-                layout: spec.layout,
-            },
-        };
+        let summary = summarize(program, &outputs, &counts, context, spec);
         let summary_file = output::write_summary(spec, &summary)?;
         membership.commit()?;
         summary_file.commit()?;
         Ok(summary)
     }
+}
+
+/// The summary of a run from what was counted while writing.
+fn summarize(
+    program: &hir::Program,
+    outputs: &[OutputId],
+    counts: &output::Counts,
+    context: &RunContext,
+    spec: &OutputSpec,
+) -> Summary {
+    let members = counts.members;
+    let share = |n: u64| {
+        if members == 0 {
+            0.0
+        } else {
+            n as f64 / members as f64
+        }
+    };
+    let mut summary = Summary {
+        segc_version: env!("CARGO_PKG_VERSION"),
+        rules: context.rules.clone(),
+        as_of: context.as_of.to_string(),
+        population: PopulationSummary {
+            source: program.population().name.clone(),
+            members,
+        },
+        segments: Vec::new(),
+        tiers: Vec::new(),
+        scores: Vec::new(),
+        output: OutputSummary {
+            membership: spec.membership_path().display().to_string(),
+            format: spec.format,
+            layout: spec.layout,
+        },
+    };
+    for (id, tally) in outputs.iter().zip(&counts.columns) {
+        let name = program.output_name(*id).to_string();
+        let label = program.output_label(*id).map(str::to_string);
+        match (id, tally) {
+            (OutputId::Segment(_), output::Tally::Flag(n)) => {
+                summary.segments.push(SegmentSummary {
+                    name,
+                    label,
+                    members: *n,
+                    share: share(*n),
+                })
+            }
+            (OutputId::Tiers(t), output::Tally::Category(found)) => {
+                let mut tiers: Vec<TierSummary> = program.tiers[t.0]
+                    .arms
+                    .iter()
+                    .map(|arm| {
+                        let n = found.get(&Some(arm.name.clone())).copied().unwrap_or(0);
+                        TierSummary {
+                            tier: Some(arm.name.clone()),
+                            members: n,
+                            share: share(n),
+                        }
+                    })
+                    .collect();
+                if let Some(n) = found.get(&None) {
+                    tiers.push(TierSummary {
+                        tier: None,
+                        members: *n,
+                        share: share(*n),
+                    });
+                }
+                summary.tiers.push(TiersSummary { name, label, tiers });
+            }
+            (
+                OutputId::Score(_),
+                output::Tally::Number {
+                    count,
+                    sum,
+                    min,
+                    max,
+                    values,
+                },
+            ) => summary.scores.push(ScoreSummary {
+                name,
+                label,
+                min: *min,
+                max: *max,
+                mean: (*count > 0).then(|| sum / *count as f64),
+                distribution: values.as_ref().map(|v| {
+                    v.values()
+                        .map(|(score, n)| ScoreCount {
+                            score: *score,
+                            members: *n,
+                        })
+                        .collect()
+                }),
+            }),
+            _ => {}
+        }
+    }
+    summary
 }
 
 impl TableLookup for Engine {
@@ -247,6 +320,10 @@ pub struct Summary {
     pub population: PopulationSummary,
     /// One entry per computed segment, in declaration order.
     pub segments: Vec<SegmentSummary>,
+    /// One entry per computed tiers item.
+    pub tiers: Vec<TiersSummary>,
+    /// One entry per computed score.
+    pub scores: Vec<ScoreSummary>,
     /// Where the membership was written.
     pub output: OutputSummary,
 }
@@ -271,6 +348,54 @@ pub struct SegmentSummary {
     pub members: u64,
     /// Members divided by the population size (0 for an empty population).
     pub share: f64,
+}
+
+/// Members per tier of one tiers item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TiersSummary {
+    /// The tiers' name.
+    pub name: String,
+    /// Their label.
+    pub label: Option<String>,
+    /// One entry per tier, in declaration order, then members in no tier (`tier: null`) if any.
+    pub tiers: Vec<TierSummary>,
+}
+
+/// Size of one tier.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierSummary {
+    /// The tier (`None`: members in no tier).
+    pub tier: Option<String>,
+    /// Number of members.
+    pub members: u64,
+    /// Members divided by the population size.
+    pub share: f64,
+}
+
+/// Distribution of one score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreSummary {
+    /// The score's name.
+    pub name: String,
+    /// Its label.
+    pub label: Option<String>,
+    /// Lowest value (none for an empty population).
+    pub min: Option<f64>,
+    /// Highest value.
+    pub max: Option<f64>,
+    /// Mean value.
+    pub mean: Option<f64>,
+    /// Members per value, lowest first, when there are at most 50 distinct values.
+    pub distribution: Option<Vec<ScoreCount>>,
+}
+
+/// Members with one score value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreCount {
+    /// The value.
+    pub score: f64,
+    /// Number of members.
+    pub members: u64,
 }
 
 /// Where the membership went.

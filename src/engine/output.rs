@@ -75,13 +75,108 @@ impl OutputSpec {
     }
 }
 
-/// Counts gathered while writing.
+/// What an output column holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum ColumnKind {
+    /// A segment: membership flags.
+    Flag,
+    /// Tiers: the tier's name (or null).
+    Category,
+    /// A score.
+    Number,
+}
+
+/// How many distinct score values are reported one by one in the summary.
+const MAX_DISTINCT_SCORES: usize = 50;
+
+/// What was seen in one output column while writing.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Tally {
+    /// Members in the segment.
+    Flag(u64),
+    /// Members per tier; `None` for members in no tier.
+    Category(std::collections::BTreeMap<Option<String>, u64>),
+    /// Score statistics.
+    Number {
+        /// Values seen.
+        count: u64,
+        /// Their sum.
+        sum: f64,
+        /// Smallest.
+        min: Option<f64>,
+        /// Largest.
+        max: Option<f64>,
+        /// Members per value, while there are few distinct values.
+        values: Option<std::collections::BTreeMap<i64, (f64, u64)>>,
+    },
+}
+
+impl Tally {
+    fn new(kind: &ColumnKind) -> Tally {
+        match kind {
+            ColumnKind::Flag => Tally::Flag(0),
+            ColumnKind::Category => Tally::Category(Default::default()),
+            ColumnKind::Number => Tally::Number {
+                count: 0,
+                sum: 0.0,
+                min: None,
+                max: None,
+                values: Some(Default::default()),
+            },
+        }
+    }
+
+    fn add(&mut self, column: &ArrayRef) -> Result<(), String> {
+        match self {
+            Tally::Flag(n) => {
+                if let Some(flags) = column.as_boolean_opt() {
+                    *n += flags.true_count() as u64;
+                }
+            }
+            Tally::Category(counts) => {
+                let text = datafusion::arrow::compute::cast(column, &DataType::Utf8)
+                    .map_err(|e| e.to_string())?;
+                for value in text.as_string::<i32>().iter() {
+                    *counts.entry(value.map(str::to_string)).or_default() += 1;
+                }
+            }
+            Tally::Number {
+                count,
+                sum,
+                min,
+                max,
+                values,
+            } => {
+                let numbers = datafusion::arrow::compute::cast(column, &DataType::Float64)
+                    .map_err(|e| e.to_string())?;
+                let numbers = numbers.as_primitive::<datafusion::arrow::datatypes::Float64Type>();
+                for x in numbers.iter().flatten() {
+                    *count += 1;
+                    *sum += x;
+                    *min = Some(min.map_or(x, |m: f64| m.min(x)));
+                    *max = Some(max.map_or(x, |m: f64| m.max(x)));
+                    if let Some(map) = values {
+                        // Keyed by the value in millionths so that keys order like the values.
+                        let key = (x * 1e6).round() as i64;
+                        map.entry(key).or_insert((x, 0)).1 += 1;
+                        if map.len() > MAX_DISTINCT_SCORES {
+                            *values = None;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Counts gathered while writing.
+#[derive(Debug, Clone, PartialEq)]
 pub(super) struct Counts {
     /// Population members.
     pub members: u64,
-    /// Members per segment, in output column order.
-    pub per_segment: Vec<u64>,
+    /// One tally per output column, in column order.
+    pub columns: Vec<Tally>,
 }
 
 fn failed(path: &Path, error: impl std::fmt::Display) -> Diagnostic {
@@ -141,11 +236,11 @@ impl PendingOutput {
     }
 }
 
-/// Streams the membership batches (key, then one boolean column per segment) to a temporary file.
+/// Streams the membership batches (the key, then one column per output) to a temporary file.
 pub(super) async fn write_membership(
     mut stream: SendableRecordBatchStream,
     spec: &OutputSpec,
-    segment_names: &[String],
+    columns: &[(String, ColumnKind)],
     metadata: &[(String, String)],
     data_error: impl Fn(String) -> Diagnostic,
 ) -> Result<(PendingOutput, Counts), Diagnostic> {
@@ -181,21 +276,19 @@ pub(super) async fn write_membership(
     };
     let mut counts = Counts {
         members: 0,
-        per_segment: vec![0; segment_names.len()],
+        columns: columns.iter().map(|(_, kind)| Tally::new(kind)).collect(),
     };
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(|e| data_error(e.to_string()))?;
         counts.members += batch.num_rows() as u64;
-        for (i, count) in counts.per_segment.iter_mut().enumerate() {
-            if let Some(column) = batch.column(i + 1).as_boolean_opt() {
-                *count += column.true_count() as u64;
-            }
+        for (i, tally) in counts.columns.iter_mut().enumerate() {
+            tally
+                .add(batch.column(i + 1))
+                .map_err(|e| failed(&target, e))?;
         }
         let out = match spec.layout {
             Layout::Wide => batch,
-            Layout::Long => {
-                to_long(&batch, &schema, segment_names).map_err(|e| failed(&target, e))?
-            }
+            Layout::Long => to_long(&batch, &schema, columns).map_err(|e| failed(&target, e))?,
         };
         writer.write(&out).map_err(|e| failed(&target, e))?;
     }
@@ -228,29 +321,51 @@ fn long_schema(wide: &Schema) -> SchemaRef {
     ]))
 }
 
-/// One row per true cell of the segment columns, in key order then segment order.
+/// One row per membership, in key order then column order: `segment` for each segment a member is
+/// in, `tiers:tier` for each tiers item that gives it a tier. Scores are not tags and are left out.
 fn to_long(
     batch: &RecordBatch,
     schema: &SchemaRef,
-    segment_names: &[String],
+    columns: &[(String, ColumnKind)],
 ) -> Result<RecordBatch, String> {
     let mut rows: Vec<u32> = Vec::new();
-    let mut names: Vec<&str> = Vec::new();
-    let columns: Vec<_> = (0..segment_names.len())
-        .map(|i| batch.column(i + 1).as_boolean_opt())
-        .collect();
+    let mut tags: Vec<String> = Vec::new();
+    let mut texts = Vec::with_capacity(columns.len());
+    for (i, (_, kind)) in columns.iter().enumerate() {
+        texts.push(match kind {
+            ColumnKind::Category => Some(
+                datafusion::arrow::compute::cast(batch.column(i + 1), &DataType::Utf8)
+                    .map_err(|e| e.to_string())?,
+            ),
+            _ => None,
+        });
+    }
     for row in 0..batch.num_rows() {
-        for (column, name) in columns.iter().zip(segment_names) {
-            if let Some(c) = column
-                && c.is_valid(row)
-                && c.value(row)
-            {
-                rows.push(row as u32);
-                names.push(name.as_str());
+        for (i, ((name, kind), text)) in columns.iter().zip(&texts).enumerate() {
+            let column = batch.column(i + 1);
+            match kind {
+                ColumnKind::Flag => {
+                    if let Some(c) = column.as_boolean_opt()
+                        && c.is_valid(row)
+                        && c.value(row)
+                    {
+                        rows.push(row as u32);
+                        tags.push(name.clone());
+                    }
+                }
+                ColumnKind::Category => {
+                    if let Some(t) = text
+                        && t.is_valid(row)
+                    {
+                        rows.push(row as u32);
+                        tags.push(format!("{name}:{}", t.as_string::<i32>().value(row)));
+                    }
+                }
+                ColumnKind::Number => {}
             }
         }
     }
     let keys = take(batch.column(0), &UInt32Array::from(rows), None).map_err(|e| e.to_string())?;
-    let segments: ArrayRef = Arc::new(StringArray::from(names));
+    let segments: ArrayRef = Arc::new(StringArray::from(tags));
     RecordBatch::try_new(schema.clone(), vec![keys, segments]).map_err(|e| e.to_string())
 }

@@ -14,7 +14,9 @@ use datafusion::logical_expr::{
 use super::canonical_type;
 use crate::ast::BinaryOp;
 use crate::diagnostics::Diagnostic;
-use crate::hir::{self, AggregateFunction, AggregateId, Builtin, DurationValue, ExprKind, Value};
+use crate::hir::{
+    self, AggregateFunction, AggregateId, Builtin, DefId, DurationValue, ExprKind, Value,
+};
 use crate::types::Type;
 
 use super::Params;
@@ -80,13 +82,61 @@ impl<'p> Lowerer<'p> {
         Ok((expr, filter))
     }
 
-    /// A `let` value.
-    pub(super) fn value(&self, e: &hir::Expr) -> Lowered {
-        self.lower(e)
+    /// The value a definition computes.
+    pub(super) fn definition(&self, def: DefId) -> Lowered {
+        match def {
+            DefId::Let(id) => self.lower(&self.program.lets[id.0].value),
+            DefId::Segment(id) => self.condition(&self.program.segments[id.0].condition),
+            DefId::Score(id) => self.score(&self.program.scores[id.0]),
+            DefId::Tiers(id) => self.tiers(&self.program.tiers[id.0]),
+        }
+    }
+
+    /// The sum of the points of the rules that hold (a null condition counts nothing).
+    fn score(&self, score: &hir::Score) -> Lowered {
+        let points = |p: f64| match score.ty {
+            Type::Int => lit(p as i64),
+            _ => lit(p),
+        };
+        let mut total = points(0.0);
+        for rule in &score.rules {
+            let term = when(self.lower(&rule.condition)?, points(rule.points))
+                .otherwise(points(0.0))
+                .map_err(|err| self.internal(&rule.condition, &err.to_string()))?;
+            total = binary_expr(total, Operator::Plus, term);
+        }
+        Ok(total)
+    }
+
+    /// The name of the first tier whose condition holds (`else`, or null when none does).
+    fn tiers(&self, tiers: &hir::Tiers) -> Lowered {
+        let mut otherwise = lit(ScalarValue::Utf8(None));
+        let mut cases = Vec::new();
+        for arm in &tiers.arms {
+            match &arm.condition {
+                Some(c) => cases.push((self.lower(c)?, lit(arm.name.as_str()))),
+                None => {
+                    otherwise = lit(arm.name.as_str());
+                    break;
+                }
+            }
+        }
+        let Some(((first_condition, first_value), rest)) = cases.split_first() else {
+            return Ok(otherwise);
+        };
+        let mut case = when(first_condition.clone(), first_value.clone());
+        for (condition, value) in rest {
+            case = case.when(condition.clone(), value.clone());
+        }
+        case.otherwise(otherwise)
+            .map_err(|err| Diagnostic::Internal {
+                span: tiers.span,
+                message: err.to_string(),
+            })
     }
 
     /// A segment condition: null counts as false.
-    pub(super) fn condition(&self, e: &hir::Expr) -> Lowered {
+    fn condition(&self, e: &hir::Expr) -> Lowered {
         let lowered = self.lower(e)?;
         Ok(if e.nullable {
             lowered.is_true()
@@ -110,6 +160,8 @@ impl<'p> Lowerer<'p> {
             }
             ExprKind::Let(id) => ident(&self.program.lets[id.0].name),
             ExprKind::Segment(id) => ident(&self.program.segments[id.0].name),
+            ExprKind::Score(id) => ident(&self.program.scores[id.0].name),
+            ExprKind::Tier(id) => ident(&self.program.tiers[id.0].name),
             ExprKind::AsOf => lit(date_scalar(self.as_of)),
             ExprKind::Literal(value) => self.literal(e, value)?,
             ExprKind::Not(x) => Expr::Not(Box::new(self.lower(x)?)),

@@ -21,7 +21,7 @@ use datafusion::logical_expr::{
 };
 
 use crate::diagnostics::Diagnostic;
-use crate::hir::{self, AggregateId, DefId, ExprKind, SegmentId, SourceId};
+use crate::hir::{self, AggregateId, DefId, ExprKind, OutputId, SourceId};
 use crate::span::Span;
 
 pub use schema::{canonical_type, declared_schema};
@@ -49,24 +49,26 @@ pub struct Params {
     pub as_of: NaiveDate,
 }
 
-/// Which segments a plan computes.
+/// Which outputs (segments, scores, tiers) a plan computes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
-    /// Every segment.
+    /// Every output.
     All,
-    /// These segments (and whatever they depend on).
-    Only(Vec<SegmentId>),
+    /// These outputs (and whatever they depend on).
+    Only(Vec<OutputId>),
 }
 
 impl Selection {
-    /// The selected segments, in declaration order.
-    pub fn segments(&self, program: &hir::Program) -> Vec<SegmentId> {
+    /// The selected outputs, in declaration order.
+    pub fn outputs(&self, program: &hir::Program) -> Vec<OutputId> {
         match self {
-            Selection::All => (0..program.segments.len()).map(SegmentId).collect(),
-            Selection::Only(ids) => {
-                let set: BTreeSet<SegmentId> = ids.iter().copied().collect();
-                set.into_iter().collect()
-            }
+            Selection::All => program.outputs.clone(),
+            Selection::Only(ids) => program
+                .outputs
+                .iter()
+                .copied()
+                .filter(|o| ids.contains(o))
+                .collect(),
         }
     }
 }
@@ -79,8 +81,9 @@ fn internal(span: Span) -> impl Fn(datafusion::error::DataFusionError) -> Diagno
     }
 }
 
-/// The membership plan: the population key and one boolean column per selected segment, one row
-/// per member, sorted by key. A segment whose condition is null for a member is false.
+/// The membership plan: the population key and one column per selected output (a boolean per
+/// segment, a number per score, the tier's name per tiers), one row per member, sorted by key.
+/// A segment whose condition is null for a member is false.
 ///
 /// Each source is scanned once: the population, and each related source whose aggregates are
 /// needed (all its aggregates are computed by one grouped aggregate, then left-joined on the key).
@@ -98,8 +101,8 @@ pub fn membership_plan(
             span,
             message: "the population has no key".into(),
         })?;
-    let segments = selection.segments(program);
-    let needed = Needed::collect(program, &segments);
+    let outputs = selection.outputs(program);
+    let needed = Needed::collect(program, &outputs);
 
     let mut column_names: Vec<&str> = vec![key.name.as_str()];
     for &index in needed
@@ -146,28 +149,16 @@ pub fn membership_plan(
     for layer in needed.layers(program) {
         let mut exprs: Vec<Expr> = available.iter().map(ident).collect();
         for def in layer {
-            let (name, value) = match def {
-                DefId::Let(id) => {
-                    let l = &program.lets[id.0];
-                    (&l.name, lowerer.value(&l.value)?)
-                }
-                DefId::Segment(id) => {
-                    let s = &program.segments[id.0];
-                    (&s.name, lowerer.condition(&s.condition)?)
-                }
-            };
-            exprs.push(value.alias(name));
-            available.push(name.clone());
+            let value = lowerer.definition(def)?;
+            let name = program.def_name(def).to_string();
+            exprs.push(value.alias(&name));
+            available.push(name);
         }
         builder = builder.project(exprs).map_err(internal(span))?;
     }
 
     let mut output = vec![ident(&key.name)];
-    output.extend(
-        segments
-            .iter()
-            .map(|id| ident(&program.segments[id.0].name)),
-    );
+    output.extend(outputs.iter().map(|id| ident(program.output_name(*id))));
     builder
         .project(output)
         .and_then(|b| b.sort(vec![ident(&key.name).sort(true, false)]))
@@ -308,31 +299,27 @@ struct Needed {
 }
 
 impl Needed {
-    fn collect(program: &hir::Program, segments: &[SegmentId]) -> Needed {
+    fn collect(program: &hir::Program, outputs: &[OutputId]) -> Needed {
         let mut needed = Needed {
             defs: BTreeSet::new(),
             aggregates: BTreeSet::new(),
             columns: HashMap::new(),
         };
-        let mut work: Vec<DefId> = segments.iter().map(|s| DefId::Segment(*s)).collect();
+        let mut work: Vec<DefId> = outputs.iter().map(|o| o.def()).collect();
         while let Some(def) = work.pop() {
             if !needed.defs.insert(def) {
                 continue;
             }
-            let body = match def {
-                DefId::Let(id) => &program.lets[id.0].value,
-                DefId::Segment(id) => &program.segments[id.0].condition,
-            };
             let mut aggregates = Vec::new();
-            references(body, &mut |kind| match kind {
-                ExprKind::Column { source, column } => {
-                    needed.columns.entry(*source).or_default().insert(*column);
-                }
-                ExprKind::Let(id) => work.push(DefId::Let(*id)),
-                ExprKind::Segment(id) => work.push(DefId::Segment(*id)),
-                ExprKind::Aggregate(id) => aggregates.push(*id),
-                _ => {}
-            });
+            for body in program.bodies(def) {
+                references(body, &mut |kind| match kind {
+                    ExprKind::Column { source, column } => {
+                        needed.columns.entry(*source).or_default().insert(*column);
+                    }
+                    ExprKind::Aggregate(id) => aggregates.push(*id),
+                    other => work.extend(dependency(other)),
+                });
+            }
             for id in aggregates {
                 if !needed.aggregates.insert(id) {
                     continue;
@@ -360,21 +347,14 @@ impl Needed {
             .iter()
             .filter(|d| self.defs.contains(d))
         {
-            let body = match def {
-                DefId::Let(id) => &program.lets[id.0].value,
-                DefId::Segment(id) => &program.segments[id.0].condition,
-            };
             let mut d = 0;
-            references(body, &mut |kind| {
-                let dep = match kind {
-                    ExprKind::Let(id) => Some(DefId::Let(*id)),
-                    ExprKind::Segment(id) => Some(DefId::Segment(*id)),
-                    _ => None,
-                };
-                if let Some(dep) = dep {
-                    d = d.max(depth.get(&dep).copied().unwrap_or(0));
-                }
-            });
+            for body in program.bodies(*def) {
+                references(body, &mut |kind| {
+                    if let Some(dep) = dependency(kind) {
+                        d = d.max(depth.get(&dep).copied().unwrap_or(0));
+                    }
+                });
+            }
             depth.insert(*def, d + 1);
             if layers.len() <= d {
                 layers.resize_with(d + 1, Vec::new);
@@ -382,6 +362,17 @@ impl Needed {
             layers[d].push(*def);
         }
         layers
+    }
+}
+
+/// The definition an expression node refers to, if it is a reference to one.
+fn dependency(kind: &ExprKind) -> Option<DefId> {
+    match kind {
+        ExprKind::Let(id) => Some(DefId::Let(*id)),
+        ExprKind::Segment(id) => Some(DefId::Segment(*id)),
+        ExprKind::Score(id) => Some(DefId::Score(*id)),
+        ExprKind::Tier(id) => Some(DefId::Tiers(*id)),
+        _ => None,
     }
 }
 
@@ -410,6 +401,8 @@ fn references(e: &hir::Expr, visit: &mut dyn FnMut(&ExprKind)) {
             ExprKind::Call { args, .. } => stack.extend(args.iter()),
             ExprKind::Column { .. }
             | ExprKind::Aggregate(_)
+            | ExprKind::Score(_)
+            | ExprKind::Tier(_)
             | ExprKind::Let(_)
             | ExprKind::Segment(_)
             | ExprKind::AsOf

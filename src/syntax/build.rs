@@ -71,6 +71,8 @@ impl<'d> Builder<'d> {
             Rule::population_decl => ItemKind::Population(self.population_decl(item)?),
             Rule::let_decl => ItemKind::Let(self.let_decl(item)?),
             Rule::segment_decl => ItemKind::Segment(self.segment_decl(item)?),
+            Rule::score_decl => ItemKind::Score(self.score_decl(item)?),
+            Rule::tiers_decl => ItemKind::Tiers(self.tiers_decl(item)?),
             _ => return Err(self.malformed(span, "item kind")),
         };
         Ok(Item { kind, span })
@@ -222,6 +224,104 @@ impl<'d> Builder<'d> {
             name,
             label,
             condition,
+        })
+    }
+
+    fn score_decl(&mut self, pair: Pair<'_, Rule>) -> Built<ScoreDecl> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut label = None;
+        let mut rules = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => name = Some(self.ident(p)),
+                Rule::string => label = Some(self.string(p)?),
+                Rule::score_rule => rules.push(self.score_rule(p)?),
+                _ => {}
+            }
+        }
+        let Some(name) = name else {
+            return Err(self.malformed(span, "score name"));
+        };
+        Ok(ScoreDecl { name, label, rules })
+    }
+
+    fn score_rule(&mut self, pair: Pair<'_, Rule>) -> Built<ScoreRule> {
+        let span = self.span(&pair);
+        let mut points = None;
+        let mut condition = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::points => {
+                    let points_span = self.span(&p);
+                    let text = p.as_str();
+                    let negative = text.starts_with('-');
+                    let kind = self.number(&text[1..], points_span)?;
+                    let kind = match (kind, negative) {
+                        (LiteralKind::Int(i), true) => LiteralKind::Int(-i),
+                        (LiteralKind::Float { value, text }, true) => LiteralKind::Float {
+                            value: -value,
+                            text: format!("-{text}"),
+                        },
+                        (kind, false) => kind,
+                        (other, true) => other,
+                    };
+                    points = Some(Literal {
+                        kind,
+                        span: points_span,
+                    });
+                }
+                Rule::expr => condition = Some(self.expr(p)?),
+                _ => {}
+            }
+        }
+        let (Some(points), Some(condition)) = (points, condition) else {
+            return Err(self.malformed(span, "score rule"));
+        };
+        Ok(ScoreRule {
+            points,
+            condition,
+            span,
+        })
+    }
+
+    fn tiers_decl(&mut self, pair: Pair<'_, Rule>) -> Built<TiersDecl> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut label = None;
+        let mut arms = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => name = Some(self.ident(p)),
+                Rule::string => label = Some(self.string(p)?),
+                Rule::tier_arm => arms.push(self.tier_arm(p)?),
+                _ => {}
+            }
+        }
+        let Some(name) = name else {
+            return Err(self.malformed(span, "tiers name"));
+        };
+        Ok(TiersDecl { name, label, arms })
+    }
+
+    fn tier_arm(&mut self, pair: Pair<'_, Rule>) -> Built<TierArm> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut condition = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => name = Some(self.ident(p)),
+                Rule::expr => condition = Some(self.expr(p)?),
+                _ => {}
+            }
+        }
+        let Some(name) = name else {
+            return Err(self.malformed(span, "tier name"));
+        };
+        Ok(TierArm {
+            name,
+            condition,
+            span,
         })
     }
 

@@ -138,7 +138,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         column_decl | key_mark => "a column declaration",
         source_option => "an option",
         EOI => "a new item",
-        kw_source | kw_population | kw_let | kw_segment => "an item",
+        kw_source | kw_population | kw_let | kw_segment | kw_score | kw_tiers => "an item",
+        score_rule | points => "a score rule such as `+10 when ...`",
+        kw_when => "`when`",
+        tier_arm => "a tier such as `vip: ...`",
         _ => return None,
     })
 }

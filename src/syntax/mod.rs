@@ -120,13 +120,15 @@ const MAX_DEPTH: usize = 256;
 /// The depth of the deepest expression of an item, computed without recursion.
 fn item_depth(item: &Item) -> usize {
     use ast::ExprKind as E;
-    let root = match &item.kind {
-        ItemKind::Let(l) => &l.value,
-        ItemKind::Segment(s) => &s.condition,
+    let roots: Vec<&ast::Expr> = match &item.kind {
+        ItemKind::Let(l) => vec![&l.value],
+        ItemKind::Segment(s) => vec![&s.condition],
+        ItemKind::Score(s) => s.rules.iter().map(|r| &r.condition).collect(),
+        ItemKind::Tiers(t) => t.arms.iter().filter_map(|a| a.condition.as_ref()).collect(),
         _ => return 0,
     };
     let mut deepest = 0;
-    let mut stack = vec![(root, 1usize)];
+    let mut stack: Vec<(&ast::Expr, usize)> = roots.into_iter().map(|r| (r, 1)).collect();
     while let Some((e, depth)) = stack.pop() {
         deepest = deepest.max(depth);
         let next = depth + 1;

@@ -85,6 +85,28 @@ fn item_sexpr(item: &ast::Item) -> String {
                 .unwrap_or_default(),
             expr(&s.condition)
         ),
+        ItemKind::Score(s) => {
+            let mut text = format!("(score {}", s.name.name);
+            for r in &s.rules {
+                let _ = write!(
+                    text,
+                    "\n  ({} when {})",
+                    literal(&r.points.kind),
+                    expr(&r.condition)
+                );
+            }
+            text.push(')');
+            text
+        }
+        ItemKind::Tiers(t) => {
+            let mut text = format!("(tiers {}", t.name.name);
+            for a in &t.arms {
+                let condition = a.condition.as_ref().map_or("else".to_string(), expr);
+                let _ = write!(text, "\n  ({} {condition})", a.name.name);
+            }
+            text.push(')');
+            text
+        }
         ItemKind::Broken(b) => format!(
             "(broken {} {})",
             b.keyword.as_deref().unwrap_or("?"),

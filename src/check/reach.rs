@@ -1,0 +1,285 @@
+//! A small, conservative reasoning about conditions, to find tiers that can never be chosen.
+//!
+//! A condition is read as a conjunction of facts about single values (`x >= 3`, `status in [..]`,
+//! `flag`, `not flag`). Atoms it cannot read are ignored on the side being proven (which only
+//! weakens it) and block a proof on the side being implied, so every claim is sound: a tier is
+//! reported only when an earlier tier provably takes all its members, or its own facts contradict.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ast::BinaryOp;
+use crate::hir::{Expr, ExprKind, Value};
+use crate::span::Span;
+
+/// What a value is known to be when a condition holds.
+#[derive(Debug, Clone, PartialEq)]
+enum Fact {
+    /// Within bounds: `(value, inclusive)`.
+    Range {
+        low: Option<(f64, bool)>,
+        high: Option<(f64, bool)>,
+    },
+    /// One of these texts.
+    OneOf(BTreeSet<String>),
+    /// None of these texts.
+    NoneOf(BTreeSet<String>),
+    /// This boolean.
+    Is(bool),
+}
+
+/// The facts of a condition: per value (keyed by its debug form), and whether all was understood.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Facts {
+    known: BTreeMap<String, Fact>,
+    complete: bool,
+    contradiction: bool,
+}
+
+/// Why a tier is never chosen.
+pub(super) enum Verdict {
+    /// Its condition can never hold.
+    Impossible,
+    /// An earlier tier (name, span) takes all its members.
+    CoveredBy(String, Span),
+}
+
+impl Facts {
+    /// Reads the facts of `condition`.
+    pub(super) fn of(condition: &Expr) -> Facts {
+        let mut facts = Facts {
+            known: BTreeMap::new(),
+            complete: true,
+            contradiction: false,
+        };
+        let mut stack = vec![condition];
+        while let Some(e) = stack.pop() {
+            if let ExprKind::Binary {
+                op: BinaryOp::And,
+                lhs,
+                rhs,
+            } = &e.kind
+            {
+                stack.extend([&**lhs, &**rhs]);
+                continue;
+            }
+            match atom(e) {
+                Some((key, fact)) => facts.add(key, fact),
+                None => facts.complete = false,
+            }
+        }
+        facts
+    }
+
+    fn add(&mut self, key: String, fact: Fact) {
+        let merged = match self.known.remove(&key) {
+            None => Some(fact),
+            Some(old) => intersect(old, fact),
+        };
+        match merged {
+            Some(f) => {
+                if is_empty(&f) {
+                    self.contradiction = true;
+                }
+                self.known.insert(key, f);
+            }
+            None => self.contradiction = true,
+        }
+    }
+
+    /// Whether every member satisfying `self` also satisfies `other`.
+    fn implies(&self, other: &Facts) -> bool {
+        other.complete
+            && other
+                .known
+                .iter()
+                .all(|(key, wanted)| self.known.get(key).is_some_and(|have| subset(have, wanted)))
+    }
+}
+
+/// The first reason why a tier with `facts` is never chosen after the `earlier` ones.
+pub(super) fn first_covering(facts: &Facts, earlier: &[(String, Span, Facts)]) -> Option<Verdict> {
+    if facts.contradiction {
+        return Some(Verdict::Impossible);
+    }
+    earlier
+        .iter()
+        .find(|(_, _, e)| facts.implies(e))
+        .map(|(name, span, _)| Verdict::CoveredBy(name.clone(), *span))
+}
+
+/// A key naming the value an expression reads (a column, `let`, aggregate...), if it is one.
+fn value_key(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Column { source, column } => Some(format!("c{}:{}", source.0, column)),
+        ExprKind::Let(id) => Some(format!("l{}", id.0)),
+        ExprKind::Segment(id) => Some(format!("s{}", id.0)),
+        ExprKind::Score(id) => Some(format!("k{}", id.0)),
+        ExprKind::Tier(id) => Some(format!("t{}", id.0)),
+        ExprKind::Aggregate(id) => Some(format!("a{}", id.0)),
+        _ => None,
+    }
+}
+
+fn number(e: &Expr) -> Option<f64> {
+    match &e.kind {
+        ExprKind::Literal(Value::Int(i)) => Some(*i as f64),
+        ExprKind::Literal(Value::Float(x)) => Some(*x),
+        ExprKind::Literal(Value::Date(d)) => Some(d.to_epoch_days() as f64),
+        ExprKind::Neg(inner) => number(inner).map(|x| -x),
+        _ => None,
+    }
+}
+
+fn text(e: &Expr) -> Option<String> {
+    match &e.kind {
+        ExprKind::Literal(Value::String(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn range(op: BinaryOp, c: f64) -> Option<Fact> {
+    let (low, high) = match op {
+        BinaryOp::Gt => (Some((c, false)), None),
+        BinaryOp::GtEq => (Some((c, true)), None),
+        BinaryOp::Lt => (None, Some((c, false))),
+        BinaryOp::LtEq => (None, Some((c, true))),
+        BinaryOp::Eq => (Some((c, true)), Some((c, true))),
+        _ => return None,
+    };
+    Some(Fact::Range { low, high })
+}
+
+fn flip(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Lt => BinaryOp::Gt,
+        BinaryOp::LtEq => BinaryOp::GtEq,
+        BinaryOp::Gt => BinaryOp::Lt,
+        BinaryOp::GtEq => BinaryOp::LtEq,
+        other => other,
+    }
+}
+
+/// One fact about one value, if `e` reads as one.
+fn atom(e: &Expr) -> Option<(String, Fact)> {
+    match &e.kind {
+        ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
+            let (key, op, other) = match (value_key(lhs), value_key(rhs)) {
+                (Some(k), None) => (k, *op, &**rhs),
+                (None, Some(k)) => (k, flip(*op), &**lhs),
+                _ => return None,
+            };
+            if let Some(c) = number(other) {
+                return range(op, c).map(|f| (key, f));
+            }
+            let t = text(other)?;
+            let set = BTreeSet::from([t]);
+            match op {
+                BinaryOp::Eq => Some((key, Fact::OneOf(set))),
+                BinaryOp::NotEq => Some((key, Fact::NoneOf(set))),
+                _ => None,
+            }
+        }
+        ExprKind::InList {
+            value,
+            list,
+            negated,
+        } => {
+            let key = value_key(value)?;
+            let set = list
+                .iter()
+                .map(text)
+                .collect::<Option<BTreeSet<String>>>()?;
+            Some((
+                key,
+                if *negated {
+                    Fact::NoneOf(set)
+                } else {
+                    Fact::OneOf(set)
+                },
+            ))
+        }
+        ExprKind::Between {
+            value,
+            low,
+            high,
+            negated: false,
+        } => Some((
+            value_key(value)?,
+            Fact::Range {
+                low: Some((number(low)?, true)),
+                high: Some((number(high)?, true)),
+            },
+        )),
+        ExprKind::Not(inner) => Some((value_key(inner)?, Fact::Is(false))),
+        _ => Some((value_key(e)?, Fact::Is(true))),
+    }
+}
+
+fn tighter_low(a: Option<(f64, bool)>, b: Option<(f64, bool)>) -> Option<(f64, bool)> {
+    match (a, b) {
+        (None, x) | (x, None) => x,
+        (Some(x), Some(y)) if x.0 > y.0 || (x.0 == y.0 && !x.1) => Some(x),
+        (_, y) => y,
+    }
+}
+
+fn tighter_high(a: Option<(f64, bool)>, b: Option<(f64, bool)>) -> Option<(f64, bool)> {
+    match (a, b) {
+        (None, x) | (x, None) => x,
+        (Some(x), Some(y)) if x.0 < y.0 || (x.0 == y.0 && !x.1) => Some(x),
+        (_, y) => y,
+    }
+}
+
+/// Both facts at once; `None` when they cannot both hold. Unrelated kinds keep the first (a
+/// weaker fact, so still sound).
+fn intersect(a: Fact, b: Fact) -> Option<Fact> {
+    Some(match (a, b) {
+        (Fact::Range { low: l1, high: h1 }, Fact::Range { low: l2, high: h2 }) => Fact::Range {
+            low: tighter_low(l1, l2),
+            high: tighter_high(h1, h2),
+        },
+        (Fact::OneOf(x), Fact::OneOf(y)) => Fact::OneOf(x.intersection(&y).cloned().collect()),
+        (Fact::OneOf(x), Fact::NoneOf(y)) | (Fact::NoneOf(y), Fact::OneOf(x)) => {
+            Fact::OneOf(x.difference(&y).cloned().collect())
+        }
+        (Fact::NoneOf(x), Fact::NoneOf(y)) => Fact::NoneOf(x.union(&y).cloned().collect()),
+        (Fact::Is(x), Fact::Is(y)) if x != y => return None,
+        (a, _) => a,
+    })
+}
+
+fn is_empty(f: &Fact) -> bool {
+    match f {
+        Fact::Range {
+            low: Some((l, li)),
+            high: Some((h, hi)),
+        } => l > h || (l == h && !(*li && *hi)),
+        Fact::OneOf(set) => set.is_empty(),
+        _ => false,
+    }
+}
+
+/// Whether every value satisfying `have` satisfies `wanted`.
+fn subset(have: &Fact, wanted: &Fact) -> bool {
+    match (have, wanted) {
+        (Fact::Range { low: l1, high: h1 }, Fact::Range { low: l2, high: h2 }) => {
+            let low_ok = match (l1, l2) {
+                (_, None) => true,
+                (None, Some(_)) => false,
+                (Some((a, ai)), Some((b, bi))) => a > b || (a == b && (*bi || !ai)),
+            };
+            let high_ok = match (h1, h2) {
+                (_, None) => true,
+                (None, Some(_)) => false,
+                (Some((a, ai)), Some((b, bi))) => a < b || (a == b && (*bi || !ai)),
+            };
+            low_ok && high_ok
+        }
+        (Fact::OneOf(x), Fact::OneOf(y)) => x.is_subset(y),
+        (Fact::OneOf(x), Fact::NoneOf(y)) => x.is_disjoint(y),
+        (Fact::NoneOf(x), Fact::NoneOf(y)) => y.is_subset(x),
+        (Fact::Is(x), Fact::Is(y)) => x == y,
+        _ => false,
+    }
+}
