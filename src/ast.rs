@@ -275,6 +275,8 @@ pub enum ExprKind {
         function: Ident,
         /// Arguments.
         args: Vec<Expr>,
+        /// `desc` (true) or `asc` (false) written after an argument, for quantiles.
+        descending: Vec<Option<bool>>,
         /// `by expr`: the order of `first` and `last`.
         order_by: Option<Box<Expr>>,
         /// `where expr`: the rows an aggregate takes.

@@ -33,6 +33,10 @@ pub struct ScoreId(pub usize);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TiersId(pub usize);
 
+/// Index of a quantile in [`Program::quantiles`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct QuantileId(pub usize);
+
 /// A definition that can be evaluated: a `let`, a segment, a score or tiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum DefId {
@@ -44,6 +48,8 @@ pub enum DefId {
     Score(ScoreId),
     /// Tiers.
     Tiers(TiersId),
+    /// A quantile over the population (computed by a window over all members).
+    Quantile(QuantileId),
 }
 
 /// A definition written to the outputs: a segment, a score or tiers.
@@ -89,6 +95,32 @@ pub struct Program {
     pub tiers: Vec<Tiers>,
     /// Segments, scores and tiers in file order: the columns of the outputs.
     pub outputs: Vec<OutputId>,
+    /// Quantiles over the population, in order of appearance.
+    pub quantiles: Vec<Quantile>,
+}
+
+/// A member's position among all members by some value: `ntile(5, x desc)`, `percent_rank(x)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quantile {
+    /// What is computed.
+    pub function: QuantileFunction,
+    /// The column name it is computed into (`__quantile_N`).
+    pub name: String,
+    /// The value members are ordered by.
+    pub value: Expr,
+    /// Whether larger values come first.
+    pub descending: bool,
+    /// The call.
+    pub span: Span,
+}
+
+/// Quantile functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuantileFunction {
+    /// Groups numbered 1..=n of (nearly) equal size, in order; ties broken by the population key.
+    Ntile(u32),
+    /// `(rank - 1) / (members - 1)`, between 0 and 1; equal values share a rank.
+    PercentRank,
 }
 
 impl Program {
@@ -152,6 +184,7 @@ impl Program {
                 .iter()
                 .filter_map(|a| a.condition.as_ref())
                 .collect(),
+            DefId::Quantile(id) => vec![&self.quantiles[id.0].value],
         }
     }
 
@@ -162,6 +195,7 @@ impl Program {
             DefId::Segment(id) => &self.segments[id.0].name,
             DefId::Score(id) => &self.scores[id.0].name,
             DefId::Tiers(id) => &self.tiers[id.0].name,
+            DefId::Quantile(id) => &self.quantiles[id.0].name,
         }
     }
 }
@@ -427,6 +461,8 @@ pub enum ExprKind {
     Score(ScoreId),
     /// The name of a member's tier (null when no arm matches and there is no `else`).
     Tier(TiersId),
+    /// A quantile's value (null when the ordering value is null).
+    Quantile(QuantileId),
     /// The evaluation date.
     AsOf,
     /// A constant.

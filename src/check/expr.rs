@@ -101,6 +101,16 @@ impl Checker<'_> {
             A::Call {
                 function,
                 args,
+                descending,
+                ..
+            } if super::quantiles::quantile_function(&function.name).is_some() => {
+                let fixed = super::quantiles::quantile_function(&function.name).flatten();
+                self.quantile(function, fixed, args, descending, e.span)
+            }
+            A::Call {
+                function,
+                args,
+                descending,
                 order_by,
                 filter,
             } => match hir::AggregateFunction::from_name(&function.name) {
@@ -112,10 +122,16 @@ impl Checker<'_> {
                     e.span,
                 ),
                 None => {
+                    let sorted = args
+                        .iter()
+                        .zip(descending)
+                        .find(|(_, d)| d.is_some())
+                        .map(|(a, d)| (if *d == Some(true) { "desc" } else { "asc" }, a.span));
                     if let Some((clause, span)) = order_by
                         .as_ref()
                         .map(|o| ("by", o.span))
                         .or(filter.as_ref().map(|f| ("where", f.span)))
+                        .or(sorted)
                     {
                         self.sink.push(Diagnostic::MisplacedClause {
                             function: function.name.clone(),

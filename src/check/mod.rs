@@ -8,6 +8,7 @@ mod aggregates;
 mod cycles;
 mod expr;
 mod functions;
+mod quantiles;
 mod reach;
 mod sources;
 mod tiers;
@@ -112,6 +113,8 @@ struct Checker<'a> {
     checked_tiers: Vec<Option<hir::Tiers>>,
     /// Segments, scores and tiers in file order.
     outputs: Vec<OutputId>,
+    /// Quantiles found so far (`None` while being checked, or when the check failed).
+    quantiles: Vec<Option<hir::Quantile>>,
 }
 
 const AS_OF: &str = "as_of";
@@ -354,6 +357,12 @@ impl<'a> Checker<'a> {
             DefId::Segment(id) => &self.segments[id.0].name,
             DefId::Score(id) => &self.scores[id.0].name,
             DefId::Tiers(id) => &self.tiers[id.0].name,
+            DefId::Quantile(id) => {
+                let span = self.quantiles[id.0]
+                    .as_ref()
+                    .map_or_else(Span::default, |q| q.span);
+                return ("a quantile".to_string(), span);
+            }
         };
         (name.name.clone(), name.span)
     }
@@ -364,6 +373,7 @@ impl<'a> Checker<'a> {
             .chain((0..self.segments.len()).map(|i| DefId::Segment(SegmentId(i))))
             .chain((0..self.scores.len()).map(|i| DefId::Score(ScoreId(i))))
             .chain((0..self.tiers.len()).map(|i| DefId::Tiers(TiersId(i))))
+            .chain((0..self.quantiles.len()).map(|i| DefId::Quantile(hir::QuantileId(i))))
             .collect()
     }
 
@@ -415,6 +425,11 @@ impl<'a> Checker<'a> {
             scores: self.checked_scores.into_iter().flatten().collect(),
             tiers: self.checked_tiers.into_iter().flatten().collect(),
             outputs: self.outputs,
+            quantiles: self
+                .quantiles
+                .into_iter()
+                .map(|q| q.unwrap_or_else(|| quantiles::unused_quantile(Span::default())))
+                .collect(),
         }
     }
 }

@@ -467,6 +467,16 @@ pub enum Diagnostic {
         /// The clause's expression.
         span: Span,
     },
+    /// `ntile` whose group count is not a whole number literal from 2 to 1000.
+    QuantileGroups {
+        /// The count argument.
+        span: Span,
+    },
+    /// A quantile inside an aggregate.
+    QuantileInAggregate {
+        /// The quantile.
+        span: Span,
+    },
     /// `first` or `last` without `by`.
     MissingOrder {
         /// The aggregate.

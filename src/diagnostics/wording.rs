@@ -55,6 +55,8 @@ impl Diagnostic {
             NestedAggregate { .. } => "E0413",
             MisplacedClause { .. } => "E0414",
             MissingOrder { .. } => "E0415",
+            QuantileGroups { .. } => "E0416",
+            QuantileInAggregate { .. } => "E0417",
             Cycle { .. } => "E0501",
             ElseNotLast { .. } => "E0502",
             BadPoints { .. } => "E0503",
@@ -142,6 +144,10 @@ impl Diagnostic {
                 function, clause, ..
             } => format!("`{function}` takes no `{clause}` clause"),
             MissingOrder { function, .. } => format!("`{function}` needs an order: `by ...`"),
+            QuantileGroups { .. } => {
+                "the number of groups must be a whole number from 2 to 1000".into()
+            }
+            QuantileInAggregate { .. } => "quantiles cannot be used inside an aggregate".into(),
             UnknownType { name, .. } => format!("unknown type `{name}`"),
             BadTypeArguments {
                 type_name, problem, ..
@@ -326,6 +332,8 @@ impl Diagnostic {
             | NestedAggregate { span }
             | MisplacedClause { span, .. }
             | MissingOrder { span, .. }
+            | QuantileGroups { span }
+            | QuantileInAggregate { span }
             | UnknownType { span, .. }
             | BadTypeArguments { span, .. }
             | UnknownFormat { span, .. }
@@ -542,7 +550,18 @@ impl Diagnostic {
             MisplacedClause { clause: "by", .. } => {
                 Some("only `first` and `last` take `by`".into())
             }
-            MisplacedClause { .. } => Some("only aggregates take `where`".into()),
+            MisplacedClause {
+                clause: "where", ..
+            } => Some("only aggregates take `where`".into()),
+            MisplacedClause { .. } => Some(
+                "only quantiles (`ntile`, `quintile`, `decile`, `percent_rank`) take `asc` or `desc`"
+                    .into(),
+            ),
+            QuantileGroups { .. } => Some("for example `ntile(4, spend)` for quartiles".into()),
+            QuantileInAggregate { .. } => Some(
+                "quantiles rank members; rank an aggregate instead: `quintile(sum(orders.amount))`"
+                    .into(),
+            ),
             MissingOrder { function, .. } => Some(format!(
                 "say which row comes {}: `{function}(orders.channel by ordered_at)`",
                 if function == "first" { "first" } else { "last" }

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use datafusion::functions::expr_fn as f;
 use datafusion::functions_aggregate::expr_fn as agg;
+use datafusion::functions_window::expr_fn as window;
 use datafusion::logical_expr::{
     Expr, ExprFunctionExt, Operator, binary_expr, cast, ident, in_list, lit, when,
 };
@@ -15,7 +16,8 @@ use super::canonical_type;
 use crate::ast::BinaryOp;
 use crate::diagnostics::Diagnostic;
 use crate::hir::{
-    self, AggregateFunction, AggregateId, Builtin, DefId, DurationValue, ExprKind, Value,
+    self, AggregateFunction, AggregateId, Builtin, DefId, DurationValue, ExprKind,
+    QuantileFunction, Value,
 };
 use crate::types::Type;
 
@@ -89,7 +91,47 @@ impl<'p> Lowerer<'p> {
             DefId::Segment(id) => self.condition(&self.program.segments[id.0].condition),
             DefId::Score(id) => self.score(&self.program.scores[id.0]),
             DefId::Tiers(id) => self.tiers(&self.program.tiers[id.0]),
+            // The window computed the rank; members with no value get none.
+            DefId::Quantile(id) => {
+                let q = &self.program.quantiles[id.0];
+                let ty = match q.function {
+                    QuantileFunction::Ntile(_) => DataType::Int64,
+                    QuantileFunction::PercentRank => DataType::Float64,
+                };
+                when(
+                    self.lower(&q.value)?.is_null(),
+                    lit(ScalarValue::try_from(&ty)
+                        .map_err(|err| self.internal(&q.value, &err.to_string()))?),
+                )
+                .otherwise(cast(ident(raw_name(q)), ty))
+                .map_err(|err| self.internal(&q.value, &err.to_string()))
+            }
         }
+    }
+
+    /// The window function ranking every member for a quantile (to be renamed [`raw_name`]). Members with
+    /// no value are ranked apart; ties are broken by the population key so `ntile` is stable.
+    pub(super) fn quantile_window(&self, q: &hir::Quantile) -> Lowered {
+        let value = self.lower(&q.value)?;
+        let key = self
+            .program
+            .population()
+            .key_column()
+            .ok_or_else(|| self.internal(&q.value, "the population has no key"))?;
+        let ordered = value.clone().sort(!q.descending, true);
+        let (function, order) = match q.function {
+            QuantileFunction::Ntile(n) => (
+                window::ntile(lit(i64::from(n))),
+                vec![ordered, ident(&key.name).sort(true, true)],
+            ),
+            QuantileFunction::PercentRank => (window::percent_rank(), vec![ordered]),
+        };
+        let expr = function
+            .partition_by(vec![value.is_null()])
+            .order_by(order)
+            .build()
+            .map_err(|err| self.internal(&q.value, &err.to_string()))?;
+        Ok(expr)
     }
 
     /// The sum of the points of the rules that hold (a null condition counts nothing).
@@ -162,6 +204,7 @@ impl<'p> Lowerer<'p> {
             ExprKind::Segment(id) => ident(&self.program.segments[id.0].name),
             ExprKind::Score(id) => ident(&self.program.scores[id.0].name),
             ExprKind::Tier(id) => ident(&self.program.tiers[id.0].name),
+            ExprKind::Quantile(id) => ident(&self.program.quantiles[id.0].name),
             ExprKind::AsOf => lit(date_scalar(self.as_of)),
             ExprKind::Literal(value) => self.literal(e, value)?,
             ExprKind::Not(x) => Expr::Not(Box::new(self.lower(x)?)),
@@ -474,6 +517,11 @@ fn comparison_type<'e>(exprs: impl IntoIterator<Item = &'e hir::Expr>) -> Option
     let has_date = exprs.iter().any(|e| e.ty == Type::Date);
     let has_timestamp = exprs.iter().any(|e| e.ty == Type::Timestamp);
     (has_date && has_timestamp).then(|| canonical_type(&Type::Timestamp))
+}
+
+/// The column a quantile's window writes its raw rank to.
+pub(super) fn raw_name(q: &hir::Quantile) -> String {
+    format!("{}_raw", q.name)
 }
 
 fn date_scalar(date: NaiveDate) -> ScalarValue {

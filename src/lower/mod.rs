@@ -147,6 +147,26 @@ pub fn membership_plan(
     // Definitions in layers: each layer computes what only depends on earlier layers.
     let lowerer = expr::Lowerer::new(program, params, &aggregate_columns);
     for layer in needed.layers(program) {
+        let mut windows = Vec::new();
+        let mut renames: Vec<Expr> = available.iter().map(ident).collect();
+        for def in &layer {
+            if let DefId::Quantile(id) = def {
+                let quantile = &program.quantiles[id.0];
+                let window = lowerer.quantile_window(quantile)?;
+                let output = Column::new_unqualified(window.schema_name().to_string());
+                renames.push(Expr::Column(output).alias(expr::raw_name(quantile)));
+                windows.push(window);
+            }
+        }
+        if !windows.is_empty() {
+            // One window node per distinct ordering (DataFusion requires it), then the ranks are
+            // given stable names.
+            let plan = builder.build().map_err(internal(span))?;
+            builder = LogicalPlanBuilder::window_plan(plan, windows)
+                .map(LogicalPlanBuilder::from)
+                .and_then(|b| b.project(renames))
+                .map_err(internal(span))?;
+        }
         let mut exprs: Vec<Expr> = available.iter().map(ident).collect();
         for def in layer {
             let value = lowerer.definition(def)?;
@@ -372,6 +392,7 @@ fn dependency(kind: &ExprKind) -> Option<DefId> {
         ExprKind::Segment(id) => Some(DefId::Segment(*id)),
         ExprKind::Score(id) => Some(DefId::Score(*id)),
         ExprKind::Tier(id) => Some(DefId::Tiers(*id)),
+        ExprKind::Quantile(id) => Some(DefId::Quantile(*id)),
         _ => None,
     }
 }
@@ -403,6 +424,7 @@ fn references(e: &hir::Expr, visit: &mut dyn FnMut(&ExprKind)) {
             | ExprKind::Aggregate(_)
             | ExprKind::Score(_)
             | ExprKind::Tier(_)
+            | ExprKind::Quantile(_)
             | ExprKind::Let(_)
             | ExprKind::Segment(_)
             | ExprKind::AsOf

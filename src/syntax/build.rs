@@ -577,13 +577,22 @@ impl<'d> Builder<'d> {
         let function = self.next(&mut inner, span, "function name")?;
         let function = self.ident(function);
         let mut args = Vec::new();
+        let mut descending = Vec::new();
         let mut order_by = None;
         let mut filter = None;
         for p in inner {
             match p.as_rule() {
                 Rule::by_clause => order_by = Some(Box::new(self.clause(p)?)),
                 Rule::where_clause => filter = Some(Box::new(self.clause(p)?)),
-                _ => args.push(self.expr(p)?),
+                Rule::sort_order => {
+                    if let Some(last) = descending.last_mut() {
+                        *last = Some(p.as_str().trim() == "desc");
+                    }
+                }
+                _ => {
+                    args.push(self.expr(p)?);
+                    descending.push(None);
+                }
             }
         }
         Ok(Expr {
@@ -591,6 +600,7 @@ impl<'d> Builder<'d> {
             kind: ExprKind::Call {
                 function,
                 args,
+                descending,
                 order_by,
                 filter,
             },

@@ -141,6 +141,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         kw_source | kw_population | kw_let | kw_segment | kw_score | kw_tiers => "an item",
         score_rule | points => "a score rule such as `+10 when ...`",
         kw_when => "`when`",
+        sort_order | kw_asc | kw_desc => "`asc` or `desc`",
         tier_arm => "a tier such as `vip: ...`",
         _ => return None,
     })

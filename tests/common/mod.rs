@@ -183,13 +183,19 @@ fn expr(e: &ast::Expr) -> String {
         ExprKind::Call {
             function,
             args,
+            descending,
             order_by,
             filter,
         } => format!(
             "({}{}{}{})",
             function.name,
             args.iter()
-                .map(|a| format!(" {}", expr(a)))
+                .zip(descending)
+                .map(|(a, d)| match d {
+                    Some(true) => format!(" {} desc", expr(a)),
+                    Some(false) => format!(" {} asc", expr(a)),
+                    None => format!(" {}", expr(a)),
+                })
                 .collect::<String>(),
             order_by
                 .as_ref()
