@@ -36,6 +36,10 @@ fn good_files_check_clean() {
                     let t = &program.tiers[id.0];
                     let _ = writeln!(out, "tiers {}: {}", t.name, t.values.values.join(" | "));
                 }
+                DefId::Quantile(id) => {
+                    let q = &program.quantiles[id.0];
+                    let _ = writeln!(out, "quantile {:?} of {}", q.function, q.value.ty);
+                }
             }
         }
         insta::assert_snapshot!(out);
