@@ -206,3 +206,20 @@ fn aggregates_agree_with_the_generators_totals() {
         .expect("segment");
     assert_eq!(consistent.members, 3000);
 }
+
+#[test]
+fn rfm_example_maps_every_buyer() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let rules = Path::new("examples/rfm/rfm.seg");
+    let mut summary = run(rules, out.path(), OutputFormat::Parquet, Layout::Wide).expect("runs");
+    let tiers = &summary.tiers[0];
+    let total: u64 = tiers.tiers.iter().map(|t| t.members).sum();
+    assert_eq!(total, 3000, "every member gets exactly one RFM segment");
+    let no_purchase = tiers
+        .tiers
+        .iter()
+        .find(|t| t.tier.as_deref() == Some("no_purchase"));
+    assert_eq!(no_purchase.map(|t| t.members), Some(892), "the prospects");
+    summary.output.membership = "membership.parquet".into();
+    insta::assert_json_snapshot!(summary);
+}

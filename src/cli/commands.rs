@@ -98,16 +98,18 @@ fn check_files(args: &CheckArgs, reporter: &Reporter) -> Outcome {
     for path in &args.files {
         let result = read_rules(path, reporter).and_then(|file| {
             let program = compile(&file, reporter)?;
-            println!(
-                "{}: ok ({} source{}, {} let{}, {} segment{})",
-                file.name,
-                program.sources.len(),
-                plural(program.sources.len()),
-                program.lets.len(),
-                plural(program.lets.len()),
-                program.segments.len(),
-                plural(program.segments.len()),
-            );
+            let mut parts = vec![
+                count(program.sources.len(), "source"),
+                count(program.lets.len(), "let"),
+                count(program.segments.len(), "segment"),
+            ];
+            if !program.scores.is_empty() {
+                parts.push(count(program.scores.len(), "score"));
+            }
+            if !program.tiers.is_empty() {
+                parts.push(format!("{} tiers", program.tiers.len()));
+            }
+            println!("{}: ok ({})", file.name, parts.join(", "));
             Ok(())
         });
         if let Err(o) = result {
@@ -117,8 +119,9 @@ fn check_files(args: &CheckArgs, reporter: &Reporter) -> Outcome {
     outcome
 }
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "" } else { "s" }
+/// `1 source`, `3 segments`.
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
 
 /// Parses `--var NAME=VALUE` arguments.
