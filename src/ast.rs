@@ -56,6 +56,8 @@ pub enum ItemKind {
     Score(ScoreDecl),
     /// `tiers NAME ["label"] { tier: expr ... other: else }`
     Tiers(TiersDecl),
+    /// `split NAME of expr { a: 50%, b: 50% } seed "..."`
+    Split(SplitDecl),
     /// An item that did not parse; its name, if it could be read, keeps later references quiet.
     Broken(BrokenItem),
 }
@@ -185,6 +187,43 @@ pub struct SegmentDecl {
     pub label: Option<StringLit>,
     /// The membership condition.
     pub condition: Expr,
+    /// `holdout 10% seed "..."`: a stable share of the members kept out of the segment.
+    pub holdout: Option<Holdout>,
+}
+
+/// `holdout P% seed "S"`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holdout {
+    /// The share held out.
+    pub share: Literal,
+    /// The seed of the assignment.
+    pub seed: StringLit,
+    /// The whole clause.
+    pub span: Span,
+}
+
+/// `split NAME ["label"] of expr { group: P%, ... } seed "S"`
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplitDecl {
+    /// The split's name (the output column).
+    pub name: Ident,
+    /// A human label.
+    pub label: Option<StringLit>,
+    /// The members being split.
+    pub base: Expr,
+    /// The groups and their shares, in order.
+    pub groups: Vec<SplitGroup>,
+    /// The seed of the assignment.
+    pub seed: StringLit,
+}
+
+/// `name: P%`
+#[derive(Debug, Clone, PartialEq)]
+pub struct SplitGroup {
+    /// The group's name.
+    pub name: Ident,
+    /// Its share.
+    pub share: Literal,
 }
 
 /// A string literal with its unescaped value.

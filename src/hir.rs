@@ -463,6 +463,11 @@ pub enum ExprKind {
     Tier(TiersId),
     /// A quantile's value (null when the ordering value is null).
     Quantile(QuantileId),
+    /// The member's stable bucket, 0..10000, for holdouts and splits (see `lower::bucket`).
+    Bucket {
+        /// The seed.
+        seed: String,
+    },
     /// The evaluation date.
     AsOf,
     /// A constant.

@@ -257,7 +257,7 @@ impl Checker<'_> {
             }
             Some(Binding::Tiers(id)) => {
                 self.record_edge(DefId::Tiers(id), span);
-                let exhaustive = self.tiers[id.0].arms.iter().any(|a| a.condition.is_none());
+                let exhaustive = self.tiers[id.0].exhaustive();
                 let values = Type::Enum(self.tier_values[id.0].clone());
                 typed(H::Tier(id), values, !exhaustive, span)
             }

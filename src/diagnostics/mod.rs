@@ -502,6 +502,27 @@ pub enum Diagnostic {
         /// The points.
         span: Span,
     },
+    /// A holdout or split share that is not a percentage in range.
+    BadShare {
+        /// The share.
+        span: Span,
+        /// `a holdout` or `a split group`.
+        what: &'static str,
+    },
+    /// Split groups whose shares do not add up to 100 %, or fewer than two groups.
+    SplitShares {
+        /// The split's name.
+        span: Span,
+        /// The total of the shares, in percent.
+        total: f64,
+        /// How many groups.
+        groups: usize,
+    },
+    /// An empty seed.
+    EmptySeed {
+        /// The seed literal.
+        span: Span,
+    },
     /// A tier that can never be chosen (warning).
     UnreachableTier {
         /// The tier.

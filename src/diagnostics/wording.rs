@@ -60,6 +60,9 @@ impl Diagnostic {
             Cycle { .. } => "E0501",
             ElseNotLast { .. } => "E0502",
             BadPoints { .. } => "E0503",
+            BadShare { .. } => "E0504",
+            SplitShares { .. } => "E0505",
+            EmptySeed { .. } => "E0506",
             UnreachableTier { .. } => "W0501",
             TiersWithoutElse { .. } => "W0502",
             TierShadows { .. } => "W0503",
@@ -263,6 +266,16 @@ impl Diagnostic {
             }
             ElseNotLast { .. } => "`else` must be the last tier".into(),
             BadPoints { .. } => "score points must be a number such as +10 or -2.5".into(),
+            BadShare { what, .. } => {
+                format!("the share of {what} must be a percentage above 0% and below 100%")
+            }
+            SplitShares { total, groups, .. } if *groups < 2 => {
+                format!("a split needs at least two groups (total {total}%)")
+            }
+            SplitShares { total, .. } => {
+                format!("the groups of a split must add up to 100%, not {total}%")
+            }
+            EmptySeed { .. } => "the seed is empty".into(),
             UnreachableTier { tier, earlier, .. } => match earlier {
                 Some((name, _)) => format!(
                     "tier `{tier}` is never chosen: `{name}` comes first and takes all its members"
@@ -354,6 +367,9 @@ impl Diagnostic {
             | UnknownUnit { span, .. }
             | ElseNotLast { span }
             | BadPoints { span }
+            | BadShare { span, .. }
+            | SplitShares { span, .. }
+            | EmptySeed { span }
             | UnreachableTier { span, .. }
             | TiersWithoutElse { span, .. }
             | TierShadows { span, .. }
@@ -631,6 +647,11 @@ impl Diagnostic {
             }
             Cycle { .. } => Some("a definition cannot depend on itself, even indirectly".into()),
             ElseNotLast { .. } => Some("tiers after `else` are never chosen; move `else` last".into()),
+            BadShare { .. } => Some("write it like `10%`".into()),
+            SplitShares { .. } => Some("for example `{ a: 45%, b: 45%, control: 10% }`".into()),
+            EmptySeed { .. } => Some(
+                "name the experiment, e.g. seed \"q4-2026\": the same seed gives the same groups".into(),
+            ),
             UnreachableTier { .. } => Some("reorder the tiers (most specific first) or remove this one".into()),
             TiersWithoutElse { .. } => {
                 Some("add a last tier such as `other: else`; members matching no tier get null".into())

@@ -205,6 +205,14 @@ impl<'p> Lowerer<'p> {
             ExprKind::Score(id) => ident(&self.program.scores[id.0].name),
             ExprKind::Tier(id) => ident(&self.program.tiers[id.0].name),
             ExprKind::Quantile(id) => ident(&self.program.quantiles[id.0].name),
+            ExprKind::Bucket { seed } => {
+                let key = self
+                    .program
+                    .population()
+                    .key_column()
+                    .ok_or_else(|| self.internal(e, "the population has no key"))?;
+                super::bucket::bucket_expr(seed, ident(&key.name))
+            }
             ExprKind::AsOf => lit(date_scalar(self.as_of)),
             ExprKind::Literal(value) => self.literal(e, value)?,
             ExprKind::Not(x) => Expr::Not(Box::new(self.lower(x)?)),

@@ -8,6 +8,7 @@
 //! A DataFusion error while building a plan means the checker let through something it should not
 //! have: it is reported as [`Diagnostic::Internal`] with the span being lowered.
 
+mod bucket;
 mod expr;
 mod schema;
 
@@ -24,6 +25,7 @@ use crate::diagnostics::Diagnostic;
 use crate::hir::{self, AggregateId, DefId, ExprKind, OutputId, SourceId};
 use crate::span::Span;
 
+pub use bucket::{BUCKETS, bucket};
 pub use schema::{canonical_type, declared_schema};
 
 /// Finds the table to scan for a source.
@@ -425,6 +427,7 @@ fn references(e: &hir::Expr, visit: &mut dyn FnMut(&ExprKind)) {
             | ExprKind::Score(_)
             | ExprKind::Tier(_)
             | ExprKind::Quantile(_)
+            | ExprKind::Bucket { .. }
             | ExprKind::Let(_)
             | ExprKind::Segment(_)
             | ExprKind::AsOf

@@ -73,6 +73,7 @@ impl<'d> Builder<'d> {
             Rule::segment_decl => ItemKind::Segment(self.segment_decl(item)?),
             Rule::score_decl => ItemKind::Score(self.score_decl(item)?),
             Rule::tiers_decl => ItemKind::Tiers(self.tiers_decl(item)?),
+            Rule::split_decl => ItemKind::Split(self.split_decl(item)?),
             _ => return Err(self.malformed(span, "item kind")),
         };
         Ok(Item { kind, span })
@@ -209,11 +210,13 @@ impl<'d> Builder<'d> {
         let mut name = None;
         let mut label = None;
         let mut condition = None;
+        let mut holdout = None;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::ident => name = Some(self.ident(p)),
                 Rule::string => label = Some(self.string(p)?),
                 Rule::expr => condition = Some(self.expr(p)?),
+                Rule::holdout => holdout = Some(self.holdout(p)?),
                 _ => {}
             }
         }
@@ -224,7 +227,65 @@ impl<'d> Builder<'d> {
             name,
             label,
             condition,
+            holdout,
         })
+    }
+
+    fn holdout(&mut self, pair: Pair<'_, Rule>) -> Built<Holdout> {
+        let span = self.span(&pair);
+        let mut share = None;
+        let mut seed = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::percent => share = Some(self.literal(p)?),
+                Rule::string => seed = Some(self.string(p)?),
+                _ => {}
+            }
+        }
+        let (Some(share), Some(seed)) = (share, seed) else {
+            return Err(self.malformed(span, "holdout share or seed"));
+        };
+        Ok(Holdout { share, seed, span })
+    }
+
+    fn split_decl(&mut self, pair: Pair<'_, Rule>) -> Built<SplitDecl> {
+        let span = self.span(&pair);
+        let mut name = None;
+        let mut strings = Vec::new();
+        let mut base = None;
+        let mut groups = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => name = Some(self.ident(p)),
+                Rule::string => strings.push(self.string(p)?),
+                Rule::expr => base = Some(self.expr(p)?),
+                Rule::split_group => groups.push(self.split_group(p)?),
+                _ => {}
+            }
+        }
+        // The seed is the last string; a label, if any, comes before it.
+        let seed = strings.pop();
+        let label = strings.pop();
+        let (Some(name), Some(base), Some(seed)) = (name, base, seed) else {
+            return Err(self.malformed(span, "split name, members or seed"));
+        };
+        Ok(SplitDecl {
+            name,
+            label,
+            base,
+            groups,
+            seed,
+        })
+    }
+
+    fn split_group(&mut self, pair: Pair<'_, Rule>) -> Built<SplitGroup> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.next(&mut inner, span, "group name")?;
+        let name = self.ident(name);
+        let share = self.next(&mut inner, span, "group share")?;
+        let share = self.literal(share)?;
+        Ok(SplitGroup { name, share })
     }
 
     fn score_decl(&mut self, pair: Pair<'_, Rule>) -> Built<ScoreDecl> {

@@ -23,8 +23,15 @@ pub(crate) const ITEM_KEYWORDS: &[&str] = &[
 ];
 
 /// The keywords that items can start with in this version of the language.
-pub(crate) const SUPPORTED_ITEM_KEYWORDS: &[&str] =
-    &["source", "population", "let", "segment", "score", "tiers"];
+pub(crate) const SUPPORTED_ITEM_KEYWORDS: &[&str] = &[
+    "source",
+    "population",
+    "let",
+    "segment",
+    "score",
+    "tiers",
+    "split",
+];
 
 /// A piece of the file holding one item (or stray text).
 #[derive(Debug, Clone, PartialEq)]

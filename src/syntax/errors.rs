@@ -138,7 +138,13 @@ fn describe(rule: Rule) -> Option<&'static str> {
         column_decl | key_mark => "a column declaration",
         source_option => "an option",
         EOI => "a new item",
-        kw_source | kw_population | kw_let | kw_segment | kw_score | kw_tiers => "an item",
+        kw_source | kw_population | kw_let | kw_segment | kw_score | kw_tiers | kw_split => {
+            "an item"
+        }
+        holdout | kw_holdout => "`holdout`",
+        kw_seed => "`seed`",
+        kw_of => "`of`",
+        split_group => "a group such as `control: 10%`",
         score_rule | points => "a score rule such as `+10 when ...`",
         kw_when => "`when`",
         sort_order | kw_asc | kw_desc => "`asc` or `desc`",

@@ -125,6 +125,7 @@ fn item_depth(item: &Item) -> usize {
         ItemKind::Segment(s) => vec![&s.condition],
         ItemKind::Score(s) => s.rules.iter().map(|r| &r.condition).collect(),
         ItemKind::Tiers(t) => t.arms.iter().filter_map(|a| a.condition.as_ref()).collect(),
+        ItemKind::Split(s) => vec![&s.base],
         _ => return 0,
     };
     let mut deepest = 0;

@@ -77,13 +77,28 @@ fn item_sexpr(item: &ast::Item) -> String {
         ItemKind::Population(p) => format!("(population {})", p.name),
         ItemKind::Let(l) => format!("(let {} {})", l.name.name, expr(&l.value)),
         ItemKind::Segment(s) => format!(
-            "(segment {}{} {})",
+            "(segment {}{} {}{})",
             s.name.name,
             s.label
                 .as_ref()
                 .map(|l| format!(" {:?}", l.value))
                 .unwrap_or_default(),
-            expr(&s.condition)
+            expr(&s.condition),
+            s.holdout
+                .as_ref()
+                .map(|h| format!(" (holdout {} {:?})", literal(&h.share.kind), h.seed.value))
+                .unwrap_or_default()
+        ),
+        ItemKind::Split(s) => format!(
+            "(split {} {} [{}] {:?})",
+            s.name.name,
+            expr(&s.base),
+            s.groups
+                .iter()
+                .map(|g| format!("{} {}", g.name.name, literal(&g.share.kind)))
+                .collect::<Vec<_>>()
+                .join(", "),
+            s.seed.value
         ),
         ItemKind::Score(s) => {
             let mut text = format!("(score {}", s.name.name);
