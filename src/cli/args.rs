@@ -83,10 +83,10 @@ pub struct RunArgs {
     /// Membership file format
     #[arg(long, value_enum, default_value_t = FormatArg::Parquet)]
     pub format: FormatArg,
-    /// Membership layout: wide (a boolean column per segment) or long (key, segment rows)
+    /// Membership layout: wide (a column per segment, score and tiers) or long (key, segment rows)
     #[arg(long, value_enum, default_value_t = LayoutArg::Wide)]
     pub layout: LayoutArg,
-    /// Compute only this segment and what it depends on (repeatable)
+    /// Compute only this segment (or score, or tiers) and what it depends on (repeatable)
     #[arg(long = "segment", value_name = "NAME")]
     pub segments: Vec<String>,
     /// Print nothing but errors
@@ -103,7 +103,7 @@ pub struct ExplainArgs {
     /// The rule file
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Plan only this segment and what it depends on (repeatable)
+    /// Plan only this segment (or score, or tiers) and what it depends on (repeatable)
     #[arg(long = "segment", value_name = "NAME")]
     pub segments: Vec<String>,
     /// Also show the physical plan
@@ -156,9 +156,9 @@ pub enum FormatArg {
 /// Membership layout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LayoutArg {
-    /// One row per member, one boolean column per segment
+    /// One row per member: a boolean per segment, a number per score, the tier per tiers
     Wide,
-    /// One row per (member, segment) membership
+    /// One row per membership: (key, segment), tiers as (key, tiers:tier); scores left out
     Long,
 }
 
