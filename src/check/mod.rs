@@ -5,6 +5,7 @@
 //! failed to parse are known by name only and references to them stay quiet.
 
 mod aggregates;
+mod compare;
 mod cycles;
 mod expr;
 mod functions;
