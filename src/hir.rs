@@ -441,6 +441,47 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// Calls `visit` on this expression and every expression inside it, without recursion (so
+    /// deep expressions cannot exhaust the stack). Aggregates, quantiles and definitions are
+    /// references here: their own expressions are not entered.
+    pub fn visit(&self, visit: &mut dyn FnMut(&Expr)) {
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            visit(e);
+            match &e.kind {
+                ExprKind::Not(x) | ExprKind::Neg(x) => stack.push(x),
+                ExprKind::Binary { lhs, rhs, .. } => stack.extend([&**lhs, &**rhs]),
+                ExprKind::Elapsed { end, start } => stack.extend([&**end, &**start]),
+                ExprKind::Shift { value, .. } | ExprKind::IsNull { value, .. } => stack.push(value),
+                ExprKind::InList { value, list, .. } => {
+                    stack.push(value);
+                    stack.extend(list.iter());
+                }
+                ExprKind::Between {
+                    value, low, high, ..
+                } => stack.extend([&**value, &**low, &**high]),
+                ExprKind::If {
+                    condition,
+                    then,
+                    otherwise,
+                } => stack.extend([&**condition, &**then, &**otherwise]),
+                ExprKind::Call { args, .. } => stack.extend(args.iter()),
+                ExprKind::Column { .. }
+                | ExprKind::Aggregate(_)
+                | ExprKind::Score(_)
+                | ExprKind::Tier(_)
+                | ExprKind::Quantile(_)
+                | ExprKind::Bucket { .. }
+                | ExprKind::Let(_)
+                | ExprKind::Segment(_)
+                | ExprKind::AsOf
+                | ExprKind::Literal(_) => {}
+            }
+        }
+    }
+}
+
 /// The kinds of typed expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {

@@ -135,7 +135,8 @@ fn a_failed_run_keeps_the_previous_outputs() {
     let dir = tempfile::tempdir().expect("tempdir");
     let data = dir.path().join("customers.csv");
     let mut csv = String::from("customer_id,score\n");
-    for i in 1..=1500 {
+    // More rows than schema inference reads.
+    for i in 1..=10_500 {
         csv.push_str(&format!("{i},{}\n", i % 100));
     }
     std::fs::write(&data, &csv).expect("data");
@@ -151,7 +152,7 @@ fn a_failed_run_keeps_the_previous_outputs() {
     let summary_before = std::fs::read(out.join("summary.json")).expect("summary");
 
     // A bad value past the rows used to infer types: the failure happens mid-stream.
-    csv.push_str("1501,not-a-number\n");
+    csv.push_str("10501,not-a-number\n");
     std::fs::write(&data, &csv).expect("data");
     let error = run(&rules, &out, OutputFormat::Parquet, Layout::Wide).expect_err("bad data");
     assert!(error.contains("E0706"), "{error}");
@@ -189,6 +190,11 @@ fn aggregates_agree_with_the_generators_totals() {
         + "let orders_year = count(orders where ordered_at >= as_of - 12 months)\n\
            let revenue_year = sum(orders.amount where ordered_at >= as_of - 12 months)\n\
            let latest = max(orders.ordered_at)\n\
+           let last_store = last(orders.ordered_at by ordered_at where channel == \"store\")\n\
+           let first_web = first(orders.ordered_at by ordered_at where channel == \"web\")\n\
+           let last_channel_any = last(orders.channel by ordered_at)\n\
+           segment ordered_ok = coalesce(last_store == max(orders.ordered_at where channel == \"store\"), last_store is null)\n\
+             and coalesce(first_web == min(orders.ordered_at where channel == \"web\"), first_web is null)\n\
            segment consistent = orders_year == orders_12m and revenue_year == revenue_12m\n\
              and (if latest is null then last_purchase_at is null else date(latest) == last_purchase_at)\n";
     std::fs::write(&rules, text).expect("rules");
@@ -205,6 +211,15 @@ fn aggregates_agree_with_the_generators_totals() {
         .find(|s| s.name == "consistent")
         .expect("segment");
     assert_eq!(consistent.members, 3000);
+    let ordered = summary
+        .segments
+        .iter()
+        .find(|s| s.name == "ordered_ok")
+        .expect("segment");
+    assert_eq!(
+        ordered.members, 3000,
+        "first/last with where agree with min/max"
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use crate::ast::{self, BinaryOp};
 use crate::diagnostics::Diagnostic;
-use crate::hir::{self, DurationValue, ExprKind as H, Value};
+use crate::hir::{self, ExprKind as H, Value};
 use crate::span::Span;
 use crate::suggest::similar;
 use crate::types::{EnumDef, Type};
@@ -22,7 +22,7 @@ impl Checker<'_> {
         if is_null_literal(&lhs) || is_null_literal(&rhs) {
             self.sink.push(Diagnostic::NullComparison {
                 span,
-                negated: op == BinaryOp::NotEq,
+                op: op.symbol(),
             });
             return poisoned(span);
         }
@@ -72,16 +72,8 @@ impl Checker<'_> {
             (a, b) if a.is_numeric() && b.is_numeric() => true,
             (a, b) if a.is_temporal() && b.is_temporal() => true,
             (Bool, Bool) => !op.is_ordering(),
-            (Duration, Duration) => {
-                for side in [lhs, rhs] {
-                    if let H::Literal(Value::Duration(DurationValue::Calendar { .. })) = side.kind {
-                        self.sink
-                            .push(Diagnostic::CalendarDuration { span: side.span });
-                        return false;
-                    }
-                }
-                true
-            }
+            // Months and years compared as lengths are reported once, after checking.
+            (Duration, Duration) => true,
             (Enum(def), _) if rhs.ty.is_textual() => return self.enum_operand(def, rhs),
             (_, Enum(def)) if lhs.ty.is_textual() => return self.enum_operand(def, lhs),
             (String, String) => true,
@@ -188,7 +180,7 @@ impl Checker<'_> {
             if is_null_literal(&item) {
                 self.sink.push(Diagnostic::NullComparison {
                     span: item.span,
-                    negated,
+                    op: if negated { "not in" } else { "in" },
                 });
                 continue;
             }

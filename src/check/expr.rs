@@ -102,8 +102,20 @@ impl Checker<'_> {
                 function,
                 args,
                 descending,
-                ..
+                order_by,
+                filter,
             } if super::quantiles::quantile_function(&function.name).is_some() => {
+                if let Some((clause, span)) = order_by
+                    .as_ref()
+                    .map(|o| ("by", o.span))
+                    .or(filter.as_ref().map(|f| ("where", f.span)))
+                {
+                    self.sink.push(Diagnostic::MisplacedClause {
+                        function: function.name.clone(),
+                        clause,
+                        span,
+                    });
+                }
                 let fixed = super::quantiles::quantile_function(&function.name).flatten();
                 self.quantile(function, fixed, args, descending, e.span)
             }
@@ -114,13 +126,22 @@ impl Checker<'_> {
                 order_by,
                 filter,
             } => match hir::AggregateFunction::from_name(&function.name) {
-                Some(aggregate) => self.aggregate(
-                    aggregate,
-                    args,
-                    order_by.as_deref(),
-                    filter.as_deref(),
-                    e.span,
-                ),
+                Some(aggregate) => {
+                    if let Some((arg, d)) = args.iter().zip(descending).find(|(_, d)| d.is_some()) {
+                        self.sink.push(Diagnostic::MisplacedClause {
+                            function: function.name.clone(),
+                            clause: if *d == Some(true) { "desc" } else { "asc" },
+                            span: arg.span,
+                        });
+                    }
+                    self.aggregate(
+                        aggregate,
+                        args,
+                        order_by.as_deref(),
+                        filter.as_deref(),
+                        e.span,
+                    )
+                }
                 None => {
                     let sorted = args
                         .iter()
@@ -237,6 +258,10 @@ impl Checker<'_> {
 
     fn plain_name(&mut self, name: &ast::Ident) -> hir::Expr {
         let span = name.span;
+        // `as_of` is always the evaluation date; a column named so is reached as `source.as_of`.
+        if name.name == AS_OF {
+            return typed(H::AsOf, Type::Date, false, span);
+        }
         if let Scope::Related(source) = self.scope {
             return self.related_column(source, name);
         }
@@ -262,7 +287,6 @@ impl Checker<'_> {
                 typed(H::Tier(id), values, !exhaustive, span)
             }
             Some(Binding::Poisoned) => poisoned(span),
-            None if name.name == AS_OF => typed(H::AsOf, Type::Date, false, span),
             // A bare tier name (`lifecycle == vip`) stands for the tier's name as text.
             None if self
                 .tier_values
@@ -306,9 +330,6 @@ impl Checker<'_> {
                 column.nullable,
                 name.span,
             );
-        }
-        if name.name == AS_OF {
-            return typed(H::AsOf, Type::Date, false, name.span);
         }
         let candidates = similar(&name.name, decl.columns.iter().map(|c| c.name.as_str()));
         self.sink.push(Diagnostic::NotInAggregateSource {
@@ -507,16 +528,7 @@ impl Checker<'_> {
                 self.shift(lhs, rhs, op == BinaryOp::Sub, span)
             }
             (BinaryOp::Add, Duration, t) if t.is_temporal() => self.shift(rhs, lhs, false, span),
-            (BinaryOp::Add | BinaryOp::Sub, Duration, Duration) => {
-                for side in [&lhs, &rhs] {
-                    if let H::Literal(Value::Duration(DurationValue::Calendar { .. })) = side.kind {
-                        self.sink
-                            .push(Diagnostic::CalendarDuration { span: side.span });
-                        return poisoned(span);
-                    }
-                }
-                plain(Duration, lhs, rhs)
-            }
+            (BinaryOp::Add | BinaryOp::Sub, Duration, Duration) => plain(Duration, lhs, rhs),
             (_, a, b) if (a.is_numeric() || *a == Null) && (b.is_numeric() || *b == Null) => {
                 let ty = match op {
                     BinaryOp::Div => Float,

@@ -344,6 +344,55 @@ impl<'a> Checker<'a> {
             self.check_tiers(TiersId(i));
         }
         self.report_tier_shadowing();
+        self.report_calendar_lengths();
+    }
+
+    /// A duration in months or years only makes sense added to or subtracted from a date (where it
+    /// became part of a `Shift`); anywhere else it would need a fixed length it does not have.
+    fn report_calendar_lengths(&mut self) {
+        let mut spans = Vec::new();
+        let mut look = |e: &hir::Expr| {
+            e.visit(&mut |node| {
+                if let hir::ExprKind::Literal(hir::Value::Duration(
+                    hir::DurationValue::Calendar { .. },
+                )) = node.kind
+                {
+                    spans.push(node.span);
+                }
+            })
+        };
+        for state in &self.let_states {
+            if let LetState::Done(value) = state {
+                look(value);
+            }
+        }
+        for condition in self.segment_conditions.iter().flatten() {
+            look(condition);
+        }
+        for score in self.checked_scores.iter().flatten() {
+            score.rules.iter().for_each(|r| look(&r.condition));
+        }
+        for tiers in self.checked_tiers.iter().flatten() {
+            tiers
+                .arms
+                .iter()
+                .filter_map(|a| a.condition.as_ref())
+                .for_each(&mut look);
+        }
+        for aggregate in &self.aggregates {
+            [&aggregate.argument, &aggregate.filter, &aggregate.order_by]
+                .into_iter()
+                .flatten()
+                .for_each(&mut look);
+        }
+        for quantile in self.quantiles.iter().flatten() {
+            look(&quantile.value);
+        }
+        spans.sort();
+        spans.dedup();
+        for span in spans {
+            self.sink.push(Diagnostic::CalendarDuration { span });
+        }
     }
 
     /// Checks a `let` (once), returning its value's type and nullability.

@@ -269,7 +269,7 @@ impl<'a> Checker<'a> {
         let mut low = 0;
         let mut valid = true;
         for group in &decl.groups {
-            let Some(share) = share_in_buckets(&group.share) else {
+            let Some(share) = share_in_buckets(&group.share).filter(|b| *b > 0) else {
                 self.sink.push(Diagnostic::BadShare {
                     span: group.share.span,
                     what: "a split group",
@@ -318,9 +318,11 @@ impl<'a> Checker<'a> {
             let points = match rule.points.kind {
                 LiteralKind::Int(i) => i as f64,
                 LiteralKind::Float { value, .. } => value,
+                // The grammar only lets signed numbers through.
                 _ => {
-                    self.sink.push(Diagnostic::BadPoints {
+                    self.sink.push(Diagnostic::Internal {
                         span: rule.points.span,
+                        message: "score points are not a number".into(),
                     });
                     continue;
                 }

@@ -50,8 +50,7 @@ fn with_runtime(
     match builder.build() {
         Ok(rt) => body(&rt),
         Err(e) => {
-            reporter.standalone(&Diagnostic::OutputFailed {
-                path: "tokio runtime".into(),
+            reporter.standalone(&Diagnostic::EngineFailed {
                 message: e.to_string(),
             });
             Outcome::Environment

@@ -209,7 +209,7 @@ pub enum Diagnostic {
         /// Where it is used.
         span: Span,
     },
-    /// A qualified name with more than two parts, or a qualified segment/let.
+    /// A qualified name with more than two parts (`a.b.c`).
     BadQualifiedName {
         /// Where it is used.
         span: Span,
@@ -385,7 +385,7 @@ pub enum Diagnostic {
         /// Close declared values.
         candidates: Vec<String>,
     },
-    /// Values that cannot stand together (branches of `if`, `coalesce` arguments, list items).
+    /// Values that cannot stand together (branches of `if`, `coalesce` arguments).
     IncompatibleValues {
         /// The first type.
         first: Type,
@@ -409,12 +409,12 @@ pub enum Diagnostic {
         /// The call.
         span: Span,
     },
-    /// `x == null`: comparing with null is never true.
+    /// `x == null`, `x < null`, `x in [null]`: comparing with null is never true.
     NullComparison {
         /// The comparison.
         span: Span,
-        /// Whether it was `!=`.
-        negated: bool,
+        /// The operator as written (`==`, `!=`, `<`, ..., `in`, `not in`).
+        op: &'static str,
     },
     /// A duration in months or years used as a length of time.
     CalendarDuration {
@@ -495,11 +495,6 @@ pub enum Diagnostic {
     /// `else` that is not the last tier.
     ElseNotLast {
         /// The `else` arm.
-        span: Span,
-    },
-    /// Score points that are not a number.
-    BadPoints {
-        /// The points.
         span: Span,
     },
     /// A holdout or split share that is not a percentage in range.
@@ -646,6 +641,12 @@ pub enum Diagnostic {
         message: String,
     },
 
+    /// The query engine could not start (threads could not be created).
+    EngineFailed {
+        /// The system's message.
+        message: String,
+    },
+
     // ----- command line (E08xx)
     /// A malformed `--var`.
     InvalidVar {
@@ -764,6 +765,7 @@ impl Diagnostic {
             | Diagnostic::UnsupportedLocation { .. }
             | Diagnostic::UnreadableData { .. }
             | Diagnostic::OutputFailed { .. }
+            | Diagnostic::EngineFailed { .. }
             | Diagnostic::InvalidVar { .. }
             | Diagnostic::FileUnreadable { .. }
             | Diagnostic::UnknownSelectedSegment { .. } => Blame::Environment,

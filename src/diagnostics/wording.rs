@@ -59,7 +59,6 @@ impl Diagnostic {
             QuantileInAggregate { .. } => "E0417",
             Cycle { .. } => "E0501",
             ElseNotLast { .. } => "E0502",
-            BadPoints { .. } => "E0503",
             BadShare { .. } => "E0504",
             SplitShares { .. } => "E0505",
             EmptySeed { .. } => "E0506",
@@ -78,6 +77,7 @@ impl Diagnostic {
             DataError { .. } => "E0706",
             UnreadableData { .. } => "E0707",
             OutputFailed { .. } => "E0708",
+            EngineFailed { .. } => "E0709",
             InvalidVar { .. } => "E0801",
             UnknownSelectedSegment { .. } => "E0802",
             FileUnreadable { .. } => "E0803",
@@ -157,8 +157,11 @@ impl Diagnostic {
             } => match problem {
                 TypeArgumentProblem::Unexpected => format!("`{type_name}` takes no arguments"),
                 TypeArgumentProblem::Missing => format!("`{type_name}` needs arguments"),
-                TypeArgumentProblem::DecimalRange | TypeArgumentProblem::DecimalShape => {
+                TypeArgumentProblem::DecimalRange => {
                     "decimal precision and scale are out of range".into()
+                }
+                TypeArgumentProblem::DecimalShape => {
+                    "`decimal` takes a precision and a scale, two whole numbers".into()
                 }
                 TypeArgumentProblem::EnumValueNotString => "enum values must be strings".into(),
                 TypeArgumentProblem::DuplicateEnumValue(value) => {
@@ -241,15 +244,13 @@ impl Diagnostic {
                 ..
             } => format!(
                 "`{function}` takes {expected} argument{}, {found} given",
-                if *expected == "1" { "" } else { "s" }
-            ),
-            NullComparison { negated, .. } => {
-                if *negated {
-                    "`!= null` is never true".into()
+                if expected.ends_with(" 1") || *expected == "1" {
+                    ""
                 } else {
-                    "`== null` is never true".into()
+                    "s"
                 }
-            }
+            ),
+            NullComparison { op, .. } => format!("`{op} null` is never true"),
             CalendarDuration { .. } => "months and years have no fixed length".into(),
             MisplacedList { .. } => "a list can only stand right of `in`".into(),
             EnumOrdering { .. } => "enum values can only be ordered against a literal".into(),
@@ -265,7 +266,6 @@ impl Diagnostic {
                 }
             }
             ElseNotLast { .. } => "`else` must be the last tier".into(),
-            BadPoints { .. } => "score points must be a number such as +10 or -2.5".into(),
             BadShare { what, .. } => {
                 format!("the share of {what} must be a percentage above 0% and below 100%")
             }
@@ -309,6 +309,7 @@ impl Diagnostic {
             DataError { message, .. } => format!("reading the data failed: {message}"),
             UnreadableData { message, .. } => format!("cannot read the data's schema: {message}"),
             OutputFailed { path, message } => format!("cannot write `{path}`: {message}"),
+            EngineFailed { message } => format!("cannot start the query engine: {message}"),
             InvalidVar { argument, problem } => format!("invalid --var `{argument}`: {problem}"),
             UnknownSelectedSegment { name, .. } => format!("no segment named `{name}`"),
             FileUnreadable { path, message } => format!("cannot read `{path}`: {message}"),
@@ -366,7 +367,6 @@ impl Diagnostic {
             | EnumOrdering { span }
             | UnknownUnit { span, .. }
             | ElseNotLast { span }
-            | BadPoints { span }
             | BadShare { span, .. }
             | SplitShares { span, .. }
             | EmptySeed { span }
@@ -394,6 +394,7 @@ impl Diagnostic {
             | InvalidVar { .. }
             | UnknownSelectedSegment { .. }
             | OutputFailed { .. }
+            | EngineFailed { .. }
             | FileUnreadable { .. } => {
                 return None;
             }
@@ -501,7 +502,7 @@ impl Diagnostic {
                     .into(),
             ),
             FutureItem { .. } => Some(
-                "`import`, `kpi`, `score`, `tiers` and `split` items come in later versions".into(),
+                "`import` and `kpi` items come in later versions".into(),
             ),
             UnknownName { candidates, .. }
             | NotInAggregateSource { candidates, .. }
@@ -532,7 +533,7 @@ impl Diagnostic {
             UnknownFormat { .. } => Some("supported formats are `parquet` and `csv`".into()),
             UnknownEnumValue { .. } => Some("add the value to the enum's declaration".into()),
             UnknownUnit { .. } => Some(
-                "units are days, weeks, months and years (and hours, minutes for timestamps)"
+                "units are minutes, hours, days, weeks, months and years (a date moved by hours or minutes becomes a timestamp)"
                     .into(),
             ),
             DuplicateName { .. } => Some("rename one of them".into()),
@@ -551,6 +552,10 @@ impl Diagnostic {
                 "keep `references` on one of {}",
                 columns.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", ")
             )),
+            AggregateNeedsSource { function, .. } if function == "exists" => Some(
+                "`exists` takes a related source and a condition: `exists(orders where amount > 100)`"
+                    .into(),
+            ),
             AggregateNeedsSource { function, .. } => Some(format!(
                 "name the source or qualify a column: `{function}(orders)`, `{function}(orders.amount)`"
             )),
@@ -560,9 +565,10 @@ impl Diagnostic {
             AggregateOverPopulation { .. } => Some(
                 "segments are evaluated per member; use the member's columns directly".into(),
             ),
-            NestedAggregate { .. } => {
-                Some("compute the inner value in a `let` over the member instead".into())
-            }
+            NestedAggregate { .. } => Some(
+                "an aggregate takes the related rows of one member; put row conditions in its `where`: `count(orders where amount > 100)`"
+                    .into(),
+            ),
             MisplacedClause { clause: "by", .. } => {
                 Some("only `first` and `last` take `by`".into())
             }
@@ -633,10 +639,10 @@ impl Diagnostic {
                 ..
             } => Some("a segment is a condition: compare the value, e.g. `x > 0`".into()),
             OperandTypes { lhs, rhs, .. } => operand_help(lhs, rhs),
-            NullComparison { negated, .. } => Some(if *negated {
-                "use `is not null`".into()
-            } else {
-                "use `is null`".into()
+            NullComparison { op, .. } => Some(match *op {
+                "!=" | "not in" => "use `is not null`".into(),
+                "==" | "in" => "use `is null`".into(),
+                _ => "nothing compares with null; test `is null` or use `coalesce(x, default)`".into(),
             }),
             CalendarDuration { .. } => Some(
                 "compare dates instead: `signup_at > as_of - 12 months`, or use days or weeks".into(),

@@ -10,7 +10,7 @@ use datafusion::logical_expr::{Expr, col, ident, lit};
 use datafusion::prelude::{CsvReadOptions, DataFrame, ParquetReadOptions, SessionContext};
 
 use crate::diagnostics::Diagnostic;
-use crate::syntax::quote_name;
+use crate::syntax::{quote_name, quote_string};
 
 /// Options of schema inference.
 #[derive(Debug, Clone)]
@@ -48,7 +48,7 @@ pub async fn infer_source(path: &Path, options: &InferOptions) -> Result<String,
         let read = CsvReadOptions::new()
             .delimiter(options.delimiter)
             .file_extension("")
-            .schema_infer_max_records(10_000);
+            .schema_infer_max_records(super::tables::CSV_INFER_RECORDS);
         ctx.read_csv(text, read).await
     } else {
         ctx.read_parquet(text, ParquetReadOptions::default().file_extension(""))
@@ -182,9 +182,9 @@ fn render(options: &InferOptions, profiles: &[Profile], enums: &[Option<Vec<Stri
     };
     let _ = writeln!(
         out,
-        "source {} from {format} {:?}{with} {{",
+        "source {} from {format} {}{with} {{",
         quote_name(&options.name),
-        options.location
+        quote_string(&options.location)
     );
     if key.is_none() {
         let _ = writeln!(
@@ -203,7 +203,7 @@ fn render(options: &InferOptions, profiles: &[Profile], enums: &[Option<Vec<Stri
             continue;
         };
         if let Some(values) = values {
-            let quoted: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+            let quoted: Vec<String> = values.iter().map(|v| quote_string(v)).collect();
             ty = format!("enum({})", quoted.join(", "));
         }
         let key_mark = if Some(i) == key { "key " } else { "" };

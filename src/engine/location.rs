@@ -30,7 +30,8 @@ pub fn resolve(
             span: location.span,
         })?;
     let local = match expanded.split_once("://") {
-        Some(("file", rest)) => PathBuf::from(rest),
+        Some(("file", rest)) if PathBuf::from(rest).is_absolute() => PathBuf::from(rest),
+        Some(("file", rest)) => base_dir.join(rest),
         Some((scheme, _)) => {
             return Err(Diagnostic::UnsupportedLocation {
                 scheme: scheme.to_string(),
@@ -108,5 +109,8 @@ mod tests {
             resolve(&location("definitely-missing.csv"), &dir, &vars),
             Err(Diagnostic::DataNotFound { .. })
         ));
+        // `file://` paths that are not absolute are relative to the rule file too.
+        let r = resolve(&location("file://x/*.csv"), &dir, &vars).expect("glob");
+        assert_eq!(r.path, dir.join("x/*.csv").to_string_lossy());
     }
 }

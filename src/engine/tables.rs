@@ -18,8 +18,8 @@ use crate::lower::canonical_type;
 use crate::suggest::similar;
 use crate::types::Type;
 
-/// How many CSV records are read to infer column types.
-const CSV_INFER_RECORDS: usize = 1000;
+/// How many CSV records are read to infer column types (also by `segc schema infer`).
+pub(crate) const CSV_INFER_RECORDS: usize = 10_000;
 /// How many files of one source are checked against the declaration before running.
 const MAX_FILES_CHECKED: usize = 32;
 

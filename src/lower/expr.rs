@@ -59,10 +59,16 @@ impl<'p> Lowerer<'p> {
             None => None,
         };
         let value = || argument.clone().unwrap_or_else(|| lit(1i64));
-        let order = match &a.order_by {
-            Some(o) => vec![self.lower(o)?.sort(true, false)],
-            None => Vec::new(),
+        let filter = match &a.filter {
+            Some(f) => Some(self.lower(f)?),
+            None => None,
         };
+        if matches!(
+            a.function,
+            AggregateFunction::First | AggregateFunction::Last
+        ) {
+            return Ok((self.first_or_last(a, value(), filter.clone())?, filter));
+        }
         let expr = match a.function {
             AggregateFunction::Count | AggregateFunction::Exists => agg::count(value()),
             AggregateFunction::CountDistinct => agg::count_distinct(value()),
@@ -70,18 +76,58 @@ impl<'p> Lowerer<'p> {
             AggregateFunction::Avg => agg::avg(cast(value(), DataType::Float64)),
             AggregateFunction::Min => agg::min(value()),
             AggregateFunction::Max => agg::max(value()),
-            AggregateFunction::First => agg::first_value(value(), order),
-            AggregateFunction::Last => agg::last_value(value(), order),
-        };
-        let filter = match &a.filter {
-            Some(f) => Some(self.lower(f)?),
-            None => None,
+            AggregateFunction::First | AggregateFunction::Last => {
+                return Err(self.internal_span(a.span, "first/last lowered twice"));
+            }
         };
         let expr = match &filter {
             Some(f) => expr.filter(f.clone()).build().map_err(fail)?,
             None => expr,
         };
         Ok((expr, filter))
+    }
+
+    /// `first`/`last`: the value of the earliest/latest row by `by`, among the rows its `where`
+    /// takes. DataFusion's ordered `first_value`/`last_value` do not honour `FILTER` reliably across
+    /// partitions, so rows are ranked instead: rows not taken (or with no order value) sort before
+    /// every taken row for `last` (after for `first`) and contribute no value. Ties on the order
+    /// are broken by the source's key, so the result does not depend on partitioning.
+    fn first_or_last(&self, a: &hir::Aggregate, value: Expr, filter: Option<Expr>) -> Lowered {
+        let order = a
+            .order_by
+            .as_ref()
+            .ok_or_else(|| self.internal_span(a.span, "first/last without an order"))?;
+        let order = self.lower(order)?;
+        // `CASE WHEN` rather than `IS TRUE`: DataFusion 55's common-subexpression elimination
+        // disagrees with the physical planner about the nullability of `x IS TRUE` under `AND`.
+        let taken_condition = match filter {
+            Some(f) => order.clone().is_not_null().and(f),
+            None => order.clone().is_not_null(),
+        };
+        let taken = when(taken_condition, lit(true))
+            .otherwise(lit(false))
+            .map_err(|err| self.internal_span(a.span, &err.to_string()))?;
+        let last = a.function == AggregateFunction::Last;
+        let mut sort = vec![taken.clone().sort(last, false), order.sort(true, false)];
+        let source = self.program.source(a.source);
+        if let Some(key) = source.key_column() {
+            sort.push(ident(&key.name).sort(true, false));
+        }
+        let value = when(taken, value)
+            .otherwise(lit(ScalarValue::Null))
+            .map_err(|err| self.internal_span(a.span, &err.to_string()))?;
+        Ok(if last {
+            agg::last_value(value, sort)
+        } else {
+            agg::first_value(value, sort)
+        })
+    }
+
+    fn internal_span(&self, span: crate::span::Span, message: &str) -> Diagnostic {
+        Diagnostic::Internal {
+            span,
+            message: message.to_string(),
+        }
     }
 
     /// The value a definition computes.
@@ -177,14 +223,10 @@ impl<'p> Lowerer<'p> {
             })
     }
 
-    /// A segment condition: null counts as false.
+    /// A segment condition: null counts as false. Applied whatever the declared nullability says,
+    /// so data holding nulls in a column declared without `?` still gives true or false.
     fn condition(&self, e: &hir::Expr) -> Lowered {
-        let lowered = self.lower(e)?;
-        Ok(if e.nullable {
-            lowered.is_true()
-        } else {
-            lowered
-        })
+        Ok(self.lower(e)?.is_true())
     }
 
     fn internal(&self, e: &hir::Expr, message: &str) -> Diagnostic {

@@ -347,6 +347,16 @@ impl Needed {
                     continue;
                 }
                 let aggregate = &program.aggregates[id.0];
+                // `first`/`last` break ties by the source's key.
+                if aggregate.order_by.is_some()
+                    && let Some(key) = program.source(aggregate.source).key
+                {
+                    needed
+                        .columns
+                        .entry(aggregate.source)
+                        .or_default()
+                        .insert(key);
+                }
                 let parts = [&aggregate.argument, &aggregate.filter, &aggregate.order_by];
                 for part in parts.into_iter().flatten() {
                     references(part, &mut |kind| {
@@ -399,39 +409,7 @@ fn dependency(kind: &ExprKind) -> Option<DefId> {
     }
 }
 
-/// Calls `visit` on every node of `e` (iteratively, so deep expressions cannot exhaust the stack).
+/// Calls `visit` on the kind of every node of `e`.
 fn references(e: &hir::Expr, visit: &mut dyn FnMut(&ExprKind)) {
-    let mut stack = vec![e];
-    while let Some(e) = stack.pop() {
-        visit(&e.kind);
-        match &e.kind {
-            ExprKind::Not(x) | ExprKind::Neg(x) => stack.push(x),
-            ExprKind::Binary { lhs, rhs, .. } => stack.extend([&**lhs, &**rhs]),
-            ExprKind::Elapsed { end, start } => stack.extend([&**end, &**start]),
-            ExprKind::Shift { value, .. } | ExprKind::IsNull { value, .. } => stack.push(value),
-            ExprKind::InList { value, list, .. } => {
-                stack.push(value);
-                stack.extend(list.iter());
-            }
-            ExprKind::Between {
-                value, low, high, ..
-            } => stack.extend([&**value, &**low, &**high]),
-            ExprKind::If {
-                condition,
-                then,
-                otherwise,
-            } => stack.extend([&**condition, &**then, &**otherwise]),
-            ExprKind::Call { args, .. } => stack.extend(args.iter()),
-            ExprKind::Column { .. }
-            | ExprKind::Aggregate(_)
-            | ExprKind::Score(_)
-            | ExprKind::Tier(_)
-            | ExprKind::Quantile(_)
-            | ExprKind::Bucket { .. }
-            | ExprKind::Let(_)
-            | ExprKind::Segment(_)
-            | ExprKind::AsOf
-            | ExprKind::Literal(_) => {}
-        }
-    }
+    e.visit(&mut |node| visit(&node.kind));
 }

@@ -15,11 +15,15 @@ const PUNCTUATION: &[&str] = &["=", "{", "}", "(", ")", ":", ",", "[", "]"];
 /// Converts a parse error of the chunk at `chunk` in `source` into a diagnostic.
 pub(crate) fn convert(error: &pest::error::Error<Rule>, source: &str, chunk: Span) -> Diagnostic {
     let chunk_end = chunk.end as usize;
-    let reported = chunk.start as usize
-        + match error.location {
-            InputLocation::Pos(p) => p,
-            InputLocation::Span((start, _)) => start,
-        };
+    let located = match error.location {
+        InputLocation::Pos(p) => p,
+        InputLocation::Span((start, _)) => start,
+    };
+    // Literal tokens (`=`, `{`) do not move pest's reported position; the attempts do.
+    let furthest = error
+        .parse_attempts()
+        .map_or(located, |a| a.max_position.max(located));
+    let reported = chunk.start as usize + furthest;
     let position = skip_blank(source, reported).min(chunk_end);
     let found = if position >= chunk_end {
         None

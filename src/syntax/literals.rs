@@ -42,6 +42,21 @@ pub(crate) enum DateValue {
 
 /// Parses the text after `@`.
 pub(crate) fn parse_date(text: &str) -> Option<DateValue> {
+    // Exactly YYYY-MM-DD before any time of day (chrono alone accepts `2026-1-01`).
+    let shaped = text
+        .as_bytes()
+        .iter()
+        .take(10)
+        .enumerate()
+        .all(|(i, b)| match i {
+            4 | 7 => *b == b'-',
+            _ => b.is_ascii_digit(),
+        })
+        && text.len() >= 10
+        && (text.len() == 10 || text.as_bytes().get(10) == Some(&b'T'));
+    if !shaped {
+        return None;
+    }
     if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
         return (text.len() == 10).then_some(DateValue::Date(date));
     }
@@ -77,6 +92,7 @@ mod tests {
         ));
         assert!(parse_date("2026-13-01").is_none());
         assert!(parse_date("2026-2-01").is_none());
+        assert!(parse_date("2026-1-01T08:30").is_none());
         assert!(parse_date("yesterday").is_none());
     }
 }

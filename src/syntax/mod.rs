@@ -205,3 +205,22 @@ pub fn quote_name(name: &str) -> String {
         format!("`{name}`")
     }
 }
+
+/// `text` as a string literal of the language (the escapes `\"`, `\\`, `\n`, `\t`; other control
+/// characters, which a literal cannot hold, become spaces).
+pub fn quote_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
