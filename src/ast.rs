@@ -122,7 +122,7 @@ pub struct SourceDecl {
     pub name: Ident,
     /// The file format word (`parquet`, `csv`).
     pub format: Ident,
-    /// Where the data is: a path, glob or URL, possibly with `${VAR}` placeholders.
+    /// Where the data is: a path, glob or URL, possibly with `${VAR}` variable references.
     pub location: StringLit,
     /// `with (name = value, ...)` reader options.
     pub options: Vec<SourceOption>,

@@ -376,7 +376,7 @@ impl Format {
     }
 }
 
-/// A data location as written, with `${VAR}` placeholders still in it.
+/// A data location as written, with `${VAR}` variable references still in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Location {
     /// The text of the string literal.

@@ -1,19 +1,19 @@
-//! `${NAME}` placeholders in data locations, filled from `--var` values or the environment.
+//! `${NAME}` variable references in data locations, filled from `--var` values or the environment.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-/// One placeholder found in a location.
+/// One variable reference found in a location.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Placeholder {
+pub struct VariableReference {
     /// The variable name.
     pub name: String,
     /// Byte range of `${NAME}` in the text.
     pub range: Range<usize>,
 }
 
-/// The placeholders of `text`, or the byte range of the first malformed one.
-pub fn placeholders(text: &str) -> Result<Vec<Placeholder>, Range<usize>> {
+/// The variable references of `text`, or the byte range of the first malformed one.
+pub fn references(text: &str) -> Result<Vec<VariableReference>, Range<usize>> {
     let mut found = Vec::new();
     let mut rest = 0;
     while let Some(i) = text[rest..].find("${") {
@@ -26,7 +26,7 @@ pub fn placeholders(text: &str) -> Result<Vec<Placeholder>, Range<usize>> {
         if !is_variable_name(name) {
             return Err(start..end);
         }
-        found.push(Placeholder {
+        found.push(VariableReference {
             name: name.to_string(),
             range: start..end,
         });
@@ -44,7 +44,7 @@ pub fn is_variable_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Values for placeholders: explicit `--var` values first, then the environment.
+/// Values for variable references: explicit `--var` values first, then the environment.
 #[derive(Debug, Clone, Default)]
 pub struct Variables {
     explicit: BTreeMap<String, String>,
@@ -77,9 +77,9 @@ impl Variables {
         })
     }
 
-    /// `text` with every placeholder replaced, or the name of the first unset variable.
+    /// `text` with every variable reference replaced, or the name of the first unset variable.
     pub fn expand(&self, text: &str) -> Result<String, String> {
-        let Ok(found) = placeholders(text) else {
+        let Ok(found) = references(text) else {
             return Ok(text.to_string());
         };
         let mut out = String::with_capacity(text.len());
@@ -100,11 +100,11 @@ mod tests {
 
     #[test]
     fn finds_and_expands() {
-        let found = placeholders("${ROOT}/x/${ENV}.parquet").expect("valid");
+        let found = references("${ROOT}/x/${ENV}.parquet").expect("valid");
         assert_eq!(found.len(), 2);
         assert_eq!(found[1].name, "ENV");
-        assert_eq!(placeholders("a/${1x}/b"), Err(2..7));
-        assert_eq!(placeholders("a/${x"), Err(2..5));
+        assert_eq!(references("a/${1x}/b"), Err(2..7));
+        assert_eq!(references("a/${x"), Err(2..5));
         let vars = Variables::explicit_only(
             [("ROOT".to_string(), "/data".to_string())]
                 .into_iter()

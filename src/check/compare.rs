@@ -8,7 +8,7 @@ use crate::suggest::similar;
 use crate::types::{EnumDef, Type};
 
 use super::Checker;
-use super::expr::{boolean, is_null_literal, poisoned, string_literal, typed};
+use super::expr::{boolean, boolean_binary, is_null_literal, poisoned, string_literal, typed};
 
 impl Checker<'_> {
     pub(super) fn comparison(
@@ -44,16 +44,7 @@ impl Checker<'_> {
                 return self.enum_ordering(flipped, rhs.clone(), def, &lhs, span);
             }
         }
-        let nullable = lhs.nullable || rhs.nullable;
-        boolean(
-            H::Binary {
-                op,
-                lhs: Box::new(lhs),
-                rhs: Box::new(rhs),
-            },
-            nullable,
-            span,
-        )
+        boolean_binary(op, lhs, rhs, span)
     }
 
     /// Whether `lhs op rhs` is a valid comparison; reports why not. Also validates enum literals.

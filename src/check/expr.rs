@@ -29,9 +29,39 @@ pub(super) fn typed(kind: H, ty: Type, nullable: bool, span: Span) -> hir::Expr 
     }
 }
 
-/// A placeholder for an expression that could not be typed (its problem is already reported).
+/// A variable reference for an expression that could not be typed (its problem is already reported).
 pub(super) fn poisoned(span: Span) -> hir::Expr {
     typed(H::Literal(Value::Null), Type::Error, true, span)
+}
+
+/// `lhs op rhs` producing a condition, null when either side is.
+pub(super) fn boolean_binary(
+    op: BinaryOp,
+    lhs: hir::Expr,
+    rhs: hir::Expr,
+    span: Span,
+) -> hir::Expr {
+    let nullable = lhs.nullable || rhs.nullable;
+    boolean(
+        H::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        },
+        nullable,
+        span,
+    )
+}
+
+/// The first `by` or `where` clause of a call, as (clause word, span).
+fn first_clause(
+    order_by: &Option<Box<ast::Expr>>,
+    filter: &Option<Box<ast::Expr>>,
+) -> Option<(&'static str, Span)> {
+    order_by
+        .as_ref()
+        .map(|o| ("by", o.span))
+        .or(filter.as_ref().map(|f| ("where", f.span)))
 }
 
 pub(super) fn boolean(kind: H, nullable: bool, span: Span) -> hir::Expr {
@@ -105,11 +135,7 @@ impl Checker<'_> {
                 order_by,
                 filter,
             } if super::quantiles::quantile_function(&function.name).is_some() => {
-                if let Some((clause, span)) = order_by
-                    .as_ref()
-                    .map(|o| ("by", o.span))
-                    .or(filter.as_ref().map(|f| ("where", f.span)))
-                {
+                if let Some((clause, span)) = first_clause(order_by, filter) {
                     self.sink.push(Diagnostic::MisplacedClause {
                         function: function.name.clone(),
                         clause,
@@ -148,12 +174,7 @@ impl Checker<'_> {
                         .zip(descending)
                         .find(|(_, d)| d.is_some())
                         .map(|(a, d)| (if *d == Some(true) { "desc" } else { "asc" }, a.span));
-                    if let Some((clause, span)) = order_by
-                        .as_ref()
-                        .map(|o| ("by", o.span))
-                        .or(filter.as_ref().map(|f| ("where", f.span)))
-                        .or(sorted)
-                    {
+                    if let Some((clause, span)) = first_clause(order_by, filter).or(sorted) {
                         self.sink.push(Diagnostic::MisplacedClause {
                             function: function.name.clone(),
                             clause,
@@ -473,16 +494,7 @@ impl Checker<'_> {
                 let word = if op == BinaryOp::And { "and" } else { "or" };
                 self.expect_bool(&lhs, Context::Logic(word));
                 self.expect_bool(&rhs, Context::Logic(word));
-                let nullable = lhs.nullable || rhs.nullable;
-                boolean(
-                    H::Binary {
-                        op,
-                        lhs: Box::new(lhs),
-                        rhs: Box::new(rhs),
-                    },
-                    nullable,
-                    span,
-                )
+                boolean_binary(op, lhs, rhs, span)
             }
             _ if op.is_comparison() => self.comparison(op, op_span, lhs, rhs, span),
             _ => self.arithmetic(op, op_span, lhs, rhs, span),

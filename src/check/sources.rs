@@ -143,8 +143,8 @@ fn check_option(format: &mut Format, option: &ast::SourceOption, sink: &mut Sink
 }
 
 fn check_location(location: &ast::StringLit, sink: &mut Sink) {
-    if let Err(range) = vars::placeholders(&location.value) {
-        sink.push(Diagnostic::BadPlaceholder {
+    if let Err(range) = vars::references(&location.value) {
+        sink.push(Diagnostic::BadVariable {
             span: location.span,
             text: location.value.get(range).unwrap_or_default().to_string(),
         });

@@ -9,7 +9,7 @@ use crate::hir::{self, DefId, OutputId, ScoreId, SegmentId, TiersId};
 use crate::span::Span;
 use crate::types::{EnumDef, Type};
 
-use super::expr::typed;
+use super::expr::{boolean_binary, typed};
 use super::{Binding, Checker, reach};
 
 /// A tiers item as declared: explicit tiers, or a split (tiers over stable buckets).
@@ -83,17 +83,7 @@ fn bucket(seed: &str, span: Span) -> hir::Expr {
 /// `lhs and rhs` (both conditions).
 fn and(lhs: hir::Expr, rhs: hir::Expr) -> hir::Expr {
     let span = lhs.span.to(rhs.span);
-    let nullable = lhs.nullable || rhs.nullable;
-    typed(
-        hir::ExprKind::Binary {
-            op: ast::BinaryOp::And,
-            lhs: Box::new(lhs),
-            rhs: Box::new(rhs),
-        },
-        Type::Bool,
-        nullable,
-        span,
-    )
+    boolean_binary(ast::BinaryOp::And, lhs, rhs, span)
 }
 
 /// `bucket op n`.

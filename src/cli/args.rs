@@ -63,7 +63,7 @@ pub struct DataArgs {
     /// Evaluation date, `as_of` in the rules (YYYY-MM-DD) [default: today]
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub as_of: Option<NaiveDate>,
-    /// Value for a ${NAME} placeholder in source locations (repeatable; overrides the environment)
+    /// Value for a ${NAME} variable reference in source locations (repeatable; overrides the environment)
     #[arg(long = "var", value_name = "NAME=VALUE")]
     pub vars: Vec<String>,
     /// Number of threads and partitions [default: number of cores]

@@ -332,8 +332,8 @@ pub enum Diagnostic {
         /// The value.
         span: Span,
     },
-    /// A malformed `${VAR}` placeholder in a location.
-    BadPlaceholder {
+    /// A malformed `${VAR}` variable reference in a location.
+    BadVariable {
         /// The location literal.
         span: Span,
         /// The offending text.

@@ -38,7 +38,7 @@ impl Diagnostic {
             DuplicatePopulation { .. } => "E0309",
             UnknownOption { .. } => "E0310",
             BadOptionValue { .. } => "E0311",
-            BadPlaceholder { .. } => "E0312",
+            BadVariable { .. } => "E0312",
             EmptySource { .. } => "E0313",
             ExpectedType { .. } => "E0401",
             OperandTypes { .. } => "E0402",
@@ -181,7 +181,7 @@ impl Diagnostic {
             BadOptionValue { name, expected, .. } => {
                 format!("option `{name}` takes {expected}")
             }
-            BadPlaceholder { text, .. } => format!("malformed placeholder `{text}`"),
+            BadVariable { text, .. } => format!("malformed variable reference `{text}`"),
             EmptySource { .. } => "this source declares no column".into(),
             ExpectedType {
                 expected,
@@ -356,7 +356,7 @@ impl Diagnostic {
             | MissingPopulation { span }
             | UnknownOption { span, .. }
             | BadOptionValue { span, .. }
-            | BadPlaceholder { span, .. }
+            | BadVariable { span, .. }
             | EmptySource { span }
             | ExpectedType { span, .. }
             | UnknownEnumValue { span, .. }
@@ -630,8 +630,8 @@ impl Diagnostic {
                 "csv" => "csv options are `delimiter` and `header`".into(),
                 _ => format!("`{format}` takes no options"),
             }),
-            BadPlaceholder { .. } => {
-                Some("write placeholders as ${NAME} with letters, digits and `_`".into())
+            BadVariable { .. } => {
+                Some("write variable references as ${NAME} with letters, digits and `_`".into())
             }
             EmptySource { .. } => Some("declare at least the key column".into()),
             ExpectedType {

@@ -9,7 +9,7 @@ use crate::vars::Variables;
 /// A location ready for listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
-    /// The absolute path (or URL), placeholders filled in.
+    /// The absolute path (or URL), variable references filled in.
     pub path: String,
     /// Whether the path is a glob pattern.
     pub is_glob: bool,
@@ -17,7 +17,7 @@ pub struct Resolved {
     pub is_directory: bool,
 }
 
-/// Fills placeholders and anchors relative paths at `base_dir` (the rule file's folder).
+/// Fills variable references and anchors relative paths at `base_dir` (the rule file's folder).
 pub fn resolve(
     location: &Location,
     base_dir: &Path,
