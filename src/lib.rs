@@ -5,6 +5,7 @@ pub mod check;
 pub mod cli;
 pub mod diagnostics;
 pub mod engine;
+pub mod fmt;
 pub mod hir;
 pub mod lower;
 pub mod span;

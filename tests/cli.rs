@@ -279,3 +279,43 @@ fn inferred_schema_checks_and_runs() {
         0
     );
 }
+
+#[test]
+fn fmt_check_then_rewrite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("rules.seg");
+    std::fs::write(
+        &file,
+        "source c from csv \"c.csv\" { key id: int  age: int }\nsegment   adults=age>=18 // grown-ups\n",
+    )
+    .expect("write");
+    let broken = dir.path().join("broken.seg");
+    std::fs::write(&broken, "segment = 1\n").expect("write");
+    let before_broken = std::fs::read(&broken).expect("read");
+
+    let check = transcript(
+        segc()
+            .current_dir(dir.path())
+            .args(["fmt", "--check", "rules.seg"]),
+    );
+    insta::assert_snapshot!("fmt_check", check);
+    assert_eq!(
+        status(segc().current_dir(dir.path()).args(["fmt", "rules.seg"])),
+        0
+    );
+    assert_eq!(
+        std::fs::read_to_string(&file).expect("read"),
+        "source c from csv \"c.csv\" {\n  key id: int\n  age: int\n}\nsegment adults = age >= 18 // grown-ups\n"
+    );
+    assert_eq!(
+        status(
+            segc()
+                .current_dir(dir.path())
+                .args(["fmt", "--check", "rules.seg"])
+        ),
+        0
+    );
+    // A file that does not parse is reported and left alone; the folder form finds both files.
+    assert_eq!(status(segc().current_dir(dir.path()).args(["fmt"])), 1);
+    assert_eq!(std::fs::read(&broken).expect("read"), before_broken);
+}

@@ -44,9 +44,22 @@ pub enum Command {
     Run(RunArgs),
     /// Show the DataFusion plans the rules compile to
     Explain(ExplainArgs),
+    /// Rewrite rule files in the canonical layout (comments kept)
+    Fmt(FmtArgs),
     /// Work with data schemas
     #[command(subcommand)]
     Schema(SchemaCommand),
+}
+
+/// `segc fmt`
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Rule files, or folders searched for `.seg` files [default: the current folder]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Change nothing: print a diff of each file that is not formatted and exit 1 if any
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// `segc check`

@@ -31,6 +31,7 @@ pub(super) fn dispatch(cli: Cli) -> Outcome {
         Command::Explain(args) => with_runtime(args.data.threads, &reporter, |rt| {
             rt.block_on(explain(&args, &reporter))
         }),
+        Command::Fmt(args) => super::format::run(&args, &reporter),
         Command::Schema(SchemaCommand::Infer(args)) => {
             with_runtime(None, &reporter, |rt| rt.block_on(infer(&args, &reporter)))
         }
@@ -59,13 +60,13 @@ fn with_runtime(
 }
 
 /// A rule file read from disk.
-struct RuleFile {
-    path: PathBuf,
-    name: String,
-    text: String,
+pub(super) struct RuleFile {
+    pub(super) path: PathBuf,
+    pub(super) name: String,
+    pub(super) text: String,
 }
 
-fn read_rules(path: &Path, reporter: &Reporter) -> Result<RuleFile, Outcome> {
+pub(super) fn read_rules(path: &Path, reporter: &Reporter) -> Result<RuleFile, Outcome> {
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(RuleFile {
             path: path.to_path_buf(),

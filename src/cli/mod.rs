@@ -5,6 +5,7 @@
 
 mod args;
 mod commands;
+mod format;
 mod report;
 
 use std::process::ExitCode;

@@ -1,0 +1,95 @@
+//! The formatter: one layout, every comment kept, meaning unchanged, idempotent.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use common::sexpr;
+use segc::lower::{DeclaredTables, Params, Selection, membership_plan};
+
+/// Every `.seg` file of the fixtures and examples.
+fn all_rule_files() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "seg") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(Path::new("tests/fixtures"), &mut files);
+    walk(Path::new("examples"), &mut files);
+    files.sort();
+    files
+}
+
+/// The lowered plan of a clean file, as text (plans carry no spans).
+fn plan_text(text: &str) -> Option<String> {
+    let parsed = segc::syntax::parse(text);
+    let checked = segc::check::check(&parsed.program, &parsed.diagnostics);
+    let program = checked.program?;
+    let params = Params {
+        as_of: NaiveDate::from_ymd_opt(2026, 11, 1).expect("date"),
+    };
+    let plan = membership_plan(&program, &DeclaredTables, params, &Selection::All).ok()?;
+    Some(plan.display_indent().to_string())
+}
+
+#[test]
+fn formatting_keeps_meaning_and_comments_and_is_idempotent() {
+    let mut formatted_files = 0;
+    for path in all_rule_files() {
+        let text = std::fs::read_to_string(&path).expect("read");
+        let Ok(formatted) = segc::fmt::format(&text) else {
+            continue; // files with syntax errors are refused (tested below)
+        };
+        formatted_files += 1;
+        let name = path.display();
+        let again = segc::fmt::format(&formatted).expect("formatted text parses");
+        assert_eq!(
+            again, formatted,
+            "{name}: formatting twice changes the text"
+        );
+        let before = segc::syntax::parse(&text).program;
+        let after = segc::syntax::parse(&formatted).program;
+        assert_eq!(
+            sexpr(&after),
+            sexpr(&before),
+            "{name}: the tree or the comments changed"
+        );
+        assert_eq!(
+            plan_text(&formatted),
+            plan_text(&text),
+            "{name}: the plan changed"
+        );
+    }
+    assert!(
+        formatted_files > 25,
+        "only {formatted_files} files formatted"
+    );
+}
+
+#[test]
+fn messy_file_layout() {
+    let text = std::fs::read_to_string("tests/fixtures/fmt/messy.seg").expect("fixture");
+    insta::assert_snapshot!(segc::fmt::format(&text).expect("parses"));
+}
+
+#[test]
+fn files_with_syntax_errors_are_refused() {
+    let text = std::fs::read_to_string("tests/fixtures/parse/recovery.seg").expect("fixture");
+    let problems = segc::fmt::format(&text).expect_err("refused");
+    assert!(problems.iter().all(|d| d.code().starts_with("E01")));
+}
+
+#[test]
+fn examples_are_formatted() {
+    for example in ["examples/retail/retail.seg", "examples/rfm/rfm.seg"] {
+        let text = std::fs::read_to_string(example).expect("example");
+        assert_eq!(segc::fmt::format(&text).expect("parses"), text, "{example}");
+    }
+}
