@@ -633,6 +633,18 @@ pub enum Diagnostic {
         message: String,
     },
 
+    /// A member row with an empty key.
+    MissingKeyValue {
+        /// The key column's declaration.
+        span: Span,
+    },
+    /// A key value on several rows of the population.
+    RepeatedKey {
+        /// The key column's declaration.
+        span: Span,
+        /// The repeated value.
+        value: String,
+    },
     /// Writing an output file failed.
     OutputFailed {
         /// The file or folder.

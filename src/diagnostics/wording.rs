@@ -78,6 +78,8 @@ impl Diagnostic {
             UnreadableData { .. } => "E0707",
             OutputFailed { .. } => "E0708",
             EngineFailed { .. } => "E0709",
+            MissingKeyValue { .. } => "E0710",
+            RepeatedKey { .. } => "E0711",
             InvalidVar { .. } => "E0801",
             UnknownSelectedSegment { .. } => "E0802",
             FileUnreadable { .. } => "E0803",
@@ -310,6 +312,8 @@ impl Diagnostic {
             UnreadableData { message, .. } => format!("cannot read the data's schema: {message}"),
             OutputFailed { path, message } => format!("cannot write `{path}`: {message}"),
             EngineFailed { message } => format!("cannot start the query engine: {message}"),
+            MissingKeyValue { .. } => "some members have an empty key".into(),
+            RepeatedKey { value, .. } => format!("the key `{value}` is on several rows"),
             InvalidVar { argument, problem } => format!("invalid --var `{argument}`: {problem}"),
             UnknownSelectedSegment { name, .. } => format!("no segment named `{name}`"),
             FileUnreadable { path, message } => format!("cannot read `{path}`: {message}"),
@@ -382,6 +386,8 @@ impl Diagnostic {
             | UnsetVariable { span, .. }
             | UnsupportedLocation { span, .. }
             | DataError { span, .. }
+            | MissingKeyValue { span }
+            | RepeatedKey { span, .. }
             | UnreadableData { span, .. }
             | Internal { span, .. } => *span,
             DuplicateName { second, .. }
@@ -420,6 +426,7 @@ impl Diagnostic {
             NotPopulationColumn { source, .. } => format!("a column of `{source}`"),
             ColumnTypeMismatch { found, .. } => format!("the data holds {found}"),
             ColumnNotInData { .. } => "declared here".into(),
+            MissingKeyValue { .. } | RepeatedKey { .. } => "the key".into(),
             Cycle { chain } if chain.len() > 1 => {
                 let next = chain.get(1).map(|(n, _)| n.as_str()).unwrap_or_default();
                 format!("refers to `{next}`")
@@ -686,6 +693,10 @@ impl Diagnostic {
             UnsetVariable { name, .. } => Some(format!(
                 "pass --var {name}=... or set the environment variable {name}"
             )),
+            MissingKeyValue { .. } | RepeatedKey { .. } => Some(
+                "a key identifies one member: deduplicate the data or declare the column that is unique as `key`; nothing was written"
+                    .into(),
+            ),
             UnsupportedLocation { .. } => {
                 Some("read local files, or copy the data locally first".into())
             }

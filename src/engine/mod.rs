@@ -176,11 +176,23 @@ impl Engine {
             ("segc.as_of".to_string(), context.as_of.to_string()),
             ("segc.rules".to_string(), context.rules.clone()),
         ];
-        let (membership, counts) =
-            output::write_membership(stream, spec, &columns, &metadata, |message| {
-                Diagnostic::DataError { span, message }
-            })
-            .await?;
+        let (membership, counts) = output::write_membership(
+            stream,
+            spec,
+            &columns,
+            &metadata,
+            |message| Diagnostic::DataError { span, message },
+            |problem| {
+                let key = population.key_column().map_or(population.span, |k| k.span);
+                match problem {
+                    output::KeyProblem::Missing => Diagnostic::MissingKeyValue { span: key },
+                    output::KeyProblem::Repeated(value) => {
+                        Diagnostic::RepeatedKey { span: key, value }
+                    }
+                }
+            },
+        )
+        .await?;
         let summary = summarize(program, &outputs, &counts, context, spec);
         let summary_file = output::write_summary(spec, &summary)?;
         membership.commit()?;

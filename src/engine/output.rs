@@ -9,8 +9,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray, UInt32Array};
+use datafusion::arrow::compute::kernels::cmp::eq;
 use datafusion::arrow::compute::take;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::ScalarValue;
 use datafusion::execution::SendableRecordBatchStream;
 use futures::StreamExt;
 use parquet::arrow::ArrowWriter;
@@ -170,6 +172,49 @@ impl Tally {
     }
 }
 
+/// A population key that does not identify one member.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum KeyProblem {
+    /// The key is empty on some row.
+    Missing,
+    /// This key value is on more than one row.
+    Repeated(String),
+}
+
+/// Checks that the (sorted) keys are present and unique: repeats are adjacent.
+#[derive(Default)]
+struct KeyCheck {
+    last: Option<ScalarValue>,
+}
+
+impl KeyCheck {
+    fn check(&mut self, keys: &ArrayRef) -> Result<(), KeyProblem> {
+        if keys.null_count() > 0 {
+            return Err(KeyProblem::Missing);
+        }
+        let n = keys.len();
+        if n == 0 {
+            return Ok(());
+        }
+        let value = |i: usize| ScalarValue::try_from_array(keys, i).ok();
+        if let (Some(last), Some(first)) = (&self.last, value(0))
+            && *last == first
+        {
+            return Err(KeyProblem::Repeated(first.to_string()));
+        }
+        if n > 1 {
+            let same = eq(&keys.slice(0, n - 1), &keys.slice(1, n - 1))
+                .map_err(|_| KeyProblem::Missing)?;
+            if let Some(i) = same.iter().position(|x| x == Some(true)) {
+                let repeated = value(i).map_or_else(String::new, |v| v.to_string());
+                return Err(KeyProblem::Repeated(repeated));
+            }
+        }
+        self.last = value(n - 1);
+        Ok(())
+    }
+}
+
 /// Counts gathered while writing.
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Counts {
@@ -243,6 +288,7 @@ pub(super) async fn write_membership(
     columns: &[(String, ColumnKind)],
     metadata: &[(String, String)],
     data_error: impl Fn(String) -> Diagnostic,
+    key_problem: impl Fn(KeyProblem) -> Diagnostic,
 ) -> Result<(PendingOutput, Counts), Diagnostic> {
     let target = spec.membership_path();
     std::fs::create_dir_all(&spec.dir).map_err(|e| failed(&spec.dir, e))?;
@@ -274,12 +320,14 @@ pub(super) async fn write_membership(
                 .build(file),
         ),
     };
+    let mut keys = KeyCheck::default();
     let mut counts = Counts {
         members: 0,
         columns: columns.iter().map(|(_, kind)| Tally::new(kind)).collect(),
     };
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(|e| data_error(e.to_string()))?;
+        keys.check(batch.column(0)).map_err(&key_problem)?;
         counts.members += batch.num_rows() as u64;
         for (i, tally) in counts.columns.iter_mut().enumerate() {
             tally
