@@ -50,6 +50,47 @@ fn deep_nesting_is_a_diagnostic_not_a_crash() {
     assert!(checked.program.is_some() || !checked.diagnostics.is_empty());
 }
 
+/// Plans physically and runs `program` over empty in-memory tables with the declared schemas:
+/// whatever the checker accepts, DataFusion must plan and execute.
+fn executes_on_empty_tables(
+    program: &segc::hir::Program,
+    params: segc::lower::Params,
+    text: &str,
+) {
+    use std::sync::Arc;
+
+    use datafusion::catalog::TableProvider;
+    use datafusion::datasource::{MemTable, provider_as_source};
+    use datafusion::logical_expr::TableSource;
+    use segc::diagnostics::Diagnostic;
+    use segc::lower::{Selection, TableLookup, declared_schema, membership_plan};
+
+    struct Empty;
+    impl TableLookup for Empty {
+        fn table(&self, source: &segc::hir::Source) -> Result<Arc<dyn TableSource>, Diagnostic> {
+            let table: Arc<dyn TableProvider> =
+                Arc::new(MemTable::try_new(declared_schema(source), vec![vec![]]).expect("table"));
+            Ok(provider_as_source(table))
+        }
+    }
+    let plan = membership_plan(program, &Empty, params, &Selection::All)
+        .unwrap_or_else(|d| panic!("{d:?} for:\n{text}"));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let ctx = datafusion::prelude::SessionContext::new();
+        let physical = ctx
+            .state()
+            .create_physical_plan(&plan)
+            .await
+            .unwrap_or_else(|e| panic!("{e} for:\n{text}"));
+        datafusion::physical_plan::collect(physical, ctx.task_ctx())
+            .await
+            .unwrap_or_else(|e| panic!("{e} for:\n{text}"));
+    });
+}
+
 /// A deterministic pseudo-random generator (xorshift), so failures reproduce.
 struct Rng(u64);
 
@@ -69,7 +110,13 @@ impl Rng {
 #[test]
 fn mutated_files_never_panic_and_checked_files_always_lower() {
     use segc::lower::{DeclaredTables, Params, Selection, membership_plan};
-    let base = std::fs::read_to_string("tests/fixtures/check/ok/expressions.seg").expect("fixture");
+    let base = std::fs::read_to_string("tests/fixtures/check/ok/expressions.seg").expect("fixture")
+        + &std::fs::read_to_string("tests/fixtures/plan/behavioral.seg")
+            .expect("fixture")
+            .replace("source customers", "source customers2")
+            .replace("population customers", "population people")
+            .replace("references customers", "references people")
+            .replace("status ==", "stage ==");
     let pieces = [
         "(",
         ")",
@@ -150,6 +197,9 @@ fn mutated_files_never_panic_and_checked_files_always_lower() {
         if let Some(program) = checked.program {
             membership_plan(&program, &DeclaredTables, params, &Selection::All)
                 .unwrap_or_else(|d| panic!("{d:?} for:\n{text}"));
+            if lowered % 4 == 0 {
+                executes_on_empty_tables(&program, params, &text);
+            }
             lowered += 1;
         }
     }

@@ -50,6 +50,14 @@ pub fn check(program: &ast::Program, syntax_diagnostics: &[Diagnostic]) -> Check
     }
 }
 
+/// Whether a column of type `column` can hold values of a key of type `key`.
+fn references_fit(column: &Type, key: &Type) -> bool {
+    column.is_unconstrained()
+        || key.is_unconstrained()
+        || (column.is_textual() && key.is_textual())
+        || column == key
+}
+
 /// What a plain name in an expression refers to.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Binding {
@@ -162,6 +170,20 @@ impl<'a> Checker<'a> {
                     continue;
                 };
                 let resolved = self.resolve_source(target);
+                if let Some(target_id) = resolved
+                    && let Some(key) = self.sources[target_id.0].key_column()
+                    && let Some(c) = self.sources[id.0].column(&column.name.name)
+                    && !references_fit(&c.ty, &key.ty)
+                {
+                    self.sink.push(Diagnostic::ReferenceType {
+                        column: column.name.name.clone(),
+                        declared: c.type_text.clone(),
+                        key: format!("{}.{}", self.sources[target_id.0].name, key.name),
+                        key_type: key.type_text.clone(),
+                        span: column.ty.span,
+                        key_span: key.span,
+                    });
+                }
                 if let Some(c) = self.sources[id.0]
                     .columns
                     .iter_mut()

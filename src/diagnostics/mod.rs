@@ -345,6 +345,22 @@ pub enum Diagnostic {
         span: Span,
     },
 
+    /// A `references` column whose type differs from the referenced key's.
+    ReferenceType {
+        /// The referencing column.
+        column: String,
+        /// Its type as written.
+        declared: String,
+        /// `source.key`.
+        key: String,
+        /// The key's type as written.
+        key_type: String,
+        /// The referencing column's type.
+        span: Span,
+        /// The key's declaration.
+        key_span: Span,
+    },
+
     // ----- types (E04xx)
     /// A value of the wrong type where a specific kind was needed.
     ExpectedType {
@@ -633,6 +649,17 @@ pub enum Diagnostic {
         message: String,
     },
 
+    /// CSV files of one source whose header lines differ (CSV columns are read by position).
+    CsvColumnsDiffer {
+        /// The location literal.
+        span: Span,
+        /// The file that differs.
+        file: String,
+        /// Its columns.
+        columns: String,
+        /// The columns of the first file.
+        expected: String,
+    },
     /// A member row with an empty key.
     MissingKeyValue {
         /// The key column's declaration.

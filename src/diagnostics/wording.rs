@@ -40,6 +40,7 @@ impl Diagnostic {
             BadOptionValue { .. } => "E0311",
             BadVariable { .. } => "E0312",
             EmptySource { .. } => "E0313",
+            ReferenceType { .. } => "E0314",
             ExpectedType { .. } => "E0401",
             OperandTypes { .. } => "E0402",
             UnknownEnumValue { .. } => "E0403",
@@ -79,6 +80,7 @@ impl Diagnostic {
             OutputFailed { .. } => "E0708",
             EngineFailed { .. } => "E0709",
             MissingKeyValue { .. } => "E0710",
+            CsvColumnsDiffer { .. } => "E0712",
             RepeatedKey { .. } => "E0711",
             InvalidVar { .. } => "E0801",
             UnknownSelectedSegment { .. } => "E0802",
@@ -185,6 +187,13 @@ impl Diagnostic {
             }
             BadVariable { text, .. } => format!("malformed variable reference `{text}`"),
             EmptySource { .. } => "this source declares no column".into(),
+            ReferenceType {
+                column,
+                declared,
+                key,
+                key_type,
+                ..
+            } => format!("`{column}` is {declared} but references `{key}`, which is {key_type}"),
             ExpectedType {
                 expected,
                 found,
@@ -313,6 +322,9 @@ impl Diagnostic {
             OutputFailed { path, message } => format!("cannot write `{path}`: {message}"),
             EngineFailed { message } => format!("cannot start the query engine: {message}"),
             MissingKeyValue { .. } => "some members have an empty key".into(),
+            CsvColumnsDiffer { file, .. } => {
+                format!("`{file}` does not have the same columns as the other files")
+            }
             RepeatedKey { value, .. } => format!("the key `{value}` is on several rows"),
             InvalidVar { argument, problem } => format!("invalid --var `{argument}`: {problem}"),
             UnknownSelectedSegment { name, .. } => format!("no segment named `{name}`"),
@@ -362,6 +374,7 @@ impl Diagnostic {
             | BadOptionValue { span, .. }
             | BadVariable { span, .. }
             | EmptySource { span }
+            | ReferenceType { span, .. }
             | ExpectedType { span, .. }
             | UnknownEnumValue { span, .. }
             | ArgumentCount { span, .. }
@@ -387,6 +400,7 @@ impl Diagnostic {
             | UnsupportedLocation { span, .. }
             | DataError { span, .. }
             | MissingKeyValue { span }
+            | CsvColumnsDiffer { span, .. }
             | RepeatedKey { span, .. }
             | UnreadableData { span, .. }
             | Internal { span, .. } => *span,
@@ -452,6 +466,7 @@ impl Diagnostic {
                 ..
             } => vec![label(*span, &format!("`{name}` takes them first"))],
             TierShadows { other, .. } => vec![label(*other, "declared here")],
+            ReferenceType { key_span, .. } => vec![label(*key_span, "the key")],
             OperandTypes {
                 lhs,
                 rhs,
@@ -641,6 +656,9 @@ impl Diagnostic {
                 Some("write variable references as ${NAME} with letters, digits and `_`".into())
             }
             EmptySource { .. } => Some("declare at least the key column".into()),
+            ReferenceType { key_type, .. } => Some(format!(
+                "declare it as {key_type}, like the key it refers to"
+            )),
             ExpectedType {
                 context: Context::SegmentCondition(_),
                 ..
@@ -693,10 +711,19 @@ impl Diagnostic {
             UnsetVariable { name, .. } => Some(format!(
                 "pass --var {name}=... or set the environment variable {name}"
             )),
-            MissingKeyValue { .. } | RepeatedKey { .. } => Some(
+            MissingKeyValue { .. } => Some(
+                "every member needs a key: remove or repair the rows without one; nothing was written"
+                    .into(),
+            ),
+            RepeatedKey { .. } => Some(
                 "a key identifies one member: deduplicate the data or declare the column that is unique as `key`; nothing was written"
                     .into(),
             ),
+            CsvColumnsDiffer {
+                columns, expected, ..
+            } => Some(format!(
+                "it has {columns}; the first file has {expected}: CSV files of one source need the same header"
+            )),
             UnsupportedLocation { .. } => {
                 Some("read local files, or copy the data locally first".into())
             }

@@ -73,6 +73,17 @@ pub(super) async fn listing_table(
             Format::Csv { .. } => compatible_csv,
         };
         let shown = format!("/{}", file.location);
+        if let (Format::Csv { .. }, Some(first)) = (&source.format, &table_schema) {
+            let names = |s: &Schema| s.fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>();
+            if names(first) != names(&named) {
+                return Err(vec![Diagnostic::CsvColumnsDiffer {
+                    span,
+                    file: shown,
+                    columns: names(&named).join(", "),
+                    expected: names(first).join(", "),
+                }]);
+            }
+        }
         for problem in verify(source, &named, &shown, compatible) {
             if !problems
                 .iter()

@@ -69,11 +69,26 @@ impl<'p> Lowerer<'p> {
         ) {
             return Ok((self.first_or_last(a, value(), filter.clone())?, filter));
         }
+        // `FILTER` on a distinct count loses the distinct in DataFusion 55: count the values of
+        // the rows taken instead (nulls are not counted).
+        if a.function == AggregateFunction::CountDistinct
+            && let Some(f) = &filter
+        {
+            let taken = when(f.clone(), value())
+                .otherwise(lit(ScalarValue::Null))
+                .map_err(|err| self.internal_span(a.span, &err.to_string()))?;
+            return Ok((agg::count_distinct(taken), filter));
+        }
         let expr = match a.function {
             AggregateFunction::Count | AggregateFunction::Exists => agg::count(value()),
             AggregateFunction::CountDistinct => agg::count_distinct(value()),
             AggregateFunction::Sum => agg::sum(value()),
-            AggregateFunction::Avg => agg::avg(cast(value(), DataType::Float64)),
+            // Decimals are averaged exactly (then converted), so the result does not depend on how
+            // rows are split across threads.
+            AggregateFunction::Avg => match a.argument.as_ref().map(|x| &x.ty) {
+                Some(Type::Decimal { .. }) => agg::avg(value()),
+                _ => agg::avg(cast(value(), DataType::Float64)),
+            },
             AggregateFunction::Min => agg::min(value()),
             AggregateFunction::Max => agg::max(value()),
             AggregateFunction::First | AggregateFunction::Last => {
@@ -108,9 +123,11 @@ impl<'p> Lowerer<'p> {
             .otherwise(lit(false))
             .map_err(|err| self.internal_span(a.span, &err.to_string()))?;
         let last = a.function == AggregateFunction::Last;
-        let mut sort = vec![taken.clone().sort(last, false), order.sort(true, false)];
+        let mut sort = vec![taken.clone().sort(last, false), order.clone().sort(true, false)];
         let source = self.program.source(a.source);
-        if let Some(key) = source.key_column() {
+        if let Some(key) = source.key_column()
+            && order != ident(&key.name)
+        {
             sort.push(ident(&key.name).sort(true, false));
         }
         let value = when(taken, value)

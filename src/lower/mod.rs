@@ -149,7 +149,7 @@ pub fn membership_plan(
     // Definitions in layers: each layer computes what only depends on earlier layers.
     let lowerer = expr::Lowerer::new(program, params, &aggregate_columns);
     for layer in needed.layers(program) {
-        let mut windows = Vec::new();
+        let mut windows: Vec<Expr> = Vec::new();
         let mut renames: Vec<Expr> = available.iter().map(ident).collect();
         for def in &layer {
             if let DefId::Quantile(id) = def {
@@ -157,7 +157,10 @@ pub fn membership_plan(
                 let window = lowerer.quantile_window(quantile)?;
                 let output = Column::new_unqualified(window.schema_name().to_string());
                 renames.push(Expr::Column(output).alias(expr::raw_name(quantile)));
-                windows.push(window);
+                // The same quantile written twice is computed once.
+                if !windows.contains(&window) {
+                    windows.push(window);
+                }
             }
         }
         if !windows.is_empty() {
