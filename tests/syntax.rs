@@ -52,11 +52,7 @@ fn deep_nesting_is_a_diagnostic_not_a_crash() {
 
 /// Plans physically and runs `program` over empty in-memory tables with the declared schemas:
 /// whatever the checker accepts, DataFusion must plan and execute.
-fn executes_on_empty_tables(
-    program: &segc::hir::Program,
-    params: segc::lower::Params,
-    text: &str,
-) {
+fn executes_on_empty_tables(program: &segc::hir::Program, params: segc::lower::Params, text: &str) {
     use std::sync::Arc;
 
     use datafusion::catalog::TableProvider;

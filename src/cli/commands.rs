@@ -71,7 +71,11 @@ pub(super) fn read_rules(path: &Path, reporter: &Reporter) -> Result<RuleFile, O
         Ok(text) => Ok(RuleFile {
             path: path.to_path_buf(),
             name: path.display().to_string(),
-            text,
+            // Some editors start files with a byte-order mark; it is not part of the rules.
+            text: text
+                .strip_prefix('\u{feff}')
+                .map(str::to_string)
+                .unwrap_or(text),
         }),
         Err(e) => {
             reporter.standalone(&Diagnostic::FileUnreadable {

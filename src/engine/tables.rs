@@ -74,7 +74,12 @@ pub(super) async fn listing_table(
         };
         let shown = format!("/{}", file.location);
         if let (Format::Csv { .. }, Some(first)) = (&source.format, &table_schema) {
-            let names = |s: &Schema| s.fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>();
+            let names = |s: &Schema| {
+                s.fields()
+                    .iter()
+                    .map(|f| f.name().clone())
+                    .collect::<Vec<_>>()
+            };
             if names(first) != names(&named) {
                 return Err(vec![Diagnostic::CsvColumnsDiffer {
                     span,

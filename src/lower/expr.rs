@@ -89,8 +89,18 @@ impl<'p> Lowerer<'p> {
                 Some(Type::Decimal { .. }) => agg::avg(value()),
                 _ => agg::avg(cast(value(), DataType::Float64)),
             },
-            AggregateFunction::Min => agg::min(value()),
-            AggregateFunction::Max => agg::max(value()),
+            AggregateFunction::Min | AggregateFunction::Max => {
+                // Enums are compared by declared position (mapped back in `aggregate_result`).
+                let value = match &a.argument {
+                    Some(x) if matches!(x.ty, Type::Enum(_)) => self.order_value(x)?,
+                    _ => value(),
+                };
+                if a.function == AggregateFunction::Min {
+                    agg::min(value)
+                } else {
+                    agg::max(value)
+                }
+            }
             AggregateFunction::First | AggregateFunction::Last => {
                 return Err(self.internal_span(a.span, "first/last lowered twice"));
             }
@@ -112,7 +122,7 @@ impl<'p> Lowerer<'p> {
             .order_by
             .as_ref()
             .ok_or_else(|| self.internal_span(a.span, "first/last without an order"))?;
-        let order = self.lower(order)?;
+        let order = self.order_value(order)?;
         // `CASE WHEN` rather than `IS TRUE`: DataFusion 55's common-subexpression elimination
         // disagrees with the physical planner about the nullability of `x IS TRUE` under `AND`.
         let taken_condition = match filter {
@@ -123,7 +133,10 @@ impl<'p> Lowerer<'p> {
             .otherwise(lit(false))
             .map_err(|err| self.internal_span(a.span, &err.to_string()))?;
         let last = a.function == AggregateFunction::Last;
-        let mut sort = vec![taken.clone().sort(last, false), order.clone().sort(true, false)];
+        let mut sort = vec![
+            taken.clone().sort(last, false),
+            order.clone().sort(true, false),
+        ];
         let source = self.program.source(a.source);
         if let Some(key) = source.key_column()
             && order != ident(&key.name)
@@ -138,6 +151,39 @@ impl<'p> Lowerer<'p> {
         } else {
             agg::first_value(value, sort)
         })
+    }
+
+    /// A value to order by: enums by their declared position (not alphabetically), others as
+    /// they are.
+    fn order_value(&self, e: &hir::Expr) -> Lowered {
+        let lowered = self.lower(e)?;
+        let Type::Enum(def) = &e.ty else {
+            return Ok(lowered);
+        };
+        let mut positions = def.values.iter().enumerate();
+        let Some((_, first)) = positions.next() else {
+            return Ok(lowered);
+        };
+        let mut case = when(lowered.clone().eq(lit(first.as_str())), lit(0i64));
+        for (i, value) in positions {
+            case = case.when(lowered.clone().eq(lit(value.as_str())), lit(i as i64));
+        }
+        case.otherwise(lit(ScalarValue::Int64(None)))
+            .map_err(|err| self.internal(e, &err.to_string()))
+    }
+
+    /// The enum value at a position computed by [`Self::order_value`].
+    fn enum_at(&self, position: Expr, def: &crate::types::EnumDef, e: &hir::Expr) -> Lowered {
+        let mut values = def.values.iter().enumerate();
+        let Some((_, first)) = values.next() else {
+            return Ok(lit(ScalarValue::Utf8(None)));
+        };
+        let mut case = when(position.clone().eq(lit(0i64)), lit(first.as_str()));
+        for (i, value) in values {
+            case = case.when(position.clone().eq(lit(i as i64)), lit(value.as_str()));
+        }
+        case.otherwise(lit(ScalarValue::Utf8(None)))
+            .map_err(|err| self.internal(e, &err.to_string()))
     }
 
     fn internal_span(&self, span: crate::span::Span, message: &str) -> Diagnostic {
@@ -175,7 +221,7 @@ impl<'p> Lowerer<'p> {
     /// The window function ranking every member for a quantile (to be renamed [`raw_name`]). Members with
     /// no value are ranked apart; ties are broken by the population key so `ntile` is stable.
     pub(super) fn quantile_window(&self, q: &hir::Quantile) -> Lowered {
-        let value = self.lower(&q.value)?;
+        let value = self.order_value(&q.value)?;
         let key = self
             .program
             .population()
@@ -366,6 +412,12 @@ impl<'p> Lowerer<'p> {
                 let zero =
                     ScalarValue::new_zero(&ty).map_err(|err| self.internal(e, &err.to_string()))?;
                 f::coalesce(vec![cast(column, ty), lit(zero)])
+            }
+            AggregateFunction::Min | AggregateFunction::Max if matches!(e.ty, Type::Enum(_)) => {
+                match &e.ty {
+                    Type::Enum(def) => self.enum_at(column, def, e)?,
+                    _ => cast(column, ty),
+                }
             }
             _ => cast(column, ty),
         })
