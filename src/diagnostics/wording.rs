@@ -516,7 +516,7 @@ impl Diagnostic {
             }
             InvalidEscape { .. } => Some("valid escapes are \\\", \\\\, \\n and \\t".into()),
             StrayText { candidates, .. } if candidates.is_empty() => Some(
-                "items start with `source`, `population`, `let` or `segment` at the start of a line"
+                "items start with `source`, `population`, `let`, `segment`, `score`, `tiers` or `split` at the start of a line"
                     .into(),
             ),
             TooDeep { .. } => Some(
@@ -553,6 +553,9 @@ impl Diagnostic {
                     .into(),
             ),
             UnknownFormat { .. } => Some("supported formats are `parquet` and `csv`".into()),
+            UnknownEnumValue { owner, .. } if !owner.contains('.') => {
+                Some(format!("the tiers of `{owner}` are named in its declaration"))
+            }
             UnknownEnumValue { .. } => Some("add the value to the enum's declaration".into()),
             UnknownUnit { .. } => Some(
                 "units are minutes, hours, days, weeks, months and years (a date moved by hours or minutes becomes a timestamp)"
@@ -578,8 +581,17 @@ impl Diagnostic {
                 "`exists` takes a related source and a condition: `exists(orders where amount > 100)`"
                     .into(),
             ),
+            AggregateNeedsSource { function, .. } if function == "first" || function == "last" => {
+                Some(format!(
+                    "qualify the value with its source: `{function}(orders.channel by ordered_at)`"
+                ))
+            }
+            AggregateNeedsSource { function, .. } if function == "count" => Some(
+                "name the source or qualify a column: `count(orders)`, `count(orders.coupon)`"
+                    .into(),
+            ),
             AggregateNeedsSource { function, .. } => Some(format!(
-                "name the source or qualify a column: `{function}(orders)`, `{function}(orders.amount)`"
+                "qualify the value with its source: `{function}(orders.amount)`"
             )),
             AggregateNeedsValue { function, .. } => {
                 Some(format!("aggregate a column: `{function}(orders.amount)`"))

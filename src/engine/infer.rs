@@ -55,6 +55,12 @@ pub async fn infer_source(path: &Path, options: &InferOptions) -> Result<String,
             .await
     }
     .map_err(unreadable)?;
+    if df.schema().fields().is_empty() {
+        return Err(Diagnostic::FileUnreadable {
+            path: path.display().to_string(),
+            message: "the file has no columns".into(),
+        });
+    }
     let profiles = profile(&df).await.map_err(unreadable)?;
     let mut enums: Vec<Option<Vec<String>>> = Vec::with_capacity(profiles.len());
     for p in &profiles {
