@@ -261,7 +261,7 @@ impl Checker<'_> {
             }
         };
         if value.is_none() {
-            self.sink.push(Diagnostic::NumberTooLarge { span });
+            self.sink.push(Diagnostic::DurationTooLong { span });
         }
         value
     }

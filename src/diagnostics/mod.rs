@@ -99,6 +99,8 @@ pub enum Diagnostic {
         found: Option<String>,
         /// Keywords close to what was found (`adn` → `and`).
         candidates: Vec<String>,
+        /// A likely cause recognised from the text, if any.
+        hint: Option<SyntaxHint>,
     },
     /// A string literal is not closed on its line.
     UnterminatedString {
@@ -575,6 +577,11 @@ pub enum Diagnostic {
         /// The literal.
         span: Span,
     },
+    /// A duration beyond what can be represented (about 290,000 years).
+    DurationTooLong {
+        /// The literal.
+        span: Span,
+    },
     /// A `matches` pattern that is not a valid regular expression.
     InvalidRegex {
         /// The pattern literal.
@@ -717,6 +724,25 @@ pub enum Diagnostic {
         /// The engine's message.
         message: String,
     },
+}
+
+/// Mistakes recognised in syntax errors, from habits of other languages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SyntaxHint {
+    /// `=` where `==` was meant.
+    SingleEquals,
+    /// `in ("a", "b")`: lists take brackets.
+    ParenthesisedList,
+    /// `'FR'`: strings take double quotes.
+    SingleQuotes,
+    /// `&&` for `and`.
+    DoubleAmpersand,
+    /// `||` for `or`.
+    DoublePipe,
+    /// `≥`, `≤`, `≠`.
+    UnicodeOperator,
+    /// A name with letters outside ASCII.
+    NonAsciiName,
 }
 
 /// What is wrong with type arguments.

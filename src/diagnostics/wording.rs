@@ -1,6 +1,6 @@
 //! Every word segc says about a problem: codes, messages, labels and help, in one place.
 
-use super::{Context, Diagnostic, Label, NameKind, TypeArgumentProblem};
+use super::{Context, Diagnostic, Label, NameKind, SyntaxHint, TypeArgumentProblem};
 use crate::span::Span;
 use crate::types::Type;
 
@@ -70,6 +70,7 @@ impl Diagnostic {
             FractionalCalendarUnit { .. } => "E0602",
             PercentOutOfRange { .. } => "E0603",
             InvalidRegex { .. } => "E0604",
+            DurationTooLong { .. } => "E0605",
             DataNotFound { .. } => "E0701",
             ColumnNotInData { .. } => "E0702",
             ColumnTypeMismatch { .. } => "E0703",
@@ -303,6 +304,7 @@ impl Diagnostic {
             FractionalCalendarUnit { .. } => "months and years must be whole numbers".into(),
             PercentOutOfRange { .. } => "a percentage must be between 0% and 100%".into(),
             InvalidRegex { message, .. } => format!("invalid regular expression: {message}"),
+            DurationTooLong { .. } => "this duration is too long".into(),
             DataNotFound { location, .. } => format!("no data found at `{location}`"),
             ColumnNotInData { source, column, .. } => {
                 format!("column `{column}` of `{source}` is not in the data")
@@ -393,6 +395,7 @@ impl Diagnostic {
             | FractionalCalendarUnit { span }
             | PercentOutOfRange { span }
             | InvalidRegex { span, .. }
+            | DurationTooLong { span }
             | DataNotFound { span, .. }
             | ColumnNotInData { span, .. }
             | ColumnTypeMismatch { span, .. }
@@ -501,9 +504,24 @@ impl Diagnostic {
         use Diagnostic::*;
         match self {
             Syntax { candidates, .. } if !candidates.is_empty() => Some(did_you_mean(candidates)),
-            Syntax { found, .. } if found.as_deref() == Some("=") => {
-                Some("compare with `==`; a single `=` only follows a declared name".into())
-            }
+            Syntax {
+                hint: Some(hint), ..
+            } => Some(
+                match hint {
+                    SyntaxHint::SingleEquals => {
+                        "compare with `==`; a single `=` only follows a declared name"
+                    }
+                    SyntaxHint::ParenthesisedList => "lists take brackets: `x in [\"a\", \"b\"]`",
+                    SyntaxHint::SingleQuotes => "strings take double quotes: \"FR\"",
+                    SyntaxHint::DoubleAmpersand => "write `and`",
+                    SyntaxHint::DoublePipe => "write `or`",
+                    SyntaxHint::UnicodeOperator => "write `>=`, `<=` or `!=`",
+                    SyntaxHint::NonAsciiName => {
+                        "bare names are ASCII letters, digits and `_`; write other names in backquotes: `café`"
+                    }
+                }
+                .into(),
+            ),
             Syntax { found: Some(word), .. } if crate::syntax::RESERVED_WORDS.contains(&word.as_str()) => {
                 Some(format!(
                     "`{word}` is a reserved word; a column named like it is written in backquotes: `{word}`"
@@ -704,6 +722,9 @@ impl Diagnostic {
             )),
             FractionalCalendarUnit { .. } => Some("use days for fractions of a month".into()),
             PercentOutOfRange { .. } => Some("a percentage is a share of a whole".into()),
+            DurationTooLong { .. } => {
+                Some("durations reach about 290,000 years; dates range over years 1 to 9999".into())
+            }
             InvalidRegex { .. } => Some(
                 "patterns use Rust regex syntax; inside a string a backslash is doubled, e.g. \"\\\\.fr$\""
                     .into(),

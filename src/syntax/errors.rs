@@ -3,7 +3,7 @@
 use pest::error::{ErrorVariant, InputLocation};
 
 use super::parser::Rule;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, SyntaxHint};
 use crate::span::Span;
 
 /// Keyword operators, for "did you mean" on misspellings.
@@ -73,11 +73,13 @@ pub(crate) fn convert(error: &pest::error::Error<Rule>, source: &str, chunk: Spa
         }
         _ => Vec::new(),
     };
+    let hint = hint(source, position, found.as_deref());
     Diagnostic::Syntax {
         span: Span::new(position, position + len),
         expected,
         found,
         candidates,
+        hint,
     }
 }
 
@@ -95,6 +97,40 @@ fn skip_blank(source: &str, mut position: usize) -> usize {
             return position;
         }
     }
+}
+
+/// A likely cause of the error at `position`, from what is found there and just before.
+fn hint(source: &str, position: usize, found: Option<&str>) -> Option<SyntaxHint> {
+    let found = found?;
+    let before = source[..position].trim_end();
+    Some(match found {
+        "=" => SyntaxHint::SingleEquals,
+        "(" if before.ends_with(" in") || before.ends_with("\nin") => SyntaxHint::ParenthesisedList,
+        "&&" => SyntaxHint::DoubleAmpersand,
+        "||" => SyntaxHint::DoublePipe,
+        "≥" | "≤" | "≠" => SyntaxHint::UnicodeOperator,
+        _ if found.starts_with('\'') => SyntaxHint::SingleQuotes,
+        _ if found
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() && !c.is_ascii())
+            || before.ends_with(|c: char| c.is_alphabetic() && !c.is_ascii()) =>
+        {
+            SyntaxHint::NonAsciiName
+        }
+        _ if before
+            .chars()
+            .last()
+            .is_some_and(|c| c.is_ascii_alphanumeric())
+            && found
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphabetic() && !c.is_ascii()) =>
+        {
+            SyntaxHint::NonAsciiName
+        }
+        _ => return None,
+    })
 }
 
 fn push_unique(list: &mut Vec<&'static str>, item: &'static str) {
@@ -172,7 +208,7 @@ fn token_at(source: &str, position: usize) -> Option<String> {
             None => line.to_string(),
         }
     } else {
-        ["==", "!=", "<=", ">="]
+        ["==", "!=", "<=", ">=", "&&", "||"]
             .iter()
             .find(|op| rest.starts_with(**op))
             .map_or_else(|| first.to_string(), |op| op.to_string())
