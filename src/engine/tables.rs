@@ -157,6 +157,10 @@ fn read_schema(source: &hir::Source, file_schema: &Schema) -> SchemaRef {
         .fields()
         .iter()
         .map(|f| match source.column(f.name()) {
+            // The CSV reader truncates extra decimal digits; read the text and let the cast round.
+            Some(c) if csv && matches!(c.ty, Type::Decimal { .. }) => {
+                Field::new(f.name(), DataType::Utf8, true)
+            }
             Some(c) => Field::new(f.name(), canonical_type(&c.ty), true),
             None if csv => Field::new(f.name(), DataType::Utf8, true),
             None => f.as_ref().clone(),
