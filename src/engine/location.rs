@@ -17,6 +17,19 @@ pub struct Resolved {
     pub is_directory: bool,
 }
 
+/// `path` as shown in messages: relative to the current folder when it lies under it.
+pub(crate) fn shown(path: &str) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            std::path::Path::new(path)
+                .strip_prefix(&cwd)
+                .ok()
+                .map(|p| p.display().to_string())
+        })
+        .unwrap_or_else(|| path.to_string())
+}
+
 /// Fills variable references and anchors relative paths at `base_dir` (the rule file's folder).
 pub fn resolve(
     location: &Location,
@@ -59,7 +72,7 @@ pub fn resolve(
     if !local.exists() {
         return Err(Diagnostic::DataNotFound {
             span: location.span,
-            location: text,
+            location: shown(&text),
         });
     }
     let is_directory = local.is_dir();

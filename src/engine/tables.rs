@@ -50,7 +50,7 @@ pub(super) async fn listing_table(
     if files.is_empty() {
         return Err(vec![Diagnostic::DataNotFound {
             span,
-            location: location.path.clone(),
+            location: super::location::shown(&location.path),
         }]);
     }
     // Each file is checked on its own (up to a bound): files of one source may differ in how
@@ -72,7 +72,7 @@ pub(super) async fn listing_table(
             Format::Parquet => compatible_parquet,
             Format::Csv { .. } => compatible_csv,
         };
-        let shown = format!("/{}", file.location);
+        let shown = super::location::shown(&format!("/{}", file.location));
         if let (Format::Csv { .. }, Some(first)) = (&source.format, &table_schema) {
             let names = |s: &Schema| {
                 s.fields()
@@ -105,7 +105,7 @@ pub(super) async fn listing_table(
     let Some(schema) = table_schema else {
         return Err(vec![Diagnostic::DataNotFound {
             span,
-            location: location.path.clone(),
+            location: super::location::shown(&location.path),
         }]);
     };
     let config = ListingTableConfig::new(url)
