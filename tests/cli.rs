@@ -319,3 +319,28 @@ fn fmt_check_then_rewrite() {
     assert_eq!(status(segc().current_dir(dir.path()).args(["fmt"])), 1);
     assert_eq!(std::fs::read(&broken).expect("read"), before_broken);
 }
+
+#[test]
+fn memory_limit_runs_within_a_small_pool_and_rejects_bad_sizes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = repo("examples/rfm/rfm.seg");
+    let run = |limit: &str| {
+        let mut command = segc();
+        command
+            .arg("run")
+            .arg(&rules)
+            .args([
+                "--as-of",
+                "2026-11-01",
+                "--quiet",
+                "--memory-limit",
+                limit,
+                "--out",
+            ])
+            .arg(dir.path().join("out"));
+        status(&mut command)
+    };
+    assert_eq!(run("32M"), 0);
+    assert_eq!(run("2X"), 2);
+    assert_eq!(run("10"), 2, "below 1M");
+}

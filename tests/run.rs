@@ -31,7 +31,11 @@ fn run(rules: &Path, out: &Path, format: OutputFormat, layout: Layout) -> Result
     let program = program.ok_or(diagnostics)?;
     let base = rules.parent().expect("folder");
     runtime().block_on(async {
-        let mut engine = Engine::new(EngineOptions { threads: Some(2) });
+        let mut engine = Engine::new(EngineOptions {
+            threads: Some(2),
+            memory_limit: Some(256 * 1024 * 1024),
+        })
+        .map_err(|d| render_all(&name, &text, &[d]))?;
         engine
             .register(
                 &program,

@@ -82,6 +82,9 @@ pub struct DataArgs {
     /// Number of threads and partitions [default: number of cores]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    /// Memory for the query (e.g. 2G, 512M); sorts and aggregates spill to disk beyond it
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory_limit: Option<usize>,
 }
 
 /// `segc run`
@@ -187,6 +190,31 @@ pub enum InferFormat {
 fn parse_date(text: &str) -> Result<NaiveDate, String> {
     NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .map_err(|_| format!("`{text}` is not a date; write YYYY-MM-DD"))
+}
+
+/// A size such as `2G`, `512M`, `1.5GB`, `64k` or a number of bytes.
+fn parse_size(text: &str) -> Result<usize, String> {
+    let upper = text.trim().to_ascii_uppercase();
+    let digits_end = upper
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(upper.len());
+    let (number, unit) = upper.split_at(digits_end);
+    let factor: f64 = match unit.trim().trim_end_matches('B').trim_end_matches('I') {
+        "" => 1.0,
+        "K" => 1024.0,
+        "M" => 1024.0 * 1024.0,
+        "G" => 1024.0 * 1024.0 * 1024.0,
+        "T" => 1024.0 * 1024.0 * 1024.0 * 1024.0,
+        _ => return Err(format!("`{text}` is not a size; write it like 2G or 512M")),
+    };
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a size; write it like 2G or 512M"))?;
+    let bytes = value * factor;
+    if !(bytes >= 1024.0 * 1024.0 && bytes < usize::MAX as f64) {
+        return Err("the memory limit must be at least 1M".into());
+    }
+    Ok(bytes as usize)
 }
 
 fn parse_delimiter(text: &str) -> Result<u8, String> {

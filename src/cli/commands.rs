@@ -223,14 +223,24 @@ fn base_dir(file: &RuleFile) -> PathBuf {
     }
 }
 
+/// The engine for the data options given on the command line.
+fn engine(data: &DataArgs, reporter: &Reporter) -> Result<Engine, Outcome> {
+    Engine::new(EngineOptions {
+        threads: data.threads.map(usize::from),
+        memory_limit: data.memory_limit,
+    })
+    .map_err(|problem| {
+        reporter.standalone(&problem);
+        Outcome::Environment
+    })
+}
+
 async fn registered_engine(
     prepared: &Prepared,
-    threads: Option<u16>,
+    data: &DataArgs,
     reporter: &Reporter,
 ) -> Result<Engine, Outcome> {
-    let mut engine = Engine::new(EngineOptions {
-        threads: threads.map(usize::from),
-    });
+    let mut engine = engine(data, reporter)?;
     let registered = engine
         .register(&prepared.program, &base_dir(&prepared.file), &prepared.vars)
         .await;
@@ -260,7 +270,7 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
             prepared.params.as_of
         );
     }
-    let engine = match registered_engine(&prepared, args.data.threads, reporter).await {
+    let engine = match registered_engine(&prepared, &args.data, reporter).await {
         Ok(e) => e,
         Err(outcome) => return outcome,
     };
@@ -320,9 +330,12 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
     };
     let span = prepared.program.population().span;
     let engine = if args.declared {
-        Engine::new(EngineOptions::default())
+        match engine(&args.data, reporter) {
+            Ok(e) => e,
+            Err(outcome) => return outcome,
+        }
     } else {
-        match registered_engine(&prepared, args.data.threads, reporter).await {
+        match registered_engine(&prepared, &args.data, reporter).await {
             Ok(e) => e,
             Err(outcome) => return outcome,
         }

@@ -15,6 +15,8 @@ use std::sync::Arc;
 
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::provider_as_source;
+use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::{LogicalPlan, TableSource};
 use datafusion::physical_plan::{ExecutionPlan, displayable};
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -34,6 +36,9 @@ pub use output::{Layout, OutputFormat, OutputSpec};
 pub struct EngineOptions {
     /// Partitions to execute with (default: the number of cores).
     pub threads: Option<usize>,
+    /// Memory for query execution, in bytes; sorts and aggregates spill to the system's temporary
+    /// folder beyond it (default: unlimited).
+    pub memory_limit: Option<usize>,
 }
 
 /// A DataFusion session with the sources of one program registered.
@@ -44,15 +49,22 @@ pub struct Engine {
 
 impl Engine {
     /// A new engine.
-    pub fn new(options: EngineOptions) -> Self {
+    pub fn new(options: EngineOptions) -> Result<Self, Diagnostic> {
         let mut config = SessionConfig::new();
         if let Some(threads) = options.threads {
             config = config.with_target_partitions(threads.max(1));
         }
-        Engine {
-            ctx: SessionContext::new_with_config(config),
-            tables: HashMap::new(),
+        let mut runtime = RuntimeEnvBuilder::new();
+        if let Some(limit) = options.memory_limit {
+            runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
         }
+        let runtime = runtime.build_arc().map_err(|e| Diagnostic::EngineFailed {
+            message: e.to_string(),
+        })?;
+        Ok(Engine {
+            ctx: SessionContext::new_with_config_rt(config, runtime),
+            tables: HashMap::new(),
+        })
     }
 
     /// Registers the sources the program reads (the population and every aggregated source),
