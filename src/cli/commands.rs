@@ -350,7 +350,8 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
     } else {
         engine.membership_plan(&prepared.program, prepared.params, &prepared.selection)
     };
-    let text = plan.and_then(|plan| {
+    let text = async {
+        let plan = plan?;
         let optimized = engine.optimize(&plan, span)?;
         let mut text = format!(
             "-- as of {}\n-- logical plan\n{}\n\n-- optimized logical plan\n{}\n",
@@ -359,12 +360,12 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
             optimized.display_indent()
         );
         if args.physical {
-            let physical =
-                futures::executor::block_on(engine.physical_plan_text(&optimized, span))?;
+            let physical = engine.physical_plan_text(&optimized, span).await?;
             text.push_str(&format!("\n-- physical plan\n{physical}"));
         }
-        Ok(text)
-    });
+        Ok::<String, Diagnostic>(text)
+    }
+    .await;
     match text {
         Ok(text) => {
             print!("{text}");
