@@ -344,3 +344,42 @@ fn memory_limit_runs_within_a_small_pool_and_rejects_bad_sizes() {
     assert_eq!(run("2X"), 2);
     assert_eq!(run("10"), 2, "below 1M");
 }
+
+#[test]
+fn check_formats_for_tools() {
+    let files = [
+        "tests/fixtures/check/errors/enums.seg",
+        "tests/fixtures/check/warnings/tiers.seg",
+        "examples/retail/retail.seg",
+        "no/such/file.seg",
+    ];
+    for format in ["json", "github", "junit"] {
+        let mut command = segc();
+        command
+            .current_dir(repo(""))
+            .args(["check", "--format", format])
+            .args(files);
+        insta::assert_snapshot!(format!("check_{format}"), transcript(&mut command));
+    }
+    let output = segc()
+        .current_dir(repo(""))
+        .args(["check", "--format", "json"])
+        .args(files)
+        .output()
+        .expect("runs");
+    // Errors in the rules and an unreadable file: the environment wins the exit code.
+    assert_eq!(output.status.code(), Some(2));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid json");
+    assert_eq!(document["version"], 1);
+    assert_eq!(document["files"].as_array().map(Vec::len), Some(4));
+    let first = &document["files"][0]["diagnostics"][0];
+    assert_eq!(first["code"], "E0403");
+    assert_eq!(first["primary"]["start"]["line"], 6);
+    assert_eq!(document["summary"]["warnings"], 5);
+    let clean = segc()
+        .current_dir(repo(""))
+        .args(["check", "--format", "json", "examples/retail/retail.seg"])
+        .output()
+        .expect("runs");
+    assert_eq!(clean.status.code(), Some(0));
+}

@@ -68,6 +68,22 @@ pub struct CheckArgs {
     /// Rule files to check
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
+    /// How to report problems: for people, or for tools (see docs/ci.md)
+    #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
+    pub format: CheckFormat,
+}
+
+/// Report formats of `segc check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CheckFormat {
+    /// Annotated source excerpts on stderr
+    Human,
+    /// One JSON document on stdout (documented in docs/ci.md)
+    Json,
+    /// GitHub Actions workflow annotations on stdout
+    Github,
+    /// JUnit XML on stdout, one test case per file
+    Junit,
 }
 
 /// Options shared by the commands that read data.

@@ -5,9 +5,10 @@ use std::path::{Path, PathBuf};
 
 use super::Outcome;
 use super::args::{
-    CheckArgs, Cli, Command, DataArgs, ExplainArgs, FormatArg, InferArgs, InferFormat, LayoutArg,
-    RunArgs, SchemaCommand,
+    CheckArgs, CheckFormat, Cli, Command, DataArgs, ExplainArgs, FormatArg, InferArgs, InferFormat,
+    LayoutArg, RunArgs, SchemaCommand,
 };
+use super::machine::{self, FileReport};
 use super::report::{Reporter, outcome_of, summary_table};
 use crate::check;
 use crate::diagnostics::Diagnostic;
@@ -97,7 +98,52 @@ fn compile(file: &RuleFile, reporter: &Reporter) -> Result<hir::Program, Outcome
         .ok_or_else(|| outcome_of(&checked.diagnostics))
 }
 
+/// `segc check` for tools: every file's diagnostics in one document on stdout.
+fn check_for_tools(args: &CheckArgs) -> Outcome {
+    let mut reports = Vec::with_capacity(args.files.len());
+    for path in &args.files {
+        let name = path.display().to_string();
+        let report = match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let text = text
+                    .strip_prefix('\u{feff}')
+                    .map(str::to_string)
+                    .unwrap_or(text);
+                let parsed = syntax::parse(&text);
+                let checked = check::check(&parsed.program, &parsed.diagnostics);
+                FileReport {
+                    name,
+                    text,
+                    diagnostics: checked.diagnostics,
+                }
+            }
+            Err(e) => FileReport {
+                diagnostics: vec![Diagnostic::FileUnreadable {
+                    path: name.clone(),
+                    message: e.to_string(),
+                }],
+                name,
+                text: String::new(),
+            },
+        };
+        reports.push(report);
+    }
+    print!(
+        "{}",
+        match args.format {
+            CheckFormat::Json => machine::json(&reports),
+            CheckFormat::Github => machine::github(&reports),
+            _ => machine::junit(&reports),
+        }
+    );
+    let all: Vec<Diagnostic> = reports.into_iter().flat_map(|r| r.diagnostics).collect();
+    outcome_of(&all)
+}
+
 fn check_files(args: &CheckArgs, reporter: &Reporter) -> Outcome {
+    if args.format != CheckFormat::Human {
+        return check_for_tools(args);
+    }
     let mut outcome = Outcome::Success;
     for path in &args.files {
         let result = read_rules(path, reporter).and_then(|file| {

@@ -6,6 +6,7 @@
 mod args;
 mod commands;
 mod format;
+mod machine;
 mod report;
 
 use std::process::ExitCode;
