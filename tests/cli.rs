@@ -383,3 +383,38 @@ fn check_formats_for_tools() {
         .expect("runs");
     assert_eq!(clean.status.code(), Some(0));
 }
+
+#[test]
+fn deny_warnings_turns_warnings_into_failures() {
+    let warned = "tests/fixtures/check/warnings/tiers.seg";
+    assert_eq!(
+        status(segc().current_dir(repo("")).args(["check", warned])),
+        0
+    );
+    assert_eq!(
+        status(
+            segc()
+                .current_dir(repo(""))
+                .args(["check", "--deny-warnings", warned])
+        ),
+        1
+    );
+    assert_eq!(
+        status(segc().current_dir(repo("")).args([
+            "check",
+            "--deny-warnings",
+            "--format",
+            "json",
+            warned
+        ])),
+        1
+    );
+    assert_eq!(
+        status(segc().current_dir(repo("")).args([
+            "check",
+            "--deny-warnings",
+            "examples/retail/retail.seg"
+        ])),
+        0
+    );
+}

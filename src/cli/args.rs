@@ -71,6 +71,9 @@ pub struct CheckArgs {
     /// How to report problems: for people, or for tools (see docs/ci.md)
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]
     pub format: CheckFormat,
+    /// Exit 1 on warnings too (strict CI)
+    #[arg(long)]
+    pub deny_warnings: bool,
 }
 
 /// Report formats of `segc check`.

@@ -137,7 +137,19 @@ fn check_for_tools(args: &CheckArgs) -> Outcome {
         }
     );
     let all: Vec<Diagnostic> = reports.into_iter().flat_map(|r| r.diagnostics).collect();
-    outcome_of(&all)
+    strict(outcome_of(&all), &all, args.deny_warnings)
+}
+
+/// With `--deny-warnings`, a clean outcome with warnings becomes a failure.
+fn strict(outcome: Outcome, diagnostics: &[Diagnostic], deny_warnings: bool) -> Outcome {
+    let warned = diagnostics
+        .iter()
+        .any(|d| d.severity() == crate::diagnostics::Severity::Warning);
+    if deny_warnings && warned {
+        outcome.max(Outcome::RuleErrors)
+    } else {
+        outcome
+    }
 }
 
 fn check_files(args: &CheckArgs, reporter: &Reporter) -> Outcome {
@@ -147,7 +159,17 @@ fn check_files(args: &CheckArgs, reporter: &Reporter) -> Outcome {
     let mut outcome = Outcome::Success;
     for path in &args.files {
         let result = read_rules(path, reporter).and_then(|file| {
-            let program = compile(&file, reporter)?;
+            let parsed = syntax::parse(&file.text);
+            let checked = check::check(&parsed.program, &parsed.diagnostics);
+            reporter.file_diagnostics(&file.name, &file.text, &checked.diagnostics);
+            let Some(program) = checked.program else {
+                return Err(outcome_of(&checked.diagnostics));
+            };
+            let verdict = strict(Outcome::Success, &checked.diagnostics, args.deny_warnings);
+            if verdict != Outcome::Success {
+                eprintln!("error: warnings are denied (--deny-warnings)");
+                return Err(verdict);
+            }
             let mut parts = vec![
                 count(program.sources.len(), "source"),
                 count(program.lets.len(), "let"),
