@@ -237,6 +237,8 @@ pub struct Tiers {
     pub arms: Vec<TierArm>,
     /// The tier names as an enum type (what `lifecycle` evaluates to).
     pub values: std::sync::Arc<crate::types::EnumDef>,
+    /// Whether these tiers are a `split` (groups assigned by the stable bucket).
+    pub is_split: bool,
 }
 
 /// One tier.

@@ -295,6 +295,7 @@ impl<'a> Checker<'a> {
             span: decl.name.span,
             arms,
             values: self.tier_values[id.0].clone(),
+            is_split: true,
         });
     }
 
@@ -390,6 +391,7 @@ impl<'a> Checker<'a> {
             span: decl.name.span,
             arms,
             values: self.tier_values[id.0].clone(),
+            is_split: false,
         });
     }
 

@@ -178,8 +178,13 @@ fn check_files(args: &CheckArgs, reporter: &Reporter) -> Outcome {
             if !program.scores.is_empty() {
                 parts.push(count(program.scores.len(), "score"));
             }
-            if !program.tiers.is_empty() {
-                parts.push(format!("{} tiers", program.tiers.len()));
+            let splits = program.tiers.iter().filter(|t| t.is_split).count();
+            let tiers = program.tiers.len() - splits;
+            if tiers > 0 {
+                parts.push(format!("{tiers} tiers"));
+            }
+            if splits > 0 {
+                parts.push(count(splits, "split"));
             }
             println!("{}: ok ({})", file.name, parts.join(", "));
             Ok(())

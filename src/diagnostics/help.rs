@@ -250,6 +250,10 @@ impl Diagnostic {
             UnsetVariable { name, .. } => Some(format!(
                 "pass --var {name}=... or set the environment variable {name}"
             )),
+            EmptyData { .. } => Some(
+                "the files exist but hold nothing (not even a header line); check the export that wrote them"
+                    .into(),
+            ),
             MissingKeyValue { .. } => Some(
                 "every member needs a key: remove or repair the rows without one; nothing was written"
                     .into(),

@@ -600,6 +600,13 @@ pub enum Diagnostic {
         /// The columns of the first file.
         expected: String,
     },
+    /// The declared location holds only empty files.
+    EmptyData {
+        /// The location literal.
+        span: Span,
+        /// The resolved path or pattern.
+        location: String,
+    },
     /// A member row with an empty key.
     MissingKeyValue {
         /// The key column's declaration.
@@ -674,6 +681,7 @@ impl Diagnostic {
     pub fn blame(&self) -> Blame {
         match self {
             Diagnostic::DataNotFound { .. }
+            | Diagnostic::EmptyData { .. }
             | Diagnostic::UnsetVariable { .. }
             | Diagnostic::UnsupportedLocation { .. }
             | Diagnostic::UnreadableData { .. }

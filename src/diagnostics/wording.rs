@@ -82,6 +82,7 @@ impl Diagnostic {
             EngineFailed { .. } => "E0709",
             MissingKeyValue { .. } => "E0710",
             CsvColumnsDiffer { .. } => "E0712",
+            EmptyData { .. } => "E0713",
             RepeatedKey { .. } => "E0711",
             InvalidVar { .. } => "E0801",
             UnknownSelectedSegment { .. } => "E0802",
@@ -324,6 +325,7 @@ impl Diagnostic {
             OutputFailed { path, message } => format!("cannot write `{path}`: {message}"),
             EngineFailed { message } => format!("cannot start the query engine: {message}"),
             MissingKeyValue { .. } => "some members have an empty key".into(),
+            EmptyData { location, .. } => format!("the data at `{location}` is empty"),
             CsvColumnsDiffer { file, .. } => {
                 format!("`{file}` does not have the same columns as the other files")
             }
@@ -404,6 +406,7 @@ impl Diagnostic {
             | DataError { span, .. }
             | MissingKeyValue { span }
             | CsvColumnsDiffer { span, .. }
+            | EmptyData { span, .. }
             | RepeatedKey { span, .. }
             | UnreadableData { span, .. }
             | Internal { span, .. } => *span,

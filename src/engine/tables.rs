@@ -102,8 +102,9 @@ pub(super) async fn listing_table(
     if !problems.is_empty() {
         return Err(problems);
     }
+    // Files were found (checked above), but every one of them is empty.
     let Some(schema) = table_schema else {
-        return Err(vec![Diagnostic::DataNotFound {
+        return Err(vec![Diagnostic::EmptyData {
             span,
             location: super::location::shown(&location.path),
         }]);
