@@ -138,8 +138,14 @@ impl Tally {
             Tally::Category(counts) => {
                 let text = datafusion::arrow::compute::cast(column, &DataType::Utf8)
                     .map_err(|e| e.to_string())?;
+                // Tiers have few values: look them up by reference, allocate only new ones.
                 for value in text.as_string::<i32>().iter() {
-                    *counts.entry(value.map(str::to_string)).or_default() += 1;
+                    match counts.iter_mut().find(|(k, _)| k.as_deref() == value) {
+                        Some((_, n)) => *n += 1,
+                        None => {
+                            counts.insert(value.map(str::to_string), 1);
+                        }
+                    }
                 }
             }
             Tally::Number {
