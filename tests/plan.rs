@@ -112,52 +112,18 @@ fn one_scan_per_source_whatever_the_number_of_segments() {
 
 #[test]
 fn every_clean_fixture_plans_and_runs_on_empty_tables() {
-    use std::sync::Arc;
-
-    use datafusion::catalog::TableProvider;
-    use datafusion::datasource::{MemTable, provider_as_source};
-    use datafusion::logical_expr::TableSource;
-    use segc::diagnostics::Diagnostic;
-    use segc::lower::{TableLookup, declared_schema};
-
-    struct Empty;
-    impl TableLookup for Empty {
-        fn table(&self, source: &segc::hir::Source) -> Result<Arc<dyn TableSource>, Diagnostic> {
-            let table: Arc<dyn TableProvider> =
-                Arc::new(MemTable::try_new(declared_schema(source), vec![vec![]]).expect("table"));
-            Ok(provider_as_source(table))
-        }
-    }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let mut dirs = vec![
+    let mut ran = 0;
+    for dir in [
         "tests/fixtures/check/ok",
         "tests/fixtures/plan",
         "tests/fixtures/check/warnings",
-    ];
-    dirs.retain(|d| std::path::Path::new(d).is_dir());
-    let mut ran = 0;
-    for dir in dirs {
+    ] {
         for entry in std::fs::read_dir(dir).expect("dir").flatten() {
             let text = std::fs::read_to_string(entry.path()).expect("fixture");
             let (program, _) = compile("fixture.seg", &text);
             let Some(program) = program else { continue };
-            let plan = membership_plan(&program, &Empty, params(), &Selection::All)
-                .unwrap_or_else(|d| panic!("{}: {d:?}", entry.path().display()));
-            runtime.block_on(async {
-                let ctx = SessionContext::new();
-                let physical = ctx
-                    .state()
-                    .create_physical_plan(&plan)
-                    .await
-                    .unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()));
-                datafusion::physical_plan::collect(physical, ctx.task_ctx())
-                    .await
-                    .unwrap_or_else(|e| panic!("{}: {e}", entry.path().display()));
-            });
+            let name = entry.path().display().to_string();
+            common::executes_on_empty_tables(&program, params(), &name);
             ran += 1;
         }
     }

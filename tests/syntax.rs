@@ -50,43 +50,6 @@ fn deep_nesting_is_a_diagnostic_not_a_crash() {
     assert!(checked.program.is_some() || !checked.diagnostics.is_empty());
 }
 
-/// Plans physically and runs `program` over empty in-memory tables with the declared schemas:
-/// whatever the checker accepts, DataFusion must plan and execute.
-fn executes_on_empty_tables(program: &segc::hir::Program, params: segc::lower::Params, text: &str) {
-    use std::sync::Arc;
-
-    use datafusion::catalog::TableProvider;
-    use datafusion::datasource::{MemTable, provider_as_source};
-    use datafusion::logical_expr::TableSource;
-    use segc::diagnostics::Diagnostic;
-    use segc::lower::{Selection, TableLookup, declared_schema, membership_plan};
-
-    struct Empty;
-    impl TableLookup for Empty {
-        fn table(&self, source: &segc::hir::Source) -> Result<Arc<dyn TableSource>, Diagnostic> {
-            let table: Arc<dyn TableProvider> =
-                Arc::new(MemTable::try_new(declared_schema(source), vec![vec![]]).expect("table"));
-            Ok(provider_as_source(table))
-        }
-    }
-    let plan = membership_plan(program, &Empty, params, &Selection::All)
-        .unwrap_or_else(|d| panic!("{d:?} for:\n{text}"));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let ctx = datafusion::prelude::SessionContext::new();
-        let physical = ctx
-            .state()
-            .create_physical_plan(&plan)
-            .await
-            .unwrap_or_else(|e| panic!("{e} for:\n{text}"));
-        datafusion::physical_plan::collect(physical, ctx.task_ctx())
-            .await
-            .unwrap_or_else(|e| panic!("{e} for:\n{text}"));
-    });
-}
-
 /// A deterministic pseudo-random generator (xorshift), so failures reproduce.
 struct Rng(u64);
 
@@ -194,7 +157,7 @@ fn mutated_files_never_panic_and_checked_files_always_lower() {
             membership_plan(&program, &DeclaredTables, params, &Selection::All)
                 .unwrap_or_else(|d| panic!("{d:?} for:\n{text}"));
             if lowered % 4 == 0 {
-                executes_on_empty_tables(&program, params, &text);
+                common::executes_on_empty_tables(&program, params, &text);
             }
             lowered += 1;
         }
