@@ -289,14 +289,7 @@ impl<'a> Checker<'a> {
                 groups: decl.groups.len(),
             });
         }
-        self.checked_tiers[id.0] = Some(hir::Tiers {
-            name: decl.name.name.clone(),
-            label: decl.label.as_ref().map(|l| l.value.clone()),
-            span: decl.name.span,
-            arms,
-            values: self.tier_values[id.0].clone(),
-            is_split: true,
-        });
+        self.store_tiers(id, &decl.name, &decl.label, arms, true);
     }
 
     pub(super) fn check_score(&mut self, id: ScoreId) {
@@ -327,6 +320,25 @@ impl<'a> Checker<'a> {
             span: decl.name.span,
             rules,
             ty: self.score_types[id.0].clone(),
+        });
+    }
+
+    /// Records checked tiers (or a split).
+    fn store_tiers(
+        &mut self,
+        id: TiersId,
+        name: &ast::Ident,
+        label: &Option<ast::StringLit>,
+        arms: Vec<hir::TierArm>,
+        is_split: bool,
+    ) {
+        self.checked_tiers[id.0] = Some(hir::Tiers {
+            name: name.name.clone(),
+            label: label.as_ref().map(|l| l.value.clone()),
+            span: name.span,
+            arms,
+            values: self.tier_values[id.0].clone(),
+            is_split,
         });
     }
 
@@ -385,14 +397,7 @@ impl<'a> Checker<'a> {
                 span: decl.name.span,
             });
         }
-        self.checked_tiers[id.0] = Some(hir::Tiers {
-            name: decl.name.name.clone(),
-            label: decl.label.as_ref().map(|l| l.value.clone()),
-            span: decl.name.span,
-            arms,
-            values: self.tier_values[id.0].clone(),
-            is_split: false,
-        });
+        self.store_tiers(id, &decl.name, &decl.label, arms, false);
     }
 
     /// Warns about tiers named like another definition or column, which wins in expressions.
