@@ -3,11 +3,15 @@
 //! Produced by [`crate::check`] only when the rules have no error; consumed by [`crate::lower`].
 //! Spans are kept so that later stages can still point at the rules.
 
+mod kpi;
+
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::ast::BinaryOp;
 use crate::span::Span;
 use crate::types::Type;
+
+pub use kpi::*;
 
 /// Index of a source in [`Program::sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -97,6 +101,8 @@ pub struct Program {
     pub outputs: Vec<OutputId>,
     /// Quantiles over the population, in order of appearance.
     pub quantiles: Vec<Quantile>,
+    /// KPIs, in file order.
+    pub kpis: Vec<Kpi>,
 }
 
 /// A member's position among all members by some value: `ntile(5, x desc)`, `percent_rank(x)`.
@@ -141,6 +147,11 @@ impl Program {
             .iter()
             .position(|s| s.name == name)
             .map(SegmentId)
+    }
+
+    /// The KPI called `name`.
+    pub fn kpi_named(&self, name: &str) -> Option<KpiId> {
+        self.kpis.iter().position(|k| k.name == name).map(KpiId)
     }
 
     /// The output (segment, score or tiers) called `name`.

@@ -7,6 +7,7 @@ pub mod diagnostics;
 pub mod engine;
 pub mod fmt;
 pub mod hir;
+pub mod kpi;
 pub mod lower;
 pub mod span;
 pub mod suggest;

@@ -481,7 +481,7 @@ impl Checker<'_> {
         }
     }
 
-    fn binary(
+    pub(super) fn binary(
         &mut self,
         op: BinaryOp,
         op_span: Span,

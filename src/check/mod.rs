@@ -9,6 +9,8 @@ mod compare;
 mod cycles;
 mod expr;
 mod functions;
+mod kpis;
+mod measures;
 mod quantiles;
 mod reach;
 mod sources;
@@ -126,9 +128,29 @@ struct Checker<'a> {
     outputs: Vec<OutputId>,
     /// Quantiles found so far (`None` while being checked, or when the check failed).
     quantiles: Vec<Option<hir::Quantile>>,
+    /// KPIs as declared, in file order.
+    kpis: Vec<&'a ast::KpiDecl>,
+    /// KPI names (their own namespace) and where they are declared.
+    kpi_names: HashMap<String, Span>,
+    /// Checked KPIs (`None` when the check failed).
+    checked_kpis: Vec<Option<hir::Kpi>>,
 }
 
 const AS_OF: &str = "as_of";
+
+/// The aggregates a KPI value can use over the members of a group.
+pub const MEASURE_NAMES: &[&str] = &[
+    "count",
+    "share",
+    "rate",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "median",
+    "percentile",
+    "nps",
+];
 
 impl<'a> Checker<'a> {
     fn declare_sources(&mut self, program: &ast::Program) {
@@ -303,6 +325,10 @@ impl<'a> Checker<'a> {
                     let id = self.declare_tiers(decl);
                     (&decl.name, Binding::Tiers(id), NameKind::Tiers)
                 }
+                ItemKind::Kpi(decl) => {
+                    self.declare_kpi(decl);
+                    continue;
+                }
                 ItemKind::Broken(b) => {
                     if let (Some(name), Some("let" | "segment" | "score" | "tiers")) =
                         (&b.name, b.keyword.as_deref())
@@ -365,6 +391,7 @@ impl<'a> Checker<'a> {
         for i in 0..self.tiers.len() {
             self.check_tiers(TiersId(i));
         }
+        self.check_kpis();
         self.report_tier_shadowing();
         self.report_calendar_lengths();
     }
@@ -409,6 +436,14 @@ impl<'a> Checker<'a> {
         }
         for quantile in self.quantiles.iter().flatten() {
             look(&quantile.value);
+        }
+        for kpi in self.checked_kpis.iter().flatten() {
+            for measure in kpi.value.measures() {
+                [&measure.value, &measure.filter]
+                    .into_iter()
+                    .flatten()
+                    .for_each(&mut look);
+            }
         }
         spans.sort();
         spans.dedup();
@@ -532,6 +567,7 @@ impl<'a> Checker<'a> {
                 .into_iter()
                 .map(|q| q.unwrap_or_else(|| quantiles::unused_quantile(Span::default())))
                 .collect(),
+            kpis: self.checked_kpis.into_iter().flatten().collect(),
         }
     }
 }

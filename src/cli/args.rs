@@ -42,6 +42,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Evaluate the segments over the data; write memberships and a summary
     Run(RunArgs),
+    /// Compute every KPI and judge it against its target (met, on track, behind, missed)
+    Kpi(KpiArgs),
     /// Show the DataFusion plans the rules compile to
     Explain(ExplainArgs),
     /// Rewrite rule files in the canonical layout (comments kept)
@@ -132,6 +134,52 @@ pub struct RunArgs {
     pub data: DataArgs,
 }
 
+/// `segc kpi`
+#[derive(Debug, Args)]
+pub struct KpiArgs {
+    /// The rule file
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Compute only this KPI (repeatable)
+    #[arg(long = "kpi", value_name = "NAME")]
+    pub kpis: Vec<String>,
+    /// Baseline values recorded by an earlier run (for `vs baseline` targets and progress)
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Record this run's values as a baseline file (JSON, meant for git)
+    #[arg(long, value_name = "FILE")]
+    pub save_baseline: Option<PathBuf>,
+    /// Report format (see docs/cli.md)
+    #[arg(long, value_enum, default_value_t = KpiFormat::Table)]
+    pub format: KpiFormat,
+    /// Exit 1 when a KPI is missed, or also when one is behind, has no data or is beyond its warn level
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub fail_on: Option<FailOn>,
+    #[command(flatten)]
+    /// Data options.
+    pub data: DataArgs,
+}
+
+/// Report formats of `segc kpi`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KpiFormat {
+    /// A table for the terminal
+    Table,
+    /// One JSON document (documented in docs/cli.md)
+    Json,
+    /// A Markdown table, for pull-request comments
+    Markdown,
+}
+
+/// When `segc kpi` fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// When a KPI missed its target
+    Miss,
+    /// When a KPI missed, is behind, has no data, or is beyond its warn level
+    Warn,
+}
+
 /// `segc explain`
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
@@ -147,6 +195,9 @@ pub struct ExplainArgs {
     /// Plan over the declared schemas without reading any data (logical plan only)
     #[arg(long)]
     pub declared: bool,
+    /// Show the plan computing the KPIs instead of the memberships
+    #[arg(long, conflicts_with = "segments")]
+    pub kpis: bool,
     #[command(flatten)]
     /// Data options.
     pub data: DataArgs,

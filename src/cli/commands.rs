@@ -29,6 +29,9 @@ pub(super) fn dispatch(cli: Cli) -> Outcome {
         Command::Run(args) => with_runtime(args.data.threads, &reporter, |rt| {
             rt.block_on(run(&args, &reporter))
         }),
+        Command::Kpi(args) => with_runtime(args.data.threads, &reporter, |rt| {
+            rt.block_on(super::kpi::run(&args, &reporter))
+        }),
         Command::Explain(args) => with_runtime(args.data.threads, &reporter, |rt| {
             rt.block_on(explain(&args, &reporter))
         }),
@@ -186,6 +189,9 @@ fn check_files(args: &CheckArgs, reporter: &Reporter) -> Outcome {
             if splits > 0 {
                 parts.push(count(splits, "split"));
             }
+            if !program.kpis.is_empty() {
+                parts.push(count(program.kpis.len(), "KPI"));
+            }
             println!("{}: ok ({})", file.name, parts.join(", "));
             Ok(())
         });
@@ -255,15 +261,15 @@ fn selection(program: &hir::Program, names: &[String]) -> Result<Selection, Vec<
 }
 
 /// Everything a data command needs before touching data.
-struct Prepared {
-    file: RuleFile,
-    program: hir::Program,
-    vars: Variables,
-    selection: Selection,
-    params: Params,
+pub(super) struct Prepared {
+    pub(super) file: RuleFile,
+    pub(super) program: hir::Program,
+    pub(super) vars: Variables,
+    pub(super) selection: Selection,
+    pub(super) params: Params,
 }
 
-fn prepare(
+pub(super) fn prepare(
     path: &Path,
     data: &DataArgs,
     segments: &[String],
@@ -289,7 +295,7 @@ fn prepare(
     })
 }
 
-fn base_dir(file: &RuleFile) -> PathBuf {
+pub(super) fn base_dir(file: &RuleFile) -> PathBuf {
     match file.path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -297,7 +303,7 @@ fn base_dir(file: &RuleFile) -> PathBuf {
 }
 
 /// The engine for the data options given on the command line.
-fn engine(data: &DataArgs, reporter: &Reporter) -> Result<Engine, Outcome> {
+pub(super) fn engine(data: &DataArgs, reporter: &Reporter) -> Result<Engine, Outcome> {
     Engine::new(EngineOptions {
         threads: data.threads.map(usize::from),
         memory_limit: data.memory_limit,
@@ -308,7 +314,7 @@ fn engine(data: &DataArgs, reporter: &Reporter) -> Result<Engine, Outcome> {
     })
 }
 
-async fn registered_engine(
+pub(super) async fn registered_engine(
     prepared: &Prepared,
     data: &DataArgs,
     reporter: &Reporter,
@@ -326,7 +332,11 @@ async fn registered_engine(
     }
 }
 
-fn file_problem(prepared: &Prepared, reporter: &Reporter, problem: Diagnostic) -> Outcome {
+pub(super) fn file_problem(
+    prepared: &Prepared,
+    reporter: &Reporter,
+    problem: Diagnostic,
+) -> Outcome {
     let problems = [problem];
     reporter.file_diagnostics(&prepared.file.name, &prepared.file.text, &problems);
     outcome_of(&problems)
@@ -413,15 +423,25 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
             Err(outcome) => return outcome,
         }
     };
-    let plan = if args.declared {
+    let tables: &dyn lower::TableLookup = if args.declared {
+        &DeclaredTables
+    } else {
+        &engine
+    };
+    let plan = if args.kpis {
+        let kpis: Vec<hir::KpiId> = (0..prepared.program.kpis.len()).map(hir::KpiId).collect();
+        if kpis.is_empty() {
+            let problem = Diagnostic::Kpi(crate::diagnostics::KpiDiagnostic::NoKpi);
+            return file_problem(&prepared, reporter, problem);
+        }
+        lower::kpi_plan(&prepared.program, tables, prepared.params, &kpis).map(|p| p.plan)
+    } else {
         lower::membership_plan(
             &prepared.program,
-            &DeclaredTables,
+            tables,
             prepared.params,
             &prepared.selection,
         )
-    } else {
-        engine.membership_plan(&prepared.program, prepared.params, &prepared.selection)
     };
     let text = async {
         let plan = plan?;

@@ -6,6 +6,8 @@
 mod args;
 mod commands;
 mod format;
+mod kpi;
+mod kpi_report;
 mod machine;
 mod report;
 

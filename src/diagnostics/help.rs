@@ -40,7 +40,7 @@ impl Diagnostic {
             }
             InvalidEscape { .. } => Some("valid escapes are \\\", \\\\, \\n and \\t".into()),
             StrayText { candidates, .. } if candidates.is_empty() => Some(
-                "items start with `source`, `population`, `let`, `segment`, `score`, `tiers` or `split` at the start of a line"
+                "items start with `source`, `population`, `let`, `segment`, `score`, `tiers`, `split` or `kpi` at the start of a line"
                     .into(),
             ),
             TooDeep { .. } => Some(
@@ -48,7 +48,7 @@ impl Diagnostic {
                     .into(),
             ),
             FutureItem { .. } => Some(
-                "`import` and `kpi` items come in later versions".into(),
+                "`import` items come in a later version".into(),
             ),
             UnknownName { candidates, .. }
             | NotInAggregateSource { candidates, .. }
@@ -71,6 +71,18 @@ impl Diagnostic {
                 ..
             } => Some(format!(
                 "declare it first: `source {name} from parquet \"...\" {{ ... }}`"
+            )),
+            UnknownName {
+                kind: NameKind::Segment,
+                name,
+                ..
+            } => Some(format!("declare it: `segment {name} = ...`")),
+            UnknownName {
+                kind: NameKind::Tiers,
+                name,
+                ..
+            } => Some(format!(
+                "declare it: `tiers {name} {{ ... }}` or `split {name} of ... {{ ... }}`"
             )),
             UnknownName { .. } => Some(
                 "names in rules are columns of the population, `let` values, segments or `as_of`"
@@ -275,12 +287,13 @@ impl Diagnostic {
                 Some("write --var NAME=VALUE, NAME made of letters, digits and `_`".into())
             }
             Internal { .. } => Some("this is a bug in segc; please report it with the rule file".into()),
+            Kpi(k) => k.help(),
             _ => None,
         }
     }
 }
 
-fn did_you_mean(candidates: &[String]) -> String {
+pub(super) fn did_you_mean(candidates: &[String]) -> String {
     let quoted: Vec<String> = candidates.iter().map(|c| format!("`{c}`")).collect();
     let refs: Vec<&str> = quoted.iter().map(String::as_str).collect();
     format!("did you mean {}?", one_of(&refs))

@@ -6,6 +6,7 @@
 //! [`render`]. Each variant has a stable code, listed in `docs/errors.md`.
 
 mod help;
+mod kpi;
 mod parts;
 mod sink;
 mod wording;
@@ -15,6 +16,7 @@ pub mod render;
 use crate::span::Span;
 use crate::types::Type;
 
+pub use kpi::KpiDiagnostic;
 pub use parts::{Blame, Context, Label, NameKind, Severity, SyntaxHint, TypeArgumentProblem};
 pub use sink::Sink;
 
@@ -656,6 +658,10 @@ pub enum Diagnostic {
         candidates: Vec<String>,
     },
 
+    // ----- KPIs (E10xx, W10xx)
+    /// A problem with a KPI, its baseline or its evaluation.
+    Kpi(KpiDiagnostic),
+
     // ----- internal (E09xx)
     /// A bug in segc: the plan builder refused what the checker accepted.
     Internal {
@@ -673,6 +679,7 @@ impl Diagnostic {
             Diagnostic::UnreachableTier { .. }
             | Diagnostic::TiersWithoutElse { .. }
             | Diagnostic::TierShadows { .. } => Severity::Warning,
+            Diagnostic::Kpi(k) => k.severity(),
             _ => Severity::Error,
         }
     }
@@ -690,6 +697,7 @@ impl Diagnostic {
             | Diagnostic::InvalidVar { .. }
             | Diagnostic::FileUnreadable { .. }
             | Diagnostic::UnknownSelectedSegment { .. } => Blame::Environment,
+            Diagnostic::Kpi(k) if k.blames_environment() => Blame::Environment,
             _ => Blame::Rules,
         }
     }

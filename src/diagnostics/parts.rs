@@ -45,6 +45,8 @@ pub enum NameKind {
     Tiers,
     /// One tier of a tiers item.
     Tier,
+    /// A KPI.
+    Kpi,
 }
 
 /// Where a value of the wrong type was found.

@@ -88,6 +88,7 @@ impl Diagnostic {
             UnknownSelectedSegment { .. } => "E0802",
             FileUnreadable { .. } => "E0803",
             Internal { .. } => "E0901",
+            Kpi(k) => k.code(),
         }
     }
 
@@ -336,6 +337,7 @@ impl Diagnostic {
             Internal { message, .. } => {
                 format!("internal error while building the plan: {message}")
             }
+            Kpi(k) => k.message(),
         }
     }
 
@@ -416,6 +418,7 @@ impl Diagnostic {
             OperandTypes { op_span, .. } => *op_span,
             IncompatibleValues { other_span, .. } => *other_span,
             Cycle { chain } => chain.first().map(|(_, s)| *s)?,
+            Kpi(k) => k.primary_span()?,
             NoSource
             | InvalidVar { .. }
             | UnknownSelectedSegment { .. }
@@ -452,6 +455,7 @@ impl Diagnostic {
                 format!("refers to `{next}`")
             }
             CalendarDuration { .. } => "not a fixed length of time".into(),
+            Kpi(k) => k.primary_label()?,
             _ => return None,
         })
     }
@@ -498,6 +502,7 @@ impl Diagnostic {
                     })
                     .collect()
             }
+            Kpi(k) => k.labels(),
             _ => Vec::new(),
         }
     }
@@ -521,6 +526,7 @@ pub(super) fn kind_word(kind: NameKind) -> &'static str {
         NameKind::Score => "score",
         NameKind::Tiers => "tiers",
         NameKind::Tier => "tier",
+        NameKind::Kpi => "KPI",
     }
 }
 

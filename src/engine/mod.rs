@@ -5,6 +5,7 @@
 //! error halfway through.
 
 mod infer;
+mod kpi;
 mod location;
 mod output;
 mod tables;
@@ -29,7 +30,7 @@ use crate::vars::Variables;
 
 pub use infer::{InferOptions, infer_source};
 pub use location::{Resolved, resolve};
-pub use output::{Layout, OutputFormat, OutputSpec};
+pub use output::{Layout, OutputFormat, OutputSpec, write_json};
 
 /// Engine settings.
 #[derive(Debug, Clone, Copy, Default)]

@@ -357,14 +357,33 @@ pub(super) fn write_summary(
     spec: &OutputSpec,
     summary: &impl Serialize,
 ) -> Result<PendingOutput, Diagnostic> {
-    let target = spec.summary_path();
-    let mut temp = temporary_in(&spec.dir, ".summary-").map_err(|e| failed(&target, e))?;
-    let mut text = serde_json::to_string_pretty(summary).map_err(|e| failed(&target, e))?;
+    pending_json(&spec.dir, spec.summary_path(), summary)
+}
+
+/// `value` as pretty JSON in a temporary file of `dir`, to be renamed to `target`.
+fn pending_json(
+    dir: &Path,
+    target: PathBuf,
+    value: &impl Serialize,
+) -> Result<PendingOutput, Diagnostic> {
+    let mut temp = temporary_in(dir, ".segc-").map_err(|e| failed(&target, e))?;
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| failed(&target, e))?;
     text.push('\n');
     temp.write_all(text.as_bytes())
         .and_then(|_| temp.as_file().sync_all())
         .map_err(|e| failed(&target, e))?;
     Ok(PendingOutput { temp, target })
+}
+
+/// Writes `value` as pretty JSON to `path` atomically: the file is replaced only once the new
+/// content is complete. Missing folders are created.
+pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Diagnostic> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|e| failed(&dir, e))?;
+    pending_json(&dir, path.to_path_buf(), value)?.commit()
 }
 
 fn long_schema(wide: &Schema) -> SchemaRef {

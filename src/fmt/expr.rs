@@ -131,13 +131,15 @@ impl<'a> Printer<'a> {
                         None => self.expr(a),
                     })
                     .collect();
-                text.push_str(&args.join(", "));
+                let mut parts = args.join(", ");
                 if let Some(o) = order_by {
-                    text.push_str(&format!(" by {}", self.expr(o)));
+                    parts.push_str(&format!(" by {}", self.expr(o)));
                 }
                 if let Some(f) = filter {
-                    text.push_str(&format!(" where {}", self.expr(f)));
+                    parts.push_str(&format!(" where {}", self.expr(f)));
                 }
+                // `count(where x)`: no space after `(` when there is no argument.
+                text.push_str(parts.trim_start());
                 text.push(')');
                 text
             }

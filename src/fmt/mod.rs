@@ -154,6 +154,7 @@ impl<'a> Formatter<'a> {
             ItemKind::Score(s) => self.score(s, &printer),
             ItemKind::Tiers(t) => self.tiers(t, &printer),
             ItemKind::Split(s) => self.split(s, &printer),
+            ItemKind::Kpi(k) => self.kpi(k, &printer),
             ItemKind::Broken(_) => self.text(item.span).to_string(),
         };
         self.out.push_str(&text);
@@ -243,6 +244,74 @@ impl<'a> Formatter<'a> {
             groups.join(", "),
             self.text(s.seed.span)
         )
+    }
+
+    /// `kpi NAME "label" for a, b {` then `value`, `target` and `warn`, in that order.
+    fn kpi(&self, k: &ast::KpiDecl, printer: &Printer) -> String {
+        let scope = match &k.scope {
+            ast::KpiScope::Population => String::new(),
+            ast::KpiScope::Segments(names) => {
+                let names: Vec<&str> = names.iter().map(|n| self.text(n.span)).collect();
+                format!(" for {}", names.join(", "))
+            }
+            ast::KpiScope::Each(name) => format!(" for each {}", self.text(name.span)),
+        };
+        let mut text = format!(
+            "kpi {}{}{scope} {{\n",
+            self.text(k.name.span),
+            self.label(&k.label)
+        );
+        let rank = |c: &ast::KpiClause| match c.kind {
+            ast::KpiClauseKind::Value(_) => 0,
+            ast::KpiClauseKind::Target(_) => 1,
+            ast::KpiClauseKind::Warn(_) => 2,
+        };
+        let mut clauses: Vec<&ast::KpiClause> = k.clauses.iter().collect();
+        clauses.sort_by_key(|c| rank(c));
+        for clause in clauses {
+            let line = match &clause.kind {
+                ast::KpiClauseKind::Value(e) => printer.after("value =", e).replace('\n', "\n  "),
+                ast::KpiClauseKind::Target(t) => self.kpi_target(t, printer),
+                ast::KpiClauseKind::Warn(w) => format!("warn {}", self.kpi_threshold(w, printer)),
+            };
+            text.push_str(&format!("  {line}\n"));
+        }
+        text.push('}');
+        text
+    }
+
+    fn kpi_threshold(&self, t: &ast::KpiThreshold, printer: &Printer) -> String {
+        format!("{} {}", t.op.symbol(), printer.literal(&t.value))
+    }
+
+    fn kpi_target(&self, t: &ast::KpiTarget, printer: &Printer) -> String {
+        let goal = match &t.goal {
+            ast::KpiGoal::Threshold(threshold) => self.kpi_threshold(threshold, printer),
+            ast::KpiGoal::Between { low, high } => format!(
+                "between {} and {}",
+                printer.literal(low),
+                printer.literal(high)
+            ),
+            ast::KpiGoal::Change { change, baseline } => {
+                let reference = match baseline {
+                    ast::KpiBaseline::Recorded(_) => "baseline".to_string(),
+                    ast::KpiBaseline::Inline { value, since } => {
+                        let since = since
+                            .as_ref()
+                            .map(|s| format!(" since {}", printer.literal(s)))
+                            .unwrap_or_default();
+                        format!("{}{since}", printer.literal(value))
+                    }
+                };
+                format!("{} vs {reference}", printer.literal(change))
+            }
+        };
+        let deadline = t
+            .deadline
+            .as_ref()
+            .map(|d| format!(" by {}", printer.literal(d)))
+            .unwrap_or_default();
+        format!("target {goal}{deadline}")
     }
 
     fn source_decl(&mut self, s: &ast::SourceDecl, span: Span) {

@@ -10,6 +10,7 @@
 
 mod bucket;
 mod expr;
+mod kpi;
 mod schema;
 
 use std::collections::{BTreeSet, HashMap};
@@ -26,6 +27,7 @@ use crate::hir::{self, AggregateId, DefId, ExprKind, OutputId, SourceId};
 use crate::span::Span;
 
 pub use bucket::{BUCKETS, bucket};
+pub use kpi::{KpiColumns, KpiPlan, kpi_plan};
 pub use schema::{canonical_type, declared_schema};
 
 /// Finds the table to scan for a source.
@@ -97,15 +99,48 @@ pub fn membership_plan(
 ) -> Result<LogicalPlan, Diagnostic> {
     let population = program.population();
     let span = population.span;
-    let key = population
-        .key_column()
-        .ok_or_else(|| Diagnostic::Internal {
-            span,
-            message: "the population has no key".into(),
-        })?;
+    let key = population_key(program)?;
     let outputs = selection.outputs(program);
-    let needed = Needed::collect(program, &outputs);
+    let needed = Needed::collect(program, outputs.iter().map(|o| o.def()).collect(), &[]);
+    let members = members(program, tables, params, &needed)?;
+    let mut output = vec![ident(&key.name)];
+    output.extend(outputs.iter().map(|id| ident(program.output_name(*id))));
+    members
+        .builder
+        .project(output)
+        .and_then(|b| b.sort(vec![ident(&key.name).sort(true, false)]))
+        .and_then(|b| b.build())
+        .map_err(internal(span))
+}
 
+/// The population's key column.
+fn population_key(program: &hir::Program) -> Result<&hir::Column, Diagnostic> {
+    let population = program.population();
+    population.key_column().ok_or_else(|| Diagnostic::Internal {
+        span: population.span,
+        message: "the population has no key".into(),
+    })
+}
+
+/// One row per member with every needed definition computed (named after it), and where each
+/// joined aggregate is.
+struct Members {
+    builder: LogicalPlanBuilder,
+    /// The column holding each aggregate's result.
+    aggregate_columns: HashMap<AggregateId, String>,
+}
+
+/// Scans the population (used columns only), joins the grouped aggregates of each related
+/// source once, and computes the needed definitions in layers.
+fn members(
+    program: &hir::Program,
+    tables: &dyn TableLookup,
+    params: Params,
+    needed: &Needed,
+) -> Result<Members, Diagnostic> {
+    let population = program.population();
+    let span = population.span;
+    let key = population_key(program)?;
     let mut column_names: Vec<&str> = vec![key.name.as_str()];
     for &index in needed
         .columns
@@ -129,7 +164,7 @@ pub fn membership_plan(
         .map(|id| program.aggregates[id.0].source)
         .collect();
     for source_id in related {
-        let related = aggregate_plan(program, tables, params, source_id, &needed)?;
+        let related = aggregate_plan(program, tables, params, source_id, needed)?;
         let on = ident(&key.name).eq(ident(&related.key));
         builder = builder
             .join_on(related.plan, JoinType::Left, vec![on])
@@ -181,14 +216,10 @@ pub fn membership_plan(
         }
         builder = builder.project(exprs).map_err(internal(span))?;
     }
-
-    let mut output = vec![ident(&key.name)];
-    output.extend(outputs.iter().map(|id| ident(program.output_name(*id))));
-    builder
-        .project(output)
-        .and_then(|b| b.sort(vec![ident(&key.name).sort(true, false)]))
-        .and_then(|b| b.build())
-        .map_err(internal(span))
+    Ok(Members {
+        builder,
+        aggregate_columns,
+    })
 }
 
 /// A scan of `source` reading `names`, each cast to its canonical type and named as declared.
@@ -324,53 +355,62 @@ struct Needed {
 }
 
 impl Needed {
-    fn collect(program: &hir::Program, outputs: &[OutputId]) -> Needed {
+    /// What evaluating the definitions `roots` and the expressions `exprs` needs.
+    fn collect(program: &hir::Program, roots: Vec<DefId>, exprs: &[&hir::Expr]) -> Needed {
         let mut needed = Needed {
             defs: BTreeSet::new(),
             aggregates: BTreeSet::new(),
             columns: HashMap::new(),
         };
-        let mut work: Vec<DefId> = outputs.iter().map(|o| o.def()).collect();
+        let mut work = roots;
+        for e in exprs {
+            needed.take(program, e, &mut work);
+        }
         while let Some(def) = work.pop() {
             if !needed.defs.insert(def) {
                 continue;
             }
-            let mut aggregates = Vec::new();
             for body in program.bodies(def) {
-                references(body, &mut |kind| match kind {
-                    ExprKind::Column { source, column } => {
-                        needed.columns.entry(*source).or_default().insert(*column);
-                    }
-                    ExprKind::Aggregate(id) => aggregates.push(*id),
-                    other => work.extend(dependency(other)),
-                });
-            }
-            for id in aggregates {
-                if !needed.aggregates.insert(id) {
-                    continue;
-                }
-                let aggregate = &program.aggregates[id.0];
-                // `first`/`last` break ties by the source's key.
-                if aggregate.order_by.is_some()
-                    && let Some(key) = program.source(aggregate.source).key
-                {
-                    needed
-                        .columns
-                        .entry(aggregate.source)
-                        .or_default()
-                        .insert(key);
-                }
-                let parts = [&aggregate.argument, &aggregate.filter, &aggregate.order_by];
-                for part in parts.into_iter().flatten() {
-                    references(part, &mut |kind| {
-                        if let ExprKind::Column { source, column } = kind {
-                            needed.columns.entry(*source).or_default().insert(*column);
-                        }
-                    });
-                }
+                needed.take(program, body, &mut work);
             }
         }
         needed
+    }
+
+    /// Records the columns and aggregates `body` reads; the definitions it refers to go to
+    /// `work`.
+    fn take(&mut self, program: &hir::Program, body: &hir::Expr, work: &mut Vec<DefId>) {
+        let mut aggregates = Vec::new();
+        references(body, &mut |kind| match kind {
+            ExprKind::Column { source, column } => {
+                self.columns.entry(*source).or_default().insert(*column);
+            }
+            ExprKind::Aggregate(id) => aggregates.push(*id),
+            other => work.extend(dependency(other)),
+        });
+        for id in aggregates {
+            if !self.aggregates.insert(id) {
+                continue;
+            }
+            let aggregate = &program.aggregates[id.0];
+            // `first`/`last` break ties by the source's key.
+            if aggregate.order_by.is_some()
+                && let Some(key) = program.source(aggregate.source).key
+            {
+                self.columns
+                    .entry(aggregate.source)
+                    .or_default()
+                    .insert(key);
+            }
+            let parts = [&aggregate.argument, &aggregate.filter, &aggregate.order_by];
+            for part in parts.into_iter().flatten() {
+                references(part, &mut |kind| {
+                    if let ExprKind::Column { source, column } = kind {
+                        self.columns.entry(*source).or_default().insert(*column);
+                    }
+                });
+            }
+        }
     }
 
     /// Needed definitions grouped by depth (1 + the deepest dependency), in evaluation order.

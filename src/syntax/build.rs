@@ -1,10 +1,11 @@
 //! Building the AST from pest pairs, one function per grammar rule.
 //!
 //! The grammar guarantees the shape of the pairs; should it ever not hold, the builder reports an
-//! internal diagnostic instead of panicking. Items are built here, expressions and literals in
-//! `expr`.
+//! internal diagnostic instead of panicking. Items are built here, KPIs in `kpi`, expressions
+//! and literals in `expr`.
 
 mod expr;
+mod kpi;
 
 use pest::iterators::{Pair, Pairs};
 
@@ -76,6 +77,7 @@ impl<'d> Builder<'d> {
             Rule::score_decl => ItemKind::Score(self.score_decl(item)?),
             Rule::tiers_decl => ItemKind::Tiers(self.tiers_decl(item)?),
             Rule::split_decl => ItemKind::Split(self.split_decl(item)?),
+            Rule::kpi_decl => ItemKind::Kpi(self.kpi_decl(item)?),
             _ => return Err(self.malformed(span, "item kind")),
         };
         Ok(Item { kind, span })

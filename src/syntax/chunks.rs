@@ -31,6 +31,7 @@ pub(crate) const SUPPORTED_ITEM_KEYWORDS: &[&str] = &[
     "score",
     "tiers",
     "split",
+    "kpi",
 ];
 
 /// A piece of the file holding one item (or stray text).

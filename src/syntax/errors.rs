@@ -178,9 +178,21 @@ fn describe(rule: Rule) -> Option<&'static str> {
         column_decl | key_mark => "a column declaration",
         source_option => "an option",
         EOI => "a new item",
-        kw_source | kw_population | kw_let | kw_segment | kw_score | kw_tiers | kw_split => {
-            "an item"
+        kw_source | kw_population | kw_let | kw_segment | kw_score | kw_tiers | kw_split
+        | kw_kpi => "an item",
+        kpi_for | kw_for => "`for`",
+        kpi_value | kw_value => "`value = ...`",
+        kpi_target | kw_target => "`target ...`",
+        kpi_warn | kw_warn => "`warn ...`",
+        kpi_threshold | kpi_between | kpi_change | kpi_delta => {
+            "a target such as `>= 80%`, `between 7 and 9` or `+10% vs baseline`"
         }
+        kpi_number => "a number or a percentage",
+        kw_vs => "`vs`",
+        kw_baseline | kpi_inline => "`baseline` or a number",
+        kpi_since | kw_since => "`since`",
+        kpi_deadline => "`by`",
+        kpi_date => "a date such as `@2026-12-31`",
         holdout | kw_holdout => "`holdout`",
         kw_seed => "`seed`",
         kw_of => "`of`",

@@ -126,6 +126,14 @@ fn item_depth(item: &Item) -> usize {
         ItemKind::Score(s) => s.rules.iter().map(|r| &r.condition).collect(),
         ItemKind::Tiers(t) => t.arms.iter().filter_map(|a| a.condition.as_ref()).collect(),
         ItemKind::Split(s) => vec![&s.base],
+        ItemKind::Kpi(k) => k
+            .clauses
+            .iter()
+            .filter_map(|c| match &c.kind {
+                ast::KpiClauseKind::Value(e) => Some(e),
+                _ => None,
+            })
+            .collect(),
         _ => return 0,
     };
     let mut deepest = 0;

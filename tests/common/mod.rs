@@ -122,12 +122,68 @@ fn item_sexpr(item: &ast::Item) -> String {
             text.push(')');
             text
         }
+        ItemKind::Kpi(k) => {
+            let scope = match &k.scope {
+                ast::KpiScope::Population => String::new(),
+                ast::KpiScope::Segments(names) => format!(
+                    " (for {})",
+                    names
+                        .iter()
+                        .map(|n| n.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+                ast::KpiScope::Each(name) => format!(" (for-each {})", name.name),
+            };
+            let mut text = format!("(kpi {}{scope}", k.name.name);
+            for clause in &k.clauses {
+                let clause = match &clause.kind {
+                    ast::KpiClauseKind::Value(e) => format!("(value {})", expr(e)),
+                    ast::KpiClauseKind::Target(t) => {
+                        let goal = match &t.goal {
+                            ast::KpiGoal::Threshold(th) => threshold(th),
+                            ast::KpiGoal::Between { low, high } => {
+                                format!("(between {} {})", literal(&low.kind), literal(&high.kind))
+                            }
+                            ast::KpiGoal::Change { change, baseline } => {
+                                let reference = match baseline {
+                                    ast::KpiBaseline::Recorded(_) => "baseline".to_string(),
+                                    ast::KpiBaseline::Inline { value, since } => format!(
+                                        "{}{}",
+                                        literal(&value.kind),
+                                        since
+                                            .as_ref()
+                                            .map(|s| format!(" (since {})", literal(&s.kind)))
+                                            .unwrap_or_default()
+                                    ),
+                                };
+                                format!("(change {} vs {reference})", literal(&change.kind))
+                            }
+                        };
+                        let deadline = t
+                            .deadline
+                            .as_ref()
+                            .map(|d| format!(" (by {})", literal(&d.kind)))
+                            .unwrap_or_default();
+                        format!("(target {goal}{deadline})")
+                    }
+                    ast::KpiClauseKind::Warn(w) => format!("(warn {})", threshold(w)),
+                };
+                let _ = write!(text, "\n  {clause}");
+            }
+            text.push(')');
+            text
+        }
         ItemKind::Broken(b) => format!(
             "(broken {} {})",
             b.keyword.as_deref().unwrap_or("?"),
             b.name.as_ref().map(|n| n.name.as_str()).unwrap_or("?")
         ),
     }
+}
+
+fn threshold(t: &ast::KpiThreshold) -> String {
+    format!("({} {})", t.op.symbol(), literal(&t.value.kind))
 }
 
 fn literal(kind: &LiteralKind) -> String {

@@ -90,14 +90,7 @@ impl Builder<'_> {
         match tail.as_rule() {
             Rule::compare_op => {
                 let op_span = self.span(&tail);
-                let op = match tail.as_str() {
-                    "==" => BinaryOp::Eq,
-                    "!=" => BinaryOp::NotEq,
-                    "<" => BinaryOp::Lt,
-                    "<=" => BinaryOp::LtEq,
-                    ">" => BinaryOp::Gt,
-                    _ => BinaryOp::GtEq,
-                };
+                let op = comparison(tail.as_str());
                 let rhs = self.next(&mut inner, span, "right operand")?;
                 let rhs = self.expr(rhs)?;
                 Ok(binary(op, op_span, lhs, rhs))
@@ -413,6 +406,18 @@ impl Builder<'_> {
             name: name.to_string(),
             span,
         }
+    }
+}
+
+/// The operator of a `compare_op` pair.
+pub(super) fn comparison(text: &str) -> BinaryOp {
+    match text {
+        "==" => BinaryOp::Eq,
+        "!=" => BinaryOp::NotEq,
+        "<" => BinaryOp::Lt,
+        "<=" => BinaryOp::LtEq,
+        ">" => BinaryOp::Gt,
+        _ => BinaryOp::GtEq,
     }
 }
 

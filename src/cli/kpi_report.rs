@@ -1,0 +1,182 @@
+//! The outputs of `segc kpi`: a table for people, JSON for tools, Markdown for pull requests.
+//! The JSON and Markdown shapes are documented in docs/cli.md; keep them stable.
+
+use chrono::NaiveDate;
+use comfy_table::{Cell, CellAlignment, Table, presets};
+use serde::Serialize;
+
+use crate::hir::KpiUnit;
+use crate::kpi::{Row, Status, Totals};
+
+/// A judged KPI run, ready to print.
+pub(super) struct Report<'a> {
+    /// The rule file.
+    pub rules: &'a str,
+    /// The evaluation date.
+    pub as_of: NaiveDate,
+    /// The baseline file used and its date.
+    pub baseline: Option<(&'a str, NaiveDate)>,
+    /// The rows.
+    pub rows: &'a [Row],
+}
+
+/// A value in the KPI's unit: `81.2 %`, `1830.50`, `+42.0`, `120`.
+pub(super) fn value_text(value: Option<f64>, unit: KpiUnit) -> String {
+    let Some(v) = value else {
+        return "–".into();
+    };
+    match unit {
+        KpiUnit::Ratio => format!("{:.1} %", v * 100.0),
+        KpiUnit::Count if v.fract() == 0.0 => format!("{v:.0}"),
+        KpiUnit::Nps => format!("{v:+.1}"),
+        _ => format!("{v:.2}"),
+    }
+}
+
+fn baseline_text(row: &Row) -> String {
+    match &row.baseline {
+        Some(b) => match b.as_of {
+            Some(day) => format!("{} ({day})", value_text(Some(b.value), row.unit)),
+            None => value_text(Some(b.value), row.unit),
+        },
+        None => "–".into(),
+    }
+}
+
+fn heading(report: &Report<'_>) -> String {
+    let mut text = format!("KPIs of {} as of {}", report.rules, report.as_of);
+    if let Some((file, day)) = report.baseline {
+        text.push_str(&format!(" · baseline {file} ({day})"));
+    }
+    text
+}
+
+/// `3 met · 1 on track · 1 missed · 1 beyond its warn level`.
+fn totals_text(totals: &Totals) -> String {
+    let parts = [
+        (totals.met, "met"),
+        (totals.on_track, "on track"),
+        (totals.behind, "behind"),
+        (totals.missed, "missed"),
+        (totals.no_data, "no data"),
+        (totals.no_baseline, "no baseline"),
+    ];
+    let mut text: Vec<String> = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, word)| format!("{n} {word}"))
+        .collect();
+    if totals.warnings > 0 {
+        let noun = if totals.warnings == 1 { "its" } else { "their" };
+        text.push(format!("{} beyond {noun} warn level", totals.warnings));
+    }
+    text.join(" · ")
+}
+
+/// The table printed for people.
+pub(super) fn table(report: &Report<'_>) -> String {
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_FULL_CONDENSED);
+    table.set_header([
+        "KPI", "group", "members", "value", "target", "baseline", "status",
+    ]);
+    for row in report.rows {
+        let mut status = row.status.text().to_string();
+        if row.warning {
+            status.push_str(" ⚠ warn");
+        }
+        table.add_row(vec![
+            Cell::new(&row.kpi),
+            Cell::new(row.group.text()),
+            Cell::new(row.members).set_alignment(CellAlignment::Right),
+            Cell::new(value_text(row.value, row.unit)).set_alignment(CellAlignment::Right),
+            Cell::new(&row.target),
+            Cell::new(baseline_text(row)).set_alignment(CellAlignment::Right),
+            Cell::new(status),
+        ]);
+    }
+    format!(
+        "{}\n{table}\n{}\n",
+        heading(report),
+        totals_text(&Totals::of(report.rows))
+    )
+}
+
+/// The status in Markdown, with a symbol that reads at a glance.
+fn markdown_status(row: &Row) -> String {
+    let symbol = match row.status {
+        Status::Met => "✅",
+        Status::OnTrack => "🟢",
+        Status::Behind => "🟠",
+        Status::Missed => "❌",
+        Status::NoData | Status::NoBaseline => "⚪",
+    };
+    let warn = if row.warning { " ⚠️ warn" } else { "" };
+    format!("{symbol} {}{warn}", row.status.text())
+}
+
+/// Text safe inside a Markdown table cell.
+fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('\n', " ")
+}
+
+/// The Markdown report, for a pull-request comment.
+pub(super) fn markdown(report: &Report<'_>) -> String {
+    let mut out = format!("### {}\n\n", cell(&heading(report)));
+    out.push_str("| KPI | group | members | value | target | baseline | status |\n");
+    out.push_str("|---|---|--:|--:|---|--:|---|\n");
+    for row in report.rows {
+        let kpi = match &row.label {
+            Some(label) => format!("`{}` {}", row.kpi, cell(label)),
+            None => format!("`{}`", row.kpi),
+        };
+        out.push_str(&format!(
+            "| {kpi} | {} | {} | {} | {} | {} | {} |\n",
+            cell(&row.group.text()),
+            row.members,
+            value_text(row.value, row.unit),
+            cell(&row.target),
+            baseline_text(row),
+            markdown_status(row)
+        ));
+    }
+    out.push_str(&format!("\n{}\n", totals_text(&Totals::of(report.rows))));
+    out
+}
+
+/// The JSON document (schema in docs/cli.md).
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    segc_version: &'static str,
+    rules: &'a str,
+    as_of: NaiveDate,
+    baseline: Option<JsonBaseline<'a>>,
+    kpis: &'a [Row],
+    totals: Totals,
+}
+
+#[derive(Serialize)]
+struct JsonBaseline<'a> {
+    file: &'a str,
+    as_of: NaiveDate,
+}
+
+/// The JSON report.
+pub(super) fn json(report: &Report<'_>) -> String {
+    let document = JsonReport {
+        segc_version: env!("CARGO_PKG_VERSION"),
+        rules: report.rules,
+        as_of: report.as_of,
+        baseline: report
+            .baseline
+            .map(|(file, as_of)| JsonBaseline { file, as_of }),
+        kpis: report.rows,
+        totals: Totals::of(report.rows),
+    };
+    let mut text = serde_json::to_string_pretty(&document)
+        .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
+    text.push('\n');
+    text
+}

@@ -1,0 +1,78 @@
+//! Executing KPI plans.
+
+use datafusion::arrow::array::{Array, AsArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+
+use super::Engine;
+use crate::diagnostics::Diagnostic;
+use crate::hir;
+use crate::kpi::Measured;
+use crate::lower::KpiPlan;
+
+impl Engine {
+    /// Executes a KPI plan (one pass over the data) and reads each KPI's value per group.
+    pub async fn measure(
+        &self,
+        program: &hir::Program,
+        plan: &KpiPlan,
+    ) -> Result<Vec<Measured>, Diagnostic> {
+        let population = program.population();
+        let span = population.location.span;
+        let physical = self.physical_plan(&plan.plan, population.span).await?;
+        let batches = datafusion::physical_plan::collect(physical, self.ctx.task_ctx())
+            .await
+            .map_err(|e| Diagnostic::DataError {
+                span,
+                message: e.to_string(),
+            })?;
+        let internal = |message: String| Diagnostic::Internal {
+            span: population.span,
+            message,
+        };
+        let batch = batches
+            .iter()
+            .find(|b| b.num_rows() > 0)
+            .ok_or_else(|| internal("the KPI plan gave no row".into()))?;
+        plan.columns
+            .iter()
+            .map(|c| {
+                Ok(Measured {
+                    kpi: c.kpi,
+                    group: c.group,
+                    members: integer(batch, &c.members).map_err(internal)?.unwrap_or(0),
+                    value: float(batch, &c.value).map_err(internal)?,
+                })
+            })
+            .collect()
+    }
+}
+
+/// The first value of the float column `name`; `None` for null (and for NaN or infinities,
+/// which no KPI can mean).
+fn float(batch: &RecordBatch, name: &str) -> Result<Option<f64>, String> {
+    let column = batch
+        .column_by_name(name)
+        .ok_or_else(|| format!("no column `{name}` in the KPI row"))?;
+    if column.data_type() != &DataType::Float64 {
+        return Err(format!("`{name}` is {}, not a float", column.data_type()));
+    }
+    let values = column.as_primitive::<Float64Type>();
+    Ok((!values.is_null(0))
+        .then(|| values.value(0))
+        .filter(|v| v.is_finite()))
+}
+
+/// The first value of the integer column `name`.
+fn integer(batch: &RecordBatch, name: &str) -> Result<Option<u64>, String> {
+    let column = batch
+        .column_by_name(name)
+        .ok_or_else(|| format!("no column `{name}` in the KPI row"))?;
+    if column.data_type() != &DataType::Int64 {
+        return Err(format!(
+            "`{name}` is {}, not an integer",
+            column.data_type()
+        ));
+    }
+    let values = column.as_primitive::<Int64Type>();
+    Ok((!values.is_null(0)).then(|| u64::try_from(values.value(0)).unwrap_or(0)))
+}

@@ -1,0 +1,243 @@
+//! Checked KPIs: values aggregated over the members of segments or tiers, with their targets.
+
+use chrono::NaiveDate;
+
+use super::{Expr, SegmentId, TiersId};
+use crate::span::Span;
+
+/// Index of a KPI in [`super::Program::kpis`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KpiId(pub usize);
+
+/// A checked KPI.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Kpi {
+    /// Its name.
+    pub name: String,
+    /// Its human label.
+    pub label: Option<String>,
+    /// Where the name is declared.
+    pub span: Span,
+    /// The groups of members it is computed over: one result row each.
+    pub groups: Vec<KpiGroup>,
+    /// How the value is computed from the members of one group.
+    pub value: KpiExpr,
+    /// What the value measures, for targets and display.
+    pub unit: KpiUnit,
+    /// The target.
+    pub target: Target,
+    /// The warn level, if any: values beyond it are flagged.
+    pub warn: Option<Bound>,
+}
+
+/// A group of members a KPI is computed over.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum KpiGroup {
+    /// Every member of the population.
+    Population,
+    /// The members of a segment.
+    Segment(SegmentId),
+    /// The members of one tier (or split group).
+    Tier {
+        /// The tiers item.
+        tiers: TiersId,
+        /// The tier's name.
+        tier: String,
+    },
+}
+
+/// What a KPI value measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KpiUnit {
+    /// A fraction of members, 0 to 1, shown and targeted as a percentage.
+    Ratio,
+    /// A number of members or rows.
+    Count,
+    /// A sum or average of decimal values (money).
+    Amount,
+    /// A net promoter score, −100 to +100.
+    Nps,
+    /// Any other number.
+    Number,
+}
+
+/// A KPI value: arithmetic over measures of the members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiExpr {
+    /// What it computes.
+    pub kind: KpiExprKind,
+    /// Where it is written.
+    pub span: Span,
+}
+
+/// The kinds of KPI expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KpiExprKind {
+    /// A constant.
+    Number(f64),
+    /// An aggregate over the members.
+    Measure(Measure),
+    /// `-x`
+    Neg(Box<KpiExpr>),
+    /// `a + b`, `a - b`, `a * b`, `a / b` (null when dividing by zero).
+    Binary {
+        /// The operator.
+        op: KpiOp,
+        /// Left operand.
+        lhs: Box<KpiExpr>,
+        /// Right operand.
+        rhs: Box<KpiExpr>,
+    },
+}
+
+/// Arithmetic between KPI values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KpiOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}
+
+/// An aggregate over the members of a group: `share`, `nps` and aggregates over related rows
+/// are rewritten by the checker into these.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measure {
+    /// What is computed.
+    pub function: MeasureFunction,
+    /// The per-member value (`None` for a count of members).
+    pub value: Option<Expr>,
+    /// Which members are taken (null counts as not taken).
+    pub filter: Option<Expr>,
+    /// The call it comes from.
+    pub span: Span,
+}
+
+/// Aggregates over members.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum MeasureFunction {
+    /// Members (or members with a non-null value): 0 when there are none.
+    Count,
+    /// Sum of the values: 0 when there are none.
+    Sum,
+    /// Mean of the values.
+    Avg,
+    /// Smallest value.
+    Min,
+    /// Largest value.
+    Max,
+    /// Middle value (the mean of the two middle ones for an even count).
+    Median,
+    /// The continuous percentile at this fraction (0 to 1), interpolating between values.
+    Percentile(f64),
+}
+
+/// A KPI target: a goal and, optionally, when it is to be reached.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// What the value must be.
+    pub goal: Goal,
+    /// The date by which it must be reached.
+    pub deadline: Option<NaiveDate>,
+    /// The target as written (without `target`), for reports.
+    pub text: String,
+    /// The `target` clause.
+    pub span: Span,
+}
+
+/// What a KPI value must be.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Goal {
+    /// A bound: `>= 80%`, `< 5`.
+    Bound(Bound),
+    /// Between two values, both included.
+    Between {
+        /// Lower bound.
+        low: f64,
+        /// Upper bound.
+        high: f64,
+    },
+    /// A relative change from a baseline: at least `+change` (rises) or at most `-change`
+    /// (falls), as a fraction (`+15%` is 0.15).
+    Change {
+        /// The signed fraction.
+        change: f64,
+        /// The reference value.
+        baseline: BaselineSource,
+    },
+}
+
+/// Where the baseline of a relative target comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BaselineSource {
+    /// A baseline file recorded by an earlier run.
+    Recorded,
+    /// A value written in the rules, measured on `since` if known.
+    Inline {
+        /// The value.
+        value: f64,
+        /// When it was measured.
+        since: Option<NaiveDate>,
+    },
+}
+
+/// A one-sided bound.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bound {
+    /// The comparison the value must pass.
+    pub op: BoundOp,
+    /// The value compared to (fractions for ratios: `80%` is 0.8).
+    pub value: f64,
+}
+
+/// Comparisons of a bound.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BoundOp {
+    /// `>=`
+    AtLeast,
+    /// `>`
+    Above,
+    /// `<=`
+    AtMost,
+    /// `<`
+    Below,
+}
+
+impl Bound {
+    /// Whether `value` passes the bound.
+    pub fn holds(self, value: f64) -> bool {
+        match self.op {
+            BoundOp::AtLeast => value >= self.value,
+            BoundOp::Above => value > self.value,
+            BoundOp::AtMost => value <= self.value,
+            BoundOp::Below => value < self.value,
+        }
+    }
+
+    /// Whether larger values pass (`>=`, `>`).
+    pub fn rises(self) -> bool {
+        matches!(self.op, BoundOp::AtLeast | BoundOp::Above)
+    }
+}
+
+impl KpiExpr {
+    /// Every measure of the expression, in order.
+    pub fn measures(&self) -> Vec<&Measure> {
+        let mut found = Vec::new();
+        let mut stack = vec![self];
+        while let Some(e) = stack.pop() {
+            match &e.kind {
+                KpiExprKind::Number(_) => {}
+                KpiExprKind::Measure(m) => found.push(m),
+                KpiExprKind::Neg(x) => stack.push(x),
+                KpiExprKind::Binary { lhs, rhs, .. } => stack.extend([&**rhs, &**lhs]),
+            }
+        }
+        found
+    }
+}

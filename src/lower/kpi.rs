@@ -1,0 +1,232 @@
+//! The KPI plan: every KPI of every group in one aggregate over the members.
+//!
+//! The members are computed as for the membership plan (one scan of the population, one join
+//! per related source, definitions in layers), with only what the KPIs' groups and measures
+//! need. Then a single aggregate without grouping computes each measure of each group with a
+//! `FILTER` (the group's membership and the measure's `where`), identical aggregates once, and
+//! a projection combines them into one value per KPI and group: the plan yields one row.
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::functions::expr_fn as f;
+use datafusion::functions_aggregate::expr_fn as agg;
+use datafusion::logical_expr::{
+    Expr, ExprFunctionExt, LogicalPlan, Operator, binary_expr, cast, ident, lit,
+};
+
+use super::{Needed, Params, TableLookup, expr::Lowerer, internal, members};
+use crate::diagnostics::Diagnostic;
+use crate::hir::{
+    self, DefId, KpiExpr, KpiExprKind, KpiGroup, KpiId, KpiOp, Measure, MeasureFunction,
+};
+
+/// Where one KPI's result for one group is in the row of a [`KpiPlan`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KpiColumns {
+    /// The KPI.
+    pub kpi: KpiId,
+    /// Index into the KPI's groups.
+    pub group: usize,
+    /// The value column (float, null when it cannot be computed, e.g. for no members).
+    pub value: String,
+    /// The column counting the group's members (int).
+    pub members: String,
+}
+
+/// A plan computing KPIs, and where each result is in its one row.
+#[derive(Debug, Clone)]
+pub struct KpiPlan {
+    /// The plan; it yields exactly one row.
+    pub plan: LogicalPlan,
+    /// One entry per KPI and group, in KPI then group order.
+    pub columns: Vec<KpiColumns>,
+}
+
+/// The plan computing `kpis` (each over all its groups) in one execution.
+pub fn kpi_plan(
+    program: &hir::Program,
+    tables: &dyn TableLookup,
+    params: Params,
+    kpis: &[KpiId],
+) -> Result<KpiPlan, Diagnostic> {
+    let span = kpis
+        .first()
+        .map_or(program.population().span, |id| program.kpis[id.0].span);
+    let mut roots = Vec::new();
+    let mut exprs = Vec::new();
+    for id in kpis {
+        let kpi = &program.kpis[id.0];
+        for group in &kpi.groups {
+            match group {
+                KpiGroup::Population => {}
+                KpiGroup::Segment(s) => roots.push(DefId::Segment(*s)),
+                KpiGroup::Tier { tiers, .. } => roots.push(DefId::Tiers(*tiers)),
+            }
+        }
+        for measure in kpi.value.measures() {
+            exprs.extend(measure.value.iter().chain(&measure.filter));
+        }
+    }
+    let needed = Needed::collect(program, roots, &exprs);
+    let members = members(program, tables, params, &needed)?;
+    let lowerer = Lowerer::new(program, params, &members.aggregate_columns);
+
+    let mut atoms = Atoms::default();
+    let mut results = Vec::new();
+    let mut columns = Vec::new();
+    for id in kpis {
+        let kpi = &program.kpis[id.0];
+        for (index, group) in kpi.groups.iter().enumerate() {
+            let group_filter = match group {
+                KpiGroup::Population => None,
+                KpiGroup::Segment(s) => Some(ident(&program.segments[s.0].name)),
+                KpiGroup::Tier { tiers, tier } => {
+                    Some(ident(&program.tiers[tiers.0].name).eq(lit(tier.as_str())))
+                }
+            };
+            let count = with_filter(agg::count(lit(1i64)), group_filter.clone(), kpi.span)?;
+            let members_column = atoms.add(count);
+            let value = KpiLowerer {
+                lowerer: &lowerer,
+                group: group_filter.as_ref(),
+                atoms: &mut atoms,
+            }
+            .value(&kpi.value)?;
+            let value_name = format!("__kpi_{}_{index}", id.0);
+            let members_name = format!("{value_name}_members");
+            results.push(cast(value, DataType::Float64).alias(&value_name));
+            results.push(ident(&members_column).alias(&members_name));
+            columns.push(KpiColumns {
+                kpi: *id,
+                group: index,
+                value: value_name,
+                members: members_name,
+            });
+        }
+    }
+    let plan = members
+        .builder
+        .aggregate(Vec::<Expr>::new(), atoms.exprs())
+        .and_then(|b| b.project(results))
+        .and_then(|b| b.build())
+        .map_err(internal(span))?;
+    Ok(KpiPlan { plan, columns })
+}
+
+/// The aggregate expressions of the plan, each computed once, with their column names.
+#[derive(Default)]
+struct Atoms {
+    computed: Vec<(Expr, String)>,
+}
+
+impl Atoms {
+    /// The column computing `aggregate` (shared with an identical one added before).
+    fn add(&mut self, aggregate: Expr) -> String {
+        if let Some((_, name)) = self.computed.iter().find(|(e, _)| *e == aggregate) {
+            return name.clone();
+        }
+        let name = format!("__measure_{}", self.computed.len());
+        self.computed.push((aggregate, name.clone()));
+        name
+    }
+
+    fn exprs(&self) -> Vec<Expr> {
+        self.computed
+            .iter()
+            .map(|(e, name)| e.clone().alias(name))
+            .collect()
+    }
+}
+
+/// `aggregate FILTER (WHERE filter)`, or `aggregate` when there is no filter.
+fn with_filter(
+    aggregate: Expr,
+    filter: Option<Expr>,
+    span: crate::span::Span,
+) -> Result<Expr, Diagnostic> {
+    match filter {
+        Some(f) => aggregate.filter(f).build().map_err(internal(span)),
+        None => Ok(aggregate),
+    }
+}
+
+/// The fraction to give DataFusion 55's `percentile_cont` for the percentile `p`. It
+/// interpolates with a weight truncated to 6 decimals, so a position such as 0.9 × 9, which is
+/// 8.0999999999999996 in floating point, weighs 0.099999 instead of 0.1. Raising the fraction by
+/// a relative 1e-14 puts such positions back above the exact value, and stays below a
+/// millionth of a position (so exact positions keep a weight of 0) up to 10^8 values.
+fn nudged(p: f64) -> f64 {
+    (p * (1.0 + 1e-14)).min(1.0)
+}
+
+/// Lowers one KPI value for one group.
+struct KpiLowerer<'a, 'p> {
+    lowerer: &'a Lowerer<'p>,
+    /// Membership of the group (`None`: every member).
+    group: Option<&'a Expr>,
+    atoms: &'a mut Atoms,
+}
+
+impl KpiLowerer<'_, '_> {
+    fn value(&mut self, e: &KpiExpr) -> Result<Expr, Diagnostic> {
+        Ok(match &e.kind {
+            KpiExprKind::Number(n) => lit(*n),
+            KpiExprKind::Measure(m) => self.measure(m)?,
+            KpiExprKind::Neg(x) => Expr::Negative(Box::new(self.value(x)?)),
+            KpiExprKind::Binary { op, lhs, rhs } => {
+                let lhs = self.value(lhs)?;
+                let rhs = self.value(rhs)?;
+                match op {
+                    KpiOp::Add => binary_expr(lhs, Operator::Plus, rhs),
+                    KpiOp::Sub => binary_expr(lhs, Operator::Minus, rhs),
+                    KpiOp::Mul => binary_expr(lhs, Operator::Multiply, rhs),
+                    // Dividing by zero (no members, no rows) gives no value rather than infinity.
+                    KpiOp::Div => binary_expr(lhs, Operator::Divide, f::nullif(rhs, lit(0.0))),
+                }
+            }
+        })
+    }
+
+    /// A measure's aggregate over the group's members (taken by the `where`), as a float.
+    fn measure(&mut self, m: &Measure) -> Result<Expr, Diagnostic> {
+        let filter = match &m.filter {
+            Some(w) => Some(self.lowerer.lower(w)?),
+            None => None,
+        };
+        let filter = match (self.group, filter) {
+            (Some(g), Some(w)) => Some(g.clone().and(w)),
+            (Some(g), None) => Some(g.clone()),
+            (None, w) => w,
+        };
+        let value = match &m.value {
+            Some(v) => Some(self.lowerer.lower(v)?),
+            None => None,
+        };
+        let number = || {
+            value
+                .clone()
+                .map(|v| cast(v, DataType::Float64))
+                .ok_or_else(|| Diagnostic::Internal {
+                    span: m.span,
+                    message: "a measure without a value".into(),
+                })
+        };
+        let aggregate = match m.function {
+            MeasureFunction::Count => agg::count(value.clone().unwrap_or_else(|| lit(1i64))),
+            MeasureFunction::Sum => agg::sum(number()?),
+            MeasureFunction::Avg => agg::avg(number()?),
+            MeasureFunction::Min => agg::min(number()?),
+            MeasureFunction::Max => agg::max(number()?),
+            MeasureFunction::Median => agg::median(number()?),
+            MeasureFunction::Percentile(p) => {
+                agg::percentile_cont(number()?.sort(true, false), lit(nudged(p)))
+            }
+        };
+        let column = self.atoms.add(with_filter(aggregate, filter, m.span)?);
+        let result = cast(ident(column), DataType::Float64);
+        // Counts and sums over no members are 0; the others have no value.
+        Ok(match m.function {
+            MeasureFunction::Count | MeasureFunction::Sum => f::coalesce(vec![result, lit(0.0)]),
+            _ => result,
+        })
+    }
+}

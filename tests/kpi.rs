@@ -1,0 +1,124 @@
+//! KPI runs: fixture folders under `fixtures/kpi` hold rules, data, an optional `baseline.json`
+//! and hand-computed expectations (`expected.csv`: value, progress line and status per KPI and
+//! group), judged as of 2026-11-01.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use common::{compile, file_name, render_all};
+use segc::engine::{Engine, EngineOptions};
+use segc::hir::KpiId;
+use segc::kpi::{BaselineFile, Judged, Judging, judge};
+use segc::lower::{Params, kpi_plan};
+use segc::vars::Variables;
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 1).expect("date")
+}
+
+/// Computes and judges every KPI of `rules`, with the folder's `baseline.json` if there is one.
+fn judged(rules: &Path) -> (Judged, String) {
+    let text = std::fs::read_to_string(rules).expect("rules");
+    let name = file_name(rules);
+    let (program, diagnostics) = compile(&name, &text);
+    let program = program.unwrap_or_else(|| panic!("{diagnostics}"));
+    let base = rules.parent().expect("folder");
+    let baseline_path = base.join("baseline.json");
+    let baseline = baseline_path.exists().then(|| {
+        BaselineFile::parse(&std::fs::read_to_string(&baseline_path).expect("baseline"))
+            .expect("a valid baseline")
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let measured = runtime.block_on(async {
+        let mut engine = Engine::new(EngineOptions {
+            threads: Some(2),
+            memory_limit: None,
+        })
+        .expect("engine");
+        engine
+            .register(
+                &program,
+                base,
+                &Variables::explicit_only(Default::default()),
+            )
+            .await
+            .unwrap_or_else(|d| panic!("{}", render_all(&name, &text, &d)));
+        let ids: Vec<KpiId> = (0..program.kpis.len()).map(KpiId).collect();
+        let plan = kpi_plan(&program, &engine, Params { as_of: as_of() }, &ids)
+            .unwrap_or_else(|d| panic!("{}", render_all(&name, &text, &[d])));
+        engine
+            .measure(&program, &plan)
+            .await
+            .unwrap_or_else(|d| panic!("{}", render_all(&name, &text, &[d])))
+    });
+    let judged = judge(
+        &program,
+        &measured,
+        Judging {
+            as_of: as_of(),
+            baseline: baseline.as_ref().map(|b| (b, "baseline.json")),
+            recording: None,
+        },
+    );
+    let diagnostics = render_all(&name, &text, &judged.diagnostics);
+    (judged, diagnostics)
+}
+
+fn number(value: Option<f64>) -> String {
+    value.map_or_else(String::new, |v| format!("{v:.6}"))
+}
+
+/// The rows as `expected.csv` writes them.
+fn csv(judged: &Judged) -> String {
+    let mut out = String::from("kpi,group,members,value,expected,status,warning\n");
+    for row in &judged.rows {
+        let status = serde_json::to_value(row.status).expect("status");
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{}",
+            row.kpi,
+            row.group.text(),
+            row.members,
+            number(row.value),
+            number(row.expected),
+            status.as_str().unwrap_or_default(),
+            row.warning
+        );
+    }
+    out
+}
+
+#[test]
+fn kpis_match_hand_computed_expectations() {
+    insta::glob!("fixtures/kpi/*/rules.seg", |rules| {
+        let case = rules.parent().expect("case folder");
+        let (judged, diagnostics) = judged(rules);
+        let expected = std::fs::read_to_string(case.join("expected.csv")).expect("expected.csv");
+        assert_eq!(csv(&judged), expected, "{}", case.display());
+        insta::assert_snapshot!(diagnostics);
+    });
+}
+
+#[test]
+fn a_recorded_baseline_judges_the_next_run() {
+    // Recording the values of one run and judging the same data against them: every relative
+    // target of +0% is met, and the baseline file round-trips.
+    let rules = Path::new("tests/fixtures/kpi/targets/rules.seg");
+    let (first, _) = judged(rules);
+    let recorded = BaselineFile::record(&first.rows, "rules.seg", as_of());
+    let text = serde_json::to_string_pretty(&recorded).expect("json");
+    let read = BaselineFile::parse(&text).expect("parse");
+    assert_eq!(read, recorded);
+    let with_value: Vec<_> = first.rows.iter().filter(|r| r.value.is_some()).collect();
+    for row in with_value {
+        assert_eq!(read.value(&row.kpi, &row.group).map(|v| v.0), row.value);
+    }
+    assert_eq!(read.value("empty_avg", &first.rows[13].group), None);
+}
