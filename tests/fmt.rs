@@ -36,7 +36,13 @@ fn plan_text(text: &str) -> Option<String> {
         as_of: NaiveDate::from_ymd_opt(2026, 11, 1).expect("date"),
     };
     let plan = membership_plan(&program, &DeclaredTables, params, &Selection::All).ok()?;
-    Some(plan.display_indent().to_string())
+    let kpis: Vec<segc::hir::KpiId> = (0..program.kpis.len()).map(segc::hir::KpiId).collect();
+    let kpi_plan = segc::lower::kpi_plan(&program, &DeclaredTables, params, &kpis).ok()?;
+    Some(format!(
+        "{}\n{}",
+        plan.display_indent(),
+        kpi_plan.plan.display_indent()
+    ))
 }
 
 #[test]

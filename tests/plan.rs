@@ -7,7 +7,8 @@ use common::{compile, file_name};
 use datafusion::common::tree_node::TreeNode;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
-use segc::lower::{DeclaredTables, Params, Selection, membership_plan};
+use segc::hir::KpiId;
+use segc::lower::{DeclaredTables, Params, Selection, kpi_plan, membership_plan};
 
 fn params() -> Params {
     Params {
@@ -22,6 +23,18 @@ fn plan_of(text: &str, selection: &Selection) -> LogicalPlan {
     membership_plan(&program, &DeclaredTables, params(), selection).expect("plan")
 }
 
+/// The plan computing every KPI of `text`, if it declares any.
+fn kpi_plan_of(text: &str) -> Option<LogicalPlan> {
+    let (program, _) = compile("plan.seg", text);
+    let program = program.expect("program");
+    let kpis: Vec<KpiId> = (0..program.kpis.len()).map(KpiId).collect();
+    (!kpis.is_empty()).then(|| {
+        kpi_plan(&program, &DeclaredTables, params(), &kpis)
+            .expect("kpi plan")
+            .plan
+    })
+}
+
 #[test]
 fn plans() {
     insta::glob!("fixtures/plan/*.seg", |path| {
@@ -31,12 +44,24 @@ fn plans() {
             .state()
             .optimize(&plan)
             .expect("optimize");
-        insta::assert_snapshot!(format!(
+        let mut out = format!(
             "-- {}\n{}\n\n-- optimized\n{}\n",
             file_name(path),
             plan.display_indent(),
             optimized.display_indent()
-        ));
+        );
+        if let Some(kpis) = kpi_plan_of(&text) {
+            let optimized = SessionContext::new()
+                .state()
+                .optimize(&kpis)
+                .expect("optimize");
+            out.push_str(&format!(
+                "\n-- kpis\n{}\n\n-- kpis optimized\n{}\n",
+                kpis.display_indent(),
+                optimized.display_indent()
+            ));
+        }
+        insta::assert_snapshot!(out);
     });
 }
 
@@ -108,6 +133,33 @@ fn one_scan_per_source_whatever_the_number_of_segments() {
     assert_eq!(scans.len(), 2, "{scans:?}");
     assert!(scans[0].starts_with("customers["), "{scans:?}");
     assert!(scans[1].starts_with("orders["), "{scans:?}");
+}
+
+#[test]
+fn kpis_scan_each_source_once_and_aggregate_once() {
+    let text = std::fs::read_to_string("tests/fixtures/check/ok/kpis.seg").expect("fixture");
+    let plan = kpi_plan_of(&text).expect("kpis");
+    let scans = scans(&plan);
+    assert_eq!(scans.len(), 2, "{scans:?}");
+    let mut aggregates = 0;
+    plan.apply(|node| {
+        if let LogicalPlan::Aggregate(a) = node
+            && a.group_expr.is_empty()
+        {
+            aggregates += 1;
+        }
+        Ok(datafusion::common::tree_node::TreeNodeRecursion::Continue)
+    })
+    .expect("walk");
+    assert_eq!(
+        aggregates, 1,
+        "one aggregate over the members for every KPI"
+    );
+    assert_eq!(
+        plan.schema().fields().len(),
+        2 * 16,
+        "a value and a count per KPI and group"
+    );
 }
 
 #[test]

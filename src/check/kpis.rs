@@ -146,6 +146,7 @@ impl<'a> Checker<'a> {
             target.and_then(|(t, span)| self.kpi_target(t, span, unit, value_span));
         let checked_warn = warn.map(|(w, span)| (self.kpi_bound(w, unit, value_span), span));
         if let (Some(t), Some((Some(w), span))) = (&checked_target, &checked_warn)
+            && unit.is_some()
             && !warn_beyond_target(&t.goal, *w)
         {
             self.sink.push(kpi_problem(KpiDiagnostic::WarnOnTargetSide {

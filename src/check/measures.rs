@@ -74,8 +74,8 @@ fn unit_of(ty: &Type) -> KpiUnit {
     }
 }
 
-/// What arithmetic on two KPI values measures. A plain number keeps an amount an amount; counts
-/// divided by counts are ratios; anything else is a number.
+/// What arithmetic on two KPI values measures. A plain number keeps an amount an amount; members
+/// counted over members counted are ratios; anything else is a number.
 fn arithmetic_unit(
     op: KpiOp,
     (lhs, lu): (&KpiExpr, KpiUnit),
@@ -83,6 +83,8 @@ fn arithmetic_unit(
 ) -> KpiUnit {
     let plain =
         |e: &KpiExpr, u: KpiUnit| matches!(e.kind, KpiExprKind::Number(_)) && u == KpiUnit::Number;
+    // A count of members (not of related rows, which are sums of per-member counts).
+    let members = |e: &KpiExpr| matches!(&e.kind, KpiExprKind::Measure(m) if m.function == MeasureFunction::Count);
     let keeps = |u: KpiUnit| matches!(u, KpiUnit::Amount | KpiUnit::Count | KpiUnit::Nps);
     match op {
         KpiOp::Add | KpiOp::Sub if lu == ru => lu,
@@ -90,7 +92,7 @@ fn arithmetic_unit(
         KpiOp::Add | KpiOp::Sub if plain(lhs, lu) && keeps(ru) => ru,
         KpiOp::Mul if lu == KpiUnit::Amount && plain(rhs, ru) => KpiUnit::Amount,
         KpiOp::Mul if ru == KpiUnit::Amount && plain(lhs, lu) => KpiUnit::Amount,
-        KpiOp::Div if lu == KpiUnit::Count && ru == KpiUnit::Count => KpiUnit::Ratio,
+        KpiOp::Div if members(lhs) && members(rhs) => KpiUnit::Ratio,
         KpiOp::Div if lu == KpiUnit::Amount && (ru == KpiUnit::Count || plain(rhs, ru)) => {
             KpiUnit::Amount
         }
@@ -404,6 +406,16 @@ impl Checker<'_> {
         filter: Option<&ast::Expr>,
         span: Span,
     ) -> Option<Valued> {
+        if let [arg] = args
+            && name != "count"
+            && matches!(&arg.kind, A::Name(parts) if parts.len() == 1)
+        {
+            self.sink.push(Diagnostic::AggregateNeedsValue {
+                function: name.to_string(),
+                span: arg.span,
+            });
+            return None;
+        }
         let per_member = |this: &mut Self, function: AggregateFunction| {
             let e = this.aggregate(function, args, None, filter, span);
             (e.ty != Type::Error).then_some(e)

@@ -25,6 +25,7 @@ impl Diagnostic {
                     SyntaxHint::NonAsciiName => {
                         "bare names are ASCII letters, digits and `_`; write other names in backquotes: `café`"
                     }
+                    SyntaxHint::BareDate => "dates start with `@`: `@2026-12-31`",
                 }
                 .into(),
             ),

@@ -94,6 +94,8 @@ pub enum SyntaxHint {
     UnicodeOperator,
     /// A name with letters outside ASCII.
     NonAsciiName,
+    /// `2026-12-31`: dates take a leading `@`.
+    BareDate,
 }
 
 /// What is wrong with type arguments.

@@ -61,6 +61,10 @@ pub(crate) fn convert(error: &pest::error::Error<Rule>, source: &str, chunk: Spa
             }
         }
     }
+    // A KPI target is the place for a comparison: "an operator" would only repeat it.
+    if expected.iter().any(|e| e.starts_with("a target such as")) {
+        expected.retain(|e| *e != "an operator");
+    }
     // Put "a new item" last: it is the least specific.
     if let Some(i) = expected.iter().position(|e| *e == "a new item") {
         let item = expected.remove(i);
@@ -103,7 +107,9 @@ fn skip_blank(source: &str, mut position: usize) -> usize {
 fn hint(source: &str, position: usize, found: Option<&str>) -> Option<SyntaxHint> {
     let found = found?;
     let before = source[..position].trim_end();
+    let rest = &source[position..];
     Some(match found {
+        _ if looks_like_date(rest) => SyntaxHint::BareDate,
         "=" => SyntaxHint::SingleEquals,
         "(" if before.ends_with(" in") || before.ends_with("\nin") => SyntaxHint::ParenthesisedList,
         "&&" => SyntaxHint::DoubleAmpersand,
@@ -131,6 +137,17 @@ fn hint(source: &str, position: usize, found: Option<&str>) -> Option<SyntaxHint
         }
         _ => return None,
     })
+}
+
+/// Whether `text` starts with a date written without `@` (`2026-12-31`).
+fn looks_like_date(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.len() >= 10
+        && bytes[..4].iter().all(u8::is_ascii_digit)
+        && bytes[4] == b'-'
+        && bytes[5..7].iter().all(u8::is_ascii_digit)
+        && bytes[7] == b'-'
+        && bytes[8..10].iter().all(u8::is_ascii_digit)
 }
 
 fn push_unique(list: &mut Vec<&'static str>, item: &'static str) {

@@ -307,20 +307,30 @@ pub fn executes_on_empty_tables(
             Ok(provider_as_source(table))
         }
     }
-    let plan = membership_plan(program, &Empty, params, &Selection::All)
-        .unwrap_or_else(|d| panic!("{d:?} for:\n{context}"));
+    let mut plans = vec![
+        membership_plan(program, &Empty, params, &Selection::All)
+            .unwrap_or_else(|d| panic!("{d:?} for:\n{context}")),
+    ];
+    if !program.kpis.is_empty() {
+        let kpis: Vec<segc::hir::KpiId> = (0..program.kpis.len()).map(segc::hir::KpiId).collect();
+        let kpi_plan = segc::lower::kpi_plan(program, &Empty, params, &kpis)
+            .unwrap_or_else(|d| panic!("{d:?} for:\n{context}"));
+        plans.push(kpi_plan.plan);
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
     runtime.block_on(async {
         let ctx = datafusion::prelude::SessionContext::new();
-        let physical = ctx
-            .state()
-            .create_physical_plan(&plan)
-            .await
-            .unwrap_or_else(|e| panic!("{e} for:\n{context}"));
-        datafusion::physical_plan::collect(physical, ctx.task_ctx())
-            .await
-            .unwrap_or_else(|e| panic!("{e} for:\n{context}"));
+        for plan in &plans {
+            let physical = ctx
+                .state()
+                .create_physical_plan(plan)
+                .await
+                .unwrap_or_else(|e| panic!("{e} for:\n{context}"));
+            datafusion::physical_plan::collect(physical, ctx.task_ctx())
+                .await
+                .unwrap_or_else(|e| panic!("{e} for:\n{context}"));
+        }
     });
 }
