@@ -1,39 +1,8 @@
 //! The `segc` binary: verbs, outputs and exit codes.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn segc() -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_segc"));
-    command.env("NO_COLOR", "1").env_remove("SEGC_ENV");
-    command
-}
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
-}
-
-/// Exit code, stdout and stderr of a finished command, with machine paths replaced.
-fn transcript(command: &mut Command) -> String {
-    let output = command.output().expect("segc runs");
-    let root = env!("CARGO_MANIFEST_DIR");
-    let clean = |bytes: &[u8]| String::from_utf8_lossy(bytes).replace(root, "[ROOT]");
-    format!(
-        "exit: {}\n--- stdout\n{}--- stderr\n{}",
-        output.status.code().unwrap_or(-1),
-        clean(&output.stdout),
-        clean(&output.stderr)
-    )
-}
-
-fn status(command: &mut Command) -> i32 {
-    command
-        .output()
-        .expect("segc runs")
-        .status
-        .code()
-        .unwrap_or(-1)
-}
+use common::cli::{repo, segc, status, transcript};
 
 #[test]
 fn help() {

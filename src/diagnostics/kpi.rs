@@ -145,6 +145,15 @@ pub enum KpiDiagnostic {
         /// The file being written.
         file: String,
     },
+    /// A relative target of a baseline of 0, which any change of it leaves at 0 (warning).
+    ZeroBaseline {
+        /// The KPI.
+        kpi: String,
+        /// The groups.
+        group: String,
+        /// The target.
+        span: Span,
+    },
     /// A baseline file that cannot be read or is not a segc baseline.
     BadBaselineFile {
         /// The path.
@@ -189,13 +198,14 @@ impl KpiDiagnostic {
             UnknownSelectedKpi { .. } => "E1018",
             NoKpi => "E1019",
             BaselineRecorded { .. } => "W1001",
+            ZeroBaseline { .. } => "W1002",
         }
     }
 
     /// How serious it is.
     pub fn severity(&self) -> Severity {
         match self {
-            BaselineRecorded { .. } => Severity::Warning,
+            BaselineRecorded { .. } | ZeroBaseline { .. } => Severity::Warning,
             _ => Severity::Error,
         }
     }
@@ -255,6 +265,9 @@ impl KpiDiagnostic {
             BaselineRecorded { kpi, group, .. } => {
                 format!("KPI `{kpi}` ({group}) has no baseline yet")
             }
+            ZeroBaseline { kpi, group, .. } => {
+                format!("KPI `{kpi}` ({group}) has a baseline of 0: a relative target of it is 0")
+            }
             BadBaselineFile { path, message } => {
                 format!("cannot use the baseline file `{path}`: {message}")
             }
@@ -279,7 +292,8 @@ impl KpiDiagnostic {
             | EqualityBound { span }
             | WarnOnTargetSide { span, .. }
             | MissingBaseline { span, .. }
-            | BaselineRecorded { span, .. } => *span,
+            | BaselineRecorded { span, .. }
+            | ZeroBaseline { span, .. } => *span,
             RepeatedClause { second, .. } | RepeatedGroup { second, .. } => *second,
             SinceAfterDeadline { since, .. } => *since,
             BadBaselineFile { .. } | UnknownSelectedKpi { .. } | NoKpi => return None,
@@ -379,6 +393,9 @@ impl KpiDiagnostic {
             }
             BaselineRecorded { file, .. } => {
                 format!("its value is recorded in `{file}`; later runs with `--baseline {file}` judge the target")
+            }
+            ZeroBaseline { .. } => {
+                "write an absolute target instead, such as `>= 100`".into()
             }
             BadBaselineFile { .. } => {
                 "baseline files are written by `segc kpi --save-baseline FILE`".into()

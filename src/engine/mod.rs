@@ -42,6 +42,24 @@ pub struct EngineOptions {
     pub memory_limit: Option<usize>,
 }
 
+/// The DataFusion settings segc plans and runs with (`threads`: partitions, default the number
+/// of cores).
+pub fn session_config(threads: Option<usize>) -> SessionConfig {
+    let mut config = SessionConfig::new();
+    if let Some(threads) = threads {
+        config = config.with_target_partitions(threads.max(1));
+    }
+    // DataFusion 55 plans `x IS TRUE` (and the `IS NOT DISTINCT FROM true` its optimizer makes
+    // of conditions) as nullable physically but not logically, and refuses aggregates over such
+    // columns (KPIs aggregate over segment memberships). Only nullability differs, the physical
+    // side being the more permissive: the check is skipped, as DataFusion suggests.
+    config
+        .options_mut()
+        .execution
+        .skip_physical_aggregate_schema_check = true;
+    config
+}
+
 /// A DataFusion session with the sources of one program registered.
 pub struct Engine {
     ctx: SessionContext,
@@ -51,10 +69,7 @@ pub struct Engine {
 impl Engine {
     /// A new engine.
     pub fn new(options: EngineOptions) -> Result<Self, Diagnostic> {
-        let mut config = SessionConfig::new();
-        if let Some(threads) = options.threads {
-            config = config.with_target_partitions(threads.max(1));
-        }
+        let config = session_config(options.threads);
         let mut runtime = RuntimeEnvBuilder::new();
         if let Some(limit) = options.memory_limit {
             runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));

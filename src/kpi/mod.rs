@@ -202,8 +202,9 @@ pub struct Judged {
 /// Judges every measured value against its KPI's target.
 pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>) -> Judged {
     let mut rows = Vec::with_capacity(measured.len());
-    // The groups of each KPI without a baseline, reported once per KPI.
+    // The groups of each KPI without a baseline (or with a baseline of 0), reported once per KPI.
     let mut missing: Vec<(KpiId, Vec<String>)> = Vec::new();
+    let mut zero: Vec<(KpiId, Vec<String>)> = Vec::new();
     for m in measured {
         let kpi = &program.kpis[m.kpi.0];
         let Some(group) = kpi.groups.get(m.group) else {
@@ -260,15 +261,17 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
         };
         let Some((low, high)) = region else {
             row.status = Status::NoBaseline;
-            match missing.last_mut() {
-                Some((id, groups)) if *id == m.kpi => groups.push(row.group.text()),
-                _ => missing.push((m.kpi, vec![row.group.text()])),
-            }
+            note(&mut missing, m.kpi, row.group.text());
             rows.push(row);
             continue;
         };
         row.goal_low = low;
         row.goal_high = high;
+        if matches!(kpi.target.goal, Goal::Change { .. })
+            && row.baseline.as_ref().is_some_and(|b| b.value == 0.0)
+        {
+            note(&mut zero, m.kpi, row.group.text());
+        }
         if let Some(value) = m.value {
             row.warning = kpi.warn.is_some_and(|w| w.holds(value));
             let met = match &kpi.target.goal {
@@ -303,6 +306,14 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
         }
         rows.push(row);
     }
+    let zero = zero.into_iter().map(|(id, groups)| {
+        let kpi = &program.kpis[id.0];
+        Diagnostic::Kpi(KpiDiagnostic::ZeroBaseline {
+            kpi: kpi.name.clone(),
+            group: groups.join(", "),
+            span: kpi.target.span,
+        })
+    });
     let diagnostics = missing
         .into_iter()
         .map(|(id, groups)| {
@@ -323,8 +334,17 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
                 },
             })
         })
+        .chain(zero)
         .collect();
     Judged { rows, diagnostics }
+}
+
+/// Adds `group` to the groups noted for `kpi` (rows come KPI by KPI).
+fn note(notes: &mut Vec<(KpiId, Vec<String>)>, kpi: KpiId, group: String) {
+    match notes.last_mut() {
+        Some((id, groups)) if *id == kpi => groups.push(group),
+        _ => notes.push((kpi, vec![group])),
+    }
 }
 
 /// The values meeting a target, for measuring progress towards it.

@@ -288,14 +288,8 @@ impl<'p> Lowerer<'p> {
 
     /// A segment condition: null counts as false. Applied whatever the declared nullability says,
     /// so data holding nulls in a column declared without `?` still gives true or false.
-    ///
-    /// `CASE WHEN c THEN true ELSE false END` rather than `c IS TRUE`: DataFusion 55 plans
-    /// `IS TRUE` as nullable physically but not logically, which aggregates over segments (KPIs)
-    /// refuse.
     fn condition(&self, e: &hir::Expr) -> Lowered {
-        when(self.lower(e)?, lit(true))
-            .otherwise(lit(false))
-            .map_err(|err| self.internal(e, &err.to_string()))
+        Ok(self.lower(e)?.is_true())
     }
 
     fn internal(&self, e: &hir::Expr, message: &str) -> Diagnostic {

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod cli;
+
 use std::fmt::Write as _;
 
 use segc::ast::{self, ExprKind, ItemKind, LiteralKind};
@@ -321,7 +323,9 @@ pub fn executes_on_empty_tables(
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let ctx = datafusion::prelude::SessionContext::new();
+        let ctx = datafusion::prelude::SessionContext::new_with_config(
+            segc::engine::session_config(None),
+        );
         for plan in &plans {
             let physical = ctx
                 .state()

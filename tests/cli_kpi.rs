@@ -1,0 +1,195 @@
+//! `segc kpi`: reports in every format, baselines recorded and read, the CI gate, exit codes.
+
+mod common;
+
+use common::cli::{repo, segc, status, transcript};
+
+const RULES: &str = "examples/kpi/kpis.seg";
+const BASELINE: &str = "examples/kpi/baseline.json";
+
+fn kpi(extra: &[&str]) -> std::process::Command {
+    let mut command = segc();
+    command
+        .current_dir(repo(""))
+        .args(["kpi", RULES, "--as-of", "2026-11-01"])
+        .args(extra);
+    command
+}
+
+#[test]
+fn reports_as_a_table_json_and_markdown() {
+    insta::assert_snapshot!("kpi_table", transcript(&mut kpi(&["--baseline", BASELINE])));
+    insta::assert_snapshot!(
+        "kpi_markdown",
+        transcript(&mut kpi(&["--baseline", BASELINE, "--format", "markdown"]))
+    );
+    let output = kpi(&["--baseline", BASELINE, "--format", "json"])
+        .output()
+        .expect("segc runs");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    insta::assert_json_snapshot!("kpi_json", json);
+}
+
+#[test]
+fn fail_on_gates_ci() {
+    // Retention missed its target; several KPIs are behind.
+    assert_eq!(status(&mut kpi(&["--baseline", BASELINE])), 0);
+    assert_eq!(
+        status(&mut kpi(&["--baseline", BASELINE, "--fail-on", "miss"])),
+        1
+    );
+    assert_eq!(
+        status(&mut kpi(&["--baseline", BASELINE, "--fail-on", "warn"])),
+        1
+    );
+    // The conversion KPI is met for one group and behind for the other.
+    let conversion = ["--baseline", BASELINE, "--kpi", "conversion", "--fail-on"];
+    assert_eq!(status(&mut kpi(&[&conversion[..], &["miss"]].concat())), 0);
+    assert_eq!(status(&mut kpi(&[&conversion[..], &["warn"]].concat())), 1);
+    insta::assert_snapshot!(
+        "kpi_fail_on",
+        transcript(&mut kpi(&[
+            "--baseline",
+            BASELINE,
+            "--kpi",
+            "retention",
+            "--fail-on",
+            "miss"
+        ]))
+    );
+}
+
+#[test]
+fn a_relative_target_without_baseline_is_a_diagnostic() {
+    insta::assert_snapshot!(
+        "kpi_without_baseline",
+        transcript(&mut kpi(&["--kpi", "cac", "--kpi", "clv"]))
+    );
+}
+
+#[test]
+fn save_baseline_records_values_that_the_next_run_reads() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let saved = dir.path().join("baselines/kpi-baseline.json");
+    let saved_text = saved.to_str().expect("path");
+    let mut first = segc();
+    first.current_dir(repo("")).args([
+        "kpi",
+        RULES,
+        "--as-of",
+        "2026-01-01",
+        "--save-baseline",
+        saved_text,
+        "--quiet",
+    ]);
+    // `--quiet` is not an option of `kpi`: usage errors exit 2 and write nothing.
+    assert_eq!(status(&mut first), 2);
+    assert!(!saved.exists());
+
+    let mut first = segc();
+    first.current_dir(repo("")).args([
+        "kpi",
+        RULES,
+        "--as-of",
+        "2026-01-01",
+        "--save-baseline",
+        saved_text,
+        "--format",
+        "json",
+    ]);
+    let output = first.output().expect("segc runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("W1001"), "{stderr}");
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("json");
+    assert_eq!(recorded["as_of"], "2026-01-01");
+    assert_eq!(recorded["values"].as_array().map(Vec::len), Some(10));
+
+    // Judged against itself (the data does not change): every relative target of a rise is
+    // behind its pace, and no diagnostic is left.
+    let output = kpi(&["--baseline", saved_text, "--format", "json"])
+        .output()
+        .expect("segc runs");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let clv = &report["kpis"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|r| r["kpi"] == "clv")
+        .expect("clv")
+        .clone();
+    assert_eq!(clv["status"], "behind");
+    assert_eq!(clv["baseline"]["as_of"], "2026-01-01");
+}
+
+#[test]
+fn bad_baselines_and_selections_exit_2() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let garbage = dir.path().join("garbage.json");
+    std::fs::write(&garbage, "{\"values\": 3}").expect("write");
+    let garbage = garbage.to_str().expect("path");
+    insta::assert_snapshot!(
+        "kpi_bad_baseline",
+        transcript(&mut kpi(&["--baseline", garbage]))
+            .replace(dir.path().to_str().expect("path"), "[TMP]")
+    );
+    assert_eq!(
+        status(&mut kpi(&["--baseline", "no/such/baseline.json"])),
+        2
+    );
+    insta::assert_snapshot!(
+        "kpi_unknown_kpi",
+        transcript(&mut kpi(&["--kpi", "retension"]))
+    );
+}
+
+#[test]
+fn rules_without_kpis_exit_1() {
+    insta::assert_snapshot!(
+        "kpi_none",
+        transcript(segc().current_dir(repo("")).args([
+            "kpi",
+            "examples/retail/retail.seg",
+            "--as-of",
+            "2026-11-01"
+        ]))
+    );
+}
+
+#[test]
+fn explain_shows_the_kpi_plan() {
+    let output = segc()
+        .current_dir(repo(""))
+        .args([
+            "explain",
+            RULES,
+            "--kpis",
+            "--declared",
+            "--as-of",
+            "2026-11-01",
+        ])
+        .output()
+        .expect("segc runs");
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("Aggregate: groupBy=[[]]"), "{text}");
+    assert!(text.contains("__kpi_0_0"), "{text}");
+}
