@@ -113,3 +113,29 @@ fn every_code_is_documented() {
         assert!(docs.contains(code), "{code} is missing from docs/errors.md");
     }
 }
+
+#[test]
+fn readme_snippets_check_against_the_retail_declarations() {
+    // The README's behavioral and KPI snippets, after the retail example's sources.
+    let readme = std::fs::read_to_string("README.md").expect("README");
+    let blocks: Vec<&str> = readme
+        .split("```")
+        .skip(1)
+        .step_by(2)
+        .map(|b| b.split_once('\n').map_or("", |(_, body)| body))
+        .collect();
+    let behavioral = blocks
+        .iter()
+        .find(|b| b.starts_with("source orders"))
+        .expect("behavioral snippet");
+    let kpis = blocks
+        .iter()
+        .find(|b| b.starts_with("kpi "))
+        .expect("KPI snippet");
+    let retail = std::fs::read_to_string("examples/retail/retail.seg").expect("example");
+    let sources = &retail[..retail.find("source orders").expect("orders")];
+    let text = format!("{sources}{behavioral}\n{kpis}");
+    let (program, diagnostics) = compile("README.md", &text);
+    assert_eq!(diagnostics, "");
+    assert_eq!(program.expect("program").kpis.len(), 3);
+}

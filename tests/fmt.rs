@@ -86,6 +86,12 @@ fn messy_file_layout() {
 }
 
 #[test]
+fn messy_kpi_layout() {
+    let text = std::fs::read_to_string("tests/fixtures/fmt/messy_kpis.seg").expect("fixture");
+    insta::assert_snapshot!(segc::fmt::format(&text).expect("parses"));
+}
+
+#[test]
 fn files_with_syntax_errors_are_refused() {
     let text = std::fs::read_to_string("tests/fixtures/parse/recovery.seg").expect("fixture");
     let problems = segc::fmt::format(&text).expect_err("refused");
@@ -94,7 +100,11 @@ fn files_with_syntax_errors_are_refused() {
 
 #[test]
 fn examples_are_formatted() {
-    for example in ["examples/retail/retail.seg", "examples/rfm/rfm.seg"] {
+    for example in [
+        "examples/retail/retail.seg",
+        "examples/rfm/rfm.seg",
+        "examples/kpi/kpis.seg",
+    ] {
         let text = std::fs::read_to_string(example).expect("example");
         assert_eq!(segc::fmt::format(&text).expect("parses"), text, "{example}");
     }

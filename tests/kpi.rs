@@ -122,3 +122,19 @@ fn a_recorded_baseline_judges_the_next_run() {
     }
     assert_eq!(read.value("empty_avg", &first.rows[13].group), None);
 }
+
+#[test]
+fn the_example_holds_the_five_seed_kpis() {
+    let text = std::fs::read_to_string("examples/kpi/kpis.seg").expect("example");
+    let (program, diagnostics) = compile("kpis.seg", &text);
+    assert_eq!(diagnostics, "");
+    let program = program.expect("program");
+    let names: Vec<&str> = program.kpis.iter().map(|k| k.name.as_str()).collect();
+    for seed in ["conversion", "nps", "csat", "clv", "cac", "retention"] {
+        assert!(names.contains(&seed), "{seed} is missing from {names:?}");
+    }
+    let baseline =
+        std::fs::read_to_string("examples/kpi/baseline.json").expect("the example's baseline");
+    let baseline = BaselineFile::parse(&baseline).expect("a valid baseline");
+    assert_eq!(baseline.values.len(), 10, "one value per KPI and group");
+}

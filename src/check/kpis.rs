@@ -303,10 +303,7 @@ impl<'a> Checker<'a> {
                     KpiBaseline::Recorded(_) => Some(BaselineSource::Recorded),
                     KpiBaseline::Inline { value, since } => {
                         let value = self.kpi_number(value, unit, value_span);
-                        let since = match since {
-                            Some(s) => Some(self.kpi_date(s)),
-                            None => None,
-                        };
+                        let since = since.as_ref().map(|s| self.kpi_date(s));
                         match (value, since) {
                             (Some(value), Some(Some(since))) => Some(BaselineSource::Inline {
                                 value,

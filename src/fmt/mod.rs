@@ -246,7 +246,7 @@ impl<'a> Formatter<'a> {
         )
     }
 
-    /// `kpi NAME "label" for a, b {` then `value`, `target` and `warn`, in that order.
+    /// `kpi NAME "label" for a, b {`, then one clause per line, in the order written.
     fn kpi(&self, k: &ast::KpiDecl, printer: &Printer) -> String {
         let scope = match &k.scope {
             ast::KpiScope::Population => String::new(),
@@ -261,14 +261,7 @@ impl<'a> Formatter<'a> {
             self.text(k.name.span),
             self.label(&k.label)
         );
-        let rank = |c: &ast::KpiClause| match c.kind {
-            ast::KpiClauseKind::Value(_) => 0,
-            ast::KpiClauseKind::Target(_) => 1,
-            ast::KpiClauseKind::Warn(_) => 2,
-        };
-        let mut clauses: Vec<&ast::KpiClause> = k.clauses.iter().collect();
-        clauses.sort_by_key(|c| rank(c));
-        for clause in clauses {
+        for clause in &k.clauses {
             let line = match &clause.kind {
                 ast::KpiClauseKind::Value(e) => printer.after("value =", e).replace('\n', "\n  "),
                 ast::KpiClauseKind::Target(t) => self.kpi_target(t, printer),
