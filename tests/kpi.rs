@@ -19,18 +19,13 @@ fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 1).expect("date")
 }
 
-/// Computes and judges every KPI of `rules`, with the folder's `baseline.json` if there is one.
-fn judged(rules: &Path) -> (Judged, String) {
+/// Computes every KPI of `rules`, or renders the diagnostic that stopped it.
+fn measured(rules: &Path) -> Result<(segc::hir::Program, Vec<segc::kpi::Measured>), String> {
     let text = std::fs::read_to_string(rules).expect("rules");
     let name = file_name(rules);
     let (program, diagnostics) = compile(&name, &text);
-    let program = program.unwrap_or_else(|| panic!("{diagnostics}"));
+    let program = program.ok_or(diagnostics)?;
     let base = rules.parent().expect("folder");
-    let baseline_path = base.join("baseline.json");
-    let baseline = baseline_path.exists().then(|| {
-        BaselineFile::parse(&std::fs::read_to_string(&baseline_path).expect("baseline"))
-            .expect("a valid baseline")
-    });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -41,7 +36,7 @@ fn judged(rules: &Path) -> (Judged, String) {
             threads: Some(2),
             memory_limit: None,
         })
-        .expect("engine");
+        .map_err(|d| render_all(&name, &text, &[d]))?;
         engine
             .register(
                 &program,
@@ -49,14 +44,27 @@ fn judged(rules: &Path) -> (Judged, String) {
                 &Variables::explicit_only(Default::default()),
             )
             .await
-            .unwrap_or_else(|d| panic!("{}", render_all(&name, &text, &d)));
+            .map_err(|d| render_all(&name, &text, &d))?;
         let ids: Vec<KpiId> = (0..program.kpis.len()).map(KpiId).collect();
         let plan = kpi_plan(&program, &engine, Params { as_of: as_of() }, &ids)
-            .unwrap_or_else(|d| panic!("{}", render_all(&name, &text, &[d])));
+            .map_err(|d| render_all(&name, &text, &[d]))?;
         engine
             .measure(&program, &plan)
             .await
-            .unwrap_or_else(|d| panic!("{}", render_all(&name, &text, &[d])))
+            .map_err(|d| render_all(&name, &text, &[d]))
+    })?;
+    Ok((program, measured))
+}
+
+/// Computes and judges every KPI of `rules`, with the folder's `baseline.json` if there is one.
+fn judged(rules: &Path) -> (Judged, String) {
+    let (program, measured) = measured(rules).unwrap_or_else(|problem| panic!("{problem}"));
+    let text = std::fs::read_to_string(rules).expect("rules");
+    let name = file_name(rules);
+    let baseline_path = rules.parent().expect("folder").join("baseline.json");
+    let baseline = baseline_path.exists().then(|| {
+        BaselineFile::parse(&std::fs::read_to_string(&baseline_path).expect("baseline"))
+            .expect("a valid baseline")
     });
     let judged = judge(
         &program,
@@ -137,4 +145,12 @@ fn the_example_holds_the_five_seed_kpis() {
         std::fs::read_to_string("examples/kpi/baseline.json").expect("the example's baseline");
     let baseline = BaselineFile::parse(&baseline).expect("a valid baseline");
     assert_eq!(baseline.values.len(), 10, "one value per KPI and group");
+}
+
+#[test]
+fn keys_that_do_not_identify_members_stop_the_kpis() {
+    insta::glob!("fixtures/kpi_errors/*.seg", |rules| {
+        let problem = measured(rules).expect_err("the keys are checked");
+        insta::assert_snapshot!(problem);
+    });
 }

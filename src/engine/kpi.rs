@@ -2,6 +2,7 @@
 
 use datafusion::arrow::array::{Array, AsArray, RecordBatch};
 use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
+use datafusion::common::ScalarValue;
 
 use super::Engine;
 use crate::diagnostics::Diagnostic;
@@ -33,6 +34,26 @@ impl Engine {
             .iter()
             .find(|b| b.num_rows() > 0)
             .ok_or_else(|| internal("the KPI plan gave no row".into()))?;
+        let [rows, keys, distinct] = plan
+            .key_counts
+            .each_ref()
+            .map(|name| integer(batch, name).map(|n| n.unwrap_or(0)));
+        let (rows, keys, distinct) = (
+            rows.map_err(internal)?,
+            keys.map_err(internal)?,
+            distinct.map_err(internal)?,
+        );
+        let key_span = population.key_column().map_or(population.span, |k| k.span);
+        if keys < rows {
+            return Err(Diagnostic::MissingKeyValue { span: key_span });
+        }
+        if distinct < keys {
+            let value = self.repeated_key(program).await?;
+            return Err(Diagnostic::RepeatedKey {
+                span: key_span,
+                value,
+            });
+        }
         plan.columns
             .iter()
             .map(|c| {
@@ -44,6 +65,27 @@ impl Engine {
                 })
             })
             .collect()
+    }
+}
+
+impl Engine {
+    /// A population key on several rows, as text.
+    async fn repeated_key(&self, program: &hir::Program) -> Result<String, Diagnostic> {
+        let population = program.population();
+        let plan = crate::lower::repeated_key_plan(program, self)?;
+        let physical = self.physical_plan(&plan, population.span).await?;
+        let batches = datafusion::physical_plan::collect(physical, self.ctx.task_ctx())
+            .await
+            .map_err(|e| Diagnostic::DataError {
+                span: population.location.span,
+                message: e.to_string(),
+            })?;
+        let value = batches
+            .iter()
+            .find(|b| b.num_rows() > 0)
+            .and_then(|b| ScalarValue::try_from_array(b.column(0), 0).ok())
+            .map_or_else(String::new, |v| v.to_string());
+        Ok(value)
     }
 }
 

@@ -39,6 +39,9 @@ pub struct KpiPlan {
     pub plan: LogicalPlan,
     /// One entry per KPI and group, in KPI then group order.
     pub columns: Vec<KpiColumns>,
+    /// Columns counting the population's rows, keys and distinct keys (ints): the keys must
+    /// identify the members, as for `segc run`.
+    pub key_counts: [String; 3],
 }
 
 /// The plan computing `kpis` (each over all its groups) in one execution.
@@ -73,6 +76,17 @@ pub fn kpi_plan(
     let mut atoms = Atoms::default();
     let mut results = Vec::new();
     let mut columns = Vec::new();
+    let key = ident(&super::population_key(program)?.name);
+    let key_counts = [
+        agg::count(lit(1i64)),
+        agg::count(key.clone()),
+        agg::count_distinct(key),
+    ]
+    .map(|count| {
+        let name = atoms.add(count);
+        results.push(ident(&name));
+        name
+    });
     for id in kpis {
         let kpi = &program.kpis[id.0];
         for (index, group) in kpi.groups.iter().enumerate() {
@@ -109,7 +123,33 @@ pub fn kpi_plan(
         .and_then(|b| b.project(results))
         .and_then(|b| b.build())
         .map_err(internal(span))?;
-    Ok(KpiPlan { plan, columns })
+    Ok(KpiPlan {
+        plan,
+        columns,
+        key_counts,
+    })
+}
+
+/// A plan finding one population key on several rows (the smallest), to name it in a
+/// diagnostic when the KPI plan counted fewer distinct keys than keys.
+pub fn repeated_key_plan(
+    program: &hir::Program,
+    tables: &dyn TableLookup,
+) -> Result<LogicalPlan, Diagnostic> {
+    let population = program.population();
+    let key = super::population_key(program)?;
+    let span = key.span;
+    super::scan_canonical(population, tables, &[key.name.as_str()])?
+        .aggregate(
+            vec![ident(&key.name)],
+            vec![agg::count(lit(1i64)).alias("rows")],
+        )
+        .and_then(|b| b.filter(ident("rows").gt(lit(1i64))))
+        .and_then(|b| b.sort(vec![ident(&key.name).sort(true, false)]))
+        .and_then(|b| b.limit(0, Some(1)))
+        .and_then(|b| b.project(vec![ident(&key.name)]))
+        .and_then(|b| b.build())
+        .map_err(internal(span))
 }
 
 /// The aggregate expressions of the plan, each computed once, with their column names.

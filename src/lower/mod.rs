@@ -27,7 +27,7 @@ use crate::hir::{self, AggregateId, DefId, ExprKind, OutputId, SourceId};
 use crate::span::Span;
 
 pub use bucket::{BUCKETS, bucket};
-pub use kpi::{KpiColumns, KpiPlan, kpi_plan};
+pub use kpi::{KpiColumns, KpiPlan, kpi_plan, repeated_key_plan};
 pub use schema::{canonical_type, declared_schema};
 
 /// Finds the table to scan for a source.
