@@ -16,14 +16,9 @@ fn kpi(extra: &[&str]) -> std::process::Command {
     command
 }
 
-#[test]
-fn reports_as_a_table_json_and_markdown() {
-    insta::assert_snapshot!("kpi_table", transcript(&mut kpi(&["--baseline", BASELINE])));
-    insta::assert_snapshot!(
-        "kpi_markdown",
-        transcript(&mut kpi(&["--baseline", BASELINE, "--format", "markdown"]))
-    );
-    let output = kpi(&["--baseline", BASELINE, "--format", "json"])
+/// The JSON report judged against `baseline`, which must succeed without diagnostics.
+fn json_report(baseline: &str) -> serde_json::Value {
+    let output = kpi(&["--baseline", baseline, "--format", "json"])
         .output()
         .expect("segc runs");
     assert_eq!(output.status.code(), Some(0));
@@ -32,8 +27,17 @@ fn reports_as_a_table_json_and_markdown() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let json: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
-    insta::assert_json_snapshot!("kpi_json", json);
+    serde_json::from_slice(&output.stdout).expect("json")
+}
+
+#[test]
+fn reports_as_a_table_json_and_markdown() {
+    insta::assert_snapshot!("kpi_table", transcript(&mut kpi(&["--baseline", BASELINE])));
+    insta::assert_snapshot!(
+        "kpi_markdown",
+        transcript(&mut kpi(&["--baseline", BASELINE, "--format", "markdown"]))
+    );
+    insta::assert_json_snapshot!("kpi_json", json_report(BASELINE));
 }
 
 #[test]
@@ -119,16 +123,7 @@ fn save_baseline_records_values_that_the_next_run_reads() {
 
     // Judged against itself (the data does not change): every relative target of a rise is
     // behind its pace, and no diagnostic is left.
-    let output = kpi(&["--baseline", saved_text, "--format", "json"])
-        .output()
-        .expect("segc runs");
-    assert_eq!(output.status.code(), Some(0));
-    assert!(
-        output.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let report = json_report(saved_text);
     let clv = &report["kpis"]
         .as_array()
         .expect("rows")

@@ -264,8 +264,8 @@ fn selection(program: &hir::Program, names: &[String]) -> Result<Selection, Vec<
 pub(super) struct Prepared {
     pub(super) file: RuleFile,
     pub(super) program: hir::Program,
-    pub(super) vars: Variables,
-    pub(super) selection: Selection,
+    vars: Variables,
+    selection: Selection,
     pub(super) params: Params,
 }
 
@@ -295,7 +295,17 @@ pub(super) fn prepare(
     })
 }
 
-pub(super) fn base_dir(file: &RuleFile) -> PathBuf {
+/// Says which date `as_of` is when it was not given.
+pub(super) fn note_default_as_of(data: &DataArgs, prepared: &Prepared) {
+    if data.as_of.is_none() {
+        eprintln!(
+            "as of {} (today; pass --as-of to pin the evaluation date)",
+            prepared.params.as_of
+        );
+    }
+}
+
+fn base_dir(file: &RuleFile) -> PathBuf {
     match file.path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -303,7 +313,7 @@ pub(super) fn base_dir(file: &RuleFile) -> PathBuf {
 }
 
 /// The engine for the data options given on the command line.
-pub(super) fn engine(data: &DataArgs, reporter: &Reporter) -> Result<Engine, Outcome> {
+fn engine(data: &DataArgs, reporter: &Reporter) -> Result<Engine, Outcome> {
     Engine::new(EngineOptions {
         threads: data.threads.map(usize::from),
         memory_limit: data.memory_limit,
@@ -347,11 +357,8 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
         Ok(p) => p,
         Err(outcome) => return outcome,
     };
-    if args.data.as_of.is_none() && !args.quiet {
-        eprintln!(
-            "as of {} (today; pass --as-of to pin the evaluation date)",
-            prepared.params.as_of
-        );
+    if !args.quiet {
+        note_default_as_of(&args.data, &prepared);
     }
     let engine = match registered_engine(&prepared, &args.data, reporter).await {
         Ok(e) => e,

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::Outcome;
 use super::args::{FailOn, KpiArgs, KpiFormat};
-use super::commands::{Prepared, file_problem, prepare, registered_engine};
+use super::commands::{Prepared, file_problem, note_default_as_of, prepare, registered_engine};
 use super::kpi_report::{self, Report};
 use super::report::{Reporter, outcome_of};
 use crate::diagnostics::{Diagnostic, KpiDiagnostic};
@@ -37,11 +37,8 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
         },
         None => None,
     };
-    if args.data.as_of.is_none() && args.format == KpiFormat::Table {
-        eprintln!(
-            "as of {} (today; pass --as-of to pin the evaluation date)",
-            prepared.params.as_of
-        );
+    if args.format == KpiFormat::Table {
+        note_default_as_of(&args.data, &prepared);
     }
     let engine = match registered_engine(&prepared, &args.data, reporter).await {
         Ok(e) => e,
