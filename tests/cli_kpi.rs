@@ -82,31 +82,25 @@ fn save_baseline_records_values_that_the_next_run_reads() {
     let dir = tempfile::tempdir().expect("tempdir");
     let saved = dir.path().join("baselines/kpi-baseline.json");
     let saved_text = saved.to_str().expect("path");
-    let mut first = segc();
-    first.current_dir(repo("")).args([
-        "kpi",
-        RULES,
-        "--as-of",
-        "2026-01-01",
-        "--save-baseline",
-        saved_text,
-        "--quiet",
-    ]);
-    // `--quiet` is not an option of `kpi`: usage errors exit 2 and write nothing.
-    assert_eq!(status(&mut first), 2);
+    let record = |format: &str| {
+        let mut command = segc();
+        command.current_dir(repo("")).args([
+            "kpi",
+            RULES,
+            "--as-of",
+            "2026-01-01",
+            "--save-baseline",
+            saved_text,
+            "--format",
+            format,
+        ]);
+        command
+    };
+    // A usage error exits 2 and writes nothing.
+    assert_eq!(status(&mut record("yaml")), 2);
     assert!(!saved.exists());
 
-    let mut first = segc();
-    first.current_dir(repo("")).args([
-        "kpi",
-        RULES,
-        "--as-of",
-        "2026-01-01",
-        "--save-baseline",
-        saved_text,
-        "--format",
-        "json",
-    ]);
+    let mut first = record("json");
     let output = first.output().expect("segc runs");
     assert_eq!(
         output.status.code(),
