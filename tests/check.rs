@@ -97,9 +97,13 @@ fn the_example_checks_clean() {
 #[test]
 fn every_code_is_documented() {
     let docs = std::fs::read_to_string("docs/errors.md").expect("docs/errors.md");
-    let source = ["src/diagnostics/wording.rs", "src/diagnostics/kpi.rs"]
-        .map(|f| std::fs::read_to_string(f).expect("wording"))
-        .join("\n");
+    let source = [
+        "src/diagnostics/wording.rs",
+        "src/diagnostics/kpi.rs",
+        "src/diagnostics/lint.rs",
+    ]
+    .map(|f| std::fs::read_to_string(f).expect("wording"))
+    .join("\n");
     let codes: Vec<&str> = source
         .split('"')
         .filter(|s| {
@@ -138,4 +142,56 @@ fn readme_snippets_check_against_the_retail_declarations() {
     let (program, diagnostics) = compile("README.md", &text);
     assert_eq!(diagnostics, "");
     assert_eq!(program.expect("program").kpis.len(), 3);
+}
+
+#[test]
+fn lints_fire_and_stay_quiet() {
+    insta::glob!("fixtures/lints/*.seg", |path| {
+        let text = std::fs::read_to_string(path).expect("fixture");
+        let (program, diagnostics) = compile(&file_name(path), &text);
+        assert!(program.is_some(), "{} has only warnings", path.display());
+        if file_name(path) == "quiet.seg" {
+            assert_eq!(diagnostics, "", "no lint fires");
+        } else {
+            for code in [
+                "W1100", "W1101", "W1102", "W1103", "W1104", "W1105", "W1106",
+            ] {
+                assert!(diagnostics.contains(code), "{code} does not fire");
+            }
+        }
+        insta::assert_snapshot!(diagnostics);
+    });
+}
+
+#[test]
+fn lint_levels_allow_warn_and_deny() {
+    use segc::check::{LintLevels, check_with};
+    use segc::diagnostics::{Level, Lint};
+    let text = std::fs::read_to_string("tests/fixtures/lints/firing.seg").expect("fixture");
+    let parsed = segc::syntax::parse(&text);
+    let codes = |levels: &LintLevels| {
+        let checked = check_with(&parsed.program, &parsed.diagnostics, levels);
+        let codes: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}:{:?}", d.code(), d.severity()))
+            .collect();
+        (checked.program.is_some(), codes.join(" "))
+    };
+    let mut quiet = LintLevels::default();
+    quiet.set_all(Level::Allow);
+    // Directives still turn on the lints they name; the unknown lint is always reported.
+    assert_eq!(
+        codes(&quiet),
+        (
+            true,
+            "W1105:Warning W1106:Warning W1100:Warning".to_string()
+        )
+    );
+    let mut strict = LintLevels::default();
+    strict.set(Lint::UnusedSource, Level::Deny);
+    let (runs, listed) = codes(&strict);
+    assert!(!runs, "a denied lint stops the rules");
+    assert!(listed.contains("W1102:Error"), "{listed}");
+    assert!(listed.contains("W1101:Warning"), "{listed}");
 }

@@ -387,3 +387,38 @@ fn deny_warnings_turns_warnings_into_failures() {
         0
     );
 }
+
+#[test]
+fn project_lint_levels_from_segc_toml() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = dir.path().join("rules");
+    std::fs::create_dir(&rules).expect("rules folder");
+    std::fs::copy(
+        repo("tests/fixtures/lints/firing.seg"),
+        rules.join("firing.seg"),
+    )
+    .expect("copy");
+    let check = || {
+        let mut command = segc();
+        command
+            .current_dir(dir.path())
+            .args(["check", "rules/firing.seg"]);
+        command
+    };
+    // Defaults: warnings only.
+    assert_eq!(status(&mut check()), 0);
+    // The nearest segc.toml above the file sets the levels.
+    std::fs::write(
+        dir.path().join("segc.toml"),
+        "[lints]\nall = \"allow\"\nunused-source = \"deny\"\n",
+    )
+    .expect("write");
+    insta::assert_snapshot!("segc_toml_levels", transcript(&mut check()));
+    std::fs::write(
+        dir.path().join("segc.toml"),
+        "[lints]\nunused-sorce = \"deny\"\n",
+    )
+    .expect("write");
+    let shown = transcript(&mut check()).replace(dir.path().to_str().expect("path"), "[TMP]");
+    insta::assert_snapshot!("segc_toml_unknown_lint", shown);
+}

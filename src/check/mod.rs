@@ -10,6 +10,7 @@ mod cycles;
 mod expr;
 mod functions;
 mod kpis;
+mod lints;
 mod measures;
 mod quantiles;
 mod reach;
@@ -25,6 +26,8 @@ use crate::span::Span;
 use crate::suggest::similar;
 use crate::types::Type;
 
+pub use lints::LintLevels;
+
 /// The outcome of checking: the typed program when there was no error, and every diagnostic.
 #[derive(Debug, Clone)]
 pub struct Checked {
@@ -37,6 +40,16 @@ pub struct Checked {
 /// Checks a parsed program. `syntax_diagnostics` are those of the parse; when any is present, no
 /// HIR is produced, but the rest of the file is still checked so all problems show at once.
 pub fn check(program: &ast::Program, syntax_diagnostics: &[Diagnostic]) -> Checked {
+    check_with(program, syntax_diagnostics, &LintLevels::default())
+}
+
+/// [`check`] with the lint levels of a project: lints run on files without errors, then every
+/// lint's warning is dropped, kept or made an error by its level (see `lints`).
+pub fn check_with(
+    program: &ast::Program,
+    syntax_diagnostics: &[Diagnostic],
+    levels: &LintLevels,
+) -> Checked {
     let mut checker = Checker::default();
     checker.sink.extend(syntax_diagnostics.iter().cloned());
     checker.declare_sources(program);
@@ -45,9 +58,17 @@ pub fn check(program: &ast::Program, syntax_diagnostics: &[Diagnostic]) -> Check
     checker.check_definitions();
     checker.report_cycles();
     let has_errors = checker.sink.has_errors();
-    let diagnostics = std::mem::take(&mut checker.sink).into_sorted();
+    let mut diagnostics = std::mem::take(&mut checker.sink).into_sorted();
+    let checked = (!has_errors).then(|| checker.finish());
+    if let Some(hir) = &checked {
+        diagnostics.extend(lints::findings(hir, program));
+    }
+    let diagnostics = lints::apply_levels(diagnostics, program, levels);
+    let denied = diagnostics
+        .iter()
+        .any(|d| d.severity() == crate::diagnostics::Severity::Error);
     Checked {
-        program: (!has_errors).then(|| checker.finish()),
+        program: checked.filter(|_| !denied),
         diagnostics,
     }
 }

@@ -70,6 +70,11 @@ impl Facts {
         facts
     }
 
+    /// Whether the condition's facts contradict each other: it can never hold.
+    pub(super) fn is_impossible(&self) -> bool {
+        self.contradiction
+    }
+
     fn add(&mut self, key: String, fact: Fact) {
         let merged = match self.known.remove(&key) {
             None => Some(fact),

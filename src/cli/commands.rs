@@ -9,8 +9,8 @@ use super::args::{
     LayoutArg, RunArgs, SchemaCommand,
 };
 use super::machine::{self, FileReport};
+use super::project;
 use super::report::{Reporter, outcome_of, summary_table};
-use crate::check;
 use crate::diagnostics::Diagnostic;
 use crate::engine::{
     Engine, EngineOptions, InferOptions, Layout, OutputFormat, OutputSpec, RunContext,
@@ -18,7 +18,6 @@ use crate::engine::{
 use crate::hir;
 use crate::lower::{self, DeclaredTables, Params, Selection};
 use crate::suggest::similar;
-use crate::syntax;
 use crate::vars::{self, Variables};
 
 /// Runs the command `cli` asks for.
@@ -93,8 +92,10 @@ pub(super) fn read_rules(path: &Path, reporter: &Reporter) -> Result<RuleFile, O
 
 /// Parses and checks a rule file, printing its diagnostics.
 fn compile(file: &RuleFile, reporter: &Reporter) -> Result<hir::Program, Outcome> {
-    let parsed = syntax::parse(&file.text);
-    let checked = check::check(&parsed.program, &parsed.diagnostics);
+    let checked = project::check_rules(&file.path, &file.text).map_err(|problem| {
+        reporter.standalone(&problem);
+        Outcome::Environment
+    })?;
     reporter.file_diagnostics(&file.name, &file.text, &checked.diagnostics);
     checked
         .program
@@ -112,12 +113,14 @@ fn check_for_tools(args: &CheckArgs) -> Outcome {
                     .strip_prefix('\u{feff}')
                     .map(str::to_string)
                     .unwrap_or(text);
-                let parsed = syntax::parse(&text);
-                let checked = check::check(&parsed.program, &parsed.diagnostics);
+                let diagnostics = match project::check_rules(path, &text) {
+                    Ok(checked) => checked.diagnostics,
+                    Err(problem) => vec![problem],
+                };
                 FileReport {
                     name,
                     text,
-                    diagnostics: checked.diagnostics,
+                    diagnostics,
                 }
             }
             Err(e) => FileReport {
@@ -162,8 +165,10 @@ fn check_files(args: &CheckArgs, reporter: &Reporter) -> Outcome {
     let mut outcome = Outcome::Success;
     for path in &args.files {
         let result = read_rules(path, reporter).and_then(|file| {
-            let parsed = syntax::parse(&file.text);
-            let checked = check::check(&parsed.program, &parsed.diagnostics);
+            let checked = project::check_rules(&file.path, &file.text).map_err(|problem| {
+                reporter.standalone(&problem);
+                Outcome::Environment
+            })?;
             reporter.file_diagnostics(&file.name, &file.text, &checked.diagnostics);
             let Some(program) = checked.program else {
                 return Err(outcome_of(&checked.diagnostics));

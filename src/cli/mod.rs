@@ -9,6 +9,7 @@ mod format;
 mod kpi;
 mod kpi_report;
 mod machine;
+mod project;
 mod report;
 
 use std::process::ExitCode;

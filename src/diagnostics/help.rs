@@ -289,6 +289,11 @@ impl Diagnostic {
             }
             Internal { .. } => Some("this is a bug in segc; please report it with the rule file".into()),
             Kpi(k) => k.help(),
+            InvalidProject { .. } => Some(
+                "segc.toml holds a `[lints]` table of lint names (or `all`) set to \"allow\", \"warn\" or \"deny\"; see docs/ci.md".into(),
+            ),
+            Lint(l) => l.help(),
+            Denied(d) => d.help(),
             _ => None,
         }
     }

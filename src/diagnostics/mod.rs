@@ -7,6 +7,7 @@
 
 mod help;
 mod kpi;
+mod lint;
 mod parts;
 mod sink;
 mod wording;
@@ -17,6 +18,7 @@ use crate::span::Span;
 use crate::types::Type;
 
 pub use kpi::KpiDiagnostic;
+pub use lint::{Level, Lint, LintDiagnostic};
 pub use parts::{Blame, Context, Label, NameKind, Severity, SyntaxHint, TypeArgumentProblem};
 pub use sink::Sink;
 
@@ -650,6 +652,13 @@ pub enum Diagnostic {
         /// The system's message.
         message: String,
     },
+    /// A `segc.toml` that cannot be read or holds unknown settings.
+    InvalidProject {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
     /// `--segment NAME` naming no segment.
     UnknownSelectedSegment {
         /// The name.
@@ -661,6 +670,12 @@ pub enum Diagnostic {
     // ----- KPIs (E10xx, W10xx)
     /// A problem with a KPI, its baseline or its evaluation.
     Kpi(KpiDiagnostic),
+
+    // ----- lints (W11xx)
+    /// A lint's finding.
+    Lint(LintDiagnostic),
+    /// A lint's finding (or any warning with a lint) at level `deny`: an error.
+    Denied(Box<Diagnostic>),
 
     // ----- internal (E09xx)
     /// A bug in segc: the plan builder refused what the checker accepted.
@@ -680,6 +695,8 @@ impl Diagnostic {
             | Diagnostic::TiersWithoutElse { .. }
             | Diagnostic::TierShadows { .. } => Severity::Warning,
             Diagnostic::Kpi(k) => k.severity(),
+            Diagnostic::Lint(_) => Severity::Warning,
+            Diagnostic::Denied(_) => Severity::Error,
             _ => Severity::Error,
         }
     }
@@ -696,7 +713,8 @@ impl Diagnostic {
             | Diagnostic::EngineFailed { .. }
             | Diagnostic::InvalidVar { .. }
             | Diagnostic::FileUnreadable { .. }
-            | Diagnostic::UnknownSelectedSegment { .. } => Blame::Environment,
+            | Diagnostic::UnknownSelectedSegment { .. }
+            | Diagnostic::InvalidProject { .. } => Blame::Environment,
             Diagnostic::Kpi(k) if k.blames_environment() => Blame::Environment,
             _ => Blame::Rules,
         }

@@ -87,8 +87,11 @@ impl Diagnostic {
             InvalidVar { .. } => "E0801",
             UnknownSelectedSegment { .. } => "E0802",
             FileUnreadable { .. } => "E0803",
+            InvalidProject { .. } => "E0804",
             Internal { .. } => "E0901",
             Kpi(k) => k.code(),
+            Lint(l) => l.code(),
+            Denied(d) => d.code(),
         }
     }
 
@@ -334,10 +337,15 @@ impl Diagnostic {
             InvalidVar { argument, problem } => format!("invalid --var `{argument}`: {problem}"),
             UnknownSelectedSegment { name, .. } => format!("no segment named `{name}`"),
             FileUnreadable { path, message } => format!("cannot read `{path}`: {message}"),
+            InvalidProject { path, message } => {
+                format!("invalid project settings `{path}`: {message}")
+            }
             Internal { message, .. } => {
                 format!("internal error while building the plan: {message}")
             }
             Kpi(k) => k.message(),
+            Lint(l) => l.message(),
+            Denied(d) => d.message(),
         }
     }
 
@@ -419,12 +427,15 @@ impl Diagnostic {
             IncompatibleValues { other_span, .. } => *other_span,
             Cycle { chain } => chain.first().map(|(_, s)| *s)?,
             Kpi(k) => k.primary_span()?,
+            Lint(l) => l.primary_span(),
+            Denied(d) => d.primary_span()?,
             NoSource
             | InvalidVar { .. }
             | UnknownSelectedSegment { .. }
             | OutputFailed { .. }
             | EngineFailed { .. }
-            | FileUnreadable { .. } => {
+            | FileUnreadable { .. }
+            | InvalidProject { .. } => {
                 return None;
             }
         })
@@ -456,6 +467,7 @@ impl Diagnostic {
             }
             CalendarDuration { .. } => "not a fixed length of time".into(),
             Kpi(k) => k.primary_label()?,
+            Denied(d) => d.primary_label()?,
             _ => return None,
         })
     }
@@ -503,6 +515,8 @@ impl Diagnostic {
                     .collect()
             }
             Kpi(k) => k.labels(),
+            Lint(l) => l.labels(),
+            Denied(d) => d.labels(),
             _ => Vec::new(),
         }
     }

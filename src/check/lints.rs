@@ -1,0 +1,324 @@
+//! Lints over a checked program, and the levels that decide which warnings are shown.
+//!
+//! Lints only run on files without errors (they read the HIR). Every warning that belongs to a
+//! [`Lint`] (the tier warnings too) then gets its level: from a directive comment before (or in)
+//! its item (`// segc: allow(unused-let)`), else from a file directive (`// segc: file
+//! allow(unused-let)`), else from the project (`segc.toml`, see [`LintLevels`]), else the lint's
+//! default. `allow` drops it, `deny` makes it an error.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use crate::ast::{self, ItemKind};
+use crate::diagnostics::{Diagnostic, Level, Lint, LintDiagnostic};
+use crate::hir::{self, ExprKind};
+use crate::span::Span;
+use crate::suggest::similar;
+
+use super::reach::Facts;
+
+/// Lint levels set for a project, over each lint's default.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LintLevels {
+    levels: BTreeMap<Lint, Level>,
+    all: Option<Level>,
+}
+
+impl LintLevels {
+    /// Sets the level of one lint.
+    pub fn set(&mut self, lint: Lint, level: Level) {
+        self.levels.insert(lint, level);
+    }
+
+    /// Sets the level of every lint not set one by one.
+    pub fn set_all(&mut self, level: Level) {
+        self.all = Some(level);
+    }
+
+    /// The level of `lint`.
+    pub fn level(&self, lint: Lint) -> Level {
+        self.levels
+            .get(&lint)
+            .copied()
+            .or(self.all)
+            .unwrap_or_else(|| lint.default_level())
+    }
+}
+
+/// The findings of the `W11xx` lints over a program without errors.
+pub(super) fn findings(program: &hir::Program, ast: &ast::Program) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    unused_lets(program, &mut found);
+    unused_sources(program, &mut found);
+    let declared: BTreeSet<&str> = ast
+        .items
+        .iter()
+        .filter_map(|i| match &i.kind {
+            ItemKind::Segment(s) => Some(s.name.name.as_str()),
+            _ => None,
+        })
+        .collect();
+    let mut conditions: HashMap<String, (&str, Span)> = HashMap::new();
+    for segment in &program.segments {
+        // Holdout segments are generated: their base segment is the one to look at.
+        if !declared.contains(segment.name.as_str()) {
+            continue;
+        }
+        if Facts::of(&segment.condition).is_impossible() {
+            found.push(LintDiagnostic::AlwaysEmpty {
+                name: segment.name.clone(),
+                span: segment.condition.span,
+            });
+        }
+        match conditions.get(&shape(&segment.condition)) {
+            Some((first, first_span)) => found.push(LintDiagnostic::DuplicateSegment {
+                name: segment.name.clone(),
+                span: segment.span,
+                first: first.to_string(),
+                first_span: *first_span,
+            }),
+            None => {
+                conditions.insert(
+                    shape(&segment.condition),
+                    (segment.name.as_str(), segment.span),
+                );
+            }
+        }
+        if segment.label.is_none() {
+            found.push(LintDiagnostic::MissingLabel {
+                name: segment.name.clone(),
+                span: segment.span,
+            });
+        }
+        nullable_comparisons(program, &segment.condition, &mut found);
+    }
+    for score in &program.scores {
+        for rule in &score.rules {
+            nullable_comparisons(program, &rule.condition, &mut found);
+        }
+    }
+    for tiers in program.tiers.iter().filter(|t| !t.is_split) {
+        for condition in tiers.arms.iter().filter_map(|a| a.condition.as_ref()) {
+            nullable_comparisons(program, condition, &mut found);
+        }
+    }
+    found.into_iter().map(Diagnostic::Lint).collect()
+}
+
+/// Every expression of the program, with those of its aggregates, quantiles and KPIs.
+fn all_expressions(program: &hir::Program) -> Vec<&hir::Expr> {
+    let mut exprs: Vec<&hir::Expr> = program.lets.iter().map(|l| &l.value).collect();
+    exprs.extend(program.segments.iter().map(|s| &s.condition));
+    for score in &program.scores {
+        exprs.extend(score.rules.iter().map(|r| &r.condition));
+    }
+    for tiers in &program.tiers {
+        exprs.extend(tiers.arms.iter().filter_map(|a| a.condition.as_ref()));
+    }
+    exprs.extend(program.quantiles.iter().map(|q| &q.value));
+    for aggregate in &program.aggregates {
+        exprs.extend(
+            [&aggregate.argument, &aggregate.filter, &aggregate.order_by]
+                .into_iter()
+                .flatten(),
+        );
+    }
+    for kpi in &program.kpis {
+        for measure in kpi.value.measures() {
+            exprs.extend(measure.value.iter().chain(&measure.filter));
+        }
+    }
+    exprs
+}
+
+fn unused_lets(program: &hir::Program, found: &mut Vec<LintDiagnostic>) {
+    let mut used = BTreeSet::new();
+    for e in all_expressions(program) {
+        e.visit(&mut |node| {
+            if let ExprKind::Let(id) = node.kind {
+                used.insert(id.0);
+            }
+        });
+    }
+    for (i, l) in program.lets.iter().enumerate() {
+        if !used.contains(&i) {
+            found.push(LintDiagnostic::UnusedLet {
+                name: l.name.clone(),
+                span: l.span,
+            });
+        }
+    }
+}
+
+fn unused_sources(program: &hir::Program, found: &mut Vec<LintDiagnostic>) {
+    let read: BTreeSet<hir::SourceId> = program
+        .aggregates
+        .iter()
+        .map(|a| a.source)
+        .chain([program.population])
+        .collect();
+    for (i, source) in program.sources.iter().enumerate() {
+        if !read.contains(&hir::SourceId(i)) {
+            found.push(LintDiagnostic::UnusedSource {
+                name: source.name.clone(),
+                span: source.span,
+            });
+        }
+    }
+}
+
+/// A condition's structure without its spans, to compare conditions written apart.
+fn shape(e: &hir::Expr) -> String {
+    let text = format!("{:?}", e.kind);
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("span: Span {") {
+        out.push_str(&rest[..start]);
+        rest = rest[start..].split_once('}').map_or("", |(_, after)| after);
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Comparisons of a nullable population column, unless the condition also tests it for null.
+fn nullable_comparisons(
+    program: &hir::Program,
+    condition: &hir::Expr,
+    found: &mut Vec<LintDiagnostic>,
+) {
+    let column = |e: &hir::Expr| match e.kind {
+        ExprKind::Column { source, column } if source == program.population => {
+            let c = &program.source(source).columns[column];
+            c.nullable.then_some((source, column, c.name.clone()))
+        }
+        _ => None,
+    };
+    let mut tested = BTreeSet::new();
+    condition.visit(&mut |e| {
+        if let ExprKind::IsNull { value, .. } = &e.kind
+            && let Some((s, c, _)) = column(value)
+        {
+            tested.insert((s, c));
+        }
+    });
+    condition.visit(&mut |e| {
+        let operands: Vec<&hir::Expr> = match &e.kind {
+            ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => vec![lhs, rhs],
+            ExprKind::InList { value, .. } | ExprKind::Between { value, .. } => vec![value],
+            _ => return,
+        };
+        for operand in operands {
+            if let Some((s, c, name)) = column(operand)
+                && !tested.contains(&(s, c))
+            {
+                found.push(LintDiagnostic::NullableComparison {
+                    column: name,
+                    span: e.span,
+                });
+                return;
+            }
+        }
+    });
+}
+
+/// A directive comment: `// segc: allow(unused-let, missing-label)` (for the item it stands
+/// before or in) or `// segc: file allow(unused-let)` (for every item of the file).
+struct Directive {
+    level: Level,
+    lints: Vec<Lint>,
+    span: Span,
+    whole_file: bool,
+}
+
+/// Reads the directive comments, reporting names that are no lint.
+fn directives(ast: &ast::Program, unknown: &mut Vec<Diagnostic>) -> Vec<Directive> {
+    let mut found = Vec::new();
+    for comment in &ast.comments {
+        let Some(rest) = comment.text.trim().strip_prefix("segc:") else {
+            continue;
+        };
+        let rest = rest.trim();
+        let (whole_file, rest) = match rest.strip_prefix("file ") {
+            Some(after) => (true, after.trim_start()),
+            None => (false, rest),
+        };
+        let Some((level, names)) = rest.split_once('(') else {
+            continue;
+        };
+        let Some(level) = Level::from_name(level.trim()) else {
+            continue;
+        };
+        let mut lints = Vec::new();
+        for name in names.trim_end().trim_end_matches(')').split(',') {
+            let name = name.trim();
+            match Lint::from_name(name) {
+                Some(lint) => lints.push(lint),
+                None => unknown.push(Diagnostic::Lint(LintDiagnostic::UnknownLint {
+                    name: name.to_string(),
+                    span: comment.span,
+                    candidates: similar(name, Lint::ALL.map(Lint::name)),
+                })),
+            }
+        }
+        found.push(Directive {
+            level,
+            lints,
+            span: comment.span,
+            whole_file,
+        });
+    }
+    found
+}
+
+/// The index of the item a directive applies to: the item it stands in, else the next one.
+fn directed_item(items: &[ast::Item], at: Span) -> Option<usize> {
+    items
+        .iter()
+        .position(|i| i.span.start <= at.start && at.start < i.span.end)
+        .or_else(|| items.iter().position(|i| i.span.start >= at.end))
+}
+
+/// Gives every lint's warning its level: drops the allowed ones, turns the denied ones into
+/// errors, and reports directives naming no lint.
+pub(super) fn apply_levels(
+    diagnostics: Vec<Diagnostic>,
+    ast: &ast::Program,
+    levels: &LintLevels,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::with_capacity(diagnostics.len());
+    let directives = directives(ast, &mut out);
+    let mut per_item: HashMap<usize, Vec<&Directive>> = HashMap::new();
+    for d in directives.iter().filter(|d| !d.whole_file) {
+        if let Some(item) = directed_item(&ast.items, d.span) {
+            per_item.entry(item).or_default().push(d);
+        }
+    }
+    let file_wide: Vec<&Directive> = directives.iter().filter(|d| d.whole_file).collect();
+    for diagnostic in diagnostics {
+        let Some(lint) = diagnostic.lint() else {
+            out.push(diagnostic);
+            continue;
+        };
+        let item = diagnostic.primary_span().and_then(|span| {
+            ast.items
+                .iter()
+                .position(|i| i.span.start <= span.start && span.start <= i.span.end)
+        });
+        let naming = |ds: &[&Directive]| {
+            ds.iter()
+                .rev()
+                .find(|d| d.lints.contains(&lint))
+                .map(|d| d.level)
+        };
+        let directed = item
+            .and_then(|i| per_item.get(&i))
+            .and_then(|ds| naming(ds))
+            .or_else(|| naming(&file_wide));
+        match directed.unwrap_or_else(|| levels.level(lint)) {
+            Level::Allow => {}
+            Level::Warn => out.push(diagnostic),
+            Level::Deny => out.push(Diagnostic::Denied(Box::new(diagnostic))),
+        }
+    }
+    out.sort_by_key(|d| (d.primary_span().map(|s| s.start), d.code()));
+    out
+}

@@ -1,0 +1,264 @@
+//! Lints: warnings about rules that are valid but probably not what was meant, each with a name,
+//! a default level and a code (`W05xx` for tiers, `W11xx` for the others). Levels are set per
+//! project (`segc.toml`) and per item (`// segc: allow(NAME)`); a denied lint is an error.
+
+use super::wording::label;
+use super::{Diagnostic, Label};
+use crate::span::Span;
+
+/// What to do with a lint's findings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    /// Say nothing.
+    Allow,
+    /// Report a warning.
+    Warn,
+    /// Report an error (the rules do not run).
+    Deny,
+}
+
+impl Level {
+    /// The level called `name` (`allow`, `warn`, `deny`).
+    pub fn from_name(name: &str) -> Option<Level> {
+        Some(match name {
+            "allow" => Level::Allow,
+            "warn" => Level::Warn,
+            "deny" => Level::Deny,
+            _ => return None,
+        })
+    }
+}
+
+/// The lints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Lint {
+    /// A tier that can never be chosen (W0501).
+    UnreachableTier,
+    /// Tiers without `else` (W0502).
+    TiersWithoutElse,
+    /// A tier named like another definition (W0503).
+    TierShadows,
+    /// A `let` nothing uses (W1101).
+    UnusedLet,
+    /// A source nothing reads (W1102).
+    UnusedSource,
+    /// A segment whose condition can never hold (W1103).
+    AlwaysEmpty,
+    /// Two segments with the same condition (W1104).
+    DuplicateSegment,
+    /// A segment without a label (W1105, allowed by default).
+    MissingLabel,
+    /// A comparison that leaves out members with a null value (W1106, allowed by default).
+    NullableComparison,
+}
+
+impl Lint {
+    /// Every lint.
+    pub const ALL: [Lint; 9] = [
+        Lint::UnreachableTier,
+        Lint::TiersWithoutElse,
+        Lint::TierShadows,
+        Lint::UnusedLet,
+        Lint::UnusedSource,
+        Lint::AlwaysEmpty,
+        Lint::DuplicateSegment,
+        Lint::MissingLabel,
+        Lint::NullableComparison,
+    ];
+
+    /// The lint's name in `segc.toml` and directives.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lint::UnreachableTier => "unreachable-tier",
+            Lint::TiersWithoutElse => "tiers-without-else",
+            Lint::TierShadows => "tier-shadows",
+            Lint::UnusedLet => "unused-let",
+            Lint::UnusedSource => "unused-source",
+            Lint::AlwaysEmpty => "always-empty",
+            Lint::DuplicateSegment => "duplicate-segment",
+            Lint::MissingLabel => "missing-label",
+            Lint::NullableComparison => "nullable-comparison",
+        }
+    }
+
+    /// The lint called `name`.
+    pub fn from_name(name: &str) -> Option<Lint> {
+        Lint::ALL.into_iter().find(|l| l.name() == name)
+    }
+
+    /// The level a lint has unless configured.
+    pub fn default_level(self) -> Level {
+        match self {
+            Lint::MissingLabel | Lint::NullableComparison => Level::Allow,
+            _ => Level::Warn,
+        }
+    }
+}
+
+/// A finding of one of the `W11xx` lints.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LintDiagnostic {
+    /// A `let` nothing uses.
+    UnusedLet {
+        /// The name.
+        name: String,
+        /// Where it is declared.
+        span: Span,
+    },
+    /// A source that is neither the population nor read by an aggregate.
+    UnusedSource {
+        /// The name.
+        name: String,
+        /// Where it is declared.
+        span: Span,
+    },
+    /// A segment whose condition contradicts itself.
+    AlwaysEmpty {
+        /// The segment.
+        name: String,
+        /// Its condition.
+        span: Span,
+    },
+    /// A segment with the same condition as an earlier one.
+    DuplicateSegment {
+        /// The segment.
+        name: String,
+        /// Its name.
+        span: Span,
+        /// The earlier segment.
+        first: String,
+        /// Its name.
+        first_span: Span,
+    },
+    /// A segment without a label.
+    MissingLabel {
+        /// The segment.
+        name: String,
+        /// Its name.
+        span: Span,
+    },
+    /// A comparison on a nullable column in a segment, tier or score condition.
+    NullableComparison {
+        /// The column.
+        column: String,
+        /// The comparison.
+        span: Span,
+    },
+    /// A directive naming no lint.
+    UnknownLint {
+        /// The name written.
+        name: String,
+        /// The directive comment.
+        span: Span,
+        /// Close lint names.
+        candidates: Vec<String>,
+    },
+}
+
+use LintDiagnostic::*;
+
+impl LintDiagnostic {
+    /// The stable code. Listed in `docs/errors.md`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            UnknownLint { .. } => "W1100",
+            UnusedLet { .. } => "W1101",
+            UnusedSource { .. } => "W1102",
+            AlwaysEmpty { .. } => "W1103",
+            DuplicateSegment { .. } => "W1104",
+            MissingLabel { .. } => "W1105",
+            NullableComparison { .. } => "W1106",
+        }
+    }
+
+    /// The lint it belongs to (`None`: directives naming no lint are always reported).
+    pub fn lint(&self) -> Option<Lint> {
+        Some(match self {
+            UnusedLet { .. } => Lint::UnusedLet,
+            UnusedSource { .. } => Lint::UnusedSource,
+            AlwaysEmpty { .. } => Lint::AlwaysEmpty,
+            DuplicateSegment { .. } => Lint::DuplicateSegment,
+            MissingLabel { .. } => Lint::MissingLabel,
+            NullableComparison { .. } => Lint::NullableComparison,
+            UnknownLint { .. } => return None,
+        })
+    }
+
+    /// The one-line message.
+    pub fn message(&self) -> String {
+        match self {
+            UnusedLet { name, .. } => format!("`{name}` is never used"),
+            UnusedSource { name, .. } => format!("source `{name}` is never read"),
+            AlwaysEmpty { name, .. } => {
+                format!("segment `{name}` is always empty: its condition can never hold")
+            }
+            DuplicateSegment { name, first, .. } => {
+                format!("segment `{name}` has the same condition as `{first}`")
+            }
+            MissingLabel { name, .. } => format!("segment `{name}` has no label"),
+            NullableComparison { column, .. } => {
+                format!("members without `{column}` are never taken by this comparison")
+            }
+            UnknownLint { name, .. } => format!("unknown lint `{name}`"),
+        }
+    }
+
+    /// The main span.
+    pub fn primary_span(&self) -> Span {
+        match self {
+            UnusedLet { span, .. }
+            | UnusedSource { span, .. }
+            | AlwaysEmpty { span, .. }
+            | DuplicateSegment { span, .. }
+            | MissingLabel { span, .. }
+            | NullableComparison { span, .. }
+            | UnknownLint { span, .. } => *span,
+        }
+    }
+
+    /// Secondary labels.
+    pub fn labels(&self) -> Vec<Label> {
+        match self {
+            DuplicateSegment { first_span, .. } => vec![label(*first_span, "the same condition")],
+            _ => Vec::new(),
+        }
+    }
+
+    /// How to fix it, and how to silence it.
+    pub fn help(&self) -> Option<String> {
+        let fix = match self {
+            UnusedLet { .. } => "remove it, or use it in a segment, score, tiers item or KPI",
+            UnusedSource { .. } => "remove it, or aggregate it in a rule: `count(SOURCE)`",
+            AlwaysEmpty { .. } => "its bounds or values exclude each other: check the condition",
+            DuplicateSegment { .. } => "keep one of them, or define one from the other",
+            MissingLabel { .. } => "add a label for reports: `segment NAME \"Label\" = ...`",
+            NullableComparison { .. } => {
+                "say what a missing value means: `coalesce(x, 0) > 5` or `x is null or x > 5`"
+            }
+            UnknownLint { candidates, .. } if !candidates.is_empty() => {
+                return Some(super::help::did_you_mean(candidates));
+            }
+            UnknownLint { .. } => {
+                return Some(format!(
+                    "the lints are {}",
+                    Lint::ALL.map(Lint::name).join(", ")
+                ));
+            }
+        };
+        let lint = self.lint().map_or("", Lint::name);
+        Some(format!("{fix}; to silence it: `// segc: allow({lint})`"))
+    }
+}
+
+impl Diagnostic {
+    /// The lint a warning belongs to, whose level decides whether it is shown.
+    pub fn lint(&self) -> Option<Lint> {
+        match self {
+            Diagnostic::UnreachableTier { .. } => Some(Lint::UnreachableTier),
+            Diagnostic::TiersWithoutElse { .. } => Some(Lint::TiersWithoutElse),
+            Diagnostic::TierShadows { .. } => Some(Lint::TierShadows),
+            Diagnostic::Lint(l) => l.lint(),
+            _ => None,
+        }
+    }
+}
