@@ -422,3 +422,49 @@ fn project_lint_levels_from_segc_toml() {
     let shown = transcript(&mut check()).replace(dir.path().to_str().expect("path"), "[TMP]");
     insta::assert_snapshot!("segc_toml_unknown_lint", shown);
 }
+
+#[test]
+fn check_sarif_is_valid_sarif_2_1_0() {
+    let output = segc()
+        .current_dir(repo(""))
+        .args([
+            "check",
+            "--format",
+            "sarif",
+            "tests/fixtures/check/errors/enums.seg",
+            "tests/fixtures/lints/firing.seg",
+            "examples/retail/retail.seg",
+            "no/such/file.seg",
+        ])
+        .output()
+        .expect("segc runs");
+    assert_eq!(output.status.code(), Some(2), "an unreadable file exits 2");
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("tests/schemas/sarif-schema-2.1.0.json")).expect("schema"),
+    )
+    .expect("schema json");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let problems: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    let results = log["runs"][0]["results"].as_array().expect("results");
+    assert!(results.iter().any(|r| r["level"] == "warning"));
+    assert!(results.iter().any(|r| r["ruleId"] == "E0803"));
+    // The schema does reject what is not SARIF 2.1.0.
+    let mut broken = log.clone();
+    broken["version"] = serde_json::json!("2.0");
+    broken["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
+    assert!(validator.iter_errors(&broken).count() >= 2);
+    insta::assert_snapshot!(
+        "check_sarif",
+        transcript(segc().current_dir(repo("")).args([
+            "check",
+            "--format",
+            "sarif",
+            "tests/fixtures/check/errors/enums.seg"
+        ]))
+    );
+}

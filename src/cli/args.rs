@@ -85,6 +85,8 @@ pub enum CheckFormat {
     Human,
     /// One JSON document on stdout (documented in docs/ci.md)
     Json,
+    /// SARIF 2.1.0 on stdout, for code-scanning tools
+    Sarif,
     /// GitHub Actions workflow annotations on stdout
     Github,
     /// JUnit XML on stdout, one test case per file

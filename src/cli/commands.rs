@@ -138,6 +138,7 @@ fn check_for_tools(args: &CheckArgs) -> Outcome {
         "{}",
         match args.format {
             CheckFormat::Json => machine::json(&reports),
+            CheckFormat::Sarif => super::sarif::sarif(&reports),
             CheckFormat::Github => machine::github(&reports),
             _ => machine::junit(&reports),
         }

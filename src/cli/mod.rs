@@ -11,6 +11,7 @@ mod kpi_report;
 mod machine;
 mod project;
 mod report;
+mod sarif;
 
 use std::process::ExitCode;
 
