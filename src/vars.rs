@@ -1,4 +1,5 @@
-//! `${NAME}` variable references in data locations, filled from `--var` values or the environment.
+//! `${NAME}` variable references in data locations, filled from `--var` values, the environment
+//! or the project's defaults (`segc.toml`).
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -44,11 +45,13 @@ pub fn is_variable_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-/// Values for variable references: explicit `--var` values first, then the environment.
+/// Values for variable references: explicit `--var` values first, then the environment, then
+/// defaults.
 #[derive(Debug, Clone, Default)]
 pub struct Variables {
     explicit: BTreeMap<String, String>,
     use_environment: bool,
+    defaults: BTreeMap<String, String>,
 }
 
 impl Variables {
@@ -57,7 +60,13 @@ impl Variables {
         Variables {
             explicit,
             use_environment: true,
+            defaults: BTreeMap::new(),
         }
+    }
+
+    /// These variables, with `defaults` for names set neither explicitly nor in the environment.
+    pub fn with_defaults(self, defaults: BTreeMap<String, String>) -> Self {
+        Variables { defaults, ..self }
     }
 
     /// Variables from explicit values only (for tests and embedding).
@@ -65,16 +74,21 @@ impl Variables {
         Variables {
             explicit,
             use_environment: false,
+            defaults: BTreeMap::new(),
         }
     }
 
     /// The value of `name`.
     pub fn get(&self, name: &str) -> Option<String> {
-        self.explicit.get(name).cloned().or_else(|| {
-            self.use_environment
-                .then(|| std::env::var(name).ok())
-                .flatten()
-        })
+        self.explicit
+            .get(name)
+            .cloned()
+            .or_else(|| {
+                self.use_environment
+                    .then(|| std::env::var(name).ok())
+                    .flatten()
+            })
+            .or_else(|| self.defaults.get(name).cloned())
     }
 
     /// `text` with every variable reference replaced, or the name of the first unset variable.
@@ -112,5 +126,12 @@ mod tests {
         );
         assert_eq!(vars.expand("${ROOT}/c.csv"), Ok("/data/c.csv".into()));
         assert_eq!(vars.expand("${NOPE}/c.csv"), Err("NOPE".into()));
+        let defaulted = vars.with_defaults(
+            [("ROOT", "/srv"), ("NOPE", "/x")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        );
+        assert_eq!(defaulted.expand("${ROOT}/${NOPE}"), Ok("/data//x".into()));
     }
 }

@@ -468,3 +468,69 @@ fn check_sarif_is_valid_sarif_2_1_0() {
         ]))
     );
 }
+
+#[test]
+fn a_project_lists_its_rule_files_and_variables() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("rules")).expect("rules");
+    std::fs::create_dir_all(root.join("exports")).expect("exports");
+    std::fs::copy(
+        repo("tests/fixtures/run/customers_csv/customers.csv"),
+        root.join("exports/customers.csv"),
+    )
+    .expect("data");
+    let rules = std::fs::read_to_string(repo("tests/fixtures/run/customers_csv/rules.seg"))
+        .expect("rules")
+        .replace("\"customers.csv\"", "\"${EXPORTS}/customers.csv\"");
+    std::fs::write(root.join("rules/customers.seg"), rules).expect("write");
+    let exports = root.join("exports");
+    std::fs::write(
+        root.join("segc.toml"),
+        format!(
+            "files = [\"rules/*.seg\"]\n\n[vars]\nEXPORTS = {:?}\n",
+            exports.to_str().expect("path")
+        ),
+    )
+    .expect("write");
+
+    // `segc check` alone checks the project's files, from any folder below it.
+    let checked = segc()
+        .current_dir(root.join("rules"))
+        .arg("check")
+        .env_remove("EXPORTS")
+        .output()
+        .expect("segc runs");
+    assert_eq!(checked.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&checked.stdout),
+        "customers.seg: ok (1 source, 2 lets, 7 segments)\n"
+    );
+    // The project's variables fill `${EXPORTS}`; --var overrides them.
+    let run = |extra: &[&str]| {
+        let mut command = segc();
+        command
+            .current_dir(root)
+            .env_remove("EXPORTS")
+            .args([
+                "run",
+                "rules/customers.seg",
+                "--as-of",
+                "2026-11-01",
+                "--out",
+                "out",
+                "--quiet",
+            ])
+            .args(extra);
+        status(&mut command)
+    };
+    assert_eq!(run(&[]), 0);
+    assert!(root.join("out/membership.parquet").is_file());
+    assert_eq!(run(&["--var", "EXPORTS=/no/such/folder"]), 2);
+
+    // Without files to check, `segc check` says so.
+    std::fs::write(root.join("segc.toml"), "[lints]\nall = \"warn\"\n").expect("write");
+    let shown = transcript(segc().current_dir(root).arg("check"))
+        .replace(root.to_str().expect("path"), "[TMP]");
+    insta::assert_snapshot!("project_without_files", shown);
+}

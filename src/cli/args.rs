@@ -67,8 +67,8 @@ pub struct FmtArgs {
 /// `segc check`
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Rule files to check
-    #[arg(required = true, value_name = "FILE")]
+    /// Rule files to check [default: the `files` of the segc.toml of the current folder]
+    #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
     /// How to report problems: for people, or for tools (see docs/ci.md)
     #[arg(long, value_enum, default_value_t = CheckFormat::Human)]

@@ -9,7 +9,7 @@ use super::args::{
     LayoutArg, RunArgs, SchemaCommand,
 };
 use super::machine::{self, FileReport};
-use super::project;
+use super::project::Project;
 use super::report::{Reporter, outcome_of, summary_table};
 use crate::diagnostics::Diagnostic;
 use crate::engine::{
@@ -91,11 +91,12 @@ pub(super) fn read_rules(path: &Path, reporter: &Reporter) -> Result<RuleFile, O
 }
 
 /// Parses and checks a rule file, printing its diagnostics.
-fn compile(file: &RuleFile, reporter: &Reporter) -> Result<hir::Program, Outcome> {
-    let checked = project::check_rules(&file.path, &file.text).map_err(|problem| {
-        reporter.standalone(&problem);
-        Outcome::Environment
-    })?;
+fn compile(
+    file: &RuleFile,
+    project: &Project,
+    reporter: &Reporter,
+) -> Result<hir::Program, Outcome> {
+    let checked = project.check(&file.text);
     reporter.file_diagnostics(&file.name, &file.text, &checked.diagnostics);
     checked
         .program
@@ -103,9 +104,9 @@ fn compile(file: &RuleFile, reporter: &Reporter) -> Result<hir::Program, Outcome
 }
 
 /// `segc check` for tools: every file's diagnostics in one document on stdout.
-fn check_for_tools(args: &CheckArgs) -> Outcome {
-    let mut reports = Vec::with_capacity(args.files.len());
-    for path in &args.files {
+fn check_for_tools(args: &CheckArgs, files: &[PathBuf]) -> Outcome {
+    let mut reports = Vec::with_capacity(files.len());
+    for path in files {
         let name = path.display().to_string();
         let report = match std::fs::read_to_string(path) {
             Ok(text) => {
@@ -113,8 +114,8 @@ fn check_for_tools(args: &CheckArgs) -> Outcome {
                     .strip_prefix('\u{feff}')
                     .map(str::to_string)
                     .unwrap_or(text);
-                let diagnostics = match project::check_rules(path, &text) {
-                    Ok(checked) => checked.diagnostics,
+                let diagnostics = match Project::of_file(path) {
+                    Ok(project) => project.check(&text).diagnostics,
                     Err(problem) => vec![problem],
                 };
                 FileReport {
@@ -159,17 +160,40 @@ fn strict(outcome: Outcome, diagnostics: &[Diagnostic], deny_warnings: bool) -> 
     }
 }
 
+/// The files `segc check` checks: those given, or the `files` of the project of the current
+/// folder.
+fn files_to_check(args: &CheckArgs) -> Result<Vec<PathBuf>, Diagnostic> {
+    if !args.files.is_empty() {
+        return Ok(args.files.clone());
+    }
+    let project = Project::of_dir(Path::new("."))?;
+    match &project.path {
+        Some(_) if !project.files.is_empty() => project.rule_files(),
+        path => Err(Diagnostic::NoRuleFiles {
+            project: path.as_ref().map(|p| p.display().to_string()),
+        }),
+    }
+}
+
 fn check_files(args: &CheckArgs, reporter: &Reporter) -> Outcome {
+    let files = match files_to_check(args) {
+        Ok(files) => files,
+        Err(problem) => {
+            reporter.standalone(&problem);
+            return Outcome::Environment;
+        }
+    };
     if args.format != CheckFormat::Human {
-        return check_for_tools(args);
+        return check_for_tools(args, &files);
     }
     let mut outcome = Outcome::Success;
-    for path in &args.files {
+    for path in &files {
         let result = read_rules(path, reporter).and_then(|file| {
-            let checked = project::check_rules(&file.path, &file.text).map_err(|problem| {
+            let project = Project::of_file(&file.path).map_err(|problem| {
                 reporter.standalone(&problem);
                 Outcome::Environment
             })?;
+            let checked = project.check(&file.text);
             reporter.file_diagnostics(&file.name, &file.text, &checked.diagnostics);
             let Some(program) = checked.program else {
                 return Err(outcome_of(&checked.diagnostics));
@@ -285,9 +309,12 @@ pub(super) fn prepare(
         problems.iter().for_each(|d| reporter.standalone(d));
         outcome_of(&problems)
     };
-    let vars = parse_vars(&data.vars).map_err(standalone)?;
+    let project = Project::of_file(path).map_err(|problem| standalone(vec![problem]))?;
+    let vars = parse_vars(&data.vars)
+        .map_err(standalone)?
+        .with_defaults(project.vars.clone());
     let file = read_rules(path, reporter)?;
-    let program = compile(&file, reporter)?;
+    let program = compile(&file, &project, reporter)?;
     let selection = selection(&program, segments).map_err(standalone)?;
     let as_of = data
         .as_of

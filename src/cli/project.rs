@@ -1,8 +1,13 @@
-//! Project settings: the `segc.toml` nearest above a rule file.
+//! Project settings: the `segc.toml` of a rule file's folder or of the nearest folder above it.
 //!
 //! ```toml
+//! files = ["rules/*.seg"]      # what `segc check` checks when given no file
+//!
+//! [vars]                       # values of ${NAME} in source locations
+//! DATA = "/srv/exports"        # (the environment and --var override them)
+//!
 //! [lints]
-//! all = "warn"              # every lint not named below
+//! all = "warn"                 # every lint not named below
 //! unused-let = "allow"
 //! always-empty = "deny"
 //! ```
@@ -16,22 +21,40 @@ use crate::check::{self, LintLevels};
 use crate::diagnostics::{Diagnostic, Level, Lint};
 use crate::suggest::similar;
 use crate::syntax;
+use crate::vars::is_variable_name;
 
 /// The settings file's name.
-pub(super) const FILE_NAME: &str = "segc.toml";
+const FILE_NAME: &str = "segc.toml";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ProjectFile {
     #[serde(default)]
+    files: Vec<String>,
+    #[serde(default)]
+    vars: BTreeMap<String, String>,
+    #[serde(default)]
     lints: BTreeMap<String, String>,
 }
 
-/// The `segc.toml` of the folder of `rule_file` or of the nearest folder above it, stopping at
-/// the root of a git checkout.
-fn find(rule_file: &Path) -> Option<PathBuf> {
-    let absolute = std::path::absolute(rule_file).ok()?;
-    let mut dir = absolute.parent();
+/// The settings that apply to a rule file (the defaults when there is no `segc.toml`).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Project {
+    /// The settings file, if there is one.
+    pub path: Option<PathBuf>,
+    /// Rule file patterns, relative to the settings file's folder.
+    pub files: Vec<String>,
+    /// Default values of variables.
+    pub vars: BTreeMap<String, String>,
+    /// Lint levels.
+    pub lints: LintLevels,
+}
+
+/// The `segc.toml` in `dir` or the nearest folder above it, stopping at the root of a git
+/// checkout.
+fn find(dir: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(dir).ok()?;
+    let mut dir = Some(absolute.as_path());
     while let Some(d) = dir {
         let candidate = d.join(FILE_NAME);
         if candidate.is_file() {
@@ -45,48 +68,106 @@ fn find(rule_file: &Path) -> Option<PathBuf> {
     None
 }
 
-/// The lint levels that apply to `rule_file`: its project's, or the defaults.
-pub(super) fn lint_levels(rule_file: &Path) -> Result<LintLevels, Diagnostic> {
-    let Some(path) = find(rule_file) else {
-        return Ok(LintLevels::default());
-    };
-    let shown = path.display().to_string();
-    let invalid = |message: String| Diagnostic::InvalidProject {
-        path: shown.clone(),
-        message,
-    };
-    let text = std::fs::read_to_string(&path).map_err(|e| invalid(e.to_string()))?;
-    let file: ProjectFile = toml::from_str(&text).map_err(|e| invalid(e.message().to_string()))?;
-    let mut levels = LintLevels::default();
-    for (name, level) in &file.lints {
-        let level = Level::from_name(level).ok_or_else(|| {
-            invalid(format!(
-                "the level of `{name}` is `{level}`: write \"allow\", \"warn\" or \"deny\""
-            ))
-        })?;
-        if name == "all" {
-            levels.set_all(level);
-            continue;
-        }
-        let lint = Lint::from_name(name).ok_or_else(|| {
-            let candidates = similar(name, Lint::ALL.map(Lint::name));
-            invalid(match candidates.first() {
-                Some(close) => format!("unknown lint `{name}` (did you mean `{close}`?)"),
-                None => format!("unknown lint `{name}`"),
-            })
-        })?;
-        levels.set(lint, level);
+impl Project {
+    /// The project of the rule file `rule_file`.
+    pub(super) fn of_file(rule_file: &Path) -> Result<Project, Diagnostic> {
+        let dir = rule_file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Project::of_dir(dir)
     }
-    Ok(levels)
-}
 
-/// Parses and checks `text`, the rule file at `path`, with its project's lint levels.
-pub(super) fn check_rules(path: &Path, text: &str) -> Result<check::Checked, Diagnostic> {
-    let levels = lint_levels(path)?;
-    let parsed = syntax::parse(text);
-    Ok(check::check_with(
-        &parsed.program,
-        &parsed.diagnostics,
-        &levels,
-    ))
+    /// The project of the folder `dir`.
+    pub(super) fn of_dir(dir: &Path) -> Result<Project, Diagnostic> {
+        match find(dir) {
+            Some(path) => Project::read(path),
+            None => Ok(Project::default()),
+        }
+    }
+
+    fn read(path: PathBuf) -> Result<Project, Diagnostic> {
+        let shown = path.display().to_string();
+        let invalid = |message: String| Diagnostic::InvalidProject {
+            path: shown.clone(),
+            message,
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| invalid(e.to_string()))?;
+        let file: ProjectFile =
+            toml::from_str(&text).map_err(|e| invalid(e.message().trim().to_string()))?;
+        let mut lints = LintLevels::default();
+        for (name, level) in &file.lints {
+            let level = Level::from_name(level).ok_or_else(|| {
+                invalid(format!(
+                    "the level of `{name}` is `{level}`: write \"allow\", \"warn\" or \"deny\""
+                ))
+            })?;
+            if name == "all" {
+                lints.set_all(level);
+                continue;
+            }
+            let lint = Lint::from_name(name).ok_or_else(|| {
+                let candidates = similar(name, Lint::ALL.map(Lint::name));
+                invalid(match candidates.first() {
+                    Some(close) => format!("unknown lint `{name}` (did you mean `{close}`?)"),
+                    None => format!("unknown lint `{name}`"),
+                })
+            })?;
+            lints.set(lint, level);
+        }
+        if let Some(name) = file.vars.keys().find(|n| !is_variable_name(n)) {
+            return Err(invalid(format!(
+                "`{name}` is not a variable name: letters, digits and `_`, not starting with a digit"
+            )));
+        }
+        Ok(Project {
+            path: Some(path),
+            files: file.files,
+            vars: file.vars,
+            lints,
+        })
+    }
+
+    /// The rule files of the project's `files` patterns, sorted, shown relative to the current
+    /// folder when they are under it.
+    pub(super) fn rule_files(&self) -> Result<Vec<PathBuf>, Diagnostic> {
+        let Some(path) = &self.path else {
+            return Ok(Vec::new());
+        };
+        let invalid = |message: String| Diagnostic::InvalidProject {
+            path: path.display().to_string(),
+            message,
+        };
+        let root = path.parent().unwrap_or(Path::new("."));
+        let here = std::env::current_dir().ok();
+        let mut found = Vec::new();
+        for pattern in &self.files {
+            let full = root.join(pattern);
+            let matches = glob::glob(&full.to_string_lossy())
+                .map_err(|e| invalid(format!("`{pattern}` is not a file pattern: {e}")))?;
+            let before = found.len();
+            for entry in matches {
+                let file = entry.map_err(|e| invalid(e.to_string()))?;
+                if file.is_file() {
+                    let shown = here
+                        .as_ref()
+                        .and_then(|h| file.strip_prefix(h).ok())
+                        .map_or_else(|| file.clone(), Path::to_path_buf);
+                    found.push(shown);
+                }
+            }
+            if found.len() == before {
+                return Err(invalid(format!("`{pattern}` matches no file")));
+            }
+        }
+        found.sort();
+        found.dedup();
+        Ok(found)
+    }
+
+    /// Parses and checks `text` with the project's lint levels.
+    pub(super) fn check(&self, text: &str) -> check::Checked {
+        let parsed = syntax::parse(text);
+        check::check_with(&parsed.program, &parsed.diagnostics, &self.lints)
+    }
 }

@@ -289,8 +289,11 @@ impl Diagnostic {
             }
             Internal { .. } => Some("this is a bug in segc; please report it with the rule file".into()),
             Kpi(k) => k.help(),
+            NoRuleFiles { .. } => Some(
+                "name the files (`segc check rules/*.seg`), or list them in segc.toml: `files = [\"rules/*.seg\"]`".into(),
+            ),
             InvalidProject { .. } => Some(
-                "segc.toml holds a `[lints]` table of lint names (or `all`) set to \"allow\", \"warn\" or \"deny\"; see docs/ci.md".into(),
+                "segc.toml holds `files = [\"rules/*.seg\"]`, a `[vars]` table of variable values and a `[lints]` table of lint names (or `all`) set to \"allow\", \"warn\" or \"deny\"; see docs/ci.md".into(),
             ),
             Lint(l) => l.help(),
             Denied(d) => d.help(),

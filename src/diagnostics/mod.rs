@@ -659,6 +659,11 @@ pub enum Diagnostic {
         /// What is wrong.
         message: String,
     },
+    /// `segc check` without files, and no project listing any.
+    NoRuleFiles {
+        /// The project file found, if any (it has no `files`).
+        project: Option<String>,
+    },
     /// `--segment NAME` naming no segment.
     UnknownSelectedSegment {
         /// The name.
@@ -714,7 +719,8 @@ impl Diagnostic {
             | Diagnostic::InvalidVar { .. }
             | Diagnostic::FileUnreadable { .. }
             | Diagnostic::UnknownSelectedSegment { .. }
-            | Diagnostic::InvalidProject { .. } => Blame::Environment,
+            | Diagnostic::InvalidProject { .. }
+            | Diagnostic::NoRuleFiles { .. } => Blame::Environment,
             Diagnostic::Kpi(k) if k.blames_environment() => Blame::Environment,
             _ => Blame::Rules,
         }

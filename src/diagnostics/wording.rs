@@ -88,6 +88,7 @@ impl Diagnostic {
             UnknownSelectedSegment { .. } => "E0802",
             FileUnreadable { .. } => "E0803",
             InvalidProject { .. } => "E0804",
+            NoRuleFiles { .. } => "E0805",
             Internal { .. } => "E0901",
             Kpi(k) => k.code(),
             Lint(l) => l.code(),
@@ -340,6 +341,14 @@ impl Diagnostic {
             InvalidProject { path, message } => {
                 format!("invalid project settings `{path}`: {message}")
             }
+            NoRuleFiles {
+                project: Some(path),
+            } => {
+                format!("no rule file given, and `{path}` lists none")
+            }
+            NoRuleFiles { project: None } => {
+                "no rule file given, and no segc.toml lists any".into()
+            }
             Internal { message, .. } => {
                 format!("internal error while building the plan: {message}")
             }
@@ -435,7 +444,8 @@ impl Diagnostic {
             | OutputFailed { .. }
             | EngineFailed { .. }
             | FileUnreadable { .. }
-            | InvalidProject { .. } => {
+            | InvalidProject { .. }
+            | NoRuleFiles { .. } => {
                 return None;
             }
         })

@@ -18,6 +18,7 @@ use crate::diagnostics::Diagnostic;
 use crate::hir::{
     self, DefId, KpiExpr, KpiExprKind, KpiGroup, KpiId, KpiOp, Measure, MeasureFunction,
 };
+use crate::types::Type;
 
 /// Where one KPI's result for one group is in the row of a [`KpiPlan`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -250,12 +251,41 @@ impl KpiLowerer<'_, '_> {
                     message: "a measure without a value".into(),
                 })
         };
+        // Sums, averages and extremes of integers and decimals are computed in their own type
+        // (exactly, so the result does not depend on how rows are split across threads), and
+        // only then converted to a float.
+        let exact = || match m.value.as_ref().map(|v| &v.ty) {
+            Some(Type::Int | Type::Decimal { .. }) => {
+                value.clone().ok_or_else(|| Diagnostic::Internal {
+                    span: m.span,
+                    message: "a measure without a value".into(),
+                })
+            }
+            _ => number(),
+        };
         let aggregate = match m.function {
             MeasureFunction::Count => agg::count(value.clone().unwrap_or_else(|| lit(1i64))),
-            MeasureFunction::Sum => agg::sum(number()?),
+            MeasureFunction::Sum => agg::sum(exact()?),
+            // The exact sum of decimals over their count (DataFusion's decimal average keeps
+            // only 4 more digits, truncated).
+            MeasureFunction::Avg
+                if matches!(m.value.as_ref().map(|v| &v.ty), Some(Type::Decimal { .. })) =>
+            {
+                let total =
+                    self.atoms
+                        .add(with_filter(agg::sum(exact()?), filter.clone(), m.span)?);
+                let count = self
+                    .atoms
+                    .add(with_filter(agg::count(exact()?), filter, m.span)?);
+                return Ok(binary_expr(
+                    cast(ident(total), DataType::Float64),
+                    Operator::Divide,
+                    f::nullif(cast(ident(count), DataType::Float64), lit(0.0)),
+                ));
+            }
             MeasureFunction::Avg => agg::avg(number()?),
-            MeasureFunction::Min => agg::min(number()?),
-            MeasureFunction::Max => agg::max(number()?),
+            MeasureFunction::Min => agg::min(exact()?),
+            MeasureFunction::Max => agg::max(exact()?),
             MeasureFunction::Median => agg::median(number()?),
             MeasureFunction::Percentile(p) => {
                 agg::percentile_cont(number()?.sort(true, false), lit(nudged(p)))
