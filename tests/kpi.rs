@@ -8,12 +8,10 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use common::{compile, file_name, render_all};
-use segc::engine::{Engine, EngineOptions};
+use common::{compile, file_name, registered_engine, render_all, runtime};
 use segc::hir::KpiId;
 use segc::kpi::{BaselineFile, Judged, Judging, judge};
 use segc::lower::{Params, kpi_plan};
-use segc::vars::Variables;
 
 fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 1).expect("date")
@@ -26,25 +24,8 @@ fn measured(rules: &Path) -> Result<(segc::hir::Program, Vec<segc::kpi::Measured
     let (program, diagnostics) = compile(&name, &text);
     let program = program.ok_or(diagnostics)?;
     let base = rules.parent().expect("folder");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let measured = runtime.block_on(async {
-        let mut engine = Engine::new(EngineOptions {
-            threads: Some(2),
-            memory_limit: None,
-        })
-        .map_err(|d| render_all(&name, &text, &[d]))?;
-        engine
-            .register(
-                &program,
-                base,
-                &Variables::explicit_only(Default::default()),
-            )
-            .await
-            .map_err(|d| render_all(&name, &text, &d))?;
+    let measured = runtime().block_on(async {
+        let engine = registered_engine(&program, base, &name, &text).await?;
         let ids: Vec<KpiId> = (0..program.kpis.len()).map(KpiId).collect();
         let plan = kpi_plan(&program, &engine, Params { as_of: as_of() }, &ids)
             .map_err(|d| render_all(&name, &text, &[d]))?;

@@ -6,21 +6,12 @@ mod common;
 use std::path::Path;
 
 use chrono::NaiveDate;
-use common::{compile, file_name, render_all};
-use segc::engine::{Engine, EngineOptions, Layout, OutputFormat, OutputSpec, RunContext, Summary};
+use common::{compile, file_name, registered_engine, render_all, runtime};
+use segc::engine::{Layout, OutputFormat, OutputSpec, RunContext, Summary};
 use segc::lower::{Params, Selection};
-use segc::vars::Variables;
 
 fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 1).expect("date")
-}
-
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
 }
 
 /// Runs `rules` (a path) into `out`, returning the summary.
@@ -31,19 +22,7 @@ fn run(rules: &Path, out: &Path, format: OutputFormat, layout: Layout) -> Result
     let program = program.ok_or(diagnostics)?;
     let base = rules.parent().expect("folder");
     runtime().block_on(async {
-        let mut engine = Engine::new(EngineOptions {
-            threads: Some(2),
-            memory_limit: Some(256 * 1024 * 1024),
-        })
-        .map_err(|d| render_all(&name, &text, &[d]))?;
-        engine
-            .register(
-                &program,
-                base,
-                &Variables::explicit_only(Default::default()),
-            )
-            .await
-            .map_err(|d| render_all(&name, &text, &d))?;
+        let engine = registered_engine(&program, base, &name, &text).await?;
         let params = Params { as_of: as_of() };
         let plan = engine
             .membership_plan(&program, params, &Selection::All)

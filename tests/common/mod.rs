@@ -286,6 +286,39 @@ fn expr(e: &ast::Expr) -> String {
     }
 }
 
+/// A two-thread runtime for the tests that read data.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// A two-partition engine (with a 256 MiB memory pool) with the sources of `program`
+/// registered from `base`, or the rendered diagnostics of what stopped it.
+pub async fn registered_engine(
+    program: &segc::hir::Program,
+    base: &std::path::Path,
+    name: &str,
+    text: &str,
+) -> Result<segc::engine::Engine, String> {
+    let mut engine = segc::engine::Engine::new(segc::engine::EngineOptions {
+        threads: Some(2),
+        memory_limit: Some(256 * 1024 * 1024),
+    })
+    .map_err(|d| render_all(name, text, &[d]))?;
+    engine
+        .register(
+            program,
+            base,
+            &segc::vars::Variables::explicit_only(Default::default()),
+        )
+        .await
+        .map_err(|d| render_all(name, text, &d))?;
+    Ok(engine)
+}
+
 /// Plans physically and runs `program` over empty in-memory tables with the declared schemas:
 /// whatever the checker accepts, DataFusion must plan and execute.
 pub fn executes_on_empty_tables(
