@@ -96,9 +96,9 @@ fn kpis_match_hand_computed_expectations() {
 }
 
 #[test]
-fn a_recorded_baseline_judges_the_next_run() {
-    // Recording the values of one run and judging the same data against them: every relative
-    // target of +0% is met, and the baseline file round-trips.
+fn recorded_values_round_trip_through_the_baseline_file() {
+    // The values of one run, recorded, round-trip through the baseline file and are found again
+    // for each KPI and group (and not for a value that could not be computed).
     let rules = Path::new("tests/fixtures/kpi/targets/rules.seg");
     let (first, _) = judged(rules);
     let recorded = BaselineFile::record(&first.rows, "rules.seg", as_of());

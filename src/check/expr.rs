@@ -53,6 +53,16 @@ pub(super) fn boolean_binary(
     )
 }
 
+/// The first `asc` or `desc` written after an argument of a call, as (word, argument span).
+pub(super) fn first_sort_order(
+    args: &[ast::Expr],
+    descending: &[Option<bool>],
+) -> Option<(&'static str, Span)> {
+    args.iter()
+        .zip(descending)
+        .find_map(|(a, d)| d.map(|desc| (if desc { "desc" } else { "asc" }, a.span)))
+}
+
 /// The first `by` or `where` clause of a call, as (clause word, span).
 fn first_clause(
     order_by: &Option<Box<ast::Expr>>,
@@ -153,11 +163,11 @@ impl Checker<'_> {
                 filter,
             } => match hir::AggregateFunction::from_name(&function.name) {
                 Some(aggregate) => {
-                    if let Some((arg, d)) = args.iter().zip(descending).find(|(_, d)| d.is_some()) {
+                    if let Some((clause, span)) = first_sort_order(args, descending) {
                         self.sink.push(Diagnostic::MisplacedClause {
                             function: function.name.clone(),
-                            clause: if *d == Some(true) { "desc" } else { "asc" },
-                            span: arg.span,
+                            clause,
+                            span,
                         });
                     }
                     self.aggregate(
@@ -169,11 +179,7 @@ impl Checker<'_> {
                     )
                 }
                 None => {
-                    let sorted = args
-                        .iter()
-                        .zip(descending)
-                        .find(|(_, d)| d.is_some())
-                        .map(|(a, d)| (if *d == Some(true) { "desc" } else { "asc" }, a.span));
+                    let sorted = first_sort_order(args, descending);
                     if let Some((clause, span)) = first_clause(order_by, filter).or(sorted) {
                         self.sink.push(Diagnostic::MisplacedClause {
                             function: function.name.clone(),

@@ -17,7 +17,7 @@ use crate::span::Span;
 use crate::suggest::similar;
 use crate::types::Type;
 
-use super::expr::{boolean_binary, typed};
+use super::expr::{boolean_binary, first_sort_order, typed};
 use super::{Checker, MEASURE_NAMES};
 
 /// A checked KPI value and what it measures.
@@ -160,10 +160,7 @@ impl Checker<'_> {
                 order_by,
                 filter,
             } => {
-                let sorted = args
-                    .iter()
-                    .zip(descending)
-                    .find_map(|(a, d)| d.map(|desc| (if desc { "desc" } else { "asc" }, a.span)));
+                let sorted = first_sort_order(args, descending);
                 let clause = order_by.as_ref().map(|o| ("by", o.span)).or(sorted);
                 if let Some((clause, span)) = clause
                     && MEASURE_NAMES.contains(&function.name.as_str())

@@ -18,14 +18,7 @@ impl Engine {
         plan: &KpiPlan,
     ) -> Result<Vec<Measured>, Diagnostic> {
         let population = program.population();
-        let span = population.location.span;
-        let physical = self.physical_plan(&plan.plan, population.span).await?;
-        let batches = datafusion::physical_plan::collect(physical, self.ctx.task_ctx())
-            .await
-            .map_err(|e| Diagnostic::DataError {
-                span,
-                message: e.to_string(),
-            })?;
+        let batches = self.collect(program, &plan.plan).await?;
         let internal = |message: String| Diagnostic::Internal {
             span: population.span,
             message,
@@ -69,17 +62,26 @@ impl Engine {
 }
 
 impl Engine {
-    /// A population key on several rows, as text.
-    async fn repeated_key(&self, program: &hir::Program) -> Result<String, Diagnostic> {
+    /// Executes a small plan over the program's sources and gathers its batches.
+    async fn collect(
+        &self,
+        program: &hir::Program,
+        plan: &datafusion::logical_expr::LogicalPlan,
+    ) -> Result<Vec<RecordBatch>, Diagnostic> {
         let population = program.population();
-        let plan = crate::lower::repeated_key_plan(program, self)?;
-        let physical = self.physical_plan(&plan, population.span).await?;
-        let batches = datafusion::physical_plan::collect(physical, self.ctx.task_ctx())
+        let physical = self.physical_plan(plan, population.span).await?;
+        datafusion::physical_plan::collect(physical, self.ctx.task_ctx())
             .await
             .map_err(|e| Diagnostic::DataError {
                 span: population.location.span,
                 message: e.to_string(),
-            })?;
+            })
+    }
+
+    /// A population key on several rows, as text.
+    async fn repeated_key(&self, program: &hir::Program) -> Result<String, Diagnostic> {
+        let plan = crate::lower::repeated_key_plan(program, self)?;
+        let batches = self.collect(program, &plan).await?;
         let value = batches
             .iter()
             .find(|b| b.num_rows() > 0)

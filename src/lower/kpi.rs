@@ -242,25 +242,18 @@ impl KpiLowerer<'_, '_> {
             Some(v) => Some(self.lowerer.lower(v)?),
             None => None,
         };
-        let number = || {
-            value
-                .clone()
-                .map(|v| cast(v, DataType::Float64))
-                .ok_or_else(|| Diagnostic::Internal {
-                    span: m.span,
-                    message: "a measure without a value".into(),
-                })
+        let given = || {
+            value.clone().ok_or_else(|| Diagnostic::Internal {
+                span: m.span,
+                message: "a measure without a value".into(),
+            })
         };
+        let number = || given().map(|v| cast(v, DataType::Float64));
         // Sums, averages and extremes of integers and decimals are computed in their own type
         // (exactly, so the result does not depend on how rows are split across threads), and
         // only then converted to a float.
         let exact = || match m.value.as_ref().map(|v| &v.ty) {
-            Some(Type::Int | Type::Decimal { .. }) => {
-                value.clone().ok_or_else(|| Diagnostic::Internal {
-                    span: m.span,
-                    message: "a measure without a value".into(),
-                })
-            }
+            Some(Type::Int | Type::Decimal { .. }) => given(),
             _ => number(),
         };
         let aggregate = match m.function {
