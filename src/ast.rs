@@ -44,6 +44,8 @@ pub struct Item {
 /// The kinds of top-level item.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ItemKind {
+    /// `import "PATH"`: the sources, `let`s and population of another file.
+    Import(StringLit),
     /// `source NAME from FORMAT "location" [with (...)] { columns }`
     Source(SourceDecl),
     /// `population NAME`

@@ -351,6 +351,19 @@ pub struct Source {
     pub columns: Vec<Column>,
     /// Index of the key column in `columns`.
     pub key: Option<usize>,
+    /// How far back the data goes (`with (retention = 13 months)`), if declared.
+    pub retention: Option<Retention>,
+}
+
+/// A source's declared data retention: rows older than this are not in the data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Retention {
+    /// The length.
+    pub length: DurationValue,
+    /// The length as written (`13 months`).
+    pub text: String,
+    /// The option.
+    pub span: Span,
 }
 
 impl Source {

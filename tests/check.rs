@@ -154,7 +154,7 @@ fn lints_fire_and_stay_quiet() {
             assert_eq!(diagnostics, "", "no lint fires");
         } else {
             for code in [
-                "W1100", "W1101", "W1102", "W1103", "W1104", "W1105", "W1106",
+                "W1100", "W1101", "W1102", "W1103", "W1104", "W1105", "W1106", "W1107", "W1109",
             ] {
                 assert!(diagnostics.contains(code), "{code} does not fire");
             }
@@ -165,12 +165,16 @@ fn lints_fire_and_stay_quiet() {
 
 #[test]
 fn lint_levels_allow_warn_and_deny() {
-    use segc::check::{LintLevels, check_with};
+    use segc::check::{LintLevels, Settings, check_with};
     use segc::diagnostics::{Level, Lint};
     let text = std::fs::read_to_string("tests/fixtures/lints/firing.seg").expect("fixture");
     let parsed = segc::syntax::parse(&text);
     let codes = |levels: &LintLevels| {
-        let checked = check_with(&parsed.program, &parsed.diagnostics, levels);
+        let settings = Settings {
+            lints: levels.clone(),
+            ..Settings::default()
+        };
+        let checked = check_with(&parsed.program, &parsed.diagnostics, &settings);
         let codes: Vec<String> = checked
             .diagnostics
             .iter()

@@ -218,58 +218,13 @@ impl Checker<'_> {
             LiteralKind::Date(d) => (Value::Date(*d), Type::Date),
             LiteralKind::Timestamp(t) => (Value::Timestamp(*t), Type::Timestamp),
             LiteralKind::Duration { amount, unit, .. } => {
-                match self.duration(*amount, unit, span) {
+                match duration(*amount, unit, span, &mut self.sink) {
                     Some(d) => (Value::Duration(d), Type::Duration),
                     None => return poisoned(span),
                 }
             }
         };
         typed(H::Literal(value), ty, false, span)
-    }
-
-    fn duration(&mut self, amount: f64, unit: &ast::Ident, span: Span) -> Option<DurationValue> {
-        let fixed = |micros_per_unit: f64| {
-            let micros = amount * micros_per_unit;
-            (micros.abs() < i64::MAX as f64).then(|| DurationValue::Fixed {
-                micros: micros.round() as i64,
-            })
-        };
-        let calendar = |months_per_unit: f64| {
-            let months = amount * months_per_unit;
-            (months.abs() < i32::MAX as f64).then_some(DurationValue::Calendar {
-                months: months as i32,
-            })
-        };
-        let value = match unit.name.as_str() {
-            "minute" | "minutes" => fixed(MICROS_PER_MINUTE),
-            "hour" | "hours" => fixed(MICROS_PER_HOUR),
-            "day" | "days" => fixed(MICROS_PER_DAY),
-            "week" | "weeks" => fixed(7.0 * MICROS_PER_DAY),
-            "month" | "months" | "year" | "years" => {
-                if amount.fract() != 0.0 {
-                    self.sink.push(Diagnostic::FractionalCalendarUnit { span });
-                    return None;
-                }
-                calendar(if unit.name.starts_with("month") {
-                    1.0
-                } else {
-                    12.0
-                })
-            }
-            other => {
-                let candidates = similar(other, UNITS.iter().chain(OPERATOR_WORDS).copied());
-                self.sink.push(Diagnostic::UnknownUnit {
-                    unit: other.to_string(),
-                    span: unit.span,
-                    candidates,
-                });
-                return None;
-            }
-        };
-        if value.is_none() {
-            self.sink.push(Diagnostic::DurationTooLong { span });
-        }
-        value
     }
 
     fn name(&mut self, parts: &[ast::Ident], span: Span) -> hir::Expr {
@@ -634,4 +589,56 @@ impl Checker<'_> {
             span,
         )
     }
+}
+
+/// The length of the duration literal `amount unit` at `span`, or `None` after reporting why it
+/// is not one.
+pub(super) fn duration(
+    amount: f64,
+    unit: &ast::Ident,
+    span: Span,
+    sink: &mut crate::diagnostics::Sink,
+) -> Option<DurationValue> {
+    let fixed = |micros_per_unit: f64| {
+        let micros = amount * micros_per_unit;
+        (micros.abs() < i64::MAX as f64).then(|| DurationValue::Fixed {
+            micros: micros.round() as i64,
+        })
+    };
+    let calendar = |months_per_unit: f64| {
+        let months = amount * months_per_unit;
+        (months.abs() < i32::MAX as f64).then_some(DurationValue::Calendar {
+            months: months as i32,
+        })
+    };
+    let value = match unit.name.as_str() {
+        "minute" | "minutes" => fixed(MICROS_PER_MINUTE),
+        "hour" | "hours" => fixed(MICROS_PER_HOUR),
+        "day" | "days" => fixed(MICROS_PER_DAY),
+        "week" | "weeks" => fixed(7.0 * MICROS_PER_DAY),
+        "month" | "months" | "year" | "years" => {
+            if amount.fract() != 0.0 {
+                sink.push(Diagnostic::FractionalCalendarUnit { span });
+                return None;
+            }
+            calendar(if unit.name.starts_with("month") {
+                1.0
+            } else {
+                12.0
+            })
+        }
+        other => {
+            let candidates = similar(other, UNITS.iter().chain(OPERATOR_WORDS).copied());
+            sink.push(Diagnostic::UnknownUnit {
+                unit: other.to_string(),
+                span: unit.span,
+                candidates,
+            });
+            return None;
+        }
+    };
+    if value.is_none() {
+        sink.push(Diagnostic::DurationTooLong { span });
+    }
+    value
 }

@@ -15,6 +15,7 @@ use crate::span::Span;
 use crate::suggest::similar;
 
 use super::reach::Facts;
+use super::rules;
 
 /// Lint levels set for a project, over each lint's default.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -44,11 +45,40 @@ impl LintLevels {
     }
 }
 
-/// The findings of the `W11xx` lints over a program without errors.
-pub(super) fn findings(program: &hir::Program, ast: &ast::Program) -> Vec<Diagnostic> {
+/// The findings of the `W11xx` lints over a program without errors, inside `settings.home`.
+///
+/// A file that declares no segment, score, tiers item, split or KPI is a library (its sources and
+/// `let`s are there to be imported): it is not told that they are unused.
+pub(super) fn findings(
+    program: &hir::Program,
+    ast: &ast::Program,
+    settings: &super::Settings,
+) -> Vec<Diagnostic> {
+    let at_home = |span: Span| {
+        settings
+            .home
+            .is_none_or(|home| span.start >= home.start && span.start <= home.end)
+    };
+    let library = !ast.items.iter().any(|item| {
+        at_home(item.span)
+            && matches!(
+                item.kind,
+                ItemKind::Segment(_)
+                    | ItemKind::Score(_)
+                    | ItemKind::Tiers(_)
+                    | ItemKind::Split(_)
+                    | ItemKind::Kpi(_)
+            )
+    });
     let mut found = Vec::new();
-    unused_lets(program, &mut found);
-    unused_sources(program, &mut found);
+    if !library {
+        unused_lets(program, &mut found);
+        unused_sources(program, &mut found);
+    }
+    if settings.baseline == Some(false) {
+        rules::kpis_without_baseline(program, &mut found);
+    }
+    rules::windows_beyond_retention(program, &mut found);
     let declared: BTreeSet<&str> = ast
         .items
         .iter()
@@ -69,6 +99,7 @@ pub(super) fn findings(program: &hir::Program, ast: &ast::Program) -> Vec<Diagno
                 span: segment.condition.span,
             });
         }
+        found.extend(rules::always_true(segment));
         match conditions.get(&shape(&segment.condition)) {
             Some((first, first_span)) => found.push(LintDiagnostic::DuplicateSegment {
                 name: segment.name.clone(),
@@ -101,11 +132,15 @@ pub(super) fn findings(program: &hir::Program, ast: &ast::Program) -> Vec<Diagno
             nullable_comparisons(program, condition, &mut found);
         }
     }
-    found.into_iter().map(Diagnostic::Lint).collect()
+    found
+        .into_iter()
+        .filter(|f| at_home(f.primary_span()))
+        .map(Diagnostic::Lint)
+        .collect()
 }
 
 /// Every expression of the program, with those of its aggregates, quantiles and KPIs.
-fn all_expressions(program: &hir::Program) -> Vec<&hir::Expr> {
+pub(super) fn all_expressions(program: &hir::Program) -> Vec<&hir::Expr> {
     let mut exprs: Vec<&hir::Expr> = program.lets.iter().map(|l| &l.value).collect();
     exprs.extend(program.segments.iter().map(|s| &s.condition));
     for score in &program.scores {

@@ -14,6 +14,7 @@ mod lints;
 mod measures;
 mod quantiles;
 mod reach;
+mod rules;
 mod sources;
 mod tiers;
 
@@ -40,15 +41,28 @@ pub struct Checked {
 /// Checks a parsed program. `syntax_diagnostics` are those of the parse; when any is present, no
 /// HIR is produced, but the rest of the file is still checked so all problems show at once.
 pub fn check(program: &ast::Program, syntax_diagnostics: &[Diagnostic]) -> Checked {
-    check_with(program, syntax_diagnostics, &LintLevels::default())
+    check_with(program, syntax_diagnostics, &Settings::default())
 }
 
-/// [`check`] with the lint levels of a project: lints run on files without errors, then every
+/// What a project says about checking a file.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Lint levels.
+    pub lints: LintLevels,
+    /// The extent of the checked file when `program` also holds imported declarations: lints
+    /// only report findings inside it (`None`: the whole program is the file's).
+    pub home: Option<Span>,
+    /// Whether a KPI baseline file is known (named by the project or on the command line);
+    /// `Some(false)` lints relative targets, `None` (not known) does not.
+    pub baseline: Option<bool>,
+}
+
+/// [`check`] with the settings of a project: lints run on files without errors, then every
 /// lint's warning is dropped, kept or made an error by its level (see `lints`).
 pub fn check_with(
     program: &ast::Program,
     syntax_diagnostics: &[Diagnostic],
-    levels: &LintLevels,
+    settings: &Settings,
 ) -> Checked {
     let mut checker = Checker::default();
     checker.sink.extend(syntax_diagnostics.iter().cloned());
@@ -59,11 +73,22 @@ pub fn check_with(
     checker.report_cycles();
     let has_errors = checker.sink.has_errors();
     let mut diagnostics = std::mem::take(&mut checker.sink).into_sorted();
+    // An import that could not be read may have declared any name: unknown names would only
+    // repeat its diagnostic.
+    let import_missing = syntax_diagnostics.iter().any(|d| {
+        matches!(
+            d,
+            Diagnostic::Import(crate::diagnostics::ImportDiagnostic::Unreadable { .. })
+        )
+    });
+    if import_missing {
+        diagnostics.retain(|d| !matches!(d, Diagnostic::UnknownName { .. } | Diagnostic::NoSource));
+    }
     let checked = (!has_errors).then(|| checker.finish());
     if let Some(hir) = &checked {
-        diagnostics.extend(lints::findings(hir, program));
+        diagnostics.extend(lints::findings(hir, program, settings));
     }
-    let diagnostics = lints::apply_levels(diagnostics, program, levels);
+    let diagnostics = lints::apply_levels(diagnostics, program, &settings.lints);
     let denied = diagnostics
         .iter()
         .any(|d| d.severity() == crate::diagnostics::Severity::Error);

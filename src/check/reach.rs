@@ -164,8 +164,92 @@ fn flip(op: BinaryOp) -> BinaryOp {
     }
 }
 
-/// One fact about one value, if `e` reads as one.
+/// One fact about one value, if `e` reads as one. "None of" the values of an enum is said as
+/// "one of" the others, so that `status != "a" and status != "b"` is seen to exclude every value
+/// of `enum("a", "b")`.
 fn atom(e: &Expr) -> Option<(String, Fact)> {
+    let (key, fact) = plain_atom(e)?;
+    let fact = match (fact, enum_domain(e)) {
+        (Fact::NoneOf(set), Some(domain)) => {
+            Fact::OneOf(domain.difference(&set).cloned().collect())
+        }
+        (fact, _) => fact,
+    };
+    Some((key, fact))
+}
+
+/// The values of the enum an atom tests, if it tests one.
+fn enum_domain(e: &Expr) -> Option<BTreeSet<String>> {
+    let value = match &e.kind {
+        ExprKind::Binary { lhs, rhs, .. } => {
+            if value_key(lhs).is_some() {
+                lhs
+            } else {
+                rhs
+            }
+        }
+        ExprKind::InList { value, .. } => value,
+        _ => return None,
+    };
+    match &value.ty {
+        crate::types::Type::Enum(def) => Some(def.values.iter().cloned().collect()),
+        _ => None,
+    }
+}
+
+/// The negation of `condition` as a conjunction of atoms, when it is a disjunction of atoms over
+/// values that are never null (with a null, neither a condition nor its negation holds).
+pub(super) fn negation(condition: &Expr) -> Option<Expr> {
+    if condition.nullable {
+        return None;
+    }
+    let negated = |kind: ExprKind| Expr {
+        kind,
+        ..condition.clone()
+    };
+    Some(match &condition.kind {
+        ExprKind::Binary {
+            op: BinaryOp::Or,
+            lhs,
+            rhs,
+        } => negated(ExprKind::Binary {
+            op: BinaryOp::And,
+            lhs: Box::new(negation(lhs)?),
+            rhs: Box::new(negation(rhs)?),
+        }),
+        ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
+            let op = match op {
+                BinaryOp::Eq => BinaryOp::NotEq,
+                BinaryOp::NotEq => BinaryOp::Eq,
+                BinaryOp::Lt => BinaryOp::GtEq,
+                BinaryOp::LtEq => BinaryOp::Gt,
+                BinaryOp::Gt => BinaryOp::LtEq,
+                BinaryOp::GtEq => BinaryOp::Lt,
+                _ => return None,
+            };
+            negated(ExprKind::Binary {
+                op,
+                lhs: lhs.clone(),
+                rhs: rhs.clone(),
+            })
+        }
+        ExprKind::InList {
+            value,
+            list,
+            negated: was,
+        } => negated(ExprKind::InList {
+            value: value.clone(),
+            list: list.clone(),
+            negated: !was,
+        }),
+        ExprKind::Not(inner) if value_key(inner).is_some() => (**inner).clone(),
+        _ if value_key(condition).is_some() => negated(ExprKind::Not(Box::new(condition.clone()))),
+        _ => return None,
+    })
+}
+
+/// One fact about one value, if `e` reads as one.
+fn plain_atom(e: &Expr) -> Option<(String, Fact)> {
     match &e.kind {
         ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
             let (key, op, other) = match (value_key(lhs), value_key(rhs)) {

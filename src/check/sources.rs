@@ -22,11 +22,14 @@ const TYPE_NAMES: &[&str] = &[
     "enum",
 ];
 const FORMATS: &[&str] = &["parquet", "csv"];
-const CSV_OPTIONS: &[&str] = &["delimiter", "header"];
+const CSV_OPTIONS: &[&str] = &["delimiter", "header", RETENTION];
+/// The option every format takes.
+const RETENTION: &str = "retention";
 
 /// Checks one source declaration. `references` are resolved later, once all sources are known.
 pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Source {
     let format = check_format(decl, sink);
+    let retention = check_retention(decl, sink);
     check_location(&decl.location, sink);
     let mut columns: Vec<hir::Column> = Vec::with_capacity(decl.columns.len());
     let mut seen: HashMap<&str, Span> = HashMap::new();
@@ -81,7 +84,32 @@ pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Sour
         },
         columns,
         key: key.map(|(i, _)| i),
+        retention,
     }
+}
+
+/// The `retention` option, valid for every format: a duration literal.
+fn check_retention(decl: &ast::SourceDecl, sink: &mut Sink) -> Option<hir::Retention> {
+    let option = decl.options.iter().find(|o| o.name.name == RETENTION)?;
+    let LiteralKind::Duration {
+        amount,
+        amount_text,
+        unit,
+    } = &option.value.kind
+    else {
+        sink.push(Diagnostic::BadOptionValue {
+            name: RETENTION.into(),
+            expected: "a length of time such as `13 months` or `90 days`",
+            span: option.value.span,
+        });
+        return None;
+    };
+    let length = super::expr::duration(*amount, unit, option.value.span, sink)?;
+    Some(hir::Retention {
+        length,
+        text: format!("{amount_text} {}", unit.name),
+        span: option.span,
+    })
 }
 
 fn check_format(decl: &ast::SourceDecl, sink: &mut Sink) -> Format {
@@ -100,7 +128,7 @@ fn check_format(decl: &ast::SourceDecl, sink: &mut Sink) -> Format {
             return Format::Parquet;
         }
     };
-    for option in &decl.options {
+    for option in decl.options.iter().filter(|o| o.name.name != RETENTION) {
         check_option(&mut format, option, sink);
     }
     format
@@ -110,7 +138,7 @@ fn check_option(format: &mut Format, option: &ast::SourceOption, sink: &mut Sink
     let unknown = |sink: &mut Sink, format: &Format| {
         let candidates = match format {
             Format::Csv { .. } => similar(&option.name.name, CSV_OPTIONS.iter().copied()),
-            Format::Parquet => Vec::new(),
+            Format::Parquet => similar(&option.name.name, [RETENTION]),
         };
         sink.push(Diagnostic::UnknownOption {
             name: option.name.name.clone(),

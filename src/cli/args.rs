@@ -116,15 +116,16 @@ pub struct RunArgs {
     /// The rule file
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Output folder (created if missing)
+    /// Output folder, created if missing [default: `[output] dir` of segc.toml]
     #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    /// Membership file format
-    #[arg(long, value_enum, default_value_t = FormatArg::Parquet)]
-    pub format: FormatArg,
-    /// Membership layout: wide (a column per segment, score and tiers) or long (key, segment rows)
-    #[arg(long, value_enum, default_value_t = LayoutArg::Wide)]
-    pub layout: LayoutArg,
+    pub out: Option<PathBuf>,
+    /// Membership file format [default: `[output] format` of segc.toml, else parquet]
+    #[arg(long, value_enum)]
+    pub format: Option<FormatArg>,
+    /// Membership layout: wide (a column per segment, score and tiers) or long (key, segment
+    /// rows) [default: `[output] layout` of segc.toml, else wide]
+    #[arg(long, value_enum)]
+    pub layout: Option<LayoutArg>,
     /// Compute only this segment (or score, or tiers) and what it depends on (repeatable)
     #[arg(long = "segment", value_name = "NAME")]
     pub segments: Vec<String>,
@@ -146,6 +147,7 @@ pub struct KpiArgs {
     #[arg(long = "kpi", value_name = "NAME")]
     pub kpis: Vec<String>,
     /// Baseline values recorded by an earlier run (for `vs baseline` targets and progress)
+    /// [default: `[kpi] baseline` of segc.toml]
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// Record this run's values as a baseline file (JSON, meant for git)
@@ -233,7 +235,8 @@ pub struct InferArgs {
 }
 
 /// Membership output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum FormatArg {
     /// Apache Parquet (zstd)
     Parquet,
@@ -242,7 +245,8 @@ pub enum FormatArg {
 }
 
 /// Membership layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LayoutArg {
     /// One row per member: a boolean per segment, a number per score, the tier per tiers
     Wide,

@@ -5,12 +5,12 @@ use std::path::{Path, PathBuf};
 
 use super::Outcome;
 use super::args::{
-    CheckArgs, CheckFormat, Cli, Command, DataArgs, ExplainArgs, FormatArg, InferArgs, InferFormat,
-    LayoutArg, RunArgs, SchemaCommand,
+    Cli, Command, DataArgs, ExplainArgs, FormatArg, InferArgs, InferFormat, LayoutArg, RunArgs,
+    SchemaCommand,
 };
-use super::machine::{self, FileReport};
 use super::project::Project;
 use super::report::{Reporter, outcome_of, summary_table};
+use super::rules::Rules;
 use crate::diagnostics::Diagnostic;
 use crate::engine::{
     Engine, EngineOptions, InferOptions, Layout, OutputFormat, OutputSpec, RunContext,
@@ -24,7 +24,7 @@ use crate::vars::{self, Variables};
 pub(super) fn dispatch(cli: Cli) -> Outcome {
     let reporter = Reporter::new(cli.color);
     match cli.command {
-        Command::Check(args) => check_files(&args, &reporter),
+        Command::Check(args) => super::check::run(&args, &reporter),
         Command::Run(args) => with_runtime(args.data.threads, &reporter, |rt| {
             rt.block_on(run(&args, &reporter))
         }),
@@ -90,153 +90,6 @@ pub(super) fn read_rules(path: &Path, reporter: &Reporter) -> Result<RuleFile, O
     }
 }
 
-/// Parses and checks a rule file, printing its diagnostics.
-fn compile(
-    file: &RuleFile,
-    project: &Project,
-    reporter: &Reporter,
-) -> Result<hir::Program, Outcome> {
-    let checked = project.check(&file.text);
-    reporter.file_diagnostics(&file.name, &file.text, &checked.diagnostics);
-    checked
-        .program
-        .ok_or_else(|| outcome_of(&checked.diagnostics))
-}
-
-/// `segc check` for tools: every file's diagnostics in one document on stdout.
-fn check_for_tools(args: &CheckArgs, files: &[PathBuf]) -> Outcome {
-    let mut reports = Vec::with_capacity(files.len());
-    for path in files {
-        let name = path.display().to_string();
-        let report = match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let text = text
-                    .strip_prefix('\u{feff}')
-                    .map(str::to_string)
-                    .unwrap_or(text);
-                let diagnostics = match Project::of_file(path) {
-                    Ok(project) => project.check(&text).diagnostics,
-                    Err(problem) => vec![problem],
-                };
-                FileReport {
-                    name,
-                    text,
-                    diagnostics,
-                }
-            }
-            Err(e) => FileReport {
-                diagnostics: vec![Diagnostic::FileUnreadable {
-                    path: name.clone(),
-                    message: e.to_string(),
-                }],
-                name,
-                text: String::new(),
-            },
-        };
-        reports.push(report);
-    }
-    print!(
-        "{}",
-        match args.format {
-            CheckFormat::Json => machine::json(&reports),
-            CheckFormat::Sarif => super::sarif::sarif(&reports),
-            CheckFormat::Github => machine::github(&reports),
-            _ => machine::junit(&reports),
-        }
-    );
-    let all: Vec<Diagnostic> = reports.into_iter().flat_map(|r| r.diagnostics).collect();
-    strict(outcome_of(&all), &all, args.deny_warnings)
-}
-
-/// With `--deny-warnings`, a clean outcome with warnings becomes a failure.
-fn strict(outcome: Outcome, diagnostics: &[Diagnostic], deny_warnings: bool) -> Outcome {
-    let warned = diagnostics
-        .iter()
-        .any(|d| d.severity() == crate::diagnostics::Severity::Warning);
-    if deny_warnings && warned {
-        outcome.max(Outcome::RuleErrors)
-    } else {
-        outcome
-    }
-}
-
-/// The files `segc check` checks: those given, or the `files` of the project of the current
-/// folder.
-fn files_to_check(args: &CheckArgs) -> Result<Vec<PathBuf>, Diagnostic> {
-    if !args.files.is_empty() {
-        return Ok(args.files.clone());
-    }
-    let project = Project::of_dir(Path::new("."))?;
-    match &project.path {
-        Some(_) if !project.files.is_empty() => project.rule_files(),
-        path => Err(Diagnostic::NoRuleFiles {
-            project: path.as_ref().map(|p| p.display().to_string()),
-        }),
-    }
-}
-
-fn check_files(args: &CheckArgs, reporter: &Reporter) -> Outcome {
-    let files = match files_to_check(args) {
-        Ok(files) => files,
-        Err(problem) => {
-            reporter.standalone(&problem);
-            return Outcome::Environment;
-        }
-    };
-    if args.format != CheckFormat::Human {
-        return check_for_tools(args, &files);
-    }
-    let mut outcome = Outcome::Success;
-    for path in &files {
-        let result = read_rules(path, reporter).and_then(|file| {
-            let project = Project::of_file(&file.path).map_err(|problem| {
-                reporter.standalone(&problem);
-                Outcome::Environment
-            })?;
-            let checked = project.check(&file.text);
-            reporter.file_diagnostics(&file.name, &file.text, &checked.diagnostics);
-            let Some(program) = checked.program else {
-                return Err(outcome_of(&checked.diagnostics));
-            };
-            let verdict = strict(Outcome::Success, &checked.diagnostics, args.deny_warnings);
-            if verdict != Outcome::Success {
-                eprintln!("error: warnings are denied (--deny-warnings)");
-                return Err(verdict);
-            }
-            let mut parts = vec![
-                count(program.sources.len(), "source"),
-                count(program.lets.len(), "let"),
-                count(program.segments.len(), "segment"),
-            ];
-            if !program.scores.is_empty() {
-                parts.push(count(program.scores.len(), "score"));
-            }
-            let splits = program.tiers.iter().filter(|t| t.is_split).count();
-            let tiers = program.tiers.len() - splits;
-            if tiers > 0 {
-                parts.push(format!("{tiers} tiers"));
-            }
-            if splits > 0 {
-                parts.push(count(splits, "split"));
-            }
-            if !program.kpis.is_empty() {
-                parts.push(count(program.kpis.len(), "KPI"));
-            }
-            println!("{}: ok ({})", file.name, parts.join(", "));
-            Ok(())
-        });
-        if let Err(o) = result {
-            outcome = outcome.max(o);
-        }
-    }
-    outcome
-}
-
-/// `1 source`, `3 segments`.
-fn count(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
-}
-
 /// Parses `--var NAME=VALUE` arguments.
 fn parse_vars(raw: &[String]) -> Result<Variables, Vec<Diagnostic>> {
     let mut values = BTreeMap::new();
@@ -290,19 +143,34 @@ fn selection(program: &hir::Program, names: &[String]) -> Result<Selection, Vec<
     }
 }
 
+impl Prepared {
+    /// Prints diagnostics about the rule file (or the files it imports).
+    pub(super) fn report(&self, reporter: &Reporter, diagnostics: &[Diagnostic]) {
+        reporter.diagnostics(self.rules.sources(), &self.name, diagnostics);
+    }
+}
+
 /// Everything a data command needs before touching data.
 pub(super) struct Prepared {
-    pub(super) file: RuleFile,
+    /// The rule file and what it imports.
+    pub(super) rules: Rules,
+    /// The rule file's name as given.
+    pub(super) name: String,
+    /// Its project's settings.
+    pub(super) project: Project,
     pub(super) program: hir::Program,
     vars: Variables,
     selection: Selection,
     pub(super) params: Params,
 }
 
+/// Reads, checks and selects: `baseline_given` says a KPI baseline was named on the command line
+/// (so relative KPI targets are not linted).
 pub(super) fn prepare(
     path: &Path,
     data: &DataArgs,
     segments: &[String],
+    baseline_given: bool,
     reporter: &Reporter,
 ) -> Result<Prepared, Outcome> {
     let standalone = |problems: Vec<Diagnostic>| {
@@ -313,14 +181,27 @@ pub(super) fn prepare(
     let vars = parse_vars(&data.vars)
         .map_err(standalone)?
         .with_defaults(project.vars.clone());
-    let file = read_rules(path, reporter)?;
-    let program = compile(&file, &project, reporter)?;
+    let rules = Rules::load(&[path.to_path_buf()]);
+    let checked = match rules.check_all(baseline_given).pop() {
+        Some(Ok(checked)) => checked,
+        Some(Err(problem)) => return Err(standalone(vec![problem])),
+        None => return Err(Outcome::Environment),
+    };
+    let name = checked.name;
+    let diagnostics = checked.checked.diagnostics;
+    reporter.diagnostics(rules.sources(), &name, &diagnostics);
+    let program = checked
+        .checked
+        .program
+        .ok_or_else(|| outcome_of(&diagnostics))?;
     let selection = selection(&program, segments).map_err(standalone)?;
     let as_of = data
         .as_of
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     Ok(Prepared {
-        file,
+        rules,
+        name,
+        project,
         program,
         vars,
         selection,
@@ -335,13 +216,6 @@ pub(super) fn note_default_as_of(data: &DataArgs, prepared: &Prepared) {
             "as of {} (today; pass --as-of to pin the evaluation date)",
             prepared.params.as_of
         );
-    }
-}
-
-fn base_dir(file: &RuleFile) -> PathBuf {
-    match file.path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
     }
 }
 
@@ -364,12 +238,16 @@ pub(super) async fn registered_engine(
 ) -> Result<Engine, Outcome> {
     let mut engine = engine(data, reporter)?;
     let registered = engine
-        .register(&prepared.program, &base_dir(&prepared.file), &prepared.vars)
+        .register(
+            &prepared.program,
+            &prepared.rules.base_dirs(),
+            &prepared.vars,
+        )
         .await;
     match registered {
         Ok(()) => Ok(engine),
         Err(problems) => {
-            reporter.file_diagnostics(&prepared.file.name, &prepared.file.text, &problems);
+            prepared.report(reporter, &problems);
             Err(outcome_of(&problems))
         }
     }
@@ -381,12 +259,12 @@ pub(super) fn file_problem(
     problem: Diagnostic,
 ) -> Outcome {
     let problems = [problem];
-    reporter.file_diagnostics(&prepared.file.name, &prepared.file.text, &problems);
+    prepared.report(reporter, &problems);
     outcome_of(&problems)
 }
 
 async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
-    let prepared = match prepare(&args.file, &args.data, &args.segments, reporter) {
+    let prepared = match prepare(&args.file, &args.data, &args.segments, false, reporter) {
         Ok(p) => p,
         Err(outcome) => return outcome,
     };
@@ -402,19 +280,26 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
         Ok(plan) => plan,
         Err(problem) => return file_problem(&prepared, reporter, problem),
     };
+    let project = &prepared.project;
+    let Some(dir) = args.out.clone().or_else(|| project.output_dir.clone()) else {
+        reporter.standalone(&Diagnostic::NoOutputDir {
+            project: project.path.as_ref().map(|p| p.display().to_string()),
+        });
+        return Outcome::Environment;
+    };
     let spec = OutputSpec {
-        dir: args.out.clone(),
-        format: match args.format {
-            FormatArg::Parquet => OutputFormat::Parquet,
-            FormatArg::Csv => OutputFormat::Csv,
+        dir,
+        format: match args.format.or(project.output_format) {
+            Some(FormatArg::Parquet) | None => OutputFormat::Parquet,
+            Some(FormatArg::Csv) => OutputFormat::Csv,
         },
-        layout: match args.layout {
-            LayoutArg::Wide => Layout::Wide,
-            LayoutArg::Long => Layout::Long,
+        layout: match args.layout.or(project.output_layout) {
+            Some(LayoutArg::Wide) | None => Layout::Wide,
+            Some(LayoutArg::Long) => Layout::Long,
         },
     };
     let context = RunContext {
-        rules: prepared.file.name.clone(),
+        rules: prepared.name.clone(),
         as_of: prepared.params.as_of,
     };
     let result = engine
@@ -447,7 +332,7 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
 }
 
 async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
-    let prepared = match prepare(&args.file, &args.data, &args.segments, reporter) {
+    let prepared = match prepare(&args.file, &args.data, &args.segments, false, reporter) {
         Ok(p) => p,
         Err(outcome) => return outcome,
     };

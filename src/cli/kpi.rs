@@ -15,7 +15,13 @@ use crate::suggest::similar;
 
 /// Runs `segc kpi`.
 pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
-    let prepared = match prepare(&args.file, &args.data, &[], reporter) {
+    let prepared = match prepare(
+        &args.file,
+        &args.data,
+        &[],
+        args.baseline.is_some(),
+        reporter,
+    ) {
         Ok(p) => p,
         Err(outcome) => return outcome,
     };
@@ -27,7 +33,13 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
         }
     };
     // The baseline is read before any data, so a bad file fails fast.
-    let baseline = match &args.baseline {
+    // The project's baseline is a default: until it is first recorded, there is none.
+    let configured = prepared
+        .project
+        .baseline
+        .as_ref()
+        .filter(|p| p.exists() || args.save_baseline.as_ref() != Some(*p));
+    let baseline = match args.baseline.as_ref().or(configured) {
         Some(path) => match read_baseline(path) {
             Ok(file) => Some((file, path.display().to_string())),
             Err(problem) => {
@@ -63,17 +75,12 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
             recording: recording.as_deref(),
         },
     );
-    reporter.file_diagnostics(
-        &prepared.file.name,
-        &prepared.file.text,
-        &judged.diagnostics,
-    );
+    prepared.report(reporter, &judged.diagnostics);
     let mut outcome = outcome_of(&judged.diagnostics);
     if let Some(path) = &args.save_baseline
         && outcome == Outcome::Success
     {
-        let recorded =
-            BaselineFile::record(&judged.rows, &prepared.file.name, prepared.params.as_of);
+        let recorded = BaselineFile::record(&judged.rows, &prepared.name, prepared.params.as_of);
         if let Err(problem) = crate::engine::write_json(path, &recorded) {
             reporter.standalone(&problem);
             return Outcome::Environment;
@@ -143,7 +150,7 @@ fn print(
     rows: &[Row],
 ) {
     let report = Report {
-        rules: &prepared.file.name,
+        rules: &prepared.name,
         as_of: prepared.params.as_of,
         baseline: baseline.map(|(file, path)| (path.as_str(), file.as_of)),
         rows,

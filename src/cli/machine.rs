@@ -4,16 +4,44 @@
 use serde_json::{Value, json};
 
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::files::SourceMap;
 use crate::span::{LineColumn, Span};
 
-/// The diagnostics of one checked file (its text is empty when it could not be read).
+/// The diagnostics of one file (their spans point into a [`SourceMap`]).
 pub(super) struct FileReport {
-    /// The file as named on the command line.
+    /// The file as named on the command line (or reached by an import).
     pub name: String,
-    /// Its text.
-    pub text: String,
     /// Everything found in it.
     pub diagnostics: Vec<Diagnostic>,
+}
+
+impl FileReport {
+    /// A report of file `name` without diagnostics yet.
+    pub(super) fn new(name: &str) -> Self {
+        FileReport {
+            name: name.to_string(),
+            diagnostics: Vec::new(),
+        }
+    }
+}
+
+/// Where a span stands: its file's name and text, and the span within that text.
+pub(super) struct Place<'a> {
+    /// The file's name.
+    pub file: &'a str,
+    /// The file's text.
+    pub text: &'a str,
+    /// The span, as offsets into `text`.
+    pub span: Span,
+}
+
+/// The place of `span` in the files of `map`.
+pub(super) fn place(map: &SourceMap, span: Span) -> Option<Place<'_>> {
+    map.locate(span).map(|(_, f)| Place {
+        file: &f.name,
+        text: &f.text,
+        span: f.local(span),
+    })
 }
 
 fn severity(d: &Diagnostic) -> &'static str {
@@ -28,16 +56,20 @@ fn position(text: &str, offset: u32) -> Value {
     json!({ "line": lc.line, "column": lc.column, "offset": offset })
 }
 
-fn range(text: &str, span: Span, label: Option<String>) -> Value {
+fn range(map: &SourceMap, span: Span, label: Option<String>) -> Value {
+    let Some(at) = place(map, span) else {
+        return Value::Null;
+    };
     json!({
-        "start": position(text, span.start),
-        "end": position(text, span.end),
+        "file": at.file,
+        "start": position(at.text, at.span.start),
+        "end": position(at.text, at.span.end),
         "label": label,
     })
 }
 
 /// The JSON document (format version 1).
-pub(super) fn json(reports: &[FileReport]) -> String {
+pub(super) fn json(reports: &[FileReport], map: &SourceMap) -> String {
     let count = |s: Severity| {
         reports
             .iter()
@@ -57,11 +89,11 @@ pub(super) fn json(reports: &[FileReport]) -> String {
                         "severity": severity(d),
                         "message": d.message(),
                         "help": d.help(),
-                        "primary": d.primary_span().map(|s| range(&r.text, s, d.primary_label())),
+                        "primary": d.primary_span().map(|s| range(map, s, d.primary_label())),
                         "labels": d
                             .labels()
                             .into_iter()
-                            .map(|l| range(&r.text, l.span, l.text))
+                            .map(|l| range(map, l.span, l.text))
                             .collect::<Vec<_>>(),
                     })
                 })
@@ -92,14 +124,14 @@ fn escape_property(text: &str) -> String {
 }
 
 /// One `::error` or `::warning` workflow command per diagnostic.
-pub(super) fn github(reports: &[FileReport]) -> String {
+pub(super) fn github(reports: &[FileReport], map: &SourceMap) -> String {
     let mut out = String::new();
     for r in reports {
         for d in &r.diagnostics {
             let mut properties = vec![format!("file={}", escape_property(&r.name))];
-            if let Some(span) = d.primary_span() {
-                let start = LineColumn::of(&r.text, span.start as usize);
-                let end = LineColumn::of(&r.text, span.end as usize);
+            if let Some(at) = d.primary_span().and_then(|s| place(map, s)) {
+                let start = LineColumn::of(at.text, at.span.start as usize);
+                let end = LineColumn::of(at.text, at.span.end as usize);
                 properties.push(format!("line={}", start.line));
                 properties.push(format!("col={}", start.column));
                 properties.push(format!("endLine={}", end.line));
@@ -130,7 +162,7 @@ fn xml(text: &str) -> String {
 }
 
 /// A JUnit report: one test case per file, one failure per error (warnings are listed as output).
-pub(super) fn junit(reports: &[FileReport]) -> String {
+pub(super) fn junit(reports: &[FileReport], map: &SourceMap) -> String {
     let failures = reports
         .iter()
         .filter(|r| {
@@ -155,10 +187,13 @@ pub(super) fn junit(reports: &[FileReport]) -> String {
         ));
         let mut warnings = String::new();
         for d in &r.diagnostics {
-            let at = d.primary_span().map_or_else(String::new, |s| {
-                let lc = LineColumn::of(&r.text, s.start as usize);
-                format!("{}:{}:{}: ", r.name, lc.line, lc.column)
-            });
+            let at = d
+                .primary_span()
+                .and_then(|s| place(map, s))
+                .map_or_else(String::new, |at| {
+                    let lc = LineColumn::of(at.text, at.span.start as usize);
+                    format!("{}:{}:{}: ", at.file, lc.line, lc.column)
+                });
             let line = format!("{at}{} {}", d.code(), d.message());
             match d.severity() {
                 Severity::Error => out.push_str(&format!(

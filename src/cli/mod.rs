@@ -4,6 +4,7 @@
 //! environment problems.
 
 mod args;
+mod check;
 mod commands;
 mod format;
 mod kpi;
@@ -11,6 +12,7 @@ mod kpi_report;
 mod machine;
 mod project;
 mod report;
+mod rules;
 mod sarif;
 
 use std::process::ExitCode;

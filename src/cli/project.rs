@@ -10,6 +10,14 @@
 //! all = "warn"                 # every lint not named below
 //! unused-let = "allow"
 //! always-empty = "deny"
+//!
+//! [output]                     # defaults of `segc run` (its options override them)
+//! dir = "out"                  # --out, relative to this file's folder
+//! format = "parquet"           # --format: parquet or csv
+//! layout = "wide"              # --layout: wide or long
+//!
+//! [kpi]
+//! baseline = "kpi-baseline.json"   # --baseline of `segc kpi`, relative to this file's folder
 //! ```
 
 use std::collections::BTreeMap;
@@ -17,10 +25,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::args::{FormatArg, LayoutArg};
 use crate::check::{self, LintLevels};
 use crate::diagnostics::{Diagnostic, Level, Lint};
+use crate::span::Span;
 use crate::suggest::similar;
-use crate::syntax;
 use crate::vars::is_variable_name;
 
 /// The settings file's name.
@@ -35,6 +44,24 @@ struct ProjectFile {
     vars: BTreeMap<String, String>,
     #[serde(default)]
     lints: BTreeMap<String, String>,
+    #[serde(default)]
+    output: OutputSection,
+    #[serde(default)]
+    kpi: KpiSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OutputSection {
+    dir: Option<PathBuf>,
+    format: Option<FormatArg>,
+    layout: Option<LayoutArg>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KpiSection {
+    baseline: Option<PathBuf>,
 }
 
 /// The settings that apply to a rule file (the defaults when there is no `segc.toml`).
@@ -48,6 +75,14 @@ pub(super) struct Project {
     pub vars: BTreeMap<String, String>,
     /// Lint levels.
     pub lints: LintLevels,
+    /// The default output folder of `segc run` (already joined to the project's folder).
+    pub output_dir: Option<PathBuf>,
+    /// The default output format of `segc run`.
+    pub output_format: Option<FormatArg>,
+    /// The default output layout of `segc run`.
+    pub output_layout: Option<LayoutArg>,
+    /// The KPI baseline file (already joined to the project's folder).
+    pub baseline: Option<PathBuf>,
 }
 
 /// The `segc.toml` in `dir` or the nearest folder above it, stopping at the root of a git
@@ -87,9 +122,10 @@ impl Project {
     }
 
     fn read(path: PathBuf) -> Result<Project, Diagnostic> {
-        let shown = path.display().to_string();
+        let path = shown(&path);
+        let display = path.display().to_string();
         let invalid = |message: String| Diagnostic::InvalidProject {
-            path: shown.clone(),
+            path: display.clone(),
             message,
         };
         let text = std::fs::read_to_string(&path).map_err(|e| invalid(e.to_string()))?;
@@ -120,7 +156,13 @@ impl Project {
                 "`{name}` is not a variable name: letters, digits and `_`, not starting with a digit"
             )));
         }
+        let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let anchored = |p: Option<PathBuf>| p.map(|p| shown(&root.join(p)));
         Ok(Project {
+            output_dir: anchored(file.output.dir),
+            output_format: file.output.format,
+            output_layout: file.output.layout,
+            baseline: anchored(file.kpi.baseline),
             path: Some(path),
             files: file.files,
             vars: file.vars,
@@ -139,7 +181,6 @@ impl Project {
             message,
         };
         let root = path.parent().unwrap_or(Path::new("."));
-        let here = std::env::current_dir().ok();
         let mut found = Vec::new();
         for pattern in &self.files {
             let full = root.join(pattern);
@@ -149,11 +190,7 @@ impl Project {
             for entry in matches {
                 let file = entry.map_err(|e| invalid(e.to_string()))?;
                 if file.is_file() {
-                    let shown = here
-                        .as_ref()
-                        .and_then(|h| file.strip_prefix(h).ok())
-                        .map_or_else(|| file.clone(), Path::to_path_buf);
-                    found.push(shown);
+                    found.push(shown(&file));
                 }
             }
             if found.len() == before {
@@ -165,9 +202,20 @@ impl Project {
         Ok(found)
     }
 
-    /// Parses and checks `text` with the project's lint levels.
-    pub(super) fn check(&self, text: &str) -> check::Checked {
-        let parsed = syntax::parse(text);
-        check::check_with(&parsed.program, &parsed.diagnostics, &self.lints)
+    /// The checker's settings for a file of this project whose spans lie in `home`.
+    pub(super) fn settings(&self, home: Span) -> check::Settings {
+        check::Settings {
+            lints: self.lints.clone(),
+            home: Some(home),
+            baseline: Some(self.baseline.is_some()),
+        }
     }
+}
+
+/// `path` relative to the current folder when it lies under it.
+fn shown(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|here| path.strip_prefix(here).ok())
+        .map_or_else(|| path.to_path_buf(), Path::to_path_buf)
 }

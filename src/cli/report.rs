@@ -6,9 +6,10 @@ use comfy_table::{Cell, CellAlignment, Table, presets};
 
 use super::Outcome;
 use super::args::ColorChoice;
-use crate::diagnostics::render::{Style, render};
+use crate::diagnostics::render::{Style, render, render_in};
 use crate::diagnostics::{Blame, Diagnostic, Severity};
 use crate::engine::Summary;
+use crate::files::SourceMap;
 
 /// Prints diagnostics to stderr in the chosen style.
 pub(super) struct Reporter {
@@ -34,16 +35,30 @@ impl Reporter {
 
     /// Prints every diagnostic about file `name` with text `text`, then a count.
     pub(super) fn file_diagnostics(&self, name: &str, text: &str, diagnostics: &[Diagnostic]) {
+        self.diagnostics(&SourceMap::single(name, text), name, diagnostics);
+    }
+
+    /// Prints diagnostics whose spans point into the files of `map`, then the number of errors
+    /// per file (those without a place count for file `fallback`).
+    pub(super) fn diagnostics(&self, map: &SourceMap, fallback: &str, diagnostics: &[Diagnostic]) {
+        let mut errors: Vec<(&str, usize)> = Vec::new();
         for d in diagnostics {
-            eprint!("{}", render(d, name, text, self.style));
+            eprint!("{}", render_in(d, map, self.style));
+            if d.severity() != Severity::Error {
+                continue;
+            }
+            let file = d
+                .primary_span()
+                .and_then(|s| map.locate(s))
+                .map_or(fallback, |(_, f)| f.name.as_str());
+            match errors.iter_mut().find(|(name, _)| *name == file) {
+                Some((_, n)) => *n += 1,
+                None => errors.push((file, 1)),
+            }
         }
-        let errors = diagnostics
-            .iter()
-            .filter(|d| d.severity() == Severity::Error)
-            .count();
-        if errors > 0 {
-            let plural = if errors == 1 { "" } else { "s" };
-            eprintln!("error: {errors} problem{plural} in {name}");
+        for (name, n) in errors {
+            let plural = if n == 1 { "" } else { "s" };
+            eprintln!("error: {n} problem{plural} in {name}");
         }
     }
 

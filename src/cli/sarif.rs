@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::machine::FileReport;
+use super::machine::{FileReport, place};
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::files::SourceMap;
 use crate::span::{LineColumn, Span};
 
 const SCHEMA: &str =
@@ -49,16 +50,19 @@ fn region(text: &str, span: Span) -> Value {
     })
 }
 
-fn location(file: &str, text: &str, span: Option<Span>) -> Value {
-    let mut physical = json!({ "artifactLocation": { "uri": uri(file) } });
-    if let Some(span) = span {
-        physical["region"] = region(text, span);
+/// The location of `span`, in the file it points into (`file` when it has no place).
+fn location(map: &SourceMap, file: &str, span: Option<Span>) -> Value {
+    let at = span.and_then(|s| place(map, s));
+    let name = at.as_ref().map_or(file, |a| a.file);
+    let mut physical = json!({ "artifactLocation": { "uri": uri(name) } });
+    if let Some(at) = at {
+        physical["region"] = region(at.text, at.span);
     }
     json!({ "physicalLocation": physical })
 }
 
 /// The SARIF log of every checked file.
-pub(super) fn sarif(reports: &[FileReport]) -> String {
+pub(super) fn sarif(reports: &[FileReport], map: &SourceMap) -> String {
     // One rule per code, in code order, described by the first message with that code.
     let mut rules: BTreeMap<&str, &Diagnostic> = BTreeMap::new();
     for d in reports.iter().flat_map(|r| &r.diagnostics) {
@@ -91,7 +95,7 @@ pub(super) fn sarif(reports: &[FileReport]) -> String {
                 .into_iter()
                 .enumerate()
                 .map(|(i, label)| {
-                    let mut related = location(&r.name, &r.text, Some(label.span));
+                    let mut related = location(map, &r.name, Some(label.span));
                     related["id"] = json!(i);
                     if let Some(text) = label.text {
                         related["message"] = json!({ "text": text });
@@ -104,7 +108,7 @@ pub(super) fn sarif(reports: &[FileReport]) -> String {
                 "ruleIndex": index.get(d.code()).copied().unwrap_or(0),
                 "level": level(d),
                 "message": { "text": text },
-                "locations": [location(&r.name, &r.text, d.primary_span())],
+                "locations": [location(map, &r.name, d.primary_span())],
             });
             if !related.is_empty() {
                 result["relatedLocations"] = json!(related);

@@ -48,9 +48,6 @@ impl Diagnostic {
                 "split it into `let` definitions; parentheses nest at most 64 deep and expressions 256"
                     .into(),
             ),
-            FutureItem { .. } => Some(
-                "`import` items come in a later version".into(),
-            ),
             UnknownName { candidates, .. }
             | NotInAggregateSource { candidates, .. }
             | StrayText { candidates, .. }
@@ -289,11 +286,15 @@ impl Diagnostic {
             }
             Internal { .. } => Some("this is a bug in segc; please report it with the rule file".into()),
             Kpi(k) => k.help(),
+            Import(i) => i.help(),
             NoRuleFiles { .. } => Some(
                 "name the files (`segc check rules/*.seg`), or list them in segc.toml: `files = [\"rules/*.seg\"]`".into(),
             ),
             InvalidProject { .. } => Some(
-                "segc.toml holds `files = [\"rules/*.seg\"]`, a `[vars]` table of variable values and a `[lints]` table of lint names (or `all`) set to \"allow\", \"warn\" or \"deny\"; see docs/ci.md".into(),
+                "segc.toml holds `files = [\"rules/*.seg\"]` and the tables `[vars]` (variable values), `[lints]` (lint names or `all` set to \"allow\", \"warn\" or \"deny\"), `[output]` (`dir`, `format`, `layout`) and `[kpi]` (`baseline`); see docs/ci.md".into(),
+            ),
+            NoOutputDir { .. } => Some(
+                "pass `--out DIR`, or set a default in segc.toml: `[output] dir = \"out\"`".into(),
             ),
             Lint(l) => l.help(),
             Denied(d) => d.help(),

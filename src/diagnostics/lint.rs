@@ -50,11 +50,17 @@ pub enum Lint {
     MissingLabel,
     /// A comparison that leaves out members with a null value (W1106, allowed by default).
     NullableComparison,
+    /// A segment whose condition always holds (W1107).
+    AlwaysTrue,
+    /// A KPI target relative to a recorded baseline, in a project that names none (W1108).
+    KpiWithoutBaseline,
+    /// A time window reaching further back than the source's declared retention (W1109).
+    WindowBeyondRetention,
 }
 
 impl Lint {
     /// Every lint.
-    pub const ALL: [Lint; 9] = [
+    pub const ALL: [Lint; 12] = [
         Lint::UnreachableTier,
         Lint::TiersWithoutElse,
         Lint::TierShadows,
@@ -64,6 +70,9 @@ impl Lint {
         Lint::DuplicateSegment,
         Lint::MissingLabel,
         Lint::NullableComparison,
+        Lint::AlwaysTrue,
+        Lint::KpiWithoutBaseline,
+        Lint::WindowBeyondRetention,
     ];
 
     /// The lint's name in `segc.toml` and directives.
@@ -78,6 +87,9 @@ impl Lint {
             Lint::DuplicateSegment => "duplicate-segment",
             Lint::MissingLabel => "missing-label",
             Lint::NullableComparison => "nullable-comparison",
+            Lint::AlwaysTrue => "always-true",
+            Lint::KpiWithoutBaseline => "kpi-without-baseline",
+            Lint::WindowBeyondRetention => "window-beyond-retention",
         }
     }
 
@@ -144,6 +156,33 @@ pub enum LintDiagnostic {
         /// The comparison.
         span: Span,
     },
+    /// A segment whose condition holds for every member.
+    AlwaysTrue {
+        /// The segment.
+        name: String,
+        /// Its condition.
+        span: Span,
+    },
+    /// A KPI with a target relative to a recorded baseline, and no baseline in the project.
+    KpiWithoutBaseline {
+        /// The KPI.
+        name: String,
+        /// Its target.
+        span: Span,
+    },
+    /// A window `as_of - LENGTH` over a source that keeps less history.
+    WindowBeyondRetention {
+        /// The source.
+        source: String,
+        /// The window as written.
+        window: String,
+        /// The retention as written.
+        retention: String,
+        /// The window.
+        span: Span,
+        /// The retention option.
+        retention_span: Span,
+    },
     /// A directive naming no lint.
     UnknownLint {
         /// The name written.
@@ -168,6 +207,9 @@ impl LintDiagnostic {
             DuplicateSegment { .. } => "W1104",
             MissingLabel { .. } => "W1105",
             NullableComparison { .. } => "W1106",
+            AlwaysTrue { .. } => "W1107",
+            KpiWithoutBaseline { .. } => "W1108",
+            WindowBeyondRetention { .. } => "W1109",
         }
     }
 
@@ -180,6 +222,9 @@ impl LintDiagnostic {
             DuplicateSegment { .. } => Lint::DuplicateSegment,
             MissingLabel { .. } => Lint::MissingLabel,
             NullableComparison { .. } => Lint::NullableComparison,
+            AlwaysTrue { .. } => Lint::AlwaysTrue,
+            KpiWithoutBaseline { .. } => Lint::KpiWithoutBaseline,
+            WindowBeyondRetention { .. } => Lint::WindowBeyondRetention,
             UnknownLint { .. } => return None,
         })
     }
@@ -199,6 +244,20 @@ impl LintDiagnostic {
             NullableComparison { column, .. } => {
                 format!("members without `{column}` are never taken by this comparison")
             }
+            AlwaysTrue { name, .. } => {
+                format!("segment `{name}` takes every member: its condition always holds")
+            }
+            KpiWithoutBaseline { name, .. } => format!(
+                "KPI `{name}` is measured against a baseline, and the project names no baseline file"
+            ),
+            WindowBeyondRetention {
+                source,
+                window,
+                retention,
+                ..
+            } => format!(
+                "this window goes back {window}, but `{source}` keeps only {retention} of history"
+            ),
             UnknownLint { name, .. } => format!("unknown lint `{name}`"),
         }
     }
@@ -212,6 +271,9 @@ impl LintDiagnostic {
             | DuplicateSegment { span, .. }
             | MissingLabel { span, .. }
             | NullableComparison { span, .. }
+            | AlwaysTrue { span, .. }
+            | KpiWithoutBaseline { span, .. }
+            | WindowBeyondRetention { span, .. }
             | UnknownLint { span, .. } => *span,
         }
     }
@@ -220,6 +282,9 @@ impl LintDiagnostic {
     pub fn labels(&self) -> Vec<Label> {
         match self {
             DuplicateSegment { first_span, .. } => vec![label(*first_span, "the same condition")],
+            WindowBeyondRetention { retention_span, .. } => {
+                vec![label(*retention_span, "retention declared here")]
+            }
             _ => Vec::new(),
         }
     }
@@ -234,6 +299,15 @@ impl LintDiagnostic {
             MissingLabel { .. } => "add a label for reports: `segment NAME \"Label\" = ...`",
             NullableComparison { .. } => {
                 "say what a missing value means: `coalesce(x, 0) > 5` or `x is null or x > 5`"
+            }
+            AlwaysTrue { .. } => {
+                "a segment of everyone says nothing: check the condition, or measure the population itself"
+            }
+            KpiWithoutBaseline { .. } => {
+                "record one with `segc kpi --save-baseline baseline.json` and name it in segc.toml: `[kpi] baseline = \"baseline.json\"`"
+            }
+            WindowBeyondRetention { .. } => {
+                "older rows are not in the data, so the window silently covers less: shorten it to the retention"
             }
             UnknownLint { candidates, .. } if !candidates.is_empty() => {
                 return Some(super::help::did_you_mean(candidates));

@@ -6,6 +6,7 @@
 //! [`render`]. Each variant has a stable code, listed in `docs/errors.md`.
 
 mod help;
+mod import;
 mod kpi;
 mod lint;
 mod parts;
@@ -17,6 +18,7 @@ pub mod render;
 use crate::span::Span;
 use crate::types::Type;
 
+pub use import::ImportDiagnostic;
 pub use kpi::KpiDiagnostic;
 pub use lint::{Level, Lint, LintDiagnostic};
 pub use parts::{Blame, Context, Label, NameKind, Severity, SyntaxHint, TypeArgumentProblem};
@@ -75,13 +77,6 @@ pub enum Diagnostic {
     /// An item nested too deeply to be compiled safely.
     TooDeep {
         /// The item.
-        span: Span,
-    },
-    /// An item keyword reserved for a later version of the language.
-    FutureItem {
-        /// The keyword.
-        keyword: String,
-        /// Where it stands.
         span: Span,
     },
 
@@ -664,6 +659,11 @@ pub enum Diagnostic {
         /// The project file found, if any (it has no `files`).
         project: Option<String>,
     },
+    /// `segc run` without `--out`, and no `[output] dir` in the project.
+    NoOutputDir {
+        /// The project file found, if any.
+        project: Option<String>,
+    },
     /// `--segment NAME` naming no segment.
     UnknownSelectedSegment {
         /// The name.
@@ -675,6 +675,8 @@ pub enum Diagnostic {
     // ----- KPIs (E10xx, W10xx)
     /// A problem with a KPI, its baseline or its evaluation.
     Kpi(KpiDiagnostic),
+    /// A problem with an `import` (E12xx).
+    Import(ImportDiagnostic),
 
     // ----- lints (W11xx)
     /// A lint's finding.
@@ -720,7 +722,8 @@ impl Diagnostic {
             | Diagnostic::FileUnreadable { .. }
             | Diagnostic::UnknownSelectedSegment { .. }
             | Diagnostic::InvalidProject { .. }
-            | Diagnostic::NoRuleFiles { .. } => Blame::Environment,
+            | Diagnostic::NoRuleFiles { .. }
+            | Diagnostic::NoOutputDir { .. } => Blame::Environment,
             Diagnostic::Kpi(k) if k.blames_environment() => Blame::Environment,
             _ => Blame::Rules,
         }

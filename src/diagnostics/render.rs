@@ -5,6 +5,7 @@ use std::fmt;
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
 
 use super::{Diagnostic, Severity};
+use crate::files::SourceMap;
 use crate::span::Span;
 
 /// How to draw diagnostics.
@@ -26,19 +27,89 @@ impl Style {
     }
 }
 
-/// A diagnostic together with the file it is about, ready for `miette`.
+/// A diagnostic together with the file it is about, ready for `miette`. Labels that stand in
+/// other files (an import cycle, a name declared in an imported file) become related notes, each
+/// drawn with its own file.
 #[derive(Debug)]
 pub struct Report<'a> {
     diagnostic: &'a Diagnostic,
     source: NamedSource<String>,
+    labels: Vec<LabeledSpan>,
+    notes: Vec<Note>,
+}
+
+/// A label in another file than the diagnostic's own.
+#[derive(Debug)]
+struct Note {
+    text: String,
+    source: NamedSource<String>,
+    label: LabeledSpan,
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::error::Error for Note {}
+
+impl miette::Diagnostic for Note {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        Some(&self.source)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(std::iter::once(self.label.clone())))
+    }
 }
 
 impl<'a> Report<'a> {
-    /// Attaches `diagnostic` to the text of file `name`.
+    /// Attaches `diagnostic` to the text of file `name` (spans are offsets into `text`).
     pub fn new(diagnostic: &'a Diagnostic, name: &str, text: &str) -> Self {
+        Report::in_map(diagnostic, &SourceMap::single(name, text))
+    }
+
+    /// Attaches `diagnostic` to the files of `map` its spans point into.
+    pub fn in_map(diagnostic: &'a Diagnostic, map: &SourceMap) -> Self {
+        let home = diagnostic.primary_span().and_then(|s| map.locate(s));
+        let source = match home {
+            Some((_, file)) => NamedSource::new(&file.name, file.text.clone()),
+            None => NamedSource::new("", String::new()),
+        };
+        let mut labels = Vec::new();
+        let mut notes = Vec::new();
+        if let Some((primary, (home_id, file))) = diagnostic.primary_span().zip(home) {
+            labels.push(LabeledSpan::new_primary_with_span(
+                diagnostic.primary_label(),
+                to_miette(file.local(primary)),
+            ));
+            for label in diagnostic.labels() {
+                match map.locate(label.span) {
+                    Some((id, other)) if id != home_id => notes.push(Note {
+                        text: label.text.clone().unwrap_or_default(),
+                        source: NamedSource::new(&other.name, other.text.clone()),
+                        label: LabeledSpan::new_primary_with_span(
+                            label.text,
+                            to_miette(other.local(label.span)),
+                        ),
+                    }),
+                    _ => labels.push(LabeledSpan::new_with_span(
+                        label.text,
+                        to_miette(file.local(label.span)),
+                    )),
+                }
+            }
+        }
         Report {
             diagnostic,
-            source: NamedSource::new(name, text.to_string()),
+            source,
+            labels,
+            notes,
         }
     }
 }
@@ -70,37 +141,31 @@ impl miette::Diagnostic for Report<'_> {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        self.diagnostic
-            .primary_span()
-            .map(|_| &self.source as &dyn SourceCode)
+        (!self.labels.is_empty()).then_some(&self.source as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        let primary = self.diagnostic.primary_span()?;
-        let text_len = self.source.inner().len();
-        let mut labels = vec![LabeledSpan::new_primary_with_span(
-            self.diagnostic.primary_label(),
-            to_miette(primary, text_len),
-        )];
-        labels.extend(
-            self.diagnostic
-                .labels()
-                .into_iter()
-                .map(|l| LabeledSpan::new_with_span(l.text, to_miette(l.span, text_len))),
-        );
-        Some(Box::new(labels.into_iter()))
+        (!self.labels.is_empty()).then(|| Box::new(self.labels.iter().cloned()) as Box<_>)
+    }
+
+    fn related<'b>(&'b self) -> Option<Box<dyn Iterator<Item = &'b dyn miette::Diagnostic> + 'b>> {
+        (!self.notes.is_empty())
+            .then(|| Box::new(self.notes.iter().map(|n| n as &dyn miette::Diagnostic)) as Box<_>)
     }
 }
 
-fn to_miette(span: Span, text_len: usize) -> miette::SourceSpan {
-    let start = (span.start as usize).min(text_len);
-    let end = (span.end as usize).clamp(start, text_len);
-    miette::SourceSpan::new(start.into(), end - start)
+fn to_miette(span: Span) -> miette::SourceSpan {
+    miette::SourceSpan::new((span.start as usize).into(), span.len())
 }
 
 /// Draws one diagnostic about file `name` (with text `text`) as text.
 pub fn render(diagnostic: &Diagnostic, name: &str, text: &str, style: Style) -> String {
-    let report = Report::new(diagnostic, name, text);
+    render_in(diagnostic, &SourceMap::single(name, text), style)
+}
+
+/// Draws one diagnostic whose spans point into the files of `map`.
+pub fn render_in(diagnostic: &Diagnostic, map: &SourceMap, style: Style) -> String {
+    let report = Report::in_map(diagnostic, map);
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {

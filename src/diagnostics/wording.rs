@@ -15,7 +15,6 @@ impl Diagnostic {
             InvalidDate { .. } => "E0104",
             InvalidEscape { .. } => "E0105",
             StrayText { .. } => "E0106",
-            FutureItem { .. } => "E0107",
             TooDeep { .. } => "E0108",
             UnknownName { .. } => "E0201",
             UnknownColumn { .. } => "E0202",
@@ -89,8 +88,10 @@ impl Diagnostic {
             FileUnreadable { .. } => "E0803",
             InvalidProject { .. } => "E0804",
             NoRuleFiles { .. } => "E0805",
+            NoOutputDir { .. } => "E0806",
             Internal { .. } => "E0901",
             Kpi(k) => k.code(),
+            Import(i) => i.code(),
             Lint(l) => l.code(),
             Denied(d) => d.code(),
         }
@@ -119,9 +120,6 @@ impl Diagnostic {
             InvalidEscape { escape, .. } => format!("unknown escape `{escape}` in string"),
             StrayText { found, .. } => format!("`{found}` does not start an item"),
             TooDeep { .. } => "this item is nested too deeply".into(),
-            FutureItem { keyword, .. } => {
-                format!("`{keyword}` items are not supported by this version of segc")
-            }
             UnknownName { kind, name, .. } => format!("unknown {} `{name}`", kind_word(*kind)),
             UnknownColumn { source, name, .. } => {
                 format!("source `{source}` has no column `{name}`")
@@ -349,10 +347,15 @@ impl Diagnostic {
             NoRuleFiles { project: None } => {
                 "no rule file given, and no segc.toml lists any".into()
             }
+            NoOutputDir {
+                project: Some(path),
+            } => format!("no output folder given, and `{path}` has no `[output] dir`"),
+            NoOutputDir { project: None } => "no output folder given: pass `--out DIR`".into(),
             Internal { message, .. } => {
                 format!("internal error while building the plan: {message}")
             }
             Kpi(k) => k.message(),
+            Import(i) => i.message(),
             Lint(l) => l.message(),
             Denied(d) => d.message(),
         }
@@ -368,7 +371,6 @@ impl Diagnostic {
             | InvalidDate { span, .. }
             | InvalidEscape { span, .. }
             | StrayText { span, .. }
-            | FutureItem { span, .. }
             | TooDeep { span }
             | UnknownName { span, .. }
             | UnknownColumn { span, .. }
@@ -436,6 +438,7 @@ impl Diagnostic {
             IncompatibleValues { other_span, .. } => *other_span,
             Cycle { chain } => chain.first().map(|(_, s)| *s)?,
             Kpi(k) => k.primary_span()?,
+            Import(i) => i.primary_span(),
             Lint(l) => l.primary_span(),
             Denied(d) => d.primary_span()?,
             NoSource
@@ -445,7 +448,8 @@ impl Diagnostic {
             | EngineFailed { .. }
             | FileUnreadable { .. }
             | InvalidProject { .. }
-            | NoRuleFiles { .. } => {
+            | NoRuleFiles { .. }
+            | NoOutputDir { .. } => {
                 return None;
             }
         })
@@ -477,6 +481,7 @@ impl Diagnostic {
             }
             CalendarDuration { .. } => "not a fixed length of time".into(),
             Kpi(k) => k.primary_label()?,
+            Import(i) => i.primary_label(),
             Denied(d) => d.primary_label()?,
             _ => return None,
         })
@@ -525,6 +530,7 @@ impl Diagnostic {
                     .collect()
             }
             Kpi(k) => k.labels(),
+            Import(i) => i.labels(),
             Lint(l) => l.labels(),
             Denied(d) => d.labels(),
             _ => Vec::new(),

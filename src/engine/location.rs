@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostics::Diagnostic;
 use crate::hir::Location;
+use crate::span::Span;
 use crate::vars::Variables;
 
 /// A location ready for listing.
@@ -15,6 +16,39 @@ pub struct Resolved {
     pub is_glob: bool,
     /// Whether the path is a directory (all files with the format's extension are read).
     pub is_directory: bool,
+}
+
+/// The folders that relative locations are taken from: the folder of the rule file that declares
+/// the source (a source imported from `common/sources.seg` reads from `common/`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BaseDirs {
+    files: Vec<(Span, PathBuf)>,
+    fallback: PathBuf,
+}
+
+impl BaseDirs {
+    /// Every relative location is taken from `dir`.
+    pub fn single(dir: &Path) -> Self {
+        BaseDirs {
+            files: Vec::new(),
+            fallback: dir.to_path_buf(),
+        }
+    }
+
+    /// Locations declared within `extent` (a file's spans) are taken from `dir`.
+    pub fn add(&mut self, extent: Span, dir: PathBuf) {
+        self.files.push((extent, dir));
+    }
+
+    /// The folder for a source declared at `declared_at`.
+    pub fn of(&self, declared_at: Span) -> &Path {
+        self.files
+            .iter()
+            .find(|(extent, _)| {
+                extent.start <= declared_at.start && declared_at.start <= extent.end
+            })
+            .map_or(self.fallback.as_path(), |(_, dir)| dir.as_path())
+    }
 }
 
 /// `path` as shown in messages: relative to the current folder when it lies under it.

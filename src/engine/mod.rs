@@ -11,7 +11,6 @@ mod output;
 mod tables;
 
 use std::collections::HashMap;
-use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::catalog::TableProvider;
@@ -29,7 +28,7 @@ use crate::lower::{self, Params, Selection, TableLookup};
 use crate::vars::Variables;
 
 pub use infer::{InferOptions, infer_source};
-pub use location::{Resolved, resolve};
+pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
 
 /// Engine settings.
@@ -85,11 +84,11 @@ impl Engine {
 
     /// Registers the sources the program reads (the population and every aggregated source),
     /// checking each declaration against its data.
-    /// Relative locations are taken from `base_dir` (the rule file's folder).
+    /// Relative locations are taken from the folder of the file that declares the source.
     pub async fn register(
         &mut self,
         program: &hir::Program,
-        base_dir: &Path,
+        base_dirs: &BaseDirs,
         vars: &Variables,
     ) -> Result<(), Vec<Diagnostic>> {
         let mut used = vec![program.population];
@@ -99,7 +98,7 @@ impl Engine {
         let mut problems = Vec::new();
         for id in used {
             let source = program.source(id);
-            let table = match location::resolve(&source.location, base_dir, vars) {
+            let table = match location::resolve(&source.location, base_dirs.of(source.span), vars) {
                 Ok(location) => tables::listing_table(&self.ctx, source, &location).await,
                 Err(problem) => Err(vec![problem]),
             };

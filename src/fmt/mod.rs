@@ -146,6 +146,7 @@ impl<'a> Formatter<'a> {
                 let _ = self.leading_comments(item.span.start as usize, item.span.end as usize);
                 text
             }
+            ItemKind::Import(path) => format!("import {}", self.text(path.span)),
             ItemKind::Population(name) => format!("population {}", self.text(name.span)),
             ItemKind::Let(l) => {
                 printer.after(&format!("let {} =", self.text(l.name.span)), &l.value)

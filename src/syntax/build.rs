@@ -70,6 +70,7 @@ impl<'d> Builder<'d> {
         let item = self.next(&mut pair.into_inner(), span, "item")?;
         let span = self.span(&item);
         let kind = match item.as_rule() {
+            Rule::import_decl => ItemKind::Import(self.import_decl(item)?),
             Rule::source_decl => ItemKind::Source(self.source_decl(item)?),
             Rule::population_decl => ItemKind::Population(self.population_decl(item)?),
             Rule::let_decl => ItemKind::Let(self.let_decl(item)?),
@@ -192,6 +193,14 @@ impl<'d> Builder<'d> {
         match pair.into_inner().find(|p| p.as_rule() == Rule::ident) {
             Some(p) => Ok(self.ident(p)),
             None => Err(self.malformed(span, "population name")),
+        }
+    }
+
+    fn import_decl(&mut self, pair: Pair<'_, Rule>) -> Built<StringLit> {
+        let span = self.span(&pair);
+        match pair.into_inner().find(|p| p.as_rule() == Rule::string) {
+            Some(p) => self.string(p),
+            None => Err(self.malformed(span, "imported path")),
         }
     }
 

@@ -22,18 +22,6 @@ pub(crate) const ITEM_KEYWORDS: &[&str] = &[
     "split",
 ];
 
-/// The keywords that items can start with in this version of the language.
-pub(crate) const SUPPORTED_ITEM_KEYWORDS: &[&str] = &[
-    "source",
-    "population",
-    "let",
-    "segment",
-    "score",
-    "tiers",
-    "split",
-    "kpi",
-];
-
 /// A piece of the file holding one item (or stray text).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Chunk {

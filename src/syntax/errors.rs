@@ -12,8 +12,14 @@ const OPERATOR_WORDS: &[&str] = &["and", "or", "not", "in", "between", "is"];
 /// Punctuation worth naming when it was expected.
 const PUNCTUATION: &[&str] = &["=", "{", "}", "(", ")", ":", ",", "[", "]"];
 
-/// Converts a parse error of the chunk at `chunk` in `source` into a diagnostic.
-pub(crate) fn convert(error: &pest::error::Error<Rule>, source: &str, chunk: Span) -> Diagnostic {
+/// Converts a parse error of the chunk at `chunk` in `source` into a diagnostic whose spans are
+/// moved by `base` (the file's offset in its source map).
+pub(crate) fn convert(
+    error: &pest::error::Error<Rule>,
+    source: &str,
+    chunk: Span,
+    base: usize,
+) -> Diagnostic {
     let chunk_end = chunk.end as usize;
     let located = match error.location {
         InputLocation::Pos(p) => p,
@@ -36,7 +42,7 @@ pub(crate) fn convert(error: &pest::error::Error<Rule>, source: &str, chunk: Spa
             .map_or(source.len(), |i| position + i);
         if !source[position + 1..line_end].contains('"') {
             return Diagnostic::UnterminatedString {
-                span: Span::new(position, line_end),
+                span: Span::new(position, line_end).shifted(base),
             };
         }
     }
@@ -79,7 +85,7 @@ pub(crate) fn convert(error: &pest::error::Error<Rule>, source: &str, chunk: Spa
     };
     let hint = hint(source, position, found.as_deref());
     Diagnostic::Syntax {
-        span: Span::new(position, position + len),
+        span: Span::new(position, position + len).shifted(base),
         expected,
         found,
         candidates,

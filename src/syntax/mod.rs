@@ -15,7 +15,7 @@ use crate::ast::{self, BrokenItem, Ident, Item, ItemKind};
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;
 
-pub(crate) use chunks::SUPPORTED_ITEM_KEYWORDS;
+pub(crate) use chunks::ITEM_KEYWORDS;
 
 /// The pest parser generated from `grammar/segc.pest`.
 mod parser {
@@ -39,25 +39,42 @@ pub struct Parsed {
 
 /// Parses a rule file. Never fails: problems are returned as diagnostics next to what did parse.
 pub fn parse(source: &str) -> Parsed {
+    parse_file(source, 0)
+}
+
+/// Parses a rule file whose first byte is at offset `base` of a [`crate::files::SourceMap`]:
+/// every span of the result is moved by `base`.
+pub fn parse_file(source: &str, base: usize) -> Parsed {
     pest::set_error_detail(true);
     let scan = chunks::scan(source);
     let mut diagnostics = Vec::new();
     let mut items = Vec::with_capacity(scan.chunks.len());
     for chunk in &scan.chunks {
-        items.push(parse_chunk(source, chunk, &mut diagnostics));
+        items.push(parse_chunk(source, base, chunk, &mut diagnostics));
     }
+    let comments = scan
+        .comments
+        .into_iter()
+        .map(|c| ast::Comment {
+            span: c.span.shifted(base),
+            ..c
+        })
+        .collect();
     Parsed {
-        program: ast::Program {
-            items,
-            comments: scan.comments,
-        },
+        program: ast::Program { items, comments },
         diagnostics,
     }
 }
 
-fn parse_chunk(source: &str, chunk: &chunks::Chunk, diagnostics: &mut Vec<Diagnostic>) -> Item {
-    let offset = chunk.span.start as usize;
+fn parse_chunk(
+    source: &str,
+    base: usize,
+    chunk: &chunks::Chunk,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Item {
     let text = chunk.span.text(source);
+    let offset = chunk.span.start as usize + base;
+    let chunk_span = chunk.span.shifted(base);
     let broken = |diagnostics: &mut Vec<Diagnostic>, diagnostic: Option<Diagnostic>| {
         diagnostics.extend(diagnostic);
         Item {
@@ -65,30 +82,19 @@ fn parse_chunk(source: &str, chunk: &chunks::Chunk, diagnostics: &mut Vec<Diagno
                 keyword: Some(chunk.first_word.clone()),
                 name: declared_name(text, &chunk.first_word, offset),
             }),
-            span: chunk.span,
+            span: chunk_span,
         }
     };
-    if !SUPPORTED_ITEM_KEYWORDS.contains(&chunk.first_word.as_str()) {
-        let word_span = Span::new(offset, offset + chunk.first_word.len().max(1));
-        let diagnostic = if chunks::ITEM_KEYWORDS.contains(&chunk.first_word.as_str()) {
-            Diagnostic::FutureItem {
-                keyword: chunk.first_word.clone(),
-                span: word_span,
-            }
-        } else {
-            Diagnostic::StrayText {
-                found: text.split_whitespace().next().unwrap_or(text).to_string(),
-                span: word_span,
-                candidates: crate::suggest::similar(
-                    &chunk.first_word,
-                    SUPPORTED_ITEM_KEYWORDS.iter().copied(),
-                ),
-            }
+    if !ITEM_KEYWORDS.contains(&chunk.first_word.as_str()) {
+        let diagnostic = Diagnostic::StrayText {
+            found: text.split_whitespace().next().unwrap_or(text).to_string(),
+            span: Span::new(offset, offset + chunk.first_word.len().max(1)),
+            candidates: crate::suggest::similar(&chunk.first_word, ITEM_KEYWORDS.iter().copied()),
         };
         return broken(diagnostics, Some(diagnostic));
     }
     if chunks::max_nesting(text) > MAX_NESTING {
-        let diagnostic = Diagnostic::TooDeep { span: chunk.span };
+        let diagnostic = Diagnostic::TooDeep { span: chunk_span };
         return broken(diagnostics, Some(diagnostic));
     }
     match SegcParser::parse(Rule::item_chunk, text) {
@@ -99,14 +105,14 @@ fn parse_chunk(source: &str, chunk: &chunks::Chunk, diagnostics: &mut Vec<Diagno
             let mut builder = build::Builder::new(offset, diagnostics);
             match builder.item_chunk(pair) {
                 Ok(item) if item_depth(&item) > MAX_DEPTH => {
-                    broken(diagnostics, Some(Diagnostic::TooDeep { span: chunk.span }))
+                    broken(diagnostics, Some(Diagnostic::TooDeep { span: chunk_span }))
                 }
                 Ok(item) => item,
                 Err(build::Stop) => broken(diagnostics, None),
             }
         }
         Err(error) => {
-            let diagnostic = errors::convert(&error, source, chunk.span);
+            let diagnostic = errors::convert(&error, source, chunk.span, base);
             broken(diagnostics, Some(diagnostic))
         }
     }

@@ -46,6 +46,7 @@ pub fn sexpr(program: &ast::Program) -> String {
 
 fn item_sexpr(item: &ast::Item) -> String {
     match &item.kind {
+        ItemKind::Import(path) => format!("(import {:?})", path.value),
         ItemKind::Source(s) => {
             let mut text = format!(
                 "(source {} {} {:?}",
@@ -311,7 +312,7 @@ pub async fn registered_engine(
     engine
         .register(
             program,
-            base,
+            &segc::engine::BaseDirs::single(base),
             &segc::vars::Variables::explicit_only(Default::default()),
         )
         .await

@@ -1,0 +1,95 @@
+//! Rule files as commands see them: read with their imports, checked with their project's
+//! settings, diagnostics reported once even when a file is imported by several others.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use super::project::Project;
+use crate::check;
+use crate::diagnostics::Diagnostic;
+use crate::engine::BaseDirs;
+use crate::files::SourceMap;
+use crate::load::{self, Disk, Workspace};
+use crate::span::Span;
+
+/// The rule files of one command.
+pub(super) struct Rules {
+    workspace: Workspace,
+}
+
+/// One starting file, checked.
+pub(super) struct CheckedFile {
+    /// Its name as given.
+    pub name: String,
+    /// The checker's result (over the file and what it imports).
+    pub checked: check::Checked,
+}
+
+impl Rules {
+    /// Reads `paths` and everything they import.
+    pub(super) fn load(paths: &[PathBuf]) -> Rules {
+        Rules {
+            workspace: Workspace::load(paths, &Disk),
+        }
+    }
+
+    /// The text of every file read.
+    pub(super) fn sources(&self) -> &SourceMap {
+        &self.workspace.sources
+    }
+
+    /// Checks every starting file with the settings of its project: per file, the checked
+    /// result, or why it could not be read or has no valid project (`E0803`, `E0804`).
+    /// `baseline_given`: a KPI baseline file was named on the command line.
+    pub(super) fn check_all(&self, baseline_given: bool) -> Vec<Result<CheckedFile, Diagnostic>> {
+        self.workspace
+            .roots
+            .iter()
+            .map(|root| match root {
+                Ok(index) => self.check_file(*index, baseline_given),
+                Err(problem) => Err(problem.clone()),
+            })
+            .collect()
+    }
+
+    fn check_file(&self, index: usize, baseline_given: bool) -> Result<CheckedFile, Diagnostic> {
+        let file = &self.workspace.files[index];
+        let project = Project::of_file(&file.path)?;
+        let unit = self.workspace.unit(index);
+        let mut settings = project.settings(unit.home);
+        settings.baseline = Some(baseline_given || project.baseline.is_some());
+        let checked = check::check_with(&unit.program, &unit.diagnostics, &settings);
+        Ok(CheckedFile {
+            name: file.path.display().to_string(),
+            checked,
+        })
+    }
+
+    /// The folder each source's relative location is taken from: its declaring file's.
+    pub(super) fn base_dirs(&self) -> BaseDirs {
+        let mut dirs = BaseDirs::single(Path::new("."));
+        for file in &self.workspace.files {
+            if let Some(source) = self.workspace.sources.file(file.id) {
+                dirs.add(source.extent(), load::folder(&file.path));
+            }
+        }
+        dirs
+    }
+}
+
+/// Remembers the diagnostics already reported, so that a problem in a file imported by several
+/// checked files is reported once.
+#[derive(Default)]
+pub(super) struct Reported {
+    seen: HashSet<(&'static str, Option<Span>, String)>,
+}
+
+impl Reported {
+    /// The diagnostics of `diagnostics` not reported before (now counted as reported).
+    pub(super) fn fresh(&mut self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        diagnostics
+            .into_iter()
+            .filter(|d| self.seen.insert((d.code(), d.primary_span(), d.message())))
+            .collect()
+    }
+}

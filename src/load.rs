@@ -1,0 +1,447 @@
+//! Rule files and their imports: the files a command starts from and every file they import.
+//!
+//! [`Workspace::load`] reads each file once (through [`ReadFiles`], so tests need no disk), adds
+//! it to one [`SourceMap`] and parses it there; `import "PATH"` is taken from the folder of the
+//! importing file. Problems with imports (unreadable files `E1201`, cycles `E1202`, imported files
+//! declaring segments or KPIs `E1203`) belong to the importing file. [`Workspace::unit`] then
+//! gives what the checker sees for one file: the sources, `let`s and population of everything it
+//! imports, directly or not, followed by its own items.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use crate::ast::{self, Item, ItemKind};
+use crate::diagnostics::{Diagnostic, ImportDiagnostic};
+use crate::files::{FileId, SourceMap};
+use crate::span::Span;
+use crate::syntax::{self, Parsed};
+
+/// Where rule files come from.
+pub trait ReadFiles {
+    /// The text of the file at `path`, or why it cannot be read.
+    fn read(&self, path: &Path) -> Result<String, String>;
+
+    /// The names of the rule files (`*.seg`) in folder `dir`, for suggestions.
+    fn rule_files_in(&self, dir: &Path) -> Vec<String>;
+}
+
+/// Rule files on the local disk.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Disk;
+
+impl ReadFiles for Disk {
+    fn read(&self, path: &Path) -> Result<String, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
+            _ => e.to_string(),
+        })?;
+        // Some editors start files with a byte-order mark; it is not part of the rules.
+        Ok(match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        })
+    }
+
+    fn rule_files_in(&self, dir: &Path) -> Vec<String> {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        let Ok(entries) = std::fs::read_dir(dir) else {
+            return Vec::new();
+        };
+        let mut names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".seg"))
+            .collect();
+        names.sort();
+        names
+    }
+}
+
+/// An `import` whose file could be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Import {
+    /// The path literal.
+    pub span: Span,
+    /// The imported file (an index into [`Workspace::files`]).
+    pub file: usize,
+}
+
+/// One rule file, parsed.
+#[derive(Debug, Clone)]
+pub struct LoadedFile {
+    /// Its place in the source map.
+    pub id: FileId,
+    /// Its path (as given for a starting file, joined to the importer's folder for an import).
+    pub path: PathBuf,
+    /// Its AST and syntax diagnostics (spans in the source map's address space).
+    pub parsed: Parsed,
+    /// Its imports that could be read, in order.
+    pub imports: Vec<Import>,
+    /// Problems with its imports.
+    pub problems: Vec<Diagnostic>,
+}
+
+/// The files of a command: those it starts from and everything they import.
+#[derive(Debug, Clone, Default)]
+pub struct Workspace {
+    /// The text of every file.
+    pub sources: SourceMap,
+    /// Every file read, starting files first.
+    pub files: Vec<LoadedFile>,
+    /// Per starting file: its index in `files`, or why it could not be read (`E0803`).
+    pub roots: Vec<Result<usize, Diagnostic>>,
+}
+
+/// What the checker sees for one file.
+#[derive(Debug, Clone)]
+pub struct Unit {
+    /// The imported declarations, then the file's own items.
+    pub program: ast::Program,
+    /// Syntax and import problems of the file and of every file it imports.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The extent of the file itself: lints only report what lies in it.
+    pub home: Span,
+}
+
+impl Workspace {
+    /// Reads `roots` and, transitively, what they import.
+    pub fn load(roots: &[PathBuf], reader: &dyn ReadFiles) -> Workspace {
+        let mut workspace = Workspace::default();
+        let mut known: HashMap<PathBuf, usize> = HashMap::new();
+        for root in roots {
+            let index = match known.get(&normalize(root)) {
+                Some(&i) => Ok(i),
+                None => match reader.read(root) {
+                    Ok(text) => Ok(workspace.add(root.clone(), &text, &mut known)),
+                    Err(message) => Err(Diagnostic::FileUnreadable {
+                        path: root.display().to_string(),
+                        message,
+                    }),
+                },
+            };
+            workspace.roots.push(index);
+        }
+        // Files are appended while their importers are processed: a plain index walk visits all.
+        let mut next = 0;
+        while next < workspace.files.len() {
+            workspace.resolve_imports(next, reader, &mut known);
+            next += 1;
+        }
+        workspace.report_cycles();
+        workspace.report_unshareable();
+        workspace
+    }
+
+    fn add(&mut self, path: PathBuf, text: &str, known: &mut HashMap<PathBuf, usize>) -> usize {
+        let id = self.sources.add(&path.display().to_string(), text);
+        let base = self.sources.file(id).map_or(0, |f| f.base);
+        let parsed = syntax::parse_file(text, base);
+        known.insert(normalize(&path), self.files.len());
+        self.files.push(LoadedFile {
+            id,
+            path,
+            parsed,
+            imports: Vec::new(),
+            problems: Vec::new(),
+        });
+        self.files.len() - 1
+    }
+
+    fn resolve_imports(
+        &mut self,
+        index: usize,
+        reader: &dyn ReadFiles,
+        known: &mut HashMap<PathBuf, usize>,
+    ) {
+        let importer = self.files[index].path.clone();
+        let written: Vec<ast::StringLit> = self.files[index]
+            .parsed
+            .program
+            .items
+            .iter()
+            .filter_map(|item| match &item.kind {
+                ItemKind::Import(path) => Some(path.clone()),
+                _ => None,
+            })
+            .collect();
+        for literal in written {
+            let path = beside(&importer, &literal.value);
+            let target = match known.get(&normalize(&path)) {
+                Some(&i) => i,
+                None => match reader.read(&path) {
+                    Ok(text) => self.add(path, &text, known),
+                    Err(message) => {
+                        let problem = unreadable(&literal, &path, message, reader);
+                        self.files[index].problems.push(problem);
+                        continue;
+                    }
+                },
+            };
+            let import = Import {
+                span: literal.span,
+                file: target,
+            };
+            if !self.files[index].imports.contains(&import) {
+                self.files[index].imports.push(import);
+            }
+        }
+    }
+
+    /// Reports each cycle of imports once, at the import that closes it.
+    fn report_cycles(&mut self) {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Mark {
+            New,
+            Open,
+            Done,
+        }
+        let mut marks = vec![Mark::New; self.files.len()];
+        let mut found = Vec::new();
+        for start in 0..self.files.len() {
+            if marks[start] != Mark::New {
+                continue;
+            }
+            // (file, next import to follow, the import that led here)
+            let mut stack: Vec<(usize, usize, Option<Span>)> = vec![(start, 0, None)];
+            marks[start] = Mark::Open;
+            while let Some(&(file, next, _)) = stack.last() {
+                let Some(import) = self.files[file].imports.get(next).copied() else {
+                    marks[file] = Mark::Done;
+                    stack.pop();
+                    continue;
+                };
+                if let Some(top) = stack.last_mut() {
+                    top.1 += 1;
+                }
+                match marks[import.file] {
+                    Mark::New => {
+                        marks[import.file] = Mark::Open;
+                        stack.push((import.file, 0, Some(import.span)));
+                    }
+                    Mark::Open => {
+                        let from = stack.iter().position(|(f, _, _)| *f == import.file);
+                        let cycle = &stack[from.unwrap_or(0)..];
+                        let mut files: Vec<String> =
+                            cycle.iter().map(|(f, _, _)| self.name(*f)).collect();
+                        files.push(self.name(import.file));
+                        let others = cycle.iter().skip(1).filter_map(|(_, _, s)| *s).collect();
+                        found.push((
+                            file,
+                            Diagnostic::Import(ImportDiagnostic::Cycle {
+                                files,
+                                span: import.span,
+                                others,
+                            }),
+                        ));
+                    }
+                    Mark::Done => {}
+                }
+            }
+        }
+        for (file, problem) in found {
+            self.files[file].problems.push(problem);
+        }
+    }
+
+    /// Reports imports of files that declare what cannot be shared.
+    fn report_unshareable(&mut self) {
+        let mut found = Vec::new();
+        for (index, file) in self.files.iter().enumerate() {
+            for import in &file.imports {
+                let imported = &self.files[import.file];
+                let first = imported.parsed.program.items.iter().find_map(unshareable);
+                if let Some((keyword, item)) = first {
+                    found.push((
+                        index,
+                        Diagnostic::Import(ImportDiagnostic::NotShareable {
+                            file: self.name(import.file),
+                            keyword,
+                            span: import.span,
+                            item,
+                        }),
+                    ));
+                }
+            }
+        }
+        for (file, problem) in found {
+            self.files[file].problems.push(problem);
+        }
+    }
+
+    fn name(&self, file: usize) -> String {
+        self.sources
+            .file(self.files[file].id)
+            .map_or_else(String::new, |f| f.name.clone())
+    }
+
+    /// The files `file` imports, directly or not, those imported by others first; never `file`.
+    pub fn imported_by(&self, file: usize) -> Vec<usize> {
+        let mut order = Vec::new();
+        let mut seen = vec![false; self.files.len()];
+        seen[file] = true;
+        // Depth-first post-order without recursion: (file, next import to follow).
+        let mut stack = vec![(file, 0usize)];
+        while let Some((current, next)) = stack.pop() {
+            match self.files[current].imports.get(next) {
+                Some(import) => {
+                    stack.push((current, next + 1));
+                    if !seen[import.file] {
+                        seen[import.file] = true;
+                        stack.push((import.file, 0));
+                    }
+                }
+                None if current != file => order.push(current),
+                None => {}
+            }
+        }
+        order
+    }
+
+    /// What the checker sees for `file` (an index into [`Workspace::files`]).
+    pub fn unit(&self, file: usize) -> Unit {
+        let own = &self.files[file];
+        let mut items: Vec<Item> = Vec::new();
+        let mut diagnostics = Vec::new();
+        for dep in self.imported_by(file) {
+            let imported = &self.files[dep];
+            items.extend(
+                imported
+                    .parsed
+                    .program
+                    .items
+                    .iter()
+                    .filter(|i| shared(i))
+                    .cloned(),
+            );
+            diagnostics.extend(imported.parsed.diagnostics.iter().cloned());
+            diagnostics.extend(imported.problems.iter().cloned());
+        }
+        items.extend(
+            own.parsed
+                .program
+                .items
+                .iter()
+                .filter(|i| !matches!(i.kind, ItemKind::Import(_)))
+                .cloned(),
+        );
+        diagnostics.extend(own.parsed.diagnostics.iter().cloned());
+        diagnostics.extend(own.problems.iter().cloned());
+        Unit {
+            program: ast::Program {
+                items,
+                comments: own.parsed.program.comments.clone(),
+            },
+            diagnostics,
+            home: self
+                .sources
+                .file(own.id)
+                .map_or_else(Span::default, |f| f.extent()),
+        }
+    }
+}
+
+/// Whether an imported item is seen by the importer.
+fn shared(item: &Item) -> bool {
+    match &item.kind {
+        ItemKind::Source(_) | ItemKind::Let(_) | ItemKind::Population(_) => true,
+        ItemKind::Broken(b) => {
+            matches!(b.keyword.as_deref(), Some("source" | "let" | "population"))
+        }
+        _ => false,
+    }
+}
+
+/// The keyword and name span of an item that cannot be imported.
+fn unshareable(item: &Item) -> Option<(&'static str, Span)> {
+    Some(match &item.kind {
+        ItemKind::Segment(s) => ("segment", s.name.span),
+        ItemKind::Score(s) => ("score", s.name.span),
+        ItemKind::Tiers(t) => ("tiers item", t.name.span),
+        ItemKind::Split(s) => ("split", s.name.span),
+        ItemKind::Kpi(k) => ("KPI", k.name.span),
+        _ => return None,
+    })
+}
+
+fn unreadable(
+    literal: &ast::StringLit,
+    path: &Path,
+    message: String,
+    reader: &dyn ReadFiles,
+) -> Diagnostic {
+    let written = Path::new(&literal.value);
+    let wanted = written
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let names = reader.rule_files_in(&folder(path));
+    let near = crate::suggest::similar(&wanted, names.iter().map(String::as_str));
+    let candidates = near
+        .into_iter()
+        .map(|name| match written.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.join(name).display().to_string(),
+            _ => name,
+        })
+        .collect();
+    Diagnostic::Import(ImportDiagnostic::Unreadable {
+        path: literal.value.clone(),
+        resolved: path.display().to_string(),
+        message,
+        span: literal.span,
+        candidates,
+    })
+}
+
+/// The folder of a file (`.` for a bare file name).
+pub fn folder(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// `relative` taken from the folder of `importer`, with `dir/..` pairs removed for display.
+fn beside(importer: &Path, relative: &str) -> PathBuf {
+    let joined = match importer.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.join(relative),
+        _ => PathBuf::from(relative),
+    };
+    let mut out = PathBuf::new();
+    for component in joined.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir
+                if matches!(out.components().next_back(), Some(Component::Normal(_))) =>
+            {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+/// `path` made absolute with `.` and `..` removed, so two spellings of one file compare equal.
+fn normalize(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
