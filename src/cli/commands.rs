@@ -1,7 +1,7 @@
 //! The commands, each calling the stages in turn.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use super::Outcome;
 use super::args::{
@@ -58,34 +58,6 @@ fn with_runtime(
                 message: e.to_string(),
             });
             Outcome::Environment
-        }
-    }
-}
-
-/// A rule file read from disk.
-pub(super) struct RuleFile {
-    pub(super) path: PathBuf,
-    pub(super) name: String,
-    pub(super) text: String,
-}
-
-pub(super) fn read_rules(path: &Path, reporter: &Reporter) -> Result<RuleFile, Outcome> {
-    match std::fs::read_to_string(path) {
-        Ok(text) => Ok(RuleFile {
-            path: path.to_path_buf(),
-            name: path.display().to_string(),
-            // Some editors start files with a byte-order mark; it is not part of the rules.
-            text: text
-                .strip_prefix('\u{feff}')
-                .map(str::to_string)
-                .unwrap_or(text),
-        }),
-        Err(e) => {
-            reporter.standalone(&Diagnostic::FileUnreadable {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            });
-            Err(Outcome::Environment)
         }
     }
 }

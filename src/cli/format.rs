@@ -7,7 +7,6 @@ use similar::TextDiff;
 
 use super::Outcome;
 use super::args::FmtArgs;
-use super::commands::read_rules;
 use super::report::{Reporter, outcome_of};
 use crate::diagnostics::Diagnostic;
 
@@ -74,6 +73,32 @@ pub(super) fn run(args: &FmtArgs, reporter: &Reporter) -> Outcome {
         if files.len() == 1 { "" } else { "s" }
     );
     outcome
+}
+
+/// A rule file read from disk.
+struct RuleFile {
+    path: PathBuf,
+    name: String,
+    text: String,
+}
+
+/// Reads one rule file, printing why it cannot be read.
+fn read_rules(path: &Path, reporter: &Reporter) -> Result<RuleFile, Outcome> {
+    use crate::load::ReadFiles as _;
+    match crate::load::Disk.read(path) {
+        Ok(text) => Ok(RuleFile {
+            path: path.to_path_buf(),
+            name: path.display().to_string(),
+            text,
+        }),
+        Err(message) => {
+            reporter.standalone(&Diagnostic::FileUnreadable {
+                path: path.display().to_string(),
+                message,
+            });
+            Err(Outcome::Environment)
+        }
+    }
 }
 
 /// The `.seg` files under `dir`, skipping hidden folders and `target`.
