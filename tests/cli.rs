@@ -201,6 +201,30 @@ fn explain_physical_plan_over_the_data() {
 }
 
 #[test]
+fn explain_analyze_runs_the_plan_and_shows_its_metrics() {
+    let output = segc()
+        .current_dir(repo(""))
+        .args([
+            "explain",
+            "examples/retail/retail.seg",
+            "--analyze",
+            "--as-of",
+            "2026-11-01",
+        ])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        text.contains("-- physical plan, run, with metrics"),
+        "{text}"
+    );
+    // The scan of the 3,000 customers reports its rows.
+    assert!(text.contains("output_rows=3.00 K"), "{text}");
+    assert!(text.contains("elapsed_compute="), "{text}");
+}
+
+#[test]
 fn schema_infer_parquet_and_csv() {
     insta::assert_snapshot!(
         "parquet",

@@ -164,3 +164,41 @@ fn mutated_files_never_panic_and_checked_files_always_lower() {
     }
     assert!(lowered > 10, "only {lowered} mutants checked clean");
 }
+
+#[test]
+fn big_files_parse_in_parallel_with_the_same_result() {
+    // Enough items for several parsing threads; two broken ones far apart.
+    let mut text = String::from(
+        "source customers from parquet \"c.parquet\" {\n  key id: int\n  age: int\n}\n",
+    );
+    for i in 0..600 {
+        if i == 10 || i == 550 {
+            text.push_str(&format!("segment s{i} = age >\n"));
+        } else {
+            text.push_str(&format!("segment s{i} = age > {i}\n"));
+        }
+    }
+    let parsed = segc::syntax::parse(&text);
+    assert_eq!(parsed.program.items.len(), 601);
+    let codes: Vec<&str> = parsed.diagnostics.iter().map(|d| d.code()).collect();
+    assert_eq!(codes, ["E0101", "E0101"]);
+    // Each item is what parsing its line alone gives.
+    let lines: Vec<&str> = text.lines().skip(4).collect();
+    for (item, line) in parsed.program.items.iter().skip(1).zip(&lines).step_by(97) {
+        let alone = segc::syntax::parse(line);
+        let one = segc::ast::Program {
+            items: vec![item.clone()],
+            comments: Vec::new(),
+        };
+        assert_eq!(sexpr(&one), sexpr(&alone.program), "{line}");
+    }
+    // The messages of broken items are as detailed as in a small file.
+    let small = segc::syntax::parse(
+        "source customers from parquet \"c.parquet\" {\n  key id: int\n  age: int\n}\nsegment s10 = age >\n",
+    );
+    assert_eq!(
+        parsed.diagnostics[0].message(),
+        small.diagnostics[0].message()
+    );
+    assert_eq!(parsed.diagnostics[0].help(), small.diagnostics[0].help());
+}

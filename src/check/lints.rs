@@ -305,11 +305,32 @@ fn directives(ast: &ast::Program, unknown: &mut Vec<Diagnostic>) -> Vec<Directiv
 }
 
 /// The index of the item a directive applies to: the item it stands in, else the next one.
-fn directed_item(items: &[ast::Item], at: Span) -> Option<usize> {
-    items
-        .iter()
-        .position(|i| i.span.start <= at.start && at.start < i.span.end)
-        .or_else(|| items.iter().position(|i| i.span.start >= at.end))
+/// The spans of the items in address order (imported items come first in the program but
+/// after the file's own in the address space), with their index.
+fn by_position(items: &[ast::Item]) -> Vec<(Span, usize)> {
+    let mut spans: Vec<(Span, usize)> = items.iter().map(|i| i.span).zip(0..).collect();
+    spans.sort_by_key(|(span, _)| span.start);
+    spans
+}
+
+/// The item a directive at `at` applies to: the one it stands in, else the next one.
+fn directed_item(items: &[(Span, usize)], at: Span) -> Option<usize> {
+    let next = items.partition_point(|(s, _)| s.start < at.end);
+    let inside = next
+        .checked_sub(1)
+        .map(|i| items[i])
+        .filter(|(s, _)| s.start <= at.start && at.start < s.end);
+    inside.or_else(|| items.get(next).copied()).map(|(_, i)| i)
+}
+
+/// The item whose span holds the start of `span`.
+fn item_at(items: &[(Span, usize)], span: Span) -> Option<usize> {
+    let after = items.partition_point(|(s, _)| s.start <= span.start);
+    after
+        .checked_sub(1)
+        .map(|i| items[i])
+        .filter(|(s, _)| span.start <= s.end)
+        .map(|(_, i)| i)
 }
 
 /// Gives every lint's warning its level: drops the allowed ones, turns the denied ones into
@@ -321,9 +342,10 @@ pub(super) fn apply_levels(
 ) -> Vec<Diagnostic> {
     let mut out = Vec::with_capacity(diagnostics.len());
     let directives = directives(ast, &mut out);
+    let positions = by_position(&ast.items);
     let mut per_item: HashMap<usize, Vec<&Directive>> = HashMap::new();
     for d in directives.iter().filter(|d| !d.whole_file) {
-        if let Some(item) = directed_item(&ast.items, d.span) {
+        if let Some(item) = directed_item(&positions, d.span) {
             per_item.entry(item).or_default().push(d);
         }
     }
@@ -333,11 +355,9 @@ pub(super) fn apply_levels(
             out.push(diagnostic);
             continue;
         };
-        let item = diagnostic.primary_span().and_then(|span| {
-            ast.items
-                .iter()
-                .position(|i| i.span.start <= span.start && span.start <= i.span.end)
-        });
+        let item = diagnostic
+            .primary_span()
+            .and_then(|span| item_at(&positions, span));
         let naming = |ds: &[&Directive]| {
             ds.iter()
                 .rev()

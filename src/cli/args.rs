@@ -196,6 +196,10 @@ pub struct ExplainArgs {
     /// Also show the physical plan
     #[arg(long, conflicts_with = "declared")]
     pub physical: bool,
+    /// Run the plan (writing nothing) and show the physical plan with each operator's rows,
+    /// time and memory
+    #[arg(long, conflicts_with_all = ["declared", "physical"])]
+    pub analyze: bool,
     /// Plan over the declared schemas without reading any data (logical plan only)
     #[arg(long)]
     pub declared: bool,

@@ -243,10 +243,14 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
     if !args.quiet {
         note_default_as_of(&args.data, &prepared);
     }
-    let engine = match registered_engine(&prepared, &args.data, reporter).await {
+    let mut engine = match registered_engine(&prepared, &args.data, reporter).await {
         Ok(e) => e,
         Err(outcome) => return outcome,
     };
+    let line = super::progress::Line::for_terminal(args.quiet);
+    if let Some(line) = &line {
+        engine.set_progress(line.clone());
+    }
     let plan = match engine.membership_plan(&prepared.program, prepared.params, &prepared.selection)
     {
         Ok(plan) => plan,
@@ -283,6 +287,9 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
             &spec,
         )
         .await;
+    if let Some(line) = &line {
+        line.finish();
+    }
     match result {
         Ok(summary) => {
             if !args.quiet {
@@ -352,6 +359,12 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
         if args.physical {
             let physical = engine.physical_plan_text(&optimized, span).await?;
             text.push_str(&format!("\n-- physical plan\n{physical}"));
+        }
+        if args.analyze {
+            let analyzed = engine.analyze_text(&optimized, span).await?;
+            text.push_str(&format!(
+                "\n-- physical plan, run, with metrics\n{analyzed}"
+            ));
         }
         Ok::<String, Diagnostic>(text)
     }

@@ -52,15 +52,22 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
     if args.format == KpiFormat::Table {
         note_default_as_of(&args.data, &prepared);
     }
-    let engine = match registered_engine(&prepared, &args.data, reporter).await {
+    let mut engine = match registered_engine(&prepared, &args.data, reporter).await {
         Ok(e) => e,
         Err(outcome) => return outcome,
     };
+    let line = super::progress::Line::for_terminal(false);
+    if let Some(line) = &line {
+        engine.set_progress(line.clone());
+    }
     let measured = async {
         let plan = lower::kpi_plan(&prepared.program, &engine, prepared.params, &kpis)?;
         engine.measure(&prepared.program, &plan).await
     }
     .await;
+    if let Some(line) = &line {
+        line.finish();
+    }
     let measured = match measured {
         Ok(m) => m,
         Err(problem) => return file_problem(&prepared, reporter, problem),

@@ -10,6 +10,7 @@ mod format;
 mod kpi;
 mod kpi_report;
 mod machine;
+mod progress;
 mod project;
 mod report;
 mod rules;

@@ -69,7 +69,14 @@ impl Engine {
         plan: &datafusion::logical_expr::LogicalPlan,
     ) -> Result<Vec<RecordBatch>, Diagnostic> {
         let population = program.population();
+        self.progress.phase(super::Phase::Planning);
         let physical = self.physical_plan(plan, population.span).await?;
+        self.progress.phase(super::Phase::Computing);
+        let _ticker = super::Ticker::start(
+            std::sync::Arc::clone(&self.progress),
+            std::sync::Arc::clone(&physical),
+            std::sync::Arc::default(),
+        );
         datafusion::physical_plan::collect(physical, self.ctx.task_ctx())
             .await
             .map_err(|e| Diagnostic::DataError {

@@ -8,6 +8,7 @@ mod infer;
 mod kpi;
 mod location;
 mod output;
+mod progress;
 mod tables;
 
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ use datafusion::datasource::provider_as_source;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::{LogicalPlan, TableSource};
+use datafusion::physical_plan::display::DisplayableExecutionPlan;
 use datafusion::physical_plan::{ExecutionPlan, displayable};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use serde::Serialize;
@@ -30,6 +32,9 @@ use crate::vars::Variables;
 pub use infer::{InferOptions, infer_source};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
+use progress::Ticker;
+pub use progress::{Phase, Progress, Quiet, rows_read};
+use std::sync::atomic::AtomicU64;
 
 /// Engine settings.
 #[derive(Debug, Clone, Copy, Default)]
@@ -63,6 +68,7 @@ pub fn session_config(threads: Option<usize>) -> SessionConfig {
 pub struct Engine {
     ctx: SessionContext,
     tables: HashMap<String, Arc<dyn TableProvider>>,
+    progress: Arc<dyn Progress>,
 }
 
 impl Engine {
@@ -79,7 +85,13 @@ impl Engine {
         Ok(Engine {
             ctx: SessionContext::new_with_config_rt(config, runtime),
             tables: HashMap::new(),
+            progress: Arc::new(progress::Quiet),
         })
+    }
+
+    /// Reports the progress of later runs and measures to `progress`.
+    pub fn set_progress(&mut self, progress: Arc<dyn Progress>) {
+        self.progress = progress;
     }
 
     /// Registers the sources the program reads (the population and every aggregated source),
@@ -141,6 +153,30 @@ impl Engine {
             })
     }
 
+    /// Executes `plan` (discarding its rows) and gives its physical plan with each operator's
+    /// metrics: rows, time spent, memory, spills.
+    pub async fn analyze_text(
+        &self,
+        plan: &LogicalPlan,
+        span: crate::span::Span,
+    ) -> Result<String, Diagnostic> {
+        use futures::StreamExt as _;
+        let physical = self.physical_plan(plan, span).await?;
+        let failed = |e: datafusion::error::DataFusionError| Diagnostic::DataError {
+            span,
+            message: e.to_string(),
+        };
+        let mut stream =
+            datafusion::physical_plan::execute_stream(Arc::clone(&physical), self.ctx.task_ctx())
+                .map_err(failed)?;
+        while let Some(batch) = stream.next().await {
+            batch.map_err(failed)?;
+        }
+        Ok(DisplayableExecutionPlan::with_metrics(physical.as_ref())
+            .indent(true)
+            .to_string())
+    }
+
     /// The physical plan of `plan`, as indented text.
     pub async fn physical_plan_text(
         &self,
@@ -177,7 +213,15 @@ impl Engine {
     ) -> Result<Summary, Diagnostic> {
         let population = program.population();
         let span = population.location.span;
+        self.progress.phase(Phase::Planning);
         let physical = self.physical_plan(plan, population.span).await?;
+        self.progress.phase(Phase::Computing);
+        let written = Arc::new(AtomicU64::new(0));
+        let ticker = Ticker::start(
+            Arc::clone(&self.progress),
+            Arc::clone(&physical),
+            Arc::clone(&written),
+        );
         let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
             .map_err(|e| Diagnostic::DataError {
                 span,
@@ -208,6 +252,7 @@ impl Engine {
             spec,
             &columns,
             &metadata,
+            &written,
             |message| Diagnostic::DataError { span, message },
             |problem| {
                 let key = population.key_column().map_or(population.span, |k| k.span);
@@ -220,6 +265,8 @@ impl Engine {
             },
         )
         .await?;
+        drop(ticker);
+        self.progress.phase(Phase::Writing);
         let summary = summarize(program, &outputs, &counts, context, spec);
         let summary_file = output::write_summary(spec, &summary)?;
         membership.commit()?;

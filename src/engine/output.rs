@@ -7,6 +7,7 @@ use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray, UInt32Array};
 use datafusion::arrow::compute::kernels::cmp::eq;
@@ -293,6 +294,7 @@ pub(super) async fn write_membership(
     spec: &OutputSpec,
     columns: &[(String, ColumnKind)],
     metadata: &[(String, String)],
+    written: &AtomicU64,
     data_error: impl Fn(String) -> Diagnostic,
     key_problem: impl Fn(KeyProblem) -> Diagnostic,
 ) -> Result<(PendingOutput, Counts), Diagnostic> {
@@ -345,6 +347,7 @@ pub(super) async fn write_membership(
             Layout::Long => to_long(&batch, &schema, columns).map_err(|e| failed(&target, e))?,
         };
         writer.write(&out).map_err(|e| failed(&target, e))?;
+        written.store(counts.members, Ordering::Relaxed);
     }
     let mut file = writer.finish().map_err(|e| failed(&target, e))?;
     file.flush().map_err(|e| failed(&target, e))?;

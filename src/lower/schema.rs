@@ -13,6 +13,8 @@ pub fn canonical_type(ty: &Type) -> DataType {
         Type::Int | Type::Duration | Type::Error => DataType::Int64,
         Type::Float => DataType::Float64,
         Type::Decimal { precision, scale } => DataType::Decimal128(*precision, *scale),
+        // Enums stay plain text: DataFusion 55 reads Parquet strings as text and would build a
+        // dictionary per batch to give them another type (measured slower, bench/README.md).
         Type::String | Type::Enum(_) => DataType::Utf8,
         Type::Bool => DataType::Boolean,
         Type::Date => DataType::Date32,

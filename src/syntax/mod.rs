@@ -45,12 +45,28 @@ pub fn parse(source: &str) -> Parsed {
 /// Parses a rule file whose first byte is at offset `base` of a [`crate::files::SourceMap`]:
 /// every span of the result is moved by `base`.
 pub fn parse_file(source: &str, base: usize) -> Parsed {
-    pest::set_error_detail(true);
     let scan = chunks::scan(source);
+    // pest records what it tried at every position only when asked, which costs more than the
+    // parse itself: chunks are parsed without it (in parallel for big files), and the ones that
+    // fail again with it, for their messages.
+    let first = parse_all(source, base, &scan.chunks);
     let mut diagnostics = Vec::new();
     let mut items = Vec::with_capacity(scan.chunks.len());
-    for chunk in &scan.chunks {
-        items.push(parse_chunk(source, base, chunk, &mut diagnostics));
+    for (chunk, parsed) in scan.chunks.iter().zip(first) {
+        match parsed {
+            Some((item, found)) => {
+                diagnostics.extend(found);
+                items.push(item);
+            }
+            None => {
+                // pest's switch is global: no other parse runs while it is on.
+                let _alone = ERROR_DETAIL.write().unwrap_or_else(|e| e.into_inner());
+                pest::set_error_detail(true);
+                let item = parse_chunk(source, base, chunk, &mut diagnostics, true);
+                pest::set_error_detail(false);
+                items.extend(item);
+            }
+        }
     }
     let comments = scan
         .comments
@@ -66,12 +82,64 @@ pub fn parse_file(source: &str, base: usize) -> Parsed {
     }
 }
 
+/// Held for reading by parses without error detail, for writing by one parse with it: pest's
+/// error-detail switch is process-wide, and is on only while a detailed parse runs alone.
+static ERROR_DETAIL: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
+/// Files with at least this many items are parsed by several threads.
+const PARALLEL_FROM: usize = 256;
+/// Stack of a parsing thread: the parser recurses on nested expressions.
+const WORKER_STACK: usize = 64 * 1024 * 1024;
+
+/// Every chunk parsed without error detail: its item and diagnostics, or `None` when it failed
+/// to parse (to be parsed again with detail).
+#[allow(clippy::type_complexity)]
+fn parse_all(
+    source: &str,
+    base: usize,
+    chunks: &[chunks::Chunk],
+) -> Vec<Option<(Item, Vec<Diagnostic>)>> {
+    let one = |chunk: &chunks::Chunk| {
+        let mut found = Vec::new();
+        parse_chunk(source, base, chunk, &mut found, false).map(|item| (item, found))
+    };
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if workers < 2 || chunks.len() < PARALLEL_FROM {
+        return chunks.iter().map(one).collect();
+    }
+    let size = chunks.len().div_ceil(workers);
+    std::thread::scope(|scope| {
+        let one = &one;
+        let handles: Vec<_> = chunks
+            .chunks(size)
+            .map(|part| {
+                std::thread::Builder::new()
+                    .name("segc-parse".into())
+                    .stack_size(WORKER_STACK)
+                    .spawn_scoped(scope, move || part.iter().map(one).collect::<Vec<_>>())
+            })
+            .collect();
+        let mut parsed = Vec::with_capacity(chunks.len());
+        for (handle, part) in handles.into_iter().zip(chunks.chunks(size)) {
+            match handle.map(|h| h.join()) {
+                Ok(Ok(done)) => parsed.extend(done),
+                // A thread that could not start (or stopped): its chunks are parsed here.
+                _ => parsed.extend(part.iter().map(one)),
+            }
+        }
+        parsed
+    })
+}
+
+/// Parses one chunk into an item. Without `detailed`, a chunk that does not parse gives `None`
+/// (and no diagnostic), to be parsed again with pest's error detail on.
 fn parse_chunk(
     source: &str,
     base: usize,
     chunk: &chunks::Chunk,
     diagnostics: &mut Vec<Diagnostic>,
-) -> Item {
+    detailed: bool,
+) -> Option<Item> {
     let text = chunk.span.text(source);
     let offset = chunk.span.start as usize + base;
     let chunk_span = chunk.span.shifted(base);
@@ -91,16 +159,25 @@ fn parse_chunk(
             span: Span::new(offset, offset + chunk.first_word.len().max(1)),
             candidates: crate::suggest::similar(&chunk.first_word, ITEM_KEYWORDS.iter().copied()),
         };
-        return broken(diagnostics, Some(diagnostic));
+        return Some(broken(diagnostics, Some(diagnostic)));
     }
     if chunks::max_nesting(text) > MAX_NESTING {
         let diagnostic = Diagnostic::TooDeep { span: chunk_span };
-        return broken(diagnostics, Some(diagnostic));
+        return Some(broken(diagnostics, Some(diagnostic)));
     }
-    match SegcParser::parse(Rule::item_chunk, text) {
+    let parsed = if detailed {
+        SegcParser::parse(Rule::item_chunk, text)
+    } else {
+        let _shared = ERROR_DETAIL.read().unwrap_or_else(|e| e.into_inner());
+        match SegcParser::parse(Rule::item_chunk, text) {
+            Err(_) => return None,
+            parsed => parsed,
+        }
+    };
+    Some(match parsed {
         Ok(mut pairs) => {
             let Some(pair) = pairs.next() else {
-                return broken(diagnostics, None);
+                return Some(broken(diagnostics, None));
             };
             let mut builder = build::Builder::new(offset, diagnostics);
             match builder.item_chunk(pair) {
@@ -115,7 +192,7 @@ fn parse_chunk(
             let diagnostic = errors::convert(&error, source, chunk.span, base);
             broken(diagnostics, Some(diagnostic))
         }
-    }
+    })
 }
 
 /// Parentheses and brackets nest at most this deep (the parser recurses on them).
