@@ -180,21 +180,26 @@ fn explain_declared_plan() {
     ])));
 }
 
-#[test]
-fn explain_physical_plan_over_the_data() {
+/// The stdout of `segc explain` of the retail example with `option`, which must succeed.
+fn explain_retail(option: &str) -> String {
     let output = segc()
         .current_dir(repo(""))
         .args([
             "explain",
             "examples/retail/retail.seg",
-            "--physical",
+            option,
             "--as-of",
             "2026-11-01",
         ])
         .output()
         .expect("runs");
     assert_eq!(output.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&output.stdout);
+    String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+#[test]
+fn explain_physical_plan_over_the_data() {
+    let text = explain_retail("--physical");
     assert!(text.contains("-- physical plan"), "{text}");
     assert!(text.contains("DataSourceExec"), "{text}");
     assert!(text.contains("customers.parquet"), "{text}");
@@ -202,19 +207,7 @@ fn explain_physical_plan_over_the_data() {
 
 #[test]
 fn explain_analyze_runs_the_plan_and_shows_its_metrics() {
-    let output = segc()
-        .current_dir(repo(""))
-        .args([
-            "explain",
-            "examples/retail/retail.seg",
-            "--analyze",
-            "--as-of",
-            "2026-11-01",
-        ])
-        .output()
-        .expect("runs");
-    assert_eq!(output.status.code(), Some(0));
-    let text = String::from_utf8_lossy(&output.stdout);
+    let text = explain_retail("--analyze");
     assert!(
         text.contains("-- physical plan, run, with metrics"),
         "{text}"
@@ -336,6 +329,19 @@ fn memory_limit_runs_within_a_small_pool_and_rejects_bad_sizes() {
     assert_eq!(run("32M"), 0);
     assert_eq!(run("2X"), 2);
     assert_eq!(run("10"), 2, "below 1M");
+    // Too little memory is the machine's problem, said as such, not an engine error.
+    let tiny = segc()
+        .arg("run")
+        .arg(&rules)
+        .args(["--as-of", "2026-11-01", "--memory-limit", "1M", "--out"])
+        .arg(dir.path().join("tiny"))
+        .output()
+        .expect("segc runs");
+    let stderr = String::from_utf8_lossy(&tiny.stderr);
+    assert_eq!(tiny.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("E0714"), "{stderr}");
+    assert!(stderr.contains("raise `--memory-limit`"), "{stderr}");
+    assert!(!dir.path().join("tiny/membership.parquet").exists());
 }
 
 #[test]

@@ -293,6 +293,9 @@ impl Diagnostic {
             InvalidProject { .. } => Some(
                 "segc.toml holds `files = [\"rules/*.seg\"]` and the tables `[vars]` (variable values), `[lints]` (lint names or `all` set to \"allow\", \"warn\" or \"deny\"), `[output]` (`dir`, `format`, `layout`) and `[kpi]` (`baseline`); see docs/ci.md".into(),
             ),
+            OutOfMemory { .. } => Some(
+                "raise `--memory-limit`, or lower `--threads`: each thread sorts and aggregates its share in memory, and what does not fit is spilled to the temporary folder".into(),
+            ),
             NoOutputDir { .. } => Some(
                 "pass `--out DIR`, or set a default in segc.toml: `[output] dir = \"out\"`".into(),
             ),

@@ -580,6 +580,11 @@ pub enum Diagnostic {
         /// The reader's message.
         message: String,
     },
+    /// The query needed more memory than `--memory-limit` allows, even spilling.
+    OutOfMemory {
+        /// The engine's message.
+        message: String,
+    },
     /// Data files whose schema could not be read.
     UnreadableData {
         /// The location literal.
@@ -723,6 +728,7 @@ impl Diagnostic {
             | Diagnostic::UnknownSelectedSegment { .. }
             | Diagnostic::InvalidProject { .. }
             | Diagnostic::NoRuleFiles { .. }
+            | Diagnostic::OutOfMemory { .. }
             | Diagnostic::NoOutputDir { .. } => Blame::Environment,
             Diagnostic::Kpi(k) if k.blames_environment() => Blame::Environment,
             _ => Blame::Rules,

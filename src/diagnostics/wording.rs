@@ -76,6 +76,7 @@ impl Diagnostic {
             UnsetVariable { .. } => "E0704",
             UnsupportedLocation { .. } => "E0705",
             DataError { .. } => "E0706",
+            OutOfMemory { .. } => "E0714",
             UnreadableData { .. } => "E0707",
             OutputFailed { .. } => "E0708",
             EngineFailed { .. } => "E0709",
@@ -324,6 +325,9 @@ impl Diagnostic {
                 format!("`{scheme}://` locations cannot be read by this build of segc")
             }
             DataError { message, .. } => format!("reading the data failed: {message}"),
+            OutOfMemory { message } => {
+                format!("the run needs more memory than the limit allows: {message}")
+            }
             UnreadableData { message, .. } => format!("cannot read the data's schema: {message}"),
             OutputFailed { path, message } => format!("cannot write `{path}`: {message}"),
             EngineFailed { message } => format!("cannot start the query engine: {message}"),
@@ -449,7 +453,8 @@ impl Diagnostic {
             | FileUnreadable { .. }
             | InvalidProject { .. }
             | NoRuleFiles { .. }
-            | NoOutputDir { .. } => {
+            | NoOutputDir { .. }
+            | OutOfMemory { .. } => {
                 return None;
             }
         })

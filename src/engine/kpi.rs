@@ -79,10 +79,7 @@ impl Engine {
         );
         datafusion::physical_plan::collect(physical, self.ctx.task_ctx())
             .await
-            .map_err(|e| Diagnostic::DataError {
-                span: population.location.span,
-                message: e.to_string(),
-            })
+            .map_err(|e| super::execution_failed(population.location.span, e))
     }
 
     /// A population key on several rows, as text.

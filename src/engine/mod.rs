@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::provider_as_source;
+use datafusion::error::DataFusionError;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::{LogicalPlan, TableSource};
@@ -62,6 +63,20 @@ pub fn session_config(threads: Option<usize>) -> SessionConfig {
         .execution
         .skip_physical_aggregate_schema_check = true;
     config
+}
+
+/// A failure while executing a plan over the data at `span` (the population's location): the
+/// memory limit reached (E0714), or the engine's own message (E0706).
+pub(crate) fn execution_failed(span: crate::span::Span, error: DataFusionError) -> Diagnostic {
+    match error.find_root() {
+        DataFusionError::ResourcesExhausted(message) => Diagnostic::OutOfMemory {
+            message: message.clone(),
+        },
+        _ => Diagnostic::DataError {
+            span,
+            message: error.to_string(),
+        },
+    }
 }
 
 /// A DataFusion session with the sources of one program registered.
@@ -162,10 +177,7 @@ impl Engine {
     ) -> Result<String, Diagnostic> {
         use futures::StreamExt as _;
         let physical = self.physical_plan(plan, span).await?;
-        let failed = |e: datafusion::error::DataFusionError| Diagnostic::DataError {
-            span,
-            message: e.to_string(),
-        };
+        let failed = |e| execution_failed(span, e);
         let mut stream =
             datafusion::physical_plan::execute_stream(Arc::clone(&physical), self.ctx.task_ctx())
                 .map_err(failed)?;
@@ -223,10 +235,7 @@ impl Engine {
             Arc::clone(&written),
         );
         let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
-            .map_err(|e| Diagnostic::DataError {
-                span,
-                message: e.to_string(),
-            })?;
+            .map_err(|e| execution_failed(span, e))?;
         let outputs = selection.outputs(program);
         let columns: Vec<(String, output::ColumnKind)> = outputs
             .iter()
@@ -253,7 +262,7 @@ impl Engine {
             &columns,
             &metadata,
             &written,
-            |message| Diagnostic::DataError { span, message },
+            |e| execution_failed(span, e),
             |problem| {
                 let key = population.key_column().map_or(population.span, |k| k.span);
                 match problem {

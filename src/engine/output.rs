@@ -295,7 +295,7 @@ pub(super) async fn write_membership(
     columns: &[(String, ColumnKind)],
     metadata: &[(String, String)],
     written: &AtomicU64,
-    data_error: impl Fn(String) -> Diagnostic,
+    data_error: impl Fn(datafusion::error::DataFusionError) -> Diagnostic,
     key_problem: impl Fn(KeyProblem) -> Diagnostic,
 ) -> Result<(PendingOutput, Counts), Diagnostic> {
     let target = spec.membership_path();
@@ -334,7 +334,7 @@ pub(super) async fn write_membership(
         columns: columns.iter().map(|(_, kind)| Tally::new(kind)).collect(),
     };
     while let Some(batch) = stream.next().await {
-        let batch = batch.map_err(|e| data_error(e.to_string()))?;
+        let batch = batch.map_err(&data_error)?;
         keys.check(batch.column(0)).map_err(&key_problem)?;
         counts.members += batch.num_rows() as u64;
         for (i, tally) in counts.columns.iter_mut().enumerate() {
