@@ -16,7 +16,12 @@ use crate::hir;
 /// Runs `segc check`.
 pub(super) fn run(args: &CheckArgs, reporter: &Reporter) -> Outcome {
     let files = match files_to_check(args) {
-        Ok(files) => files,
+        // A file named twice (by hand, or by two patterns) is checked once.
+        Ok(mut files) => {
+            let mut seen = std::collections::HashSet::new();
+            files.retain(|f| seen.insert(f.clone()));
+            files
+        }
         Err(problem) => {
             reporter.standalone(&problem);
             return Outcome::Environment;
