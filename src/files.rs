@@ -79,11 +79,6 @@ impl SourceMap {
         self.files.get(id.0)
     }
 
-    /// Every file, in the order added.
-    pub fn files(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
-        self.files.iter().enumerate().map(|(i, f)| (FileId(i), f))
-    }
-
     /// The file that `span` starts in.
     pub fn locate(&self, span: Span) -> Option<(FileId, &SourceFile)> {
         let start = span.start as usize;

@@ -149,10 +149,7 @@ pub(super) fn prepare(
         problems.iter().for_each(|d| reporter.standalone(d));
         outcome_of(&problems)
     };
-    let project = Project::of_file(path).map_err(|problem| standalone(vec![problem]))?;
-    let vars = parse_vars(&data.vars)
-        .map_err(standalone)?
-        .with_defaults(project.vars.clone());
+    let vars = parse_vars(&data.vars).map_err(standalone)?;
     let rules = Rules::load(&[path.to_path_buf()]);
     let checked = match rules.check_all(baseline_given).pop() {
         Some(Ok(checked)) => checked,
@@ -160,6 +157,8 @@ pub(super) fn prepare(
         None => return Err(Outcome::Environment),
     };
     let name = checked.name;
+    let project = checked.project;
+    let vars = vars.with_defaults(project.vars.clone());
     let diagnostics = checked.checked.diagnostics;
     reporter.diagnostics(rules.sources(), &name, &diagnostics);
     let program = checked

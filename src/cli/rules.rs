@@ -23,6 +23,8 @@ pub(super) struct CheckedFile {
     pub name: String,
     /// The checker's result (over the file and what it imports).
     pub checked: check::Checked,
+    /// The settings of its project (read once, for the check and the command).
+    pub project: Project,
 }
 
 impl Rules {
@@ -62,6 +64,7 @@ impl Rules {
         Ok(CheckedFile {
             name: file.path.display().to_string(),
             checked,
+            project,
         })
     }
 

@@ -69,11 +69,6 @@ impl miette::Diagnostic for Note {
 }
 
 impl<'a> Report<'a> {
-    /// Attaches `diagnostic` to the text of file `name` (spans are offsets into `text`).
-    pub fn new(diagnostic: &'a Diagnostic, name: &str, text: &str) -> Self {
-        Report::in_map(diagnostic, &SourceMap::single(name, text))
-    }
-
     /// Attaches `diagnostic` to the files of `map` its spans point into.
     pub fn in_map(diagnostic: &'a Diagnostic, map: &SourceMap) -> Self {
         let home = diagnostic.primary_span().and_then(|s| map.locate(s));
