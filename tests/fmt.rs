@@ -35,9 +35,10 @@ fn plan_text(text: &str) -> Option<String> {
     let params = Params {
         as_of: NaiveDate::from_ymd_opt(2026, 11, 1).expect("date"),
     };
-    let plan = membership_plan(&program, &DeclaredTables, params, &Selection::All).ok()?;
+    let ranks = segc::lower::Ranks::default();
+    let plan = membership_plan(&program, &DeclaredTables, params, &Selection::All, &ranks).ok()?;
     let kpis: Vec<segc::hir::KpiId> = (0..program.kpis.len()).map(segc::hir::KpiId).collect();
-    let kpi_plan = segc::lower::kpi_plan(&program, &DeclaredTables, params, &kpis).ok()?;
+    let kpi_plan = segc::lower::kpi_plan(&program, &DeclaredTables, params, &kpis, &ranks).ok()?;
     Some(format!(
         "{}\n{}",
         plan.display_indent(),

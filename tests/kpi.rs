@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use common::{compile, file_name, registered_engine, render_all, runtime};
 use segc::hir::KpiId;
 use segc::kpi::{BaselineFile, Judged, Judging, judge};
-use segc::lower::{Params, kpi_plan};
+use segc::lower::Params;
 
 fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 1).expect("date")
@@ -27,7 +27,9 @@ fn measured(rules: &Path) -> Result<(segc::hir::Program, Vec<segc::kpi::Measured
     let measured = runtime().block_on(async {
         let engine = registered_engine(&program, base, &name, &text).await?;
         let ids: Vec<KpiId> = (0..program.kpis.len()).map(KpiId).collect();
-        let plan = kpi_plan(&program, &engine, Params { as_of: as_of() }, &ids)
+        let plan = engine
+            .kpi_plan(&program, Params { as_of: as_of() }, &ids)
+            .await
             .map_err(|d| render_all(&name, &text, &[d]))?;
         engine
             .measure(&program, &plan)

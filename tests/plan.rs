@@ -8,7 +8,9 @@ use datafusion::common::tree_node::TreeNode;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use segc::hir::KpiId;
-use segc::lower::{DeclaredTables, Params, Selection, kpi_plan, membership_plan};
+use segc::lower::{
+    DeclaredTables, Params, Selection, Wanted, kpi_plan, membership_plan, planned_passes,
+};
 
 fn params() -> Params {
     Params {
@@ -20,7 +22,21 @@ fn plan_of(text: &str, selection: &Selection) -> LogicalPlan {
     let (program, diagnostics) = compile("plan.seg", text);
     assert_eq!(diagnostics, "");
     let program = program.expect("program");
-    membership_plan(&program, &DeclaredTables, params(), selection).expect("plan")
+    let wanted = Wanted::Outputs(selection);
+    let (_, ranks) = planned_passes(&program, &DeclaredTables, params(), wanted).expect("passes");
+    membership_plan(&program, &DeclaredTables, params(), selection, &ranks).expect("plan")
+}
+
+/// The ranking passes of every output of `text`, as text.
+fn ranking_passes_of(text: &str) -> String {
+    let (program, _) = compile("plan.seg", text);
+    let program = program.expect("program");
+    let wanted = Wanted::Outputs(&Selection::All);
+    let (passes, _) = planned_passes(&program, &DeclaredTables, params(), wanted).expect("passes");
+    passes
+        .iter()
+        .map(|p| format!("-- ranking pass\n{}\n\n", p.plan.display_indent()))
+        .collect()
 }
 
 /// The plan computing every KPI of `text`, if it declares any.
@@ -29,7 +45,10 @@ fn kpi_plan_of(text: &str) -> Option<LogicalPlan> {
     let program = program.expect("program");
     let kpis: Vec<KpiId> = (0..program.kpis.len()).map(KpiId).collect();
     (!kpis.is_empty()).then(|| {
-        kpi_plan(&program, &DeclaredTables, params(), &kpis)
+        let wanted = Wanted::Kpis(&kpis);
+        let (_, ranks) =
+            planned_passes(&program, &DeclaredTables, params(), wanted).expect("passes");
+        kpi_plan(&program, &DeclaredTables, params(), &kpis, &ranks)
             .expect("kpi plan")
             .plan
     })
@@ -45,8 +64,9 @@ fn plans() {
             .optimize(&plan)
             .expect("optimize");
         let mut out = format!(
-            "-- {}\n{}\n\n-- optimized\n{}\n",
+            "-- {}\n{}{}\n\n-- optimized\n{}\n",
             file_name(path),
+            ranking_passes_of(&text),
             plan.display_indent(),
             optimized.display_indent()
         );
@@ -101,6 +121,7 @@ fn selecting_a_segment_plans_only_its_dependencies() {
         &DeclaredTables,
         params(),
         &Selection::Only(vec![segc::hir::OutputId::Segment(young)]),
+        &segc::lower::Ranks::default(),
     )
     .expect("plan");
     assert_eq!(scans(&plan), ["customers[customer_id,birth_date]"]);

@@ -26,6 +26,7 @@ fn run(rules: &Path, out: &Path, format: OutputFormat, layout: Layout) -> Result
         let params = Params { as_of: as_of() };
         let plan = engine
             .membership_plan(&program, params, &Selection::All)
+            .await
             .map_err(|d| render_all(&name, &text, &[d]))?;
         let spec = OutputSpec {
             dir: out.to_path_buf(),

@@ -154,8 +154,14 @@ fn mutated_files_never_panic_and_checked_files_always_lower() {
             let _ = common::render_all("fuzz.seg", &text, std::slice::from_ref(d));
         }
         if let Some(program) = checked.program {
-            membership_plan(&program, &DeclaredTables, params, &Selection::All)
-                .unwrap_or_else(|d| panic!("{d:?} for:\n{text}"));
+            membership_plan(
+                &program,
+                &DeclaredTables,
+                params,
+                &Selection::All,
+                &segc::lower::Ranks::default(),
+            )
+            .unwrap_or_else(|d| panic!("{d:?} for:\n{text}"));
             if lowered % 4 == 0 {
                 common::executes_on_empty_tables(&program, params, &text);
             }

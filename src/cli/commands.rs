@@ -250,7 +250,9 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
     if let Some(line) = &line {
         engine.set_progress(line.clone());
     }
-    let plan = match engine.membership_plan(&prepared.program, prepared.params, &prepared.selection)
+    let plan = match engine
+        .membership_plan(&prepared.program, prepared.params, &prepared.selection)
+        .await
     {
         Ok(plan) => plan,
         Err(problem) => return file_problem(&prepared, reporter, problem),
@@ -331,30 +333,50 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
     } else {
         &engine
     };
-    let plan = if args.kpis {
-        let kpis: Vec<hir::KpiId> = (0..prepared.program.kpis.len()).map(hir::KpiId).collect();
-        if kpis.is_empty() {
-            let problem = Diagnostic::Kpi(crate::diagnostics::KpiDiagnostic::NoKpi);
-            return file_problem(&prepared, reporter, problem);
-        }
-        lower::kpi_plan(&prepared.program, tables, prepared.params, &kpis).map(|p| p.plan)
+    let kpis: Vec<hir::KpiId> = (0..prepared.program.kpis.len()).map(hir::KpiId).collect();
+    if args.kpis && kpis.is_empty() {
+        let problem = Diagnostic::Kpi(crate::diagnostics::KpiDiagnostic::NoKpi);
+        return file_problem(&prepared, reporter, problem);
+    }
+    let wanted = if args.kpis {
+        lower::Wanted::Kpis(&kpis)
     } else {
-        lower::membership_plan(
-            &prepared.program,
-            tables,
-            prepared.params,
-            &prepared.selection,
-        )
+        lower::Wanted::Outputs(&prepared.selection)
     };
+    let (program, params) = (&prepared.program, prepared.params);
     let text = async {
-        let plan = plan?;
+        let mut text = format!("-- as of {}\n", params.as_of);
+        // The ranking passes are shown; they run only to analyze the plan that needs them.
+        let (passes, mut ranks) = lower::planned_passes(program, tables, params, wanted)?;
+        for pass in &passes {
+            let names: Vec<&str> = pass
+                .quantiles
+                .iter()
+                .map(|r| program.quantiles[r.quantile.0].name.as_str())
+                .collect();
+            text.push_str(&format!(
+                "-- ranking pass (group boundaries of {})\n{}\n\n",
+                names.join(", "),
+                pass.plan.display_indent()
+            ));
+        }
+        if args.analyze {
+            ranks = engine.ranks(program, params, wanted).await?;
+        }
+        let plan = match wanted {
+            lower::Wanted::Kpis(kpis) => {
+                lower::kpi_plan(program, tables, params, kpis, &ranks).map(|p| p.plan)
+            }
+            lower::Wanted::Outputs(selection) => {
+                lower::membership_plan(program, tables, params, selection, &ranks)
+            }
+        }?;
         let optimized = engine.optimize(&plan, span)?;
-        let mut text = format!(
-            "-- as of {}\n-- logical plan\n{}\n\n-- optimized logical plan\n{}\n",
-            prepared.params.as_of,
+        text.push_str(&format!(
+            "-- logical plan\n{}\n\n-- optimized logical plan\n{}\n",
             plan.display_indent(),
             optimized.display_indent()
-        );
+        ));
         if args.physical {
             let physical = engine.physical_plan_text(&optimized, span).await?;
             text.push_str(&format!("\n-- physical plan\n{physical}"));

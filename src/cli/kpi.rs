@@ -10,7 +10,6 @@ use super::report::{Reporter, outcome_of};
 use crate::diagnostics::{Diagnostic, KpiDiagnostic};
 use crate::hir::{self, KpiId};
 use crate::kpi::{self, BaselineFile, Judging, Row, Status};
-use crate::lower;
 use crate::suggest::similar;
 
 /// Runs `segc kpi`.
@@ -61,7 +60,9 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
         engine.set_progress(line.clone());
     }
     let measured = async {
-        let plan = lower::kpi_plan(&prepared.program, &engine, prepared.params, &kpis)?;
+        let plan = engine
+            .kpi_plan(&prepared.program, prepared.params, &kpis)
+            .await?;
         engine.measure(&prepared.program, &plan).await
     }
     .await;

@@ -9,6 +9,7 @@ mod kpi;
 mod location;
 mod output;
 mod progress;
+mod rank;
 mod tables;
 
 use std::collections::HashMap;
@@ -27,7 +28,7 @@ use serde::Serialize;
 
 use crate::diagnostics::Diagnostic;
 use crate::hir::{self, OutputId};
-use crate::lower::{self, Params, Selection, TableLookup};
+use crate::lower::{Selection, TableLookup};
 use crate::vars::Variables;
 
 pub use infer::{InferOptions, infer_source};
@@ -62,8 +63,15 @@ pub fn session_config(threads: Option<usize>) -> SessionConfig {
         .options_mut()
         .execution
         .skip_physical_aggregate_schema_check = true;
+    // The final sort by key carries one column per output: merging many small sorted batches
+    // interleaves each column row by row (slow for booleans), one sort of the whole partition
+    // takes each column at once. Measured in bench/README.md.
+    config.options_mut().execution.sort_in_place_threshold_bytes = SORT_IN_PLACE_BYTES;
     config
 }
+
+/// Partitions of up to this size are sorted in one piece rather than batch by batch and merged.
+const SORT_IN_PLACE_BYTES: usize = 256 * 1024 * 1024;
 
 /// A failure while executing a plan over the data at `span` (the population's location): the
 /// memory limit reached (E0714), or the engine's own message (E0706).
@@ -141,16 +149,6 @@ impl Engine {
         } else {
             Err(problems)
         }
-    }
-
-    /// The membership plan over the registered tables.
-    pub fn membership_plan(
-        &self,
-        program: &hir::Program,
-        params: Params,
-        selection: &Selection,
-    ) -> Result<LogicalPlan, Diagnostic> {
-        lower::membership_plan(program, self, params, selection)
     }
 
     /// `plan` after DataFusion's optimizer.

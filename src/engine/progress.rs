@@ -17,6 +17,8 @@ pub const TICK: Duration = Duration::from_millis(100);
 pub enum Phase {
     /// Turning the rules into a physical plan.
     Planning,
+    /// Reading the values quantile groups are ranked by (a narrow pass before computing).
+    Ranking,
     /// Reading the sources and computing every member's outputs.
     Computing,
     /// Writing the outputs in place.
@@ -28,6 +30,7 @@ impl Phase {
     pub fn describe(self) -> &'static str {
         match self {
             Phase::Planning => "planning",
+            Phase::Ranking => "ranking quantiles",
             Phase::Computing => "computing",
             Phase::Writing => "writing outputs",
         }

@@ -21,7 +21,7 @@ use crate::hir::{
 };
 use crate::types::Type;
 
-use super::Params;
+use super::{Params, Ranks};
 
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
@@ -33,6 +33,8 @@ pub(super) struct Lowerer<'p> {
     as_of: NaiveDate,
     /// The column holding each aggregate's result, once joined.
     aggregates: &'p HashMap<AggregateId, String>,
+    /// The boundaries of the `ntile` quantiles ranked so far.
+    ranks: &'p Ranks,
 }
 
 impl<'p> Lowerer<'p> {
@@ -40,11 +42,13 @@ impl<'p> Lowerer<'p> {
         program: &'p hir::Program,
         params: Params,
         aggregates: &'p HashMap<AggregateId, String>,
+        ranks: &'p Ranks,
     ) -> Self {
         Lowerer {
             program,
             as_of: params.as_of,
             aggregates,
+            ranks,
         }
     }
 
@@ -155,7 +159,7 @@ impl<'p> Lowerer<'p> {
 
     /// A value to order by: enums by their declared position (not alphabetically), others as
     /// they are.
-    fn order_value(&self, e: &hir::Expr) -> Lowered {
+    pub(super) fn order_value(&self, e: &hir::Expr) -> Lowered {
         let lowered = self.lower(e)?;
         let Type::Enum(def) = &e.ty else {
             return Ok(lowered);
@@ -200,11 +204,24 @@ impl<'p> Lowerer<'p> {
             DefId::Segment(id) => self.condition(&self.program.segments[id.0].condition),
             DefId::Score(id) => self.score(&self.program.scores[id.0]),
             DefId::Tiers(id) => self.tiers(&self.program.tiers[id.0]),
-            // The window computed the rank; members with no value get none.
             DefId::Quantile(id) => {
                 let q = &self.program.quantiles[id.0];
                 let ty = match q.function {
-                    QuantileFunction::Ntile(_) => DataType::Int64,
+                    // The group among the boundaries found by the ranking pass.
+                    QuantileFunction::Ntile(groups) => {
+                        let key =
+                            self.program.population().key_column().ok_or_else(|| {
+                                self.internal(&q.value, "the population has no key")
+                            })?;
+                        return Ok(super::ntile::ntile_call(
+                            groups,
+                            q.descending,
+                            self.ranks.get(id),
+                            self.order_value(&q.value)?,
+                            ident(&key.name),
+                        ));
+                    }
+                    // The window computed the rank; members with no value get none.
                     QuantileFunction::PercentRank => DataType::Float64,
                 };
                 when(
@@ -218,31 +235,18 @@ impl<'p> Lowerer<'p> {
         }
     }
 
-    /// The window function ranking every member for a quantile (to be renamed [`raw_name`]). Members with
-    /// no value are ranked apart; ties are broken by the population key so `ntile` is stable.
+    /// The window function computing a percent rank (to be renamed [`raw_name`]). Members with
+    /// no value are ranked apart. (`ntile` groups need no window: see `ntile.rs`.)
     pub(super) fn quantile_window(&self, q: &hir::Quantile) -> Lowered {
         let value = self.order_value(&q.value)?;
-        let key = self
-            .program
-            .population()
-            .key_column()
-            .ok_or_else(|| self.internal(&q.value, "the population has no key"))?;
         let ordered = value.clone().sort(!q.descending, true);
-        let (function, order) = match q.function {
-            QuantileFunction::Ntile(n) => (
-                window::ntile(lit(i64::from(n))),
-                vec![ordered, ident(&key.name).sort(true, true)],
-            ),
-            QuantileFunction::PercentRank => (window::percent_rank(), vec![ordered]),
-        };
-        // Members without a value are ranked apart. (Without a partition, DataFusion sorts in
-        // parallel but merges the wide rows on one thread, which measured slower.)
-        let expr = function
+        // (Without a partition, DataFusion sorts in parallel but merges the wide rows on one
+        // thread, which measured slower.)
+        window::percent_rank()
             .partition_by(vec![value.is_null()])
-            .order_by(order)
+            .order_by(vec![ordered])
             .build()
-            .map_err(|err| self.internal(&q.value, &err.to_string()))?;
-        Ok(expr)
+            .map_err(|err| self.internal(&q.value, &err.to_string()))
     }
 
     /// The sum of the points of the rules that hold (a null condition counts nothing).

@@ -13,11 +13,9 @@ use datafusion::logical_expr::{
     Expr, ExprFunctionExt, LogicalPlan, Operator, binary_expr, cast, ident, lit,
 };
 
-use super::{Needed, Params, TableLookup, expr::Lowerer, internal, members};
+use super::{Needed, Params, Ranks, TableLookup, Wanted, expr::Lowerer, internal, members};
 use crate::diagnostics::Diagnostic;
-use crate::hir::{
-    self, DefId, KpiExpr, KpiExprKind, KpiGroup, KpiId, KpiOp, Measure, MeasureFunction,
-};
+use crate::hir::{self, KpiExpr, KpiExprKind, KpiGroup, KpiId, KpiOp, Measure, MeasureFunction};
 use crate::types::Type;
 
 /// Where one KPI's result for one group is in the row of a [`KpiPlan`].
@@ -45,34 +43,21 @@ pub struct KpiPlan {
     pub key_counts: [String; 3],
 }
 
-/// The plan computing `kpis` (each over all its groups) in one execution.
+/// The plan computing `kpis` (each over all its groups) in one execution; `ntile` groups come
+/// from `ranks` (see [`super::ranking_pass`]).
 pub fn kpi_plan(
     program: &hir::Program,
     tables: &dyn TableLookup,
     params: Params,
     kpis: &[KpiId],
+    ranks: &Ranks,
 ) -> Result<KpiPlan, Diagnostic> {
     let span = kpis
         .first()
         .map_or(program.population().span, |id| program.kpis[id.0].span);
-    let mut roots = Vec::new();
-    let mut exprs = Vec::new();
-    for id in kpis {
-        let kpi = &program.kpis[id.0];
-        for group in &kpi.groups {
-            match group {
-                KpiGroup::Population => {}
-                KpiGroup::Segment(s) => roots.push(DefId::Segment(*s)),
-                KpiGroup::Tier { tiers, .. } => roots.push(DefId::Tiers(*tiers)),
-            }
-        }
-        for measure in kpi.value.measures() {
-            exprs.extend(measure.value.iter().chain(&measure.filter));
-        }
-    }
-    let needed = Needed::collect(program, roots, &exprs);
-    let members = members(program, tables, params, &needed)?;
-    let lowerer = Lowerer::new(program, params, &members.aggregate_columns);
+    let needed = Needed::of(program, Wanted::Kpis(kpis));
+    let members = members(program, tables, params, &needed, ranks)?;
+    let lowerer = Lowerer::new(program, params, &members.aggregate_columns, ranks);
 
     let mut atoms = Atoms::default();
     let mut results = Vec::new();

@@ -11,6 +11,7 @@
 mod bucket;
 mod expr;
 mod kpi;
+mod ntile;
 mod schema;
 
 use std::collections::{BTreeSet, HashMap};
@@ -23,11 +24,12 @@ use datafusion::logical_expr::{
 };
 
 use crate::diagnostics::Diagnostic;
-use crate::hir::{self, AggregateId, DefId, ExprKind, OutputId, SourceId};
+use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, QuantileFunction, SourceId};
 use crate::span::Span;
 
 pub use bucket::{BUCKETS, bucket};
 pub use kpi::{KpiColumns, KpiPlan, kpi_plan, repeated_key_plan};
+pub use ntile::{Boundaries, Ranked, RankingPass, Ranks, boundaries, group_starts};
 pub use schema::{canonical_type, declared_schema};
 
 /// Finds the table to scan for a source.
@@ -77,6 +79,15 @@ impl Selection {
     }
 }
 
+/// What a plan is for: the selected outputs (the membership plan) or KPIs.
+#[derive(Debug, Clone, Copy)]
+pub enum Wanted<'a> {
+    /// These outputs.
+    Outputs(&'a Selection),
+    /// These KPIs.
+    Kpis(&'a [KpiId]),
+}
+
 /// Wraps a DataFusion error met while lowering the construct at `span`.
 fn internal(span: Span) -> impl Fn(datafusion::error::DataFusionError) -> Diagnostic {
     move |error| Diagnostic::Internal {
@@ -91,18 +102,21 @@ fn internal(span: Span) -> impl Fn(datafusion::error::DataFusionError) -> Diagno
 ///
 /// Each source is scanned once: the population, and each related source whose aggregates are
 /// needed (all its aggregates are computed by one grouped aggregate, then left-joined on the key).
+/// `ntile` groups come from `ranks` (see [`ranking_pass`]); without them the plan can be shown
+/// but not run.
 pub fn membership_plan(
     program: &hir::Program,
     tables: &dyn TableLookup,
     params: Params,
     selection: &Selection,
+    ranks: &Ranks,
 ) -> Result<LogicalPlan, Diagnostic> {
     let population = program.population();
     let span = population.span;
     let key = population_key(program)?;
     let outputs = selection.outputs(program);
-    let needed = Needed::collect(program, outputs.iter().map(|o| o.def()).collect(), &[]);
-    let members = members(program, tables, params, &needed)?;
+    let needed = Needed::of(program, Wanted::Outputs(selection));
+    let members = members(program, tables, params, &needed, ranks)?;
     let mut output = vec![ident(&key.name)];
     output.extend(outputs.iter().map(|id| ident(program.output_name(*id))));
     members
@@ -130,6 +144,87 @@ struct Members {
     aggregate_columns: HashMap<AggregateId, String>,
 }
 
+/// The next ranking pass a plan for `wanted` needs: the values of the `ntile` quantiles not in
+/// `ranks` whose values need no unranked one (quantiles of quantiles take a pass per level).
+/// `None` when every needed `ntile` is ranked.
+pub fn ranking_pass(
+    program: &hir::Program,
+    tables: &dyn TableLookup,
+    params: Params,
+    wanted: Wanted<'_>,
+    ranks: &Ranks,
+) -> Result<Option<RankingPass>, Diagnostic> {
+    let needed = Needed::of(program, wanted);
+    let unranked = |defs: &BTreeSet<DefId>| {
+        defs.iter().any(|def| match def {
+            DefId::Quantile(id) => {
+                matches!(program.quantiles[id.0].function, QuantileFunction::Ntile(_))
+                    && !ranks.contains(*id)
+            }
+            _ => false,
+        })
+    };
+    let mut quantiles = Vec::new();
+    let mut values = Vec::new();
+    for def in &needed.defs {
+        let DefId::Quantile(id) = *def else { continue };
+        let quantile = &program.quantiles[id.0];
+        let QuantileFunction::Ntile(groups) = quantile.function else {
+            continue;
+        };
+        if ranks.contains(id)
+            || unranked(&Needed::collect(program, vec![], &[&quantile.value]).defs)
+        {
+            continue;
+        }
+        quantiles.push(Ranked {
+            quantile: id,
+            groups,
+            descending: quantile.descending,
+        });
+        values.push(&quantile.value);
+    }
+    if quantiles.is_empty() {
+        return Ok(None);
+    }
+    let span = program.quantiles[quantiles[0].quantile.0].span;
+    let key = population_key(program)?;
+    let needed = Needed::collect(program, vec![], &values);
+    let members = members(program, tables, params, &needed, ranks)?;
+    let lowerer = expr::Lowerer::new(program, params, &members.aggregate_columns, ranks);
+    let mut columns = vec![ident(&key.name).alias("__key")];
+    for (index, value) in values.iter().enumerate() {
+        columns.push(
+            lowerer
+                .order_value(value)?
+                .alias(format!("__value_{index}")),
+        );
+    }
+    let plan = members
+        .builder
+        .project(columns)
+        .and_then(|b| b.build())
+        .map_err(internal(span))?;
+    Ok(Some(RankingPass { plan, quantiles }))
+}
+
+/// Every ranking pass a plan for `wanted` needs, without running them, and ranks that let the
+/// plan be shown (not run): for `segc explain` and plan tests.
+pub fn planned_passes(
+    program: &hir::Program,
+    tables: &dyn TableLookup,
+    params: Params,
+    wanted: Wanted<'_>,
+) -> Result<(Vec<RankingPass>, Ranks), Diagnostic> {
+    let mut ranks = Ranks::default();
+    let mut passes = Vec::new();
+    while let Some(pass) = ranking_pass(program, tables, params, wanted, &ranks)? {
+        ranks.plan_only(&pass);
+        passes.push(pass);
+    }
+    Ok((passes, ranks))
+}
+
 /// Scans the population (used columns only), joins the grouped aggregates of each related
 /// source once, and computes the needed definitions in layers.
 fn members(
@@ -137,6 +232,7 @@ fn members(
     tables: &dyn TableLookup,
     params: Params,
     needed: &Needed,
+    ranks: &Ranks,
 ) -> Result<Members, Diagnostic> {
     let population = program.population();
     let span = population.span;
@@ -182,12 +278,15 @@ fn members(
     }
 
     // Definitions in layers: each layer computes what only depends on earlier layers.
-    let lowerer = expr::Lowerer::new(program, params, &aggregate_columns);
+    let lowerer = expr::Lowerer::new(program, params, &aggregate_columns, ranks);
     for layer in needed.layers(program) {
         let mut windows: Vec<Expr> = Vec::new();
         let mut renames: Vec<Expr> = available.iter().map(ident).collect();
         for def in &layer {
-            if let DefId::Quantile(id) = def {
+            // `ntile` groups are computed from their boundaries; percent ranks need a window.
+            if let DefId::Quantile(id) = def
+                && program.quantiles[id.0].function == QuantileFunction::PercentRank
+            {
                 let quantile = &program.quantiles[id.0];
                 let window = lowerer.quantile_window(quantile)?;
                 let output = Column::new_unqualified(window.schema_name().to_string());
@@ -305,7 +404,8 @@ fn aggregate_plan(
     let mut builder = scan_canonical(source, tables, &names)?;
 
     let no_columns = HashMap::new();
-    let lowerer = expr::Lowerer::new(program, params, &no_columns);
+    let no_ranks = Ranks::default();
+    let lowerer = expr::Lowerer::new(program, params, &no_columns, &no_ranks);
     let mut computed: Vec<(Expr, String)> = Vec::new();
     let mut outputs = Vec::with_capacity(ids.len());
     let mut filters = Vec::with_capacity(ids.len());
@@ -355,6 +455,34 @@ struct Needed {
 }
 
 impl Needed {
+    /// What a plan for `wanted` needs.
+    fn of(program: &hir::Program, wanted: Wanted<'_>) -> Needed {
+        match wanted {
+            Wanted::Outputs(selection) => {
+                let roots = selection.outputs(program).iter().map(|o| o.def()).collect();
+                Needed::collect(program, roots, &[])
+            }
+            Wanted::Kpis(kpis) => {
+                let mut roots = Vec::new();
+                let mut exprs = Vec::new();
+                for id in kpis {
+                    let kpi = &program.kpis[id.0];
+                    for group in &kpi.groups {
+                        match group {
+                            hir::KpiGroup::Population => {}
+                            hir::KpiGroup::Segment(s) => roots.push(DefId::Segment(*s)),
+                            hir::KpiGroup::Tier { tiers, .. } => roots.push(DefId::Tiers(*tiers)),
+                        }
+                    }
+                    for measure in kpi.value.measures() {
+                        exprs.extend(measure.value.iter().chain(&measure.filter));
+                    }
+                }
+                Needed::collect(program, roots, &exprs)
+            }
+        }
+    }
+
     /// What evaluating the definitions `roots` and the expressions `exprs` needs.
     fn collect(program: &hir::Program, roots: Vec<DefId>, exprs: &[&hir::Expr]) -> Needed {
         let mut needed = Needed {

@@ -333,7 +333,9 @@ pub fn executes_on_empty_tables(
     use datafusion::datasource::{MemTable, provider_as_source};
     use datafusion::logical_expr::TableSource;
     use segc::diagnostics::Diagnostic;
-    use segc::lower::{Selection, TableLookup, declared_schema, membership_plan};
+    use segc::lower::{
+        Ranks, Selection, TableLookup, Wanted, declared_schema, membership_plan, ranking_pass,
+    };
 
     struct Empty;
     impl TableLookup for Empty {
@@ -343,16 +345,6 @@ pub fn executes_on_empty_tables(
             Ok(provider_as_source(table))
         }
     }
-    let mut plans = vec![
-        membership_plan(program, &Empty, params, &Selection::All)
-            .unwrap_or_else(|d| panic!("{d:?} for:\n{context}")),
-    ];
-    if !program.kpis.is_empty() {
-        let kpis: Vec<segc::hir::KpiId> = (0..program.kpis.len()).map(segc::hir::KpiId).collect();
-        let kpi_plan = segc::lower::kpi_plan(program, &Empty, params, &kpis)
-            .unwrap_or_else(|d| panic!("{d:?} for:\n{context}"));
-        plans.push(kpi_plan.plan);
-    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
@@ -360,7 +352,7 @@ pub fn executes_on_empty_tables(
         let ctx = datafusion::prelude::SessionContext::new_with_config(
             segc::engine::session_config(None),
         );
-        for plan in &plans {
+        let execute = async |plan: &datafusion::logical_expr::LogicalPlan| {
             let physical = ctx
                 .state()
                 .create_physical_plan(plan)
@@ -368,7 +360,34 @@ pub fn executes_on_empty_tables(
                 .unwrap_or_else(|e| panic!("{e} for:\n{context}"));
             datafusion::physical_plan::collect(physical, ctx.task_ctx())
                 .await
-                .unwrap_or_else(|e| panic!("{e} for:\n{context}"));
+                .unwrap_or_else(|e| panic!("{e} for:\n{context}"))
+        };
+        // The ranking passes run first, as `segc run` does.
+        let kpis: Vec<segc::hir::KpiId> = (0..program.kpis.len()).map(segc::hir::KpiId).collect();
+        let mut wanted = vec![Wanted::Outputs(&Selection::All)];
+        if !kpis.is_empty() {
+            wanted.push(Wanted::Kpis(&kpis));
+        }
+        for wanted in wanted {
+            let mut ranks = Ranks::default();
+            while let Some(pass) = ranking_pass(program, &Empty, params, wanted, &ranks)
+                .unwrap_or_else(|d| panic!("{d:?} for:\n{context}"))
+            {
+                let batches = execute(&pass.plan).await;
+                ranks
+                    .add_pass(&pass, &batches)
+                    .unwrap_or_else(|e| panic!("{e} for:\n{context}"));
+            }
+            let plan = match wanted {
+                Wanted::Outputs(selection) => {
+                    membership_plan(program, &Empty, params, selection, &ranks)
+                }
+                Wanted::Kpis(kpis) => {
+                    segc::lower::kpi_plan(program, &Empty, params, kpis, &ranks).map(|p| p.plan)
+                }
+            }
+            .unwrap_or_else(|d| panic!("{d:?} for:\n{context}"));
+            execute(&plan).await;
         }
     });
 }

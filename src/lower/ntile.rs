@@ -1,0 +1,402 @@
+//! Quantile groups (`ntile`, `quintile`, `decile`) without sorting the members.
+//!
+//! A member's group only depends on where its (value, key) pair falls among the pairs that start
+//! each group: with `N` ranked members and `n` groups, group `g` starts at sorted position
+//! `(g - 1) * (N / n) + min(g - 1, N % n)` (the first `N % n` groups hold one more member, as SQL's
+//! `NTILE`). A *ranking pass* (a narrow plan: the key and the ranked values) finds those `n - 1`
+//! boundary pairs by selection, and the membership plan then computes every group with the scalar
+//! function `segc_ntile`: a binary search among the boundaries, in parallel, with no window sort
+//! of the wide member rows (which DataFusion runs on one thread).
+//!
+//! Pairs are compared in Arrow's row format (bytes that sort as the values do), so every value type
+//! a quantile accepts is handled alike: the value ascending or descending, then the key ascending.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, Int64Array, RecordBatch};
+use datafusion::arrow::compute::{SortOptions, cast};
+use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::error::ArrowError;
+use datafusion::arrow::row::{RowConverter, Rows, SortField};
+use datafusion::common::{DataFusionError, Result, exec_err};
+use datafusion::logical_expr::{
+    ColumnarValue, Expr, LogicalPlan, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
+    Volatility,
+};
+
+use crate::hir::QuantileId;
+
+/// Selection is used for up to this many boundaries; beyond, a full sort is cheaper.
+const SELECT_AT_MOST: usize = 32;
+
+/// The pairs (value, key) at which the groups of one quantile start, in row format.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Boundaries {
+    /// The type of the ranked value.
+    value_type: DataType,
+    /// The type of the population key.
+    key_type: DataType,
+    /// Larger values come first.
+    descending: bool,
+    /// The start of groups 2, 3, ... (those that have members), ascending.
+    starts: Vec<Vec<u8>>,
+}
+
+/// The boundaries of the quantiles ranked so far.
+#[derive(Debug, Clone, Default)]
+pub struct Ranks {
+    /// `None`: planned but not run (plans to show, not to run).
+    computed: HashMap<QuantileId, Option<Arc<Boundaries>>>,
+}
+
+impl Ranks {
+    /// Whether `quantile` has been ranked (or marked as planned).
+    pub fn contains(&self, quantile: QuantileId) -> bool {
+        self.computed.contains_key(&quantile)
+    }
+
+    /// The boundaries of `quantile`, if ranked.
+    pub(super) fn get(&self, quantile: QuantileId) -> Option<Arc<Boundaries>> {
+        self.computed.get(&quantile).cloned().flatten()
+    }
+
+    /// Marks the quantiles of `pass` as ranked without running it, so that the passes after it
+    /// and the final plan can be shown (`segc explain`); such plans cannot run.
+    pub fn plan_only(&mut self, pass: &RankingPass) {
+        for ranked in &pass.quantiles {
+            self.computed.entry(ranked.quantile).or_insert(None);
+        }
+    }
+
+    /// Records the boundaries found in the output of `pass` (its plan's batches); the quantiles
+    /// of one pass are ranked on parallel threads.
+    pub fn add_pass(&mut self, pass: &RankingPass, batches: &[RecordBatch]) -> Result<()> {
+        let schema = pass.plan.schema();
+        let keys: Vec<ArrayRef> = batches.iter().map(|b| Arc::clone(b.column(0))).collect();
+        let key_type = schema.field(0).data_type();
+        let rank = |index: usize, ranked: &Ranked| {
+            let values: Vec<ArrayRef> = batches
+                .iter()
+                .map(|b| Arc::clone(b.column(index + 1)))
+                .collect();
+            let types = (
+                schema.field(index + 1).data_type().clone(),
+                key_type.clone(),
+            );
+            boundaries(ranked.groups, ranked.descending, types, &values, &keys)
+        };
+        let found: Vec<Result<Boundaries>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = pass
+                .quantiles
+                .iter()
+                .enumerate()
+                .map(|(index, ranked)| scope.spawn(move || rank(index, ranked)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(DataFusionError::Internal(
+                            "a ranking thread panicked".into(),
+                        ))
+                    })
+                })
+                .collect()
+        });
+        for (ranked, found) in pass.quantiles.iter().zip(found) {
+            self.computed
+                .insert(ranked.quantile, Some(Arc::new(found?)));
+        }
+        Ok(())
+    }
+}
+
+/// One quantile ranked by a [`RankingPass`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ranked {
+    /// The quantile.
+    pub quantile: QuantileId,
+    /// Its number of groups.
+    pub groups: u32,
+    /// Larger values come first.
+    pub descending: bool,
+}
+
+/// A narrow plan giving the key (first column) and the value of each of `quantiles` (next
+/// columns, in order) for every member.
+#[derive(Debug, Clone)]
+pub struct RankingPass {
+    /// The plan.
+    pub plan: LogicalPlan,
+    /// The quantiles whose values it computes.
+    pub quantiles: Vec<Ranked>,
+}
+
+/// The sorted positions (0-based) at which groups 2..=n start among `count` ranked members;
+/// groups left empty (fewer members than groups) start nowhere.
+pub fn group_starts(groups: u32, count: usize) -> Vec<usize> {
+    let n = groups.max(1) as usize;
+    let (size, larger) = (count / n, count % n);
+    (2..=n)
+        .map(|g| (g - 1) * size + (g - 1).min(larger))
+        .filter(|&start| start < count)
+        .collect()
+}
+
+fn converter(value_type: &DataType, key_type: &DataType, descending: bool) -> Result<RowConverter> {
+    let value = SortField::new_with_options(
+        value_type.clone(),
+        SortOptions {
+            descending,
+            nulls_first: true,
+        },
+    );
+    let key = SortField::new(key_type.clone());
+    Ok(RowConverter::new(vec![value, key])?)
+}
+
+/// `array` as `to` (the types a pass saw and a plan gives can differ in representation only).
+fn as_type(array: &ArrayRef, to: &DataType) -> Result<ArrayRef> {
+    if array.data_type() == to {
+        Ok(Arc::clone(array))
+    } else {
+        Ok(cast(array, to)?)
+    }
+}
+
+/// The boundaries of an `ntile(groups)` over `values` (null values are not ranked), ties broken by
+/// `keys`; both are given batch by batch.
+pub fn boundaries(
+    groups: u32,
+    descending: bool,
+    (value_type, key_type): (DataType, DataType),
+    values: &[ArrayRef],
+    keys: &[ArrayRef],
+) -> Result<Boundaries> {
+    let converter = converter(&value_type, &key_type, descending)?;
+    let mut rows: Rows = converter.empty_rows(0, 0);
+    let mut ranked: Vec<u32> = Vec::new();
+    let mut offset = 0usize;
+    for (value, key) in values.iter().zip(keys) {
+        let columns = [as_type(value, &value_type)?, as_type(key, &key_type)?];
+        converter.append(&mut rows, &columns)?;
+        for i in 0..value.len() {
+            if value.is_valid(i) {
+                let index = u32::try_from(offset + i).map_err(|_| {
+                    ArrowError::ComputeError("too many members to rank".to_string())
+                })?;
+                ranked.push(index);
+            }
+        }
+        offset += value.len();
+    }
+    let positions = group_starts(groups, ranked.len());
+    let order = |a: &u32, b: &u32| rows.row(*a as usize).cmp(&rows.row(*b as usize));
+    let mut starts = Vec::with_capacity(positions.len());
+    if positions.len() <= SELECT_AT_MOST {
+        // Each selection leaves the smaller pairs before the position: the next one only looks
+        // after it.
+        let mut from = 0;
+        for &position in &positions {
+            ranked[from..].select_nth_unstable_by(position - from, order);
+            starts.push(rows.row(ranked[position] as usize).data().to_vec());
+            from = position + 1;
+        }
+    } else {
+        ranked.sort_unstable_by(order);
+        for &position in &positions {
+            starts.push(rows.row(ranked[position] as usize).data().to_vec());
+        }
+    }
+    Ok(Boundaries {
+        value_type,
+        key_type,
+        descending,
+        starts,
+    })
+}
+
+/// `segc_ntileN(value, key)`: the group of each member among the boundaries of one quantile.
+#[derive(Debug)]
+struct NtileFunction {
+    name: String,
+    /// `None` in plans shown before the ranking pass ran (`segc explain`).
+    boundaries: Option<Arc<Boundaries>>,
+    signature: Signature,
+}
+
+impl PartialEq for NtileFunction {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name && self.boundaries == other.boundaries
+    }
+}
+
+impl Eq for NtileFunction {}
+
+impl Hash for NtileFunction {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+        self.boundaries.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for NtileFunction {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Int64)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let [value, key] = args.args.as_slice() else {
+            return exec_err!("{} takes a value and a key", self.name);
+        };
+        let (value, key) = (value.to_array(rows)?, key.to_array(rows)?);
+        let Some(b) = &self.boundaries else {
+            if rows == 0 {
+                return Ok(ColumnarValue::Array(Arc::new(Int64Array::from(
+                    Vec::<i64>::new(),
+                ))));
+            }
+            return exec_err!("{}: the ranking pass did not run", self.name);
+        };
+        let converter = converter(&b.value_type, &b.key_type, b.descending)?;
+        let columns = [as_type(&value, &b.value_type)?, as_type(&key, &b.key_type)?];
+        let encoded = converter.convert_columns(&columns)?;
+        let groups: Int64Array = (0..rows)
+            .map(|i| {
+                value.is_valid(i).then(|| {
+                    let row = encoded.row(i);
+                    let before = b.starts.partition_point(|s| s.as_slice() <= row.data());
+                    1 + before as i64
+                })
+            })
+            .collect();
+        Ok(ColumnarValue::Array(Arc::new(groups)))
+    }
+}
+
+/// The group (1..=`groups`) of `value` (ties broken by `key`) among the members, from
+/// `boundaries` (`None` until the ranking pass ran); null when `value` is null.
+pub(super) fn ntile_call(
+    groups: u32,
+    descending: bool,
+    boundaries: Option<Arc<Boundaries>>,
+    value: Expr,
+    key: Expr,
+) -> Expr {
+    let direction = if descending { "_desc" } else { "" };
+    let function = ScalarUDF::from(NtileFunction {
+        name: format!("segc_ntile{groups}{direction}"),
+        boundaries,
+        signature: Signature::any(2, Volatility::Immutable),
+    });
+    function.call(vec![value, key])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SQL's NTILE over `count` rows, by position (as DataFusion and DuckDB compute it).
+    fn reference(groups: u32, count: usize) -> Vec<i64> {
+        let n = groups as usize;
+        let (size, larger) = (count / n, count % n);
+        (0..count)
+            .map(|i| {
+                let big = larger * (size + 1);
+                let g = if i < big {
+                    i / (size + 1)
+                } else {
+                    larger + (i - big) / size
+                };
+                g as i64 + 1
+            })
+            .collect()
+    }
+
+    #[test]
+    fn groups_start_where_ntile_changes_group() {
+        for groups in [2, 3, 4, 5, 7, 10] {
+            for count in 0..40 {
+                let expected: Vec<usize> = (1..count)
+                    .filter(|&i| reference(groups, count)[i] != reference(groups, count)[i - 1])
+                    .collect();
+                assert_eq!(group_starts(groups, count), expected, "{groups} / {count}");
+            }
+        }
+    }
+
+    fn run(groups: u32, descending: bool, values: Vec<Option<i64>>) -> Vec<Option<i64>> {
+        let keys: ArrayRef = Arc::new(Int64Array::from_iter_values((0..values.len() as i64).rev()));
+        let values: ArrayRef = Arc::new(Int64Array::from(values));
+        let found = boundaries(
+            groups,
+            descending,
+            (DataType::Int64, DataType::Int64),
+            std::slice::from_ref(&values),
+            std::slice::from_ref(&keys),
+        )
+        .expect("boundaries");
+        let function = NtileFunction {
+            name: "t".into(),
+            boundaries: Some(Arc::new(found)),
+            signature: Signature::any(2, Volatility::Immutable),
+        };
+        let field = Arc::new(datafusion::arrow::datatypes::Field::new(
+            "v",
+            DataType::Int64,
+            true,
+        ));
+        let args = ScalarFunctionArgs {
+            args: vec![ColumnarValue::Array(values), ColumnarValue::Array(keys)],
+            arg_fields: vec![Arc::clone(&field), field],
+            number_rows: 7,
+            return_field: Arc::new(datafusion::arrow::datatypes::Field::new(
+                "g",
+                DataType::Int64,
+                true,
+            )),
+            config_options: Arc::default(),
+        };
+        let ColumnarValue::Array(out) = function.invoke_with_args(args).expect("invoke") else {
+            panic!("scalar");
+        };
+        let out = out.as_any().downcast_ref::<Int64Array>().expect("ints");
+        out.iter().collect()
+    }
+
+    #[test]
+    fn ties_are_broken_by_key_and_nulls_are_not_ranked() {
+        // Keys are 6, 5, ..., 0: among equal values the smaller key (later row) comes first.
+        let values = vec![Some(3), Some(1), None, Some(1), Some(9), Some(1), Some(2)];
+        // Ranked order: 1 (key 1), 1 (key 3), 1 (key 5), 2, 3, 9 → groups 1,1,2,2,3,3.
+        assert_eq!(
+            run(3, false, values.clone()),
+            vec![Some(3), Some(2), None, Some(1), Some(3), Some(1), Some(2)]
+        );
+        // Descending: 9, 3, 2, 1 (key 1), 1 (key 3), 1 (key 5).
+        assert_eq!(
+            run(3, true, values),
+            vec![Some(1), Some(3), None, Some(3), Some(1), Some(2), Some(2)]
+        );
+    }
+
+    #[test]
+    fn fewer_members_than_groups_fill_the_first_groups() {
+        let values = vec![Some(5), None, None, None, Some(4), None, Some(6)];
+        assert_eq!(
+            run(5, false, values),
+            vec![Some(2), None, None, None, Some(1), None, Some(3)]
+        );
+    }
+}
