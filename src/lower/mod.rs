@@ -29,7 +29,7 @@ use crate::span::Span;
 
 pub use bucket::{BUCKETS, bucket};
 pub use kpi::{KpiColumns, KpiPlan, kpi_plan, repeated_key_plan};
-pub use ntile::{Boundaries, Ranked, RankingPass, Ranks, boundaries, group_starts};
+pub use ntile::{Ranked, RankingPass, Ranks};
 pub use schema::{canonical_type, declared_schema};
 
 /// Finds the table to scan for a source.
