@@ -7,6 +7,7 @@
 //! gives what the checker sees for one file: the sources, `let`s and population of everything it
 //! imports, directly or not, followed by its own items.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -100,9 +101,10 @@ pub struct Workspace {
 
 /// What the checker sees for one file.
 #[derive(Debug, Clone)]
-pub struct Unit {
-    /// The imported declarations, then the file's own items.
-    pub program: ast::Program,
+pub struct Unit<'w> {
+    /// The imported declarations, then the file's own items (the file's own program, not a
+    /// copy, when it imports nothing).
+    pub program: Cow<'w, ast::Program>,
     /// Syntax and import problems of the file and of every file it imports.
     pub diagnostics: Vec<Diagnostic>,
     /// The extent of the file itself: lints only report what lies in it.
@@ -304,11 +306,26 @@ impl Workspace {
     }
 
     /// What the checker sees for `file` (an index into [`Workspace::files`]).
-    pub fn unit(&self, file: usize) -> Unit {
+    pub fn unit(&self, file: usize) -> Unit<'_> {
         let own = &self.files[file];
-        let mut items: Vec<Item> = Vec::new();
         let mut diagnostics = Vec::new();
-        for dep in self.imported_by(file) {
+        let home = self
+            .sources
+            .file(own.id)
+            .map_or_else(Span::default, |f| f.extent());
+        let imports = self.imported_by(file);
+        let own_items = &own.parsed.program.items;
+        if imports.is_empty() && !own_items.iter().any(|i| matches!(i.kind, ItemKind::Import(_))) {
+            diagnostics.extend(own.parsed.diagnostics.iter().cloned());
+            diagnostics.extend(own.problems.iter().cloned());
+            return Unit {
+                program: Cow::Borrowed(&own.parsed.program),
+                diagnostics,
+                home,
+            };
+        }
+        let mut items: Vec<Item> = Vec::new();
+        for dep in imports {
             let imported = &self.files[dep];
             items.extend(
                 imported
@@ -333,15 +350,12 @@ impl Workspace {
         diagnostics.extend(own.parsed.diagnostics.iter().cloned());
         diagnostics.extend(own.problems.iter().cloned());
         Unit {
-            program: ast::Program {
+            program: Cow::Owned(ast::Program {
                 items,
                 comments: own.parsed.program.comments.clone(),
-            },
+            }),
             diagnostics,
-            home: self
-                .sources
-                .file(own.id)
-                .map_or_else(Span::default, |f| f.extent()),
+            home,
         }
     }
 }

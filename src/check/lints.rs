@@ -100,7 +100,8 @@ pub(super) fn findings(
             });
         }
         found.extend(rules::always_true(segment));
-        match conditions.get(&shape(&segment.condition)) {
+        let condition = shape(&segment.condition);
+        match conditions.get(&condition) {
             Some((first, first_span)) => found.push(LintDiagnostic::DuplicateSegment {
                 name: segment.name.clone(),
                 span: segment.span,
@@ -108,10 +109,7 @@ pub(super) fn findings(
                 first_span: *first_span,
             }),
             None => {
-                conditions.insert(
-                    shape(&segment.condition),
-                    (segment.name.as_str(), segment.span),
-                );
+                conditions.insert(condition, (segment.name.as_str(), segment.span));
             }
         }
         if segment.label.is_none() {
@@ -201,16 +199,38 @@ fn unused_sources(program: &hir::Program, found: &mut Vec<LintDiagnostic>) {
     }
 }
 
-/// A condition's structure without its spans, to compare conditions written apart.
+/// A condition's structure without its spans, to compare conditions written apart: each node's
+/// own fields (with the number of its variable-length children) in visiting order, which the
+/// arity of each kind makes unambiguous.
 fn shape(e: &hir::Expr) -> String {
-    let text = format!("{:?}", e.kind);
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(start) = rest.find("span: Span {") {
-        out.push_str(&rest[..start]);
-        rest = rest[start..].split_once('}').map_or("", |(_, after)| after);
-    }
-    out.push_str(rest);
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    e.visit(&mut |node| {
+        // Writing to a `String` cannot fail.
+        let _ = match &node.kind {
+            ExprKind::Aggregate(id) => write!(out, "A{}", id.0),
+            ExprKind::Column { source, column } => write!(out, "C{}.{column}", source.0),
+            ExprKind::Let(id) => write!(out, "L{}", id.0),
+            ExprKind::Segment(id) => write!(out, "S{}", id.0),
+            ExprKind::Score(id) => write!(out, "R{}", id.0),
+            ExprKind::Tier(id) => write!(out, "T{}", id.0),
+            ExprKind::Quantile(id) => write!(out, "Q{}", id.0),
+            ExprKind::Bucket { seed } => write!(out, "B{seed:?}"),
+            ExprKind::AsOf => write!(out, "@"),
+            ExprKind::Literal(value) => write!(out, "V{value:?}"),
+            ExprKind::Not(_) => write!(out, "!"),
+            ExprKind::Neg(_) => write!(out, "-"),
+            ExprKind::Binary { op, .. } => write!(out, "{op:?}"),
+            ExprKind::Elapsed { .. } => write!(out, "E"),
+            ExprKind::Shift { by, backwards, .. } => write!(out, "H{by:?}{backwards}"),
+            ExprKind::InList { list, negated, .. } => write!(out, "I{}{negated}", list.len()),
+            ExprKind::Between { negated, .. } => write!(out, "W{negated}"),
+            ExprKind::IsNull { negated, .. } => write!(out, "N{negated}"),
+            ExprKind::If { .. } => write!(out, "?"),
+            ExprKind::Call { function, args } => write!(out, "F{function:?}{}", args.len()),
+        };
+        out.push(';');
+    });
     out
 }
 

@@ -49,7 +49,9 @@ pub(super) fn run(args: &CheckArgs, reporter: &Reporter) -> Outcome {
         })
         .collect();
     if args.format != CheckFormat::Human {
-        return for_tools(args, rules.sources(), checked);
+        let outcome = for_tools(args, rules.sources(), checked);
+        leave(rules);
+        return outcome;
     }
     let mut outcome = Outcome::Success;
     for file in checked {
@@ -83,8 +85,16 @@ pub(super) fn run(args: &CheckArgs, reporter: &Reporter) -> Outcome {
             continue;
         }
         println!("{}: ok ({})", file.name, contents(&program));
+        leave(program);
     }
+    leave(rules);
     outcome
+}
+
+/// Leaves `trees` to the end of the process: freeing the syntax trees and programs of thousands
+/// of items node by node took about a twentieth of `segc check`.
+fn leave<T>(trees: T) {
+    std::mem::forget(trees);
 }
 
 /// One file given to `segc check`.

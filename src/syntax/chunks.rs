@@ -131,10 +131,13 @@ fn starts_item(word: &str, unindented: bool, line: &str) -> bool {
 /// The length of `text` without trailing white space and comments (pest includes the trivia
 /// skipped before a failed optional part in a pair's span).
 pub(crate) fn trimmed_len(text: &str) -> usize {
-    // Most pairs end with code: no blank and no comment on their last line.
-    let last_line = text.rfind('\n').map_or(text, |i| &text[i + 1..]);
-    if !text.ends_with(char::is_whitespace) && !last_line.contains("//") {
-        return text.len();
+    // Most pairs end with code: no blank and no comment (no `/` at all, found by `memchr`, or
+    // none on their last line).
+    if !text.ends_with(char::is_whitespace) {
+        let last_line = || text.rfind('\n').map_or(text, |i| &text[i + 1..]);
+        if !text.contains('/') || !last_line().contains("//") {
+            return text.len();
+        }
     }
     let mut end = text.len();
     loop {
