@@ -315,7 +315,11 @@ impl Workspace {
             .map_or_else(Span::default, |f| f.extent());
         let imports = self.imported_by(file);
         let own_items = &own.parsed.program.items;
-        if imports.is_empty() && !own_items.iter().any(|i| matches!(i.kind, ItemKind::Import(_))) {
+        if imports.is_empty()
+            && !own_items
+                .iter()
+                .any(|i| matches!(i.kind, ItemKind::Import(_)))
+        {
             diagnostics.extend(own.parsed.diagnostics.iter().cloned());
             diagnostics.extend(own.problems.iter().cloned());
             return Unit {

@@ -8,6 +8,7 @@ mod infer;
 mod kpi;
 mod location;
 mod output;
+mod parquet_out;
 mod progress;
 mod rank;
 mod tables;

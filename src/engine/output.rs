@@ -16,7 +16,6 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::common::ScalarValue;
 use datafusion::execution::SendableRecordBatchStream;
 use futures::StreamExt;
-use parquet::arrow::ArrowWriter;
 use parquet::basic::{Compression, ZstdLevel};
 use parquet::file::metadata::KeyValue;
 use parquet::file::properties::WriterProperties;
@@ -239,8 +238,8 @@ fn failed(path: &Path, error: impl std::fmt::Display) -> Diagnostic {
 }
 
 enum Writer {
-    Parquet(ArrowWriter<File>),
-    Csv(datafusion::arrow::csv::Writer<File>),
+    Parquet(Box<super::parquet_out::ParallelParquet>),
+    Csv(Box<datafusion::arrow::csv::Writer<File>>),
 }
 
 impl Writer {
@@ -253,8 +252,8 @@ impl Writer {
 
     fn finish(self) -> Result<File, String> {
         match self {
-            Writer::Parquet(w) => w.into_inner().map_err(|e| e.to_string()),
-            Writer::Csv(w) => Ok(w.into_inner()),
+            Writer::Parquet(w) => w.finish().map_err(|e| e.to_string()),
+            Writer::Csv(w) => Ok((*w).into_inner()),
         }
     }
 }
@@ -317,16 +316,17 @@ pub(super) async fn write_membership(
                 .set_compression(Compression::ZSTD(ZstdLevel::default()))
                 .set_key_value_metadata(Some(kv))
                 .build();
-            Writer::Parquet(
-                ArrowWriter::try_new(file, schema.clone(), Some(props))
+            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+            Writer::Parquet(Box::new(
+                super::parquet_out::ParallelParquet::new(file, schema.clone(), props, threads)
                     .map_err(|e| failed(&target, e))?,
-            )
+            ))
         }
-        OutputFormat::Csv => Writer::Csv(
+        OutputFormat::Csv => Writer::Csv(Box::new(
             datafusion::arrow::csv::WriterBuilder::new()
                 .with_header(true)
                 .build(file),
-        ),
+        )),
     };
     let mut keys = KeyCheck::default();
     let mut counts = Counts {

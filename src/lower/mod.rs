@@ -13,6 +13,7 @@ mod expr;
 mod kpi;
 mod ntile;
 mod schema;
+mod share;
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -279,6 +280,7 @@ fn members(
 
     // Definitions in layers: each layer computes what only depends on earlier layers.
     let lowerer = expr::Lowerer::new(program, params, &aggregate_columns, ranks);
+    let mut shared_names = 0;
     for layer in needed.layers(program) {
         let mut windows: Vec<Expr> = Vec::new();
         let mut renames: Vec<Expr> = available.iter().map(ident).collect();
@@ -306,9 +308,26 @@ fn members(
                 .and_then(|b| b.project(renames))
                 .map_err(internal(span))?;
         }
+        let mut values = Vec::with_capacity(layer.len());
+        for def in &layer {
+            values.push(lowerer.definition(*def)?);
+        }
+        // Conditions repeated across the layer's definitions are computed once, just before.
+        let shared = share::shared_conditions(&mut values, builder.schema(), &mut shared_names)
+            .map_err(internal(span))?;
+        if !shared.is_empty() {
+            // Every column so far stays (the ranks of this layer's windows too).
+            let mut columns: Vec<Expr> = builder
+                .schema()
+                .columns()
+                .into_iter()
+                .map(Expr::Column)
+                .collect();
+            columns.extend(shared.into_iter().map(|(e, name)| e.alias(name)));
+            builder = builder.project(columns).map_err(internal(span))?;
+        }
         let mut exprs: Vec<Expr> = available.iter().map(ident).collect();
-        for def in layer {
-            let value = lowerer.definition(def)?;
+        for (def, value) in layer.into_iter().zip(values) {
             let name = program.def_name(def).to_string();
             exprs.push(value.alias(&name));
             available.push(name);

@@ -1,0 +1,115 @@
+//! Conditions written in several definitions of one layer, computed once for all of them.
+//!
+//! Segments often repeat a test (`country in ["FR", "BE"]`, `web_orders_90d >= 1`) next to
+//! conditions that differ. DataFusion's common-subexpression elimination leaves alone what sits
+//! under `AND`, `OR` and `CASE` (an operand that might not be evaluated could fail), so each
+//! segment computed the repeated test again. Comparisons of values of one type with each other
+//! and with constants cannot fail: those are computed once, in a projection before the layer.
+
+use std::collections::{HashMap, HashSet};
+
+use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
+use datafusion::common::{DFSchema, Result};
+use datafusion::logical_expr::{Between, BinaryExpr, Expr, ExprSchemable, Operator, ident};
+
+/// Rewrites `values` so that each safe condition found in two of them or more reads a shared
+/// column; gives the shared conditions with their column names (`__shared_N`, from `next`).
+pub(super) fn shared_conditions(
+    values: &mut [Expr],
+    schema: &DFSchema,
+    next: &mut usize,
+) -> Result<Vec<(Expr, String)>> {
+    let mut uses: HashMap<Expr, usize> = HashMap::new();
+    for value in values.iter() {
+        let mut found: HashSet<&Expr> = HashSet::new();
+        value.apply(|e| {
+            if worth_sharing(e, schema) {
+                found.insert(e);
+            }
+            Ok(TreeNodeRecursion::Continue)
+        })?;
+        for e in found {
+            *uses.entry(e.clone()).or_default() += 1;
+        }
+    }
+    let mut names: HashMap<Expr, String> = HashMap::new();
+    let mut shared = Vec::new();
+    for value in values.iter_mut() {
+        // Top-down: the largest repeated condition is shared, not its parts.
+        let rewritten = value.clone().transform_down(|e| {
+            if uses.get(&e).is_some_and(|&n| n >= 2) {
+                let name = names.entry(e.clone()).or_insert_with(|| {
+                    let name = format!("__shared_{next}");
+                    *next += 1;
+                    shared.push((e.clone(), name.clone()));
+                    name
+                });
+                return Ok(Transformed::new(
+                    ident(name.as_str()),
+                    true,
+                    TreeNodeRecursion::Jump,
+                ));
+            }
+            Ok(Transformed::no(e))
+        })?;
+        *value = rewritten.data;
+    }
+    Ok(shared)
+}
+
+/// A condition that costs something and cannot fail.
+fn worth_sharing(e: &Expr, schema: &DFSchema) -> bool {
+    !matches!(e, Expr::Column(_) | Expr::Literal(..)) && safe(e, schema)
+}
+
+/// Whether evaluating `e` cannot fail: columns, constants, and comparisons, logic, null tests,
+/// `IN` lists and `BETWEEN` over them, without implicit casts.
+fn safe(e: &Expr, schema: &DFSchema) -> bool {
+    let same_type = |a: &Expr, b: &Expr| match (a.get_type(schema), b.get_type(schema)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    };
+    match e {
+        Expr::Column(_) | Expr::Literal(..) => true,
+        Expr::BinaryExpr(BinaryExpr { left, op, right }) => {
+            let comparison = matches!(
+                op,
+                Operator::Eq
+                    | Operator::NotEq
+                    | Operator::Lt
+                    | Operator::LtEq
+                    | Operator::Gt
+                    | Operator::GtEq
+                    | Operator::IsDistinctFrom
+                    | Operator::IsNotDistinctFrom
+            );
+            let logic = matches!(op, Operator::And | Operator::Or);
+            (comparison && same_type(left, right) || logic)
+                && safe(left, schema)
+                && safe(right, schema)
+        }
+        Expr::Not(x)
+        | Expr::IsNull(x)
+        | Expr::IsNotNull(x)
+        | Expr::IsTrue(x)
+        | Expr::IsFalse(x)
+        | Expr::IsNotTrue(x)
+        | Expr::IsNotFalse(x) => safe(x, schema),
+        Expr::InList(list) => {
+            safe(&list.expr, schema)
+                && list
+                    .list
+                    .iter()
+                    .all(|c| matches!(c, Expr::Literal(..)) && same_type(&list.expr, c))
+        }
+        Expr::Between(Between {
+            expr, low, high, ..
+        }) => {
+            safe(expr, schema)
+                && [low, high]
+                    .iter()
+                    .all(|b| matches!(***b, Expr::Literal(..)) && same_type(expr, b))
+        }
+        _ => false,
+    }
+}
