@@ -303,7 +303,7 @@ pub(super) async fn write_membership(
     let file = temp.as_file().try_clone().map_err(|e| failed(&target, e))?;
     let input_schema = stream.schema();
     let schema = match spec.layout {
-        Layout::Wide => input_schema.clone(),
+        Layout::Wide => wide_schema(&input_schema, columns),
         Layout::Long => long_schema(&input_schema),
     };
     let mut writer = match spec.format {
@@ -343,7 +343,9 @@ pub(super) async fn write_membership(
                 .map_err(|e| failed(&target, e))?;
         }
         let out = match spec.layout {
-            Layout::Wide => batch,
+            // The same columns, declared never null (checked here).
+            Layout::Wide => RecordBatch::try_new(Arc::clone(&schema), batch.columns().to_vec())
+                .map_err(|e| failed(&target, e))?,
             Layout::Long => to_long(&batch, &schema, columns).map_err(|e| failed(&target, e))?,
         };
         writer.write(&out).map_err(|e| failed(&target, e))?;
@@ -387,6 +389,24 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Diagnostic>
     };
     std::fs::create_dir_all(&dir).map_err(|e| failed(&dir, e))?;
     pending_json(&dir, path.to_path_buf(), value)?.commit()
+}
+
+/// The membership columns as written: the key and the segments' flags are never null (a null
+/// condition is `false`), which readers see and which spares Parquet the null bookkeeping.
+fn wide_schema(plan: &Schema, columns: &[(String, ColumnKind)]) -> SchemaRef {
+    let fields: Vec<Field> = plan
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let never_null = i == 0 || matches!(columns.get(i - 1), Some((_, ColumnKind::Flag)));
+            field
+                .as_ref()
+                .clone()
+                .with_nullable(field.is_nullable() && !never_null)
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, plan.metadata().clone()))
 }
 
 fn long_schema(wide: &Schema) -> SchemaRef {

@@ -310,7 +310,10 @@ fn members(
         }
         let mut values = Vec::with_capacity(layer.len());
         for def in &layer {
-            values.push(lowerer.definition(*def)?);
+            let value = lowerer.definition(*def)?;
+            values.push(
+                share::without_short_circuit(value, builder.schema()).map_err(internal(span))?,
+            );
         }
         // Conditions repeated across the layer's definitions are computed once, just before.
         let shared = share::shared_conditions(&mut values, builder.schema(), &mut shared_names)

@@ -4,13 +4,21 @@
 //! conditions that differ. DataFusion's common-subexpression elimination leaves alone what sits
 //! under `AND`, `OR` and `CASE` (an operand that might not be evaluated could fail), so each
 //! segment computed the repeated test again. Comparisons of values of one type with each other
-//! and with constants cannot fail: those are computed once, in a projection before the layer.
+//! and with constants cannot fail: those are computed once, in a projection before the layer,
+//! and `and`/`or` over them are computed without short-circuit ([`without_short_circuit`]).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
+use datafusion::arrow::array::AsArray;
+use datafusion::arrow::compute::kernels::boolean::{and_kleene, or_kleene};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
-use datafusion::common::{DFSchema, Result};
-use datafusion::logical_expr::{Between, BinaryExpr, Expr, ExprSchemable, Operator, ident};
+use datafusion::common::{DFSchema, Result, exec_err};
+use datafusion::logical_expr::{
+    Between, BinaryExpr, ColumnarValue, Expr, ExprSchemable, Operator, ScalarFunctionArgs,
+    ScalarUDF, ScalarUDFImpl, Signature, Volatility, ident,
+};
 
 /// Rewrites `values` so that each safe condition found in two of them or more reads a shared
 /// column; gives the shared conditions with their column names (`__shared_N`, from `next`).
@@ -63,10 +71,11 @@ fn worth_sharing(e: &Expr, schema: &DFSchema) -> bool {
 }
 
 /// Whether evaluating `e` cannot fail: columns, constants, and comparisons, logic, null tests,
-/// `IN` lists and `BETWEEN` over them, without implicit casts.
+/// `IN` lists and `BETWEEN` over them, between values of one kind (numbers, texts, instants or
+/// booleans: the casts DataFusion adds between those widen, they cannot fail).
 fn safe(e: &Expr, schema: &DFSchema) -> bool {
     let same_type = |a: &Expr, b: &Expr| match (a.get_type(schema), b.get_type(schema)) {
-        (Ok(x), Ok(y)) => x == y,
+        (Ok(x), Ok(y)) => kind(&x).is_some() && kind(&x) == kind(&y),
         _ => false,
     };
     match e {
@@ -111,5 +120,96 @@ fn safe(e: &Expr, schema: &DFSchema) -> bool {
                     .all(|b| matches!(***b, Expr::Literal(..)) && same_type(expr, b))
         }
         _ => false,
+    }
+}
+
+/// The kind of values a type holds, for comparisons that need no failing cast.
+fn kind(t: &DataType) -> Option<u8> {
+    match t {
+        _ if t.is_numeric() => Some(0),
+        DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View => Some(1),
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => Some(2),
+        DataType::Boolean => Some(3),
+        _ => None,
+    }
+}
+
+/// Rewrites every `AND`/`OR` of `value` whose operands cannot fail into `segc_and`/`segc_or`:
+/// the same three-valued logic, but both operands are evaluated on the whole batch. DataFusion
+/// evaluates the right operand of a selective `AND`/`OR` on a filtered copy of the batch, every
+/// column of it: with hundreds of segments, each segment's `and` copied hundreds of columns.
+pub(super) fn without_short_circuit(value: Expr, schema: &DFSchema) -> Result<Expr> {
+    let rewritten = value.transform_up(|e| match e {
+        Expr::BinaryExpr(BinaryExpr { left, op, right })
+            if matches!(op, Operator::And | Operator::Or)
+                && safe_or_logic(&left, schema)
+                && safe_or_logic(&right, schema) =>
+        {
+            Ok(Transformed::yes(logic_call(
+                op == Operator::And,
+                *left,
+                *right,
+            )))
+        }
+        other => Ok(Transformed::no(other)),
+    })?;
+    Ok(rewritten.data)
+}
+
+/// [`safe`], counting the `segc_and`/`segc_or` calls made of safe operands as safe.
+fn safe_or_logic(e: &Expr, schema: &DFSchema) -> bool {
+    match e {
+        Expr::ScalarFunction(call) if matches!(call.func.name(), "segc_and" | "segc_or") => {
+            call.args.iter().all(|a| safe_or_logic(a, schema))
+        }
+        _ => safe(e, schema),
+    }
+}
+
+/// `segc_and(a, b)` or `segc_or(a, b)`.
+fn logic_call(and: bool, left: Expr, right: Expr) -> Expr {
+    ScalarUDF::from(KleeneLogic {
+        and,
+        signature: Signature::exact(
+            vec![DataType::Boolean, DataType::Boolean],
+            Volatility::Immutable,
+        ),
+    })
+    .call(vec![left, right])
+}
+
+/// SQL's `AND` / `OR` (null when unknown) over whole columns, with Arrow's Kleene kernels.
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct KleeneLogic {
+    and: bool,
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for KleeneLogic {
+    fn name(&self) -> &str {
+        if self.and { "segc_and" } else { "segc_or" }
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let rows = args.number_rows;
+        let [left, right] = args.args.as_slice() else {
+            return exec_err!("{} takes two operands", self.name());
+        };
+        let (left, right) = (left.to_array(rows)?, right.to_array(rows)?);
+        let (left, right) = (left.as_boolean(), right.as_boolean());
+        let result = if self.and {
+            and_kleene(left, right)?
+        } else {
+            or_kleene(left, right)?
+        };
+        Ok(ColumnarValue::Array(Arc::new(result)))
     }
 }
