@@ -206,6 +206,32 @@ fn explain_physical_plan_over_the_data() {
 }
 
 #[test]
+fn explain_shows_the_ranking_pass_of_quantile_groups_and_analyze_runs_it() {
+    let explain = |extra: &[&str]| {
+        let output = segc()
+            .current_dir(repo(""))
+            .args(["explain", "tests/fixtures/run/quantiles/rules.seg"])
+            .args(extra)
+            .args(["--as-of", "2026-11-01"])
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    let planned = explain(&["--declared"]);
+    assert!(
+        planned.contains("-- ranking pass (group boundaries of __quantile_0, __quantile_2)"),
+        "{planned}"
+    );
+    assert!(planned.contains("segc_ntile3(spend, customer_id)"), "{planned}");
+    assert!(planned.contains("segc_ntile3_desc(recency, customer_id)"), "{planned}");
+    // Analyzing runs the pass first: the membership plan then runs with the boundaries.
+    let analyzed = explain(&["--analyze"]);
+    assert!(analyzed.contains("-- ranking pass"), "{analyzed}");
+    assert!(analyzed.contains("output_rows=6"), "{analyzed}");
+}
+
+#[test]
 fn explain_analyze_runs_the_plan_and_shows_its_metrics() {
     let text = explain_retail("--analyze");
     assert!(
