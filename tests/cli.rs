@@ -223,8 +223,14 @@ fn explain_shows_the_ranking_pass_of_quantile_groups_and_analyze_runs_it() {
         planned.contains("-- ranking pass (group boundaries of __quantile_0, __quantile_2)"),
         "{planned}"
     );
-    assert!(planned.contains("segc_ntile3(spend, customer_id)"), "{planned}");
-    assert!(planned.contains("segc_ntile3_desc(recency, customer_id)"), "{planned}");
+    assert!(
+        planned.contains("segc_ntile3(spend, customer_id)"),
+        "{planned}"
+    );
+    assert!(
+        planned.contains("segc_ntile3_desc(recency, customer_id)"),
+        "{planned}"
+    );
     // Analyzing runs the pass first: the membership plan then runs with the boundaries.
     let analyzed = explain(&["--analyze"]);
     assert!(analyzed.contains("-- ranking pass"), "{analyzed}");

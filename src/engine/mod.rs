@@ -91,6 +91,8 @@ pub(crate) fn execution_failed(span: crate::span::Span, error: DataFusionError) 
 /// A DataFusion session with the sources of one program registered.
 pub struct Engine {
     ctx: SessionContext,
+    /// The memory limit, if any: what a ranking pass may keep is a share of it.
+    memory_limit: Option<usize>,
     tables: HashMap<String, Arc<dyn TableProvider>>,
     progress: Arc<dyn Progress>,
 }
@@ -108,6 +110,7 @@ impl Engine {
         })?;
         Ok(Engine {
             ctx: SessionContext::new_with_config_rt(config, runtime),
+            memory_limit: options.memory_limit,
             tables: HashMap::new(),
             progress: Arc::new(progress::Quiet),
         })

@@ -1,13 +1,20 @@
 //! Ranking passes: the narrow plans that find the boundaries of `ntile` groups before the
 //! membership and KPI plans run (see `lower::ntile`).
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::datatypes::{Field, Schema};
+use datafusion::datasource::{MemTable, provider_as_source};
+use datafusion::error::DataFusionError;
 use datafusion::execution::memory_pool::MemoryConsumer;
-use datafusion::logical_expr::LogicalPlan;
+use datafusion::logical_expr::{LogicalPlan, TableSource};
 use futures::StreamExt as _;
 
 use super::{Engine, Phase, execution_failed};
 use crate::diagnostics::Diagnostic;
-use crate::hir::{self, KpiId};
+use crate::hir::{self, AggregateId, KpiId};
 use crate::lower::{self, KpiPlan, Params, Ranks, Selection, Wanted};
 
 impl Engine {
@@ -20,7 +27,10 @@ impl Engine {
         wanted: Wanted<'_>,
     ) -> Result<Ranks, Diagnostic> {
         let mut ranks = Ranks::default();
-        while let Some(pass) = lower::ranking_pass(program, self, params, wanted, &ranks)? {
+        // Without a memory limit, the aggregates a pass computes are kept for the plan after it
+        // (it need not aggregate those sources again); with one, memory comes first.
+        let keep = self.memory_limit.is_none();
+        while let Some(pass) = lower::ranking_pass(program, self, params, wanted, &ranks, keep)? {
             let span = program.quantiles[pass.quantiles[0].quantile.0].span;
             let failed = |e| execution_failed(program.population().location.span, e);
             self.progress.phase(Phase::Ranking);
@@ -45,12 +55,22 @@ impl Engine {
             }
             // The row encoding of the values is about as large as the values.
             reservation.try_grow(reservation.size()).map_err(failed)?;
-            ranks
-                .add_pass(&pass, &batches)
-                .map_err(|e| Diagnostic::Internal {
-                    span,
-                    message: e.to_string(),
-                })?;
+            let internal = |e: DataFusionError| Diagnostic::Internal {
+                span,
+                message: e.to_string(),
+            };
+            ranks.add_pass(&pass, &batches).map_err(internal)?;
+            if !pass.aggregates.is_empty() {
+                let partitions = self.ctx.copied_config().target_partitions();
+                let mut tables = HashMap::new();
+                for (source, columns) in &pass.aggregates {
+                    let key = format!("__{}_key", program.source(*source).name);
+                    let table =
+                        kept_table(&pass, &batches, &key, columns, partitions).map_err(internal)?;
+                    tables.insert(*source, (table, key));
+                }
+                ranks.precompute(&pass, |s| tables.remove(&s), Arc::new(reservation));
+            }
         }
         Ok(ranks)
     }
@@ -78,4 +98,40 @@ impl Engine {
         let ranks = self.ranks(program, params, Wanted::Kpis(kpis)).await?;
         lower::kpi_plan(program, self, params, kpis, &ranks)
     }
+}
+
+/// The key (renamed `key`) and the aggregate `columns` of a ranking pass's output, as an
+/// in-memory table of `partitions` partitions.
+fn kept_table(
+    pass: &lower::RankingPass,
+    batches: &[RecordBatch],
+    key: &str,
+    columns: &[(AggregateId, String)],
+    partitions: usize,
+) -> Result<Arc<dyn TableSource>, DataFusionError> {
+    let schema = pass.plan.schema();
+    let mut indexes = vec![0];
+    let mut fields = vec![Field::new(key, schema.field(0).data_type().clone(), true)];
+    for (_, name) in columns {
+        let index = schema.index_of_column_by_name(None, name).ok_or_else(|| {
+            DataFusionError::Internal(format!("the ranking pass has no column `{name}`"))
+        })?;
+        if !indexes.contains(&index) {
+            indexes.push(index);
+            fields.push(schema.field(index).as_ref().clone());
+        }
+    }
+    let kept = Arc::new(Schema::new(fields));
+    let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); partitions.max(1)];
+    for (i, batch) in batches.iter().enumerate() {
+        let columns = indexes
+            .iter()
+            .map(|&c| Arc::clone(batch.column(c)))
+            .collect();
+        let part = i % parts.len();
+        parts[part].push(RecordBatch::try_new(Arc::clone(&kept), columns)?);
+    }
+    Ok(provider_as_source(Arc::new(MemTable::try_new(
+        kept, parts,
+    )?)))
 }

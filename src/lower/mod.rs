@@ -147,13 +147,15 @@ struct Members {
 
 /// The next ranking pass a plan for `wanted` needs: the values of the `ntile` quantiles not in
 /// `ranks` whose values need no unranked one (quantiles of quantiles take a pass per level).
-/// `None` when every needed `ntile` is ranked.
+/// `None` when every needed `ntile` is ranked. With `keep`, the pass also gives every aggregate
+/// the plan needs over the related sources it aggregates, to be kept ([`Ranks::precompute`]).
 pub fn ranking_pass(
     program: &hir::Program,
     tables: &dyn TableLookup,
     params: Params,
     wanted: Wanted<'_>,
     ranks: &Ranks,
+    keep: bool,
 ) -> Result<Option<RankingPass>, Diagnostic> {
     let needed = Needed::of(program, wanted);
     let unranked = |defs: &BTreeSet<DefId>| {
@@ -190,8 +192,21 @@ pub fn ranking_pass(
     }
     let span = program.quantiles[quantiles[0].quantile.0].span;
     let key = population_key(program)?;
-    let needed = Needed::collect(program, vec![], &values);
-    let members = members(program, tables, params, &needed, ranks)?;
+    let mut pass_needed = Needed::collect(program, vec![], &values);
+    // The related sources the pass aggregates, not already computed: their every aggregate the
+    // plan will need is computed here once, and kept for the plan (see `Ranks::precompute`).
+    let sources: BTreeSet<SourceId> = pass_needed
+        .aggregates
+        .iter()
+        .map(|id| program.aggregates[id.0].source)
+        .filter(|source| keep && ranks.precomputed(*source).is_none())
+        .collect();
+    for id in &needed.aggregates {
+        if sources.contains(&program.aggregates[id.0].source) {
+            pass_needed.add_aggregate(program, *id);
+        }
+    }
+    let members = members(program, tables, params, &pass_needed, ranks)?;
     let lowerer = expr::Lowerer::new(program, params, &members.aggregate_columns, ranks);
     let mut columns = vec![ident(&key.name).alias("__key")];
     for (index, value) in values.iter().enumerate() {
@@ -201,12 +216,36 @@ pub fn ranking_pass(
                 .alias(format!("__value_{index}")),
         );
     }
+    let mut aggregates: Vec<(SourceId, Vec<(AggregateId, String)>)> = Vec::new();
+    let mut written: Vec<&String> = Vec::new();
+    for source in sources {
+        let mut of_source: Vec<(AggregateId, String)> = members
+            .aggregate_columns
+            .iter()
+            .filter(|(id, _)| program.aggregates[id.0].source == source)
+            .map(|(id, name)| (*id, name.clone()))
+            .collect();
+        of_source.sort();
+        aggregates.push((source, of_source));
+    }
+    for (_, of_source) in &aggregates {
+        for (_, name) in of_source {
+            if !written.contains(&name) {
+                written.push(name);
+                columns.push(ident(name));
+            }
+        }
+    }
     let plan = members
         .builder
         .project(columns)
         .and_then(|b| b.build())
         .map_err(internal(span))?;
-    Ok(Some(RankingPass { plan, quantiles }))
+    Ok(Some(RankingPass {
+        plan,
+        quantiles,
+        aggregates,
+    }))
 }
 
 /// Every ranking pass a plan for `wanted` needs, without running them, and ranks that let the
@@ -219,7 +258,7 @@ pub fn planned_passes(
 ) -> Result<(Vec<RankingPass>, Ranks), Diagnostic> {
     let mut ranks = Ranks::default();
     let mut passes = Vec::new();
-    while let Some(pass) = ranking_pass(program, tables, params, wanted, &ranks)? {
+    while let Some(pass) = ranking_pass(program, tables, params, wanted, &ranks, false)? {
         ranks.plan_only(&pass);
         passes.push(pass);
     }
@@ -261,7 +300,10 @@ fn members(
         .map(|id| program.aggregates[id.0].source)
         .collect();
     for source_id in related {
-        let related = aggregate_plan(program, tables, params, source_id, needed)?;
+        let related = match precomputed_plan(program, source_id, needed, ranks)? {
+            Some(plan) => plan,
+            None => aggregate_plan(program, tables, params, source_id, needed)?,
+        };
         let on = ident(&key.name).eq(ident(&related.key));
         builder = builder
             .join_on(related.plan, JoinType::Left, vec![on])
@@ -388,6 +430,38 @@ struct AggregatePlan {
     key: String,
     /// The output column of each aggregate.
     columns: Vec<(AggregateId, String)>,
+}
+
+/// The aggregates over `source_id` as an earlier ranking pass computed them (one row per
+/// member), when it computed every one `needed` asks for.
+fn precomputed_plan(
+    program: &hir::Program,
+    source_id: SourceId,
+    needed: &Needed,
+    ranks: &Ranks,
+) -> Result<Option<AggregatePlan>, Diagnostic> {
+    let Some(pre) = ranks.precomputed(source_id) else {
+        return Ok(None);
+    };
+    let mut columns = Vec::new();
+    for id in &needed.aggregates {
+        if program.aggregates[id.0].source != source_id {
+            continue;
+        }
+        match pre.columns.iter().find(|(a, _)| a == id) {
+            Some(found) => columns.push(found.clone()),
+            None => return Ok(None),
+        }
+    }
+    let name = format!("__{}_aggregates", program.source(source_id).name);
+    let plan = LogicalPlanBuilder::scan(name, Arc::clone(&pre.table), None)
+        .and_then(|b| b.build())
+        .map_err(internal(program.source(source_id).span))?;
+    Ok(Some(AggregatePlan {
+        plan,
+        key: pre.key.clone(),
+        columns,
+    }))
 }
 
 /// The grouped aggregate of every needed aggregate over `source_id`, keyed by its link column.
@@ -539,8 +613,15 @@ impl Needed {
             other => work.extend(dependency(other)),
         });
         for id in aggregates {
+            self.add_aggregate(program, id);
+        }
+    }
+
+    /// Records the aggregate `id` and the columns it reads.
+    fn add_aggregate(&mut self, program: &hir::Program, id: AggregateId) {
+        {
             if !self.aggregates.insert(id) {
-                continue;
+                return;
             }
             let aggregate = &program.aggregates[id.0];
             // `first`/`last` break ties by the source's key.

@@ -23,10 +23,10 @@ use datafusion::arrow::row::{RowConverter, Rows, SortField};
 use datafusion::common::{DataFusionError, Result, exec_err};
 use datafusion::logical_expr::{
     ColumnarValue, Expr, LogicalPlan, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-    Volatility,
+    TableSource, Volatility,
 };
 
-use crate::hir::QuantileId;
+use crate::hir::{AggregateId, QuantileId, SourceId};
 
 /// Selection is used for up to this many boundaries; beyond, a full sort is cheaper.
 const SELECT_AT_MOST: usize = 32;
@@ -44,11 +44,23 @@ pub struct Boundaries {
     starts: Vec<Vec<u8>>,
 }
 
-/// The boundaries of the quantiles ranked so far.
-#[derive(Debug, Clone, Default)]
+/// The boundaries of the quantiles ranked so far, and the aggregates the ranking passes kept.
+#[derive(Clone, Default)]
 pub struct Ranks {
     /// `None`: planned but not run (plans to show, not to run).
     computed: HashMap<QuantileId, Option<Arc<Boundaries>>>,
+    /// Related sources aggregated by a pass, with what holds their memory.
+    precomputed: HashMap<SourceId, Precomputed>,
+    held: Vec<Arc<dyn std::any::Any + Send + Sync>>,
+}
+
+impl std::fmt::Debug for Ranks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ranks")
+            .field("computed", &self.computed)
+            .field("precomputed", &self.precomputed.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 impl Ranks {
@@ -60,6 +72,35 @@ impl Ranks {
     /// The boundaries of `quantile`, if ranked.
     pub(super) fn get(&self, quantile: QuantileId) -> Option<Arc<Boundaries>> {
         self.computed.get(&quantile).cloned().flatten()
+    }
+
+    /// Keeps the aggregates `pass` computed (its output `batches`, one row per member) for the
+    /// plans after it, in `table` (built by the engine from the batches, with the key column
+    /// renamed `key`); `held` lives as long as they are used (the engine's memory reservation).
+    pub fn precompute(
+        &mut self,
+        pass: &RankingPass,
+        mut table: impl FnMut(SourceId) -> Option<(Arc<dyn TableSource>, String)>,
+        held: Arc<dyn std::any::Any + Send + Sync>,
+    ) {
+        for (source, columns) in &pass.aggregates {
+            if let Some((table, key)) = table(*source) {
+                self.precomputed.insert(
+                    *source,
+                    Precomputed {
+                        table,
+                        key,
+                        columns: columns.clone(),
+                    },
+                );
+            }
+        }
+        self.held.push(held);
+    }
+
+    /// The aggregates of `source` a pass kept.
+    pub(super) fn precomputed(&self, source: SourceId) -> Option<&Precomputed> {
+        self.precomputed.get(&source)
     }
 
     /// Marks the quantiles of `pass` as ranked without running it, so that the passes after it
@@ -125,13 +166,27 @@ pub struct Ranked {
 }
 
 /// A narrow plan giving the key (first column) and the value of each of `quantiles` (next
-/// columns, in order) for every member.
+/// columns, in order) for every member, then the aggregates it computed on the way.
 #[derive(Debug, Clone)]
 pub struct RankingPass {
     /// The plan.
     pub plan: LogicalPlan,
     /// The quantiles whose values it computes.
     pub quantiles: Vec<Ranked>,
+    /// Per related source it aggregates, the output column of each aggregate the plan after it
+    /// needs: kept, they spare that plan aggregating the source again ([`Ranks::precompute`]).
+    pub aggregates: Vec<(SourceId, Vec<(AggregateId, String)>)>,
+}
+
+/// Aggregates of one related source computed by a ranking pass, one row per member.
+#[derive(Clone)]
+pub(super) struct Precomputed {
+    /// The rows (key, then aggregates).
+    pub table: Arc<dyn TableSource>,
+    /// The key column.
+    pub key: String,
+    /// The column of each aggregate.
+    pub columns: Vec<(AggregateId, String)>,
 }
 
 /// The sorted positions (0-based) at which groups 2..=n start among `count` ranked members;

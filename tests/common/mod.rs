@@ -370,7 +370,7 @@ pub fn executes_on_empty_tables(
         }
         for wanted in wanted {
             let mut ranks = Ranks::default();
-            while let Some(pass) = ranking_pass(program, &Empty, params, wanted, &ranks)
+            while let Some(pass) = ranking_pass(program, &Empty, params, wanted, &ranks, false)
                 .unwrap_or_else(|d| panic!("{d:?} for:\n{context}"))
             {
                 let batches = execute(&pass.plan).await;
