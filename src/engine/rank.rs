@@ -53,8 +53,13 @@ impl Engine {
                     .map_err(failed)?;
                 batches.push(batch);
             }
-            // The row encoding of the values is about as large as the values.
-            reservation.try_grow(reservation.size()).map_err(failed)?;
+            // The row encoding of the keys and values is about as large as they are.
+            let ranked: usize = batches
+                .iter()
+                .flat_map(|b| b.columns().iter().take(pass.quantiles.len() + 1))
+                .map(|c| c.get_array_memory_size())
+                .sum();
+            reservation.try_grow(ranked).map_err(failed)?;
             let internal = |e: DataFusionError| Diagnostic::Internal {
                 span,
                 message: e.to_string(),
