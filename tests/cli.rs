@@ -238,6 +238,33 @@ fn explain_shows_the_ranking_pass_of_quantile_groups_and_analyze_runs_it() {
 }
 
 #[test]
+fn the_ranking_pass_aggregates_related_sources_once_unless_memory_is_limited() {
+    let plan = |extra: &[&str]| {
+        let output = segc()
+            .current_dir(repo(""))
+            .args([
+                "explain",
+                "tests/fixtures/run/quantile_aggregates/rules.seg",
+            ])
+            .args(["--analyze", "--as-of", "2026-11-01"])
+            .args(extra)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        let text = String::from_utf8_lossy(&output.stdout).to_string();
+        // The membership plan, after the ranking passes.
+        let start = text.find("-- logical plan").expect("logical plan");
+        text[start..].to_string()
+    };
+    let kept = plan(&[]);
+    assert!(kept.contains("TableScan: __orders_aggregates"), "{kept}");
+    assert!(!kept.contains("TableScan: orders"), "{kept}");
+    let limited = plan(&["--memory-limit", "512M"]);
+    assert!(limited.contains("TableScan: orders"), "{limited}");
+    assert!(!limited.contains("__orders_aggregates"), "{limited}");
+}
+
+#[test]
 fn explain_analyze_runs_the_plan_and_shows_its_metrics() {
     let text = explain_retail("--analyze");
     assert!(
