@@ -10,7 +10,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use datafusion::arrow::array::AsArray;
+use datafusion::arrow::array::{Array, AsArray, BooleanArray};
 use datafusion::arrow::compute::kernels::boolean::{and_kleene, or_kleene};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
@@ -211,5 +211,50 @@ impl ScalarUDFImpl for KleeneLogic {
             or_kleene(left, right)?
         };
         Ok(ColumnarValue::Array(Arc::new(result)))
+    }
+}
+
+/// `segc_is_true(x)`: true where `x` is true, false where it is false or null (a segment's
+/// membership). One bitwise `and` of the values with the validity, where DataFusion compares
+/// `x IS NOT DISTINCT FROM true` value by value.
+pub(super) fn is_true_call(value: Expr) -> Expr {
+    ScalarUDF::from(IsTrue {
+        signature: Signature::exact(vec![DataType::Boolean], Volatility::Immutable),
+    })
+    .call(vec![value])
+}
+
+/// See [`is_true_call`].
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct IsTrue {
+    signature: Signature,
+}
+
+impl ScalarUDFImpl for IsTrue {
+    fn name(&self) -> &str {
+        "segc_is_true"
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Boolean)
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        let [value] = args.args.as_slice() else {
+            return exec_err!("segc_is_true takes one operand");
+        };
+        let value = value.to_array(args.number_rows)?;
+        let value = value.as_boolean();
+        let truth = match value.nulls() {
+            Some(valid) => value.values() & valid.inner(),
+            None => value.values().clone(),
+        };
+        Ok(ColumnarValue::Array(Arc::new(BooleanArray::new(
+            truth, None,
+        ))))
     }
 }
