@@ -67,7 +67,7 @@ pub(super) fn shared_conditions(
 
 /// A condition that costs something and cannot fail.
 fn worth_sharing(e: &Expr, schema: &DFSchema) -> bool {
-    !matches!(e, Expr::Column(_) | Expr::Literal(..)) && safe(e, schema)
+    !matches!(e, Expr::Column(_) | Expr::Literal(..)) && safe_or_logic(e, schema)
 }
 
 /// Whether evaluating `e` cannot fail: columns, constants, and comparisons, logic, null tests,
