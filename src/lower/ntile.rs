@@ -391,15 +391,28 @@ mod tests {
         }
     }
 
-    fn run(groups: u32, descending: bool, values: Vec<Option<i64>>) -> Vec<Option<i64>> {
-        let keys: ArrayRef = Arc::new(Int64Array::from_iter_values((0..values.len() as i64).rev()));
-        let values: ArrayRef = Arc::new(Int64Array::from(values));
+    /// The groups `segc_ntile` gives to `values` (ties broken by `keys`), the boundaries
+    /// found from the rows given in batches of `batch` rows.
+    fn groups_of(
+        groups: u32,
+        descending: bool,
+        values: ArrayRef,
+        keys: ArrayRef,
+        batch: usize,
+    ) -> Vec<Option<i64>> {
+        let rows = values.len();
+        let split = |a: &ArrayRef| -> Vec<ArrayRef> {
+            (0..rows)
+                .step_by(batch.max(1))
+                .map(|at| a.slice(at, batch.min(rows - at)))
+                .collect()
+        };
         let found = boundaries(
             groups,
             descending,
-            (DataType::Int64, DataType::Int64),
-            std::slice::from_ref(&values),
-            std::slice::from_ref(&keys),
+            (values.data_type().clone(), keys.data_type().clone()),
+            &split(&values),
+            &split(&keys),
         )
         .expect("boundaries");
         let function = NtileFunction {
@@ -407,20 +420,18 @@ mod tests {
             boundaries: Some(Arc::new(found)),
             signature: Signature::any(2, Volatility::Immutable),
         };
-        let field = Arc::new(datafusion::arrow::datatypes::Field::new(
-            "v",
-            DataType::Int64,
-            true,
-        ));
-        let args = ScalarFunctionArgs {
-            args: vec![ColumnarValue::Array(values), ColumnarValue::Array(keys)],
-            arg_fields: vec![Arc::clone(&field), field],
-            number_rows: 7,
-            return_field: Arc::new(datafusion::arrow::datatypes::Field::new(
-                "g",
-                DataType::Int64,
+        let field = |t: &DataType| {
+            Arc::new(datafusion::arrow::datatypes::Field::new(
+                "f",
+                t.clone(),
                 true,
-            )),
+            ))
+        };
+        let args = ScalarFunctionArgs {
+            arg_fields: vec![field(values.data_type()), field(keys.data_type())],
+            args: vec![ColumnarValue::Array(values), ColumnarValue::Array(keys)],
+            number_rows: rows,
+            return_field: field(&DataType::Int64),
             config_options: Arc::default(),
         };
         let ColumnarValue::Array(out) = function.invoke_with_args(args).expect("invoke") else {
@@ -428,6 +439,109 @@ mod tests {
         };
         let out = out.as_any().downcast_ref::<Int64Array>().expect("ints");
         out.iter().collect()
+    }
+
+    fn run(groups: u32, descending: bool, values: Vec<Option<i64>>) -> Vec<Option<i64>> {
+        let keys: ArrayRef = Arc::new(Int64Array::from_iter_values((0..values.len() as i64).rev()));
+        groups_of(
+            groups,
+            descending,
+            Arc::new(Int64Array::from(values)),
+            keys,
+            3,
+        )
+    }
+
+    /// A small deterministic generator (xorshift).
+    struct Rng(u64);
+
+    impl Rng {
+        fn below(&mut self, n: u64) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0 % n
+        }
+    }
+
+    /// NTILE by sorting: the reference the boundaries must agree with.
+    fn by_sorting<V: PartialOrd + Clone, K: Ord + Clone>(
+        groups: u32,
+        descending: bool,
+        values: &[Option<V>],
+        keys: &[K],
+    ) -> Vec<Option<i64>> {
+        let mut ranked: Vec<usize> = (0..values.len()).filter(|&i| values[i].is_some()).collect();
+        ranked.sort_by(|&a, &b| {
+            let (va, vb) = (values[a].clone(), values[b].clone());
+            let by_value = va.partial_cmp(&vb).unwrap_or(std::cmp::Ordering::Equal);
+            let by_value = if descending {
+                by_value.reverse()
+            } else {
+                by_value
+            };
+            by_value.then_with(|| keys[a].cmp(&keys[b]))
+        });
+        let mut out = vec![None; values.len()];
+        let tiles = reference(groups, ranked.len());
+        for (position, &row) in ranked.iter().enumerate() {
+            out[row] = Some(tiles[position]);
+        }
+        out
+    }
+
+    #[test]
+    fn agrees_with_sorting_for_texts_floats_text_keys_and_many_groups() {
+        let mut rng = Rng(0x5e9c_2026);
+        for case in 0..60 {
+            let rows = 1 + rng.below(300) as usize;
+            let groups = [2, 3, 5, 10, 33, 40, 1000][case % 7];
+            let descending = case % 2 == 1;
+            let batch = 1 + rng.below(64) as usize;
+            // Few distinct values: many ties, broken by the key; a fifth are null.
+            let ints: Vec<Option<i64>> = (0..rows)
+                .map(|_| (rng.below(5) > 0).then(|| rng.below(12) as i64))
+                .collect();
+            let texts: Vec<Option<String>> = ints
+                .iter()
+                .map(|v| v.map(|v| format!("v{}", v * 7 % 12)))
+                .collect();
+            let floats: Vec<Option<f64>> = ints
+                .iter()
+                .map(|v| v.map(|v| v as f64 / 4.0 - 1.0))
+                .collect();
+            let text_keys: Vec<String> = (0..rows)
+                .map(|i| format!("k{:05}", (i * 7919) % 100_003))
+                .collect();
+            let int_keys: Vec<i64> = (0..rows)
+                .map(|i| ((i * 104_729) % 1_000_003) as i64)
+                .collect();
+
+            let keys: ArrayRef = Arc::new(Int64Array::from(int_keys.clone()));
+            let values: ArrayRef = Arc::new(Int64Array::from(ints.clone()));
+            assert_eq!(
+                groups_of(groups, descending, values, keys, batch),
+                by_sorting(groups, descending, &ints, &int_keys),
+                "ints, case {case}"
+            );
+            let keys: ArrayRef = Arc::new(datafusion::arrow::array::StringArray::from(
+                text_keys.clone(),
+            ));
+            let values: ArrayRef =
+                Arc::new(datafusion::arrow::array::StringArray::from(texts.clone()));
+            assert_eq!(
+                groups_of(groups, descending, values, Arc::clone(&keys), batch),
+                by_sorting(groups, descending, &texts, &text_keys),
+                "texts, case {case}"
+            );
+            let values: ArrayRef =
+                Arc::new(datafusion::arrow::array::Float64Array::from(floats.clone()));
+            assert_eq!(
+                groups_of(groups, descending, values, keys, batch),
+                by_sorting(groups, descending, &floats, &text_keys),
+                "floats, case {case}"
+            );
+        }
     }
 
     #[test]
