@@ -180,21 +180,22 @@ fn explain_declared_plan() {
     ])));
 }
 
-/// The stdout of `segc explain` of the retail example with `option`, which must succeed.
-fn explain_retail(option: &str) -> String {
+/// The stdout of `segc explain FILE ARGS... --as-of 2026-11-01`, which must succeed.
+fn explain_output(file: &str, args: &[&str]) -> String {
     let output = segc()
         .current_dir(repo(""))
-        .args([
-            "explain",
-            "examples/retail/retail.seg",
-            option,
-            "--as-of",
-            "2026-11-01",
-        ])
+        .args(["explain", file])
+        .args(args)
+        .args(["--as-of", "2026-11-01"])
         .output()
         .expect("runs");
-    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
     String::from_utf8_lossy(&output.stdout).to_string()
+}
+
+/// The stdout of `segc explain` of the retail example with `option`, which must succeed.
+fn explain_retail(option: &str) -> String {
+    explain_output("examples/retail/retail.seg", &[option])
 }
 
 #[test]
@@ -207,17 +208,7 @@ fn explain_physical_plan_over_the_data() {
 
 #[test]
 fn explain_shows_the_ranking_pass_of_quantile_groups_and_analyze_runs_it() {
-    let explain = |extra: &[&str]| {
-        let output = segc()
-            .current_dir(repo(""))
-            .args(["explain", "tests/fixtures/run/quantiles/rules.seg"])
-            .args(extra)
-            .args(["--as-of", "2026-11-01"])
-            .output()
-            .expect("runs");
-        assert_eq!(output.status.code(), Some(0), "{output:?}");
-        String::from_utf8_lossy(&output.stdout).to_string()
-    };
+    let explain = |args: &[&str]| explain_output("tests/fixtures/run/quantiles/rules.seg", args);
     let planned = explain(&["--declared"]);
     assert!(
         planned.contains("-- ranking pass (group boundaries of __quantile_0, __quantile_2)"),
@@ -240,18 +231,8 @@ fn explain_shows_the_ranking_pass_of_quantile_groups_and_analyze_runs_it() {
 #[test]
 fn the_ranking_pass_aggregates_related_sources_once_unless_memory_is_limited() {
     let plan = |extra: &[&str]| {
-        let output = segc()
-            .current_dir(repo(""))
-            .args([
-                "explain",
-                "tests/fixtures/run/quantile_aggregates/rules.seg",
-            ])
-            .args(["--analyze", "--as-of", "2026-11-01"])
-            .args(extra)
-            .output()
-            .expect("runs");
-        assert_eq!(output.status.code(), Some(0), "{output:?}");
-        let text = String::from_utf8_lossy(&output.stdout).to_string();
+        let args: Vec<&str> = ["--analyze"].iter().chain(extra).copied().collect();
+        let text = explain_output("tests/fixtures/run/quantile_aggregates/rules.seg", &args);
         // The membership plan, after the ranking passes.
         let start = text.find("-- logical plan").expect("logical plan");
         text[start..].to_string()
