@@ -91,7 +91,8 @@ pub(crate) fn execution_failed(span: crate::span::Span, error: DataFusionError) 
 /// A DataFusion session with the sources of one program registered.
 pub struct Engine {
     ctx: SessionContext,
-    /// The memory limit, if any: what a ranking pass may keep is a share of it.
+    /// The memory limit, if any: with one, ranking passes keep no aggregates for the plans after
+    /// them.
     memory_limit: Option<usize>,
     tables: HashMap<String, Arc<dyn TableProvider>>,
     progress: Arc<dyn Progress>,
@@ -258,11 +259,15 @@ impl Engine {
             ("segc.as_of".to_string(), context.as_of.to_string()),
             ("segc.rules".to_string(), context.rules.clone()),
         ];
+        let encoding = output::Encoding {
+            metadata: &metadata,
+            threads: self.ctx.copied_config().target_partitions(),
+        };
         let (membership, counts) = output::write_membership(
             stream,
             spec,
             &columns,
-            &metadata,
+            &encoding,
             &written,
             |e| execution_failed(span, e),
             |problem| {

@@ -288,12 +288,20 @@ impl PendingOutput {
     }
 }
 
+/// How the membership file is written besides its columns.
+pub(super) struct Encoding<'a> {
+    /// Key-value metadata of a Parquet file.
+    pub metadata: &'a [(String, String)],
+    /// Threads encoding a Parquet file's columns (the run's `--threads`).
+    pub threads: usize,
+}
+
 /// Streams the membership batches (the key, then one column per output) to a temporary file.
 pub(super) async fn write_membership(
     mut stream: SendableRecordBatchStream,
     spec: &OutputSpec,
     columns: &[(String, ColumnKind)],
-    metadata: &[(String, String)],
+    encoding: &Encoding<'_>,
     written: &AtomicU64,
     data_error: impl Fn(datafusion::error::DataFusionError) -> Diagnostic,
     key_problem: impl Fn(KeyProblem) -> Diagnostic,
@@ -309,7 +317,8 @@ pub(super) async fn write_membership(
     };
     let mut writer = match spec.format {
         OutputFormat::Parquet => {
-            let kv = metadata
+            let kv = encoding
+                .metadata
                 .iter()
                 .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
                 .collect();
@@ -329,10 +338,14 @@ pub(super) async fn write_membership(
                 }
             }
             let props = props.build();
-            let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
             Writer::Parquet(Box::new(
-                super::parquet_out::ParallelParquet::new(file, schema.clone(), props, threads)
-                    .map_err(|e| failed(&target, e))?,
+                super::parquet_out::ParallelParquet::new(
+                    file,
+                    schema.clone(),
+                    props,
+                    encoding.threads,
+                )
+                .map_err(|e| failed(&target, e))?,
             ))
         }
         OutputFormat::Csv => Writer::Csv(Box::new(

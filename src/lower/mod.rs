@@ -217,7 +217,6 @@ pub fn ranking_pass(
         );
     }
     let mut aggregates: Vec<(SourceId, Vec<(AggregateId, String)>)> = Vec::new();
-    let mut written: Vec<&String> = Vec::new();
     for source in sources {
         let mut of_source: Vec<(AggregateId, String)> = members
             .aggregate_columns
@@ -226,15 +225,13 @@ pub fn ranking_pass(
             .map(|(id, name)| (*id, name.clone()))
             .collect();
         of_source.sort();
-        aggregates.push((source, of_source));
-    }
-    for (_, of_source) in &aggregates {
-        for (_, name) in of_source {
-            if !written.contains(&name) {
-                written.push(name);
+        // Identical aggregates share a column: it is given once.
+        for (_, name) in &of_source {
+            if !columns.contains(&ident(name)) {
                 columns.push(ident(name));
             }
         }
+        aggregates.push((source, of_source));
     }
     let plan = members
         .builder
