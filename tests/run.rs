@@ -222,3 +222,111 @@ fn rfm_example_maps_every_buyer() {
     summary.output.membership = "membership.parquet".into();
     insta::assert_json_snapshot!(summary);
 }
+
+/// Rules with `segments` segments `s{i} = v >= i` over `v = id * 37 % 200`, a score after the
+/// 70th and tiers after the 140th (outputs in declaration order).
+fn many_segments(dir: &Path, rows: i64, segments: usize) -> std::path::PathBuf {
+    let mut csv = String::from("customer_id,v\n");
+    // Written in descending keys: the output must come back sorted.
+    for id in (1..=rows).rev() {
+        csv.push_str(&format!("{id},{}\n", id * 37 % 200));
+    }
+    std::fs::write(dir.join("customers.csv"), csv).expect("data");
+    let mut rules = String::from(
+        "source customers from csv \"customers.csv\" {\n  key customer_id: int\n  v: int\n}\n",
+    );
+    for i in 0..segments {
+        rules.push_str(&format!("segment s{i} = v >= {i}\n"));
+        if i == 69 {
+            rules.push_str("score points {\n  +1 when v >= 100\n  +2 when v >= 150\n}\n");
+        }
+        if i == 139 {
+            rules.push_str("tiers band {\n  high: v >= 150\n  low: else\n}\n");
+        }
+    }
+    let path = dir.join("rules.seg");
+    std::fs::write(&path, rules).expect("rules");
+    path
+}
+
+#[test]
+fn flags_packed_for_the_sort_come_back_in_place_past_a_word() {
+    use datafusion::arrow::array::{Array, AsArray};
+    use datafusion::arrow::datatypes::Int64Type;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (rows, segments) = (20_000, 150);
+    let rules = many_segments(dir.path(), rows, segments);
+    let out = dir.path().join("out");
+    run(&rules, &out, OutputFormat::Parquet, Layout::Wide).expect("run");
+    let file = std::fs::File::open(out.join("membership.parquet")).expect("membership");
+    let reader = parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("reader")
+        .build()
+        .expect("batches");
+    let batches: Vec<_> = reader.collect::<Result<_, _>>().expect("read");
+    let schema = batches[0].schema();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let mut expected_names = vec!["customer_id".to_string()];
+    expected_names.extend((0..70).map(|i| format!("s{i}")));
+    expected_names.push("points".into());
+    expected_names.extend((70..140).map(|i| format!("s{i}")));
+    expected_names.push("band".into());
+    expected_names.extend((140..segments).map(|i| format!("s{i}")));
+    assert_eq!(names, expected_names);
+    let mut next_key = 1;
+    for batch in &batches {
+        let keys = batch.column(0).as_primitive::<Int64Type>();
+        for row in 0..batch.num_rows() {
+            let key = keys.value(row);
+            assert_eq!(key, next_key, "sorted by key");
+            next_key += 1;
+            let v = key * 37 % 200;
+            for (column, name) in names.iter().enumerate().skip(1) {
+                let array = batch.column(column);
+                if let Some(i) = name.strip_prefix('s') {
+                    let i: i64 = i.parse().expect("index");
+                    assert_eq!(array.null_count(), 0);
+                    assert_eq!(array.as_boolean().value(row), v >= i, "{name} of {key}");
+                }
+            }
+            let points = (v >= 100) as i64 + 2 * (v >= 150) as i64;
+            let score = datafusion::arrow::compute::cast(
+                &batch.column(71).slice(row, 1),
+                &datafusion::arrow::datatypes::DataType::Int64,
+            )
+            .expect("cast");
+            assert_eq!(score.as_primitive::<Int64Type>().value(0), points);
+            let band = datafusion::arrow::compute::cast(
+                &batch.column(142).slice(row, 1),
+                &datafusion::arrow::datatypes::DataType::Utf8,
+            )
+            .expect("cast");
+            let band = band.as_string::<i32>().value(0).to_string();
+            assert_eq!(band, if v >= 150 { "high" } else { "low" });
+        }
+    }
+    assert_eq!(next_key, rows + 1);
+
+    // The same members in CSV.
+    let csv_out = dir.path().join("csv");
+    let summary = run(&rules, &csv_out, OutputFormat::Csv, Layout::Wide).expect("csv run");
+    let text = std::fs::read_to_string(csv_out.join("membership.csv")).expect("csv");
+    let line = text.lines().nth(7).expect("row 7");
+    let v = 7 * 37 % 200;
+    assert!(line.starts_with(&format!("7,{}", 0 <= v)), "{line}");
+    assert_eq!(
+        line.split(',').filter(|f| *f == "true").count() as i64,
+        (v + 1).min(segments as i64),
+        "{line}"
+    );
+    let s100 = summary
+        .segments
+        .iter()
+        .find(|s| s.name == "s100")
+        .expect("s100");
+    assert_eq!(
+        s100.members,
+        (1..=rows).filter(|k| k * 37 % 200 >= 100).count() as u64
+    );
+}

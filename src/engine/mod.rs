@@ -8,6 +8,7 @@ mod infer;
 mod kpi;
 mod location;
 mod output;
+mod parquet_flags;
 mod parquet_out;
 mod progress;
 mod rank;
@@ -29,7 +30,7 @@ use serde::Serialize;
 
 use crate::diagnostics::Diagnostic;
 use crate::hir::{self, OutputId};
-use crate::lower::{Selection, TableLookup};
+use crate::lower::{Packing, Selection, TableLookup};
 use crate::vars::Variables;
 
 pub use infer::{InferOptions, infer_source};
@@ -263,10 +264,15 @@ impl Engine {
             metadata: &metadata,
             threads: self.ctx.copied_config().target_partitions(),
         };
+        let packing = Packing::of(&outputs);
+        let membership_outputs = output::Outputs {
+            columns: &columns,
+            packing: &packing,
+        };
         let (membership, counts) = output::write_membership(
             stream,
             spec,
-            &columns,
+            &membership_outputs,
             &encoding,
             &written,
             |e| execution_failed(span, e),

@@ -24,6 +24,7 @@ use serde::Serialize;
 use tempfile::NamedTempFile;
 
 use crate::diagnostics::Diagnostic;
+use crate::lower::Packing;
 
 /// File format of the membership output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -296,11 +297,20 @@ pub(super) struct Encoding<'a> {
     pub threads: usize,
 }
 
-/// Streams the membership batches (the key, then one column per output) to a temporary file.
+/// The outputs of a membership plan's rows.
+pub(super) struct Outputs<'a> {
+    /// Each output's column name and kind, in order.
+    pub columns: &'a [(String, ColumnKind)],
+    /// How the plan's columns carry them.
+    pub packing: &'a Packing,
+}
+
+/// Streams the membership batches (the key, then the outputs as `outputs.packing` carries them)
+/// to a temporary file, with one column per output.
 pub(super) async fn write_membership(
     mut stream: SendableRecordBatchStream,
     spec: &OutputSpec,
-    columns: &[(String, ColumnKind)],
+    outputs: &Outputs<'_>,
     encoding: &Encoding<'_>,
     written: &AtomicU64,
     data_error: impl Fn(datafusion::error::DataFusionError) -> Diagnostic,
@@ -310,7 +320,9 @@ pub(super) async fn write_membership(
     std::fs::create_dir_all(&spec.dir).map_err(|e| failed(&spec.dir, e))?;
     let temp = temporary_in(&spec.dir, ".membership-").map_err(|e| failed(&target, e))?;
     let file = temp.as_file().try_clone().map_err(|e| failed(&target, e))?;
-    let input_schema = stream.schema();
+    let columns = outputs.columns;
+    let names: Vec<String> = columns.iter().map(|(name, _)| name.clone()).collect();
+    let input_schema = outputs.packing.unpacked_schema(&stream.schema(), &names);
     let schema = match spec.layout {
         Layout::Wide => wide_schema(&input_schema, columns),
         Layout::Long => long_schema(&input_schema),
@@ -361,6 +373,10 @@ pub(super) async fn write_membership(
     };
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(&data_error)?;
+        let batch = outputs
+            .packing
+            .unpack(&batch, &input_schema)
+            .map_err(|e| failed(&target, e))?;
         keys.check(batch.column(0)).map_err(&key_problem)?;
         counts.members += batch.num_rows() as u64;
         for (i, tally) in counts.columns.iter_mut().enumerate() {

@@ -4,31 +4,84 @@
 //! one after the other on one thread took longer than computing them. Each row group's column
 //! writers are shared out among worker threads; every batch is cut into its leaf columns, each
 //! sent to the thread owning its writer, and the encoded chunks are appended in order when the
-//! row group is full.
+//! row group is full. Never-null booleans (segment flags) skip parquet-rs's encoder: see
+//! [`super::parquet_flags`].
 
 use std::fs::File;
 use std::sync::mpsc::{SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
-use datafusion::arrow::array::RecordBatch;
+use bytes::Bytes;
+use datafusion::arrow::array::{AsArray, BooleanArray, RecordBatch};
 use datafusion::arrow::datatypes::SchemaRef;
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::{
     ArrowColumnChunk, ArrowColumnWriter, ArrowLeafColumn, ArrowRowGroupWriterFactory,
     compute_leaves,
 };
+use parquet::column::writer::ColumnCloseResult;
 use parquet::errors::{ParquetError, Result};
 use parquet::file::properties::{DEFAULT_MAX_ROW_GROUP_ROW_COUNT, WriterProperties};
 use parquet::file::writer::SerializedFileWriter;
 
+use super::parquet_flags::{FlagChunk, eligible};
+
 /// Batches of leaves waiting for each worker, at most.
 const QUEUED: usize = 4;
+
+/// What encodes one leaf column of a row group.
+enum Encoder {
+    /// parquet-rs's Arrow column writer.
+    Arrow(Box<ArrowColumnWriter>),
+    /// Bits of a never-null boolean column.
+    Flags(FlagChunk),
+}
+
+/// A slice of one leaf column, for its [`Encoder`].
+enum Input {
+    /// For [`Encoder::Arrow`].
+    Leaf(ArrowLeafColumn),
+    /// For [`Encoder::Flags`].
+    Flags(BooleanArray),
+}
+
+/// A leaf's encoded chunk of a row group.
+enum Chunk {
+    /// From [`Encoder::Arrow`].
+    Arrow(ArrowColumnChunk),
+    /// From [`Encoder::Flags`]: the pages and their metadata.
+    Flags(Bytes, ColumnCloseResult),
+}
+
+impl Encoder {
+    fn write(&mut self, input: Input) -> Result<()> {
+        match (self, input) {
+            (Encoder::Arrow(writer), Input::Leaf(leaf)) => writer.write(&leaf),
+            (Encoder::Flags(chunk), Input::Flags(flags)) => {
+                chunk.write(&flags);
+                Ok(())
+            }
+            _ => Err(ParquetError::General(
+                "a column's values went to the wrong encoder".into(),
+            )),
+        }
+    }
+
+    fn close(self) -> Result<Chunk> {
+        match self {
+            Encoder::Arrow(writer) => writer.close().map(Chunk::Arrow),
+            Encoder::Flags(chunk) => chunk
+                .close()
+                .map(|(bytes, close)| Chunk::Flags(bytes, close)),
+        }
+    }
+}
 
 /// One worker thread: the leaves it encodes (by index) and where to send them.
 struct Worker {
     leaves: Vec<usize>,
-    send: SyncSender<Vec<ArrowLeafColumn>>,
-    done: JoinHandle<Result<Vec<ArrowColumnChunk>>>,
+    send: SyncSender<Vec<Input>>,
+    done: JoinHandle<Result<Vec<Chunk>>>,
 }
 
 /// A Parquet file written with its columns encoded in parallel.
@@ -36,6 +89,9 @@ pub(super) struct ParallelParquet {
     file: SerializedFileWriter<File>,
     factory: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
+    /// Per top-level column, whether it is written as flags (only in schemas without nesting,
+    /// where columns and leaves are one to one).
+    flags: Vec<bool>,
     threads: usize,
     workers: Vec<Worker>,
     rows_in_group: usize,
@@ -53,12 +109,19 @@ impl ParallelParquet {
         let max_rows = props
             .max_row_group_row_count()
             .unwrap_or(DEFAULT_MAX_ROW_GROUP_ROW_COUNT);
+        let flat = schema.fields().iter().all(|f| !f.data_type().is_nested());
+        let flags = schema
+            .fields()
+            .iter()
+            .map(|f| flat && eligible(f, &props))
+            .collect();
         let (file, factory) =
             ArrowWriter::try_new(file, schema.clone(), Some(props))?.into_serialized_writer()?;
         Ok(ParallelParquet {
             file,
             factory,
             schema,
+            flags,
             threads: threads.max(1),
             workers: Vec::new(),
             rows_in_group: 0,
@@ -71,20 +134,27 @@ impl ParallelParquet {
         let index = self.file.flushed_row_groups().len();
         let writers = self.factory.create_column_writers(index)?;
         let threads = self.threads.min(writers.len()).max(1);
-        let mut shares: Vec<(Vec<usize>, Vec<ArrowColumnWriter>)> =
+        let mut shares: Vec<(Vec<usize>, Vec<Encoder>)> =
             (0..threads).map(|_| (Vec::new(), Vec::new())).collect();
+        let descr = self.file.schema_descr();
+        let props = self.file.properties();
         for (leaf, writer) in writers.into_iter().enumerate() {
-            let (leaves, writers) = &mut shares[leaf % threads];
+            let encoder = if self.flags.get(leaf).copied().unwrap_or(false) {
+                Encoder::Flags(FlagChunk::new(descr.column(leaf), props))
+            } else {
+                Encoder::Arrow(Box::new(writer))
+            };
+            let (leaves, encoders) = &mut shares[leaf % threads];
             leaves.push(leaf);
-            writers.push(writer);
+            encoders.push(encoder);
         }
         for (leaves, mut writers) in shares {
-            let (send, receive) = sync_channel::<Vec<ArrowLeafColumn>>(QUEUED);
+            let (send, receive) = sync_channel::<Vec<Input>>(QUEUED);
             let done = std::thread::Builder::new()
                 .name("segc-parquet".into())
                 .spawn(move || {
                     for columns in receive {
-                        for (writer, column) in writers.iter_mut().zip(&columns) {
+                        for (writer, column) in writers.iter_mut().zip(columns) {
                             writer.write(column)?;
                         }
                     }
@@ -102,13 +172,22 @@ impl ParallelParquet {
             self.start_group()?;
         }
         let mut leaves = Vec::new();
-        for (field, column) in self.schema.fields().iter().zip(batch.columns()) {
-            leaves.extend(compute_leaves(field, column)?);
+        for ((field, column), flags) in self
+            .schema
+            .fields()
+            .iter()
+            .zip(batch.columns())
+            .zip(&self.flags)
+        {
+            match column.as_boolean_opt() {
+                Some(values) if *flags => leaves.push(Input::Flags(values.clone())),
+                _ => leaves.extend(compute_leaves(field, column)?.into_iter().map(Input::Leaf)),
+            }
         }
-        let mut leaves: Vec<Option<ArrowLeafColumn>> = leaves.into_iter().map(Some).collect();
+        let mut leaves: Vec<Option<Input>> = leaves.into_iter().map(Some).collect();
         let mut stopped = false;
         for worker in &self.workers {
-            let share: Vec<ArrowLeafColumn> = worker
+            let share: Vec<Input> = worker
                 .leaves
                 .iter()
                 .filter_map(|&i| leaves.get_mut(i).and_then(Option::take))
@@ -125,7 +204,7 @@ impl ParallelParquet {
 
     /// Waits for the workers and appends the row group's column chunks, in column order.
     fn close_group(&mut self) -> Result<()> {
-        let mut chunks: Vec<(usize, ArrowColumnChunk)> = Vec::new();
+        let mut chunks: Vec<(usize, Chunk)> = Vec::new();
         let mut failure = None;
         for worker in std::mem::take(&mut self.workers) {
             drop(worker.send);
@@ -145,7 +224,10 @@ impl ParallelParquet {
         chunks.sort_by_key(|(leaf, _)| *leaf);
         let mut group = self.file.next_row_group()?;
         for (_, chunk) in chunks {
-            chunk.append_to_row_group(&mut group)?;
+            match chunk {
+                Chunk::Arrow(chunk) => chunk.append_to_row_group(&mut group)?,
+                Chunk::Flags(bytes, close) => group.append_column(&bytes, close)?,
+            }
         }
         group.close()?;
         self.rows_in_group = 0;
@@ -216,5 +298,109 @@ mod tests {
             datafusion::arrow::compute::concat_batches(&schema, &written).expect("concat");
         let actual = datafusion::arrow::compute::concat_batches(&schema, &read).expect("concat");
         assert_eq!(actual, expected);
+    }
+
+    /// Key and `flags` (never null), 7 rows per batch so that batches start inside a byte.
+    fn flag_batches(schema: &SchemaRef) -> Vec<RecordBatch> {
+        (0..9)
+            .map(|b| {
+                let keys = Int64Array::from_iter_values(b * 7..b * 7 + 7);
+                let flags: BooleanArray = (b * 7..b * 7 + 7)
+                    .map(|k| Some(k % 3 == 0 || k % 5 == 1))
+                    .collect();
+                RecordBatch::try_new(Arc::clone(schema), vec![Arc::new(keys), Arc::new(flags)])
+                    .expect("batch")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn never_null_flags_are_written_as_bit_packed_pages_that_read_back() {
+        use parquet::arrow::arrow_reader::{ArrowReaderOptions, RowSelection, RowSelector};
+        use parquet::basic::{Compression, Encoding, ZstdLevel};
+        use parquet::file::metadata::PageIndexPolicy;
+        use parquet::file::properties::EnabledStatistics;
+        use parquet::schema::types::ColumnPath;
+
+        let schema: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("key", DataType::Int64, false),
+            Field::new("flags", DataType::Boolean, false),
+        ]));
+        for compression in [
+            Compression::UNCOMPRESSED,
+            Compression::ZSTD(ZstdLevel::default()),
+        ] {
+            let props = WriterProperties::builder()
+                .set_compression(compression)
+                .set_max_row_group_row_count(Some(40))
+                .set_data_page_row_count_limit(16)
+                .set_column_statistics_enabled(ColumnPath::from("flags"), EnabledStatistics::None)
+                .build();
+            assert!(eligible(schema.field(1), &props));
+            let file = tempfile::tempfile().expect("file");
+            let mut writer = ParallelParquet::new(
+                file.try_clone().expect("clone"),
+                Arc::clone(&schema),
+                props,
+                2,
+            )
+            .expect("writer");
+            let written = flag_batches(&schema);
+            for b in &written {
+                writer.write(b).expect("write");
+            }
+            writer.finish().expect("finish");
+            let expected =
+                datafusion::arrow::compute::concat_batches(&schema, &written).expect("concat");
+
+            let options =
+                ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
+            let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(
+                file.try_clone().expect("clone"),
+                options.clone(),
+            )
+            .expect("reader");
+            let metadata = builder.metadata().clone();
+            // 63 rows: groups of 42 and 21 rows (closed at 40 or more); pages of 16 rows.
+            assert_eq!(metadata.num_row_groups(), 2);
+            let chunk = metadata.row_group(0).column(1);
+            assert_eq!(chunk.compression(), compression);
+            assert_eq!(chunk.num_values(), 42);
+            assert!(chunk.encodings().any(|e| e == Encoding::PLAIN));
+            let pages = &metadata.offset_index().expect("offset index")[0][1];
+            assert_eq!(pages.page_locations().len(), 3);
+            let read: Vec<RecordBatch> = builder
+                .build()
+                .expect("batches")
+                .collect::<std::result::Result<_, _>>()
+                .expect("read");
+            let actual =
+                datafusion::arrow::compute::concat_batches(&schema, &read).expect("concat");
+            assert_eq!(actual, expected, "{compression:?}");
+
+            // Skipping rows goes through the pages' offsets.
+            let selection = RowSelection::from(vec![
+                RowSelector::skip(20),
+                RowSelector::select(5),
+                RowSelector::skip(30),
+                RowSelector::select(8),
+            ]);
+            let read: Vec<RecordBatch> =
+                ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
+                    .expect("reader")
+                    .with_row_selection(selection)
+                    .build()
+                    .expect("batches")
+                    .collect::<std::result::Result<_, _>>()
+                    .expect("read");
+            let actual =
+                datafusion::arrow::compute::concat_batches(&schema, &read).expect("concat");
+            let wanted = datafusion::arrow::compute::concat_batches(
+                &schema,
+                &[expected.slice(20, 5), expected.slice(55, 8)],
+            )
+            .expect("concat");
+            assert_eq!(actual, wanted, "{compression:?}");
+        }
     }
 }

@@ -106,7 +106,7 @@ pub fn kpi_plan(
     let plan = members
         .builder
         .aggregate(Vec::<Expr>::new(), atoms.exprs())
-        .and_then(|b| b.project(results))
+        .and_then(|b| super::project(b, results))
         .and_then(|b| b.build())
         .map_err(internal(span))?;
     Ok(KpiPlan {
