@@ -50,6 +50,63 @@ fn deep_nesting_is_a_diagnostic_not_a_crash() {
     assert!(checked.program.is_some() || !checked.diagnostics.is_empty());
 }
 
+/// The diagnostics' codes of parsing `text`.
+fn syntax_codes(text: &str) -> Vec<&'static str> {
+    let parsed = segc::syntax::parse(text);
+    parsed.diagnostics.iter().map(|d| d.code()).collect()
+}
+
+#[test]
+fn nesting_without_brackets_is_a_diagnostic_not_a_crash() {
+    let source = "source c from csv \"c.csv\" { key id: int }\n";
+    let nots = move |n: usize| format!("{source}segment s = {}id > 1\n", "not ".repeat(n));
+    let ifs = move |n: usize| {
+        format!(
+            "{source}segment s = ({}1{}) > 0\n",
+            "if id > 1 then ".repeat(n),
+            " else 0".repeat(n)
+        )
+    };
+    // On a test thread's small stack, building stops before the stack runs out.
+    assert_eq!(syntax_codes(&nots(100_000)), ["E0108"]);
+    assert_eq!(syntax_codes(&ifs(20_000)), ["E0108"]);
+    // On the stack the command line gives its work (64 MiB), only what is too deep is refused.
+    std::thread::Builder::new()
+        .stack_size(64 * 1024 * 1024)
+        .spawn(move || {
+            for (n, expected) in [
+                (200, &[][..]),
+                (300, &["E0108"]),
+                (5_000, &["E0108"]),
+                (100_000, &["E0108"]),
+            ] {
+                assert_eq!(syntax_codes(&nots(n)), expected, "{n} nots");
+            }
+            for (n, expected) in [(200, &[][..]), (300, &["E0108"]), (20_000, &["E0108"])] {
+                assert_eq!(syntax_codes(&ifs(n)), expected, "{n} ifs");
+            }
+        })
+        .expect("thread")
+        .join()
+        .expect("no panic");
+}
+
+#[test]
+fn a_diagnostic_on_a_very_long_line_gives_its_place_without_drawing_it() {
+    let source = "source c from csv \"c.csv\" { key id: int }\n";
+    // More than 65,535 columns: drawing the line made miette panic.
+    let text = format!(
+        "{source}segment s = {}idd > 1\nsegment t = id > 2\n",
+        "id > 1 and ".repeat(8_000)
+    );
+    let (_, rendered) = common::compile("long.seg", &text);
+    assert!(
+        rendered.contains("(at long.seg:2:88013; the source there is too long to draw)"),
+        "{rendered}"
+    );
+    assert!(rendered.lines().all(|l| l.len() < 200), "{rendered}");
+}
+
 /// A deterministic pseudo-random generator (xorshift), so failures reproduce.
 struct Rng(u64);
 

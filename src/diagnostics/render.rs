@@ -36,6 +36,56 @@ pub struct Report<'a> {
     source: NamedSource<String>,
     labels: Vec<LabeledSpan>,
     notes: Vec<Note>,
+    /// `file:line:column` of the primary span when its line is too long to draw.
+    location: Option<String>,
+}
+
+/// Lines longer than this (in bytes) are not drawn: a generated or minified one-line file would
+/// fill the terminal, and `miette` cannot pad to columns past 65,535.
+const MAX_DRAWN_LINE: usize = 2_000;
+
+/// The bounds of the line of `text` holding byte `at`.
+fn line_bounds(text: &str, at: usize) -> (usize, usize) {
+    let at = at.min(text.len());
+    let start = text.as_bytes()[..at]
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(0, |i| i + 1);
+    let end = text.as_bytes()[at..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(text.len(), |i| at + i);
+    (start, end)
+}
+
+/// Whether the line holding byte `at`, or one drawn around it for context, is longer than
+/// [`MAX_DRAWN_LINE`].
+fn too_long_to_draw(text: &str, at: usize) -> bool {
+    let (start, end) = line_bounds(text, at);
+    let mut lines = vec![(start, end)];
+    if start > 0 {
+        lines.push(line_bounds(text, start - 1));
+    }
+    if end < text.len() {
+        lines.push(line_bounds(text, end + 1));
+    }
+    lines.iter().any(|(s, e)| e - s > MAX_DRAWN_LINE)
+}
+
+/// The 1-based line and column of byte `at` of `text`.
+fn line_and_column(text: &str, at: usize) -> (usize, usize) {
+    let at = at.min(text.len());
+    let (start, _) = line_bounds(text, at);
+    let line = text.as_bytes()[..start]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1;
+    let column = text
+        .get(start..at)
+        .map_or(at - start, |s| s.chars().count())
+        + 1;
+    (line, column)
 }
 
 /// A label in another file than the diagnostic's own.
@@ -100,18 +150,37 @@ impl<'a> Report<'a> {
                 }
             }
         }
+        // A label on a line too long to draw: the position is given in the headline instead.
+        let mut location = None;
+        if let Some((primary, (_, file))) = diagnostic.primary_span().zip(home) {
+            let local = |span: Span| file.local(span).start as usize;
+            let too_long = std::iter::once(primary)
+                .chain(diagnostic.labels().into_iter().map(|l| l.span))
+                .filter(|span| map.locate(*span).is_some_and(|(_, f)| f.name == file.name))
+                .any(|span| too_long_to_draw(&file.text, local(span)));
+            if too_long {
+                let (line, column) = line_and_column(&file.text, local(primary));
+                location = Some(format!("{}:{line}:{column}", file.name));
+                labels.clear();
+            }
+        }
         Report {
             diagnostic,
             source,
             labels,
             notes,
+            location,
         }
     }
 }
 
 impl fmt::Display for Report<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.diagnostic.message())
+        f.write_str(&self.diagnostic.message())?;
+        match &self.location {
+            Some(location) => write!(f, " (at {location}; the source there is too long to draw)"),
+            None => Ok(()),
+        }
     }
 }
 

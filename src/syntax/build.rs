@@ -23,6 +23,34 @@ type Built<T> = Result<T, Stop>;
 pub(crate) struct Builder<'d> {
     offset: usize,
     diagnostics: &'d mut Vec<Diagnostic>,
+    /// Calls of [`Builder::expr`] under way.
+    depth: usize,
+    /// Whether an expression was nested deeper than [`MAX_BUILD_DEPTH`].
+    too_deep: bool,
+}
+
+/// Nested calls of [`Builder::expr`] allowed: a few per level of the tree, so past this the
+/// item is far deeper than later stages accept, and recursing on would overflow the stack
+/// (`not not not …` nests without brackets).
+pub(super) const MAX_BUILD_DEPTH: usize = 4096;
+
+/// Building also stops with less native stack left than this (checked every
+/// [`STACK_CHECK_EVERY`] levels): the caller's thread may have a small stack.
+const MIN_STACK_LEFT: usize = 256 * 1024;
+
+/// Levels of [`Builder::expr`] between two checks of the stack left.
+const STACK_CHECK_EVERY: usize = 16;
+
+impl Builder<'_> {
+    /// Whether one more level of [`Builder::expr`] may be entered.
+    pub(super) fn may_nest(&mut self) -> bool {
+        let stack_low = self.depth.is_multiple_of(STACK_CHECK_EVERY)
+            && stacker::remaining_stack().is_some_and(|left| left < MIN_STACK_LEFT);
+        if self.depth >= MAX_BUILD_DEPTH || stack_low {
+            self.too_deep = true;
+        }
+        !self.too_deep
+    }
 }
 
 impl<'d> Builder<'d> {
@@ -31,7 +59,14 @@ impl<'d> Builder<'d> {
         Builder {
             offset,
             diagnostics,
+            depth: 0,
+            too_deep: false,
         }
+    }
+
+    /// Whether building stopped at an expression nested too deeply.
+    pub(crate) fn too_deep(&self) -> bool {
+        self.too_deep
     }
 
     pub(super) fn span(&self, pair: &Pair<'_, Rule>) -> Span {

@@ -180,13 +180,22 @@ fn parse_chunk(
                 return Some(broken(diagnostics, None));
             };
             let mut builder = build::Builder::new(offset, diagnostics);
-            match builder.item_chunk(pair) {
+            let built = builder.item_chunk(pair);
+            let too_deep = builder.too_deep();
+            match built {
+                Err(build::Stop) if too_deep => {
+                    broken(diagnostics, Some(Diagnostic::TooDeep { span: chunk_span }))
+                }
                 Ok(item) if item_depth(&item) > MAX_DEPTH => {
                     broken(diagnostics, Some(Diagnostic::TooDeep { span: chunk_span }))
                 }
                 Ok(item) => item,
                 Err(build::Stop) => broken(diagnostics, None),
             }
+        }
+        // pest stops when the native stack runs low (`not not not …` nests without brackets).
+        Err(error) if matches!(error.variant, pest::error::ErrorVariant::CustomError { .. }) => {
+            broken(diagnostics, Some(Diagnostic::TooDeep { span: chunk_span }))
         }
         Err(error) => {
             let diagnostic = errors::convert(&error, source, chunk.span, base);

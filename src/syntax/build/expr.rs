@@ -4,7 +4,7 @@ use pest::iterators::Pair;
 
 use super::super::literals::{self, DateValue};
 use super::super::parser::Rule;
-use super::{Builder, Built};
+use super::{Builder, Built, Stop};
 use crate::ast::*;
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;
@@ -14,6 +14,17 @@ impl Builder<'_> {
 
     /// Any expression-level pair.
     pub(super) fn expr(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
+        if !self.may_nest() {
+            return Err(Stop);
+        }
+        self.depth += 1;
+        let built = self.expr_of(pair);
+        self.depth -= 1;
+        built
+    }
+
+    /// [`Builder::expr`] of one pair.
+    fn expr_of(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
         let span = self.span(&pair);
         match pair.as_rule() {
             Rule::expr => {
