@@ -254,6 +254,28 @@ mod tests {
 
     use super::*;
 
+    /// `batches` written by a [`ParallelParquet`] on two threads to a temporary file.
+    fn written(schema: &SchemaRef, props: WriterProperties, batches: &[RecordBatch]) -> File {
+        let file = tempfile::tempfile().expect("file");
+        let clone = file.try_clone().expect("clone");
+        let mut writer = ParallelParquet::new(clone, Arc::clone(schema), props, 2).expect("writer");
+        for b in batches {
+            writer.write(b).expect("write");
+        }
+        writer.finish().expect("finish");
+        file
+    }
+
+    /// Everything `builder` reads, in one batch.
+    fn read_all(builder: ParquetRecordBatchReaderBuilder<File>, schema: &SchemaRef) -> RecordBatch {
+        let read: Vec<RecordBatch> = builder
+            .build()
+            .expect("batches")
+            .collect::<std::result::Result<_, _>>()
+            .expect("read");
+        datafusion::arrow::compute::concat_batches(schema, &read).expect("concat")
+    }
+
     fn batch(schema: &SchemaRef, from: i64) -> RecordBatch {
         let keys: ArrayRef = Arc::new(Int64Array::from_iter_values(from..from + 3));
         let flags: ArrayRef = Arc::new(BooleanArray::from(vec![Some(true), None, Some(false)]));
@@ -268,36 +290,19 @@ mod tests {
             Field::new("flag", DataType::Boolean, true),
             Field::new("tier", DataType::Utf8, true),
         ]));
-        let file = tempfile::tempfile().expect("file");
         let props = WriterProperties::builder()
             .set_max_row_group_row_count(Some(5))
             .build();
-        let mut writer = ParallelParquet::new(
-            file.try_clone().expect("clone"),
-            Arc::clone(&schema),
-            props,
-            2,
-        )
-        .expect("writer");
-        let written: Vec<RecordBatch> = (0..4).map(|i| batch(&schema, i * 3)).collect();
-        for b in &written {
-            writer.write(b).expect("write");
-        }
-        writer.finish().expect("finish");
+        let batches: Vec<RecordBatch> = (0..4).map(|i| batch(&schema, i * 3)).collect();
+        let file = written(&schema, props, &batches);
 
         let builder = ParquetRecordBatchReaderBuilder::try_new(file).expect("reader");
         // A group is closed once it holds 5 rows or more: 6 + 6.
         assert_eq!(builder.metadata().num_row_groups(), 2);
         assert_eq!(builder.schema().as_ref(), schema.as_ref());
-        let read: Vec<RecordBatch> = builder
-            .build()
-            .expect("batches")
-            .collect::<std::result::Result<_, _>>()
-            .expect("read");
         let expected =
-            datafusion::arrow::compute::concat_batches(&schema, &written).expect("concat");
-        let actual = datafusion::arrow::compute::concat_batches(&schema, &read).expect("concat");
-        assert_eq!(actual, expected);
+            datafusion::arrow::compute::concat_batches(&schema, &batches).expect("concat");
+        assert_eq!(read_all(builder, &schema), expected);
     }
 
     /// Key and `flags` (never null), 7 rows per batch so that batches start inside a byte.
@@ -337,21 +342,10 @@ mod tests {
                 .set_column_statistics_enabled(ColumnPath::from("flags"), EnabledStatistics::None)
                 .build();
             assert!(eligible(schema.field(1), &props));
-            let file = tempfile::tempfile().expect("file");
-            let mut writer = ParallelParquet::new(
-                file.try_clone().expect("clone"),
-                Arc::clone(&schema),
-                props,
-                2,
-            )
-            .expect("writer");
-            let written = flag_batches(&schema);
-            for b in &written {
-                writer.write(b).expect("write");
-            }
-            writer.finish().expect("finish");
+            let batches = flag_batches(&schema);
+            let file = written(&schema, props, &batches);
             let expected =
-                datafusion::arrow::compute::concat_batches(&schema, &written).expect("concat");
+                datafusion::arrow::compute::concat_batches(&schema, &batches).expect("concat");
 
             let options =
                 ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
@@ -369,14 +363,7 @@ mod tests {
             assert!(chunk.encodings().any(|e| e == Encoding::PLAIN));
             let pages = &metadata.offset_index().expect("offset index")[0][1];
             assert_eq!(pages.page_locations().len(), 3);
-            let read: Vec<RecordBatch> = builder
-                .build()
-                .expect("batches")
-                .collect::<std::result::Result<_, _>>()
-                .expect("read");
-            let actual =
-                datafusion::arrow::compute::concat_batches(&schema, &read).expect("concat");
-            assert_eq!(actual, expected, "{compression:?}");
+            assert_eq!(read_all(builder, &schema), expected, "{compression:?}");
 
             // Skipping rows goes through the pages' offsets.
             let selection = RowSelection::from(vec![
@@ -385,16 +372,10 @@ mod tests {
                 RowSelector::skip(30),
                 RowSelector::select(8),
             ]);
-            let read: Vec<RecordBatch> =
-                ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
-                    .expect("reader")
-                    .with_row_selection(selection)
-                    .build()
-                    .expect("batches")
-                    .collect::<std::result::Result<_, _>>()
-                    .expect("read");
-            let actual =
-                datafusion::arrow::compute::concat_batches(&schema, &read).expect("concat");
+            let builder = ParquetRecordBatchReaderBuilder::try_new_with_options(file, options)
+                .expect("reader")
+                .with_row_selection(selection);
+            let actual = read_all(builder, &schema);
             let wanted = datafusion::arrow::compute::concat_batches(
                 &schema,
                 &[expected.slice(20, 5), expected.slice(55, 8)],
