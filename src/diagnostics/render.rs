@@ -93,7 +93,8 @@ fn line_and_column(text: &str, at: usize) -> (usize, usize) {
 struct Note {
     text: String,
     source: NamedSource<String>,
-    label: LabeledSpan,
+    /// `None` when the line is too long to draw (the text then says where it is).
+    label: Option<LabeledSpan>,
 }
 
 impl fmt::Display for Note {
@@ -110,11 +111,14 @@ impl miette::Diagnostic for Note {
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
-        Some(&self.source)
+        self.label
+            .is_some()
+            .then_some(&self.source as &dyn SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(std::iter::once(self.label.clone())))
+        let label = self.label.clone()?;
+        Some(Box::new(std::iter::once(label)))
     }
 }
 
@@ -135,14 +139,25 @@ impl<'a> Report<'a> {
             ));
             for label in diagnostic.labels() {
                 match map.locate(label.span) {
-                    Some((id, other)) if id != home_id => notes.push(Note {
-                        text: label.text.clone().unwrap_or_default(),
-                        source: NamedSource::new(&other.name, other.text.clone()),
-                        label: LabeledSpan::new_primary_with_span(
-                            label.text,
-                            to_miette(other.local(label.span)),
-                        ),
-                    }),
+                    Some((id, other)) if id != home_id => {
+                        let at = other.local(label.span);
+                        let mut text = label.text.clone().unwrap_or_default();
+                        let drawn = if too_long_to_draw(&other.text, at.start as usize) {
+                            let (line, column) = line_and_column(&other.text, at.start as usize);
+                            text.push_str(&format!(" (at {}:{line}:{column})", other.name));
+                            None
+                        } else {
+                            Some(LabeledSpan::new_primary_with_span(
+                                label.text,
+                                to_miette(at),
+                            ))
+                        };
+                        notes.push(Note {
+                            text,
+                            source: NamedSource::new(&other.name, other.text.clone()),
+                            label: drawn,
+                        })
+                    }
                     _ => labels.push(LabeledSpan::new_with_span(
                         label.text,
                         to_miette(file.local(label.span)),
@@ -152,11 +167,11 @@ impl<'a> Report<'a> {
         }
         // A label on a line too long to draw: the position is given in the headline instead.
         let mut location = None;
-        if let Some((primary, (_, file))) = diagnostic.primary_span().zip(home) {
+        if let Some((primary, (home_id, file))) = diagnostic.primary_span().zip(home) {
             let local = |span: Span| file.local(span).start as usize;
             let too_long = std::iter::once(primary)
                 .chain(diagnostic.labels().into_iter().map(|l| l.span))
-                .filter(|span| map.locate(*span).is_some_and(|(_, f)| f.name == file.name))
+                .filter(|span| map.locate(*span).is_some_and(|(id, _)| id == home_id))
                 .any(|span| too_long_to_draw(&file.text, local(span)));
             if too_long {
                 let (line, column) = line_and_column(&file.text, local(primary));
@@ -244,4 +259,32 @@ pub fn render_in(diagnostic: &Diagnostic, map: &SourceMap, style: Style) -> Stri
         out = format!("{}: {}\n", diagnostic.code(), diagnostic.message());
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostics::NameKind;
+
+    #[test]
+    fn labels_on_too_long_lines_give_their_place_instead_of_the_line() {
+        let mut map = SourceMap::new();
+        let long = format!("let x = {}1\n", "1 + ".repeat(20_000));
+        let lib = map.add("lib.seg", &format!("{long}let a = 1\n"));
+        let main = map.add("main.seg", "let a = 2\n");
+        let base = |id| map.file(id).map_or(0, |f| f.extent().start as usize);
+        // `a` declared in both: the first declaration sits next to the long line.
+        let first = Span::new(base(lib) + long.len() + 4, base(lib) + long.len() + 5);
+        let second = Span::new(base(main) + 4, base(main) + 5);
+        let diagnostic = Diagnostic::DuplicateName {
+            kind: NameKind::Let,
+            name: "a".into(),
+            first,
+            second,
+        };
+        let text = render_in(&diagnostic, &map, Style::plain());
+        assert!(text.contains("(at lib.seg:2:5)"), "{text}");
+        assert!(text.contains("main.seg:1:5"), "{text}");
+        assert!(text.lines().all(|l| l.len() < 200), "{text}");
+    }
 }
