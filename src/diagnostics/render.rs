@@ -6,7 +6,7 @@ use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, S
 
 use super::{Diagnostic, Severity};
 use crate::files::SourceMap;
-use crate::span::Span;
+use crate::span::{LineColumn, Span};
 
 /// How to draw diagnostics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,22 +72,6 @@ fn too_long_to_draw(text: &str, at: usize) -> bool {
     lines.iter().any(|(s, e)| e - s > MAX_DRAWN_LINE)
 }
 
-/// The 1-based line and column of byte `at` of `text`.
-fn line_and_column(text: &str, at: usize) -> (usize, usize) {
-    let at = at.min(text.len());
-    let (start, _) = line_bounds(text, at);
-    let line = text.as_bytes()[..start]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1;
-    let column = text
-        .get(start..at)
-        .map_or(at - start, |s| s.chars().count())
-        + 1;
-    (line, column)
-}
-
 /// A label in another file than the diagnostic's own.
 #[derive(Debug)]
 struct Note {
@@ -143,8 +127,11 @@ impl<'a> Report<'a> {
                         let at = other.local(label.span);
                         let mut text = label.text.clone().unwrap_or_default();
                         let drawn = if too_long_to_draw(&other.text, at.start as usize) {
-                            let (line, column) = line_and_column(&other.text, at.start as usize);
-                            text.push_str(&format!(" (at {}:{line}:{column})", other.name));
+                            let at = LineColumn::of(&other.text, at.start as usize);
+                            text.push_str(&format!(
+                                " (at {}:{}:{})",
+                                other.name, at.line, at.column
+                            ));
                             None
                         } else {
                             Some(LabeledSpan::new_primary_with_span(
@@ -174,8 +161,8 @@ impl<'a> Report<'a> {
                 .filter(|span| map.locate(*span).is_some_and(|(id, _)| id == home_id))
                 .any(|span| too_long_to_draw(&file.text, local(span)));
             if too_long {
-                let (line, column) = line_and_column(&file.text, local(primary));
-                location = Some(format!("{}:{line}:{column}", file.name));
+                let at = LineColumn::of(&file.text, local(primary));
+                location = Some(format!("{}:{}:{}", file.name, at.line, at.column));
                 labels.clear();
             }
         }

@@ -33,7 +33,7 @@ use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, QuantileFu
 use crate::span::Span;
 
 pub use bucket::{BUCKETS, bucket};
-pub use flags::{FLAGS_PER_WORD, Packing};
+pub use flags::Packing;
 pub use kpi::{KpiColumns, KpiPlan, kpi_plan, repeated_key_plan};
 pub use ntile::{Ranked, RankingPass, Ranks};
 pub use schema::{canonical_type, declared_schema};
