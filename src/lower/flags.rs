@@ -178,7 +178,8 @@ enum Slot {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Packing {
     slots: Vec<Slot>,
-    words: usize,
+    /// Segment flags among the outputs.
+    flags: usize,
 }
 
 impl Packing {
@@ -188,9 +189,8 @@ impl Packing {
             .iter()
             .filter(|o| matches!(o, OutputId::Segment(_)))
             .count();
-        let words = flags.div_ceil(FLAGS_PER_WORD);
         let mut seen_flags = 0;
-        let mut next_column = 1 + words;
+        let mut next_column = 1 + flags.div_ceil(FLAGS_PER_WORD);
         let slots = outputs
             .iter()
             .map(|o| match o {
@@ -208,17 +208,22 @@ impl Packing {
                 }
             })
             .collect();
-        Packing { slots, words }
+        Packing { slots, flags }
+    }
+
+    /// Packed words per row.
+    fn words(&self) -> usize {
+        self.flags.div_ceil(FLAGS_PER_WORD)
     }
 
     /// The name of packed word `n`'s column.
-    pub fn word_name(n: usize) -> String {
+    fn word_name(n: usize) -> String {
         format!("__flags_{n}")
     }
 
     /// The plan's output expressions, from the key and the outputs' expressions in order.
     pub(super) fn plan_columns(&self, key: Expr, outputs: Vec<Expr>) -> Vec<Expr> {
-        let mut words: Vec<Vec<Option<Expr>>> = vec![vec![None; FLAGS_PER_WORD]; self.words];
+        let mut words: Vec<Vec<Option<Expr>>> = vec![vec![None; FLAGS_PER_WORD]; self.words()];
         let mut others = Vec::new();
         for (slot, value) in self.slots.iter().zip(outputs) {
             match slot {
@@ -256,13 +261,10 @@ impl Packing {
         batch: &RecordBatch,
         schema: &SchemaRef,
     ) -> Result<RecordBatch, ArrowError> {
-        let mut flags: Vec<Vec<BooleanArray>> = Vec::with_capacity(self.words);
-        for n in 0..self.words {
-            let in_word = self
-                .slots
-                .iter()
-                .filter(|s| matches!(s, Slot::Flag { word, .. } if *word == n + 1))
-                .count();
+        let mut flags: Vec<Vec<BooleanArray>> = Vec::with_capacity(self.words());
+        for n in 0..self.words() {
+            // Bits are given out in order: every word is full but the last.
+            let in_word = (self.flags - n * FLAGS_PER_WORD).min(FLAGS_PER_WORD);
             let words = batch
                 .columns()
                 .get(n + 1)
