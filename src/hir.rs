@@ -472,7 +472,8 @@ impl Expr {
     /// deep expressions cannot exhaust the stack). Aggregates, quantiles and definitions are
     /// references here: their own expressions are not entered.
     pub fn visit(&self, visit: &mut dyn FnMut(&Expr)) {
-        let mut stack = vec![self];
+        let mut stack = Vec::with_capacity(16);
+        stack.push(self);
         while let Some(e) = stack.pop() {
             visit(e);
             match &e.kind {

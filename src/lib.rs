@@ -11,6 +11,7 @@ pub mod hir;
 pub mod kpi;
 pub mod load;
 pub mod lower;
+mod parallel;
 pub mod span;
 pub mod suggest;
 pub mod syntax;

@@ -1,6 +1,6 @@
 //! Cycles and evaluation order among `let`s and segments.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 
 use crate::hir::DefId;
 use crate::span::Span;

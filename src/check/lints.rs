@@ -6,7 +6,9 @@
 //! allow(unused-let)`), else from the project (`segc.toml`, see [`LintLevels`]), else the lint's
 //! default. `allow` drops it, `deny` makes it an error.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
+
+use foldhash::{HashMap, HashMapExt as _};
 
 use crate::ast::{self, ItemKind};
 use crate::diagnostics::{Diagnostic, Level, Lint, LintDiagnostic};
@@ -87,21 +89,23 @@ pub(super) fn findings(
             _ => None,
         })
         .collect();
-    let mut conditions: HashMap<String, (&str, Span)> = HashMap::new();
-    for segment in &program.segments {
-        // Holdout segments are generated: their base segment is the one to look at.
-        if !declared.contains(segment.name.as_str()) {
-            continue;
-        }
-        if Facts::of(&segment.condition).is_impossible() {
-            found.push(LintDiagnostic::AlwaysEmpty {
-                name: segment.name.clone(),
-                span: segment.condition.span,
-            });
-        }
-        found.extend(rules::always_true(segment));
-        let condition = shape(&segment.condition);
-        match conditions.get(&condition) {
+    // Holdout segments are generated: their base segment is the one to look at.
+    let segments: Vec<&hir::Segment> = program
+        .segments
+        .iter()
+        .filter(|s| declared.contains(s.name.as_str()))
+        .collect();
+    let looked_at = crate::parallel::map_in_order(
+        &segments,
+        PARALLEL_FROM,
+        "segc-lint",
+        LINT_STACK,
+        |segment| SegmentFindings::of(program, segment),
+    );
+    let mut conditions: HashMap<Vec<u8>, (&str, Span)> = HashMap::new();
+    for (segment, findings) in segments.into_iter().zip(looked_at) {
+        found.extend(findings.always_empty_or_true);
+        match conditions.get(&findings.shape) {
             Some((first, first_span)) => found.push(LintDiagnostic::DuplicateSegment {
                 name: segment.name.clone(),
                 span: segment.span,
@@ -109,7 +113,7 @@ pub(super) fn findings(
                 first_span: *first_span,
             }),
             None => {
-                conditions.insert(condition, (segment.name.as_str(), segment.span));
+                conditions.insert(findings.shape, (segment.name.as_str(), segment.span));
             }
         }
         if segment.label.is_none() {
@@ -118,7 +122,7 @@ pub(super) fn findings(
                 span: segment.span,
             });
         }
-        nullable_comparisons(program, &segment.condition, &mut found);
+        found.extend(findings.nullable_comparisons);
     }
     for score in &program.scores {
         for rule in &score.rules {
@@ -135,6 +139,41 @@ pub(super) fn findings(
         .filter(|f| at_home(f.primary_span()))
         .map(Diagnostic::Lint)
         .collect()
+}
+
+/// Files with at least this many segments have them linted by several threads.
+const PARALLEL_FROM: usize = 256;
+/// Stack of a linting thread: a condition's negation is built recursively.
+const LINT_STACK: usize = 64 * 1024 * 1024;
+
+/// What the lints found in one segment on its own, to be merged in the segments' order.
+struct SegmentFindings {
+    /// Whether it can never hold, or always holds.
+    always_empty_or_true: Vec<LintDiagnostic>,
+    /// Its condition's [`shape`], to find duplicates.
+    shape: Vec<u8>,
+    /// Its comparisons that leave out missing values.
+    nullable_comparisons: Vec<LintDiagnostic>,
+}
+
+impl SegmentFindings {
+    fn of(program: &hir::Program, segment: &hir::Segment) -> Self {
+        let mut always_empty_or_true = Vec::new();
+        if Facts::of(&segment.condition).is_impossible() {
+            always_empty_or_true.push(LintDiagnostic::AlwaysEmpty {
+                name: segment.name.clone(),
+                span: segment.condition.span,
+            });
+        }
+        always_empty_or_true.extend(rules::always_true(segment));
+        let mut nullable = Vec::new();
+        nullable_comparisons(program, &segment.condition, &mut nullable);
+        SegmentFindings {
+            always_empty_or_true,
+            shape: shape(&segment.condition),
+            nullable_comparisons: nullable,
+        }
+    }
 }
 
 /// Every expression of the program, with those of its aggregates, quantiles and KPIs.
@@ -200,38 +239,122 @@ fn unused_sources(program: &hir::Program, found: &mut Vec<LintDiagnostic>) {
 }
 
 /// A condition's structure without its spans, to compare conditions written apart: each node's
-/// own fields (with the number of its variable-length children) in visiting order, which the
-/// arity of each kind makes unambiguous.
-fn shape(e: &hir::Expr) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    e.visit(&mut |node| {
-        // Writing to a `String` cannot fail.
-        let _ = match &node.kind {
-            ExprKind::Aggregate(id) => write!(out, "A{}", id.0),
-            ExprKind::Column { source, column } => write!(out, "C{}.{column}", source.0),
-            ExprKind::Let(id) => write!(out, "L{}", id.0),
-            ExprKind::Segment(id) => write!(out, "S{}", id.0),
-            ExprKind::Score(id) => write!(out, "R{}", id.0),
-            ExprKind::Tier(id) => write!(out, "T{}", id.0),
-            ExprKind::Quantile(id) => write!(out, "Q{}", id.0),
-            ExprKind::Bucket { seed } => write!(out, "B{seed:?}"),
-            ExprKind::AsOf => write!(out, "@"),
-            ExprKind::Literal(value) => write!(out, "V{value:?}"),
-            ExprKind::Not(_) => write!(out, "!"),
-            ExprKind::Neg(_) => write!(out, "-"),
-            ExprKind::Binary { op, .. } => write!(out, "{op:?}"),
-            ExprKind::Elapsed { .. } => write!(out, "E"),
-            ExprKind::Shift { by, backwards, .. } => write!(out, "H{by:?}{backwards}"),
-            ExprKind::InList { list, negated, .. } => write!(out, "I{}{negated}", list.len()),
-            ExprKind::Between { negated, .. } => write!(out, "W{negated}"),
-            ExprKind::IsNull { negated, .. } => write!(out, "N{negated}"),
-            ExprKind::If { .. } => write!(out, "?"),
-            ExprKind::Call { function, args } => write!(out, "F{function:?}{}", args.len()),
-        };
-        out.push(';');
+/// tag and own fields in visiting order. Every tag is followed by fields of a fixed width, or by
+/// a length and then that many bytes or children, so two conditions have the same key only if
+/// they have the same structure. Bytes, not text: this runs for every segment.
+fn shape(e: &hir::Expr) -> Vec<u8> {
+    let mut key = ShapeKey(Vec::with_capacity(64));
+    e.visit(&mut |node| match &node.kind {
+        ExprKind::Aggregate(id) => key.tag_number(b'A', id.0),
+        ExprKind::Column { source, column } => {
+            key.tag_number(b'C', source.0);
+            key.number(*column);
+        }
+        ExprKind::Let(id) => key.tag_number(b'L', id.0),
+        ExprKind::Segment(id) => key.tag_number(b'S', id.0),
+        ExprKind::Score(id) => key.tag_number(b'R', id.0),
+        ExprKind::Tier(id) => key.tag_number(b'T', id.0),
+        ExprKind::Quantile(id) => key.tag_number(b'Q', id.0),
+        ExprKind::Bucket { seed } => {
+            key.0.push(b'B');
+            key.text(seed);
+        }
+        ExprKind::AsOf => key.0.push(b'@'),
+        ExprKind::Literal(value) => {
+            key.0.push(b'V');
+            key.value(value);
+        }
+        ExprKind::Not(_) => key.0.push(b'!'),
+        ExprKind::Neg(_) => key.0.push(b'-'),
+        ExprKind::Binary { op, .. } => key.0.extend([b'O', *op as u8]),
+        ExprKind::Elapsed { .. } => key.0.push(b'E'),
+        ExprKind::Shift { by, backwards, .. } => {
+            key.0.extend([b'H', u8::from(*backwards)]);
+            key.duration(*by);
+        }
+        ExprKind::InList { list, negated, .. } => {
+            key.0.extend([b'I', u8::from(*negated)]);
+            key.number(list.len());
+        }
+        ExprKind::Between { negated, .. } => key.0.extend([b'W', u8::from(*negated)]),
+        ExprKind::IsNull { negated, .. } => key.0.extend([b'N', u8::from(*negated)]),
+        ExprKind::If { .. } => key.0.push(b'?'),
+        ExprKind::Call { function, args } => {
+            key.0.extend([b'F', *function as u8]);
+            key.number(args.len());
+        }
     });
-    out
+    key.0
+}
+
+/// The bytes of a [`shape`] being written.
+struct ShapeKey(Vec<u8>);
+
+impl ShapeKey {
+    fn tag_number(&mut self, tag: u8, n: usize) {
+        self.0.push(tag);
+        self.number(n);
+    }
+
+    fn number(&mut self, n: usize) {
+        self.0.extend_from_slice(&(n as u64).to_le_bytes());
+    }
+
+    fn signed(&mut self, n: i64) {
+        self.0.extend_from_slice(&n.to_le_bytes());
+    }
+
+    fn text(&mut self, s: &str) {
+        self.number(s.len());
+        self.0.extend_from_slice(s.as_bytes());
+    }
+
+    fn duration(&mut self, d: hir::DurationValue) {
+        match d {
+            hir::DurationValue::Fixed { micros } => {
+                self.0.push(b'f');
+                self.signed(micros);
+            }
+            hir::DurationValue::Calendar { months } => {
+                self.0.push(b'c');
+                self.signed(i64::from(months));
+            }
+        }
+    }
+
+    fn value(&mut self, value: &hir::Value) {
+        use chrono::Datelike as _;
+        match value {
+            hir::Value::Int(n) => {
+                self.0.push(b'i');
+                self.signed(*n);
+            }
+            hir::Value::Float(x) => {
+                self.0.push(b'x');
+                self.0.extend_from_slice(&x.to_bits().to_le_bytes());
+            }
+            hir::Value::String(s) => {
+                self.0.push(b's');
+                self.text(s);
+            }
+            hir::Value::Bool(b) => self.0.extend([b'b', u8::from(*b)]),
+            hir::Value::Null => self.0.push(b'n'),
+            hir::Value::Date(d) => {
+                self.0.push(b'd');
+                self.signed(i64::from(d.num_days_from_ce()));
+            }
+            hir::Value::Timestamp(t) => {
+                self.0.push(b't');
+                let t = t.and_utc();
+                self.signed(t.timestamp());
+                self.number(t.timestamp_subsec_nanos() as usize);
+            }
+            hir::Value::Duration(d) => {
+                self.0.push(b'u');
+                self.duration(*d);
+            }
+        }
+    }
 }
 
 /// Comparisons of a nullable population column, unless the condition also tests it for null.

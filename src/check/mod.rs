@@ -18,7 +18,7 @@ mod rules;
 mod sources;
 mod tiers;
 
-use std::collections::{HashMap, HashSet};
+use foldhash::{HashMap, HashSet};
 
 use crate::ast::{self, ItemKind};
 use crate::diagnostics::{Diagnostic, NameKind, Sink};

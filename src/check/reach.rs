@@ -203,9 +203,12 @@ pub(super) fn negation(condition: &Expr) -> Option<Expr> {
     if condition.nullable {
         return None;
     }
+    // Its type, nullability and span (not `..condition.clone()`, which would copy the whole tree).
     let negated = |kind: ExprKind| Expr {
         kind,
-        ..condition.clone()
+        ty: condition.ty.clone(),
+        nullable: condition.nullable,
+        span: condition.span,
     };
     Some(match &condition.kind {
         ExprKind::Binary {

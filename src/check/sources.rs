@@ -1,6 +1,6 @@
 //! Checking `source` declarations: formats, options, column types, keys, locations.
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
 
 use crate::ast::{self, LiteralKind};

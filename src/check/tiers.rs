@@ -1,6 +1,6 @@
 //! Scores (`score NAME { +N when ... }`) and exclusive tiers (`tiers NAME { tier: ... }`).
 
-use std::collections::HashMap;
+use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
 
 use crate::ast::{self, LiteralKind};

@@ -22,6 +22,9 @@ type Built<T> = Result<T, Stop>;
 /// Builds AST nodes from the pairs of one chunk, whose text starts at `offset` in the file.
 pub(crate) struct Builder<'d> {
     offset: usize,
+    /// Whether the chunk may hold a comment (it has a `//`): without, spans only lose their
+    /// trailing blanks.
+    comments: bool,
     diagnostics: &'d mut Vec<Diagnostic>,
     /// Calls of [`Builder::expr`] under way.
     depth: usize,
@@ -54,10 +57,11 @@ impl Builder<'_> {
 }
 
 impl<'d> Builder<'d> {
-    /// A builder for a chunk at `offset`, reporting into `diagnostics`.
-    pub(crate) fn new(offset: usize, diagnostics: &'d mut Vec<Diagnostic>) -> Self {
+    /// A builder for the chunk `text` at `offset`, reporting into `diagnostics`.
+    pub(crate) fn new(offset: usize, text: &str, diagnostics: &'d mut Vec<Diagnostic>) -> Self {
         Builder {
             offset,
+            comments: text.contains("//"),
             diagnostics,
             depth: 0,
             too_deep: false,
@@ -70,8 +74,16 @@ impl<'d> Builder<'d> {
     }
 
     pub(super) fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let start = pair.as_span().start() + self.offset;
-        Span::new(start, start + super::chunks::trimmed_len(pair.as_str()))
+        let span = pair.as_span();
+        let text = span.as_str();
+        let len = if self.comments {
+            let after = pair.get_input().get(span.end()..).unwrap_or_default();
+            super::chunks::trimmed_len(text, after)
+        } else {
+            super::chunks::trimmed_blank(text.as_bytes(), text.len())
+        };
+        let start = span.start() + self.offset;
+        Span::new(start, start + len)
     }
 
     pub(super) fn report(&mut self, diagnostic: Diagnostic) -> Stop {

@@ -129,58 +129,74 @@ fn starts_item(word: &str, unindented: bool, line: &str) -> bool {
 }
 
 /// The length of `text` without trailing white space and comments (pest includes the trivia
-/// skipped before a failed optional part in a pair's span).
-pub(crate) fn trimmed_len(text: &str) -> usize {
-    // Most pairs end with code: no blank and no comment (no `/` at all, found by `memchr`, or
-    // none on their last line).
-    if !text.ends_with(char::is_whitespace) {
-        let last_line = || text.rfind('\n').map_or(text, |i| &text[i + 1..]);
-        if !text.contains('/') || !last_line().contains("//") {
-            return text.len();
-        }
-    }
-    let mut end = text.len();
+/// skipped before a failed optional part in a pair's span); `after` is the input that follows
+/// `text`.
+pub(crate) fn trimmed_len(text: &str, after: &str) -> usize {
+    let mut end = trimmed_blank(text.as_bytes(), text.len());
     loop {
-        let trimmed = text[..end].trim_end();
-        end = trimmed.len();
-        let line_start = trimmed.rfind('\n').map_or(0, |i| i + 1);
-        match split_comment(&trimmed[line_start..]) {
-            (_, Some(comment)) => end = line_start + comment,
+        // A comment runs to the end of its line: code ends at `end` unless a line break (or the
+        // end of the input) comes next. Most pairs end so, and need no look at their last line.
+        let next = text[end..].bytes().next().or_else(|| after.bytes().next());
+        if !matches!(next, None | Some(b'\n' | b'\r')) {
+            return end;
+        }
+        let line_start = text[..end].rfind('\n').map_or(0, |i| i + 1);
+        match split_comment(&text[line_start..end]) {
+            (_, Some(comment)) => end = trimmed_blank(text.as_bytes(), line_start + comment),
             (_, None) => return end,
         }
     }
 }
 
+/// `end` moved back over the blanks (space, tab, line break) before it: a byte loop, as this runs
+/// for every pair built.
+pub(crate) fn trimmed_blank(bytes: &[u8], mut end: usize) -> usize {
+    while end > 0 && matches!(bytes[end - 1], b' ' | b'\t' | b'\r' | b'\n') {
+        end -= 1;
+    }
+    end
+}
+
 /// The deepest nesting of `(` and `[` in `text`, outside strings, quoted names and comments.
 pub(crate) fn max_nesting(text: &str) -> usize {
+    // One pass over the bytes (every chunk goes through it): the characters looked for are
+    // ASCII, which no byte of a multi-byte character equals. Strings and quoted names end at
+    // the end of their line, as in `split_comment`.
+    let bytes = text.as_bytes();
     let mut depth: usize = 0;
     let mut deepest = 0;
-    for line in text.split('\n') {
-        let (code_end, _) = split_comment(line);
-        let mut quote: Option<char> = None;
-        let mut escaped = false;
-        for c in line[..code_end].chars() {
-            match quote {
-                Some(q) => {
-                    if escaped {
-                        escaped = false;
-                    } else if c == '\\' && q == '"' {
-                        escaped = true;
-                    } else if c == q {
-                        quote = None;
-                    }
+    let mut quote: Option<u8> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        match quote {
+            Some(_) if b == b'\n' => quote = None,
+            Some(q) => {
+                if b == b'\\' && q == b'"' && bytes.get(i + 1).is_some_and(|n| *n != b'\n') {
+                    i += 1;
+                } else if b == q {
+                    quote = None;
                 }
-                None => match c {
-                    '"' | '`' => quote = Some(c),
-                    '(' | '[' => {
-                        depth += 1;
-                        deepest = deepest.max(depth);
-                    }
-                    ')' | ']' => depth = depth.saturating_sub(1),
-                    _ => {}
-                },
             }
+            None => match b {
+                b'"' | b'`' => quote = Some(b),
+                b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                    // A comment: on to the end of its line.
+                    i = bytes[i..]
+                        .iter()
+                        .position(|c| *c == b'\n')
+                        .map_or(bytes.len(), |n| i + n);
+                    continue;
+                }
+                b'(' | b'[' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                b')' | b']' => depth = depth.saturating_sub(1),
+                _ => {}
+            },
         }
+        i += 1;
     }
     deepest
 }
@@ -234,15 +250,27 @@ mod tests {
 
     #[test]
     fn trims_trivia() {
-        assert_eq!(trimmed_len("int? // note\n  \n"), 4);
-        assert_eq!(trimmed_len("\"a // b\"  "), 8);
-        assert_eq!(trimmed_len("x // one\n// two\n"), 1);
+        assert_eq!(trimmed_len("int? // note\n  \n", ""), 4);
+        assert_eq!(trimmed_len("\"a // b\"  ", ""), 8);
+        assert_eq!(trimmed_len("x // one\n// two\n", ""), 1);
+        // A comment that ends the input, or the line, with nothing of it trimmed.
+        assert_eq!(trimmed_len("x // one", ""), 1);
+        assert_eq!(trimmed_len("x // one", "\n}"), 1);
+        assert_eq!(trimmed_len("x // one\u{a0}", "\r\n"), 1);
+        // Code followed by more code on the line: no comment can end there.
+        assert_eq!(trimmed_len("\"a // b\"", " c"), 8);
+        assert_eq!(trimmed_len("x  ", ")"), 1);
     }
 
     #[test]
     fn nesting() {
         assert_eq!(max_nesting("a((b)[c])"), 2);
         assert_eq!(max_nesting("\"((((\" (x) // (((("), 1);
+        // A comment ends at its line; a string too, even after a backslash.
+        assert_eq!(max_nesting("// ((\n(a)"), 1);
+        assert_eq!(max_nesting("\"a\\\n(((b)))"), 3);
+        assert_eq!(max_nesting("\"\\\"((\" [x]"), 1);
+        assert_eq!(max_nesting("`((` é(ü)"), 1);
     }
 
     #[test]

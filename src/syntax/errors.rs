@@ -48,7 +48,16 @@ pub(crate) fn convert(
     }
     let mut expected: Vec<&'static str> = Vec::new();
     if let ErrorVariant::ParsingError { positives, .. } = &error.variant {
+        // An operand is not a rule of its own (the grammar is flat), so where an expression may
+        // start pest lists the names, strings, `not` and `null` it tried there too: they are
+        // all "an expression".
+        let operand = positives
+            .iter()
+            .any(|r| describe(*r) == Some("an expression"));
         for rule in positives {
+            if operand && starts_expression(*rule) {
+                continue;
+            }
             if let Some(words) = describe(*rule) {
                 push_unique(&mut expected, words);
             }
@@ -176,16 +185,23 @@ fn punctuation_words(p: &str) -> &'static str {
     }
 }
 
+/// Rules that can begin an expression though they are not described as one.
+fn starts_expression(rule: Rule) -> bool {
+    use Rule::*;
+    matches!(rule, ident | string | kw_not | kw_null)
+}
+
 /// What a grammar rule stands for, in words.
 fn describe(rule: Rule) -> Option<&'static str> {
     use Rule::*;
     Some(match rule {
         ident => "a name",
         string => "a string",
-        expr | or_expr | and_expr | not_expr | compare | sum | product | unary | paren | list
-        | call | name | if_expr | kw_if | number | percent | duration | date_lit | bool_lit
-        | null_lit | kw_true | kw_false | neg_op => "an expression",
-        compare_op | sum_op | product_op | kw_and | kw_or | in_tail | kw_in | between_tail
+        expr | sum | paren | list | call | name | if_expr | kw_if | number | amount | percent
+        | duration | date_lit | bool_lit | null_lit | kw_true | kw_false | neg_op => {
+            "an expression"
+        }
+        compare_op | sum_op | product_op | logic_op | kw_and | in_tail | kw_in | between_tail
         | kw_between | is_null_tail | kw_is => "an operator",
         kw_not => "`not`",
         kw_null => "`null`",

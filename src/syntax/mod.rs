@@ -103,32 +103,7 @@ fn parse_all(
         let mut found = Vec::new();
         parse_chunk(source, base, chunk, &mut found, false).map(|item| (item, found))
     };
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-    if workers < 2 || chunks.len() < PARALLEL_FROM {
-        return chunks.iter().map(one).collect();
-    }
-    let size = chunks.len().div_ceil(workers);
-    std::thread::scope(|scope| {
-        let one = &one;
-        let handles: Vec<_> = chunks
-            .chunks(size)
-            .map(|part| {
-                std::thread::Builder::new()
-                    .name("segc-parse".into())
-                    .stack_size(WORKER_STACK)
-                    .spawn_scoped(scope, move || part.iter().map(one).collect::<Vec<_>>())
-            })
-            .collect();
-        let mut parsed = Vec::with_capacity(chunks.len());
-        for (handle, part) in handles.into_iter().zip(chunks.chunks(size)) {
-            match handle.map(|h| h.join()) {
-                Ok(Ok(done)) => parsed.extend(done),
-                // A thread that could not start (or stopped): its chunks are parsed here.
-                _ => parsed.extend(part.iter().map(one)),
-            }
-        }
-        parsed
-    })
+    crate::parallel::map_in_order(chunks, PARALLEL_FROM, "segc-parse", WORKER_STACK, one)
 }
 
 /// Parses one chunk into an item. Without `detailed`, a chunk that does not parse gives `None`
@@ -179,7 +154,7 @@ fn parse_chunk(
             let Some(pair) = pairs.next() else {
                 return Some(broken(diagnostics, None));
             };
-            let mut builder = build::Builder::new(offset, diagnostics);
+            let mut builder = build::Builder::new(offset, text, diagnostics);
             let built = builder.item_chunk(pair);
             let too_deep = builder.too_deep();
             match built {

@@ -1,6 +1,8 @@
 //! Building expressions and literals from pest pairs, one function per grammar rule.
 
-use pest::iterators::Pair;
+use std::iter::Peekable;
+
+use pest::iterators::{Pair, Pairs};
 
 use super::super::literals::{self, DateValue};
 use super::super::parser::Rule;
@@ -25,17 +27,9 @@ impl Builder<'_> {
 
     /// [`Builder::expr`] of one pair.
     fn expr_of(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
-        let span = self.span(&pair);
         match pair.as_rule() {
-            Rule::expr => {
-                let inner = self.next(&mut pair.into_inner(), span, "expression")?;
-                self.expr(inner)
-            }
-            Rule::or_expr | Rule::and_expr => self.logic_chain(pair),
-            Rule::not_expr => self.not_expr(pair),
-            Rule::compare => self.compare(pair),
-            Rule::sum | Rule::product => self.arithmetic_chain(pair),
-            Rule::unary => self.unary(pair),
+            Rule::expr => self.logic(pair),
+            Rule::sum => self.arithmetic(pair),
             Rule::paren => self.paren(pair),
             Rule::if_expr => self.if_expr(pair),
             Rule::list => self.list(pair),
@@ -51,64 +45,102 @@ impl Builder<'_> {
         }
     }
 
-    /// `or_expr` and `and_expr`: operands separated by `or` / `and` keywords. The operators are
-    /// associative, so long chains are built as balanced trees to keep later stages shallow.
-    pub(super) fn logic_chain(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
-        let span = self.span(&pair);
-        let mut operands = Vec::new();
-        let mut operators = Vec::new();
-        for p in pair.into_inner() {
-            match p.as_rule() {
-                Rule::kw_or => operators.push((BinaryOp::Or, self.span(&p))),
-                Rule::kw_and => operators.push((BinaryOp::And, self.span(&p))),
-                _ => operands.push(self.expr(p)?),
+    /// `expr`: comparisons, each maybe negated, joined by `or` and `and` (`and` binds tighter).
+    /// Both are associative, so long chains are built as balanced trees to keep later stages
+    /// shallow.
+    pub(super) fn logic(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
+        let whole = pair.clone();
+        let mut pairs = pair.into_inner().peekable();
+        let mut disjuncts = Vec::new();
+        let mut ors = Vec::new();
+        let mut conjuncts = Vec::new();
+        let mut ands = Vec::new();
+        loop {
+            conjuncts.push(self.negated(&mut pairs, &whole)?);
+            let Some(op) = pairs.next() else { break };
+            match (op.as_rule(), op.as_str()) {
+                (Rule::logic_op, "and") => ands.push((BinaryOp::And, self.span(&op))),
+                (Rule::logic_op, "or") => {
+                    let conjunction = balanced(std::mem::take(&mut conjuncts), &ands);
+                    ands.clear();
+                    disjuncts.push(conjunction);
+                    ors.push((BinaryOp::Or, self.span(&op)));
+                }
+                _ => return Err(self.malformed(self.span(&op), "`and` or `or`")),
             }
         }
-        if operands.len() != operators.len() + 1 {
-            return Err(self.malformed(span, "operand"));
-        }
-        Ok(balanced(operands, &operators))
+        disjuncts.push(balanced(conjuncts, &ands));
+        Ok(balanced(disjuncts, &ors))
     }
 
-    pub(super) fn not_expr(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
-        let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        let first = self.next(&mut inner, span, "operand")?;
-        if first.as_rule() != Rule::kw_not {
-            return self.expr(first);
+    /// One operand of `expr`: `not`s (each applying to the rest), a `sum`, and maybe a
+    /// comparison tail.
+    fn negated(
+        &mut self,
+        pairs: &mut Peekable<Pairs<'_, Rule>>,
+        whole: &Pair<'_, Rule>,
+    ) -> Built<Expr> {
+        let (nots, value) = self.prefixed(pairs, whole, Rule::kw_not)?;
+        let mut value = self.expr(value)?;
+        if let Some(tail) = pairs.next_if(|p| {
+            matches!(
+                p.as_rule(),
+                Rule::compare_op | Rule::in_tail | Rule::between_tail | Rule::is_null_tail
+            )
+        }) {
+            value = self.compare_tail(tail, value, pairs, whole)?;
         }
-        let op_span = self.span(&first);
-        let operand = self.next(&mut inner, span, "operand of not")?;
-        let operand = self.expr(operand)?;
-        Ok(Expr {
-            span,
-            kind: ExprKind::Unary {
-                op: UnaryOp::Not,
-                op_span,
-                operand: Box::new(operand),
-            },
-        })
+        Ok(unary(UnaryOp::Not, nots, value))
     }
 
-    pub(super) fn compare(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
-        let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        let lhs = self.next(&mut inner, span, "operand")?;
-        let lhs = self.expr(lhs)?;
-        let Some(tail) = inner.next() else {
-            return Ok(lhs);
-        };
+    /// The prefix operators (`not` or unary `-`, pairs of `prefix`) before the next operand, and
+    /// that operand's pair. They are repeated, not nested, in the parse tree: past
+    /// [`super::MAX_BUILD_DEPTH`] of them the item is too deep, as with nesting.
+    fn prefixed<'i>(
+        &mut self,
+        pairs: &mut impl Iterator<Item = Pair<'i, Rule>>,
+        whole: &Pair<'_, Rule>,
+        prefix: Rule,
+    ) -> Built<(Vec<Span>, Pair<'i, Rule>)> {
+        let mut spans = Vec::new();
+        loop {
+            let Some(p) = pairs.next() else {
+                return Err(self.malformed(self.span(whole), "operand"));
+            };
+            if p.as_rule() != prefix {
+                return Ok((spans, p));
+            }
+            if spans.len() >= super::MAX_BUILD_DEPTH {
+                self.too_deep = true;
+                return Err(Stop);
+            }
+            spans.push(self.span(&p));
+        }
+    }
+
+    /// The comparison that `tail` (a `compare_op` and the next pair, or an `in`, `between` or
+    /// `is null` tail) makes of `lhs`.
+    fn compare_tail(
+        &mut self,
+        tail: Pair<'_, Rule>,
+        lhs: Expr,
+        pairs: &mut Peekable<Pairs<'_, Rule>>,
+        whole: &Pair<'_, Rule>,
+    ) -> Built<Expr> {
+        if tail.as_rule() == Rule::compare_op {
+            let op_span = self.span(&tail);
+            let op = comparison(tail.as_str());
+            let Some(rhs) = pairs.next() else {
+                return Err(self.malformed(self.span(whole), "right operand"));
+            };
+            let rhs = self.expr(rhs)?;
+            return Ok(binary(op, op_span, lhs, rhs));
+        }
+        let span = lhs.span.to(self.span(&tail));
         match tail.as_rule() {
-            Rule::compare_op => {
-                let op_span = self.span(&tail);
-                let op = comparison(tail.as_str());
-                let rhs = self.next(&mut inner, span, "right operand")?;
-                let rhs = self.expr(rhs)?;
-                Ok(binary(op, op_span, lhs, rhs))
-            }
             Rule::in_tail => self.in_tail(tail, lhs, span),
             Rule::between_tail => self.between_tail(tail, lhs, span),
-            Rule::is_null_tail => {
+            _ => {
                 let negated = tail.into_inner().any(|p| p.as_rule() == Rule::kw_not);
                 Ok(Expr {
                     span,
@@ -118,7 +150,6 @@ impl Builder<'_> {
                     },
                 })
             }
-            _ => Err(self.malformed(span, "comparison")),
         }
     }
 
@@ -174,49 +205,48 @@ impl Builder<'_> {
         })
     }
 
-    /// `sum` and `product`: operands separated by operator pairs, left-associative.
-    pub(super) fn arithmetic_chain(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
-        let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        let first = self.next(&mut inner, span, "operand")?;
-        let mut acc = self.expr(first)?;
-        while let Some(op) = inner.next() {
+    /// `sum`: terms joined by `+ - * / %`, left-associative, `* / %` before `+ -`.
+    pub(super) fn arithmetic(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
+        let whole = pair.clone();
+        let mut pairs = pair.into_inner();
+        // The sum so far and the `+` or `-` waiting for the product being built.
+        let mut pending: Option<(Expr, BinaryOp, Span)> = None;
+        let mut product = self.term(&mut pairs, &whole)?;
+        while let Some(op) = pairs.next() {
             let op_span = self.span(&op);
             let op = match op.as_str() {
                 "+" => BinaryOp::Add,
                 "-" => BinaryOp::Sub,
                 "*" => BinaryOp::Mul,
                 "/" => BinaryOp::Div,
-                _ => BinaryOp::Rem,
+                "%" => BinaryOp::Rem,
+                _ => return Err(self.malformed(op_span, "arithmetic operator")),
             };
-            let rhs = self.next(&mut inner, span, "operand")?;
-            let rhs = self.expr(rhs)?;
-            acc = binary(op, op_span, acc, rhs);
+            let rhs = self.term(&mut pairs, &whole)?;
+            if matches!(op, BinaryOp::Add | BinaryOp::Sub) {
+                let sum = match pending.take() {
+                    Some((lhs, pending_op, pending_span)) => {
+                        binary(pending_op, pending_span, lhs, product)
+                    }
+                    None => product,
+                };
+                pending = Some((sum, op, op_span));
+                product = rhs;
+            } else {
+                product = binary(op, op_span, product, rhs);
+            }
         }
-        Ok(acc)
+        Ok(match pending {
+            Some((lhs, op, op_span)) => binary(op, op_span, lhs, product),
+            None => product,
+        })
     }
 
-    pub(super) fn unary(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
-        let span = self.span(&pair);
-        let parts: Vec<Pair<'_, Rule>> = pair.into_inner().collect();
-        let mut parts = parts.into_iter().rev();
-        let operand = match parts.next() {
-            Some(p) => p,
-            None => return Err(self.malformed(span, "operand")),
-        };
-        let mut acc = self.expr(operand)?;
-        for neg in parts {
-            let op_span = self.span(&neg);
-            acc = Expr {
-                span: op_span.to(acc.span),
-                kind: ExprKind::Unary {
-                    op: UnaryOp::Neg,
-                    op_span,
-                    operand: Box::new(acc),
-                },
-            };
-        }
-        Ok(acc)
+    /// One term of a `sum`: unary `-`s and the operand they negate.
+    fn term(&mut self, pairs: &mut Pairs<'_, Rule>, whole: &Pair<'_, Rule>) -> Built<Expr> {
+        let (negs, operand) = self.prefixed(pairs, whole, Rule::neg_op)?;
+        let operand = self.expr(operand)?;
+        Ok(unary(UnaryOp::Neg, negs, operand))
     }
 
     pub(super) fn paren(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
@@ -445,6 +475,21 @@ fn balanced(mut operands: Vec<Expr>, operators: &[(BinaryOp, Span)]) -> Expr {
     let lhs = balanced(operands, &operators[..middle - 1]);
     let rhs = balanced(right, &operators[middle..]);
     binary(op, op_span, lhs, rhs)
+}
+
+/// `operand` under the prefix operators `op` written at `op_spans` (the last one applies first).
+fn unary(op: UnaryOp, op_spans: Vec<Span>, operand: Expr) -> Expr {
+    op_spans
+        .into_iter()
+        .rev()
+        .fold(operand, |operand, op_span| Expr {
+            span: op_span.to(operand.span),
+            kind: ExprKind::Unary {
+                op,
+                op_span,
+                operand: Box::new(operand),
+            },
+        })
 }
 
 fn binary(op: BinaryOp, op_span: Span, lhs: Expr, rhs: Expr) -> Expr {
