@@ -1,8 +1,8 @@
 //! Work on the items of a large file spread over the machine's cores, results kept in order.
 //!
-//! Parsing and the per-segment lints are independent for each item; a 5,000-segment file is
-//! checked in about half the time on two cores. Small files stay on the calling thread, where
-//! starting threads would cost more than it saves.
+//! Parsing and the per-segment lints are independent for each item, so on two cores each takes
+//! about half the time on a large file. Small files stay on the calling thread, where starting
+//! threads would cost more than it saves.
 
 /// How many threads share the work: the machine's cores, at most 8.
 fn workers() -> usize {

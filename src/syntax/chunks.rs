@@ -134,9 +134,13 @@ fn starts_item(word: &str, unindented: bool, line: &str) -> bool {
 pub(crate) fn trimmed_len(text: &str, after: &str) -> usize {
     let mut end = trimmed_blank(text.as_bytes(), text.len());
     loop {
-        // A comment runs to the end of its line: code ends at `end` unless a line break (or the
-        // end of the input) comes next. Most pairs end so, and need no look at their last line.
-        let next = text[end..].bytes().next().or_else(|| after.bytes().next());
+        // A comment runs to the end of its line: `end` can only be the end of one if nothing but
+        // spaces and tabs comes before the next line break (or the end of the input). Most pairs
+        // end with code followed by more code, and need no look at their last line.
+        let next = text.as_bytes()[end..]
+            .iter()
+            .chain(after.as_bytes())
+            .find(|b| !matches!(b, b' ' | b'\t'));
         if !matches!(next, None | Some(b'\n' | b'\r')) {
             return end;
         }
@@ -260,6 +264,9 @@ mod tests {
         // Code followed by more code on the line: no comment can end there.
         assert_eq!(trimmed_len("\"a // b\"", " c"), 8);
         assert_eq!(trimmed_len("x  ", ")"), 1);
+        // Blanks between a comment and the end of its line.
+        assert_eq!(trimmed_len("int? // note  \t\n  ", ""), 4);
+        assert_eq!(trimmed_len("int? // note  ", "\n}"), 4);
     }
 
     #[test]
