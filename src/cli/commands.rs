@@ -303,7 +303,7 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
             }
             Outcome::Success
         }
-        Err(problem @ Diagnostic::OutputFailed { .. }) => {
+        Err(problem @ (Diagnostic::OutputFailed { .. } | Diagnostic::OutputBusy { .. })) => {
             reporter.standalone(&problem);
             Outcome::Environment
         }

@@ -56,14 +56,23 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if error.use_stderr() { 2 } else { 0 });
         }
     };
+    crate::engine::panics::install_hook();
+    let cli_color = cli.color;
     let worker = std::thread::Builder::new()
         .name("segc".into())
         .stack_size(STACK_SIZE)
         .spawn(move || commands::dispatch(cli));
     let outcome = match worker.map(|handle| handle.join()) {
         Ok(Ok(outcome)) => outcome,
-        _ => {
-            eprintln!("error: segc stopped unexpectedly; this is a bug, please report it");
+        Ok(Err(_)) => {
+            let cause = crate::engine::panics::last_panic().unwrap_or_default();
+            eprintln!("error: segc stopped unexpectedly ({cause}); this is a bug, please report it");
+            Outcome::Environment
+        }
+        Err(e) => {
+            report::Reporter::new(cli_color).standalone(&crate::diagnostics::Diagnostic::EngineFailed {
+                message: e.to_string(),
+            });
             Outcome::Environment
         }
     };

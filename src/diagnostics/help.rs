@@ -281,6 +281,14 @@ impl Diagnostic {
                 Some("read local files, or copy the data locally first".into())
             }
             OutputFailed { .. } => Some("check that the output folder is writable; earlier outputs were kept".into()),
+            OutputBusy { .. } => Some(
+                "runs into one folder take turns: wait for the other run to end, or write to another --out; nothing was written"
+                    .into(),
+            ),
+            OutputInsideSource { .. } => Some(
+                "the next run would read this run's outputs as data: write to a folder outside the source's; nothing was written"
+                    .into(),
+            ),
             InvalidVar { .. } => {
                 Some("write --var NAME=VALUE, NAME made of letters, digits and `_`".into())
             }

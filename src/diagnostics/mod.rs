@@ -545,8 +545,10 @@ pub enum Diagnostic {
         span: Span,
         /// Columns of the data with close names.
         candidates: Vec<String>,
-        /// The file that was looked at.
-        location: String,
+        /// The first file without it, when the source has several files.
+        file: Option<String>,
+        /// How many more files lack it.
+        others: usize,
     },
     /// A declared column's type does not match the data.
     ColumnTypeMismatch {
@@ -558,6 +560,10 @@ pub enum Diagnostic {
         found: String,
         /// The type in the declaration.
         span: Span,
+        /// The first file with that type, when the source has several files.
+        file: Option<String>,
+        /// How many more files have a type that does not match.
+        others: usize,
     },
     /// `${VAR}` with no `--var VAR=...` and no environment variable.
     UnsetVariable {
@@ -589,6 +595,8 @@ pub enum Diagnostic {
     UnreadableData {
         /// The location literal.
         span: Span,
+        /// The file that could not be read, when known.
+        file: Option<String>,
         /// The reader's message.
         message: String,
     },
@@ -629,6 +637,19 @@ pub enum Diagnostic {
         path: String,
         /// The system's message.
         message: String,
+    },
+
+    /// Another run holds the lock on the output folder.
+    OutputBusy {
+        /// The output folder.
+        path: String,
+    },
+    /// The output folder lies in a folder a source reads.
+    OutputInsideSource {
+        /// The source's location literal.
+        span: Span,
+        /// The output folder.
+        output: String,
     },
 
     /// The query engine could not start (threads could not be created).
@@ -722,6 +743,8 @@ impl Diagnostic {
             | Diagnostic::UnsupportedLocation { .. }
             | Diagnostic::UnreadableData { .. }
             | Diagnostic::OutputFailed { .. }
+            | Diagnostic::OutputBusy { .. }
+            | Diagnostic::OutputInsideSource { .. }
             | Diagnostic::EngineFailed { .. }
             | Diagnostic::InvalidVar { .. }
             | Diagnostic::FileUnreadable { .. }

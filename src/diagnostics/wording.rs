@@ -79,6 +79,8 @@ impl Diagnostic {
             OutOfMemory { .. } => "E0714",
             UnreadableData { .. } => "E0707",
             OutputFailed { .. } => "E0708",
+            OutputBusy { .. } => "E0715",
+            OutputInsideSource { .. } => "E0716",
             EngineFailed { .. } => "E0709",
             MissingKeyValue { .. } => "E0710",
             CsvColumnsDiffer { .. } => "E0712",
@@ -311,15 +313,40 @@ impl Diagnostic {
             InvalidRegex { message, .. } => format!("invalid regular expression: {message}"),
             DurationTooLong { .. } => "this duration is too long".into(),
             DataNotFound { location, .. } => format!("no data found at `{location}`"),
-            ColumnNotInData { source, column, .. } => {
-                format!("column `{column}` of `{source}` is not in the data")
-            }
+            ColumnNotInData {
+                source,
+                column,
+                file: None,
+                ..
+            } => format!("column `{column}` of `{source}` is not in the data"),
+            ColumnNotInData {
+                source,
+                column,
+                file: Some(file),
+                others,
+                ..
+            } => format!(
+                "column `{column}` of `{source}` is not in `{file}`{}",
+                and_others("nor in", *others)
+            ),
             ColumnTypeMismatch {
                 column,
                 declared,
                 found,
+                file: None,
                 ..
             } => format!("column `{column}` is declared {declared} but the data holds {found}"),
+            ColumnTypeMismatch {
+                column,
+                declared,
+                found,
+                file: Some(file),
+                others,
+                ..
+            } => format!(
+                "column `{column}` is declared {declared} but `{file}` holds {found}{}",
+                and_others("and so do", *others)
+            ),
             UnsetVariable { name, .. } => format!("variable `{name}` is not set"),
             UnsupportedLocation { scheme, .. } => {
                 format!("`{scheme}://` locations cannot be read by this build of segc")
@@ -328,8 +355,21 @@ impl Diagnostic {
             OutOfMemory { message } => {
                 format!("the run needs more memory than the limit allows: {message}")
             }
-            UnreadableData { message, .. } => format!("cannot read the data's schema: {message}"),
+            UnreadableData {
+                file: None,
+                message,
+                ..
+            } => format!("cannot read the data's schema: {message}"),
+            UnreadableData {
+                file: Some(file),
+                message,
+                ..
+            } => format!("cannot read the schema of `{file}`: {message}"),
             OutputFailed { path, message } => format!("cannot write `{path}`: {message}"),
+            OutputBusy { path } => format!("another segc run is writing to `{path}`"),
+            OutputInsideSource { output, .. } => {
+                format!("the output folder `{output}` is inside a folder this source reads")
+            }
             EngineFailed { message } => format!("cannot start the query engine: {message}"),
             MissingKeyValue { .. } => "some members have an empty key".into(),
             EmptyData { location, .. } => format!("the data at `{location}` is empty"),
@@ -434,6 +474,7 @@ impl Diagnostic {
             | EmptyData { span, .. }
             | RepeatedKey { span, .. }
             | UnreadableData { span, .. }
+            | OutputInsideSource { span, .. }
             | Internal { span, .. } => *span,
             DuplicateName { second, .. }
             | MultipleKeys { second, .. }
@@ -449,6 +490,7 @@ impl Diagnostic {
             | InvalidVar { .. }
             | UnknownSelectedSegment { .. }
             | OutputFailed { .. }
+            | OutputBusy { .. }
             | EngineFailed { .. }
             | FileUnreadable { .. }
             | InvalidProject { .. }
@@ -479,6 +521,7 @@ impl Diagnostic {
             NotPopulationColumn { source, .. } => format!("a column of `{source}`"),
             ColumnTypeMismatch { found, .. } => format!("the data holds {found}"),
             ColumnNotInData { .. } => "declared here".into(),
+            OutputInsideSource { .. } => "this source reads the output folder".into(),
             MissingKeyValue { .. } | RepeatedKey { .. } => "the key".into(),
             Cycle { chain } if chain.len() > 1 => {
                 let next = chain.get(1).map(|(n, _)| n.as_str()).unwrap_or_default();
@@ -581,5 +624,14 @@ pub(super) fn one_of(items: &[&str]) -> String {
         [] => String::new(),
         [one] => (*one).to_string(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// ` (nor in 3 other files)`, or nothing when no other file has the problem.
+fn and_others(words: &str, others: usize) -> String {
+    match others {
+        0 => String::new(),
+        1 => format!(" ({words} 1 other file)"),
+        n => format!(" ({words} {n} other files)"),
     }
 }

@@ -36,11 +36,23 @@ struct Profile {
     distinct: Option<i64>,
 }
 
-/// Reads `path` and writes a `source` declaration for it.
+/// Reads `path` and writes a `source` declaration for it. A reader that panics on a corrupt
+/// file is E0803 like any unreadable file.
 pub async fn infer_source(path: &Path, options: &InferOptions) -> Result<String, Diagnostic> {
+    super::panics::contained(infer(path, options))
+        .await
+        .unwrap_or_else(|panic| {
+            Err(Diagnostic::FileUnreadable {
+                path: path.display().to_string(),
+                message: panic.to_string(),
+            })
+        })
+}
+
+async fn infer(path: &Path, options: &InferOptions) -> Result<String, Diagnostic> {
     let unreadable = |e: datafusion::error::DataFusionError| Diagnostic::FileUnreadable {
         path: path.display().to_string(),
-        message: e.to_string().lines().next().unwrap_or_default().to_string(),
+        message: super::messages::engine_message(&e),
     };
     let ctx = SessionContext::new();
     let text = path.to_string_lossy().to_string();

@@ -77,9 +77,11 @@ impl Engine {
             std::sync::Arc::clone(&physical),
             std::sync::Arc::default(),
         );
-        datafusion::physical_plan::collect(physical, self.ctx.task_ctx())
+        let span = population.location.span;
+        super::panics::contained(datafusion::physical_plan::collect(physical, self.ctx.task_ctx()))
             .await
-            .map_err(|e| super::execution_failed(population.location.span, e))
+            .map_err(|panic| super::reader_panicked(span, panic))?
+            .map_err(|e| super::execution_failed(span, e))
     }
 
     /// A population key on several rows, as text.

@@ -121,6 +121,25 @@ pub fn resolve(
     })
 }
 
+/// Whether the folder `out` lies in a folder that `location` lists (a folder source, or the
+/// folder part of a glob), so that files written to `out` would be read as the source's data.
+pub(crate) fn reads_folder_of(location: &Resolved, out: &Path) -> bool {
+    let listed = if location.is_directory {
+        location.path.as_str()
+    } else if location.is_glob {
+        let first_pattern = location.path.find(['*', '?', '[']).unwrap_or(0);
+        location.path[..first_pattern]
+            .rfind('/')
+            .map_or("", |slash| &location.path[..=slash])
+    } else {
+        return false;
+    };
+    match (Path::new(listed).canonicalize(), out.canonicalize()) {
+        (Ok(listed), Ok(out)) => out.starts_with(listed),
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,10 +7,13 @@
 mod infer;
 mod kpi;
 mod location;
+mod messages;
 mod output;
+pub mod panics;
 mod parquet_flags;
 mod parquet_out;
 mod progress;
+mod publish;
 mod rank;
 mod tables;
 
@@ -89,6 +92,14 @@ pub(crate) fn execution_failed(span: crate::span::Span, error: DataFusionError) 
     }
 }
 
+/// A reader that panicked while executing a plan over the data at `span` (E0706).
+pub(crate) fn reader_panicked(span: crate::span::Span, panic: panics::Panic) -> Diagnostic {
+    Diagnostic::DataError {
+        span,
+        message: panic.to_string(),
+    }
+}
+
 /// A DataFusion session with the sources of one program registered.
 pub struct Engine {
     ctx: SessionContext,
@@ -96,6 +107,8 @@ pub struct Engine {
     /// them.
     memory_limit: Option<usize>,
     tables: HashMap<String, Arc<dyn TableProvider>>,
+    /// The registered sources' locations (their declarations' spans and resolved paths).
+    locations: Vec<(crate::span::Span, Resolved)>,
     progress: Arc<dyn Progress>,
 }
 
@@ -114,6 +127,7 @@ impl Engine {
             ctx: SessionContext::new_with_config_rt(config, runtime),
             memory_limit: options.memory_limit,
             tables: HashMap::new(),
+            locations: Vec::new(),
             progress: Arc::new(progress::Quiet),
         })
     }
@@ -140,7 +154,11 @@ impl Engine {
         for id in used {
             let source = program.source(id);
             let table = match location::resolve(&source.location, base_dirs.of(source.span), vars) {
-                Ok(location) => tables::listing_table(&self.ctx, source, &location).await,
+                Ok(location) => {
+                    let table = tables::listing_table(&self.ctx, source, &location).await;
+                    self.locations.push((source.location.span, location));
+                    table
+                }
                 Err(problem) => Err(vec![problem]),
             };
             match table {
@@ -155,6 +173,19 @@ impl Engine {
         } else {
             Err(problems)
         }
+    }
+
+    /// E0716 when `out` lies in a folder a source reads: the next run would read its outputs.
+    fn refuse_output_inside_sources(&self, out: &std::path::Path) -> Result<(), Diagnostic> {
+        for (span, location) in &self.locations {
+            if location::reads_folder_of(location, out) {
+                return Err(Diagnostic::OutputInsideSource {
+                    span: *span,
+                    output: out.display().to_string(),
+                });
+            }
+        }
+        Ok(())
     }
 
     /// `plan` after DataFusion's optimizer.
@@ -185,9 +216,15 @@ impl Engine {
         let mut stream =
             datafusion::physical_plan::execute_stream(Arc::clone(&physical), self.ctx.task_ctx())
                 .map_err(failed)?;
-        while let Some(batch) = stream.next().await {
-            batch.map_err(failed)?;
-        }
+        let drain = async {
+            while let Some(batch) = stream.next().await {
+                batch.map_err(failed)?;
+            }
+            Ok::<(), Diagnostic>(())
+        };
+        panics::contained(drain)
+            .await
+            .map_err(|panic| reader_panicked(span, panic))??;
         Ok(DisplayableExecutionPlan::with_metrics(physical.as_ref())
             .indent(true)
             .to_string())
@@ -229,6 +266,8 @@ impl Engine {
     ) -> Result<Summary, Diagnostic> {
         let population = program.population();
         let span = population.location.span;
+        let lock = publish::OutputLock::acquire(&spec.dir)?;
+        self.refuse_output_inside_sources(&spec.dir)?;
         self.progress.phase(Phase::Planning);
         let physical = self.physical_plan(plan, population.span).await?;
         self.progress.phase(Phase::Computing);
@@ -269,7 +308,7 @@ impl Engine {
             columns: &columns,
             packing: &packing,
         };
-        let (membership, counts) = output::write_membership(
+        let (membership, counts) = panics::contained(output::write_membership(
             stream,
             spec,
             &membership_outputs,
@@ -285,14 +324,18 @@ impl Engine {
                     }
                 }
             },
-        )
-        .await?;
+        ))
+        .await
+        .map_err(|panic| reader_panicked(span, panic))??;
         drop(ticker);
         self.progress.phase(Phase::Writing);
         let summary = summarize(program, &outputs, &counts, context, spec);
         let summary_file = output::write_summary(spec, &summary)?;
-        membership.commit()?;
-        summary_file.commit()?;
+        publish::publish(
+            &lock,
+            vec![membership, summary_file],
+            &spec.other_membership_paths(),
+        )?;
         Ok(summary)
     }
 }

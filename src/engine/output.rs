@@ -1,7 +1,6 @@
-//! Writing membership files and the run summary, atomically.
-//!
-//! Every output is first written to a temporary file in the output folder and renamed into place
-//! only once everything succeeded: a failed run leaves no partial file and keeps earlier outputs.
+//! Writing membership files and the run summary to temporary files of the output folder, which
+//! `publish` moves into place as a pair once everything succeeded: a failed run leaves no
+//! partial file and keeps earlier outputs.
 
 use std::fs::File;
 use std::io::Write;
@@ -71,6 +70,16 @@ impl OutputSpec {
     pub fn membership_path(&self) -> PathBuf {
         self.dir
             .join(format!("membership.{}", self.format.extension()))
+    }
+
+    /// The membership files of the other formats, removed when this run publishes: they
+    /// would be read as current next to a summary that does not describe them.
+    pub fn other_membership_paths(&self) -> Vec<PathBuf> {
+        [OutputFormat::Parquet, OutputFormat::Csv]
+            .into_iter()
+            .filter(|f| *f != self.format)
+            .map(|f| self.dir.join(format!("membership.{}", f.extension())))
+            .collect()
     }
 
     /// The summary file's final path.
@@ -279,6 +288,23 @@ pub(super) struct PendingOutput {
 }
 
 impl PendingOutput {
+    /// `temp`, to become `target`.
+    #[cfg(test)]
+    pub(super) fn new(temp: NamedTempFile, target: PathBuf) -> Self {
+        PendingOutput { temp, target }
+    }
+
+    /// The temporary file's path.
+    #[cfg(test)]
+    pub(super) fn temp_path(&self) -> &Path {
+        self.temp.path()
+    }
+
+    /// Where the file goes.
+    pub(super) fn target(&self) -> &Path {
+        &self.target
+    }
+
     /// Moves the file into place.
     pub(super) fn commit(self) -> Result<(), Diagnostic> {
         let target = self.target;
@@ -318,7 +344,7 @@ pub(super) async fn write_membership(
 ) -> Result<(PendingOutput, Counts), Diagnostic> {
     let target = spec.membership_path();
     std::fs::create_dir_all(&spec.dir).map_err(|e| failed(&spec.dir, e))?;
-    let temp = temporary_in(&spec.dir, ".membership-").map_err(|e| failed(&target, e))?;
+    let temp = temporary_in(&spec.dir, ".segc-membership-").map_err(|e| failed(&target, e))?;
     let file = temp.as_file().try_clone().map_err(|e| failed(&target, e))?;
     let columns = outputs.columns;
     let names: Vec<String> = columns.iter().map(|(name, _)| name.clone()).collect();
@@ -404,7 +430,7 @@ pub(super) fn write_summary(
     spec: &OutputSpec,
     summary: &impl Serialize,
 ) -> Result<PendingOutput, Diagnostic> {
-    pending_json(&spec.dir, spec.summary_path(), summary)
+    pending_json(&spec.dir, spec.summary_path(), summary, ".segc-summary-")
 }
 
 /// `value` as pretty JSON in a temporary file of `dir`, to be renamed to `target`.
@@ -412,8 +438,9 @@ fn pending_json(
     dir: &Path,
     target: PathBuf,
     value: &impl Serialize,
+    prefix: &str,
 ) -> Result<PendingOutput, Diagnostic> {
-    let mut temp = temporary_in(dir, ".segc-").map_err(|e| failed(&target, e))?;
+    let mut temp = temporary_in(dir, prefix).map_err(|e| failed(&target, e))?;
     let mut text = serde_json::to_string_pretty(value).map_err(|e| failed(&target, e))?;
     text.push('\n');
     temp.write_all(text.as_bytes())
@@ -430,7 +457,7 @@ pub fn write_json(path: &Path, value: &impl Serialize) -> Result<(), Diagnostic>
         _ => PathBuf::from("."),
     };
     std::fs::create_dir_all(&dir).map_err(|e| failed(&dir, e))?;
-    pending_json(&dir, path.to_path_buf(), value)?.commit()
+    pending_json(&dir, path.to_path_buf(), value, ".segc-")?.commit()
 }
 
 /// The membership columns as written: the key and the segments' flags are never null (a null

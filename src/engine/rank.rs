@@ -45,14 +45,21 @@ impl Engine {
             let mut stream =
                 datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
                     .map_err(failed)?;
-            let mut batches = Vec::new();
-            while let Some(batch) = stream.next().await {
-                let batch = batch.map_err(failed)?;
-                reservation
-                    .try_grow(batch.get_array_memory_size())
-                    .map_err(failed)?;
-                batches.push(batch);
-            }
+            let gather = async {
+                let mut batches = Vec::new();
+                while let Some(batch) = stream.next().await {
+                    let batch = batch.map_err(failed)?;
+                    reservation
+                        .try_grow(batch.get_array_memory_size())
+                        .map_err(failed)?;
+                    batches.push(batch);
+                }
+                Ok::<_, Diagnostic>(batches)
+            };
+            let population = program.population().location.span;
+            let batches = super::panics::contained(gather)
+                .await
+                .map_err(|panic| super::reader_panicked(population, panic))??;
             // The row encoding of the keys and values is about as large as they are.
             let ranked: usize = batches
                 .iter()

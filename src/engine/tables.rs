@@ -3,13 +3,16 @@
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
+use datafusion::execution::SessionState;
 use datafusion::prelude::SessionContext;
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
+use datafusion::object_store::{ObjectMeta, ObjectStore};
 
 use super::location::Resolved;
 use crate::diagnostics::Diagnostic;
@@ -20,10 +23,16 @@ use crate::types::Type;
 
 /// How many CSV records are read to infer column types (also by `segc schema infer`).
 pub(crate) const CSV_INFER_RECORDS: usize = 10_000;
-/// How many files of one source are checked against the declaration before running.
-const MAX_FILES_CHECKED: usize = 32;
+/// How many files of a CSV source (the first in path order) have their column types inferred
+/// from `CSV_INFER_RECORDS` rows; the others are checked on their header and first row, which
+/// finds a missing or moved column at the cost of one read per file.
+const CSV_FILES_INFERRED: usize = 32;
+/// How many files' schemas are read at once (Parquet footers, CSV headers).
+const SCHEMA_READS_AT_ONCE: usize = 16;
 
-/// Creates the table for `source` at `location`, checking every declared column against the data.
+/// Creates the table for `source` at `location`, checking every declared column against the data
+/// of every file: a file lacking a column would otherwise give nulls for its rows, and a CSV file
+/// with its columns in another order would give another column's values.
 pub(super) async fn listing_table(
     ctx: &SessionContext,
     source: &hir::Source,
@@ -33,14 +42,15 @@ pub(super) async fn listing_table(
     let unreadable = |e: datafusion::error::DataFusionError| {
         vec![Diagnostic::UnreadableData {
             span,
-            message: first_line(&e.to_string()),
+            file: None,
+            message: super::messages::engine_message(&e),
         }]
     };
     let url = ListingTableUrl::parse(&location.path).map_err(unreadable)?;
     let options = listing_options(source, location);
     let state = ctx.state();
     let store = state.runtime_env().object_store(&url).map_err(unreadable)?;
-    let files: Vec<_> = url
+    let mut files: Vec<_> = url
         .list_all_files(&state, store.as_ref(), &options.file_extension)
         .await
         .map_err(unreadable)?
@@ -53,25 +63,14 @@ pub(super) async fn listing_table(
             location: super::location::shown(&location.path),
         }]);
     }
-    // Each file is checked on its own (up to a bound): files of one source may differ in how
-    // their values are stored (ints in one CSV, floats in another) while all matching the
-    // declaration. The table reads declared columns with their canonical types.
+    // Path order, so that "the first file" and the file named in a diagnostic do not depend on
+    // the order the folder lists them in.
+    files.sort_by(|a, b| a.location.cmp(&b.location));
+    let several = files.len() > 1;
+    let checked = file_schemas(&state, &store, source, &options, &files).await?;
     let mut table_schema: Option<SchemaRef> = None;
-    let mut problems: Vec<Diagnostic> = Vec::new();
-    for file in files.iter().filter(|f| f.size > 0).take(MAX_FILES_CHECKED) {
-        let schema = options
-            .format
-            .infer_schema(&state, &store, std::slice::from_ref(file))
-            .await
-            .map_err(unreadable)?;
-        let named = match source.format {
-            Format::Csv { header: false, .. } => positional_names(source, &schema),
-            _ => schema,
-        };
-        let compatible = match source.format {
-            Format::Parquet => compatible_parquet,
-            Format::Csv { .. } => compatible_csv,
-        };
+    let mut problems = FileProblems::default();
+    for (file, named) in &checked {
         let shown = super::location::shown(&format!("/{}", file.location));
         if let (Format::Csv { .. }, Some(first)) = (&source.format, &table_schema) {
             let names = |s: &Schema| {
@@ -80,27 +79,24 @@ pub(super) async fn listing_table(
                     .map(|f| f.name().clone())
                     .collect::<Vec<_>>()
             };
-            if names(first) != names(&named) {
+            if names(first) != names(named) {
                 return Err(vec![Diagnostic::CsvColumnsDiffer {
                     span,
                     file: shown,
-                    columns: names(&named).join(", "),
+                    columns: names(named).join(", "),
                     expected: names(first).join(", "),
                 }]);
             }
         }
-        for problem in verify(source, &named, &shown, compatible) {
-            if !problems
-                .iter()
-                .any(|p| p.primary_span() == problem.primary_span())
-            {
-                problems.push(problem);
-            }
-        }
-        table_schema.get_or_insert_with(|| read_schema(source, &named));
+        let compatible = match source.format {
+            Format::Parquet => compatible_parquet,
+            Format::Csv { .. } => compatible_csv,
+        };
+        problems.add(verify(source, named, several.then_some(&shown), compatible));
+        table_schema.get_or_insert_with(|| read_schema(source, named));
     }
     if !problems.is_empty() {
-        return Err(problems);
+        return Err(problems.into_diagnostics());
     }
     // Files were found (checked above), but every one of them is empty.
     let Some(schema) = table_schema else {
@@ -115,6 +111,105 @@ pub(super) async fn listing_table(
     ListingTable::try_new(config).map_err(unreadable)
 }
 
+/// The schema of every non-empty file of a source (columns named by the declaration for CSV
+/// files without a header), in path order, read `SCHEMA_READS_AT_ONCE` at a time. A reader that
+/// fails, or panics on a corrupt file, is E0707 naming the file.
+async fn file_schemas<'a>(
+    state: &SessionState,
+    store: &Arc<dyn ObjectStore>,
+    source: &hir::Source,
+    options: &ListingOptions,
+    files: &'a [ObjectMeta],
+) -> Result<Vec<(&'a ObjectMeta, SchemaRef)>, Vec<Diagnostic>> {
+    let span = source.location.span;
+    let quick = match source.format {
+        Format::Csv { delimiter, header } => Some(csv_format(delimiter, header, 1)),
+        Format::Parquet => None,
+    };
+    let reads = files
+        .iter()
+        .filter(|f| f.size > 0)
+        .enumerate()
+        .map(|(i, file)| {
+            let format = match &quick {
+                Some(quick) if i >= CSV_FILES_INFERRED => Arc::clone(quick),
+                _ => Arc::clone(&options.format),
+            };
+            async move {
+                let read = format.infer_schema(state, store, std::slice::from_ref(file));
+                let result = match super::panics::contained(read).await {
+                    Ok(Ok(schema)) => Ok(schema),
+                    Ok(Err(e)) => Err(super::messages::engine_message(&e)),
+                    Err(panic) => Err(panic.to_string()),
+                };
+                (file, result)
+            }
+        });
+    let results: Vec<_> = futures::stream::iter(reads)
+        .buffered(SCHEMA_READS_AT_ONCE)
+        .collect()
+        .await;
+    let mut schemas = Vec::with_capacity(results.len());
+    let mut problems = Vec::new();
+    for (file, result) in results {
+        match result {
+            Ok(schema) => schemas.push((file, schema)),
+            Err(message) => problems.push(Diagnostic::UnreadableData {
+                span,
+                file: Some(super::location::shown(&format!("/{}", file.location))),
+                message,
+            }),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(schemas
+        .into_iter()
+        .map(|(file, schema)| {
+            let named = match source.format {
+                Format::Csv { header: false, .. } => positional_names(source, &schema),
+                _ => schema,
+            };
+            (file, named)
+        })
+        .collect())
+}
+
+/// The mismatches found over the files of one source: each declared column is reported once,
+/// naming the first file (in path order) with the problem and how many more have it.
+#[derive(Default)]
+struct FileProblems {
+    found: Vec<Diagnostic>,
+}
+
+impl FileProblems {
+    fn add(&mut self, problems: Vec<Diagnostic>) {
+        for problem in problems {
+            match self
+                .found
+                .iter_mut()
+                .find(|p| p.primary_span() == problem.primary_span())
+            {
+                Some(
+                    Diagnostic::ColumnNotInData { others, .. }
+                    | Diagnostic::ColumnTypeMismatch { others, .. },
+                ) => *others += 1,
+                Some(_) => {}
+                None => self.found.push(problem),
+            }
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.found.is_empty()
+    }
+
+    fn into_diagnostics(self) -> Vec<Diagnostic> {
+        self.found
+    }
+}
+
 fn listing_options(source: &hir::Source, location: &Resolved) -> ListingOptions {
     let (options, extension) = match source.format {
         Format::Parquet => (
@@ -122,17 +217,22 @@ fn listing_options(source: &hir::Source, location: &Resolved) -> ListingOptions 
             ".parquet",
         ),
         Format::Csv { delimiter, header } => (
-            ListingOptions::new(Arc::new(
-                CsvFormat::default()
-                    .with_delimiter(delimiter)
-                    .with_has_header(header)
-                    .with_schema_infer_max_rec(CSV_INFER_RECORDS),
-            )),
+            ListingOptions::new(csv_format(delimiter, header, CSV_INFER_RECORDS)),
             ".csv",
         ),
     };
     // A single file or a glob is read whatever its extension.
     options.with_file_extension(if location.is_directory { extension } else { "" })
+}
+
+/// The CSV reader of a source, inferring types from up to `records` rows of a file.
+fn csv_format(delimiter: u8, header: bool, records: usize) -> Arc<dyn FileFormat> {
+    Arc::new(
+        CsvFormat::default()
+            .with_delimiter(delimiter)
+            .with_has_header(header)
+            .with_schema_infer_max_rec(records),
+    )
 }
 
 /// Without a header line, declared columns name the file's columns in order.
@@ -174,7 +274,7 @@ fn read_schema(source: &hir::Source, file_schema: &Schema) -> SchemaRef {
 fn verify(
     source: &hir::Source,
     schema: &Schema,
-    location: &str,
+    file: Option<&String>,
     compatible: fn(&Type, &DataType) -> bool,
 ) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
@@ -188,7 +288,8 @@ fn verify(
                     &column.name,
                     schema.fields().iter().map(|f| f.name().as_str()),
                 ),
-                location: location.to_string(),
+                file: file.cloned(),
+                others: 0,
             }),
             Ok(field) if !compatible(&column.ty, field.data_type()) => {
                 problems.push(Diagnostic::ColumnTypeMismatch {
@@ -196,6 +297,8 @@ fn verify(
                     declared: column.type_text.clone(),
                     found: describe(field.data_type()),
                     span: column.type_span,
+                    file: file.cloned(),
+                    others: 0,
                 })
             }
             Ok(_) => {}
@@ -279,6 +382,3 @@ pub(crate) fn describe(t: &DataType) -> String {
     }
 }
 
-fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or(text).to_string()
-}

@@ -1,0 +1,392 @@
+//! Inputs that once gave wrong results, panics or half-published outputs (issue 15): sources of
+//! many files, corrupt Parquet files, output folders shared by runs or runs killed midway.
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::Arc;
+
+use common::cli::segc;
+use datafusion::arrow::array::{ArrayRef, Int64Array, StringArray};
+use datafusion::arrow::record_batch::RecordBatch;
+use parquet::arrow::ArrowWriter;
+
+/// A tiny deterministic generator (xorshift64*): the suite needs no `rand`.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+fn write_parquet(path: &Path, columns: Vec<(&str, ArrayRef)>) {
+    let batch = RecordBatch::try_from_iter(columns).expect("batch");
+    let file = std::fs::File::create(path).expect("create");
+    let mut writer = ArrowWriter::try_new(file, batch.schema(), None).expect("writer");
+    writer.write(&batch).expect("write");
+    writer.close().expect("close");
+}
+
+fn ints(values: impl IntoIterator<Item = i64>) -> ArrayRef {
+    Arc::new(Int64Array::from_iter_values(values))
+}
+
+fn output(command: &mut Command) -> (i32, String) {
+    let Output { status, stderr, .. } = command.output().expect("segc runs");
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&stderr).to_string(),
+    )
+}
+
+fn run_in(dir: &Path, rules: &str, out: &str, extra: &[&str]) -> (i32, String) {
+    let mut command = segc();
+    command.current_dir(dir).args([
+        "run",
+        rules,
+        "--as-of",
+        "2026-11-01",
+        "--out",
+        out,
+        "--quiet",
+    ]);
+    command.args(extra);
+    output(&mut command)
+}
+
+const CUSTOMERS: &str = "
+source customers from parquet \"customers/\" {
+  key customer_id: int
+  income: int?
+}
+segment rich = income >= 100
+";
+
+/// Files in a folder source: far more than the 32 whose schemas were read before, so that a bad
+/// file was likely beyond them (in the folder's listing order, which is not the path order).
+const FILES: usize = 120;
+
+/// `FILES` Parquet files of 10 customers each; `part-NN.parquet` in path order.
+fn customer_folder(dir: &Path, mut file: impl FnMut(usize, &Path) -> bool) {
+    let folder = dir.join("customers");
+    std::fs::create_dir_all(&folder).expect("folder");
+    for i in 0..FILES {
+        let path = folder.join(format!("part-{i:03}.parquet"));
+        if file(i, &path) {
+            continue;
+        }
+        let keys = (0..10).map(|k| (i * 10 + k) as i64);
+        write_parquet(
+            &path,
+            vec![
+                ("customer_id", ints(keys.clone())),
+                ("income", ints(keys.map(|k| k * 3))),
+            ],
+        );
+    }
+    std::fs::write(dir.join("rules.seg"), CUSTOMERS).expect("rules");
+}
+
+#[test]
+fn every_file_of_a_folder_is_checked_against_the_declaration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // Files 37 and 39 lack `income`: unchecked, their rows read nulls.
+    customer_folder(dir.path(), |i, path| {
+        if i == 37 || i == 39 {
+            write_parquet(path, vec![("customer_id", ints([i as i64 * 10]))]);
+            return true;
+        }
+        false
+    });
+    let (code, stderr) = run_in(dir.path(), "rules.seg", "out", &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("E0702"), "{stderr}");
+    assert!(
+        stderr.contains(
+            "column `income` of `customers` is not in `customers/part-037.parquet` (nor in 1 other file)"
+        ),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("out/membership.parquet").exists());
+}
+
+#[test]
+fn a_file_with_another_type_is_named() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    customer_folder(dir.path(), |i, path| {
+        if i == 35 {
+            let text: ArrayRef = Arc::new(StringArray::from(vec!["high"]));
+            write_parquet(path, vec![("customer_id", ints([350])), ("income", text)]);
+            return true;
+        }
+        false
+    });
+    let (code, stderr) = run_in(dir.path(), "rules.seg", "out", &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("`customers/part-035.parquet` holds text"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn every_csv_file_is_checked_for_its_columns() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("customers");
+    std::fs::create_dir_all(&folder).expect("folder");
+    for i in 0..FILES {
+        // File 38 has the same columns in another order: read by position, its values swap.
+        let text = if i == 38 {
+            format!("income,customer_id\n5,{}\n", i * 10)
+        } else {
+            format!("customer_id,income\n{},5\n", i * 10)
+        };
+        std::fs::write(folder.join(format!("part-{i:03}.csv")), text).expect("csv");
+    }
+    std::fs::write(
+        dir.path().join("rules.seg"),
+        CUSTOMERS.replace("from parquet", "from csv"),
+    )
+    .expect("rules");
+    let (code, stderr) = run_in(dir.path(), "rules.seg", "out", &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("E0712"), "{stderr}");
+    assert!(stderr.contains("customers/part-038.csv"), "{stderr}");
+}
+
+/// Copies the retail example into `dir` (rules and data).
+fn retail_copy(dir: &Path) {
+    let source = common::cli::repo("examples/retail");
+    std::fs::create_dir_all(dir.join("data")).expect("data");
+    std::fs::copy(source.join("retail.seg"), dir.join("retail.seg")).expect("rules");
+    for file in ["customers.parquet", "orders.parquet"] {
+        std::fs::copy(source.join("data").join(file), dir.join("data").join(file)).expect("data");
+    }
+}
+
+/// A crash of segc rather than a diagnostic.
+fn crashed(code: i32, stderr: &str) -> bool {
+    !(0..=2).contains(&code) || stderr.contains("unexpectedly") || stderr.contains("panicked at")
+}
+
+#[test]
+fn corrupt_parquet_files_are_diagnostics_not_crashes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    retail_copy(dir.path());
+    let files = ["data/customers.parquet", "data/orders.parquet"];
+    let originals: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| std::fs::read(dir.path().join(f)).expect("read"))
+        .collect();
+    let mut rng = Rng(0x5eed_5e9c);
+    let mut failures = 0;
+    for round in 0..60 {
+        let which = rng.below(files.len());
+        let mut bytes = originals[which].clone();
+        for _ in 0..=rng.below(3) {
+            let at = rng.below(bytes.len());
+            bytes[at] ^= 1 << rng.below(8);
+        }
+        let path = dir.path().join(files[which]);
+        std::fs::write(&path, &bytes).expect("corrupt");
+        let (code, stderr) = match round % 6 {
+            0 => output(segc().current_dir(dir.path()).args([
+                "schema",
+                "infer",
+                files[which],
+            ])),
+            1 => output(segc().current_dir(dir.path()).args([
+                "explain",
+                "retail.seg",
+                "--as-of",
+                "2026-11-01",
+                "--analyze",
+            ])),
+            _ => run_in(dir.path(), "retail.seg", "out", &[]),
+        };
+        assert!(!crashed(code, &stderr), "round {round}: {code} {stderr}");
+        failures += usize::from(code != 0);
+        std::fs::write(&path, &originals[which]).expect("restore");
+    }
+    // Most flips land in values (the run succeeds); some must have been caught.
+    assert!(failures > 0, "no flip was noticed");
+
+    // A footer length of 0x7fffffff: the metadata reader panicked on it.
+    let mut bytes = originals[0].clone();
+    let n = bytes.len();
+    bytes[n - 8..n - 4].copy_from_slice(&0x7fff_ffffu32.to_le_bytes());
+    std::fs::write(dir.path().join(files[0]), &bytes).expect("corrupt");
+    let (code, stderr) = run_in(dir.path(), "retail.seg", "out", &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("E0707") && stderr.contains("data/customers.parquet"),
+        "{stderr}"
+    );
+    let (code, stderr) = output(segc().current_dir(dir.path()).args([
+        "schema",
+        "infer",
+        files[0],
+    ]));
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("E0803"), "{stderr}");
+}
+
+const SMALL: &str = "
+source customers from csv \"customers.csv\" {
+  key customer_id: int
+  income: int?
+}
+segment rich = income >= 100
+";
+
+fn small_project(dir: &Path) {
+    std::fs::write(dir.join("rules.seg"), SMALL).expect("rules");
+    std::fs::write(dir.join("customers.csv"), "customer_id,income\n1,50\n2,150\n").expect("csv");
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().to_string())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_second_run_into_a_locked_folder_stops_before_writing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_project(dir.path());
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).expect("out");
+    let held = std::fs::File::open(&out).expect("open");
+    held.try_lock().expect("lock");
+    let (code, stderr) = run_in(dir.path(), "rules.seg", "out", &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("E0715") && stderr.contains("another segc run is writing to `out`"),
+        "{stderr}"
+    );
+    assert!(names_in(&out).is_empty(), "{:?}", names_in(&out));
+    drop(held);
+    let (code, stderr) = run_in(dir.path(), "rules.seg", "out", &[]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn a_run_removes_what_dead_runs_left_and_outputs_of_the_other_format() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_project(dir.path());
+    let out = dir.path().join("out");
+    let (code, stderr) = run_in(dir.path(), "rules.seg", "out", &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(names_in(&out), ["membership.parquet", "summary.json"]);
+    // Left by runs that were killed (this version's names and an earlier version's).
+    for leftover in [".segc-membership-a1b2.tmp", ".membership-x9.tmp", ".segc-old-summary.json"] {
+        std::fs::write(out.join(leftover), "partial").expect("leftover");
+    }
+    let (code, stderr) = run_in(dir.path(), "rules.seg", "out", &["--format", "csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    // No stale Parquet membership next to a summary of the CSV run.
+    assert_eq!(names_in(&out), ["membership.csv", "summary.json"]);
+}
+
+#[test]
+fn an_output_folder_inside_a_source_folder_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    customer_folder(dir.path(), |_, _| false);
+    let (code, stderr) = run_in(dir.path(), "rules.seg", "customers/segments", &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("E0716"), "{stderr}");
+    assert!(!dir.path().join("customers/segments/membership.parquet").exists());
+    // A glob's folder counts too.
+    let rules = CUSTOMERS.replace("\"customers/\"", "\"customers/part-*.parquet\"");
+    std::fs::write(dir.path().join("glob.seg"), rules).expect("rules");
+    let (code, stderr) = run_in(dir.path(), "glob.seg", "customers/x", &[]);
+    assert_eq!(code, 2, "{stderr}");
+    let (code, stderr) = run_in(dir.path(), "glob.seg", "elsewhere", &[]);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+/// `segc.as_of` of a membership Parquet file.
+fn parquet_as_of(path: &Path) -> Option<String> {
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let reader = SerializedFileReader::new(std::fs::File::open(path).ok()?).ok()?;
+    let metadata = reader.metadata().file_metadata().key_value_metadata()?.clone();
+    metadata
+        .into_iter()
+        .find(|kv| kv.key == "segc.as_of")
+        .and_then(|kv| kv.value)
+}
+
+fn summary_as_of(path: &Path) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    json["as_of"].as_str().map(str::to_string)
+}
+
+#[test]
+fn runs_killed_at_any_point_leave_a_matching_pair_and_no_leftovers() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("customers");
+    std::fs::create_dir_all(&folder).expect("folder");
+    // Enough rows for a run to take a while in a debug build, so kills land in every phase.
+    for part in 0..4 {
+        let keys = (0..150_000).map(|k| part * 150_000 + k);
+        write_parquet(
+            &folder.join(format!("part-{part}.parquet")),
+            vec![
+                ("customer_id", ints(keys.clone())),
+                ("income", ints(keys.map(|k| k % 1000))),
+            ],
+        );
+    }
+    std::fs::write(dir.path().join("rules.seg"), CUSTOMERS).expect("rules");
+    let out = dir.path().join("out");
+    let run = |as_of: &str| {
+        let mut command = segc();
+        command.current_dir(dir.path()).args([
+            "run", "rules.seg", "--as-of", as_of, "--out", "out", "--quiet",
+        ]);
+        command
+    };
+    let started = std::time::Instant::now();
+    assert!(run("2026-01-01").status().expect("run").success());
+    let full = started.elapsed();
+    let mut rng = Rng(0xdead_beef);
+    for round in 0..10 {
+        let as_of = format!("2026-02-{:02}", round + 1);
+        let mut child = run(&as_of).spawn().expect("spawn");
+        let wait = full.mul_f64(rng.below(1000) as f64 / 1000.0 * 1.2);
+        std::thread::sleep(wait);
+        let _ = child.kill();
+        let _ = child.wait();
+        let membership = out.join("membership.parquet");
+        let summary = out.join("summary.json");
+        if !out.join(".segc-publish.json").exists() {
+            // Killed before or after publishing: whichever pair is there belongs together.
+            let (m, s) = (parquet_as_of(&membership), summary_as_of(&summary));
+            assert!(m.is_some() && m == s, "round {round}: {m:?} next to {s:?}");
+        }
+    }
+    // The next run rolls back an interrupted publication and removes every leftover.
+    assert!(run("2026-03-01").status().expect("run").success());
+    assert_eq!(names_in(&out), ["membership.parquet", "summary.json"]);
+    assert_eq!(
+        parquet_as_of(&out.join("membership.parquet")).as_deref(),
+        Some("2026-03-01")
+    );
+    assert_eq!(
+        summary_as_of(&out.join("summary.json")).as_deref(),
+        Some("2026-03-01")
+    );
+}
