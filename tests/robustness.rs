@@ -199,11 +199,11 @@ fn corrupt_parquet_files_are_diagnostics_not_crashes() {
         let path = dir.path().join(files[which]);
         std::fs::write(&path, &bytes).expect("corrupt");
         let (code, stderr) = match round % 6 {
-            0 => output(segc().current_dir(dir.path()).args([
-                "schema",
-                "infer",
-                files[which],
-            ])),
+            0 => output(
+                segc()
+                    .current_dir(dir.path())
+                    .args(["schema", "infer", files[which]]),
+            ),
             1 => output(segc().current_dir(dir.path()).args([
                 "explain",
                 "retail.seg",
@@ -231,11 +231,11 @@ fn corrupt_parquet_files_are_diagnostics_not_crashes() {
         stderr.contains("E0707") && stderr.contains("data/customers.parquet"),
         "{stderr}"
     );
-    let (code, stderr) = output(segc().current_dir(dir.path()).args([
-        "schema",
-        "infer",
-        files[0],
-    ]));
+    let (code, stderr) = output(
+        segc()
+            .current_dir(dir.path())
+            .args(["schema", "infer", files[0]]),
+    );
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("E0803"), "{stderr}");
 }
@@ -250,7 +250,11 @@ segment rich = income >= 100
 
 fn small_project(dir: &Path) {
     std::fs::write(dir.join("rules.seg"), SMALL).expect("rules");
-    std::fs::write(dir.join("customers.csv"), "customer_id,income\n1,50\n2,150\n").expect("csv");
+    std::fs::write(
+        dir.join("customers.csv"),
+        "customer_id,income\n1,50\n2,150\n",
+    )
+    .expect("csv");
 }
 
 fn names_in(dir: &Path) -> Vec<String> {
@@ -291,7 +295,11 @@ fn a_run_removes_what_dead_runs_left_and_outputs_of_the_other_format() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(names_in(&out), ["membership.parquet", "summary.json"]);
     // Left by runs that were killed (this version's names and an earlier version's).
-    for leftover in [".segc-membership-a1b2.tmp", ".membership-x9.tmp", ".segc-old-summary.json"] {
+    for leftover in [
+        ".segc-membership-a1b2.tmp",
+        ".membership-x9.tmp",
+        ".segc-old-summary.json",
+    ] {
         std::fs::write(out.join(leftover), "partial").expect("leftover");
     }
     let (code, stderr) = run_in(dir.path(), "rules.seg", "out", &["--format", "csv"]);
@@ -307,7 +315,11 @@ fn an_output_folder_inside_a_source_folder_is_refused() {
     let (code, stderr) = run_in(dir.path(), "rules.seg", "customers/segments", &[]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("E0716"), "{stderr}");
-    assert!(!dir.path().join("customers/segments/membership.parquet").exists());
+    assert!(
+        !dir.path()
+            .join("customers/segments/membership.parquet")
+            .exists()
+    );
     // A glob's folder counts too.
     let rules = CUSTOMERS.replace("\"customers/\"", "\"customers/part-*.parquet\"");
     std::fs::write(dir.path().join("glob.seg"), rules).expect("rules");
@@ -321,7 +333,11 @@ fn an_output_folder_inside_a_source_folder_is_refused() {
 fn parquet_as_of(path: &Path) -> Option<String> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     let reader = SerializedFileReader::new(std::fs::File::open(path).ok()?).ok()?;
-    let metadata = reader.metadata().file_metadata().key_value_metadata()?.clone();
+    let metadata = reader
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()?
+        .clone();
     metadata
         .into_iter()
         .find(|kv| kv.key == "segc.as_of")
@@ -355,7 +371,13 @@ fn runs_killed_at_any_point_leave_a_matching_pair_and_no_leftovers() {
     let run = |as_of: &str| {
         let mut command = segc();
         command.current_dir(dir.path()).args([
-            "run", "rules.seg", "--as-of", as_of, "--out", "out", "--quiet",
+            "run",
+            "rules.seg",
+            "--as-of",
+            as_of,
+            "--out",
+            "out",
+            "--quiet",
         ]);
         command
     };

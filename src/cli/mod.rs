@@ -66,13 +66,17 @@ pub fn main() -> ExitCode {
         Ok(Ok(outcome)) => outcome,
         Ok(Err(_)) => {
             let cause = crate::engine::panics::last_panic().unwrap_or_default();
-            eprintln!("error: segc stopped unexpectedly ({cause}); this is a bug, please report it");
+            eprintln!(
+                "error: segc stopped unexpectedly ({cause}); this is a bug, please report it"
+            );
             Outcome::Environment
         }
         Err(e) => {
-            report::Reporter::new(cli_color).standalone(&crate::diagnostics::Diagnostic::EngineFailed {
-                message: e.to_string(),
-            });
+            report::Reporter::new(cli_color).standalone(
+                &crate::diagnostics::Diagnostic::EngineFailed {
+                    message: e.to_string(),
+                },
+            );
             Outcome::Environment
         }
     };

@@ -78,10 +78,13 @@ impl Engine {
             std::sync::Arc::default(),
         );
         let span = population.location.span;
-        super::panics::contained(datafusion::physical_plan::collect(physical, self.ctx.task_ctx()))
-            .await
-            .map_err(|panic| super::reader_panicked(span, panic))?
-            .map_err(|e| super::execution_failed(span, e))
+        super::panics::contained(datafusion::physical_plan::collect(
+            physical,
+            self.ctx.task_ctx(),
+        ))
+        .await
+        .map_err(|panic| super::reader_panicked(span, panic))?
+        .map_err(|e| super::execution_failed(span, e))
     }
 
     /// A population key on several rows, as text.

@@ -52,18 +52,13 @@ pub fn last_panic() -> Option<String> {
 
 /// Runs `future`, turning a panic inside it into an error.
 pub(crate) async fn contained<F: Future>(future: F) -> Result<F::Output, Panic> {
-    AssertUnwindSafe(future).catch_unwind().await.map_err(|payload| {
-        let message = last_panic().unwrap_or_else(|| payload_text(payload.as_ref()));
-        Panic { message }
-    })
-}
-
-/// Runs `body`, turning a panic inside it into an error.
-pub(crate) fn contained_sync<T>(body: impl FnOnce() -> T) -> Result<T, Panic> {
-    std::panic::catch_unwind(AssertUnwindSafe(body)).map_err(|payload| {
-        let message = last_panic().unwrap_or_else(|| payload_text(payload.as_ref()));
-        Panic { message }
-    })
+    AssertUnwindSafe(future)
+        .catch_unwind()
+        .await
+        .map_err(|payload| {
+            let message = last_panic().unwrap_or_else(|| payload_text(payload.as_ref()));
+            Panic { message }
+        })
 }
 
 fn payload_text(payload: &(dyn Any + Send)) -> String {
@@ -89,10 +84,12 @@ mod tests {
 
     #[test]
     fn panics_become_errors_with_their_message() {
-        let caught = contained_sync(|| -> u8 { panic!("bad page {}", 3) });
+        let caught: Result<(), Panic> =
+            futures::executor::block_on(contained(async { panic!("bad page {}", 3) }));
         let message = caught.expect_err("caught").message;
         assert!(message.contains("bad page 3"), "{message}");
-        assert_eq!(contained_sync(|| 7).ok(), Some(7));
+        let fine = futures::executor::block_on(contained(async { 7 }));
+        assert_eq!(fine.ok(), Some(7));
     }
 
     #[test]

@@ -84,7 +84,8 @@ impl OutputLock {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
-            let temporary = TEMP_PREFIXES.iter().any(|p| name.starts_with(p)) && name.ends_with(".tmp");
+            let temporary =
+                TEMP_PREFIXES.iter().any(|p| name.starts_with(p)) && name.ends_with(".tmp");
             if temporary || name.starts_with(BACKUP_PREFIX) {
                 let path = entry.path();
                 std::fs::remove_file(&path).map_err(|e| failed(&path, e))?;
@@ -96,7 +97,8 @@ impl OutputLock {
     /// Puts every target back as the journal found it, then removes the journal.
     fn roll_back(&self, entries: &[Entry]) -> Result<(), Diagnostic> {
         for entry in entries.iter().rev() {
-            let (Some(target), backup) = (plain_name(&entry.target), entry.backup.as_deref()) else {
+            let (Some(target), backup) = (plain_name(&entry.target), entry.backup.as_deref())
+            else {
                 continue;
             };
             let target = self.dir.join(target);
@@ -222,7 +224,8 @@ fn write_journal(dir: &Path, journal: &Journal) -> Result<(), Diagnostic> {
     temp.write_all(text.as_bytes())
         .and_then(|()| temp.as_file().sync_all())
         .map_err(|e| failed(&target, e))?;
-    temp.persist(&target).map_err(|e| failed(&target, e.error))?;
+    temp.persist(&target)
+        .map_err(|e| failed(&target, e.error))?;
     sync_dir(dir)
 }
 

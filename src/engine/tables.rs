@@ -10,9 +10,9 @@ use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
 use datafusion::execution::SessionState;
+use datafusion::object_store::{ObjectMeta, ObjectStore};
 use datafusion::prelude::SessionContext;
 use futures::{StreamExt, TryStreamExt};
-use datafusion::object_store::{ObjectMeta, ObjectStore};
 
 use super::location::Resolved;
 use crate::diagnostics::Diagnostic;
@@ -381,4 +381,3 @@ pub(crate) fn describe(t: &DataType) -> String {
         other => format!("values of type {other}"),
     }
 }
-
