@@ -412,3 +412,60 @@ fn runs_killed_at_any_point_leave_a_matching_pair_and_no_leftovers() {
         Some("2026-03-01")
     );
 }
+
+/// Threads of processes run by user `uid` now (what `RLIMIT_NPROC` counts).
+fn threads_of_user(uid: u32) -> usize {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::read_dir("/proc")
+        .expect("proc")
+        .flatten()
+        .filter(|e| e.metadata().is_ok_and(|m| m.uid() == uid))
+        .filter_map(|e| std::fs::read_dir(e.path().join("task")).ok())
+        .map(|tasks| tasks.count())
+        .sum()
+}
+
+#[test]
+fn refused_threads_are_a_diagnostic_not_a_hang() {
+    use std::os::unix::fs::MetadataExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    small_project(dir.path());
+    // Readable and writable by the user the run is limited as.
+    let mut permissions = std::fs::metadata(dir.path()).expect("meta").permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o777);
+    std::fs::set_permissions(dir.path(), permissions).expect("chmod");
+    let binary = dir.path().join("segc");
+    std::fs::hard_link(env!("CARGO_BIN_EXE_segc"), &binary)
+        .or_else(|_| std::fs::copy(env!("CARGO_BIN_EXE_segc"), &binary).map(|_| ()))
+        .expect("binary");
+    let uid = std::fs::metadata("/proc/self").expect("self").uid();
+    // Root is not held to RLIMIT_NPROC: the run is limited as `nobody`, who runs nothing else.
+    let (limit, user): (usize, &[&str]) = if uid == 0 {
+        (
+            8,
+            &[
+                "setpriv",
+                "--reuid=65534",
+                "--regid=65534",
+                "--clear-groups",
+            ],
+        )
+    } else {
+        (threads_of_user(uid) + 8, &[])
+    };
+    let mut command = Command::new("timeout");
+    command
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .args(["60", "prlimit", &format!("--nproc={limit}")])
+        .args(user)
+        .arg(&binary)
+        .args(["run", "rules.seg", "--out", "out", "--as-of", "2026-11-01"])
+        .args(["--threads", "40"]);
+    let (code, stderr) = output(&mut command);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("E0709") && stderr.contains("Resource temporarily unavailable"),
+        "{stderr}"
+    );
+}

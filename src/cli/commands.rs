@@ -41,16 +41,28 @@ pub(super) fn dispatch(cli: Cli) -> Outcome {
     }
 }
 
+/// Threads besides the runtime's workers that a command needs at once (file reads on tokio's
+/// blocking pool, the Parquet encoder's, the progress line).
+const SPARE_THREADS: usize = 4;
+
 fn with_runtime(
     threads: Option<u16>,
     reporter: &Reporter,
     body: impl FnOnce(&tokio::runtime::Runtime) -> Outcome,
 ) -> Outcome {
+    let workers = threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
+    );
+    if let Err(e) = crate::engine::threads_available(workers + SPARE_THREADS) {
+        reporter.standalone(&Diagnostic::EngineFailed {
+            message: e.to_string(),
+        });
+        return Outcome::Environment;
+    }
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder.enable_all();
-    if let Some(n) = threads {
-        builder.worker_threads(usize::from(n));
-    }
+    builder.worker_threads(workers);
     match builder.build() {
         Ok(rt) => body(&rt),
         Err(e) => {

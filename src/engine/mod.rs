@@ -92,6 +92,35 @@ pub(crate) fn execution_failed(span: crate::span::Span, error: DataFusionError) 
     }
 }
 
+/// Checks that `n` threads can be started now: tokio panics when the operating system refuses
+/// one of its workers (a container's pids limit, `RLIMIT_NPROC`), and the process then hangs.
+/// The threads are started, wait, and end at once.
+pub fn threads_available(n: usize) -> std::io::Result<()> {
+    let mut started = Vec::with_capacity(n);
+    let mut result = Ok(());
+    for _ in 0..n {
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let spawned = std::thread::Builder::new()
+            .name("segc-probe".into())
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let _ = wait.recv();
+            });
+        match spawned {
+            Ok(handle) => started.push((release, handle)),
+            Err(e) => {
+                result = Err(e);
+                break;
+            }
+        }
+    }
+    for (release, handle) in started {
+        drop(release);
+        let _ = handle.join();
+    }
+    result
+}
+
 /// A reader that panicked while executing a plan over the data at `span` (E0706).
 pub(crate) fn reader_panicked(span: crate::span::Span, panic: panics::Panic) -> Diagnostic {
     Diagnostic::DataError {

@@ -133,16 +133,23 @@ impl Ranks {
                 .quantiles
                 .iter()
                 .enumerate()
-                .map(|(index, ranked)| scope.spawn(move || rank(index, ranked)))
+                .map(|(index, ranked)| {
+                    std::thread::Builder::new()
+                        .name("segc-rank".into())
+                        .spawn_scoped(scope, move || rank(index, ranked))
+                        .map_err(|_| (index, ranked))
+                })
                 .collect();
             handles
                 .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
+                .map(|h| match h {
+                    Ok(h) => h.join().unwrap_or_else(|_| {
                         Err(DataFusionError::Internal(
                             "a ranking thread panicked".into(),
                         ))
-                    })
+                    }),
+                    // No thread to be had: rank on this one.
+                    Err((index, ranked)) => rank(index, ranked),
                 })
                 .collect()
         });
