@@ -26,12 +26,54 @@ pub trait ReadFiles {
     fn rule_files_in(&self, dir: &Path) -> Vec<String>;
 }
 
+/// Rule files larger than this are refused (the largest generated benchmark file is 2 MiB).
+const MAX_RULE_FILE_BYTES: u64 = 64 << 20;
+
+/// Why a path that exists is not a file that can be read, in words.
+pub fn not_a_file(metadata: &std::fs::Metadata) -> String {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = metadata.file_type();
+    let what = if kind.is_dir() {
+        "a folder"
+    } else if kind.is_fifo() {
+        "a named pipe"
+    } else if kind.is_socket() {
+        "a socket"
+    } else if kind.is_char_device() || kind.is_block_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    };
+    format!("{what}, not a regular file")
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".to_string(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        _ => e.to_string(),
+    }
+}
+
 /// Rule files on the local disk.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Disk;
 
 impl ReadFiles for Disk {
     fn read(&self, path: &Path) -> Result<String, String> {
+        // Checked before opening: opening a FIFO waits for a writer, and a device such as
+        // `/dev/zero` never ends.
+        let metadata = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
+        if !metadata.is_file() {
+            return Err(not_a_file(&metadata));
+        }
+        if metadata.len() > MAX_RULE_FILE_BYTES {
+            return Err(format!(
+                "{} MiB is too large for a rule file (at most {} MiB)",
+                metadata.len() >> 20,
+                MAX_RULE_FILE_BYTES >> 20
+            ));
+        }
         let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
             std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),

@@ -469,3 +469,86 @@ fn refused_threads_are_a_diagnostic_not_a_hang() {
         "{stderr}"
     );
 }
+
+/// `segc ARGS` in `dir`, stopped after 30 s (a hang is the failure these tests look for).
+fn bounded(dir: &Path, args: &[&str]) -> (i32, String) {
+    let mut command = Command::new("timeout");
+    command
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .arg("30")
+        .arg(env!("CARGO_BIN_EXE_segc"))
+        .args(args);
+    output(&mut command)
+}
+
+fn mkfifo(path: &Path) {
+    let made = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(made.success());
+}
+
+#[test]
+fn pipes_devices_and_folders_are_refused_not_read() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    small_project(d);
+    mkfifo(&d.join("pipe.seg"));
+    mkfifo(&d.join("pipe.csv"));
+    let (code, stderr) = bounded(d, &["check", "pipe.seg"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("a named pipe, not a regular file"),
+        "{stderr}"
+    );
+    let (code, stderr) = bounded(d, &["check", "/dev/zero"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("a device, not a regular file"), "{stderr}");
+    std::fs::write(d.join("imports.seg"), "import \"pipe.seg\"\n").expect("rules");
+    let (code, stderr) = bounded(d, &["check", "imports.seg"]);
+    assert!(code != 0 && code != 124, "{code} {stderr}");
+    assert!(stderr.contains("a named pipe"), "{stderr}");
+    for (location, words) in [("pipe.csv", "a named pipe"), ("/dev/zero", "a device")] {
+        std::fs::write(
+            d.join("data.seg"),
+            SMALL.replace("\"customers.csv\"", &format!("\"{location}\"")),
+        )
+        .expect("rules");
+        let (code, stderr) = bounded(
+            d,
+            &["run", "data.seg", "--out", "out", "--as-of", "2026-11-01"],
+        );
+        assert_eq!(code, 2, "{location}: {stderr}");
+        assert!(
+            stderr.contains("E0707") && stderr.contains(words),
+            "{stderr}"
+        );
+    }
+    let (code, stderr) = bounded(d, &["schema", "infer", "pipe.csv"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("a named pipe, not a regular file"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn fmt_follows_no_folder_links_and_keeps_file_links() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::create_dir(d.join("rules")).expect("folder");
+    std::fs::write(
+        d.join("rules/a.seg"),
+        SMALL.replace("  income", "      income"),
+    )
+    .expect("rules");
+    std::os::unix::fs::symlink(".", d.join("rules/loop")).expect("link");
+    std::os::unix::fs::symlink("a.seg", d.join("rules/b.seg")).expect("link");
+    let (code, stderr) = bounded(d, &["fmt", "rules"]);
+    assert_eq!(code, 0, "{stderr}");
+    let link = std::fs::symlink_metadata(d.join("rules/b.seg")).expect("b");
+    assert!(link.file_type().is_symlink(), "the link was replaced");
+    let formatted = std::fs::read_to_string(d.join("rules/a.seg")).expect("a");
+    assert!(formatted.contains("\n  income"), "{formatted}");
+    let (code, stderr) = bounded(d, &["fmt", "--check", "rules"]);
+    assert_eq!(code, 0, "{stderr}");
+}

@@ -420,10 +420,16 @@ async fn infer(args: &InferArgs, reporter: &Reporter) -> Outcome {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv")),
     };
-    if !args.file.is_file() {
+    let problem = match std::fs::metadata(&args.file) {
+        Ok(metadata) if metadata.is_file() => None,
+        Ok(metadata) => Some(crate::load::not_a_file(&metadata)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("no such file".into()),
+        Err(e) => Some(e.to_string()),
+    };
+    if let Some(message) = problem {
         reporter.standalone(&Diagnostic::FileUnreadable {
             path: args.file.display().to_string(),
-            message: "no such file".into(),
+            message,
         });
         return Outcome::Environment;
     }

@@ -109,6 +109,11 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().to_string();
+        // Links to folders are not followed: a link to `.` or a parent would never end.
+        let linked_folder = entry.file_type().is_ok_and(|t| t.is_symlink()) && path.is_dir();
+        if linked_folder {
+            continue;
+        }
         if path.is_dir() {
             if !name.starts_with('.') && name != "target" {
                 collect(&path, files);
@@ -125,6 +130,9 @@ fn write_atomically(path: &Path, text: &str) -> Result<(), Diagnostic> {
         path: path.display().to_string(),
         message: e.to_string(),
     };
+    // A link to a rule file stays a link: the file it points to is replaced.
+    let resolved = std::fs::canonicalize(path).map_err(failed)?;
+    let path = resolved.as_path();
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

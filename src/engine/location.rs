@@ -110,6 +110,17 @@ pub fn resolve(
         });
     }
     let is_directory = local.is_dir();
+    if let Ok(metadata) = std::fs::metadata(&local)
+        && !is_directory
+        && !metadata.is_file()
+    {
+        // A FIFO would wait for a writer and a device would never end.
+        return Err(Diagnostic::UnreadableData {
+            span: location.span,
+            file: Some(shown(&text)),
+            message: crate::load::not_a_file(&metadata),
+        });
+    }
     let mut path = text;
     if is_directory && !path.ends_with('/') {
         path.push('/');
