@@ -91,6 +91,17 @@ impl Variables {
             .or_else(|| self.defaults.get(name).cloned())
     }
 
+    /// The names and values of the variables `text` refers to (that are set).
+    pub fn used_in(&self, text: &str) -> Vec<(String, String)> {
+        let Ok(found) = references(text) else {
+            return Vec::new();
+        };
+        found
+            .into_iter()
+            .filter_map(|r| self.get(&r.name).map(|value| (r.name, value)))
+            .collect()
+    }
+
     /// `text` with every variable reference replaced, or the name of the first unset variable.
     pub fn expand(&self, text: &str) -> Result<String, String> {
         let Ok(found) = references(text) else {

@@ -552,3 +552,53 @@ fn fmt_follows_no_folder_links_and_keeps_file_links() {
     let (code, stderr) = bounded(d, &["fmt", "--check", "rules"]);
     assert_eq!(code, 0, "{stderr}");
 }
+
+#[test]
+fn placeholder_values_never_appear_in_any_output() {
+    const SECRET: &str = "Zq9-fake-secret-4471";
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // The secret names a real folder, so the readers' own messages carry it.
+    let folder = d.join(SECRET);
+    std::fs::create_dir(&folder).expect("folder");
+    std::fs::write(folder.join("a.csv"), "customer_id,income\n1,5\n").expect("csv");
+    std::fs::write(folder.join("b.csv"), "customer_id\n2\n").expect("csv");
+    let values = d.join(format!("{SECRET}-v"));
+    std::fs::create_dir(&values).expect("folder");
+    std::fs::write(values.join("bad.csv"), "customer_id,income\n3,x\"y\n4\n").expect("csv");
+    let rules = |location: &str| SMALL.replace("\"customers.csv\"", &format!("\"{location}\""));
+    std::fs::write(d.join("folder.seg"), rules("${SEGC_SECRET}/")).expect("rules");
+    std::fs::write(d.join("missing.seg"), rules("${SEGC_SECRET}/nope.csv")).expect("rules");
+    std::fs::write(d.join("glob.seg"), rules("${SEGC_SECRET}/b*.csv")).expect("rules");
+    std::fs::write(d.join("value.seg"), rules("${SEGC_SECRET}-v/bad.csv")).expect("rules");
+    let mut seen = String::new();
+    for file in ["folder.seg", "missing.seg", "glob.seg", "value.seg"] {
+        for verb in [&["run", file, "--out", "out"][..], &["explain", file][..]] {
+            let result = segc()
+                .current_dir(d)
+                .env("SEGC_SECRET", SECRET)
+                .args(verb)
+                .args(["--as-of", "2026-11-01"])
+                .output()
+                .expect("segc runs");
+            assert_ne!(result.status.code(), Some(0), "{file} {verb:?}");
+            seen.push_str(&String::from_utf8_lossy(&result.stdout));
+            seen.push_str(&String::from_utf8_lossy(&result.stderr));
+        }
+    }
+    let result = segc()
+        .current_dir(d)
+        .args(["run", "folder.seg", "--out", "out"])
+        .args(["--var", &format!("1BAD={SECRET}"), "--var", SECRET])
+        .output()
+        .expect("segc runs");
+    seen.push_str(&String::from_utf8_lossy(&result.stderr));
+    assert!(!seen.contains(SECRET), "{seen}");
+    assert!(!seen.contains("fake-secret"), "{seen}");
+    // The problems are still told, with the placeholder as written.
+    assert!(seen.contains("${SEGC_SECRET}/b.csv"), "{seen}");
+    assert!(
+        seen.contains("no data found at `${SEGC_SECRET}/nope.csv`"),
+        "{seen}"
+    );
+}

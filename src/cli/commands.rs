@@ -74,6 +74,15 @@ fn with_runtime(
     }
 }
 
+/// A `--var` argument as shown in messages: its value may be a secret, so only the name is.
+fn shown_var(argument: &str) -> String {
+    match argument.split_once('=') {
+        Some((name, _)) => format!("{name}=…"),
+        None if vars::is_variable_name(argument) => argument.to_string(),
+        None => "…".to_string(),
+    }
+}
+
 /// Parses `--var NAME=VALUE` arguments.
 fn parse_vars(raw: &[String]) -> Result<Variables, Vec<Diagnostic>> {
     let mut values = BTreeMap::new();
@@ -81,12 +90,12 @@ fn parse_vars(raw: &[String]) -> Result<Variables, Vec<Diagnostic>> {
     for argument in raw {
         match argument.split_once('=') {
             None => problems.push(Diagnostic::InvalidVar {
-                argument: argument.clone(),
+                argument: shown_var(argument),
                 problem: "expected NAME=VALUE",
             }),
             Some((name, _)) if !vars::is_variable_name(name) => {
                 problems.push(Diagnostic::InvalidVar {
-                    argument: argument.clone(),
+                    argument: shown_var(argument),
                     problem: "the name must be letters, digits and `_`, not starting with a digit",
                 })
             }
@@ -267,7 +276,7 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
         .await
     {
         Ok(plan) => plan,
-        Err(problem) => return file_problem(&prepared, reporter, problem),
+        Err(problem) => return file_problem(&prepared, reporter, engine.redacted(problem)),
     };
     let project = &prepared.project;
     let Some(dir) = args.out.clone().or_else(|| project.output_dir.clone()) else {
@@ -319,7 +328,7 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
             reporter.standalone(&problem);
             Outcome::Environment
         }
-        Err(problem) => file_problem(&prepared, reporter, problem),
+        Err(problem) => file_problem(&prepared, reporter, engine.redacted(problem)),
     }
 }
 
@@ -407,7 +416,7 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
             print!("{text}");
             Outcome::Success
         }
-        Err(problem) => file_problem(&prepared, reporter, problem),
+        Err(problem) => file_problem(&prepared, reporter, engine.redacted(problem)),
     }
 }
 

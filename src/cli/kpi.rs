@@ -71,7 +71,7 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
     }
     let measured = match measured {
         Ok(m) => m,
-        Err(problem) => return file_problem(&prepared, reporter, problem),
+        Err(problem) => return file_problem(&prepared, reporter, engine.redacted(problem)),
     };
     let recording = args.save_baseline.as_ref().map(|p| p.display().to_string());
     let judged = kpi::judge(

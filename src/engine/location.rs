@@ -16,6 +16,33 @@ pub struct Resolved {
     pub is_glob: bool,
     /// Whether the path is a directory (all files with the format's extension are read).
     pub is_directory: bool,
+    /// How the location is shown in messages: as written when it holds `${NAME}` placeholders
+    /// (their values may be secrets and are never shown), else the path.
+    pub shown: String,
+    /// The written location's folder part and the path it expanded to, when placeholders were
+    /// filled: a file found under the folder is shown under the written form.
+    written_prefix: Option<(String, String)>,
+}
+
+impl Resolved {
+    /// A file found at `path` (absolute) under this location, as shown in messages.
+    pub fn show_file(&self, path: &str) -> String {
+        match &self.written_prefix {
+            None => shown(path),
+            Some((written, expanded)) => match path.strip_prefix(expanded.as_str()) {
+                Some(rest) => format!("{written}{rest}"),
+                None => self.shown.clone(),
+            },
+        }
+    }
+}
+
+/// The folder part of a path or pattern: up to the last `/` before any glob character.
+fn folder_part(path: &str) -> &str {
+    let first_pattern = path.find(['*', '?', '[']).unwrap_or(path.len());
+    path[..first_pattern]
+        .rfind('/')
+        .map_or("", |slash| &path[..=slash])
 }
 
 /// The folders that relative locations are taken from: the folder of the rule file that declares
@@ -95,41 +122,68 @@ pub fn resolve(
         }
     };
     let text = local.to_string_lossy().to_string();
+    let placeholders = expanded != location.text;
+    let shown_text = if placeholders {
+        location.text.clone()
+    } else {
+        shown(&text)
+    };
     let is_glob = text.contains(['*', '?', '[']);
-    if is_glob {
-        return Ok(Resolved {
-            path: text,
-            is_glob,
-            is_directory: false,
-        });
-    }
-    if !local.exists() {
-        return Err(Diagnostic::DataNotFound {
-            span: location.span,
-            location: shown(&text),
-        });
-    }
-    let is_directory = local.is_dir();
-    if let Ok(metadata) = std::fs::metadata(&local)
-        && !is_directory
-        && !metadata.is_file()
-    {
-        // A FIFO would wait for a writer and a device would never end.
-        return Err(Diagnostic::UnreadableData {
-            span: location.span,
-            file: Some(shown(&text)),
-            message: crate::load::not_a_file(&metadata),
-        });
-    }
+    let is_directory = !is_glob && local.is_dir();
     let mut path = text;
     if is_directory && !path.ends_with('/') {
         path.push('/');
     }
-    Ok(Resolved {
+    let written_prefix = placeholders.then(|| {
+        let mut written = location.text.clone();
+        if is_directory && !written.ends_with('/') {
+            written.push('/');
+        }
+        let written = if is_glob {
+            folder_part(&written).to_string()
+        } else {
+            written
+        };
+        let expanded = if is_glob {
+            folder_part(&path)
+        } else {
+            path.as_str()
+        };
+        // Listed files have absolute paths; the rule file's folder may be relative.
+        let absolute = std::path::absolute(expanded).map_or_else(
+            |_| expanded.to_string(),
+            |p| p.to_string_lossy().to_string(),
+        );
+        let absolute = if expanded.ends_with('/') && !absolute.ends_with('/') {
+            absolute + "/"
+        } else {
+            absolute
+        };
+        (written, absolute)
+    });
+    let resolved = Resolved {
         path,
         is_glob,
         is_directory,
-    })
+        shown: shown_text,
+        written_prefix,
+    };
+    if is_glob {
+        return Ok(resolved);
+    }
+    match std::fs::metadata(&local) {
+        Err(_) => Err(Diagnostic::DataNotFound {
+            span: location.span,
+            location: resolved.shown,
+        }),
+        // A FIFO would wait for a writer and a device would never end.
+        Ok(metadata) if !is_directory && !metadata.is_file() => Err(Diagnostic::UnreadableData {
+            span: location.span,
+            file: Some(resolved.shown),
+            message: crate::load::not_a_file(&metadata),
+        }),
+        Ok(_) => Ok(resolved),
+    }
 }
 
 /// Whether the folder `out` lies in a folder that `location` lists (a folder source, or the
@@ -138,10 +192,7 @@ pub(crate) fn reads_folder_of(location: &Resolved, out: &Path) -> bool {
     let listed = if location.is_directory {
         location.path.as_str()
     } else if location.is_glob {
-        let first_pattern = location.path.find(['*', '?', '[']).unwrap_or(0);
-        location.path[..first_pattern]
-            .rfind('/')
-            .map_or("", |slash| &location.path[..=slash])
+        folder_part(&location.path)
     } else {
         return false;
     };

@@ -15,6 +15,7 @@ mod parquet_out;
 mod progress;
 mod publish;
 mod rank;
+mod redact;
 mod tables;
 
 use std::collections::HashMap;
@@ -138,6 +139,8 @@ pub struct Engine {
     tables: HashMap<String, Arc<dyn TableProvider>>,
     /// The registered sources' locations (their declarations' spans and resolved paths).
     locations: Vec<(crate::span::Span, Resolved)>,
+    /// Values filled into locations, never shown in diagnostics.
+    placeholders: redact::Placeholders,
     progress: Arc<dyn Progress>,
 }
 
@@ -157,6 +160,7 @@ impl Engine {
             memory_limit: options.memory_limit,
             tables: HashMap::new(),
             locations: Vec::new(),
+            placeholders: redact::Placeholders::default(),
             progress: Arc::new(progress::Quiet),
         })
     }
@@ -182,6 +186,7 @@ impl Engine {
         let mut problems = Vec::new();
         for id in used {
             let source = program.source(id);
+            self.placeholders.add(vars.used_in(&source.location.text));
             let table = match location::resolve(&source.location, base_dirs.of(source.span), vars) {
                 Ok(location) => {
                     let table = tables::listing_table(&self.ctx, source, &location).await;
@@ -200,8 +205,13 @@ impl Engine {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(problems)
+            Err(problems.into_iter().map(|d| self.redacted(d)).collect())
         }
+    }
+
+    /// `diagnostic` without the values of the placeholders in the sources' locations.
+    pub fn redacted(&self, diagnostic: Diagnostic) -> Diagnostic {
+        self.placeholders.redact(diagnostic)
     }
 
     /// E0716 when `out` lies in a folder a source reads: the next run would read its outputs.

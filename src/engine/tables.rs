@@ -60,18 +60,18 @@ pub(super) async fn listing_table(
     if files.is_empty() {
         return Err(vec![Diagnostic::DataNotFound {
             span,
-            location: super::location::shown(&location.path),
+            location: location.shown.clone(),
         }]);
     }
     // Path order, so that "the first file" and the file named in a diagnostic do not depend on
     // the order the folder lists them in.
     files.sort_by(|a, b| a.location.cmp(&b.location));
     let several = files.len() > 1;
-    let checked = file_schemas(&state, &store, source, &options, &files).await?;
+    let checked = file_schemas(&state, &store, source, location, &options, &files).await?;
     let mut table_schema: Option<SchemaRef> = None;
     let mut problems = FileProblems::default();
     for (file, named) in &checked {
-        let shown = super::location::shown(&format!("/{}", file.location));
+        let shown = location.show_file(&format!("/{}", file.location));
         if let (Format::Csv { .. }, Some(first)) = (&source.format, &table_schema) {
             let names = |s: &Schema| {
                 s.fields()
@@ -102,7 +102,7 @@ pub(super) async fn listing_table(
     let Some(schema) = table_schema else {
         return Err(vec![Diagnostic::EmptyData {
             span,
-            location: super::location::shown(&location.path),
+            location: location.shown.clone(),
         }]);
     };
     let config = ListingTableConfig::new(url)
@@ -118,6 +118,7 @@ async fn file_schemas<'a>(
     state: &SessionState,
     store: &Arc<dyn ObjectStore>,
     source: &hir::Source,
+    location: &Resolved,
     options: &ListingOptions,
     files: &'a [ObjectMeta],
 ) -> Result<Vec<(&'a ObjectMeta, SchemaRef)>, Vec<Diagnostic>> {
@@ -156,7 +157,7 @@ async fn file_schemas<'a>(
             Ok(schema) => schemas.push((file, schema)),
             Err(message) => problems.push(Diagnostic::UnreadableData {
                 span,
-                file: Some(super::location::shown(&format!("/{}", file.location))),
+                file: Some(location.show_file(&format!("/{}", file.location))),
                 message,
             }),
         }
