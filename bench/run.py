@@ -48,7 +48,7 @@ class Runner:
         out = os.path.join(self.work, "segc-" + os.path.basename(rules)[:-4])
         wall, rss, _ = run_measured(
             [self.segc, "run", rules, "--as-of", AS_OF, "--out", out, "--quiet",
-             "--threads", str(self.threads)],
+             "--threads", str(self.threads), "--data-root", self.data],
             self.env,
         )
         return wall, rss

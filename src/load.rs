@@ -216,6 +216,14 @@ impl Workspace {
             .collect();
         for literal in written {
             let path = beside(&importer, &literal.value);
+            if path.extension().is_none_or(|e| e != "seg") {
+                // Never read (nor quote in a syntax error) a file that is not a rule file:
+                // `import "/etc/passwd"` would print its first line.
+                let message = "not a rule file: imports name `.seg` files".to_string();
+                let problem = unreadable(&literal, &path, message, reader);
+                self.files[index].problems.push(problem);
+                continue;
+            }
             let target = match known.get(&normalize(&path)) {
                 Some(&i) => i,
                 None => match reader.read(&path) {

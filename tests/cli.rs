@@ -302,6 +302,20 @@ fn inferred_schema_checks_and_runs() {
                 .arg("--out")
                 .arg(&out)
         ),
+        2,
+        "the data lies outside the rule file's folder (E0717)"
+    );
+    assert_eq!(
+        status(
+            segc()
+                .arg("run")
+                .arg(&path)
+                .arg("--quiet")
+                .arg("--out")
+                .arg(&out)
+                .arg("--data-root")
+                .arg(repo("examples/retail/data"))
+        ),
         0
     );
 }

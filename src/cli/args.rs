@@ -108,6 +108,10 @@ pub struct DataArgs {
     /// Memory for the query (e.g. 2G, 512M); sorts and aggregates spill to disk beyond it
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<usize>,
+    /// A folder data may be read from, besides the project's folder and `[data] roots` of
+    /// segc.toml (repeatable)
+    #[arg(long = "data-root", value_name = "FOLDER")]
+    pub data_roots: Vec<PathBuf>,
 }
 
 /// `segc run`

@@ -1,7 +1,7 @@
 //! The commands, each calling the stages in turn.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::Outcome;
 use super::args::{
@@ -13,7 +13,7 @@ use super::report::{Reporter, outcome_of, summary_table};
 use super::rules::Rules;
 use crate::diagnostics::Diagnostic;
 use crate::engine::{
-    Engine, EngineOptions, InferOptions, Layout, OutputFormat, OutputSpec, RunContext,
+    DataRoots, Engine, EngineOptions, InferOptions, Layout, OutputFormat, OutputSpec, RunContext,
 };
 use crate::hir;
 use crate::lower::{self, DeclaredTables, Params, Selection};
@@ -145,6 +145,8 @@ impl Prepared {
 
 /// Everything a data command needs before touching data.
 pub(super) struct Prepared {
+    /// The rule file as given.
+    pub(super) path: PathBuf,
     /// The rule file and what it imports.
     pub(super) rules: Rules,
     /// The rule file's name as given.
@@ -191,6 +193,7 @@ pub(super) fn prepare(
         .as_of
         .unwrap_or_else(|| chrono::Local::now().date_naive());
     Ok(Prepared {
+        path: path.to_path_buf(),
         rules,
         name,
         project,
@@ -223,12 +226,31 @@ fn engine(data: &DataArgs, reporter: &Reporter) -> Result<Engine, Outcome> {
     })
 }
 
+/// Where a command's data may be read from: the project's folder (of segc.toml, else of the rule
+/// file), `[data] roots`, `--data-root` folders, and folders named by `--var` values (given on
+/// the command line, like `--data-root`). Values from the environment or segc.toml `[vars]` are
+/// not roots: `${HOME}/.aws/credentials` stays refused.
+fn data_roots(prepared: &Prepared, data: &DataArgs) -> DataRoots {
+    let project = &prepared.project;
+    let mut roots = vec![project.data_home(&prepared.path)];
+    roots.extend(project.data_roots.iter().cloned());
+    roots.extend(data.data_roots.iter().cloned());
+    roots.extend(
+        data.vars
+            .iter()
+            .filter_map(|v| v.split_once('=').map(|(_, value)| PathBuf::from(value)))
+            .filter(|p| p.is_dir()),
+    );
+    DataRoots::only(roots)
+}
+
 pub(super) async fn registered_engine(
     prepared: &Prepared,
     data: &DataArgs,
     reporter: &Reporter,
 ) -> Result<Engine, Outcome> {
     let mut engine = engine(data, reporter)?;
+    engine.confine_data(data_roots(prepared, data));
     let registered = engine
         .register(
             &prepared.program,

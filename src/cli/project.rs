@@ -18,6 +18,9 @@
 //!
 //! [kpi]
 //! baseline = "kpi-baseline.json"   # --baseline of `segc kpi`, relative to this file's folder
+//!
+//! [data]
+//! roots = ["/srv/exports"]     # folders data may be read from besides this file's folder
 //! ```
 
 use std::collections::BTreeMap;
@@ -48,6 +51,15 @@ struct ProjectFile {
     output: OutputSection,
     #[serde(default)]
     kpi: KpiSection,
+    #[serde(default)]
+    data: DataSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DataSection {
+    #[serde(default)]
+    roots: Vec<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -83,6 +95,8 @@ pub(super) struct Project {
     pub output_layout: Option<LayoutArg>,
     /// The KPI baseline file (already joined to the project's folder).
     pub baseline: Option<PathBuf>,
+    /// Folders data may be read from besides the project's (joined to the project's folder).
+    pub data_roots: Vec<PathBuf>,
 }
 
 /// The `segc.toml` in `dir` or the nearest folder above it, stopping at the root of a git
@@ -163,6 +177,7 @@ impl Project {
             output_format: file.output.format,
             output_layout: file.output.layout,
             baseline: anchored(file.kpi.baseline),
+            data_roots: file.data.roots.iter().map(|r| root.join(r)).collect(),
             path: Some(path),
             files: file.files,
             vars: file.vars,
@@ -189,17 +204,41 @@ impl Project {
             let before = found.len();
             for entry in matches {
                 let file = entry.map_err(|e| invalid(e.to_string()))?;
-                if file.is_file() {
+                // Only rule files: a pattern such as `../../etc/*` must not make segc read
+                // (and quote, in a syntax error) files of the machine.
+                if file.is_file() && file.extension().is_some_and(|e| e == "seg") {
                     found.push(shown(&file));
                 }
             }
             if found.len() == before {
-                return Err(invalid(format!("`{pattern}` matches no file")));
+                return Err(invalid(format!(
+                    "`{pattern}` matches no rule file (`.seg`)"
+                )));
             }
         }
         found.sort();
         found.dedup();
         Ok(found)
+    }
+
+    /// The folder data is read from by default: the git checkout the rule file is in (its
+    /// data often sits beside the rules' folder), else the settings file's folder, else the
+    /// rule file's.
+    pub(super) fn data_home(&self, rule_file: &Path) -> PathBuf {
+        let folder = |p: &Path| {
+            p.parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+        };
+        let rules_folder = folder(rule_file);
+        if let Some(checkout) = std::path::absolute(&rules_folder).ok().and_then(|dir| {
+            dir.ancestors()
+                .find(|d| d.join(".git").exists())
+                .map(Path::to_path_buf)
+        }) {
+            return checkout;
+        }
+        self.path.as_deref().map_or(rules_folder, folder)
     }
 
     /// The checker's settings for a file of this project whose spans lie in `home`.

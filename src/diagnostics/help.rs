@@ -281,6 +281,10 @@ impl Diagnostic {
                 Some("read local files, or copy the data locally first".into())
             }
             OutputFailed { .. } => Some("check that the output folder is writable; earlier outputs were kept".into()),
+            DataOutsideRoots { roots, .. } => Some(format!(
+                "data is read only under {}; add a folder to `roots` in the `[data]` table of segc.toml, or pass --data-root FOLDER (docs/security.md)",
+                if roots.is_empty() { "no folder".to_string() } else { roots.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ") }
+            )),
             OutputBusy { .. } => Some(
                 "runs into one folder take turns: wait for the other run to end, or write to another --out; nothing was written"
                     .into(),

@@ -639,6 +639,15 @@ pub enum Diagnostic {
         message: String,
     },
 
+    /// A data location outside the folders data may be read from.
+    DataOutsideRoots {
+        /// The location literal.
+        span: Span,
+        /// The location (or the file under it) as shown.
+        location: String,
+        /// The folders data may be read from.
+        roots: Vec<String>,
+    },
     /// Another run holds the lock on the output folder.
     OutputBusy {
         /// The output folder.
@@ -745,6 +754,7 @@ impl Diagnostic {
             | Diagnostic::OutputFailed { .. }
             | Diagnostic::OutputBusy { .. }
             | Diagnostic::OutputInsideSource { .. }
+            | Diagnostic::DataOutsideRoots { .. }
             | Diagnostic::EngineFailed { .. }
             | Diagnostic::InvalidVar { .. }
             | Diagnostic::FileUnreadable { .. }

@@ -81,6 +81,7 @@ impl Diagnostic {
             OutputFailed { .. } => "E0708",
             OutputBusy { .. } => "E0715",
             OutputInsideSource { .. } => "E0716",
+            DataOutsideRoots { .. } => "E0717",
             EngineFailed { .. } => "E0709",
             MissingKeyValue { .. } => "E0710",
             CsvColumnsDiffer { .. } => "E0712",
@@ -367,6 +368,9 @@ impl Diagnostic {
             } => format!("cannot read the schema of `{file}`: {message}"),
             OutputFailed { path, message } => format!("cannot write `{path}`: {message}"),
             OutputBusy { path } => format!("another segc run is writing to `{path}`"),
+            DataOutsideRoots { location, .. } => {
+                format!("`{location}` is outside the folders data may be read from")
+            }
             OutputInsideSource { output, .. } => {
                 format!("the output folder `{output}` is inside a folder this source reads")
             }
@@ -475,6 +479,7 @@ impl Diagnostic {
             | RepeatedKey { span, .. }
             | UnreadableData { span, .. }
             | OutputInsideSource { span, .. }
+            | DataOutsideRoots { span, .. }
             | Internal { span, .. } => *span,
             DuplicateName { second, .. }
             | MultipleKeys { second, .. }
@@ -522,6 +527,7 @@ impl Diagnostic {
             ColumnTypeMismatch { found, .. } => format!("the data holds {found}"),
             ColumnNotInData { .. } => "declared here".into(),
             OutputInsideSource { .. } => "this source reads the output folder".into(),
+            DataOutsideRoots { .. } => "read from here".into(),
             MissingKeyValue { .. } | RepeatedKey { .. } => "the key".into(),
             Cycle { chain } if chain.len() > 1 => {
                 let next = chain.get(1).map(|(n, _)| n.as_str()).unwrap_or_default();

@@ -25,6 +25,15 @@ pub struct Resolved {
 }
 
 impl Resolved {
+    /// The file, the folder, or a pattern's folder part: what must lie in the data roots.
+    pub fn listed_folder_or_file(&self) -> PathBuf {
+        if self.is_glob {
+            PathBuf::from(folder_part(&self.path))
+        } else {
+            PathBuf::from(&self.path)
+        }
+    }
+
     /// A file found at `path` (absolute) under this location, as shown in messages.
     pub fn show_file(&self, path: &str) -> String {
         match &self.written_prefix {

@@ -4,6 +4,7 @@
 //! before anything runs, so a mismatch is a diagnostic pointing at the declaration, not an engine
 //! error halfway through.
 
+mod access;
 mod infer;
 mod kpi;
 mod location;
@@ -37,6 +38,7 @@ use crate::hir::{self, OutputId};
 use crate::lower::{Packing, Selection, TableLookup};
 use crate::vars::Variables;
 
+pub use access::DataRoots;
 pub use infer::{InferOptions, infer_source};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
@@ -141,6 +143,8 @@ pub struct Engine {
     locations: Vec<(crate::span::Span, Resolved)>,
     /// Values filled into locations, never shown in diagnostics.
     placeholders: redact::Placeholders,
+    /// Where data may be read from.
+    roots: DataRoots,
     progress: Arc<dyn Progress>,
 }
 
@@ -161,8 +165,14 @@ impl Engine {
             tables: HashMap::new(),
             locations: Vec::new(),
             placeholders: redact::Placeholders::default(),
+            roots: DataRoots::anywhere(),
             progress: Arc::new(progress::Quiet),
         })
+    }
+
+    /// Confines the data of later registrations to `roots` (E0717 outside them).
+    pub fn confine_data(&mut self, roots: DataRoots) {
+        self.roots = roots;
     }
 
     /// Reports the progress of later runs and measures to `progress`.
@@ -188,8 +198,12 @@ impl Engine {
             let source = program.source(id);
             self.placeholders.add(vars.used_in(&source.location.text));
             let table = match location::resolve(&source.location, base_dirs.of(source.span), vars) {
+                Ok(location) if !self.roots.admits(&location.listed_folder_or_file()) => {
+                    Err(vec![self.outside_roots(source, &location)])
+                }
                 Ok(location) => {
-                    let table = tables::listing_table(&self.ctx, source, &location).await;
+                    let table =
+                        tables::listing_table(&self.ctx, source, &location, &self.roots).await;
                     self.locations.push((source.location.span, location));
                     table
                 }
@@ -206,6 +220,14 @@ impl Engine {
             Ok(())
         } else {
             Err(problems.into_iter().map(|d| self.redacted(d)).collect())
+        }
+    }
+
+    fn outside_roots(&self, source: &hir::Source, location: &Resolved) -> Diagnostic {
+        Diagnostic::DataOutsideRoots {
+            span: source.location.span,
+            location: location.shown.clone(),
+            roots: self.roots.shown().to_vec(),
         }
     }
 

@@ -111,6 +111,15 @@ impl Placeholders {
                 file: ro(file),
                 others,
             },
+            Diagnostic::DataOutsideRoots {
+                span,
+                location,
+                roots,
+            } => Diagnostic::DataOutsideRoots {
+                span,
+                location: r(location),
+                roots: roots.into_iter().map(r).collect(),
+            },
             Diagnostic::Internal { span, message } => Diagnostic::Internal {
                 span,
                 message: r(message),

@@ -1,5 +1,6 @@
 //! Registering sources as DataFusion tables, after checking the declarations against the data.
 
+use std::path::Path;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
@@ -37,6 +38,7 @@ pub(super) async fn listing_table(
     ctx: &SessionContext,
     source: &hir::Source,
     location: &Resolved,
+    roots: &super::DataRoots,
 ) -> Result<ListingTable, Vec<Diagnostic>> {
     let span = source.location.span;
     let unreadable = |e: datafusion::error::DataFusionError| {
@@ -66,6 +68,17 @@ pub(super) async fn listing_table(
     // Path order, so that "the first file" and the file named in a diagnostic do not depend on
     // the order the folder lists them in.
     files.sort_by(|a, b| a.location.cmp(&b.location));
+    // A link in the folder may point out of the data roots.
+    if let Some(outside) = files
+        .iter()
+        .find(|f| !roots.admits(Path::new(&format!("/{}", f.location))))
+    {
+        return Err(vec![Diagnostic::DataOutsideRoots {
+            span,
+            location: location.show_file(&format!("/{}", outside.location)),
+            roots: roots.shown().to_vec(),
+        }]);
+    }
     let several = files.len() > 1;
     let checked = file_schemas(&state, &store, source, location, &options, &files).await?;
     let mut table_schema: Option<SchemaRef> = None;

@@ -1,0 +1,92 @@
+//! The folders data may be read from (docs/security.md).
+//!
+//! A rule file names its data locations, and a rule file can come from a pull request that CI
+//! runs: without a bound, `source x from csv "../../../etc/passwd"` would copy a file of the
+//! runner into `membership.csv`. The command line confines data to the project's folder and
+//! the folders it is told of; paths are compared after resolving links, so a link inside the
+//! project that points out of it does not widen the bound.
+
+use std::path::{Path, PathBuf};
+
+/// Where data may be read from.
+#[derive(Debug, Clone, Default)]
+pub struct DataRoots {
+    /// `None`: anywhere (the library's default; the command line always sets roots).
+    roots: Option<Vec<PathBuf>>,
+    /// The roots as given, for messages.
+    shown: Vec<String>,
+}
+
+impl DataRoots {
+    /// Data may be read from anywhere.
+    pub fn anywhere() -> Self {
+        DataRoots::default()
+    }
+
+    /// Data may be read from these folders and what lies under them. Folders that do not exist
+    /// admit nothing.
+    pub fn only(folders: impl IntoIterator<Item = PathBuf>) -> Self {
+        let mut roots = Vec::new();
+        let mut shown = Vec::new();
+        for folder in folders {
+            if let Ok(real) = folder.canonicalize() {
+                shown.push(super::location::shown(&real.to_string_lossy()));
+                roots.push(real);
+            }
+        }
+        DataRoots {
+            roots: Some(roots),
+            shown,
+        }
+    }
+
+    /// The roots as shown in messages.
+    pub fn shown(&self) -> &[String] {
+        &self.shown
+    }
+
+    /// Whether `path` (a file or a folder; for a pattern, its folder part) lies under a root once
+    /// links are resolved. A path that does not exist is admitted: reading it fails anyway, with
+    /// the diagnostic for a missing file.
+    pub fn admits(&self, path: &Path) -> bool {
+        let Some(roots) = &self.roots else {
+            return true;
+        };
+        match path.canonicalize() {
+            // A checkout's `.git` may hold the CI's credentials (a token in `.git/config`).
+            Ok(real) if real.components().any(|c| c.as_os_str() == ".git") => false,
+            Ok(real) => roots.iter().any(|root| real.starts_with(root)),
+            Err(_) => !path.exists() && path.symlink_metadata().is_err(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_admitted_under_their_roots_after_links() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let project = dir.path().join("project");
+        let outside = dir.path().join("outside");
+        std::fs::create_dir_all(project.join("data")).expect("folders");
+        std::fs::create_dir_all(&outside).expect("folders");
+        std::fs::write(outside.join("secret.csv"), "x").expect("file");
+        std::fs::write(project.join("data/c.csv"), "x").expect("file");
+        std::os::unix::fs::symlink(outside.join("secret.csv"), project.join("data/link.csv"))
+            .expect("link");
+        let roots = DataRoots::only([project.clone()]);
+        assert!(roots.admits(&project.join("data/c.csv")));
+        assert!(roots.admits(&project.join("data")));
+        assert!(!roots.admits(&project.join("data/link.csv")));
+        assert!(!roots.admits(&project.join("../outside/secret.csv")));
+        assert!(!roots.admits(&outside));
+        std::fs::create_dir_all(project.join(".git")).expect("git");
+        std::fs::write(project.join(".git/config"), "token").expect("file");
+        assert!(!roots.admits(&project.join(".git/config")));
+        assert!(roots.admits(&project.join("data/missing.csv")));
+        assert!(DataRoots::anywhere().admits(&outside));
+        assert!(!DataRoots::only([dir.path().join("nope")]).admits(&project));
+    }
+}
