@@ -696,3 +696,46 @@ fn files_that_are_not_rule_files_are_never_parsed() {
     assert!(!stderr.contains("secret-line"), "{stderr}");
     assert_ne!(code, 0, "imports.seg has an error: {stderr}");
 }
+
+#[test]
+fn rules_that_pass_check_plan_and_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    retail_copy(dir.path());
+    let base = std::fs::read_to_string(dir.path().join("retail.seg")).expect("rules");
+    // The sources and the population, without the example's own definitions.
+    let declarations = &base[..base.find("// Derived values").expect("marker")];
+    let cases = [
+        // A decimal literal beyond the column's decimal type (was cast to a decimal: E0901).
+        ("revenue_12m < 1234567890123456789.5", 3000),
+        (
+            "revenue_12m between -0.5 and 1000000000000000000000.5",
+            3000,
+        ),
+        // Integers stay integers: through a float, 2^53 + 1 was not itself.
+        ("round(9007199254740993) == 9007199254740993", 3000),
+        (
+            "round(9223372036854775807) > 0 and floor(9223372036854775807) == ceil(9223372036854775807)",
+            3000,
+        ),
+        (
+            "round(orders_12m) == orders_12m and ceil(orders_12m) == orders_12m",
+            3000,
+        ),
+        // A percent rank of an aggregate with a quintile of another (the window named its
+        // column unqualified while the ranking pass's table qualifies it: E0901).
+        (
+            "percent_rank(max(orders.amount)) >= 0 or quintile(count(orders)) >= 1",
+            3000,
+        ),
+    ];
+    for (condition, members) in cases {
+        let rules = format!("{declarations}\nsegment t = {condition}\n");
+        std::fs::write(dir.path().join("t.seg"), rules).expect("rules");
+        let (code, stderr) = run_in(dir.path(), "t.seg", "out", &[]);
+        assert_eq!(code, 0, "{condition}: {stderr}");
+        let summary =
+            std::fs::read_to_string(dir.path().join("out/summary.json")).expect("summary");
+        let json: serde_json::Value = serde_json::from_str(&summary).expect("json");
+        assert_eq!(json["segments"][0]["members"], members, "{condition}");
+    }
+}

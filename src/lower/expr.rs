@@ -491,10 +491,13 @@ impl<'p> Lowerer<'p> {
         Ok(binary_expr(l, operator, r))
     }
 
-    /// `e` cast to `target` when comparing dates with timestamps; unchanged otherwise.
+    /// `e` cast to `target` when comparing dates with timestamps or decimals with floats;
+    /// unchanged otherwise.
     fn aligned(&self, e: &hir::Expr, target: &Option<DataType>) -> Lowered {
         match target {
-            Some(t) if e.ty == Type::Date => Ok(cast(self.lower(e)?, t.clone())),
+            Some(t) if matches!(e.ty, Type::Date | Type::Decimal { .. }) => {
+                Ok(cast(self.lower(e)?, t.clone()))
+            }
             _ => self.lower(e),
         }
     }
@@ -619,6 +622,13 @@ impl<'p> Lowerer<'p> {
                 binary_expr(difference, Operator::Divide, lit(10_000i64))
             }
             Builtin::Abs => f::abs(arg(0)?),
+            // Integers are whole already: through a float, `round(n) == n` was false beyond
+            // 2^53, and near i64::MAX the cast back failed.
+            Builtin::Round | Builtin::Floor | Builtin::Ceil
+                if first.ty == Type::Int && !negative_digits(args.get(1)) =>
+            {
+                arg(0)?
+            }
             Builtin::Round => {
                 let mut round_args = vec![self.cast_to(first, &DataType::Float64)?];
                 if args.len() > 1 {
@@ -637,12 +647,34 @@ impl<'p> Lowerer<'p> {
     }
 }
 
-/// The type both sides of a comparison are cast to: timestamp when dates meet timestamps.
+/// Float literals below this magnitude fit the decimal DataFusion compares decimals with floats
+/// as (`Decimal128(30, 15)`).
+const DECIMAL_COMPARABLE: f64 = 1e15;
+
+/// The type both sides of a comparison are cast to: timestamp when dates meet timestamps, and
+/// float when decimals meet floats (as the checker types them) that may not fit the decimal
+/// DataFusion would cast them to: a literal of 1e15 or more failed to plan (E0901), a float
+/// column would fail at run time. Smaller float literals keep the exact decimal comparison.
 fn comparison_type<'e>(exprs: impl IntoIterator<Item = &'e hir::Expr>) -> Option<DataType> {
     let exprs: Vec<&hir::Expr> = exprs.into_iter().collect();
-    let has_date = exprs.iter().any(|e| e.ty == Type::Date);
-    let has_timestamp = exprs.iter().any(|e| e.ty == Type::Timestamp);
-    (has_date && has_timestamp).then(|| canonical_type(&Type::Timestamp))
+    let has = |t: fn(&Type) -> bool| exprs.iter().any(|e| t(&e.ty));
+    if has(|t| *t == Type::Date) && has(|t| *t == Type::Timestamp) {
+        return Some(canonical_type(&Type::Timestamp));
+    }
+    let unfit_float = exprs.iter().any(|e| {
+        e.ty == Type::Float
+            && !matches!(e.kind, ExprKind::Literal(Value::Float(x)) if x.abs() < DECIMAL_COMPARABLE)
+    });
+    (unfit_float && has(|t| matches!(t, Type::Decimal { .. }))).then_some(DataType::Float64)
+}
+
+/// Whether `round`'s digits argument may be negative (rounding an integer to tens, hundreds).
+fn negative_digits(digits: Option<&hir::Expr>) -> bool {
+    match digits.map(|d| &d.kind) {
+        None => false,
+        Some(ExprKind::Literal(Value::Int(d))) => *d < 0,
+        Some(_) => true,
+    }
 }
 
 /// The column a quantile's window writes its raw rank to.

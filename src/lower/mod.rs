@@ -21,7 +21,9 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use datafusion::common::Column;
-use datafusion::logical_expr::expr_rewriter::normalize_col_with_schemas_and_ambiguity_check;
+use datafusion::logical_expr::expr_rewriter::{
+    normalize_col, normalize_col_with_schemas_and_ambiguity_check,
+};
 use datafusion::logical_expr::utils::columnize_expr;
 use datafusion::logical_expr::{
     Expr, JoinType, LogicalPlan, LogicalPlanBuilder, LogicalTableSource, Projection, TableSource,
@@ -355,7 +357,14 @@ fn members(
                 && program.quantiles[id.0].function == QuantileFunction::PercentRank
             {
                 let quantile = &program.quantiles[id.0];
+                // Named as the window node will name it: with its columns qualified (an
+                // aggregate read from a ranking pass's table is `__orders_aggregates.x`).
                 let window = lowerer.quantile_window(quantile)?;
+                let window = builder
+                    .clone()
+                    .build()
+                    .and_then(|plan| normalize_col(window, &plan))
+                    .map_err(internal(span))?;
                 let output = Column::new_unqualified(window.schema_name().to_string());
                 renames.push(Expr::Column(output).alias(expr::raw_name(quantile)));
                 // The same quantile written twice is computed once.
