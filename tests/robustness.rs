@@ -739,3 +739,64 @@ fn rules_that_pass_check_plan_and_run() {
         assert_eq!(json["segments"][0]["members"], members, "{condition}");
     }
 }
+
+#[test]
+fn names_with_pattern_characters_are_read_as_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let data = "customer_id,income\n1,500\n2,5\n";
+    std::fs::write(d.join("[2026].csv"), data).expect("csv");
+    std::fs::create_dir(d.join("export[1]")).expect("folder");
+    std::fs::write(d.join("export[1]/part.csv"), data).expect("csv");
+    for location in ["[2026].csv", "export[1]/"] {
+        std::fs::write(
+            d.join("rules.seg"),
+            SMALL.replace("\"customers.csv\"", &format!("\"{location}\"")),
+        )
+        .expect("rules");
+        let (code, stderr) = run_in(d, "rules.seg", "out", &[]);
+        assert_eq!(code, 0, "{location}: {stderr}");
+        let summary = std::fs::read_to_string(d.join("out/summary.json")).expect("summary");
+        assert!(summary.contains("\"members\": 2"), "{location}: {summary}");
+    }
+}
+
+#[test]
+fn data_and_system_failures_are_told_apart_and_worded() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    // A value that does not parse, beyond the rows read to infer types.
+    let mut csv = String::from("customer_id,income,born\n");
+    for i in 0..12_000 {
+        csv.push_str(&format!("{i},{i},2020-01-01\n"));
+    }
+    csv.push_str("12000,5,private-value\n");
+    std::fs::write(d.join("customers.csv"), csv).expect("csv");
+    std::fs::write(
+        d.join("rules.seg"),
+        "source customers from csv \"customers.csv\" {\n  key customer_id: int\n  income: int?\n  born: date?\n}\nsegment old = born < @2021-01-01\n",
+    )
+    .expect("rules");
+    let (code, stderr) = run_in(d, "rules.seg", "out", &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("E0706") && stderr.contains("for column `born`"),
+        "{stderr}"
+    );
+    // The value is named by the parser; the rest of the row is not quoted.
+    assert!(!stderr.contains("Row data"), "{stderr}");
+    // Spilling into a temporary "folder" that cannot hold files: the machine's problem.
+    retail_copy(d);
+    let mut command = segc();
+    command
+        .current_dir(d)
+        .env("TMPDIR", d.join("rules.seg"))
+        .args(["run", "retail.seg", "--out", "out", "--as-of", "2026-11-01"])
+        .args(["--memory-limit", "1M", "--quiet"]);
+    let (code, stderr) = output(&mut command);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("E0718") && stderr.contains("(os error"),
+        "{stderr}"
+    );
+}

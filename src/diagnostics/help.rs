@@ -285,6 +285,10 @@ impl Diagnostic {
                 "data is read only under {}; add a folder to `roots` in the `[data]` table of segc.toml, or pass --data-root FOLDER (docs/security.md)",
                 if roots.is_empty() { "no folder".to_string() } else { roots.iter().map(|r| format!("`{r}`")).collect::<Vec<_>>().join(", ") }
             )),
+            SystemIo { .. } => Some(
+                "sorts and aggregates spill to the temporary folder (TMPDIR) beyond --memory-limit: free space there or point TMPDIR at a larger disk; nothing was written"
+                    .into(),
+            ),
             OutputBusy { .. } => Some(
                 "runs into one folder take turns: wait for the other run to end, or write to another --out; nothing was written"
                     .into(),

@@ -639,6 +639,12 @@ pub enum Diagnostic {
         message: String,
     },
 
+    /// The machine refused to read or write while running (no space left for spills, too many
+    /// open files, permissions of the temporary folder).
+    SystemIo {
+        /// The system's message.
+        message: String,
+    },
     /// A data location outside the folders data may be read from.
     DataOutsideRoots {
         /// The location literal.
@@ -755,6 +761,7 @@ impl Diagnostic {
             | Diagnostic::OutputBusy { .. }
             | Diagnostic::OutputInsideSource { .. }
             | Diagnostic::DataOutsideRoots { .. }
+            | Diagnostic::SystemIo { .. }
             | Diagnostic::EngineFailed { .. }
             | Diagnostic::InvalidVar { .. }
             | Diagnostic::FileUnreadable { .. }

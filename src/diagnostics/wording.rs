@@ -82,6 +82,7 @@ impl Diagnostic {
             OutputBusy { .. } => "E0715",
             OutputInsideSource { .. } => "E0716",
             DataOutsideRoots { .. } => "E0717",
+            SystemIo { .. } => "E0718",
             EngineFailed { .. } => "E0709",
             MissingKeyValue { .. } => "E0710",
             CsvColumnsDiffer { .. } => "E0712",
@@ -368,6 +369,9 @@ impl Diagnostic {
             } => format!("cannot read the schema of `{file}`: {message}"),
             OutputFailed { path, message } => format!("cannot write `{path}`: {message}"),
             OutputBusy { path } => format!("another segc run is writing to `{path}`"),
+            SystemIo { message } => {
+                format!("the system refused to read or write during the run: {message}")
+            }
             DataOutsideRoots { location, .. } => {
                 format!("`{location}` is outside the folders data may be read from")
             }
@@ -496,6 +500,7 @@ impl Diagnostic {
             | UnknownSelectedSegment { .. }
             | OutputFailed { .. }
             | OutputBusy { .. }
+            | SystemIo { .. }
             | EngineFailed { .. }
             | FileUnreadable { .. }
             | InvalidProject { .. }

@@ -137,7 +137,8 @@ pub fn resolve(
     } else {
         shown(&text)
     };
-    let is_glob = text.contains(['*', '?', '[']);
+    // A file or folder that exists under its literal name (`[2026].parquet`) is not a pattern.
+    let is_glob = text.contains(['*', '?', '[']) && !local.exists();
     let is_directory = !is_glob && local.is_dir();
     let mut path = text;
     if is_directory && !path.ends_with('/') {

@@ -82,11 +82,15 @@ pub fn session_config(threads: Option<usize>) -> SessionConfig {
 const SORT_IN_PLACE_BYTES: usize = 256 * 1024 * 1024;
 
 /// A failure while executing a plan over the data at `span` (the population's location): the
-/// memory limit reached (E0714), or the engine's own message (E0706).
+/// memory limit reached (E0714), the machine refusing to read or write (a full temporary folder
+/// while spilling: E0718), or the engine's own message (E0706).
 pub(crate) fn execution_failed(span: crate::span::Span, error: DataFusionError) -> Diagnostic {
     match error.find_root() {
         DataFusionError::ResourcesExhausted(message) => Diagnostic::OutOfMemory {
             message: message.clone(),
+        },
+        _ if messages::system_error(&error).is_some() => Diagnostic::SystemIo {
+            message: messages::system_error(&error).unwrap_or_default(),
         },
         _ => Diagnostic::DataError {
             span,
@@ -145,6 +149,8 @@ pub struct Engine {
     placeholders: redact::Placeholders,
     /// Where data may be read from.
     roots: DataRoots,
+    /// What the readers' messages may name (paths, CSV columns).
+    seen: messages::SourcesSeen,
     progress: Arc<dyn Progress>,
 }
 
@@ -166,6 +172,7 @@ impl Engine {
             locations: Vec::new(),
             placeholders: redact::Placeholders::default(),
             roots: DataRoots::anywhere(),
+            seen: messages::SourcesSeen::default(),
             progress: Arc::new(progress::Quiet),
         })
     }
@@ -204,6 +211,18 @@ impl Engine {
                 Ok(location) => {
                     let table =
                         tables::listing_table(&self.ctx, source, &location, &self.roots).await;
+                    let csv_columns = match (&table, &source.format) {
+                        (Ok(t), hir::Format::Csv { .. }) => Some(
+                            t.schema()
+                                .fields()
+                                .iter()
+                                .map(|f| f.name().clone())
+                                .collect(),
+                        ),
+                        _ => None,
+                    };
+                    self.seen
+                        .add(&location.listed_folder_or_file(), csv_columns);
                     self.locations.push((source.location.span, location));
                     table
                 }
@@ -231,8 +250,25 @@ impl Engine {
         }
     }
 
-    /// `diagnostic` without the values of the placeholders in the sources' locations.
+    /// `diagnostic` as shown: the readers' messages made readable (paths, CSV column names,
+    /// no quoted rows), and without the values of the placeholders in the sources' locations.
     pub fn redacted(&self, diagnostic: Diagnostic) -> Diagnostic {
+        let diagnostic = match diagnostic {
+            Diagnostic::DataError { span, message } => Diagnostic::DataError {
+                span,
+                message: self.seen.tidy(&message),
+            },
+            Diagnostic::UnreadableData {
+                span,
+                file,
+                message,
+            } => Diagnostic::UnreadableData {
+                span,
+                file,
+                message: self.seen.tidy(&message),
+            },
+            other => other,
+        };
         self.placeholders.redact(diagnostic)
     }
 

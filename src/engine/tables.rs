@@ -48,7 +48,7 @@ pub(super) async fn listing_table(
             message: super::messages::engine_message(&e),
         }]
     };
-    let url = ListingTableUrl::parse(&location.path).map_err(unreadable)?;
+    let url = listing_url(location).map_err(unreadable)?;
     let options = listing_options(source, location);
     let state = ctx.state();
     let store = state.runtime_env().object_store(&url).map_err(unreadable)?;
@@ -122,6 +122,20 @@ pub(super) async fn listing_table(
         .with_listing_options(options)
         .with_schema(schema);
     ListingTable::try_new(config).map_err(unreadable)
+}
+
+/// The URL DataFusion lists: a path with `[`, `*` or `?` in a name that exists as written
+/// (`[2026].parquet`) is given as a `file://` URL, which DataFusion does not read as a pattern.
+fn listing_url(location: &Resolved) -> datafusion::error::Result<ListingTableUrl> {
+    if !location.is_glob && location.path.contains(['*', '?', '[']) {
+        let absolute = std::path::absolute(&location.path)?;
+        let mut text = absolute.to_string_lossy().to_string();
+        if location.is_directory && !text.ends_with('/') {
+            text.push('/');
+        }
+        return ListingTableUrl::parse(format!("file://{text}"));
+    }
+    ListingTableUrl::parse(&location.path)
 }
 
 /// The schema of every non-empty file of a source (columns named by the declaration for CSV
