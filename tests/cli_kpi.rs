@@ -182,3 +182,41 @@ fn explain_shows_the_kpi_plan() {
     assert!(text.contains("Aggregate: groupBy=[[]]"), "{text}");
     assert!(text.contains("__kpi_0_0"), "{text}");
 }
+
+#[test]
+fn baselines_dated_after_the_evaluation_or_the_deadline_are_refused() {
+    let rules = repo("examples/kpi/kpis.seg");
+    let baseline = repo("examples/kpi/baseline.json");
+    // The example's baseline is dated 2026-01-01: a run of an earlier date cannot start from it.
+    let early = transcript(
+        segc()
+            .args(["kpi"])
+            .arg(&rules)
+            .args(["--as-of", "2025-12-01", "--baseline"])
+            .arg(&baseline),
+    );
+    assert!(early.starts_with("exit: 1"), "{early}");
+    assert!(
+        early.contains("E1020")
+            && early.contains("is dated 2026-01-01, after --as-of (2025-12-01)"),
+        "{early}"
+    );
+    // A baseline recorded after the deadline (`by @2026-12-31`).
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string(&baseline).expect("baseline");
+    let late = dir.path().join("late.json");
+    std::fs::write(
+        &late,
+        text.replace("\"as_of\": \"2026-01-01\"", "\"as_of\": \"2027-01-15\""),
+    )
+    .expect("write");
+    let after = transcript(
+        segc()
+            .args(["kpi"])
+            .arg(&rules)
+            .args(["--as-of", "2027-02-01", "--baseline"])
+            .arg(&late),
+    );
+    assert!(after.starts_with("exit: 1"), "{after}");
+    assert!(after.contains("after the deadline (2026-12-31)"), "{after}");
+}

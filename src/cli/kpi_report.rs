@@ -25,8 +25,19 @@ pub(super) fn value_text(value: Option<f64>, unit: KpiUnit) -> String {
     let Some(v) = value else {
         return "–".into();
     };
+    // Beyond this a value is shown in scientific notation (a baseline of 1e300 showed `inf %`).
+    const LARGE: f64 = 1e15;
     match unit {
+        // The percentage's exponent is the ratio's plus two (`v * 100` may overflow).
+        KpiUnit::Ratio if (v * 100.0).abs() >= LARGE && v.is_finite() => {
+            let text = format!("{v:.3e}");
+            match text.split_once('e').map(|(m, e)| (m, e.parse::<i32>())) {
+                Some((mantissa, Ok(exponent))) => format!("{mantissa}e{} %", exponent + 2),
+                _ => format!("{text} ×100 %"),
+            }
+        }
         KpiUnit::Ratio => format!("{:.1} %", v * 100.0),
+        _ if v.abs() >= LARGE || !v.is_finite() => format!("{v:.3e}"),
         KpiUnit::Count if v.fract() == 0.0 => format!("{v:.0}"),
         KpiUnit::Nps => format!("{v:+.1}"),
         _ => format!("{v:.2}"),
@@ -179,4 +190,18 @@ pub(super) fn json(report: &Report<'_>) -> String {
         .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn huge_values_are_written_in_scientific_notation() {
+        assert_eq!(value_text(Some(0.8123), KpiUnit::Ratio), "81.2 %");
+        assert_eq!(value_text(Some(1e300), KpiUnit::Ratio), "1.000e302 %");
+        assert_eq!(value_text(Some(-2.5e18), KpiUnit::Amount), "-2.500e18");
+        assert_eq!(value_text(Some(1830.5), KpiUnit::Amount), "1830.50");
+        assert!(!value_text(Some(f64::MAX), KpiUnit::Ratio).contains("inf"));
+    }
 }

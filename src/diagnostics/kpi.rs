@@ -134,6 +134,20 @@ pub enum KpiDiagnostic {
         /// The baseline file looked in, if one was given.
         file: Option<String>,
     },
+    /// A baseline dated after the evaluation date or after the target's deadline: judging
+    /// against it would compare with a measure taken later.
+    BaselineTooLate {
+        /// The KPI.
+        kpi: String,
+        /// The baseline's date.
+        dated: chrono::NaiveDate,
+        /// `--as-of` or `the deadline`.
+        limit_name: &'static str,
+        /// That date.
+        limit: chrono::NaiveDate,
+        /// The target.
+        span: Span,
+    },
     /// A relative target whose baseline is being recorded by this run (warning).
     BaselineRecorded {
         /// The KPI.
@@ -197,6 +211,7 @@ impl KpiDiagnostic {
             BadBaselineFile { .. } => "E1017",
             UnknownSelectedKpi { .. } => "E1018",
             NoKpi => "E1019",
+            BaselineTooLate { .. } => "E1020",
             BaselineRecorded { .. } => "W1001",
             ZeroBaseline { .. } => "W1002",
         }
@@ -262,6 +277,15 @@ impl KpiDiagnostic {
             MissingBaseline { kpi, group, .. } => {
                 format!("no baseline for KPI `{kpi}` ({group})")
             }
+            BaselineTooLate {
+                kpi,
+                dated,
+                limit_name,
+                limit,
+                ..
+            } => format!(
+                "the baseline of KPI `{kpi}` is dated {dated}, after {limit_name} ({limit})"
+            ),
             BaselineRecorded { kpi, group, .. } => {
                 format!("KPI `{kpi}` ({group}) has no baseline yet")
             }
@@ -292,6 +316,7 @@ impl KpiDiagnostic {
             | EqualityBound { span }
             | WarnOnTargetSide { span, .. }
             | MissingBaseline { span, .. }
+            | BaselineTooLate { span, .. }
             | BaselineRecorded { span, .. }
             | ZeroBaseline { span, .. } => *span,
             RepeatedClause { second, .. } | RepeatedGroup { second, .. } => *second,
@@ -390,6 +415,9 @@ impl KpiDiagnostic {
             ),
             MissingBaseline { file: None, .. } => {
                 "pass `--baseline FILE` (recorded by `segc kpi --save-baseline FILE`), or write the baseline in the rules: `vs 1200`".into()
+            }
+            BaselineTooLate { .. } => {
+                "a baseline is the value a target starts from: use one recorded on or before the evaluation date (and before the deadline); its groups are reported as without a baseline".into()
             }
             BaselineRecorded { file, .. } => {
                 format!("its value is recorded in `{file}`; later runs with `--baseline {file}` judge the target")

@@ -205,6 +205,7 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
     // The groups of each KPI without a baseline (or with a baseline of 0), reported once per KPI.
     let mut missing: Vec<(KpiId, Vec<String>)> = Vec::new();
     let mut zero: Vec<(KpiId, Vec<String>)> = Vec::new();
+    let mut too_late: Vec<Diagnostic> = Vec::new();
     for m in measured {
         let kpi = &program.kpis[m.kpi.0];
         let Some(group) = kpi.groups.get(m.group) else {
@@ -229,6 +230,32 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
                 origin: BaselineOrigin::Rules,
             }),
             _ => recorded,
+        };
+        // A baseline measured after the evaluation (a re-run of an old date with today's
+        // baseline file) or after the deadline cannot be where the target starts from.
+        let late = baseline.as_ref().and_then(|b| b.as_of).and_then(|dated| {
+            let deadline = kpi.target.deadline.filter(|d| dated > *d);
+            match (dated > judging.as_of, deadline) {
+                (true, _) => Some((dated, "--as-of", judging.as_of)),
+                (false, Some(d)) => Some((dated, "the deadline", d)),
+                (false, None) => None,
+            }
+        });
+        let baseline = match late {
+            Some((dated, limit_name, limit)) => {
+                let problem = Diagnostic::Kpi(KpiDiagnostic::BaselineTooLate {
+                    kpi: kpi.name.clone(),
+                    dated,
+                    limit_name,
+                    limit,
+                    span: kpi.target.span,
+                });
+                if !too_late.contains(&problem) {
+                    too_late.push(problem);
+                }
+                None
+            }
+            None => baseline,
         };
         let mut row = Row {
             kpi: kpi.name.clone(),
@@ -261,7 +288,9 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
         };
         let Some((low, high)) = region else {
             row.status = Status::NoBaseline;
-            note(&mut missing, m.kpi, row.group.text());
+            if late.is_none() {
+                note(&mut missing, m.kpi, row.group.text());
+            }
             rows.push(row);
             continue;
         };
@@ -335,6 +364,7 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
             })
         })
         .chain(zero)
+        .chain(too_late)
         .collect();
     Judged { rows, diagnostics }
 }
