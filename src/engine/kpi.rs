@@ -78,13 +78,11 @@ impl Engine {
             std::sync::Arc::default(),
         );
         let span = population.location.span;
-        super::panics::contained(datafusion::physical_plan::collect(
-            physical,
-            self.ctx.task_ctx(),
-        ))
-        .await
-        .map_err(|panic| super::reader_panicked(span, panic))?
-        .map_err(|e| super::execution_failed(span, e))
+        let collected = datafusion::physical_plan::collect(physical, self.ctx.task_ctx());
+        match super::panics::contained(collected).await {
+            Ok(batches) => batches.map_err(|e| super::execution_failed(span, e)),
+            Err(panic) => Err(self.reader_panicked(span, panic).await),
+        }
     }
 
     /// A population key on several rows, as text.

@@ -5,6 +5,7 @@
 //! error halfway through.
 
 mod access;
+mod corrupt;
 mod infer;
 mod kpi;
 mod location;
@@ -128,14 +129,6 @@ pub fn threads_available(n: usize) -> std::io::Result<()> {
     result
 }
 
-/// A reader that panicked while executing a plan over the data at `span` (E0706).
-pub(crate) fn reader_panicked(span: crate::span::Span, panic: panics::Panic) -> Diagnostic {
-    Diagnostic::DataError {
-        span,
-        message: panic.to_string(),
-    }
-}
-
 /// A DataFusion session with the sources of one program registered.
 pub struct Engine {
     ctx: SessionContext,
@@ -143,8 +136,9 @@ pub struct Engine {
     /// them.
     memory_limit: Option<usize>,
     tables: HashMap<String, Arc<dyn TableProvider>>,
-    /// The registered sources' locations (their declarations' spans and resolved paths).
-    locations: Vec<(crate::span::Span, Resolved)>,
+    /// The registered sources' locations (their declarations' spans, resolved paths, and
+    /// whether they are Parquet).
+    locations: Vec<(crate::span::Span, Resolved, bool)>,
     /// Values filled into locations, never shown in diagnostics.
     placeholders: redact::Placeholders,
     /// Where data may be read from.
@@ -223,7 +217,9 @@ impl Engine {
                     };
                     self.seen
                         .add(&location.listed_folder_or_file(), csv_columns);
-                    self.locations.push((source.location.span, location));
+                    let parquet = source.format == hir::Format::Parquet;
+                    self.locations
+                        .push((source.location.span, location, parquet));
                     table
                 }
                 Err(problem) => Err(vec![problem]),
@@ -272,9 +268,29 @@ impl Engine {
         self.placeholders.redact(diagnostic)
     }
 
+    /// A reader that panicked while executing a plan over the data at `span` (E0706), naming
+    /// the Parquet file it stopped on when reading each file again finds it.
+    pub(crate) async fn reader_panicked(
+        &self,
+        span: crate::span::Span,
+        panic: panics::Panic,
+    ) -> Diagnostic {
+        let parquet: Vec<&Resolved> = self
+            .locations
+            .iter()
+            .filter(|(_, _, parquet)| *parquet)
+            .map(|(_, location, _)| location)
+            .collect();
+        let message = match corrupt::first_unreadable(&parquet).await {
+            Some(file) => format!("{panic} in `{file}`"),
+            None => panic.to_string(),
+        };
+        Diagnostic::DataError { span, message }
+    }
+
     /// E0716 when `out` lies in a folder a source reads: the next run would read its outputs.
     fn refuse_output_inside_sources(&self, out: &std::path::Path) -> Result<(), Diagnostic> {
-        for (span, location) in &self.locations {
+        for (span, location, _) in &self.locations {
             if location::reads_folder_of(location, out) {
                 return Err(Diagnostic::OutputInsideSource {
                     span: *span,
@@ -319,9 +335,10 @@ impl Engine {
             }
             Ok::<(), Diagnostic>(())
         };
-        panics::contained(drain)
-            .await
-            .map_err(|panic| reader_panicked(span, panic))??;
+        match panics::contained(drain).await {
+            Ok(drained) => drained?,
+            Err(panic) => return Err(self.reader_panicked(span, panic).await),
+        }
         Ok(DisplayableExecutionPlan::with_metrics(physical.as_ref())
             .indent(true)
             .to_string())
@@ -405,7 +422,7 @@ impl Engine {
             columns: &columns,
             packing: &packing,
         };
-        let (membership, counts) = panics::contained(output::write_membership(
+        let outcome = panics::contained(output::write_membership(
             stream,
             spec,
             &membership_outputs,
@@ -422,8 +439,11 @@ impl Engine {
                 }
             },
         ))
-        .await
-        .map_err(|panic| reader_panicked(span, panic))??;
+        .await;
+        let (membership, counts) = match outcome {
+            Ok(written) => written?,
+            Err(panic) => return Err(self.reader_panicked(span, panic).await),
+        };
         drop(ticker);
         self.progress.phase(Phase::Writing);
         let summary = summarize(program, &outputs, &counts, context, spec);

@@ -57,9 +57,10 @@ impl Engine {
                 Ok::<_, Diagnostic>(batches)
             };
             let population = program.population().location.span;
-            let batches = super::panics::contained(gather)
-                .await
-                .map_err(|panic| super::reader_panicked(population, panic))??;
+            let batches = match super::panics::contained(gather).await {
+                Ok(gathered) => gathered?,
+                Err(panic) => return Err(self.reader_panicked(population, panic).await),
+            };
             // The row encoding of the keys and values is about as large as they are.
             let ranked: usize = batches
                 .iter()
