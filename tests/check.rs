@@ -1,10 +1,8 @@
 //! Checker snapshots: types of every definition for good files, rendered diagnostics for bad ones.
 
-mod common;
-
 use std::fmt::Write as _;
 
-use common::{compile, file_name};
+use crate::common::{compile, file_name};
 use segc::hir::DefId;
 
 #[test]

@@ -1,8 +1,6 @@
 //! The `segc` binary: verbs, outputs and exit codes.
 
-mod common;
-
-use common::cli::{repo, segc, status, transcript};
+use crate::common::cli::{repo, segc, status, transcript};
 
 #[test]
 fn help() {

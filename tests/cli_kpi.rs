@@ -1,8 +1,6 @@
 //! `segc kpi`: reports in every format, baselines recorded and read, the CI gate, exit codes.
 
-mod common;
-
-use common::cli::{repo, segc, status, transcript};
+use crate::common::cli::{repo, segc, status, transcript};
 
 const RULES: &str = "examples/kpi/kpis.seg";
 const BASELINE: &str = "examples/kpi/baseline.json";

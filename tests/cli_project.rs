@@ -2,11 +2,9 @@
 //! problem in a shared file reported once, data read relative to the declaring file, and the
 //! `[output]` and `[kpi]` defaults of segc.toml.
 
-mod common;
-
 use std::path::Path;
 
-use common::cli::{repo, segc, status, transcript};
+use crate::common::cli::{repo, segc, status, transcript};
 
 const PROJECT: &str = "examples/project";
 

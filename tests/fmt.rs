@@ -1,11 +1,9 @@
 //! The formatter: one layout, every comment kept, meaning unchanged, idempotent.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
+use crate::common::sexpr;
 use chrono::NaiveDate;
-use common::sexpr;
 use segc::lower::{DeclaredTables, Params, Selection, membership_plan};
 
 /// Every `.seg` file of the fixtures and examples.

@@ -2,8 +2,6 @@
 //! `main.seg` is checked with everything it imports; the diagnostics are rendered with the file
 //! each of them points into.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
 use segc::check::{Settings, check_with};

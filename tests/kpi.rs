@@ -2,13 +2,11 @@
 //! and hand-computed expectations (`expected.csv`: value, progress line and status per KPI and
 //! group), judged as of 2026-11-01.
 
-mod common;
-
 use std::fmt::Write as _;
 use std::path::Path;
 
+use crate::common::{compile, file_name, registered_engine, render_all, runtime};
 use chrono::NaiveDate;
-use common::{compile, file_name, registered_engine, render_all, runtime};
 use segc::hir::KpiId;
 use segc::kpi::{BaselineFile, Judged, Judging, judge};
 use segc::lower::Params;

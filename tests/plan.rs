@@ -1,9 +1,7 @@
 //! Plan snapshots over schema-only tables: what every fixture under `fixtures/plan` lowers to.
 
-mod common;
-
+use crate::common::{compile, file_name};
 use chrono::NaiveDate;
-use common::{compile, file_name};
 use datafusion::common::tree_node::TreeNode;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
@@ -197,7 +195,7 @@ fn every_clean_fixture_plans_and_runs_on_empty_tables() {
             let (program, _) = compile("fixture.seg", &text);
             let Some(program) = program else { continue };
             let name = entry.path().display().to_string();
-            common::executes_on_empty_tables(&program, params(), &name);
+            crate::common::executes_on_empty_tables(&program, params(), &name);
             ran += 1;
         }
     }

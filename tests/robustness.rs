@@ -1,13 +1,11 @@
 //! Inputs that once gave wrong results, panics or half-published outputs (issue 15): sources of
 //! many files, corrupt Parquet files, output folders shared by runs or runs killed midway.
 
-mod common;
-
 use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use common::cli::segc;
+use crate::common::cli::segc;
 use datafusion::arrow::array::{ArrayRef, Int64Array, StringArray};
 use datafusion::arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -165,7 +163,7 @@ fn every_csv_file_is_checked_for_its_columns() {
 
 /// Copies the retail example into `dir` (rules and data).
 fn retail_copy(dir: &Path) {
-    let source = common::cli::repo("examples/retail");
+    let source = crate::common::cli::repo("examples/retail");
     std::fs::create_dir_all(dir.join("data")).expect("data");
     std::fs::copy(source.join("retail.seg"), dir.join("retail.seg")).expect("rules");
     for file in ["customers.parquet", "orders.parquet"] {

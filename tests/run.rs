@@ -1,12 +1,10 @@
 //! End-to-end runs: fixture folders under `fixtures/run` hold rules, data and hand-computed
 //! expectations; `fixtures/data_errors` hold declarations that do not match their data.
 
-mod common;
-
 use std::path::Path;
 
+use crate::common::{compile, file_name, registered_engine, render_all, runtime};
 use chrono::NaiveDate;
-use common::{compile, file_name, registered_engine, render_all, runtime};
 use segc::engine::{Layout, OutputFormat, OutputSpec, RunContext, Summary};
 use segc::lower::{Params, Selection};
 

@@ -1,8 +1,6 @@
 //! Parse snapshots: the AST of every fixture under `fixtures/parse`, with any syntax diagnostics.
 
-mod common;
-
-use common::{file_name, render_all, sexpr};
+use crate::common::{file_name, render_all, sexpr};
 
 #[test]
 fn parse_fixtures() {
@@ -99,7 +97,7 @@ fn a_diagnostic_on_a_very_long_line_gives_its_place_without_drawing_it() {
         "{source}segment s = {}idd > 1\nsegment t = id > 2\n",
         "id > 1 and ".repeat(8_000)
     );
-    let (_, rendered) = common::compile("long.seg", &text);
+    let (_, rendered) = crate::common::compile("long.seg", &text);
     assert!(
         rendered.contains("(at long.seg:2:88013; the source there is too long to draw)"),
         "{rendered}"
@@ -208,7 +206,7 @@ fn mutated_files_never_panic_and_checked_files_always_lower() {
         for d in &checked.diagnostics {
             assert_ne!(d.code(), "E0901", "internal error for:\n{text}");
             // Rendering must work for every diagnostic.
-            let _ = common::render_all("fuzz.seg", &text, std::slice::from_ref(d));
+            let _ = crate::common::render_all("fuzz.seg", &text, std::slice::from_ref(d));
         }
         if let Some(program) = checked.program {
             membership_plan(
@@ -220,7 +218,7 @@ fn mutated_files_never_panic_and_checked_files_always_lower() {
             )
             .unwrap_or_else(|d| panic!("{d:?} for:\n{text}"));
             if lowered % 4 == 0 {
-                common::executes_on_empty_tables(&program, params, &text);
+                crate::common::executes_on_empty_tables(&program, params, &text);
             }
             lowered += 1;
         }

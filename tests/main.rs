@@ -1,0 +1,16 @@
+//! The integration tests of segc, in one binary (each test binary links DataFusion once).
+//! Fixture folders under `fixtures/` drive insta snapshots in `snapshots/`.
+
+mod common;
+
+mod check;
+mod cli;
+mod cli_kpi;
+mod cli_project;
+mod fmt;
+mod imports;
+mod kpi;
+mod plan;
+mod robustness;
+mod run;
+mod syntax;
