@@ -3,8 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::sexpr;
-use chrono::NaiveDate;
-use segc::lower::{DeclaredTables, Params, Selection, membership_plan};
+use segc::lower::{DeclaredTables, Selection, membership_plan};
 
 /// Every `.seg` file of the fixtures and examples.
 fn all_rule_files() -> Vec<PathBuf> {
@@ -30,9 +29,7 @@ fn plan_text(text: &str) -> Option<String> {
     let parsed = segc::syntax::parse(text);
     let checked = segc::check::check(&parsed.program, &parsed.diagnostics);
     let program = checked.program?;
-    let params = Params {
-        as_of: NaiveDate::from_ymd_opt(2026, 11, 1).expect("date"),
-    };
+    let params = crate::common::params();
     let ranks = segc::lower::Ranks::default();
     let plan = membership_plan(&program, &DeclaredTables, params, &Selection::All, &ranks).ok()?;
     let kpis: Vec<segc::hir::KpiId> = (0..program.kpis.len()).map(segc::hir::KpiId).collect();

@@ -6,14 +6,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use crate::common::{compile, file_name, registered_engine, render_all, runtime};
-use chrono::NaiveDate;
 use segc::hir::KpiId;
 use segc::kpi::{BaselineFile, Judged, Judging, judge};
 use segc::lower::Params;
 
-fn as_of() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 1).expect("date")
-}
+use crate::common::as_of;
 
 /// Computes every KPI of `rules`, or renders the diagnostic that stopped it.
 fn measured(rules: &Path) -> Result<(segc::hir::Program, Vec<segc::kpi::Measured>), String> {

@@ -1,20 +1,13 @@
 //! Plan snapshots over schema-only tables: what every fixture under `fixtures/plan` lowers to.
 
 use crate::common::{compile, file_name};
-use chrono::NaiveDate;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::SessionContext;
 use segc::hir::KpiId;
-use segc::lower::{
-    DeclaredTables, Params, Selection, Wanted, kpi_plan, membership_plan, planned_passes,
-};
+use segc::lower::{DeclaredTables, Selection, Wanted, kpi_plan, membership_plan, planned_passes};
 
-fn params() -> Params {
-    Params {
-        as_of: NaiveDate::from_ymd_opt(2026, 11, 1).expect("date"),
-    }
-}
+use crate::common::params;
 
 fn plan_of(text: &str, selection: &Selection) -> LogicalPlan {
     let (program, diagnostics) = compile("plan.seg", text);

@@ -4,13 +4,10 @@
 use std::path::Path;
 
 use crate::common::{compile, file_name, registered_engine, render_all, runtime};
-use chrono::NaiveDate;
 use segc::engine::{Layout, OutputFormat, OutputSpec, RunContext, Summary};
 use segc::lower::{Params, Selection};
 
-fn as_of() -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 11, 1).expect("date")
-}
+use crate::common::as_of;
 
 /// Runs `rules` (a path) into `out`, returning the summary.
 fn run(rules: &Path, out: &Path, format: OutputFormat, layout: Layout) -> Result<Summary, String> {

@@ -123,7 +123,7 @@ impl Rng {
 
 #[test]
 fn mutated_files_never_panic_and_checked_files_always_lower() {
-    use segc::lower::{DeclaredTables, Params, Selection, membership_plan};
+    use segc::lower::{DeclaredTables, Selection, membership_plan};
     let base = std::fs::read_to_string("tests/fixtures/check/ok/expressions.seg").expect("fixture")
         + &std::fs::read_to_string("tests/fixtures/plan/behavioral.seg")
             .expect("fixture")
@@ -179,9 +179,7 @@ fn mutated_files_never_panic_and_checked_files_always_lower() {
         "1.5",
         "0",
     ];
-    let params = Params {
-        as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("date"),
-    };
+    let params = crate::common::params();
     let mut rng = Rng(0x5e9c_2026);
     let mut lowered = 0;
     for _ in 0..600 {

@@ -9,6 +9,16 @@ use segc::ast::{self, ExprKind, ItemKind, LiteralKind};
 use segc::diagnostics::Diagnostic;
 use segc::diagnostics::render::{Style, render};
 
+/// The evaluation date of every test (the examples' too).
+pub fn as_of() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("date")
+}
+
+/// Lowering parameters at [`as_of`].
+pub fn params() -> segc::lower::Params {
+    segc::lower::Params { as_of: as_of() }
+}
+
 /// Every diagnostic rendered as plain text at a fixed width.
 pub fn render_all(name: &str, text: &str, diagnostics: &[Diagnostic]) -> String {
     diagnostics
