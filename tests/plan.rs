@@ -175,9 +175,12 @@ fn kpis_scan_each_source_once_and_aggregate_once() {
     );
 }
 
+/// The fixtures of the folders below that have errors on purpose (lint levels set to deny).
+const NOT_CHECKING: [&str; 0] = [];
+
 #[test]
 fn every_clean_fixture_plans_and_runs_on_empty_tables() {
-    let mut ran = 0;
+    let mut failing = Vec::new();
     for dir in [
         "tests/fixtures/check/ok",
         "tests/fixtures/plan",
@@ -186,11 +189,14 @@ fn every_clean_fixture_plans_and_runs_on_empty_tables() {
         for entry in std::fs::read_dir(dir).expect("dir").flatten() {
             let text = std::fs::read_to_string(entry.path()).expect("fixture");
             let (program, _) = compile("fixture.seg", &text);
-            let Some(program) = program else { continue };
             let name = entry.path().display().to_string();
+            let Some(program) = program else {
+                failing.push(name);
+                continue;
+            };
             crate::common::executes_on_empty_tables(&program, params(), &name);
-            ran += 1;
         }
     }
-    assert!(ran >= 8, "only {ran} fixtures ran");
+    failing.sort();
+    assert_eq!(failing, NOT_CHECKING, "the fixtures that do not check");
 }
