@@ -17,3 +17,4 @@ pub mod suggest;
 pub mod syntax;
 pub mod types;
 pub mod vars;
+pub mod words;

@@ -29,7 +29,7 @@ impl Diagnostic {
                 }
                 .into(),
             ),
-            Syntax { found: Some(word), .. } if crate::syntax::RESERVED_WORDS.contains(&word.as_str()) => {
+            Syntax { found: Some(word), .. } if crate::words::RESERVED_WORDS.contains(&word.as_str()) => {
                 Some(format!(
                     "`{word}` is a reserved word; a column named like it is written in backquotes: `{word}`"
                 ))

@@ -10,7 +10,7 @@ use datafusion::logical_expr::{Expr, col, ident, lit};
 use datafusion::prelude::{CsvReadOptions, DataFrame, ParquetReadOptions, SessionContext};
 
 use crate::diagnostics::Diagnostic;
-use crate::syntax::{quote_name, quote_string};
+use crate::words::{quote_name, quote_string};
 
 /// Options of schema inference.
 #[derive(Debug, Clone)]
