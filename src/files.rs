@@ -6,7 +6,7 @@
 //! into their own file. Only the edges (rendering, machine outputs) turn a span back into a file
 //! and a local offset, with [`SourceMap::locate`].
 
-use crate::span::Span;
+use crate::span::{LineColumn, Span};
 
 /// An index into a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,6 +21,55 @@ pub struct SourceFile {
     pub text: String,
     /// The offset of the file's first byte.
     pub base: usize,
+    /// Where lines start, found once: every diagnostic drawn or listed needs lines and columns,
+    /// and counting them from the file's start for each made thousands of diagnostics in a file
+    /// of thousands of lines quadratic (issue 15).
+    lines: LineStarts,
+}
+
+/// The offsets at which the lines of a text start, the first at 0.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct LineStarts {
+    /// After each `\n`: the lines of [`LineColumn`] and of too-long-line checks.
+    newline: Vec<usize>,
+    /// After each `\r\n`, lone `\r` and `\n`: the lines `miette` draws and numbers. `None` when the
+    /// text has no `\r` (then they are those of `newline`).
+    drawn: Option<Vec<usize>>,
+}
+
+impl LineStarts {
+    fn of(text: &str) -> Self {
+        let bytes = text.as_bytes();
+        let mut newline = vec![0];
+        newline.extend(
+            (0..bytes.len())
+                .filter(|&i| bytes[i] == b'\n')
+                .map(|i| i + 1),
+        );
+        let drawn = bytes.contains(&b'\r').then(|| {
+            // As `miette` reads them: `\r\n` is one line end, a lone `\r` another.
+            let mut starts = vec![0];
+            let mut i = 0;
+            while i < bytes.len() {
+                match bytes[i] {
+                    b'\r' if bytes.get(i + 1) == Some(&b'\n') => {
+                        i += 1;
+                        starts.push(i + 1);
+                    }
+                    b'\r' | b'\n' => starts.push(i + 1),
+                    _ => {}
+                }
+                i += 1;
+            }
+            starts
+        });
+        LineStarts { newline, drawn }
+    }
+}
+
+/// The index of the line (of `starts`) that holds byte `at`.
+fn line_of(starts: &[usize], at: usize) -> usize {
+    starts.partition_point(|&s| s <= at).saturating_sub(1)
 }
 
 impl SourceFile {
@@ -40,6 +89,39 @@ impl SourceFile {
         let start = (span.start as usize).saturating_sub(self.base);
         let end = (span.end as usize).saturating_sub(self.base);
         Span::new(start.min(self.text.len()), end.min(self.text.len()))
+    }
+
+    /// [`LineColumn::of`] the text at byte `offset`, without reading the text before its line.
+    pub fn line_column(&self, offset: usize) -> LineColumn {
+        let offset = offset.min(self.text.len());
+        if !self.text.is_char_boundary(offset) {
+            // What `LineColumn::of` does there (it reads the whole text): never for the spans
+            // of the parser, which fall on characters.
+            return LineColumn::of(&self.text, offset);
+        }
+        let line = line_of(&self.lines.newline, offset);
+        let start = self.lines.newline[line];
+        LineColumn {
+            line: line + 1,
+            column: self.text[start..offset].chars().count() + 1,
+        }
+    }
+
+    /// The bounds of the line holding byte `at` (lines end at `\n`, which is not part of them).
+    pub fn line_bounds(&self, at: usize) -> (usize, usize) {
+        let at = at.min(self.text.len());
+        let line = line_of(&self.lines.newline, at);
+        let end = self
+            .lines
+            .newline
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        (self.lines.newline[line], end)
+    }
+
+    /// Where the lines that `miette` draws start (a lone `\r` ends one too).
+    pub fn drawn_line_starts(&self) -> &[usize] {
+        self.lines.drawn.as_deref().unwrap_or(&self.lines.newline)
     }
 }
 
@@ -70,6 +152,7 @@ impl SourceMap {
             name: name.to_string(),
             text: text.to_string(),
             base,
+            lines: LineStarts::of(text),
         });
         FileId(self.files.len() - 1)
     }
@@ -107,5 +190,43 @@ mod tests {
         assert_eq!(id, b);
         assert_eq!(file.local(Span::new(5, 7)).text(&file.text), "ef");
         assert_eq!(map.locate(Span::new(50, 51)), None);
+    }
+
+    #[test]
+    fn lines_and_columns_as_counted_from_the_start() {
+        let texts = [
+            "",
+            "a",
+            "ab\ncdé\nf",
+            "\n\nx\n",
+            "a\r\nb\rc\n\r\n",
+            "é\nàb\n",
+        ];
+        for text in texts {
+            let map = SourceMap::single("t.seg", text);
+            let file = map.file(FileId(0)).expect("file");
+            for at in 0..=text.len() + 2 {
+                assert_eq!(
+                    file.line_column(at),
+                    LineColumn::of(text, at),
+                    "{text:?} at {at}"
+                );
+                let at = at.min(text.len());
+                let bytes = text.as_bytes();
+                let start = bytes[..at].iter().rposition(|&b| b == b'\n');
+                let end = bytes[at..].iter().position(|&b| b == b'\n');
+                let (start, end) = (
+                    start.map_or(0, |i| i + 1),
+                    end.map_or(text.len(), |i| at + i),
+                );
+                assert_eq!(file.line_bounds(at), (start, end), "{text:?} at {at}");
+            }
+        }
+        let map = SourceMap::single("t.seg", "a\r\nb\rc\n\r\nd");
+        let file = map.file(FileId(0)).expect("file");
+        assert_eq!(file.drawn_line_starts(), [0, 3, 5, 7, 9]);
+        let map = SourceMap::single("t.seg", "a\nb\n");
+        let file = map.file(FileId(0)).expect("file");
+        assert_eq!(file.drawn_line_starts(), [0, 2, 4]);
     }
 }

@@ -284,8 +284,7 @@ impl Checker<'_> {
             }
             None => {
                 if !self.population_poisoned {
-                    let known = self.names.keys().map(String::as_str).chain([AS_OF]);
-                    let candidates = similar(&name.name, known);
+                    let candidates = self.similar_value_names(&name.name);
                     self.sink.push(Diagnostic::UnknownName {
                         kind: NameKind::Value,
                         name: name.name.clone(),
@@ -296,6 +295,21 @@ impl Checker<'_> {
                 poisoned(span)
             }
         }
+    }
+
+    /// The names in scope (and `as_of`) close to the unknown `name`, from names indexed once
+    /// for all unknown names: comparing each with every name, 2,000 unknown names among 2,000
+    /// segments spent 10 s of the 11 s of `segc check` there in a debug build (issue 15).
+    fn similar_value_names(&mut self, name: &str) -> Vec<String> {
+        let known = self.names.len() + 1;
+        let names = match &mut self.suggested_names {
+            Some(names) if names.len() == known => names,
+            stale => {
+                let all = self.names.keys().cloned().chain([AS_OF.to_string()]);
+                stale.insert(crate::suggest::Names::new(all))
+            }
+        };
+        names.similar(name)
     }
 
     /// A name inside an aggregate over `source`: one of its columns, or `as_of`.

@@ -150,6 +150,9 @@ struct Checker<'a> {
     /// The population is unknown or broken: names cannot be checked.
     population_poisoned: bool,
     names: HashMap<String, (Binding, Span)>,
+    /// `names` and `as_of`, for suggestions (built at the first unknown name, again when names
+    /// were declared since: they are only added).
+    suggested_names: Option<crate::suggest::Names>,
     lets: Vec<&'a ast::LetDecl>,
     let_states: Vec<LetState>,
     segments: Vec<&'a ast::SegmentDecl>,

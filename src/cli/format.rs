@@ -3,8 +3,6 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use similar::TextDiff;
-
 use super::Outcome;
 use super::args::FmtArgs;
 use super::report::{Reporter, outcome_of};
@@ -49,7 +47,7 @@ pub(super) fn run(args: &FmtArgs, reporter: &Reporter) -> Outcome {
         }
         changed += 1;
         if args.check {
-            let diff = TextDiff::from_lines(&file.text, &formatted);
+            let diff = super::diff::line_diff(&file.text, &formatted);
             print!(
                 "{}",
                 diff.unified_diff()

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::diagnostics::{Diagnostic, Severity};
-use crate::files::SourceMap;
+use crate::files::{SourceFile, SourceMap};
 use crate::span::{LineColumn, Span};
 
 /// The diagnostics of one file (their spans point into a [`SourceMap`]).
@@ -25,21 +25,29 @@ impl FileReport {
     }
 }
 
-/// Where a span stands: its file's name and text, and the span within that text.
+/// Where a span stands: its file, and the span within that file's text.
 pub(super) struct Place<'a> {
     /// The file's name.
     pub file: &'a str,
-    /// The file's text.
-    pub text: &'a str,
-    /// The span, as offsets into `text`.
+    /// The file (its text and lines).
+    pub source: &'a SourceFile,
+    /// The span, as offsets into the file's text.
     pub span: Span,
+}
+
+impl Place<'_> {
+    /// The line and column of byte `offset` of the file (found in the file's index of lines:
+    /// counted from the start for each diagnostic, they made `--format json` quadratic).
+    pub(super) fn line_column(&self, offset: u32) -> LineColumn {
+        self.source.line_column(offset as usize)
+    }
 }
 
 /// The place of `span` in the files of `map`.
 pub(super) fn place(map: &SourceMap, span: Span) -> Option<Place<'_>> {
     map.locate(span).map(|(_, f)| Place {
         file: &f.name,
-        text: &f.text,
+        source: f,
         span: f.local(span),
     })
 }
@@ -51,8 +59,8 @@ fn severity(d: &Diagnostic) -> &'static str {
     }
 }
 
-fn position(text: &str, offset: u32) -> Value {
-    let lc = LineColumn::of(text, offset as usize);
+fn position(at: &Place, offset: u32) -> Value {
+    let lc = at.line_column(offset);
     json!({ "line": lc.line, "column": lc.column, "offset": offset })
 }
 
@@ -62,8 +70,8 @@ fn range(map: &SourceMap, span: Span, label: Option<String>) -> Value {
     };
     json!({
         "file": at.file,
-        "start": position(at.text, at.span.start),
-        "end": position(at.text, at.span.end),
+        "start": position(&at, at.span.start),
+        "end": position(&at, at.span.end),
         "label": label,
     })
 }
@@ -130,8 +138,8 @@ pub(super) fn github(reports: &[FileReport], map: &SourceMap) -> String {
         for d in &r.diagnostics {
             let mut properties = vec![format!("file={}", escape_property(&r.name))];
             if let Some(at) = d.primary_span().and_then(|s| place(map, s)) {
-                let start = LineColumn::of(at.text, at.span.start as usize);
-                let end = LineColumn::of(at.text, at.span.end as usize);
+                let start = at.line_column(at.span.start);
+                let end = at.line_column(at.span.end);
                 properties.push(format!("line={}", start.line));
                 properties.push(format!("col={}", start.column));
                 properties.push(format!("endLine={}", end.line));
@@ -191,7 +199,7 @@ pub(super) fn junit(reports: &[FileReport], map: &SourceMap) -> String {
                 .primary_span()
                 .and_then(|s| place(map, s))
                 .map_or_else(String::new, |at| {
-                    let lc = LineColumn::of(at.text, at.span.start as usize);
+                    let lc = at.line_column(at.span.start);
                     format!("{}:{}:{}: ", at.file, lc.line, lc.column)
                 });
             let line = format!("{at}{} {}", d.code(), d.message());

@@ -6,6 +6,7 @@
 mod args;
 mod check;
 mod commands;
+mod diff;
 mod format;
 mod kpi;
 mod kpi_report;

@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::machine::{FileReport, place};
+use super::machine::{FileReport, Place, place};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::files::SourceMap;
-use crate::span::{LineColumn, Span};
+use crate::span::Span;
 
 const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
@@ -37,9 +37,10 @@ fn uri(name: &str) -> String {
 
 /// A region of a file: lines and columns (1-based, code points; the end column is the one
 /// after the region) and bytes.
-fn region(text: &str, span: Span) -> Value {
-    let start = LineColumn::of(text, span.start as usize);
-    let end = LineColumn::of(text, span.end as usize);
+fn region(at: &Place) -> Value {
+    let span = at.span;
+    let start = at.line_column(span.start);
+    let end = at.line_column(span.end);
     json!({
         "startLine": start.line,
         "startColumn": start.column,
@@ -56,7 +57,7 @@ fn location(map: &SourceMap, file: &str, span: Option<Span>) -> Value {
     let name = at.as_ref().map_or(file, |a| a.file);
     let mut physical = json!({ "artifactLocation": { "uri": uri(name) } });
     if let Some(at) = at {
-        physical["region"] = region(at.text, at.span);
+        physical["region"] = region(&at);
     }
     json!({ "physicalLocation": physical })
 }

@@ -1,0 +1,159 @@
+//! Inputs that were quadratic (issue 15): each case is timed at `n` and `4 n` items in the same
+//! run, and the time may grow at most twice as fast as the input (a ratio under 8, where linear
+//! is about 4 and quadratic about 16). Timings are not asserted on their own: the machine's speed
+//! and its load change, the ratio of two runs taken one after the other much less.
+//!
+//! Before the fixes (debug build) these cases grew 16.7× (unknown names), 16.5× (as JSON),
+//! 15.3× (always-true segments), 13.9× (duplicate segments) and 12.4× (`and` chain); after,
+//! 2.8–4.3×.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use common::cli::segc;
+
+/// The cases run one at a time: two of them at once on a small machine would time each other.
+static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+/// The population every generated file starts with.
+const HEADER: &str = "source customers from csv \"c.csv\" {
+  key customer_id: int
+  income: int?
+  country: string
+}
+";
+
+/// Growth of the time from `n` to `4 n` items that fails a case.
+const MAX_RATIO: f64 = 8.0;
+
+/// Repetitions of each timing (the minimum is kept: the run least disturbed by the rest of the
+/// machine).
+const REPETITIONS: usize = 3;
+
+/// The header followed by `n` items made by `item`, one per line.
+fn items(n: usize, item: impl Fn(usize) -> String) -> String {
+    let mut text = HEADER.to_string();
+    for i in 0..n {
+        text.push_str(&item(i));
+        text.push('\n');
+    }
+    text
+}
+
+/// The header followed by one segment whose condition is an `and` of `n` comparisons.
+fn and_chain(n: usize) -> String {
+    let terms: Vec<String> = (0..n).map(|i| format!("income > {i}")).collect();
+    format!("{HEADER}segment s = {}\n", terms.join(" and "))
+}
+
+/// The shortest of [`REPETITIONS`] runs of `segc args…`, checking that each run's output has
+/// `expected` lines containing `marker` (the case measures what it means to).
+fn fastest(args: &[&str], marker: &str, expected: usize) -> Duration {
+    let mut best = Duration::MAX;
+    for _ in 0..REPETITIONS {
+        let start = Instant::now();
+        let output = segc().args(args).output().expect("segc runs");
+        best = best.min(start.elapsed());
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let found = text.lines().filter(|l| l.contains(marker)).count();
+        assert_eq!(found, expected, "`{marker}` lines of segc {args:?}");
+    }
+    best
+}
+
+/// Times `segc <verb…> FILE` on the files `text(n)` and `text(4 n)` and checks the growth.
+fn assert_near_linear(
+    case: &str,
+    verb: &[&str],
+    n: usize,
+    text: impl Fn(usize) -> String,
+    marker: &str,
+    expected: impl Fn(usize) -> usize,
+) {
+    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut report = String::new();
+    let mut times = Vec::new();
+    for size in [n, 4 * n] {
+        let path = dir.path().join(format!("{case}{size}.seg"));
+        std::fs::write(&path, text(size)).expect("write the generated file");
+        let file = path.to_str().expect("utf-8 path");
+        let args: Vec<&str> = verb.iter().copied().chain([file]).collect();
+        let time = fastest(&args, marker, expected(size));
+        let _ = write!(report, "{size}: {time:?}  ");
+        times.push(time.as_secs_f64());
+    }
+    let ratio = times[1] / times[0];
+    eprintln!("{case}: {report}ratio {ratio:.1}");
+    assert!(
+        ratio < MAX_RATIO,
+        "{case}: {report}the time grew {ratio:.1}× for 4× the input (linear is about 4×)"
+    );
+}
+
+#[test]
+fn unknown_names() {
+    assert_near_linear(
+        "unknown",
+        &["check"],
+        500,
+        |n| items(n, |i| format!("segment s{i} = nope{i} > 1")),
+        "unknown name",
+        |n| n,
+    );
+}
+
+#[test]
+fn unknown_names_as_json() {
+    assert_near_linear(
+        "unknown_json",
+        &["check", "--format", "json"],
+        500,
+        |n| items(n, |i| format!("segment s{i} = nope{i} > 1")),
+        "\"code\": \"E0201\"",
+        |n| n,
+    );
+}
+
+#[test]
+fn always_true_segments() {
+    assert_near_linear(
+        "true",
+        &["check"],
+        500,
+        |n| items(n, |i| format!("segment s{i} = income > 1 or true")),
+        "has the same condition as",
+        |n| n - 1,
+    );
+}
+
+#[test]
+fn duplicate_segments() {
+    assert_near_linear(
+        "dup",
+        &["check"],
+        500,
+        |n| items(n, |i| format!("segment s{i} = income > 5")),
+        "has the same condition as",
+        |n| n - 1,
+    );
+}
+
+#[test]
+fn long_and_chain() {
+    assert_near_linear(
+        "and",
+        &["fmt", "--check"],
+        5_000,
+        and_chain,
+        "ould reformat",
+        |_| 1,
+    );
+}
