@@ -13,4 +13,5 @@ mod kpi;
 mod plan;
 mod robustness;
 mod run;
+mod scaling;
 mod syntax;
