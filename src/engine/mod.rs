@@ -249,23 +249,8 @@ impl Engine {
     /// `diagnostic` as shown: the readers' messages made readable (paths, CSV column names,
     /// no quoted rows), and without the values of the placeholders in the sources' locations.
     pub fn redacted(&self, diagnostic: Diagnostic) -> Diagnostic {
-        let diagnostic = match diagnostic {
-            Diagnostic::DataError { span, message } => Diagnostic::DataError {
-                span,
-                message: self.seen.tidy(&message),
-            },
-            Diagnostic::UnreadableData {
-                span,
-                file,
-                message,
-            } => Diagnostic::UnreadableData {
-                span,
-                file,
-                message: self.seen.tidy(&message),
-            },
-            other => other,
-        };
-        self.placeholders.redact(diagnostic)
+        let tidied = redact::map_texts(diagnostic, |text| self.seen.tidy(&text));
+        self.placeholders.redact(tidied)
     }
 
     /// A reader that panicked while executing a plan over the data at `span` (E0706), naming

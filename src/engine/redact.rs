@@ -43,89 +43,94 @@ impl Placeholders {
         if self.values.is_empty() {
             return diagnostic;
         }
-        let r = |text: String| self.redact_text(&text);
-        let ro = |text: Option<String>| text.map(r);
-        match diagnostic {
-            Diagnostic::DataError { span, message } => Diagnostic::DataError {
-                span,
-                message: r(message),
-            },
-            Diagnostic::OutOfMemory { message } => Diagnostic::OutOfMemory {
-                message: r(message),
-            },
-            Diagnostic::UnreadableData {
-                span,
-                file,
-                message,
-            } => Diagnostic::UnreadableData {
-                span,
-                file: ro(file),
-                message: r(message),
-            },
-            Diagnostic::DataNotFound { span, location } => Diagnostic::DataNotFound {
-                span,
-                location: r(location),
-            },
-            Diagnostic::EmptyData { span, location } => Diagnostic::EmptyData {
-                span,
-                location: r(location),
-            },
-            Diagnostic::CsvColumnsDiffer {
-                span,
-                file,
-                columns,
-                expected,
-            } => Diagnostic::CsvColumnsDiffer {
-                span,
-                file: r(file),
-                columns,
-                expected,
-            },
-            Diagnostic::ColumnNotInData {
-                source,
-                column,
-                span,
-                candidates,
-                file,
-                others,
-            } => Diagnostic::ColumnNotInData {
-                source,
-                column,
-                span,
-                candidates,
-                file: ro(file),
-                others,
-            },
-            Diagnostic::ColumnTypeMismatch {
-                column,
-                declared,
-                found,
-                span,
-                file,
-                others,
-            } => Diagnostic::ColumnTypeMismatch {
-                column,
-                declared,
-                found,
-                span,
-                file: ro(file),
-                others,
-            },
-            Diagnostic::DataOutsideRoots {
-                span,
-                location,
-                roots,
-            } => Diagnostic::DataOutsideRoots {
-                span,
-                location: r(location),
-                roots: roots.into_iter().map(r).collect(),
-            },
-            Diagnostic::Internal { span, message } => Diagnostic::Internal {
-                span,
-                message: r(message),
-            },
-            other => other,
-        }
+        map_texts(diagnostic, |text| self.redact_text(&text))
+    }
+}
+
+/// `diagnostic` with `r` applied to every text that may come from a path or a reader (the
+/// messages of the data diagnostics, and the files and locations they name).
+pub(super) fn map_texts(diagnostic: Diagnostic, r: impl Fn(String) -> String) -> Diagnostic {
+    let ro = |text: Option<String>| text.map(&r);
+    match diagnostic {
+        Diagnostic::DataError { span, message } => Diagnostic::DataError {
+            span,
+            message: r(message),
+        },
+        Diagnostic::OutOfMemory { message } => Diagnostic::OutOfMemory {
+            message: r(message),
+        },
+        Diagnostic::UnreadableData {
+            span,
+            file,
+            message,
+        } => Diagnostic::UnreadableData {
+            span,
+            file: ro(file),
+            message: r(message),
+        },
+        Diagnostic::DataNotFound { span, location } => Diagnostic::DataNotFound {
+            span,
+            location: r(location),
+        },
+        Diagnostic::EmptyData { span, location } => Diagnostic::EmptyData {
+            span,
+            location: r(location),
+        },
+        Diagnostic::CsvColumnsDiffer {
+            span,
+            file,
+            columns,
+            expected,
+        } => Diagnostic::CsvColumnsDiffer {
+            span,
+            file: r(file),
+            columns,
+            expected,
+        },
+        Diagnostic::ColumnNotInData {
+            source,
+            column,
+            span,
+            candidates,
+            file,
+            others,
+        } => Diagnostic::ColumnNotInData {
+            source,
+            column,
+            span,
+            candidates,
+            file: ro(file),
+            others,
+        },
+        Diagnostic::ColumnTypeMismatch {
+            column,
+            declared,
+            found,
+            span,
+            file,
+            others,
+        } => Diagnostic::ColumnTypeMismatch {
+            column,
+            declared,
+            found,
+            span,
+            file: ro(file),
+            others,
+        },
+        Diagnostic::DataOutsideRoots {
+            span,
+            location,
+            roots,
+        } => Diagnostic::DataOutsideRoots {
+            span,
+            location: r(location),
+            roots: roots.into_iter().map(&r).collect(),
+        },
+        Diagnostic::Internal { span, message } => Diagnostic::Internal {
+            span,
+            message: r(message),
+        },
+        other => other,
     }
 }
 
