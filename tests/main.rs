@@ -11,6 +11,7 @@ mod fmt;
 mod imports;
 mod kpi;
 mod plan;
+mod plan_scaling;
 mod robustness;
 mod run;
 mod scaling;

@@ -8,13 +8,9 @@
 //! 2.8–4.3×.
 
 use std::fmt::Write as _;
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::common::cli::segc;
-
-/// The cases run one at a time: two of them at once on a small machine would time each other.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 /// The population every generated file starts with.
 const HEADER: &str = "source customers from csv \"c.csv\" {
@@ -74,7 +70,9 @@ fn assert_near_linear(
     marker: &str,
     expected: impl Fn(usize) -> usize,
 ) {
-    let _alone = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+    let _alone = crate::common::TIMED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().expect("tempdir");
     let sizes = [n, 4 * n];
     let files: Vec<String> = sizes

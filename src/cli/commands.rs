@@ -63,6 +63,9 @@ fn with_runtime(
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder.enable_all();
     builder.worker_threads(workers);
+    // The workers evaluate the plans: DataFusion merges a chain of `let`s into one expression,
+    // evaluated recursively (a chain of 750 overflowed tokio's 2 MiB stack, debug build).
+    builder.thread_stack_size(super::STACK_SIZE);
     match builder.build() {
         Ok(rt) => body(&rt),
         Err(e) => {

@@ -45,7 +45,8 @@ impl Outcome {
     }
 }
 
-/// Stack size of the thread running a command: deep rule expressions recurse in every stage.
+/// Stack size of the thread running a command and of the engine's workers: deep rule
+/// expressions recurse in every stage.
 const STACK_SIZE: usize = 64 * 1024 * 1024;
 
 /// Runs `segc` with the process arguments.

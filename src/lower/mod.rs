@@ -12,18 +12,17 @@ mod bucket;
 mod expr;
 mod flags;
 mod kpi;
+mod layers;
 mod ntile;
 mod schema;
 mod share;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
 use datafusion::common::Column;
-use datafusion::logical_expr::expr_rewriter::{
-    normalize_col, normalize_col_with_schemas_and_ambiguity_check,
-};
+use datafusion::logical_expr::expr_rewriter::normalize_col_with_schemas_and_ambiguity_check;
 use datafusion::logical_expr::utils::columnize_expr;
 use datafusion::logical_expr::{
     Expr, JoinType, LogicalPlan, LogicalPlanBuilder, LogicalTableSource, Projection, TableSource,
@@ -104,15 +103,17 @@ fn internal(span: Span) -> impl Fn(datafusion::error::DataFusionError) -> Diagno
     }
 }
 
-/// `builder.project(exprs)` with the input's join columns looked up once. DataFusion's builder
-/// walks the whole input plan for every unqualified column it normalizes: building the layers
-/// of hundreds of segments was quadratic (a tenth of a second for 250 segments).
+/// `builder.project(exprs)` without looking for `USING` join columns. DataFusion's builder
+/// walks the whole input plan for them for every unqualified column it normalizes: building the
+/// layers of hundreds of segments was quadratic (a tenth of a second for 250 segments). Walking
+/// it once per projection still was for deep plans (7 s of the 7.2 s lowering a chain of 4,000
+/// `let`s, debug build). segc joins only `ON` a condition (`join_on`): there are none to find.
 pub(super) fn project(
     builder: LogicalPlanBuilder,
     exprs: impl IntoIterator<Item = Expr>,
 ) -> datafusion::common::Result<LogicalPlanBuilder> {
     let plan = builder.build()?;
-    let using = plan.using_columns()?;
+    let using: Vec<HashSet<Column>> = Vec::new();
     let fallback = plan.fallback_normalize_schemas();
     let schemas: [&[&datafusion::common::DFSchema]; 2] = [&[plan.schema().as_ref()], &fallback];
     let exprs = exprs
@@ -235,7 +236,7 @@ pub fn ranking_pass(
         .collect();
     for id in &needed.aggregates {
         if sources.contains(&program.aggregates[id.0].source) {
-            pass_needed.add_aggregate(program, *id);
+            pass_needed.keep_aggregate(program, *id);
         }
     }
     let members = members(program, tables, params, &pass_needed, ranks)?;
@@ -304,7 +305,9 @@ fn members(
     let population = program.population();
     let span = population.span;
     let key = population_key(program)?;
+    // Sets beside the lists: thousands of columns were quadratic to deduplicate.
     let mut column_names: Vec<&str> = vec![key.name.as_str()];
+    let mut seen: HashSet<&str> = column_names.iter().copied().collect();
     for &index in needed
         .columns
         .get(&program.population)
@@ -312,12 +315,13 @@ fn members(
         .flatten()
     {
         let name = population.columns[index].name.as_str();
-        if !column_names.contains(&name) {
+        if seen.insert(name) {
             column_names.push(name);
         }
     }
     let mut builder = scan_canonical(population, tables, &column_names)?;
     let mut available: Vec<String> = column_names.iter().map(|n| n.to_string()).collect();
+    let mut seen: HashSet<String> = available.iter().cloned().collect();
 
     // Aggregates: one grouped aggregate per related source, joined to the members once.
     let mut aggregate_columns: HashMap<AggregateId, String> = HashMap::new();
@@ -336,7 +340,7 @@ fn members(
             .join_on(related.plan, JoinType::Left, vec![on])
             .map_err(internal(span))?;
         for (id, name) in related.columns {
-            if !available.contains(&name) {
+            if seen.insert(name.clone()) {
                 available.push(name.clone());
             }
             aggregate_columns.insert(id, name);
@@ -347,70 +351,9 @@ fn members(
 
     // Definitions in layers: each layer computes what only depends on earlier layers.
     let lowerer = expr::Lowerer::new(program, params, &aggregate_columns, ranks);
-    let mut shared_names = 0;
-    for layer in needed.layers(program) {
-        let mut windows: Vec<Expr> = Vec::new();
-        let mut renames: Vec<Expr> = available.iter().map(ident).collect();
-        for def in &layer {
-            // `ntile` groups are computed from their boundaries; percent ranks need a window.
-            if let DefId::Quantile(id) = def
-                && program.quantiles[id.0].function == QuantileFunction::PercentRank
-            {
-                let quantile = &program.quantiles[id.0];
-                // Named as the window node will name it: with its columns qualified (an
-                // aggregate read from a ranking pass's table is `__orders_aggregates.x`).
-                let window = lowerer.quantile_window(quantile)?;
-                let window = builder
-                    .clone()
-                    .build()
-                    .and_then(|plan| normalize_col(window, &plan))
-                    .map_err(internal(span))?;
-                let output = Column::new_unqualified(window.schema_name().to_string());
-                renames.push(Expr::Column(output).alias(expr::raw_name(quantile)));
-                // The same quantile written twice is computed once.
-                if !windows.contains(&window) {
-                    windows.push(window);
-                }
-            }
-        }
-        if !windows.is_empty() {
-            // One window node per distinct ordering (DataFusion requires it), then the ranks are
-            // given stable names.
-            let plan = builder.build().map_err(internal(span))?;
-            builder = LogicalPlanBuilder::window_plan(plan, windows)
-                .map(LogicalPlanBuilder::from)
-                .and_then(|b| project(b, renames))
-                .map_err(internal(span))?;
-        }
-        let mut values = Vec::with_capacity(layer.len());
-        for def in &layer {
-            let value = lowerer.definition(*def)?;
-            values.push(
-                share::without_short_circuit(value, builder.schema()).map_err(internal(span))?,
-            );
-        }
-        // Conditions repeated across the layer's definitions are computed once, just before.
-        let shared = share::shared_conditions(&mut values, builder.schema(), &mut shared_names)
-            .map_err(internal(span))?;
-        if !shared.is_empty() {
-            // Every column so far stays (the ranks of this layer's windows too).
-            let mut columns: Vec<Expr> = builder
-                .schema()
-                .columns()
-                .into_iter()
-                .map(Expr::Column)
-                .collect();
-            columns.extend(shared.into_iter().map(|(e, name)| e.alias(name)));
-            builder = project(builder, columns).map_err(internal(span))?;
-        }
-        let mut exprs: Vec<Expr> = available.iter().map(ident).collect();
-        for (def, value) in layer.into_iter().zip(values) {
-            let name = program.def_name(def).to_string();
-            exprs.push(value.alias(&name));
-            available.push(name);
-        }
-        builder = project(builder, exprs).map_err(internal(span))?;
-    }
+    let finals = needed.final_names(program, &aggregate_columns, &key.name);
+    let layers = needed.layers(program);
+    let builder = layers::add_layers(builder, &lowerer, program, layers, available, &finals, span)?;
     Ok(Members {
         builder,
         aggregate_columns,
@@ -426,18 +369,26 @@ fn scan_canonical(
     let span = source.span;
     let table = tables.table(source)?;
     let table_schema = table.schema();
+    // Looked up in maps (the first of a name, as `column_with_name` finds it): searching the
+    // schema and the declaration for each column was quadratic in wide sources (20,000 columns).
+    let mut fields: HashMap<&str, usize> = HashMap::new();
+    for (index, field) in table_schema.fields().iter().enumerate() {
+        fields.entry(field.name().as_str()).or_insert(index);
+    }
+    let mut declared: HashMap<&str, &hir::Column> = HashMap::new();
+    for column in &source.columns {
+        declared.entry(column.name.as_str()).or_insert(column);
+    }
     let mut projection = Vec::with_capacity(names.len());
     let mut canonical = Vec::with_capacity(names.len());
     for name in names {
-        let (index, field) =
-            table_schema
-                .column_with_name(name)
-                .ok_or_else(|| Diagnostic::Internal {
-                    span,
-                    message: format!("table `{}` has no column `{name}`", source.name),
-                })?;
+        let index = *fields.get(name).ok_or_else(|| Diagnostic::Internal {
+            span,
+            message: format!("table `{}` has no column `{name}`", source.name),
+        })?;
+        let field = table_schema.field(index);
         projection.push(index);
-        let column = source.column(name).ok_or_else(|| Diagnostic::Internal {
+        let column = *declared.get(name).ok_or_else(|| Diagnostic::Internal {
             span,
             message: format!("undeclared column `{name}`"),
         })?;
@@ -580,6 +531,17 @@ struct Needed {
     aggregates: BTreeSet<AggregateId>,
     /// Column indexes per source.
     columns: HashMap<SourceId, BTreeSet<usize>>,
+    /// What the plan's last step reads from the members, kept through every layer.
+    finals: Finals,
+}
+
+/// The root definitions, and the definitions, aggregates and columns read directly by the
+/// expressions a plan computes after the members (KPI measures, ranked values).
+#[derive(Default)]
+struct Finals {
+    defs: BTreeSet<DefId>,
+    aggregates: BTreeSet<AggregateId>,
+    columns: BTreeSet<(SourceId, usize)>,
 }
 
 impl Needed {
@@ -617,11 +579,22 @@ impl Needed {
             defs: BTreeSet::new(),
             aggregates: BTreeSet::new(),
             columns: HashMap::new(),
+            finals: Finals::default(),
         };
         let mut work = roots;
         for e in exprs {
             needed.take(program, e, &mut work);
+            references(e, &mut |kind| match kind {
+                ExprKind::Column { source, column } => {
+                    needed.finals.columns.insert((*source, *column));
+                }
+                ExprKind::Aggregate(id) => {
+                    needed.finals.aggregates.insert(*id);
+                }
+                _ => {}
+            });
         }
+        needed.finals.defs = work.iter().copied().collect();
         while let Some(def) = work.pop() {
             if !needed.defs.insert(def) {
                 continue;
@@ -647,6 +620,44 @@ impl Needed {
         for id in aggregates {
             self.add_aggregate(program, id);
         }
+    }
+
+    /// Records the aggregate `id`, to be kept until the plan's last step.
+    fn keep_aggregate(&mut self, program: &hir::Program, id: AggregateId) {
+        self.add_aggregate(program, id);
+        self.finals.aggregates.insert(id);
+    }
+
+    /// The names of the columns the plan's last step reads: the population key and the
+    /// [`Finals`].
+    fn final_names(
+        &self,
+        program: &hir::Program,
+        aggregate_columns: &HashMap<AggregateId, String>,
+        key: &str,
+    ) -> HashSet<String> {
+        let population = program.population();
+        let mut names: HashSet<String> = HashSet::from([key.to_string()]);
+        names.extend(
+            self.finals
+                .defs
+                .iter()
+                .map(|def| program.def_name(*def).to_string()),
+        );
+        names.extend(
+            self.finals
+                .aggregates
+                .iter()
+                .filter_map(|id| aggregate_columns.get(id).cloned()),
+        );
+        names.extend(
+            self.finals
+                .columns
+                .iter()
+                .filter(|(source, _)| *source == program.population)
+                .map(|(_, column)| population.columns[*column].name.clone()),
+        );
+        names
     }
 
     /// Records the aggregate `id` and the columns it reads.

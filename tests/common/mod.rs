@@ -9,6 +9,10 @@ use segc::ast::{self, ExprKind, ItemKind, LiteralKind};
 use segc::diagnostics::Diagnostic;
 use segc::diagnostics::render::{Style, render};
 
+/// Held by the tests that time segc (`scaling`, `plan_scaling`): timed one at a time, they do not
+/// slow each other down (the harness runs tests in parallel).
+pub static TIMED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The evaluation date of every test (the examples' too).
 pub fn as_of() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("date")

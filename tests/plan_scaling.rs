@@ -1,0 +1,172 @@
+//! Planning stays near-linear in the size of the rules (issue 15): chains of dependent `let`s
+//! (shown and run) and sources of many columns once took minutes.
+//!
+//! Each test runs the same command on inputs of size N and 4N, the best of three runs each, and
+//! checks the ratio of the times: about 4 when linear, 16 when quadratic, 64 when cubic; below 8
+//! passes. Ratios, not times, so that the machine's speed cancels out. A run of the larger input
+//! that already takes 8 times the smaller one's best is stopped: it has failed.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::cli::segc;
+
+/// Runs of each input; the best one counts.
+const REPEATS: usize = 3;
+/// The largest accepted ratio of the time for 4N to the time for N.
+const MAX_RATIO: f64 = 8.0;
+/// The longest a run of the smaller input may take (the code before the fix took 4 s).
+const SMALL_LIMIT: Duration = Duration::from_secs(120);
+
+/// How long `command` took, or `None` when it was still running after `limit` (then stopped).
+/// Panics when it fails: a crash would otherwise pass for a quick run.
+fn timed(mut command: Command, limit: Duration) -> Option<Duration> {
+    let start = Instant::now();
+    let mut child = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("segc starts");
+    loop {
+        if let Some(status) = child.try_wait().expect("segc runs") {
+            assert!(status.success(), "{command:?} failed: {status}");
+            return Some(start.elapsed());
+        }
+        if start.elapsed() > limit {
+            child.kill().expect("segc stops");
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Checks that `command(large)` takes less than [`MAX_RATIO`] times `command(small)`, where
+/// `large` is 4 times `small`: the best of [`REPEATS`] runs each.
+fn assert_near_linear(what: &str, command: impl Fn(usize) -> Command, small: usize) {
+    let _serial = crate::common::TIMED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let best_small = (0..REPEATS)
+        .map(|_| timed(command(small), SMALL_LIMIT).expect("the smaller input finishes"))
+        .min()
+        .expect("runs");
+    let limit = best_small.mul_f64(MAX_RATIO);
+    let best_large = (0..REPEATS)
+        .filter_map(|_| timed(command(4 * small), limit))
+        .min();
+    let Some(best_large) = best_large else {
+        panic!(
+            "{what}: {} took more than {MAX_RATIO} times as long as {small} ({best_small:?}): \
+             every run of the larger input was stopped after {limit:?}",
+            4 * small
+        );
+    };
+    let ratio = best_large.as_secs_f64() / best_small.as_secs_f64();
+    eprintln!(
+        "{what}: {small} in {best_small:?}, {} in {best_large:?}: ratio {ratio:.1}",
+        4 * small
+    );
+    assert!(ratio < MAX_RATIO, "{what}: ratio {ratio:.1}");
+}
+
+/// A population of one member and a chain of `n` `let`s, each adding one to the one before, read
+/// by one segment.
+fn chain(dir: &Path, n: usize) -> String {
+    std::fs::write(dir.join("c.csv"), "customer_id,income,country\n1,5,FR\n").expect("data");
+    let mut rules = String::from(
+        "source customers from csv \"c.csv\" {\n  key customer_id: int\n  income: int?\n  \
+         country: string\n}\nlet l0 = income\n",
+    );
+    for i in 1..n {
+        rules.push_str(&format!("let l{i} = l{} + 1\n", i - 1));
+    }
+    rules.push_str(&format!("segment s = l{} > 3\n", n - 1));
+    let name = format!("chain{n}.seg");
+    std::fs::write(dir.join(&name), rules).expect("rules");
+    name
+}
+
+/// A source of `columns` integer columns (and its CSV file of one row), with a segment on every
+/// hundredth column.
+fn wide(dir: &Path, columns: usize) -> String {
+    let names: Vec<String> = (0..columns).map(|i| format!("c{i}")).collect();
+    let csv = format!(
+        "customer_id,{}\n1,{}\n",
+        names.join(","),
+        vec!["5"; columns].join(",")
+    );
+    let data = format!("w{columns}.csv");
+    std::fs::write(dir.join(&data), csv).expect("data");
+    let mut rules = format!("source customers from csv \"{data}\" {{\n  key customer_id: int\n");
+    for name in &names {
+        rules.push_str(&format!("  {name}: int?\n"));
+    }
+    rules.push_str("}\n");
+    for i in (0..columns).step_by(100) {
+        rules.push_str(&format!("segment s{i} = c{i} > 3\n"));
+    }
+    let name = format!("wide{columns}.seg");
+    std::fs::write(dir.join(&name), rules).expect("rules");
+    name
+}
+
+/// `segc explain --declared` of a chain: each `let` is a layer of the plan. Before the fix,
+/// every layer carried every earlier column and DataFusion's optimizer merged the layers one at a
+/// time into one expression as deep as the chain: 250 `let`s took 4 s, 1,000 more than 120 s.
+#[test]
+fn explaining_a_chain_of_lets_is_near_linear() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let explain = |n: usize| {
+        let rules = chain(dir.path(), n);
+        let mut command = segc();
+        command.current_dir(dir.path()).args([
+            "explain",
+            &rules,
+            "--declared",
+            "--as-of",
+            "2026-11-01",
+        ]);
+        command
+    };
+    assert_near_linear("explain a chain of lets", explain, 250);
+}
+
+/// `segc run` over a chain: planning as above, then DataFusion's physical planning and the
+/// evaluation of the chain (once deeper than a worker thread's stack).
+#[test]
+fn running_a_chain_of_lets_is_near_linear() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let run = |n: usize| {
+        let rules = chain(dir.path(), n);
+        let mut command = segc();
+        command.current_dir(dir.path()).args([
+            "run",
+            &rules,
+            "--as-of",
+            "2026-11-01",
+            "--out",
+            &format!("out{n}"),
+            "--quiet",
+        ]);
+        command
+    };
+    assert_near_linear("run a chain of lets", run, 400);
+}
+
+/// `segc explain` over the data of a source of many columns: each declared column was looked up
+/// among the file's columns one by one (and the file's schema merged with itself the same way).
+#[test]
+fn explaining_a_wide_source_is_near_linear() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let explain = |columns: usize| {
+        let rules = wide(dir.path(), columns);
+        let mut command = segc();
+        command
+            .current_dir(dir.path())
+            .args(["explain", &rules, "--as-of", "2026-11-01"]);
+        command
+    };
+    assert_near_linear("explain a wide source", explain, 5_000);
+}
