@@ -802,3 +802,30 @@ fn data_and_system_failures_are_told_apart_and_worded() {
         "{stderr}"
     );
 }
+
+#[test]
+fn decimals_compare_exactly_with_the_literals_written() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    std::fs::write(
+        d.join("c.csv"),
+        "customer_id,revenue\n1,99.99\n2,1234567890.12\n3,0.07\n",
+    )
+    .expect("csv");
+    std::fs::write(
+        d.join("r.seg"),
+        "source customers from csv \"c.csv\" {\n  key customer_id: int\n  revenue: decimal(12, 2)\n}\n\
+         segment eq = revenue == 1234567890.12\nsegment le = revenue <= 99.99\n\
+         segment listed = revenue in [0.07, 1234567890.12]\n\
+         segment within = revenue between 0.07 and 1234567890.12\n",
+    )
+    .expect("rules");
+    let (code, stderr) = run_in(d, "r.seg", "out", &["--format", "csv"]);
+    assert_eq!(code, 0, "{stderr}");
+    let members = std::fs::read_to_string(d.join("out/membership.csv")).expect("csv");
+    // Through a float, 1234567890.12 was 1234567890.119999885… and customer 2 was not equal.
+    assert_eq!(
+        members,
+        "customer_id,eq,le,listed,within\n1,false,true,false,true\n2,true,false,true,true\n3,false,true,true,true\n"
+    );
+}

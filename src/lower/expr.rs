@@ -354,7 +354,7 @@ impl<'p> Lowerer<'p> {
                 list,
                 negated,
             } => {
-                let target = comparison_type(std::iter::once(&**value).chain(list));
+                let target = alignment(std::iter::once(&**value).chain(list));
                 let list = list
                     .iter()
                     .map(|x| self.aligned(x, &target))
@@ -367,7 +367,7 @@ impl<'p> Lowerer<'p> {
                 high,
                 negated,
             } => {
-                let target = comparison_type([&**value, &**low, &**high]);
+                let target = alignment([&**value, &**low, &**high]);
                 let (v, lo, hi) = (
                     self.aligned(value, &target)?,
                     self.aligned(low, &target)?,
@@ -483,7 +483,7 @@ impl<'p> Lowerer<'p> {
             );
             (self.lower(lhs)?, f::nullif(self.lower(rhs)?, zero))
         } else if op.is_comparison() {
-            let target = comparison_type([lhs, rhs]);
+            let target = alignment([lhs, rhs]);
             (self.aligned(lhs, &target)?, self.aligned(rhs, &target)?)
         } else {
             (self.lower(lhs)?, self.lower(rhs)?)
@@ -491,12 +491,14 @@ impl<'p> Lowerer<'p> {
         Ok(binary_expr(l, operator, r))
     }
 
-    /// `e` cast to `target` when comparing dates with timestamps or decimals with floats;
-    /// unchanged otherwise.
-    fn aligned(&self, e: &hir::Expr, target: &Option<DataType>) -> Lowered {
-        match target {
-            Some(t) if matches!(e.ty, Type::Date | Type::Decimal { .. }) => {
+    /// `e` as the comparison's alignment wants it (see [`alignment`]).
+    fn aligned(&self, e: &hir::Expr, target: &Alignment) -> Lowered {
+        match (target, &e.kind) {
+            (Alignment::Cast(t), _) if matches!(e.ty, Type::Date | Type::Decimal { .. }) => {
                 Ok(cast(self.lower(e)?, t.clone()))
+            }
+            (Alignment::ExactDecimals, ExprKind::Literal(Value::Float(x))) => {
+                Ok(exact_decimal(*x).map_or_else(|| lit(*x), lit))
             }
             _ => self.lower(e),
         }
@@ -651,21 +653,56 @@ impl<'p> Lowerer<'p> {
 /// as (`Decimal128(30, 15)`).
 const DECIMAL_COMPARABLE: f64 = 1e15;
 
-/// The type both sides of a comparison are cast to: timestamp when dates meet timestamps, and
-/// float when decimals meet floats (as the checker types them) that may not fit the decimal
-/// DataFusion would cast them to: a literal of 1e15 or more failed to plan (E0901), a float
-/// column would fail at run time. Smaller float literals keep the exact decimal comparison.
-fn comparison_type<'e>(exprs: impl IntoIterator<Item = &'e hir::Expr>) -> Option<DataType> {
+/// How the operands of a comparison are brought to one type.
+enum Alignment {
+    /// As they are (DataFusion coerces them).
+    AsIs,
+    /// Dates and decimals cast to this type (timestamps; floats).
+    Cast(DataType),
+    /// Decimals compared with float literals: each literal as the decimal it is written as.
+    /// Through a float, `1234567890.12` was `1234567890.119999885…` and equality failed.
+    ExactDecimals,
+}
+
+/// How a comparison's operands are aligned: timestamps when dates meet timestamps; when
+/// decimals meet floats (typed float by the checker), exact decimals if the floats are literals
+/// of less than 1e15, else floats (a larger literal failed to plan as DataFusion's decimal,
+/// E0901; a float column would fail at run time).
+fn alignment<'e>(exprs: impl IntoIterator<Item = &'e hir::Expr>) -> Alignment {
     let exprs: Vec<&hir::Expr> = exprs.into_iter().collect();
     let has = |t: fn(&Type) -> bool| exprs.iter().any(|e| t(&e.ty));
     if has(|t| *t == Type::Date) && has(|t| *t == Type::Timestamp) {
-        return Some(canonical_type(&Type::Timestamp));
+        return Alignment::Cast(canonical_type(&Type::Timestamp));
     }
-    let unfit_float = exprs.iter().any(|e| {
-        e.ty == Type::Float
-            && !matches!(e.kind, ExprKind::Literal(Value::Float(x)) if x.abs() < DECIMAL_COMPARABLE)
-    });
-    (unfit_float && has(|t| matches!(t, Type::Decimal { .. }))).then_some(DataType::Float64)
+    if !(has(|t| *t == Type::Float) && has(|t| matches!(t, Type::Decimal { .. }))) {
+        return Alignment::AsIs;
+    }
+    let literal = |e: &hir::Expr| matches!(e.kind, ExprKind::Literal(Value::Float(x)) if x.abs() < DECIMAL_COMPARABLE);
+    if exprs
+        .iter()
+        .filter(|e| e.ty == Type::Float)
+        .all(|e| literal(e))
+    {
+        Alignment::ExactDecimals
+    } else {
+        Alignment::Cast(DataType::Float64)
+    }
+}
+
+/// `x` as the decimal its shortest text is (`99.99` → `Decimal128(9999, 4, 2)`): the literal as
+/// written, for the literals a float holds exactly enough to print back. `None` beyond 38 digits.
+fn exact_decimal(x: f64) -> Option<ScalarValue> {
+    let text = format!("{x}");
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => (-1, rest),
+        None => (1, text.as_str()),
+    };
+    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
+    let all = format!("{whole}{fraction}");
+    let value: i128 = all.parse().ok()?;
+    let scale = i8::try_from(fraction.len()).ok()?;
+    let precision = u8::try_from(all.len().max(fraction.len() + 1)).ok()?;
+    (precision <= 38).then(|| ScalarValue::Decimal128(Some(sign * value), precision, scale))
 }
 
 /// Whether `round`'s digits argument may be negative (rounding an integer to tens, hundreds).
