@@ -161,3 +161,20 @@ fn long_and_chain() {
         |_| 1,
     );
 }
+
+#[test]
+fn commented_items() {
+    // Each item looked for its comments among all of the file's (10.6× before, debug build).
+    assert_near_linear(
+        "comments",
+        &["fmt", "--check"],
+        2_000,
+        |n| {
+            items(n, |i| {
+                format!("// segment {i}\nsegment s{i} = income > {i} // why")
+            })
+        },
+        "of 1 file",
+        |_| 1,
+    );
+}

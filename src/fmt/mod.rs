@@ -31,7 +31,9 @@ pub fn format(source: &str) -> Result<String, Vec<Diagnostic>> {
 
 struct Formatter<'a> {
     source: &'a str,
-    comments: &'a [ast::Comment],
+    /// The comments in source order: the comments of a range are found by binary search (a
+    /// scan of all comments for each item was quadratic in files of many commented items).
+    comments: Vec<ast::Comment>,
     /// Comments already printed.
     printed: Vec<bool>,
     out: String,
@@ -39,9 +41,11 @@ struct Formatter<'a> {
 
 impl<'a> Formatter<'a> {
     fn new(source: &'a str, program: &'a ast::Program) -> Self {
+        let mut comments = program.comments.clone();
+        comments.sort_by_key(|c| c.span.start);
         Formatter {
             source,
-            comments: &program.comments,
+            comments,
             printed: vec![false; program.comments.len()],
             out: String::new(),
         }
@@ -78,14 +82,24 @@ impl<'a> Formatter<'a> {
         self.out
     }
 
+    /// The indices of the comments starting in `from..to`.
+    fn starting_in(&self, from: usize, to: usize) -> std::ops::Range<usize> {
+        let first = self
+            .comments
+            .partition_point(|c| (c.span.start as usize) < from);
+        let end = self
+            .comments
+            .partition_point(|c| (c.span.start as usize) < to);
+        first..end.max(first)
+    }
+
     /// Unprinted comments starting in `from..to`.
     fn leading_comments(&mut self, from: usize, to: usize) -> Vec<ast::Comment> {
         let mut found = Vec::new();
-        for (i, c) in self.comments.iter().enumerate() {
-            let at = c.span.start as usize;
-            if !self.printed[i] && at >= from && at < to {
+        for i in self.starting_in(from, to) {
+            if !self.printed[i] {
                 self.printed[i] = true;
-                found.push(c.clone());
+                found.push(self.comments[i].clone());
             }
         }
         found
@@ -116,19 +130,17 @@ impl<'a> Formatter<'a> {
         let line_end = self.source[end..]
             .find('\n')
             .map_or(self.source.len(), |i| end + i);
-        let index = self.comments.iter().enumerate().position(|(i, c)| {
-            !self.printed[i] && (c.span.start as usize) >= end && (c.span.start as usize) < line_end
-        })?;
+        let index = self
+            .starting_in(end, line_end)
+            .find(|&i| !self.printed[i])?;
         self.printed[index] = true;
         Some(format!(" //{}", self.comments[index].text.trim_end()))
     }
 
     /// Whether an unprinted comment lies inside `span`.
     fn has_comment_inside(&self, span: Span) -> bool {
-        self.comments
-            .iter()
-            .enumerate()
-            .any(|(i, c)| !self.printed[i] && c.span.start > span.start && c.span.start < span.end)
+        self.starting_in(span.start as usize + 1, span.end as usize)
+            .any(|i| !self.printed[i])
     }
 
     fn text(&self, span: Span) -> &'a str {
