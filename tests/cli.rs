@@ -291,31 +291,25 @@ fn inferred_schema_checks_and_runs() {
     let path = dir.path().join("rules.seg");
     std::fs::write(&path, rules).expect("write");
     let out = dir.path().join("out");
+    let run = |extra: &[&std::path::Path]| {
+        let mut command = segc();
+        command
+            .arg("run")
+            .arg(&path)
+            .arg("--quiet")
+            .arg("--out")
+            .arg(&out);
+        for root in extra {
+            command.arg("--data-root").arg(root);
+        }
+        status(&mut command)
+    };
     assert_eq!(
-        status(
-            segc()
-                .arg("run")
-                .arg(&path)
-                .arg("--quiet")
-                .arg("--out")
-                .arg(&out)
-        ),
+        run(&[]),
         2,
         "the data lies outside the rule file's folder (E0717)"
     );
-    assert_eq!(
-        status(
-            segc()
-                .arg("run")
-                .arg(&path)
-                .arg("--quiet")
-                .arg("--out")
-                .arg(&out)
-                .arg("--data-root")
-                .arg(repo("examples/retail/data"))
-        ),
-        0
-    );
+    assert_eq!(run(&[&repo("examples/retail/data")]), 0);
 }
 
 #[test]
