@@ -15,4 +15,5 @@ mod plan_scaling;
 mod robustness;
 mod run;
 mod scaling;
+mod security;
 mod syntax;
