@@ -312,6 +312,15 @@ impl Checker<'_> {
         names.similar(name)
     }
 
+    /// The columns of `source` close to the unknown `name`, from the columns indexed once.
+    fn similar_columns(&mut self, source: hir::SourceId, name: &str) -> Vec<String> {
+        let columns = &self.sources[source.0].columns;
+        self.suggested_columns
+            .entry(source)
+            .or_insert_with(|| crate::suggest::Names::new(columns.iter().map(|c| c.name.clone())))
+            .similar(name)
+    }
+
     /// A name inside an aggregate over `source`: one of its columns, or `as_of`.
     fn related_column(&mut self, source: hir::SourceId, name: &ast::Ident) -> hir::Expr {
         let decl = &self.sources[source.0];
@@ -327,10 +336,11 @@ impl Checker<'_> {
                 name.span,
             );
         }
-        let candidates = similar(&name.name, decl.columns.iter().map(|c| c.name.as_str()));
+        let source_name = decl.name.clone();
+        let candidates = self.similar_columns(source, &name.name);
         self.sink.push(Diagnostic::NotInAggregateSource {
             name: name.name.clone(),
-            source: decl.name.clone(),
+            source: source_name,
             span: name.span,
             candidates,
         });
@@ -373,12 +383,13 @@ impl Checker<'_> {
         };
         let decl = &self.sources[id.0];
         let Some(index) = decl.columns.iter().position(|c| c.name == column.name) else {
-            let candidates = similar(&column.name, decl.columns.iter().map(|c| c.name.as_str()));
+            let (source_name, source_span) = (decl.name.clone(), decl.span);
+            let candidates = self.similar_columns(id, &column.name);
             self.sink.push(Diagnostic::UnknownColumn {
-                source: decl.name.clone(),
+                source: source_name,
                 name: column.name.clone(),
                 span: column.span,
-                source_span: decl.span,
+                source_span,
                 candidates,
             });
             return poisoned(span);

@@ -153,6 +153,9 @@ struct Checker<'a> {
     /// `names` and `as_of`, for suggestions (built at the first unknown name, again when names
     /// were declared since: they are only added).
     suggested_names: Option<crate::suggest::Names>,
+    /// Each source's columns, for suggestions (built at its first unknown column): a source of
+    /// 20,000 columns with thousands of unknown ones compared each with every column.
+    suggested_columns: HashMap<SourceId, crate::suggest::Names>,
     lets: Vec<&'a ast::LetDecl>,
     let_states: Vec<LetState>,
     segments: Vec<&'a ast::SegmentDecl>,
