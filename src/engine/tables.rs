@@ -21,7 +21,7 @@ use super::location::Resolved;
 use crate::diagnostics::Diagnostic;
 use crate::hir::{self, Format};
 use crate::lower::canonical_type;
-use crate::suggest::similar;
+use crate::suggest::Names;
 use crate::types::Type;
 
 /// How many CSV records are read to infer column types (also by `segc schema infer`).
@@ -265,22 +265,26 @@ async fn csv_schema(
 #[derive(Default)]
 struct FileProblems {
     found: Vec<Diagnostic>,
+    /// Where each declaration's problem is in `found` (many files may lack many columns).
+    by_span: HashMap<Option<crate::span::Span>, usize>,
 }
 
 impl FileProblems {
     fn add(&mut self, problems: Vec<Diagnostic>) {
         for problem in problems {
-            match self
-                .found
-                .iter_mut()
-                .find(|p| p.primary_span() == problem.primary_span())
-            {
-                Some(
-                    Diagnostic::ColumnNotInData { others, .. }
-                    | Diagnostic::ColumnTypeMismatch { others, .. },
-                ) => *others += 1,
-                Some(_) => {}
-                None => self.found.push(problem),
+            match self.by_span.get(&problem.primary_span()) {
+                Some(&at) => {
+                    if let Diagnostic::ColumnNotInData { others, .. }
+                    | Diagnostic::ColumnTypeMismatch { others, .. } = &mut self.found[at]
+                    {
+                        *others += 1;
+                    }
+                }
+                None => {
+                    self.by_span
+                        .insert(problem.primary_span(), self.found.len());
+                    self.found.push(problem);
+                }
             }
         }
     }
@@ -366,6 +370,8 @@ fn verify(
     compatible: fn(&Type, &DataType) -> bool,
 ) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
+    // The file's columns, indexed for suggestions at the first missing one.
+    let mut suggestions: Option<Names> = None;
     // A map, as `field_with_name` finds them (the first of a name): looking each declared column
     // up in the file's schema was quadratic, half the time of `segc explain` over 10,000 columns.
     let mut fields: HashMap<&str, &Field> = HashMap::with_capacity(schema.fields().len());
@@ -380,10 +386,11 @@ fn verify(
                 source: source.name.clone(),
                 column: column.name.clone(),
                 span: column.span,
-                candidates: similar(
-                    &column.name,
-                    schema.fields().iter().map(|f| f.name().as_str()),
-                ),
+                candidates: suggestions
+                    .get_or_insert_with(|| {
+                        Names::new(schema.fields().iter().map(|f| f.name().clone()))
+                    })
+                    .similar(&column.name),
                 file: file.cloned(),
                 others: 0,
             }),
