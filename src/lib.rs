@@ -7,6 +7,7 @@ pub mod diagnostics;
 pub mod engine;
 pub mod files;
 pub mod fmt;
+pub mod functions;
 pub mod hir;
 pub mod kpi;
 pub mod load;

@@ -323,7 +323,10 @@ impl<'p> Lowerer<'p> {
                     .population()
                     .key_column()
                     .ok_or_else(|| self.internal(e, "the population has no key"))?;
-                super::bucket::bucket_expr(seed, ident(&key.name))
+                crate::functions::segc_bucket().call(vec![
+                    lit(seed.as_str()),
+                    cast(ident(&key.name), DataType::Utf8),
+                ])
             }
             ExprKind::AsOf => lit(date_scalar(self.as_of)),
             ExprKind::Literal(value) => self.literal(e, value)?,

@@ -8,7 +8,6 @@
 //! A DataFusion error while building a plan means the checker let through something it should not
 //! have: it is reported as [`Diagnostic::Internal`] with the span being lowered.
 
-mod bucket;
 mod expr;
 mod flags;
 mod kpi;
@@ -33,7 +32,7 @@ use crate::diagnostics::Diagnostic;
 use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, QuantileFunction, SourceId};
 use crate::span::Span;
 
-pub use bucket::{BUCKETS, bucket};
+pub use crate::functions::{BUCKETS, bucket};
 pub use flags::Packing;
 pub use kpi::{KpiColumns, KpiPlan, kpi_plan, repeated_key_plan};
 pub use ntile::{Ranked, RankingPass, Ranks};

@@ -8,17 +8,11 @@
 //! and `and`/`or` over them are computed without short-circuit ([`without_short_circuit`]).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, BooleanArray};
-use datafusion::arrow::compute::kernels::boolean::{and_kleene, or_kleene};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
-use datafusion::common::{DFSchema, Result, exec_err};
-use datafusion::logical_expr::{
-    Between, BinaryExpr, ColumnarValue, Expr, ExprSchemable, Operator, ScalarFunctionArgs,
-    ScalarUDF, ScalarUDFImpl, Signature, Volatility, ident,
-};
+use datafusion::common::{DFSchema, Result};
+use datafusion::logical_expr::{Between, BinaryExpr, Expr, ExprSchemable, Operator, ident};
 
 /// Rewrites `values` so that each safe condition found in two of them or more reads a shared
 /// column; gives the shared conditions with their column names (`__shared_N`, from `next`).
@@ -168,93 +162,15 @@ fn safe_or_logic(e: &Expr, schema: &DFSchema) -> bool {
 
 /// `segc_and(a, b)` or `segc_or(a, b)`.
 fn logic_call(and: bool, left: Expr, right: Expr) -> Expr {
-    ScalarUDF::from(KleeneLogic {
-        and,
-        signature: Signature::exact(
-            vec![DataType::Boolean, DataType::Boolean],
-            Volatility::Immutable,
-        ),
-    })
-    .call(vec![left, right])
+    let function = if and {
+        crate::functions::segc_and()
+    } else {
+        crate::functions::segc_or()
+    };
+    function.call(vec![left, right])
 }
 
-/// SQL's `AND` / `OR` (null when unknown) over whole columns, with Arrow's Kleene kernels.
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct KleeneLogic {
-    and: bool,
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for KleeneLogic {
-    fn name(&self) -> &str {
-        if self.and { "segc_and" } else { "segc_or" }
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Boolean)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rows = args.number_rows;
-        let [left, right] = args.args.as_slice() else {
-            return exec_err!("{} takes two operands", self.name());
-        };
-        let (left, right) = (left.to_array(rows)?, right.to_array(rows)?);
-        let (left, right) = (left.as_boolean(), right.as_boolean());
-        let result = if self.and {
-            and_kleene(left, right)?
-        } else {
-            or_kleene(left, right)?
-        };
-        Ok(ColumnarValue::Array(Arc::new(result)))
-    }
-}
-
-/// `segc_is_true(x)`: true where `x` is true, false where it is false or null (a segment's
-/// membership). One bitwise `and` of the values with the validity, where DataFusion compares
-/// `x IS NOT DISTINCT FROM true` value by value.
+/// `segc_is_true(x)`: a segment's membership (null is false).
 pub(super) fn is_true_call(value: Expr) -> Expr {
-    ScalarUDF::from(IsTrue {
-        signature: Signature::exact(vec![DataType::Boolean], Volatility::Immutable),
-    })
-    .call(vec![value])
-}
-
-/// See [`is_true_call`].
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct IsTrue {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for IsTrue {
-    fn name(&self) -> &str {
-        "segc_is_true"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Boolean)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let [value] = args.args.as_slice() else {
-            return exec_err!("segc_is_true takes one operand");
-        };
-        let value = value.to_array(args.number_rows)?;
-        let value = value.as_boolean();
-        let truth = match value.nulls() {
-            Some(valid) => value.values() & valid.inner(),
-            None => value.values().clone(),
-        };
-        Ok(ColumnarValue::Array(Arc::new(BooleanArray::new(
-            truth, None,
-        ))))
-    }
+    crate::functions::segc_is_true().call(vec![value])
 }

@@ -1,0 +1,83 @@
+//! segc's own scalar functions: the execution kernels that segc's plans call, kept apart from
+//! plan construction (`lower` builds the calls), as DataFusion keeps its functions apart from its
+//! SQL planner. Anything that executes segc's plans (a distributed worker) registers these.
+//!
+//! Stateless functions are [`Kernel`]s: a name, exact argument types, a return type and a body.
+//! The functions that carry state (the flags' layout, quantile boundaries) are in `lower::flags`
+//! and `lower::ntile` for now.
+
+mod bucket;
+mod logic;
+
+use datafusion::arrow::datatypes::DataType;
+use datafusion::common::Result;
+use datafusion::logical_expr::{
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+};
+
+pub use bucket::{BUCKETS, bucket, segc_bucket};
+pub use logic::{segc_and, segc_is_true, segc_or};
+
+/// A stateless scalar function: what DataFusion needs to know of it, and its body.
+#[derive(Debug)]
+struct Kernel {
+    name: &'static str,
+    signature: Signature,
+    returns: DataType,
+    body: fn(&str, ScalarFunctionArgs) -> Result<ColumnarValue>,
+}
+
+impl Kernel {
+    /// The function `name(arguments…) -> returns`, immutable (same arguments, same result).
+    fn udf(
+        name: &'static str,
+        arguments: Vec<DataType>,
+        returns: DataType,
+        body: fn(&str, ScalarFunctionArgs) -> Result<ColumnarValue>,
+    ) -> ScalarUDF {
+        ScalarUDF::from(Kernel {
+            name,
+            signature: Signature::exact(arguments, Volatility::Immutable),
+            returns,
+            body,
+        })
+    }
+}
+
+// Compared and hashed by name (one body per name): DataFusion compares calls to find common
+// expressions, and function pointers have no stable identity to compare.
+impl PartialEq for Kernel {
+    fn eq(&self, other: &Self) -> bool {
+        self.name == other.name
+            && self.signature == other.signature
+            && self.returns == other.returns
+    }
+}
+
+impl Eq for Kernel {}
+
+impl std::hash::Hash for Kernel {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.name.hash(state);
+        self.signature.hash(state);
+        self.returns.hash(state);
+    }
+}
+
+impl ScalarUDFImpl for Kernel {
+    fn name(&self) -> &str {
+        self.name
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
+        Ok(self.returns.clone())
+    }
+
+    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+        (self.body)(self.name, args)
+    }
+}
