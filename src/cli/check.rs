@@ -8,7 +8,7 @@ use super::args::{CheckArgs, CheckFormat};
 use super::machine::{self, FileReport};
 use super::project::Project;
 use super::report::{Reporter, outcome_of};
-use super::rules::{Reported, Rules};
+use super::rule_files::{Reported, Rules};
 use crate::diagnostics::{Diagnostic, Severity};
 use crate::files::SourceMap;
 use crate::hir;

@@ -10,7 +10,7 @@ use super::args::{
 };
 use super::project::Project;
 use super::report::{Reporter, outcome_of, summary_table};
-use super::rules::Rules;
+use super::rule_files::Rules;
 use crate::diagnostics::Diagnostic;
 use crate::engine::{
     DataRoots, Engine, EngineOptions, InferOptions, Layout, OutputFormat, OutputSpec, RunContext,

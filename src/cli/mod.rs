@@ -14,7 +14,7 @@ mod machine;
 mod progress;
 mod project;
 mod report;
-mod rules;
+mod rule_files;
 mod sarif;
 
 use std::process::ExitCode;

@@ -295,7 +295,7 @@ impl<'p> Lowerer<'p> {
     /// A segment condition: null counts as false. Applied whatever the declared nullability says,
     /// so data holding nulls in a column declared without `?` still gives true or false.
     fn condition(&self, e: &hir::Expr) -> Lowered {
-        Ok(super::share::is_true_call(self.lower(e)?))
+        Ok(super::common_conditions::is_true_call(self.lower(e)?))
     }
 
     fn internal(&self, e: &hir::Expr, message: &str) -> Diagnostic {

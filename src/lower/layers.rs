@@ -22,7 +22,7 @@ use datafusion::logical_expr::expr_rewriter::normalize_col;
 use datafusion::logical_expr::{Expr, LogicalPlanBuilder, ident};
 
 use super::expr::{self, Lowerer};
-use super::{internal, project, share};
+use super::{common_conditions, internal, project};
 use crate::diagnostics::Diagnostic;
 use crate::hir::{self, DefId, QuantileFunction};
 use crate::span::Span;
@@ -85,12 +85,14 @@ pub(super) fn add_layers(
         let mut values = Vec::with_capacity(layer.values.len());
         for value in layer.values {
             values.push(
-                share::without_short_circuit(value, builder.schema()).map_err(internal(span))?,
+                common_conditions::without_short_circuit(value, builder.schema())
+                    .map_err(internal(span))?,
             );
         }
         // Conditions repeated across the layer's definitions are computed once, just before.
-        let shared = share::shared_conditions(&mut values, builder.schema(), &mut shared_names)
-            .map_err(internal(span))?;
+        let shared =
+            common_conditions::shared_conditions(&mut values, builder.schema(), &mut shared_names)
+                .map_err(internal(span))?;
         if !shared.is_empty() {
             // Every column so far stays (the ranks of this layer's windows too).
             let mut columns: Vec<Expr> = builder

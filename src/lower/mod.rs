@@ -1,20 +1,22 @@
 //! [`hir::Program`] to DataFusion [`LogicalPlan`]s, built with `LogicalPlanBuilder` and `Expr`.
 //!
 //! The membership plan scans the population once, casts the used columns to their canonical Arrow
-//! types, joins one grouped aggregate per related source, evaluates `let`s and segments in layers (each layer a projection over the previous one,
-//! so a definition used many times is computed once), and ends with the key and one boolean column
-//! per selected segment, sorted by key. No IO happens here: tables come from a [`TableLookup`].
+//! types, joins one grouped aggregate per related source, evaluates `let`s and segments in layers
+//! (each layer a projection over the previous one carrying only the columns still read, so a
+//! definition used many times is computed once: `layers`), and ends with the key, the segments'
+//! flags packed 64 to a word (`flags`), the scores and tiers, sorted by key. The kernels the plans
+//! call are in [`crate::functions`]. No IO happens here: tables come from a [`TableLookup`].
 //!
 //! A DataFusion error while building a plan means the checker let through something it should not
 //! have: it is reported as [`Diagnostic::Internal`] with the span being lowered.
 
+mod common_conditions;
 mod expr;
 mod flags;
 mod kpi;
 mod layers;
 mod ntile;
 mod schema;
-mod share;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
