@@ -56,12 +56,12 @@ fn closest(mut scored: Vec<(usize, &str)>) -> Vec<String> {
         .collect()
 }
 
-/// Candidates that many names are looked up in: [`similar`] with the same answers, without
+/// Candidates that many names are looked up in: [`similar()`] with the same answers, without
 /// comparing every name with every candidate.
 ///
 /// A file with 2,000 unknown names among 2,000 segments made 4 million comparisons (`segc check`
 /// took 11 s in a debug build, 191 s with 8,000; issue 15; now 0.3 and 1.4 s). After the first
-/// [`Names::SCANNED`] names, the candidates are indexed (see [`Index`]) and each name is compared
+/// [`Names::SCANNED`] names, the candidates are indexed (see `Index`) and each name is compared
 /// with the few that can be kept.
 #[derive(Debug, Default)]
 pub struct Names {
@@ -93,7 +93,7 @@ impl Names {
         self.names.is_empty()
     }
 
-    /// What [`similar`] gives for `name` and these candidates.
+    /// What [`similar()`] gives for `name` and these candidates.
     pub fn similar(&mut self, name: &str) -> Vec<String> {
         self.asked += 1;
         if self.asked <= Self::SCANNED {

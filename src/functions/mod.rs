@@ -2,7 +2,7 @@
 //! plan construction (`lower` builds the calls), as DataFusion keeps its functions apart from its
 //! SQL planner. Anything that executes segc's plans (a distributed worker) registers these.
 //!
-//! Stateless functions are [`Kernel`]s: a name, exact argument types, a return type and a body.
+//! Stateless functions are `Kernel`s: a name, exact argument types, a return type and a body.
 //! The functions that carry state (the flags' layout, quantile boundaries) are in `lower::flags`
 //! and `lower::ntile` for now.
 
