@@ -11,7 +11,7 @@ use super::args::{
 use super::project::Project;
 use super::report::{Reporter, outcome_of, summary_table};
 use super::rule_files::Rules;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, VarProblem};
 use crate::engine::{
     DataRoots, Engine, EngineOptions, InferOptions, Layout, OutputFormat, OutputSpec, RunContext,
 };
@@ -94,12 +94,12 @@ fn parse_vars(raw: &[String]) -> Result<Variables, Vec<Diagnostic>> {
         match argument.split_once('=') {
             None => problems.push(Diagnostic::InvalidVar {
                 argument: shown_var(argument),
-                problem: "expected NAME=VALUE",
+                problem: VarProblem::NoEquals,
             }),
             Some((name, _)) if !vars::is_variable_name(name) => {
                 problems.push(Diagnostic::InvalidVar {
                     argument: shown_var(argument),
-                    problem: "the name must be letters, digits and `_`, not starting with a digit",
+                    problem: VarProblem::BadName,
                 })
             }
             Some((name, value)) => {

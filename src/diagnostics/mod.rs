@@ -21,7 +21,9 @@ use crate::types::Type;
 pub use import::ImportDiagnostic;
 pub use kpi::KpiDiagnostic;
 pub use lint::{Level, Lint, LintDiagnostic};
-pub use parts::{Blame, Context, Label, NameKind, Severity, SyntaxHint, TypeArgumentProblem};
+pub use parts::{
+    Blame, Context, Label, NameKind, Severity, SyntaxHint, TypeArgumentProblem, VarProblem,
+};
 pub use sink::Sink;
 
 /// One problem, with everything needed to word and place it.
@@ -679,7 +681,7 @@ pub enum Diagnostic {
         /// The argument.
         argument: String,
         /// What is wrong.
-        problem: &'static str,
+        problem: VarProblem,
     },
     /// A rule file or data file that cannot be read.
     FileUnreadable {

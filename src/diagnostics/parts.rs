@@ -77,6 +77,15 @@ pub enum Context {
     Duration,
 }
 
+/// What is wrong with a `--var` argument (E0801).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VarProblem {
+    /// No `=`.
+    NoEquals,
+    /// The name before `=` is not a variable name.
+    BadName,
+}
+
 /// Mistakes recognised in syntax errors, from habits of other languages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SyntaxHint {

@@ -1,6 +1,6 @@
 //! Every word segc says about a problem: codes, messages, labels and help, in one place.
 
-use super::{Context, Diagnostic, Label, NameKind, TypeArgumentProblem};
+use super::{Context, Diagnostic, Label, NameKind, TypeArgumentProblem, VarProblem};
 use crate::span::Span;
 use crate::types::Type;
 
@@ -385,7 +385,15 @@ impl Diagnostic {
                 format!("`{file}` does not have the same columns as the other files")
             }
             RepeatedKey { value, .. } => format!("the key `{value}` is on several rows"),
-            InvalidVar { argument, problem } => format!("invalid --var `{argument}`: {problem}"),
+            InvalidVar { argument, problem } => {
+                let problem = match problem {
+                    VarProblem::NoEquals => "expected NAME=VALUE",
+                    VarProblem::BadName => {
+                        "the name must be letters, digits and `_`, not starting with a digit"
+                    }
+                };
+                format!("invalid --var `{argument}`: {problem}")
+            }
             UnknownSelectedSegment { name, .. } => format!("no segment named `{name}`"),
             FileUnreadable { path, message } => format!("cannot read `{path}`: {message}"),
             InvalidProject { path, message } => {
