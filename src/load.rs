@@ -51,7 +51,20 @@ fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
         std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+        std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
         _ => e.to_string(),
+    }
+}
+
+/// The metadata of `path` if it is a regular file, else why it cannot be read, in words.
+/// Checked before opening: opening a FIFO waits for a writer, and a device such as `/dev/zero`
+/// never ends.
+pub fn regular_file(path: &Path) -> Result<std::fs::Metadata, String> {
+    let metadata = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
+    if metadata.is_file() {
+        Ok(metadata)
+    } else {
+        Err(not_a_file(&metadata))
     }
 }
 
@@ -61,12 +74,7 @@ pub struct Disk;
 
 impl ReadFiles for Disk {
     fn read(&self, path: &Path) -> Result<String, String> {
-        // Checked before opening: opening a FIFO waits for a writer, and a device such as
-        // `/dev/zero` never ends.
-        let metadata = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
-        if !metadata.is_file() {
-            return Err(not_a_file(&metadata));
-        }
+        let metadata = regular_file(path)?;
         if metadata.len() > MAX_RULE_FILE_BYTES {
             return Err(format!(
                 "{} MiB is too large for a rule file (at most {} MiB)",
@@ -74,12 +82,7 @@ impl ReadFiles for Disk {
                 MAX_RULE_FILE_BYTES >> 20
             ));
         }
-        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => "no such file".to_string(),
-            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-            std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
-            _ => e.to_string(),
-        })?;
+        let text = std::fs::read_to_string(path).map_err(|e| io_reason(&e))?;
         // Some editors start files with a byte-order mark; it is not part of the rules.
         Ok(match text.strip_prefix('\u{feff}') {
             Some(rest) => rest.to_string(),

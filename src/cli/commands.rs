@@ -229,8 +229,8 @@ fn engine(data: &DataArgs, reporter: &Reporter) -> Result<Engine, Outcome> {
     })
 }
 
-/// Where a command's data may be read from: the project's folder (of segc.toml, else of the rule
-/// file), `[data] roots`, `--data-root` folders, and folders named by `--var` values (given on
+/// Where a command's data may be read from: the project's folder (the rules' git checkout, else
+/// the folder of segc.toml or of the rule file), `[data] roots`, `--data-root` folders, and folders named by `--var` values (given on
 /// the command line, like `--data-root`). Values from the environment or segc.toml `[vars]` are
 /// not roots: `${HOME}/.aws/credentials` stays refused.
 fn data_roots(prepared: &Prepared, data: &DataArgs) -> DataRoots {
@@ -454,13 +454,7 @@ async fn infer(args: &InferArgs, reporter: &Reporter) -> Outcome {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv")),
     };
-    let problem = match std::fs::metadata(&args.file) {
-        Ok(metadata) if metadata.is_file() => None,
-        Ok(metadata) => Some(crate::load::not_a_file(&metadata)),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Some("no such file".into()),
-        Err(e) => Some(e.to_string()),
-    };
-    if let Some(message) = problem {
+    if let Err(message) = crate::load::regular_file(&args.file) {
         reporter.standalone(&Diagnostic::FileUnreadable {
             path: args.file.display().to_string(),
             message,

@@ -206,10 +206,19 @@ pub(crate) fn reads_folder_of(location: &Resolved, out: &Path) -> bool {
     } else {
         return false;
     };
-    match (Path::new(listed).canonicalize(), out.canonicalize()) {
-        (Ok(listed), Ok(out)) => out.starts_with(listed),
+    match (Path::new(listed).canonicalize(), resolved_to_be(out)) {
+        (Ok(listed), Some(out)) => out.starts_with(listed),
         _ => false,
     }
+}
+
+/// `path` with links resolved, whether or not it exists yet: its deepest existing ancestor
+/// canonicalized, the rest appended (an output folder is checked before it is created).
+fn resolved_to_be(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let existing = absolute.ancestors().find(|a| a.exists())?;
+    let rest = absolute.strip_prefix(existing).ok()?;
+    Some(existing.canonicalize().ok()?.join(rest))
 }
 
 #[cfg(test)]

@@ -86,14 +86,14 @@ const SORT_IN_PLACE_BYTES: usize = 256 * 1024 * 1024;
 /// memory limit reached (E0714), the machine refusing to read or write (a full temporary folder
 /// while spilling: E0718), or the engine's own message (E0706).
 pub(crate) fn execution_failed(span: crate::span::Span, error: DataFusionError) -> Diagnostic {
-    match error.find_root() {
-        DataFusionError::ResourcesExhausted(message) => Diagnostic::OutOfMemory {
+    if let DataFusionError::ResourcesExhausted(message) = error.find_root() {
+        return Diagnostic::OutOfMemory {
             message: message.clone(),
-        },
-        _ if messages::system_error(&error).is_some() => Diagnostic::SystemIo {
-            message: messages::system_error(&error).unwrap_or_default(),
-        },
-        _ => Diagnostic::DataError {
+        };
+    }
+    match messages::system_error(&error) {
+        Some(message) => Diagnostic::SystemIo { message },
+        None => Diagnostic::DataError {
             span,
             message: error.to_string(),
         },
@@ -365,8 +365,9 @@ impl Engine {
     ) -> Result<Summary, Diagnostic> {
         let population = program.population();
         let span = population.location.span;
-        let lock = publish::OutputLock::acquire(&spec.dir)?;
+        // Refused before the lock creates the folder: nothing is left inside the data.
         self.refuse_output_inside_sources(&spec.dir)?;
+        let lock = publish::OutputLock::acquire(&spec.dir)?;
         self.progress.phase(Phase::Planning);
         let physical = self.physical_plan(plan, population.span).await?;
         self.progress.phase(Phase::Computing);
