@@ -4,6 +4,7 @@ pub mod ast;
 pub mod check;
 pub mod cli;
 pub mod diagnostics;
+pub mod driver;
 pub mod engine;
 pub mod files;
 pub mod fmt;

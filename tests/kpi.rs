@@ -5,56 +5,37 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use crate::common::{compile, file_name, registered_engine, render_all, runtime};
-use segc::hir::KpiId;
-use segc::kpi::{BaselineFile, Judged, Judging, judge};
-use segc::lower::Params;
+use crate::common::{as_of, compile, rendered, runtime, session};
+use segc::driver::{Baseline, Stopped};
+use segc::kpi::{BaselineFile, Judged};
 
-use crate::common::as_of;
-
-/// Computes every KPI of `rules`, or renders the diagnostic that stopped it.
-fn measured(rules: &Path) -> Result<(segc::hir::Program, Vec<segc::kpi::Measured>), String> {
-    let text = std::fs::read_to_string(rules).expect("rules");
-    let name = file_name(rules);
-    let (program, diagnostics) = compile(&name, &text);
-    let program = program.ok_or(diagnostics)?;
-    let base = rules.parent().expect("folder");
-    let measured = runtime().block_on(async {
-        let engine = registered_engine(&program, base, &name, &text).await?;
-        let ids: Vec<KpiId> = (0..program.kpis.len()).map(KpiId).collect();
-        let plan = engine
-            .kpi_plan(&program, Params { as_of: as_of() }, &ids)
-            .await
-            .map_err(|d| render_all(&name, &text, &[d]))?;
-        engine
-            .measure(&program, &plan)
-            .await
-            .map_err(|d| render_all(&name, &text, &[d]))
-    })?;
-    Ok((program, measured))
+/// Computes and judges every KPI of `rules` through the library driver, with the folder's
+/// `baseline.json` if there is one; the judged rows and the rendered judging diagnostics, or the
+/// rendered diagnostics that stopped it.
+fn try_judged(rules: &Path) -> Result<(Judged, String), String> {
+    let baseline_path = rules.parent().expect("folder").join("baseline.json");
+    let session = session(rules, baseline_path.exists())?;
+    let stopped = |stopped: Stopped| rendered(rules, stopped.diagnostics());
+    let measured = runtime()
+        .block_on(async {
+            let engine = session.engine().await?;
+            let kpis = session.select_kpis(&[])?;
+            session.measure_kpis(&engine, &kpis).await
+        })
+        .map_err(stopped)?;
+    let baseline = baseline_path.exists().then(|| Baseline {
+        file: BaselineFile::parse(&std::fs::read_to_string(&baseline_path).expect("baseline"))
+            .expect("a valid baseline"),
+        path: "baseline.json".into(),
+    });
+    let judged = session.judge_kpis(&measured, baseline.as_ref(), None);
+    let diagnostics = rendered(rules, &judged.diagnostics);
+    Ok((judged, diagnostics))
 }
 
-/// Computes and judges every KPI of `rules`, with the folder's `baseline.json` if there is one.
+/// [`try_judged`], which must not stop.
 fn judged(rules: &Path) -> (Judged, String) {
-    let (program, measured) = measured(rules).unwrap_or_else(|problem| panic!("{problem}"));
-    let text = std::fs::read_to_string(rules).expect("rules");
-    let name = file_name(rules);
-    let baseline_path = rules.parent().expect("folder").join("baseline.json");
-    let baseline = baseline_path.exists().then(|| {
-        BaselineFile::parse(&std::fs::read_to_string(&baseline_path).expect("baseline"))
-            .expect("a valid baseline")
-    });
-    let judged = judge(
-        &program,
-        &measured,
-        Judging {
-            as_of: as_of(),
-            baseline: baseline.as_ref().map(|b| (b, "baseline.json")),
-            recording: None,
-        },
-    );
-    let diagnostics = render_all(&name, &text, &judged.diagnostics);
-    (judged, diagnostics)
+    try_judged(rules).unwrap_or_else(|problem| panic!("{problem}"))
 }
 
 fn number(value: Option<f64>) -> String {
@@ -128,7 +109,7 @@ fn the_example_holds_the_five_seed_kpis() {
 #[test]
 fn keys_that_do_not_identify_members_stop_the_kpis() {
     insta::glob!("fixtures/kpi_errors/*.seg", |rules| {
-        let problem = measured(rules).expect_err("the keys are checked");
+        let problem = try_judged(rules).expect_err("the keys are checked");
         insta::assert_snapshot!(problem);
     });
 }

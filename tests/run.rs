@@ -3,40 +3,30 @@
 
 use std::path::Path;
 
-use crate::common::{compile, file_name, registered_engine, render_all, runtime};
-use segc::engine::{Layout, OutputFormat, OutputSpec, RunContext, Summary};
-use segc::lower::{Params, Selection};
+use crate::common::{file_name, rendered, runtime, session};
+use segc::driver::OutputChoice;
+use segc::engine::{Layout, OutputFormat, Summary};
+use segc::lower::Selection;
 
-use crate::common::as_of;
-
-/// Runs `rules` (a path) into `out`, returning the summary.
+/// Runs `rules` (a path) into `out` through the library driver, returning the summary.
 fn run(rules: &Path, out: &Path, format: OutputFormat, layout: Layout) -> Result<Summary, String> {
-    let text = std::fs::read_to_string(rules).expect("rules");
-    let name = file_name(rules);
-    let (program, diagnostics) = compile(&name, &text);
-    let program = program.ok_or(diagnostics)?;
-    let base = rules.parent().expect("folder");
-    runtime().block_on(async {
-        let engine = registered_engine(&program, base, &name, &text).await?;
-        let params = Params { as_of: as_of() };
-        let plan = engine
-            .membership_plan(&program, params, &Selection::All)
-            .await
-            .map_err(|d| render_all(&name, &text, &[d]))?;
-        let spec = OutputSpec {
-            dir: out.to_path_buf(),
-            format,
-            layout,
-        };
-        let context = RunContext {
-            rules: name.clone(),
-            as_of: as_of(),
-        };
-        engine
-            .run(&program, &plan, &Selection::All, &context, &spec)
-            .await
-            .map_err(|d| render_all(&name, &text, &[d]))
-    })
+    let session = session(rules, false)?;
+    let output = OutputChoice {
+        dir: Some(out.to_path_buf()),
+        format: Some(format),
+        layout: Some(layout),
+    };
+    runtime()
+        .block_on(async {
+            let engine = session.engine().await?;
+            session.run(&engine, &Selection::All, &output).await
+        })
+        .map(|ran| Summary {
+            // Snapshots name the rule file, not the folder the test found it in.
+            rules: file_name(rules),
+            ..ran.summary
+        })
+        .map_err(|stopped| rendered(rules, stopped.diagnostics()))
 }
 
 #[test]

@@ -243,8 +243,7 @@ pub struct InferArgs {
 }
 
 /// Membership output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FormatArg {
     /// Apache Parquet (zstd)
     Parquet,
@@ -253,8 +252,7 @@ pub enum FormatArg {
 }
 
 /// Membership layout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LayoutArg {
     /// One row per member: a boolean per segment, a number per score, the tier per tiers
     Wide,

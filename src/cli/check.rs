@@ -6,48 +6,26 @@ use std::path::{Path, PathBuf};
 use super::Outcome;
 use super::args::{CheckArgs, CheckFormat};
 use super::machine::{self, FileReport};
-use super::project::Project;
 use super::report::{Reporter, outcome_of};
-use super::rule_files::{Reported, Rules};
 use crate::diagnostics::{Diagnostic, Severity};
+use crate::driver::{CheckedFile, check_files, project_rule_files};
 use crate::files::SourceMap;
 use crate::hir;
 
 /// Runs `segc check`.
 pub(super) fn run(args: &CheckArgs, reporter: &Reporter) -> Outcome {
     let files = match files_to_check(args) {
-        // A file named twice (by hand, or by two patterns) is checked once.
-        Ok(mut files) => {
-            let mut seen = std::collections::HashSet::new();
-            files.retain(|f| seen.insert(f.clone()));
-            files
-        }
+        Ok(files) => files,
         Err(problem) => {
             reporter.standalone(&problem);
             return Outcome::Environment;
         }
     };
-    let rules = Rules::load(&files);
-    let mut reported = Reported::default();
-    let checked: Vec<FileResult> = rules
-        .check_all(false)
-        .into_iter()
-        .zip(&files)
-        .map(|(result, path)| match result {
-            Ok(file) => FileResult {
-                name: file.name,
-                checked: true,
-                program: file.checked.program,
-                diagnostics: reported.fresh(file.checked.diagnostics),
-            },
-            Err(problem) => FileResult {
-                name: path.display().to_string(),
-                checked: false,
-                program: None,
-                diagnostics: vec![problem],
-            },
-        })
-        .collect();
+    // A file named twice (by hand, or by two patterns) is checked once.
+    let crate::driver::CheckedFiles {
+        rules,
+        files: checked,
+    } = check_files(&files);
     if args.format != CheckFormat::Human {
         let outcome = for_tools(args, rules.sources(), checked);
         leave(rules);
@@ -97,18 +75,6 @@ fn leave<T>(trees: T) {
     std::mem::forget(trees);
 }
 
-/// One file given to `segc check`.
-struct FileResult {
-    /// Its name as given.
-    name: String,
-    /// Whether it could be read and checked (else `diagnostics` says why not).
-    checked: bool,
-    /// Its program, when it has no error.
-    program: Option<hir::Program>,
-    /// Its diagnostics not reported for an earlier file.
-    diagnostics: Vec<Diagnostic>,
-}
-
 /// What a checked file defines: `2 sources, 1 let, 3 segments`.
 fn contents(program: &hir::Program) -> String {
     let mut parts = vec![
@@ -140,7 +106,7 @@ fn count(n: usize, noun: &str) -> String {
 
 /// Every file's diagnostics in one document on stdout. A diagnostic is listed under the file it
 /// points into: a problem found in an imported file is listed under that file.
-fn for_tools(args: &CheckArgs, sources: &SourceMap, checked: Vec<FileResult>) -> Outcome {
+fn for_tools(args: &CheckArgs, sources: &SourceMap, checked: Vec<CheckedFile>) -> Outcome {
     // The files given come first, in order; imported files with problems after them.
     let mut reports: Vec<FileReport> = Vec::new();
     for file in &checked {
@@ -149,7 +115,7 @@ fn for_tools(args: &CheckArgs, sources: &SourceMap, checked: Vec<FileResult>) ->
         }
     }
     let mut all = Vec::new();
-    for FileResult {
+    for CheckedFile {
         name, diagnostics, ..
     } in checked
     {
@@ -199,11 +165,5 @@ fn files_to_check(args: &CheckArgs) -> Result<Vec<PathBuf>, Diagnostic> {
     if !args.files.is_empty() {
         return Ok(args.files.clone());
     }
-    let project = Project::of_dir(Path::new("."))?;
-    match &project.path {
-        Some(_) if !project.files.is_empty() => project.rule_files(),
-        path => Err(Diagnostic::NoRuleFiles {
-            project: path.as_ref().map(|p| p.display().to_string()),
-        }),
-    }
+    project_rule_files(Path::new("."))
 }

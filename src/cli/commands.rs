@@ -1,24 +1,15 @@
-//! The commands, each calling the stages in turn.
-
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+//! The commands: each calls the library driver, prints what it returns, and picks the outcome.
 
 use super::Outcome;
 use super::args::{
     Cli, Command, DataArgs, ExplainArgs, FormatArg, InferArgs, InferFormat, LayoutArg, RunArgs,
     SchemaCommand,
 };
-use super::project::Project;
 use super::report::{Reporter, outcome_of, summary_table};
-use super::rule_files::Rules;
-use crate::diagnostics::{Diagnostic, VarProblem};
-use crate::engine::{
-    DataRoots, Engine, EngineOptions, InferOptions, Layout, OutputFormat, OutputSpec, RunContext,
+use crate::driver::{
+    ExplainRequest, Explanation, InferRequest, Options, OutputChoice, Session, Stopped,
 };
-use crate::hir;
-use crate::lower::{self, DeclaredTables, Params, Selection};
-use crate::suggest::similar;
-use crate::vars::{self, Variables};
+use crate::engine::{Layout, OutputFormat};
 
 /// Runs the command `cli` asks for.
 pub(super) fn dispatch(cli: Cli) -> Outcome {
@@ -41,440 +32,184 @@ pub(super) fn dispatch(cli: Cli) -> Outcome {
     }
 }
 
-/// Threads besides the runtime's workers that a command needs at once (file reads on tokio's
-/// blocking pool, the Parquet encoder's, the progress line).
-const SPARE_THREADS: usize = 4;
-
 fn with_runtime(
     threads: Option<u16>,
     reporter: &Reporter,
     body: impl FnOnce(&tokio::runtime::Runtime) -> Outcome,
 ) -> Outcome {
-    let workers = threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, usize::from),
-        usize::from,
-    );
-    if let Err(e) = crate::engine::threads_available(workers + SPARE_THREADS) {
-        reporter.standalone(&Diagnostic::EngineFailed {
-            message: e.to_string(),
-        });
-        return Outcome::Environment;
-    }
-    let mut builder = tokio::runtime::Builder::new_multi_thread();
-    builder.enable_all();
-    builder.worker_threads(workers);
-    // The workers evaluate the plans: DataFusion merges a chain of `let`s into one expression,
-    // evaluated recursively (a chain of 750 overflowed tokio's 2 MiB stack, debug build).
-    builder.thread_stack_size(super::STACK_SIZE);
-    match builder.build() {
+    match crate::driver::runtime(threads.map(usize::from)) {
         Ok(rt) => body(&rt),
-        Err(e) => {
-            reporter.standalone(&Diagnostic::EngineFailed {
-                message: e.to_string(),
-            });
+        Err(problem) => {
+            reporter.standalone(&problem);
             Outcome::Environment
         }
     }
 }
 
-/// A `--var` argument as shown in messages: its value may be a secret, so only the name is.
-fn shown_var(argument: &str) -> String {
-    match argument.split_once('=') {
-        Some((name, _)) => format!("{name}=…"),
-        None if vars::is_variable_name(argument) => argument.to_string(),
-        None => "…".to_string(),
+/// The driver's options for the data options given on the command line.
+pub(super) fn options(data: &DataArgs, baseline_given: bool) -> Options {
+    Options {
+        vars: data.vars.clone(),
+        ignore_environment: false,
+        as_of: data.as_of,
+        threads: data.threads.map(usize::from),
+        memory_limit: data.memory_limit,
+        data_roots: data.data_roots.clone(),
+        baseline_given,
     }
 }
 
-/// Parses `--var NAME=VALUE` arguments.
-fn parse_vars(raw: &[String]) -> Result<Variables, Vec<Diagnostic>> {
-    let mut values = BTreeMap::new();
-    let mut problems = Vec::new();
-    for argument in raw {
-        match argument.split_once('=') {
-            None => problems.push(Diagnostic::InvalidVar {
-                argument: shown_var(argument),
-                problem: VarProblem::NoEquals,
-            }),
-            Some((name, _)) if !vars::is_variable_name(name) => {
-                problems.push(Diagnostic::InvalidVar {
-                    argument: shown_var(argument),
-                    problem: VarProblem::BadName,
-                })
-            }
-            Some((name, value)) => {
-                values.insert(name.to_string(), value.to_string());
-            }
-        }
-    }
-    if problems.is_empty() {
-        Ok(Variables::new(values))
-    } else {
-        Err(problems)
-    }
-}
-
-fn selection(program: &hir::Program, names: &[String]) -> Result<Selection, Vec<Diagnostic>> {
-    if names.is_empty() {
-        return Ok(Selection::All);
-    }
-    let mut ids = Vec::new();
-    let mut problems = Vec::new();
-    for name in names {
-        match program.output_named(name) {
-            Some(id) => ids.push(id),
-            None => problems.push(Diagnostic::UnknownSelectedSegment {
-                name: name.clone(),
-                candidates: similar(
-                    name,
-                    program.outputs.iter().map(|o| program.output_name(*o)),
-                ),
-            }),
-        }
-    }
-    if problems.is_empty() {
-        Ok(Selection::Only(ids))
-    } else {
-        Err(problems)
-    }
-}
-
-impl Prepared {
-    /// Prints diagnostics about the rule file (or the files it imports).
-    pub(super) fn report(&self, reporter: &Reporter, diagnostics: &[Diagnostic]) {
-        reporter.diagnostics(self.rules.sources(), &self.name, diagnostics);
-    }
-}
-
-/// Everything a data command needs before touching data.
-pub(super) struct Prepared {
-    /// The rule file as given.
-    pub(super) path: PathBuf,
-    /// The rule file and what it imports.
-    pub(super) rules: Rules,
-    /// The rule file's name as given.
-    pub(super) name: String,
-    /// Its project's settings.
-    pub(super) project: Project,
-    pub(super) program: hir::Program,
-    vars: Variables,
-    selection: Selection,
-    pub(super) params: Params,
-}
-
-/// Reads, checks and selects: `baseline_given` says a KPI baseline was named on the command line
-/// (so relative KPI targets are not linted).
-pub(super) fn prepare(
-    path: &Path,
-    data: &DataArgs,
-    segments: &[String],
-    baseline_given: bool,
+/// Reads and checks the rule file, printing its diagnostics: the session when it can run.
+pub(super) fn open(
+    path: &std::path::Path,
+    options: Options,
     reporter: &Reporter,
-) -> Result<Prepared, Outcome> {
-    let standalone = |problems: Vec<Diagnostic>| {
-        problems.iter().for_each(|d| reporter.standalone(d));
-        outcome_of(&problems)
-    };
-    let vars = parse_vars(&data.vars).map_err(standalone)?;
-    let rules = Rules::load(&[path.to_path_buf()]);
-    let checked = match rules.check_all(baseline_given).pop() {
-        Some(Ok(checked)) => checked,
-        Some(Err(problem)) => return Err(standalone(vec![problem])),
-        None => return Err(Outcome::Environment),
-    };
-    let name = checked.name;
-    let project = checked.project;
-    let vars = vars.with_defaults(project.vars.clone());
-    let diagnostics = checked.checked.diagnostics;
-    reporter.diagnostics(rules.sources(), &name, &diagnostics);
-    let program = checked
-        .checked
-        .program
-        .ok_or_else(|| outcome_of(&diagnostics))?;
-    let selection = selection(&program, segments).map_err(standalone)?;
-    let as_of = data
-        .as_of
-        .unwrap_or_else(|| chrono::Local::now().date_naive());
-    Ok(Prepared {
-        path: path.to_path_buf(),
-        rules,
-        name,
-        project,
-        program,
-        vars,
-        selection,
-        params: Params { as_of },
-    })
+) -> Result<Session, Outcome> {
+    let opened = Session::open(path, options)
+        .map_err(|stopped| standalone(reporter, stopped.diagnostics()))?;
+    reporter.diagnostics(opened.sources(), opened.name(), opened.diagnostics());
+    let outcome = outcome_of(opened.diagnostics());
+    opened.into_session().ok_or(outcome)
+}
+
+/// Prints problems that belong to no rule file; their outcome.
+fn standalone(reporter: &Reporter, problems: &[crate::diagnostics::Diagnostic]) -> Outcome {
+    problems.iter().for_each(|d| reporter.standalone(d));
+    outcome_of(problems)
+}
+
+/// Prints why a call on `session` stopped; its outcome.
+pub(super) fn stopped(session: &Session, reporter: &Reporter, stopped: Stopped) -> Outcome {
+    match stopped {
+        Stopped::Standalone(problems) => standalone(reporter, &problems),
+        Stopped::InRules(problems) => {
+            reporter.diagnostics(session.sources(), session.name(), &problems);
+            outcome_of(&problems)
+        }
+    }
 }
 
 /// Says which date `as_of` is when it was not given.
-pub(super) fn note_default_as_of(data: &DataArgs, prepared: &Prepared) {
+pub(super) fn note_default_as_of(data: &DataArgs, session: &Session) {
     if data.as_of.is_none() {
         eprintln!(
             "as of {} (today; pass --as-of to pin the evaluation date)",
-            prepared.params.as_of
+            session.params().as_of
         );
     }
 }
 
-/// The engine for the data options given on the command line.
-fn engine(data: &DataArgs, reporter: &Reporter) -> Result<Engine, Outcome> {
-    Engine::new(EngineOptions {
-        threads: data.threads.map(usize::from),
-        memory_limit: data.memory_limit,
-    })
-    .map_err(|problem| {
-        reporter.standalone(&problem);
-        Outcome::Environment
-    })
-}
-
-/// Where a command's data may be read from: the project's folder (the rules' git checkout, else
-/// the folder of segc.toml or of the rule file), `[data] roots`, `--data-root` folders, and folders named by `--var` values (given on
-/// the command line, like `--data-root`). Values from the environment or segc.toml `[vars]` are
-/// not roots: `${HOME}/.aws/credentials` stays refused.
-fn data_roots(prepared: &Prepared, data: &DataArgs) -> DataRoots {
-    let project = &prepared.project;
-    let mut roots = vec![project.data_home(&prepared.path)];
-    roots.extend(project.data_roots.iter().cloned());
-    roots.extend(data.data_roots.iter().cloned());
-    roots.extend(
-        data.vars
-            .iter()
-            .filter_map(|v| v.split_once('=').map(|(_, value)| PathBuf::from(value)))
-            .filter(|p| p.is_dir()),
-    );
-    DataRoots::only(roots)
-}
-
-pub(super) async fn registered_engine(
-    prepared: &Prepared,
-    data: &DataArgs,
-    reporter: &Reporter,
-) -> Result<Engine, Outcome> {
-    let mut engine = engine(data, reporter)?;
-    engine.confine_data(data_roots(prepared, data));
-    let registered = engine
-        .register(
-            &prepared.program,
-            &prepared.rules.base_dirs(),
-            &prepared.vars,
-        )
-        .await;
-    match registered {
-        Ok(()) => Ok(engine),
-        Err(problems) => {
-            prepared.report(reporter, &problems);
-            Err(outcome_of(&problems))
-        }
-    }
-}
-
-pub(super) fn file_problem(
-    prepared: &Prepared,
-    reporter: &Reporter,
-    problem: Diagnostic,
-) -> Outcome {
-    let problems = [problem];
-    prepared.report(reporter, &problems);
-    outcome_of(&problems)
-}
-
 async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
-    let prepared = match prepare(&args.file, &args.data, &args.segments, false, reporter) {
-        Ok(p) => p,
+    let session = match open(&args.file, options(&args.data, false), reporter) {
+        Ok(session) => session,
         Err(outcome) => return outcome,
     };
-    if !args.quiet {
-        note_default_as_of(&args.data, &prepared);
-    }
-    let mut engine = match registered_engine(&prepared, &args.data, reporter).await {
-        Ok(e) => e,
-        Err(outcome) => return outcome,
+    let ran = async {
+        let selection = session.select(&args.segments)?;
+        if !args.quiet {
+            note_default_as_of(&args.data, &session);
+        }
+        let mut engine = session.engine().await?;
+        let line = super::progress::Line::for_terminal(args.quiet);
+        if let Some(line) = &line {
+            engine.set_progress(line.clone());
+        }
+        let output = OutputChoice {
+            dir: args.out.clone(),
+            format: args.format.map(|f| match f {
+                FormatArg::Parquet => OutputFormat::Parquet,
+                FormatArg::Csv => OutputFormat::Csv,
+            }),
+            layout: args.layout.map(|l| match l {
+                LayoutArg::Wide => Layout::Wide,
+                LayoutArg::Long => Layout::Long,
+            }),
+        };
+        let ran = session.run(&engine, &selection, &output).await;
+        if let Some(line) = &line {
+            line.finish();
+        }
+        ran
     };
-    let line = super::progress::Line::for_terminal(args.quiet);
-    if let Some(line) = &line {
-        engine.set_progress(line.clone());
-    }
-    let plan = match engine
-        .membership_plan(&prepared.program, prepared.params, &prepared.selection)
-        .await
-    {
-        Ok(plan) => plan,
-        Err(problem) => return file_problem(&prepared, reporter, engine.redacted(problem)),
-    };
-    let project = &prepared.project;
-    let Some(dir) = args.out.clone().or_else(|| project.output_dir.clone()) else {
-        reporter.standalone(&Diagnostic::NoOutputDir {
-            project: project.path.as_ref().map(|p| p.display().to_string()),
-        });
-        return Outcome::Environment;
-    };
-    let spec = OutputSpec {
-        dir,
-        format: match args.format.or(project.output_format) {
-            Some(FormatArg::Parquet) | None => OutputFormat::Parquet,
-            Some(FormatArg::Csv) => OutputFormat::Csv,
-        },
-        layout: match args.layout.or(project.output_layout) {
-            Some(LayoutArg::Wide) | None => Layout::Wide,
-            Some(LayoutArg::Long) => Layout::Long,
-        },
-    };
-    let context = RunContext {
-        rules: prepared.name.clone(),
-        as_of: prepared.params.as_of,
-    };
-    let result = engine
-        .run(
-            &prepared.program,
-            &plan,
-            &prepared.selection,
-            &context,
-            &spec,
-        )
-        .await;
-    if let Some(line) = &line {
-        line.finish();
-    }
-    match result {
-        Ok(summary) => {
+    match ran.await {
+        Ok(ran) => {
             if !args.quiet {
-                print!("{}", summary_table(&summary));
+                print!("{}", summary_table(&ran.summary));
                 eprintln!(
                     "wrote {} and {}",
-                    spec.membership_path().display(),
-                    spec.summary_path().display()
+                    ran.spec.membership_path().display(),
+                    ran.spec.summary_path().display()
                 );
             }
             Outcome::Success
         }
-        Err(problem @ (Diagnostic::OutputFailed { .. } | Diagnostic::OutputBusy { .. })) => {
-            reporter.standalone(&problem);
-            Outcome::Environment
-        }
-        Err(problem) => file_problem(&prepared, reporter, engine.redacted(problem)),
+        Err(problem) => stopped(&session, reporter, problem),
     }
 }
 
 async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
-    let prepared = match prepare(&args.file, &args.data, &args.segments, false, reporter) {
-        Ok(p) => p,
+    let session = match open(&args.file, options(&args.data, false), reporter) {
+        Ok(session) => session,
         Err(outcome) => return outcome,
     };
-    let span = prepared.program.population().span;
-    let engine = if args.declared {
-        match engine(&args.data, reporter) {
-            Ok(e) => e,
-            Err(outcome) => return outcome,
-        }
-    } else {
-        match registered_engine(&prepared, &args.data, reporter).await {
-            Ok(e) => e,
-            Err(outcome) => return outcome,
-        }
+    let request = ExplainRequest {
+        kpis: args.kpis,
+        declared: args.declared,
+        physical: args.physical,
+        analyze: args.analyze,
     };
-    let tables: &dyn lower::TableLookup = if args.declared {
-        &DeclaredTables
-    } else {
-        &engine
+    let explained = async {
+        let selection = session.select(&args.segments)?;
+        let engine = if args.declared {
+            session.bare_engine()?
+        } else {
+            session.engine().await?
+        };
+        session.explain(&engine, &selection, request).await
     };
-    let kpis: Vec<hir::KpiId> = (0..prepared.program.kpis.len()).map(hir::KpiId).collect();
-    if args.kpis && kpis.is_empty() {
-        let problem = Diagnostic::Kpi(crate::diagnostics::KpiDiagnostic::NoKpi);
-        return file_problem(&prepared, reporter, problem);
-    }
-    let wanted = if args.kpis {
-        lower::Wanted::Kpis(&kpis)
-    } else {
-        lower::Wanted::Outputs(&prepared.selection)
-    };
-    let (program, params) = (&prepared.program, prepared.params);
-    let text = async {
-        let mut text = format!("-- as of {}\n", params.as_of);
-        // The ranking passes are shown; they run only to analyze the plan that needs them.
-        let (passes, mut ranks) = lower::planned_passes(program, tables, params, wanted)?;
-        for pass in &passes {
-            let names: Vec<&str> = pass
-                .quantiles
-                .iter()
-                .map(|r| program.quantiles[r.quantile.0].name.as_str())
-                .collect();
-            text.push_str(&format!(
-                "-- ranking pass (group boundaries of {})\n{}\n\n",
-                names.join(", "),
-                pass.plan.display_indent()
-            ));
-        }
-        if args.analyze {
-            ranks = engine.ranks(program, params, wanted).await?;
-        }
-        let plan = match wanted {
-            lower::Wanted::Kpis(kpis) => {
-                lower::kpi_plan(program, tables, params, kpis, &ranks).map(|p| p.plan)
-            }
-            lower::Wanted::Outputs(selection) => {
-                lower::membership_plan(program, tables, params, selection, &ranks)
-            }
-        }?;
-        let optimized = engine.optimize(&plan, span)?;
-        text.push_str(&format!(
-            "-- logical plan\n{}\n\n-- optimized logical plan\n{}\n",
-            plan.display_indent(),
-            optimized.display_indent()
-        ));
-        if args.physical {
-            let physical = engine.physical_plan_text(&optimized, span).await?;
-            text.push_str(&format!("\n-- physical plan\n{physical}"));
-        }
-        if args.analyze {
-            let analyzed = engine.analyze_text(&optimized, span).await?;
-            text.push_str(&format!(
-                "\n-- physical plan, run, with metrics\n{analyzed}"
-            ));
-        }
-        Ok::<String, Diagnostic>(text)
-    }
-    .await;
-    match text {
-        Ok(text) => {
-            print!("{text}");
+    match explained.await {
+        Ok(explanation) => {
+            print!("{}", explanation_text(&explanation));
             Outcome::Success
         }
-        Err(problem) => file_problem(&prepared, reporter, engine.redacted(problem)),
+        Err(problem) => stopped(&session, reporter, problem),
     }
 }
 
-async fn infer(args: &InferArgs, reporter: &Reporter) -> Outcome {
-    let csv = match args.format {
-        Some(InferFormat::Csv) => true,
-        Some(InferFormat::Parquet) => false,
-        None => args
-            .file
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("csv")),
-    };
-    if let Err(message) = crate::load::regular_file(&args.file) {
-        reporter.standalone(&Diagnostic::FileUnreadable {
-            path: args.file.display().to_string(),
-            message,
-        });
-        return Outcome::Environment;
+/// The plans as `segc explain` prints them.
+fn explanation_text(explanation: &Explanation) -> String {
+    let mut text = format!("-- as of {}\n", explanation.as_of);
+    for (names, plan) in &explanation.passes {
+        text.push_str(&format!(
+            "-- ranking pass (group boundaries of {})\n{}\n\n",
+            names.join(", "),
+            plan.display_indent()
+        ));
     }
-    let name = args.name.clone().unwrap_or_else(|| {
-        args.file
-            .file_stem()
-            .map(|s| s.to_string_lossy().to_string())
-            .unwrap_or_else(|| "data".into())
-    });
-    let options = InferOptions {
-        name,
-        location: args.file.display().to_string(),
-        csv,
+    text.push_str(&format!(
+        "-- logical plan\n{}\n\n-- optimized logical plan\n{}\n",
+        explanation.logical.display_indent(),
+        explanation.optimized.display_indent()
+    ));
+    if let Some(physical) = &explanation.physical {
+        text.push_str(&format!("\n-- physical plan\n{physical}"));
+    }
+    if let Some(analyzed) = &explanation.analyzed {
+        text.push_str(&format!(
+            "\n-- physical plan, run, with metrics\n{analyzed}"
+        ));
+    }
+    text
+}
+
+async fn infer(args: &InferArgs, reporter: &Reporter) -> Outcome {
+    let request = InferRequest {
+        name: args.name.clone(),
+        csv: args.format.map(|f| f == InferFormat::Csv),
         delimiter: args.delimiter,
         enum_max: args.enum_max,
     };
-    match crate::engine::infer_source(&args.file, &options).await {
+    match crate::driver::infer_schema(&args.file, &request).await {
         Ok(text) => {
             print!("{text}");
             Outcome::Success

@@ -1,4 +1,5 @@
-//! The `segc` command line: parses arguments, calls the stages, prints, and picks the exit code.
+//! The `segc` command line: parses arguments, calls the library driver ([`crate::driver`]),
+//! prints, and picks the exit code.
 //!
 //! Exit codes: 0 success, 1 problems in the rules (or data not matching them), 2 usage, IO or
 //! environment problems.
@@ -12,9 +13,7 @@ mod kpi;
 mod kpi_report;
 mod machine;
 mod progress;
-mod project;
 mod report;
-mod rule_files;
 mod sarif;
 
 use std::process::ExitCode;
@@ -45,10 +44,6 @@ impl Outcome {
     }
 }
 
-/// Stack size of the thread running a command and of the engine's workers: deep rule
-/// expressions recurse in every stage.
-const STACK_SIZE: usize = 64 * 1024 * 1024;
-
 /// Runs `segc` with the process arguments.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -62,7 +57,7 @@ pub fn main() -> ExitCode {
     let cli_color = cli.color;
     let worker = std::thread::Builder::new()
         .name("segc".into())
-        .stack_size(STACK_SIZE)
+        .stack_size(crate::driver::STACK_SIZE)
         .spawn(move || commands::dispatch(cli));
     let outcome = match worker.map(|handle| handle.join()) {
         Ok(Ok(outcome)) => outcome,

@@ -29,7 +29,10 @@ impl DataRoots {
         let mut roots = Vec::new();
         let mut shown = Vec::new();
         for folder in folders {
-            if let Ok(real) = folder.canonicalize() {
+            // A folder named twice (the project's, and again by `--data-root`) is shown once.
+            if let Ok(real) = folder.canonicalize()
+                && !roots.contains(&real)
+            {
                 shown.push(super::location::shown(&real.to_string_lossy()));
                 roots.push(real);
             }
@@ -64,6 +67,13 @@ impl DataRoots {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_folder_named_twice_is_one_root() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let roots = DataRoots::only([dir.path().to_path_buf(), dir.path().join(".")]);
+        assert_eq!(roots.shown().len(), 1);
+    }
 
     #[test]
     fn paths_are_admitted_under_their_roots_after_links() {

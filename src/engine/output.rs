@@ -26,7 +26,7 @@ use crate::diagnostics::Diagnostic;
 use crate::lower::Packing;
 
 /// File format of the membership output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum OutputFormat {
     /// Apache Parquet (zstd).
@@ -45,7 +45,7 @@ impl OutputFormat {
 }
 
 /// Shape of the membership output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Layout {
     /// One row per member: the key and one boolean column per segment.

@@ -310,28 +310,38 @@ pub fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-/// A two-partition engine (with a 256 MiB memory pool) with the sources of `program`
-/// registered from `base`, or the rendered diagnostics of what stopped it.
-pub async fn registered_engine(
-    program: &segc::hir::Program,
-    base: &std::path::Path,
-    name: &str,
-    text: &str,
-) -> Result<segc::engine::Engine, String> {
-    let mut engine = segc::engine::Engine::new(segc::engine::EngineOptions {
+/// Opens the rule file `rules` through the library driver as the tests run it: as of
+/// [`as_of`], on two threads within a 256 MiB memory pool, with no environment variables,
+/// reading data from the rule file's folder and the repository (the examples' data). Err: the
+/// rendered diagnostics that stopped it.
+pub fn session(
+    rules: &std::path::Path,
+    baseline_given: bool,
+) -> Result<segc::driver::Session, String> {
+    let options = segc::driver::Options {
+        ignore_environment: true,
+        as_of: Some(as_of()),
         threads: Some(2),
         memory_limit: Some(256 * 1024 * 1024),
-    })
-    .map_err(|d| render_all(name, text, &[d]))?;
-    engine
-        .register(
-            program,
-            &segc::engine::BaseDirs::single(base),
-            &segc::vars::Variables::explicit_only(Default::default()),
-        )
-        .await
-        .map_err(|d| render_all(name, text, &d))?;
-    Ok(engine)
+        data_roots: rules
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .into_iter()
+            .chain(std::env::current_dir().ok())
+            .collect(),
+        baseline_given,
+        ..Default::default()
+    };
+    let opened = segc::driver::Session::open(rules, options)
+        .map_err(|stopped| rendered(rules, stopped.diagnostics()))?;
+    let diagnostics = rendered(rules, opened.diagnostics());
+    opened.into_session().ok_or(diagnostics)
+}
+
+/// The diagnostics of the one rule file `rules` rendered as plain text, under its file name.
+pub fn rendered(rules: &std::path::Path, diagnostics: &[Diagnostic]) -> String {
+    let text = std::fs::read_to_string(rules).unwrap_or_default();
+    render_all(&file_name(rules), &text, diagnostics)
 }
 
 /// Plans physically and runs `program` over empty in-memory tables with the declared schemas:

@@ -13,12 +13,12 @@ use crate::load::{self, Disk, Workspace};
 use crate::span::Span;
 
 /// The rule files of one command.
-pub(super) struct Rules {
+pub struct Rules {
     workspace: Workspace,
 }
 
 /// One starting file, checked.
-pub(super) struct CheckedFile {
+pub struct CheckedRoot {
     /// Its name as given.
     pub name: String,
     /// The checker's result (over the file and what it imports).
@@ -29,21 +29,21 @@ pub(super) struct CheckedFile {
 
 impl Rules {
     /// Reads `paths` and everything they import.
-    pub(super) fn load(paths: &[PathBuf]) -> Rules {
+    pub fn load(paths: &[PathBuf]) -> Rules {
         Rules {
             workspace: Workspace::load(paths, &Disk),
         }
     }
 
     /// The text of every file read.
-    pub(super) fn sources(&self) -> &SourceMap {
+    pub fn sources(&self) -> &SourceMap {
         &self.workspace.sources
     }
 
     /// Checks every starting file with the settings of its project: per file, the checked
     /// result, or why it could not be read or has no valid project (`E0803`, `E0804`).
     /// `baseline_given`: a KPI baseline file was named on the command line.
-    pub(super) fn check_all(&self, baseline_given: bool) -> Vec<Result<CheckedFile, Diagnostic>> {
+    pub fn check_all(&self, baseline_given: bool) -> Vec<Result<CheckedRoot, Diagnostic>> {
         self.workspace
             .roots
             .iter()
@@ -54,14 +54,14 @@ impl Rules {
             .collect()
     }
 
-    fn check_file(&self, index: usize, baseline_given: bool) -> Result<CheckedFile, Diagnostic> {
+    fn check_file(&self, index: usize, baseline_given: bool) -> Result<CheckedRoot, Diagnostic> {
         let file = &self.workspace.files[index];
         let project = Project::of_file(&file.path)?;
         let unit = self.workspace.unit(index);
         let mut settings = project.settings(unit.home);
         settings.baseline = Some(baseline_given || project.baseline.is_some());
         let checked = check::check_with(&unit.program, &unit.diagnostics, &settings);
-        Ok(CheckedFile {
+        Ok(CheckedRoot {
             name: file.path.display().to_string(),
             checked,
             project,
@@ -69,7 +69,7 @@ impl Rules {
     }
 
     /// The folder each source's relative location is taken from: its declaring file's.
-    pub(super) fn base_dirs(&self) -> BaseDirs {
+    pub fn base_dirs(&self) -> BaseDirs {
         let mut dirs = BaseDirs::single(Path::new("."));
         for file in &self.workspace.files {
             if let Some(source) = self.workspace.sources.file(file.id) {
@@ -83,13 +83,13 @@ impl Rules {
 /// Remembers the diagnostics already reported, so that a problem in a file imported by several
 /// checked files is reported once.
 #[derive(Default)]
-pub(super) struct Reported {
+pub struct Reported {
     seen: HashSet<(&'static str, Option<Span>, String)>,
 }
 
 impl Reported {
     /// The diagnostics of `diagnostics` not reported before (now counted as reported).
-    pub(super) fn fresh(&mut self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    pub fn fresh(&mut self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         diagnostics
             .into_iter()
             .filter(|d| self.seen.insert((d.code(), d.primary_span(), d.message())))

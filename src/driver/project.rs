@@ -28,9 +28,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use super::args::{FormatArg, LayoutArg};
 use crate::check::{self, LintLevels};
 use crate::diagnostics::{Diagnostic, Level, Lint};
+use crate::engine::{Layout, OutputFormat};
 use crate::span::Span;
 use crate::suggest::similar;
 use crate::vars::is_variable_name;
@@ -66,8 +66,8 @@ struct DataSection {
 #[serde(deny_unknown_fields)]
 struct OutputSection {
     dir: Option<PathBuf>,
-    format: Option<FormatArg>,
-    layout: Option<LayoutArg>,
+    format: Option<OutputFormat>,
+    layout: Option<Layout>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -78,7 +78,7 @@ struct KpiSection {
 
 /// The settings that apply to a rule file (the defaults when there is no `segc.toml`).
 #[derive(Debug, Clone, Default)]
-pub(super) struct Project {
+pub struct Project {
     /// The settings file, if there is one.
     pub path: Option<PathBuf>,
     /// Rule file patterns, relative to the settings file's folder.
@@ -90,9 +90,9 @@ pub(super) struct Project {
     /// The default output folder of `segc run` (already joined to the project's folder).
     pub output_dir: Option<PathBuf>,
     /// The default output format of `segc run`.
-    pub output_format: Option<FormatArg>,
+    pub output_format: Option<OutputFormat>,
     /// The default output layout of `segc run`.
-    pub output_layout: Option<LayoutArg>,
+    pub output_layout: Option<Layout>,
     /// The KPI baseline file (already joined to the project's folder).
     pub baseline: Option<PathBuf>,
     /// Folders data may be read from besides the project's (joined to the project's folder).
@@ -119,7 +119,7 @@ fn find(dir: &Path) -> Option<PathBuf> {
 
 impl Project {
     /// The project of the rule file `rule_file`.
-    pub(super) fn of_file(rule_file: &Path) -> Result<Project, Diagnostic> {
+    pub fn of_file(rule_file: &Path) -> Result<Project, Diagnostic> {
         let dir = rule_file
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
@@ -128,7 +128,7 @@ impl Project {
     }
 
     /// The project of the folder `dir`.
-    pub(super) fn of_dir(dir: &Path) -> Result<Project, Diagnostic> {
+    pub fn of_dir(dir: &Path) -> Result<Project, Diagnostic> {
         match find(dir) {
             Some(path) => Project::read(path),
             None => Ok(Project::default()),
@@ -187,7 +187,7 @@ impl Project {
 
     /// The rule files of the project's `files` patterns, sorted, shown relative to the current
     /// folder when they are under it.
-    pub(super) fn rule_files(&self) -> Result<Vec<PathBuf>, Diagnostic> {
+    pub fn rule_files(&self) -> Result<Vec<PathBuf>, Diagnostic> {
         let Some(path) = &self.path else {
             return Ok(Vec::new());
         };
@@ -224,7 +224,7 @@ impl Project {
     /// The folder data is read from by default: the git checkout the rule file is in (its
     /// data often sits beside the rules' folder), else the settings file's folder, else the
     /// rule file's.
-    pub(super) fn data_home(&self, rule_file: &Path) -> PathBuf {
+    pub fn data_home(&self, rule_file: &Path) -> PathBuf {
         let folder = |p: &Path| {
             p.parent()
                 .filter(|d| !d.as_os_str().is_empty())
@@ -242,7 +242,7 @@ impl Project {
     }
 
     /// The checker's settings for a file of this project whose spans lie in `home`.
-    pub(super) fn settings(&self, home: Span) -> check::Settings {
+    pub fn settings(&self, home: Span) -> check::Settings {
         check::Settings {
             lints: self.lints.clone(),
             home: Some(home),

@@ -1,0 +1,45 @@
+//! `segc schema infer` as a call: a source declaration written from a data file.
+
+use std::path::Path;
+
+use crate::diagnostics::Diagnostic;
+use crate::engine::{InferOptions, infer_source};
+
+/// What to infer a declaration from.
+#[derive(Debug, Clone)]
+pub struct InferRequest {
+    /// The source's name (default: the file's stem).
+    pub name: Option<String>,
+    /// Read as CSV (`Some(true)`) or Parquet (`Some(false)`); by default CSV when the file
+    /// ends in `.csv`.
+    pub csv: Option<bool>,
+    /// The CSV field delimiter.
+    pub delimiter: u8,
+    /// Text columns with at most this many distinct values become enums.
+    pub enum_max: usize,
+}
+
+/// The declaration of the data file `file`, as rule text.
+pub async fn infer_schema(file: &Path, request: &InferRequest) -> Result<String, Diagnostic> {
+    let csv = request.csv.unwrap_or_else(|| {
+        file.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+    });
+    crate::load::regular_file(file).map_err(|message| Diagnostic::FileUnreadable {
+        path: file.display().to_string(),
+        message,
+    })?;
+    let name = request.name.clone().unwrap_or_else(|| {
+        file.file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_else(|| "data".into())
+    });
+    let options = InferOptions {
+        name,
+        location: file.display().to_string(),
+        csv,
+        delimiter: request.delimiter,
+        enum_max: request.enum_max,
+    };
+    infer_source(file, &options).await
+}

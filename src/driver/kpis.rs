@@ -1,0 +1,148 @@
+//! `segc kpi` as calls: the KPIs selected, the baseline read before any data, every KPI measured
+//! in one pass, judged against its target, the baseline recorded, the gate.
+
+use std::path::Path;
+
+use super::{Session, Stopped};
+use crate::diagnostics::{Diagnostic, KpiDiagnostic};
+use crate::engine::Engine;
+use crate::hir::KpiId;
+use crate::kpi::{self, BaselineFile, Judged, Judging, Row, Status};
+use crate::suggest::similar;
+
+/// A baseline file read, and its path as shown.
+#[derive(Debug)]
+pub struct Baseline {
+    /// The values recorded.
+    pub file: BaselineFile,
+    /// Where they were read from.
+    pub path: String,
+}
+
+/// KPI values measured over the data, one per KPI and group.
+pub type Measured = Vec<kpi::Measured>;
+
+/// Which judged rows fail a CI gate (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KpiGate {
+    /// A target missed, or no baseline to judge it against.
+    Miss,
+    /// Anything but met or on track, and any warning.
+    Warn,
+}
+
+impl KpiGate {
+    /// Whether any of `rows` fails the gate.
+    pub fn fails(self, rows: &[Row]) -> bool {
+        rows.iter().any(|row| match self {
+            KpiGate::Miss => matches!(row.status, Status::Missed | Status::NoBaseline),
+            KpiGate::Warn => row.warning || !matches!(row.status, Status::Met | Status::OnTrack),
+        })
+    }
+
+    /// The gate's name on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            KpiGate::Miss => "miss",
+            KpiGate::Warn => "warn",
+        }
+    }
+}
+
+impl Session {
+    /// The KPIs named (all when `names` is empty); `E1001` when the rules have none.
+    pub fn select_kpis(&self, names: &[String]) -> Result<Vec<KpiId>, Stopped> {
+        let program = &self.program;
+        if program.kpis.is_empty() {
+            return Err(Stopped::standalone(Diagnostic::Kpi(KpiDiagnostic::NoKpi)));
+        }
+        if names.is_empty() {
+            return Ok((0..program.kpis.len()).map(KpiId).collect());
+        }
+        let mut ids = Vec::new();
+        let mut problems = Vec::new();
+        for name in names {
+            match program.kpi_named(name) {
+                Some(id) if !ids.contains(&id) => ids.push(id),
+                Some(_) => {}
+                None => problems.push(Diagnostic::Kpi(KpiDiagnostic::UnknownSelectedKpi {
+                    name: name.clone(),
+                    candidates: similar(name, program.kpis.iter().map(|k| k.name.as_str())),
+                })),
+            }
+        }
+        ids.sort();
+        if problems.is_empty() {
+            Ok(ids)
+        } else {
+            Err(Stopped::Standalone(problems))
+        }
+    }
+
+    /// The baseline to judge against: `given`, else the project's `[kpi] baseline` (a default:
+    /// until it is first recorded by `saving` there, there is none). Read before any data, so
+    /// a bad file fails fast.
+    pub fn baseline(
+        &self,
+        given: Option<&Path>,
+        saving: Option<&Path>,
+    ) -> Result<Option<Baseline>, Stopped> {
+        let configured = self
+            .setting
+            .project
+            .baseline
+            .as_deref()
+            .filter(|p| p.exists() || saving != Some(*p));
+        let Some(path) = given.or(configured) else {
+            return Ok(None);
+        };
+        let problem = |message: String| {
+            Stopped::standalone(Diagnostic::Kpi(KpiDiagnostic::BadBaselineFile {
+                path: path.display().to_string(),
+                message,
+            }))
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| problem(e.to_string()))?;
+        let file = BaselineFile::parse(&text).map_err(problem)?;
+        Ok(Some(Baseline {
+            file,
+            path: path.display().to_string(),
+        }))
+    }
+
+    /// Measures `kpis` over the data of `engine` in one pass.
+    pub async fn measure_kpis(&self, engine: &Engine, kpis: &[KpiId]) -> Result<Measured, Stopped> {
+        let (program, params) = (&self.program, self.setting.params);
+        let measured = async {
+            let plan = engine.kpi_plan(program, params, kpis).await?;
+            engine.measure(program, &plan).await
+        };
+        measured.await.map_err(|p| Session::in_rules(engine, p))
+    }
+
+    /// Judges each measured value against its target, with `baseline` and `as_of`; `recording`
+    /// names the baseline file this run records (missing baselines are then expected).
+    pub fn judge_kpis(
+        &self,
+        measured: &Measured,
+        baseline: Option<&Baseline>,
+        recording: Option<&Path>,
+    ) -> Judged {
+        let recording = recording.map(|p| p.display().to_string());
+        kpi::judge(
+            &self.program,
+            measured,
+            Judging {
+                as_of: self.setting.params.as_of,
+                baseline: baseline.map(|b| (&b.file, b.path.as_str())),
+                recording: recording.as_deref(),
+            },
+        )
+    }
+
+    /// Records the judged rows' values as the baseline file `path`.
+    pub fn record_baseline(&self, rows: &[Row], path: &Path) -> Result<(), Stopped> {
+        let recorded = BaselineFile::record(rows, &self.setting.name, self.setting.params.as_of);
+        crate::engine::write_json(path, &recorded).map_err(Stopped::standalone)
+    }
+}

@@ -1,0 +1,77 @@
+//! The library driver: the stages assembled per command, as calls returning data.
+//!
+//! Every front end (the `segc` command line, the tests, and later a language server, a cluster
+//! worker or bindings) goes through here. Nothing in this module prints or exits: a call returns
+//! its result (a summary, judged KPI rows, plans, formatted text) or why it stopped, as
+//! [`Diagnostic`]s for the caller to render.
+//!
+//! - [`check_files`]: `segc check`, every rule file with its imports.
+//! - [`Session::open`] then [`Opened::into_session`]: one rule file read and checked, ready for
+//!   the data commands: [`Session::run`], [`Session::measure_kpis`] + [`Session::judge_kpis`],
+//!   [`Session::explain`].
+//! - [`format`](mod@format): `segc fmt`, rule files read, formatted and written back.
+//! - [`infer_schema`]: `segc schema infer`.
+//! - [`runtime`]: the tokio runtime the asynchronous calls run on.
+
+mod check;
+pub mod format;
+mod infer;
+mod kpis;
+mod project;
+mod rule_files;
+mod session;
+
+pub use check::{CheckedFile, CheckedFiles, check_files, project_rule_files};
+pub use infer::{InferRequest, infer_schema};
+pub use kpis::{Baseline, KpiGate, Measured};
+pub use project::Project;
+pub use rule_files::{CheckedRoot, Reported, Rules};
+pub use session::{ExplainRequest, Explanation, Opened, Options, OutputChoice, Ran, Session};
+
+use crate::diagnostics::Diagnostic;
+
+/// Stack size of the thread running a command and of the engine's workers: deep rule
+/// expressions recurse in every stage.
+pub const STACK_SIZE: usize = 64 * 1024 * 1024;
+
+/// Why a call stopped, with the diagnostics that say it.
+#[derive(Debug, Clone)]
+pub enum Stopped {
+    /// Problems that belong to no rule file: arguments, settings, the output folder, the machine.
+    Standalone(Vec<Diagnostic>),
+    /// Problems in the rule files or in the data they declare: shown in the session's files.
+    InRules(Vec<Diagnostic>),
+}
+
+impl Stopped {
+    /// The diagnostics that say why.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        match self {
+            Stopped::Standalone(d) | Stopped::InRules(d) => d,
+        }
+    }
+
+    fn standalone(diagnostic: Diagnostic) -> Stopped {
+        Stopped::Standalone(vec![diagnostic])
+    }
+}
+
+/// Threads besides the runtime's workers that a command needs at once (file reads on tokio's
+/// blocking pool, the Parquet encoder's, the progress line).
+const SPARE_THREADS: usize = 4;
+
+/// The runtime the asynchronous calls run on, with `threads` workers (default: one per core).
+/// The threads are probed first: a process limit that refuses them is `E0709`, not a hang.
+pub fn runtime(threads: Option<usize>) -> Result<tokio::runtime::Runtime, Diagnostic> {
+    let workers =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let failed = |message: String| Diagnostic::EngineFailed { message };
+    crate::engine::threads_available(workers + SPARE_THREADS).map_err(|e| failed(e.to_string()))?;
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all();
+    builder.worker_threads(workers);
+    // The workers evaluate the plans: DataFusion merges a chain of `let`s into one expression,
+    // evaluated recursively (a chain of 750 overflowed tokio's 2 MiB stack, debug build).
+    builder.thread_stack_size(STACK_SIZE);
+    builder.build().map_err(|e| failed(e.to_string()))
+}

@@ -1,0 +1,447 @@
+//! One rule file as the data commands see it: read with its imports, checked with its project's
+//! settings, its variables and evaluation date set; then registered, planned, run and explained.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use datafusion::logical_expr::LogicalPlan;
+
+use super::Stopped;
+use super::project::Project;
+use super::rule_files::Rules;
+use crate::diagnostics::{Diagnostic, VarProblem};
+use crate::engine::{
+    DataRoots, Engine, EngineOptions, Layout, OutputFormat, OutputSpec, RunContext, Summary,
+};
+use crate::files::SourceMap;
+use crate::hir;
+use crate::lower::{self, DeclaredTables, Params, Selection};
+use crate::suggest::similar;
+use crate::vars::{self, Variables};
+
+/// What a session is opened with (the command line's `--var`, `--as-of`, data options).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `NAME=VALUE` assignments given by the user: values of `${NAME}` in locations (over the
+    /// environment and segc.toml `[vars]`), and folders data may be read from.
+    pub vars: Vec<String>,
+    /// Variables come from `vars` and segc.toml only, not from the environment (hermetic runs).
+    pub ignore_environment: bool,
+    /// The evaluation date, `as_of` in the rules (default: today).
+    pub as_of: Option<NaiveDate>,
+    /// Threads and partitions (default: one per core).
+    pub threads: Option<usize>,
+    /// Memory for the query, in bytes (default: unlimited).
+    pub memory_limit: Option<usize>,
+    /// Folders data may be read from besides the project's folder and `[data] roots`.
+    pub data_roots: Vec<PathBuf>,
+    /// A KPI baseline file is given besides the project's: relative targets are not linted.
+    pub baseline_given: bool,
+}
+
+/// A rule file read and checked: its diagnostics, and a [`Session`] when it has no error.
+pub struct Opened {
+    diagnostics: Vec<Diagnostic>,
+    program: Option<hir::Program>,
+    setting: Setting,
+}
+
+impl Opened {
+    /// The text of the rule file and of every file it imports.
+    pub fn sources(&self) -> &SourceMap {
+        self.setting.rules.sources()
+    }
+
+    /// The rule file's name as given.
+    pub fn name(&self) -> &str {
+        &self.setting.name
+    }
+
+    /// The checker's diagnostics (warnings, or the errors that keep it from running).
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// The session, unless the rules have errors.
+    pub fn into_session(self) -> Option<Session> {
+        Some(Session {
+            program: self.program?,
+            setting: self.setting,
+        })
+    }
+}
+
+/// A checked rule file, ready for data: the calls of `segc run`, `segc kpi` and `segc explain`.
+pub struct Session {
+    pub(super) program: hir::Program,
+    pub(super) setting: Setting,
+}
+
+/// Everything about a rule file besides its checked program.
+pub(super) struct Setting {
+    path: PathBuf,
+    rules: Rules,
+    pub(super) name: String,
+    pub(super) project: Project,
+    vars: Variables,
+    pub(super) params: Params,
+    options: Options,
+}
+
+/// Where and how `segc run` writes (each unset choice falls back to segc.toml's `[output]`).
+#[derive(Debug, Clone, Default)]
+pub struct OutputChoice {
+    /// The output folder.
+    pub dir: Option<PathBuf>,
+    /// The membership file's format (else Parquet).
+    pub format: Option<OutputFormat>,
+    /// The membership file's layout (else wide).
+    pub layout: Option<Layout>,
+}
+
+/// What a run wrote.
+#[derive(Debug)]
+pub struct Ran {
+    /// The counts, also written as `summary.json`.
+    pub summary: Summary,
+    /// Where the outputs are.
+    pub spec: OutputSpec,
+}
+
+/// What `segc explain` shows.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ExplainRequest {
+    /// The plan of the KPIs instead of the membership plan.
+    pub kpis: bool,
+    /// Over schema-only tables from the declarations (no data read).
+    pub declared: bool,
+    /// With the physical plan.
+    pub physical: bool,
+    /// Run, with the physical plan's metrics.
+    pub analyze: bool,
+}
+
+/// The plans of a command, as `segc explain` shows them.
+#[derive(Debug)]
+pub struct Explanation {
+    /// The evaluation date the plans use.
+    pub as_of: NaiveDate,
+    /// The ranking passes: the quantiles whose boundaries each finds, and its plan.
+    pub passes: Vec<(Vec<String>, LogicalPlan)>,
+    /// The plan as built.
+    pub logical: LogicalPlan,
+    /// The plan as DataFusion's optimizer leaves it.
+    pub optimized: LogicalPlan,
+    /// The physical plan, when asked for.
+    pub physical: Option<String>,
+    /// The physical plan run, with its metrics, when asked for.
+    pub analyzed: Option<String>,
+}
+
+impl Session {
+    /// Reads the rule file at `path` with its imports and checks it with its project's settings.
+    /// Stops, with problems that belong to no rule file, on bad `--var`s, an unreadable file or
+    /// an invalid segc.toml.
+    pub fn open(path: &Path, options: Options) -> Result<Opened, Stopped> {
+        let explicit = parse_vars(&options.vars).map_err(Stopped::Standalone)?;
+        let rules = Rules::load(&[path.to_path_buf()]);
+        let checked = rules
+            .check_all(options.baseline_given)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| {
+                Err(Diagnostic::FileUnreadable {
+                    path: path.display().to_string(),
+                    message: "not read".into(),
+                })
+            })
+            .map_err(Stopped::standalone)?;
+        let vars = if options.ignore_environment {
+            Variables::explicit_only(explicit)
+        } else {
+            Variables::new(explicit)
+        };
+        let as_of = options
+            .as_of
+            .unwrap_or_else(|| chrono::Local::now().date_naive());
+        Ok(Opened {
+            diagnostics: checked.checked.diagnostics,
+            program: checked.checked.program,
+            setting: Setting {
+                path: path.to_path_buf(),
+                rules,
+                name: checked.name,
+                vars: vars.with_defaults(checked.project.vars.clone()),
+                project: checked.project,
+                params: Params { as_of },
+                options,
+            },
+        })
+    }
+
+    /// The checked rules.
+    pub fn program(&self) -> &hir::Program {
+        &self.program
+    }
+
+    /// The text of the rule file and of every file it imports.
+    pub fn sources(&self) -> &SourceMap {
+        self.setting.rules.sources()
+    }
+
+    /// The rule file's name as given.
+    pub fn name(&self) -> &str {
+        &self.setting.name
+    }
+
+    /// The settings of the rule file's project.
+    pub fn project(&self) -> &Project {
+        &self.setting.project
+    }
+
+    /// The evaluation date and other lowering parameters.
+    pub fn params(&self) -> Params {
+        self.setting.params
+    }
+
+    /// The outputs named by `--segment` (all when `names` is empty).
+    pub fn select(&self, names: &[String]) -> Result<Selection, Stopped> {
+        if names.is_empty() {
+            return Ok(Selection::All);
+        }
+        let program = &self.program;
+        let mut ids = Vec::new();
+        let mut problems = Vec::new();
+        for name in names {
+            match program.output_named(name) {
+                Some(id) => ids.push(id),
+                None => problems.push(Diagnostic::UnknownSelectedSegment {
+                    name: name.clone(),
+                    candidates: similar(
+                        name,
+                        program.outputs.iter().map(|o| program.output_name(*o)),
+                    ),
+                }),
+            }
+        }
+        if problems.is_empty() {
+            Ok(Selection::Only(ids))
+        } else {
+            Err(Stopped::Standalone(problems))
+        }
+    }
+
+    /// An engine with no tables (plans over the declarations need none).
+    pub fn bare_engine(&self) -> Result<Engine, Stopped> {
+        Engine::new(EngineOptions {
+            threads: self.setting.options.threads,
+            memory_limit: self.setting.options.memory_limit,
+        })
+        .map_err(Stopped::standalone)
+    }
+
+    /// An engine with the program's sources registered, each file checked against its
+    /// declaration, data confined to [`Session::data_roots`].
+    pub async fn engine(&self) -> Result<Engine, Stopped> {
+        let mut engine = self.bare_engine()?;
+        engine.confine_data(self.data_roots());
+        engine
+            .register(
+                &self.program,
+                &self.setting.rules.base_dirs(),
+                &self.setting.vars,
+            )
+            .await
+            .map_err(Stopped::InRules)?;
+        Ok(engine)
+    }
+
+    /// Where data may be read from: the project's folder (the rules' git checkout, else the
+    /// folder of segc.toml or of the rule file), `[data] roots`, the options' data roots, and
+    /// folders named by the options' variables (given by the user, like a data root). Values
+    /// from the environment or segc.toml `[vars]` are not roots: `${HOME}/.aws/credentials`
+    /// stays refused.
+    pub fn data_roots(&self) -> DataRoots {
+        let project = &self.setting.project;
+        let mut roots = vec![project.data_home(&self.setting.path)];
+        roots.extend(project.data_roots.iter().cloned());
+        roots.extend(self.setting.options.data_roots.iter().cloned());
+        roots.extend(
+            self.setting
+                .options
+                .vars
+                .iter()
+                .filter_map(|v| v.split_once('=').map(|(_, value)| PathBuf::from(value)))
+                .filter(|p| p.is_dir()),
+        );
+        DataRoots::only(roots)
+    }
+
+    /// A problem of `engine` about the rules or their data, its readers' words made readable.
+    pub(super) fn in_rules(engine: &Engine, problem: Diagnostic) -> Stopped {
+        Stopped::InRules(vec![engine.redacted(problem)])
+    }
+
+    /// `segc run`: computes the selected outputs and publishes the membership file and
+    /// `summary.json` under the lock on the output folder.
+    pub async fn run(
+        &self,
+        engine: &Engine,
+        selection: &Selection,
+        output: &OutputChoice,
+    ) -> Result<Ran, Stopped> {
+        let (program, params) = (&self.program, self.setting.params);
+        let plan = engine
+            .membership_plan(program, params, selection)
+            .await
+            .map_err(|p| Session::in_rules(engine, p))?;
+        let spec = self.output_spec(output)?;
+        let context = RunContext {
+            rules: self.setting.name.clone(),
+            as_of: params.as_of,
+        };
+        match engine.run(program, &plan, selection, &context, &spec).await {
+            Ok(summary) => Ok(Ran { summary, spec }),
+            Err(problem @ (Diagnostic::OutputFailed { .. } | Diagnostic::OutputBusy { .. })) => {
+                Err(Stopped::standalone(problem))
+            }
+            Err(problem) => Err(Session::in_rules(engine, problem)),
+        }
+    }
+
+    /// The outputs' folder, format and layout: as chosen, else the project's.
+    fn output_spec(&self, output: &OutputChoice) -> Result<OutputSpec, Stopped> {
+        let project = &self.setting.project;
+        let Some(dir) = output.dir.clone().or_else(|| project.output_dir.clone()) else {
+            return Err(Stopped::standalone(Diagnostic::NoOutputDir {
+                project: project.path.as_ref().map(|p| p.display().to_string()),
+            }));
+        };
+        Ok(OutputSpec {
+            dir,
+            format: output
+                .format
+                .or(project.output_format)
+                .unwrap_or(OutputFormat::Parquet),
+            layout: output
+                .layout
+                .or(project.output_layout)
+                .unwrap_or(Layout::Wide),
+        })
+    }
+
+    /// `segc explain`: the plans of the selected outputs (or of every KPI), optimized, and on
+    /// request physical or run with metrics. `engine` has the sources registered unless the
+    /// request is over the declarations.
+    pub async fn explain(
+        &self,
+        engine: &Engine,
+        selection: &Selection,
+        request: ExplainRequest,
+    ) -> Result<Explanation, Stopped> {
+        let kpis: Vec<hir::KpiId> = (0..self.program.kpis.len()).map(hir::KpiId).collect();
+        if request.kpis && kpis.is_empty() {
+            let problem = Diagnostic::Kpi(crate::diagnostics::KpiDiagnostic::NoKpi);
+            return Err(Stopped::InRules(vec![problem]));
+        }
+        let wanted = if request.kpis {
+            lower::Wanted::Kpis(&kpis)
+        } else {
+            lower::Wanted::Outputs(selection)
+        };
+        self.explained(engine, wanted, request)
+            .await
+            .map_err(|p| Session::in_rules(engine, p))
+    }
+
+    async fn explained(
+        &self,
+        engine: &Engine,
+        wanted: lower::Wanted<'_>,
+        request: ExplainRequest,
+    ) -> Result<Explanation, Diagnostic> {
+        let (program, params) = (&self.program, self.setting.params);
+        let span = program.population().span;
+        let tables: &dyn lower::TableLookup = if request.declared {
+            &DeclaredTables
+        } else {
+            engine
+        };
+        // The ranking passes are shown; they run only to analyze the plan that needs them.
+        let (passes, mut ranks) = lower::planned_passes(program, tables, params, wanted)?;
+        let passes = passes
+            .into_iter()
+            .map(|pass| {
+                let names = pass
+                    .quantiles
+                    .iter()
+                    .map(|r| program.quantiles[r.quantile.0].name.clone())
+                    .collect();
+                (names, pass.plan)
+            })
+            .collect();
+        if request.analyze {
+            ranks = engine.ranks(program, params, wanted).await?;
+        }
+        let logical = match wanted {
+            lower::Wanted::Kpis(kpis) => {
+                lower::kpi_plan(program, tables, params, kpis, &ranks).map(|p| p.plan)
+            }
+            lower::Wanted::Outputs(selection) => {
+                lower::membership_plan(program, tables, params, selection, &ranks)
+            }
+        }?;
+        let optimized = engine.optimize(&logical, span)?;
+        let physical = match request.physical {
+            true => Some(engine.physical_plan_text(&optimized, span).await?),
+            false => None,
+        };
+        let analyzed = match request.analyze {
+            true => Some(engine.analyze_text(&optimized, span).await?),
+            false => None,
+        };
+        Ok(Explanation {
+            as_of: params.as_of,
+            passes,
+            logical,
+            optimized,
+            physical,
+            analyzed,
+        })
+    }
+}
+
+/// A `--var` argument as shown in messages: its value may be a secret, so only the name is.
+fn shown_var(argument: &str) -> String {
+    match argument.split_once('=') {
+        Some((name, _)) => format!("{name}=…"),
+        None if vars::is_variable_name(argument) => argument.to_string(),
+        None => "…".to_string(),
+    }
+}
+
+/// Parses `NAME=VALUE` assignments.
+fn parse_vars(raw: &[String]) -> Result<BTreeMap<String, String>, Vec<Diagnostic>> {
+    let mut values = BTreeMap::new();
+    let mut problems = Vec::new();
+    for argument in raw {
+        let problem = match argument.split_once('=') {
+            None => VarProblem::NoEquals,
+            Some((name, _)) if !vars::is_variable_name(name) => VarProblem::BadName,
+            Some((name, value)) => {
+                values.insert(name.to_string(), value.to_string());
+                continue;
+            }
+        };
+        problems.push(Diagnostic::InvalidVar {
+            argument: shown_var(argument),
+            problem,
+        });
+    }
+    if problems.is_empty() {
+        Ok(values)
+    } else {
+        Err(problems)
+    }
+}
