@@ -33,7 +33,7 @@ fn run(rules: &Path, out: &Path, format: OutputFormat, layout: Layout) -> Result
             as_of: as_of(),
         };
         engine
-            .run(&program, &plan, &Selection::All, &context, &spec)
+            .run(&program, &plan, &context, &spec)
             .await
             .map_err(|d| render_all(&name, &text, &[d]))
     })

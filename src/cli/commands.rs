@@ -325,15 +325,7 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
         rules: prepared.name.clone(),
         as_of: prepared.params.as_of,
     };
-    let result = engine
-        .run(
-            &prepared.program,
-            &plan,
-            &prepared.selection,
-            &context,
-            &spec,
-        )
-        .await;
+    let result = engine.run(&prepared.program, &plan, &context, &spec).await;
     if let Some(line) = &line {
         line.finish();
     }
@@ -414,7 +406,7 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
                 lower::kpi_plan(program, tables, params, kpis, &ranks).map(|p| p.plan)
             }
             lower::Wanted::Outputs(selection) => {
-                lower::membership_plan(program, tables, params, selection, &ranks)
+                lower::membership_plan(program, tables, params, selection, &ranks).map(|p| p.plan)
             }
         }?;
         let optimized = engine.optimize(&plan, span)?;

@@ -37,7 +37,7 @@ use crate::span::Span;
 pub use crate::functions::{BUCKETS, bucket};
 pub use flags::Packing;
 pub use kpi::{KpiColumns, KpiPlan, kpi_plan, repeated_key_plan};
-pub use ntile::{Ranked, RankingPass, Ranks};
+pub use ntile::{Boundaries, Kept, PassOutcome, Ranked, RankingPass, Ranks, pass_boundaries};
 pub use schema::{canonical_type, declared_schema};
 
 /// Finds the table to scan for a source.
@@ -144,7 +144,7 @@ pub fn membership_plan(
     params: Params,
     selection: &Selection,
     ranks: &Ranks,
-) -> Result<LogicalPlan, Diagnostic> {
+) -> Result<MembershipPlan, Diagnostic> {
     let population = program.population();
     let span = population.span;
     let key = population_key(program)?;
@@ -155,11 +155,29 @@ pub fn membership_plan(
         .iter()
         .map(|id| ident(program.output_name(*id)))
         .collect();
-    let output = Packing::of(&outputs).plan_columns(ident(&key.name), values);
-    project(members.builder, output)
+    let packing = Packing::of(&outputs);
+    let output = packing.plan_columns(ident(&key.name), values);
+    let plan = project(members.builder, output)
         .and_then(|b| b.sort(vec![ident(&key.name).sort(true, false)]))
         .and_then(|b| b.build())
-        .map_err(internal(span))
+        .map_err(internal(span))?;
+    Ok(MembershipPlan {
+        plan,
+        outputs,
+        packing,
+    })
+}
+
+/// A membership plan and what its rows carry: all the engine needs to write its outputs.
+#[derive(Debug, Clone)]
+pub struct MembershipPlan {
+    /// The plan: the key, then the outputs as `packing` lays them out, one row per member,
+    /// sorted by key.
+    pub plan: LogicalPlan,
+    /// The outputs it computes (segments, scores, tiers), in declaration order.
+    pub outputs: Vec<OutputId>,
+    /// Where each output is in the plan's columns.
+    pub packing: Packing,
 }
 
 /// The population's key column.
@@ -182,7 +200,7 @@ struct Members {
 /// The next ranking pass a plan for `wanted` needs: the values of the `ntile` quantiles not in
 /// `ranks` whose values need no unranked one (quantiles of quantiles take a pass per level).
 /// `None` when every needed `ntile` is ranked. With `keep`, the pass also gives every aggregate
-/// the plan needs over the related sources it aggregates, to be kept ([`Ranks::precompute`]).
+/// the plan needs over the related sources it aggregates, to be kept ([`Kept`]).
 pub fn ranking_pass(
     program: &hir::Program,
     tables: &dyn TableLookup,
@@ -228,7 +246,7 @@ pub fn ranking_pass(
     let key = population_key(program)?;
     let mut pass_needed = Needed::collect(program, vec![], &values);
     // The related sources the pass aggregates, not already computed: their every aggregate the
-    // plan will need is computed here once, and kept for the plan (see `Ranks::precompute`).
+    // plan will need is computed here once, and kept for the plan (see `Kept`).
     let sources: BTreeSet<SourceId> = pass_needed
         .aggregates
         .iter()
@@ -277,6 +295,32 @@ pub fn ranking_pass(
     }))
 }
 
+/// The ranks a plan for `wanted` needs: every ranking pass it needs, each given to `execute`
+/// as soon as the ranks before it let it be planned (quantiles of quantiles take a pass per
+/// level), and what `execute` gives recorded. The one loop over ranking passes: the engine
+/// executes them over the data, `segc explain` and plan tests only collect them
+/// ([`planned_passes`]). `keep` as for [`ranking_pass`].
+pub async fn drive_ranking_passes(
+    program: &hir::Program,
+    tables: &dyn TableLookup,
+    params: Params,
+    wanted: Wanted<'_>,
+    keep: bool,
+    mut execute: impl AsyncFnMut(&RankingPass) -> Result<PassOutcome, Diagnostic>,
+) -> Result<Ranks, Diagnostic> {
+    let mut ranks = Ranks::default();
+    while let Some(pass) = ranking_pass(program, tables, params, wanted, &ranks, keep)? {
+        let outcome = execute(&pass).await?;
+        ranks
+            .record(&pass, outcome)
+            .map_err(|message| Diagnostic::Internal {
+                span: program.quantiles[pass.quantiles[0].quantile.0].span,
+                message,
+            })?;
+    }
+    Ok(ranks)
+}
+
 /// Every ranking pass a plan for `wanted` needs, without running them, and ranks that let the
 /// plan be shown (not run): for `segc explain` and plan tests.
 pub fn planned_passes(
@@ -285,12 +329,15 @@ pub fn planned_passes(
     params: Params,
     wanted: Wanted<'_>,
 ) -> Result<(Vec<RankingPass>, Ranks), Diagnostic> {
-    let mut ranks = Ranks::default();
     let mut passes = Vec::new();
-    while let Some(pass) = ranking_pass(program, tables, params, wanted, &ranks, false)? {
-        ranks.plan_only(&pass);
-        passes.push(pass);
-    }
+    let collect = async |pass: &RankingPass| {
+        passes.push(pass.clone());
+        Ok(PassOutcome::Planned)
+    };
+    // Nothing here waits: the future is ready at its first poll.
+    let ranks = futures::executor::block_on(drive_ranking_passes(
+        program, tables, params, wanted, false, collect,
+    ))?;
     Ok((passes, ranks))
 }
 

@@ -49,9 +49,8 @@ pub struct Boundaries {
 pub struct Ranks {
     /// `None`: planned but not run (plans to show, not to run).
     computed: HashMap<QuantileId, Option<Arc<Boundaries>>>,
-    /// Related sources aggregated by a pass, with what holds their memory.
+    /// Related sources aggregated by a pass.
     precomputed: HashMap<SourceId, Precomputed>,
-    held: Vec<Arc<dyn std::any::Any + Send + Sync>>,
 }
 
 impl std::fmt::Debug for Ranks {
@@ -74,91 +73,126 @@ impl Ranks {
         self.computed.get(&quantile).cloned().flatten()
     }
 
-    /// Keeps the aggregates `pass` computed (its output `batches`, one row per member) for the
-    /// plans after it, in `table` (built by the engine from the batches, with the key column
-    /// renamed `key`); `held` lives as long as they are used (the engine's memory reservation).
-    pub fn precompute(
-        &mut self,
-        pass: &RankingPass,
-        mut table: impl FnMut(SourceId) -> Option<(Arc<dyn TableSource>, String)>,
-        held: Arc<dyn std::any::Any + Send + Sync>,
-    ) {
-        for (source, columns) in &pass.aggregates {
-            if let Some((table, key)) = table(*source) {
-                self.precomputed.insert(
-                    *source,
-                    Precomputed {
-                        table,
-                        key,
-                        columns: columns.clone(),
-                    },
-                );
-            }
-        }
-        self.held.push(held);
-    }
-
     /// The aggregates of `source` a pass kept.
     pub(super) fn precomputed(&self, source: SourceId) -> Option<&Precomputed> {
         self.precomputed.get(&source)
     }
 
-    /// Marks the quantiles of `pass` as ranked without running it, so that the passes after it
-    /// and the final plan can be shown (`segc explain`); such plans cannot run.
-    pub fn plan_only(&mut self, pass: &RankingPass) {
-        for ranked in &pass.quantiles {
-            self.computed.entry(ranked.quantile).or_insert(None);
-        }
-    }
-
-    /// Records the boundaries found in the output of `pass` (its plan's batches); the quantiles
-    /// of one pass are ranked on parallel threads.
-    pub fn add_pass(&mut self, pass: &RankingPass, batches: &[RecordBatch]) -> Result<()> {
-        let schema = pass.plan.schema();
-        let keys: Vec<ArrayRef> = batches.iter().map(|b| Arc::clone(b.column(0))).collect();
-        let key_type = schema.field(0).data_type();
-        let rank = |index: usize, ranked: &Ranked| {
-            let values: Vec<ArrayRef> = batches
-                .iter()
-                .map(|b| Arc::clone(b.column(index + 1)))
-                .collect();
-            let types = (
-                schema.field(index + 1).data_type().clone(),
-                key_type.clone(),
-            );
-            boundaries(ranked.groups, ranked.descending, types, &values, &keys)
+    /// Records what executing `pass` gave. A pass planned only marks its quantiles as ranked,
+    /// so that the passes after it and the final plan can be shown (`segc explain`); such
+    /// plans cannot run.
+    pub(super) fn record(
+        &mut self,
+        pass: &RankingPass,
+        outcome: PassOutcome,
+    ) -> Result<(), String> {
+        let (boundaries, kept) = match outcome {
+            PassOutcome::Planned => {
+                for ranked in &pass.quantiles {
+                    self.computed.entry(ranked.quantile).or_insert(None);
+                }
+                return Ok(());
+            }
+            PassOutcome::Executed { boundaries, kept } => (boundaries, kept),
         };
-        let found: Vec<Result<Boundaries>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = pass
-                .quantiles
+        // Every quantile must be ranked, or the next pass would be this one again.
+        if boundaries.len() != pass.quantiles.len() {
+            return Err(format!(
+                "a ranking pass of {} quantiles gave {} boundaries",
+                pass.quantiles.len(),
+                boundaries.len()
+            ));
+        }
+        for (ranked, found) in pass.quantiles.iter().zip(boundaries) {
+            self.computed.insert(ranked.quantile, Some(Arc::new(found)));
+        }
+        for Kept { source, table, key } in kept {
+            let columns = pass
+                .aggregates
                 .iter()
-                .enumerate()
-                .map(|(index, ranked)| {
-                    std::thread::Builder::new()
-                        .name("segc-rank".into())
-                        .spawn_scoped(scope, move || rank(index, ranked))
-                        .map_err(|_| (index, ranked))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| match h {
-                    Ok(h) => h.join().unwrap_or_else(|_| {
-                        Err(DataFusionError::Internal(
-                            "a ranking thread panicked".into(),
-                        ))
-                    }),
-                    // No thread to be had: rank on this one.
-                    Err((index, ranked)) => rank(index, ranked),
-                })
-                .collect()
-        });
-        for (ranked, found) in pass.quantiles.iter().zip(found) {
-            self.computed
-                .insert(ranked.quantile, Some(Arc::new(found?)));
+                .find(|(s, _)| *s == source)
+                .map(|(_, columns)| columns.clone())
+                .ok_or_else(|| "a ranking pass kept aggregates it did not compute".to_string())?;
+            self.precomputed.insert(
+                source,
+                Precomputed {
+                    table,
+                    key,
+                    columns,
+                },
+            );
         }
         Ok(())
     }
+}
+
+/// What executing a [`RankingPass`] gave (see [`super::drive_ranking_passes`]).
+pub enum PassOutcome {
+    /// Not executed: the plans after it can be shown, not run (`segc explain`, plan tests).
+    Planned,
+    /// Executed over the data.
+    Executed {
+        /// The boundaries of the pass's quantiles, in its order ([`pass_boundaries`]).
+        boundaries: Vec<Boundaries>,
+        /// The aggregates kept for the plans after it, for some of the pass's
+        /// [`RankingPass::aggregates`].
+        kept: Vec<Kept>,
+    },
+}
+
+/// The aggregates of one related source computed by a ranking pass, kept in memory (one row
+/// per member) so that the plans after it need not aggregate the source again.
+pub struct Kept {
+    /// The related source.
+    pub source: SourceId,
+    /// The rows: the key, then the aggregates under the pass's names for them.
+    pub table: Arc<dyn TableSource>,
+    /// The key column.
+    pub key: String,
+}
+
+/// The boundaries of the quantiles of `pass` found in its output (its plan's batches), in the
+/// pass's order; the quantiles are ranked on parallel threads.
+pub fn pass_boundaries(pass: &RankingPass, batches: &[RecordBatch]) -> Result<Vec<Boundaries>> {
+    let schema = pass.plan.schema();
+    let keys: Vec<ArrayRef> = batches.iter().map(|b| Arc::clone(b.column(0))).collect();
+    let key_type = schema.field(0).data_type();
+    let rank = |index: usize, ranked: &Ranked| {
+        let values: Vec<ArrayRef> = batches
+            .iter()
+            .map(|b| Arc::clone(b.column(index + 1)))
+            .collect();
+        let types = (
+            schema.field(index + 1).data_type().clone(),
+            key_type.clone(),
+        );
+        boundaries(ranked.groups, ranked.descending, types, &values, &keys)
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = pass
+            .quantiles
+            .iter()
+            .enumerate()
+            .map(|(index, ranked)| {
+                std::thread::Builder::new()
+                    .name("segc-rank".into())
+                    .spawn_scoped(scope, move || rank(index, ranked))
+                    .map_err(|_| (index, ranked))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h {
+                Ok(h) => h.join().unwrap_or_else(|_| {
+                    Err(DataFusionError::Internal(
+                        "a ranking thread panicked".into(),
+                    ))
+                }),
+                // No thread to be had: rank on this one.
+                Err((index, ranked)) => rank(index, ranked),
+            })
+            .collect()
+    })
 }
 
 /// One quantile ranked by a [`RankingPass`].
@@ -181,7 +215,7 @@ pub struct RankingPass {
     /// The quantiles whose values it computes.
     pub quantiles: Vec<Ranked>,
     /// Per related source it aggregates, the output column of each aggregate the plan after it
-    /// needs: kept, they spare that plan aggregating the source again ([`Ranks::precompute`]).
+    /// needs: kept, they spare that plan aggregating the source again ([`Kept`]).
     pub aggregates: Vec<(SourceId, Vec<(AggregateId, String)>)>,
 }
 
