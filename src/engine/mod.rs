@@ -19,6 +19,7 @@ mod publish;
 mod rank;
 mod redact;
 mod tables;
+mod unpack;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -45,6 +46,7 @@ pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
 use progress::Ticker;
 pub use progress::{Phase, Progress, Quiet, rows_read};
+pub use rank::pass_boundaries;
 use std::sync::atomic::AtomicU64;
 
 /// Engine settings.

@@ -1,9 +1,10 @@
 //! Ranking passes: the narrow plans that find the boundaries of `ntile` groups before the
-//! membership and KPI plans run (see `lower::ntile`).
+//! membership and KPI plans run (see `lower::ranking`), executed within the memory limit, and
+//! the boundaries found in their batches (the quantiles of a pass on parallel threads).
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{ArrayRef, RecordBatch};
 use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::datasource::{MemTable, provider_as_source};
 use datafusion::error::DataFusionError;
@@ -13,9 +14,11 @@ use futures::StreamExt as _;
 
 use super::{Engine, Phase, execution_failed};
 use crate::diagnostics::Diagnostic;
+use crate::functions::Boundaries;
 use crate::hir::{self, AggregateId, KpiId};
 use crate::lower::{
-    self, Kept, KpiPlan, MembershipPlan, Params, PassOutcome, RankingPass, Ranks, Selection, Wanted,
+    self, Kept, KpiPlan, MembershipPlan, Params, PassOutcome, Ranked, RankingPass, Ranks,
+    Selection, Wanted,
 };
 
 impl Engine {
@@ -82,7 +85,7 @@ impl Engine {
             span,
             message: e.to_string(),
         };
-        let boundaries = lower::pass_boundaries(pass, &batches).map_err(internal)?;
+        let boundaries = pass_boundaries(pass, &batches).map_err(internal)?;
         let mut kept = Vec::with_capacity(pass.aggregates.len());
         if !pass.aggregates.is_empty() {
             let partitions = self.ctx.copied_config().target_partitions();
@@ -127,6 +130,53 @@ impl Engine {
         let ranks = self.ranks(program, params, Wanted::Kpis(kpis)).await?;
         lower::kpi_plan(program, self, params, kpis, &ranks)
     }
+}
+
+/// The boundaries of the quantiles of `pass` found in its output (its plan's batches), in the
+/// pass's order; the quantiles are ranked on parallel threads.
+pub fn pass_boundaries(
+    pass: &RankingPass,
+    batches: &[RecordBatch],
+) -> Result<Vec<Boundaries>, DataFusionError> {
+    let schema = pass.plan.schema();
+    let keys: Vec<ArrayRef> = batches.iter().map(|b| Arc::clone(b.column(0))).collect();
+    let key_type = schema.field(0).data_type();
+    let rank = |index: usize, ranked: &Ranked| {
+        let values: Vec<ArrayRef> = batches
+            .iter()
+            .map(|b| Arc::clone(b.column(index + 1)))
+            .collect();
+        let types = (
+            schema.field(index + 1).data_type().clone(),
+            key_type.clone(),
+        );
+        Boundaries::select(ranked.groups, ranked.descending, types, &values, &keys)
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = pass
+            .quantiles
+            .iter()
+            .enumerate()
+            .map(|(index, ranked)| {
+                std::thread::Builder::new()
+                    .name("segc-rank".into())
+                    .spawn_scoped(scope, move || rank(index, ranked))
+                    .map_err(|_| (index, ranked))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h {
+                Ok(h) => h.join().unwrap_or_else(|_| {
+                    Err(DataFusionError::Internal(
+                        "a ranking thread panicked".into(),
+                    ))
+                }),
+                // No thread to be had: rank on this one.
+                Err((index, ranked)) => rank(index, ranked),
+            })
+            .collect()
+    })
 }
 
 /// The key (renamed `key`) and the aggregate `columns` of a ranking pass's output, as an

@@ -4,7 +4,7 @@
 //! types, joins one grouped aggregate per related source, evaluates `let`s and segments in layers
 //! (each layer a projection over the previous one carrying only the columns still read, so a
 //! definition used many times is computed once: `layers`), and ends with the key, the segments'
-//! flags packed 64 to a word (`flags`), the scores and tiers, sorted by key. The kernels the plans
+//! flags packed 64 to a word (`packing`), the scores and tiers, sorted by key. The kernels the plans
 //! call are in [`crate::functions`]. No IO happens here: tables come from a [`TableLookup`].
 //!
 //! A DataFusion error while building a plan means the checker let through something it should not
@@ -12,10 +12,10 @@
 
 mod common_conditions;
 mod expr;
-mod flags;
 mod kpi;
 mod layers;
-mod ntile;
+mod packing;
+mod ranking;
 mod schema;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -31,13 +31,16 @@ use datafusion::logical_expr::{
 };
 
 use crate::diagnostics::Diagnostic;
-use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, QuantileFunction, SourceId};
+use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, SourceId};
 use crate::span::Span;
 
 pub use crate::functions::{BUCKETS, bucket};
-pub use flags::Packing;
 pub use kpi::{KpiColumns, KpiPlan, kpi_plan, repeated_key_plan};
-pub use ntile::{Boundaries, Kept, PassOutcome, Ranked, RankingPass, Ranks, pass_boundaries};
+pub use packing::{Packing, Slot};
+pub use ranking::{
+    Kept, PassOutcome, Ranked, RankingPass, Ranks, drive_ranking_passes, planned_passes,
+    ranking_pass,
+};
 pub use schema::{canonical_type, declared_schema};
 
 /// Finds the table to scan for a source.
@@ -195,150 +198,6 @@ struct Members {
     builder: LogicalPlanBuilder,
     /// The column holding each aggregate's result.
     aggregate_columns: HashMap<AggregateId, String>,
-}
-
-/// The next ranking pass a plan for `wanted` needs: the values of the `ntile` quantiles not in
-/// `ranks` whose values need no unranked one (quantiles of quantiles take a pass per level).
-/// `None` when every needed `ntile` is ranked. With `keep`, the pass also gives every aggregate
-/// the plan needs over the related sources it aggregates, to be kept ([`Kept`]).
-pub fn ranking_pass(
-    program: &hir::Program,
-    tables: &dyn TableLookup,
-    params: Params,
-    wanted: Wanted<'_>,
-    ranks: &Ranks,
-    keep: bool,
-) -> Result<Option<RankingPass>, Diagnostic> {
-    let needed = Needed::of(program, wanted);
-    let unranked = |defs: &BTreeSet<DefId>| {
-        defs.iter().any(|def| match def {
-            DefId::Quantile(id) => {
-                matches!(program.quantiles[id.0].function, QuantileFunction::Ntile(_))
-                    && !ranks.contains(*id)
-            }
-            _ => false,
-        })
-    };
-    let mut quantiles = Vec::new();
-    let mut values = Vec::new();
-    for def in &needed.defs {
-        let DefId::Quantile(id) = *def else { continue };
-        let quantile = &program.quantiles[id.0];
-        let QuantileFunction::Ntile(groups) = quantile.function else {
-            continue;
-        };
-        if ranks.contains(id)
-            || unranked(&Needed::collect(program, vec![], &[&quantile.value]).defs)
-        {
-            continue;
-        }
-        quantiles.push(Ranked {
-            quantile: id,
-            groups,
-            descending: quantile.descending,
-        });
-        values.push(&quantile.value);
-    }
-    if quantiles.is_empty() {
-        return Ok(None);
-    }
-    let span = program.quantiles[quantiles[0].quantile.0].span;
-    let key = population_key(program)?;
-    let mut pass_needed = Needed::collect(program, vec![], &values);
-    // The related sources the pass aggregates, not already computed: their every aggregate the
-    // plan will need is computed here once, and kept for the plan (see `Kept`).
-    let sources: BTreeSet<SourceId> = pass_needed
-        .aggregates
-        .iter()
-        .map(|id| program.aggregates[id.0].source)
-        .filter(|source| keep && ranks.precomputed(*source).is_none())
-        .collect();
-    for id in &needed.aggregates {
-        if sources.contains(&program.aggregates[id.0].source) {
-            pass_needed.keep_aggregate(program, *id);
-        }
-    }
-    let members = members(program, tables, params, &pass_needed, ranks)?;
-    let lowerer = expr::Lowerer::new(program, params, &members.aggregate_columns, ranks);
-    let mut columns = vec![ident(&key.name).alias("__key")];
-    for (index, value) in values.iter().enumerate() {
-        columns.push(
-            lowerer
-                .order_value(value)?
-                .alias(format!("__value_{index}")),
-        );
-    }
-    let mut aggregates: Vec<(SourceId, Vec<(AggregateId, String)>)> = Vec::new();
-    for source in sources {
-        let mut of_source: Vec<(AggregateId, String)> = members
-            .aggregate_columns
-            .iter()
-            .filter(|(id, _)| program.aggregates[id.0].source == source)
-            .map(|(id, name)| (*id, name.clone()))
-            .collect();
-        of_source.sort();
-        // Identical aggregates share a column: it is given once.
-        for (_, name) in &of_source {
-            if !columns.contains(&ident(name)) {
-                columns.push(ident(name));
-            }
-        }
-        aggregates.push((source, of_source));
-    }
-    let plan = project(members.builder, columns)
-        .and_then(|b| b.build())
-        .map_err(internal(span))?;
-    Ok(Some(RankingPass {
-        plan,
-        quantiles,
-        aggregates,
-    }))
-}
-
-/// The ranks a plan for `wanted` needs: every ranking pass it needs, each given to `execute`
-/// as soon as the ranks before it let it be planned (quantiles of quantiles take a pass per
-/// level), and what `execute` gives recorded. The one loop over ranking passes: the engine
-/// executes them over the data, `segc explain` and plan tests only collect them
-/// ([`planned_passes`]). `keep` as for [`ranking_pass`].
-pub async fn drive_ranking_passes(
-    program: &hir::Program,
-    tables: &dyn TableLookup,
-    params: Params,
-    wanted: Wanted<'_>,
-    keep: bool,
-    mut execute: impl AsyncFnMut(&RankingPass) -> Result<PassOutcome, Diagnostic>,
-) -> Result<Ranks, Diagnostic> {
-    let mut ranks = Ranks::default();
-    while let Some(pass) = ranking_pass(program, tables, params, wanted, &ranks, keep)? {
-        let outcome = execute(&pass).await?;
-        ranks
-            .record(&pass, outcome)
-            .map_err(|message| Diagnostic::Internal {
-                span: program.quantiles[pass.quantiles[0].quantile.0].span,
-                message,
-            })?;
-    }
-    Ok(ranks)
-}
-
-/// Every ranking pass a plan for `wanted` needs, without running them, and ranks that let the
-/// plan be shown (not run): for `segc explain` and plan tests.
-pub fn planned_passes(
-    program: &hir::Program,
-    tables: &dyn TableLookup,
-    params: Params,
-    wanted: Wanted<'_>,
-) -> Result<(Vec<RankingPass>, Ranks), Diagnostic> {
-    let mut passes = Vec::new();
-    let collect = async |pass: &RankingPass| {
-        passes.push(pass.clone());
-        Ok(PassOutcome::Planned)
-    };
-    // Nothing here waits: the future is ready at its first poll.
-    let ranks = futures::executor::block_on(drive_ranking_passes(
-        program, tables, params, wanted, false, collect,
-    ))?;
-    Ok((passes, ranks))
 }
 
 /// Scans the population (used columns only), joins the grouped aggregates of each related

@@ -349,7 +349,7 @@ pub fn executes_on_empty_tables(
     use segc::diagnostics::Diagnostic;
     use segc::lower::{
         PassOutcome, RankingPass, Selection, TableLookup, Wanted, declared_schema,
-        drive_ranking_passes, membership_plan, pass_boundaries,
+        drive_ranking_passes, membership_plan,
     };
 
     struct Empty;
@@ -386,7 +386,7 @@ pub fn executes_on_empty_tables(
         for wanted in wanted {
             let rank = async |pass: &RankingPass| {
                 let batches = execute(&pass.plan).await;
-                let boundaries = pass_boundaries(pass, &batches)
+                let boundaries = segc::engine::pass_boundaries(pass, &batches)
                     .unwrap_or_else(|e| panic!("{e} for:\n{context}"));
                 let kept = Vec::new();
                 Ok(PassOutcome::Executed { boundaries, kept })
