@@ -347,6 +347,59 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// The expressions directly inside this one, in source order: operands, an `in`'s value then
+    /// its candidates, a `between`'s value then its bounds, a call's arguments then its `by` and
+    /// `where` clauses, a list's items. Reversed, they can be pushed on a stack to be popped in
+    /// source order.
+    pub fn children(&self) -> impl DoubleEndedIterator<Item = &Expr> {
+        use ExprKind as E;
+        let none = [None, None, None];
+        let (first, items, last): (Option<&Expr>, &[Expr], [Option<&Expr>; 3]) = match &self.kind {
+            E::Literal(_) | E::Name(_) => (None, &[], none),
+            E::Unary { operand: x, .. } | E::Paren(x) | E::IsNull { value: x, .. } => {
+                (Some(&**x), &[], none)
+            }
+            E::Binary { lhs, rhs, .. } => (Some(&**lhs), &[], [Some(&**rhs), None, None]),
+            E::InList { value, list, .. } => (Some(&**value), list, none),
+            E::Between {
+                value, low, high, ..
+            } => (Some(&**value), &[], [Some(&**low), Some(&**high), None]),
+            E::If {
+                condition,
+                then,
+                otherwise,
+            } => (
+                Some(&**condition),
+                &[],
+                [Some(&**then), Some(&**otherwise), None],
+            ),
+            E::Call {
+                args,
+                order_by,
+                filter,
+                ..
+            } => (None, args, [order_by.as_deref(), filter.as_deref(), None]),
+            E::List(items) => (None, items, none),
+        };
+        first
+            .into_iter()
+            .chain(items)
+            .chain(last.into_iter().flatten())
+    }
+
+    /// Calls `visit` on this expression and every expression inside it with its depth (1 for
+    /// this one), parents first and in source order, without recursion: it measures nesting
+    /// before E0108 bounds it.
+    pub fn visit(&self, visit: &mut dyn FnMut(&Expr, usize)) {
+        let mut stack = vec![(self, 1)];
+        while let Some((e, depth)) = stack.pop() {
+            visit(e, depth);
+            stack.extend(e.children().rev().map(|child| (child, depth + 1)));
+        }
+    }
+}
+
 /// The kinds of expression.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExprKind {

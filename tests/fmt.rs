@@ -42,7 +42,9 @@ fn plan_text(text: &str) -> Option<String> {
     let program = checked.program?;
     let params = crate::common::params();
     let ranks = segc::lower::Ranks::default();
-    let plan = membership_plan(&program, &DeclaredTables, params, &Selection::All, &ranks).ok()?;
+    let plan = membership_plan(&program, &DeclaredTables, params, &Selection::All, &ranks)
+        .ok()?
+        .plan;
     let kpis: Vec<segc::hir::KpiId> = (0..program.kpis.len()).map(segc::hir::KpiId).collect();
     let kpi_plan = segc::lower::kpi_plan(&program, &DeclaredTables, params, &kpis, &ranks).ok()?;
     Some(format!(

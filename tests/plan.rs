@@ -15,7 +15,9 @@ fn plan_of(text: &str, selection: &Selection) -> LogicalPlan {
     let program = program.expect("program");
     let wanted = Wanted::Outputs(selection);
     let (_, ranks) = planned_passes(&program, &DeclaredTables, params(), wanted).expect("passes");
-    membership_plan(&program, &DeclaredTables, params(), selection, &ranks).expect("plan")
+    membership_plan(&program, &DeclaredTables, params(), selection, &ranks)
+        .expect("plan")
+        .plan
 }
 
 /// The ranking passes of every output of `text`, as text.
@@ -114,7 +116,8 @@ fn selecting_a_segment_plans_only_its_dependencies() {
         &Selection::Only(vec![segc::hir::OutputId::Segment(young)]),
         &segc::lower::Ranks::default(),
     )
-    .expect("plan");
+    .expect("plan")
+    .plan;
     assert_eq!(scans(&plan), ["customers[customer_id,birth_date]"]);
     let columns: Vec<String> = plan
         .schema()

@@ -121,7 +121,9 @@ impl Checker<'_> {
         {
             return Some((*id, true));
         }
-        // The first qualified name `source.column` in the argument names the source.
+        // The first qualified name `source.column` in the argument names the source. Only the
+        // tested value of `in` and `between` and a call's arguments are searched, not the
+        // candidates, the bounds or the clauses.
         let mut stack = vec![arg];
         while let Some(e) = stack.pop() {
             match &e.kind {
@@ -130,18 +132,10 @@ impl Checker<'_> {
                         return Some((*id, false));
                     }
                 }
-                A::Unary { operand, .. } | A::Paren(operand) => stack.push(operand),
-                A::Binary { lhs, rhs, .. } => stack.extend([&**rhs, &**lhs]),
-                A::Call { args, .. } | A::List(args) => stack.extend(args.iter().rev()),
-                A::If {
-                    condition,
-                    then,
-                    otherwise,
-                } => stack.extend([&**otherwise, &**then, &**condition]),
-                A::InList { value, .. } | A::Between { value, .. } | A::IsNull { value, .. } => {
-                    stack.push(value)
-                }
-                _ => {}
+                A::InList { value, .. } | A::Between { value, .. } => stack.push(value),
+                A::Call { args, .. } => stack.extend(args.iter().rev()),
+                // Reversed: popped in source order.
+                _ => stack.extend(e.children().rev()),
             }
         }
         None

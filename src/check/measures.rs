@@ -370,23 +370,9 @@ impl Checker<'_> {
                 },
                 A::Call { function, .. }
                     if AggregateFunction::from_name(&function.name).is_some() => {}
-                A::Call { args, .. } | A::List(args) => stack.extend(args.iter()),
-                A::Unary { operand, .. } | A::Paren(operand) => stack.push(operand),
-                A::Binary { lhs, rhs, .. } => stack.extend([&**lhs, &**rhs]),
-                A::If {
-                    condition,
-                    then,
-                    otherwise,
-                } => stack.extend([&**condition, &**then, &**otherwise]),
-                A::InList { value, list, .. } => {
-                    stack.push(value);
-                    stack.extend(list.iter());
-                }
-                A::Between {
-                    value, low, high, ..
-                } => stack.extend([&**value, &**low, &**high]),
-                A::IsNull { value, .. } => stack.push(value),
-                A::Literal(_) => {}
+                // A call's clauses are not searched.
+                A::Call { args, .. } => stack.extend(args.iter()),
+                _ => stack.extend(e.children()),
             }
         }
         None

@@ -301,7 +301,7 @@ impl Session {
             rules: self.setting.name.clone(),
             as_of: params.as_of,
         };
-        match engine.run(program, &plan, selection, &context, &spec).await {
+        match engine.run(program, &plan, &context, &spec).await {
             Ok(summary) => Ok(Ran { summary, spec }),
             Err(problem @ (Diagnostic::OutputFailed { .. } | Diagnostic::OutputBusy { .. })) => {
                 Err(Stopped::standalone(problem))
@@ -389,7 +389,7 @@ impl Session {
                 lower::kpi_plan(program, tables, params, kpis, &ranks).map(|p| p.plan)
             }
             lower::Wanted::Outputs(selection) => {
-                lower::membership_plan(program, tables, params, selection, &ranks)
+                lower::membership_plan(program, tables, params, selection, &ranks).map(|p| p.plan)
             }
         }?;
         let optimized = engine.optimize(&logical, span)?;

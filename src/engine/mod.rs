@@ -19,6 +19,7 @@ mod publish;
 mod rank;
 mod redact;
 mod tables;
+mod unpack;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -26,7 +27,7 @@ use std::sync::Arc;
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::provider_as_source;
 use datafusion::error::DataFusionError;
-use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::memory_pool::{FairSpillPool, MemoryReservation};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::{LogicalPlan, TableSource};
 use datafusion::physical_plan::display::DisplayableExecutionPlan;
@@ -36,7 +37,7 @@ use serde::Serialize;
 
 use crate::diagnostics::Diagnostic;
 use crate::hir::{self, OutputId};
-use crate::lower::{Packing, Selection, TableLookup};
+use crate::lower::{MembershipPlan, TableLookup};
 use crate::vars::Variables;
 
 pub use access::DataRoots;
@@ -45,6 +46,7 @@ pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
 use progress::Ticker;
 pub use progress::{Phase, Progress, Quiet, rows_read};
+pub use rank::pass_boundaries;
 use std::sync::atomic::AtomicU64;
 
 /// Engine settings.
@@ -146,6 +148,9 @@ pub struct Engine {
     /// What the readers' messages may name (paths, CSV columns).
     seen: messages::SourcesSeen,
     progress: Arc<dyn Progress>,
+    /// The memory reserved for the aggregates ranking passes kept for the plans after them
+    /// (read until those plans have run).
+    kept_memory: std::sync::Mutex<Vec<MemoryReservation>>,
 }
 
 impl Engine {
@@ -168,6 +173,7 @@ impl Engine {
             roots: DataRoots::anywhere(),
             seen: messages::SourcesSeen::default(),
             progress: Arc::new(progress::Quiet),
+            kept_memory: std::sync::Mutex::default(),
         })
     }
 
@@ -358,8 +364,7 @@ impl Engine {
     pub async fn run(
         &self,
         program: &hir::Program,
-        plan: &LogicalPlan,
-        selection: &Selection,
+        plan: &MembershipPlan,
         context: &RunContext,
         spec: &OutputSpec,
     ) -> Result<Summary, Diagnostic> {
@@ -369,7 +374,7 @@ impl Engine {
         self.refuse_output_inside_sources(&spec.dir)?;
         let lock = publish::OutputLock::acquire(&spec.dir)?;
         self.progress.phase(Phase::Planning);
-        let physical = self.physical_plan(plan, population.span).await?;
+        let physical = self.physical_plan(&plan.plan, population.span).await?;
         self.progress.phase(Phase::Computing);
         let written = Arc::new(AtomicU64::new(0));
         let ticker = Ticker::start(
@@ -379,8 +384,8 @@ impl Engine {
         );
         let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
             .map_err(|e| execution_failed(span, e))?;
-        let outputs = selection.outputs(program);
-        let columns: Vec<(String, output::ColumnKind)> = outputs
+        let columns: Vec<(String, output::ColumnKind)> = plan
+            .outputs
             .iter()
             .map(|o| {
                 let kind = match o {
@@ -403,10 +408,9 @@ impl Engine {
             metadata: &metadata,
             threads: self.ctx.copied_config().target_partitions(),
         };
-        let packing = Packing::of(&outputs);
         let membership_outputs = output::Outputs {
             columns: &columns,
-            packing: &packing,
+            packing: &plan.packing,
         };
         let outcome = panics::contained(output::write_membership(
             stream,
@@ -432,7 +436,7 @@ impl Engine {
         };
         drop(ticker);
         self.progress.phase(Phase::Writing);
-        let summary = summarize(program, &outputs, &counts, context, spec);
+        let summary = summarize(program, &plan.outputs, &counts, context, spec);
         let summary_file = output::write_summary(spec, &summary)?;
         publish::publish(
             &lock,

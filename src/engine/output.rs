@@ -348,7 +348,7 @@ pub(super) async fn write_membership(
     let file = temp.as_file().try_clone().map_err(|e| failed(&target, e))?;
     let columns = outputs.columns;
     let names: Vec<String> = columns.iter().map(|(name, _)| name.clone()).collect();
-    let input_schema = outputs.packing.unpacked_schema(&stream.schema(), &names);
+    let input_schema = super::unpack::unpacked_schema(outputs.packing, &stream.schema(), &names);
     let schema = match spec.layout {
         Layout::Wide => wide_schema(&input_schema, columns),
         Layout::Long => long_schema(&input_schema),
@@ -399,9 +399,7 @@ pub(super) async fn write_membership(
     };
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(&data_error)?;
-        let batch = outputs
-            .packing
-            .unpack(&batch, &input_schema)
+        let batch = super::unpack::unpacked(outputs.packing, &batch, &input_schema)
             .map_err(|e| failed(&target, e))?;
         keys.check(batch.column(0)).map_err(&key_problem)?;
         counts.members += batch.num_rows() as u64;

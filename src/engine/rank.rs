@@ -1,21 +1,25 @@
 //! Ranking passes: the narrow plans that find the boundaries of `ntile` groups before the
-//! membership and KPI plans run (see `lower::ntile`).
+//! membership and KPI plans run (see `lower::ranking`), executed within the memory limit, and
+//! the boundaries found in their batches (the quantiles of a pass on parallel threads).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::RecordBatch;
+use datafusion::arrow::array::{ArrayRef, RecordBatch};
 use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::datasource::{MemTable, provider_as_source};
 use datafusion::error::DataFusionError;
 use datafusion::execution::memory_pool::MemoryConsumer;
-use datafusion::logical_expr::{LogicalPlan, TableSource};
+use datafusion::logical_expr::TableSource;
 use futures::StreamExt as _;
 
 use super::{Engine, Phase, execution_failed};
 use crate::diagnostics::Diagnostic;
+use crate::functions::Boundaries;
 use crate::hir::{self, AggregateId, KpiId};
-use crate::lower::{self, KpiPlan, Params, Ranks, Selection, Wanted};
+use crate::lower::{
+    self, Kept, KpiPlan, MembershipPlan, Params, PassOutcome, Ranked, RankingPass, Ranks,
+    Selection, Wanted,
+};
 
 impl Engine {
     /// Runs the ranking passes a plan for `wanted` needs (none without `ntile` quantiles) and
@@ -26,66 +30,81 @@ impl Engine {
         params: Params,
         wanted: Wanted<'_>,
     ) -> Result<Ranks, Diagnostic> {
-        let mut ranks = Ranks::default();
         // Without a memory limit, the aggregates a pass computes are kept for the plan after it
         // (it need not aggregate those sources again); with one, memory comes first.
         let keep = self.memory_limit.is_none();
-        while let Some(pass) = lower::ranking_pass(program, self, params, wanted, &ranks, keep)? {
-            let span = program.quantiles[pass.quantiles[0].quantile.0].span;
-            let failed = |e| execution_failed(program.population().location.span, e);
-            self.progress.phase(Phase::Ranking);
-            let physical = self.physical_plan(&pass.plan, span).await?;
-            let _ticker = super::Ticker::start(
-                std::sync::Arc::clone(&self.progress),
-                std::sync::Arc::clone(&physical),
-                std::sync::Arc::default(),
-            );
-            let reservation = MemoryConsumer::new("segc ranking pass")
-                .register(&self.ctx.runtime_env().memory_pool);
-            let mut stream =
-                datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
+        let execute = async |pass: &RankingPass| self.execute_pass(program, pass).await;
+        lower::drive_ranking_passes(program, self, params, wanted, keep, execute).await
+    }
+
+    /// Executes one ranking pass: the boundaries of its quantiles, and the aggregates it
+    /// computed kept in memory. Its batches are reserved in the memory pool; those kept stay
+    /// reserved as long as the engine lives (the plans after the pass read them).
+    async fn execute_pass(
+        &self,
+        program: &hir::Program,
+        pass: &RankingPass,
+    ) -> Result<PassOutcome, Diagnostic> {
+        let span = program.quantiles[pass.quantiles[0].quantile.0].span;
+        let population = program.population().location.span;
+        let failed = |e| execution_failed(population, e);
+        self.progress.phase(Phase::Ranking);
+        let physical = self.physical_plan(&pass.plan, span).await?;
+        let _ticker = super::Ticker::start(
+            Arc::clone(&self.progress),
+            Arc::clone(&physical),
+            Arc::default(),
+        );
+        let reservation =
+            MemoryConsumer::new("segc ranking pass").register(&self.ctx.runtime_env().memory_pool);
+        let mut stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
+            .map_err(failed)?;
+        let gather = async {
+            let mut batches = Vec::new();
+            while let Some(batch) = stream.next().await {
+                let batch = batch.map_err(failed)?;
+                reservation
+                    .try_grow(batch.get_array_memory_size())
                     .map_err(failed)?;
-            let gather = async {
-                let mut batches = Vec::new();
-                while let Some(batch) = stream.next().await {
-                    let batch = batch.map_err(failed)?;
-                    reservation
-                        .try_grow(batch.get_array_memory_size())
-                        .map_err(failed)?;
-                    batches.push(batch);
-                }
-                Ok::<_, Diagnostic>(batches)
-            };
-            let population = program.population().location.span;
-            let batches = match super::panics::contained(gather).await {
-                Ok(gathered) => gathered?,
-                Err(panic) => return Err(self.reader_panicked(population, panic).await),
-            };
-            // The row encoding of the keys and values is about as large as they are.
-            let ranked: usize = batches
-                .iter()
-                .flat_map(|b| b.columns().iter().take(pass.quantiles.len() + 1))
-                .map(|c| c.get_array_memory_size())
-                .sum();
-            reservation.try_grow(ranked).map_err(failed)?;
-            let internal = |e: DataFusionError| Diagnostic::Internal {
-                span,
-                message: e.to_string(),
-            };
-            ranks.add_pass(&pass, &batches).map_err(internal)?;
-            if !pass.aggregates.is_empty() {
-                let partitions = self.ctx.copied_config().target_partitions();
-                let mut tables = HashMap::new();
-                for (source, columns) in &pass.aggregates {
-                    let key = format!("__{}_key", program.source(*source).name);
-                    let table =
-                        kept_table(&pass, &batches, &key, columns, partitions).map_err(internal)?;
-                    tables.insert(*source, (table, key));
-                }
-                ranks.precompute(&pass, |s| tables.remove(&s), Arc::new(reservation));
+                batches.push(batch);
             }
+            Ok::<_, Diagnostic>(batches)
+        };
+        let batches = match super::panics::contained(gather).await {
+            Ok(gathered) => gathered?,
+            Err(panic) => return Err(self.reader_panicked(population, panic).await),
+        };
+        // The row encoding of the keys and values is about as large as they are.
+        let ranked: usize = batches
+            .iter()
+            .flat_map(|b| b.columns().iter().take(pass.quantiles.len() + 1))
+            .map(|c| c.get_array_memory_size())
+            .sum();
+        reservation.try_grow(ranked).map_err(failed)?;
+        let internal = |e: DataFusionError| Diagnostic::Internal {
+            span,
+            message: e.to_string(),
+        };
+        let boundaries = pass_boundaries(pass, &batches).map_err(internal)?;
+        let mut kept = Vec::with_capacity(pass.aggregates.len());
+        if !pass.aggregates.is_empty() {
+            let partitions = self.ctx.copied_config().target_partitions();
+            for (source, columns) in &pass.aggregates {
+                let key = format!("__{}_key", program.source(*source).name);
+                let table =
+                    kept_table(pass, &batches, &key, columns, partitions).map_err(internal)?;
+                kept.push(Kept {
+                    source: *source,
+                    table,
+                    key,
+                });
+            }
+            self.kept_memory
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(reservation);
         }
-        Ok(ranks)
+        Ok(PassOutcome::Executed { boundaries, kept })
     }
 
     /// The membership plan over the registered tables, after the ranking passes it needs.
@@ -94,7 +113,7 @@ impl Engine {
         program: &hir::Program,
         params: Params,
         selection: &Selection,
-    ) -> Result<LogicalPlan, Diagnostic> {
+    ) -> Result<MembershipPlan, Diagnostic> {
         let ranks = self
             .ranks(program, params, Wanted::Outputs(selection))
             .await?;
@@ -113,10 +132,57 @@ impl Engine {
     }
 }
 
+/// The boundaries of the quantiles of `pass` found in its output (its plan's batches), in the
+/// pass's order; the quantiles are ranked on parallel threads.
+pub fn pass_boundaries(
+    pass: &RankingPass,
+    batches: &[RecordBatch],
+) -> Result<Vec<Boundaries>, DataFusionError> {
+    let schema = pass.plan.schema();
+    let keys: Vec<ArrayRef> = batches.iter().map(|b| Arc::clone(b.column(0))).collect();
+    let key_type = schema.field(0).data_type();
+    let rank = |index: usize, ranked: &Ranked| {
+        let values: Vec<ArrayRef> = batches
+            .iter()
+            .map(|b| Arc::clone(b.column(index + 1)))
+            .collect();
+        let types = (
+            schema.field(index + 1).data_type().clone(),
+            key_type.clone(),
+        );
+        Boundaries::select(ranked.groups, ranked.descending, types, &values, &keys)
+    };
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = pass
+            .quantiles
+            .iter()
+            .enumerate()
+            .map(|(index, ranked)| {
+                std::thread::Builder::new()
+                    .name("segc-rank".into())
+                    .spawn_scoped(scope, move || rank(index, ranked))
+                    .map_err(|_| (index, ranked))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| match h {
+                Ok(h) => h.join().unwrap_or_else(|_| {
+                    Err(DataFusionError::Internal(
+                        "a ranking thread panicked".into(),
+                    ))
+                }),
+                // No thread to be had: rank on this one.
+                Err((index, ranked)) => rank(index, ranked),
+            })
+            .collect()
+    })
+}
+
 /// The key (renamed `key`) and the aggregate `columns` of a ranking pass's output, as an
 /// in-memory table of `partitions` partitions.
 fn kept_table(
-    pass: &lower::RankingPass,
+    pass: &RankingPass,
     batches: &[RecordBatch],
     key: &str,
     columns: &[(AggregateId, String)],

@@ -2,12 +2,16 @@
 //! plan construction (`lower` builds the calls), as DataFusion keeps its functions apart from its
 //! SQL planner. Anything that executes segc's plans (a distributed worker) registers these.
 //!
-//! Stateless functions are `Kernel`s: a name, exact argument types, a return type and a body.
-//! The functions that carry state (the flags' layout, quantile boundaries) are in `lower::flags`
-//! and `lower::ntile` for now.
+//! One file per function family: `segc_bucket` (`bucket.rs`), `segc_and`/`segc_or`/`segc_is_true`
+//! (`logic.rs`), `segc_flags` with the packing and unpacking of flag words (`flags.rs`),
+//! `segc_ntileN` with the selection of its boundaries (`ntile.rs`). Stateless functions are
+//! `Kernel`s: a name, a signature, a return type and a body. `segc_ntileN` carries its
+//! quantile's boundaries, so it has a `ScalarUDFImpl` of its own.
 
 mod bucket;
+mod flags;
 mod logic;
+mod ntile;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
@@ -16,7 +20,9 @@ use datafusion::logical_expr::{
 };
 
 pub use bucket::{BUCKETS, bucket, segc_bucket};
+pub use flags::{FLAGS_PER_WORD, pack, segc_flags, unpack};
 pub use logic::{segc_and, segc_is_true, segc_or};
+pub use ntile::{Boundaries, ntile_udf};
 
 /// A stateless scalar function: what DataFusion needs to know of it, and its body.
 #[derive(Debug)]
@@ -35,9 +41,20 @@ impl Kernel {
         returns: DataType,
         body: fn(&str, ScalarFunctionArgs) -> Result<ColumnarValue>,
     ) -> ScalarUDF {
+        let signature = Signature::exact(arguments, Volatility::Immutable);
+        Kernel::with_signature(name, signature, returns, body)
+    }
+
+    /// The function `name` taking the arguments `signature` accepts.
+    fn with_signature(
+        name: &'static str,
+        signature: Signature,
+        returns: DataType,
+        body: fn(&str, ScalarFunctionArgs) -> Result<ColumnarValue>,
+    ) -> ScalarUDF {
         ScalarUDF::from(Kernel {
             name,
-            signature: Signature::exact(arguments, Volatility::Immutable),
+            signature,
             returns,
             body,
         })

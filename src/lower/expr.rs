@@ -213,7 +213,7 @@ impl<'p> Lowerer<'p> {
                             self.program.population().key_column().ok_or_else(|| {
                                 self.internal(&q.value, "the population has no key")
                             })?;
-                        return Ok(super::ntile::ntile_call(
+                        return Ok(super::ranking::ntile_call(
                             groups,
                             q.descending,
                             self.ranks.get(id),
@@ -236,7 +236,7 @@ impl<'p> Lowerer<'p> {
     }
 
     /// The window function computing a percent rank (to be renamed [`raw_name`]). Members with
-    /// no value are ranked apart. (`ntile` groups need no window: see `ntile.rs`.)
+    /// no value are ranked apart. (`ntile` groups need no window: see `ranking.rs`.)
     pub(super) fn quantile_window(&self, q: &hir::Quantile) -> Lowered {
         let value = self.order_value(&q.value)?;
         let ordered = value.clone().sort(!q.descending, true);

@@ -4,7 +4,7 @@
 //! types, joins one grouped aggregate per related source, evaluates `let`s and segments in layers
 //! (each layer a projection over the previous one carrying only the columns still read, so a
 //! definition used many times is computed once: `layers`), and ends with the key, the segments'
-//! flags packed 64 to a word (`flags`), the scores and tiers, sorted by key. The kernels the plans
+//! flags packed 64 to a word (`packing`), the scores and tiers, sorted by key. The kernels the plans
 //! call are in [`crate::functions`]. No IO happens here: tables come from a [`TableLookup`].
 //!
 //! A DataFusion error while building a plan means the checker let through something it should not
@@ -12,10 +12,10 @@
 
 mod common_conditions;
 mod expr;
-mod flags;
 mod kpi;
 mod layers;
-mod ntile;
+mod packing;
+mod ranking;
 mod schema;
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -31,13 +31,16 @@ use datafusion::logical_expr::{
 };
 
 use crate::diagnostics::Diagnostic;
-use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, QuantileFunction, SourceId};
+use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, SourceId};
 use crate::span::Span;
 
 pub use crate::functions::{BUCKETS, bucket};
-pub use flags::Packing;
 pub use kpi::{KpiColumns, KpiPlan, kpi_plan, repeated_key_plan};
-pub use ntile::{Ranked, RankingPass, Ranks};
+pub use packing::{Packing, Slot};
+pub use ranking::{
+    Kept, PassOutcome, Ranked, RankingPass, Ranks, drive_ranking_passes, planned_passes,
+    ranking_pass,
+};
 pub use schema::{canonical_type, declared_schema};
 
 /// Finds the table to scan for a source.
@@ -144,7 +147,7 @@ pub fn membership_plan(
     params: Params,
     selection: &Selection,
     ranks: &Ranks,
-) -> Result<LogicalPlan, Diagnostic> {
+) -> Result<MembershipPlan, Diagnostic> {
     let population = program.population();
     let span = population.span;
     let key = population_key(program)?;
@@ -155,11 +158,29 @@ pub fn membership_plan(
         .iter()
         .map(|id| ident(program.output_name(*id)))
         .collect();
-    let output = Packing::of(&outputs).plan_columns(ident(&key.name), values);
-    project(members.builder, output)
+    let packing = Packing::of(&outputs);
+    let output = packing.plan_columns(ident(&key.name), values);
+    let plan = project(members.builder, output)
         .and_then(|b| b.sort(vec![ident(&key.name).sort(true, false)]))
         .and_then(|b| b.build())
-        .map_err(internal(span))
+        .map_err(internal(span))?;
+    Ok(MembershipPlan {
+        plan,
+        outputs,
+        packing,
+    })
+}
+
+/// A membership plan and what its rows carry: all the engine needs to write its outputs.
+#[derive(Debug, Clone)]
+pub struct MembershipPlan {
+    /// The plan: the key, then the outputs as `packing` lays them out, one row per member,
+    /// sorted by key.
+    pub plan: LogicalPlan,
+    /// The outputs it computes (segments, scores, tiers), in declaration order.
+    pub outputs: Vec<OutputId>,
+    /// Where each output is in the plan's columns.
+    pub packing: Packing,
 }
 
 /// The population's key column.
@@ -177,121 +198,6 @@ struct Members {
     builder: LogicalPlanBuilder,
     /// The column holding each aggregate's result.
     aggregate_columns: HashMap<AggregateId, String>,
-}
-
-/// The next ranking pass a plan for `wanted` needs: the values of the `ntile` quantiles not in
-/// `ranks` whose values need no unranked one (quantiles of quantiles take a pass per level).
-/// `None` when every needed `ntile` is ranked. With `keep`, the pass also gives every aggregate
-/// the plan needs over the related sources it aggregates, to be kept ([`Ranks::precompute`]).
-pub fn ranking_pass(
-    program: &hir::Program,
-    tables: &dyn TableLookup,
-    params: Params,
-    wanted: Wanted<'_>,
-    ranks: &Ranks,
-    keep: bool,
-) -> Result<Option<RankingPass>, Diagnostic> {
-    let needed = Needed::of(program, wanted);
-    let unranked = |defs: &BTreeSet<DefId>| {
-        defs.iter().any(|def| match def {
-            DefId::Quantile(id) => {
-                matches!(program.quantiles[id.0].function, QuantileFunction::Ntile(_))
-                    && !ranks.contains(*id)
-            }
-            _ => false,
-        })
-    };
-    let mut quantiles = Vec::new();
-    let mut values = Vec::new();
-    for def in &needed.defs {
-        let DefId::Quantile(id) = *def else { continue };
-        let quantile = &program.quantiles[id.0];
-        let QuantileFunction::Ntile(groups) = quantile.function else {
-            continue;
-        };
-        if ranks.contains(id)
-            || unranked(&Needed::collect(program, vec![], &[&quantile.value]).defs)
-        {
-            continue;
-        }
-        quantiles.push(Ranked {
-            quantile: id,
-            groups,
-            descending: quantile.descending,
-        });
-        values.push(&quantile.value);
-    }
-    if quantiles.is_empty() {
-        return Ok(None);
-    }
-    let span = program.quantiles[quantiles[0].quantile.0].span;
-    let key = population_key(program)?;
-    let mut pass_needed = Needed::collect(program, vec![], &values);
-    // The related sources the pass aggregates, not already computed: their every aggregate the
-    // plan will need is computed here once, and kept for the plan (see `Ranks::precompute`).
-    let sources: BTreeSet<SourceId> = pass_needed
-        .aggregates
-        .iter()
-        .map(|id| program.aggregates[id.0].source)
-        .filter(|source| keep && ranks.precomputed(*source).is_none())
-        .collect();
-    for id in &needed.aggregates {
-        if sources.contains(&program.aggregates[id.0].source) {
-            pass_needed.keep_aggregate(program, *id);
-        }
-    }
-    let members = members(program, tables, params, &pass_needed, ranks)?;
-    let lowerer = expr::Lowerer::new(program, params, &members.aggregate_columns, ranks);
-    let mut columns = vec![ident(&key.name).alias("__key")];
-    for (index, value) in values.iter().enumerate() {
-        columns.push(
-            lowerer
-                .order_value(value)?
-                .alias(format!("__value_{index}")),
-        );
-    }
-    let mut aggregates: Vec<(SourceId, Vec<(AggregateId, String)>)> = Vec::new();
-    for source in sources {
-        let mut of_source: Vec<(AggregateId, String)> = members
-            .aggregate_columns
-            .iter()
-            .filter(|(id, _)| program.aggregates[id.0].source == source)
-            .map(|(id, name)| (*id, name.clone()))
-            .collect();
-        of_source.sort();
-        // Identical aggregates share a column: it is given once.
-        for (_, name) in &of_source {
-            if !columns.contains(&ident(name)) {
-                columns.push(ident(name));
-            }
-        }
-        aggregates.push((source, of_source));
-    }
-    let plan = project(members.builder, columns)
-        .and_then(|b| b.build())
-        .map_err(internal(span))?;
-    Ok(Some(RankingPass {
-        plan,
-        quantiles,
-        aggregates,
-    }))
-}
-
-/// Every ranking pass a plan for `wanted` needs, without running them, and ranks that let the
-/// plan be shown (not run): for `segc explain` and plan tests.
-pub fn planned_passes(
-    program: &hir::Program,
-    tables: &dyn TableLookup,
-    params: Params,
-    wanted: Wanted<'_>,
-) -> Result<(Vec<RankingPass>, Ranks), Diagnostic> {
-    let mut ranks = Ranks::default();
-    let mut passes = Vec::new();
-    while let Some(pass) = ranking_pass(program, tables, params, wanted, &ranks, false)? {
-        ranks.plan_only(&pass);
-        passes.push(pass);
-    }
-    Ok((passes, ranks))
 }
 
 /// Scans the population (used columns only), joins the grouped aggregates of each related

@@ -186,7 +186,6 @@ const MAX_DEPTH: usize = 256;
 
 /// The depth of the deepest expression of an item, computed without recursion.
 fn item_depth(item: &Item) -> usize {
-    use ast::ExprKind as E;
     let roots: Vec<&ast::Expr> = match &item.kind {
         ItemKind::Let(l) => vec![&l.value],
         ItemKind::Segment(s) => vec![&s.condition],
@@ -204,39 +203,8 @@ fn item_depth(item: &Item) -> usize {
         _ => return 0,
     };
     let mut deepest = 0;
-    let mut stack: Vec<(&ast::Expr, usize)> = roots.into_iter().map(|r| (r, 1)).collect();
-    while let Some((e, depth)) = stack.pop() {
-        deepest = deepest.max(depth);
-        let next = depth + 1;
-        match &e.kind {
-            E::Literal(_) | E::Name(_) => {}
-            E::Unary { operand, .. } => stack.push((operand, next)),
-            E::Paren(inner) => stack.push((inner, next)),
-            E::Binary { lhs, rhs, .. } => stack.extend([(&**lhs, next), (&**rhs, next)]),
-            E::InList { value, list, .. } => {
-                stack.push((value, next));
-                stack.extend(list.iter().map(|x| (x, next)));
-            }
-            E::Between {
-                value, low, high, ..
-            } => stack.extend([(&**value, next), (&**low, next), (&**high, next)]),
-            E::IsNull { value, .. } => stack.push((value, next)),
-            E::If {
-                condition,
-                then,
-                otherwise,
-            } => stack.extend([(&**condition, next), (&**then, next), (&**otherwise, next)]),
-            E::Call {
-                args,
-                order_by,
-                filter,
-                ..
-            } => {
-                stack.extend(args.iter().map(|x| (x, next)));
-                stack.extend(order_by.iter().chain(filter).map(|x| (&**x, next)));
-            }
-            E::List(args) => stack.extend(args.iter().map(|x| (x, next))),
-        }
+    for root in roots {
+        root.visit(&mut |_, depth| deepest = deepest.max(depth));
     }
     deepest
 }
@@ -258,4 +226,33 @@ fn declared_name(text: &str, keyword: &str, offset: usize) -> Option<Ident> {
         span: Span::new(start, start + name.len()),
         name,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ast_visitor_goes_parents_first_in_source_order_with_depths() {
+        let parsed = parse(
+            "segment s = not (a between 1 and 2) or b in [3] or count(orders by d where c) > 0\n",
+        );
+        let Some(ItemKind::Segment(segment)) = parsed.program.items.first().map(|i| &i.kind) else {
+            panic!("no segment: {:?}", parsed.diagnostics);
+        };
+        let mut seen = Vec::new();
+        segment.condition.visit(&mut |e, depth| {
+            let text = match &e.kind {
+                ast::ExprKind::Name(parts) => parts[0].name.clone(),
+                ast::ExprKind::Literal(_) => "lit".into(),
+                ast::ExprKind::Call { function, .. } => function.name.clone(),
+                ast::ExprKind::Binary { op, .. } => op.symbol().into(),
+                _ => "·".into(),
+            };
+            seen.push(format!("{depth}{text}"));
+        });
+        // Three operands of `or` make a balanced tree: the first, then the other two.
+        let expected = "1or 2· 3· 4· 5a 5lit 5lit 2or 3· 4b 4lit 3> 4count 5orders 5d 5c 4lit";
+        assert_eq!(seen.join(" "), expected);
+    }
 }

@@ -358,7 +358,8 @@ pub fn executes_on_empty_tables(
     use datafusion::logical_expr::TableSource;
     use segc::diagnostics::Diagnostic;
     use segc::lower::{
-        Ranks, Selection, TableLookup, Wanted, declared_schema, membership_plan, ranking_pass,
+        PassOutcome, RankingPass, Selection, TableLookup, Wanted, declared_schema,
+        drive_ranking_passes, membership_plan,
     };
 
     struct Empty;
@@ -393,18 +394,19 @@ pub fn executes_on_empty_tables(
             wanted.push(Wanted::Kpis(&kpis));
         }
         for wanted in wanted {
-            let mut ranks = Ranks::default();
-            while let Some(pass) = ranking_pass(program, &Empty, params, wanted, &ranks, false)
-                .unwrap_or_else(|d| panic!("{d:?} for:\n{context}"))
-            {
+            let rank = async |pass: &RankingPass| {
                 let batches = execute(&pass.plan).await;
-                ranks
-                    .add_pass(&pass, &batches)
+                let boundaries = segc::engine::pass_boundaries(pass, &batches)
                     .unwrap_or_else(|e| panic!("{e} for:\n{context}"));
-            }
+                let kept = Vec::new();
+                Ok(PassOutcome::Executed { boundaries, kept })
+            };
+            let ranks = drive_ranking_passes(program, &Empty, params, wanted, false, rank)
+                .await
+                .unwrap_or_else(|d| panic!("{d:?} for:\n{context}"));
             let plan = match wanted {
                 Wanted::Outputs(selection) => {
-                    membership_plan(program, &Empty, params, selection, &ranks)
+                    membership_plan(program, &Empty, params, selection, &ranks).map(|p| p.plan)
                 }
                 Wanted::Kpis(kpis) => {
                     segc::lower::kpi_plan(program, &Empty, params, kpis, &ranks).map(|p| p.plan)

@@ -1,32 +1,30 @@
-//! Quantile groups (`ntile`, `quintile`, `decile`) without sorting the members.
+//! `segc_ntileN`: quantile groups (`ntile`, `quintile`, `decile`) without sorting the members.
 //!
 //! A member's group only depends on where its (value, key) pair falls among the pairs that start
 //! each group: with `N` ranked members and `n` groups, group `g` starts at sorted position
 //! `(g - 1) * (N / n) + min(g - 1, N % n)` (the first `N % n` groups hold one more member, as SQL's
-//! `NTILE`). A *ranking pass* (a narrow plan: the key and the ranked values) finds those `n - 1`
-//! boundary pairs by selection, and the membership plan then computes every group with the scalar
-//! function `segc_ntile`: a binary search among the boundaries, in parallel, with no window sort
-//! of the wide member rows (which DataFusion runs on one thread).
+//! `NTILE`). A ranking pass (a narrow plan: the key and the ranked values, `lower::RankingPass`)
+//! gives the values, [`Boundaries::select`] finds those `n - 1` boundary pairs by selection, and
+//! the membership plan then computes every group with the scalar function `segc_ntileN`
+//! ([`ntile_udf`]): a binary search among the boundaries, in parallel, with no window sort of the
+//! wide member rows (which DataFusion runs on one thread).
 //!
 //! Pairs are compared in Arrow's row format (bytes that sort as the values do), so every value type
 //! a quantile accepts is handled alike: the value ascending or descending, then the key ascending.
+//! Selecting the boundaries and searching them are kept together: both must encode pairs alike.
 
-use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, Int64Array, RecordBatch};
+use datafusion::arrow::array::{Array, ArrayRef, Int64Array};
 use datafusion::arrow::compute::{SortOptions, cast};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::row::{RowConverter, Rows, SortField};
-use datafusion::common::{DataFusionError, Result, exec_err};
+use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, LogicalPlan, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature,
-    TableSource, Volatility,
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
 };
-
-use crate::hir::{AggregateId, QuantileId, SourceId};
 
 /// Selection is used for up to this many boundaries; beyond, a full sort is cheaper.
 const SELECT_AT_MOST: usize = 32;
@@ -44,161 +42,9 @@ pub struct Boundaries {
     starts: Vec<Vec<u8>>,
 }
 
-/// The boundaries of the quantiles ranked so far, and the aggregates the ranking passes kept.
-#[derive(Clone, Default)]
-pub struct Ranks {
-    /// `None`: planned but not run (plans to show, not to run).
-    computed: HashMap<QuantileId, Option<Arc<Boundaries>>>,
-    /// Related sources aggregated by a pass, with what holds their memory.
-    precomputed: HashMap<SourceId, Precomputed>,
-    held: Vec<Arc<dyn std::any::Any + Send + Sync>>,
-}
-
-impl std::fmt::Debug for Ranks {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Ranks")
-            .field("computed", &self.computed)
-            .field("precomputed", &self.precomputed.keys().collect::<Vec<_>>())
-            .finish()
-    }
-}
-
-impl Ranks {
-    /// Whether `quantile` has been ranked (or marked as planned).
-    pub fn contains(&self, quantile: QuantileId) -> bool {
-        self.computed.contains_key(&quantile)
-    }
-
-    /// The boundaries of `quantile`, if ranked.
-    pub(super) fn get(&self, quantile: QuantileId) -> Option<Arc<Boundaries>> {
-        self.computed.get(&quantile).cloned().flatten()
-    }
-
-    /// Keeps the aggregates `pass` computed (its output `batches`, one row per member) for the
-    /// plans after it, in `table` (built by the engine from the batches, with the key column
-    /// renamed `key`); `held` lives as long as they are used (the engine's memory reservation).
-    pub fn precompute(
-        &mut self,
-        pass: &RankingPass,
-        mut table: impl FnMut(SourceId) -> Option<(Arc<dyn TableSource>, String)>,
-        held: Arc<dyn std::any::Any + Send + Sync>,
-    ) {
-        for (source, columns) in &pass.aggregates {
-            if let Some((table, key)) = table(*source) {
-                self.precomputed.insert(
-                    *source,
-                    Precomputed {
-                        table,
-                        key,
-                        columns: columns.clone(),
-                    },
-                );
-            }
-        }
-        self.held.push(held);
-    }
-
-    /// The aggregates of `source` a pass kept.
-    pub(super) fn precomputed(&self, source: SourceId) -> Option<&Precomputed> {
-        self.precomputed.get(&source)
-    }
-
-    /// Marks the quantiles of `pass` as ranked without running it, so that the passes after it
-    /// and the final plan can be shown (`segc explain`); such plans cannot run.
-    pub fn plan_only(&mut self, pass: &RankingPass) {
-        for ranked in &pass.quantiles {
-            self.computed.entry(ranked.quantile).or_insert(None);
-        }
-    }
-
-    /// Records the boundaries found in the output of `pass` (its plan's batches); the quantiles
-    /// of one pass are ranked on parallel threads.
-    pub fn add_pass(&mut self, pass: &RankingPass, batches: &[RecordBatch]) -> Result<()> {
-        let schema = pass.plan.schema();
-        let keys: Vec<ArrayRef> = batches.iter().map(|b| Arc::clone(b.column(0))).collect();
-        let key_type = schema.field(0).data_type();
-        let rank = |index: usize, ranked: &Ranked| {
-            let values: Vec<ArrayRef> = batches
-                .iter()
-                .map(|b| Arc::clone(b.column(index + 1)))
-                .collect();
-            let types = (
-                schema.field(index + 1).data_type().clone(),
-                key_type.clone(),
-            );
-            boundaries(ranked.groups, ranked.descending, types, &values, &keys)
-        };
-        let found: Vec<Result<Boundaries>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = pass
-                .quantiles
-                .iter()
-                .enumerate()
-                .map(|(index, ranked)| {
-                    std::thread::Builder::new()
-                        .name("segc-rank".into())
-                        .spawn_scoped(scope, move || rank(index, ranked))
-                        .map_err(|_| (index, ranked))
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| match h {
-                    Ok(h) => h.join().unwrap_or_else(|_| {
-                        Err(DataFusionError::Internal(
-                            "a ranking thread panicked".into(),
-                        ))
-                    }),
-                    // No thread to be had: rank on this one.
-                    Err((index, ranked)) => rank(index, ranked),
-                })
-                .collect()
-        });
-        for (ranked, found) in pass.quantiles.iter().zip(found) {
-            self.computed
-                .insert(ranked.quantile, Some(Arc::new(found?)));
-        }
-        Ok(())
-    }
-}
-
-/// One quantile ranked by a [`RankingPass`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ranked {
-    /// The quantile.
-    pub quantile: QuantileId,
-    /// Its number of groups.
-    pub groups: u32,
-    /// Larger values come first.
-    pub descending: bool,
-}
-
-/// A narrow plan giving the key (first column) and the value of each of `quantiles` (next
-/// columns, in order) for every member, then the aggregates it computed on the way.
-#[derive(Debug, Clone)]
-pub struct RankingPass {
-    /// The plan.
-    pub plan: LogicalPlan,
-    /// The quantiles whose values it computes.
-    pub quantiles: Vec<Ranked>,
-    /// Per related source it aggregates, the output column of each aggregate the plan after it
-    /// needs: kept, they spare that plan aggregating the source again ([`Ranks::precompute`]).
-    pub aggregates: Vec<(SourceId, Vec<(AggregateId, String)>)>,
-}
-
-/// Aggregates of one related source computed by a ranking pass, one row per member.
-#[derive(Clone)]
-pub(super) struct Precomputed {
-    /// The rows (key, then aggregates).
-    pub table: Arc<dyn TableSource>,
-    /// The key column.
-    pub key: String,
-    /// The column of each aggregate.
-    pub columns: Vec<(AggregateId, String)>,
-}
-
 /// The sorted positions (0-based) at which groups 2..=n start among `count` ranked members;
 /// groups left empty (fewer members than groups) start nowhere.
-pub fn group_starts(groups: u32, count: usize) -> Vec<usize> {
+fn group_starts(groups: u32, count: usize) -> Vec<usize> {
     let n = groups.max(1) as usize;
     let (size, larger) = (count / n, count % n);
     (2..=n)
@@ -228,56 +74,58 @@ fn as_type(array: &ArrayRef, to: &DataType) -> Result<ArrayRef> {
     }
 }
 
-/// The boundaries of an `ntile(groups)` over `values` (null values are not ranked), ties broken by
-/// `keys`; both are given batch by batch.
-pub fn boundaries(
-    groups: u32,
-    descending: bool,
-    (value_type, key_type): (DataType, DataType),
-    values: &[ArrayRef],
-    keys: &[ArrayRef],
-) -> Result<Boundaries> {
-    let converter = converter(&value_type, &key_type, descending)?;
-    let mut rows: Rows = converter.empty_rows(0, 0);
-    let mut ranked: Vec<u32> = Vec::new();
-    let mut offset = 0usize;
-    for (value, key) in values.iter().zip(keys) {
-        let columns = [as_type(value, &value_type)?, as_type(key, &key_type)?];
-        converter.append(&mut rows, &columns)?;
-        for i in 0..value.len() {
-            if value.is_valid(i) {
-                let index = u32::try_from(offset + i).map_err(|_| {
-                    ArrowError::ComputeError("too many members to rank".to_string())
-                })?;
-                ranked.push(index);
+impl Boundaries {
+    /// The boundaries of an `ntile(groups)` over `values` (null values are not ranked), ties broken by
+    /// `keys`; both are given batch by batch.
+    pub fn select(
+        groups: u32,
+        descending: bool,
+        (value_type, key_type): (DataType, DataType),
+        values: &[ArrayRef],
+        keys: &[ArrayRef],
+    ) -> Result<Self> {
+        let converter = converter(&value_type, &key_type, descending)?;
+        let mut rows: Rows = converter.empty_rows(0, 0);
+        let mut ranked: Vec<u32> = Vec::new();
+        let mut offset = 0usize;
+        for (value, key) in values.iter().zip(keys) {
+            let columns = [as_type(value, &value_type)?, as_type(key, &key_type)?];
+            converter.append(&mut rows, &columns)?;
+            for i in 0..value.len() {
+                if value.is_valid(i) {
+                    let index = u32::try_from(offset + i).map_err(|_| {
+                        ArrowError::ComputeError("too many members to rank".to_string())
+                    })?;
+                    ranked.push(index);
+                }
+            }
+            offset += value.len();
+        }
+        let positions = group_starts(groups, ranked.len());
+        let order = |a: &u32, b: &u32| rows.row(*a as usize).cmp(&rows.row(*b as usize));
+        let mut starts = Vec::with_capacity(positions.len());
+        if positions.len() <= SELECT_AT_MOST {
+            // Each selection leaves the smaller pairs before the position: the next one only looks
+            // after it.
+            let mut from = 0;
+            for &position in &positions {
+                ranked[from..].select_nth_unstable_by(position - from, order);
+                starts.push(rows.row(ranked[position] as usize).data().to_vec());
+                from = position + 1;
+            }
+        } else {
+            ranked.sort_unstable_by(order);
+            for &position in &positions {
+                starts.push(rows.row(ranked[position] as usize).data().to_vec());
             }
         }
-        offset += value.len();
+        Ok(Self {
+            value_type,
+            key_type,
+            descending,
+            starts,
+        })
     }
-    let positions = group_starts(groups, ranked.len());
-    let order = |a: &u32, b: &u32| rows.row(*a as usize).cmp(&rows.row(*b as usize));
-    let mut starts = Vec::with_capacity(positions.len());
-    if positions.len() <= SELECT_AT_MOST {
-        // Each selection leaves the smaller pairs before the position: the next one only looks
-        // after it.
-        let mut from = 0;
-        for &position in &positions {
-            ranked[from..].select_nth_unstable_by(position - from, order);
-            starts.push(rows.row(ranked[position] as usize).data().to_vec());
-            from = position + 1;
-        }
-    } else {
-        ranked.sort_unstable_by(order);
-        for &position in &positions {
-            starts.push(rows.row(ranked[position] as usize).data().to_vec());
-        }
-    }
-    Ok(Boundaries {
-        value_type,
-        key_type,
-        descending,
-        starts,
-    })
 }
 
 /// `segc_ntileN(value, key)`: the group of each member among the boundaries of one quantile.
@@ -347,22 +195,16 @@ impl ScalarUDFImpl for NtileFunction {
     }
 }
 
-/// The group (1..=`groups`) of `value` (ties broken by `key`) among the members, from
-/// `boundaries` (`None` until the ranking pass ran); null when `value` is null.
-pub(super) fn ntile_call(
-    groups: u32,
-    descending: bool,
-    boundaries: Option<Arc<Boundaries>>,
-    value: Expr,
-    key: Expr,
-) -> Expr {
+/// `segc_ntile{groups}` (`_desc` when `descending`): the group (1..=`groups`) of a value (ties
+/// broken by a key, the function's two arguments) among `boundaries` (`None` in plans shown
+/// before the ranking pass ran: it then fails on any row); null when the value is null.
+pub fn ntile_udf(groups: u32, descending: bool, boundaries: Option<Arc<Boundaries>>) -> ScalarUDF {
     let direction = if descending { "_desc" } else { "" };
-    let function = ScalarUDF::from(NtileFunction {
+    ScalarUDF::from(NtileFunction {
         name: format!("segc_ntile{groups}{direction}"),
         boundaries,
         signature: Signature::any(2, Volatility::Immutable),
-    });
-    function.call(vec![value, key])
+    })
 }
 
 #[cfg(test)]
@@ -414,7 +256,7 @@ mod tests {
                 .map(|at| a.slice(at, batch.min(rows - at)))
                 .collect()
         };
-        let found = boundaries(
+        let found = Boundaries::select(
             groups,
             descending,
             (values.data_type().clone(), keys.data_type().clone()),

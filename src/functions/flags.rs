@@ -1,25 +1,25 @@
-//! Segment flags packed 64 to a word on their way through the final sort.
+//! `segc_flags`: segment flags packed 64 to a word on their way through the final sort.
 //!
 //! The membership plan ends with a sort by key. DataFusion sorts each partition and merges them:
 //! the merge takes every output row by row from its batch, and Arrow interleaves a boolean column
 //! one bit at a time through its generic path. With hundreds of segments that merge, on one
 //! thread, cost more than computing the segments. So the plan packs the flags into `UInt64` words
-//! ([`segc_flags`](flags_call), bit `i` is the `i`-th flag), the sort and merge move a few
-//! words per row, and the writer unpacks them ([`Packing::unpack`]). Both directions are 64×64 bit
-//! matrix transposes over blocks of 64 rows.
+//! ([`segc_flags`], bit `i` is the `i`-th flag), the sort and merge move a few words per row, and
+//! the writer unpacks them ([`unpack`]; which flag is in which word is `lower::Packing`). Both
+//! directions are 64×64 bit matrix transposes over blocks of 64 rows.
 
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, RecordBatch, UInt64Array};
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, BooleanArray, UInt64Array};
 use datafusion::arrow::buffer::{BooleanBuffer, Buffer, ScalarBuffer};
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, UInt64Type};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::error::ArrowError;
 use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
-    ColumnarValue, Expr, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, Signature, Volatility,
 };
 
-use crate::hir::OutputId;
+use super::Kernel;
 
 /// Flags per packed word.
 pub const FLAGS_PER_WORD: usize = 64;
@@ -120,175 +120,30 @@ pub fn unpack(words: &UInt64Array, count: usize) -> Vec<BooleanArray> {
 }
 
 /// `segc_flags(f0, f1, …)`: up to 64 boolean columns as one `UInt64` per row (see [`pack`]).
-pub(super) fn flags_call(flags: Vec<Expr>) -> Expr {
-    ScalarUDF::from(PackFlags {
-        signature: Signature::variadic(vec![DataType::Boolean], Volatility::Immutable),
-    })
-    .call(flags)
+pub fn segc_flags() -> ScalarUDF {
+    Kernel::with_signature(
+        "segc_flags",
+        Signature::variadic(vec![DataType::Boolean], Volatility::Immutable),
+        DataType::UInt64,
+        pack_columns,
+    )
 }
 
-/// See [`flags_call`].
-#[derive(Debug, PartialEq, Eq, Hash)]
-struct PackFlags {
-    signature: Signature,
-}
-
-impl ScalarUDFImpl for PackFlags {
-    fn name(&self) -> &str {
-        "segc_flags"
-    }
-
-    fn signature(&self) -> &Signature {
-        &self.signature
-    }
-
-    fn return_type(&self, _: &[DataType]) -> Result<DataType> {
-        Ok(DataType::UInt64)
-    }
-
-    fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
-        let rows = args.number_rows;
-        let arrays = args
-            .args
-            .iter()
-            .map(|a| a.to_array(rows))
-            .collect::<Result<Vec<ArrayRef>>>()?;
-        let mut flags = Vec::with_capacity(arrays.len());
-        for array in &arrays {
-            match array.as_boolean_opt() {
-                Some(flag) => flags.push(flag),
-                None => return exec_err!("segc_flags packs booleans, got {}", array.data_type()),
-            }
+fn pack_columns(name: &str, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
+    let rows = args.number_rows;
+    let arrays = args
+        .args
+        .iter()
+        .map(|a| a.to_array(rows))
+        .collect::<Result<Vec<ArrayRef>>>()?;
+    let mut flags = Vec::with_capacity(arrays.len());
+    for array in &arrays {
+        match array.as_boolean_opt() {
+            Some(flag) => flags.push(flag),
+            None => return exec_err!("{name} packs booleans, got {}", array.data_type()),
         }
-        Ok(ColumnarValue::Array(Arc::new(pack(&flags, rows)?)))
     }
-}
-
-/// Where one output is in a row of the membership plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
-    /// A column of its own (scores, tiers), by index in the plan's schema.
-    Column(usize),
-    /// Bit `bit` of the packed word in column `word`.
-    Flag { word: usize, bit: usize },
-}
-
-/// How the membership plan's columns carry the outputs: the key first, then the segments'
-/// flags packed into words (`__flags_0`, …, in output order), then scores and tiers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Packing {
-    slots: Vec<Slot>,
-    /// Segment flags among the outputs.
-    flags: usize,
-}
-
-impl Packing {
-    /// The packing of `outputs` (in their order).
-    pub fn of(outputs: &[OutputId]) -> Packing {
-        let flags = outputs
-            .iter()
-            .filter(|o| matches!(o, OutputId::Segment(_)))
-            .count();
-        let mut seen_flags = 0;
-        let mut next_column = 1 + flags.div_ceil(FLAGS_PER_WORD);
-        let slots = outputs
-            .iter()
-            .map(|o| match o {
-                OutputId::Segment(_) => {
-                    let n = seen_flags;
-                    seen_flags += 1;
-                    Slot::Flag {
-                        word: 1 + n / FLAGS_PER_WORD,
-                        bit: n % FLAGS_PER_WORD,
-                    }
-                }
-                OutputId::Score(_) | OutputId::Tiers(_) => {
-                    next_column += 1;
-                    Slot::Column(next_column - 1)
-                }
-            })
-            .collect();
-        Packing { slots, flags }
-    }
-
-    /// Packed words per row.
-    fn words(&self) -> usize {
-        self.flags.div_ceil(FLAGS_PER_WORD)
-    }
-
-    /// The name of packed word `n`'s column.
-    fn word_name(n: usize) -> String {
-        format!("__flags_{n}")
-    }
-
-    /// The plan's output expressions, from the key and the outputs' expressions in order.
-    pub(super) fn plan_columns(&self, key: Expr, outputs: Vec<Expr>) -> Vec<Expr> {
-        let mut words: Vec<Vec<Option<Expr>>> = vec![vec![None; FLAGS_PER_WORD]; self.words()];
-        let mut others = Vec::new();
-        for (slot, value) in self.slots.iter().zip(outputs) {
-            match slot {
-                Slot::Flag { word, bit } => words[word - 1][*bit] = Some(value),
-                Slot::Column(_) => others.push(value),
-            }
-        }
-        let mut columns = vec![key];
-        columns.extend(words.into_iter().enumerate().map(|(n, flags)| {
-            // Bits are given out from 0: the flags of a word are its first bits.
-            let flags = flags.into_iter().map_while(|f| f).collect();
-            flags_call(flags).alias(Self::word_name(n))
-        }));
-        columns.extend(others);
-        columns
-    }
-
-    /// The schema of unpacked batches: the key, then one column per output named `names`
-    /// (flags are never-null booleans).
-    pub fn unpacked_schema(&self, plan: &Schema, names: &[String]) -> SchemaRef {
-        let mut fields = vec![plan.field(0).clone()];
-        for (slot, name) in self.slots.iter().zip(names) {
-            fields.push(match slot {
-                Slot::Flag { .. } => Field::new(name, DataType::Boolean, false),
-                Slot::Column(i) => plan.field(*i).clone().with_name(name),
-            });
-        }
-        Arc::new(Schema::new_with_metadata(fields, plan.metadata().clone()))
-    }
-
-    /// A batch of the membership plan as the key and one column per output, in `schema`
-    /// (from [`Packing::unpacked_schema`]).
-    pub fn unpack(
-        &self,
-        batch: &RecordBatch,
-        schema: &SchemaRef,
-    ) -> Result<RecordBatch, ArrowError> {
-        let mut flags: Vec<Vec<BooleanArray>> = Vec::with_capacity(self.words());
-        for n in 0..self.words() {
-            // Bits are given out in order: every word is full but the last.
-            let in_word = (self.flags - n * FLAGS_PER_WORD).min(FLAGS_PER_WORD);
-            let words = batch
-                .columns()
-                .get(n + 1)
-                .and_then(|c| c.as_primitive_opt::<UInt64Type>())
-                .ok_or_else(|| {
-                    ArrowError::SchemaError(format!("column {} is not packed flags", n + 1))
-                })?;
-            flags.push(unpack(words, in_word));
-        }
-        let mut columns: Vec<ArrayRef> = vec![Arc::clone(batch.column(0))];
-        for slot in &self.slots {
-            let column: Option<ArrayRef> = match slot {
-                Slot::Flag { word, bit } => flags
-                    .get(word - 1)
-                    .and_then(|w| w.get(*bit))
-                    .map(|f| Arc::new(f.clone()) as ArrayRef),
-                Slot::Column(i) => batch.columns().get(*i).cloned(),
-            };
-            columns.push(column.ok_or_else(|| {
-                ArrowError::SchemaError("a membership batch lacks an output".to_string())
-            })?);
-        }
-        RecordBatch::try_new(Arc::clone(schema), columns)
-    }
+    Ok(ColumnarValue::Array(Arc::new(pack(&flags, rows)?)))
 }
 
 #[cfg(test)]
