@@ -136,8 +136,8 @@ pub(super) fn findings(
     }
     found
         .into_iter()
-        .filter(|f| at_home(f.primary_span()))
         .map(Diagnostic::Lint)
+        .filter(|d| d.primary_span().is_some_and(at_home))
         .collect()
 }
 

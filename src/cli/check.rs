@@ -9,7 +9,7 @@ use super::machine::{self, FileReport};
 use super::project::Project;
 use super::report::{Reporter, outcome_of};
 use super::rule_files::{Reported, Rules};
-use crate::diagnostics::{Diagnostic, Severity};
+use crate::diagnostics::{CommandDiagnostic, Diagnostic, Severity};
 use crate::files::SourceMap;
 use crate::hir;
 
@@ -202,8 +202,8 @@ fn files_to_check(args: &CheckArgs) -> Result<Vec<PathBuf>, Diagnostic> {
     let project = Project::of_dir(Path::new("."))?;
     match &project.path {
         Some(_) if !project.files.is_empty() => project.rule_files(),
-        path => Err(Diagnostic::NoRuleFiles {
+        path => Err(Diagnostic::Command(CommandDiagnostic::NoRuleFiles {
             project: path.as_ref().map(|p| p.display().to_string()),
-        }),
+        })),
     }
 }

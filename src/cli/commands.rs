@@ -11,7 +11,7 @@ use super::args::{
 use super::project::Project;
 use super::report::{Reporter, outcome_of, summary_table};
 use super::rule_files::Rules;
-use crate::diagnostics::{Diagnostic, VarProblem};
+use crate::diagnostics::{CommandDiagnostic, DataDiagnostic, Diagnostic, VarProblem};
 use crate::engine::{
     DataRoots, Engine, EngineOptions, InferOptions, Layout, OutputFormat, OutputSpec, RunContext,
 };
@@ -55,9 +55,9 @@ fn with_runtime(
         usize::from,
     );
     if let Err(e) = crate::engine::threads_available(workers + SPARE_THREADS) {
-        reporter.standalone(&Diagnostic::EngineFailed {
+        reporter.standalone(&Diagnostic::Data(DataDiagnostic::EngineFailed {
             message: e.to_string(),
-        });
+        }));
         return Outcome::Environment;
     }
     let mut builder = tokio::runtime::Builder::new_multi_thread();
@@ -69,9 +69,9 @@ fn with_runtime(
     match builder.build() {
         Ok(rt) => body(&rt),
         Err(e) => {
-            reporter.standalone(&Diagnostic::EngineFailed {
+            reporter.standalone(&Diagnostic::Data(DataDiagnostic::EngineFailed {
                 message: e.to_string(),
-            });
+            }));
             Outcome::Environment
         }
     }
@@ -92,15 +92,15 @@ fn parse_vars(raw: &[String]) -> Result<Variables, Vec<Diagnostic>> {
     let mut problems = Vec::new();
     for argument in raw {
         match argument.split_once('=') {
-            None => problems.push(Diagnostic::InvalidVar {
+            None => problems.push(Diagnostic::Command(CommandDiagnostic::InvalidVar {
                 argument: shown_var(argument),
                 problem: VarProblem::NoEquals,
-            }),
+            })),
             Some((name, _)) if !vars::is_variable_name(name) => {
-                problems.push(Diagnostic::InvalidVar {
+                problems.push(Diagnostic::Command(CommandDiagnostic::InvalidVar {
                     argument: shown_var(argument),
                     problem: VarProblem::BadName,
-                })
+                }))
             }
             Some((name, value)) => {
                 values.insert(name.to_string(), value.to_string());
@@ -123,13 +123,15 @@ fn selection(program: &hir::Program, names: &[String]) -> Result<Selection, Vec<
     for name in names {
         match program.output_named(name) {
             Some(id) => ids.push(id),
-            None => problems.push(Diagnostic::UnknownSelectedSegment {
-                name: name.clone(),
-                candidates: similar(
-                    name,
-                    program.outputs.iter().map(|o| program.output_name(*o)),
-                ),
-            }),
+            None => problems.push(Diagnostic::Command(
+                CommandDiagnostic::UnknownSelectedSegment {
+                    name: name.clone(),
+                    candidates: similar(
+                        name,
+                        program.outputs.iter().map(|o| program.output_name(*o)),
+                    ),
+                },
+            )),
         }
     }
     if problems.is_empty() {
@@ -305,9 +307,9 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
     };
     let project = &prepared.project;
     let Some(dir) = args.out.clone().or_else(|| project.output_dir.clone()) else {
-        reporter.standalone(&Diagnostic::NoOutputDir {
+        reporter.standalone(&Diagnostic::Command(CommandDiagnostic::NoOutputDir {
             project: project.path.as_ref().map(|p| p.display().to_string()),
-        });
+        }));
         return Outcome::Environment;
     };
     let spec = OutputSpec {
@@ -349,7 +351,10 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
             }
             Outcome::Success
         }
-        Err(problem @ (Diagnostic::OutputFailed { .. } | Diagnostic::OutputBusy { .. })) => {
+        Err(
+            problem @ (Diagnostic::Data(DataDiagnostic::OutputFailed { .. })
+            | Diagnostic::Data(DataDiagnostic::OutputBusy { .. })),
+        ) => {
             reporter.standalone(&problem);
             Outcome::Environment
         }
@@ -455,10 +460,10 @@ async fn infer(args: &InferArgs, reporter: &Reporter) -> Outcome {
             .is_some_and(|e| e.eq_ignore_ascii_case("csv")),
     };
     if let Err(message) = crate::load::regular_file(&args.file) {
-        reporter.standalone(&Diagnostic::FileUnreadable {
+        reporter.standalone(&Diagnostic::Command(CommandDiagnostic::FileUnreadable {
             path: args.file.display().to_string(),
             message,
-        });
+        }));
         return Outcome::Environment;
     }
     let name = args.name.clone().unwrap_or_else(|| {

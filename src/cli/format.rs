@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use super::Outcome;
 use super::args::FmtArgs;
 use super::report::{Reporter, outcome_of};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{CommandDiagnostic, DataDiagnostic, Diagnostic};
 
 /// Formats (or checks) every rule file named or found under the given folders.
 pub(super) fn run(args: &FmtArgs, reporter: &Reporter) -> Outcome {
@@ -90,10 +90,10 @@ fn read_rules(path: &Path, reporter: &Reporter) -> Result<RuleFile, Outcome> {
             text,
         }),
         Err(message) => {
-            reporter.standalone(&Diagnostic::FileUnreadable {
+            reporter.standalone(&Diagnostic::Command(CommandDiagnostic::FileUnreadable {
                 path: path.display().to_string(),
                 message,
-            });
+            }));
             Err(Outcome::Environment)
         }
     }
@@ -124,9 +124,11 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
 
 /// Replaces `path` with `text` through a temporary file in the same folder.
 fn write_atomically(path: &Path, text: &str) -> Result<(), Diagnostic> {
-    let failed = |e: std::io::Error| Diagnostic::OutputFailed {
-        path: path.display().to_string(),
-        message: e.to_string(),
+    let failed = |e: std::io::Error| {
+        Diagnostic::Data(DataDiagnostic::OutputFailed {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
     };
     // A link to a rule file stays a link: the file it points to is replaced.
     let resolved = std::fs::canonicalize(path).map_err(failed)?;

@@ -5,7 +5,7 @@ use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::common::ScalarValue;
 
 use super::Engine;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{DataDiagnostic, Diagnostic, InternalDiagnostic};
 use crate::hir;
 use crate::kpi::Measured;
 use crate::lower::KpiPlan;
@@ -19,9 +19,11 @@ impl Engine {
     ) -> Result<Vec<Measured>, Diagnostic> {
         let population = program.population();
         let batches = self.collect(program, &plan.plan).await?;
-        let internal = |message: String| Diagnostic::Internal {
-            span: population.span,
-            message,
+        let internal = |message: String| {
+            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+                span: population.span,
+                message,
+            })
         };
         let batch = batches
             .iter()
@@ -38,14 +40,16 @@ impl Engine {
         );
         let key_span = population.key_column().map_or(population.span, |k| k.span);
         if keys < rows {
-            return Err(Diagnostic::MissingKeyValue { span: key_span });
+            return Err(Diagnostic::Data(DataDiagnostic::MissingKeyValue {
+                span: key_span,
+            }));
         }
         if distinct < keys {
             let value = self.repeated_key(program).await?;
-            return Err(Diagnostic::RepeatedKey {
+            return Err(Diagnostic::Data(DataDiagnostic::RepeatedKey {
                 span: key_span,
                 value,
-            });
+            }));
         }
         plan.columns
             .iter()

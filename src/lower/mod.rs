@@ -8,7 +8,8 @@
 //! call are in [`crate::functions`]. No IO happens here: tables come from a [`TableLookup`].
 //!
 //! A DataFusion error while building a plan means the checker let through something it should not
-//! have: it is reported as [`Diagnostic::Internal`] with the span being lowered.
+//! have: it is reported as [`crate::diagnostics::InternalDiagnostic::PlanFailed`]
+//! (E0901) with the span being lowered.
 
 mod common_conditions;
 mod expr;
@@ -30,7 +31,7 @@ use datafusion::logical_expr::{
     cast, ident,
 };
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, InternalDiagnostic};
 use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, QuantileFunction, SourceId};
 use crate::span::Span;
 
@@ -98,9 +99,11 @@ pub enum Wanted<'a> {
 
 /// Wraps a DataFusion error met while lowering the construct at `span`.
 fn internal(span: Span) -> impl Fn(datafusion::error::DataFusionError) -> Diagnostic {
-    move |error| Diagnostic::Internal {
-        span,
-        message: error.to_string(),
+    move |error| {
+        Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+            span,
+            message: error.to_string(),
+        })
     }
 }
 
@@ -165,9 +168,11 @@ pub fn membership_plan(
 /// The population's key column.
 fn population_key(program: &hir::Program) -> Result<&hir::Column, Diagnostic> {
     let population = program.population();
-    population.key_column().ok_or_else(|| Diagnostic::Internal {
-        span: population.span,
-        message: "the population has no key".into(),
+    population.key_column().ok_or_else(|| {
+        Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+            span: population.span,
+            message: "the population has no key".into(),
+        })
     })
 }
 
@@ -383,15 +388,19 @@ fn scan_canonical(
     let mut projection = Vec::with_capacity(names.len());
     let mut canonical = Vec::with_capacity(names.len());
     for name in names {
-        let index = *fields.get(name).ok_or_else(|| Diagnostic::Internal {
-            span,
-            message: format!("table `{}` has no column `{name}`", source.name),
+        let index = *fields.get(name).ok_or_else(|| {
+            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+                span,
+                message: format!("table `{}` has no column `{name}`", source.name),
+            })
         })?;
         let field = table_schema.field(index);
         projection.push(index);
-        let column = *declared.get(name).ok_or_else(|| Diagnostic::Internal {
-            span,
-            message: format!("undeclared column `{name}`"),
+        let column = *declared.get(name).ok_or_else(|| {
+            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+                span,
+                message: format!("undeclared column `{name}`"),
+            })
         })?;
         let wanted = canonical_type(&column.ty);
         let reference = Expr::Column(Column::new(Some(source.name.as_str()), *name));
@@ -469,9 +478,11 @@ fn aggregate_plan(
     let link = ids
         .first()
         .map(|id| program.aggregates[id.0].link)
-        .ok_or_else(|| Diagnostic::Internal {
-            span,
-            message: "no aggregate for a related source".into(),
+        .ok_or_else(|| {
+            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+                span,
+                message: "no aggregate for a related source".into(),
+            })
         })?;
     let link_name = source.columns[link].name.as_str();
     let mut names: Vec<&str> = vec![link_name];
