@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use crate::ast::{self, LiteralKind};
 use crate::diagnostics::{
-    Context, DefinitionDiagnostic, Diagnostic, InternalDiagnostic, NameDiagnostic, NameKind,
+    Context, DefinitionDiagnostic, Diagnostic, InternalDiagnostic, Invariant, NameDiagnostic,
+    NameKind,
 };
 use crate::hir::{self, DefId, OutputId, ScoreId, SegmentId, TiersId};
 use crate::span::Span;
@@ -314,9 +315,9 @@ impl<'a> Checker<'a> {
                 // The grammar only lets signed numbers through.
                 _ => {
                     self.sink
-                        .push(Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+                        .push(Diagnostic::Internal(InternalDiagnostic::Invariant {
                             span: rule.points.span,
-                            message: "score points are not a number".into(),
+                            broken: Invariant::ScorePointsNotNumber,
                         }));
                     continue;
                 }

@@ -28,6 +28,11 @@ pub enum CommandDiagnostic {
         /// The system's message.
         message: String,
     },
+    /// A data file given to `segc schema infer` that has no columns.
+    FileWithoutColumns {
+        /// The path.
+        path: String,
+    },
     /// A `segc.toml` that cannot be read or holds unknown settings.
     InvalidProject {
         /// The file.
@@ -80,6 +85,9 @@ impl CommandDiagnostic {
             FileUnreadable { path, message } => d
                 .code(E0803)
                 .message(|| format!("cannot read `{path}`: {message}")),
+            FileWithoutColumns { path } => d
+                .code(E0803)
+                .message(|| format!("cannot read `{path}`: the file has no columns")),
             InvalidProject { path, message } => d
                 .code(E0804)
                 .message(|| format!("invalid project settings `{path}`: {message}"))

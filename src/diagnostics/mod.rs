@@ -37,7 +37,7 @@ pub use command::{CommandDiagnostic, VarProblem};
 pub use data::DataDiagnostic;
 pub use definitions::DefinitionDiagnostic;
 pub use import::ImportDiagnostic;
-pub use internal::InternalDiagnostic;
+pub use internal::{InternalDiagnostic, Invariant};
 pub use kpi::KpiDiagnostic;
 pub use lint::{Level, Lint, LintDiagnostic};
 pub use literals::LiteralDiagnostic;

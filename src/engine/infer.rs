@@ -70,9 +70,8 @@ async fn infer(path: &Path, options: &InferOptions) -> Result<String, Diagnostic
     }
     .map_err(unreadable)?;
     if df.schema().fields().is_empty() {
-        return Err(Diagnostic::Command(CommandDiagnostic::FileUnreadable {
+        return Err(Diagnostic::Command(CommandDiagnostic::FileWithoutColumns {
             path: path.display().to_string(),
-            message: "the file has no columns".into(),
         }));
     }
     let profiles = profile(&df).await.map_err(unreadable)?;

@@ -34,7 +34,7 @@ use datafusion::physical_plan::{ExecutionPlan, displayable};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use serde::Serialize;
 
-use crate::diagnostics::{DataDiagnostic, Diagnostic, InternalDiagnostic};
+use crate::diagnostics::{DataDiagnostic, Diagnostic, InternalDiagnostic, Invariant};
 use crate::hir::{self, OutputId};
 use crate::lower::{Packing, Selection, TableLookup};
 use crate::vars::Variables;
@@ -551,9 +551,11 @@ impl TableLookup for Engine {
             .get(&source.name)
             .map(|t| provider_as_source(t.clone()))
             .ok_or_else(|| {
-                Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+                Diagnostic::Internal(InternalDiagnostic::Invariant {
                     span: source.span,
-                    message: format!("source `{}` was not registered", source.name),
+                    broken: Invariant::UnregisteredSource {
+                        source: source.name.clone(),
+                    },
                 })
             })
     }

@@ -31,7 +31,7 @@ use datafusion::logical_expr::{
     cast, ident,
 };
 
-use crate::diagnostics::{Diagnostic, InternalDiagnostic};
+use crate::diagnostics::{Diagnostic, InternalDiagnostic, Invariant};
 use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, QuantileFunction, SourceId};
 use crate::span::Span;
 
@@ -168,12 +168,12 @@ pub fn membership_plan(
 /// The population's key column.
 fn population_key(program: &hir::Program) -> Result<&hir::Column, Diagnostic> {
     let population = program.population();
-    population.key_column().ok_or_else(|| {
-        Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+    population
+        .key_column()
+        .ok_or(Diagnostic::Internal(InternalDiagnostic::Invariant {
             span: population.span,
-            message: "the population has no key".into(),
-        })
-    })
+            broken: Invariant::PopulationWithoutKey,
+        }))
 }
 
 /// One row per member with every needed definition computed (named after it), and where each
@@ -389,17 +389,22 @@ fn scan_canonical(
     let mut canonical = Vec::with_capacity(names.len());
     for name in names {
         let index = *fields.get(name).ok_or_else(|| {
-            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+            Diagnostic::Internal(InternalDiagnostic::Invariant {
                 span,
-                message: format!("table `{}` has no column `{name}`", source.name),
+                broken: Invariant::TableWithoutColumn {
+                    table: source.name.clone(),
+                    column: name.to_string(),
+                },
             })
         })?;
         let field = table_schema.field(index);
         projection.push(index);
         let column = *declared.get(name).ok_or_else(|| {
-            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+            Diagnostic::Internal(InternalDiagnostic::Invariant {
                 span,
-                message: format!("undeclared column `{name}`"),
+                broken: Invariant::UndeclaredColumn {
+                    column: name.to_string(),
+                },
             })
         })?;
         let wanted = canonical_type(&column.ty);
@@ -478,12 +483,10 @@ fn aggregate_plan(
     let link = ids
         .first()
         .map(|id| program.aggregates[id.0].link)
-        .ok_or_else(|| {
-            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
-                span,
-                message: "no aggregate for a related source".into(),
-            })
-        })?;
+        .ok_or(Diagnostic::Internal(InternalDiagnostic::Invariant {
+            span,
+            broken: Invariant::NoRelatedAggregate,
+        }))?;
     let link_name = source.columns[link].name.as_str();
     let mut names: Vec<&str> = vec![link_name];
     for &index in needed.columns.get(&source_id).into_iter().flatten() {
