@@ -517,6 +517,7 @@ pub(super) fn apply_levels(
             Level::Deny => out.push(Diagnostic::Denied(Box::new(diagnostic))),
         }
     }
-    out.sort_by_key(|d| (d.primary_span().map(|s| s.start), d.code()));
+    // Each key once (the sort is stable all the same): a key costs a `describe`.
+    out.sort_by_cached_key(|d| (d.primary_span().map(|s| s.start), d.code()));
     out
 }
