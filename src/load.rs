@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::ast::{self, Item, ItemKind};
-use crate::diagnostics::{Diagnostic, ImportDiagnostic};
+use crate::diagnostics::{CommandDiagnostic, Diagnostic, ImportDiagnostic};
 use crate::files::{FileId, SourceMap};
 use crate::span::Span;
 use crate::syntax::{self, Parsed};
@@ -166,10 +166,10 @@ impl Workspace {
                 Some(&i) => Ok(i),
                 None => match reader.read(root) {
                     Ok(text) => Ok(workspace.add(root.clone(), &text, &mut known)),
-                    Err(message) => Err(Diagnostic::FileUnreadable {
+                    Err(message) => Err(Diagnostic::Command(CommandDiagnostic::FileUnreadable {
                         path: root.display().to_string(),
                         message,
-                    }),
+                    })),
                 },
             };
             workspace.roots.push(index);

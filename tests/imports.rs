@@ -134,7 +134,9 @@ fn an_unreadable_starting_file_is_reported_and_the_others_are_still_read() {
     );
     assert!(matches!(
         &workspace.roots[0],
-        Err(segc::diagnostics::Diagnostic::FileUnreadable { .. })
+        Err(segc::diagnostics::Diagnostic::Command(
+            segc::diagnostics::CommandDiagnostic::FileUnreadable { .. }
+        ))
     ));
     assert!(workspace.roots[1].is_ok());
 }

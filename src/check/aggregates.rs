@@ -5,7 +5,7 @@
 //! the source must have a column declared `references <population>`, which is the join key.
 
 use crate::ast::{self, ExprKind as A};
-use crate::diagnostics::{Context, Diagnostic};
+use crate::diagnostics::{Context, Diagnostic, NameDiagnostic, TypeDiagnostic};
 use crate::hir::{self, AggregateFunction, AggregateId, ExprKind as H, SourceId};
 use crate::span::Span;
 use crate::types::Type;
@@ -24,32 +24,36 @@ impl Checker<'_> {
         span: Span,
     ) -> hir::Expr {
         if let Scope::Related(_) = self.scope {
-            self.sink.push(Diagnostic::NestedAggregate { span });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::NestedAggregate { span }));
             return poisoned(span);
         }
         let [arg] = args else {
-            self.sink.push(Diagnostic::ArgumentCount {
-                function: function.name().to_string(),
-                expected: "1",
-                found: args.len(),
-                span,
-            });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::ArgumentCount {
+                    function: function.name().to_string(),
+                    expected: "1",
+                    found: args.len(),
+                    span,
+                }));
             return poisoned(span);
         };
         let Some((source, bare)) = self.aggregated_source(arg) else {
             if !self.population_poisoned {
-                self.sink.push(Diagnostic::AggregateNeedsSource {
-                    function: function.name().to_string(),
-                    span: arg.span,
-                });
+                self.sink
+                    .push(Diagnostic::Types(TypeDiagnostic::AggregateNeedsSource {
+                        function: function.name().to_string(),
+                        span: arg.span,
+                    }));
             }
             return poisoned(span);
         };
         if Some(source) == self.population {
-            self.sink.push(Diagnostic::AggregateOverPopulation {
-                population: self.sources[source.0].name.clone(),
-                span: arg.span,
-            });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::AggregateOverPopulation {
+                    population: self.sources[source.0].name.clone(),
+                    span: arg.span,
+                }));
             return poisoned(span);
         }
         let Some(link) = self.link(source, arg.span) else {
@@ -70,27 +74,30 @@ impl Checker<'_> {
         let needs_order = matches!(function, AggregateFunction::First | AggregateFunction::Last);
         match (&order_by, needs_order) {
             (None, true) => {
-                self.sink.push(Diagnostic::MissingOrder {
-                    function: name.clone(),
-                    span,
-                });
+                self.sink
+                    .push(Diagnostic::Types(TypeDiagnostic::MissingOrder {
+                        function: name.clone(),
+                        span,
+                    }));
                 return poisoned(span);
             }
             (Some(o), false) => {
-                self.sink.push(Diagnostic::MisplacedClause {
-                    function: name.clone(),
-                    clause: "by",
-                    span: o.span,
-                });
+                self.sink
+                    .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {
+                        function: name.clone(),
+                        clause: "by",
+                        span: o.span,
+                    }));
                 return poisoned(span);
             }
             (Some(o), true) if !orderable(&o.ty) => {
-                self.sink.push(Diagnostic::ExpectedType {
-                    expected: "a number, date, timestamp or text",
-                    found: o.ty.clone(),
-                    span: o.span,
-                    context: Context::Order(function.name()),
-                });
+                self.sink
+                    .push(Diagnostic::Types(TypeDiagnostic::ExpectedType {
+                        expected: "a number, date, timestamp or text",
+                        found: o.ty.clone(),
+                        span: o.span,
+                        context: Context::Order(function.name()),
+                    }));
                 return poisoned(span);
             }
             _ => {}
@@ -159,25 +166,27 @@ impl Checker<'_> {
                 let key = population_decl
                     .key_column()
                     .map_or_else(String::new, |k| format!("{}: {}", k.name, k.type_text));
-                self.sink.push(Diagnostic::MissingLink {
-                    source: decl.name.clone(),
-                    population: population_decl.name.clone(),
-                    key,
-                    span,
-                    source_span: decl.span,
-                });
+                self.sink
+                    .push(Diagnostic::Names(NameDiagnostic::MissingLink {
+                        source: decl.name.clone(),
+                        population: population_decl.name.clone(),
+                        key,
+                        span,
+                        source_span: decl.span,
+                    }));
                 None
             }
             _ => {
-                self.sink.push(Diagnostic::AmbiguousLink {
-                    source: decl.name.clone(),
-                    population: self.sources[population.0].name.clone(),
-                    columns: links
-                        .iter()
-                        .map(|i| decl.columns[*i].name.clone())
-                        .collect(),
-                    span,
-                });
+                self.sink
+                    .push(Diagnostic::Names(NameDiagnostic::AmbiguousLink {
+                        source: decl.name.clone(),
+                        population: self.sources[population.0].name.clone(),
+                        columns: links
+                            .iter()
+                            .map(|i| decl.columns[*i].name.clone())
+                            .collect(),
+                        span,
+                    }));
                 None
             }
         }
@@ -196,10 +205,11 @@ impl Checker<'_> {
                 Count => Some((Type::Int, false)),
                 Exists => Some((Type::Bool, false)),
                 _ => {
-                    self.sink.push(Diagnostic::AggregateNeedsValue {
-                        function: function.name().to_string(),
-                        span: arg_span,
-                    });
+                    self.sink
+                        .push(Diagnostic::Types(TypeDiagnostic::AggregateNeedsValue {
+                            function: function.name().to_string(),
+                            span: arg_span,
+                        }));
                     None
                 }
             };
@@ -209,24 +219,26 @@ impl Checker<'_> {
             return Some((Type::Error, true));
         }
         let wrong = |this: &mut Self, expected: &'static str| {
-            this.sink.push(Diagnostic::ExpectedType {
-                expected,
-                found: ty.clone(),
-                span: argument.span,
-                context: Context::Argument {
-                    function: function.name().to_string(),
-                    index: 0,
-                },
-            });
+            this.sink
+                .push(Diagnostic::Types(TypeDiagnostic::ExpectedType {
+                    expected,
+                    found: ty.clone(),
+                    span: argument.span,
+                    context: Context::Argument {
+                        function: function.name().to_string(),
+                        index: 0,
+                    },
+                }));
             None
         };
         match function {
             Count | CountDistinct => Some((Type::Int, false)),
             Exists => {
-                self.sink.push(Diagnostic::AggregateNeedsSource {
-                    function: "exists".to_string(),
-                    span: arg_span,
-                });
+                self.sink
+                    .push(Diagnostic::Types(TypeDiagnostic::AggregateNeedsSource {
+                        function: "exists".to_string(),
+                        span: arg_span,
+                    }));
                 None
             }
             Sum => match ty {

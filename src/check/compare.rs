@@ -1,7 +1,7 @@
 //! Typing comparisons, membership tests and ranges, including the checks and rewrites of enums.
 
 use crate::ast::{self, BinaryOp};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, TypeDiagnostic};
 use crate::hir::{self, ExprKind as H, Value};
 use crate::span::Span;
 use crate::suggest::similar;
@@ -20,10 +20,11 @@ impl Checker<'_> {
         span: Span,
     ) -> hir::Expr {
         if is_null_literal(&lhs) || is_null_literal(&rhs) {
-            self.sink.push(Diagnostic::NullComparison {
-                span,
-                op: op.symbol(),
-            });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::NullComparison {
+                    span,
+                    op: op.symbol(),
+                }));
             return poisoned(span);
         }
         if !self.comparable(op, op_span, &lhs, &rhs) {
@@ -71,14 +72,15 @@ impl Checker<'_> {
             _ => false,
         };
         if !ok {
-            self.sink.push(Diagnostic::OperandTypes {
-                op: op.symbol(),
-                op_span,
-                lhs: lhs.ty.clone(),
-                rhs: rhs.ty.clone(),
-                lhs_span: lhs.span,
-                rhs_span: rhs.span,
-            });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::OperandTypes {
+                    op: op.symbol(),
+                    op_span,
+                    lhs: lhs.ty.clone(),
+                    rhs: rhs.ty.clone(),
+                    lhs_span: lhs.span,
+                    rhs_span: rhs.span,
+                }));
         }
         ok
     }
@@ -91,13 +93,14 @@ impl Checker<'_> {
         if def.position(value).is_some() {
             return true;
         }
-        self.sink.push(Diagnostic::UnknownEnumValue {
-            value: value.to_string(),
-            span: other.span,
-            owner: def.owner.clone(),
-            declared: def.span,
-            candidates: similar(value, def.values.iter().map(String::as_str)),
-        });
+        self.sink
+            .push(Diagnostic::Types(TypeDiagnostic::UnknownEnumValue {
+                value: value.to_string(),
+                span: other.span,
+                owner: def.owner.clone(),
+                declared: def.span,
+                candidates: similar(value, def.values.iter().map(String::as_str)),
+            }));
         false
     }
 
@@ -110,7 +113,8 @@ impl Checker<'_> {
         span: Span,
     ) -> hir::Expr {
         let Some(position) = string_literal(bound).and_then(|b| def.position(b)) else {
-            self.sink.push(Diagnostic::EnumOrdering { span });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::EnumOrdering { span }));
             return poisoned(span);
         };
         let keep = |i: usize| match op {
@@ -169,10 +173,11 @@ impl Checker<'_> {
         for item in list {
             let item = self.expr(item);
             if is_null_literal(&item) {
-                self.sink.push(Diagnostic::NullComparison {
-                    span: item.span,
-                    op: if negated { "not in" } else { "in" },
-                });
+                self.sink
+                    .push(Diagnostic::Types(TypeDiagnostic::NullComparison {
+                        span: item.span,
+                        op: if negated { "not in" } else { "in" },
+                    }));
                 continue;
             }
             self.comparable(BinaryOp::Eq, item.span, &value, &item);
@@ -212,7 +217,8 @@ impl Checker<'_> {
                 string_literal(&high).and_then(|b| def.position(b)),
             );
             let (Some(lo), Some(hi)) = bounds else {
-                self.sink.push(Diagnostic::EnumOrdering { span });
+                self.sink
+                    .push(Diagnostic::Types(TypeDiagnostic::EnumOrdering { span }));
                 return poisoned(span);
             };
             let def = def.clone();

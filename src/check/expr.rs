@@ -1,7 +1,9 @@
 //! Typing expressions.
 
 use crate::ast::{self, BinaryOp, ExprKind as A, LiteralKind, UnaryOp};
-use crate::diagnostics::{Context, Diagnostic, NameKind};
+use crate::diagnostics::{
+    Context, Diagnostic, LiteralDiagnostic, NameDiagnostic, NameKind, TypeDiagnostic,
+};
 use crate::hir::{self, DefId, DurationValue, ExprKind as H, Value};
 use crate::span::Span;
 use crate::suggest::similar;
@@ -146,11 +148,12 @@ impl Checker<'_> {
                 filter,
             } if super::quantiles::quantile_function(&function.name).is_some() => {
                 if let Some((clause, span)) = first_clause(order_by, filter) {
-                    self.sink.push(Diagnostic::MisplacedClause {
-                        function: function.name.clone(),
-                        clause,
-                        span,
-                    });
+                    self.sink
+                        .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {
+                            function: function.name.clone(),
+                            clause,
+                            span,
+                        }));
                 }
                 let fixed = super::quantiles::quantile_function(&function.name).flatten();
                 self.quantile(function, fixed, args, descending, e.span)
@@ -164,11 +167,12 @@ impl Checker<'_> {
             } => match hir::AggregateFunction::from_name(&function.name) {
                 Some(aggregate) => {
                     if let Some((clause, span)) = first_sort_order(args, descending) {
-                        self.sink.push(Diagnostic::MisplacedClause {
-                            function: function.name.clone(),
-                            clause,
-                            span,
-                        });
+                        self.sink
+                            .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {
+                                function: function.name.clone(),
+                                clause,
+                                span,
+                            }));
                     }
                     self.aggregate(
                         aggregate,
@@ -181,11 +185,12 @@ impl Checker<'_> {
                 None => {
                     let sorted = first_sort_order(args, descending);
                     if let Some((clause, span)) = first_clause(order_by, filter).or(sorted) {
-                        self.sink.push(Diagnostic::MisplacedClause {
-                            function: function.name.clone(),
-                            clause,
-                            span,
-                        });
+                        self.sink
+                            .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {
+                                function: function.name.clone(),
+                                clause,
+                                span,
+                            }));
                     }
                     self.call(function, args, e.span)
                 }
@@ -194,7 +199,10 @@ impl Checker<'_> {
                 for item in items {
                     self.expr(item);
                 }
-                self.sink.push(Diagnostic::MisplacedList { span: e.span });
+                self.sink
+                    .push(Diagnostic::Types(TypeDiagnostic::MisplacedList {
+                        span: e.span,
+                    }));
                 poisoned(e.span)
             }
         }
@@ -207,7 +215,10 @@ impl Checker<'_> {
             LiteralKind::Float { value, .. } => (Value::Float(*value), Type::Float),
             LiteralKind::Percent { value, .. } => {
                 if !(0.0..=100.0).contains(value) {
-                    self.sink.push(Diagnostic::PercentOutOfRange { span });
+                    self.sink
+                        .push(Diagnostic::Literals(LiteralDiagnostic::PercentOutOfRange {
+                            span,
+                        }));
                     return poisoned(span);
                 }
                 (Value::Float(value / 100.0), Type::Float)
@@ -232,7 +243,8 @@ impl Checker<'_> {
             [name] => self.plain_name(name),
             [source, column] => self.qualified_name(source, column, span),
             _ => {
-                self.sink.push(Diagnostic::BadQualifiedName { span });
+                self.sink
+                    .push(Diagnostic::Names(NameDiagnostic::BadQualifiedName { span }));
                 poisoned(span)
             }
         }
@@ -285,12 +297,13 @@ impl Checker<'_> {
             None => {
                 if !self.population_poisoned {
                     let candidates = self.similar_value_names(&name.name);
-                    self.sink.push(Diagnostic::UnknownName {
-                        kind: NameKind::Value,
-                        name: name.name.clone(),
-                        span,
-                        candidates,
-                    });
+                    self.sink
+                        .push(Diagnostic::Names(NameDiagnostic::UnknownName {
+                            kind: NameKind::Value,
+                            name: name.name.clone(),
+                            span,
+                            candidates,
+                        }));
                 }
                 poisoned(span)
             }
@@ -338,12 +351,13 @@ impl Checker<'_> {
         }
         let source_name = decl.name.clone();
         let candidates = self.similar_columns(source, &name.name);
-        self.sink.push(Diagnostic::NotInAggregateSource {
-            name: name.name.clone(),
-            source: source_name,
-            span: name.span,
-            candidates,
-        });
+        self.sink
+            .push(Diagnostic::Names(NameDiagnostic::NotInAggregateSource {
+                name: name.name.clone(),
+                source: source_name,
+                span: name.span,
+                candidates,
+            }));
         poisoned(name.span)
     }
 
@@ -372,12 +386,13 @@ impl Checker<'_> {
         let Some(&id) = self.source_ids.get(&source.name) else {
             if !self.broken_sources.contains(&source.name) {
                 let candidates = similar(&source.name, self.source_ids.keys().map(String::as_str));
-                self.sink.push(Diagnostic::UnknownName {
-                    kind: NameKind::Source,
-                    name: source.name.clone(),
-                    span: source.span,
-                    candidates,
-                });
+                self.sink
+                    .push(Diagnostic::Names(NameDiagnostic::UnknownName {
+                        kind: NameKind::Source,
+                        name: source.name.clone(),
+                        span: source.span,
+                        candidates,
+                    }));
             }
             return poisoned(span);
         };
@@ -385,13 +400,14 @@ impl Checker<'_> {
         let Some(index) = decl.columns.iter().position(|c| c.name == column.name) else {
             let (source_name, source_span) = (decl.name.clone(), decl.span);
             let candidates = self.similar_columns(id, &column.name);
-            self.sink.push(Diagnostic::UnknownColumn {
-                source: source_name,
-                name: column.name.clone(),
-                span: column.span,
-                source_span,
-                candidates,
-            });
+            self.sink
+                .push(Diagnostic::Names(NameDiagnostic::UnknownColumn {
+                    source: source_name,
+                    name: column.name.clone(),
+                    span: column.span,
+                    source_span,
+                    candidates,
+                }));
             return poisoned(span);
         };
         if let Scope::Related(related) = self.scope {
@@ -408,22 +424,24 @@ impl Checker<'_> {
                 );
             }
             let aggregated = self.sources[related.0].name.clone();
-            self.sink.push(Diagnostic::NotInAggregateSource {
-                name: format!("{}.{}", source.name, column.name),
-                source: aggregated,
-                span,
-                candidates: Vec::new(),
-            });
+            self.sink
+                .push(Diagnostic::Names(NameDiagnostic::NotInAggregateSource {
+                    name: format!("{}.{}", source.name, column.name),
+                    source: aggregated,
+                    span,
+                    candidates: Vec::new(),
+                }));
             return poisoned(span);
         }
         if Some(id) != self.population {
             if let Some(population) = self.population {
-                self.sink.push(Diagnostic::NotPopulationColumn {
-                    name: format!("{}.{}", source.name, column.name),
-                    source: source.name.clone(),
-                    population: self.sources[population.0].name.clone(),
-                    span,
-                });
+                self.sink
+                    .push(Diagnostic::Names(NameDiagnostic::NotPopulationColumn {
+                        name: format!("{}.{}", source.name, column.name),
+                        source: source.name.clone(),
+                        population: self.sources[population.0].name.clone(),
+                        span,
+                    }));
             }
             return poisoned(span);
         }
@@ -441,12 +459,13 @@ impl Checker<'_> {
             UnaryOp::Neg => {
                 let ty = operand.ty.clone();
                 if !(ty.is_numeric() || ty == Type::Duration || ty.is_unconstrained()) {
-                    self.sink.push(Diagnostic::ExpectedType {
-                        expected: "a number",
-                        found: ty,
-                        span: operand.span,
-                        context: Context::Arithmetic("-"),
-                    });
+                    self.sink
+                        .push(Diagnostic::Types(TypeDiagnostic::ExpectedType {
+                            expected: "a number",
+                            found: ty,
+                            span: operand.span,
+                            context: Context::Arithmetic("-"),
+                        }));
                     return poisoned(span);
                 }
                 let nullable = operand.nullable;
@@ -458,12 +477,13 @@ impl Checker<'_> {
     /// Reports `e` unless it is a condition (or unknown).
     pub(super) fn expect_bool(&mut self, e: &hir::Expr, context: Context) {
         if !matches!(e.ty, Type::Bool | Type::Error) {
-            self.sink.push(Diagnostic::ExpectedType {
-                expected: "a condition (bool)",
-                found: e.ty.clone(),
-                span: e.span,
-                context,
-            });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::ExpectedType {
+                    expected: "a condition (bool)",
+                    found: e.ty.clone(),
+                    span: e.span,
+                    context,
+                }));
         }
     }
 
@@ -538,14 +558,15 @@ impl Checker<'_> {
                 plain(ty, lhs, rhs)
             }
             _ => {
-                self.sink.push(Diagnostic::OperandTypes {
-                    op: op.symbol(),
-                    op_span,
-                    lhs: lhs.ty.clone(),
-                    rhs: rhs.ty.clone(),
-                    lhs_span: lhs.span,
-                    rhs_span: rhs.span,
-                });
+                self.sink
+                    .push(Diagnostic::Types(TypeDiagnostic::OperandTypes {
+                        op: op.symbol(),
+                        op_span,
+                        lhs: lhs.ty.clone(),
+                        rhs: rhs.ty.clone(),
+                        lhs_span: lhs.span,
+                        rhs_span: rhs.span,
+                    }));
                 poisoned(span)
             }
         }
@@ -554,12 +575,13 @@ impl Checker<'_> {
     /// `value ± duration`, where the duration must be a literal.
     fn shift(&mut self, value: hir::Expr, by: hir::Expr, backwards: bool, span: Span) -> hir::Expr {
         let H::Literal(Value::Duration(duration)) = by.kind else {
-            self.sink.push(Diagnostic::ExpectedType {
-                expected: "a duration literal such as `30 days`",
-                found: by.ty.clone(),
-                span: by.span,
-                context: Context::Duration,
-            });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::ExpectedType {
+                    expected: "a duration literal such as `30 days`",
+                    found: by.ty.clone(),
+                    span: by.span,
+                    context: Context::Duration,
+                }));
             return poisoned(span);
         };
         let sub_day = matches!(duration, DurationValue::Fixed { micros } if micros % (MICROS_PER_DAY as i64) != 0);
@@ -593,13 +615,14 @@ impl Checker<'_> {
         let then = self.expr(then);
         let otherwise = self.expr(otherwise);
         let Some(ty) = then.ty.unify(&otherwise.ty) else {
-            self.sink.push(Diagnostic::IncompatibleValues {
-                first: then.ty.clone(),
-                first_span: then.span,
-                other: otherwise.ty.clone(),
-                other_span: otherwise.span,
-                context: "this `if`",
-            });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::IncompatibleValues {
+                    first: then.ty.clone(),
+                    first_span: then.span,
+                    other: otherwise.ty.clone(),
+                    other_span: otherwise.span,
+                    context: "this `if`",
+                }));
             return poisoned(span);
         };
         let nullable = then.nullable || otherwise.nullable;
@@ -643,7 +666,9 @@ pub(super) fn duration(
         "week" | "weeks" => fixed(7.0 * MICROS_PER_DAY),
         "month" | "months" | "year" | "years" => {
             if amount.fract() != 0.0 {
-                sink.push(Diagnostic::FractionalCalendarUnit { span });
+                sink.push(Diagnostic::Literals(
+                    LiteralDiagnostic::FractionalCalendarUnit { span },
+                ));
                 return None;
             }
             calendar(if unit.name.starts_with("month") {
@@ -654,16 +679,18 @@ pub(super) fn duration(
         }
         other => {
             let candidates = similar(other, UNITS.iter().chain(OPERATOR_WORDS).copied());
-            sink.push(Diagnostic::UnknownUnit {
+            sink.push(Diagnostic::Literals(LiteralDiagnostic::UnknownUnit {
                 unit: other.to_string(),
                 span: unit.span,
                 candidates,
-            });
+            }));
             return None;
         }
     };
     if value.is_none() {
-        sink.push(Diagnostic::DurationTooLong { span });
+        sink.push(Diagnostic::Literals(LiteralDiagnostic::DurationTooLong {
+            span,
+        }));
     }
     value
 }

@@ -1,7 +1,7 @@
 //! Built-in functions: names, arities and argument types.
 
 use crate::ast;
-use crate::diagnostics::{Context, Diagnostic};
+use crate::diagnostics::{Context, Diagnostic, LiteralDiagnostic, NameDiagnostic, TypeDiagnostic};
 use crate::hir::{self, Builtin, ExprKind as H};
 use crate::span::Span;
 use crate::suggest::similar;
@@ -143,11 +143,12 @@ impl Checker<'_> {
     ) -> hir::Expr {
         let args: Vec<hir::Expr> = args.iter().map(|a| self.expr(a)).collect();
         let Some((name, signature)) = FUNCTIONS.iter().find(|(n, _)| *n == function.name) else {
-            self.sink.push(Diagnostic::UnknownFunction {
-                name: function.name.clone(),
-                span: function.span,
-                candidates: similar(&function.name, names()),
-            });
+            self.sink
+                .push(Diagnostic::Names(NameDiagnostic::UnknownFunction {
+                    name: function.name.clone(),
+                    span: function.span,
+                    candidates: similar(&function.name, names()),
+                }));
             return poisoned(span);
         };
         let max = if signature.variadic {
@@ -156,12 +157,13 @@ impl Checker<'_> {
             signature.params.len()
         };
         if args.len() < signature.required || args.len() > max {
-            self.sink.push(Diagnostic::ArgumentCount {
-                function: name.to_string(),
-                expected: signature.arity,
-                found: args.len(),
-                span,
-            });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::ArgumentCount {
+                    function: name.to_string(),
+                    expected: signature.arity,
+                    found: args.len(),
+                    span,
+                }));
             return poisoned(span);
         }
         let mut ok = true;
@@ -170,15 +172,16 @@ impl Checker<'_> {
             let Some(&param) = param else { continue };
             if !param.accepts(&arg.ty) {
                 ok = false;
-                self.sink.push(Diagnostic::ExpectedType {
-                    expected: param.words(),
-                    found: arg.ty.clone(),
-                    span: arg.span,
-                    context: Context::Argument {
-                        function: name.to_string(),
-                        index,
-                    },
-                });
+                self.sink
+                    .push(Diagnostic::Types(TypeDiagnostic::ExpectedType {
+                        expected: param.words(),
+                        found: arg.ty.clone(),
+                        span: arg.span,
+                        context: Context::Argument {
+                            function: name.to_string(),
+                            index,
+                        },
+                    }));
             }
         }
         if !ok {
@@ -192,15 +195,16 @@ impl Checker<'_> {
             }) = args.get(1)
             && let Err(error) = regex::Regex::new(pattern)
         {
-            self.sink.push(Diagnostic::InvalidRegex {
-                span: *pattern_span,
-                message: error
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .to_string(),
-            });
+            self.sink
+                .push(Diagnostic::Literals(LiteralDiagnostic::InvalidRegex {
+                    span: *pattern_span,
+                    message: error
+                        .to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or_default()
+                        .to_string(),
+                }));
             return poisoned(span);
         }
         let Some((ty, nullable)) = self.result_type(signature.builtin, &args) else {
@@ -247,13 +251,14 @@ impl Checker<'_> {
                 for (i, arg) in args.iter().enumerate() {
                     let Some(next) = ty.unify(&arg.ty) else {
                         let first = &args[0];
-                        self.sink.push(Diagnostic::IncompatibleValues {
-                            first: first.ty.clone(),
-                            first_span: first.span,
-                            other: args[i].ty.clone(),
-                            other_span: args[i].span,
-                            context: "`coalesce`",
-                        });
+                        self.sink
+                            .push(Diagnostic::Types(TypeDiagnostic::IncompatibleValues {
+                                first: first.ty.clone(),
+                                first_span: first.span,
+                                other: args[i].ty.clone(),
+                                other_span: args[i].span,
+                                context: "`coalesce`",
+                            }));
                         return None;
                     };
                     ty = next;

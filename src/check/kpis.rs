@@ -8,7 +8,7 @@
 use chrono::NaiveDate;
 
 use crate::ast::{self, BinaryOp, KpiBaseline, KpiClauseKind, KpiGoal, LiteralKind};
-use crate::diagnostics::{Diagnostic, KpiDiagnostic, NameKind};
+use crate::diagnostics::{Diagnostic, KpiDiagnostic, NameDiagnostic, NameKind};
 use crate::hir::{self, BaselineSource, Bound, BoundOp, Goal, KpiGroup, KpiUnit, SegmentId};
 use crate::span::Span;
 use crate::suggest::similar;
@@ -84,12 +84,13 @@ impl<'a> Checker<'a> {
     /// Registers a KPI (KPIs have their own names: a KPI may be named like a segment).
     pub(super) fn declare_kpi(&mut self, decl: &'a ast::KpiDecl) {
         if let Some(first) = self.kpi_names.get(&decl.name.name) {
-            self.sink.push(Diagnostic::DuplicateName {
-                kind: NameKind::Kpi,
-                name: decl.name.name.clone(),
-                first: *first,
-                second: decl.name.span,
-            });
+            self.sink
+                .push(Diagnostic::Names(NameDiagnostic::DuplicateName {
+                    kind: NameKind::Kpi,
+                    name: decl.name.name.clone(),
+                    first: *first,
+                    second: decl.name.span,
+                }));
         } else {
             self.kpi_names
                 .insert(decl.name.name.clone(), decl.name.span);
@@ -242,16 +243,17 @@ impl<'a> Checker<'a> {
                             .filter(|(_, (b, _))| wanted(b))
                             .map(|(n, _)| n.as_str()),
                     );
-                    self.sink.push(Diagnostic::UnknownName {
-                        kind: if each {
-                            NameKind::Tiers
-                        } else {
-                            NameKind::Segment
-                        },
-                        name: name.name.clone(),
-                        span: name.span,
-                        candidates,
-                    });
+                    self.sink
+                        .push(Diagnostic::Names(NameDiagnostic::UnknownName {
+                            kind: if each {
+                                NameKind::Tiers
+                            } else {
+                                NameKind::Segment
+                            },
+                            name: name.name.clone(),
+                            span: name.span,
+                            candidates,
+                        }));
                 }
                 return None;
             }

@@ -8,7 +8,7 @@
 //! [`MeasureFunction`]s.
 
 use crate::ast::{self, BinaryOp, ExprKind as A, LiteralKind, UnaryOp};
-use crate::diagnostics::{Context, Diagnostic, KpiDiagnostic};
+use crate::diagnostics::{Context, Diagnostic, KpiDiagnostic, TypeDiagnostic};
 use crate::hir::{
     self, AggregateFunction, ExprKind as H, KpiExpr, KpiExprKind, KpiOp, KpiUnit, Measure,
     MeasureFunction, SourceId, Value,
@@ -165,11 +165,12 @@ impl Checker<'_> {
                 if let Some((clause, span)) = clause
                     && MEASURE_NAMES.contains(&function.name.as_str())
                 {
-                    self.sink.push(Diagnostic::MisplacedClause {
-                        function: function.name.clone(),
-                        clause,
-                        span,
-                    });
+                    self.sink
+                        .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {
+                            function: function.name.clone(),
+                            clause,
+                            span,
+                        }));
                     return None;
                 }
                 self.measure(function, args, filter.as_deref(), e.span)
@@ -210,12 +211,13 @@ impl Checker<'_> {
             _ => (args.len() == 1, "1"),
         };
         if !arity_ok {
-            self.sink.push(Diagnostic::ArgumentCount {
-                function: name.to_string(),
-                expected,
-                found: args.len(),
-                span,
-            });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::ArgumentCount {
+                    function: name.to_string(),
+                    expected,
+                    found: args.len(),
+                    span,
+                }));
             return None;
         }
         let filter = filter.map(|f| {
@@ -283,12 +285,13 @@ impl Checker<'_> {
             return Some(());
         }
         if e.ty != Type::Error {
-            self.sink.push(Diagnostic::ExpectedType {
-                expected: "a number",
-                found: e.ty.clone(),
-                span: e.span,
-                context,
-            });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::ExpectedType {
+                    expected: "a number",
+                    found: e.ty.clone(),
+                    span: e.span,
+                    context,
+                }));
         }
         None
     }
@@ -393,10 +396,11 @@ impl Checker<'_> {
             && name != "count"
             && matches!(&arg.kind, A::Name(parts) if parts.len() == 1)
         {
-            self.sink.push(Diagnostic::AggregateNeedsValue {
-                function: name.to_string(),
-                span: arg.span,
-            });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::AggregateNeedsValue {
+                    function: name.to_string(),
+                    span: arg.span,
+                }));
             return None;
         }
         let per_member = |this: &mut Self, function: AggregateFunction| {

@@ -21,7 +21,10 @@ mod tiers;
 use foldhash::{HashMap, HashSet};
 
 use crate::ast::{self, ItemKind};
-use crate::diagnostics::{Diagnostic, NameKind, Sink};
+use crate::diagnostics::{
+    DefinitionDiagnostic, Diagnostic, NameDiagnostic, NameKind, Sink, SourceDiagnostic,
+    TypeDiagnostic,
+};
 use crate::hir::{self, DefId, LetId, OutputId, ScoreId, SegmentId, SourceId, TiersId};
 use crate::span::Span;
 use crate::suggest::similar;
@@ -82,7 +85,13 @@ pub fn check_with(
         )
     });
     if import_missing {
-        diagnostics.retain(|d| !matches!(d, Diagnostic::UnknownName { .. } | Diagnostic::NoSource));
+        diagnostics.retain(|d| {
+            !matches!(
+                d,
+                Diagnostic::Names(NameDiagnostic::UnknownName { .. })
+                    | Diagnostic::Sources(SourceDiagnostic::NoSource)
+            )
+        });
     }
     let checked = (!has_errors).then(|| checker.finish());
     if let Some(hir) = &checked {
@@ -211,12 +220,13 @@ impl<'a> Checker<'a> {
                 ItemKind::Source(decl) => {
                     let source = sources::check_source(decl, &mut self.sink);
                     if let Some(first) = self.source_ids.get(&decl.name.name) {
-                        self.sink.push(Diagnostic::DuplicateName {
-                            kind: NameKind::Source,
-                            name: decl.name.name.clone(),
-                            first: self.sources[first.0].span,
-                            second: decl.name.span,
-                        });
+                        self.sink
+                            .push(Diagnostic::Names(NameDiagnostic::DuplicateName {
+                                kind: NameKind::Source,
+                                name: decl.name.name.clone(),
+                                first: self.sources[first.0].span,
+                                second: decl.name.span,
+                            }));
                         continue;
                     }
                     self.source_ids
@@ -249,14 +259,15 @@ impl<'a> Checker<'a> {
                     && let Some(c) = self.sources[id.0].column(&column.name.name)
                     && !references_fit(&c.ty, &key.ty)
                 {
-                    self.sink.push(Diagnostic::ReferenceType {
-                        column: column.name.name.clone(),
-                        declared: c.type_text.clone(),
-                        key: format!("{}.{}", self.sources[target_id.0].name, key.name),
-                        key_type: key.type_text.clone(),
-                        span: column.ty.span,
-                        key_span: key.span,
-                    });
+                    self.sink
+                        .push(Diagnostic::Sources(SourceDiagnostic::ReferenceType {
+                            column: column.name.name.clone(),
+                            declared: c.type_text.clone(),
+                            key: format!("{}.{}", self.sources[target_id.0].name, key.name),
+                            key_type: key.type_text.clone(),
+                            span: column.ty.span,
+                            key_span: key.span,
+                        }));
                 }
                 if let Some(c) = self.sources[id.0]
                     .columns
@@ -276,12 +287,13 @@ impl<'a> Checker<'a> {
         }
         if !self.broken_sources.contains(&name.name) {
             let candidates = similar(&name.name, self.source_ids.keys().map(String::as_str));
-            self.sink.push(Diagnostic::UnknownName {
-                kind: NameKind::Source,
-                name: name.name.clone(),
-                span: name.span,
-                candidates,
-            });
+            self.sink
+                .push(Diagnostic::Names(NameDiagnostic::UnknownName {
+                    kind: NameKind::Source,
+                    name: name.name.clone(),
+                    span: name.span,
+                    candidates,
+                }));
         }
         None
     }
@@ -292,10 +304,12 @@ impl<'a> Checker<'a> {
             match &item.kind {
                 ItemKind::Population(name) => {
                     if let Some((_, first)) = declared {
-                        self.sink.push(Diagnostic::DuplicatePopulation {
-                            first,
-                            second: item.span,
-                        });
+                        self.sink.push(Diagnostic::Sources(
+                            SourceDiagnostic::DuplicatePopulation {
+                                first,
+                                second: item.span,
+                            },
+                        ));
                     } else {
                         declared = Some((name, item.span));
                     }
@@ -312,13 +326,17 @@ impl<'a> Checker<'a> {
             None => match (self.sources.len(), self.broken_sources.is_empty()) {
                 (1, true) => Some(SourceId(0)),
                 (0, true) => {
-                    self.sink.push(Diagnostic::NoSource);
+                    self.sink
+                        .push(Diagnostic::Sources(SourceDiagnostic::NoSource));
                     None
                 }
                 (0, false) => None,
                 _ => {
                     let span = self.sources.first().map(|s| s.span).unwrap_or_default();
-                    self.sink.push(Diagnostic::MissingPopulation { span });
+                    self.sink
+                        .push(Diagnostic::Sources(SourceDiagnostic::MissingPopulation {
+                            span,
+                        }));
                     None
                 }
             },
@@ -328,10 +346,11 @@ impl<'a> Checker<'a> {
             Some(id) => {
                 let source = &self.sources[id.0];
                 if source.key.is_none() && !source.columns.is_empty() {
-                    self.sink.push(Diagnostic::MissingKey {
-                        source: source.name.clone(),
-                        span: source.span,
-                    });
+                    self.sink
+                        .push(Diagnostic::Sources(SourceDiagnostic::MissingKey {
+                            source: source.name.clone(),
+                            span: source.span,
+                        }));
                 }
                 for (i, column) in source.columns.iter().enumerate() {
                     self.names
@@ -394,19 +413,21 @@ impl<'a> Checker<'a> {
                 _ => continue,
             };
             if name.name == AS_OF {
-                self.sink.push(Diagnostic::ReservedName {
-                    name: name.name.clone(),
-                    span: name.span,
-                });
+                self.sink
+                    .push(Diagnostic::Names(NameDiagnostic::ReservedName {
+                        name: name.name.clone(),
+                        span: name.span,
+                    }));
                 continue;
             }
             if let Some((_, first)) = self.names.get(&name.name) {
-                self.sink.push(Diagnostic::DuplicateName {
-                    kind,
-                    name: name.name.clone(),
-                    first: *first,
-                    second: name.span,
-                });
+                self.sink
+                    .push(Diagnostic::Names(NameDiagnostic::DuplicateName {
+                        kind,
+                        name: name.name.clone(),
+                        first: *first,
+                        second: name.span,
+                    }));
                 continue;
             }
             self.names.insert(name.name.clone(), (binding, name.span));
@@ -424,12 +445,15 @@ impl<'a> Checker<'a> {
             let condition = self.expr(&decl.condition);
             self.current = None;
             if !matches!(condition.ty, Type::Bool | Type::Error) {
-                self.sink.push(Diagnostic::ExpectedType {
-                    expected: "a condition (bool)",
-                    found: condition.ty.clone(),
-                    span: condition.span,
-                    context: crate::diagnostics::Context::SegmentCondition(decl.name.name.clone()),
-                });
+                self.sink
+                    .push(Diagnostic::Types(TypeDiagnostic::ExpectedType {
+                        expected: "a condition (bool)",
+                        found: condition.ty.clone(),
+                        span: condition.span,
+                        context: crate::diagnostics::Context::SegmentCondition(
+                            decl.name.name.clone(),
+                        ),
+                    }));
             }
             let condition = match &decl.holdout {
                 Some(holdout) => self.split_holdout(id, condition, holdout),
@@ -500,7 +524,8 @@ impl<'a> Checker<'a> {
         spans.sort();
         spans.dedup();
         for span in spans {
-            self.sink.push(Diagnostic::CalendarDuration { span });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::CalendarDuration { span }));
         }
     }
 
@@ -565,7 +590,10 @@ impl<'a> Checker<'a> {
         let defs = self.all_defs();
         for cycle in cycles::find(&defs, &self.edges) {
             let chain = cycle.iter().map(|d| self.def_name(*d)).collect();
-            self.sink.push(Diagnostic::Cycle { chain });
+            self.sink
+                .push(Diagnostic::Definitions(DefinitionDiagnostic::Cycle {
+                    chain,
+                }));
         }
     }
 

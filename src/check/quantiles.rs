@@ -3,7 +3,7 @@
 //! own (computed by a window over the population) that the surrounding rule refers to.
 
 use crate::ast;
-use crate::diagnostics::{Context, Diagnostic};
+use crate::diagnostics::{Context, Diagnostic, TypeDiagnostic};
 use crate::hir::{self, DefId, ExprKind as H, QuantileFunction, QuantileId, Value};
 use crate::span::Span;
 use crate::types::Type;
@@ -33,7 +33,10 @@ impl Checker<'_> {
         span: Span,
     ) -> hir::Expr {
         if let Scope::Related(_) = self.scope {
-            self.sink.push(Diagnostic::QuantileInAggregate { span });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::QuantileInAggregate {
+                    span,
+                }));
             return poisoned(span);
         }
         let (function, value_index) = match fixed {
@@ -50,28 +53,33 @@ impl Checker<'_> {
                     (2, Some(n)) => (QuantileFunction::Ntile(n), 1),
                     (2, None) => {
                         let at = args.first().map_or(span, |a| a.span);
-                        self.sink.push(Diagnostic::QuantileGroups { span: at });
+                        self.sink
+                            .push(Diagnostic::Types(TypeDiagnostic::QuantileGroups {
+                                span: at,
+                            }));
                         return poisoned(span);
                     }
                     _ => {
-                        self.sink.push(Diagnostic::ArgumentCount {
-                            function: name.name.clone(),
-                            expected: "2",
-                            found: args.len(),
-                            span,
-                        });
+                        self.sink
+                            .push(Diagnostic::Types(TypeDiagnostic::ArgumentCount {
+                                function: name.name.clone(),
+                                expected: "2",
+                                found: args.len(),
+                                span,
+                            }));
                         return poisoned(span);
                     }
                 }
             }
         };
         if args.len() != value_index + 1 {
-            self.sink.push(Diagnostic::ArgumentCount {
-                function: name.name.clone(),
-                expected: if value_index == 0 { "1" } else { "2" },
-                found: args.len(),
-                span,
-            });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::ArgumentCount {
+                    function: name.name.clone(),
+                    expected: if value_index == 0 { "1" } else { "2" },
+                    found: args.len(),
+                    span,
+                }));
             return poisoned(span);
         }
         let id = QuantileId(self.quantiles.len());
@@ -85,15 +93,16 @@ impl Checker<'_> {
             || value.ty.is_textual()
             || value.ty.is_unconstrained();
         if !orderable {
-            self.sink.push(Diagnostic::ExpectedType {
-                expected: "a number, date, timestamp or text",
-                found: value.ty.clone(),
-                span: value.span,
-                context: Context::Argument {
-                    function: name.name.clone(),
-                    index: value_index,
-                },
-            });
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::ExpectedType {
+                    expected: "a number, date, timestamp or text",
+                    found: value.ty.clone(),
+                    span: value.span,
+                    context: Context::Argument {
+                        function: name.name.clone(),
+                        index: value_index,
+                    },
+                }));
             return poisoned(span);
         }
         let nullable = value.nullable;

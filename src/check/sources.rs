@@ -4,7 +4,9 @@ use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
 
 use crate::ast::{self, LiteralKind};
-use crate::diagnostics::{Diagnostic, NameKind, Sink, TypeArgumentProblem};
+use crate::diagnostics::{
+    Diagnostic, NameDiagnostic, NameKind, Sink, SourceDiagnostic, TypeArgumentProblem,
+};
 use crate::hir::{self, Format, Location};
 use crate::span::Span;
 use crate::suggest::similar;
@@ -36,26 +38,28 @@ pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Sour
     let mut key: Option<(usize, Span)> = None;
     for column in &decl.columns {
         if let Some(first) = seen.get(column.name.name.as_str()) {
-            sink.push(Diagnostic::DuplicateName {
+            sink.push(Diagnostic::Names(NameDiagnostic::DuplicateName {
                 kind: NameKind::Column,
                 name: column.name.name.clone(),
                 first: *first,
                 second: column.name.span,
-            });
+            }));
             continue;
         }
         seen.insert(&column.name.name, column.name.span);
         if column.is_key {
             if let Some((_, first)) = key {
-                sink.push(Diagnostic::MultipleKeys {
+                sink.push(Diagnostic::Sources(SourceDiagnostic::MultipleKeys {
                     first,
                     second: column.name.span,
-                });
+                }));
             } else {
                 key = Some((columns.len(), column.name.span));
             }
             if column.nullable {
-                sink.push(Diagnostic::NullableKey { span: column.span });
+                sink.push(Diagnostic::Sources(SourceDiagnostic::NullableKey {
+                    span: column.span,
+                }));
             }
         }
         let owner = format!("{}.{}", decl.name.name, column.name.name);
@@ -70,9 +74,9 @@ pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Sour
         });
     }
     if decl.columns.is_empty() {
-        sink.push(Diagnostic::EmptySource {
+        sink.push(Diagnostic::Sources(SourceDiagnostic::EmptySource {
             span: decl.name.span,
-        });
+        }));
     }
     hir::Source {
         name: decl.name.name.clone(),
@@ -97,11 +101,11 @@ fn check_retention(decl: &ast::SourceDecl, sink: &mut Sink) -> Option<hir::Reten
         unit,
     } = &option.value.kind
     else {
-        sink.push(Diagnostic::BadOptionValue {
+        sink.push(Diagnostic::Sources(SourceDiagnostic::BadOptionValue {
             name: RETENTION.into(),
             expected: "a length of time such as `13 months` or `90 days`",
             span: option.value.span,
-        });
+        }));
         return None;
     };
     let length = super::expr::duration(*amount, unit, option.value.span, sink)?;
@@ -120,11 +124,11 @@ fn check_format(decl: &ast::SourceDecl, sink: &mut Sink) -> Format {
             header: true,
         },
         other => {
-            sink.push(Diagnostic::UnknownFormat {
+            sink.push(Diagnostic::Sources(SourceDiagnostic::UnknownFormat {
                 name: other.to_string(),
                 span: decl.format.span,
                 candidates: similar(other, FORMATS.iter().copied()),
-            });
+            }));
             return Format::Parquet;
         }
     };
@@ -140,12 +144,12 @@ fn check_option(format: &mut Format, option: &ast::SourceOption, sink: &mut Sink
             Format::Csv { .. } => similar(&option.name.name, CSV_OPTIONS.iter().copied()),
             Format::Parquet => similar(&option.name.name, [RETENTION]),
         };
-        sink.push(Diagnostic::UnknownOption {
+        sink.push(Diagnostic::Sources(SourceDiagnostic::UnknownOption {
             name: option.name.name.clone(),
             format: format.name().to_string(),
             span: option.name.span,
             candidates,
-        });
+        }));
     };
     let Format::Csv { delimiter, header } = format else {
         unknown(sink, format);
@@ -155,27 +159,27 @@ fn check_option(format: &mut Format, option: &ast::SourceOption, sink: &mut Sink
         ("delimiter", LiteralKind::String(s)) if s.len() == 1 && s != "\n" && s != "\"" => {
             *delimiter = s.as_bytes()[0];
         }
-        ("delimiter", _) => sink.push(Diagnostic::BadOptionValue {
+        ("delimiter", _) => sink.push(Diagnostic::Sources(SourceDiagnostic::BadOptionValue {
             name: "delimiter".into(),
             expected: "a one-character string such as \";\"",
             span: option.value.span,
-        }),
+        })),
         ("header", LiteralKind::Bool(b)) => *header = *b,
-        ("header", _) => sink.push(Diagnostic::BadOptionValue {
+        ("header", _) => sink.push(Diagnostic::Sources(SourceDiagnostic::BadOptionValue {
             name: "header".into(),
             expected: "true or false",
             span: option.value.span,
-        }),
+        })),
         _ => unknown(sink, format),
     }
 }
 
 fn check_location(location: &ast::StringLit, sink: &mut Sink) {
     if let Err(range) = vars::references(&location.value) {
-        sink.push(Diagnostic::BadVariable {
+        sink.push(Diagnostic::Sources(SourceDiagnostic::BadVariable {
             span: location.span,
             text: location.value.get(range).unwrap_or_default().to_string(),
-        });
+        }));
     }
 }
 
@@ -183,11 +187,11 @@ fn check_location(location: &ast::StringLit, sink: &mut Sink) {
 fn resolve_type(ty: &ast::TypeExpr, owner: String, sink: &mut Sink) -> Type {
     let name = ty.name.name.as_str();
     let bad = |sink: &mut Sink, problem| {
-        sink.push(Diagnostic::BadTypeArguments {
+        sink.push(Diagnostic::Sources(SourceDiagnostic::BadTypeArguments {
             type_name: name.to_string(),
             problem,
             span: ty.span,
-        });
+        }));
         Type::Error
     };
     let simple = match name {
@@ -250,11 +254,11 @@ fn resolve_type(ty: &ast::TypeExpr, owner: String, sink: &mut Sink) -> Type {
             }))
         }
         other => {
-            sink.push(Diagnostic::UnknownType {
+            sink.push(Diagnostic::Sources(SourceDiagnostic::UnknownType {
                 name: other.to_string(),
                 span: ty.name.span,
                 candidates: similar(other, TYPE_NAMES.iter().copied()),
-            });
+            }));
             Type::Error
         }
     }

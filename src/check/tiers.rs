@@ -4,7 +4,10 @@ use foldhash::{HashMap, HashMapExt as _};
 use std::sync::Arc;
 
 use crate::ast::{self, LiteralKind};
-use crate::diagnostics::{Context, Diagnostic, NameKind};
+use crate::diagnostics::{
+    Context, DefinitionDiagnostic, Diagnostic, InternalDiagnostic, Invariant, NameDiagnostic,
+    NameKind,
+};
 use crate::hir::{self, DefId, OutputId, ScoreId, SegmentId, TiersId};
 use crate::span::Span;
 use crate::types::{EnumDef, Type};
@@ -137,12 +140,13 @@ impl<'a> Checker<'a> {
         let mut seen: HashMap<&str, Span> = HashMap::new();
         for name in entry.arm_names() {
             if let Some(first) = seen.insert(&name.name, name.span) {
-                self.sink.push(Diagnostic::DuplicateName {
-                    kind: NameKind::Tier,
-                    name: name.name.clone(),
-                    first,
-                    second: name.span,
-                });
+                self.sink
+                    .push(Diagnostic::Names(NameDiagnostic::DuplicateName {
+                        kind: NameKind::Tier,
+                        name: name.name.clone(),
+                        first,
+                        second: name.span,
+                    }));
                 continue;
             }
             values.push(name.name.clone());
@@ -180,12 +184,13 @@ impl<'a> Checker<'a> {
         self.segment_conditions.push(None);
         self.outputs.push(OutputId::Segment(id));
         if let Some((_, first)) = self.names.get(&name) {
-            self.sink.push(Diagnostic::DuplicateName {
-                kind: NameKind::Segment,
-                name,
-                first: *first,
-                second: holdout.span,
-            });
+            self.sink
+                .push(Diagnostic::Names(NameDiagnostic::DuplicateName {
+                    kind: NameKind::Segment,
+                    name,
+                    first: *first,
+                    second: holdout.span,
+                }));
         } else {
             self.names
                 .insert(name, (Binding::Segment(id), holdout.span));
@@ -202,16 +207,18 @@ impl<'a> Checker<'a> {
     ) -> hir::Expr {
         let Some(held) = share_in_buckets(&holdout.share).filter(|b| (1..10_000).contains(b))
         else {
-            self.sink.push(Diagnostic::BadShare {
-                span: holdout.share.span,
-                what: "a holdout",
-            });
+            self.sink
+                .push(Diagnostic::Definitions(DefinitionDiagnostic::BadShare {
+                    span: holdout.share.span,
+                    what: "a holdout",
+                }));
             return condition;
         };
         if holdout.seed.value.is_empty() {
-            self.sink.push(Diagnostic::EmptySeed {
-                span: holdout.seed.span,
-            });
+            self.sink
+                .push(Diagnostic::Definitions(DefinitionDiagnostic::EmptySeed {
+                    span: holdout.seed.span,
+                }));
         }
         let seed = holdout.seed.value.as_str();
         let span = holdout.span;
@@ -251,19 +258,21 @@ impl<'a> Checker<'a> {
         self.expect_bool(&base, Context::Rule("split"));
         self.current = None;
         if decl.seed.value.is_empty() {
-            self.sink.push(Diagnostic::EmptySeed {
-                span: decl.seed.span,
-            });
+            self.sink
+                .push(Diagnostic::Definitions(DefinitionDiagnostic::EmptySeed {
+                    span: decl.seed.span,
+                }));
         }
         let mut arms = Vec::with_capacity(decl.groups.len());
         let mut low = 0;
         let mut valid = true;
         for group in &decl.groups {
             let Some(share) = share_in_buckets(&group.share).filter(|b| *b > 0) else {
-                self.sink.push(Diagnostic::BadShare {
-                    span: group.share.span,
-                    what: "a split group",
-                });
+                self.sink
+                    .push(Diagnostic::Definitions(DefinitionDiagnostic::BadShare {
+                        span: group.share.span,
+                        what: "a split group",
+                    }));
                 valid = false;
                 continue;
             };
@@ -283,11 +292,12 @@ impl<'a> Checker<'a> {
             low = high;
         }
         if valid && (low != 10_000 || decl.groups.len() < 2) {
-            self.sink.push(Diagnostic::SplitShares {
-                span: decl.name.span,
-                total: low as f64 / 100.0,
-                groups: decl.groups.len(),
-            });
+            self.sink
+                .push(Diagnostic::Definitions(DefinitionDiagnostic::SplitShares {
+                    span: decl.name.span,
+                    total: low as f64 / 100.0,
+                    groups: decl.groups.len(),
+                }));
         }
         self.store_tiers(id, &decl.name, &decl.label, arms, true);
     }
@@ -304,10 +314,11 @@ impl<'a> Checker<'a> {
                 LiteralKind::Float { value, .. } => value,
                 // The grammar only lets signed numbers through.
                 _ => {
-                    self.sink.push(Diagnostic::Internal {
-                        span: rule.points.span,
-                        message: "score points are not a number".into(),
-                    });
+                    self.sink
+                        .push(Diagnostic::Internal(InternalDiagnostic::Invariant {
+                            span: rule.points.span,
+                            broken: Invariant::ScorePointsNotNumber,
+                        }));
                     continue;
                 }
             };
@@ -359,7 +370,10 @@ impl<'a> Checker<'a> {
             });
             if condition.is_none() {
                 if i + 1 < decl.arms.len() {
-                    self.sink.push(Diagnostic::ElseNotLast { span: arm.span });
+                    self.sink
+                        .push(Diagnostic::Definitions(DefinitionDiagnostic::ElseNotLast {
+                            span: arm.span,
+                        }));
                 }
                 else_seen = true;
             }
@@ -367,20 +381,20 @@ impl<'a> Checker<'a> {
             if let Some(c) = condition.as_ref().filter(|_| !duplicate) {
                 let these = reach::Facts::of(c);
                 match reach::first_covering(&these, &facts) {
-                    Some(reach::Verdict::Impossible) => {
-                        self.sink.push(Diagnostic::UnreachableTier {
+                    Some(reach::Verdict::Impossible) => self.sink.push(Diagnostic::Definitions(
+                        DefinitionDiagnostic::UnreachableTier {
                             tier: arm.name.name.clone(),
                             span: arm.span,
                             earlier: None,
-                        })
-                    }
-                    Some(reach::Verdict::CoveredBy(name, span)) => {
-                        self.sink.push(Diagnostic::UnreachableTier {
+                        },
+                    )),
+                    Some(reach::Verdict::CoveredBy(name, span)) => self.sink.push(
+                        Diagnostic::Definitions(DefinitionDiagnostic::UnreachableTier {
                             tier: arm.name.name.clone(),
                             span: arm.span,
                             earlier: Some((name, span)),
-                        })
-                    }
+                        }),
+                    ),
                     None => {}
                 }
                 facts.push((arm.name.name.clone(), arm.span, these));
@@ -392,10 +406,12 @@ impl<'a> Checker<'a> {
         }
         self.current = None;
         if !else_seen {
-            self.sink.push(Diagnostic::TiersWithoutElse {
-                name: decl.name.name.clone(),
-                span: decl.name.span,
-            });
+            self.sink.push(Diagnostic::Definitions(
+                DefinitionDiagnostic::TiersWithoutElse {
+                    name: decl.name.name.clone(),
+                    span: decl.name.span,
+                },
+            ));
         }
         self.store_tiers(id, &decl.name, &decl.label, arms, false);
     }
@@ -407,11 +423,12 @@ impl<'a> Checker<'a> {
                 if let Some((binding, other)) = self.names.get(&arm.name)
                     && *binding != Binding::Poisoned
                 {
-                    self.sink.push(Diagnostic::TierShadows {
-                        tier: arm.name.clone(),
-                        span: arm.span,
-                        other: *other,
-                    });
+                    self.sink
+                        .push(Diagnostic::Definitions(DefinitionDiagnostic::TierShadows {
+                            tier: arm.name.clone(),
+                            span: arm.span,
+                            other: *other,
+                        }));
                 }
             }
         }

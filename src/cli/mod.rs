@@ -69,11 +69,11 @@ pub fn main() -> ExitCode {
             Outcome::Environment
         }
         Err(e) => {
-            report::Reporter::new(cli_color).standalone(
-                &crate::diagnostics::Diagnostic::EngineFailed {
+            report::Reporter::new(cli_color).standalone(&crate::diagnostics::Diagnostic::Data(
+                crate::diagnostics::DataDiagnostic::EngineFailed {
                     message: e.to_string(),
                 },
-            );
+            ));
             Outcome::Environment
         }
     };

@@ -1,8 +1,8 @@
 //! Problems with `import` items (`E12xx`): files that cannot be read, import cycles, imported
 //! files that declare more than can be shared.
 
-use super::Label;
-use super::wording::label;
+use super::codes::Code::*;
+use super::describe::{Describe, Description, did_you_mean, label};
 use crate::span::Span;
 
 /// A problem with an `import`.
@@ -43,79 +43,61 @@ pub enum ImportDiagnostic {
     },
 }
 
-use ImportDiagnostic::*;
-
 impl ImportDiagnostic {
-    /// The stable code.
-    pub fn code(&self) -> &'static str {
+    /// Everything this problem says, for the part `d` asks for. Its labels may stand in other
+    /// files than its own.
+    pub(super) fn describe(&self, d: Describe) -> Description {
+        use ImportDiagnostic::*;
         match self {
-            Unreadable { .. } => "E1201",
-            Cycle { .. } => "E1202",
-            NotShareable { .. } => "E1203",
-        }
-    }
-
-    /// The one-line message.
-    pub fn message(&self) -> String {
-        match self {
-            Unreadable { path, resolved, .. } => {
-                format!("cannot read the imported file `{path}` ({resolved})")
-            }
-            Cycle { files, .. } => format!("files import each other: {}", files.join(" → ")),
-            NotShareable { file, keyword, .. } => {
-                format!(
+            Unreadable {
+                path,
+                resolved,
+                message,
+                span,
+                candidates,
+            } => d
+                .code(E1201)
+                .message(|| format!("cannot read the imported file `{path}` ({resolved})"))
+                .at(*span)
+                .primary_label(|| message.clone())
+                .help(|| {
+                    did_you_mean(candidates).unwrap_or_else(|| {
+                        "the path is taken from the folder of the importing file: `import \"common/sources.seg\"`"
+                            .into()
+                    })
+                }),
+            Cycle {
+                files,
+                span,
+                others,
+            } => d
+                .code(E1202)
+                .message(|| format!("files import each other: {}", files.join(" → ")))
+                .at(*span)
+                .primary_label(|| "this import closes the cycle")
+                .labels(|| {
+                    others
+                        .iter()
+                        .map(|s| label(*s, "imported here, as part of the cycle"))
+                        .collect()
+                })
+                .help(|| "move what both files need into a third file and import it from each"),
+            NotShareable {
+                file,
+                keyword,
+                span,
+                item,
+            } => d
+                .code(E1203)
+                .message(|| format!(
                     "`{file}` declares a {keyword}: an imported file may only declare sources, `let`s and the population"
-                )
-            }
+                ))
+                .at(*span)
+                .primary_label(|| "imported here")
+                .label(*item, || format!("this {keyword} cannot be imported"))
+                .help(|| {
+                    "keep shared sources and `let`s in a file of their own and import that file; a condition shared by several segments can be a boolean `let`"
+                }),
         }
-    }
-
-    /// The main span.
-    pub fn primary_span(&self) -> Span {
-        match self {
-            Unreadable { span, .. } | Cycle { span, .. } | NotShareable { span, .. } => *span,
-        }
-    }
-
-    /// What the main label says.
-    pub fn primary_label(&self) -> String {
-        match self {
-            Unreadable { message, .. } => message.clone(),
-            Cycle { .. } => "this import closes the cycle".to_string(),
-            NotShareable { .. } => "imported here".to_string(),
-        }
-    }
-
-    /// Secondary labels (they may stand in other files).
-    pub fn labels(&self) -> Vec<Label> {
-        match self {
-            Unreadable { .. } => Vec::new(),
-            Cycle { others, .. } => others
-                .iter()
-                .map(|s| label(*s, "imported here, as part of the cycle"))
-                .collect(),
-            NotShareable { keyword, item, .. } => {
-                vec![label(*item, &format!("this {keyword} cannot be imported"))]
-            }
-        }
-    }
-
-    /// How to fix it.
-    pub fn help(&self) -> Option<String> {
-        Some(match self {
-            Unreadable { candidates, .. } if !candidates.is_empty() => {
-                super::help::did_you_mean(candidates)
-            }
-            Unreadable { .. } => {
-                "the path is taken from the folder of the importing file: `import \"common/sources.seg\"`"
-                    .to_string()
-            }
-            Cycle { .. } => {
-                "move what both files need into a third file and import it from each".to_string()
-            }
-            NotShareable { .. } => {
-                "keep shared sources and `let`s in a file of their own and import that file; a condition shared by several segments can be a boolean `let`".to_string()
-            }
-        })
     }
 }

@@ -1,7 +1,7 @@
-//! Problems with KPIs (codes `E10xx`, `W10xx`): the variants and all their wording.
+//! Problems with KPIs (`E10xx`, `W10xx`): definitions, targets, baselines and their evaluation.
 
-use super::wording::label;
-use super::{Label, Severity};
+use super::codes::Code::*;
+use super::describe::{Describe, Description, did_you_mean};
 use crate::hir::KpiUnit;
 use crate::span::Span;
 
@@ -186,254 +186,229 @@ pub enum KpiDiagnostic {
     NoKpi,
 }
 
-use KpiDiagnostic::*;
-
 impl KpiDiagnostic {
-    /// The stable code. Listed in `docs/errors.md`.
-    pub fn code(&self) -> &'static str {
+    /// Everything this problem says, for the part `d` asks for.
+    pub(super) fn describe(&self, d: Describe) -> Description {
+        use KpiDiagnostic::*;
         match self {
-            MissingClause { .. } => "E1001",
-            RepeatedClause { .. } => "E1002",
-            WrongScope { .. } => "E1003",
-            RepeatedGroup { .. } => "E1004",
-            NotAggregated { .. } => "E1005",
-            UnknownMeasure { .. } => "E1006",
-            RelatedRows { .. } => "E1007",
-            PercentileFraction { .. } => "E1008",
-            ThresholdUnit { .. } => "E1009",
-            EmptyRange { .. } => "E1010",
-            ImpossibleChange { .. } => "E1011",
-            NotADate { .. } => "E1012",
-            SinceAfterDeadline { .. } => "E1013",
-            EqualityBound { .. } => "E1014",
-            WarnOnTargetSide { .. } => "E1015",
-            MissingBaseline { .. } => "E1016",
-            BadBaselineFile { .. } => "E1017",
-            UnknownSelectedKpi { .. } => "E1018",
-            NoKpi => "E1019",
-            BaselineTooLate { .. } => "E1020",
-            BaselineRecorded { .. } => "W1001",
-            ZeroBaseline { .. } => "W1002",
-        }
-    }
-
-    /// How serious it is.
-    pub fn severity(&self) -> Severity {
-        match self {
-            BaselineRecorded { .. } | ZeroBaseline { .. } => Severity::Warning,
-            _ => Severity::Error,
-        }
-    }
-
-    /// Whether the command's inputs (files, arguments) rather than the rules are to blame.
-    pub fn blames_environment(&self) -> bool {
-        matches!(self, BadBaselineFile { .. } | UnknownSelectedKpi { .. })
-    }
-
-    /// The one-line message.
-    pub fn message(&self) -> String {
-        match self {
-            MissingClause { kpi, clause, .. } => format!("KPI `{kpi}` has no `{clause}`"),
-            RepeatedClause { clause, .. } => format!("`{clause}` is written twice"),
+            MissingClause { kpi, clause, span } => d
+                .code(E1001)
+                .message(|| format!("KPI `{kpi}` has no `{clause}`"))
+                .at(*span)
+                .help(|| match *clause {
+                    "value" => "add `value = ...`, for example `value = share(orders_12m > 0)`",
+                    _ => "add `target ...`, for example `target >= 80%` or `target +10% vs baseline`",
+                }),
+            RepeatedClause {
+                clause,
+                first,
+                second,
+            } => d
+                .code(E1002)
+                .message(|| format!("`{clause}` is written twice"))
+                .at(*second)
+                .primary_label(|| "again here")
+                .label(*first, || "first here")
+                .help(|| "keep one of them"),
             WrongScope {
-                name, found, each, ..
-            } => {
-                if *each {
-                    format!("`for each` takes tiers or a split, and `{name}` is {found}")
-                } else {
-                    format!("`for` takes segments, and `{name}` is {found}")
-                }
-            }
-            RepeatedGroup { name, .. } => format!("segment `{name}` is listed twice"),
-            NotAggregated {
-                name: Some(name), ..
-            } => {
-                format!("`{name}` has a value per member, but a KPI value is one number per group")
-            }
-            NotAggregated { name: None, .. } => {
-                "a KPI value must aggregate over the members".into()
-            }
-            UnknownMeasure { function, .. } => {
-                format!("`{function}` does not aggregate over the members")
-            }
+                name,
+                found,
+                each,
+                span,
+            } => d
+                .code(E1003)
+                .message(|| {
+                    if *each {
+                        format!("`for each` takes tiers or a split, and `{name}` is {found}")
+                    } else {
+                        format!("`for` takes segments, and `{name}` is {found}")
+                    }
+                })
+                .at(*span)
+                .help(|| match (*each, *found) {
+                    (false, "tiers") => format!("write `for each {name}` for one row per tier"),
+                    (true, "a segment") => {
+                        format!("write `for {name}` for the members of the segment")
+                    }
+                    (false, _) => {
+                        "define a segment with the members to measure, and name it after `for`"
+                            .into()
+                    }
+                    (true, _) => "`for each` takes the name of a `tiers` or `split` item".into(),
+                }),
+            RepeatedGroup {
+                name,
+                first,
+                second,
+            } => d
+                .code(E1004)
+                .message(|| format!("segment `{name}` is listed twice"))
+                .at(*second)
+                .primary_label(|| "again here")
+                .label(*first, || "first here")
+                .help(|| "remove the repeated name"),
+            NotAggregated { span, name } => d
+                .code(E1005)
+                .message(|| match name {
+                    Some(name) => format!(
+                        "`{name}` has a value per member, but a KPI value is one number per group"
+                    ),
+                    None => "a KPI value must aggregate over the members".into(),
+                })
+                .at(*span)
+                .primary_label(|| "one value per member")
+                .help(|| match name {
+                    Some(name) => format!(
+                        "aggregate it over the members, for example `avg({name})` or `sum({name})`"
+                    ),
+                    None => MEASURES_HELP.into(),
+                }),
+            UnknownMeasure {
+                function,
+                span,
+                candidates,
+            } => d
+                .code(E1006)
+                .message(|| format!("`{function}` does not aggregate over the members"))
+                .at(*span)
+                .help(|| did_you_mean(candidates).unwrap_or_else(|| MEASURES_HELP.into())),
             RelatedRows {
-                function, source, ..
-            } => format!("`{function}` cannot take the rows of `{source}` directly"),
-            PercentileFraction { .. } => {
-                "the percentile must be a number from 0 to 1, or a percentage".into()
-            }
-            ThresholdUnit { percent: true, .. } => {
-                "a percentage for a KPI that is not a ratio".into()
-            }
-            ThresholdUnit { percent: false, .. } => {
-                "a plain number for a KPI that is a ratio".into()
-            }
-            EmptyRange { .. } => "the lower bound is above the upper bound".into(),
-            ImpossibleChange { .. } => "a value cannot fall by 100% or more".into(),
-            NotADate { .. } => "expected a date, not a timestamp".into(),
-            SinceAfterDeadline { .. } => "the baseline date is not before the deadline".into(),
-            EqualityBound { .. } => "targets and warn levels are bounds, not exact values".into(),
-            WarnOnTargetSide { .. } => "this warn level flags values that meet the target".into(),
-            MissingBaseline { kpi, group, .. } => {
-                format!("no baseline for KPI `{kpi}` ({group})")
-            }
+                function,
+                source,
+                span,
+            } => d
+                .code(E1007)
+                .message(|| format!("`{function}` cannot take the rows of `{source}` directly"))
+                .at(*span)
+                .help(|| format!(
+                    "aggregate the rows of each member first, for example `{function}(sum({source}.amount))`, or use count, sum, avg, min or max, which take related rows"
+                )),
+            PercentileFraction { span } => d
+                .code(E1008)
+                .message(|| "the percentile must be a number from 0 to 1, or a percentage")
+                .at(*span)
+                .help(|| "for example `percentile(basket, 90%)`"),
+            ThresholdUnit {
+                span,
+                percent,
+                unit,
+                value_span,
+            } => d
+                .code(E1009)
+                .message(|| match percent {
+                    true => "a percentage for a KPI that is not a ratio",
+                    false => "a plain number for a KPI that is a ratio",
+                })
+                .at(*span)
+                .primary_label(|| match percent {
+                    true => "a percentage",
+                    false => "a plain number",
+                })
+                .label(*value_span, || format!("this is {}", unit_words(*unit)))
+                .help(|| match percent {
+                    true => "write the number without `%`; percentages are for ratios such as `share(...)`",
+                    false => "ratios are compared to percentages: write `80%` rather than `0.8` or `80`",
+                }),
+            EmptyRange { span } => d
+                .code(E1010)
+                .message(|| "the lower bound is above the upper bound")
+                .at(*span)
+                .help(|| "write the smaller bound first"),
+            ImpossibleChange { span } => d
+                .code(E1011)
+                .message(|| "a value cannot fall by 100% or more")
+                .at(*span)
+                .help(|| "for a fall, write a change above -100%, such as `-5%`"),
+            NotADate { span } => d
+                .code(E1012)
+                .message(|| "expected a date, not a timestamp")
+                .at(*span)
+                .help(|| "write a date such as `@2026-12-31`"),
+            SinceAfterDeadline { since, deadline } => d
+                .code(E1013)
+                .message(|| "the baseline date is not before the deadline")
+                .at(*since)
+                .primary_label(|| "measured on this date")
+                .label(*deadline, || "the deadline")
+                .help(|| "the baseline is measured before the deadline it is judged by"),
+            EqualityBound { span } => d
+                .code(E1014)
+                .message(|| "targets and warn levels are bounds, not exact values")
+                .at(*span)
+                .help(|| "use `>=`, `>`, `<=`, `<` or `between ... and ...`"),
+            WarnOnTargetSide { span, target } => d
+                .code(E1015)
+                .message(|| "this warn level flags values that meet the target")
+                .at(*span)
+                .primary_label(|| "the warn level")
+                .label(*target, || "the target")
+                .help(|| {
+                    "a warn level flags values on the far side of the target, for example `target >= 50` and `warn < 30`"
+                }),
+            MissingBaseline {
+                kpi,
+                group,
+                span,
+                file,
+            } => d
+                .code(E1016)
+                .message(|| format!("no baseline for KPI `{kpi}` ({group})"))
+                .at(*span)
+                .help(|| match file {
+                    Some(file) => format!(
+                        "`{file}` has no value for it: record one with `segc kpi --save-baseline {file}`, or write the baseline in the rules: `vs 1200`"
+                    ),
+                    None => "pass `--baseline FILE` (recorded by `segc kpi --save-baseline FILE`), or write the baseline in the rules: `vs 1200`".into(),
+                }),
+            BadBaselineFile { path, message } => d
+                .code(E1017)
+                .message(|| format!("cannot use the baseline file `{path}`: {message}"))
+                .help(|| "baseline files are written by `segc kpi --save-baseline FILE`"),
+            UnknownSelectedKpi { name, candidates } => d
+                .code(E1018)
+                .message(|| format!("no KPI named `{name}`"))
+                .help(|| did_you_mean(candidates)),
+            NoKpi => d
+                .code(E1019)
+                .message(|| "these rules declare no KPI")
+                .help(|| "declare one with `kpi NAME for SEGMENT { value = ... target ... }`"),
             BaselineTooLate {
                 kpi,
                 dated,
                 limit_name,
                 limit,
-                ..
-            } => format!(
-                "the baseline of KPI `{kpi}` is dated {dated}, after {limit_name} ({limit})"
-            ),
-            BaselineRecorded { kpi, group, .. } => {
-                format!("KPI `{kpi}` ({group}) has no baseline yet")
-            }
-            ZeroBaseline { kpi, group, .. } => {
-                format!("KPI `{kpi}` ({group}) has a baseline of 0: a relative target of it is 0")
-            }
-            BadBaselineFile { path, message } => {
-                format!("cannot use the baseline file `{path}`: {message}")
-            }
-            UnknownSelectedKpi { name, .. } => format!("no KPI named `{name}`"),
-            NoKpi => "these rules declare no KPI".into(),
+                span,
+            } => d
+                .code(E1020)
+                .message(|| {
+                    format!(
+                        "the baseline of KPI `{kpi}` is dated {dated}, after {limit_name} ({limit})"
+                    )
+                })
+                .at(*span)
+                .help(|| {
+                    "a baseline is the value a target starts from: use one recorded on or before the evaluation date (and before the deadline); its groups are reported as without a baseline"
+                }),
+            BaselineRecorded {
+                kpi,
+                group,
+                span,
+                file,
+            } => d
+                .code(W1001)
+                .message(|| format!("KPI `{kpi}` ({group}) has no baseline yet"))
+                .at(*span)
+                .help(|| format!(
+                    "its value is recorded in `{file}`; later runs with `--baseline {file}` judge the target"
+                )),
+            ZeroBaseline { kpi, group, span } => d
+                .code(W1002)
+                .message(|| {
+                    format!("KPI `{kpi}` ({group}) has a baseline of 0: a relative target of it is 0")
+                })
+                .at(*span)
+                .help(|| "write an absolute target instead, such as `>= 100`"),
         }
-    }
-
-    /// The main span, if the problem has a place in a rule file.
-    pub fn primary_span(&self) -> Option<Span> {
-        Some(match self {
-            MissingClause { span, .. }
-            | WrongScope { span, .. }
-            | NotAggregated { span, .. }
-            | UnknownMeasure { span, .. }
-            | RelatedRows { span, .. }
-            | PercentileFraction { span }
-            | ThresholdUnit { span, .. }
-            | EmptyRange { span }
-            | ImpossibleChange { span }
-            | NotADate { span }
-            | EqualityBound { span }
-            | WarnOnTargetSide { span, .. }
-            | MissingBaseline { span, .. }
-            | BaselineTooLate { span, .. }
-            | BaselineRecorded { span, .. }
-            | ZeroBaseline { span, .. } => *span,
-            RepeatedClause { second, .. } | RepeatedGroup { second, .. } => *second,
-            SinceAfterDeadline { since, .. } => *since,
-            BadBaselineFile { .. } | UnknownSelectedKpi { .. } | NoKpi => return None,
-        })
-    }
-
-    /// The text under the primary span.
-    pub fn primary_label(&self) -> Option<String> {
-        Some(match self {
-            RepeatedClause { .. } | RepeatedGroup { .. } => "again here".into(),
-            ThresholdUnit { percent: true, .. } => "a percentage".into(),
-            ThresholdUnit { percent: false, .. } => "a plain number".into(),
-            NotAggregated { .. } => "one value per member".into(),
-            SinceAfterDeadline { .. } => "measured on this date".into(),
-            WarnOnTargetSide { .. } => "the warn level".into(),
-            _ => return None,
-        })
-    }
-
-    /// Secondary labels.
-    pub fn labels(&self) -> Vec<Label> {
-        match self {
-            RepeatedClause { first, .. } | RepeatedGroup { first, .. } => {
-                vec![label(*first, "first here")]
-            }
-            ThresholdUnit {
-                unit, value_span, ..
-            } => vec![label(
-                *value_span,
-                &format!("this is {}", unit_words(*unit)),
-            )],
-            SinceAfterDeadline { deadline, .. } => vec![label(*deadline, "the deadline")],
-            WarnOnTargetSide { target, .. } => vec![label(*target, "the target")],
-            _ => Vec::new(),
-        }
-    }
-
-    /// How to fix it.
-    pub fn help(&self) -> Option<String> {
-        Some(match self {
-            MissingClause { clause: "value", .. } => {
-                "add `value = ...`, for example `value = share(orders_12m > 0)`".into()
-            }
-            MissingClause { .. } => {
-                "add `target ...`, for example `target >= 80%` or `target +10% vs baseline`".into()
-            }
-            RepeatedClause { .. } => "keep one of them".into(),
-            WrongScope { name, each: false, found, .. } if *found == "tiers" => {
-                format!("write `for each {name}` for one row per tier")
-            }
-            WrongScope { name, each: true, found, .. } if *found == "a segment" => {
-                format!("write `for {name}` for the members of the segment")
-            }
-            WrongScope { each: false, .. } => {
-                "define a segment with the members to measure, and name it after `for`".into()
-            }
-            WrongScope { .. } => "`for each` takes the name of a `tiers` or `split` item".into(),
-            RepeatedGroup { .. } => "remove the repeated name".into(),
-            NotAggregated { name: Some(name), .. } => {
-                format!("aggregate it over the members, for example `avg({name})` or `sum({name})`")
-            }
-            NotAggregated { .. } => MEASURES_HELP.into(),
-            UnknownMeasure { candidates, .. } if !candidates.is_empty() => {
-                super::help::did_you_mean(candidates)
-            }
-            UnknownMeasure { .. } => MEASURES_HELP.into(),
-            RelatedRows {
-                function, source, ..
-            } => format!(
-                "aggregate the rows of each member first, for example `{function}(sum({source}.amount))`, or use count, sum, avg, min or max, which take related rows"
-            ),
-            PercentileFraction { .. } => "for example `percentile(basket, 90%)`".into(),
-            ThresholdUnit { percent: true, .. } => {
-                "write the number without `%`; percentages are for ratios such as `share(...)`"
-                    .into()
-            }
-            ThresholdUnit { percent: false, .. } => {
-                "ratios are compared to percentages: write `80%` rather than `0.8` or `80`".into()
-            }
-            EmptyRange { .. } => "write the smaller bound first".into(),
-            ImpossibleChange { .. } => "for a fall, write a change above -100%, such as `-5%`".into(),
-            NotADate { .. } => "write a date such as `@2026-12-31`".into(),
-            SinceAfterDeadline { .. } => {
-                "the baseline is measured before the deadline it is judged by".into()
-            }
-            EqualityBound { .. } => {
-                "use `>=`, `>`, `<=`, `<` or `between ... and ...`".into()
-            }
-            WarnOnTargetSide { .. } => {
-                "a warn level flags values on the far side of the target, for example `target >= 50` and `warn < 30`".into()
-            }
-            MissingBaseline { file: Some(file), .. } => format!(
-                "`{file}` has no value for it: record one with `segc kpi --save-baseline {file}`, or write the baseline in the rules: `vs 1200`"
-            ),
-            MissingBaseline { file: None, .. } => {
-                "pass `--baseline FILE` (recorded by `segc kpi --save-baseline FILE`), or write the baseline in the rules: `vs 1200`".into()
-            }
-            BaselineTooLate { .. } => {
-                "a baseline is the value a target starts from: use one recorded on or before the evaluation date (and before the deadline); its groups are reported as without a baseline".into()
-            }
-            BaselineRecorded { file, .. } => {
-                format!("its value is recorded in `{file}`; later runs with `--baseline {file}` judge the target")
-            }
-            ZeroBaseline { .. } => {
-                "write an absolute target instead, such as `>= 100`".into()
-            }
-            BadBaselineFile { .. } => {
-                "baseline files are written by `segc kpi --save-baseline FILE`".into()
-            }
-            UnknownSelectedKpi { candidates, .. } if !candidates.is_empty() => {
-                super::help::did_you_mean(candidates)
-            }
-            NoKpi => "declare one with `kpi NAME for SEGMENT { value = ... target ... }`".into(),
-            _ => return None,
-        })
     }
 }
 

@@ -2,8 +2,8 @@
 //! a default level and a code (`W05xx` for tiers, `W11xx` for the others). Levels are set per
 //! project (`segc.toml`) and per item (`// segc: allow(NAME)`); a denied lint is an error.
 
-use super::wording::label;
-use super::{Diagnostic, Label};
+use super::codes::Code::*;
+use super::describe::{Describe, Description, did_you_mean};
 use crate::span::Span;
 
 /// What to do with a lint's findings.
@@ -194,145 +194,104 @@ pub enum LintDiagnostic {
     },
 }
 
-use LintDiagnostic::*;
-
 impl LintDiagnostic {
-    /// The stable code. Listed in `docs/errors.md`.
-    pub fn code(&self) -> &'static str {
+    /// Everything this finding says, for the part `d` asks for. The help of a lint's finding
+    /// says how to fix it, then how to silence it.
+    pub(super) fn describe(&self, d: Describe) -> Description {
+        use LintDiagnostic::*;
         match self {
-            UnknownLint { .. } => "W1100",
-            UnusedLet { .. } => "W1101",
-            UnusedSource { .. } => "W1102",
-            AlwaysEmpty { .. } => "W1103",
-            DuplicateSegment { .. } => "W1104",
-            MissingLabel { .. } => "W1105",
-            NullableComparison { .. } => "W1106",
-            AlwaysTrue { .. } => "W1107",
-            KpiWithoutBaseline { .. } => "W1108",
-            WindowBeyondRetention { .. } => "W1109",
-        }
-    }
-
-    /// The lint it belongs to (`None`: directives naming no lint are always reported).
-    pub fn lint(&self) -> Option<Lint> {
-        Some(match self {
-            UnusedLet { .. } => Lint::UnusedLet,
-            UnusedSource { .. } => Lint::UnusedSource,
-            AlwaysEmpty { .. } => Lint::AlwaysEmpty,
-            DuplicateSegment { .. } => Lint::DuplicateSegment,
-            MissingLabel { .. } => Lint::MissingLabel,
-            NullableComparison { .. } => Lint::NullableComparison,
-            AlwaysTrue { .. } => Lint::AlwaysTrue,
-            KpiWithoutBaseline { .. } => Lint::KpiWithoutBaseline,
-            WindowBeyondRetention { .. } => Lint::WindowBeyondRetention,
-            UnknownLint { .. } => return None,
-        })
-    }
-
-    /// The one-line message.
-    pub fn message(&self) -> String {
-        match self {
-            UnusedLet { name, .. } => format!("`{name}` is never used"),
-            UnusedSource { name, .. } => format!("source `{name}` is never read"),
-            AlwaysEmpty { name, .. } => {
-                format!("segment `{name}` is always empty: its condition can never hold")
-            }
-            DuplicateSegment { name, first, .. } => {
-                format!("segment `{name}` has the same condition as `{first}`")
-            }
-            MissingLabel { name, .. } => format!("segment `{name}` has no label"),
-            NullableComparison { column, .. } => {
-                format!("members without `{column}` are never taken by this comparison")
-            }
-            AlwaysTrue { name, .. } => {
-                format!("segment `{name}` takes every member: its condition always holds")
-            }
-            KpiWithoutBaseline { name, .. } => format!(
-                "KPI `{name}` is measured against a baseline, and the project names no baseline file"
-            ),
+            UnknownLint {
+                name,
+                span,
+                candidates,
+            } => d
+                .code(W1100)
+                .message(|| format!("unknown lint `{name}`"))
+                .at(*span)
+                .help(|| {
+                    did_you_mean(candidates).unwrap_or_else(|| {
+                        format!("the lints are {}", Lint::ALL.map(Lint::name).join(", "))
+                    })
+                }),
+            UnusedLet { name, span } => d
+                .code(W1101)
+                .message(|| format!("`{name}` is never used"))
+                .at(*span)
+                .lint(Lint::UnusedLet)
+                .fix_or_allow("remove it, or use it in a segment, score, tiers item or KPI"),
+            UnusedSource { name, span } => d
+                .code(W1102)
+                .message(|| format!("source `{name}` is never read"))
+                .at(*span)
+                .lint(Lint::UnusedSource)
+                .fix_or_allow("remove it, or aggregate it in a rule: `count(SOURCE)`"),
+            AlwaysEmpty { name, span } => d
+                .code(W1103)
+                .message(|| format!("segment `{name}` is always empty: its condition can never hold"))
+                .at(*span)
+                .lint(Lint::AlwaysEmpty)
+                .fix_or_allow("its bounds or values exclude each other: check the condition"),
+            DuplicateSegment {
+                name,
+                span,
+                first,
+                first_span,
+            } => d
+                .code(W1104)
+                .message(|| format!("segment `{name}` has the same condition as `{first}`"))
+                .at(*span)
+                .label(*first_span, || "the same condition")
+                .lint(Lint::DuplicateSegment)
+                .fix_or_allow("keep one of them, or define one from the other"),
+            MissingLabel { name, span } => d
+                .code(W1105)
+                .message(|| format!("segment `{name}` has no label"))
+                .at(*span)
+                .lint(Lint::MissingLabel)
+                .fix_or_allow("add a label for reports: `segment NAME \"Label\" = ...`"),
+            NullableComparison { column, span } => d
+                .code(W1106)
+                .message(|| format!("members without `{column}` are never taken by this comparison"))
+                .at(*span)
+                .lint(Lint::NullableComparison)
+                .fix_or_allow(
+                    "say what a missing value means: `coalesce(x, 0) > 5` or `x is null or x > 5`",
+                ),
+            AlwaysTrue { name, span } => d
+                .code(W1107)
+                .message(|| format!("segment `{name}` takes every member: its condition always holds"))
+                .at(*span)
+                .lint(Lint::AlwaysTrue)
+                .fix_or_allow(
+                    "a segment of everyone says nothing: check the condition, or measure the population itself",
+                ),
+            KpiWithoutBaseline { name, span } => d
+                .code(W1108)
+                .message(|| format!(
+                    "KPI `{name}` is measured against a baseline, and the project names no baseline file"
+                ))
+                .at(*span)
+                .lint(Lint::KpiWithoutBaseline)
+                .fix_or_allow(
+                    "record one with `segc kpi --save-baseline baseline.json` and name it in segc.toml: `[kpi] baseline = \"baseline.json\"`",
+                ),
             WindowBeyondRetention {
                 source,
                 window,
                 retention,
-                ..
-            } => format!(
-                "this window goes back {window}, but `{source}` keeps only {retention} of history"
-            ),
-            UnknownLint { name, .. } => format!("unknown lint `{name}`"),
-        }
-    }
-
-    /// The main span.
-    pub fn primary_span(&self) -> Span {
-        match self {
-            UnusedLet { span, .. }
-            | UnusedSource { span, .. }
-            | AlwaysEmpty { span, .. }
-            | DuplicateSegment { span, .. }
-            | MissingLabel { span, .. }
-            | NullableComparison { span, .. }
-            | AlwaysTrue { span, .. }
-            | KpiWithoutBaseline { span, .. }
-            | WindowBeyondRetention { span, .. }
-            | UnknownLint { span, .. } => *span,
-        }
-    }
-
-    /// Secondary labels.
-    pub fn labels(&self) -> Vec<Label> {
-        match self {
-            DuplicateSegment { first_span, .. } => vec![label(*first_span, "the same condition")],
-            WindowBeyondRetention { retention_span, .. } => {
-                vec![label(*retention_span, "retention declared here")]
-            }
-            _ => Vec::new(),
-        }
-    }
-
-    /// How to fix it, and how to silence it.
-    pub fn help(&self) -> Option<String> {
-        let fix = match self {
-            UnusedLet { .. } => "remove it, or use it in a segment, score, tiers item or KPI",
-            UnusedSource { .. } => "remove it, or aggregate it in a rule: `count(SOURCE)`",
-            AlwaysEmpty { .. } => "its bounds or values exclude each other: check the condition",
-            DuplicateSegment { .. } => "keep one of them, or define one from the other",
-            MissingLabel { .. } => "add a label for reports: `segment NAME \"Label\" = ...`",
-            NullableComparison { .. } => {
-                "say what a missing value means: `coalesce(x, 0) > 5` or `x is null or x > 5`"
-            }
-            AlwaysTrue { .. } => {
-                "a segment of everyone says nothing: check the condition, or measure the population itself"
-            }
-            KpiWithoutBaseline { .. } => {
-                "record one with `segc kpi --save-baseline baseline.json` and name it in segc.toml: `[kpi] baseline = \"baseline.json\"`"
-            }
-            WindowBeyondRetention { .. } => {
-                "older rows are not in the data, so the window silently covers less: shorten it to the retention"
-            }
-            UnknownLint { candidates, .. } if !candidates.is_empty() => {
-                return Some(super::help::did_you_mean(candidates));
-            }
-            UnknownLint { .. } => {
-                return Some(format!(
-                    "the lints are {}",
-                    Lint::ALL.map(Lint::name).join(", ")
-                ));
-            }
-        };
-        let lint = self.lint().map_or("", Lint::name);
-        Some(format!("{fix}; to silence it: `// segc: allow({lint})`"))
-    }
-}
-
-impl Diagnostic {
-    /// The lint a warning belongs to, whose level decides whether it is shown.
-    pub fn lint(&self) -> Option<Lint> {
-        match self {
-            Diagnostic::UnreachableTier { .. } => Some(Lint::UnreachableTier),
-            Diagnostic::TiersWithoutElse { .. } => Some(Lint::TiersWithoutElse),
-            Diagnostic::TierShadows { .. } => Some(Lint::TierShadows),
-            Diagnostic::Lint(l) => l.lint(),
-            _ => None,
+                span,
+                retention_span,
+            } => d
+                .code(W1109)
+                .message(|| format!(
+                    "this window goes back {window}, but `{source}` keeps only {retention} of history"
+                ))
+                .at(*span)
+                .label(*retention_span, || "retention declared here")
+                .lint(Lint::WindowBeyondRetention)
+                .fix_or_allow(
+                    "older rows are not in the data, so the window silently covers less: shorten it to the retention",
+                ),
         }
     }
 }

@@ -279,7 +279,7 @@ pub fn render_in(diagnostic: &Diagnostic, map: &SourceMap, style: Style) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::diagnostics::NameKind;
+    use crate::diagnostics::{NameDiagnostic, NameKind};
 
     /// What `Text` reads is what `miette` reads from the whole text, for every span and context.
     #[test]
@@ -340,12 +340,12 @@ mod tests {
         // `a` declared in both: the first declaration sits next to the long line.
         let first = Span::new(base(lib) + long.len() + 4, base(lib) + long.len() + 5);
         let second = Span::new(base(main) + 4, base(main) + 5);
-        let diagnostic = Diagnostic::DuplicateName {
+        let diagnostic = Diagnostic::Names(NameDiagnostic::DuplicateName {
             kind: NameKind::Let,
             name: "a".into(),
             first,
             second,
-        };
+        });
         let text = render_in(&diagnostic, &map, Style::plain());
         assert!(text.contains("(at lib.seg:2:5)"), "{text}");
         assert!(text.contains("main.seg:1:5"), "{text}");

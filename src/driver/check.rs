@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::project::Project;
 use super::rule_files::{Reported, Rules};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{CommandDiagnostic, Diagnostic};
 use crate::files::SourceMap;
 use crate::hir;
 
@@ -71,8 +71,8 @@ pub fn project_rule_files(dir: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
     let project = Project::of_dir(dir)?;
     match &project.path {
         Some(_) if !project.files.is_empty() => project.rule_files(),
-        path => Err(Diagnostic::NoRuleFiles {
+        path => Err(Diagnostic::Command(CommandDiagnostic::NoRuleFiles {
             project: path.as_ref().map(|p| p.display().to_string()),
-        }),
+        })),
     }
 }

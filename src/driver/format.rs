@@ -4,7 +4,7 @@
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{CommandDiagnostic, DataDiagnostic, Diagnostic};
 use crate::load::ReadFiles as _;
 
 /// A rule file read from disk.
@@ -46,10 +46,10 @@ pub fn read(path: &Path) -> Result<RuleFile, Diagnostic> {
             name: path.display().to_string(),
             text,
         }),
-        Err(message) => Err(Diagnostic::FileUnreadable {
+        Err(message) => Err(Diagnostic::Command(CommandDiagnostic::FileUnreadable {
             path: path.display().to_string(),
             message,
-        }),
+        })),
     }
 }
 
@@ -78,9 +78,11 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
 
 /// Replaces `path` with `text` through a temporary file in the same folder.
 pub fn write_atomically(path: &Path, text: &str) -> Result<(), Diagnostic> {
-    let failed = |e: std::io::Error| Diagnostic::OutputFailed {
-        path: path.display().to_string(),
-        message: e.to_string(),
+    let failed = |e: std::io::Error| {
+        Diagnostic::Data(DataDiagnostic::OutputFailed {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        })
     };
     // A link to a rule file stays a link: the file it points to is replaced.
     let resolved = std::fs::canonicalize(path).map_err(failed)?;

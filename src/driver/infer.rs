@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{CommandDiagnostic, Diagnostic};
 use crate::engine::{InferOptions, infer_source};
 
 /// What to infer a declaration from.
@@ -25,9 +25,11 @@ pub async fn infer_schema(file: &Path, request: &InferRequest) -> Result<String,
         file.extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
     });
-    crate::load::regular_file(file).map_err(|message| Diagnostic::FileUnreadable {
-        path: file.display().to_string(),
-        message,
+    crate::load::regular_file(file).map_err(|message| {
+        Diagnostic::Command(CommandDiagnostic::FileUnreadable {
+            path: file.display().to_string(),
+            message,
+        })
     })?;
     let name = request.name.clone().unwrap_or_else(|| {
         file.file_stem()

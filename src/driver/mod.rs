@@ -28,7 +28,7 @@ pub use project::Project;
 pub use rule_files::{CheckedRoot, Reported, Rules};
 pub use session::{ExplainRequest, Explanation, Opened, Options, OutputChoice, Ran, Session};
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{DataDiagnostic, Diagnostic};
 
 /// Stack size of the thread running a command and of the engine's workers: deep rule
 /// expressions recurse in every stage.
@@ -65,7 +65,7 @@ const SPARE_THREADS: usize = 4;
 pub fn runtime(threads: Option<usize>) -> Result<tokio::runtime::Runtime, Diagnostic> {
     let workers =
         threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    let failed = |message: String| Diagnostic::EngineFailed { message };
+    let failed = |message: String| Diagnostic::Data(DataDiagnostic::EngineFailed { message });
     crate::engine::threads_available(workers + SPARE_THREADS).map_err(|e| failed(e.to_string()))?;
     let mut builder = tokio::runtime::Builder::new_multi_thread();
     builder.enable_all();

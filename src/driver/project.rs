@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::check::{self, LintLevels};
-use crate::diagnostics::{Diagnostic, Level, Lint};
+use crate::diagnostics::{CommandDiagnostic, Diagnostic, Level, Lint};
 use crate::engine::{Layout, OutputFormat};
 use crate::span::Span;
 use crate::suggest::similar;
@@ -138,9 +138,11 @@ impl Project {
     fn read(path: PathBuf) -> Result<Project, Diagnostic> {
         let path = shown(&path);
         let display = path.display().to_string();
-        let invalid = |message: String| Diagnostic::InvalidProject {
-            path: display.clone(),
-            message,
+        let invalid = |message: String| {
+            Diagnostic::Command(CommandDiagnostic::InvalidProject {
+                path: display.clone(),
+                message,
+            })
         };
         let text = std::fs::read_to_string(&path).map_err(|e| invalid(e.to_string()))?;
         let file: ProjectFile =
@@ -191,9 +193,11 @@ impl Project {
         let Some(path) = &self.path else {
             return Ok(Vec::new());
         };
-        let invalid = |message: String| Diagnostic::InvalidProject {
-            path: path.display().to_string(),
-            message,
+        let invalid = |message: String| {
+            Diagnostic::Command(CommandDiagnostic::InvalidProject {
+                path: path.display().to_string(),
+                message,
+            })
         };
         let root = path.parent().unwrap_or(Path::new("."));
         let mut found = Vec::new();

@@ -10,7 +10,7 @@ use datafusion::logical_expr::LogicalPlan;
 use super::Stopped;
 use super::project::Project;
 use super::rule_files::Rules;
-use crate::diagnostics::{Diagnostic, VarProblem};
+use crate::diagnostics::{CommandDiagnostic, DataDiagnostic, Diagnostic, VarProblem};
 use crate::engine::{
     DataRoots, Engine, EngineOptions, Layout, OutputFormat, OutputSpec, RunContext, Summary,
 };
@@ -151,10 +151,10 @@ impl Session {
             .into_iter()
             .next()
             .unwrap_or_else(|| {
-                Err(Diagnostic::FileUnreadable {
+                Err(Diagnostic::Command(CommandDiagnostic::FileUnreadable {
                     path: path.display().to_string(),
                     message: "not read".into(),
-                })
+                }))
             })
             .map_err(Stopped::standalone)?;
         let vars = if options.ignore_environment {
@@ -216,13 +216,15 @@ impl Session {
         for name in names {
             match program.output_named(name) {
                 Some(id) => ids.push(id),
-                None => problems.push(Diagnostic::UnknownSelectedSegment {
-                    name: name.clone(),
-                    candidates: similar(
-                        name,
-                        program.outputs.iter().map(|o| program.output_name(*o)),
-                    ),
-                }),
+                None => problems.push(Diagnostic::Command(
+                    CommandDiagnostic::UnknownSelectedSegment {
+                        name: name.clone(),
+                        candidates: similar(
+                            name,
+                            program.outputs.iter().map(|o| program.output_name(*o)),
+                        ),
+                    },
+                )),
             }
         }
         if problems.is_empty() {
@@ -303,9 +305,10 @@ impl Session {
         };
         match engine.run(program, &plan, &context, &spec).await {
             Ok(summary) => Ok(Ran { summary, spec }),
-            Err(problem @ (Diagnostic::OutputFailed { .. } | Diagnostic::OutputBusy { .. })) => {
-                Err(Stopped::standalone(problem))
-            }
+            Err(
+                problem @ (Diagnostic::Data(DataDiagnostic::OutputFailed { .. })
+                | Diagnostic::Data(DataDiagnostic::OutputBusy { .. })),
+            ) => Err(Stopped::standalone(problem)),
             Err(problem) => Err(Session::in_rules(engine, problem)),
         }
     }
@@ -314,9 +317,11 @@ impl Session {
     fn output_spec(&self, output: &OutputChoice) -> Result<OutputSpec, Stopped> {
         let project = &self.setting.project;
         let Some(dir) = output.dir.clone().or_else(|| project.output_dir.clone()) else {
-            return Err(Stopped::standalone(Diagnostic::NoOutputDir {
-                project: project.path.as_ref().map(|p| p.display().to_string()),
-            }));
+            return Err(Stopped::standalone(Diagnostic::Command(
+                CommandDiagnostic::NoOutputDir {
+                    project: project.path.as_ref().map(|p| p.display().to_string()),
+                },
+            )));
         };
         Ok(OutputSpec {
             dir,
@@ -434,10 +439,10 @@ fn parse_vars(raw: &[String]) -> Result<BTreeMap<String, String>, Vec<Diagnostic
                 continue;
             }
         };
-        problems.push(Diagnostic::InvalidVar {
+        problems.push(Diagnostic::Command(CommandDiagnostic::InvalidVar {
             argument: shown_var(argument),
             problem,
-        });
+        }));
     }
     if problems.is_empty() {
         Ok(values)

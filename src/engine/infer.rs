@@ -9,7 +9,7 @@ use datafusion::functions_aggregate::expr_fn::{count, count_distinct};
 use datafusion::logical_expr::{Expr, col, ident, lit};
 use datafusion::prelude::{CsvReadOptions, DataFrame, ParquetReadOptions, SessionContext};
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{CommandDiagnostic, Diagnostic};
 use crate::words::{quote_name, quote_string};
 
 /// Options of schema inference.
@@ -42,17 +42,19 @@ pub async fn infer_source(path: &Path, options: &InferOptions) -> Result<String,
     super::panics::contained(infer(path, options))
         .await
         .unwrap_or_else(|panic| {
-            Err(Diagnostic::FileUnreadable {
+            Err(Diagnostic::Command(CommandDiagnostic::FileUnreadable {
                 path: path.display().to_string(),
                 message: panic.to_string(),
-            })
+            }))
         })
 }
 
 async fn infer(path: &Path, options: &InferOptions) -> Result<String, Diagnostic> {
-    let unreadable = |e: datafusion::error::DataFusionError| Diagnostic::FileUnreadable {
-        path: path.display().to_string(),
-        message: super::messages::engine_message(&e),
+    let unreadable = |e: datafusion::error::DataFusionError| {
+        Diagnostic::Command(CommandDiagnostic::FileUnreadable {
+            path: path.display().to_string(),
+            message: super::messages::engine_message(&e),
+        })
     };
     let ctx = SessionContext::new();
     let text = path.to_string_lossy().to_string();
@@ -68,10 +70,9 @@ async fn infer(path: &Path, options: &InferOptions) -> Result<String, Diagnostic
     }
     .map_err(unreadable)?;
     if df.schema().fields().is_empty() {
-        return Err(Diagnostic::FileUnreadable {
+        return Err(Diagnostic::Command(CommandDiagnostic::FileWithoutColumns {
             path: path.display().to_string(),
-            message: "the file has no columns".into(),
-        });
+        }));
     }
     let profiles = profile(&df).await.map_err(unreadable)?;
     let mut enums: Vec<Option<Vec<String>>> = Vec::with_capacity(profiles.len());

@@ -5,7 +5,7 @@ use datafusion::arrow::datatypes::{DataType, Float64Type, Int64Type};
 use datafusion::common::ScalarValue;
 
 use super::Engine;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{DataDiagnostic, Diagnostic, InternalDiagnostic, Invariant};
 use crate::hir;
 use crate::kpi::Measured;
 use crate::lower::KpiPlan;
@@ -19,14 +19,16 @@ impl Engine {
     ) -> Result<Vec<Measured>, Diagnostic> {
         let population = program.population();
         let batches = self.collect(program, &plan.plan).await?;
-        let internal = |message: String| Diagnostic::Internal {
-            span: population.span,
-            message,
+        let internal = |broken: Invariant| {
+            Diagnostic::Internal(InternalDiagnostic::Invariant {
+                span: population.span,
+                broken,
+            })
         };
         let batch = batches
             .iter()
             .find(|b| b.num_rows() > 0)
-            .ok_or_else(|| internal("the KPI plan gave no row".into()))?;
+            .ok_or_else(|| internal(Invariant::NoKpiRow))?;
         let [rows, keys, distinct] = plan
             .key_counts
             .each_ref()
@@ -38,14 +40,16 @@ impl Engine {
         );
         let key_span = population.key_column().map_or(population.span, |k| k.span);
         if keys < rows {
-            return Err(Diagnostic::MissingKeyValue { span: key_span });
+            return Err(Diagnostic::Data(DataDiagnostic::MissingKeyValue {
+                span: key_span,
+            }));
         }
         if distinct < keys {
             let value = self.repeated_key(program).await?;
-            return Err(Diagnostic::RepeatedKey {
+            return Err(Diagnostic::Data(DataDiagnostic::RepeatedKey {
                 span: key_span,
                 value,
-            });
+            }));
         }
         plan.columns
             .iter()
@@ -100,12 +104,18 @@ impl Engine {
 
 /// The first value of the float column `name`; `None` for null (and for NaN or infinities,
 /// which no KPI can mean).
-fn float(batch: &RecordBatch, name: &str) -> Result<Option<f64>, String> {
+fn float(batch: &RecordBatch, name: &str) -> Result<Option<f64>, Invariant> {
     let column = batch
         .column_by_name(name)
-        .ok_or_else(|| format!("no column `{name}` in the KPI row"))?;
+        .ok_or_else(|| Invariant::KpiRowColumn {
+            column: name.to_string(),
+        })?;
     if column.data_type() != &DataType::Float64 {
-        return Err(format!("`{name}` is {}, not a float", column.data_type()));
+        return Err(Invariant::KpiRowType {
+            column: name.to_string(),
+            found: column.data_type().to_string(),
+            expected: "a float",
+        });
     }
     let values = column.as_primitive::<Float64Type>();
     Ok((!values.is_null(0))
@@ -114,15 +124,18 @@ fn float(batch: &RecordBatch, name: &str) -> Result<Option<f64>, String> {
 }
 
 /// The first value of the integer column `name`.
-fn integer(batch: &RecordBatch, name: &str) -> Result<Option<u64>, String> {
+fn integer(batch: &RecordBatch, name: &str) -> Result<Option<u64>, Invariant> {
     let column = batch
         .column_by_name(name)
-        .ok_or_else(|| format!("no column `{name}` in the KPI row"))?;
+        .ok_or_else(|| Invariant::KpiRowColumn {
+            column: name.to_string(),
+        })?;
     if column.data_type() != &DataType::Int64 {
-        return Err(format!(
-            "`{name}` is {}, not an integer",
-            column.data_type()
-        ));
+        return Err(Invariant::KpiRowType {
+            column: name.to_string(),
+            found: column.data_type().to_string(),
+            expected: "an integer",
+        });
     }
     let values = column.as_primitive::<Int64Type>();
     Ok((!values.is_null(0)).then(|| u64::try_from(values.value(0)).unwrap_or(0)))

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{DataDiagnostic, Diagnostic};
 use crate::hir::Location;
 use crate::span::Span;
 use crate::vars::Variables;
@@ -106,20 +106,20 @@ pub fn resolve(
     base_dir: &Path,
     vars: &Variables,
 ) -> Result<Resolved, Diagnostic> {
-    let expanded = vars
-        .expand(&location.text)
-        .map_err(|name| Diagnostic::UnsetVariable {
+    let expanded = vars.expand(&location.text).map_err(|name| {
+        Diagnostic::Data(DataDiagnostic::UnsetVariable {
             name,
             span: location.span,
-        })?;
+        })
+    })?;
     let local = match expanded.split_once("://") {
         Some(("file", rest)) if PathBuf::from(rest).is_absolute() => PathBuf::from(rest),
         Some(("file", rest)) => base_dir.join(rest),
         Some((scheme, _)) => {
-            return Err(Diagnostic::UnsupportedLocation {
+            return Err(Diagnostic::Data(DataDiagnostic::UnsupportedLocation {
                 scheme: scheme.to_string(),
                 span: location.span,
-            });
+            }));
         }
         None => {
             let path = PathBuf::from(&expanded);
@@ -182,16 +182,18 @@ pub fn resolve(
         return Ok(resolved);
     }
     match std::fs::metadata(&local) {
-        Err(_) => Err(Diagnostic::DataNotFound {
+        Err(_) => Err(Diagnostic::Data(DataDiagnostic::DataNotFound {
             span: location.span,
             location: resolved.shown,
-        }),
+        })),
         // A FIFO would wait for a writer and a device would never end.
-        Ok(metadata) if !is_directory && !metadata.is_file() => Err(Diagnostic::UnreadableData {
-            span: location.span,
-            file: Some(resolved.shown),
-            message: crate::load::not_a_file(&metadata),
-        }),
+        Ok(metadata) if !is_directory && !metadata.is_file() => {
+            Err(Diagnostic::Data(DataDiagnostic::UnreadableData {
+                span: location.span,
+                file: Some(resolved.shown),
+                message: crate::load::not_a_file(&metadata),
+            }))
+        }
         Ok(_) => Ok(resolved),
     }
 }
@@ -246,15 +248,15 @@ mod tests {
         assert!(r.path.ends_with("x/dev/*.parquet"));
         assert!(matches!(
             resolve(&location("s3://bucket/x.parquet"), &dir, &vars),
-            Err(Diagnostic::UnsupportedLocation { .. })
+            Err(Diagnostic::Data(DataDiagnostic::UnsupportedLocation { .. }))
         ));
         assert!(matches!(
             resolve(&location("${NOPE_SEGC_TEST}/x.csv"), &dir, &vars),
-            Err(Diagnostic::UnsetVariable { .. })
+            Err(Diagnostic::Data(DataDiagnostic::UnsetVariable { .. }))
         ));
         assert!(matches!(
             resolve(&location("definitely-missing.csv"), &dir, &vars),
-            Err(Diagnostic::DataNotFound { .. })
+            Err(Diagnostic::Data(DataDiagnostic::DataNotFound { .. }))
         ));
         // `file://` paths that are not absolute are relative to the rule file too.
         let r = resolve(&location("file://x/*.csv"), &dir, &vars).expect("glob");

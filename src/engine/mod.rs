@@ -35,7 +35,7 @@ use datafusion::physical_plan::{ExecutionPlan, displayable};
 use datafusion::prelude::{SessionConfig, SessionContext};
 use serde::Serialize;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{DataDiagnostic, Diagnostic, InternalDiagnostic, Invariant};
 use crate::hir::{self, OutputId};
 use crate::lower::{MembershipPlan, TableLookup};
 use crate::vars::Variables;
@@ -89,16 +89,16 @@ const SORT_IN_PLACE_BYTES: usize = 256 * 1024 * 1024;
 /// while spilling: E0718), or the engine's own message (E0706).
 pub(crate) fn execution_failed(span: crate::span::Span, error: DataFusionError) -> Diagnostic {
     if let DataFusionError::ResourcesExhausted(message) = error.find_root() {
-        return Diagnostic::OutOfMemory {
+        return Diagnostic::Data(DataDiagnostic::OutOfMemory {
             message: message.clone(),
-        };
+        });
     }
     match messages::system_error(&error) {
-        Some(message) => Diagnostic::SystemIo { message },
-        None => Diagnostic::DataError {
+        Some(message) => Diagnostic::Data(DataDiagnostic::SystemIo { message }),
+        None => Diagnostic::Data(DataDiagnostic::DataError {
             span,
             message: error.to_string(),
-        },
+        }),
     }
 }
 
@@ -161,8 +161,10 @@ impl Engine {
         if let Some(limit) = options.memory_limit {
             runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
         }
-        let runtime = runtime.build_arc().map_err(|e| Diagnostic::EngineFailed {
-            message: e.to_string(),
+        let runtime = runtime.build_arc().map_err(|e| {
+            Diagnostic::Data(DataDiagnostic::EngineFailed {
+                message: e.to_string(),
+            })
         })?;
         Ok(Engine {
             ctx: SessionContext::new_with_config_rt(config, runtime),
@@ -245,11 +247,11 @@ impl Engine {
     }
 
     fn outside_roots(&self, source: &hir::Source, location: &Resolved) -> Diagnostic {
-        Diagnostic::DataOutsideRoots {
+        Diagnostic::Data(DataDiagnostic::DataOutsideRoots {
             span: source.location.span,
             location: location.shown.clone(),
             roots: self.roots.shown().to_vec(),
-        }
+        })
     }
 
     /// `diagnostic` as shown: the readers' messages made readable (paths, CSV column names,
@@ -276,17 +278,17 @@ impl Engine {
             Some(file) => format!("{panic} in `{file}`"),
             None => panic.to_string(),
         };
-        Diagnostic::DataError { span, message }
+        Diagnostic::Data(DataDiagnostic::DataError { span, message })
     }
 
     /// E0716 when `out` lies in a folder a source reads: the next run would read its outputs.
     fn refuse_output_inside_sources(&self, out: &std::path::Path) -> Result<(), Diagnostic> {
         for (span, location, _) in &self.locations {
             if location::reads_folder_of(location, out) {
-                return Err(Diagnostic::OutputInsideSource {
+                return Err(Diagnostic::Data(DataDiagnostic::OutputInsideSource {
                     span: *span,
                     output: out.display().to_string(),
-                });
+                }));
             }
         }
         Ok(())
@@ -298,13 +300,12 @@ impl Engine {
         plan: &LogicalPlan,
         span: crate::span::Span,
     ) -> Result<LogicalPlan, Diagnostic> {
-        self.ctx
-            .state()
-            .optimize(plan)
-            .map_err(|e| Diagnostic::Internal {
+        self.ctx.state().optimize(plan).map_err(|e| {
+            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
                 span,
                 message: e.to_string(),
             })
+        })
     }
 
     /// Executes `plan` (discarding its rows) and gives its physical plan with each operator's
@@ -354,9 +355,11 @@ impl Engine {
             .state()
             .create_physical_plan(plan)
             .await
-            .map_err(|e| Diagnostic::Internal {
-                span,
-                message: e.to_string(),
+            .map_err(|e| {
+                Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+                    span,
+                    message: e.to_string(),
+                })
             })
     }
 
@@ -422,9 +425,11 @@ impl Engine {
             |problem| {
                 let key = population.key_column().map_or(population.span, |k| k.span);
                 match problem {
-                    output::KeyProblem::Missing => Diagnostic::MissingKeyValue { span: key },
+                    output::KeyProblem::Missing => {
+                        Diagnostic::Data(DataDiagnostic::MissingKeyValue { span: key })
+                    }
                     output::KeyProblem::Repeated(value) => {
-                        Diagnostic::RepeatedKey { span: key, value }
+                        Diagnostic::Data(DataDiagnostic::RepeatedKey { span: key, value })
                     }
                 }
             },
@@ -549,9 +554,13 @@ impl TableLookup for Engine {
         self.tables
             .get(&source.name)
             .map(|t| provider_as_source(t.clone()))
-            .ok_or_else(|| Diagnostic::Internal {
-                span: source.span,
-                message: format!("source `{}` was not registered", source.name),
+            .ok_or_else(|| {
+                Diagnostic::Internal(InternalDiagnostic::Invariant {
+                    span: source.span,
+                    broken: Invariant::UnregisteredSource {
+                        source: source.name.clone(),
+                    },
+                })
             })
     }
 }

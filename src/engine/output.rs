@@ -22,7 +22,7 @@ use parquet::schema::types::ColumnPath;
 use serde::Serialize;
 use tempfile::NamedTempFile;
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{DataDiagnostic, Diagnostic};
 use crate::lower::Packing;
 
 /// File format of the membership output.
@@ -242,10 +242,10 @@ pub(super) struct Counts {
 }
 
 fn failed(path: &Path, error: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::OutputFailed {
+    Diagnostic::Data(DataDiagnostic::OutputFailed {
         path: path.display().to_string(),
         message: error.to_string(),
-    }
+    })
 }
 
 enum Writer {

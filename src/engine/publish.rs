@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::output::PendingOutput;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{DataDiagnostic, Diagnostic};
 
 /// The journal of a publication in progress.
 const JOURNAL: &str = ".segc-publish.json";
@@ -54,9 +54,9 @@ impl OutputLock {
         match handle.try_lock() {
             Ok(()) => {}
             Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(Diagnostic::OutputBusy {
+                return Err(Diagnostic::Data(DataDiagnostic::OutputBusy {
                     path: dir.display().to_string(),
-                });
+                }));
             }
             Err(std::fs::TryLockError::Error(e)) => return Err(failed(e)),
         }
@@ -256,10 +256,10 @@ fn sync_dir(dir: &Path) -> Result<(), Diagnostic> {
 }
 
 fn failed(path: &Path, error: impl std::fmt::Display) -> Diagnostic {
-    Diagnostic::OutputFailed {
+    Diagnostic::Data(DataDiagnostic::OutputFailed {
         path: path.display().to_string(),
         message: error.to_string(),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -318,7 +318,10 @@ mod tests {
         std::fs::remove_file(summary.temp_path()).expect("remove");
         let files = vec![pending(d, "membership.parquet", "new membership"), summary];
         let result = publish(&lock, files, &[d.join("membership.csv")]);
-        assert!(matches!(result, Err(Diagnostic::OutputFailed { .. })));
+        assert!(matches!(
+            result,
+            Err(Diagnostic::Data(DataDiagnostic::OutputFailed { .. }))
+        ));
         assert_eq!(read(d, "membership.parquet"), "old membership");
         assert_eq!(read(d, "summary.json"), "old summary");
         assert_eq!(read(d, "membership.csv"), "old csv");
@@ -401,7 +404,7 @@ mod tests {
         let lock = OutputLock::acquire(dir.path()).expect("lock");
         assert!(matches!(
             OutputLock::acquire(dir.path()),
-            Err(Diagnostic::OutputBusy { .. })
+            Err(Diagnostic::Data(DataDiagnostic::OutputBusy { .. }))
         ));
         drop(lock);
         OutputLock::acquire(dir.path()).expect("free again");

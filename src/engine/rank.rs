@@ -13,7 +13,7 @@ use datafusion::logical_expr::TableSource;
 use futures::StreamExt as _;
 
 use super::{Engine, Phase, execution_failed};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, InternalDiagnostic};
 use crate::functions::Boundaries;
 use crate::hir::{self, AggregateId, KpiId};
 use crate::lower::{
@@ -81,9 +81,11 @@ impl Engine {
             .map(|c| c.get_array_memory_size())
             .sum();
         reservation.try_grow(ranked).map_err(failed)?;
-        let internal = |e: DataFusionError| Diagnostic::Internal {
-            span,
-            message: e.to_string(),
+        let internal = |e: DataFusionError| {
+            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+                span,
+                message: e.to_string(),
+            })
         };
         let boundaries = pass_boundaries(pass, &batches).map_err(internal)?;
         let mut kept = Vec::with_capacity(pass.aggregates.len());

@@ -50,86 +50,9 @@ impl Placeholders {
 /// `diagnostic` with `r` applied to every text that may come from a path or a reader (the
 /// messages of the data diagnostics, and the files and locations they name).
 pub(super) fn map_texts(diagnostic: Diagnostic, r: impl Fn(String) -> String) -> Diagnostic {
-    let ro = |text: Option<String>| text.map(&r);
     match diagnostic {
-        Diagnostic::DataError { span, message } => Diagnostic::DataError {
-            span,
-            message: r(message),
-        },
-        Diagnostic::OutOfMemory { message } => Diagnostic::OutOfMemory {
-            message: r(message),
-        },
-        Diagnostic::UnreadableData {
-            span,
-            file,
-            message,
-        } => Diagnostic::UnreadableData {
-            span,
-            file: ro(file),
-            message: r(message),
-        },
-        Diagnostic::DataNotFound { span, location } => Diagnostic::DataNotFound {
-            span,
-            location: r(location),
-        },
-        Diagnostic::EmptyData { span, location } => Diagnostic::EmptyData {
-            span,
-            location: r(location),
-        },
-        Diagnostic::CsvColumnsDiffer {
-            span,
-            file,
-            columns,
-            expected,
-        } => Diagnostic::CsvColumnsDiffer {
-            span,
-            file: r(file),
-            columns,
-            expected,
-        },
-        Diagnostic::ColumnNotInData {
-            source,
-            column,
-            span,
-            candidates,
-            file,
-            others,
-        } => Diagnostic::ColumnNotInData {
-            source,
-            column,
-            span,
-            candidates,
-            file: ro(file),
-            others,
-        },
-        Diagnostic::ColumnTypeMismatch {
-            column,
-            declared,
-            found,
-            span,
-            file,
-            others,
-        } => Diagnostic::ColumnTypeMismatch {
-            column,
-            declared,
-            found,
-            span,
-            file: ro(file),
-            others,
-        },
-        Diagnostic::DataOutsideRoots {
-            span,
-            location,
-            roots,
-        } => Diagnostic::DataOutsideRoots {
-            span,
-            location: r(location),
-            roots: roots.into_iter().map(&r).collect(),
-        },
-        Diagnostic::Internal { span, message } => Diagnostic::Internal {
-            span,
-            message: r(message),
-        },
+        Diagnostic::Data(data) => Diagnostic::Data(data.map_texts(r)),
+        Diagnostic::Internal(internal) => Diagnostic::Internal(internal.map_texts(r)),
         other => other,
     }
 }
@@ -137,6 +60,7 @@ pub(super) fn map_texts(diagnostic: Diagnostic, r: impl Fn(String) -> String) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::DataDiagnostic;
     use crate::span::Span;
 
     #[test]
@@ -147,11 +71,11 @@ mod tests {
             ("ENV".into(), "dev".into()),
             ("LONG".into(), "s3cr3t-value-2".into()),
         ]);
-        let d = p.redact(Diagnostic::DataError {
+        let d = p.redact(Diagnostic::Data(DataDiagnostic::DataError {
             span: Span::new(0, 1),
             message: "cannot read /data/s3cr3t-value-2/x and /data/s3cr3t-value/y on dev".into(),
-        });
-        let Diagnostic::DataError { message, .. } = d else {
+        }));
+        let Diagnostic::Data(DataDiagnostic::DataError { message, .. }) = d else {
             panic!("kind kept");
         };
         assert_eq!(

@@ -18,7 +18,7 @@ use datafusion::prelude::SessionContext;
 use futures::{StreamExt, TryStreamExt};
 
 use super::location::Resolved;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{DataDiagnostic, Diagnostic};
 use crate::hir::{self, Format};
 use crate::lower::canonical_type;
 use crate::suggest::Names;
@@ -44,11 +44,11 @@ pub(super) async fn listing_table(
 ) -> Result<ListingTable, Vec<Diagnostic>> {
     let span = source.location.span;
     let unreadable = |e: datafusion::error::DataFusionError| {
-        vec![Diagnostic::UnreadableData {
+        vec![Diagnostic::Data(DataDiagnostic::UnreadableData {
             span,
             file: None,
             message: super::messages::engine_message(&e),
-        }]
+        })]
     };
     let url = listing_url(location).map_err(unreadable)?;
     let options = listing_options(source, location);
@@ -62,10 +62,10 @@ pub(super) async fn listing_table(
         .await
         .map_err(unreadable)?;
     if files.is_empty() {
-        return Err(vec![Diagnostic::DataNotFound {
+        return Err(vec![Diagnostic::Data(DataDiagnostic::DataNotFound {
             span,
             location: location.shown.clone(),
-        }]);
+        })]);
     }
     // Path order, so that "the first file" and the file named in a diagnostic do not depend on
     // the order the folder lists them in.
@@ -75,11 +75,11 @@ pub(super) async fn listing_table(
         .iter()
         .find(|f| !roots.admits(Path::new(&format!("/{}", f.location))))
     {
-        return Err(vec![Diagnostic::DataOutsideRoots {
+        return Err(vec![Diagnostic::Data(DataDiagnostic::DataOutsideRoots {
             span,
             location: location.show_file(&format!("/{}", outside.location)),
             roots: roots.shown().to_vec(),
-        }]);
+        })]);
     }
     let several = files.len() > 1;
     let checked = file_schemas(&state, &store, source, location, &options, &files).await?;
@@ -95,12 +95,12 @@ pub(super) async fn listing_table(
                     .collect::<Vec<_>>()
             };
             if names(first) != names(named) {
-                return Err(vec![Diagnostic::CsvColumnsDiffer {
+                return Err(vec![Diagnostic::Data(DataDiagnostic::CsvColumnsDiffer {
                     span,
                     file: shown,
                     columns: names(named).join(", "),
                     expected: names(first).join(", "),
-                }]);
+                })]);
             }
         }
         let compatible = match source.format {
@@ -115,10 +115,10 @@ pub(super) async fn listing_table(
     }
     // Files were found (checked above), but every one of them is empty.
     let Some(schema) = table_schema else {
-        return Err(vec![Diagnostic::EmptyData {
+        return Err(vec![Diagnostic::Data(DataDiagnostic::EmptyData {
             span,
             location: location.shown.clone(),
-        }]);
+        })]);
     };
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
@@ -174,11 +174,11 @@ async fn file_schemas<'a>(
     for (file, result) in results {
         match result {
             Ok(schema) => schemas.push((file, schema)),
-            Err(message) => problems.push(Diagnostic::UnreadableData {
+            Err(message) => problems.push(Diagnostic::Data(DataDiagnostic::UnreadableData {
                 span,
                 file: Some(location.show_file(&format!("/{}", file.location))),
                 message,
-            }),
+            })),
         }
     }
     if !problems.is_empty() {
@@ -274,8 +274,9 @@ impl FileProblems {
         for problem in problems {
             match self.by_span.get(&problem.primary_span()) {
                 Some(&at) => {
-                    if let Diagnostic::ColumnNotInData { others, .. }
-                    | Diagnostic::ColumnTypeMismatch { others, .. } = &mut self.found[at]
+                    if let Diagnostic::Data(DataDiagnostic::ColumnNotInData { others, .. })
+                    | Diagnostic::Data(DataDiagnostic::ColumnTypeMismatch { others, .. }) =
+                        &mut self.found[at]
                     {
                         *others += 1;
                     }
@@ -382,7 +383,7 @@ fn verify(
     }
     for column in &source.columns {
         match fields.get(column.name.as_str()) {
-            None => problems.push(Diagnostic::ColumnNotInData {
+            None => problems.push(Diagnostic::Data(DataDiagnostic::ColumnNotInData {
                 source: source.name.clone(),
                 column: column.name.clone(),
                 span: column.span,
@@ -393,16 +394,16 @@ fn verify(
                     .similar(&column.name),
                 file: file.cloned(),
                 others: 0,
-            }),
+            })),
             Some(field) if !compatible(&column.ty, field.data_type()) => {
-                problems.push(Diagnostic::ColumnTypeMismatch {
+                problems.push(Diagnostic::Data(DataDiagnostic::ColumnTypeMismatch {
                     column: column.name.clone(),
                     declared: column.type_text.clone(),
                     found: describe(field.data_type()),
                     span: column.type_span,
                     file: file.cloned(),
                     others: 0,
-                })
+                }))
             }
             Some(_) => {}
         }

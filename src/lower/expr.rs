@@ -14,7 +14,7 @@ use datafusion::logical_expr::{
 
 use super::canonical_type;
 use crate::ast::BinaryOp;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, InternalDiagnostic};
 use crate::hir::{
     self, AggregateFunction, AggregateId, Builtin, DefId, DurationValue, ExprKind,
     QuantileFunction, Value,
@@ -54,9 +54,11 @@ impl<'p> Lowerer<'p> {
 
     /// An aggregate as a DataFusion aggregate expression over its source's rows, and its filter.
     pub(super) fn aggregate(&self, a: &hir::Aggregate) -> Result<(Expr, Option<Expr>), Diagnostic> {
-        let fail = |e: datafusion::error::DataFusionError| Diagnostic::Internal {
-            span: a.span,
-            message: e.to_string(),
+        let fail = |e: datafusion::error::DataFusionError| {
+            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+                span: a.span,
+                message: e.to_string(),
+            })
         };
         let argument = match &a.argument {
             Some(x) => Some(self.lower(x)?),
@@ -191,10 +193,10 @@ impl<'p> Lowerer<'p> {
     }
 
     fn internal_span(&self, span: crate::span::Span, message: &str) -> Diagnostic {
-        Diagnostic::Internal {
+        Diagnostic::Internal(InternalDiagnostic::PlanFailed {
             span,
             message: message.to_string(),
-        }
+        })
     }
 
     /// The value a definition computes.
@@ -285,11 +287,12 @@ impl<'p> Lowerer<'p> {
         for (condition, value) in rest {
             case = case.when(condition.clone(), value.clone());
         }
-        case.otherwise(otherwise)
-            .map_err(|err| Diagnostic::Internal {
+        case.otherwise(otherwise).map_err(|err| {
+            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
                 span: tiers.span,
                 message: err.to_string(),
             })
+        })
     }
 
     /// A segment condition: null counts as false. Applied whatever the declared nullability says,
@@ -299,10 +302,10 @@ impl<'p> Lowerer<'p> {
     }
 
     fn internal(&self, e: &hir::Expr, message: &str) -> Diagnostic {
-        Diagnostic::Internal {
+        Diagnostic::Internal(InternalDiagnostic::PlanFailed {
             span: e.span,
             message: message.to_string(),
-        }
+        })
     }
 
     /// A per-member expression.
@@ -478,10 +481,10 @@ impl<'p> Lowerer<'p> {
         } else if op == BinaryOp::Rem {
             let zero = lit(
                 ScalarValue::new_zero(&canonical_type(&rhs.ty)).map_err(|e| {
-                    Diagnostic::Internal {
+                    Diagnostic::Internal(InternalDiagnostic::PlanFailed {
                         span: rhs.span,
                         message: e.to_string(),
-                    }
+                    })
                 })?,
             );
             (self.lower(lhs)?, f::nullif(self.lower(rhs)?, zero))

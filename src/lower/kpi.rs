@@ -14,7 +14,7 @@ use datafusion::logical_expr::{
 };
 
 use super::{Needed, Params, Ranks, TableLookup, Wanted, expr::Lowerer, internal, members};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, InternalDiagnostic, Invariant};
 use crate::hir::{self, KpiExpr, KpiExprKind, KpiGroup, KpiId, KpiOp, Measure, MeasureFunction};
 use crate::types::Type;
 
@@ -228,10 +228,12 @@ impl KpiLowerer<'_, '_> {
             None => None,
         };
         let given = || {
-            value.clone().ok_or_else(|| Diagnostic::Internal {
-                span: m.span,
-                message: "a measure without a value".into(),
-            })
+            value
+                .clone()
+                .ok_or(Diagnostic::Internal(InternalDiagnostic::Invariant {
+                    span: m.span,
+                    broken: Invariant::MeasureWithoutValue,
+                }))
         };
         let number = || given().map(|v| cast(v, DataType::Float64));
         // Sums, averages and extremes of integers and decimals are computed in their own type

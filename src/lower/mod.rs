@@ -8,7 +8,7 @@
 //! call are in [`crate::functions`]. No IO happens here: tables come from a [`TableLookup`].
 //!
 //! A DataFusion error while building a plan means the checker let through something it should not
-//! have: it is reported as [`Diagnostic::Internal`] with the span being lowered.
+//! have: it is reported as [`InternalDiagnostic::PlanFailed`] with the span being lowered.
 
 mod common_conditions;
 mod expr;
@@ -30,7 +30,7 @@ use datafusion::logical_expr::{
     cast, ident,
 };
 
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, InternalDiagnostic, Invariant};
 use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, SourceId};
 use crate::span::Span;
 
@@ -101,9 +101,11 @@ pub enum Wanted<'a> {
 
 /// Wraps a DataFusion error met while lowering the construct at `span`.
 fn internal(span: Span) -> impl Fn(datafusion::error::DataFusionError) -> Diagnostic {
-    move |error| Diagnostic::Internal {
-        span,
-        message: error.to_string(),
+    move |error| {
+        Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+            span,
+            message: error.to_string(),
+        })
     }
 }
 
@@ -186,10 +188,12 @@ pub struct MembershipPlan {
 /// The population's key column.
 fn population_key(program: &hir::Program) -> Result<&hir::Column, Diagnostic> {
     let population = program.population();
-    population.key_column().ok_or_else(|| Diagnostic::Internal {
-        span: population.span,
-        message: "the population has no key".into(),
-    })
+    population
+        .key_column()
+        .ok_or(Diagnostic::Internal(InternalDiagnostic::Invariant {
+            span: population.span,
+            broken: Invariant::PopulationWithoutKey,
+        }))
 }
 
 /// One row per member with every needed definition computed (named after it), and where each
@@ -289,15 +293,24 @@ fn scan_canonical(
     let mut projection = Vec::with_capacity(names.len());
     let mut canonical = Vec::with_capacity(names.len());
     for name in names {
-        let index = *fields.get(name).ok_or_else(|| Diagnostic::Internal {
-            span,
-            message: format!("table `{}` has no column `{name}`", source.name),
+        let index = *fields.get(name).ok_or_else(|| {
+            Diagnostic::Internal(InternalDiagnostic::Invariant {
+                span,
+                broken: Invariant::TableWithoutColumn {
+                    table: source.name.clone(),
+                    column: name.to_string(),
+                },
+            })
         })?;
         let field = table_schema.field(index);
         projection.push(index);
-        let column = *declared.get(name).ok_or_else(|| Diagnostic::Internal {
-            span,
-            message: format!("undeclared column `{name}`"),
+        let column = *declared.get(name).ok_or_else(|| {
+            Diagnostic::Internal(InternalDiagnostic::Invariant {
+                span,
+                broken: Invariant::UndeclaredColumn {
+                    column: name.to_string(),
+                },
+            })
         })?;
         let wanted = canonical_type(&column.ty);
         let reference = Expr::Column(Column::new(Some(source.name.as_str()), *name));
@@ -375,10 +388,10 @@ fn aggregate_plan(
     let link = ids
         .first()
         .map(|id| program.aggregates[id.0].link)
-        .ok_or_else(|| Diagnostic::Internal {
+        .ok_or(Diagnostic::Internal(InternalDiagnostic::Invariant {
             span,
-            message: "no aggregate for a related source".into(),
-        })?;
+            broken: Invariant::NoRelatedAggregate,
+        }))?;
     let link_name = source.columns[link].name.as_str();
     let mut names: Vec<&str> = vec![link_name];
     for &index in needed.columns.get(&source_id).into_iter().flatten() {

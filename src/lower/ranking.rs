@@ -12,7 +12,7 @@ use datafusion::logical_expr::{Expr, LogicalPlan, TableSource, ident};
 use super::{
     Needed, Params, TableLookup, Wanted, expr, internal, members, population_key, project,
 };
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, InternalDiagnostic};
 use crate::functions::{Boundaries, ntile_udf};
 use crate::hir::{self, AggregateId, DefId, QuantileFunction, QuantileId, SourceId};
 
@@ -130,12 +130,12 @@ pub async fn drive_ranking_passes(
     let mut ranks = Ranks::default();
     while let Some(pass) = ranking_pass(program, tables, params, wanted, &ranks, keep)? {
         let outcome = execute(&pass).await?;
-        ranks
-            .record(&pass, outcome)
-            .map_err(|message| Diagnostic::Internal {
+        ranks.record(&pass, outcome).map_err(|message| {
+            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
                 span: program.quantiles[pass.quantiles[0].quantile.0].span,
                 message,
-            })?;
+            })
+        })?;
     }
     Ok(ranks)
 }

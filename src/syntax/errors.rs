@@ -3,7 +3,7 @@
 use pest::error::{ErrorVariant, InputLocation};
 
 use super::parser::Rule;
-use crate::diagnostics::{Diagnostic, SyntaxHint};
+use crate::diagnostics::{Diagnostic, SyntaxDiagnostic, SyntaxHint};
 use crate::span::Span;
 
 /// Keyword operators, for "did you mean" on misspellings.
@@ -41,9 +41,9 @@ pub(crate) fn convert(
             .find('\n')
             .map_or(source.len(), |i| position + i);
         if !source[position + 1..line_end].contains('"') {
-            return Diagnostic::UnterminatedString {
+            return Diagnostic::Syntax(SyntaxDiagnostic::UnterminatedString {
                 span: Span::new(position, line_end).shifted(base),
-            };
+            });
         }
     }
     let mut expected: Vec<&'static str> = Vec::new();
@@ -93,13 +93,13 @@ pub(crate) fn convert(
         _ => Vec::new(),
     };
     let hint = hint(source, position, found.as_deref());
-    Diagnostic::Syntax {
+    Diagnostic::Syntax(SyntaxDiagnostic::Unexpected {
         span: Span::new(position, position + len).shifted(base),
         expected,
         found,
         candidates,
         hint,
-    }
+    })
 }
 
 /// The first offset at or after `position` that is not white space or inside a comment.

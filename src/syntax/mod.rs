@@ -12,7 +12,7 @@ mod literals;
 use pest::Parser as _;
 
 use crate::ast::{self, BrokenItem, Ident, Item, ItemKind};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, SyntaxDiagnostic};
 use crate::span::Span;
 
 pub(crate) use chunks::ITEM_KEYWORDS;
@@ -129,15 +129,15 @@ fn parse_chunk(
         }
     };
     if !ITEM_KEYWORDS.contains(&chunk.first_word.as_str()) {
-        let diagnostic = Diagnostic::StrayText {
+        let diagnostic = Diagnostic::Syntax(SyntaxDiagnostic::StrayText {
             found: text.split_whitespace().next().unwrap_or(text).to_string(),
             span: Span::new(offset, offset + chunk.first_word.len().max(1)),
             candidates: crate::suggest::similar(&chunk.first_word, ITEM_KEYWORDS.iter().copied()),
-        };
+        });
         return Some(broken(diagnostics, Some(diagnostic)));
     }
     if chunks::max_nesting(text) > MAX_NESTING {
-        let diagnostic = Diagnostic::TooDeep { span: chunk_span };
+        let diagnostic = Diagnostic::Syntax(SyntaxDiagnostic::TooDeep { span: chunk_span });
         return Some(broken(diagnostics, Some(diagnostic)));
     }
     let parsed = if detailed {
@@ -158,19 +158,30 @@ fn parse_chunk(
             let built = builder.item_chunk(pair);
             let too_deep = builder.too_deep();
             match built {
-                Err(build::Stop) if too_deep => {
-                    broken(diagnostics, Some(Diagnostic::TooDeep { span: chunk_span }))
-                }
-                Ok(item) if item_depth(&item) > MAX_DEPTH => {
-                    broken(diagnostics, Some(Diagnostic::TooDeep { span: chunk_span }))
-                }
+                Err(build::Stop) if too_deep => broken(
+                    diagnostics,
+                    Some(Diagnostic::Syntax(SyntaxDiagnostic::TooDeep {
+                        span: chunk_span,
+                    })),
+                ),
+                Ok(item) if item_depth(&item) > MAX_DEPTH => broken(
+                    diagnostics,
+                    Some(Diagnostic::Syntax(SyntaxDiagnostic::TooDeep {
+                        span: chunk_span,
+                    })),
+                ),
                 Ok(item) => item,
                 Err(build::Stop) => broken(diagnostics, None),
             }
         }
         // pest stops when the native stack runs low (`not not not …` nests without brackets).
         Err(error) if matches!(error.variant, pest::error::ErrorVariant::CustomError { .. }) => {
-            broken(diagnostics, Some(Diagnostic::TooDeep { span: chunk_span }))
+            broken(
+                diagnostics,
+                Some(Diagnostic::Syntax(SyntaxDiagnostic::TooDeep {
+                    span: chunk_span,
+                })),
+            )
         }
         Err(error) => {
             let diagnostic = errors::convert(&error, source, chunk.span, base);

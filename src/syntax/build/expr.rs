@@ -8,7 +8,7 @@ use super::super::literals::{self, DateValue};
 use super::super::parser::Rule;
 use super::{Builder, Built, Stop};
 use crate::ast::*;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, SyntaxDiagnostic};
 use crate::span::Span;
 
 impl Builder<'_> {
@@ -383,14 +383,22 @@ impl Builder<'_> {
         }
         match digits.parse::<i64>() {
             Ok(v) => Ok(LiteralKind::Int(v)),
-            Err(_) => Err(self.report(Diagnostic::NumberTooLarge { span })),
+            Err(_) => Err(
+                self.report(Diagnostic::Syntax(SyntaxDiagnostic::NumberTooLarge {
+                    span,
+                })),
+            ),
         }
     }
 
     pub(super) fn float(&mut self, digits: &str, span: Span) -> Built<f64> {
         match digits.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(self.report(Diagnostic::NumberTooLarge { span })),
+            _ => Err(
+                self.report(Diagnostic::Syntax(SyntaxDiagnostic::NumberTooLarge {
+                    span,
+                })),
+            ),
         }
     }
 
@@ -413,10 +421,12 @@ impl Builder<'_> {
         match literals::parse_date(text.trim_start_matches('@')) {
             Some(DateValue::Date(d)) => Ok(LiteralKind::Date(d)),
             Some(DateValue::Timestamp(t)) => Ok(LiteralKind::Timestamp(t)),
-            None => Err(self.report(Diagnostic::InvalidDate {
-                span,
-                text: text.to_string(),
-            })),
+            None => Err(
+                self.report(Diagnostic::Syntax(SyntaxDiagnostic::InvalidDate {
+                    span,
+                    text: text.to_string(),
+                })),
+            ),
         }
     }
 
@@ -428,10 +438,12 @@ impl Builder<'_> {
                 let start = span.start as usize + range.start;
                 let end = span.start as usize + range.end;
                 let escape = pair.as_str().get(range).unwrap_or("\\").to_string();
-                Err(self.report(Diagnostic::InvalidEscape {
-                    span: Span::new(start, end),
-                    escape,
-                }))
+                Err(
+                    self.report(Diagnostic::Syntax(SyntaxDiagnostic::InvalidEscape {
+                        span: Span::new(start, end),
+                        escape,
+                    })),
+                )
             }
         }
     }

@@ -11,7 +11,7 @@ use pest::iterators::{Pair, Pairs};
 
 use super::parser::Rule;
 use crate::ast::*;
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, InternalDiagnostic, Invariant};
 use crate::span::Span;
 
 /// The building of one item failed; the reason is already in the diagnostics.
@@ -93,10 +93,12 @@ impl<'d> Builder<'d> {
 
     /// A pair the grammar promised but is not there.
     pub(super) fn malformed(&mut self, span: Span, what: &str) -> Stop {
-        self.report(Diagnostic::Internal {
+        self.report(Diagnostic::Internal(InternalDiagnostic::Invariant {
             span,
-            message: format!("unexpected parse tree: missing {what}"),
-        })
+            broken: Invariant::MissingParse {
+                what: what.to_string(),
+            },
+        }))
     }
 
     pub(super) fn next<'i>(

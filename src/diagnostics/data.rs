@@ -1,0 +1,423 @@
+//! Problems with the data and the run (`E07xx`): data that cannot be found, read or does not
+//! match its declaration, outputs that cannot be written, a machine that refuses.
+
+use super::codes::Code::*;
+use super::describe::{Describe, Description, did_you_mean};
+use crate::span::Span;
+
+/// A problem met while reading the data or running.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataDiagnostic {
+    /// The declared location matches no file.
+    DataNotFound {
+        /// The location literal.
+        span: Span,
+        /// The resolved path or pattern.
+        location: String,
+    },
+    /// A declared column is not in the data.
+    ColumnNotInData {
+        /// The source.
+        source: String,
+        /// The column.
+        column: String,
+        /// The column declaration.
+        span: Span,
+        /// Columns of the data with close names.
+        candidates: Vec<String>,
+        /// The first file without it, when the source has several files.
+        file: Option<String>,
+        /// How many more files lack it.
+        others: usize,
+    },
+    /// A declared column's type does not match the data.
+    ColumnTypeMismatch {
+        /// The column.
+        column: String,
+        /// The declared type as written.
+        declared: String,
+        /// The data type.
+        found: String,
+        /// The type in the declaration.
+        span: Span,
+        /// The first file with that type, when the source has several files.
+        file: Option<String>,
+        /// How many more files have a type that does not match.
+        others: usize,
+    },
+    /// `${VAR}` with no `--var VAR=...` and no environment variable.
+    UnsetVariable {
+        /// The variable.
+        name: String,
+        /// The location literal.
+        span: Span,
+    },
+    /// A location whose scheme this build cannot read.
+    UnsupportedLocation {
+        /// The scheme (`s3`, `gs`, ...).
+        scheme: String,
+        /// The location literal.
+        span: Span,
+    },
+    /// Reading or evaluating the data failed.
+    DataError {
+        /// The source (or the population) being read.
+        span: Span,
+        /// The reader's message.
+        message: String,
+    },
+    /// Data files whose schema could not be read.
+    UnreadableData {
+        /// The location literal.
+        span: Span,
+        /// The file that could not be read, when known.
+        file: Option<String>,
+        /// The reader's message.
+        message: String,
+    },
+    /// Writing an output file failed.
+    OutputFailed {
+        /// The file or folder.
+        path: String,
+        /// The system's message.
+        message: String,
+    },
+    /// The query engine could not start (threads could not be created).
+    EngineFailed {
+        /// The system's message.
+        message: String,
+    },
+    /// A member row with an empty key.
+    MissingKeyValue {
+        /// The key column's declaration.
+        span: Span,
+    },
+    /// A key value on several rows of the population.
+    RepeatedKey {
+        /// The key column's declaration.
+        span: Span,
+        /// The repeated value.
+        value: String,
+    },
+    /// CSV files of one source whose header lines differ (CSV columns are read by position).
+    CsvColumnsDiffer {
+        /// The location literal.
+        span: Span,
+        /// The file that differs.
+        file: String,
+        /// Its columns.
+        columns: String,
+        /// The columns of the first file.
+        expected: String,
+    },
+    /// The declared location holds only empty files.
+    EmptyData {
+        /// The location literal.
+        span: Span,
+        /// The resolved path or pattern.
+        location: String,
+    },
+    /// The query needed more memory than `--memory-limit` allows, even spilling.
+    OutOfMemory {
+        /// The engine's message.
+        message: String,
+    },
+    /// Another run holds the lock on the output folder.
+    OutputBusy {
+        /// The output folder.
+        path: String,
+    },
+    /// The output folder lies in a folder a source reads.
+    OutputInsideSource {
+        /// The source's location literal.
+        span: Span,
+        /// The output folder.
+        output: String,
+    },
+    /// A data location outside the folders data may be read from.
+    DataOutsideRoots {
+        /// The location literal.
+        span: Span,
+        /// The location (or the file under it) as shown.
+        location: String,
+        /// The folders data may be read from.
+        roots: Vec<String>,
+    },
+    /// The machine refused to read or write while running (no space left for spills, too many
+    /// open files, permissions of the temporary folder).
+    SystemIo {
+        /// The system's message.
+        message: String,
+    },
+}
+
+impl DataDiagnostic {
+    /// Everything this problem says, for the part `d` asks for.
+    pub(super) fn describe(&self, d: Describe) -> Description {
+        use DataDiagnostic::*;
+        match self {
+            DataNotFound { span, location } => d
+                .code(E0701)
+                .message(|| format!("no data found at `{location}`"))
+                .at(*span)
+                .help(|| "paths are relative to the rule file; check the path or the --var values"),
+            ColumnNotInData {
+                source,
+                column,
+                span,
+                candidates,
+                file,
+                others,
+            } => d
+                .code(E0702)
+                .message(|| match file {
+                    None => format!("column `{column}` of `{source}` is not in the data"),
+                    Some(file) => format!(
+                        "column `{column}` of `{source}` is not in `{file}`{}",
+                        and_others("nor in", *others)
+                    ),
+                })
+                .at(*span)
+                .primary_label(|| "declared here")
+                .help(|| {
+                    did_you_mean(candidates).unwrap_or_else(|| {
+                        "`segc schema infer` prints the columns the data has".into()
+                    })
+                }),
+            ColumnTypeMismatch {
+                column,
+                declared,
+                found,
+                span,
+                file,
+                others,
+            } => d
+                .code(E0703)
+                .message(|| match file {
+                    None => {
+                        format!("column `{column}` is declared {declared} but the data holds {found}")
+                    }
+                    Some(file) => format!(
+                        "column `{column}` is declared {declared} but `{file}` holds {found}{}",
+                        and_others("and so do", *others)
+                    ),
+                })
+                .at(*span)
+                .primary_label(|| format!("the data holds {found}"))
+                .help(|| "`segc schema infer` prints the types the data has"),
+            UnsetVariable { name, span } => d
+                .code(E0704)
+                .message(|| format!("variable `{name}` is not set"))
+                .at(*span)
+                .help(|| format!("pass --var {name}=... or set the environment variable {name}")),
+            UnsupportedLocation { scheme, span } => d
+                .code(E0705)
+                .message(|| format!("`{scheme}://` locations cannot be read by this build of segc"))
+                .at(*span)
+                .help(|| "read local files, or copy the data locally first"),
+            DataError { span, message } => d
+                .code(E0706)
+                .message(|| format!("reading the data failed: {message}"))
+                .at(*span),
+            UnreadableData {
+                span,
+                file,
+                message,
+            } => d
+                .code(E0707)
+                .message(|| match file {
+                    None => format!("cannot read the data's schema: {message}"),
+                    Some(file) => format!("cannot read the schema of `{file}`: {message}"),
+                })
+                .at(*span),
+            OutputFailed { path, message } => d
+                .code(E0708)
+                .message(|| format!("cannot write `{path}`: {message}"))
+                .help(|| "check that the output folder is writable; earlier outputs were kept"),
+            EngineFailed { message } => d
+                .code(E0709)
+                .message(|| format!("cannot start the query engine: {message}")),
+            MissingKeyValue { span } => d
+                .code(E0710)
+                .message(|| "some members have an empty key")
+                .at(*span)
+                .primary_label(|| "the key")
+                .help(|| {
+                    "every member needs a key: remove or repair the rows without one; nothing was written"
+                }),
+            RepeatedKey { span, value } => d
+                .code(E0711)
+                .message(|| format!("the key `{value}` is on several rows"))
+                .at(*span)
+                .primary_label(|| "the key")
+                .help(|| {
+                    "a key identifies one member: deduplicate the data or declare the column that is unique as `key`; nothing was written"
+                }),
+            CsvColumnsDiffer {
+                span,
+                file,
+                columns,
+                expected,
+            } => d
+                .code(E0712)
+                .message(|| format!("`{file}` does not have the same columns as the other files"))
+                .at(*span)
+                .help(|| format!(
+                    "it has {columns}; the first file has {expected}: CSV files of one source need the same header"
+                )),
+            EmptyData { span, location } => d
+                .code(E0713)
+                .message(|| format!("the data at `{location}` is empty"))
+                .at(*span)
+                .help(|| {
+                    "the files exist but hold nothing (not even a header line); check the export that wrote them"
+                }),
+            OutOfMemory { message } => d
+                .code(E0714)
+                .message(|| format!("the run needs more memory than the limit allows: {message}"))
+                .help(|| {
+                    "raise `--memory-limit`, or lower `--threads`: each thread sorts and aggregates its share in memory, and what does not fit is spilled to the temporary folder"
+                }),
+            OutputBusy { path } => d
+                .code(E0715)
+                .message(|| format!("another segc run is writing to `{path}`"))
+                .help(|| {
+                    "runs into one folder take turns: wait for the other run to end, or write to another --out; nothing was written"
+                }),
+            OutputInsideSource { span, output } => d
+                .code(E0716)
+                .message(|| {
+                    format!("the output folder `{output}` is inside a folder this source reads")
+                })
+                .at(*span)
+                .primary_label(|| "this source reads the output folder")
+                .help(|| {
+                    "the next run would read this run's outputs as data: write to a folder outside the source's; nothing was written"
+                }),
+            DataOutsideRoots {
+                span,
+                location,
+                roots,
+            } => d
+                .code(E0717)
+                .message(|| format!("`{location}` is outside the folders data may be read from"))
+                .at(*span)
+                .primary_label(|| "read from here")
+                .help(|| {
+                    let roots = if roots.is_empty() {
+                        "no folder".to_string()
+                    } else {
+                        roots
+                            .iter()
+                            .map(|r| format!("`{r}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    };
+                    format!(
+                        "data is read only under {roots}; add a folder to `roots` in the `[data]` table of segc.toml, or pass --data-root FOLDER (docs/security.md)"
+                    )
+                }),
+            SystemIo { message } => d
+                .code(E0718)
+                .message(|| {
+                    format!("the system refused to read or write during the run: {message}")
+                })
+                .help(|| {
+                    "sorts and aggregates spill to the temporary folder (TMPDIR) beyond --memory-limit: free space there or point TMPDIR at a larger disk; nothing was written"
+                }),
+        }
+    }
+
+    /// This problem with `r` applied to every text that may come from a path or a reader (the
+    /// readers' messages, and the files and locations named): what the engine redacts.
+    pub(crate) fn map_texts(self, r: impl Fn(String) -> String) -> Self {
+        use DataDiagnostic::*;
+        let ro = |text: Option<String>| text.map(&r);
+        match self {
+            DataError { span, message } => DataError {
+                span,
+                message: r(message),
+            },
+            OutOfMemory { message } => OutOfMemory {
+                message: r(message),
+            },
+            UnreadableData {
+                span,
+                file,
+                message,
+            } => UnreadableData {
+                span,
+                file: ro(file),
+                message: r(message),
+            },
+            DataNotFound { span, location } => DataNotFound {
+                span,
+                location: r(location),
+            },
+            EmptyData { span, location } => EmptyData {
+                span,
+                location: r(location),
+            },
+            CsvColumnsDiffer {
+                span,
+                file,
+                columns,
+                expected,
+            } => CsvColumnsDiffer {
+                span,
+                file: r(file),
+                columns,
+                expected,
+            },
+            ColumnNotInData {
+                source,
+                column,
+                span,
+                candidates,
+                file,
+                others,
+            } => ColumnNotInData {
+                source,
+                column,
+                span,
+                candidates,
+                file: ro(file),
+                others,
+            },
+            ColumnTypeMismatch {
+                column,
+                declared,
+                found,
+                span,
+                file,
+                others,
+            } => ColumnTypeMismatch {
+                column,
+                declared,
+                found,
+                span,
+                file: ro(file),
+                others,
+            },
+            DataOutsideRoots {
+                span,
+                location,
+                roots,
+            } => DataOutsideRoots {
+                span,
+                location: r(location),
+                roots: roots.into_iter().map(&r).collect(),
+            },
+            other => other,
+        }
+    }
+}
+
+/// ` (nor in 3 other files)`, or nothing when no other file has the problem.
+fn and_others(words: &str, others: usize) -> String {
+    match others {
+        0 => String::new(),
+        1 => format!(" ({words} 1 other file)"),
+        n => format!(" ({words} {n} other files)"),
+    }
+}

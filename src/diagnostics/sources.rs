@@ -1,0 +1,290 @@
+//! Problems with source declarations (`E03xx`): types, formats, options, keys and the
+//! population.
+
+use super::codes::Code::*;
+use super::describe::{Describe, Description, did_you_mean};
+use crate::span::Span;
+
+/// A problem with a `source` or `population` declaration.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceDiagnostic {
+    /// An unknown column type.
+    UnknownType {
+        /// The type name.
+        name: String,
+        /// Where it is written.
+        span: Span,
+        /// Close type names.
+        candidates: Vec<String>,
+    },
+    /// Type arguments that do not fit the type (`decimal(50, 2)`, `enum()`, ...).
+    BadTypeArguments {
+        /// The type name.
+        type_name: String,
+        /// What is wrong.
+        problem: TypeArgumentProblem,
+        /// Where.
+        span: Span,
+    },
+    /// An unknown file format.
+    UnknownFormat {
+        /// The format word.
+        name: String,
+        /// Where.
+        span: Span,
+        /// Close formats.
+        candidates: Vec<String>,
+    },
+    /// The population source declares no `key`.
+    MissingKey {
+        /// The source name.
+        source: String,
+        /// The source's name span.
+        span: Span,
+    },
+    /// A source declares two keys.
+    MultipleKeys {
+        /// The first key.
+        first: Span,
+        /// The second key.
+        second: Span,
+    },
+    /// A key column marked nullable.
+    NullableKey {
+        /// The `?`'s column.
+        span: Span,
+    },
+    /// Several sources and no `population` item.
+    MissingPopulation {
+        /// Where the first source is declared.
+        span: Span,
+    },
+    /// No source declared at all.
+    NoSource,
+    /// Two `population` items.
+    DuplicatePopulation {
+        /// The first.
+        first: Span,
+        /// The second.
+        second: Span,
+    },
+    /// A reader option that the format does not have.
+    UnknownOption {
+        /// The option name.
+        name: String,
+        /// The format.
+        format: String,
+        /// Where.
+        span: Span,
+        /// Close option names.
+        candidates: Vec<String>,
+    },
+    /// A reader option with a value of the wrong kind.
+    BadOptionValue {
+        /// The option name.
+        name: String,
+        /// What it takes, in words.
+        expected: &'static str,
+        /// The value.
+        span: Span,
+    },
+    /// A malformed `${VAR}` variable reference in a location.
+    BadVariable {
+        /// The location literal.
+        span: Span,
+        /// The offending text.
+        text: String,
+    },
+    /// A source declaring no column.
+    EmptySource {
+        /// The source name.
+        span: Span,
+    },
+    /// A `references` column whose type differs from the referenced key's.
+    ReferenceType {
+        /// The referencing column.
+        column: String,
+        /// Its type as written.
+        declared: String,
+        /// `source.key`.
+        key: String,
+        /// The key's type as written.
+        key_type: String,
+        /// The referencing column's type.
+        span: Span,
+        /// The key's declaration.
+        key_span: Span,
+    },
+}
+
+/// What is wrong with type arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TypeArgumentProblem {
+    /// The type takes no arguments.
+    Unexpected,
+    /// The type needs arguments (`decimal` without precision, `enum` without values).
+    Missing,
+    /// `decimal` precision or scale out of range.
+    DecimalRange,
+    /// A non-string enum value.
+    EnumValueNotString,
+    /// An enum value given twice.
+    DuplicateEnumValue(String),
+    /// Not two integers for decimal.
+    DecimalShape,
+}
+
+impl SourceDiagnostic {
+    /// Everything this problem says, for the part `d` asks for.
+    pub(super) fn describe(&self, d: Describe) -> Description {
+        use SourceDiagnostic::*;
+        match self {
+            UnknownType {
+                name,
+                span,
+                candidates,
+            } => d
+                .code(E0301)
+                .message(|| format!("unknown type `{name}`"))
+                .at(*span)
+                .help(|| {
+                    did_you_mean(candidates).unwrap_or_else(|| {
+                        "types are int, float, decimal(p, s), string, bool, date, timestamp and enum(...)"
+                            .into()
+                    })
+                }),
+            BadTypeArguments {
+                type_name,
+                problem,
+                span,
+            } => d
+                .code(E0302)
+                .message(|| type_arguments_message(type_name, problem))
+                .at(*span)
+                .help(|| match problem {
+                    TypeArgumentProblem::Unexpected => "remove the parentheses",
+                    TypeArgumentProblem::Missing if type_name == "enum" => {
+                        "list the values: enum(\"a\", \"b\")"
+                    }
+                    TypeArgumentProblem::Missing
+                    | TypeArgumentProblem::DecimalRange
+                    | TypeArgumentProblem::DecimalShape => {
+                        "write decimal(precision, scale) with 1 ≤ precision ≤ 38 and 0 ≤ scale ≤ precision"
+                    }
+                    TypeArgumentProblem::EnumValueNotString => "quote each value: enum(\"a\", \"b\")",
+                    TypeArgumentProblem::DuplicateEnumValue(_) => "remove the repeated value",
+                }),
+            UnknownFormat {
+                name,
+                span,
+                candidates,
+            } => d
+                .code(E0303)
+                .message(|| format!("unknown data format `{name}`"))
+                .at(*span)
+                .help(|| {
+                    did_you_mean(candidates)
+                        .unwrap_or_else(|| "supported formats are `parquet` and `csv`".into())
+                }),
+            MissingKey { source, span } => d
+                .code(E0304)
+                .message(|| format!("population source `{source}` has no key"))
+                .at(*span)
+                .help(|| "mark the column that identifies a member: `key customer_id: int`"),
+            MultipleKeys { first, second } => d
+                .code(E0305)
+                .message(|| "a source has one key column at most")
+                .at(*second)
+                .primary_label(|| "declared again here")
+                .label(*first, || "first declared here")
+                .help(|| "keep `key` on one column"),
+            NullableKey { span } => d
+                .code(E0306)
+                .message(|| "a key column cannot be nullable")
+                .at(*span)
+                .help(|| "remove the `?`: every member needs a key"),
+            MissingPopulation { span } => d
+                .code(E0307)
+                .message(|| "no `population` is declared")
+                .at(*span)
+                .help(|| "say which source the segments are made of: `population customers`"),
+            NoSource => d
+                .code(E0308)
+                .message(|| "no source is declared")
+                .help(|| {
+                    "declare the data first: `source customers from parquet \"customers.parquet\" { ... }`"
+                }),
+            DuplicatePopulation { first, second } => d
+                .code(E0309)
+                .message(|| "`population` is declared twice")
+                .at(*second)
+                .primary_label(|| "declared again here")
+                .label(*first, || "first declared here")
+                .help(|| "keep one `population` item"),
+            UnknownOption {
+                name,
+                format,
+                span,
+                candidates,
+            } => d
+                .code(E0310)
+                .message(|| format!("unknown {format} option `{name}`"))
+                .at(*span)
+                .help(|| {
+                    did_you_mean(candidates).unwrap_or_else(|| match format.as_str() {
+                        "csv" => "csv options are `delimiter` and `header`".into(),
+                        _ => format!("`{format}` takes no options"),
+                    })
+                }),
+            BadOptionValue {
+                name,
+                expected,
+                span,
+            } => d
+                .code(E0311)
+                .message(|| format!("option `{name}` takes {expected}"))
+                .at(*span),
+            BadVariable { span, text } => d
+                .code(E0312)
+                .message(|| format!("malformed variable reference `{text}`"))
+                .at(*span)
+                .help(|| "write variable references as ${NAME} with letters, digits and `_`"),
+            EmptySource { span } => d
+                .code(E0313)
+                .message(|| "this source declares no column")
+                .at(*span)
+                .help(|| "declare at least the key column"),
+            ReferenceType {
+                column,
+                declared,
+                key,
+                key_type,
+                span,
+                key_span,
+            } => d
+                .code(E0314)
+                .message(|| {
+                    format!("`{column}` is {declared} but references `{key}`, which is {key_type}")
+                })
+                .at(*span)
+                .label(*key_span, || "the key")
+                .help(|| format!("declare it as {key_type}, like the key it refers to")),
+        }
+    }
+}
+
+/// The message of E0302.
+fn type_arguments_message(type_name: &str, problem: &TypeArgumentProblem) -> String {
+    match problem {
+        TypeArgumentProblem::Unexpected => format!("`{type_name}` takes no arguments"),
+        TypeArgumentProblem::Missing => format!("`{type_name}` needs arguments"),
+        TypeArgumentProblem::DecimalRange => "decimal precision and scale are out of range".into(),
+        TypeArgumentProblem::DecimalShape => {
+            "`decimal` takes a precision and a scale, two whole numbers".into()
+        }
+        TypeArgumentProblem::EnumValueNotString => "enum values must be strings".into(),
+        TypeArgumentProblem::DuplicateEnumValue(value) => {
+            format!("enum value \"{value}\" is listed twice")
+        }
+    }
+}
