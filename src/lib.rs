@@ -10,7 +10,7 @@ pub mod files;
 pub mod fmt;
 pub mod functions;
 pub mod hir;
-pub mod kpi;
+pub mod judge;
 pub mod load;
 pub mod lower;
 mod parallel;

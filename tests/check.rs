@@ -44,7 +44,7 @@ fn good_files_check_clean() {
             let groups: Vec<String> = kpi
                 .groups
                 .iter()
-                .map(|g| segc::kpi::GroupName::of(&program, g).text())
+                .map(|g| segc::judge::GroupName::of(&program, g).text())
                 .collect();
             let _ = writeln!(
                 out,

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::common::{as_of, compile, rendered, runtime, session};
 use segc::driver::{Baseline, Stopped};
-use segc::kpi::{BaselineFile, Judged};
+use segc::judge::{BaselineFile, Judged};
 
 /// Computes and judges every KPI of `rules` through the library driver, with the folder's
 /// `baseline.json` if there is one; the judged rows and the rendered judging diagnostics, or the

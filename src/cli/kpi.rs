@@ -6,7 +6,7 @@ use super::commands::{note_default_as_of, open, options, stopped};
 use super::kpi_report::{self, Report};
 use super::report::{Reporter, outcome_of};
 use crate::driver::{Baseline, KpiGate, Session};
-use crate::kpi::Row;
+use crate::judge::Row;
 
 /// Runs `segc kpi`.
 pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {

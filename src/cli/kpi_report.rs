@@ -6,7 +6,7 @@ use comfy_table::{Cell, CellAlignment, Table, presets};
 use serde::Serialize;
 
 use crate::hir::KpiUnit;
-use crate::kpi::{Row, Status, Totals};
+use crate::judge::{Row, Status, Totals};
 
 /// A judged KPI run, ready to print.
 pub(super) struct Report<'a> {

@@ -38,7 +38,7 @@ pub enum CommandDiagnostic {
         /// The file.
         path: String,
         /// What is wrong.
-        message: String,
+        problem: ProjectProblem,
     },
     /// `segc check` without files, and no project listing any.
     NoRuleFiles {
@@ -59,6 +59,64 @@ pub enum VarProblem {
     NoEquals,
     /// The name before `=` is not a variable name.
     BadName,
+}
+
+/// What is wrong with a `segc.toml`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProjectProblem {
+    /// The file cannot be read or is not valid TOML with known settings (the reader's or the
+    /// TOML parser's message).
+    Unreadable(String),
+    /// A lint level that is not `allow`, `warn` or `deny`.
+    LintLevel {
+        /// The lint (or `all`).
+        lint: String,
+        /// The level written.
+        level: String,
+    },
+    /// A lint name that names no lint.
+    UnknownLint {
+        /// The name written.
+        name: String,
+        /// The closest lint name, if one is close.
+        close: Option<String>,
+    },
+    /// A `[vars]` name that is not a variable name.
+    VariableName(String),
+    /// A `files` entry that is not a glob pattern.
+    FilePattern {
+        /// The entry.
+        pattern: String,
+        /// The pattern parser's message.
+        message: String,
+    },
+    /// A `files` entry that matches no `.seg` file.
+    NoMatch(String),
+}
+
+impl ProjectProblem {
+    fn words(&self) -> String {
+        match self {
+            ProjectProblem::Unreadable(message) => message.clone(),
+            ProjectProblem::LintLevel { lint, level } => {
+                format!("the level of `{lint}` is `{level}`: write \"allow\", \"warn\" or \"deny\"")
+            }
+            ProjectProblem::UnknownLint {
+                name,
+                close: Some(close),
+            } => format!("unknown lint `{name}` (did you mean `{close}`?)"),
+            ProjectProblem::UnknownLint { name, close: None } => format!("unknown lint `{name}`"),
+            ProjectProblem::VariableName(name) => format!(
+                "`{name}` is not a variable name: letters, digits and `_`, not starting with a digit"
+            ),
+            ProjectProblem::FilePattern { pattern, message } => {
+                format!("`{pattern}` is not a file pattern: {message}")
+            }
+            ProjectProblem::NoMatch(pattern) => {
+                format!("`{pattern}` matches no rule file (`.seg`)")
+            }
+        }
+    }
 }
 
 impl CommandDiagnostic {
@@ -88,9 +146,9 @@ impl CommandDiagnostic {
             FileWithoutColumns { path } => d
                 .code(E0803)
                 .message(|| format!("cannot read `{path}`: the file has no columns")),
-            InvalidProject { path, message } => d
+            InvalidProject { path, problem } => d
                 .code(E0804)
-                .message(|| format!("invalid project settings `{path}`: {message}"))
+                .message(|| format!("invalid project settings `{path}`: {}", problem.words()))
                 .help(|| {
                     "segc.toml holds `files = [\"rules/*.seg\"]` and the tables `[vars]` (variable values), `[lints]` (lint names or `all` set to \"allow\", \"warn\" or \"deny\"), `[output]` (`dir`, `format`, `layout`) and `[kpi]` (`baseline`); see docs/ci.md"
                 }),

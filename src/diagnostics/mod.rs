@@ -33,7 +33,7 @@ use describe::{Describe, Description, Part};
 use crate::span::Span;
 
 pub use codes::{Code, RETIRED};
-pub use command::{CommandDiagnostic, VarProblem};
+pub use command::{CommandDiagnostic, ProjectProblem, VarProblem};
 pub use data::DataDiagnostic;
 pub use definitions::DefinitionDiagnostic;
 pub use import::ImportDiagnostic;

@@ -7,7 +7,7 @@ use super::{Session, Stopped};
 use crate::diagnostics::{Diagnostic, KpiDiagnostic};
 use crate::engine::Engine;
 use crate::hir::KpiId;
-use crate::kpi::{self, BaselineFile, Judged, Judging, Row, Status};
+use crate::judge::{self, BaselineFile, Judged, Judging, Row, Status};
 use crate::suggest::similar;
 
 /// A baseline file read, and its path as shown.
@@ -20,7 +20,7 @@ pub struct Baseline {
 }
 
 /// KPI values measured over the data, one per KPI and group.
-pub type Measured = Vec<kpi::Measured>;
+pub type Measured = Vec<judge::Measured>;
 
 /// Which judged rows fail a CI gate (`--fail-on`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,7 +129,7 @@ impl Session {
         recording: Option<&Path>,
     ) -> Judged {
         let recording = recording.map(|p| p.display().to_string());
-        kpi::judge(
+        judge::judge(
             &self.program,
             measured,
             Judging {

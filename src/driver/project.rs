@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::check::{self, LintLevels};
-use crate::diagnostics::{CommandDiagnostic, Diagnostic, Level, Lint};
+use crate::diagnostics::{CommandDiagnostic, Diagnostic, Level, Lint, ProjectProblem};
 use crate::engine::{Layout, OutputFormat};
 use crate::span::Span;
 use crate::suggest::similar;
@@ -138,21 +138,23 @@ impl Project {
     fn read(path: PathBuf) -> Result<Project, Diagnostic> {
         let path = shown(&path);
         let display = path.display().to_string();
-        let invalid = |message: String| {
+        let invalid = |problem: ProjectProblem| {
             Diagnostic::Command(CommandDiagnostic::InvalidProject {
                 path: display.clone(),
-                message,
+                problem,
             })
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| invalid(e.to_string()))?;
+        let unreadable = |message: String| invalid(ProjectProblem::Unreadable(message));
+        let text = std::fs::read_to_string(&path).map_err(|e| unreadable(e.to_string()))?;
         let file: ProjectFile =
-            toml::from_str(&text).map_err(|e| invalid(e.message().trim().to_string()))?;
+            toml::from_str(&text).map_err(|e| unreadable(e.message().trim().to_string()))?;
         let mut lints = LintLevels::default();
         for (name, level) in &file.lints {
             let level = Level::from_name(level).ok_or_else(|| {
-                invalid(format!(
-                    "the level of `{name}` is `{level}`: write \"allow\", \"warn\" or \"deny\""
-                ))
+                invalid(ProjectProblem::LintLevel {
+                    lint: name.clone(),
+                    level: level.clone(),
+                })
             })?;
             if name == "all" {
                 lints.set_all(level);
@@ -160,17 +162,15 @@ impl Project {
             }
             let lint = Lint::from_name(name).ok_or_else(|| {
                 let candidates = similar(name, Lint::ALL.map(Lint::name));
-                invalid(match candidates.first() {
-                    Some(close) => format!("unknown lint `{name}` (did you mean `{close}`?)"),
-                    None => format!("unknown lint `{name}`"),
+                invalid(ProjectProblem::UnknownLint {
+                    name: name.clone(),
+                    close: candidates.into_iter().next(),
                 })
             })?;
             lints.set(lint, level);
         }
         if let Some(name) = file.vars.keys().find(|n| !is_variable_name(n)) {
-            return Err(invalid(format!(
-                "`{name}` is not a variable name: letters, digits and `_`, not starting with a digit"
-            )));
+            return Err(invalid(ProjectProblem::VariableName(name.clone())));
         }
         let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let anchored = |p: Option<PathBuf>| p.map(|p| shown(&root.join(p)));
@@ -193,21 +193,25 @@ impl Project {
         let Some(path) = &self.path else {
             return Ok(Vec::new());
         };
-        let invalid = |message: String| {
+        let invalid = |problem: ProjectProblem| {
             Diagnostic::Command(CommandDiagnostic::InvalidProject {
                 path: path.display().to_string(),
-                message,
+                problem,
             })
         };
         let root = path.parent().unwrap_or(Path::new("."));
         let mut found = Vec::new();
         for pattern in &self.files {
             let full = root.join(pattern);
-            let matches = glob::glob(&full.to_string_lossy())
-                .map_err(|e| invalid(format!("`{pattern}` is not a file pattern: {e}")))?;
+            let matches = glob::glob(&full.to_string_lossy()).map_err(|e| {
+                invalid(ProjectProblem::FilePattern {
+                    pattern: pattern.clone(),
+                    message: e.to_string(),
+                })
+            })?;
             let before = found.len();
             for entry in matches {
-                let file = entry.map_err(|e| invalid(e.to_string()))?;
+                let file = entry.map_err(|e| invalid(ProjectProblem::Unreadable(e.to_string())))?;
                 // Only rule files: a pattern such as `../../etc/*` must not make segc read
                 // (and quote, in a syntax error) files of the machine.
                 if file.is_file() && file.extension().is_some_and(|e| e == "seg") {
@@ -215,9 +219,7 @@ impl Project {
                 }
             }
             if found.len() == before {
-                return Err(invalid(format!(
-                    "`{pattern}` matches no rule file (`.seg`)"
-                )));
+                return Err(invalid(ProjectProblem::NoMatch(pattern.clone())));
             }
         }
         found.sort();

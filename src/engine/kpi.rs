@@ -7,7 +7,7 @@ use datafusion::common::ScalarValue;
 use super::Engine;
 use crate::diagnostics::{DataDiagnostic, Diagnostic, InternalDiagnostic, Invariant};
 use crate::hir;
-use crate::kpi::Measured;
+use crate::judge::Measured;
 use crate::lower::KpiPlan;
 
 impl Engine {

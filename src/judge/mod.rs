@@ -1,6 +1,6 @@
 //! Judging KPI values against their targets: measured values + targets + baselines → a report.
 //!
-//! This stage is pure: the engine computes the values ([`Measured`]), the CLI reads and writes
+//! This stage is pure: the engine computes the values ([`Measured`]), the driver reads and writes
 //! baseline files; here each value gets its goal, its baseline and a [`Status`]:
 //!
 //! - `met`: the value reaches the target now;

@@ -116,7 +116,7 @@ impl BaselineFile {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kpi::GroupKind;
+    use crate::judge::GroupKind;
 
     fn file() -> BaselineFile {
         BaselineFile {
