@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use crate::ast::{self, Item, ItemKind};
-use crate::diagnostics::{CommandDiagnostic, Diagnostic, ImportDiagnostic};
+use crate::diagnostics::{CommandDiagnostic, Diagnostic, FileProblem, ImportDiagnostic};
 use crate::files::{FileId, SourceMap};
 use crate::span::Span;
 use crate::syntax::{self, Parsed};
@@ -20,7 +20,7 @@ use crate::syntax::{self, Parsed};
 /// Where rule files come from.
 pub trait ReadFiles {
     /// The text of the file at `path`, or why it cannot be read.
-    fn read(&self, path: &Path) -> Result<String, String>;
+    fn read(&self, path: &Path) -> Result<String, FileProblem>;
 
     /// The names of the rule files (`*.seg`) in folder `dir`, for suggestions.
     fn rule_files_in(&self, dir: &Path) -> Vec<String>;
@@ -29,11 +29,11 @@ pub trait ReadFiles {
 /// Rule files larger than this are refused (the largest generated benchmark file is 2 MiB).
 const MAX_RULE_FILE_BYTES: u64 = 64 << 20;
 
-/// Why a path that exists is not a file that can be read, in words.
-pub fn not_a_file(metadata: &std::fs::Metadata) -> String {
+/// Why a path that exists is not a file that can be read.
+pub fn not_a_file(metadata: &std::fs::Metadata) -> FileProblem {
     use std::os::unix::fs::FileTypeExt;
     let kind = metadata.file_type();
-    let what = if kind.is_dir() {
+    FileProblem::NotRegular(if kind.is_dir() {
         "a folder"
     } else if kind.is_fifo() {
         "a named pipe"
@@ -43,23 +43,22 @@ pub fn not_a_file(metadata: &std::fs::Metadata) -> String {
         "a device"
     } else {
         "not a regular file"
-    };
-    format!("{what}, not a regular file")
+    })
 }
 
-fn io_reason(e: &std::io::Error) -> String {
+fn io_reason(e: &std::io::Error) -> FileProblem {
     match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        std::io::ErrorKind::InvalidData => "not UTF-8 text".to_string(),
-        _ => e.to_string(),
+        std::io::ErrorKind::NotFound => FileProblem::NotFound,
+        std::io::ErrorKind::PermissionDenied => FileProblem::PermissionDenied,
+        std::io::ErrorKind::InvalidData => FileProblem::NotUtf8,
+        _ => FileProblem::System(e.to_string()),
     }
 }
 
-/// The metadata of `path` if it is a regular file, else why it cannot be read, in words.
+/// The metadata of `path` if it is a regular file, else why it cannot be read.
 /// Checked before opening: opening a FIFO waits for a writer, and a device such as `/dev/zero`
 /// never ends.
-pub fn regular_file(path: &Path) -> Result<std::fs::Metadata, String> {
+pub fn regular_file(path: &Path) -> Result<std::fs::Metadata, FileProblem> {
     let metadata = std::fs::metadata(path).map_err(|e| io_reason(&e))?;
     if metadata.is_file() {
         Ok(metadata)
@@ -73,14 +72,13 @@ pub fn regular_file(path: &Path) -> Result<std::fs::Metadata, String> {
 pub struct Disk;
 
 impl ReadFiles for Disk {
-    fn read(&self, path: &Path) -> Result<String, String> {
+    fn read(&self, path: &Path) -> Result<String, FileProblem> {
         let metadata = regular_file(path)?;
         if metadata.len() > MAX_RULE_FILE_BYTES {
-            return Err(format!(
-                "{} MiB is too large for a rule file (at most {} MiB)",
-                metadata.len() >> 20,
-                MAX_RULE_FILE_BYTES >> 20
-            ));
+            return Err(FileProblem::TooLarge {
+                mib: metadata.len() >> 20,
+                limit: MAX_RULE_FILE_BYTES >> 20,
+            });
         }
         let text = std::fs::read_to_string(path).map_err(|e| io_reason(&e))?;
         // Some editors start files with a byte-order mark; it is not part of the rules.
@@ -166,9 +164,9 @@ impl Workspace {
                 Some(&i) => Ok(i),
                 None => match reader.read(root) {
                     Ok(text) => Ok(workspace.add(root.clone(), &text, &mut known)),
-                    Err(message) => Err(Diagnostic::Command(CommandDiagnostic::FileUnreadable {
+                    Err(problem) => Err(Diagnostic::Command(CommandDiagnostic::FileUnreadable {
                         path: root.display().to_string(),
-                        message,
+                        message: problem.to_string(),
                     })),
                 },
             };
@@ -231,8 +229,8 @@ impl Workspace {
                 Some(&i) => i,
                 None => match reader.read(&path) {
                     Ok(text) => self.add(path, &text, known),
-                    Err(message) => {
-                        let problem = unreadable(&literal, &path, message, reader);
+                    Err(problem) => {
+                        let problem = unreadable(&literal, &path, problem.to_string(), reader);
                         self.files[index].problems.push(problem);
                         continue;
                     }

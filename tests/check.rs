@@ -139,6 +139,54 @@ fn every_code_is_documented() {
 }
 
 #[test]
+fn the_exit_code_table_lists_every_error_code_under_its_exit_code() {
+    use segc::diagnostics::{Blame, Code};
+    let docs = std::fs::read_to_string("docs/errors.md").expect("docs/errors.md");
+    let row = |exit: &str| {
+        docs.lines()
+            .find(|l| l.starts_with(&format!("| {exit} |")))
+            .unwrap_or_else(|| panic!("no row for exit code {exit}"))
+            .to_string()
+    };
+    // `E0701` listed, or within a range `E1001–E1016`, or in `all E01–E06 codes`.
+    let covers = |row: &str, code: &str| {
+        let number = |c: &str| c.get(1..).and_then(|n| n.parse::<u32>().ok());
+        row.contains(&format!("`{code}`"))
+            || row.split([' ', ',']).any(|part| {
+                part.split_once('–').is_some_and(|(from, to)| {
+                    let (Some(from), Some(to), Some(n)) = (number(from), number(to), number(code))
+                    else {
+                        return false;
+                    };
+                    // `E01–E06`: two-digit families.
+                    let (from, to) = if from < 100 {
+                        (from * 100, to * 100 + 99)
+                    } else {
+                        (from, to)
+                    };
+                    (from..=to).contains(&n)
+                })
+            })
+    };
+    let (rules, environment) = (row("1"), row("2"));
+    for code in Code::ALL.iter().filter(|c| c.as_str().starts_with('E')) {
+        let (listed, other) = match code.blame() {
+            Blame::Rules => (&rules, &environment),
+            Blame::Environment => (&environment, &rules),
+        };
+        assert!(
+            covers(listed, code.as_str()),
+            "{code} ({:?}) is missing from its exit code's row",
+            code.blame()
+        );
+        assert!(
+            !covers(other, code.as_str()),
+            "{code} is listed under the other exit code"
+        );
+    }
+}
+
+#[test]
 fn readme_snippets_check_against_the_retail_declarations() {
     // The README's behavioral and KPI snippets, after the retail example's sources.
     let readme = std::fs::read_to_string("README.md").expect("README");

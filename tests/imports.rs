@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use segc::check::{Settings, check_with};
+use segc::diagnostics::FileProblem;
 use segc::diagnostics::render::{Style, render_in};
 use segc::load::{Disk, ReadFiles, Workspace};
 
@@ -70,12 +71,12 @@ fn relative(path: &Path) -> PathBuf {
 struct Memory(Vec<(&'static str, &'static str)>);
 
 impl ReadFiles for Memory {
-    fn read(&self, path: &Path) -> Result<String, String> {
+    fn read(&self, path: &Path) -> Result<String, FileProblem> {
         self.0
             .iter()
             .find(|(name, _)| Path::new(name) == path)
             .map(|(_, text)| text.to_string())
-            .ok_or_else(|| "no such file".to_string())
+            .ok_or(FileProblem::NotFound)
     }
 
     fn rule_files_in(&self, _dir: &Path) -> Vec<String> {

@@ -61,6 +61,46 @@ pub enum VarProblem {
     BadName,
 }
 
+/// Why a file cannot be read, worded by its `Display` (the reason in E0803, E1201 and E0706).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileProblem {
+    /// Nothing at the path.
+    NotFound,
+    /// The system refuses to open it.
+    PermissionDenied,
+    /// A rule file that is not UTF-8 text.
+    NotUtf8,
+    /// Something other than a regular file: `a folder`, `a named pipe`, `a socket`, `a device`.
+    NotRegular(&'static str),
+    /// A rule file over the size limit.
+    TooLarge {
+        /// Its size in MiB.
+        mib: u64,
+        /// The limit in MiB.
+        limit: u64,
+    },
+    /// The system's own words.
+    System(String),
+}
+
+impl std::fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FileProblem::NotFound => write!(f, "no such file"),
+            FileProblem::PermissionDenied => write!(f, "permission denied"),
+            FileProblem::NotUtf8 => write!(f, "not UTF-8 text"),
+            FileProblem::NotRegular(what) => write!(f, "{what}, not a regular file"),
+            FileProblem::TooLarge { mib, limit } => {
+                write!(
+                    f,
+                    "{mib} MiB is too large for a rule file (at most {limit} MiB)"
+                )
+            }
+            FileProblem::System(message) => write!(f, "{message}"),
+        }
+    }
+}
+
 /// What is wrong with a `segc.toml`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ProjectProblem {

@@ -173,7 +173,7 @@ pub enum KpiDiagnostic {
         /// The path.
         path: String,
         /// What is wrong.
-        message: String,
+        problem: BaselineProblem,
     },
     /// `--kpi NAME` naming no KPI.
     UnknownSelectedKpi {
@@ -184,6 +184,50 @@ pub enum KpiDiagnostic {
     },
     /// `segc kpi` on rules that declare no KPI.
     NoKpi,
+}
+
+/// Why a baseline file cannot be used, worded by its `Display`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BaselineProblem {
+    /// The file cannot be read, or is not a baseline file's JSON (the reader's message).
+    Unreadable(String),
+    /// Recorded in a format version this segc does not read.
+    Version {
+        /// The file's version.
+        found: u32,
+        /// The version this segc reads.
+        supported: u32,
+    },
+    /// A value that is not a finite number.
+    NotANumber {
+        /// The KPI.
+        kpi: String,
+    },
+    /// A KPI and group recorded twice.
+    Repeated {
+        /// The KPI.
+        kpi: String,
+        /// The group, as shown.
+        group: String,
+    },
+}
+
+impl std::fmt::Display for BaselineProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BaselineProblem::Unreadable(message) => write!(f, "{message}"),
+            BaselineProblem::Version { found, supported } => write!(
+                f,
+                "format version {found} is not supported (this segc reads version {supported})"
+            ),
+            BaselineProblem::NotANumber { kpi } => {
+                write!(f, "the value of `{kpi}` is not a number")
+            }
+            BaselineProblem::Repeated { kpi, group } => {
+                write!(f, "`{kpi}` ({group}) is recorded twice")
+            }
+        }
+    }
 }
 
 impl KpiDiagnostic {
@@ -360,9 +404,9 @@ impl KpiDiagnostic {
                     ),
                     None => "pass `--baseline FILE` (recorded by `segc kpi --save-baseline FILE`), or write the baseline in the rules: `vs 1200`".into(),
                 }),
-            BadBaselineFile { path, message } => d
+            BadBaselineFile { path, problem } => d
                 .code(E1017)
-                .message(|| format!("cannot use the baseline file `{path}`: {message}"))
+                .message(|| format!("cannot use the baseline file `{path}`: {problem}"))
                 .help(|| "baseline files are written by `segc kpi --save-baseline FILE`"),
             UnknownSelectedKpi { name, candidates } => d
                 .code(E1018)

@@ -33,12 +33,12 @@ use describe::{Describe, Description, Part};
 use crate::span::Span;
 
 pub use codes::{Code, RETIRED};
-pub use command::{CommandDiagnostic, ProjectProblem, VarProblem};
+pub use command::{CommandDiagnostic, FileProblem, ProjectProblem, VarProblem};
 pub use data::DataDiagnostic;
 pub use definitions::DefinitionDiagnostic;
 pub use import::ImportDiagnostic;
 pub use internal::{InternalDiagnostic, Invariant};
-pub use kpi::KpiDiagnostic;
+pub use kpi::{BaselineProblem, KpiDiagnostic};
 pub use lint::{Level, Lint, LintDiagnostic};
 pub use literals::LiteralDiagnostic;
 pub use names::{NameDiagnostic, NameKind};

@@ -48,7 +48,7 @@ pub fn read(path: &Path) -> Result<RuleFile, Diagnostic> {
         }),
         Err(message) => Err(Diagnostic::Command(CommandDiagnostic::FileUnreadable {
             path: path.display().to_string(),
-            message,
+            message: message.to_string(),
         })),
     }
 }

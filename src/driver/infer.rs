@@ -28,7 +28,7 @@ pub async fn infer_schema(file: &Path, request: &InferRequest) -> Result<String,
     crate::load::regular_file(file).map_err(|message| {
         Diagnostic::Command(CommandDiagnostic::FileUnreadable {
             path: file.display().to_string(),
-            message,
+            message: message.to_string(),
         })
     })?;
     let name = request.name.clone().unwrap_or_else(|| {

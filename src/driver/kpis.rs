@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::{Session, Stopped};
-use crate::diagnostics::{Diagnostic, KpiDiagnostic};
+use crate::diagnostics::{BaselineProblem, Diagnostic, KpiDiagnostic};
 use crate::engine::Engine;
 use crate::hir::KpiId;
 use crate::judge::{self, BaselineFile, Judged, Judging, Row, Status};
@@ -96,13 +96,14 @@ impl Session {
         let Some(path) = given.or(configured) else {
             return Ok(None);
         };
-        let problem = |message: String| {
+        let problem = |problem: BaselineProblem| {
             Stopped::standalone(Diagnostic::Kpi(KpiDiagnostic::BadBaselineFile {
                 path: path.display().to_string(),
-                message,
+                problem,
             }))
         };
-        let text = std::fs::read_to_string(path).map_err(|e| problem(e.to_string()))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| problem(BaselineProblem::Unreadable(e.to_string())))?;
         let file = BaselineFile::parse(&text).map_err(problem)?;
         Ok(Some(Baseline {
             file,

@@ -191,7 +191,7 @@ pub fn resolve(
             Err(Diagnostic::Data(DataDiagnostic::UnreadableData {
                 span: location.span,
                 file: Some(resolved.shown),
-                message: crate::load::not_a_file(&metadata),
+                message: crate::load::not_a_file(&metadata).to_string(),
             }))
         }
         Ok(_) => Ok(resolved),

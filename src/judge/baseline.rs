@@ -20,6 +20,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{GroupName, Row};
+use crate::diagnostics::BaselineProblem;
 
 /// The format version written in `segc_baseline`.
 pub const FORMAT_VERSION: u32 = 1;
@@ -75,29 +76,31 @@ impl BaselineFile {
     }
 
     /// Reads a baseline file's text, saying what is wrong when it is not one.
-    pub fn parse(text: &str) -> Result<BaselineFile, String> {
-        let file: BaselineFile = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    pub fn parse(text: &str) -> Result<BaselineFile, BaselineProblem> {
+        let file: BaselineFile =
+            serde_json::from_str(text).map_err(|e| BaselineProblem::Unreadable(e.to_string()))?;
         if file.segc_baseline != FORMAT_VERSION {
-            return Err(format!(
-                "format version {} is not supported (this segc reads version {FORMAT_VERSION})",
-                file.segc_baseline
-            ));
+            return Err(BaselineProblem::Version {
+                found: file.segc_baseline,
+                supported: FORMAT_VERSION,
+            });
         }
         for (i, value) in file.values.iter().enumerate() {
             if let Some(f) = value.value
                 && !f.is_finite()
             {
-                return Err(format!("the value of `{}` is not a number", value.kpi));
+                return Err(BaselineProblem::NotANumber {
+                    kpi: value.kpi.clone(),
+                });
             }
             let repeated = file.values[..i]
                 .iter()
                 .any(|v| v.kpi == value.kpi && v.group == value.group);
             if repeated {
-                return Err(format!(
-                    "`{}` ({}) is recorded twice",
-                    value.kpi,
-                    value.group.text()
-                ));
+                return Err(BaselineProblem::Repeated {
+                    kpi: value.kpi.clone(),
+                    group: value.group.text(),
+                });
             }
         }
         Ok(file)
@@ -156,6 +159,7 @@ mod tests {
         assert!(
             BaselineFile::parse(&text)
                 .expect_err("version")
+                .to_string()
                 .contains("version 2")
         );
         let mut twice = file();
@@ -164,6 +168,7 @@ mod tests {
         assert!(
             BaselineFile::parse(&text)
                 .expect_err("twice")
+                .to_string()
                 .contains("twice")
         );
     }
