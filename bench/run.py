@@ -39,15 +39,17 @@ class Runner:
 
     def __init__(self, segc: str, data: str, work: str, threads: int):
         self.segc = segc
+        self.base = None  # another segc binary, run as its own variants
         self.data = data
         self.work = work
         self.threads = threads
         self.env = dict(os.environ, BENCH_DATA=data, NO_COLOR="1")
 
-    def segc_run(self, rules: str) -> tuple[float, int]:
-        out = os.path.join(self.work, "segc-" + os.path.basename(rules)[:-4])
+    def segc_run(self, rules: str, base: bool = False) -> tuple[float, int]:
+        name = ("base-" if base else "segc-") + os.path.basename(rules)[:-4]
+        out = os.path.join(self.work, name)
         wall, rss, _ = run_measured(
-            [self.segc, "run", rules, "--as-of", AS_OF, "--out", out, "--quiet",
+            [self.base if base else self.segc, "run", rules, "--as-of", AS_OF, "--out", out, "--quiet",
              "--threads", str(self.threads), "--data-root", self.data],
             self.env,
         )
@@ -136,8 +138,11 @@ def many_segments(source: str, target: str, extra: int) -> None:
         f.write("".join(lines))
 
 
-def compile_speed(segc: str, work: str, segments: int = 5000, reps: int = 5) -> float:
-    """Median seconds of `segc check` on a generated file of `segments` segments."""
+def compile_speed(
+    binaries: dict[str, str], work: str, segments: int = 5000, reps: int = 5
+) -> dict[str, float]:
+    """Median seconds of `segc check` on a generated file of `segments` segments, per binary
+    (their runs interleaved)."""
     path = os.path.join(work, f"check_{segments}.seg")
     lines = [
         'source customers from parquet "c.parquet" {\n  key id: int\n  age: int?\n'
@@ -155,8 +160,11 @@ def compile_speed(segc: str, work: str, segments: int = 5000, reps: int = 5) -> 
         )
     with open(path, "w", encoding="utf-8") as f:
         f.write("".join(lines))
-    times = [run_measured([segc, "check", path], dict(os.environ))[0] for _ in range(reps)]
-    return statistics.median(times)
+    times: dict[str, list[float]] = {name: [] for name in binaries}
+    for _ in range(reps):
+        for name, segc in binaries.items():
+            times[name].append(run_measured([segc, "check", path], dict(os.environ))[0])
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def machine() -> str:
@@ -180,6 +188,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--segc", default=os.path.join(ROOT, "target", "release", "segc"))
     parser.add_argument("--skip", default="", help="variants to skip, comma-separated")
+    parser.add_argument(
+        "--base", help="another segc binary (say, main's) timed as `segc (base)` variants, interleaved"
+    )
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     results = {"machine": machine(), "threads": args.threads, "duckdb": duckdb.__version__,
@@ -202,14 +213,19 @@ def main() -> int:
         sf_work = os.path.join(work, f"sf{sf:g}")
         os.makedirs(sf_work, exist_ok=True)
         runner = Runner(args.segc, data, sf_work, args.threads)
+        runner.base = args.base
         variants = {
             "segc": lambda: runner.segc_run(rules),
+            "segc (base)": lambda: runner.segc_run(rules, base=True),
             "segc 250 segments": lambda: runner.segc_run(rules_250),
+            "segc 250 segments (base)": lambda: runner.segc_run(rules_250, base=True),
             "duckdb": lambda: runner.duckdb("single"),
             "duckdb per segment": lambda: runner.duckdb("per-segment"),
             "scan floor": lambda: runner.duckdb("floor"),
         }
-        variants = {k: v for k, v in variants.items() if k not in skip}
+        variants = {
+            k: v for k, v in variants.items() if k not in skip and (args.base or "(base)" not in k)
+        }
         # One untimed round warms the file cache and gives the outputs to compare.
         for run in variants.values():
             run()
@@ -231,9 +247,12 @@ def main() -> int:
             {"sf": sf, "median_seconds": medians, "peak_rss_bytes": peaks, "runs": times}
         )
         print_table(sf, medians, peaks)
-    seconds = compile_speed(args.segc, work)
-    results["check_5000_segments_seconds"] = seconds
-    print(f"\nsegc check on 5,000 segments: {seconds * 1000:.0f} ms (median of 5)")
+    binaries = {"segc": args.segc, **({"segc (base)": args.base} if args.base else {})}
+    speeds = compile_speed(binaries, work)
+    results["check_5000_segments_seconds"] = speeds["segc"]
+    for name, seconds in speeds.items():
+        print(f"\n{name} check on 5,000 segments: {seconds * 1000:.0f} ms (median of 5)", end="")
+    print()
     stamp = time.strftime("%Y%m%d-%H%M%S")
     with open(os.path.join(HERE, "results", f"{stamp}.json"), "w", encoding="utf-8") as f:
         json.dump(results, f, indent=2)
