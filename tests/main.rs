@@ -11,6 +11,7 @@ mod driver;
 mod fmt;
 mod imports;
 mod kpi;
+mod lake;
 mod plan;
 mod plan_scaling;
 mod robustness;

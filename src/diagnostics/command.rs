@@ -40,6 +40,13 @@ pub enum CommandDiagnostic {
         /// What is wrong.
         problem: ProjectProblem,
     },
+    /// A `segc.toml` setting that holds a secret (its value is neither read nor shown).
+    SecretInProject {
+        /// The file.
+        path: String,
+        /// The setting (`storage.s3.secret_access_key`).
+        key: String,
+    },
     /// `segc check` without files, and no project listing any.
     NoRuleFiles {
         /// The project file found, if any (it has no `files`).
@@ -191,6 +198,12 @@ impl CommandDiagnostic {
                 .message(|| format!("invalid project settings `{path}`: {}", problem.words()))
                 .help(|| {
                     "segc.toml holds `files = [\"rules/*.seg\"]` and the tables `[vars]` (variable values), `[lints]` (lint names or `all` set to \"allow\", \"warn\" or \"deny\"), `[output]` (`dir`, `format`, `layout`) and `[kpi]` (`baseline`); see docs/ci.md"
+                }),
+            SecretInProject { path, key } => d
+                .code(E0807)
+                .message(|| format!("`{path}` holds a secret: `{key}`"))
+                .help(|| {
+                    "segc.toml is committed with the rules: give secrets through the environment (AWS_SECRET_ACCESS_KEY, AZURE_STORAGE_ACCOUNT_KEY, GOOGLE_APPLICATION_CREDENTIALS, ...); the value was not read (docs/lakes.md)"
                 }),
             NoRuleFiles { project } => d
                 .code(E0805)

@@ -59,6 +59,24 @@ pub enum DataDiagnostic {
         /// The location literal.
         span: Span,
     },
+    /// A remote store refused the credentials or the permissions.
+    StorageRefused {
+        /// The location literal.
+        span: Span,
+        /// The location as shown.
+        location: String,
+        /// The store's message.
+        message: String,
+    },
+    /// A remote store could not be reached, or kept failing after its retries.
+    StorageFailed {
+        /// The location literal.
+        span: Span,
+        /// The location as shown.
+        location: String,
+        /// The store's message.
+        message: String,
+    },
     /// Reading or evaluating the data failed.
     DataError {
         /// The source (or the population) being read.
@@ -160,7 +178,13 @@ impl DataDiagnostic {
                 .code(E0701)
                 .message(|| format!("no data found at `{location}`"))
                 .at(*span)
-                .help(|| "paths are relative to the rule file; check the path or the --var values"),
+                .help(|| {
+                    if location.contains("://") {
+                        "check the bucket (or container) and the path, or the --var values"
+                    } else {
+                        "paths are relative to the rule file; check the path or the --var values"
+                    }
+                }),
             ColumnNotInData {
                 source,
                 column,
@@ -212,9 +236,35 @@ impl DataDiagnostic {
                 .help(|| format!("pass --var {name}=... or set the environment variable {name}")),
             UnsupportedLocation { scheme, span } => d
                 .code(E0705)
-                .message(|| format!("`{scheme}://` locations cannot be read by this build of segc"))
+                .message(|| format!("`{scheme}://` locations cannot be read by segc"))
                 .at(*span)
-                .help(|| "read local files, or copy the data locally first"),
+                .help(|| {
+                    "segc reads local paths and `file://`, `s3://`, `az://` (`abfss://`), `gs://` and `http(s)://` locations (docs/lakes.md)"
+                }),
+            StorageRefused {
+                span,
+                location,
+                message,
+            } => d
+                .code(E0719)
+                .message(|| format!("`{location}` refused the credentials or permissions: {message}"))
+                .at(*span)
+                .primary_label(|| "read from here")
+                .help(|| {
+                    "credentials come from the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AZURE_STORAGE_ACCOUNT_KEY, GOOGLE_APPLICATION_CREDENTIALS, ...): check them and the permissions on the bucket (docs/lakes.md)"
+                }),
+            StorageFailed {
+                span,
+                location,
+                message,
+            } => d
+                .code(E0720)
+                .message(|| format!("cannot read `{location}`: {message}"))
+                .at(*span)
+                .primary_label(|| "read from here")
+                .help(|| {
+                    "the store could not be reached or kept failing after its retries: check its endpoint (`[storage]` in segc.toml, or AWS_ENDPOINT_URL, ...) and the network (docs/lakes.md)"
+                }),
             DataError { span, message } => d
                 .code(E0706)
                 .message(|| format!("reading the data failed: {message}"))
@@ -353,6 +403,24 @@ impl DataDiagnostic {
             DataNotFound { span, location } => DataNotFound {
                 span,
                 location: r(location),
+            },
+            StorageRefused {
+                span,
+                location,
+                message,
+            } => StorageRefused {
+                span,
+                location: r(location),
+                message: r(message),
+            },
+            StorageFailed {
+                span,
+                location,
+                message,
+            } => StorageFailed {
+                span,
+                location: r(location),
+                message: r(message),
             },
             EmptyData { span, location } => EmptyData {
                 span,

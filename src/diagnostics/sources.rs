@@ -95,6 +95,12 @@ pub enum SourceDiagnostic {
         /// The offending text.
         text: String,
     },
+    /// A location that carries credentials (a password in the URL, a signature or token in
+    /// its query).
+    CredentialsInLocation {
+        /// The location literal.
+        span: Span,
+    },
     /// A source declaring no column.
     EmptySource {
         /// The source name.
@@ -249,6 +255,14 @@ impl SourceDiagnostic {
                 .message(|| format!("malformed variable reference `{text}`"))
                 .at(*span)
                 .help(|| "write variable references as ${NAME} with letters, digits and `_`"),
+            CredentialsInLocation { span } => d
+                .code(E0315)
+                .message(|| "this location holds credentials")
+                .at(*span)
+                .primary_label(|| "credentials in the URL")
+                .help(|| {
+                    "rule files are shared and committed: give credentials through the environment (AWS_SECRET_ACCESS_KEY, AZURE_STORAGE_SAS_KEY, ...; docs/lakes.md), or through a ${VARIABLE}, whose value is never shown"
+                }),
             EmptySource { span } => d
                 .code(E0313)
                 .message(|| "this source declares no column")

@@ -20,7 +20,13 @@
 //! baseline = "kpi-baseline.json"   # --baseline of `segc kpi`, relative to this file's folder
 //!
 //! [data]
-//! roots = ["/srv/exports"]     # folders data may be read from besides this file's folder
+//! roots = ["/srv/exports", "s3://lake/exports/"]   # where else data may be read from
+//!
+//! [storage.s3]                 # object stores' settings; never secrets (they come from the
+//! region = "eu-west-3"         # environment: AWS_SECRET_ACCESS_KEY, AZURE_STORAGE_ACCOUNT_KEY, ...)
+//! endpoint = "http://127.0.0.1:9000"
+//! allow_http = true
+//! path_style = true
 //! ```
 
 use std::collections::BTreeMap;
@@ -30,7 +36,7 @@ use serde::Deserialize;
 
 use crate::check::{self, LintLevels};
 use crate::diagnostics::{CommandDiagnostic, Diagnostic, Level, Lint, ProjectProblem};
-use crate::engine::{Layout, OutputFormat};
+use crate::engine::{Layout, OutputFormat, SECRET_SETTINGS, StorageSettings};
 use crate::span::Span;
 use crate::suggest::similar;
 use crate::vars::is_variable_name;
@@ -53,6 +59,8 @@ struct ProjectFile {
     kpi: KpiSection,
     #[serde(default)]
     data: DataSection,
+    #[serde(default)]
+    storage: StorageSettings,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -95,8 +103,11 @@ pub struct Project {
     pub output_layout: Option<Layout>,
     /// The KPI baseline file (already joined to the project's folder).
     pub baseline: Option<PathBuf>,
-    /// Folders data may be read from besides the project's (joined to the project's folder).
+    /// Folders data may be read from besides the project's (joined to the project's folder),
+    /// and URL prefixes remote data may be read under.
     pub data_roots: Vec<PathBuf>,
+    /// The object stores' settings.
+    pub storage: StorageSettings,
 }
 
 /// The `segc.toml` in `dir` or the nearest folder above it, stopping at the root of a git
@@ -146,6 +157,12 @@ impl Project {
         };
         let unreadable = |message: String| invalid(ProjectProblem::Unreadable(message));
         let text = std::fs::read_to_string(&path).map_err(|e| unreadable(e.to_string()))?;
+        if let Some(key) = secret_setting(&text) {
+            return Err(Diagnostic::Command(CommandDiagnostic::SecretInProject {
+                path: display.clone(),
+                key,
+            }));
+        }
         let file: ProjectFile =
             toml::from_str(&text).map_err(|e| unreadable(e.message().trim().to_string()))?;
         let mut lints = LintLevels::default();
@@ -179,7 +196,19 @@ impl Project {
             output_format: file.output.format,
             output_layout: file.output.layout,
             baseline: anchored(file.kpi.baseline),
-            data_roots: file.data.roots.iter().map(|r| root.join(r)).collect(),
+            data_roots: file
+                .data
+                .roots
+                .iter()
+                .map(|r| {
+                    if crate::engine::is_url(&r.to_string_lossy()) {
+                        r.clone()
+                    } else {
+                        root.join(r)
+                    }
+                })
+                .collect(),
+            storage: file.storage,
             path: Some(path),
             files: file.files,
             vars: file.vars,
@@ -255,6 +284,26 @@ impl Project {
             baseline: Some(self.baseline.is_some()),
         }
     }
+}
+
+/// The first setting of `[storage]` whose name says it holds a secret (its value is never read
+/// into segc's settings, nor shown).
+fn secret_setting(text: &str) -> Option<String> {
+    let document: toml::Table = toml::from_str(text).ok()?;
+    let storage = document.get("storage")?.as_table()?;
+    let mut tables = vec![("storage".to_string(), storage)];
+    while let Some((prefix, table)) = tables.pop() {
+        for (key, value) in table {
+            let name = format!("{prefix}.{key}");
+            if SECRET_SETTINGS.contains(&key.to_ascii_lowercase().as_str()) {
+                return Some(name);
+            }
+            if let Some(inner) = value.as_table() {
+                tables.push((name, inner));
+            }
+        }
+    }
+    None
 }
 
 /// `path` relative to the current folder when it lies under it.

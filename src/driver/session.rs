@@ -248,6 +248,7 @@ impl Session {
     pub async fn engine(&self) -> Result<Engine, Stopped> {
         let mut engine = self.bare_engine()?;
         engine.confine_data(self.data_roots());
+        engine.set_storage(self.setting.project.storage.clone());
         engine
             .register(
                 &self.program,
@@ -275,7 +276,7 @@ impl Session {
                 .vars
                 .iter()
                 .filter_map(|v| v.split_once('=').map(|(_, value)| PathBuf::from(value)))
-                .filter(|p| p.is_dir()),
+                .filter(|p| p.is_dir() || crate::engine::is_url(&p.to_string_lossy())),
         );
         DataRoots::only(roots)
     }

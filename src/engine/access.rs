@@ -13,6 +13,8 @@ use std::path::{Path, PathBuf};
 pub struct DataRoots {
     /// `None`: anywhere (the library's default; the command line always sets roots).
     roots: Option<Vec<PathBuf>>,
+    /// URL prefixes remote data may be read under (`s3://lake/exports/`), each ending in `/`.
+    remote: Vec<String>,
     /// The roots as given, for messages.
     shown: Vec<String>,
 }
@@ -23,12 +25,26 @@ impl DataRoots {
         DataRoots::default()
     }
 
-    /// Data may be read from these folders and what lies under them. Folders that do not exist
+    /// Data may be read from these folders and what lies under them, and from under the URLs
+    /// among them (`s3://lake/`, a bucket; `https://host/exports/`). Folders that do not exist
     /// admit nothing.
     pub fn only(folders: impl IntoIterator<Item = PathBuf>) -> Self {
         let mut roots = Vec::new();
+        let mut remote = Vec::new();
         let mut shown = Vec::new();
         for folder in folders {
+            let text = folder.to_string_lossy();
+            if is_url(&text) {
+                let mut prefix = text.to_string();
+                if !prefix.ends_with('/') {
+                    prefix.push('/');
+                }
+                if !remote.contains(&prefix) {
+                    shown.push(prefix.clone());
+                    remote.push(prefix);
+                }
+                continue;
+            }
             // A folder named twice (the project's, and again by `--data-root`) is shown once.
             if let Ok(real) = folder.canonicalize()
                 && !roots.contains(&real)
@@ -39,6 +55,7 @@ impl DataRoots {
         }
         DataRoots {
             roots: Some(roots),
+            remote,
             shown,
         }
     }
@@ -46,6 +63,22 @@ impl DataRoots {
     /// The roots as shown in messages.
     pub fn shown(&self) -> &[String] {
         &self.shown
+    }
+
+    /// Whether the remote location `url` (a file, a folder, or a pattern) lies under a URL root:
+    /// its text starts with the root's (the bucket and the key prefix, compared as written).
+    pub fn admits_remote(&self, url: &str) -> bool {
+        if self.roots.is_none() {
+            return true;
+        }
+        let folder = if url.ends_with('/') {
+            url.to_string()
+        } else {
+            format!("{url}/")
+        };
+        self.remote
+            .iter()
+            .any(|root| folder.starts_with(root.as_str()))
     }
 
     /// Whether `path` (a file or a folder; for a pattern, its folder part) lies under a root once
@@ -64,9 +97,36 @@ impl DataRoots {
     }
 }
 
+/// Whether `text` is a URL (a scheme before `://`), not a local path.
+pub fn is_url(text: &str) -> bool {
+    text.split_once("://").is_some_and(|(scheme, _)| {
+        !scheme.is_empty()
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn remote_locations_are_admitted_under_url_roots_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let roots = DataRoots::only([
+            dir.path().to_path_buf(),
+            PathBuf::from("s3://lake/exports"),
+            PathBuf::from("s3://lake/exports/"),
+        ]);
+        assert_eq!(roots.shown().len(), 2, "{:?}", roots.shown());
+        assert!(roots.admits_remote("s3://lake/exports/orders/*.parquet"));
+        assert!(roots.admits_remote("s3://lake/exports"));
+        assert!(!roots.admits_remote("s3://lake/exports-private/x.csv"));
+        assert!(!roots.admits_remote("s3://lake/other/x.csv"));
+        assert!(!roots.admits_remote("gs://lake/exports/x.csv"));
+        assert!(DataRoots::anywhere().admits_remote("s3://any/x.csv"));
+    }
 
     #[test]
     fn a_folder_named_twice_is_one_root() {

@@ -10,7 +10,8 @@ use super::location::Resolved;
 
 /// The first Parquet file of `locations` (in path order) that cannot be read whole, as shown.
 pub(super) async fn first_unreadable(locations: &[&Resolved]) -> Option<String> {
-    for location in locations {
+    // Remote files are not read twice: their readers' panics are reported without the file.
+    for location in locations.iter().filter(|l| l.remote.is_none()) {
         for file in parquet_files(location) {
             let read = super::panics::contained(async { read_whole(&file) }).await;
             if !matches!(read, Ok(Ok(()))) {

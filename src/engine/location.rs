@@ -2,6 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
+use super::stores::Cloud;
 use crate::diagnostics::{DataDiagnostic, Diagnostic};
 use crate::hir::Location;
 use crate::span::Span;
@@ -22,9 +23,46 @@ pub struct Resolved {
     /// The written location's folder part and the path it expanded to, when placeholders were
     /// filled: a file found under the folder is shown under the written form.
     written_prefix: Option<(String, String)>,
+    /// The object store a remote location is read from (`None`: a local path).
+    pub remote: Option<Cloud>,
 }
 
 impl Resolved {
+    /// The path (local) or URL (remote) of a file found at `key`, as its store lists it.
+    pub fn file_path(&self, key: &str) -> String {
+        match self.remote {
+            None => format!("/{key}"),
+            Some(_) => match url::Url::parse(&self.path) {
+                Ok(url) => format!("{}/{key}", super::stores::store_url(&url)),
+                Err(_) => key.to_string(),
+            },
+        }
+    }
+
+    /// A file or folder at `path`, as a test names it.
+    #[cfg(test)]
+    pub(crate) fn at(path: &str, remote: Option<Cloud>) -> Resolved {
+        Resolved {
+            path: path.to_string(),
+            is_glob: false,
+            is_directory: path.ends_with('/'),
+            shown: path.to_string(),
+            written_prefix: None,
+            remote,
+        }
+    }
+
+    /// A remote location that names neither a folder (ending in `/`) nor a pattern, found not
+    /// to be a file: it is read as the folder of that name.
+    pub fn as_folder(&mut self) {
+        self.is_directory = true;
+        self.path.push('/');
+        if let Some((written, expanded)) = &mut self.written_prefix {
+            written.push('/');
+            expanded.push('/');
+        }
+    }
+
     /// The file, the folder, or a pattern's folder part: what must lie in the data roots.
     pub fn listed_folder_or_file(&self) -> PathBuf {
         if self.is_glob {
@@ -47,7 +85,7 @@ impl Resolved {
 }
 
 /// The folder part of a path or pattern: up to the last `/` before any glob character.
-fn folder_part(path: &str) -> &str {
+pub(crate) fn folder_part(path: &str) -> &str {
     let first_pattern = path.find(['*', '?', '[']).unwrap_or(path.len());
     path[..first_pattern]
         .rfind('/')
@@ -116,10 +154,13 @@ pub fn resolve(
         Some(("file", rest)) if PathBuf::from(rest).is_absolute() => PathBuf::from(rest),
         Some(("file", rest)) => base_dir.join(rest),
         Some((scheme, _)) => {
-            return Err(Diagnostic::Data(DataDiagnostic::UnsupportedLocation {
-                scheme: scheme.to_string(),
-                span: location.span,
-            }));
+            return match Cloud::of_scheme(&scheme.to_ascii_lowercase()) {
+                Some(cloud) => Ok(remote(location, expanded, cloud)),
+                None => Err(Diagnostic::Data(DataDiagnostic::UnsupportedLocation {
+                    scheme: scheme.to_string(),
+                    span: location.span,
+                })),
+            };
         }
         None => {
             let path = PathBuf::from(&expanded);
@@ -177,6 +218,7 @@ pub fn resolve(
         is_directory,
         shown: shown_text,
         written_prefix,
+        remote: None,
     };
     if is_glob {
         return Ok(resolved);
@@ -195,6 +237,40 @@ pub fn resolve(
             }))
         }
         Ok(_) => Ok(resolved),
+    }
+}
+
+/// A remote location: a folder when it ends in `/`, a pattern when its path holds `*`, `?` or
+/// `[`; whether a plain name is a file or a folder is found when its store is asked.
+fn remote(location: &Location, expanded: String, cloud: Cloud) -> Resolved {
+    let after_host = expanded
+        .split_once("://")
+        .and_then(|(_, rest)| rest.split_once('/'))
+        .map_or("", |(_, path)| path);
+    let is_glob = after_host.contains(['*', '?', '[']);
+    let is_directory = !is_glob && expanded.ends_with('/');
+    let placeholders = expanded != location.text;
+    let written_prefix = placeholders.then(|| {
+        if is_glob {
+            (
+                folder_part(&location.text).to_string(),
+                folder_part(&expanded).to_string(),
+            )
+        } else {
+            (location.text.clone(), expanded.clone())
+        }
+    });
+    Resolved {
+        shown: if placeholders {
+            location.text.clone()
+        } else {
+            expanded.clone()
+        },
+        path: expanded,
+        is_glob,
+        is_directory,
+        written_prefix,
+        remote: Some(cloud),
     }
 }
 
@@ -246,8 +322,18 @@ mod tests {
         let r = resolve(&location("x/${ENV}/*.parquet"), &dir, &vars).expect("glob");
         assert!(r.is_glob);
         assert!(r.path.ends_with("x/dev/*.parquet"));
+        let r = resolve(&location("s3://bucket/x/${ENV}/*.parquet"), &dir, &vars).expect("s3");
+        assert_eq!(r.remote, Some(Cloud::S3));
+        assert!(r.is_glob && !r.is_directory);
+        assert_eq!(r.path, "s3://bucket/x/dev/*.parquet");
+        assert_eq!(
+            r.show_file(&r.file_path("x/dev/a.parquet")),
+            "s3://bucket/x/${ENV}/a.parquet"
+        );
+        let r = resolve(&location("az://container/orders/"), &dir, &vars).expect("azure");
+        assert!(r.is_directory && r.remote == Some(Cloud::Azure));
         assert!(matches!(
-            resolve(&location("s3://bucket/x.parquet"), &dir, &vars),
+            resolve(&location("ftp://host/x.parquet"), &dir, &vars),
             Err(Diagnostic::Data(DataDiagnostic::UnsupportedLocation { .. }))
         ));
         assert!(matches!(

@@ -38,20 +38,39 @@ pub(crate) fn one_line(text: &str) -> String {
 /// What is known of the registered sources to make the readers' messages readable.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SourcesSeen {
-    /// Absolute folders (or files) listed, as the object store names them (no leading `/`).
-    listed: Vec<String>,
+    /// Folders (or files) listed, as the object store names them (no leading `/`, no bucket),
+    /// and as they are shown (local: absolute or relative to the current folder; remote: the URL).
+    listed: Vec<(String, String)>,
     /// The columns of each CSV source, in file order.
     csv_columns: Vec<Vec<String>>,
 }
 
 impl SourcesSeen {
     /// Records a registered source: what it lists and, for CSV, its columns.
-    pub(crate) fn add(&mut self, listed: &std::path::Path, csv_columns: Option<Vec<String>>) {
-        if let Ok(absolute) = std::path::absolute(listed) {
-            let text = absolute.to_string_lossy();
-            let text = text.trim_start_matches('/').trim_end_matches('/');
-            if !text.is_empty() {
-                self.listed.push(text.to_string());
+    pub(crate) fn add(&mut self, listed: &super::Resolved, csv_columns: Option<Vec<String>>) {
+        match listed.remote {
+            None => {
+                if let Ok(absolute) = std::path::absolute(listed.listed_folder_or_file()) {
+                    let text = absolute.to_string_lossy();
+                    let text = text.trim_start_matches('/').trim_end_matches('/');
+                    if !text.is_empty() {
+                        let shown = super::location::shown(&format!("/{text}"));
+                        self.listed.push((text.to_string(), shown));
+                    }
+                }
+            }
+            Some(_) => {
+                let folder = listed.listed_folder_or_file();
+                let url = folder.to_string_lossy();
+                let url = url.trim_end_matches('/');
+                // `s3://bucket/orders` is named `orders` by its store.
+                let key = url
+                    .split_once("://")
+                    .and_then(|(_, rest)| rest.split_once('/'))
+                    .map_or("", |(_, key)| key);
+                if !key.is_empty() {
+                    self.listed.push((key.to_string(), url.to_string()));
+                }
             }
         }
         self.csv_columns.extend(csv_columns);
@@ -65,9 +84,7 @@ impl SourcesSeen {
             Some(at) => format!("{}.", &message[..at]),
             None => message.to_string(),
         };
-        for listed in &self.listed {
-            let absolute = format!("/{listed}");
-            let shown = super::location::shown(&absolute);
+        for (listed, shown) in &self.listed {
             for before in [" ", "(", "`", "'"] {
                 text = text.replace(&format!("{before}{listed}"), &format!("{before}{shown}"));
             }
@@ -101,10 +118,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn remote_files_are_named_by_their_url() {
+        let mut seen = SourcesSeen::default();
+        let lake = super::super::Resolved::at("s3://lake/orders/", Some(super::super::Cloud::S3));
+        seen.add(&lake, None);
+        assert_eq!(
+            seen.tidy("Error reading `orders/part-1.parquet`: bad page"),
+            "Error reading `s3://lake/orders/part-1.parquet`: bad page"
+        );
+    }
+
+    #[test]
     fn messages_name_columns_and_drop_rows() {
         let mut seen = SourcesSeen::default();
         seen.add(
-            std::path::Path::new("/srv/x/customers.csv"),
+            &super::super::Resolved::at("/srv/x/customers.csv", None),
             Some(vec!["id".into(), "income".into(), "born".into()]),
         );
         let message = "Parser error: Error while parsing value 'x' as type 'Date32' for column 2 at line 7. Row data: '[3,5,x]'";
@@ -117,7 +145,7 @@ mod tests {
             "Error when processing CSV file /srv/x/customers.csv caused by"
         );
         seen.add(
-            std::path::Path::new("/srv/y.csv"),
+            &super::super::Resolved::at("/srv/y.csv", None),
             Some(vec!["id".into(), "x".into(), "when".into()]),
         );
         assert!(seen.tidy(message).contains("for column 2 at line 7."));

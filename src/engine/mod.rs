@@ -18,6 +18,7 @@ mod progress;
 mod publish;
 mod rank;
 mod redact;
+mod stores;
 mod tables;
 mod unpack;
 
@@ -40,7 +41,7 @@ use crate::hir::{self, OutputId};
 use crate::lower::{MembershipPlan, TableLookup};
 use crate::vars::Variables;
 
-pub use access::DataRoots;
+pub use access::{DataRoots, is_url};
 pub use infer::{InferOptions, infer_source};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
@@ -48,6 +49,7 @@ use progress::Ticker;
 pub use progress::{Phase, Progress, Quiet, rows_read};
 pub use rank::pass_boundaries;
 use std::sync::atomic::AtomicU64;
+pub use stores::{AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings};
 
 /// Engine settings.
 #[derive(Debug, Clone, Copy, Default)]
@@ -145,6 +147,8 @@ pub struct Engine {
     placeholders: redact::Placeholders,
     /// Where data may be read from.
     roots: DataRoots,
+    /// The object stores' settings (segc.toml `[storage]`).
+    storage: StorageSettings,
     /// What the readers' messages may name (paths, CSV columns).
     seen: messages::SourcesSeen,
     progress: Arc<dyn Progress>,
@@ -173,6 +177,7 @@ impl Engine {
             locations: Vec::new(),
             placeholders: redact::Placeholders::default(),
             roots: DataRoots::anywhere(),
+            storage: StorageSettings::default(),
             seen: messages::SourcesSeen::default(),
             progress: Arc::new(progress::Quiet),
             kept_memory: std::sync::Mutex::default(),
@@ -182,6 +187,11 @@ impl Engine {
     /// Confines the data of later registrations to `roots` (E0717 outside them).
     pub fn confine_data(&mut self, roots: DataRoots) {
         self.roots = roots;
+    }
+
+    /// Reads remote locations with `settings` (segc.toml `[storage]`).
+    pub fn set_storage(&mut self, settings: StorageSettings) {
+        self.storage = settings;
     }
 
     /// Reports the progress of later runs and measures to `progress`.
@@ -206,8 +216,13 @@ impl Engine {
         for id in used {
             let source = program.source(id);
             self.placeholders.add(vars.used_in(&source.location.text));
-            let table = match location::resolve(&source.location, base_dirs.of(source.span), vars) {
-                Ok(location) if !self.roots.admits(&location.listed_folder_or_file()) => {
+            let resolved = location::resolve(&source.location, base_dirs.of(source.span), vars);
+            let resolved = match resolved {
+                Ok(location) if location.remote.is_some() => self.settled(source, location).await,
+                other => other,
+            };
+            let table = match resolved {
+                Ok(location) if !self.admits(&location) => {
                     Err(vec![self.outside_roots(source, &location)])
                 }
                 Ok(location) => {
@@ -223,8 +238,7 @@ impl Engine {
                         ),
                         _ => None,
                     };
-                    self.seen
-                        .add(&location.listed_folder_or_file(), csv_columns);
+                    self.seen.add(&location, csv_columns);
                     let parquet = source.format == hir::Format::Parquet;
                     self.locations
                         .push((source.location.span, location, parquet));
@@ -243,6 +257,56 @@ impl Engine {
             Ok(())
         } else {
             Err(problems.into_iter().map(|d| self.redacted(d)).collect())
+        }
+    }
+
+    /// Whether the data roots admit `location`.
+    fn admits(&self, location: &Resolved) -> bool {
+        match location.remote {
+            None => self.roots.admits(&location.listed_folder_or_file()),
+            Some(_) => self.roots.admits_remote(&location.path),
+        }
+    }
+
+    /// A remote location with its store registered, and a plain name found to be a file or
+    /// read as a folder.
+    async fn settled(
+        &self,
+        source: &hir::Source,
+        mut location: Resolved,
+    ) -> Result<Resolved, Diagnostic> {
+        let span = source.location.span;
+        let cloud = location.remote.unwrap_or(Cloud::Http);
+        let url = url::Url::parse(&location.path).map_err(|e| Diagnostic::Data(DataDiagnostic::UnreadableData {
+            span,
+            file: None,
+            message: format!("`{}` is not a URL: {e}", location.shown),
+        }))?;
+        let store = self
+            .storage
+            .store(cloud, &url)
+            .map_err(|e| stores::problem(span, &location.shown, &e))?;
+        let base =
+            url::Url::parse(&stores::store_url(&url)).map_err(|e| Diagnostic::Data(DataDiagnostic::UnreadableData {
+                span,
+                file: None,
+                message: e.to_string(),
+            }))?;
+        self.ctx
+            .runtime_env()
+            .register_object_store(&base, std::sync::Arc::clone(&store));
+        if location.is_glob || location.is_directory || cloud == Cloud::Http {
+            return Ok(location);
+        }
+        let key = object_store::path::Path::from_url_path(url.path())
+            .map_err(|e| stores::problem(span, &location.shown, &e.into()))?;
+        match object_store::ObjectStoreExt::head(store.as_ref(), &key).await {
+            Ok(_) => Ok(location),
+            Err(object_store::Error::NotFound { .. }) => {
+                location.as_folder();
+                Ok(location)
+            }
+            Err(e) => Err(stores::problem(span, &location.shown, &e)),
         }
     }
 

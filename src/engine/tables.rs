@@ -44,6 +44,11 @@ pub(super) async fn listing_table(
 ) -> Result<ListingTable, Vec<Diagnostic>> {
     let span = source.location.span;
     let unreadable = |e: datafusion::error::DataFusionError| {
+        if location.remote.is_some()
+            && let Some(problem) = super::stores::remote_problem(span, &location.shown, &e)
+        {
+            return vec![problem];
+        }
         vec![Diagnostic::Data(DataDiagnostic::UnreadableData {
             span,
             file: None,
@@ -73,11 +78,12 @@ pub(super) async fn listing_table(
     // A link in the folder may point out of the data roots.
     if let Some(outside) = files
         .iter()
-        .find(|f| !roots.admits(Path::new(&format!("/{}", f.location))))
+        .filter(|_| location.remote.is_none())
+        .find(|f| !roots.admits(Path::new(&location.file_path(f.location.as_ref()))))
     {
         return Err(vec![Diagnostic::Data(DataDiagnostic::DataOutsideRoots {
             span,
-            location: location.show_file(&format!("/{}", outside.location)),
+            location: location.show_file(&location.file_path(outside.location.as_ref())),
             roots: roots.shown().to_vec(),
         })]);
     }
@@ -86,7 +92,7 @@ pub(super) async fn listing_table(
     let mut table_schema: Option<SchemaRef> = None;
     let mut problems = FileProblems::default();
     for (file, named) in &checked {
-        let shown = location.show_file(&format!("/{}", file.location));
+        let shown = location.show_file(&location.file_path(file.location.as_ref()));
         if let (Format::Csv { .. }, Some(first)) = (&source.format, &table_schema) {
             let names = |s: &Schema| {
                 s.fields()
@@ -129,6 +135,16 @@ pub(super) async fn listing_table(
 /// The URL DataFusion lists: a path with `[`, `*` or `?` in a name that exists as written
 /// (`[2026].parquet`) is given as a `file://` URL, which DataFusion does not read as a pattern.
 fn listing_url(location: &Resolved) -> datafusion::error::Result<ListingTableUrl> {
+    // DataFusion reads patterns in local paths only: a remote one is given as its folder and
+    // the pattern of the names under it.
+    if location.remote.is_some() && location.is_glob {
+        let folder = super::location::folder_part(&location.path);
+        let external = |e: Box<dyn std::error::Error + Send + Sync>| DataFusionError::External(e);
+        let url = url::Url::parse(folder).map_err(|e| external(Box::new(e)))?;
+        let pattern = glob::Pattern::new(&location.path[folder.len()..])
+            .map_err(|e| external(Box::new(e)))?;
+        return ListingTableUrl::try_new(url, Some(pattern));
+    }
     if !location.is_glob && location.path.contains(['*', '?', '[']) {
         let absolute = std::path::absolute(&location.path)?;
         let mut text = absolute.to_string_lossy().to_string();
@@ -158,10 +174,21 @@ async fn file_schemas<'a>(
         .enumerate()
         .map(|(i, file)| async move {
             let read = file_schema(state, store, source, options, i, file);
+            let shown = || location.show_file(&location.file_path(file.location.as_ref()));
+            let unreadable = |message| {
+                Diagnostic::Data(DataDiagnostic::UnreadableData {
+                    span,
+                    file: Some(shown()),
+                    message,
+                })
+            };
             let result = match super::panics::contained(read).await {
                 Ok(Ok(schema)) => Ok(schema),
-                Ok(Err(e)) => Err(super::messages::engine_message(&e)),
-                Err(panic) => Err(panic.to_string()),
+                Ok(Err(e)) => Err(location
+                    .remote
+                    .and_then(|_| super::stores::remote_problem(span, &shown(), &e))
+                    .unwrap_or_else(|| unreadable(super::messages::engine_message(&e)))),
+                Err(panic) => Err(unreadable(panic.to_string())),
             };
             (file, result)
         });
@@ -174,11 +201,7 @@ async fn file_schemas<'a>(
     for (file, result) in results {
         match result {
             Ok(schema) => schemas.push((file, schema)),
-            Err(message) => problems.push(Diagnostic::Data(DataDiagnostic::UnreadableData {
-                span,
-                file: Some(location.show_file(&format!("/{}", file.location))),
-                message,
-            })),
+            Err(problem) => problems.push(problem),
         }
     }
     if !problems.is_empty() {

@@ -1,0 +1,192 @@
+//! Data in object storage, read from real servers on 127.0.0.1 (moto for S3, azurite for Azure,
+//! gcp-storage-emulator for GCS; `common::servers`): the same members as from local files.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::cli::{repo, segc, transcript};
+use crate::common::servers::{self, AZURITE_ACCOUNT, AZURITE_KEY, Server};
+
+/// A copy of the retail example whose sources are read from `base` (a URL ending in `/`), with
+/// `settings` as its segc.toml, in a new folder.
+fn lake_project(base: &str, settings: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let example = std::fs::read_to_string(repo("examples/retail/retail.seg")).expect("example");
+    let rules = example.replace("\"data/", &format!("\"{base}"));
+    assert_ne!(rules, example, "the example reads from data/");
+    std::fs::write(dir.path().join("retail.seg"), rules).expect("rules");
+    std::fs::write(dir.path().join("segc.toml"), settings).expect("settings");
+    dir
+}
+
+/// `segc run retail.seg` in `dir` into `dir/out`, with only `env` for credentials.
+fn run_in(dir: &Path, env: &[(&str, &str)]) -> Command {
+    let mut command = segc();
+    for (name, _) in std::env::vars() {
+        if name.starts_with("AWS_") || name.starts_with("AZURE_") || name.starts_with("GOOGLE_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .current_dir(dir)
+        .args(["run", "retail.seg", "--as-of", "2026-11-01", "--out", "out"])
+        .envs(env.iter().copied());
+    command
+}
+
+/// The membership file of the example run over its local files, named as `lake_project` names
+/// the rule file.
+fn local_membership() -> Vec<u8> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let example = std::fs::read_to_string(repo("examples/retail/retail.seg")).expect("example");
+    let data = repo("examples/retail/data");
+    let rules = example.replace("\"data/", &format!("\"{}/", data.display()));
+    std::fs::write(dir.path().join("retail.seg"), rules).expect("rules");
+    let settings = format!("[data]\nroots = [\"{}\"]\n", data.display());
+    std::fs::write(dir.path().join("segc.toml"), settings).expect("settings");
+    let out = transcript(&mut run_in(dir.path(), &[]));
+    assert!(out.starts_with("exit: 0"), "{out}");
+    std::fs::read(dir.path().join("out/membership.parquet")).expect("membership")
+}
+
+fn membership(dir: &Path) -> Vec<u8> {
+    std::fs::read(dir.join("out/membership.parquet")).expect("membership")
+}
+
+/// The S3 server with the example's data under `s3://lake/retail/`.
+fn s3_lake() -> &'static Server {
+    static SEEDED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    let server = servers::s3();
+    SEEDED.get_or_init(|| {
+        servers::seed(
+            "s3",
+            server,
+            "lake",
+            &repo("examples/retail/data"),
+            "retail/",
+        );
+    });
+    server
+}
+
+fn s3_settings(server: &Server) -> String {
+    format!(
+        "[data]\nroots = [\"s3://lake/retail/\"]\n\n[storage.s3]\nendpoint = \"{}\"\nregion = \"us-east-1\"\nallow_http = true\npath_style = true\n",
+        server.endpoint
+    )
+}
+
+const S3_CREDENTIALS: [(&str, &str); 2] = [
+    ("AWS_ACCESS_KEY_ID", "segc-test"),
+    ("AWS_SECRET_ACCESS_KEY", "segc-test-secret-d41d8cd9"),
+];
+
+#[test]
+fn s3_gives_the_members_of_the_local_files() {
+    let server = s3_lake();
+    let dir = lake_project("s3://lake/retail/", &s3_settings(server));
+    let out = transcript(&mut run_in(dir.path(), &S3_CREDENTIALS));
+    assert!(out.starts_with("exit: 0"), "{out}");
+    assert_eq!(membership(dir.path()), local_membership());
+}
+
+#[test]
+fn s3_folders_without_a_slash_and_globs_are_read_like_local_ones() {
+    let server = s3_lake();
+    // The orders as a folder of one file, under another prefix.
+    let parts = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(parts.path().join("orders")).expect("folder");
+    std::fs::copy(
+        repo("examples/retail/data/orders.parquet"),
+        parts.path().join("orders/part-0.parquet"),
+    )
+    .expect("copy");
+    servers::seed("s3", server, "lake", parts.path(), "parts/");
+    let settings = s3_settings(server).replace(
+        "roots = [\"s3://lake/retail/\"]",
+        "roots = [\"s3://lake/retail/\", \"s3://lake/parts\"]",
+    );
+    let dir = lake_project("s3://lake/retail/", &settings);
+    let rules = std::fs::read_to_string(dir.path().join("retail.seg")).expect("rules");
+    let rules = rules
+        .replace(
+            "s3://lake/retail/customers.parquet",
+            "s3://lake/retail/custom*.parquet",
+        )
+        .replace("s3://lake/retail/orders.parquet", "s3://lake/parts/orders");
+    std::fs::write(dir.path().join("retail.seg"), rules).expect("rules");
+    let out = transcript(&mut run_in(dir.path(), &S3_CREDENTIALS));
+    assert!(out.starts_with("exit: 0"), "{out}");
+    assert_eq!(membership(dir.path()), local_membership());
+}
+
+#[test]
+fn remote_data_outside_the_roots_is_refused() {
+    let server = s3_lake();
+    let settings = s3_settings(server).replace("s3://lake/retail/", "s3://lake/other/");
+    let dir = lake_project("s3://lake/retail/", &settings);
+    let out = transcript(&mut run_in(dir.path(), &S3_CREDENTIALS));
+    assert!(out.starts_with("exit: 2"), "{out}");
+    assert!(out.contains("E0717"), "{out}");
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
+#[test]
+fn a_missing_bucket_or_key_is_no_data_and_secrets_are_never_shown() {
+    let server = s3_lake();
+    let settings = s3_settings(server).replace("s3://lake/retail/", "s3://nolake/");
+    let dir = lake_project("s3://nolake/retail/", &settings);
+    let out = transcript(&mut run_in(dir.path(), &S3_CREDENTIALS));
+    assert!(out.starts_with("exit: 2"), "{out}");
+    assert!(!out.contains(S3_CREDENTIALS[1].1), "{out}");
+    assert!(!dir.path().join("out").exists(), "nothing written");
+}
+
+#[test]
+fn azure_gives_the_members_of_the_local_files() {
+    static SEEDED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    let server = servers::azure();
+    SEEDED.get_or_init(|| {
+        servers::seed(
+            "azure",
+            server,
+            "lake",
+            &repo("examples/retail/data"),
+            "retail/",
+        );
+    });
+    let settings = format!(
+        "[data]\nroots = [\"az://lake/retail/\"]\n\n[storage.azure]\naccount = \"{AZURITE_ACCOUNT}\"\nendpoint = \"{}/{AZURITE_ACCOUNT}\"\nallow_http = true\n",
+        server.endpoint
+    );
+    let dir = lake_project("az://lake/retail/", &settings);
+    let out = transcript(&mut run_in(
+        dir.path(),
+        &[("AZURE_STORAGE_ACCOUNT_KEY", AZURITE_KEY)],
+    ));
+    assert!(out.starts_with("exit: 0"), "{out}");
+    assert_eq!(membership(dir.path()), local_membership());
+}
+
+#[test]
+fn gcs_gives_the_members_of_the_local_files() {
+    static SEEDED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    let server = servers::gcs();
+    SEEDED.get_or_init(|| {
+        servers::seed(
+            "gcs",
+            server,
+            "lake",
+            &repo("examples/retail/data"),
+            "retail/",
+        );
+    });
+    let settings = format!(
+        "[data]\nroots = [\"gs://lake/retail/\"]\n\n[storage.gcs]\nendpoint = \"{}\"\nanonymous = true\n",
+        server.endpoint
+    );
+    let dir = lake_project("gs://lake/retail/", &settings);
+    let out = transcript(&mut run_in(dir.path(), &[]));
+    assert!(out.starts_with("exit: 0"), "{out}");
+    assert_eq!(membership(dir.path()), local_membership());
+}
