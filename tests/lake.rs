@@ -53,18 +53,23 @@ fn membership(dir: &Path) -> Vec<u8> {
     std::fs::read(dir.join("out/membership.parquet")).expect("membership")
 }
 
-/// The S3 server with the example's data under `s3://lake/retail/`.
+/// The S3 server with the example's data under `s3://lake/retail/`, the orders also as a
+/// folder (`retail/orders/part-0.parquet`, as examples/lake reads them).
 fn s3_lake() -> &'static Server {
     static SEEDED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     let server = servers::s3();
     SEEDED.get_or_init(|| {
-        servers::seed(
-            "s3",
-            server,
-            "lake",
-            &repo("examples/retail/data"),
-            "retail/",
-        );
+        let staging = tempfile::tempdir().expect("tempdir");
+        let data = repo("examples/retail/data");
+        std::fs::create_dir(staging.path().join("orders")).expect("folder");
+        for (from, to) in [
+            ("customers.parquet", "customers.parquet"),
+            ("orders.parquet", "orders.parquet"),
+            ("orders.parquet", "orders/part-0.parquet"),
+        ] {
+            std::fs::copy(data.join(from), staging.path().join(to)).expect("copy");
+        }
+        servers::seed("s3", server, "lake", staging.path(), "retail/");
     });
     server
 }
@@ -189,4 +194,102 @@ fn gcs_gives_the_members_of_the_local_files() {
     let out = transcript(&mut run_in(dir.path(), &[]));
     assert!(out.starts_with("exit: 0"), "{out}");
     assert_eq!(membership(dir.path()), local_membership());
+}
+
+#[test]
+fn http_files_are_read_like_local_ones() {
+    // moto serves public objects over plain HTTP (GET with ranges, HEAD) without signatures,
+    // as a web server would.
+    let server = servers::s3();
+    servers::seed_with(
+        "s3",
+        server,
+        "web",
+        &repo("examples/retail/data"),
+        "retail/",
+        &["public"],
+    );
+    let base = format!("{}/web/retail/", server.endpoint);
+    let settings = format!("[data]\nroots = [\"{base}\"]\n");
+    let dir = lake_project(&base, &settings);
+    let out = transcript(&mut run_in(dir.path(), &[]));
+    assert!(out.starts_with("exit: 0"), "{out}");
+    assert_eq!(membership(dir.path()), local_membership());
+}
+
+#[test]
+fn schema_infer_reads_remote_files() {
+    let server = s3_lake();
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("segc.toml"), s3_settings(server)).expect("settings");
+    let infer = |location: &str| {
+        let mut command = segc();
+        command
+            .current_dir(dir.path())
+            .args(["schema", "infer", location])
+            .envs(S3_CREDENTIALS.iter().copied());
+        transcript(&mut command)
+    };
+    let remote = infer("s3://lake/retail/customers.parquet");
+    let local = infer(
+        &repo("examples/retail/data/customers.parquet")
+            .display()
+            .to_string(),
+    );
+    assert!(remote.starts_with("exit: 0"), "{remote}");
+    assert_eq!(
+        remote.replace("s3://lake/retail/", "[DATA]/"),
+        local.replace("[ROOT]/examples/retail/data/", "[DATA]/")
+    );
+}
+
+#[test]
+fn the_lake_example_gives_the_members_of_its_local_twin() {
+    let server = s3_lake();
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut command = segc();
+    command
+        .current_dir(repo(""))
+        .args([
+            "run",
+            "examples/lake/lake.seg",
+            "--as-of",
+            "2026-11-01",
+            "--out",
+        ])
+        .arg(out.path().join("lake"))
+        .envs(S3_CREDENTIALS.iter().copied())
+        .env("AWS_ENDPOINT_URL", &server.endpoint)
+        .env("AWS_ALLOW_HTTP", "true");
+    let lake = transcript(&mut command);
+    assert!(lake.starts_with("exit: 0"), "{lake}");
+
+    let twin = tempfile::tempdir().expect("tempdir");
+    let data = repo("examples/retail/data");
+    let rules = std::fs::read_to_string(repo("examples/lake/lake.seg"))
+        .expect("example")
+        .replace(
+            "s3://lake/retail/orders/",
+            &data.join("orders.parquet").display().to_string(),
+        )
+        .replace("s3://lake/retail/", &format!("{}/", data.display()));
+    std::fs::create_dir(twin.path().join("examples")).expect("folder");
+    std::fs::write(twin.path().join("examples/lake.seg"), rules).expect("rules");
+    let mut command = segc();
+    command
+        .current_dir(twin.path())
+        .args(["run", "examples/lake.seg", "--as-of", "2026-11-01", "--out"])
+        .arg(out.path().join("twin"))
+        .arg("--data-root")
+        .arg(&data);
+    let local = transcript(&mut command);
+    assert!(local.starts_with("exit: 0"), "{local}");
+    let table = |t: &str| {
+        t.lines()
+            .filter(|l| l.contains('│'))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert_eq!(table(&lake), table(&local));
+    assert!(table(&lake).contains("big_spenders"), "{lake}");
 }

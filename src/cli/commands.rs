@@ -203,7 +203,15 @@ fn explanation_text(explanation: &Explanation) -> String {
 }
 
 async fn infer(args: &InferArgs, reporter: &Reporter) -> Outcome {
+    let storage = match crate::driver::Project::of_dir(std::path::Path::new(".")) {
+        Ok(project) => project.storage,
+        Err(problem) => {
+            reporter.standalone(&problem);
+            return Outcome::Environment;
+        }
+    };
     let request = InferRequest {
+        storage,
         name: args.name.clone(),
         csv: args.format.map(|f| f == InferFormat::Csv),
         delimiter: args.delimiter,

@@ -17,20 +17,25 @@ pub struct InferRequest {
     pub delimiter: u8,
     /// Text columns with at most this many distinct values become enums.
     pub enum_max: usize,
+    /// How remote locations are read (segc.toml `[storage]` of the current folder's project).
+    pub storage: crate::engine::StorageSettings,
 }
 
-/// The declaration of the data file `file`, as rule text.
+/// The declaration of the data file `file` (a path, or the URL of a remote file), as rule text.
 pub async fn infer_schema(file: &Path, request: &InferRequest) -> Result<String, Diagnostic> {
     let csv = request.csv.unwrap_or_else(|| {
         file.extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
     });
-    crate::load::regular_file(file).map_err(|message| {
-        Diagnostic::Command(CommandDiagnostic::FileUnreadable {
-            path: file.display().to_string(),
-            message: message.to_string(),
-        })
-    })?;
+    let remote = crate::engine::is_url(&file.to_string_lossy());
+    if !remote {
+        crate::load::regular_file(file).map_err(|message| {
+            Diagnostic::Command(CommandDiagnostic::FileUnreadable {
+                path: file.display().to_string(),
+                message: message.to_string(),
+            })
+        })?;
+    }
     let name = request.name.clone().unwrap_or_else(|| {
         file.file_stem()
             .map(|s| s.to_string_lossy().to_string())
@@ -42,6 +47,7 @@ pub async fn infer_schema(file: &Path, request: &InferRequest) -> Result<String,
         csv,
         delimiter: request.delimiter,
         enum_max: request.enum_max,
+        storage: request.storage.clone(),
     };
     infer_source(file, &options).await
 }

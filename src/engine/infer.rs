@@ -25,6 +25,8 @@ pub struct InferOptions {
     pub delimiter: u8,
     /// Text columns with at most this many distinct values are declared as enums (0: never).
     pub enum_max: usize,
+    /// How remote locations are read (segc.toml `[storage]`).
+    pub storage: super::StorageSettings,
 }
 
 /// What is learnt about one column.
@@ -38,6 +40,7 @@ struct Profile {
 
 /// Reads `path` and writes a `source` declaration for it. A reader that panics on a corrupt
 /// file is E0803 like any unreadable file.
+/// `path` may be a local file or the URL of a remote one (`s3://lake/customers.parquet`).
 pub async fn infer_source(path: &Path, options: &InferOptions) -> Result<String, Diagnostic> {
     super::panics::contained(infer(path, options))
         .await
@@ -58,6 +61,12 @@ async fn infer(path: &Path, options: &InferOptions) -> Result<String, Diagnostic
     };
     let ctx = SessionContext::new();
     let text = path.to_string_lossy().to_string();
+    register_store(&ctx, &text, &options.storage).map_err(|message| {
+        Diagnostic::Command(CommandDiagnostic::FileUnreadable {
+            path: text.clone(),
+            message,
+        })
+    })?;
     let df = if options.csv {
         let read = CsvReadOptions::new()
             .delimiter(options.delimiter)
@@ -88,6 +97,25 @@ async fn infer(path: &Path, options: &InferOptions) -> Result<String, Diagnostic
         });
     }
     Ok(render(options, &profiles, &enums))
+}
+
+/// Registers the object store of `location` on `ctx` when it is a remote location.
+fn register_store(
+    ctx: &SessionContext,
+    location: &str,
+    storage: &super::StorageSettings,
+) -> Result<(), String> {
+    let Some((scheme, _)) = location.split_once("://") else {
+        return Ok(());
+    };
+    let Some(cloud) = super::Cloud::of_scheme(&scheme.to_ascii_lowercase()) else {
+        return Ok(());
+    };
+    let url = url::Url::parse(location).map_err(|e| e.to_string())?;
+    let store = storage.store(cloud, &url).map_err(|e| e.to_string())?;
+    let base = url::Url::parse(&super::stores::store_url(&url)).map_err(|e| e.to_string())?;
+    ctx.runtime_env().register_object_store(&base, store);
+    Ok(())
 }
 
 async fn profile(df: &DataFrame) -> datafusion::error::Result<Vec<Profile>> {

@@ -201,12 +201,25 @@ fn start(name: &str, command: impl Fn(u16) -> String) -> Server {
 /// Creates `bucket` on `server` (of `kind`: `s3`, `azure` or `gcs`) and uploads the files of
 /// `source` under `prefix` (`tests/servers/seed.py`).
 pub fn seed(kind: &str, server: &Server, bucket: &str, source: &Path, prefix: &str) {
+    seed_with(kind, server, bucket, source, prefix, &[]);
+}
+
+/// [`seed`] with more arguments of `seed.py` (`public`).
+pub fn seed_with(
+    kind: &str,
+    server: &Server,
+    bucket: &str,
+    source: &Path,
+    prefix: &str,
+    more: &[&str],
+) {
     let python = python_tools().join("bin/python");
     let output = Command::new(python)
         .arg("tests/servers/seed.py")
         .args([kind, &server.endpoint, bucket])
         .arg(source)
         .arg(prefix)
+        .args(more)
         .output()
         .expect("seed.py");
     assert!(

@@ -1,6 +1,8 @@
 """Creates a bucket (or container) on a local storage emulator and uploads a folder into it.
 
-    seed.py s3|azure|gcs ENDPOINT BUCKET SOURCE_FOLDER PREFIX
+    seed.py s3|azure|gcs ENDPOINT BUCKET SOURCE_FOLDER PREFIX [public]
+
+With `public`, S3 objects can be read without signing (ACL public-read), as from a web server.
 
 Used by segc's lake tests (tests/common/servers.rs) and by examples/lake. The credentials are the
 emulators' fixed test ones, never real secrets.
@@ -20,7 +22,7 @@ def files(source: pathlib.Path):
     return sorted(p for p in source.rglob("*") if p.is_file())
 
 
-def seed_s3(endpoint, bucket, source, prefix):
+def seed_s3(endpoint, bucket, source, prefix, public=False):
     import boto3
 
     s3 = boto3.client(
@@ -33,8 +35,10 @@ def seed_s3(endpoint, bucket, source, prefix):
     existing = [b["Name"] for b in s3.list_buckets().get("Buckets", [])]
     if bucket not in existing:
         s3.create_bucket(Bucket=bucket)
+    extra = {"ACL": "public-read"} if public else None
     for path in files(source):
-        s3.upload_file(str(path), bucket, prefix + path.relative_to(source).as_posix())
+        key = prefix + path.relative_to(source).as_posix()
+        s3.upload_file(str(path), bucket, key, ExtraArgs=extra)
 
 
 def seed_azure(endpoint, container, source, prefix):
@@ -81,8 +85,12 @@ def seed_gcs(endpoint, bucket, source, prefix):
 
 def main():
     kind, endpoint, bucket, source, prefix = sys.argv[1:6]
-    seed = {"s3": seed_s3, "azure": seed_azure, "gcs": seed_gcs}[kind]
-    seed(endpoint, bucket, pathlib.Path(source), prefix)
+    public = sys.argv[6:] == ["public"]
+    if kind == "s3":
+        seed_s3(endpoint, bucket, pathlib.Path(source), prefix, public)
+    else:
+        seed = {"azure": seed_azure, "gcs": seed_gcs}[kind]
+        seed(endpoint, bucket, pathlib.Path(source), prefix)
 
 
 if __name__ == "__main__":
