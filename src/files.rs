@@ -132,6 +132,35 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// A copy whose text within `span` (inside a string's quotes when it is one) is masked with
+    /// `*`, byte for byte, so that every span still points where it did.
+    pub fn masked(&self, span: Span) -> SourceMap {
+        let mut map = self.clone();
+        for file in &mut map.files {
+            if !file.contains(span) {
+                continue;
+            }
+            let start = (span.start as usize).saturating_sub(file.base);
+            let end = ((span.end as usize).saturating_sub(file.base)).min(file.text.len());
+            let Some(inside) = file.text.get(start..end) else {
+                continue;
+            };
+            let quoted = inside.len() >= 2 && inside.starts_with('"') && inside.ends_with('"');
+            let (from, to) = if quoted {
+                (start + 1, end - 1)
+            } else {
+                (start, end)
+            };
+            // Byte for byte (a character of several bytes becomes several `*`); line ends kept.
+            let stars: String = file.text.as_bytes()[from..to]
+                .iter()
+                .map(|&b| if b == b'\n' { '\n' } else { '*' })
+                .collect();
+            file.text.replace_range(from..to, &stars);
+        }
+        map
+    }
+
     /// An empty map.
     pub fn new() -> Self {
         SourceMap::default()

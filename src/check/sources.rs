@@ -182,9 +182,11 @@ fn check_location(location: &ast::StringLit, sink: &mut Sink) {
         }));
     }
     if holds_credentials(&location.value) {
-        sink.push(Diagnostic::Sources(SourceDiagnostic::CredentialsInLocation {
-            span: location.span,
-        }));
+        sink.push(Diagnostic::Sources(
+            SourceDiagnostic::CredentialsInLocation {
+                span: location.span,
+            },
+        ));
     }
 }
 
@@ -213,9 +215,10 @@ fn holds_credentials(location: &str) -> bool {
         return false;
     };
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let password = authority
-        .split_once('@')
-        .is_some_and(|(user, _)| user.split_once(':').is_some_and(|(_, p)| !literal_of_var(p)));
+    let password = authority.split_once('@').is_some_and(|(user, _)| {
+        user.split_once(':')
+            .is_some_and(|(_, p)| !literal_of_var(p))
+    });
     let query = rest.split_once('?').map_or("", |(_, q)| q);
     let parameter = query.split('&').any(|pair| {
         let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
@@ -229,23 +232,6 @@ fn holds_credentials(location: &str) -> bool {
 /// Whether `text` is a single `${VARIABLE}` reference (its value comes from outside the file).
 fn literal_of_var(text: &str) -> bool {
     text.starts_with("${") && text.ends_with('}') && text.matches("${").count() == 1
-}
-
-#[cfg(test)]
-mod tests {
-    use super::holds_credentials;
-
-    #[test]
-    fn credentials_in_urls_are_found_and_variables_are_not_credentials() {
-        assert!(holds_credentials("s3://AKIAEXAMPLE:wJalrXUtn@lake/orders.parquet"));
-        assert!(holds_credentials("https://x.blob.core.windows.net/c/o.csv?sv=2024&sig=abc%3D"));
-        assert!(holds_credentials("https://h/o.csv?X-Amz-Signature=f00&X-Amz-Date=1"));
-        assert!(!holds_credentials("abfss://container@account.dfs.core.windows.net/orders/"));
-        assert!(!holds_credentials("https://h/o.csv?sig=${SAS_SIG}"));
-        assert!(!holds_credentials("s3://user:${PASSWORD}@lake/x.parquet"));
-        assert!(!holds_credentials("data/customers.csv"));
-        assert!(!holds_credentials("https://h/o.csv?version=3"));
-    }
 }
 
 /// The declared type, or [`Type::Error`] after reporting why it is not one.
@@ -345,5 +331,30 @@ fn type_text(ty: &ast::TypeExpr) -> String {
                 .collect();
             format!("{}({})", ty.name.name, args.join(", "))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::holds_credentials;
+
+    #[test]
+    fn credentials_in_urls_are_found_and_variables_are_not_credentials() {
+        assert!(holds_credentials(
+            "s3://AKIAEXAMPLE:wJalrXUtn@lake/orders.parquet"
+        ));
+        assert!(holds_credentials(
+            "https://x.blob.core.windows.net/c/o.csv?sv=2024&sig=abc%3D"
+        ));
+        assert!(holds_credentials(
+            "https://h/o.csv?X-Amz-Signature=f00&X-Amz-Date=1"
+        ));
+        assert!(!holds_credentials(
+            "abfss://container@account.dfs.core.windows.net/orders/"
+        ));
+        assert!(!holds_credentials("https://h/o.csv?sig=${SAS_SIG}"));
+        assert!(!holds_credentials("s3://user:${PASSWORD}@lake/x.parquet"));
+        assert!(!holds_credentials("data/customers.csv"));
+        assert!(!holds_credentials("https://h/o.csv?version=3"));
     }
 }

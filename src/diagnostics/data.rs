@@ -363,9 +363,15 @@ impl DataDiagnostic {
                             .collect::<Vec<_>>()
                             .join(", ")
                     };
-                    format!(
-                        "data is read only under {roots}; add a folder to `roots` in the `[data]` table of segc.toml, or pass --data-root FOLDER (docs/security.md)"
-                    )
+                    if location.contains("://") {
+                        format!(
+                            "data is read only under {roots}; add its URL prefix (say, its bucket: `s3://lake/`) to `roots` in the `[data]` table of segc.toml, or pass --data-root URL (docs/lakes.md)"
+                        )
+                    } else {
+                        format!(
+                            "data is read only under {roots}; add a folder to `roots` in the `[data]` table of segc.toml, or pass --data-root FOLDER (docs/security.md)"
+                        )
+                    }
                 }),
             SystemIo { message } => d
                 .code(E0718)

@@ -43,6 +43,8 @@ pub(super) struct Description {
     pub(super) code: Code,
     pub(super) span: Option<Span>,
     pub(super) lint: Option<Lint>,
+    /// The text under the primary span is a secret: drawn masked, never as written.
+    pub(super) concealed: bool,
     /// The worded part asked for (message, primary label or help), if the kind has it.
     words: Option<String>,
     labels: Vec<Label>,
@@ -87,6 +89,7 @@ impl Coded {
             code: self.code,
             span: None,
             lint: None,
+            concealed: false,
             words: if self.part == Part::Message {
                 message().words()
             } else {
@@ -142,6 +145,13 @@ impl Description {
     /// The lint a warning belongs to, whose level decides whether it is shown.
     pub(super) fn lint(mut self, lint: Lint) -> Self {
         self.lint = Some(lint);
+        self
+    }
+
+    /// The text under the primary span is a secret (credentials written in a rule file): the
+    /// snippet shows it masked.
+    pub(super) fn concealed(mut self) -> Self {
+        self.concealed = true;
         self
     }
 

@@ -140,6 +140,13 @@ impl Diagnostic {
         self.describe(Part::Code).span
     }
 
+    /// The primary span's text when it must not be shown (a secret written in a rule file):
+    /// renderers draw it masked.
+    pub fn concealed_span(&self) -> Option<Span> {
+        let description = self.describe(Part::Code);
+        description.concealed.then_some(description.span).flatten()
+    }
+
     /// The text under the primary span.
     pub fn primary_label(&self) -> Option<String> {
         self.describe(Part::PrimaryLabel).into_words()

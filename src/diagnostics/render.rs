@@ -259,6 +259,14 @@ pub fn render(diagnostic: &Diagnostic, name: &str, text: &str, style: Style) -> 
 
 /// Draws one diagnostic whose spans point into the files of `map`.
 pub fn render_in(diagnostic: &Diagnostic, map: &SourceMap, style: Style) -> String {
+    let masked;
+    let map = match diagnostic.concealed_span() {
+        Some(span) => {
+            masked = map.masked(span);
+            &masked
+        }
+        None => map,
+    };
     let report = Report::in_map(diagnostic, map);
     let theme = if style.color {
         GraphicalTheme::unicode()

@@ -259,6 +259,7 @@ impl SourceDiagnostic {
                 .code(E0315)
                 .message(|| "this location holds credentials")
                 .at(*span)
+                .concealed()
                 .primary_label(|| "credentials in the URL")
                 .help(|| {
                     "rule files are shared and committed: give credentials through the environment (AWS_SECRET_ACCESS_KEY, AZURE_STORAGE_SAS_KEY, ...; docs/lakes.md), or through a ${VARIABLE}, whose value is never shown"

@@ -133,7 +133,11 @@ pub(crate) fn shown(path: &str) -> String {
             std::path::Path::new(path)
                 .strip_prefix(&cwd)
                 .ok()
-                .map(|p| p.display().to_string())
+                // The current folder itself is `.`, not an empty name.
+                .map(|p| match p.display().to_string() {
+                    empty if empty.is_empty() => ".".to_string(),
+                    relative => relative,
+                })
         })
         .unwrap_or_else(|| path.to_string())
 }

@@ -277,21 +277,24 @@ impl Engine {
     ) -> Result<Resolved, Diagnostic> {
         let span = source.location.span;
         let cloud = location.remote.unwrap_or(Cloud::Http);
-        let url = url::Url::parse(&location.path).map_err(|e| Diagnostic::Data(DataDiagnostic::UnreadableData {
-            span,
-            file: None,
-            message: format!("`{}` is not a URL: {e}", location.shown),
-        }))?;
+        let url = url::Url::parse(&location.path).map_err(|e| {
+            Diagnostic::Data(DataDiagnostic::UnreadableData {
+                span,
+                file: None,
+                message: format!("`{}` is not a URL: {e}", location.shown),
+            })
+        })?;
         let store = self
             .storage
             .store(cloud, &url)
             .map_err(|e| stores::problem(span, &location.shown, &e))?;
-        let base =
-            url::Url::parse(&stores::store_url(&url)).map_err(|e| Diagnostic::Data(DataDiagnostic::UnreadableData {
+        let base = url::Url::parse(&stores::store_url(&url)).map_err(|e| {
+            Diagnostic::Data(DataDiagnostic::UnreadableData {
                 span,
                 file: None,
                 message: e.to_string(),
-            }))?;
+            })
+        })?;
         self.ctx
             .runtime_env()
             .register_object_store(&base, std::sync::Arc::clone(&store));

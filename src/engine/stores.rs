@@ -222,7 +222,8 @@ pub(super) fn problem(span: Span, location: &str, error: &object_store::Error) -
         object_store::Error::NotFound { .. } => {
             Diagnostic::Data(DataDiagnostic::DataNotFound { span, location })
         }
-        object_store::Error::PermissionDenied { .. } | object_store::Error::Unauthenticated { .. } => {
+        object_store::Error::PermissionDenied { .. }
+        | object_store::Error::Unauthenticated { .. } => {
             Diagnostic::Data(DataDiagnostic::StorageRefused {
                 span,
                 location,

@@ -176,7 +176,7 @@ fn start(name: &str, command: impl Fn(u16) -> String) -> Server {
         log.display(),
         std::process::id()
     );
-    Command::new("sh")
+    let mut watchdog = Command::new("sh")
         .arg("-c")
         .arg(watched)
         .stdin(Stdio::null())
@@ -184,6 +184,8 @@ fn start(name: &str, command: impl Fn(u16) -> String) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .unwrap_or_else(|e| panic!("starting {name}: {e}"));
+    // Reaped when it ends (with the server, or with this process).
+    std::thread::spawn(move || watchdog.wait());
     let deadline = Instant::now() + Duration::from_secs(90);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() > deadline {
