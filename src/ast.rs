@@ -249,6 +249,9 @@ pub struct SourceOption {
 pub struct ColumnDecl {
     /// Whether the column is the source's key.
     pub is_key: bool,
+    /// Whether the column is a partition column: read from the folder names
+    /// (`order_year=2026/`), not from the files.
+    pub is_partition: bool,
     /// Column name.
     pub name: Ident,
     /// Declared type.

@@ -400,3 +400,77 @@ fn secrets_in_segc_toml_are_refused_unread() {
     assert!(out.contains("storage.s3.secret_access_key"), "{out}");
     assert!(!out.contains("hunter2"), "{out}");
 }
+
+#[test]
+fn partitioned_folders_in_s3_are_read_and_pruned_like_local_ones() {
+    use crate::partitions::{partitioned_orders, rules, run};
+    let server = s3_lake();
+    let local = tempfile::tempdir().expect("tempdir");
+    partitioned_orders(local.path());
+    servers::seed("s3", server, "lake", local.path(), "partitioned/");
+    std::fs::write(local.path().join("rules.seg"), rules(true)).expect("rules");
+    let remote = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        remote.path().join("rules.seg"),
+        rules(true).replace("\"orders/\"", "\"s3://lake/partitioned/orders/\""),
+    )
+    .expect("rules");
+    std::fs::write(
+        remote.path().join("segc.toml"),
+        s3_settings(server).replace("s3://lake/retail/", "s3://lake/partitioned/"),
+    )
+    .expect("settings");
+    let mut command = segc();
+    command
+        .current_dir(remote.path())
+        .args([
+            "explain",
+            "rules.seg",
+            "--as-of",
+            "2026-11-01",
+            "--physical",
+        ])
+        .arg("--data-root")
+        .arg(repo("examples/retail/data"))
+        .envs(S3_CREDENTIALS.iter().copied());
+    let plan = transcript(&mut command);
+    assert!(plan.starts_with("exit: 0"), "{plan}");
+    let scan = plan
+        .lines()
+        .find(|l| l.contains("DataSourceExec") && l.contains("order_year="))
+        .expect("the scan of orders");
+    let folders = std::fs::read_dir(local.path().join("orders")).expect("folders");
+    let mut pruned = 0;
+    for folder in folders {
+        let name = folder
+            .expect("entry")
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        let kept = name == "order_year=2025" || name == "order_year=2026";
+        assert_eq!(scan.contains(&name), kept, "{name}: {scan}");
+        pruned += usize::from(!kept);
+    }
+    assert!(pruned > 0, "some year is pruned: {scan}");
+
+    let mut command = segc();
+    command
+        .current_dir(remote.path())
+        .args([
+            "run",
+            "rules.seg",
+            "--as-of",
+            "2026-11-01",
+            "--out",
+            "out",
+            "--format",
+            "csv",
+        ])
+        .arg("--data-root")
+        .arg(repo("examples/retail/data"))
+        .envs(S3_CREDENTIALS.iter().copied());
+    let out = transcript(&mut command);
+    assert!(out.starts_with("exit: 0"), "{out}");
+    let members = std::fs::read_to_string(remote.path().join("out/membership.csv")).expect("csv");
+    assert_eq!(members, run(local.path()));
+}

@@ -12,6 +12,7 @@ mod fmt;
 mod imports;
 mod kpi;
 mod lake;
+mod partitions;
 mod plan;
 mod plan_scaling;
 mod robustness;

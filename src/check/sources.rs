@@ -63,14 +63,23 @@ pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Sour
             }
         }
         let owner = format!("{}.{}", decl.name.name, column.name.name);
+        let ty = resolve_type(&column.ty, owner, sink);
+        if column.is_partition && !partition_type(&ty) {
+            sink.push(Diagnostic::Sources(SourceDiagnostic::PartitionType {
+                column: column.name.name.clone(),
+                declared: type_text(&column.ty),
+                span: column.ty.span,
+            }));
+        }
         columns.push(hir::Column {
             name: column.name.name.clone(),
-            ty: resolve_type(&column.ty, owner, sink),
+            ty,
             nullable: column.nullable,
             span: column.span,
             type_text: type_text(&column.ty),
             type_span: column.ty.span,
             references: None,
+            partition: column.is_partition,
         });
     }
     if decl.columns.is_empty() {
@@ -90,6 +99,14 @@ pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Sour
         key: key.map(|(i, _)| i),
         retention,
     }
+}
+
+/// Whether a partition column may have type `ty`: the types a folder name is read as.
+fn partition_type(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::String | Type::Enum(_) | Type::Int | Type::Date | Type::Bool | Type::Error
+    )
 }
 
 /// The `retention` option, valid for every format: a duration literal.

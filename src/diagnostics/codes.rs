@@ -78,6 +78,7 @@ codes! {
     E0313 Rules "source without columns",
     E0314 Rules "a reference of another type than its key",
     E0315 Rules "credentials in a location",
+    E0316 Rules "partition column of another type",
     E0401 Rules "value of the wrong type",
     E0402 Rules "operator applied to incompatible types",
     E0403 Rules "unknown enum value",

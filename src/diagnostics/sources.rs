@@ -101,6 +101,15 @@ pub enum SourceDiagnostic {
         /// The location literal.
         span: Span,
     },
+    /// A partition column of a type folder names are not read as.
+    PartitionType {
+        /// The column.
+        column: String,
+        /// Its type as written.
+        declared: String,
+        /// The type.
+        span: Span,
+    },
     /// A source declaring no column.
     EmptySource {
         /// The source name.
@@ -263,6 +272,17 @@ impl SourceDiagnostic {
                 .primary_label(|| "credentials in the URL")
                 .help(|| {
                     "rule files are shared and committed: give credentials through the environment (AWS_SECRET_ACCESS_KEY, AZURE_STORAGE_SAS_KEY, ...; docs/lakes.md), or through a ${VARIABLE}, whose value is never shown"
+                }),
+            PartitionType {
+                column,
+                declared,
+                span,
+            } => d
+                .code(E0316)
+                .message(|| format!("partition column `{column}` cannot be {declared}"))
+                .at(*span)
+                .help(|| {
+                    "a partition column is read from folder names (`order_year=2026/`): declare it string, int, date, bool or an enum"
                 }),
             EmptySource { span } => d
                 .code(E0313)

@@ -333,8 +333,17 @@ fn listing_options(source: &hir::Source, location: &Resolved) -> ListingOptions 
             ".csv",
         ),
     };
+    // Partition columns come from the folder names (`order_year=2026/`), after the files'.
+    let partitions: Vec<(String, DataType)> = source
+        .columns
+        .iter()
+        .filter(|c| c.partition)
+        .map(|c| (c.name.clone(), canonical_type(&c.ty)))
+        .collect();
     // A single file or a glob is read whatever its extension.
-    options.with_file_extension(if location.is_directory { extension } else { "" })
+    options
+        .with_file_extension(if location.is_directory { extension } else { "" })
+        .with_table_partition_cols(partitions)
 }
 
 /// The CSV reader of a source, inferring types from up to `records` rows of a file.
@@ -352,11 +361,11 @@ fn csv_reader(delimiter: u8, header: bool, records: usize) -> CsvFormat {
 
 /// Without a header line, declared columns name the file's columns in order.
 fn positional_names(source: &hir::Source, file_schema: &Schema) -> SchemaRef {
+    let mut declared = file_columns(source);
     let fields: Vec<Field> = file_schema
         .fields()
         .iter()
-        .enumerate()
-        .map(|(i, f)| match source.columns.get(i) {
+        .map(|f| match declared.next() {
             Some(c) => f.as_ref().clone().with_name(&c.name),
             None => f.as_ref().clone(),
         })
@@ -404,7 +413,7 @@ fn verify(
             .entry(field.name().as_str())
             .or_insert(field.as_ref());
     }
-    for column in &source.columns {
+    for column in file_columns(source) {
         match fields.get(column.name.as_str()) {
             None => problems.push(Diagnostic::Data(DataDiagnostic::ColumnNotInData {
                 source: source.name.clone(),
@@ -432,6 +441,11 @@ fn verify(
         }
     }
     problems
+}
+
+/// The declared columns read from the files (not from folder names).
+fn file_columns(source: &hir::Source) -> impl Iterator<Item = &hir::Column> {
+    source.columns.iter().filter(|c| !c.partition)
 }
 
 /// The declared columns of `source` by name (the first of a name, as [`hir::Source::column`]

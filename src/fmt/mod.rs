@@ -366,6 +366,9 @@ impl<'a> Formatter<'a> {
             if column.is_key {
                 line.push_str("key ");
             }
+            if column.is_partition {
+                line.push_str("partition ");
+            }
             line.push_str(&format!(
                 "{}: {}",
                 self.text(column.name.span),

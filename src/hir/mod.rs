@@ -428,6 +428,8 @@ pub struct Column {
     pub type_span: Span,
     /// The source this column refers to, if declared with `references`.
     pub references: Option<SourceId>,
+    /// Read from the folder names of a partitioned source (`order_year=2026/`), not the files.
+    pub partition: bool,
 }
 
 /// A checked `let`.

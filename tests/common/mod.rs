@@ -77,8 +77,9 @@ fn item_sexpr(item: &ast::Item) -> String {
                 });
                 let _ = write!(
                     text,
-                    "\n  ({}{} {}{}{}{})",
+                    "\n  ({}{}{} {}{}{}{})",
                     if c.is_key { "key " } else { "" },
+                    if c.is_partition { "partition " } else { "" },
                     c.name.name,
                     c.ty.name.name,
                     args.unwrap_or_default(),

@@ -188,6 +188,7 @@ impl<'d> Builder<'d> {
     fn column_decl(&mut self, pair: Pair<'_, Rule>) -> Built<ColumnDecl> {
         let span = self.span(&pair);
         let mut is_key = false;
+        let mut is_partition = false;
         let mut name = None;
         let mut ty = None;
         let mut nullable = false;
@@ -195,6 +196,7 @@ impl<'d> Builder<'d> {
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::key_mark => is_key = true,
+                Rule::partition_mark => is_partition = true,
                 Rule::ident => name = Some(self.ident(p)),
                 Rule::type_expr => ty = Some(self.type_expr(p)?),
                 Rule::nullable_mark => nullable = true,
@@ -207,6 +209,7 @@ impl<'d> Builder<'d> {
         };
         Ok(ColumnDecl {
             is_key,
+            is_partition,
             name,
             ty,
             nullable,
