@@ -474,3 +474,172 @@ fn partitioned_folders_in_s3_are_read_and_pruned_like_local_ones() {
     let members = std::fs::read_to_string(remote.path().join("out/membership.csv")).expect("csv");
     assert_eq!(members, run(local.path()));
 }
+
+/// The moto server's bucket `lake`, as a store the test reads with.
+fn lake_store(server: &Server) -> object_store::aws::AmazonS3 {
+    object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name("lake")
+        .with_endpoint(&server.endpoint)
+        .with_region("us-east-1")
+        .with_allow_http(true)
+        .with_access_key_id(S3_CREDENTIALS[0].1)
+        .with_secret_access_key(S3_CREDENTIALS[1].1)
+        .build()
+        .expect("store")
+}
+
+/// The object `key` of `store`, if there is one.
+fn object(store: &object_store::aws::AmazonS3, key: &str) -> Option<Vec<u8>> {
+    use object_store::ObjectStoreExt as _;
+    crate::common::runtime().block_on(async {
+        let got = store.get(&object_store::path::Path::from(key)).await.ok()?;
+        got.bytes().await.ok().map(|b| b.to_vec())
+    })
+}
+
+/// `latest.json` under `prefix`, parsed.
+fn manifest(store: &object_store::aws::AmazonS3, prefix: &str) -> Option<serde_json::Value> {
+    let bytes = object(store, &format!("{prefix}/latest.json"))?;
+    Some(serde_json::from_slice(&bytes).expect("latest.json is JSON"))
+}
+
+/// `segc run retail.seg` in `dir` at `as_of` into `out`.
+fn run_to(dir: &Path, as_of: &str, out: &str) -> Command {
+    let mut command = segc();
+    command
+        .current_dir(dir)
+        .envs(S3_CREDENTIALS.iter().copied())
+        .args(["run", "retail.seg", "--as-of", as_of, "--out", out]);
+    command
+}
+
+#[test]
+fn outputs_are_published_to_s3_with_a_manifest_written_last() {
+    let server = s3_lake();
+    let settings = s3_settings(server).replace(
+        "roots = [\"s3://lake/retail/\"]",
+        "roots = [\"s3://lake/retail/\"]\n\n[output]\ndir = \"s3://lake/segments/\"",
+    );
+    let dir = lake_project("s3://lake/retail/", &settings);
+    // Into `[output] dir` of segc.toml.
+    let mut command = segc();
+    command
+        .current_dir(dir.path())
+        .envs(S3_CREDENTIALS.iter().copied())
+        .args(["run", "retail.seg", "--as-of", "2026-11-01"]);
+    let out = transcript(&mut command);
+    assert!(out.starts_with("exit: 0"), "{out}");
+    assert!(
+        out.contains("published by s3://lake/segments/latest.json"),
+        "{out}"
+    );
+    let store = lake_store(server);
+    let first = manifest(&store, "segments").expect("latest.json");
+    assert_eq!(first["as_of"], "2026-11-01");
+    let membership_key = format!("segments/{}", first["membership"].as_str().expect("key"));
+    assert_eq!(
+        object(&store, &membership_key).expect("membership"),
+        local_membership()
+    );
+    let summary_key = format!("segments/{}", first["summary"].as_str().expect("key"));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&object(&store, &summary_key).expect("summary")).expect("json");
+    assert_eq!(summary["as_of"], "2026-11-01");
+    assert_eq!(
+        summary["output"]["membership"],
+        format!("s3://lake/{membership_key}")
+    );
+
+    // A later run publishes its own pair; the first stays, unreferenced.
+    let out = transcript(&mut run_to(dir.path(), "2026-12-01", "s3://lake/segments"));
+    assert!(out.starts_with("exit: 0"), "{out}");
+    let second = manifest(&store, "segments").expect("latest.json");
+    assert_eq!(second["as_of"], "2026-12-01");
+    assert_ne!(second["membership"], first["membership"]);
+    assert!(
+        object(&store, &membership_key).is_some(),
+        "the first run's folder stays"
+    );
+}
+
+#[test]
+fn a_run_killed_while_publishing_to_s3_leaves_the_previous_pair_current() {
+    use rand_like::Seeded;
+    let server = s3_lake();
+    let dir = lake_project("s3://lake/retail/", &s3_settings(server));
+    let out = transcript(&mut run_to(dir.path(), "2026-10-01", "s3://lake/killed/"));
+    assert!(out.starts_with("exit: 0"), "{out}");
+    let store = lake_store(server);
+    let mut delays = Seeded(17);
+    let (mut published, mut killed) = (0, 0);
+    for round in 0..10 {
+        // Each round its own date: the manifest says whether this round published.
+        let as_of = format!("2026-11-{:02}", round + 1);
+        let mut child = run_to(dir.path(), &as_of, "s3://lake/killed/")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("segc starts");
+        std::thread::sleep(std::time::Duration::from_millis(delays.next() % 2500));
+        let _ = child.kill();
+        let _ = child.wait();
+        // Whatever the instant: the manifest names a complete pair of the same run.
+        let current = manifest(&store, "killed").expect("latest.json");
+        let summary_key = format!("killed/{}", current["summary"].as_str().expect("key"));
+        let summary: serde_json::Value =
+            serde_json::from_slice(&object(&store, &summary_key).expect("the summary it names"))
+                .expect("json");
+        assert_eq!(summary["as_of"], current["as_of"], "round {round}");
+        let membership_key = format!("killed/{}", current["membership"].as_str().expect("key"));
+        assert!(object(&store, &membership_key).is_some(), "round {round}");
+        if current["as_of"] == as_of.as_str() {
+            published += 1;
+        } else {
+            killed += 1;
+        }
+    }
+    // The kills landed before and after the commit point.
+    assert!(
+        published > 0 && killed > 0,
+        "published {published}, killed {killed}"
+    );
+}
+
+/// A small seeded generator for kill delays (no dependency for it).
+mod rand_like {
+    /// xorshift64.
+    pub struct Seeded(pub u64);
+
+    impl Seeded {
+        /// The next value.
+        pub fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+    }
+}
+
+#[test]
+fn outputs_inside_a_remote_source_folder_are_refused() {
+    let server = s3_lake();
+    let dir = lake_project("s3://lake/retail/", &s3_settings(server));
+    let rules = std::fs::read_to_string(dir.path().join("retail.seg")).expect("rules");
+    std::fs::write(
+        dir.path().join("retail.seg"),
+        rules.replace(
+            "s3://lake/retail/orders.parquet",
+            "s3://lake/retail/orders/",
+        ),
+    )
+    .expect("rules");
+    let out = transcript(&mut run_to(
+        dir.path(),
+        "2026-11-01",
+        "s3://lake/retail/orders/segments",
+    ));
+    assert!(out.starts_with("exit: 2"), "{out}");
+    assert!(out.contains("E0716"), "{out}");
+    assert!(manifest(&lake_store(server), "retail/orders/segments").is_none());
+}

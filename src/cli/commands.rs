@@ -135,11 +135,17 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
         Ok(ran) => {
             if !args.quiet {
                 print!("{}", summary_table(&ran.summary));
-                eprintln!(
-                    "wrote {} and {}",
-                    ran.spec.membership_path().display(),
-                    ran.spec.summary_path().display()
-                );
+                match &ran.published {
+                    Some(published) => eprintln!(
+                        "wrote {} and {}, published by {}",
+                        published.membership, published.summary, published.manifest
+                    ),
+                    None => eprintln!(
+                        "wrote {} and {}",
+                        ran.spec.membership_path().display(),
+                        ran.spec.summary_path().display()
+                    ),
+                }
             }
             Outcome::Success
         }

@@ -191,8 +191,13 @@ impl Project {
         }
         let root = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let anchored = |p: Option<PathBuf>| p.map(|p| shown(&root.join(p)));
+        // An output folder in object storage is a URL, not a path under this folder.
+        let output_dir = match file.output.dir {
+            Some(dir) if crate::engine::is_url(&dir.to_string_lossy()) => Some(dir),
+            dir => anchored(dir),
+        };
         Ok(Project {
-            output_dir: anchored(file.output.dir),
+            output_dir,
             output_format: file.output.format,
             output_layout: file.output.layout,
             baseline: anchored(file.kpi.baseline),

@@ -105,8 +105,11 @@ pub struct OutputChoice {
 pub struct Ran {
     /// The counts, also written as `summary.json`.
     pub summary: Summary,
-    /// Where the outputs are.
+    /// Where the outputs are (for outputs in object storage, the local folder they were
+    /// written to before being published).
     pub spec: OutputSpec,
+    /// Where outputs in object storage were published.
+    pub published: Option<crate::engine::Published>,
 }
 
 /// What `segc explain` shows.
@@ -295,23 +298,69 @@ impl Session {
         output: &OutputChoice,
     ) -> Result<Ran, Stopped> {
         let (program, params) = (&self.program, self.setting.params);
+        let spec = self.output_spec(output)?;
+        let out = spec.dir.to_string_lossy().into_owned();
+        // Outputs for object storage are written to a local folder, then published there.
+        let remote = crate::engine::is_url(&out).then(|| {
+            let run = crate::engine::run_folder(&params.as_of.to_string());
+            let name = spec.membership_path();
+            let name = name.file_name().map(|n| n.to_string_lossy().into_owned());
+            let shown = crate::engine::run_file_url(&out, &run, &name.unwrap_or_default());
+            (run, shown)
+        });
+        let staging = match &remote {
+            None => None,
+            Some(_) => {
+                engine
+                    .refuse_remote_output_inside_sources(&out)
+                    .map_err(|p| Session::in_rules(engine, p))?;
+                let folder = tempfile::Builder::new().prefix("segc-out-").tempdir();
+                Some(folder.map_err(|e| {
+                    Stopped::standalone(Diagnostic::Data(DataDiagnostic::OutputFailed {
+                        path: out.clone(),
+                        message: e.to_string(),
+                    }))
+                })?)
+            }
+        };
+        let written = match &staging {
+            Some(folder) => OutputSpec {
+                dir: folder.path().to_path_buf(),
+                ..spec.clone()
+            },
+            None => spec.clone(),
+        };
         let plan = engine
             .membership_plan(program, params, selection)
             .await
             .map_err(|p| Session::in_rules(engine, p))?;
-        let spec = self.output_spec(output)?;
         let context = RunContext {
             rules: self.setting.name.clone(),
             as_of: params.as_of,
+            membership_shown: remote.as_ref().map(|(_, shown)| shown.clone()),
         };
-        match engine.run(program, &plan, &context, &spec).await {
-            Ok(summary) => Ok(Ran { summary, spec }),
+        let summary = match engine.run(program, &plan, &context, &written).await {
+            Ok(summary) => summary,
             Err(
                 problem @ (Diagnostic::Data(DataDiagnostic::OutputFailed { .. })
                 | Diagnostic::Data(DataDiagnostic::OutputBusy { .. })),
-            ) => Err(Stopped::standalone(problem)),
-            Err(problem) => Err(Session::in_rules(engine, problem)),
-        }
+            ) => return Err(Stopped::standalone(problem)),
+            Err(problem) => return Err(Session::in_rules(engine, problem)),
+        };
+        let published = match &remote {
+            Some((run, _)) => Some(
+                engine
+                    .publish_remote(&written, &out, run, &summary)
+                    .await
+                    .map_err(|p| Stopped::standalone(engine.redacted(p)))?,
+            ),
+            None => None,
+        };
+        Ok(Ran {
+            summary,
+            spec: written,
+            published,
+        })
     }
 
     /// The outputs' folder, format and layout: as chosen, else the project's.

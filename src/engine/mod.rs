@@ -18,6 +18,7 @@ mod progress;
 mod publish;
 mod rank;
 mod redact;
+mod remote_out;
 mod stores;
 mod tables;
 mod unpack;
@@ -48,6 +49,7 @@ pub use output::{Layout, OutputFormat, OutputSpec, write_json};
 use progress::Ticker;
 pub use progress::{Phase, Progress, Quiet, rows_read};
 pub use rank::pass_boundaries;
+pub use remote_out::{MANIFEST, Published, run_file_url, run_folder};
 use std::sync::atomic::AtomicU64;
 pub use stores::{AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings};
 
@@ -361,6 +363,43 @@ impl Engine {
         Ok(())
     }
 
+    /// Refuses an output folder in object storage that a source lists (E0716): the next run
+    /// would read the outputs as data.
+    pub fn refuse_remote_output_inside_sources(&self, out: &str) -> Result<(), Diagnostic> {
+        let out = if out.ends_with('/') {
+            out.to_string()
+        } else {
+            format!("{out}/")
+        };
+        for (span, location, _) in &self.locations {
+            let listed = match (location.remote, location.is_directory, location.is_glob) {
+                (Some(_), true, _) => location.path.clone(),
+                (Some(_), _, true) => location::folder_part(&location.path).to_string(),
+                _ => continue,
+            };
+            if out.starts_with(&listed) || listed.starts_with(&out) {
+                return Err(Diagnostic::Data(DataDiagnostic::OutputInsideSource {
+                    span: *span,
+                    output: out,
+                }));
+            }
+        }
+        Ok(())
+    }
+
+    /// Publishes the outputs a run wrote to `staged` (a local folder) under `out`, a folder in
+    /// object storage: both files under `runs/<as_of>_<unique>/`, then `latest.json` naming
+    /// them (docs/lakes.md, "Writing outputs").
+    pub async fn publish_remote(
+        &self,
+        staged: &OutputSpec,
+        out: &str,
+        run: &str,
+        summary: &Summary,
+    ) -> Result<Published, Diagnostic> {
+        remote_out::publish(&self.storage, staged, out, run, summary).await
+    }
+
     /// `plan` after DataFusion's optimizer.
     pub fn optimize(
         &self,
@@ -547,7 +586,10 @@ fn summarize(
         tiers: Vec::new(),
         scores: Vec::new(),
         output: OutputSummary {
-            membership: spec.membership_path().display().to_string(),
+            membership: context
+                .membership_shown
+                .clone()
+                .unwrap_or_else(|| spec.membership_path().display().to_string()),
             format: spec.format,
             layout: spec.layout,
         },
@@ -639,6 +681,9 @@ pub struct RunContext {
     pub rules: String,
     /// The evaluation date.
     pub as_of: chrono::NaiveDate,
+    /// How `summary.json` names the membership file, when not by the path it is written to
+    /// (outputs staged locally, then published to object storage).
+    pub membership_shown: Option<String>,
 }
 
 /// The result of a run, also written as `summary.json`.
