@@ -92,6 +92,11 @@ const SORT_IN_PLACE_BYTES: usize = 256 * 1024 * 1024;
 /// memory limit reached (E0714), the machine refusing to read or write (a full temporary folder
 /// while spilling: E0718), or the engine's own message (E0706).
 pub(crate) fn execution_failed(span: crate::span::Span, error: DataFusionError) -> Diagnostic {
+    // A store that fails while the plan reads (the network, throttling past the retries) is the
+    // environment's problem, not the rules' (exit 2, not 1).
+    if let Some(problem) = stores::remote_problem(span, "remote data", &error) {
+        return problem;
+    }
     if let DataFusionError::ResourcesExhausted(message) = error.find_root() {
         return Diagnostic::Data(DataDiagnostic::OutOfMemory {
             message: message.clone(),

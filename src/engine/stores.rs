@@ -256,3 +256,32 @@ pub(super) fn remote_problem(
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_failing_while_a_plan_runs_is_the_environments_problem() {
+        let failed = datafusion::error::DataFusionError::ObjectStore(Box::new(
+            object_store::Error::Generic {
+                store: "S3",
+                source: "connection reset by peer".into(),
+            },
+        ));
+        let problem = crate::engine::execution_failed(Span::new(0, 1), failed);
+        assert_eq!(problem.code(), "E0720");
+        assert_eq!(problem.blame(), crate::diagnostics::Blame::Environment);
+        let refused = datafusion::error::DataFusionError::External(Box::new(
+            object_store::Error::PermissionDenied {
+                path: "lake/orders.parquet".into(),
+                source: "403 Forbidden".into(),
+            },
+        ));
+        let problem = crate::engine::execution_failed(Span::new(0, 1), refused);
+        assert_eq!(problem.code(), "E0719");
+        let local = datafusion::error::DataFusionError::Execution("bad value".into());
+        let problem = crate::engine::execution_failed(Span::new(0, 1), local);
+        assert_eq!(problem.code(), "E0706");
+    }
+}
