@@ -81,6 +81,25 @@ fn s3_settings(server: &Server) -> String {
     )
 }
 
+/// The Azure server with the example's data under `az://lake/retail/`.
+fn azure_lake() -> &'static Server {
+    static SEEDED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    let server = servers::azure();
+    SEEDED.get_or_init(|| {
+        let data = repo("examples/retail/data");
+        servers::seed("azure", server, "lake", &data, "retail/");
+    });
+    server
+}
+
+/// segc.toml for the Azure server, with `more` settings before its table.
+fn azure_settings(server: &Server, more: &str) -> String {
+    format!(
+        "[data]\nroots = [\"az://lake/retail/\"]\n\n{more}[storage.azure]\naccount = \"{AZURITE_ACCOUNT}\"\nendpoint = \"{}/{AZURITE_ACCOUNT}\"\nallow_http = true\n",
+        server.endpoint
+    )
+}
+
 const S3_CREDENTIALS: [(&str, &str); 2] = [
     ("AWS_ACCESS_KEY_ID", "segc-test"),
     ("AWS_SECRET_ACCESS_KEY", "segc-test-secret-d41d8cd9"),
@@ -143,27 +162,16 @@ fn a_missing_bucket_or_key_is_no_data_and_secrets_are_never_shown() {
     let dir = lake_project("s3://nolake/retail/", &settings);
     let out = transcript(&mut run_in(dir.path(), &S3_CREDENTIALS));
     assert!(out.starts_with("exit: 2"), "{out}");
+    assert!(out.contains("E0701"), "{out}");
+    assert!(out.contains("check the bucket"), "{out}");
     assert!(!out.contains(S3_CREDENTIALS[1].1), "{out}");
     assert!(!dir.path().join("out").exists(), "nothing written");
 }
 
 #[test]
 fn azure_gives_the_members_of_the_local_files() {
-    static SEEDED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    let server = servers::azure();
-    SEEDED.get_or_init(|| {
-        servers::seed(
-            "azure",
-            server,
-            "lake",
-            &repo("examples/retail/data"),
-            "retail/",
-        );
-    });
-    let settings = format!(
-        "[data]\nroots = [\"az://lake/retail/\"]\n\n[storage.azure]\naccount = \"{AZURITE_ACCOUNT}\"\nendpoint = \"{}/{AZURITE_ACCOUNT}\"\nallow_http = true\n",
-        server.endpoint
-    );
+    let server = azure_lake();
+    let settings = azure_settings(server, "");
     let dir = lake_project("az://lake/retail/", &settings);
     let out = transcript(&mut run_in(
         dir.path(),
@@ -346,21 +354,8 @@ fn secrets_never_appear_in_any_output() {
 
 #[test]
 fn refused_credentials_and_unreachable_stores_are_coded_and_write_nothing() {
-    static SEEDED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    let server = servers::azure();
-    SEEDED.get_or_init(|| {
-        servers::seed(
-            "azure",
-            server,
-            "lake",
-            &repo("examples/retail/data"),
-            "retail/",
-        );
-    });
-    let settings = format!(
-        "[data]\nroots = [\"az://lake/retail/\"]\n\n[storage]\nretries = 1\n\n[storage.azure]\naccount = \"{AZURITE_ACCOUNT}\"\nendpoint = \"{}/{AZURITE_ACCOUNT}\"\nallow_http = true\n",
-        server.endpoint
-    );
+    let server = azure_lake();
+    let settings = azure_settings(server, "[storage]\nretries = 1\n\n");
     // azurite checks the shared key's signatures.
     let wrong = "d3JvbmcgYnV0IHdlbGwgZm9ybWVkIGtleSBmb3IgYXp1cml0ZSB0ZXN0cw==";
     let dir = lake_project("az://lake/retail/", &settings);
@@ -403,7 +398,7 @@ fn secrets_in_segc_toml_are_refused_unread() {
 
 #[test]
 fn partitioned_folders_in_s3_are_read_and_pruned_like_local_ones() {
-    use crate::partitions::{partitioned_orders, rules, run};
+    use crate::partitions::{orders_scan, partitioned_orders, rules, run, run_with};
     let server = s3_lake();
     let local = tempfile::tempdir().expect("tempdir");
     partitioned_orders(local.path());
@@ -420,25 +415,7 @@ fn partitioned_folders_in_s3_are_read_and_pruned_like_local_ones() {
         s3_settings(server).replace("s3://lake/retail/", "s3://lake/partitioned/"),
     )
     .expect("settings");
-    let mut command = segc();
-    command
-        .current_dir(remote.path())
-        .args([
-            "explain",
-            "rules.seg",
-            "--as-of",
-            "2026-11-01",
-            "--physical",
-        ])
-        .arg("--data-root")
-        .arg(repo("examples/retail/data"))
-        .envs(S3_CREDENTIALS.iter().copied());
-    let plan = transcript(&mut command);
-    assert!(plan.starts_with("exit: 0"), "{plan}");
-    let scan = plan
-        .lines()
-        .find(|l| l.contains("DataSourceExec") && l.contains("order_year="))
-        .expect("the scan of orders");
+    let scan = orders_scan(remote.path(), &S3_CREDENTIALS);
     let folders = std::fs::read_dir(local.path().join("orders")).expect("folders");
     let mut pruned = 0;
     for folder in folders {
@@ -453,25 +430,7 @@ fn partitioned_folders_in_s3_are_read_and_pruned_like_local_ones() {
     }
     assert!(pruned > 0, "some year is pruned: {scan}");
 
-    let mut command = segc();
-    command
-        .current_dir(remote.path())
-        .args([
-            "run",
-            "rules.seg",
-            "--as-of",
-            "2026-11-01",
-            "--out",
-            "out",
-            "--format",
-            "csv",
-        ])
-        .arg("--data-root")
-        .arg(repo("examples/retail/data"))
-        .envs(S3_CREDENTIALS.iter().copied());
-    let out = transcript(&mut command);
-    assert!(out.starts_with("exit: 0"), "{out}");
-    let members = std::fs::read_to_string(remote.path().join("out/membership.csv")).expect("csv");
+    let members = run_with(remote.path(), &S3_CREDENTIALS);
     assert_eq!(members, run(local.path()));
 }
 

@@ -72,6 +72,11 @@ pub fn rules(partitioned: bool) -> String {
 }
 
 pub fn run(dir: &Path) -> String {
+    run_with(dir, &[])
+}
+
+/// `segc run rules.seg` in `dir` (with `env`), its membership as CSV.
+pub fn run_with(dir: &Path, env: &[(&str, &str)]) -> String {
     let mut command = segc();
     command
         .current_dir(dir)
@@ -86,7 +91,8 @@ pub fn run(dir: &Path) -> String {
             "csv",
         ])
         .arg("--data-root")
-        .arg(repo("examples/retail/data"));
+        .arg(repo("examples/retail/data"))
+        .envs(env.iter().copied());
     let out = transcript(&mut command);
     assert!(out.starts_with("exit: 0"), "{out}");
     std::fs::read_to_string(dir.join("out/membership.csv")).expect("membership")
@@ -119,9 +125,19 @@ fn filters_on_partition_columns_prune_folders_before_reading() {
     // Every aggregate over orders is filtered on the year: only 2025's and 2026's folders are
     // listed in the plan's scan of orders.
     std::fs::write(dir.path().join("rules.seg"), rules(true)).expect("rules");
+    let scan = orders_scan(dir.path(), &[]);
+    for folder in &folders {
+        let kept = folder == "order_year=2025" || folder == "order_year=2026";
+        assert_eq!(scan.contains(folder.as_str()), kept, "{folder}: {}", scan);
+    }
+}
+
+/// The line of `segc explain --physical` (of `rules.seg` in `dir`) that scans the partitioned
+/// orders: the files it reads.
+pub fn orders_scan(dir: &Path, env: &[(&str, &str)]) -> String {
     let mut command = segc();
     command
-        .current_dir(dir.path())
+        .current_dir(dir)
         .args([
             "explain",
             "rules.seg",
@@ -130,7 +146,8 @@ fn filters_on_partition_columns_prune_folders_before_reading() {
             "--physical",
         ])
         .arg("--data-root")
-        .arg(repo("examples/retail/data"));
+        .arg(repo("examples/retail/data"))
+        .envs(env.iter().copied());
     let plan = transcript(&mut command);
     assert!(plan.starts_with("exit: 0"), "{plan}");
     let physical = plan
@@ -142,15 +159,7 @@ fn filters_on_partition_columns_prune_folders_before_reading() {
         .filter(|l| l.contains("DataSourceExec") && l.contains("order_year="))
         .collect();
     assert_eq!(scans.len(), 1, "{physical}");
-    for folder in &folders {
-        let kept = folder == "order_year=2025" || folder == "order_year=2026";
-        assert_eq!(
-            scans[0].contains(folder.as_str()),
-            kept,
-            "{folder}: {}",
-            scans[0]
-        );
-    }
+    scans[0].to_string()
 }
 
 #[test]

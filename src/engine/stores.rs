@@ -218,10 +218,21 @@ impl StorageSettings {
 /// shown): a missing object is no data (E0701), refused credentials E0719, anything else E0720.
 pub(super) fn problem(span: Span, location: &str, error: &object_store::Error) -> Diagnostic {
     let location = location.to_string();
+    // A missing bucket or container answers a listing with a 404 that the stores report as a
+    // generic error: it is no data, like a missing object.
+    let text = error.to_string();
+    let no_bucket = [
+        "NoSuchBucket",
+        "ContainerNotFound",
+        "The specified bucket does not exist",
+    ]
+    .iter()
+    .any(|code| text.contains(code));
     match error {
         object_store::Error::NotFound { .. } => {
             Diagnostic::Data(DataDiagnostic::DataNotFound { span, location })
         }
+        _ if no_bucket => Diagnostic::Data(DataDiagnostic::DataNotFound { span, location }),
         object_store::Error::PermissionDenied { .. }
         | object_store::Error::Unauthenticated { .. } => {
             Diagnostic::Data(DataDiagnostic::StorageRefused {
