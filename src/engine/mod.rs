@@ -275,51 +275,6 @@ impl Engine {
         }
     }
 
-    /// A remote location with its store registered, and a plain name found to be a file or
-    /// read as a folder.
-    async fn settled(
-        &self,
-        source: &hir::Source,
-        mut location: Resolved,
-    ) -> Result<Resolved, Diagnostic> {
-        let span = source.location.span;
-        let cloud = location.remote.unwrap_or(Cloud::Http);
-        let url = url::Url::parse(&location.path).map_err(|e| {
-            Diagnostic::Data(DataDiagnostic::UnreadableData {
-                span,
-                file: None,
-                message: format!("`{}` is not a URL: {e}", location.shown),
-            })
-        })?;
-        let store = self
-            .storage
-            .store(cloud, &url)
-            .map_err(|e| stores::problem(span, &location.shown, &e))?;
-        let base = url::Url::parse(&stores::store_url(&url)).map_err(|e| {
-            Diagnostic::Data(DataDiagnostic::UnreadableData {
-                span,
-                file: None,
-                message: e.to_string(),
-            })
-        })?;
-        self.ctx
-            .runtime_env()
-            .register_object_store(&base, std::sync::Arc::clone(&store));
-        if location.is_glob || location.is_directory || cloud == Cloud::Http {
-            return Ok(location);
-        }
-        let key = object_store::path::Path::from_url_path(url.path())
-            .map_err(|e| stores::problem(span, &location.shown, &e.into()))?;
-        match object_store::ObjectStoreExt::head(store.as_ref(), &key).await {
-            Ok(_) => Ok(location),
-            Err(object_store::Error::NotFound { .. }) => {
-                location.as_folder();
-                Ok(location)
-            }
-            Err(e) => Err(stores::problem(span, &location.shown, &e)),
-        }
-    }
-
     fn outside_roots(&self, source: &hir::Source, location: &Resolved) -> Diagnostic {
         Diagnostic::Data(DataDiagnostic::DataOutsideRoots {
             span: source.location.span,
@@ -366,43 +321,6 @@ impl Engine {
             }
         }
         Ok(())
-    }
-
-    /// Refuses an output folder in object storage that a source lists (E0716): the next run
-    /// would read the outputs as data.
-    pub fn refuse_remote_output_inside_sources(&self, out: &str) -> Result<(), Diagnostic> {
-        let out = if out.ends_with('/') {
-            out.to_string()
-        } else {
-            format!("{out}/")
-        };
-        for (span, location, _) in &self.locations {
-            let listed = match (location.remote, location.is_directory, location.is_glob) {
-                (Some(_), true, _) => location.path.clone(),
-                (Some(_), _, true) => location::folder_part(&location.path).to_string(),
-                _ => continue,
-            };
-            if out.starts_with(&listed) || listed.starts_with(&out) {
-                return Err(Diagnostic::Data(DataDiagnostic::OutputInsideSource {
-                    span: *span,
-                    output: out,
-                }));
-            }
-        }
-        Ok(())
-    }
-
-    /// Publishes the outputs a run wrote to `staged` (a local folder) under `out`, a folder in
-    /// object storage: both files under `runs/<as_of>_<unique>/`, then `latest.json` naming
-    /// them (docs/lakes.md, "Writing outputs").
-    pub async fn publish_remote(
-        &self,
-        staged: &OutputSpec,
-        out: &str,
-        run: &str,
-        summary: &Summary,
-    ) -> Result<Published, Diagnostic> {
-        remote_out::publish(&self.storage, staged, out, run, summary).await
     }
 
     /// `plan` after DataFusion's optimizer.

@@ -6,7 +6,8 @@
 //! `AZURE_STORAGE_SAS_KEY`, `GOOGLE_APPLICATION_CREDENTIALS`, ...), read by `object_store`'s
 //! `from_env` builders; segc.toml `[storage]` holds the settings that are not secret (endpoint,
 //! region, path-style requests, plain HTTP for local emulators, retries), which override the
-//! environment's.
+//! environment's. The engine's remote steps live here too: registering a location's store,
+//! refusing outputs inside remote sources, publishing outputs (`remote_out`).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +20,10 @@ use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
 use serde::Deserialize;
 use url::Url;
 
+use super::location::{self, Resolved};
+use super::{OutputSpec, Published, Summary, remote_out};
 use crate::diagnostics::{DataDiagnostic, Diagnostic};
+use crate::hir;
 use crate::span::Span;
 
 /// segc.toml's `[storage]`: settings of the object stores that are not secrets.
@@ -266,6 +270,90 @@ pub(super) fn remote_problem(
         cause = e.source();
     }
     None
+}
+
+impl super::Engine {
+    /// A remote location with its store registered, and a plain name found to be a file or
+    /// read as a folder.
+    pub(super) async fn settled(
+        &self,
+        source: &hir::Source,
+        mut location: Resolved,
+    ) -> Result<Resolved, Diagnostic> {
+        let span = source.location.span;
+        let cloud = location.remote.unwrap_or(Cloud::Http);
+        let url = url::Url::parse(&location.path).map_err(|e| {
+            Diagnostic::Data(DataDiagnostic::UnreadableData {
+                span,
+                file: None,
+                message: format!("`{}` is not a URL: {e}", location.shown),
+            })
+        })?;
+        let store = self
+            .storage
+            .store(cloud, &url)
+            .map_err(|e| problem(span, &location.shown, &e))?;
+        let base = url::Url::parse(&store_url(&url)).map_err(|e| {
+            Diagnostic::Data(DataDiagnostic::UnreadableData {
+                span,
+                file: None,
+                message: e.to_string(),
+            })
+        })?;
+        self.ctx
+            .runtime_env()
+            .register_object_store(&base, std::sync::Arc::clone(&store));
+        if location.is_glob || location.is_directory || cloud == Cloud::Http {
+            return Ok(location);
+        }
+        let key = object_store::path::Path::from_url_path(url.path())
+            .map_err(|e| problem(span, &location.shown, &e.into()))?;
+        match object_store::ObjectStoreExt::head(store.as_ref(), &key).await {
+            Ok(_) => Ok(location),
+            Err(object_store::Error::NotFound { .. }) => {
+                location.as_folder();
+                Ok(location)
+            }
+            Err(e) => Err(problem(span, &location.shown, &e)),
+        }
+    }
+
+    /// Refuses an output folder in object storage that a source lists (E0716): the next run
+    /// would read the outputs as data.
+    pub fn refuse_remote_output_inside_sources(&self, out: &str) -> Result<(), Diagnostic> {
+        let out = if out.ends_with('/') {
+            out.to_string()
+        } else {
+            format!("{out}/")
+        };
+        for (span, location, _) in &self.locations {
+            let listed = match (location.remote, location.is_directory, location.is_glob) {
+                (Some(_), true, _) => location.path.clone(),
+                (Some(_), _, true) => location::folder_part(&location.path).to_string(),
+                _ => continue,
+            };
+            if out.starts_with(&listed) || listed.starts_with(&out) {
+                return Err(Diagnostic::Data(DataDiagnostic::OutputInsideSource {
+                    span: *span,
+                    output: out,
+                }));
+            }
+        }
+        Ok(())
+    }
+
+    /// Publishes the outputs a run wrote to `staged` (a local folder) under `out`, a folder in
+    /// object storage: both files under `runs/<as_of>_<unique>/`, then `latest.json` naming
+    /// them (docs/lakes.md, "Writing outputs").
+    pub async fn publish_remote(
+        &self,
+        staged: &OutputSpec,
+        out: &str,
+        run: &str,
+        summary: &Summary,
+    ) -> Result<Published, Diagnostic> {
+        remote_out::publish(&self.storage, staged, out, run, summary).await
+    }
 }
 
 #[cfg(test)]
