@@ -108,8 +108,8 @@ pub struct DataArgs {
     /// Memory for the query (e.g. 2G, 512M); sorts and aggregates spill to disk beyond it
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory_limit: Option<usize>,
-    /// A folder data may be read from, besides the project's folder and `[data] roots` of
-    /// segc.toml (repeatable)
+    /// A folder (or URL prefix, `s3://lake/exports/`) data may be read from, besides the
+    /// project's folder and `[data] roots` of segc.toml (repeatable)
     #[arg(long = "data-root", value_name = "FOLDER")]
     pub data_roots: Vec<PathBuf>,
 }
@@ -120,7 +120,8 @@ pub struct RunArgs {
     /// The rule file
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Output folder, created if missing [default: `[output] dir` of segc.toml]
+    /// Output folder, created if missing, or a folder in object storage (`s3://lake/segments/`)
+    /// [default: `[output] dir` of segc.toml]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Membership file format [default: `[output] format` of segc.toml, else parquet]
