@@ -602,3 +602,50 @@ fn outputs_inside_a_remote_source_folder_are_refused() {
     assert!(out.contains("E0716"), "{out}");
     assert!(manifest(&lake_store(server), "retail/orders/segments").is_none());
 }
+
+#[test]
+fn kpis_over_remote_parquet_and_csv_match_the_local_ones() {
+    let server = s3_lake();
+    static SEEDED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    SEEDED.get_or_init(|| {
+        servers::seed("s3", server, "lake", &repo("examples/kpi/data"), "kpi/");
+    });
+    let example = std::fs::read_to_string(repo("examples/kpi/kpis.seg")).expect("example");
+    let remote_rules = example
+        .replace("\"../retail/data/", "\"s3://lake/retail/")
+        .replace("\"data/", "\"s3://lake/kpi/");
+    assert_ne!(remote_rules, example);
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("kpis.seg"), remote_rules).expect("rules");
+    std::fs::write(
+        dir.path().join("segc.toml"),
+        s3_settings(server).replace(
+            "roots = [\"s3://lake/retail/\"]",
+            "roots = [\"s3://lake/retail/\", \"s3://lake/kpi/\"]",
+        ),
+    )
+    .expect("settings");
+    let kpi = |dir: &Path, env: &[(&str, &str)]| {
+        let mut command = segc();
+        command
+            .current_dir(dir)
+            .args([
+                "kpi",
+                "kpis.seg",
+                "--as-of",
+                "2026-11-01",
+                "--format",
+                "json",
+            ])
+            .arg("--baseline")
+            .arg(repo("examples/kpi/baseline.json"))
+            .envs(env.iter().copied());
+        transcript(&mut command)
+    };
+    let remote = kpi(dir.path(), &S3_CREDENTIALS);
+    assert!(remote.starts_with("exit: 0"), "{remote}");
+    let local = kpi(&repo("examples/kpi"), &[]);
+    assert!(local.starts_with("exit: 0"), "{local}");
+    // The same report, value for value.
+    assert_eq!(remote, local);
+}
