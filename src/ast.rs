@@ -260,7 +260,20 @@ pub struct ColumnDecl {
     pub nullable: bool,
     /// `references SOURCE`, a foreign key.
     pub references: Option<Ident>,
+    /// `= year(ordered_at)`: how a partition column derives from a column of the files.
+    pub derivation: Option<Derivation>,
     /// The whole declaration.
+    pub span: Span,
+}
+
+/// `= FUNCTION(COLUMN)` after a partition column: its value is the function of that column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Derivation {
+    /// The function (`year`, `month`, `date`).
+    pub function: Ident,
+    /// The column of the files.
+    pub column: Ident,
+    /// `= ...` whole.
     pub span: Span,
 }
 

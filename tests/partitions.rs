@@ -9,6 +9,12 @@ use crate::common::cli::{repo, segc, transcript};
 /// The retail example's orders written again as `dir/orders/order_year=YYYY/*.parquet` (by
 /// DataFusion's own partitioned writer: the year is in the folder names, not in the files).
 pub fn partitioned_orders(dir: &Path) {
+    partitioned_orders_by(dir, &["year"]);
+}
+
+/// The orders partitioned by `parts` of `ordered_at` (`year`, `month`), in that order, as
+/// folders `order_year=2026/order_month=3/`.
+pub fn partitioned_orders_by(dir: &Path, parts: &[&str]) {
     use datafusion::dataframe::DataFrameWriteOptions;
     use datafusion::functions::expr_fn::date_part;
     use datafusion::prelude::{ParquetReadOptions, SessionContext, cast, col, lit};
@@ -16,19 +22,24 @@ pub fn partitioned_orders(dir: &Path) {
     runtime.block_on(async {
         let ctx = SessionContext::new();
         let orders = repo("examples/retail/data/orders.parquet");
-        let df = ctx
+        let mut df = ctx
             .read_parquet(orders.display().to_string(), ParquetReadOptions::default())
             .await
             .expect("orders");
-        let year = cast(
-            date_part(lit("year"), col("ordered_at")),
-            datafusion::arrow::datatypes::DataType::Int64,
-        );
-        let df = df.with_column("order_year", year).expect("column");
+        let mut names = Vec::new();
+        for part in parts {
+            let value = cast(
+                date_part(lit(*part), col("ordered_at")),
+                datafusion::arrow::datatypes::DataType::Int64,
+            );
+            let name = format!("order_{part}");
+            df = df.with_column(&name, value).expect("column");
+            names.push(name);
+        }
         let out = dir.join("orders");
         df.write_parquet(
             &format!("{}/", out.display()),
-            DataFrameWriteOptions::new().with_partition_by(vec!["order_year".into()]),
+            DataFrameWriteOptions::new().with_partition_by(names),
             None,
         )
         .await
@@ -173,4 +184,123 @@ fn partition_columns_of_other_types_are_refused() {
     let out = transcript(segc().current_dir(dir.path()).args(["check", "rules.seg"]));
     assert!(out.starts_with("exit: 1"), "{out}");
     assert!(out.contains("E0316"), "{out}");
+}
+
+/// The retail rules with windows on `ordered_at`, over orders partitioned by the year (and month)
+/// of it, declared as derived, or over the plain file.
+fn window_rules(partitions: &str) -> String {
+    let plain = partitions.is_empty();
+    let orders = if plain {
+        repo("examples/retail/data/orders.parquet")
+            .display()
+            .to_string()
+    } else {
+        "orders/".to_string()
+    };
+    format!(
+        "source customers from parquet \"{}\" {{\n  key customer_id: int\n}}\n\
+         source orders from parquet \"{orders}\" {{\n{partitions}  key order_id: int\n  \
+         customer_id: int references customers\n  ordered_at: timestamp\n  amount: decimal(10, 2)\n}}\n\
+         population customers\n\
+         let recent = count(orders where ordered_at >= as_of - 8 months)\n\
+         let spend = sum(orders.amount where @2026-03-15 <= ordered_at)\n\
+         segment active = recent > 0\n\
+         segment big = spend >= 500\n",
+        repo("examples/retail/data/customers.parquet").display()
+    )
+}
+
+#[test]
+fn filters_on_the_column_partitions_derive_from_prune_them() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    partitioned_orders_by(dir.path(), &["year", "month"]);
+    let partitions = "  partition order_year: int = year(ordered_at)\n  partition order_month: int = month(ordered_at)\n";
+    std::fs::write(dir.path().join("rules.seg"), window_rules(partitions)).expect("rules");
+    let plain = tempfile::tempdir().expect("tempdir");
+    std::fs::write(plain.path().join("rules.seg"), window_rules("")).expect("rules");
+    // The same members as the filters over the plain file.
+    assert_eq!(run(dir.path()), run(plain.path()));
+    // As of 2026-11-01, the windows start on 2026-03-01 and 2026-03-15: months before March 2026
+    // are not read.
+    let scan = orders_scan(dir.path(), &[]);
+    let mut read = 0;
+    let mut pruned = 0;
+    for year in std::fs::read_dir(dir.path().join("orders")).expect("years") {
+        let year = year.expect("entry").path();
+        let y: i64 = year
+            .to_string_lossy()
+            .rsplit('=')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .expect("year");
+        for month in std::fs::read_dir(&year).expect("months") {
+            let month = month.expect("entry").path();
+            let m: i64 = month
+                .to_string_lossy()
+                .rsplit('=')
+                .next()
+                .and_then(|v| v.parse().ok())
+                .expect("month");
+            let folder = format!("order_year={y}/order_month={m}/");
+            let kept = (y, m) >= (2026, 3);
+            assert_eq!(scan.contains(&folder), kept, "{folder}: {scan}");
+            if kept { read += 1 } else { pruned += 1 }
+        }
+    }
+    assert!(read > 0 && pruned > 0, "read {read}, pruned {pruned}");
+}
+
+#[test]
+fn derivations_that_cannot_prune_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(
+        dir.path().join("rules.seg"),
+        "source orders from parquet \"orders/\" {\n  partition a: int = week(ordered_at)\n  partition b: int = year(amount)\n  partition c: date = year(ordered_at)\n  partition d: int = year(nothing)\n  key order_id: int = year(ordered_at)\n  ordered_at: timestamp\n  amount: int\n}\nsegment all_orders = true\n",
+    )
+    .expect("rules");
+    let out = transcript(segc().current_dir(dir.path()).args(["check", "rules.seg"]));
+    assert!(out.starts_with("exit: 1"), "{out}");
+    assert_eq!(out.matches("E0317").count(), 5, "{out}");
+    std::fs::write(
+        dir.path().join("rules.seg"),
+        "source orders from csv \"orders/\" {\n  partition y: int = year(ordered_at)\n  key order_id: int\n  ordered_at: timestamp\n}\nsegment all_orders = true\n",
+    )
+    .expect("rules");
+    let out = transcript(segc().current_dir(dir.path()).args(["check", "rules.seg"]));
+    assert!(
+        out.contains("E0317") && out.contains("only Parquet"),
+        "{out}"
+    );
+}
+
+#[test]
+fn a_file_outside_the_folder_of_its_dates_stops_the_run() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    partitioned_orders(dir.path());
+    let orders = dir.path().join("orders");
+    // One year's file moved into another year's folder.
+    let mut years: Vec<std::path::PathBuf> = std::fs::read_dir(&orders)
+        .expect("years")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    years.sort();
+    let moved = std::fs::read_dir(&years[0])
+        .expect("files")
+        .next()
+        .expect("a file");
+    let moved = moved.expect("entry").path();
+    std::fs::rename(&moved, years[1].join("moved.parquet")).expect("move");
+    let partitions = "  partition order_year: int = year(ordered_at)\n";
+    std::fs::write(dir.path().join("rules.seg"), window_rules(partitions)).expect("rules");
+    let mut command = segc();
+    command
+        .current_dir(dir.path())
+        .args(["run", "rules.seg", "--as-of", "2026-11-01", "--out", "out"])
+        .arg("--data-root")
+        .arg(repo("examples/retail/data"));
+    let out = transcript(&mut command);
+    assert!(out.starts_with("exit: 1"), "{out}");
+    assert!(out.contains("E0721"), "{out}");
+    assert!(out.contains("moved.parquet"), "{out}");
+    assert!(!dir.path().join("out").exists(), "nothing written");
 }

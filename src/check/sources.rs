@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use crate::ast::{self, LiteralKind};
 use crate::diagnostics::{
-    Diagnostic, NameDiagnostic, NameKind, Sink, SourceDiagnostic, TypeArgumentProblem,
+    DerivationProblem, Diagnostic, NameDiagnostic, NameKind, Sink, SourceDiagnostic,
+    TypeArgumentProblem,
 };
 use crate::hir::{self, Format, Location};
 use crate::span::Span;
@@ -80,8 +81,10 @@ pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Sour
             type_span: column.ty.span,
             references: None,
             partition: column.is_partition,
+            derived: None,
         });
     }
+    derive_partitions(decl, &mut columns, sink);
     if decl.columns.is_empty() {
         sink.push(Diagnostic::Sources(SourceDiagnostic::EmptySource {
             span: decl.name.span,
@@ -98,6 +101,69 @@ pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Sour
         columns,
         key: key.map(|(i, _)| i),
         retention,
+    }
+}
+
+/// Resolves each partition column's `= FUNCTION(COLUMN)` (after all columns are known: the
+/// column may be declared after it).
+fn derive_partitions(decl: &ast::SourceDecl, columns: &mut [hir::Column], sink: &mut Sink) {
+    for written in &decl.columns {
+        let Some(derivation) = &written.derivation else {
+            continue;
+        };
+        let problem = |problem| {
+            Diagnostic::Sources(SourceDiagnostic::BadDerivation {
+                column: written.name.name.clone(),
+                problem,
+                span: derivation.span,
+            })
+        };
+        if !written.is_partition {
+            sink.push(problem(DerivationProblem::NotPartition));
+            continue;
+        }
+        if !matches!(decl.format.name.as_str(), "parquet") {
+            sink.push(problem(DerivationProblem::NotParquet));
+            continue;
+        }
+        let (function, gives, result) = match derivation.function.name.as_str() {
+            "year" => (hir::DerivedFunction::Year, Type::Int, "int"),
+            "month" => (hir::DerivedFunction::Month, Type::Int, "int"),
+            "date" => (hir::DerivedFunction::Date, Type::Date, "date"),
+            other => {
+                sink.push(problem(DerivationProblem::Function(other.to_string())));
+                continue;
+            }
+        };
+        let wanted = derivation.column.name.as_str();
+        let Some(from) = columns
+            .iter()
+            .position(|c| c.name == wanted && !c.partition)
+        else {
+            sink.push(problem(DerivationProblem::Column(wanted.to_string())));
+            continue;
+        };
+        if !matches!(columns[from].ty, Type::Date | Type::Timestamp | Type::Error) {
+            sink.push(problem(DerivationProblem::ColumnType {
+                name: wanted.to_string(),
+                found: columns[from].type_text.clone(),
+            }));
+            continue;
+        }
+        let Some(column) = columns.iter_mut().find(|c| c.name == written.name.name) else {
+            continue;
+        };
+        if column.ty != gives && column.ty != Type::Error {
+            sink.push(problem(DerivationProblem::ResultType {
+                function: derivation.function.name.clone(),
+                expected: result,
+            }));
+            continue;
+        }
+        column.derived = Some(hir::Derived {
+            function,
+            column: from,
+        });
     }
 }
 

@@ -77,6 +77,9 @@ pub enum DataDiagnostic {
         /// The store's message.
         message: String,
     },
+    /// A file of a partition folder whose values of the column the partition derives from fall
+    /// outside the folder (or cannot be read from its statistics). Boxed: the largest kind.
+    PartitionNotFollowed(Box<Unfollowed>),
     /// Reading or evaluating the data failed.
     DataError {
         /// The source (or the population) being read.
@@ -167,6 +170,23 @@ pub enum DataDiagnostic {
         /// The system's message.
         message: String,
     },
+}
+
+/// A file outside the partition folder of its own values (E0721).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Unfollowed {
+    /// The partition column's declaration.
+    pub span: Span,
+    /// The file.
+    pub file: String,
+    /// The partition column.
+    pub partition: String,
+    /// The folder's value of it.
+    pub folder: String,
+    /// The column it derives from.
+    pub column: String,
+    /// The file's smallest and largest dates of that column, when its statistics hold them.
+    pub range: Option<(String, String)>,
 }
 
 impl DataDiagnostic {
@@ -265,6 +285,30 @@ impl DataDiagnostic {
                 .help(|| {
                     "the store could not be reached or kept failing after its retries: check its endpoint (`[storage]` in segc.toml, or AWS_ENDPOINT_URL, ...) and the network (docs/lakes.md)"
                 }),
+            PartitionNotFollowed(unfollowed) => {
+                let Unfollowed {
+                    span,
+                    file,
+                    partition,
+                    folder,
+                    column,
+                    range,
+                } = unfollowed.as_ref();
+                d.code(E0721)
+                .message(|| match range {
+                    Some((low, high)) => format!(
+                        "`{file}` is in the folder `{partition}={folder}`, but its `{column}` goes from {low} to {high}"
+                    ),
+                    None => format!(
+                        "`{file}` has no statistics of `{column}` to show that it belongs in `{partition}={folder}`"
+                    ),
+                })
+                .at(*span)
+                .primary_label(|| "declared to follow the column")
+                    .help(|| {
+                        "a derived partition skips folders by the column's values, so every file must lie in the folder of its own values: fix the declaration (the column the folders really follow), or drop `= ...` to read every folder"
+                    })
+            }
             DataError { span, message } => d
                 .code(E0706)
                 .message(|| format!("reading the data failed: {message}"))
@@ -410,6 +454,10 @@ impl DataDiagnostic {
                 span,
                 location: r(location),
             },
+            PartitionNotFollowed(mut unfollowed) => {
+                unfollowed.file = r(std::mem::take(&mut unfollowed.file));
+                PartitionNotFollowed(unfollowed)
+            }
             StorageRefused {
                 span,
                 location,

@@ -34,7 +34,7 @@ use crate::span::Span;
 
 pub use codes::{Code, RETIRED};
 pub use command::{CommandDiagnostic, FileProblem, ProjectProblem, VarProblem};
-pub use data::DataDiagnostic;
+pub use data::{DataDiagnostic, Unfollowed};
 pub use definitions::DefinitionDiagnostic;
 pub use import::ImportDiagnostic;
 pub use internal::{InternalDiagnostic, Invariant};
@@ -44,7 +44,7 @@ pub use literals::LiteralDiagnostic;
 pub use names::{NameDiagnostic, NameKind};
 pub use parts::{Blame, Label, Severity};
 pub use sink::Sink;
-pub use sources::{SourceDiagnostic, TypeArgumentProblem};
+pub use sources::{DerivationProblem, SourceDiagnostic, TypeArgumentProblem};
 pub use syntax::{SyntaxDiagnostic, SyntaxHint};
 pub use types::{Context, TypeDiagnostic};
 

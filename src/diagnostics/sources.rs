@@ -110,6 +110,15 @@ pub enum SourceDiagnostic {
         /// The type.
         span: Span,
     },
+    /// A partition column's `= FUNCTION(COLUMN)` that cannot be used.
+    BadDerivation {
+        /// The column declared with it.
+        column: String,
+        /// What is wrong.
+        problem: DerivationProblem,
+        /// `= ...`.
+        span: Span,
+    },
     /// A source declaring no column.
     EmptySource {
         /// The source name.
@@ -147,6 +156,34 @@ pub enum TypeArgumentProblem {
     DuplicateEnumValue(String),
     /// Not two integers for decimal.
     DecimalShape,
+}
+
+/// What is wrong with a partition column's derivation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DerivationProblem {
+    /// The column is not a partition column.
+    NotPartition,
+    /// The source is not Parquet: only Parquet files have the statistics that show each file
+    /// lies in its folder.
+    NotParquet,
+    /// Not `year`, `month` or `date`.
+    Function(String),
+    /// No such column of the files.
+    Column(String),
+    /// The column is not a date or timestamp.
+    ColumnType {
+        /// The column.
+        name: String,
+        /// Its type as written.
+        found: String,
+    },
+    /// The declared type is not what the function gives.
+    ResultType {
+        /// The function.
+        function: String,
+        /// The type it gives.
+        expected: &'static str,
+    },
 }
 
 impl SourceDiagnostic {
@@ -283,6 +320,36 @@ impl SourceDiagnostic {
                 .at(*span)
                 .help(|| {
                     "a partition column is read from folder names (`order_year=2026/`): declare it string, int, date, bool or an enum"
+                }),
+            BadDerivation {
+                column,
+                problem,
+                span,
+            } => d
+                .code(E0317)
+                .message(|| match problem {
+                    DerivationProblem::NotPartition => {
+                        format!("only a partition column derives from another column, and `{column}` is not one")
+                    }
+                    DerivationProblem::NotParquet => {
+                        format!("`{column}` derives from another column, which only Parquet sources can: their statistics show each file lies in its folder")
+                    }
+                    DerivationProblem::Function(name) => {
+                        format!("a partition column derives by `year`, `month` or `date`, not `{name}`")
+                    }
+                    DerivationProblem::Column(name) => {
+                        format!("`{column}` derives from `{name}`, which is not a column of the files of this source")
+                    }
+                    DerivationProblem::ColumnType { name, found } => {
+                        format!("`{column}` derives from `{name}`, which is {found}, not a date or timestamp")
+                    }
+                    DerivationProblem::ResultType { function, expected } => {
+                        format!("`{function}(...)` gives {expected}, so `{column}` must be declared {expected}")
+                    }
+                })
+                .at(*span)
+                .help(|| {
+                    "declare how folder names follow a column of the files, such as `partition order_year: int = year(ordered_at)`, `partition order_month: int = month(ordered_at)` or `partition order_day: date = date(ordered_at)`"
                 }),
             EmptySource { span } => d
                 .code(E0313)

@@ -6,6 +6,7 @@
 
 mod access;
 mod corrupt;
+mod derived;
 mod infer;
 mod kpi;
 mod location;

@@ -119,6 +119,11 @@ pub(super) async fn listing_table(
     if !problems.is_empty() {
         return Err(problems.into_diagnostics());
     }
+    let unfollowed =
+        super::derived::check(&state, &store, source, location, &options, &checked).await;
+    if !unfollowed.is_empty() {
+        return Err(unfollowed);
+    }
     // Files were found (checked above), but every one of them is empty.
     let Some(schema) = table_schema else {
         return Err(vec![Diagnostic::Data(DataDiagnostic::EmptyData {

@@ -380,6 +380,13 @@ impl<'a> Formatter<'a> {
             if let Some(r) = &column.references {
                 line.push_str(&format!(" references {}", self.text(r.span)));
             }
+            if let Some(d) = &column.derivation {
+                line.push_str(&format!(
+                    " = {}({})",
+                    self.text(d.function.span),
+                    self.text(d.column.span)
+                ));
+            }
             self.out.push_str(&line);
             let comment = self
                 .trailing_comment(column.span.end as usize)

@@ -430,6 +430,29 @@ pub struct Column {
     pub references: Option<SourceId>,
     /// Read from the folder names of a partitioned source (`order_year=2026/`), not the files.
     pub partition: bool,
+    /// For a partition column, the column of the files it is a function of (`= year(ordered_at)`):
+    /// filters on that column also prune partitions.
+    pub derived: Option<Derived>,
+}
+
+/// A partition column's value as a function of a column of the files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Derived {
+    /// The function.
+    pub function: DerivedFunction,
+    /// The column of the files (an index into the source's columns).
+    pub column: usize,
+}
+
+/// The functions a partition column can derive from a date or timestamp column by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DerivedFunction {
+    /// `year(x)`: an int.
+    Year,
+    /// `month(x)`: an int, 1 to 12 (prunes with a `year` partition of the same column).
+    Month,
+    /// `date(x)`: the day of a timestamp.
+    Date,
 }
 
 /// A checked `let`.

@@ -15,6 +15,7 @@ mod expr;
 mod kpi;
 mod layers;
 mod packing;
+mod partitions;
 mod ranking;
 mod schema;
 
@@ -400,6 +401,12 @@ fn aggregate_plan(
             names.push(name);
         }
     }
+    // Partitions derived from a column are read to prune with (from folder names: no cost).
+    for column in source.columns.iter().filter(|c| c.derived.is_some()) {
+        if !names.contains(&column.name.as_str()) {
+            names.push(&column.name);
+        }
+    }
     let mut builder = scan_canonical(source, tables, &names)?;
 
     let no_columns = HashMap::new();
@@ -422,6 +429,15 @@ fn aggregate_plan(
             }
         };
         outputs.push((*id, name));
+    }
+    // Folders of partitions that no aggregate's filter keeps are not read (`partitions`).
+    let pruning = filters
+        .iter()
+        .map(|f| f.as_ref().and_then(|f| partitions::implied(source, f)))
+        .collect::<Option<Vec<Expr>>>()
+        .and_then(|each| each.into_iter().reduce(Expr::or));
+    if let Some(pruning) = pruning {
+        builder = builder.filter(pruning).map_err(internal(span))?;
     }
     // When every aggregate takes only some rows, rows no aggregate takes are dropped before
     // grouping (and, for windows on dates, before reading: the filter reaches the scan).

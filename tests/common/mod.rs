@@ -89,6 +89,9 @@ fn item_sexpr(item: &ast::Item) -> String {
                         .map(|r| format!(" references {}", r.name))
                         .unwrap_or_default()
                 );
+                if let Some(d) = &c.derivation {
+                    let _ = write!(text, " (= {} {})", d.function.name, d.column.name);
+                }
             }
             text.push(')');
             text

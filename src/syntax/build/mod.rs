@@ -193,6 +193,7 @@ impl<'d> Builder<'d> {
         let mut ty = None;
         let mut nullable = false;
         let mut references = None;
+        let mut derivation = None;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::key_mark => is_key = true,
@@ -201,6 +202,7 @@ impl<'d> Builder<'d> {
                 Rule::type_expr => ty = Some(self.type_expr(p)?),
                 Rule::nullable_mark => nullable = true,
                 Rule::references => references = Some(self.references(p)?),
+                Rule::derivation => derivation = Some(self.derivation(p)?),
                 _ => {}
             }
         }
@@ -214,8 +216,22 @@ impl<'d> Builder<'d> {
             ty,
             nullable,
             references,
+            derivation,
             span,
         })
+    }
+
+    fn derivation(&mut self, pair: Pair<'_, Rule>) -> Built<Derivation> {
+        let span = self.span(&pair);
+        let mut names = pair.into_inner().filter(|p| p.as_rule() == Rule::ident);
+        match (names.next(), names.next()) {
+            (Some(function), Some(column)) => Ok(Derivation {
+                function: self.ident(function),
+                column: self.ident(column),
+                span,
+            }),
+            _ => Err(self.malformed(span, "a function of a column")),
+        }
     }
 
     fn references(&mut self, pair: Pair<'_, Rule>) -> Built<Ident> {
