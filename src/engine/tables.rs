@@ -87,11 +87,38 @@ pub(super) async fn listing_table(
             roots: roots.shown().to_vec(),
         })]);
     }
-    let several = files.len() > 1;
     let checked = file_schemas(&state, &store, source, location, &options, &files).await?;
+    let table_schema = verify_files(source, location, &checked)?;
+    let unfollowed =
+        super::derived::check(&state, &store, source, location, &options, &checked).await;
+    if !unfollowed.is_empty() {
+        return Err(unfollowed);
+    }
+    // Files were found (checked above), but every one of them is empty.
+    let Some(schema) = table_schema else {
+        return Err(vec![Diagnostic::Data(DataDiagnostic::EmptyData {
+            span,
+            location: location.shown.clone(),
+        })]);
+    };
+    let config = ListingTableConfig::new(url)
+        .with_listing_options(options)
+        .with_schema(schema);
+    ListingTable::try_new(config).map_err(unreadable)
+}
+
+/// Every file's schema checked against the declaration (and, for CSV, the same columns in every
+/// file); the schema the table reads them with, from the first file (`None`: all are empty).
+fn verify_files(
+    source: &hir::Source,
+    location: &Resolved,
+    checked: &[(&ObjectMeta, SchemaRef)],
+) -> Result<Option<SchemaRef>, Vec<Diagnostic>> {
+    let span = source.location.span;
+    let several = checked.len() > 1;
     let mut table_schema: Option<SchemaRef> = None;
     let mut problems = FileProblems::default();
-    for (file, named) in &checked {
+    for (file, named) in checked {
         let shown = location.show_file(&location.file_path(file.location.as_ref()));
         if let (Format::Csv { .. }, Some(first)) = (&source.format, &table_schema) {
             let names = |s: &Schema| {
@@ -119,22 +146,7 @@ pub(super) async fn listing_table(
     if !problems.is_empty() {
         return Err(problems.into_diagnostics());
     }
-    let unfollowed =
-        super::derived::check(&state, &store, source, location, &options, &checked).await;
-    if !unfollowed.is_empty() {
-        return Err(unfollowed);
-    }
-    // Files were found (checked above), but every one of them is empty.
-    let Some(schema) = table_schema else {
-        return Err(vec![Diagnostic::Data(DataDiagnostic::EmptyData {
-            span,
-            location: location.shown.clone(),
-        })]);
-    };
-    let config = ListingTableConfig::new(url)
-        .with_listing_options(options)
-        .with_schema(schema);
-    ListingTable::try_new(config).map_err(unreadable)
+    Ok(table_schema)
 }
 
 /// The URL DataFusion lists: a path with `[`, `*` or `?` in a name that exists as written

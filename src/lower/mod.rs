@@ -368,6 +368,33 @@ fn precomputed_plan(
     }))
 }
 
+/// The columns an aggregate plan reads from `source`: the link, the `needed` columns, and the
+/// partitions derived from a column (read to prune with; from folder names, at no cost).
+fn scanned_columns<'a>(
+    source: &'a hir::Source,
+    link: usize,
+    needed: Option<&BTreeSet<usize>>,
+) -> Vec<&'a str> {
+    let mut names: Vec<&str> = vec![source.columns[link].name.as_str()];
+    let derived = source
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.derived.is_some());
+    let indexes = needed
+        .into_iter()
+        .flatten()
+        .copied()
+        .chain(derived.map(|(i, _)| i));
+    for index in indexes {
+        let name = source.columns[index].name.as_str();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
 /// The grouped aggregate of every needed aggregate over `source_id`, keyed by its link column.
 fn aggregate_plan(
     program: &hir::Program,
@@ -394,19 +421,7 @@ fn aggregate_plan(
             broken: Invariant::NoRelatedAggregate,
         }))?;
     let link_name = source.columns[link].name.as_str();
-    let mut names: Vec<&str> = vec![link_name];
-    for &index in needed.columns.get(&source_id).into_iter().flatten() {
-        let name = source.columns[index].name.as_str();
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    // Partitions derived from a column are read to prune with (from folder names: no cost).
-    for column in source.columns.iter().filter(|c| c.derived.is_some()) {
-        if !names.contains(&column.name.as_str()) {
-            names.push(&column.name);
-        }
-    }
+    let names = scanned_columns(source, link, needed.columns.get(&source_id));
     let mut builder = scan_canonical(source, tables, &names)?;
 
     let no_columns = HashMap::new();
