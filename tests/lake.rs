@@ -430,6 +430,17 @@ fn partitioned_folders_in_s3_are_read_and_pruned_like_local_ones() {
     }
     assert!(pruned > 0, "some year is pruned: {scan}");
 
+    let mut infer = segc();
+    infer
+        .current_dir(remote.path())
+        .args(["schema", "infer", "s3://lake/partitioned/orders/"])
+        .envs(S3_CREDENTIALS.iter().copied());
+    let declared = transcript(&mut infer);
+    assert!(declared.starts_with("exit: 0"), "{declared}");
+    assert!(
+        declared.contains("  partition order_year: int\n"),
+        "{declared}"
+    );
     let members = run_with(remote.path(), &S3_CREDENTIALS);
     assert_eq!(members, run(local.path()));
 }

@@ -304,3 +304,54 @@ fn a_file_outside_the_folder_of_its_dates_stops_the_run() {
     assert!(out.contains("moved.parquet"), "{out}");
     assert!(!dir.path().join("out").exists(), "nothing written");
 }
+
+#[test]
+fn schema_infer_declares_the_partitions_of_a_folder() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    partitioned_orders_by(dir.path(), &["year", "month"]);
+    let out = transcript(
+        segc()
+            .current_dir(dir.path())
+            .args(["schema", "infer", "orders/"]),
+    );
+    assert!(out.starts_with("exit: 0"), "{out}");
+    let declaration = out
+        .split("--- stdout\n")
+        .nth(1)
+        .and_then(|rest| rest.split("--- stderr").next())
+        .expect("stdout");
+    assert!(
+        declaration.contains("source orders from parquet \"orders/\" {"),
+        "{declaration}"
+    );
+    assert!(
+        declaration.contains("  partition order_year: int\n"),
+        "{declaration}"
+    );
+    assert!(
+        declaration.contains("  partition order_month: int\n"),
+        "{declaration}"
+    );
+    assert!(
+        declaration.contains("  key order_id: int\n"),
+        "{declaration}"
+    );
+    // What it declares reads the folder.
+    std::fs::write(
+        dir.path().join("rules.seg"),
+        format!("{declaration}population orders\nsegment recent = order_year >= 2026 and order_month >= 3\n"),
+    )
+    .expect("rules");
+    let out = transcript(segc().current_dir(dir.path()).args([
+        "run",
+        "rules.seg",
+        "--as-of",
+        "2026-11-01",
+        "--out",
+        "out",
+        "--format",
+        "csv",
+    ]));
+    assert!(out.starts_with("exit: 0"), "{out}");
+    assert!(out.contains("recent"), "{out}");
+}

@@ -21,14 +21,17 @@ pub struct InferRequest {
     pub storage: crate::engine::StorageSettings,
 }
 
-/// The declaration of the data file `file` (a path, or the URL of a remote file), as rule text.
+/// The declaration of the data file or folder `file` (a path, or a URL), as rule text: a
+/// partitioned folder's `name=value` folders become `partition` columns.
 pub async fn infer_schema(file: &Path, request: &InferRequest) -> Result<String, Diagnostic> {
     let csv = request.csv.unwrap_or_else(|| {
         file.extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
     });
     let remote = crate::engine::is_url(&file.to_string_lossy());
-    if !remote {
+    // A folder (a partitioned one too) is read whole; anything else must be a regular file.
+    let folder = file.to_string_lossy().ends_with('/') || (!remote && file.is_dir());
+    if !remote && !folder {
         crate::load::regular_file(file).map_err(|message| {
             Diagnostic::Command(CommandDiagnostic::FileUnreadable {
                 path: file.display().to_string(),
@@ -37,6 +40,11 @@ pub async fn infer_schema(file: &Path, request: &InferRequest) -> Result<String,
         })?;
     }
     let name = request.name.clone().unwrap_or_else(|| {
+        let file = if folder {
+            Path::new(file.to_string_lossy().trim_end_matches('/')).to_path_buf()
+        } else {
+            file.to_path_buf()
+        };
         file.file_stem()
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_else(|| "data".into())
@@ -48,6 +56,7 @@ pub async fn infer_schema(file: &Path, request: &InferRequest) -> Result<String,
         delimiter: request.delimiter,
         enum_max: request.enum_max,
         storage: request.storage.clone(),
+        folder,
     };
     infer_source(file, &options).await
 }

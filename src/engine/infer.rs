@@ -27,6 +27,9 @@ pub struct InferOptions {
     pub enum_max: usize,
     /// How remote locations are read (segc.toml `[storage]`).
     pub storage: super::StorageSettings,
+    /// The location is a folder: every file with the format's extension under it, and the
+    /// `name=value` folders of a partitioned one as partition columns.
+    pub folder: bool,
 }
 
 /// What is learnt about one column.
@@ -67,15 +70,34 @@ async fn infer(path: &Path, options: &InferOptions) -> Result<String, Diagnostic
             message,
         })
     })?;
+    let partitions = if options.folder {
+        partition_names(&ctx, &text, options.csv)
+            .await
+            .map_err(unreadable)?
+    } else {
+        Vec::new()
+    };
+    let typed: Vec<(String, DataType)> = partitions
+        .iter()
+        .map(|name| (name.clone(), DataType::Utf8))
+        .collect();
+    let extension = match (options.folder, options.csv) {
+        (false, _) => "",
+        (true, true) => ".csv",
+        (true, false) => ".parquet",
+    };
     let df = if options.csv {
         let read = CsvReadOptions::new()
             .delimiter(options.delimiter)
-            .file_extension("")
+            .file_extension(extension)
+            .table_partition_cols(typed)
             .schema_infer_max_records(super::tables::CSV_INFER_RECORDS);
         ctx.read_csv(text, read).await
     } else {
-        ctx.read_parquet(text, ParquetReadOptions::default().file_extension(""))
-            .await
+        let read = ParquetReadOptions::default()
+            .file_extension(extension)
+            .table_partition_cols(typed);
+        ctx.read_parquet(text, read).await
     }
     .map_err(unreadable)?;
     if df.schema().fields().is_empty() {
@@ -96,7 +118,12 @@ async fn infer(path: &Path, options: &InferOptions) -> Result<String, Diagnostic
             None
         });
     }
-    Ok(render(options, &profiles, &enums))
+    let mut partition_types = Vec::with_capacity(partitions.len());
+    for name in &partitions {
+        let values = distinct_values(&df, name).await.map_err(unreadable)?;
+        partition_types.push((name.clone(), partition_type(&values)));
+    }
+    Ok(render(options, &profiles, &enums, &partition_types))
 }
 
 /// Registers the object store of `location` on `ctx` when it is a remote location.
@@ -215,7 +242,58 @@ fn guess_key(source: &str, profiles: &[Profile]) -> Option<usize> {
         })
 }
 
-fn render(options: &InferOptions, profiles: &[Profile], enums: &[Option<Vec<String>>]) -> String {
+/// The partition columns of the folder `location`: the `name=value` folders on the way to its
+/// first file, in order.
+async fn partition_names(
+    ctx: &SessionContext,
+    location: &str,
+    csv: bool,
+) -> datafusion::error::Result<Vec<String>> {
+    use futures::TryStreamExt as _;
+    let url = datafusion::datasource::listing::ListingTableUrl::parse(location)?;
+    let state = ctx.state();
+    let store = state.runtime_env().object_store(&url)?;
+    let extension = if csv { ".csv" } else { ".parquet" };
+    let mut files = url
+        .list_all_files(&state, store.as_ref(), extension)
+        .await?;
+    let Some(first) = files.try_next().await? else {
+        return Ok(Vec::new());
+    };
+    let relative = first
+        .location
+        .as_ref()
+        .strip_prefix(url.prefix().as_ref())
+        .unwrap_or(first.location.as_ref())
+        .to_string();
+    Ok(relative
+        .split('/')
+        .filter_map(|segment| segment.split_once('=').map(|(name, _)| name.to_string()))
+        .collect())
+}
+
+/// The type of a partition column with folder values `values`: `int` or `date` when every value
+/// reads as one, else `string`.
+fn partition_type(values: &[String]) -> &'static str {
+    if !values.is_empty() && values.iter().all(|v| v.parse::<i64>().is_ok()) {
+        "int"
+    } else if !values.is_empty()
+        && values
+            .iter()
+            .all(|v| chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").is_ok())
+    {
+        "date"
+    } else {
+        "string"
+    }
+}
+
+fn render(
+    options: &InferOptions,
+    profiles: &[Profile],
+    enums: &[Option<Vec<String>>],
+    partitions: &[(String, &str)],
+) -> String {
     let key = guess_key(&options.name, profiles);
     let format = if options.csv { "csv" } else { "parquet" };
     let mut out = String::new();
@@ -239,7 +317,13 @@ fn render(options: &InferOptions, profiles: &[Profile], enums: &[Option<Vec<Stri
             "  // no key column found: mark the member identifier with `key`"
         );
     }
+    for (name, ty) in partitions {
+        let _ = writeln!(out, "  partition {}: {ty}", quote_name(name));
+    }
     for (i, (p, values)) in profiles.iter().zip(enums).enumerate() {
+        if partitions.iter().any(|(name, _)| *name == p.name) {
+            continue;
+        }
         let name = quote_name(&p.name);
         let Some(mut ty) = seg_type(&p.data_type) else {
             let _ = writeln!(
