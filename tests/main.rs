@@ -7,6 +7,7 @@ mod check;
 mod cli;
 mod cli_kpi;
 mod cli_project;
+mod delta;
 mod driver;
 mod fmt;
 mod imports;

@@ -24,8 +24,9 @@ const TYPE_NAMES: &[&str] = &[
     "timestamp",
     "enum",
 ];
-const FORMATS: &[&str] = &["parquet", "csv"];
+const FORMATS: &[&str] = &["parquet", "csv", "delta"];
 const CSV_OPTIONS: &[&str] = &["delimiter", "header", RETENTION];
+const DELTA_OPTIONS: &[&str] = &["version", "at", "at_as_of", RETENTION];
 /// The option every format takes.
 const RETENTION: &str = "retention";
 
@@ -206,6 +207,7 @@ fn check_format(decl: &ast::SourceDecl, sink: &mut Sink) -> Format {
             delimiter: b',',
             header: true,
         },
+        "delta" => Format::Delta(hir::Snapshot::Latest),
         other => {
             sink.push(Diagnostic::Sources(SourceDiagnostic::UnknownFormat {
                 name: other.to_string(),
@@ -225,6 +227,7 @@ fn check_option(format: &mut Format, option: &ast::SourceOption, sink: &mut Sink
     let unknown = |sink: &mut Sink, format: &Format| {
         let candidates = match format {
             Format::Csv { .. } => similar(&option.name.name, CSV_OPTIONS.iter().copied()),
+            Format::Delta(_) => similar(&option.name.name, DELTA_OPTIONS.iter().copied()),
             Format::Parquet => similar(&option.name.name, [RETENTION]),
         };
         sink.push(Diagnostic::Sources(SourceDiagnostic::UnknownOption {
@@ -234,6 +237,11 @@ fn check_option(format: &mut Format, option: &ast::SourceOption, sink: &mut Sink
             candidates,
         }));
     };
+    if let Format::Delta(snapshot) = format {
+        check_snapshot(snapshot, option, sink)
+            .unwrap_or_else(|| unknown(sink, &Format::Delta(*snapshot)));
+        return;
+    }
     let Format::Csv { delimiter, header } = format else {
         unknown(sink, format);
         return;
@@ -255,6 +263,47 @@ fn check_option(format: &mut Format, option: &ast::SourceOption, sink: &mut Sink
         })),
         _ => unknown(sink, format),
     }
+}
+
+/// A Delta source's option choosing the version it is read at; `None` for an unknown option.
+fn check_snapshot(
+    snapshot: &mut hir::Snapshot,
+    option: &ast::SourceOption,
+    sink: &mut Sink,
+) -> Option<()> {
+    let bad = |sink: &mut Sink, expected: &'static str| {
+        sink.push(Diagnostic::Sources(SourceDiagnostic::BadOptionValue {
+            name: option.name.name.clone(),
+            expected,
+            span: option.value.span,
+        }))
+    };
+    let chosen = match (option.name.name.as_str(), &option.value.kind) {
+        ("version", LiteralKind::Int(v)) if *v >= 0 => hir::Snapshot::Version(*v),
+        ("version", _) => {
+            bad(sink, "a version number: 0, 1, 2, ...");
+            return Some(());
+        }
+        ("at", LiteralKind::Date(d)) => hir::Snapshot::At(d.and_time(chrono::NaiveTime::MIN)),
+        ("at", LiteralKind::Timestamp(t)) => hir::Snapshot::At(*t),
+        ("at", _) => {
+            bad(sink, "a date or timestamp such as @2026-10-01");
+            return Some(());
+        }
+        ("at_as_of", LiteralKind::Bool(true)) => hir::Snapshot::AsOf,
+        ("at_as_of", LiteralKind::Bool(false)) => return Some(()),
+        ("at_as_of", _) => {
+            bad(sink, "true or false");
+            return Some(());
+        }
+        _ => return None,
+    };
+    if *snapshot != hir::Snapshot::Latest {
+        bad(sink, "one of `version`, `at` and `at_as_of`, not several");
+        return Some(());
+    }
+    *snapshot = chosen;
+    Some(())
 }
 
 fn check_location(location: &ast::StringLit, sink: &mut Sink) {

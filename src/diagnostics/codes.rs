@@ -130,6 +130,7 @@ codes! {
     E0719 Environment "remote data refused",
     E0720 Environment "remote data cannot be read",
     E0721 Rules "partition folders that do not follow their column",
+    E0722 Environment "no such version of a Delta table",
     E0717 Environment "data outside the folders it may be read from",
     E0801 Environment "invalid `--var`",
     E0802 Environment "unknown output selected",

@@ -80,6 +80,15 @@ pub enum DataDiagnostic {
     /// A file of a partition folder whose values of the column the partition derives from fall
     /// outside the folder (or cannot be read from its statistics). Boxed: the largest kind.
     PartitionNotFollowed(Box<Unfollowed>),
+    /// A Delta table without the version a source asks for.
+    DeltaVersionMissing {
+        /// The location literal.
+        span: Span,
+        /// The table's location as shown.
+        location: String,
+        /// What was asked: `version 12`, `a version at 2026-10-01 00:00:00`.
+        snapshot: String,
+    },
     /// Reading or evaluating the data failed.
     DataError {
         /// The source (or the population) being read.
@@ -309,6 +318,18 @@ impl DataDiagnostic {
                         "a derived partition skips folders by the column's values, so every file must lie in the folder of its own values: fix the declaration (the column the folders really follow), or drop `= ...` to read every folder"
                     })
             }
+            DeltaVersionMissing {
+                span,
+                location,
+                snapshot,
+            } => d
+                .code(E0722)
+                .message(|| format!("the Delta table `{location}` has no {snapshot}"))
+                .at(*span)
+                .primary_label(|| "read from here")
+                .help(|| {
+                    "`version` counts from 0 to the latest; `at` and `at_as_of` need a version committed at or before that instant (the table's history lists them)"
+                }),
             DataError { span, message } => d
                 .code(E0706)
                 .message(|| format!("reading the data failed: {message}"))
@@ -453,6 +474,15 @@ impl DataDiagnostic {
             DataNotFound { span, location } => DataNotFound {
                 span,
                 location: r(location),
+            },
+            DeltaVersionMissing {
+                span,
+                location,
+                snapshot,
+            } => DeltaVersionMissing {
+                span,
+                location: r(location),
+                snapshot,
             },
             PartitionNotFollowed(mut unfollowed) => {
                 unfollowed.file = r(std::mem::take(&mut unfollowed.file));

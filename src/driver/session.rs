@@ -252,6 +252,7 @@ impl Session {
         let mut engine = self.bare_engine()?;
         engine.confine_data(self.data_roots());
         engine.set_storage(self.setting.project.storage.clone());
+        engine.set_as_of(self.setting.params.as_of);
         engine
             .register(
                 &self.program,

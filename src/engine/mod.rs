@@ -6,6 +6,7 @@
 
 mod access;
 mod corrupt;
+mod delta;
 mod derived;
 mod infer;
 mod kpi;
@@ -157,6 +158,8 @@ pub struct Engine {
     roots: DataRoots,
     /// The object stores' settings (segc.toml `[storage]`).
     storage: StorageSettings,
+    /// The run's evaluation date (Delta sources read `at_as_of`).
+    as_of: chrono::NaiveDate,
     /// What the readers' messages may name (paths, CSV columns).
     seen: messages::SourcesSeen,
     progress: Arc<dyn Progress>,
@@ -186,6 +189,7 @@ impl Engine {
             placeholders: redact::Placeholders::default(),
             roots: DataRoots::anywhere(),
             storage: StorageSettings::default(),
+            as_of: chrono::Local::now().date_naive(),
             seen: messages::SourcesSeen::default(),
             progress: Arc::new(progress::Quiet),
             kept_memory: std::sync::Mutex::default(),
@@ -195,6 +199,11 @@ impl Engine {
     /// Confines the data of later registrations to `roots` (E0717 outside them).
     pub fn confine_data(&mut self, roots: DataRoots) {
         self.roots = roots;
+    }
+
+    /// The evaluation date: Delta sources with `at_as_of` are read as they were at its end.
+    pub fn set_as_of(&mut self, as_of: chrono::NaiveDate) {
+        self.as_of = as_of;
     }
 
     /// Reads remote locations with `settings` (segc.toml `[storage]`).
@@ -234,8 +243,16 @@ impl Engine {
                     Err(vec![self.outside_roots(source, &location)])
                 }
                 Ok(location) => {
-                    let table =
-                        tables::listing_table(&self.ctx, source, &location, &self.roots).await;
+                    let table: Result<Arc<dyn TableProvider>, Vec<Diagnostic>> = match source.format
+                    {
+                        hir::Format::Delta(snapshot) => {
+                            let as_of = self.as_of;
+                            delta::table(&self.ctx, source, &location, snapshot, as_of).await
+                        }
+                        _ => tables::listing_table(&self.ctx, source, &location, &self.roots)
+                            .await
+                            .map(|t| Arc::new(t) as Arc<dyn TableProvider>),
+                    };
                     let csv_columns = match (&table, &source.format) {
                         (Ok(t), hir::Format::Csv { .. }) => Some(
                             t.schema()
@@ -247,7 +264,7 @@ impl Engine {
                         _ => None,
                     };
                     self.seen.add(&location, csv_columns);
-                    let parquet = source.format == hir::Format::Parquet;
+                    let parquet = matches!(source.format, hir::Format::Parquet);
                     self.locations
                         .push((source.location.span, location, parquet));
                     table
@@ -256,7 +273,7 @@ impl Engine {
             };
             match table {
                 Ok(table) => {
-                    self.tables.insert(source.name.clone(), Arc::new(table));
+                    self.tables.insert(source.name.clone(), table);
                 }
                 Err(more) => problems.extend(more),
             }

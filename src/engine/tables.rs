@@ -137,7 +137,7 @@ fn verify_files(
             }
         }
         let compatible = match source.format {
-            Format::Parquet => compatible_parquet,
+            Format::Parquet | Format::Delta(_) => compatible_parquet,
             Format::Csv { .. } => compatible_csv,
         };
         problems.add(verify(source, named, several.then_some(&shown), compatible));
@@ -257,7 +257,8 @@ async fn file_schema(
             let reader = csv_reader(delimiter, header, records);
             csv_schema(state, store, &reader, records, file).await
         }
-        Format::Parquet => {
+        // A Delta table is not listed (`engine::delta`); read as the Parquet files it holds.
+        Format::Parquet | Format::Delta(_) => {
             let files = std::slice::from_ref(file);
             options.format.infer_schema(state, store, files).await
         }
@@ -341,7 +342,7 @@ impl FileProblems {
 
 fn listing_options(source: &hir::Source, location: &Resolved) -> ListingOptions {
     let (options, extension) = match source.format {
-        Format::Parquet => (
+        Format::Parquet | Format::Delta(_) => (
             ListingOptions::new(Arc::new(ParquetFormat::default())),
             ".parquet",
         ),
@@ -413,7 +414,7 @@ fn read_schema(source: &hir::Source, file_schema: &Schema) -> SchemaRef {
 }
 
 /// Every mismatch between the declared columns and one file's schema.
-fn verify(
+pub(super) fn verify(
     source: &hir::Source,
     schema: &Schema,
     file: Option<&String>,
@@ -488,7 +489,7 @@ fn is_text(t: &DataType) -> bool {
 }
 
 /// Whether Parquet data of type `data` can be read as a declared `declared`.
-fn compatible_parquet(declared: &Type, data: &DataType) -> bool {
+pub(super) fn compatible_parquet(declared: &Type, data: &DataType) -> bool {
     if *data == DataType::Null {
         return true;
     }

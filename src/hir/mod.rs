@@ -390,6 +390,22 @@ pub enum Format {
         /// Whether the first line names the columns (default true).
         header: bool,
     },
+    /// A Delta Lake table, read at one of its versions.
+    Delta(Snapshot),
+}
+
+/// Which version of a Delta table is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Snapshot {
+    /// The latest version.
+    Latest,
+    /// A given version (`with (version = 12)`).
+    Version(i64),
+    /// The version current at an instant (`with (at = @2026-10-01)`, UTC).
+    At(chrono::NaiveDateTime),
+    /// The version current at the end of the run's `as_of` day (`with (at_as_of = true)`): a
+    /// re-run of an old date reads the table as it was then.
+    AsOf,
 }
 
 impl Format {
@@ -398,6 +414,7 @@ impl Format {
         match self {
             Format::Parquet => "parquet",
             Format::Csv { .. } => "csv",
+            Format::Delta(_) => "delta",
         }
     }
 }

@@ -1,0 +1,186 @@
+//! Delta Lake tables: written here with the `deltalake` crate in several versions, read by segc
+//! at the latest version, at a version, at an instant and at the end of the `as_of` day, locally
+//! and from S3 (moto).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use datafusion::arrow::array::{Int64Array, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType as ArrowType, Field, Schema};
+use deltalake_core::DeltaTable;
+use deltalake_core::kernel::{DataType, PrimitiveType, StructField};
+use deltalake_core::protocol::SaveMode;
+
+use crate::common::cli::{segc, transcript};
+use crate::common::servers;
+
+fn batch(rows: &[(i64, &str, i64)]) -> RecordBatch {
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("customer_id", ArrowType::Int64, false),
+        Field::new("region", ArrowType::Utf8, true),
+        Field::new("amount", ArrowType::Int64, true),
+    ]));
+    RecordBatch::try_new(
+        schema,
+        vec![
+            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.0))),
+            Arc::new(StringArray::from_iter_values(rows.iter().map(|r| r.1))),
+            Arc::new(Int64Array::from_iter_values(rows.iter().map(|r| r.2))),
+        ],
+    )
+    .expect("batch")
+}
+
+/// A Delta table of customers at `dir`: version 0 created empty (partitioned by region),
+/// 1 appends 4 customers, 2 appends 2, 3 overwrites with 2. Returns an instant (to the second)
+/// between versions 1 and 2, as a segc timestamp literal.
+fn customers_table(dir: &Path) -> String {
+    std::fs::create_dir_all(dir).expect("folder");
+    crate::common::runtime().block_on(async {
+        let url = url::Url::from_directory_path(dir).expect("url");
+        let table = DeltaTable::try_from_url(url).await.expect("table");
+        let table = table
+            .create()
+            .with_table_name("customers")
+            .with_columns([
+                StructField::new(
+                    "customer_id",
+                    DataType::Primitive(PrimitiveType::Long),
+                    false,
+                ),
+                StructField::new("region", DataType::Primitive(PrimitiveType::String), true),
+                StructField::new("amount", DataType::Primitive(PrimitiveType::Long), true),
+            ])
+            .with_partition_columns(["region"])
+            .await
+            .expect("create");
+        let rows = [(1, "eu", 50), (2, "eu", 150), (3, "us", 250), (4, "us", 5)];
+        let table = table
+            .write([batch(&rows)])
+            .with_save_mode(SaveMode::Append)
+            .await
+            .expect("version 1");
+        // The commit times are to the millisecond; the literal is to the second.
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let between = chrono::Utc::now().format("@%Y-%m-%dT%H:%M:%S").to_string();
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let table = table
+            .write([batch(&[(5, "apac", 500), (6, "apac", 600)])])
+            .with_save_mode(SaveMode::Append)
+            .await
+            .expect("version 2");
+        table
+            .write([batch(&[(7, "eu", 700), (8, "eu", 8)])])
+            .with_save_mode(SaveMode::Overwrite)
+            .await
+            .expect("version 3");
+        between
+    })
+}
+
+/// Rules reading the table at `location` with `options` (`with (...)`), counting big customers.
+fn rules(location: &str, options: &str) -> String {
+    format!(
+        "source customers from delta \"{location}\"{options} {{\n  key customer_id: int\n  region: string?\n  amount: int?\n}}\npopulation customers\nsegment big = amount >= 100\nsegment eu = region == \"eu\"\n"
+    )
+}
+
+/// `segc run` of `rules` in `dir`: the transcript and the summary's member counts
+/// (population, big, eu).
+fn run(dir: &Path, rules: &str, env: &[(&str, &str)]) -> (String, Option<(u64, u64, u64)>) {
+    std::fs::write(dir.join("rules.seg"), rules).expect("rules");
+    let _ = std::fs::remove_dir_all(dir.join("out"));
+    let mut command = segc();
+    command
+        .current_dir(dir)
+        .args(["run", "rules.seg", "--as-of", "2026-11-01", "--out", "out"])
+        .envs(env.iter().copied());
+    let out = transcript(&mut command);
+    let summary = std::fs::read_to_string(dir.join("out/summary.json")).ok();
+    let counts = summary.map(|text| {
+        let json: serde_json::Value = serde_json::from_str(&text).expect("json");
+        let members = |name: &str| {
+            json["segments"]
+                .as_array()
+                .and_then(|s| s.iter().find(|s| s["name"] == name))
+                .and_then(|s| s["members"].as_u64())
+                .expect("segment")
+        };
+        let population = json["population"]["members"].as_u64().expect("members");
+        (population, members("big"), members("eu"))
+    });
+    (out, counts)
+}
+
+#[test]
+fn delta_tables_are_read_at_the_version_asked_for() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let between = customers_table(&dir.path().join("customers"));
+    let at = |options: &str| run(dir.path(), &rules("customers", options), &[]);
+    // Latest: version 3, customers 7 and 8.
+    assert_eq!(at("").1, Some((2, 1, 2)), "{}", at("").0);
+    assert_eq!(at(" with (version = 1)").1, Some((4, 2, 2)));
+    assert_eq!(at(" with (version = 2)").1, Some((6, 4, 2)));
+    let (out, counts) = at(&format!(" with (at = {between})"));
+    assert_eq!(counts, Some((4, 2, 2)), "{out}");
+    // The end of the as_of day (2026-11-01) is before the table was written today: no version.
+    let (out, counts) = at(" with (at_as_of = true)");
+    assert!(out.starts_with("exit: 2") && out.contains("E0722"), "{out}");
+    assert_eq!(counts, None, "nothing written");
+    let (out, _) = at(" with (version = 42)");
+    assert!(out.starts_with("exit: 2") && out.contains("E0722"), "{out}");
+    assert!(out.contains("has no version 42"), "{out}");
+}
+
+#[test]
+fn a_delta_table_is_checked_against_its_declaration() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    customers_table(&dir.path().join("customers"));
+    let wrong = "source customers from delta \"customers\" {\n  key customer_id: int\n  region: date?\n  missing: int\n}\npopulation customers\nsegment all_customers = true\n";
+    let (out, _) = run(dir.path(), wrong, &[]);
+    assert!(out.starts_with("exit: 1"), "{out}");
+    assert!(out.contains("E0702") && out.contains("E0703"), "{out}");
+    let (out, _) = run(dir.path(), &rules("nothing_here", ""), &[]);
+    assert!(out.contains("E0701"), "{out}");
+    let (out, _) = run(
+        dir.path(),
+        &rules("customers", " with (version = 1, at_as_of = true)"),
+        &[],
+    );
+    assert!(out.contains("E0311"), "{out}");
+}
+
+#[test]
+fn delta_tables_in_s3_read_like_local_ones() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    customers_table(&dir.path().join("customers"));
+    let server = servers::s3();
+    servers::seed(
+        "s3",
+        server,
+        "deltalake",
+        &dir.path().join("customers"),
+        "tables/customers/",
+    );
+    let settings = format!(
+        "[data]\nroots = [\"s3://deltalake/tables/\"]\n\n[storage.s3]\nendpoint = \"{}\"\nregion = \"us-east-1\"\nallow_http = true\n",
+        server.endpoint
+    );
+    let remote = tempfile::tempdir().expect("tempdir");
+    std::fs::write(remote.path().join("segc.toml"), settings).expect("settings");
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "segc-test"),
+        ("AWS_SECRET_ACCESS_KEY", "segc-test-secret"),
+    ];
+    let location = "s3://deltalake/tables/customers";
+    for options in ["", " with (version = 1)", " with (version = 2)"] {
+        let (out, counts) = run(remote.path(), &rules(location, options), &env);
+        assert!(out.starts_with("exit: 0"), "{out}");
+        assert_eq!(
+            counts,
+            run(dir.path(), &rules("customers", options), &[]).1,
+            "{options}"
+        );
+    }
+}
