@@ -173,15 +173,19 @@ pub fn orders_scan(dir: &Path, env: &[(&str, &str)]) -> String {
     scans[0].to_string()
 }
 
+/// `segc check` of the rule file `text`, written in `dir`.
+fn check(dir: &Path, text: &str) -> String {
+    std::fs::write(dir.join("rules.seg"), text).expect("rules");
+    transcript(segc().current_dir(dir).args(["check", "rules.seg"]))
+}
+
 #[test]
 fn partition_columns_of_other_types_are_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("rules.seg"),
+    let out = check(
+        dir.path(),
         "source orders from parquet \"orders/\" {\n  partition order_day: timestamp\n  key order_id: int\n}\nsegment all_orders = true\n",
-    )
-    .expect("rules");
-    let out = transcript(segc().current_dir(dir.path()).args(["check", "rules.seg"]));
+    );
     assert!(out.starts_with("exit: 1"), "{out}");
     assert!(out.contains("E0316"), "{out}");
 }
@@ -253,20 +257,16 @@ fn filters_on_the_column_partitions_derive_from_prune_them() {
 #[test]
 fn derivations_that_cannot_prune_are_refused() {
     let dir = tempfile::tempdir().expect("tempdir");
-    std::fs::write(
-        dir.path().join("rules.seg"),
+    let out = check(
+        dir.path(),
         "source orders from parquet \"orders/\" {\n  partition a: int = week(ordered_at)\n  partition b: int = year(amount)\n  partition c: date = year(ordered_at)\n  partition d: int = year(nothing)\n  key order_id: int = year(ordered_at)\n  ordered_at: timestamp\n  amount: int\n}\nsegment all_orders = true\n",
-    )
-    .expect("rules");
-    let out = transcript(segc().current_dir(dir.path()).args(["check", "rules.seg"]));
+    );
     assert!(out.starts_with("exit: 1"), "{out}");
     assert_eq!(out.matches("E0317").count(), 5, "{out}");
-    std::fs::write(
-        dir.path().join("rules.seg"),
+    let out = check(
+        dir.path(),
         "source orders from csv \"orders/\" {\n  partition y: int = year(ordered_at)\n  key order_id: int\n  ordered_at: timestamp\n}\nsegment all_orders = true\n",
-    )
-    .expect("rules");
-    let out = transcript(segc().current_dir(dir.path()).args(["check", "rules.seg"]));
+    );
     assert!(
         out.contains("E0317") && out.contains("only Parquet"),
         "{out}"
