@@ -128,6 +128,22 @@ fn delta_tables_are_read_at_the_version_asked_for() {
     let (out, counts) = at(" with (at_as_of = true)");
     assert!(out.starts_with("exit: 2") && out.contains("E0722"), "{out}");
     assert_eq!(counts, None, "nothing written");
+    // As of today, the end of the day is after every version: the latest.
+    std::fs::write(
+        dir.path().join("rules.seg"),
+        rules("customers", " with (at_as_of = true)"),
+    )
+    .expect("rules");
+    let today = chrono::Utc::now().date_naive().to_string();
+    let mut command = segc();
+    command
+        .current_dir(dir.path())
+        .args(["run", "rules.seg", "--as-of", &today, "--out", "today"]);
+    let out = transcript(&mut command);
+    assert!(out.starts_with("exit: 0"), "{out}");
+    let summary = std::fs::read_to_string(dir.path().join("today/summary.json")).expect("summary");
+    let summary: serde_json::Value = serde_json::from_str(&summary).expect("json");
+    assert_eq!(summary["population"]["members"], 2, "the latest version");
     let (out, _) = at(" with (version = 42)");
     assert!(out.starts_with("exit: 2") && out.contains("E0722"), "{out}");
     assert!(out.contains("has no version 42"), "{out}");

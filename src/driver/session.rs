@@ -449,13 +449,15 @@ impl Session {
             }
         }?;
         let optimized = engine.optimize(&logical, span)?;
-        let physical = match request.physical {
-            true => Some(engine.physical_plan_text(&optimized, span).await?),
-            false => None,
+        let physical = if request.physical {
+            Some(engine.physical_plan_text(&optimized, span).await?)
+        } else {
+            None
         };
-        let analyzed = match request.analyze {
-            true => Some(engine.analyze_text(&optimized, span).await?),
-            false => None,
+        let analyzed = if request.analyze {
+            Some(engine.analyze_text(&optimized, span).await?)
+        } else {
+            None
         };
         Ok(Explanation {
             as_of: params.as_of,

@@ -8,6 +8,8 @@
 
 use std::sync::Arc;
 
+use futures::StreamExt as _;
+
 use chrono::{Datelike, NaiveDate};
 use datafusion::arrow::datatypes::{DataType, SchemaRef};
 use datafusion::common::ScalarValue;
@@ -36,13 +38,19 @@ pub(super) async fn check(
     if derived.is_empty() || source.format != hir::Format::Parquet {
         return Vec::new();
     }
-    let mut problems = Vec::new();
-    for (file, schema) in files {
-        let shown = || location.show_file(&location.file_path(file.location.as_ref()));
-        let stats = options
+    // The footers are fetched as many at a time as the schema check did (remote files are
+    // one request each), results in path order.
+    let stats: Vec<_> = futures::stream::iter(files.iter().map(|(file, schema)| {
+        options
             .format
             .infer_stats(state, store, Arc::clone(schema), file)
-            .await;
+    }))
+    .buffered(super::tables::SCHEMA_READS_AT_ONCE)
+    .collect()
+    .await;
+    let mut problems = Vec::new();
+    for ((file, schema), stats) in files.iter().zip(stats) {
+        let shown = || location.show_file(&location.file_path(file.location.as_ref()));
         for (partition, derivation) in &derived {
             let from = &source.columns[derivation.column];
             let folder = folder_value(file.location.as_ref(), &partition.name);

@@ -31,7 +31,7 @@ pub(crate) const CSV_INFER_RECORDS: usize = 10_000;
 /// finds a missing or moved column at the cost of one read per file.
 const CSV_FILES_INFERRED: usize = 32;
 /// How many files' schemas are read at once (Parquet footers, CSV headers).
-const SCHEMA_READS_AT_ONCE: usize = 16;
+pub(super) const SCHEMA_READS_AT_ONCE: usize = 16;
 
 /// Creates the table for `source` at `location`, checking every declared column against the data
 /// of every file: a file lacking a column would otherwise give nulls for its rows, and a CSV file
