@@ -8,6 +8,7 @@ mod cli;
 mod cli_kpi;
 mod cli_project;
 mod delta;
+mod delta_out;
 mod driver;
 mod fmt;
 mod imports;

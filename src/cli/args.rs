@@ -158,6 +158,10 @@ pub struct KpiArgs {
     /// Record this run's values as a baseline file (JSON, meant for git)
     #[arg(long, value_name = "FILE")]
     pub save_baseline: Option<PathBuf>,
+    /// Append this run's KPI rows to a Delta table (a folder or `s3://…`), replacing the rows
+    /// of the same rule file and date: one row per KPI and group
+    #[arg(long, value_name = "TABLE")]
+    pub save_history: Option<String>,
     /// Report format (see docs/cli.md)
     #[arg(long, value_enum, default_value_t = KpiFormat::Table)]
     pub format: KpiFormat,
@@ -250,6 +254,8 @@ pub enum FormatArg {
     Parquet,
     /// CSV with a header line
     Csv,
+    /// A Delta table at --out, partitioned by as_of (a run replaces its date)
+    Delta,
 }
 
 /// Membership layout.
@@ -268,6 +274,8 @@ pub enum InferFormat {
     Parquet,
     /// CSV with a header line
     Csv,
+    /// A Delta table at --out, partitioned by as_of (a run replaces its date)
+    Delta,
 }
 
 fn parse_date(text: &str) -> Result<NaiveDate, String> {

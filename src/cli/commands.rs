@@ -119,6 +119,7 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
             format: args.format.map(|f| match f {
                 FormatArg::Parquet => OutputFormat::Parquet,
                 FormatArg::Csv => OutputFormat::Csv,
+                FormatArg::Delta => OutputFormat::Delta,
             }),
             layout: args.layout.map(|l| match l {
                 LayoutArg::Wide => Layout::Wide,
@@ -136,6 +137,12 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
             if !args.quiet {
                 print!("{}", summary_table(&ran.summary));
                 match &ran.published {
+                    _ if ran.spec.format == OutputFormat::Delta => eprintln!(
+                        "replaced the as_of = {} partition of the Delta table {} (version {})",
+                        ran.summary.as_of,
+                        ran.summary.output.membership,
+                        ran.summary.output.delta_version.unwrap_or_default()
+                    ),
                     Some(published) => eprintln!(
                         "wrote {} and {}, published by {}",
                         published.membership, published.summary, published.manifest

@@ -32,9 +32,9 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
         }
         let judged =
             session.judge_kpis(&measured?, baseline.as_ref(), args.save_baseline.as_deref());
-        Ok((judged, baseline))
+        Ok((judged, baseline, engine))
     };
-    let (judged, baseline) = match judged.await {
+    let (judged, baseline, engine) = match judged.await {
         Ok(judged) => judged,
         Err(problem) => return stopped(&session, reporter, problem),
     };
@@ -48,6 +48,18 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
         }
         if args.format == KpiFormat::Table {
             eprintln!("recorded the baseline in {}", path.display());
+        }
+    }
+    if let Some(table) = &args.save_history
+        && outcome == Outcome::Success
+    {
+        match session.record_history(&engine, &judged.rows, table).await {
+            Ok(version) if args.format == KpiFormat::Table => eprintln!(
+                "recorded {} KPI rows in the history {table} (version {version})",
+                judged.rows.len()
+            ),
+            Ok(_) => {}
+            Err(problem) => return stopped(&session, reporter, problem),
         }
     }
     print(args, &session, baseline.as_ref(), &judged.rows);

@@ -131,6 +131,7 @@ codes! {
     E0720 Environment "remote data cannot be read",
     E0721 Rules "partition folders that do not follow their column",
     E0722 Environment "no such version of a Delta table",
+    E0724 Environment "a Delta table that cannot be written",
     E0717 Environment "data outside the folders it may be read from",
     E0801 Environment "invalid `--var`",
     E0802 Environment "unknown output selected",

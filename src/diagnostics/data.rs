@@ -89,6 +89,13 @@ pub enum DataDiagnostic {
         /// What was asked: `version 12`, `a version at 2026-10-01 00:00:00`.
         snapshot: String,
     },
+    /// A run's membership could not be written to its Delta table.
+    DeltaWriteFailed {
+        /// The table's location.
+        table: String,
+        /// The library's message.
+        message: String,
+    },
     /// Reading or evaluating the data failed.
     DataError {
         /// The source (or the population) being read.
@@ -318,6 +325,12 @@ impl DataDiagnostic {
                         "a derived partition skips folders by the column's values, so every file must lie in the folder of its own values: fix the declaration (the column the folders really follow), or drop `= ...` to read every folder"
                     })
             }
+            DeltaWriteFailed { table, message } => d
+                .code(E0724)
+                .message(|| format!("cannot write the Delta table `{table}`: {message}"))
+                .help(|| {
+                    "the table is unchanged: a run commits its members in one transaction or not at all; a column whose type changed needs a new table (or --out to another one)"
+                }),
             DeltaVersionMissing {
                 span,
                 location,
@@ -474,6 +487,10 @@ impl DataDiagnostic {
             DataNotFound { span, location } => DataNotFound {
                 span,
                 location: r(location),
+            },
+            DeltaWriteFailed { table, message } => DeltaWriteFailed {
+                table: r(table),
+                message: r(message),
             },
             DeltaVersionMissing {
                 span,

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::{Session, Stopped};
-use crate::diagnostics::{BaselineProblem, Diagnostic, KpiDiagnostic};
+use crate::diagnostics::{BaselineProblem, DataDiagnostic, Diagnostic, KpiDiagnostic};
 use crate::engine::Engine;
 use crate::hir::KpiId;
 use crate::judge::{self, BaselineFile, Judged, Judging, Row, Status};
@@ -139,6 +139,32 @@ impl Session {
                 recording: recording.as_deref(),
             },
         )
+    }
+
+    /// Records the judged rows in the KPI history, the Delta table `table` (a folder or a
+    /// URL), replacing this rule file's rows of the same `as_of`; returns the version committed.
+    pub async fn record_history(
+        &self,
+        engine: &Engine,
+        rows: &[Row],
+        table: &str,
+    ) -> Result<i64, Stopped> {
+        let (name, as_of) = (&self.setting.name, self.setting.params.as_of);
+        let batch = judge::history_batch(name, as_of, rows).map_err(|e| {
+            Stopped::standalone(Diagnostic::Data(DataDiagnostic::DeltaWriteFailed {
+                table: table.to_string(),
+                message: e.to_string(),
+            }))
+        })?;
+        let metadata = [
+            ("version".to_string(), env!("CARGO_PKG_VERSION").to_string()),
+            ("as_of".to_string(), as_of.to_string()),
+            ("rules".to_string(), name.clone()),
+        ];
+        engine
+            .record_history(table, batch, &metadata)
+            .await
+            .map_err(|p| Stopped::standalone(engine.redacted(p)))
     }
 
     /// Records the judged rows' values as the baseline file `path`.

@@ -13,7 +13,7 @@
 //!
 //! [output]                     # defaults of `segc run` (its options override them)
 //! dir = "out"                  # --out, relative to this file's folder
-//! format = "parquet"           # --format: parquet or csv
+//! format = "parquet"           # --format: parquet, csv or delta
 //! layout = "wide"              # --layout: wide or long
 //!
 //! [kpi]

@@ -301,8 +301,10 @@ impl Session {
         let (program, params) = (&self.program, self.setting.params);
         let spec = self.output_spec(output)?;
         let out = spec.dir.to_string_lossy().into_owned();
-        // Outputs for object storage are written to a local folder, then published there.
-        let remote = crate::engine::is_url(&out).then(|| {
+        // Outputs for object storage are written to a local folder, then published there (a
+        // Delta table is written in place: its commit publishes).
+        let staged = crate::engine::is_url(&out) && spec.format != OutputFormat::Delta;
+        let remote = staged.then(|| {
             let run = crate::engine::run_folder(&params.as_of.to_string());
             let name = spec.membership_path();
             let name = name.file_name().map(|n| n.to_string_lossy().into_owned());
@@ -344,7 +346,8 @@ impl Session {
             Ok(summary) => summary,
             Err(
                 problem @ (Diagnostic::Data(DataDiagnostic::OutputFailed { .. })
-                | Diagnostic::Data(DataDiagnostic::OutputBusy { .. })),
+                | Diagnostic::Data(DataDiagnostic::OutputBusy { .. })
+                | Diagnostic::Data(DataDiagnostic::DeltaWriteFailed { .. })),
             ) => return Err(Stopped::standalone(problem)),
             Err(problem) => return Err(Session::in_rules(engine, problem)),
         };

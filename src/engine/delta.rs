@@ -12,7 +12,7 @@ use std::sync::Arc;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use datafusion::catalog::TableProvider;
 use datafusion::prelude::SessionContext;
-use deltalake_core::logstore::{StorageConfig, default_logstore};
+use deltalake_core::logstore::{LogStoreRef, StorageConfig, default_logstore};
 use deltalake_core::{DeltaTable, DeltaTableError};
 use object_store::ObjectStore;
 use url::Url;
@@ -39,12 +39,7 @@ pub(super) async fn table(
         })]
     };
     let (url, root) = root_store(ctx, location).map_err(unreadable)?;
-    let config = StorageConfig::default();
-    let prefixed: Arc<dyn ObjectStore> = config
-        .decorate_store(Arc::clone(&root), &url)
-        .map_err(|e| unreadable(e.to_string()))?
-        .into();
-    let mut table = DeltaTable::new(default_logstore(prefixed, root, &url, &config));
+    let mut table = DeltaTable::new(log_store(root, &url).map_err(unreadable)?);
     let instant = match snapshot {
         Snapshot::At(at) => Some(at),
         Snapshot::AsOf => Some(end_of_day(as_of)),
@@ -75,6 +70,17 @@ pub(super) async fn table(
         .table_provider()
         .await
         .map_err(|e| unreadable(e.to_string()))
+}
+
+/// The log store of the table at `url` (a folder) in `root`, the store of its bucket (or the
+/// local file system): a default log store, without deltalake's process-wide registry.
+pub(super) fn log_store(root: Arc<dyn ObjectStore>, url: &Url) -> Result<LogStoreRef, String> {
+    let config = StorageConfig::default();
+    let prefixed: Arc<dyn ObjectStore> = config
+        .decorate_store(Arc::clone(&root), url)
+        .map_err(|e| e.to_string())?
+        .into();
+    Ok(default_logstore(prefixed, root, url, &config))
 }
 
 /// The table's root URL (a folder) and the store it is read from: segc's store of the bucket

@@ -7,6 +7,7 @@
 mod access;
 mod corrupt;
 mod delta;
+mod delta_out;
 mod derived;
 mod infer;
 mod kpi;
@@ -21,7 +22,9 @@ mod publish;
 mod rank;
 mod redact;
 mod remote_out;
+mod shape;
 mod stores;
+mod summary;
 mod tables;
 mod unpack;
 
@@ -37,7 +40,6 @@ use datafusion::logical_expr::{LogicalPlan, TableSource};
 use datafusion::physical_plan::display::DisplayableExecutionPlan;
 use datafusion::physical_plan::{ExecutionPlan, displayable};
 use datafusion::prelude::{SessionConfig, SessionContext};
-use serde::Serialize;
 
 use crate::diagnostics::{DataDiagnostic, Diagnostic, InternalDiagnostic, Invariant};
 use crate::hir::{self, OutputId};
@@ -54,6 +56,10 @@ pub use rank::pass_boundaries;
 pub use remote_out::{MANIFEST, Published, run_file_url, run_folder};
 use std::sync::atomic::AtomicU64;
 pub use stores::{AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings};
+pub use summary::{
+    OutputSummary, PopulationSummary, ScoreCount, ScoreSummary, SegmentSummary, Summary,
+    TierSummary, TiersSummary,
+};
 
 /// Engine settings.
 #[derive(Debug, Clone, Copy, Default)]
@@ -420,9 +426,18 @@ impl Engine {
     ) -> Result<Summary, Diagnostic> {
         let population = program.population();
         let span = population.location.span;
+        let out = spec.dir.to_string_lossy().into_owned();
+        let delta = spec.format == OutputFormat::Delta;
         // Refused before the lock creates the folder: nothing is left inside the data.
-        self.refuse_output_inside_sources(&spec.dir)?;
-        let lock = publish::OutputLock::acquire(&spec.dir)?;
+        match is_url(&out) {
+            true => self.refuse_remote_output_inside_sources(&out)?,
+            false => self.refuse_output_inside_sources(&spec.dir)?,
+        }
+        // A Delta table needs no lock: its transactions order concurrent runs.
+        let lock = match delta {
+            true => None,
+            false => Some(publish::OutputLock::acquire(&spec.dir)?),
+        };
         self.progress.phase(Phase::Planning);
         let physical = self.physical_plan(&plan.plan, population.span).await?;
         self.progress.phase(Phase::Computing);
@@ -434,18 +449,7 @@ impl Engine {
         );
         let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
             .map_err(|e| execution_failed(span, e))?;
-        let columns: Vec<(String, output::ColumnKind)> = plan
-            .outputs
-            .iter()
-            .map(|o| {
-                let kind = match o {
-                    OutputId::Segment(_) => output::ColumnKind::Flag,
-                    OutputId::Tiers(_) => output::ColumnKind::Category,
-                    OutputId::Score(_) => output::ColumnKind::Number,
-                };
-                (program.output_name(*o).to_string(), kind)
-            })
-            .collect();
+        let columns = output_columns(program, &plan.outputs);
         let metadata = vec![
             (
                 "segc.version".to_string(),
@@ -454,149 +458,109 @@ impl Engine {
             ("segc.as_of".to_string(), context.as_of.to_string()),
             ("segc.rules".to_string(), context.rules.clone()),
         ];
-        let encoding = output::Encoding {
-            metadata: &metadata,
-            threads: self.ctx.copied_config().target_partitions(),
-        };
-        let membership_outputs = output::Outputs {
+        let outputs = output::Outputs {
             columns: &columns,
             packing: &plan.packing,
         };
-        let outcome = panics::contained(output::write_membership(
-            stream,
-            spec,
-            &membership_outputs,
-            &encoding,
-            &written,
-            |e| execution_failed(span, e),
-            |problem| {
-                let key = population.key_column().map_or(population.span, |k| k.span);
-                match problem {
-                    output::KeyProblem::Missing => {
-                        Diagnostic::Data(DataDiagnostic::MissingKeyValue { span: key })
-                    }
-                    output::KeyProblem::Repeated(value) => {
-                        Diagnostic::Data(DataDiagnostic::RepeatedKey { span: key, value })
-                    }
+        let key_problem = |problem| {
+            let key = population.key_column().map_or(population.span, |k| k.span);
+            match problem {
+                output::KeyProblem::Missing => {
+                    Diagnostic::Data(DataDiagnostic::MissingKeyValue { span: key })
                 }
-            },
-        ))
-        .await;
-        let (membership, counts) = match outcome {
-            Ok(written) => written?,
-            Err(panic) => return Err(self.reader_panicked(span, panic).await),
+                output::KeyProblem::Repeated(value) => {
+                    Diagnostic::Data(DataDiagnostic::RepeatedKey { span: key, value })
+                }
+            }
+        };
+        let (counts, pending, version) = match lock {
+            None => {
+                let shaper = shape::Shaper::new(&outputs, spec.layout, &stream.schema());
+                let write = delta_out::DeltaWrite {
+                    table: &out,
+                    as_of: context.as_of,
+                    metadata: &metadata,
+                    properties: output::parquet_properties(&[], spec.layout, &columns),
+                };
+                let outcome = panics::contained(delta_out::write_membership(
+                    &self.ctx,
+                    &self.storage,
+                    stream,
+                    shaper,
+                    write,
+                    Arc::clone(&written),
+                ))
+                .await;
+                let done = match outcome {
+                    Ok(done) => done,
+                    Err(panic) => return Err(self.reader_panicked(span, panic).await),
+                };
+                let done = done.map_err(|why| match why {
+                    delta_out::Unwritten::Data(e) => execution_failed(span, e),
+                    delta_out::Unwritten::Key(problem) => key_problem(problem),
+                    delta_out::Unwritten::Table(message) => {
+                        Diagnostic::Data(DataDiagnostic::DeltaWriteFailed {
+                            table: out.clone(),
+                            message,
+                        })
+                    }
+                })?;
+                (done.counts, None, Some(done.version))
+            }
+            Some(_) => {
+                let encoding = output::Encoding {
+                    metadata: &metadata,
+                    threads: self.ctx.copied_config().target_partitions(),
+                };
+                let outcome = panics::contained(output::write_membership(
+                    stream,
+                    spec,
+                    &outputs,
+                    &encoding,
+                    &written,
+                    |e| execution_failed(span, e),
+                    key_problem,
+                ))
+                .await;
+                let (membership, counts) = match outcome {
+                    Ok(written) => written?,
+                    Err(panic) => return Err(self.reader_panicked(span, panic).await),
+                };
+                (counts, Some(membership), None)
+            }
         };
         drop(ticker);
         self.progress.phase(Phase::Writing);
-        let summary = summarize(program, &plan.outputs, &counts, context, spec);
-        let summary_file = output::write_summary(spec, &summary)?;
-        publish::publish(
-            &lock,
-            vec![membership, summary_file],
-            &spec.other_membership_paths(),
-        )?;
+        let mut summary = summary::summarize(program, &plan.outputs, &counts, context, spec);
+        summary.output.delta_version = version;
+        if let (Some(lock), Some(membership)) = (&lock, pending) {
+            let summary_file = output::write_summary(spec, &summary)?;
+            publish::publish(
+                lock,
+                vec![membership, summary_file],
+                &spec.other_membership_paths(),
+            )?;
+        }
         Ok(summary)
     }
 }
 
-/// The summary of a run from what was counted while writing.
-fn summarize(
+/// Each output's column name and kind, in output order.
+fn output_columns(
     program: &hir::Program,
     outputs: &[OutputId],
-    counts: &output::Counts,
-    context: &RunContext,
-    spec: &OutputSpec,
-) -> Summary {
-    let members = counts.members;
-    let share = |n: u64| {
-        if members == 0 {
-            0.0
-        } else {
-            n as f64 / members as f64
-        }
-    };
-    let mut summary = Summary {
-        segc_version: env!("CARGO_PKG_VERSION"),
-        rules: context.rules.clone(),
-        as_of: context.as_of.to_string(),
-        population: PopulationSummary {
-            source: program.population().name.clone(),
-            members,
-        },
-        segments: Vec::new(),
-        tiers: Vec::new(),
-        scores: Vec::new(),
-        output: OutputSummary {
-            membership: context
-                .membership_shown
-                .clone()
-                .unwrap_or_else(|| spec.membership_path().display().to_string()),
-            format: spec.format,
-            layout: spec.layout,
-        },
-    };
-    for (id, tally) in outputs.iter().zip(&counts.columns) {
-        let name = program.output_name(*id).to_string();
-        let label = program.output_label(*id).map(str::to_string);
-        match (id, tally) {
-            (OutputId::Segment(_), output::Tally::Flag(n)) => {
-                summary.segments.push(SegmentSummary {
-                    name,
-                    label,
-                    members: *n,
-                    share: share(*n),
-                })
-            }
-            (OutputId::Tiers(t), output::Tally::Category(found)) => {
-                let mut tiers: Vec<TierSummary> = program.tiers[t.0]
-                    .arms
-                    .iter()
-                    .map(|arm| {
-                        let n = found.get(&Some(arm.name.clone())).copied().unwrap_or(0);
-                        TierSummary {
-                            tier: Some(arm.name.clone()),
-                            members: n,
-                            share: share(n),
-                        }
-                    })
-                    .collect();
-                if let Some(n) = found.get(&None) {
-                    tiers.push(TierSummary {
-                        tier: None,
-                        members: *n,
-                        share: share(*n),
-                    });
-                }
-                summary.tiers.push(TiersSummary { name, label, tiers });
-            }
-            (
-                OutputId::Score(_),
-                output::Tally::Number {
-                    count,
-                    sum,
-                    min,
-                    max,
-                    values,
-                },
-            ) => summary.scores.push(ScoreSummary {
-                name,
-                label,
-                min: *min,
-                max: *max,
-                mean: (*count > 0).then(|| sum / *count as f64),
-                distribution: values.as_ref().map(|v| {
-                    v.values()
-                        .map(|(score, n)| ScoreCount {
-                            score: *score,
-                            members: *n,
-                        })
-                        .collect()
-                }),
-            }),
-            _ => {}
-        }
-    }
-    summary
+) -> Vec<(String, output::ColumnKind)> {
+    outputs
+        .iter()
+        .map(|o| {
+            let kind = match o {
+                OutputId::Segment(_) => output::ColumnKind::Flag,
+                OutputId::Tiers(_) => output::ColumnKind::Category,
+                OutputId::Score(_) => output::ColumnKind::Number,
+            };
+            (program.output_name(*o).to_string(), kind)
+        })
+        .collect()
 }
 
 impl TableLookup for Engine {
@@ -625,106 +589,4 @@ pub struct RunContext {
     /// How `summary.json` names the membership file, when not by the path it is written to
     /// (outputs staged locally, then published to object storage).
     pub membership_shown: Option<String>,
-}
-
-/// The result of a run, also written as `summary.json`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Summary {
-    /// The segc version that produced it.
-    pub segc_version: &'static str,
-    /// The rule file.
-    pub rules: String,
-    /// The evaluation date (ISO 8601).
-    pub as_of: String,
-    /// The population.
-    pub population: PopulationSummary,
-    /// One entry per computed segment, in declaration order.
-    pub segments: Vec<SegmentSummary>,
-    /// One entry per computed tiers item.
-    pub tiers: Vec<TiersSummary>,
-    /// One entry per computed score.
-    pub scores: Vec<ScoreSummary>,
-    /// Where the membership was written.
-    pub output: OutputSummary,
-}
-
-/// Population size.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PopulationSummary {
-    /// The population source.
-    pub source: String,
-    /// Number of members (rows).
-    pub members: u64,
-}
-
-/// Size of one segment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SegmentSummary {
-    /// Segment name.
-    pub name: String,
-    /// Segment label.
-    pub label: Option<String>,
-    /// Number of members.
-    pub members: u64,
-    /// Members divided by the population size (0 for an empty population).
-    pub share: f64,
-}
-
-/// Members per tier of one tiers item.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TiersSummary {
-    /// The tiers' name.
-    pub name: String,
-    /// Their label.
-    pub label: Option<String>,
-    /// One entry per tier, in declaration order, then members in no tier (`tier: null`) if any.
-    pub tiers: Vec<TierSummary>,
-}
-
-/// Size of one tier.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct TierSummary {
-    /// The tier (`None`: members in no tier).
-    pub tier: Option<String>,
-    /// Number of members.
-    pub members: u64,
-    /// Members divided by the population size.
-    pub share: f64,
-}
-
-/// Distribution of one score.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ScoreSummary {
-    /// The score's name.
-    pub name: String,
-    /// Its label.
-    pub label: Option<String>,
-    /// Lowest value (none for an empty population).
-    pub min: Option<f64>,
-    /// Highest value.
-    pub max: Option<f64>,
-    /// Mean value.
-    pub mean: Option<f64>,
-    /// Members per value, lowest first, when there are at most 50 distinct values.
-    pub distribution: Option<Vec<ScoreCount>>,
-}
-
-/// Members with one score value.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct ScoreCount {
-    /// The value.
-    pub score: f64,
-    /// Number of members.
-    pub members: u64,
-}
-
-/// Where the membership went.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct OutputSummary {
-    /// The membership file.
-    pub membership: String,
-    /// Its format.
-    pub format: OutputFormat,
-    /// Its layout.
-    pub layout: Layout,
 }

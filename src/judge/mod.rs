@@ -15,6 +15,7 @@
 //! A value beyond the KPI's `warn` level is flagged, whatever its status.
 
 pub mod baseline;
+mod history;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -23,6 +24,7 @@ use crate::diagnostics::{Diagnostic, KpiDiagnostic};
 use crate::hir::{self, BaselineSource, Goal, KpiGroup, KpiId, KpiUnit};
 
 pub use baseline::{BaselineFile, BaselineValue};
+pub use history::history_batch;
 
 /// One KPI's value for one of its groups, as computed by the engine.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,0 +1,323 @@
+//! Membership batches as every writer takes them: the plan's batches unpacked to one column
+//! per output, in the chosen layout, with the population key checked (present and unique)
+//! and each output tallied for the summary on the way.
+
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch, StringArray, UInt32Array};
+use datafusion::arrow::compute::kernels::cmp::eq;
+use datafusion::arrow::compute::take;
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::common::ScalarValue;
+
+use super::output::{Layout, Outputs};
+use crate::lower::Packing;
+
+/// What an output column holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum ColumnKind {
+    /// A segment: membership flags.
+    Flag,
+    /// Tiers: the tier's name (or null).
+    Category,
+    /// A score.
+    Number,
+}
+
+/// How many distinct score values are reported one by one in the summary.
+const MAX_DISTINCT_SCORES: usize = 50;
+
+/// What was seen in one output column while writing.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Tally {
+    /// Members in the segment.
+    Flag(u64),
+    /// Members per tier; `None` for members in no tier.
+    Category(std::collections::BTreeMap<Option<String>, u64>),
+    /// Score statistics.
+    Number {
+        /// Values seen.
+        count: u64,
+        /// Their sum.
+        sum: f64,
+        /// Smallest.
+        min: Option<f64>,
+        /// Largest.
+        max: Option<f64>,
+        /// Members per value, while there are few distinct values.
+        values: Option<std::collections::BTreeMap<i64, (f64, u64)>>,
+    },
+}
+
+impl Tally {
+    fn new(kind: &ColumnKind) -> Tally {
+        match kind {
+            ColumnKind::Flag => Tally::Flag(0),
+            ColumnKind::Category => Tally::Category(Default::default()),
+            ColumnKind::Number => Tally::Number {
+                count: 0,
+                sum: 0.0,
+                min: None,
+                max: None,
+                values: Some(Default::default()),
+            },
+        }
+    }
+
+    fn add(&mut self, column: &ArrayRef) -> Result<(), String> {
+        match self {
+            Tally::Flag(n) => {
+                if let Some(flags) = column.as_boolean_opt() {
+                    *n += flags.true_count() as u64;
+                }
+            }
+            Tally::Category(counts) => {
+                let text = datafusion::arrow::compute::cast(column, &DataType::Utf8)
+                    .map_err(|e| e.to_string())?;
+                // Tiers have few values: look them up by reference, allocate only new ones.
+                for value in text.as_string::<i32>().iter() {
+                    match counts.iter_mut().find(|(k, _)| k.as_deref() == value) {
+                        Some((_, n)) => *n += 1,
+                        None => {
+                            counts.insert(value.map(str::to_string), 1);
+                        }
+                    }
+                }
+            }
+            Tally::Number {
+                count,
+                sum,
+                min,
+                max,
+                values,
+            } => {
+                let numbers = datafusion::arrow::compute::cast(column, &DataType::Float64)
+                    .map_err(|e| e.to_string())?;
+                let numbers = numbers.as_primitive::<datafusion::arrow::datatypes::Float64Type>();
+                for x in numbers.iter().flatten() {
+                    *count += 1;
+                    *sum += x;
+                    *min = Some(min.map_or(x, |m: f64| m.min(x)));
+                    *max = Some(max.map_or(x, |m: f64| m.max(x)));
+                    if let Some(map) = values {
+                        // Keyed by the value in millionths so that keys order like the values.
+                        let key = (x * 1e6).round() as i64;
+                        map.entry(key).or_insert((x, 0)).1 += 1;
+                        if map.len() > MAX_DISTINCT_SCORES {
+                            *values = None;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A population key that does not identify one member.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum KeyProblem {
+    /// The key is empty on some row.
+    Missing,
+    /// This key value is on more than one row.
+    Repeated(String),
+}
+
+/// Checks that the (sorted) keys are present and unique: repeats are adjacent.
+#[derive(Default)]
+struct KeyCheck {
+    last: Option<ScalarValue>,
+}
+
+impl KeyCheck {
+    fn check(&mut self, keys: &ArrayRef) -> Result<(), KeyProblem> {
+        if keys.null_count() > 0 {
+            return Err(KeyProblem::Missing);
+        }
+        let n = keys.len();
+        if n == 0 {
+            return Ok(());
+        }
+        let value = |i: usize| ScalarValue::try_from_array(keys, i).ok();
+        if let (Some(last), Some(first)) = (&self.last, value(0))
+            && *last == first
+        {
+            return Err(KeyProblem::Repeated(first.to_string()));
+        }
+        if n > 1 {
+            let same = eq(&keys.slice(0, n - 1), &keys.slice(1, n - 1))
+                .map_err(|_| KeyProblem::Missing)?;
+            if let Some(i) = same.iter().position(|x| x == Some(true)) {
+                let repeated = value(i).map_or_else(String::new, |v| v.to_string());
+                return Err(KeyProblem::Repeated(repeated));
+            }
+        }
+        self.last = value(n - 1);
+        Ok(())
+    }
+}
+
+/// Counts gathered while writing.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Counts {
+    /// Population members.
+    pub members: u64,
+    /// One tally per output column, in column order.
+    pub columns: Vec<Tally>,
+}
+
+/// Why a batch could not be shaped.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Unshaped {
+    /// The population key does not identify one member.
+    Key(KeyProblem),
+    /// The batch did not have the plan's columns (an internal fault), in Arrow's words.
+    Columns(String),
+}
+
+/// Turns the membership plan's batches into output batches, checking and counting them.
+pub(super) struct Shaper {
+    columns: Vec<(String, ColumnKind)>,
+    packing: Packing,
+    layout: Layout,
+    unpacked: SchemaRef,
+    schema: SchemaRef,
+    keys: KeyCheck,
+    counts: Counts,
+}
+
+impl Shaper {
+    /// A shaper for the batches of a plan with schema `plan`.
+    pub(super) fn new(outputs: &Outputs<'_>, layout: Layout, plan: &Schema) -> Shaper {
+        let columns = outputs.columns.to_vec();
+        let names: Vec<String> = columns.iter().map(|(name, _)| name.clone()).collect();
+        let unpacked = super::unpack::unpacked_schema(outputs.packing, plan, &names);
+        let schema = match layout {
+            Layout::Wide => wide_schema(&unpacked, &columns),
+            Layout::Long => long_schema(&unpacked),
+        };
+        let counts = Counts {
+            members: 0,
+            columns: columns.iter().map(|(_, kind)| Tally::new(kind)).collect(),
+        };
+        Shaper {
+            columns,
+            packing: outputs.packing.clone(),
+            layout,
+            unpacked,
+            schema,
+            keys: KeyCheck::default(),
+            counts,
+        }
+    }
+
+    /// The schema of the output batches.
+    pub(super) fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    /// What was counted so far.
+    pub(super) fn counts(&self) -> &Counts {
+        &self.counts
+    }
+
+    /// What was counted, once every batch is shaped.
+    pub(super) fn into_counts(self) -> Counts {
+        self.counts
+    }
+
+    /// The output rows of one batch of the plan.
+    pub(super) fn shape(&mut self, batch: &RecordBatch) -> Result<RecordBatch, Unshaped> {
+        let columns = |e: datafusion::arrow::error::ArrowError| Unshaped::Columns(e.to_string());
+        let batch =
+            super::unpack::unpacked(&self.packing, batch, &self.unpacked).map_err(columns)?;
+        self.keys.check(batch.column(0)).map_err(Unshaped::Key)?;
+        self.counts.members += batch.num_rows() as u64;
+        for (i, tally) in self.counts.columns.iter_mut().enumerate() {
+            tally.add(batch.column(i + 1)).map_err(Unshaped::Columns)?;
+        }
+        match self.layout {
+            // The same columns, declared never null (checked here).
+            Layout::Wide => {
+                RecordBatch::try_new(Arc::clone(&self.schema), batch.columns().to_vec())
+                    .map_err(columns)
+            }
+            Layout::Long => to_long(&batch, &self.schema, &self.columns).map_err(Unshaped::Columns),
+        }
+    }
+}
+
+/// The membership columns as written: the key and the segments' flags are never null (a null
+/// condition is `false`), which readers see and which spares Parquet the null bookkeeping.
+fn wide_schema(plan: &Schema, columns: &[(String, ColumnKind)]) -> SchemaRef {
+    let fields: Vec<Field> = plan
+        .fields()
+        .iter()
+        .enumerate()
+        .map(|(i, field)| {
+            let never_null = i == 0 || matches!(columns.get(i - 1), Some((_, ColumnKind::Flag)));
+            field
+                .as_ref()
+                .clone()
+                .with_nullable(field.is_nullable() && !never_null)
+        })
+        .collect();
+    Arc::new(Schema::new_with_metadata(fields, plan.metadata().clone()))
+}
+
+fn long_schema(wide: &Schema) -> SchemaRef {
+    let key = wide.field(0).clone().with_nullable(false);
+    Arc::new(Schema::new(vec![
+        key,
+        Field::new("segment", DataType::Utf8, false),
+    ]))
+}
+
+/// One row per membership, in key order then column order: `segment` for each segment a member is
+/// in, `tiers:tier` for each tiers item that gives it a tier. Scores are not tags and are left out.
+fn to_long(
+    batch: &RecordBatch,
+    schema: &SchemaRef,
+    columns: &[(String, ColumnKind)],
+) -> Result<RecordBatch, String> {
+    let mut rows: Vec<u32> = Vec::new();
+    let mut tags: Vec<String> = Vec::new();
+    let mut texts = Vec::with_capacity(columns.len());
+    for (i, (_, kind)) in columns.iter().enumerate() {
+        texts.push(match kind {
+            ColumnKind::Category => Some(
+                datafusion::arrow::compute::cast(batch.column(i + 1), &DataType::Utf8)
+                    .map_err(|e| e.to_string())?,
+            ),
+            _ => None,
+        });
+    }
+    for row in 0..batch.num_rows() {
+        for (i, ((name, kind), text)) in columns.iter().zip(&texts).enumerate() {
+            let column = batch.column(i + 1);
+            match kind {
+                ColumnKind::Flag => {
+                    if let Some(c) = column.as_boolean_opt()
+                        && c.is_valid(row)
+                        && c.value(row)
+                    {
+                        rows.push(row as u32);
+                        tags.push(name.clone());
+                    }
+                }
+                ColumnKind::Category => {
+                    if let Some(t) = text
+                        && t.is_valid(row)
+                    {
+                        rows.push(row as u32);
+                        tags.push(format!("{name}:{}", t.as_string::<i32>().value(row)));
+                    }
+                }
+                ColumnKind::Number => {}
+            }
+        }
+    }
+    let keys = take(batch.column(0), &UInt32Array::from(rows), None).map_err(|e| e.to_string())?;
+    let segments: ArrayRef = Arc::new(StringArray::from(tags));
+    RecordBatch::try_new(schema.clone(), vec![keys, segments]).map_err(|e| e.to_string())
+}

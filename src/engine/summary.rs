@@ -1,0 +1,214 @@
+//! What a run reports about itself: the summary printed and written as `summary.json`, built
+//! from what was counted while the membership was written.
+
+use serde::Serialize;
+
+use super::RunContext;
+use super::output::{self, Layout, OutputFormat, OutputSpec};
+use crate::hir::{self, OutputId};
+
+/// The result of a run, also written as `summary.json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// The segc version that produced it.
+    pub segc_version: &'static str,
+    /// The rule file.
+    pub rules: String,
+    /// The evaluation date (ISO 8601).
+    pub as_of: String,
+    /// The population.
+    pub population: PopulationSummary,
+    /// One entry per computed segment, in declaration order.
+    pub segments: Vec<SegmentSummary>,
+    /// One entry per computed tiers item.
+    pub tiers: Vec<TiersSummary>,
+    /// One entry per computed score.
+    pub scores: Vec<ScoreSummary>,
+    /// Where the membership was written.
+    pub output: OutputSummary,
+}
+
+/// Population size.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PopulationSummary {
+    /// The population source.
+    pub source: String,
+    /// Number of members (rows).
+    pub members: u64,
+}
+
+/// Size of one segment.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SegmentSummary {
+    /// Segment name.
+    pub name: String,
+    /// Segment label.
+    pub label: Option<String>,
+    /// Number of members.
+    pub members: u64,
+    /// Members divided by the population size (0 for an empty population).
+    pub share: f64,
+}
+
+/// Members per tier of one tiers item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TiersSummary {
+    /// The tiers' name.
+    pub name: String,
+    /// Their label.
+    pub label: Option<String>,
+    /// One entry per tier, in declaration order, then members in no tier (`tier: null`) if any.
+    pub tiers: Vec<TierSummary>,
+}
+
+/// Size of one tier.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TierSummary {
+    /// The tier (`None`: members in no tier).
+    pub tier: Option<String>,
+    /// Number of members.
+    pub members: u64,
+    /// Members divided by the population size.
+    pub share: f64,
+}
+
+/// Distribution of one score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreSummary {
+    /// The score's name.
+    pub name: String,
+    /// Its label.
+    pub label: Option<String>,
+    /// Lowest value (none for an empty population).
+    pub min: Option<f64>,
+    /// Highest value.
+    pub max: Option<f64>,
+    /// Mean value.
+    pub mean: Option<f64>,
+    /// Members per value, lowest first, when there are at most 50 distinct values.
+    pub distribution: Option<Vec<ScoreCount>>,
+}
+
+/// Members with one score value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreCount {
+    /// The value.
+    pub score: f64,
+    /// Number of members.
+    pub members: u64,
+}
+
+/// Where the membership went.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutputSummary {
+    /// The membership file.
+    pub membership: String,
+    /// Its format.
+    pub format: OutputFormat,
+    /// Its layout.
+    pub layout: Layout,
+    /// The version of the Delta table the run committed (`--format delta`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delta_version: Option<i64>,
+}
+
+/// The summary of a run from what was counted while writing.
+pub(super) fn summarize(
+    program: &hir::Program,
+    outputs: &[OutputId],
+    counts: &output::Counts,
+    context: &RunContext,
+    spec: &OutputSpec,
+) -> Summary {
+    let members = counts.members;
+    let share = |n: u64| {
+        if members == 0 {
+            0.0
+        } else {
+            n as f64 / members as f64
+        }
+    };
+    let mut summary = Summary {
+        segc_version: env!("CARGO_PKG_VERSION"),
+        rules: context.rules.clone(),
+        as_of: context.as_of.to_string(),
+        population: PopulationSummary {
+            source: program.population().name.clone(),
+            members,
+        },
+        segments: Vec::new(),
+        tiers: Vec::new(),
+        scores: Vec::new(),
+        output: OutputSummary {
+            membership: context
+                .membership_shown
+                .clone()
+                .unwrap_or_else(|| spec.membership_path().display().to_string()),
+            format: spec.format,
+            layout: spec.layout,
+            delta_version: None,
+        },
+    };
+    for (id, tally) in outputs.iter().zip(&counts.columns) {
+        let name = program.output_name(*id).to_string();
+        let label = program.output_label(*id).map(str::to_string);
+        match (id, tally) {
+            (OutputId::Segment(_), output::Tally::Flag(n)) => {
+                summary.segments.push(SegmentSummary {
+                    name,
+                    label,
+                    members: *n,
+                    share: share(*n),
+                })
+            }
+            (OutputId::Tiers(t), output::Tally::Category(found)) => {
+                let mut tiers: Vec<TierSummary> = program.tiers[t.0]
+                    .arms
+                    .iter()
+                    .map(|arm| {
+                        let n = found.get(&Some(arm.name.clone())).copied().unwrap_or(0);
+                        TierSummary {
+                            tier: Some(arm.name.clone()),
+                            members: n,
+                            share: share(n),
+                        }
+                    })
+                    .collect();
+                if let Some(n) = found.get(&None) {
+                    tiers.push(TierSummary {
+                        tier: None,
+                        members: *n,
+                        share: share(*n),
+                    });
+                }
+                summary.tiers.push(TiersSummary { name, label, tiers });
+            }
+            (
+                OutputId::Score(_),
+                output::Tally::Number {
+                    count,
+                    sum,
+                    min,
+                    max,
+                    values,
+                },
+            ) => summary.scores.push(ScoreSummary {
+                name,
+                label,
+                min: *min,
+                max: *max,
+                mean: (*count > 0).then(|| sum / *count as f64),
+                distribution: values.as_ref().map(|v| {
+                    v.values()
+                        .map(|(score, n)| ScoreCount {
+                            score: *score,
+                            members: *n,
+                        })
+                        .collect()
+                }),
+            }),
+            _ => {}
+        }
+    }
+    summary
+}
