@@ -322,11 +322,23 @@ fn flags_packed_for_the_sort_come_back_in_place_past_a_word() {
 #[test]
 fn the_b2b_example_matches_sqlite_expectations() {
     for (rules, expected) in [
-        ("examples/b2b/accounts.seg", "examples/b2b/expected/accounts.csv"),
-        ("examples/b2b/contacts.seg", "examples/b2b/expected/contacts.csv"),
+        (
+            "examples/b2b/accounts.seg",
+            "examples/b2b/expected/accounts.csv",
+        ),
+        (
+            "examples/b2b/contacts.seg",
+            "examples/b2b/expected/contacts.csv",
+        ),
     ] {
         let out = tempfile::tempdir().expect("tempdir");
-        run(Path::new(rules), out.path(), OutputFormat::Csv, Layout::Wide).expect(rules);
+        run(
+            Path::new(rules),
+            out.path(),
+            OutputFormat::Csv,
+            Layout::Wide,
+        )
+        .expect(rules);
         let actual = std::fs::read_to_string(out.path().join("membership.csv")).expect("output");
         let expected = std::fs::read_to_string(expected).expect("expected");
         assert_eq!(actual, expected, "{rules}");

@@ -227,7 +227,12 @@ fn unused_sources(program: &hir::Program, found: &mut Vec<LintDiagnostic>) {
         .iter()
         .map(|a| a.source)
         .chain([program.population])
-        .chain(program.paths.iter().flat_map(|p| p.steps.iter().map(|s| s.to)))
+        .chain(
+            program
+                .paths
+                .iter()
+                .flat_map(|p| p.steps.iter().map(|s| s.to)),
+        )
         .collect();
     for (i, source) in program.sources.iter().enumerate() {
         if !read.contains(&hir::SourceId(i)) {

@@ -86,9 +86,7 @@ impl Checker<'_> {
                 poisoned(span)
             }
             // A source related to the population has many rows per member: an aggregate.
-            Reach::None
-                if !in_aggregate && !matches!(self.reach(to, from), Reach::None) =>
-            {
+            Reach::None if !in_aggregate && !matches!(self.reach(to, from), Reach::None) => {
                 let c = &self.sources[to.0].columns[column];
                 let hint = hint_for(&c.ty);
                 self.sink
@@ -103,7 +101,7 @@ impl Checker<'_> {
                 poisoned(span)
             }
             Reach::None => {
-                let fix = self.path_fix(from, to, column, in_aggregate);
+                let fix = Box::new(self.path_fix(from, to, column, in_aggregate));
                 self.sink
                     .push(Diagnostic::Names(NameDiagnostic::NoReferencePath {
                         name,

@@ -84,8 +84,8 @@ pub enum NameDiagnostic {
         from: String,
         /// The source named.
         to: String,
-        /// The declaration that would give a path.
-        fix: PathFix,
+        /// The declaration that would give a path (boxed: diagnostics stay small).
+        fix: Box<PathFix>,
         /// Whether the name is inside an aggregate over `from`.
         in_aggregate: bool,
         /// Where it is used.
@@ -332,7 +332,7 @@ impl NameDiagnostic {
                 })
                 .at(*span)
                 .primary_label(|| format!("a column of `{to}`"))
-                .help(|| match fix {
+                .help(|| match &**fix {
                     PathFix::Reference { column } => format!(
                         "to look up `{to}` from each row of `{from}`, declare `{from}.{column}` with `references {to}`"
                     ),

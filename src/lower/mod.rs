@@ -412,6 +412,52 @@ fn scanned_columns<'a>(
     names
 }
 
+/// The rows of the related source `source_id` (the columns its aggregates read), joined to the
+/// sources of its `chain` to the population and of its lookups; and the name of the column
+/// holding each row's member key (the last reference of the chain).
+fn related_rows(
+    program: &hir::Program,
+    tables: &dyn TableLookup,
+    source_id: SourceId,
+    chain: &hir::Path,
+    needed: &Needed,
+    span: Span,
+) -> Result<(LogicalPlanBuilder, String), Diagnostic> {
+    let source = program.source(source_id);
+    let Some(link) = chain.steps.last() else {
+        return Err(Diagnostic::Internal(InternalDiagnostic::Invariant {
+            span,
+            broken: Invariant::NoRelatedAggregate,
+        }));
+    };
+    // The chain up to the source whose column holds the member's key, and the lookups.
+    let towards = hir::Path {
+        from: source_id,
+        steps: chain.steps[..chain.steps.len() - 1].to_vec(),
+    };
+    let mut paths = needed.paths_from(program, source_id);
+    if !towards.steps.is_empty() {
+        paths.push(&towards);
+    }
+    let first: Vec<&str> = if link.from == source_id {
+        vec![source.columns[link.column].name.as_str()]
+    } else {
+        Vec::new()
+    };
+    let mut names = scanned_columns(source, &first, needed.columns.get(&source_id));
+    for name in joins::root_references(program, source_id, &paths) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let builder = scan_canonical(source, tables, &names)?;
+    let mut columns = needed.columns.clone();
+    columns.entry(link.from).or_default().insert(link.column);
+    let (builder, _) = joins::join_paths(builder, program, tables, source_id, &paths, &columns)?;
+    let link_name = joins::joined_name(program, source_id, link.from, link.column);
+    Ok((builder, link_name))
+}
+
 /// The grouped aggregate of every needed aggregate over `source_id`, keyed by its link column.
 fn aggregate_plan(
     program: &hir::Program,
@@ -437,38 +483,7 @@ fn aggregate_plan(
             span,
             broken: Invariant::NoRelatedAggregate,
         }))?;
-    let Some(link) = chain.steps.last() else {
-        return Err(Diagnostic::Internal(InternalDiagnostic::Invariant {
-            span,
-            broken: Invariant::NoRelatedAggregate,
-        }));
-    };
-    // The chain up to the source whose column holds the member's key, and the lookups.
-    let towards = hir::Path {
-        from: source_id,
-        steps: chain.steps[..chain.steps.len() - 1].to_vec(),
-    };
-    let mut paths = needed.paths_from(program, source_id);
-    if !towards.steps.is_empty() {
-        paths.push(&towards);
-    }
-    let link_name = joins::joined_name(program, source_id, link.from, link.column);
-    let first: Vec<&str> = if link.from == source_id {
-        vec![source.columns[link.column].name.as_str()]
-    } else {
-        Vec::new()
-    };
-    let mut names = scanned_columns(source, &first, needed.columns.get(&source_id));
-    for name in joins::root_references(program, source_id, &paths) {
-        if !names.contains(&name) {
-            names.push(name);
-        }
-    }
-    let builder = scan_canonical(source, tables, &names)?;
-    let mut columns = needed.columns.clone();
-    columns.entry(link.from).or_default().insert(link.column);
-    let (mut builder, _) =
-        joins::join_paths(builder, program, tables, source_id, &paths, &columns)?;
+    let (mut builder, link_name) = related_rows(program, tables, source_id, chain, needed, span)?;
 
     let no_columns = HashMap::new();
     let no_ranks = Ranks::default();
