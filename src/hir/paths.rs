@@ -87,3 +87,81 @@ pub fn find(sources: &[Source], from: SourceId, to: SourceId, limit: usize) -> V
     }
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hir::{Column, Format, Location};
+    use crate::span::Span;
+    use crate::types::Type;
+
+    /// A source with a key and columns referencing `references` (by index).
+    fn source(name: &str, references: &[usize]) -> Source {
+        let column = |name: String, to: Option<usize>| Column {
+            name,
+            ty: Type::Int,
+            nullable: false,
+            span: Span::default(),
+            type_text: "int".into(),
+            type_span: Span::default(),
+            references: to.map(SourceId),
+            partition: false,
+            derived: None,
+        };
+        let mut columns = vec![column("id".into(), None)];
+        columns.extend(
+            references
+                .iter()
+                .map(|to| column(format!("ref_{to}"), Some(*to))),
+        );
+        Source {
+            name: name.into(),
+            span: Span::default(),
+            format: Format::Parquet,
+            location: Location {
+                text: String::new(),
+                span: Span::default(),
+            },
+            columns,
+            key: Some(0),
+            retention: None,
+        }
+    }
+
+    #[test]
+    fn paths_follow_references_without_visiting_a_source_twice() {
+        // 0 → 1 → 2, 0 → 0 (a self-reference), 1 → 0 (back).
+        let sources = [source("a", &[1, 0]), source("b", &[2, 0]), source("c", &[])];
+        let found = find(&sources, SourceId(0), SourceId(2), 2);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].steps.len(), 2);
+        assert_eq!(found[0].to(), SourceId(2));
+        assert!(find(&sources, SourceId(2), SourceId(0), 2).is_empty());
+        assert!(find(&sources, SourceId(0), SourceId(0), 2).is_empty());
+    }
+
+    #[test]
+    fn two_paths_are_both_found_shortest_first() {
+        // 0 → 2 directly and 0 → 1 → 2.
+        let sources = [source("a", &[2, 1]), source("b", &[2]), source("c", &[])];
+        let found = find(&sources, SourceId(0), SourceId(2), 2);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].steps.len(), 1);
+        assert_eq!(found[1].steps.len(), 2);
+    }
+
+    #[test]
+    fn a_web_of_references_is_searched_within_bounds() {
+        // 40 sources, each referencing every other, and no way to a 41st: the search stops.
+        let mut sources: Vec<Source> = (0..40)
+            .map(|i| {
+                let others: Vec<usize> = (0..40).filter(|j| *j != i).collect();
+                source(&format!("s{i}"), &others)
+            })
+            .collect();
+        sources.push(source("alone", &[]));
+        let started = std::time::Instant::now();
+        assert!(find(&sources, SourceId(0), SourceId(40), 2).is_empty());
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+}
