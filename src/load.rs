@@ -380,6 +380,11 @@ impl Workspace {
             };
         }
         let mut items: Vec<Item> = Vec::new();
+        // A file's own `population` chooses its members: an imported one is left out, so
+        // shared declarations serve files of every population (customers, companies, ...).
+        let own_population = own_items
+            .iter()
+            .any(|i| matches!(i.kind, ItemKind::Population(_)));
         for dep in imports {
             let imported = &self.files[dep];
             items.extend(
@@ -389,6 +394,7 @@ impl Workspace {
                     .items
                     .iter()
                     .filter(|i| shared(i))
+                    .filter(|i| !own_population || !matches!(i.kind, ItemKind::Population(_)))
                     .cloned(),
             );
             diagnostics.extend(imported.parsed.diagnostics.iter().cloned());

@@ -111,6 +111,9 @@ fn examples_are_formatted() {
         "examples/retail/retail.seg",
         "examples/rfm/rfm.seg",
         "examples/kpi/kpis.seg",
+        "examples/b2b/accounts.seg",
+        "examples/b2b/contacts.seg",
+        "examples/b2b/common/sources.seg",
     ] {
         let text = std::fs::read_to_string(example).expect("example");
         assert_eq!(segc::fmt::format(&text).expect("parses"), text, "{example}");

@@ -49,6 +49,11 @@ fn imports() {
                 let names: Vec<&str> = program.sources.iter().map(|s| s.name.as_str()).collect();
                 assert_eq!(names, ["customers", "orders"], "sources.seg is read once");
             }
+            "account_population" => {
+                assert_eq!(text, "", "a file chooses its own population");
+                let program = checked.program.expect("program");
+                assert_eq!(program.population().name, "companies");
+            }
             "lint_home" => {
                 assert!(text.contains("unused_here"), "{text}");
                 assert!(!text.contains("never_used"), "{text}");

@@ -113,3 +113,24 @@ fn keys_that_do_not_identify_members_stop_the_kpis() {
         insta::assert_snapshot!(problem);
     });
 }
+
+/// The KPIs per NAF sector of `examples/b2b/accounts.seg`, against the values
+/// `generate_data.py` computed with SQLite.
+#[test]
+fn the_b2b_example_kpis_per_sector_match_sqlite() {
+    let (judged, diagnostics) = judged(Path::new("examples/b2b/accounts.seg"));
+    assert_eq!(diagnostics, "");
+    let expected = std::fs::read_to_string("examples/b2b/expected/kpis.csv").expect("expected");
+    let mut rows = judged.rows.iter();
+    for line in expected.lines().skip(1) {
+        let fields: Vec<&str> = line.split(',').collect();
+        let row = rows.next().expect("a row per expected line");
+        assert_eq!(row.kpi, fields[0]);
+        assert_eq!(row.group.text(), format!("sector = {}", fields[1]));
+        assert_eq!(row.members.to_string(), fields[2]);
+        let value: f64 = fields[3].parse().expect("value");
+        let found = row.value.expect("a value");
+        assert!((found - value).abs() < 1e-5, "{line}: {found}");
+    }
+    assert!(rows.next().is_none());
+}

@@ -203,3 +203,20 @@ fn every_clean_fixture_plans_and_runs_on_empty_tables() {
     failing.sort();
     assert_eq!(failing, NOT_CHECKING, "the fixtures that do not check");
 }
+
+#[test]
+fn lookups_and_chains_scan_each_source_once() {
+    let text = std::fs::read_to_string("tests/fixtures/plan/relational.seg").expect("fixture");
+    let plan = plan_of(&text, &Selection::All);
+    let mut scans = scans(&plan);
+    scans.sort();
+    assert_eq!(
+        scans,
+        [
+            "companies[company_id,sector_id]",
+            "contacts[contact_id,company_id,role]",
+            "orders[amount,contact_id]",
+            "sectors[sector_id,label,risk]",
+        ]
+    );
+}

@@ -315,3 +315,32 @@ fn flags_packed_for_the_sort_come_back_in_place_past_a_word() {
         (1..=rows).filter(|k| k * 37 % 200 >= 100).count() as u64
     );
 }
+
+/// `examples/b2b`: companies as the population (chains orders → contacts → companies), and
+/// contacts as the population (lookups of their company), both importing one file of sources,
+/// against the expectations `generate_data.py` computed with SQLite.
+#[test]
+fn the_b2b_example_matches_sqlite_expectations() {
+    for (rules, expected) in [
+        (
+            "examples/b2b/accounts.seg",
+            "examples/b2b/expected/accounts.csv",
+        ),
+        (
+            "examples/b2b/contacts.seg",
+            "examples/b2b/expected/contacts.csv",
+        ),
+    ] {
+        let out = tempfile::tempdir().expect("tempdir");
+        run(
+            Path::new(rules),
+            out.path(),
+            OutputFormat::Csv,
+            Layout::Wide,
+        )
+        .expect(rules);
+        let actual = std::fs::read_to_string(out.path().join("membership.csv")).expect("output");
+        let expected = std::fs::read_to_string(expected).expect("expected");
+        assert_eq!(actual, expected, "{rules}");
+    }
+}

@@ -1,11 +1,12 @@
 //! Aggregates over sources related to the population: `count(orders where ...)`,
 //! `sum(orders.amount)`, `last(orders.channel by ordered_at)`, `exists(events where ...)`.
 //!
-//! Inside an aggregate, names are columns of the aggregated source (qualified or not) and `as_of`;
-//! the source must have a column declared `references <population>`, which is the join key.
+//! Inside an aggregate, names are columns of the aggregated source (qualified or not), columns
+//! looked up from its rows (`lookups`) and `as_of`; the source's rows must lead to the population
+//! by one path of references: a column declared `references <population>`, or a chain of them.
 
 use crate::ast::{self, ExprKind as A};
-use crate::diagnostics::{Context, Diagnostic, NameDiagnostic, TypeDiagnostic};
+use crate::diagnostics::{Context, Diagnostic, TypeDiagnostic};
 use crate::hir::{self, AggregateFunction, AggregateId, ExprKind as H, SourceId};
 use crate::span::Span;
 use crate::types::Type;
@@ -56,7 +57,7 @@ impl Checker<'_> {
                 }));
             return poisoned(span);
         }
-        let Some(link) = self.link(source, arg.span) else {
+        let Some(path) = self.link(source, arg.span) else {
             return poisoned(span);
         };
 
@@ -109,7 +110,7 @@ impl Checker<'_> {
         let id = AggregateId(self.aggregates.len());
         self.aggregates.push(hir::Aggregate {
             source,
-            link,
+            path,
             function,
             argument,
             order_by,
@@ -146,50 +147,6 @@ impl Checker<'_> {
             }
         }
         None
-    }
-
-    /// The column of `source` that references the population key.
-    fn link(&mut self, source: SourceId, span: Span) -> Option<usize> {
-        let population = self.population?;
-        let decl = &self.sources[source.0];
-        let links: Vec<usize> = decl
-            .columns
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.references == Some(population))
-            .map(|(i, _)| i)
-            .collect();
-        match links.as_slice() {
-            [one] => Some(*one),
-            [] => {
-                let population_decl = &self.sources[population.0];
-                let key = population_decl
-                    .key_column()
-                    .map_or_else(String::new, |k| format!("{}: {}", k.name, k.type_text));
-                self.sink
-                    .push(Diagnostic::Names(NameDiagnostic::MissingLink {
-                        source: decl.name.clone(),
-                        population: population_decl.name.clone(),
-                        key,
-                        span,
-                        source_span: decl.span,
-                    }));
-                None
-            }
-            _ => {
-                self.sink
-                    .push(Diagnostic::Names(NameDiagnostic::AmbiguousLink {
-                        source: decl.name.clone(),
-                        population: self.sources[population.0].name.clone(),
-                        columns: links
-                            .iter()
-                            .map(|i| decl.columns[*i].name.clone())
-                            .collect(),
-                        span,
-                    }));
-                None
-            }
-        }
     }
 
     /// The result type and nullability of an aggregate, after checking its argument.

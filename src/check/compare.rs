@@ -171,6 +171,9 @@ impl Checker<'_> {
         let mut items = Vec::with_capacity(list.len());
         let mut nullable = value.nullable;
         for item in list {
+            if self.tier_name_taken(&BinaryOp::Eq, &value, item) {
+                continue;
+            }
             let item = self.expr(item);
             if is_null_literal(&item) {
                 self.sink

@@ -109,9 +109,15 @@ impl Checker<'_> {
                 lhs,
                 rhs,
             } => {
-                let lhs = self.expr(lhs);
+                let lhs_typed = self.expr(lhs);
+                if self.tier_name_taken(op, &lhs_typed, rhs) {
+                    return poisoned(e.span);
+                }
                 let rhs = self.expr(rhs);
-                self.binary(*op, *op_span, lhs, rhs, e.span)
+                if self.tier_name_taken(op, &rhs, lhs) {
+                    return poisoned(e.span);
+                }
+                self.binary(*op, *op_span, lhs_typed, rhs, e.span)
             }
             A::InList {
                 value,
@@ -410,20 +416,28 @@ impl Checker<'_> {
                 }));
             return poisoned(span);
         };
-        if let Scope::Related(related) = self.scope {
-            if related == id {
-                let c = &decl.columns[index];
-                return typed(
-                    H::Column {
-                        source: id,
-                        column: index,
-                    },
-                    c.ty.clone(),
-                    c.nullable,
-                    span,
-                );
-            }
-            let aggregated = self.sources[related.0].name.clone();
+        let from = match self.scope {
+            Scope::Related(related) => related,
+            Scope::Population => match self.population {
+                Some(population) => population,
+                None => return poisoned(span),
+            },
+        };
+        if from == id {
+            let c = &decl.columns[index];
+            return typed(
+                H::Column {
+                    source: id,
+                    column: index,
+                },
+                c.ty.clone(),
+                c.nullable,
+                span,
+            );
+        }
+        // Inside an aggregate, the member's own values are used outside it.
+        if Some(id) == self.population {
+            let aggregated = self.sources[from.0].name.clone();
             self.sink
                 .push(Diagnostic::Names(NameDiagnostic::NotInAggregateSource {
                     name: format!("{}.{}", source.name, column.name),
@@ -433,19 +447,7 @@ impl Checker<'_> {
                 }));
             return poisoned(span);
         }
-        if Some(id) != self.population {
-            if let Some(population) = self.population {
-                self.sink
-                    .push(Diagnostic::Names(NameDiagnostic::NotPopulationColumn {
-                        name: format!("{}.{}", source.name, column.name),
-                        source: source.name.clone(),
-                        population: self.sources[population.0].name.clone(),
-                        span,
-                    }));
-            }
-            return poisoned(span);
-        }
-        self.population_column(index, span)
+        self.lookup(from, id, index, (source, column), span)
     }
 
     fn unary(&mut self, op: UnaryOp, operand: &ast::Expr, span: Span) -> hir::Expr {

@@ -227,6 +227,12 @@ fn unused_sources(program: &hir::Program, found: &mut Vec<LintDiagnostic>) {
         .iter()
         .map(|a| a.source)
         .chain([program.population])
+        .chain(
+            program
+                .paths
+                .iter()
+                .flat_map(|p| p.steps.iter().map(|s| s.to)),
+        )
         .collect();
     for (i, source) in program.sources.iter().enumerate() {
         if !read.contains(&hir::SourceId(i)) {
@@ -248,6 +254,10 @@ fn shape(e: &hir::Expr) -> Vec<u8> {
         ExprKind::Aggregate(id) => key.tag_number(b'A', id.0),
         ExprKind::Column { source, column } => {
             key.tag_number(b'C', source.0);
+            key.number(*column);
+        }
+        ExprKind::Lookup { path, column } => {
+            key.tag_number(b'P', path.0);
             key.number(*column);
         }
         ExprKind::Let(id) => key.tag_number(b'L', id.0),

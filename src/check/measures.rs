@@ -346,8 +346,8 @@ impl Checker<'_> {
     }
 
     /// The related source whose rows `arg` takes directly (`orders`, `orders.amount * 2`), if
-    /// any. Related columns inside a per-member aggregate (`sum(orders.amount)`) do not count:
-    /// that is a per-member value.
+    /// any. Related columns inside a per-member aggregate (`sum(orders.amount)`) and looked-up
+    /// columns (`companies.headcount`) do not count: those are per-member values.
     fn related_rows(&self, arg: &ast::Expr) -> Option<SourceId> {
         let related = |name: &str| {
             self.source_ids
@@ -364,8 +364,13 @@ impl Checker<'_> {
                             return Some(id);
                         }
                     }
+                    // A source the members lead to is looked up: a value per member.
                     [source, _] => {
-                        if let Some(id) = related(&source.name) {
+                        if let Some(id) = related(&source.name)
+                            && self.population.is_none_or(|population| {
+                                crate::hir::paths::find(&self.sources, population, id, 1).is_empty()
+                            })
+                        {
                             return Some(id);
                         }
                     }

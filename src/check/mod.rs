@@ -11,6 +11,7 @@ mod expr;
 mod functions;
 mod kpis;
 mod lints;
+mod lookups;
 mod measures;
 mod quantiles;
 mod reach;
@@ -71,6 +72,7 @@ pub fn check_with(
     checker.sink.extend(syntax_diagnostics.iter().cloned());
     checker.declare_sources(program);
     checker.choose_population(program);
+    checker.imports_on_demand = own_population(program, settings.home);
     checker.declare_definitions(program);
     checker.check_definitions();
     checker.report_cycles();
@@ -105,6 +107,19 @@ pub fn check_with(
         program: checked.filter(|_| !denied),
         diagnostics,
     }
+}
+
+/// The file's extent when it declares its own `population` and imports declarations: the
+/// imported `let`s were written for the population of their file, and are checked when used.
+fn own_population(program: &ast::Program, home: Option<Span>) -> Option<Span> {
+    let home = home?;
+    let inside = |span: Span| span.start >= home.start && span.start <= home.end;
+    let imports = program.items.iter().any(|i| !inside(i.span));
+    let declares = program
+        .items
+        .iter()
+        .any(|i| matches!(i.kind, ItemKind::Population(_)) && inside(i.span));
+    (imports && declares).then_some(home)
 }
 
 /// Whether a column of type `column` can hold values of a key of type `key`.
@@ -195,6 +210,14 @@ struct Checker<'a> {
     kpi_names: HashMap<String, Span>,
     /// Checked KPIs (`None` when the check failed).
     checked_kpis: Vec<Option<hir::Kpi>>,
+    /// The paths of references followed by lookups and aggregates, each once.
+    paths: Vec<hir::Path>,
+    /// Tier names reported as also naming another definition (`TierNameTaken`): not warned
+    /// about again.
+    tier_names_reported: HashSet<String>,
+    /// The file's extent when imported `let`s are checked only when used (see
+    /// `own_population`).
+    imports_on_demand: Option<Span>,
 }
 
 const AS_OF: &str = "as_of";
@@ -254,6 +277,18 @@ impl<'a> Checker<'a> {
                     continue;
                 };
                 let resolved = self.resolve_source(target);
+                if let Some(target_id) = resolved
+                    && self.sources[target_id.0].key.is_none()
+                    && !self.sources[target_id.0].columns.is_empty()
+                {
+                    self.sink
+                        .push(Diagnostic::Sources(SourceDiagnostic::ReferenceWithoutKey {
+                            column: column.name.name.clone(),
+                            source: target.name.clone(),
+                            span: target.span,
+                            source_span: self.sources[target_id.0].span,
+                        }));
+                }
                 if let Some(target_id) = resolved
                     && let Some(key) = self.sources[target_id.0].key_column()
                     && let Some(c) = self.sources[id.0].column(&column.name.name)
@@ -436,7 +471,13 @@ impl<'a> Checker<'a> {
 
     fn check_definitions(&mut self) {
         for i in 0..self.lets.len() {
-            self.check_let(LetId(i));
+            let span = self.lets[i].name.span;
+            let imported = self
+                .imports_on_demand
+                .is_some_and(|home| span.start < home.start || span.start > home.end);
+            if !imported {
+                self.check_let(LetId(i));
+            }
         }
         for i in 0..self.segments.len() {
             let decl = self.segments[i];
@@ -611,7 +652,18 @@ impl<'a> Checker<'a> {
                     span: decl.name.span,
                     value,
                 }),
-                _ => None,
+                // An imported `let` this file does not use: never computed.
+                LetState::Pending => Some(hir::Let {
+                    name: decl.name.name.clone(),
+                    span: decl.name.span,
+                    value: expr::typed(
+                        hir::ExprKind::Literal(hir::Value::Null),
+                        Type::Null,
+                        true,
+                        decl.name.span,
+                    ),
+                }),
+                LetState::InProgress => None,
             })
             .collect();
         let mut conditions = self.segment_conditions.into_iter();
@@ -648,6 +700,7 @@ impl<'a> Checker<'a> {
                 .map(|q| q.unwrap_or_else(|| quantiles::unused_quantile(Span::default())))
                 .collect(),
             kpis: self.checked_kpis.into_iter().flatten().collect(),
+            paths: self.paths,
         }
     }
 }

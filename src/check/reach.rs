@@ -116,6 +116,7 @@ pub(super) fn first_covering(facts: &Facts, earlier: &[(String, Span, Facts)]) -
 fn value_key(e: &Expr) -> Option<String> {
     match &e.kind {
         ExprKind::Column { source, column } => Some(format!("c{}:{}", source.0, column)),
+        ExprKind::Lookup { path, column } => Some(format!("p{}:{}", path.0, column)),
         ExprKind::Let(id) => Some(format!("l{}", id.0)),
         ExprKind::Segment(id) => Some(format!("s{}", id.0)),
         ExprKind::Score(id) => Some(format!("k{}", id.0)),

@@ -416,12 +416,60 @@ impl<'a> Checker<'a> {
         self.store_tiers(id, &decl.name, &decl.label, arms, false);
     }
 
+    /// Whether `other`, compared by `op` with the tiers value `tiers`, is a bare tier name of
+    /// those tiers that also names another definition (`segment vip = lifecycle == vip`): then
+    /// one diagnostic says so, instead of a type error, a cycle and a warning.
+    pub(super) fn tier_name_taken(
+        &mut self,
+        op: &ast::BinaryOp,
+        tiers: &hir::Expr,
+        other: &ast::Expr,
+    ) -> bool {
+        use ast::BinaryOp::*;
+        let hir::ExprKind::Tier(id) = tiers.kind else {
+            return false;
+        };
+        let ast::ExprKind::Name(parts) = &other.kind else {
+            return false;
+        };
+        let [name] = parts.as_slice() else {
+            return false;
+        };
+        if !matches!(op, Eq | NotEq | Lt | LtEq | Gt | GtEq)
+            || self.tier_values[id.0].position(&name.name).is_none()
+        {
+            return false;
+        }
+        let Some(&(binding, declared)) = self.names.get(&name.name) else {
+            return false;
+        };
+        let kind = match binding {
+            Binding::Column(_) => NameKind::Column,
+            Binding::Let(_) => NameKind::Let,
+            Binding::Segment(_) => NameKind::Segment,
+            Binding::Score(_) => NameKind::Score,
+            Binding::Tiers(_) => NameKind::Tiers,
+            Binding::Poisoned => return false,
+        };
+        self.tier_names_reported.insert(name.name.clone());
+        self.sink
+            .push(Diagnostic::Names(NameDiagnostic::TierNameTaken {
+                name: name.name.clone(),
+                tiers: self.tiers[id.0].name().name.clone(),
+                kind,
+                span: name.span,
+                other: declared,
+            }));
+        true
+    }
+
     /// Warns about tiers named like another definition or column, which wins in expressions.
     pub(super) fn report_tier_shadowing(&mut self) {
         for entry in self.tiers.clone() {
             for arm in entry.arm_names() {
                 if let Some((binding, other)) = self.names.get(&arm.name)
                     && *binding != Binding::Poisoned
+                    && !self.tier_names_reported.contains(&arm.name)
                 {
                     self.sink
                         .push(Diagnostic::Definitions(DefinitionDiagnostic::TierShadows {

@@ -136,6 +136,16 @@ pub enum DataDiagnostic {
         /// The repeated value.
         value: String,
     },
+    /// A key of a source that references lead to (a lookup, a chain of an aggregate) on
+    /// several rows: following a reference would find several rows.
+    RepeatedReferencedKey {
+        /// The source.
+        source: String,
+        /// The key column's declaration.
+        span: Span,
+        /// The repeated value.
+        value: String,
+    },
     /// CSV files of one source whose header lines differ (CSV columns are read by position).
     CsvColumnsDiffer {
         /// The location literal.
@@ -381,6 +391,18 @@ impl DataDiagnostic {
                 .help(|| {
                     "a key identifies one member: deduplicate the data or declare the column that is unique as `key`; nothing was written"
                 }),
+            RepeatedReferencedKey {
+                source,
+                span,
+                value,
+            } => d
+                .code(E0723)
+                .message(|| format!("the key `{value}` of `{source}` is on several rows"))
+                .at(*span)
+                .primary_label(|| "the key")
+                .help(|| format!(
+                    "references to `{source}` lead to one row per key: deduplicate `{source}` or declare the column that is unique as `key`; nothing was written"
+                )),
             CsvColumnsDiffer {
                 span,
                 file,

@@ -49,6 +49,8 @@ pub enum Invariant {
     },
     /// A related source read by no aggregate of the plan.
     NoRelatedAggregate,
+    /// A source that references lead to has no key after checking.
+    ReferencedWithoutKey,
     /// A KPI measure without the value it aggregates.
     MeasureWithoutValue,
     /// A source that the engine did not register.
@@ -115,6 +117,7 @@ impl Invariant {
             }
             Invariant::UndeclaredColumn { column } => format!("undeclared column `{column}`"),
             Invariant::NoRelatedAggregate => "no aggregate for a related source".into(),
+            Invariant::ReferencedWithoutKey => "a referenced source has no key".into(),
             Invariant::MeasureWithoutValue => "a measure without a value".into(),
             Invariant::UnregisteredSource { source } => {
                 format!("source `{source}` was not registered")

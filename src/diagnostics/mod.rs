@@ -41,7 +41,7 @@ pub use internal::{InternalDiagnostic, Invariant};
 pub use kpi::{BaselineProblem, KpiDiagnostic};
 pub use lint::{Level, Lint, LintDiagnostic};
 pub use literals::LiteralDiagnostic;
-pub use names::{NameDiagnostic, NameKind};
+pub use names::{AggregateHint, NameDiagnostic, NameKind, PathFix};
 pub use parts::{Blame, Label, Severity};
 pub use sink::Sink;
 pub use sources::{DerivationProblem, SourceDiagnostic, TypeArgumentProblem};

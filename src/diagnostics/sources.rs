@@ -139,6 +139,17 @@ pub enum SourceDiagnostic {
         /// The key's declaration.
         key_span: Span,
     },
+    /// A column references a source that declares no key.
+    ReferenceWithoutKey {
+        /// The referencing column.
+        column: String,
+        /// The referenced source.
+        source: String,
+        /// The referenced source's name after `references`.
+        span: Span,
+        /// Where the referenced source is declared.
+        source_span: Span,
+    },
 }
 
 /// What is wrong with type arguments.
@@ -371,6 +382,20 @@ impl SourceDiagnostic {
                 .at(*span)
                 .label(*key_span, || "the key")
                 .help(|| format!("declare it as {key_type}, like the key it refers to")),
+            ReferenceWithoutKey {
+                column,
+                source,
+                span,
+                source_span,
+            } => d
+                .code(E0318)
+                .message(|| format!("`{column}` references `{source}`, which has no key"))
+                .at(*span)
+                .primary_label(|| "referenced here")
+                .label(*source_span, || "declared without `key`")
+                .help(|| format!(
+                    "mark the column of `{source}` that `{column}` holds with `key`: a reference leads to the one row with that key"
+                )),
         }
     }
 }

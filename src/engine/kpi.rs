@@ -67,7 +67,7 @@ impl Engine {
 
 impl Engine {
     /// Executes a small plan over the program's sources and gathers its batches.
-    async fn collect(
+    pub(super) async fn collect(
         &self,
         program: &hir::Program,
         plan: &datafusion::logical_expr::LogicalPlan,

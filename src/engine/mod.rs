@@ -21,6 +21,7 @@ mod progress;
 mod publish;
 mod rank;
 mod redact;
+mod references;
 mod remote_out;
 mod shape;
 mod stores;
@@ -233,6 +234,12 @@ impl Engine {
     ) -> Result<(), Vec<Diagnostic>> {
         let mut used = vec![program.population];
         used.extend(program.aggregates.iter().map(|a| a.source));
+        used.extend(
+            program
+                .paths
+                .iter()
+                .flat_map(|p| p.steps.iter().map(|s| s.to)),
+        );
         used.sort();
         used.dedup();
         let mut problems = Vec::new();

@@ -116,6 +116,7 @@ impl Engine {
         params: Params,
         selection: &Selection,
     ) -> Result<MembershipPlan, Diagnostic> {
+        self.check_referenced_keys(program).await?;
         let ranks = self
             .ranks(program, params, Wanted::Outputs(selection))
             .await?;
@@ -129,6 +130,7 @@ impl Engine {
         params: Params,
         kpis: &[KpiId],
     ) -> Result<KpiPlan, Diagnostic> {
+        self.check_referenced_keys(program).await?;
         let ranks = self.ranks(program, params, Wanted::Kpis(kpis)).await?;
         lower::kpi_plan(program, self, params, kpis, &ranks)
     }

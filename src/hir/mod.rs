@@ -4,6 +4,7 @@
 //! Spans are kept so that later stages can still point at the rules.
 
 mod kpi;
+pub mod paths;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -12,6 +13,7 @@ use crate::span::Span;
 use crate::types::Type;
 
 pub use kpi::*;
+pub use paths::*;
 
 /// Index of a source in [`Program::sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -103,6 +105,8 @@ pub struct Program {
     pub quantiles: Vec<Quantile>,
     /// KPIs, in file order.
     pub kpis: Vec<Kpi>,
+    /// The paths of references that lookups and aggregates follow, each once.
+    pub paths: Vec<Path>,
 }
 
 /// A member's position among all members by some value: `ntile(5, x desc)`, `percent_rank(x)`.
@@ -139,6 +143,30 @@ impl Program {
     /// The source with id `id`.
     pub fn source(&self, id: SourceId) -> &Source {
         &self.sources[id.0]
+    }
+
+    /// The path with id `id`.
+    pub fn path(&self, id: PathId) -> &Path {
+        &self.paths[id.0]
+    }
+
+    /// The column a lookup reads: the column `column` of the last source of `path`.
+    pub fn lookup_column(&self, path: PathId, column: usize) -> &Column {
+        &self.source(self.path(path).to()).columns[column]
+    }
+
+    /// The sources joined by following references (every source a path reaches but the
+    /// population, which aggregates group by instead): their keys must be unique.
+    pub fn joined_sources(&self) -> Vec<SourceId> {
+        let mut joined: Vec<SourceId> = self
+            .paths
+            .iter()
+            .flat_map(|p| p.steps.iter().map(|s| s.to))
+            .filter(|s| *s != self.population)
+            .collect();
+        joined.sort();
+        joined.dedup();
+        joined
     }
 
     /// The segment called `name`.
@@ -266,8 +294,10 @@ pub struct TierArm {
 pub struct Aggregate {
     /// The aggregated source.
     pub source: SourceId,
-    /// Index of its column that references the population key.
-    pub link: usize,
+    /// The references followed from a row of the source to its member: one column that
+    /// references the population, or a chain of them (`orders.contact_id`, then
+    /// `contacts.company_id`).
+    pub path: PathId,
     /// What is computed.
     pub function: AggregateFunction,
     /// The aggregated value (over the source's columns); `None` for `count(source)` and `exists`.
@@ -537,6 +567,7 @@ impl Expr {
                 } => stack.extend([&**condition, &**then, &**otherwise]),
                 ExprKind::Call { args, .. } => stack.extend(args.iter()),
                 ExprKind::Column { .. }
+                | ExprKind::Lookup { .. }
                 | ExprKind::Aggregate(_)
                 | ExprKind::Score(_)
                 | ExprKind::Tier(_)
@@ -561,6 +592,15 @@ pub enum ExprKind {
         /// The source.
         source: SourceId,
         /// Index into the source's columns.
+        column: usize,
+    },
+    /// A column of the row reached by following a path of references from the row being
+    /// evaluated (a member, or inside an aggregate a row of the aggregated source): null when a
+    /// reference matches no row.
+    Lookup {
+        /// The path followed.
+        path: PathId,
+        /// Index into the columns of the path's last source.
         column: usize,
     },
     /// The value of a `let`.

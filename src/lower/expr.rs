@@ -315,6 +315,15 @@ impl<'p> Lowerer<'p> {
             ExprKind::Column { source, column } => {
                 ident(&self.program.source(*source).columns[*column].name)
             }
+            ExprKind::Lookup { path, column } => {
+                let path = self.program.path(*path);
+                ident(super::joins::joined_name(
+                    self.program,
+                    path.from,
+                    path.to(),
+                    *column,
+                ))
+            }
             ExprKind::Let(id) => ident(&self.program.lets[id.0].name),
             ExprKind::Segment(id) => ident(&self.program.segments[id.0].name),
             ExprKind::Score(id) => ident(&self.program.scores[id.0].name),

@@ -122,10 +122,25 @@ pub fn repeated_key_plan(
     program: &hir::Program,
     tables: &dyn TableLookup,
 ) -> Result<LogicalPlan, Diagnostic> {
-    let population = program.population();
-    let key = super::population_key(program)?;
+    super::population_key(program)?;
+    repeated_source_key_plan(program, tables, program.population)
+}
+
+/// A plan finding one key of `source` on several rows (the smallest), or no row.
+pub fn repeated_source_key_plan(
+    program: &hir::Program,
+    tables: &dyn TableLookup,
+    source: hir::SourceId,
+) -> Result<LogicalPlan, Diagnostic> {
+    let decl = program.source(source);
+    let key = decl.key_column().ok_or(Diagnostic::Internal(
+        crate::diagnostics::InternalDiagnostic::Invariant {
+            span: decl.span,
+            broken: crate::diagnostics::Invariant::ReferencedWithoutKey,
+        },
+    ))?;
     let span = key.span;
-    super::scan_canonical(population, tables, &[key.name.as_str()])?
+    super::scan_canonical(decl, tables, &[key.name.as_str()])?
         .aggregate(
             vec![ident(&key.name)],
             vec![agg::count(lit(1i64)).alias("rows")],

@@ -12,6 +12,7 @@
 
 mod common_conditions;
 mod expr;
+mod joins;
 mod kpi;
 mod layers;
 mod packing;
@@ -32,11 +33,11 @@ use datafusion::logical_expr::{
 };
 
 use crate::diagnostics::{Diagnostic, InternalDiagnostic, Invariant};
-use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, SourceId};
+use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, PathId, SourceId};
 use crate::span::Span;
 
 pub use crate::functions::{BUCKETS, bucket};
-pub use kpi::{KpiColumns, KpiPlan, kpi_plan, repeated_key_plan};
+pub use kpi::{KpiColumns, KpiPlan, kpi_plan, repeated_key_plan, repeated_source_key_plan};
 pub use packing::{Packing, Slot};
 pub use ranking::{
     Kept, PassOutcome, Ranked, RankingPass, Ranks, drive_ranking_passes, planned_passes,
@@ -231,8 +232,24 @@ fn members(
             column_names.push(name);
         }
     }
-    let mut builder = scan_canonical(population, tables, &column_names)?;
+    // Lookups: the sources the members' references lead to, joined once each.
+    let paths = needed.paths_from(program, program.population);
+    for name in joins::root_references(program, program.population, &paths) {
+        if seen.insert(name) {
+            column_names.push(name);
+        }
+    }
+    let builder = scan_canonical(population, tables, &column_names)?;
     let mut available: Vec<String> = column_names.iter().map(|n| n.to_string()).collect();
+    let (mut builder, looked_up) = joins::join_paths(
+        builder,
+        program,
+        tables,
+        program.population,
+        &paths,
+        &needed.columns,
+    )?;
+    available.extend(looked_up);
     let mut seen: HashSet<String> = available.iter().cloned().collect();
 
     // Aggregates: one grouped aggregate per related source, joined to the members once.
@@ -368,14 +385,14 @@ fn precomputed_plan(
     }))
 }
 
-/// The columns an aggregate plan reads from `source`: the link, the `needed` columns, and the
+/// The columns an aggregate plan reads from `source`: `first`, the `needed` columns, and the
 /// partitions derived from a column (read to prune with; from folder names, at no cost).
 fn scanned_columns<'a>(
     source: &'a hir::Source,
-    link: usize,
+    first: &[&'a str],
     needed: Option<&BTreeSet<usize>>,
 ) -> Vec<&'a str> {
-    let mut names: Vec<&str> = vec![source.columns[link].name.as_str()];
+    let mut names: Vec<&str> = first.to_vec();
     let derived = source
         .columns
         .iter()
@@ -393,6 +410,52 @@ fn scanned_columns<'a>(
         }
     }
     names
+}
+
+/// The rows of the related source `source_id` (the columns its aggregates read), joined to the
+/// sources of its `chain` to the population and of its lookups; and the name of the column
+/// holding each row's member key (the last reference of the chain).
+fn related_rows(
+    program: &hir::Program,
+    tables: &dyn TableLookup,
+    source_id: SourceId,
+    chain: &hir::Path,
+    needed: &Needed,
+    span: Span,
+) -> Result<(LogicalPlanBuilder, String), Diagnostic> {
+    let source = program.source(source_id);
+    let Some(link) = chain.steps.last() else {
+        return Err(Diagnostic::Internal(InternalDiagnostic::Invariant {
+            span,
+            broken: Invariant::NoRelatedAggregate,
+        }));
+    };
+    // The chain up to the source whose column holds the member's key, and the lookups.
+    let towards = hir::Path {
+        from: source_id,
+        steps: chain.steps[..chain.steps.len() - 1].to_vec(),
+    };
+    let mut paths = needed.paths_from(program, source_id);
+    if !towards.steps.is_empty() {
+        paths.push(&towards);
+    }
+    let first: Vec<&str> = if link.from == source_id {
+        vec![source.columns[link.column].name.as_str()]
+    } else {
+        Vec::new()
+    };
+    let mut names = scanned_columns(source, &first, needed.columns.get(&source_id));
+    for name in joins::root_references(program, source_id, &paths) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let builder = scan_canonical(source, tables, &names)?;
+    let mut columns = needed.columns.clone();
+    columns.entry(link.from).or_default().insert(link.column);
+    let (builder, _) = joins::join_paths(builder, program, tables, source_id, &paths, &columns)?;
+    let link_name = joins::joined_name(program, source_id, link.from, link.column);
+    Ok((builder, link_name))
 }
 
 /// The grouped aggregate of every needed aggregate over `source_id`, keyed by its link column.
@@ -413,16 +476,14 @@ fn aggregate_plan(
     let span = ids
         .first()
         .map_or(source.span, |id| program.aggregates[id.0].span);
-    let link = ids
+    let chain = ids
         .first()
-        .map(|id| program.aggregates[id.0].link)
+        .map(|id| program.path(program.aggregates[id.0].path))
         .ok_or(Diagnostic::Internal(InternalDiagnostic::Invariant {
             span,
             broken: Invariant::NoRelatedAggregate,
         }))?;
-    let link_name = source.columns[link].name.as_str();
-    let names = scanned_columns(source, link, needed.columns.get(&source_id));
-    let mut builder = scan_canonical(source, tables, &names)?;
+    let (mut builder, link_name) = related_rows(program, tables, source_id, chain, needed, span)?;
 
     let no_columns = HashMap::new();
     let no_ranks = Ranks::default();
@@ -464,7 +525,7 @@ fn aggregate_plan(
     let link_alias = format!("__{}_key", source.name);
     let plan = builder
         .aggregate(
-            vec![ident(link_name).alias(&link_alias)],
+            vec![ident(&link_name).alias(&link_alias)],
             computed.into_iter().map(|(e, name)| e.alias(name)),
         )
         .and_then(|b| b.build())
@@ -480,8 +541,10 @@ fn aggregate_plan(
 struct Needed {
     defs: BTreeSet<DefId>,
     aggregates: BTreeSet<AggregateId>,
-    /// Column indexes per source.
+    /// Column indexes per source (of the sources scanned, and of those looked up).
     columns: HashMap<SourceId, BTreeSet<usize>>,
+    /// The paths of the lookups, by the source whose rows they start from.
+    lookups: HashMap<SourceId, BTreeSet<PathId>>,
     /// What the plan's last step reads from the members, kept through every layer.
     finals: Finals,
 }
@@ -493,6 +556,7 @@ struct Finals {
     defs: BTreeSet<DefId>,
     aggregates: BTreeSet<AggregateId>,
     columns: BTreeSet<(SourceId, usize)>,
+    lookups: BTreeSet<(PathId, usize)>,
 }
 
 impl Needed {
@@ -530,6 +594,7 @@ impl Needed {
             defs: BTreeSet::new(),
             aggregates: BTreeSet::new(),
             columns: HashMap::new(),
+            lookups: HashMap::new(),
             finals: Finals::default(),
         };
         let mut work = roots;
@@ -541,6 +606,9 @@ impl Needed {
                 }
                 ExprKind::Aggregate(id) => {
                     needed.finals.aggregates.insert(*id);
+                }
+                ExprKind::Lookup { path, column } => {
+                    needed.finals.lookups.insert((*path, *column));
                 }
                 _ => {}
             });
@@ -565,12 +633,33 @@ impl Needed {
             ExprKind::Column { source, column } => {
                 self.columns.entry(*source).or_default().insert(*column);
             }
+            ExprKind::Lookup { path, column } => self.add_lookup(program, *path, *column),
             ExprKind::Aggregate(id) => aggregates.push(*id),
             other => work.extend(dependency(other)),
         });
         for id in aggregates {
             self.add_aggregate(program, id);
         }
+    }
+
+    /// Records a lookup of column `column` at the end of `path`.
+    fn add_lookup(&mut self, program: &hir::Program, path: PathId, column: usize) {
+        let followed = program.path(path);
+        self.lookups.entry(followed.from).or_default().insert(path);
+        self.columns
+            .entry(followed.to())
+            .or_default()
+            .insert(column);
+    }
+
+    /// The paths of the lookups from rows of `root`.
+    fn paths_from<'p>(&self, program: &'p hir::Program, root: SourceId) -> Vec<&'p hir::Path> {
+        self.lookups
+            .get(&root)
+            .into_iter()
+            .flatten()
+            .map(|id| program.path(*id))
+            .collect()
     }
 
     /// Records the aggregate `id`, to be kept until the plan's last step.
@@ -608,6 +697,10 @@ impl Needed {
                 .filter(|(source, _)| *source == program.population)
                 .map(|(_, column)| population.columns[*column].name.clone()),
         );
+        names.extend(self.finals.lookups.iter().map(|(path, column)| {
+            let path = program.path(*path);
+            joins::joined_name(program, path.from, path.to(), *column)
+        }));
         names
     }
 
@@ -629,10 +722,12 @@ impl Needed {
             }
             let parts = [&aggregate.argument, &aggregate.filter, &aggregate.order_by];
             for part in parts.into_iter().flatten() {
-                references(part, &mut |kind| {
-                    if let ExprKind::Column { source, column } = kind {
+                references(part, &mut |kind| match kind {
+                    ExprKind::Column { source, column } => {
                         self.columns.entry(*source).or_default().insert(*column);
                     }
+                    ExprKind::Lookup { path, column } => self.add_lookup(program, *path, *column),
+                    _ => {}
                 });
             }
         }
