@@ -1,6 +1,6 @@
 //! Delta Lake tables: written here with the `deltalake` crate in several versions, read by segc
 //! at the latest version, at a version, at an instant and at the end of the `as_of` day, locally
-//! and from S3 (moto).
+//! and from S3 (moto) and Azure (azurite).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -199,4 +199,69 @@ fn delta_tables_in_s3_read_like_local_ones() {
             "{options}"
         );
     }
+}
+
+#[test]
+fn unreachable_and_refused_delta_tables_are_coded_and_write_nothing() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a port")
+        .port();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let settings = format!(
+        "[data]\nroots = [\"s3://deltalake/tables/\"]\n\n[storage]\nretries = 1\n\n[storage.s3]\nendpoint = \"http://127.0.0.1:{closed}\"\nregion = \"us-east-1\"\nallow_http = true\n"
+    );
+    std::fs::write(dir.path().join("segc.toml"), settings).expect("settings");
+    let env = [
+        ("AWS_ACCESS_KEY_ID", "segc-test"),
+        ("AWS_SECRET_ACCESS_KEY", "segc-test-secret"),
+    ];
+    let (out, counts) = run(
+        dir.path(),
+        &rules("s3://deltalake/tables/customers", ""),
+        &env,
+    );
+    assert!(out.starts_with("exit: 2"), "{out}");
+    assert!(out.contains("E0720"), "{out}");
+    assert!(!out.contains("segc-test-secret"), "{out}");
+    assert_eq!(counts, None, "nothing written");
+
+    // azurite checks the shared key's signatures: a wrong key is refused, the right one reads
+    // the table as from a local folder.
+    let local = tempfile::tempdir().expect("tempdir");
+    customers_table(&local.path().join("customers"));
+    let server = servers::azure();
+    servers::seed(
+        "azure",
+        server,
+        "deltalake",
+        &local.path().join("customers"),
+        "tables/customers/",
+    );
+    let settings = format!(
+        "[data]\nroots = [\"az://deltalake/tables/\"]\n\n[storage]\nretries = 1\n\n[storage.azure]\naccount = \"{account}\"\nendpoint = \"{}/{account}\"\nallow_http = true\n",
+        server.endpoint,
+        account = servers::AZURITE_ACCOUNT,
+    );
+    std::fs::write(dir.path().join("segc.toml"), settings).expect("settings");
+    let location = "az://deltalake/tables/customers";
+    let wrong = "d3JvbmcgYnV0IHdlbGwgZm9ybWVkIGtleSBmb3IgYXp1cml0ZSB0ZXN0cw==";
+    let (out, counts) = run(
+        dir.path(),
+        &rules(location, ""),
+        &[("AZURE_STORAGE_ACCOUNT_KEY", wrong)],
+    );
+    assert!(out.starts_with("exit: 2") && out.contains("E0719"), "{out}");
+    assert!(!out.contains(wrong), "{out}");
+    assert_eq!(counts, None, "nothing written");
+    let (out, counts) = run(
+        dir.path(),
+        &rules(location, " with (version = 1)"),
+        &[("AZURE_STORAGE_ACCOUNT_KEY", servers::AZURITE_KEY)],
+    );
+    assert!(out.starts_with("exit: 0"), "{out}");
+    assert_eq!(
+        counts,
+        run(local.path(), &rules("customers", " with (version = 1)"), &[]).1
+    );
 }
