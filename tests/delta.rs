@@ -262,6 +262,44 @@ fn unreachable_and_refused_delta_tables_are_coded_and_write_nothing() {
     assert!(out.starts_with("exit: 0"), "{out}");
     assert_eq!(
         counts,
-        run(local.path(), &rules("customers", " with (version = 1)"), &[]).1
+        run(
+            local.path(),
+            &rules("customers", " with (version = 1)"),
+            &[]
+        )
+        .1
+    );
+}
+
+#[test]
+fn filters_on_a_delta_tables_partitions_skip_its_other_files() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    customers_table(&dir.path().join("orders"));
+    std::fs::write(dir.path().join("people.csv"), "customer_id\n7\n8\n9\n").expect("people");
+    let rules = "source people from csv \"people.csv\" {\n  key customer_id: int\n}\nsource orders from delta \"orders\" with (version = 2) {\n  customer_id: int references people\n  region: string?\n  amount: int?\n}\npopulation people\nsegment eu_buyers = exists(orders where region == \"eu\")\n";
+    std::fs::write(dir.path().join("rules.seg"), rules).expect("rules");
+    let mut command = segc();
+    command.current_dir(dir.path()).args([
+        "explain",
+        "rules.seg",
+        "--as-of",
+        "2026-11-01",
+        "--physical",
+    ]);
+    let plan = transcript(&mut command);
+    assert!(plan.starts_with("exit: 0"), "{plan}");
+    let physical = plan
+        .split("-- physical plan")
+        .nth(1)
+        .expect("a physical plan");
+    // Version 2 has files in eu, us and apac: the scan lists only the eu one.
+    let scan = physical
+        .lines()
+        .find(|l| l.contains("DataSourceExec") && l.contains("parquet"))
+        .expect("a scan of the table");
+    assert!(scan.contains("region=eu"), "{scan}");
+    assert!(
+        !scan.contains("region=us") && !scan.contains("region=apac"),
+        "{scan}"
     );
 }
