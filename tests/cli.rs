@@ -610,3 +610,67 @@ fn a_project_lists_its_rule_files_and_variables() {
         .replace(root.to_str().expect("path"), "[TMP]");
     insta::assert_snapshot!("project_without_files", shown);
 }
+
+#[test]
+fn every_example_passes_check_with_warnings_denied() {
+    // The CI docs recommend `segc check --deny-warnings`: the shipped examples must pass it,
+    // each rule file of an example folder (shared files under `common/` through their importers).
+    let mut checked = 0;
+    for example in std::fs::read_dir(repo("examples")).expect("examples") {
+        let folder = example.expect("example").path();
+        let Ok(files) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        let settings = std::fs::read_to_string(folder.join("segc.toml")).unwrap_or_default();
+        if settings.contains("files =") {
+            // A project: its `files`.
+            let out = transcript(
+                segc()
+                    .current_dir(&folder)
+                    .args(["check", "--deny-warnings"]),
+            );
+            assert!(out.starts_with("exit: 0"), "{}: {out}", folder.display());
+            checked += 1;
+        }
+        for file in files {
+            let file = file.expect("file").path();
+            if file.extension().is_some_and(|e| e == "seg") {
+                let out = transcript(
+                    segc()
+                        .current_dir(&folder)
+                        .args(["check", "--deny-warnings"])
+                        .arg(file.file_name().expect("name")),
+                );
+                assert!(out.starts_with("exit: 0"), "{}: {out}", file.display());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 7, "{checked} example files and projects");
+}
+
+#[test]
+fn outputs_to_urls_segc_cannot_write_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for out in [
+        "ftp://lake/out/run1",
+        "http://127.0.0.1:9/out",
+        "file:///tmp/out",
+    ] {
+        let transcript = transcript(
+            segc()
+                .current_dir(dir.path())
+                .arg("run")
+                .arg(repo("examples/retail/retail.seg"))
+                .args(["--as-of", "2026-11-01", "--out", out]),
+        );
+        assert!(transcript.starts_with("exit: 2"), "{transcript}");
+        assert!(transcript.contains("E0708"), "{transcript}");
+        assert!(
+            transcript.contains("outputs cannot be written"),
+            "{transcript}"
+        );
+    }
+    // No local folder named after the URL.
+    assert_eq!(std::fs::read_dir(dir.path()).expect("folder").count(), 0);
+}

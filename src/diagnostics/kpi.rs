@@ -131,8 +131,10 @@ pub enum KpiDiagnostic {
         group: String,
         /// The target.
         span: Span,
-        /// The baseline file looked in, if one was given.
+        /// The baseline file looked in, if one was given (or the project's, not recorded yet).
         file: Option<String>,
+        /// Whether that file exists.
+        recorded: bool,
     },
     /// A baseline dated after the evaluation date or after the target's deadline: judging
     /// against it would compare with a measure taken later.
@@ -394,11 +396,15 @@ impl KpiDiagnostic {
                 group,
                 span,
                 file,
+                recorded,
             } => d
                 .code(E1016)
                 .message(|| format!("no baseline for KPI `{kpi}` ({group})"))
                 .at(*span)
                 .help(|| match file {
+                    Some(file) if !recorded => format!(
+                        "the project's baseline file `{file}` is not recorded yet: record it with `segc kpi --save-baseline {file}`, or write the baseline in the rules: `vs 1200`"
+                    ),
                     Some(file) => format!(
                         "`{file}` has no value for it: record one with `segc kpi --save-baseline {file}`, or write the baseline in the rules: `vs 1200`"
                     ),

@@ -87,12 +87,17 @@ impl Session {
         given: Option<&Path>,
         saving: Option<&Path>,
     ) -> Result<Option<Baseline>, Stopped> {
+        // The project's baseline file before it is first recorded is no baseline yet: relative
+        // targets are reported `no baseline` (E1016), as docs/ci.md says; a `--baseline` given
+        // on the command line must exist (unless this run records it).
         let configured = self
             .setting
             .project
             .baseline
             .as_deref()
-            .filter(|p| p.exists() || saving != Some(*p));
+            .filter(|p| p.exists());
+        // Recording a `--baseline` file for the first time: nothing to judge against yet.
+        let given = given.filter(|p| p.exists() || saving != Some(*p));
         let Some(path) = given.or(configured) else {
             return Ok(None);
         };
@@ -130,6 +135,15 @@ impl Session {
         recording: Option<&Path>,
     ) -> Judged {
         let recording = recording.map(|p| p.display().to_string());
+        let unrecorded = match baseline {
+            Some(_) => None,
+            None => self
+                .setting
+                .project
+                .baseline
+                .as_deref()
+                .map(|p| p.display().to_string()),
+        };
         judge::judge(
             &self.program,
             measured,
@@ -137,6 +151,7 @@ impl Session {
                 as_of: self.setting.params.as_of,
                 baseline: baseline.map(|b| (&b.file, b.path.as_str())),
                 recording: recording.as_deref(),
+                unrecorded: unrecorded.as_deref(),
             },
         )
     }
