@@ -674,3 +674,41 @@ fn outputs_to_urls_segc_cannot_write_are_refused() {
     // No local folder named after the URL.
     assert_eq!(std::fs::read_dir(dir.path()).expect("folder").count(), 0);
 }
+
+#[test]
+fn a_selection_reads_only_the_data_its_segments_need() {
+    // The orders file is missing: segments of the customers alone still run.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("data")).expect("folder");
+    std::fs::copy(
+        repo("examples/retail/data/customers.parquet"),
+        dir.path().join("data/customers.parquet"),
+    )
+    .expect("copy");
+    std::fs::copy(
+        repo("examples/retail/retail.seg"),
+        dir.path().join("retail.seg"),
+    )
+    .expect("copy");
+    let run = |segment: &str| {
+        transcript(segc().current_dir(dir.path()).args([
+            "run",
+            "retail.seg",
+            "--as-of",
+            "2026-11-01",
+            "--out",
+            "out",
+            "--segment",
+            segment,
+        ]))
+    };
+    let young = run("young_adults");
+    assert!(young.starts_with("exit: 0"), "{young}");
+    let dormant = run("dormant");
+    assert!(
+        dormant.starts_with("exit: 1") || dormant.starts_with("exit: 2"),
+        "{dormant}"
+    );
+    assert_eq!(dormant.matches("E0701").count(), 1, "{dormant}");
+    assert!(dormant.contains("orders.parquet"), "{dormant}");
+}

@@ -166,7 +166,8 @@ impl Checker<'_> {
                 .map(|(_, s)| s)
         };
         let with_column = bare.and_then(|name| {
-            others().find(|s| s.columns.iter().any(|c| c.name == name))
+            others()
+                .find(|s| s.columns.iter().any(|c| c.name == name))
                 .map(|s| (s.name.clone(), Some(name.to_string())))
         });
         with_column.or_else(|| others().next().map(|s| (s.name.clone(), None)))

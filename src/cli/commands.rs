@@ -7,7 +7,7 @@ use super::args::{
 };
 use super::report::{Reporter, outcome_of, summary_table};
 use crate::driver::{
-    ExplainRequest, Explanation, InferRequest, Options, OutputChoice, Session, Stopped,
+    ExplainRequest, Explanation, InferRequest, Options, OutputChoice, Session, Stopped, Wanted,
 };
 use crate::engine::{Layout, OutputFormat};
 
@@ -109,7 +109,7 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
         if !args.quiet {
             note_default_as_of(&args.data, &session);
         }
-        let mut engine = session.engine().await?;
+        let mut engine = session.engine_for(Wanted::Outputs(&selection)).await?;
         let line = super::progress::Line::for_terminal(args.quiet);
         if let Some(line) = &line {
             engine.set_progress(line.clone());
@@ -173,10 +173,10 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
     };
     let explained = async {
         let selection = session.select(&args.segments)?;
-        let engine = if args.declared {
-            session.bare_engine()?
-        } else {
-            session.engine().await?
+        let engine = match (args.declared, args.kpis) {
+            (true, _) => session.bare_engine()?,
+            (false, true) => session.engine().await?,
+            (false, false) => session.engine_for(Wanted::Outputs(&selection)).await?,
         };
         session.explain(&engine, &selection, request).await
     };

@@ -21,6 +21,7 @@ mod project;
 mod rule_files;
 mod session;
 
+pub use crate::lower::{Selection, Wanted};
 pub use check::{CheckedFile, CheckedFiles, check_files, project_rule_files};
 pub use infer::{InferRequest, infer_schema};
 pub use kpis::{Baseline, KpiGate, Measured};

@@ -16,7 +16,7 @@ use crate::engine::{
 };
 use crate::files::SourceMap;
 use crate::hir;
-use crate::lower::{self, DeclaredTables, Params, Selection};
+use crate::lower::{self, DeclaredTables, Params, Selection, Wanted};
 use crate::suggest::similar;
 use crate::vars::{self, Variables};
 
@@ -249,6 +249,20 @@ impl Session {
     /// An engine with the program's sources registered, each file checked against its
     /// declaration, data confined to [`Session::data_roots`].
     pub async fn engine(&self) -> Result<Engine, Stopped> {
+        self.registered(None).await
+    }
+
+    /// An engine with the sources a plan for `wanted` reads registered (a selection of
+    /// segments reads no data the selected ones do not need).
+    pub async fn engine_for(&self, wanted: Wanted<'_>) -> Result<Engine, Stopped> {
+        let sources = lower::sources_read(&self.program, wanted);
+        self.registered(Some(&sources)).await
+    }
+
+    async fn registered(
+        &self,
+        only: Option<&std::collections::BTreeSet<hir::SourceId>>,
+    ) -> Result<Engine, Stopped> {
         let mut engine = self.bare_engine()?;
         engine.confine_data(self.data_roots());
         engine.set_storage(self.setting.project.storage.clone());
@@ -258,6 +272,7 @@ impl Session {
                 &self.program,
                 &self.setting.rules.base_dirs(),
                 &self.setting.vars,
+                only,
             )
             .await
             .map_err(Stopped::InRules)?;

@@ -223,14 +223,16 @@ impl Engine {
         self.progress = progress;
     }
 
-    /// Registers the sources the program reads (the population and every aggregated source),
-    /// checking each declaration against its data.
+    /// Registers the sources the program reads (the population, every aggregated source and
+    /// those along references; of them, only those in `only` when given), checking each
+    /// declaration against its data.
     /// Relative locations are taken from the folder of the file that declares the source.
     pub async fn register(
         &mut self,
         program: &hir::Program,
         base_dirs: &BaseDirs,
         vars: &Variables,
+        only: Option<&std::collections::BTreeSet<hir::SourceId>>,
     ) -> Result<(), Vec<Diagnostic>> {
         let mut used = vec![program.population];
         used.extend(program.aggregates.iter().map(|a| a.source));
@@ -242,6 +244,7 @@ impl Engine {
         );
         used.sort();
         used.dedup();
+        used.retain(|id| only.is_none_or(|only| only.contains(id)));
         let mut problems = Vec::new();
         for id in used {
             let source = program.source(id);

@@ -537,6 +537,28 @@ fn aggregate_plan(
     })
 }
 
+/// The sources a plan for `wanted` reads: the population, the sources aggregated and those
+/// along the paths of references it follows (for lookups and chains). `segc run --segment`
+/// registers only these, so data a selected segment does not read is not looked for.
+pub fn sources_read(program: &hir::Program, wanted: Wanted<'_>) -> BTreeSet<SourceId> {
+    let needed = Needed::of(program, wanted);
+    let mut sources: BTreeSet<SourceId> = needed.columns.keys().copied().collect();
+    sources.insert(program.population);
+    let mut paths: Vec<PathId> = needed.lookups.values().flatten().copied().collect();
+    for id in needed.aggregates.iter().chain(&needed.finals.aggregates) {
+        let aggregate = &program.aggregates[id.0];
+        sources.insert(aggregate.source);
+        paths.push(aggregate.path);
+    }
+    paths.extend(needed.finals.lookups.iter().map(|(path, _)| *path));
+    for path in paths {
+        let path = program.path(path);
+        sources.insert(path.from);
+        sources.extend(path.steps.iter().map(|s| s.to));
+    }
+    sources
+}
+
 /// The definitions, aggregates and columns a selection of segments needs.
 struct Needed {
     defs: BTreeSet<DefId>,
