@@ -6,6 +6,7 @@ use super::args::{
     SchemaCommand,
 };
 use super::report::{Reporter, outcome_of, summary_table};
+use super::wrap;
 use crate::driver::{
     ExplainRequest, Explanation, InferRequest, Options, OutputChoice, Session, Stopped, Wanted,
 };
@@ -190,7 +191,14 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
 }
 
 /// The plans as `segc explain` prints them.
+/// The width plans are wrapped to (DataFusion prints each node on one line).
+const PLAN_WIDTH: usize = 100;
+
 fn explanation_text(explanation: &Explanation) -> String {
+    wrap::wrap_plan(&unwrapped_explanation(explanation), PLAN_WIDTH)
+}
+
+fn unwrapped_explanation(explanation: &Explanation) -> String {
     let mut text = format!("-- as of {}\n", explanation.as_of);
     for (names, plan) in &explanation.passes {
         text.push_str(&format!(

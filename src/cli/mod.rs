@@ -15,6 +15,7 @@ mod machine;
 mod progress;
 mod report;
 mod sarif;
+mod wrap;
 
 use std::process::ExitCode;
 

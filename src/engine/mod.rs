@@ -59,7 +59,7 @@ use std::sync::atomic::AtomicU64;
 pub use stores::{AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings};
 pub use summary::{
     OutputSummary, PopulationSummary, ScoreCount, ScoreSummary, SegmentSummary, Summary,
-    TierSummary, TiersSummary,
+    TierSummary, TiersSummary, integral_text,
 };
 
 /// Engine settings.
