@@ -180,7 +180,8 @@ codes! {
     W1109 Rules "window longer than the data's retention (`window-beyond-retention`)",
     E1201 Rules "imported file cannot be read",
     E1202 Rules "import cycle",
-    E1203 Rules "imported file declares segments or KPIs",
+    E1203 Rules "imported file declares KPIs",
+    E1204 Rules "name declared by the file and by an import",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.

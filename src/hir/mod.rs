@@ -99,8 +99,12 @@ pub struct Program {
     pub scores: Vec<Score>,
     /// Tiers, in file order.
     pub tiers: Vec<Tiers>,
-    /// Segments, scores and tiers in file order: the columns of the outputs.
+    /// Segments, scores and tiers in declaration order (imported files' first): what a run can
+    /// write.
     pub outputs: Vec<OutputId>,
+    /// The outputs declared in imported files (a part of `outputs`): computed when used,
+    /// written only when selected.
+    pub imported: Vec<OutputId>,
     /// Quantiles over the population, in order of appearance.
     pub quantiles: Vec<Quantile>,
     /// KPIs, in file order.
@@ -188,6 +192,15 @@ impl Program {
             .iter()
             .copied()
             .find(|o| self.output_name(*o) == name)
+    }
+
+    /// The outputs a run writes when none is selected: the file's own.
+    pub fn own_outputs(&self) -> Vec<OutputId> {
+        self.outputs
+            .iter()
+            .copied()
+            .filter(|o| !self.imported.contains(o))
+            .collect()
     }
 
     /// An output's name.

@@ -71,7 +71,7 @@ pub struct Params {
 /// Which outputs (segments, scores, tiers) a plan computes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
-    /// Every output.
+    /// Every output of the rule file itself (not those of imported files).
     All,
     /// These outputs (and whatever they depend on).
     Only(Vec<OutputId>),
@@ -81,7 +81,7 @@ impl Selection {
     /// The selected outputs, in declaration order.
     pub fn outputs(&self, program: &hir::Program) -> Vec<OutputId> {
         match self {
-            Selection::All => program.outputs.clone(),
+            Selection::All => program.own_outputs(),
             Selection::Only(ids) => program
                 .outputs
                 .iter()
