@@ -12,6 +12,7 @@ mod functions;
 mod imports;
 mod kpis;
 mod lints;
+mod lists;
 mod lookups;
 mod measures;
 mod quantiles;

@@ -84,6 +84,8 @@ codes! {
     E0316 Rules "partition column of another type",
     E0317 Rules "partition column derived from another column",
     E0318 Rules "reference to a source without a key",
+    E0319 Rules "list column in a CSV source without `list_delimiter`",
+    E0320 Rules "list column as a key",
     E0401 Rules "value of the wrong type",
     E0402 Rules "operator applied to incompatible types",
     E0403 Rules "unknown enum value",
