@@ -327,3 +327,35 @@ fn kpi_files_of_a_project_record_their_baselines_side_by_side() {
         .args(["kpi", "campaigns/clients.seg", "--as-of", "2026-11-01"]);
     insta::assert_snapshot!("project_kpi_keyed_baseline", transcript(&mut judged));
 }
+
+/// `examples/b2b` as a project: one `segc run` writes the accounts and the contacts into their
+/// own folders, equal to the expectations `generate_data.py` computed with SQLite; `kpis.seg`
+/// (the KPIs over the imported sector tiers) has nothing of its own to write.
+#[test]
+fn the_b2b_project_runs_every_file_into_its_own_folder() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let mut run = segc();
+    run.current_dir(repo("examples/b2b")).args([
+        "run",
+        "--as-of",
+        "2026-11-01",
+        "--format",
+        "csv",
+        "--quiet",
+        "--out",
+        out.path().to_str().expect("path"),
+    ]);
+    let text = transcript(&mut run);
+    assert!(text.starts_with("exit: 0"), "{text}");
+    for file in ["accounts", "contacts"] {
+        assert_eq!(
+            read(out.path(), &format!("{file}/membership.csv")),
+            read(&repo("examples/b2b"), &format!("expected/{file}.csv")),
+            "{file}"
+        );
+    }
+    assert!(
+        !out.path().join("kpis").exists(),
+        "nothing of its own to write"
+    );
+}
