@@ -139,12 +139,30 @@ fn save_baseline_records_values_that_the_next_run_reads() {
     assert!(stderr.contains("W1001"), "{stderr}");
     let recorded: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("json");
-    assert_eq!(recorded["as_of"], "2026-01-01");
-    assert_eq!(recorded["values"].as_array().map(Vec::len), Some(10));
+    assert_eq!(recorded["segc_baseline"], 2, "values keyed by rule file");
+    let entry = &recorded["files"][0];
+    assert_eq!(entry["as_of"], "2026-01-01");
+    assert!(
+        entry["rules"]
+            .as_str()
+            .is_some_and(|r| r.ends_with("examples/kpi/kpis.seg")),
+        "the rule file from the baseline's folder: {entry}"
+    );
+    assert_eq!(entry["values"].as_array().map(Vec::len), Some(10));
 
     // Judged against itself (the data does not change): every relative target of a rise is
     // behind its pace, and no diagnostic is left.
-    let report = json_report(saved_text);
+    let output = kpi(&["--baseline", saved_text, "--format", "json"])
+        .current_dir(project.path())
+        .output()
+        .expect("segc runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     let clv = &report["kpis"]
         .as_array()
         .expect("rows")

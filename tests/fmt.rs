@@ -113,6 +113,7 @@ fn examples_are_formatted() {
         "examples/kpi/kpis.seg",
         "examples/b2b/accounts.seg",
         "examples/b2b/contacts.seg",
+        "examples/b2b/kpis.seg",
         "examples/b2b/common/sources.seg",
     ] {
         let text = std::fs::read_to_string(example).expect("example");

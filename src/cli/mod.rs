@@ -13,6 +13,7 @@ mod kpi;
 mod kpi_report;
 mod machine;
 mod progress;
+mod project_run;
 mod report;
 mod sarif;
 mod wrap;

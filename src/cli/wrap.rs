@@ -12,7 +12,7 @@ pub(super) fn wrap_plan(text: &str, width: usize) -> String {
             out.push_str(line);
         } else {
             let indent = line.len() - line.trim_start().len();
-            let pieces = break_line(line.trim_start(), indent + 4, width);
+            let pieces = break_line(line.trim_start(), indent + 4, width, 0);
             out.push_str(&" ".repeat(indent));
             out.push_str(&pieces.join("\n"));
         }
@@ -24,10 +24,14 @@ pub(super) fn wrap_plan(text: &str, width: usize) -> String {
     out
 }
 
+/// How many levels deep items are broken: each level scans its item again, and deeply nested
+/// expressions would make wrapping quadratic.
+const MAX_LEVELS: usize = 3;
+
 /// `line` as lines: the first unindented, the others indented by `indent`.
-fn break_line(line: &str, indent: usize, width: usize) -> Vec<String> {
+fn break_line(line: &str, indent: usize, width: usize, level: usize) -> Vec<String> {
     let items = split_outermost(line);
-    if items.len() < 2 {
+    if items.len() < 2 || level > MAX_LEVELS {
         return vec![line.to_string()];
     }
     let pad = " ".repeat(indent);
@@ -48,7 +52,7 @@ fn break_line(line: &str, indent: usize, width: usize) -> Vec<String> {
         }
         if piece_width + indent > width {
             // Too long alone: one level deeper, on its own lines.
-            let deeper = break_line(&piece, indent + 4, width);
+            let deeper = break_line(&piece, indent + 4, width, level + 1);
             if !current.is_empty() {
                 lines.push(std::mem::take(&mut current));
             }

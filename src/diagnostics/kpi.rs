@@ -197,7 +197,7 @@ pub enum BaselineProblem {
     Version {
         /// The file's version.
         found: u32,
-        /// The version this segc reads.
+        /// The latest version this segc reads (it reads every earlier one too).
         supported: u32,
     },
     /// A value that is not a finite number.
@@ -220,7 +220,7 @@ impl std::fmt::Display for BaselineProblem {
             BaselineProblem::Unreadable(message) => write!(f, "{message}"),
             BaselineProblem::Version { found, supported } => write!(
                 f,
-                "format version {found} is not supported (this segc reads version {supported})"
+                "format version {found} is not supported (this segc reads versions 1 to {supported})"
             ),
             BaselineProblem::NotANumber { kpi } => {
                 write!(f, "the value of `{kpi}` is not a number")

@@ -7,7 +7,7 @@ use super::{Session, Stopped};
 use crate::diagnostics::{BaselineProblem, DataDiagnostic, Diagnostic, KpiDiagnostic};
 use crate::engine::Engine;
 use crate::hir::KpiId;
-use crate::judge::{self, BaselineFile, Judged, Judging, Row, Status};
+use crate::judge::{self, BaselineBook, BaselineFile, Judged, Judging, Row, Status};
 use crate::suggest::similar;
 
 /// A baseline file read, and its path as shown.
@@ -109,11 +109,18 @@ impl Session {
         };
         let text = std::fs::read_to_string(path)
             .map_err(|e| problem(BaselineProblem::Unreadable(e.to_string())))?;
-        let file = BaselineFile::parse(&text).map_err(problem)?;
-        Ok(Some(Baseline {
+        let key = self.baseline_key(path);
+        let file = BaselineFile::read_for(&text, &key).map_err(problem)?;
+        Ok(file.map(|file| Baseline {
             file,
             path: path.display().to_string(),
         }))
+    }
+
+    /// The rule file's key in the baseline file at `baseline`: its path from that file's
+    /// folder, `/`-separated.
+    fn baseline_key(&self, baseline: &Path) -> String {
+        relative_from(&self.setting.path, &crate::load::folder(baseline))
     }
 
     /// Measures `kpis` over the data of `engine` in one pass.
@@ -182,9 +189,43 @@ impl Session {
             .map_err(|p| Stopped::standalone(engine.redacted(p)))
     }
 
-    /// Records the judged rows' values as the baseline file `path`.
+    /// Records the judged rows' values in the baseline file `path`, under this rule file: the
+    /// values it holds for other rule files are kept (a file of format 1 becomes format 2).
     pub fn record_baseline(&self, rows: &[Row], path: &Path) -> Result<(), Stopped> {
-        let recorded = BaselineFile::record(rows, &self.setting.name, self.setting.params.as_of);
-        crate::engine::write_json(path, &recorded).map_err(Stopped::standalone)
+        let key = self.baseline_key(path);
+        let recorded = BaselineFile::record(rows, &key, self.setting.params.as_of);
+        let existing = std::fs::read_to_string(path).ok();
+        let book = BaselineBook::with(existing.as_deref(), &key, &recorded).map_err(|problem| {
+            Stopped::standalone(Diagnostic::Kpi(KpiDiagnostic::BadBaselineFile {
+                path: path.display().to_string(),
+                problem,
+            }))
+        })?;
+        crate::engine::write_json(path, &book).map_err(Stopped::standalone)
     }
+}
+
+/// `path` from the folder `folder` (both made absolute), `/`-separated, with `..` where it lies
+/// outside.
+fn relative_from(path: &Path, folder: &Path) -> String {
+    use std::path::Component;
+    let absolute = |p: &Path| -> Vec<String> {
+        let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let mut parts: Vec<String> = Vec::new();
+        for c in p.components() {
+            match c {
+                Component::ParentDir => {
+                    parts.pop();
+                }
+                Component::Normal(n) => parts.push(n.to_string_lossy().into_owned()),
+                _ => {}
+            }
+        }
+        parts
+    };
+    let (path, folder) = (absolute(path), absolute(folder));
+    let common = path.iter().zip(&folder).take_while(|(a, b)| a == b).count();
+    let mut parts = vec!["..".to_string(); folder.len() - common];
+    parts.extend(path[common..].iter().cloned());
+    parts.join("/")
 }

@@ -25,7 +25,7 @@ pub use crate::lower::{Selection, Wanted};
 pub use check::{CheckedFile, CheckedFiles, check_files, project_rule_files};
 pub use infer::{InferRequest, infer_schema};
 pub use kpis::{Baseline, KpiGate, Measured};
-pub use project::Project;
+pub use project::{Project, join_place};
 pub use rule_files::{CheckedRoot, Reported, Rules};
 pub use session::{ExplainRequest, Explanation, Opened, Options, OutputChoice, Ran, Session};
 

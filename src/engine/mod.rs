@@ -156,6 +156,9 @@ pub struct Engine {
     /// them.
     memory_limit: Option<usize>,
     tables: HashMap<String, Arc<dyn TableProvider>>,
+    /// The declaration (its span) each table was registered from: files run together register
+    /// a source they share once.
+    declared: HashMap<String, crate::span::Span>,
     /// The registered sources' locations (their declarations' spans, resolved paths, and
     /// whether they are Parquet).
     locations: Vec<(crate::span::Span, Resolved, bool)>,
@@ -192,6 +195,7 @@ impl Engine {
             ctx: SessionContext::new_with_config_rt(config, runtime),
             memory_limit: options.memory_limit,
             tables: HashMap::new(),
+            declared: HashMap::new(),
             locations: Vec::new(),
             placeholders: redact::Placeholders::default(),
             roots: DataRoots::anywhere(),
@@ -248,6 +252,9 @@ impl Engine {
         let mut problems = Vec::new();
         for id in used {
             let source = program.source(id);
+            if self.declared.get(&source.name) == Some(&source.span) {
+                continue;
+            }
             self.placeholders.add(vars.used_in(&source.location.text));
             let resolved = location::resolve(&source.location, base_dirs.of(source.span), vars);
             let resolved = match resolved {
@@ -290,6 +297,7 @@ impl Engine {
             match table {
                 Ok(table) => {
                     self.tables.insert(source.name.clone(), table);
+                    self.declared.insert(source.name.clone(), source.span);
                 }
                 Err(more) => problems.extend(more),
             }

@@ -174,11 +174,15 @@ impl<'a> Printer<'a> {
 
     /// A column type, with `, ` between arguments.
     pub(super) fn type_expr(&self, t: &TypeExpr) -> String {
+        let element = t
+            .element
+            .as_ref()
+            .map_or_else(String::new, |e| format!("<{}>", self.type_expr(e)));
+        let name = t.name.span.text(self.source);
         match &t.args {
-            None => t.name.span.text(self.source).to_string(),
+            None => format!("{name}{element}"),
             Some(args) => format!(
-                "{}({})",
-                t.name.span.text(self.source),
+                "{name}{element}({})",
                 args.iter()
                     .map(|a| self.literal(a))
                     .collect::<Vec<_>>()

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostics::{Diagnostic, KpiDiagnostic};
 use crate::hir::{self, BaselineSource, Goal, KpiGroup, KpiId, KpiUnit};
 
-pub use baseline::{BaselineFile, BaselineValue};
+pub use baseline::{BaselineBook, BaselineEntry, BaselineFile, BaselineValue};
 pub use history::history_batch;
 
 /// One KPI's value for one of its groups, as computed by the engine.

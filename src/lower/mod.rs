@@ -15,6 +15,7 @@ mod expr;
 mod joins;
 mod kpi;
 mod layers;
+mod lists;
 mod packing;
 mod partitions;
 mod ranking;
@@ -29,7 +30,7 @@ use datafusion::logical_expr::expr_rewriter::normalize_col_with_schemas_and_ambi
 use datafusion::logical_expr::utils::columnize_expr;
 use datafusion::logical_expr::{
     Expr, JoinType, LogicalPlan, LogicalPlanBuilder, LogicalTableSource, Projection, TableSource,
-    cast, ident,
+    ident,
 };
 
 use crate::diagnostics::{Diagnostic, InternalDiagnostic, Invariant};
@@ -71,7 +72,7 @@ pub struct Params {
 /// Which outputs (segments, scores, tiers) a plan computes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
-    /// Every output.
+    /// Every output of the rule file itself (not those of imported files).
     All,
     /// These outputs (and whatever they depend on).
     Only(Vec<OutputId>),
@@ -81,7 +82,7 @@ impl Selection {
     /// The selected outputs, in declaration order.
     pub fn outputs(&self, program: &hir::Program) -> Vec<OutputId> {
         match self {
-            Selection::All => program.outputs.clone(),
+            Selection::All => program.own_outputs(),
             Selection::Only(ids) => program
                 .outputs
                 .iter()
@@ -330,13 +331,8 @@ fn scan_canonical(
                 },
             })
         })?;
-        let wanted = canonical_type(&column.ty);
         let reference = Expr::Column(Column::new(Some(source.name.as_str()), *name));
-        let value = if field.data_type() == &wanted {
-            reference
-        } else {
-            cast(reference, wanted)
-        };
+        let value = schema::canonical_value(reference, field.data_type(), column, source);
         canonical.push(value.alias(*name));
     }
     LogicalPlanBuilder::scan(source.name.as_str(), table, Some(projection))
