@@ -712,3 +712,37 @@ fn a_selection_reads_only_the_data_its_segments_need() {
     assert_eq!(dormant.matches("E0701").count(), 1, "{dormant}");
     assert!(dormant.contains("orders.parquet"), "{dormant}");
 }
+
+#[test]
+fn explain_shows_the_plan_that_runs() {
+    // The ranking pass of the RFM quintiles aggregates the orders and keeps them: the
+    // membership plan reads them, it does not aggregate the orders again.
+    let explain = |extra: &[&str]| {
+        transcript(
+            segc()
+                .current_dir(repo(""))
+                .args(["explain", "examples/rfm/rfm.seg", "--as-of", "2026-11-01"])
+                .args(extra),
+        )
+    };
+    let kept = explain(&[]);
+    assert!(kept.starts_with("exit: 0"), "{kept}");
+    assert!(
+        kept.contains("the aggregates of orders it computes are kept for the plans after it"),
+        "{kept}"
+    );
+    let membership = kept.split("-- logical plan").nth(1).expect("the plan");
+    assert!(
+        membership.contains("TableScan: __orders_aggregates"),
+        "{membership}"
+    );
+    assert!(!membership.contains("TableScan: orders"), "{membership}");
+    // Under a memory limit, nothing is kept: the plan aggregates the orders itself.
+    let limited = explain(&["--memory-limit", "1G"]);
+    assert!(
+        limited.contains("ranking passes keep no aggregates"),
+        "{limited}"
+    );
+    let membership = limited.split("-- logical plan").nth(1).expect("the plan");
+    assert!(membership.contains("TableScan: orders"), "{membership}");
+}

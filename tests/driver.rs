@@ -126,7 +126,11 @@ fn explain_over_the_declarations_reads_no_data() {
         .block_on(session.explain(&engine, &Selection::All, request))
         .expect("plans");
     assert_eq!(explanation.passes.len(), 1);
-    assert_eq!(explanation.passes[0].0.len(), 1, "one quantile ranked");
+    assert_eq!(
+        explanation.passes[0].quantiles.len(),
+        1,
+        "one quantile ranked"
+    );
     assert!(explanation.physical.is_none() && explanation.analyzed.is_none());
     let optimized = explanation.optimized.display_indent().to_string();
     assert!(optimized.contains("segc_ntile4"), "{optimized}");

@@ -233,12 +233,24 @@ fn explanation_text(explanation: &Explanation) -> String {
 
 fn unwrapped_explanation(explanation: &Explanation) -> String {
     let mut text = format!("-- as of {}\n", explanation.as_of);
-    for (names, plan) in &explanation.passes {
+    for pass in &explanation.passes {
+        let kept = match pass.kept.as_slice() {
+            [] => String::new(),
+            sources => format!(
+                "; the aggregates of {} it computes are kept for the plans after it",
+                sources.join(", ")
+            ),
+        };
         text.push_str(&format!(
-            "-- ranking pass (group boundaries of {})\n{}\n\n",
-            names.join(", "),
-            plan.display_indent()
+            "-- ranking pass (group boundaries of {}{kept})\n{}\n\n",
+            pass.quantiles.join(", "),
+            pass.plan.display_indent()
         ));
+    }
+    if !explanation.passes.is_empty() && !explanation.keeps_aggregates {
+        text.push_str(
+            "-- under --memory-limit, ranking passes keep no aggregates: the plan after them computes them again\n\n",
+        );
     }
     text.push_str(&format!(
         "-- logical plan\n{}\n\n-- optimized logical plan\n{}\n",

@@ -27,7 +27,9 @@ pub use infer::{InferRequest, infer_schema};
 pub use kpis::{Baseline, KpiGate, Measured};
 pub use project::{Project, join_place};
 pub use rule_files::{CheckedRoot, Reported, Rules};
-pub use session::{ExplainRequest, Explanation, Opened, Options, OutputChoice, Ran, Session};
+pub use session::{
+    ExplainRequest, ExplainedPass, Explanation, Opened, Options, OutputChoice, Ran, Session,
+};
 
 use crate::diagnostics::{DataDiagnostic, Diagnostic};
 

@@ -126,13 +126,27 @@ pub struct ExplainRequest {
     pub analyze: bool,
 }
 
+/// A ranking pass as `segc explain` shows it.
+#[derive(Debug)]
+pub struct ExplainedPass {
+    /// The quantiles whose group boundaries it finds.
+    pub quantiles: Vec<String>,
+    /// The related sources whose aggregates it computes and keeps for the plans after it.
+    pub kept: Vec<String>,
+    /// Its plan.
+    pub plan: LogicalPlan,
+}
+
 /// The plans of a command, as `segc explain` shows them.
 #[derive(Debug)]
 pub struct Explanation {
     /// The evaluation date the plans use.
     pub as_of: NaiveDate,
-    /// The ranking passes: the quantiles whose boundaries each finds, and its plan.
-    pub passes: Vec<(Vec<String>, LogicalPlan)>,
+    /// The ranking passes, in order.
+    pub passes: Vec<ExplainedPass>,
+    /// Whether the passes keep the aggregates they compute for the plans after them (not
+    /// under a memory limit).
+    pub keeps_aggregates: bool,
     /// The plan as built.
     pub logical: LogicalPlan,
     /// The plan as DataFusion's optimizer leaves it.
@@ -491,7 +505,8 @@ impl Session {
             engine
         };
         // The ranking passes are shown; they run only to analyze the plan that needs them.
-        let (passes, mut ranks) = lower::planned_passes(program, tables, params, wanted)?;
+        let keep = engine.keeps_aggregates();
+        let (passes, mut ranks) = lower::planned_passes(program, tables, params, wanted, keep)?;
         let passes = passes
             .into_iter()
             .map(|pass| {
@@ -500,7 +515,16 @@ impl Session {
                     .iter()
                     .map(|r| program.quantiles[r.quantile.0].name.clone())
                     .collect();
-                (names, pass.plan)
+                let kept = pass
+                    .aggregates
+                    .iter()
+                    .map(|(source, _)| program.source(*source).name.clone())
+                    .collect();
+                ExplainedPass {
+                    quantiles: names,
+                    kept,
+                    plan: pass.plan,
+                }
             })
             .collect();
         if request.analyze {
@@ -528,6 +552,7 @@ impl Session {
         Ok(Explanation {
             as_of: params.as_of,
             passes,
+            keeps_aggregates: keep,
             logical,
             optimized,
             physical,

@@ -41,8 +41,8 @@ pub use crate::functions::{BUCKETS, bucket};
 pub use kpi::{KpiColumns, KpiPlan, kpi_plan, repeated_key_plan, repeated_source_key_plan};
 pub use packing::{Packing, Slot};
 pub use ranking::{
-    Kept, PassOutcome, Ranked, RankingPass, Ranks, drive_ranking_passes, planned_passes,
-    ranking_pass,
+    Kept, PassOutcome, Ranked, RankingPass, Ranks, drive_ranking_passes, kept_key, kept_schema,
+    planned_passes, ranking_pass,
 };
 pub use schema::{canonical_type, declared_schema};
 
