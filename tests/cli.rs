@@ -746,3 +746,65 @@ fn explain_shows_the_plan_that_runs() {
     let membership = limited.split("-- logical plan").nth(1).expect("the plan");
     assert!(membership.contains("TableScan: orders"), "{membership}");
 }
+
+#[test]
+fn schema_infer_of_files_together_declares_their_references() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("data")).expect("folder");
+    std::fs::create_dir(dir.path().join("rules")).expect("folder");
+    // A text key without `_id` (unique emails), and orders referencing it by name.
+    std::fs::write(
+        dir.path().join("data/clients.csv"),
+        "email,tier\na@x.fr,gold\nb@x.fr,silver\nc@x.fr,gold\nd@x.fr,silver\n",
+    )
+    .expect("clients");
+    std::fs::write(
+        dir.path().join("data/orders.csv"),
+        "order_id,email,amount\n1,a@x.fr,10\n2,a@x.fr,20\n3,c@x.fr,5\n",
+    )
+    .expect("orders");
+    let infer = |extra: &[&str]| {
+        transcript(
+            segc()
+                .current_dir(dir.path())
+                .args(["schema", "infer", "data/clients.csv", "data/orders.csv"])
+                .args(extra),
+        )
+    };
+    let declared = infer(&["--for", "rules/shop.seg"]);
+    assert!(declared.starts_with("exit: 0"), "{declared}");
+    assert!(
+        declared.contains("// Locations are relative to `rules`"),
+        "{declared}"
+    );
+    assert!(declared.contains("\"../data/clients.csv\""), "{declared}");
+    assert!(declared.contains("  key email: string\n"), "{declared}");
+    assert!(
+        declared.contains("  email: string references clients\n"),
+        "{declared}"
+    );
+    assert!(
+        declared.contains("Enum values are listed alphabetically"),
+        "{declared}"
+    );
+    // The declarations check where the rule file is.
+    let body = declared
+        .split("--- stdout\n")
+        .nth(1)
+        .and_then(|s| s.split("--- stderr").next())
+        .expect("stdout");
+    std::fs::write(
+        dir.path().join("rules/shop.seg"),
+        format!("{body}\npopulation clients\nsegment buyers = exists(orders)\n"),
+    )
+    .expect("rules");
+    let checked = transcript(
+        segc()
+            .current_dir(dir.path())
+            .args(["check", "rules/shop.seg"]),
+    );
+    assert!(checked.starts_with("exit: 0"), "{checked}");
+    // `--name` names one file's source only.
+    let named = infer(&["--name", "x"]);
+    assert!(named.starts_with("exit: 2"), "{named}");
+}

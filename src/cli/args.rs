@@ -232,12 +232,17 @@ pub enum SchemaCommand {
 /// `segc schema infer`
 #[derive(Debug, Args)]
 pub struct InferArgs {
-    /// The data file
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
-    /// Source name to declare [default: the file name without extension]
+    /// The data files or folders (several: declared together, a column named like another
+    /// file's key `references` it)
+    #[arg(value_name = "FILE", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Source name to declare, with one file [default: the file name without extension]
     #[arg(long)]
     pub name: Option<String>,
+    /// The rule file the declarations are for: locations are written relative to its folder,
+    /// as segc reads them [default: relative to the current folder]
+    #[arg(long = "for", value_name = "RULES")]
+    pub for_rules: Option<PathBuf>,
     /// File format [default: from the extension]
     #[arg(long, value_enum)]
     pub format: Option<InferFormat>,

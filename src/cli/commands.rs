@@ -276,14 +276,33 @@ async fn infer(args: &InferArgs, reporter: &Reporter) -> Outcome {
             return Outcome::Environment;
         }
     };
+    if args.name.is_some() && args.files.len() > 1 {
+        use clap::CommandFactory as _;
+        super::args::Cli::command()
+            .error(
+                clap::error::ErrorKind::ArgumentConflict,
+                "--name names the source of a single file; several files are named after their file names",
+            )
+            .exit();
+    }
+    let relative_to = args.for_rules.as_ref().map(|rules| {
+        rules
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(
+                || std::path::PathBuf::from("."),
+                std::path::Path::to_path_buf,
+            )
+    });
     let request = InferRequest {
         storage,
+        relative_to,
         name: args.name.clone(),
         csv: args.format.map(|f| f == InferFormat::Csv),
         delimiter: args.delimiter,
         enum_max: args.enum_max,
     };
-    match crate::driver::infer_schema(&args.file, &request).await {
+    match crate::driver::infer_schemas(&args.files, &request).await {
         Ok(text) => {
             print!("{text}");
             Outcome::Success

@@ -1,9 +1,9 @@
 //! `segc schema infer` as a call: a source declaration written from a data file.
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use crate::diagnostics::{CommandDiagnostic, Diagnostic};
-use crate::engine::{InferOptions, infer_source};
+use crate::engine::{InferOptions, Inferred, infer_source};
 
 /// What to infer a declaration from.
 #[derive(Debug, Clone)]
@@ -19,11 +19,35 @@ pub struct InferRequest {
     pub enum_max: usize,
     /// How remote locations are read (segc.toml `[storage]` of the current folder's project).
     pub storage: crate::engine::StorageSettings,
+    /// The folder of the rule file the declarations are for: local locations are written
+    /// relative to it (else relative to the current folder).
+    pub relative_to: Option<PathBuf>,
+}
+
+/// The declarations of the data files or folders `files`, inferred together: a column named
+/// like another's key `references` it. `request.name` applies to a single file.
+pub async fn infer_schemas(
+    files: &[PathBuf],
+    request: &InferRequest,
+) -> Result<String, Diagnostic> {
+    let mut inferred = Vec::with_capacity(files.len());
+    for file in files {
+        inferred.push(infer_one(file, request).await?);
+    }
+    let relative_to = match &request.relative_to {
+        Some(folder) => format!("`{}`", folder.display()),
+        None => "the current folder".to_string(),
+    };
+    Ok(crate::engine::render_all(&inferred, &relative_to))
 }
 
 /// The declaration of the data file or folder `file` (a path, or a URL), as rule text: a
 /// partitioned folder's `name=value` folders become `partition` columns.
 pub async fn infer_schema(file: &Path, request: &InferRequest) -> Result<String, Diagnostic> {
+    infer_schemas(&[file.to_path_buf()], request).await
+}
+
+async fn infer_one(file: &Path, request: &InferRequest) -> Result<Inferred, Diagnostic> {
     let csv = request.csv.unwrap_or_else(|| {
         file.extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
@@ -51,7 +75,10 @@ pub async fn infer_schema(file: &Path, request: &InferRequest) -> Result<String,
     });
     let options = InferOptions {
         name,
-        location: file.display().to_string(),
+        location: match (&request.relative_to, remote) {
+            (Some(folder), false) => relative(file, folder),
+            _ => file.display().to_string(),
+        },
         csv,
         delimiter: request.delimiter,
         enum_max: request.enum_max,
@@ -59,4 +86,28 @@ pub async fn infer_schema(file: &Path, request: &InferRequest) -> Result<String,
         folder,
     };
     infer_source(file, &options).await
+}
+
+/// `file` as a path from `folder` (`../data/customers.parquet`), both made absolute first.
+fn relative(file: &Path, folder: &Path) -> String {
+    let (Ok(file), Ok(folder)) = (std::path::absolute(file), std::path::absolute(folder)) else {
+        return file.display().to_string();
+    };
+    let to: Vec<Component<'_>> = file
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    let from: Vec<Component<'_>> = folder
+        .components()
+        .filter(|c| !matches!(c, Component::CurDir))
+        .collect();
+    let common = to.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut path = PathBuf::new();
+    for _ in common..from.len() {
+        path.push("..");
+    }
+    for part in &to[common..] {
+        path.push(part.as_os_str());
+    }
+    path.to_string_lossy().replace('\\', "/")
 }

@@ -23,7 +23,7 @@ mod session;
 
 pub use crate::lower::{Selection, Wanted};
 pub use check::{CheckedFile, CheckedFiles, check_files, project_rule_files};
-pub use infer::{InferRequest, infer_schema};
+pub use infer::{InferRequest, infer_schema, infer_schemas};
 pub use kpis::{Baseline, KpiGate, Measured};
 pub use project::{Project, join_place};
 pub use rule_files::{CheckedRoot, Reported, Rules};

@@ -38,13 +38,32 @@ struct Profile {
     data_type: DataType,
     nulls: bool,
     non_null: i64,
+    /// Distinct values (text and integer columns).
     distinct: Option<i64>,
 }
 
-/// Reads `path` and writes a `source` declaration for it. A reader that panics on a corrupt
-/// file is E0803 like any unreadable file.
+impl Profile {
+    /// Whether the column could be a key: never null, integer or text, no value twice.
+    fn unique(&self) -> bool {
+        !self.nulls
+            && (self.data_type.is_integer() || is_text(&self.data_type))
+            && self.distinct == Some(self.non_null)
+    }
+}
+
+/// What is learnt about one data file or folder: its declaration, to be written with the
+/// others inferred with it ([`render_all`]).
+pub struct Inferred {
+    options: InferOptions,
+    profiles: Vec<Profile>,
+    enums: Vec<Option<Vec<String>>>,
+    partitions: Vec<(String, &'static str)>,
+}
+
+/// Reads `path` and learns its declaration. A reader that panics on a corrupt file is E0803
+/// like any unreadable file.
 /// `path` may be a local file or the URL of a remote one (`s3://lake/customers.parquet`).
-pub async fn infer_source(path: &Path, options: &InferOptions) -> Result<String, Diagnostic> {
+pub async fn infer_source(path: &Path, options: &InferOptions) -> Result<Inferred, Diagnostic> {
     super::panics::contained(infer(path, options))
         .await
         .unwrap_or_else(|panic| {
@@ -55,7 +74,7 @@ pub async fn infer_source(path: &Path, options: &InferOptions) -> Result<String,
         })
 }
 
-async fn infer(path: &Path, options: &InferOptions) -> Result<String, Diagnostic> {
+async fn infer(path: &Path, options: &InferOptions) -> Result<Inferred, Diagnostic> {
     let unreadable = |e: datafusion::error::DataFusionError| {
         Diagnostic::Command(CommandDiagnostic::FileUnreadable {
             path: path.display().to_string(),
@@ -109,9 +128,9 @@ async fn infer(path: &Path, options: &InferOptions) -> Result<String, Diagnostic
     let mut enums: Vec<Option<Vec<String>>> = Vec::with_capacity(profiles.len());
     for p in &profiles {
         // Few values, each seen at least twice on average: a category, not free text.
-        let small = p
-            .distinct
-            .is_some_and(|d| d >= 1 && (d as usize) <= options.enum_max && p.non_null >= 2 * d);
+        let small = is_text(&p.data_type)
+            && p.distinct
+                .is_some_and(|d| d >= 1 && (d as usize) <= options.enum_max && p.non_null >= 2 * d);
         enums.push(if small {
             Some(distinct_values(&df, &p.name).await.map_err(unreadable)?)
         } else {
@@ -123,7 +142,12 @@ async fn infer(path: &Path, options: &InferOptions) -> Result<String, Diagnostic
         let values = distinct_values(&df, name).await.map_err(unreadable)?;
         partition_types.push((name.clone(), partition_type(&values)));
     }
-    Ok(render(options, &profiles, &enums, &partition_types))
+    Ok(Inferred {
+        options: options.clone(),
+        profiles,
+        enums,
+        partitions: partition_types,
+    })
 }
 
 /// Registers the object store of `location` on `ctx` when it is a remote location.
@@ -155,7 +179,8 @@ async fn profile(df: &DataFrame) -> datafusion::error::Result<Vec<Profile>> {
     let mut aggregates: Vec<Expr> = vec![count(lit(1)).alias("__rows")];
     for (i, (name, ty)) in fields.iter().enumerate() {
         aggregates.push(count(ident(name)).alias(format!("__n{i}")));
-        if is_text(ty) {
+        // Distinct counts for texts (enums) and integers (keys).
+        if is_text(ty) || ty.is_integer() {
             aggregates.push(count_distinct(ident(name)).alias(format!("__d{i}")));
         }
     }
@@ -229,7 +254,9 @@ fn seg_type(t: &DataType) -> Option<String> {
     })
 }
 
-/// The key: `<singular>_id`, `id`, or the first column ending in `_id`.
+/// The key, among the columns that are never null and hold no value twice: `<singular>_id`,
+/// `<source>_id`, `id`, else the first ending in `_id`, `_code` or `_key`, else the first
+/// (a unique text column such as an email).
 fn guess_key(source: &str, profiles: &[Profile]) -> Option<usize> {
     let singular = source.strip_suffix('s').unwrap_or(source);
     let candidates = [
@@ -237,15 +264,16 @@ fn guess_key(source: &str, profiles: &[Profile]) -> Option<usize> {
         format!("{source}_id"),
         "id".into(),
     ];
-    let usable = |p: &Profile| !p.nulls && (p.data_type.is_integer() || is_text(&p.data_type));
+    let usable = |p: &Profile| p.unique();
     candidates
         .iter()
         .find_map(|c| profiles.iter().position(|p| &p.name == c && usable(p)))
         .or_else(|| {
-            profiles
-                .iter()
-                .position(|p| p.name.ends_with("_id") && usable(p))
+            profiles.iter().position(|p| {
+                ["_id", "_code", "_key"].iter().any(|s| p.name.ends_with(s)) && usable(p)
+            })
         })
+        .or_else(|| profiles.iter().position(usable))
 }
 
 /// The partition columns of the folder `location`: the `name=value` folders on the way to its
@@ -294,15 +322,66 @@ fn partition_type(values: &[String]) -> &'static str {
     }
 }
 
+/// The declarations of sources inferred together, as rule text: a column named like another
+/// source's key, of its type, `references` it; a first comment says where locations are
+/// relative to (`relative_to`) and, when enums are declared, what their order means.
+pub fn render_all(inferred: &[Inferred], relative_to: &str) -> String {
+    let keys: Vec<Option<(usize, String)>> = inferred
+        .iter()
+        .map(|i| guess_key(&i.options.name, &i.profiles).map(|k| (k, seg_type_of(&i.profiles[k]))))
+        .collect();
+    let mut out = format!(
+        "// Locations are relative to {relative_to}; a rule file reads them from its own folder.\n"
+    );
+    if inferred.iter().any(|i| i.enums.iter().any(Option::is_some)) {
+        out.push_str(
+            "// Enum values are listed alphabetically: their order defines <, >= and between; reorder\n// them when they are ranked (\"bronze\", \"silver\", \"gold\").\n",
+        );
+    }
+    for (index, one) in inferred.iter().enumerate() {
+        out.push('\n');
+        let references = |column: usize| -> Option<String> {
+            let profile = &one.profiles[column];
+            inferred
+                .iter()
+                .zip(&keys)
+                .enumerate()
+                .find_map(|(other, (i, key))| {
+                    let (k, ty) = key.as_ref()?;
+                    let fits = other != index
+                        && i.profiles[*k].name == profile.name
+                        && *ty == seg_type_of(profile);
+                    fits.then(|| quote_name(&i.options.name))
+                })
+        };
+        render(
+            one,
+            keys[index].as_ref().map(|(k, _)| *k),
+            &references,
+            &mut out,
+        );
+    }
+    out
+}
+
+/// The segc type of a column, as text (empty when it has none).
+fn seg_type_of(profile: &Profile) -> String {
+    seg_type(&profile.data_type).unwrap_or_default()
+}
+
 fn render(
-    options: &InferOptions,
-    profiles: &[Profile],
-    enums: &[Option<Vec<String>>],
-    partitions: &[(String, &str)],
-) -> String {
-    let key = guess_key(&options.name, profiles);
+    inferred: &Inferred,
+    key: Option<usize>,
+    references: &dyn Fn(usize) -> Option<String>,
+    out: &mut String,
+) {
+    let Inferred {
+        options,
+        profiles,
+        enums,
+        partitions,
+    } = inferred;
     let format = if options.csv { "csv" } else { "parquet" };
-    let mut out = String::new();
     let with = if options.csv && options.delimiter != b',' {
         format!(
             " with (delimiter = {:?})",
@@ -345,8 +424,11 @@ fn render(
         }
         let key_mark = if Some(i) == key { "key " } else { "" };
         let null_mark = if p.nulls { "?" } else { "" };
-        let _ = writeln!(out, "  {key_mark}{name}: {ty}{null_mark}");
+        let reference = match references(i) {
+            Some(source) if Some(i) != key && values.is_none() => format!(" references {source}"),
+            _ => String::new(),
+        };
+        let _ = writeln!(out, "  {key_mark}{name}: {ty}{null_mark}{reference}");
     }
     out.push_str("}\n");
-    out
 }

@@ -48,7 +48,7 @@ use crate::lower::{MembershipPlan, TableLookup};
 use crate::vars::Variables;
 
 pub use access::{DataRoots, is_url};
-pub use infer::{InferOptions, infer_source};
+pub use infer::{InferOptions, Inferred, infer_source, render_all};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
 use progress::Ticker;
