@@ -808,3 +808,36 @@ fn schema_infer_of_files_together_declares_their_references() {
     let named = infer(&["--name", "x"]);
     assert!(named.starts_with("exit: 2"), "{named}");
 }
+
+#[test]
+fn explain_lineage_lists_the_columns_each_output_reads() {
+    let lineage = |file: &str, extra: &[&str]| {
+        transcript(
+            segc()
+                .current_dir(repo(""))
+                .args(["explain", file, "--lineage"])
+                .args(extra),
+        )
+    };
+    // Through lets (`lapsed`, `emailable`, `promoters`) and aggregates over orders.
+    insta::assert_snapshot!(
+        "lineage",
+        lineage(
+            "examples/retail/retail.seg",
+            &["winback", "dormant", "web_shoppers"]
+        )
+    );
+    let json = lineage("examples/kpi/kpis.seg", &["cac", "--json"]);
+    let body = json
+        .split("--- stdout\n")
+        .nth(1)
+        .and_then(|s| s.split("--- stderr").next());
+    let parsed: serde_json::Value = serde_json::from_str(body.expect("stdout")).expect("json");
+    assert_eq!(parsed[0]["kind"], "kpi");
+    assert_eq!(parsed[0]["sources"][1]["source"], "acquisition");
+    let unknown = lineage("examples/retail/retail.seg", &["winbak"]);
+    assert!(
+        unknown.starts_with("exit: 2") && unknown.contains("winback"),
+        "{unknown}"
+    );
+}

@@ -217,6 +217,13 @@ pub struct ExplainArgs {
     /// Show the plan computing the KPIs instead of the memberships
     #[arg(long, conflicts_with = "segments")]
     pub kpis: bool,
+    /// Instead of plans, the declared columns each output and KPI reads, through lets,
+    /// aggregates and references (all, or those named); no data is read
+    #[arg(long, num_args = 0.., value_name = "NAME", conflicts_with_all = ["segments", "kpis", "physical", "analyze"])]
+    pub lineage: Option<Vec<String>>,
+    /// With --lineage: print JSON
+    #[arg(long, requires = "lineage")]
+    pub json: bool,
     #[command(flatten)]
     /// Data options.
     pub data: DataArgs,

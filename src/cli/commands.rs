@@ -199,6 +199,15 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
         Ok(session) => session,
         Err(outcome) => return outcome,
     };
+    if let Some(names) = &args.lineage {
+        return match session.lineage(names) {
+            Ok(lineage) => {
+                print!("{}", lineage_text(&lineage, args.json));
+                Outcome::Success
+            }
+            Err(problem) => stopped(&session, reporter, problem),
+        };
+    }
     let request = ExplainRequest {
         kpis: args.kpis,
         declared: args.declared,
@@ -224,6 +233,31 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
 }
 
 /// The plans as `segc explain` prints them.
+/// The lineage as text (an item, then one line per source and its columns) or JSON.
+fn lineage_text(lineage: &[crate::driver::Lineage], json: bool) -> String {
+    if json {
+        let mut text = serde_json::to_string_pretty(lineage).unwrap_or_default();
+        text.push('\n');
+        return text;
+    }
+    let mut text = String::new();
+    for item in lineage {
+        let label = item
+            .label
+            .as_ref()
+            .map_or_else(String::new, |l| format!(" \"{l}\""));
+        text.push_str(&format!("{} {}{label}\n", item.kind, item.name));
+        for source in &item.sources {
+            text.push_str(&format!(
+                "  {}: {}\n",
+                source.source,
+                source.columns.join(", ")
+            ));
+        }
+    }
+    text
+}
+
 /// The width plans are wrapped to (DataFusion prints each node on one line).
 const PLAN_WIDTH: usize = 100;
 

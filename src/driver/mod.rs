@@ -17,6 +17,7 @@ mod check;
 pub mod format;
 mod infer;
 mod kpis;
+mod lineage;
 mod project;
 mod rule_files;
 mod session;
@@ -25,6 +26,7 @@ pub use crate::lower::{Selection, Wanted};
 pub use check::{CheckedFile, CheckedFiles, check_files, project_rule_files};
 pub use infer::{InferRequest, infer_schema, infer_schemas};
 pub use kpis::{Baseline, KpiGate, Measured};
+pub use lineage::{Lineage, SourceColumns};
 pub use project::{Project, join_place};
 pub use rule_files::{CheckedRoot, Reported, Rules};
 pub use session::{

@@ -21,7 +21,7 @@ mod partitions;
 mod ranking;
 mod schema;
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -553,6 +553,35 @@ pub fn sources_read(program: &hir::Program, wanted: Wanted<'_>) -> BTreeSet<Sour
         sources.extend(path.steps.iter().map(|s| s.to));
     }
     sources
+}
+
+/// The declared columns a plan for `wanted` reads, per source: those its definitions read
+/// (through `let`s, aggregates and lookups), the population's key, and the references it
+/// follows to relate rows (`segc explain --lineage`: what personal data feeds an output).
+pub fn lineage(program: &hir::Program, wanted: Wanted<'_>) -> BTreeMap<SourceId, BTreeSet<usize>> {
+    let needed = Needed::of(program, wanted);
+    let mut columns: BTreeMap<SourceId, BTreeSet<usize>> = needed
+        .columns
+        .iter()
+        .map(|(source, columns)| (*source, columns.clone()))
+        .collect();
+    for (source, column) in &needed.finals.columns {
+        columns.entry(*source).or_default().insert(*column);
+    }
+    if let Some(key) = program.population().key {
+        columns.entry(program.population).or_default().insert(key);
+    }
+    let mut paths: Vec<PathId> = needed.lookups.values().flatten().copied().collect();
+    paths.extend(needed.finals.lookups.iter().map(|(path, _)| *path));
+    for id in needed.aggregates.iter().chain(&needed.finals.aggregates) {
+        paths.push(program.aggregates[id.0].path);
+    }
+    for path in paths {
+        for step in &program.path(path).steps {
+            columns.entry(step.from).or_default().insert(step.column);
+        }
+    }
+    columns
 }
 
 /// The definitions, aggregates and columns a selection of segments needs.
