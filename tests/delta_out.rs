@@ -29,6 +29,16 @@ fn retail_project(dir: &Path, more: &str) {
     std::fs::write(dir.join("segc.toml"), settings).expect("settings");
 }
 
+/// `segc run rules.seg` in `dir` at `as_of` into the Delta table `members`.
+fn rules_into_delta(dir: &Path, as_of: &str) -> Command {
+    let mut command = segc();
+    command
+        .current_dir(dir)
+        .args(["run", "rules.seg", "--as-of", as_of]);
+    command.args(["--out", "members", "--format", "delta"]);
+    command
+}
+
 /// `segc run retail.seg` in `dir` at `as_of`, with `args`.
 fn run(dir: &Path, as_of: &str, args: &[&str]) -> Command {
     let mut command = segc();
@@ -213,18 +223,7 @@ fn a_run_that_fails_commits_nothing_to_its_delta_table() {
     let dir = tempfile::tempdir().expect("tempdir");
     let rules = "source customers from csv \"customers.csv\" {\n  key id: int\n  spend: int\n}\npopulation customers\nsegment big = spend >= 100\n";
     std::fs::write(dir.path().join("rules.seg"), rules).expect("rules");
-    let run = |as_of: &str| {
-        transcript(segc().current_dir(dir.path()).args([
-            "run",
-            "rules.seg",
-            "--as-of",
-            as_of,
-            "--out",
-            "members",
-            "--format",
-            "delta",
-        ]))
-    };
+    let run = |as_of: &str| transcript(&mut rules_into_delta(dir.path(), as_of));
     std::fs::write(dir.path().join("customers.csv"), "id,spend\n1,50\n2,150\n").expect("data");
     assert!(run("2026-10-01").starts_with("exit: 0"));
     // A repeated key stops the run while the members stream into the table.
@@ -402,18 +401,8 @@ fn a_run_killed_while_writing_a_delta_table_leaves_it_as_it_was() {
     let rules = "source customers from parquet \"customers.parquet\" {\n  key id: int\n  spend: int\n}\npopulation customers\nsegment big = spend >= 500\nsegment small = spend < 10\n";
     std::fs::write(dir.path().join("rules.seg"), rules).expect("rules");
     let run = |as_of: &str| {
-        let mut command = segc();
-        command.current_dir(dir.path()).args([
-            "run",
-            "rules.seg",
-            "--as-of",
-            as_of,
-            "--out",
-            "members",
-            "--format",
-            "delta",
-            "-q",
-        ]);
+        let mut command = rules_into_delta(dir.path(), as_of);
+        command.arg("-q");
         command
     };
     let started = std::time::Instant::now();
