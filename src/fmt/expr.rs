@@ -361,6 +361,7 @@ impl<'a> Builder<'a> {
         let name = t.name.span.text(self.source);
         match &t.args {
             None => text(name),
+            Some(args) if args.is_empty() => text(format!("{name}()")),
             Some(args) => {
                 let mut inner = vec![Doc::SoftLine];
                 for (i, a) in args.iter().enumerate() {

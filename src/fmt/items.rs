@@ -115,7 +115,7 @@ impl Builder<'_> {
             indent(concat(vec![
                 Doc::Line,
                 self.sequence_of(open, groups, close),
-                Doc::IfBroken(","),
+                Doc::IfBroken(if s.groups.is_empty() { "" } else { "," }),
             ])),
             Doc::Line,
             text(format!("}} seed {}", s.seed.span.text(self.source))),

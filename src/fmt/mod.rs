@@ -166,11 +166,27 @@ impl<'a> Formatter<'a> {
             self.out.push_str(self.text(item.span));
             let _ = self.comments.take(start, end);
         } else {
-            self.out.push_str(&render(&doc, self.width, 0));
+            self.out.push_str(&self.laid_out(&doc, item.span));
         }
         let comment = self.comments.trailing(end).unwrap_or_default();
         self.out.push_str(&comment);
         self.out.push('\n');
+    }
+
+    /// `doc` printed for the width, unless a line it breaks would read as the start of another
+    /// item (`score between 1 and 5` where a column is named `score`): then printed with the
+    /// fewest breaks, or as written.
+    fn laid_out(&self, doc: &Doc, span: Span) -> String {
+        let safe = |text: &str| !text.lines().skip(1).any(starts_an_item);
+        let text = render(doc, self.width, 0);
+        if safe(&text) {
+            return text;
+        }
+        let text = render(doc, usize::MAX, 0);
+        if safe(&text) {
+            return text;
+        }
+        self.text(span).to_string()
     }
 
     /// `source NAME from FORMAT "location" with (options) {`, then one column per line.
@@ -281,4 +297,14 @@ impl<'a> Formatter<'a> {
         }
         concat(vec![text(words), b.type_expr(&column.ty), text(after)])
     }
+}
+
+/// Whether the parser would take `line` for the start of an item.
+fn starts_an_item(line: &str) -> bool {
+    let code = line.trim_start();
+    let word: String = code
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    !word.is_empty() && syntax::starts_item(&word, code.len() == line.len(), code)
 }
