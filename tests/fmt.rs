@@ -86,6 +86,36 @@ fn formatting_keeps_meaning_and_comments_and_is_idempotent() {
     assert_eq!(refused, UNPARSABLE, "the fixtures that do not parse");
 }
 
+/// At narrow widths, where most groups break, formatting stays idempotent and keeps the tree
+/// and the comments, on every fixture and example.
+#[test]
+fn narrow_widths_keep_meaning_and_are_idempotent() {
+    for path in all_rule_files() {
+        let text = std::fs::read_to_string(&path).expect("read");
+        let before = segc::syntax::parse(&text).program;
+        for line_width in [0, 30, 60] {
+            let options = segc::fmt::Options { line_width };
+            let Ok(formatted) = segc::fmt::format_with(&text, options) else {
+                continue;
+            };
+            let name = format!("{} at width {line_width}", path.display());
+            let again = segc::fmt::format_with(&formatted, options).unwrap_or_else(|e| {
+                panic!("{name}: the formatted text does not parse: {e:?}\n{formatted}")
+            });
+            assert_eq!(
+                again, formatted,
+                "{name}: formatting twice changes the text"
+            );
+            let after = segc::syntax::parse(&formatted).program;
+            assert_eq!(
+                sexpr(&after),
+                sexpr(&before),
+                "{name}: the tree or the comments changed"
+            );
+        }
+    }
+}
+
 #[test]
 fn messy_file_layout() {
     let text = std::fs::read_to_string("tests/fixtures/fmt/messy.seg").expect("fixture");
@@ -156,17 +186,21 @@ fn documentation_blocks() -> Vec<(String, usize, String)> {
     let mut blocks = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(&file).expect("read");
-        let mut current: Option<(usize, String)> = None;
+        // The line of the block, its indentation (inside a list item) and its text.
+        let mut current: Option<(usize, usize, String)> = None;
         for (number, line) in text.lines().enumerate() {
+            let indentation = line.len() - line.trim_start().len();
             match &mut current {
-                None if line.trim_end() == "```seg" => current = Some((number + 1, String::new())),
+                None if line.trim() == "```seg" => {
+                    current = Some((number + 1, indentation, String::new()));
+                }
                 None => {}
-                Some((start, block)) if line.trim_end() == "```" => {
+                Some((start, _, block)) if line.trim() == "```" => {
                     blocks.push((file.display().to_string(), *start, std::mem::take(block)));
                     current = None;
                 }
-                Some((_, block)) => {
-                    block.push_str(line);
+                Some((_, indent, block)) => {
+                    block.push_str(line.get(*indent..).unwrap_or(line.trim_start()));
                     block.push('\n');
                 }
             }
@@ -195,4 +229,34 @@ fn documentation_examples_are_formatted() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `segc fmt` reads the line width from the `[fmt]` section of the rule file's segc.toml (or
+/// the nearest one above its folder); a segc.toml that cannot be used stops it (exit 2),
+/// reported once.
+#[test]
+fn the_line_width_comes_from_segc_toml() {
+    use crate::common::cli::{segc, status, transcript};
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("segc.toml"), "[fmt]\nline_width = 30\n").expect("write");
+    std::fs::create_dir(dir.path().join("rules")).expect("mkdir");
+    let rule = "segment adults = age >= 18 and country in [\"FR\", \"BE\"]\n";
+    std::fs::write(dir.path().join("rules/a.seg"), rule).expect("write");
+    assert_eq!(status(segc().current_dir(dir.path()).args(["fmt"])), 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("rules/a.seg")).expect("read"),
+        "segment adults =\n  age >= 18\n  and country in [\"FR\", \"BE\"]\n"
+    );
+    // The default width keeps it on one line.
+    assert_eq!(segc::fmt::format(rule).expect("parses"), rule);
+
+    std::fs::write(
+        dir.path().join("segc.toml"),
+        "[fmt]\nline_width = \"wide\"\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("rules/b.seg"), rule).expect("write");
+    let out = transcript(segc().current_dir(dir.path()).args(["fmt", "--check"]));
+    assert!(out.starts_with("exit: 2\n"), "{out}");
+    assert_eq!(out.matches("E0804").count(), 1, "reported once: {out}");
 }
