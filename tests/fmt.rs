@@ -123,6 +123,12 @@ fn messy_file_layout() {
 }
 
 #[test]
+fn comments_in_broken_groups_layout() {
+    let text = std::fs::read_to_string("tests/fixtures/fmt/comments.seg").expect("fixture");
+    insta::assert_snapshot!(segc::fmt::format(&text).expect("parses"));
+}
+
+#[test]
 fn messy_kpi_layout() {
     let text = std::fs::read_to_string("tests/fixtures/fmt/messy_kpis.seg").expect("fixture");
     insta::assert_snapshot!(segc::fmt::format(&text).expect("parses"));

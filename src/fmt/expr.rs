@@ -259,7 +259,7 @@ impl<'a> Builder<'a> {
         }
         if !clauses.is_empty() {
             let last = clauses[clauses.len() - 1].1.span.end as usize;
-            inner.push(self.closing(last, close));
+            inner.push(self.closing(last, close, true));
         }
         group(concat(vec![
             text(format!("{}(", function.span.text(self.source))),
@@ -276,12 +276,14 @@ impl<'a> Builder<'a> {
             return text("[]");
         }
         let elements = items.iter().map(|x| (x.span, self.expr(x))).collect();
+        // `[,]` does not parse: no trailing comma without elements.
+        let comma = if items.is_empty() { "" } else { "," };
         group(concat(vec![
             text("["),
             indent(concat(vec![
                 Doc::SoftLine,
                 self.sequence(open, elements, close, Separator::Comma),
-                Doc::IfBroken(","),
+                Doc::IfBroken(comma),
             ])),
             Doc::SoftLine,
             text("]"),
@@ -322,18 +324,23 @@ impl<'a> Builder<'a> {
             parts.push(doc);
             from = span.end as usize;
         }
-        parts.push(self.closing(from, close.max(from)));
+        parts.push(self.closing(from, close.max(from), from != open));
         concat(parts)
     }
 
     /// The comments after the last element of a sequence and before its end: the one on the
     /// element's line at its end, the others on their own lines.
-    fn closing(&self, from: usize, to: usize) -> Doc {
-        let gap = self.comments.gap(from, to, true);
+    fn closing(&self, from: usize, to: usize, after_element: bool) -> Doc {
+        let gap = self.comments.gap(from, to, after_element);
         let mut parts = vec![gap.trailing_doc()];
-        for c in &gap.leading {
-            parts.push(Doc::HardLine);
+        for (i, c) in gap.leading.iter().enumerate() {
+            // Without an element, the first comment starts the line the opening bracket broke.
+            if after_element || i > 0 {
+                parts.push(Doc::HardLine);
+            }
             parts.push(text(c.clone()));
+            // Nothing may follow a comment on its line: its group is broken.
+            parts.push(Doc::LineSuffix(String::new()));
         }
         concat(parts)
     }
