@@ -199,12 +199,14 @@ impl<'a> Comments<'a> {
     /// Whether the text between two offsets holds an empty line.
     pub(super) fn blank_line_between(&self, from: usize, to: usize) -> bool {
         // A line between two line breaks holding only spaces (a comment is not blank).
-        self.source.get(from..to).is_some_and(|between| {
-            let lines: Vec<&str> = between.split('\n').collect();
-            lines.len() > 2
-                && lines[1..lines.len() - 1]
-                    .iter()
-                    .any(|l| l.trim().is_empty())
-        })
+        let Some(between) = self.source.get(from..to) else {
+            return false;
+        };
+        match (between.find('\n'), between.rfind('\n')) {
+            (Some(first), Some(last)) if first < last => between[first + 1..last]
+                .split('\n')
+                .any(|l| l.trim().is_empty()),
+            _ => false,
+        }
     }
 }

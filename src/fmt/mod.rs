@@ -302,9 +302,8 @@ impl<'a> Formatter<'a> {
 /// Whether the parser would take `line` for the start of an item.
 fn starts_an_item(line: &str) -> bool {
     let code = line.trim_start();
-    let word: String = code
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect();
-    !word.is_empty() && syntax::starts_item(&word, code.len() == line.len(), code)
+    let end = code
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(code.len());
+    end > 0 && syntax::starts_item(&code[..end], code.len() == line.len(), code)
 }
