@@ -182,7 +182,7 @@ impl<'a> Builder<'a> {
                 indent(self.expr(condition)),
                 Doc::Line,
                 text("then "),
-                self.expr(then),
+                self.value(then),
             ]));
             elements.push((
                 Span::new(condition.span.start as usize, then.span.end as usize),
@@ -191,7 +191,7 @@ impl<'a> Builder<'a> {
             prefix = "else if ";
             current = otherwise;
         }
-        let last = concat(vec![text("else "), self.expr(current)]);
+        let last = concat(vec![text("else "), self.value(current)]);
         elements.push((current.span, last));
         let start = e.span.start as usize;
         group(self.sequence(
@@ -200,6 +200,16 @@ impl<'a> Builder<'a> {
             e.span.end as usize,
             Separator::Operator(""),
         ))
+    }
+
+    /// The value of an arm: when broken, an `and` chain or a sum goes on under `then`, not at
+    /// the arms' level; brackets close at the arm's level.
+    fn value(&self, x: &Expr) -> Doc {
+        if hugged(x) {
+            self.expr(x)
+        } else {
+            indent(self.expr(x))
+        }
     }
 
     /// `f(a, b by c where d)`: one line, else the arguments and clauses one per line.
