@@ -10,8 +10,11 @@
 //! Literals and names are printed as written (digit separators, escapes and backquotes are
 //! kept). Comments stay where they are: a comment on its own line stays before the item, column,
 //! rule, arm, clause, operand or element that follows it; a comment after code stays at the end
-//! of that line. An item with a comment elsewhere inside (within a comparison, say) is kept as
-//! written, since there is no canonical place for it.
+//! of that line, aligned with the comments ending the lines around it. An item with a comment
+//! elsewhere inside (within a comparison, say) is kept as written, since there is no canonical
+//! place for it. A line is never broken before a column named like an item keyword (`score
+//! between 1 and 5` at the start of a line would start an item): such an item is printed with
+//! the fewest breaks.
 //!
 //! Formatting never changes meaning: the formatted file parses to the same tree (tested on every
 //! fixture and example), and files with syntax errors are refused, not mangled.
