@@ -277,11 +277,14 @@ pub struct Derivation {
     pub span: Span,
 }
 
-/// A type as written: a name with optional arguments, e.g. `decimal(12, 2)` or `enum("a", "b")`.
+/// A type as written: a name with optional arguments, e.g. `decimal(12, 2)` or `enum("a", "b")`,
+/// or with an item type, `list<string>`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TypeExpr {
     /// The type name.
     pub name: Ident,
+    /// `<TYPE>`: the type of a list's items.
+    pub element: Option<Box<TypeExpr>>,
     /// Arguments in parentheses, if any (`None` when there are no parentheses).
     pub args: Option<Vec<Literal>>,
     /// The whole type.

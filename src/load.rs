@@ -3,9 +3,9 @@
 //! [`Workspace::load`] reads each file once (through [`ReadFiles`], so tests need no disk), adds
 //! it to one [`SourceMap`] and parses it there; `import "PATH"` is taken from the folder of the
 //! importing file. Problems with imports (unreadable files `E1201`, cycles `E1202`, imported files
-//! declaring segments or KPIs `E1203`) belong to the importing file. [`Workspace::unit`] then
-//! gives what the checker sees for one file: the sources, `let`s and population of everything it
-//! imports, directly or not, followed by its own items.
+//! declaring KPIs `E1203`) belong to the importing file. [`Workspace::unit`] then gives what the
+//! checker sees for one file: the sources, `let`s, population, segments, scores, tiers and splits
+//! of everything it imports, directly or not, followed by its own items.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -421,24 +421,28 @@ impl Workspace {
     }
 }
 
-/// Whether an imported item is seen by the importer.
+/// Whether an imported item is seen by the importer: everything but imports and KPIs (a KPI
+/// belongs to the file that measures it).
 fn shared(item: &Item) -> bool {
     match &item.kind {
-        ItemKind::Source(_) | ItemKind::Let(_) | ItemKind::Population(_) => true,
-        ItemKind::Broken(b) => {
-            matches!(b.keyword.as_deref(), Some("source" | "let" | "population"))
-        }
-        _ => false,
+        ItemKind::Source(_)
+        | ItemKind::Let(_)
+        | ItemKind::Population(_)
+        | ItemKind::Segment(_)
+        | ItemKind::Score(_)
+        | ItemKind::Tiers(_)
+        | ItemKind::Split(_) => true,
+        ItemKind::Broken(b) => matches!(
+            b.keyword.as_deref(),
+            Some("source" | "let" | "population" | "segment" | "score" | "tiers" | "split")
+        ),
+        ItemKind::Import(_) | ItemKind::Kpi(_) => false,
     }
 }
 
 /// The keyword and name span of an item that cannot be imported.
 fn unshareable(item: &Item) -> Option<(&'static str, Span)> {
     Some(match &item.kind {
-        ItemKind::Segment(s) => ("segment", s.name.span),
-        ItemKind::Score(s) => ("score", s.name.span),
-        ItemKind::Tiers(t) => ("tiers item", t.name.span),
-        ItemKind::Split(s) => ("split", s.name.span),
         ItemKind::Kpi(k) => ("KPI", k.name.span),
         _ => return None,
     })

@@ -31,6 +31,8 @@ pub enum Type {
     Duration,
     /// Text restricted to declared values.
     Enum(Arc<EnumDef>),
+    /// A list of values of one type (`list<string>`): tags, interests.
+    List(Box<Type>),
     /// The type of the `null` literal, compatible with every type.
     Null,
     /// A value whose type could not be determined because of an earlier error; it is compatible
@@ -72,6 +74,14 @@ impl Type {
         matches!(self, Type::String | Type::Enum(_))
     }
 
+    /// The type of the items of a list, for a list.
+    pub fn list_item(&self) -> Option<&Type> {
+        match self {
+            Type::List(item) => Some(item),
+            _ => None,
+        }
+    }
+
     /// Whether the type is unknown because of an earlier error, or is the type of `null`.
     pub fn is_unconstrained(&self) -> bool {
         matches!(self, Type::Error | Type::Null)
@@ -104,6 +114,7 @@ impl Type {
                 Decimal { precision, scale }
             }
             (Enum(_), Enum(_)) | (Enum(_), String) | (String, Enum(_)) => String,
+            (List(a), List(b)) => List(Box::new(a.unify(b)?)),
             (Date, Timestamp) | (Timestamp, Date) => Timestamp,
             _ => return None,
         })
@@ -122,6 +133,7 @@ impl fmt::Display for Type {
             Type::Timestamp => f.write_str("timestamp"),
             Type::Duration => f.write_str("duration"),
             Type::Enum(def) => write!(f, "enum of {}", def.owner),
+            Type::List(item) => write!(f, "list<{item}>"),
             Type::Null => f.write_str("null"),
             Type::Error => f.write_str("unknown"),
         }

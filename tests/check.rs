@@ -257,7 +257,7 @@ fn lint_levels_allow_warn_and_deny() {
         codes(&quiet),
         (
             true,
-            "W1105:Warning W1106:Warning W1100:Warning".to_string()
+            "W1105:Warning W1106:Warning W1106:Warning W1100:Warning".to_string()
         )
     );
     let mut strict = LintLevels::default();

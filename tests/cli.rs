@@ -610,3 +610,139 @@ fn a_project_lists_its_rule_files_and_variables() {
         .replace(root.to_str().expect("path"), "[TMP]");
     insta::assert_snapshot!("project_without_files", shown);
 }
+
+#[test]
+fn every_example_passes_check_with_warnings_denied() {
+    // The CI docs recommend `segc check --deny-warnings`: the shipped examples must pass it,
+    // each rule file of an example folder (shared files under `common/` through their importers).
+    let mut checked = 0;
+    for example in std::fs::read_dir(repo("examples")).expect("examples") {
+        let folder = example.expect("example").path();
+        let Ok(files) = std::fs::read_dir(&folder) else {
+            continue;
+        };
+        let settings = std::fs::read_to_string(folder.join("segc.toml")).unwrap_or_default();
+        if settings.contains("files =") {
+            // A project: its `files`.
+            let out = transcript(
+                segc()
+                    .current_dir(&folder)
+                    .args(["check", "--deny-warnings"]),
+            );
+            assert!(out.starts_with("exit: 0"), "{}: {out}", folder.display());
+            checked += 1;
+        }
+        for file in files {
+            let file = file.expect("file").path();
+            if file.extension().is_some_and(|e| e == "seg") {
+                let out = transcript(
+                    segc()
+                        .current_dir(&folder)
+                        .args(["check", "--deny-warnings"])
+                        .arg(file.file_name().expect("name")),
+                );
+                assert!(out.starts_with("exit: 0"), "{}: {out}", file.display());
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked >= 7, "{checked} example files and projects");
+}
+
+#[test]
+fn outputs_to_urls_segc_cannot_write_are_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for out in [
+        "ftp://lake/out/run1",
+        "http://127.0.0.1:9/out",
+        "file:///tmp/out",
+    ] {
+        let transcript = transcript(
+            segc()
+                .current_dir(dir.path())
+                .arg("run")
+                .arg(repo("examples/retail/retail.seg"))
+                .args(["--as-of", "2026-11-01", "--out", out]),
+        );
+        assert!(transcript.starts_with("exit: 2"), "{transcript}");
+        assert!(transcript.contains("E0708"), "{transcript}");
+        assert!(
+            transcript.contains("outputs cannot be written"),
+            "{transcript}"
+        );
+    }
+    // No local folder named after the URL.
+    assert_eq!(std::fs::read_dir(dir.path()).expect("folder").count(), 0);
+}
+
+#[test]
+fn a_selection_reads_only_the_data_its_segments_need() {
+    // The orders file is missing: segments of the customers alone still run.
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir(dir.path().join("data")).expect("folder");
+    std::fs::copy(
+        repo("examples/retail/data/customers.parquet"),
+        dir.path().join("data/customers.parquet"),
+    )
+    .expect("copy");
+    std::fs::copy(
+        repo("examples/retail/retail.seg"),
+        dir.path().join("retail.seg"),
+    )
+    .expect("copy");
+    let run = |segment: &str| {
+        transcript(segc().current_dir(dir.path()).args([
+            "run",
+            "retail.seg",
+            "--as-of",
+            "2026-11-01",
+            "--out",
+            "out",
+            "--segment",
+            segment,
+        ]))
+    };
+    let young = run("young_adults");
+    assert!(young.starts_with("exit: 0"), "{young}");
+    let dormant = run("dormant");
+    assert!(
+        dormant.starts_with("exit: 1") || dormant.starts_with("exit: 2"),
+        "{dormant}"
+    );
+    assert_eq!(dormant.matches("E0701").count(), 1, "{dormant}");
+    assert!(dormant.contains("orders.parquet"), "{dormant}");
+}
+
+#[test]
+fn explain_shows_the_plan_that_runs() {
+    // The ranking pass of the RFM quintiles aggregates the orders and keeps them: the
+    // membership plan reads them, it does not aggregate the orders again.
+    let explain = |extra: &[&str]| {
+        transcript(
+            segc()
+                .current_dir(repo(""))
+                .args(["explain", "examples/rfm/rfm.seg", "--as-of", "2026-11-01"])
+                .args(extra),
+        )
+    };
+    let kept = explain(&[]);
+    assert!(kept.starts_with("exit: 0"), "{kept}");
+    assert!(
+        kept.contains("the aggregates of orders it computes are kept for the plans after it"),
+        "{kept}"
+    );
+    let membership = kept.split("-- logical plan").nth(1).expect("the plan");
+    assert!(
+        membership.contains("TableScan: __orders_aggregates"),
+        "{membership}"
+    );
+    assert!(!membership.contains("TableScan: orders"), "{membership}");
+    // Under a memory limit, nothing is kept: the plan aggregates the orders itself.
+    let limited = explain(&["--memory-limit", "1G"]);
+    assert!(
+        limited.contains("ranking passes keep no aggregates"),
+        "{limited}"
+    );
+    let membership = limited.split("-- logical plan").nth(1).expect("the plan");
+    assert!(membership.contains("TableScan: orders"), "{membership}");
+}

@@ -14,6 +14,31 @@ fn kpi(extra: &[&str]) -> std::process::Command {
     command
 }
 
+/// A copy of the KPI example whose project names a baseline file not recorded yet (and reads the
+/// example's data where it is): `segc kpi` as before a team's first `--save-baseline`.
+fn unrecorded() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let folder = dir.path().join("examples/kpi");
+    std::fs::create_dir_all(&folder).expect("folder");
+    let data = repo("examples/retail/data");
+    let rules = std::fs::read_to_string(repo(RULES))
+        .expect("example")
+        .replace("\"../retail/data/", &format!("\"{}/", data.display()));
+    std::fs::write(folder.join("kpis.seg"), rules).expect("rules");
+    std::fs::create_dir(folder.join("data")).expect("folder");
+    for file in std::fs::read_dir(repo("examples/kpi/data")).expect("data") {
+        let file = file.expect("file").path();
+        let name = file.file_name().expect("name");
+        std::fs::copy(&file, folder.join("data").join(name)).expect("copy");
+    }
+    let settings = format!(
+        "[kpi]\nbaseline = \"baseline.json\"\n\n[data]\nroots = [\"{}\"]\n",
+        data.display()
+    );
+    std::fs::write(folder.join("segc.toml"), settings).expect("settings");
+    dir
+}
+
 /// The JSON report judged against `baseline`, which must succeed without diagnostics.
 fn json_report(baseline: &str) -> serde_json::Value {
     let output = kpi(&["--baseline", baseline, "--format", "json"])
@@ -69,9 +94,12 @@ fn fail_on_gates_ci() {
 
 #[test]
 fn a_relative_target_without_baseline_is_a_diagnostic() {
+    // The report is printed, each relative target `no baseline`, and the exit is 1.
+    let dir = unrecorded();
+    let mut command = kpi(&["--kpi", "cac", "--kpi", "clv"]);
     insta::assert_snapshot!(
         "kpi_without_baseline",
-        transcript(&mut kpi(&["--kpi", "cac", "--kpi", "clv"]))
+        transcript(command.current_dir(dir.path()))
     );
 }
 
@@ -80,9 +108,10 @@ fn save_baseline_records_values_that_the_next_run_reads() {
     let dir = tempfile::tempdir().expect("tempdir");
     let saved = dir.path().join("baselines/kpi-baseline.json");
     let saved_text = saved.to_str().expect("path");
+    let project = unrecorded();
     let record = |format: &str| {
         let mut command = segc();
-        command.current_dir(repo("")).args([
+        command.current_dir(project.path()).args([
             "kpi",
             RULES,
             "--as-of",
@@ -110,12 +139,30 @@ fn save_baseline_records_values_that_the_next_run_reads() {
     assert!(stderr.contains("W1001"), "{stderr}");
     let recorded: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&saved).expect("saved")).expect("json");
-    assert_eq!(recorded["as_of"], "2026-01-01");
-    assert_eq!(recorded["values"].as_array().map(Vec::len), Some(10));
+    assert_eq!(recorded["segc_baseline"], 2, "values keyed by rule file");
+    let entry = &recorded["files"][0];
+    assert_eq!(entry["as_of"], "2026-01-01");
+    assert!(
+        entry["rules"]
+            .as_str()
+            .is_some_and(|r| r.ends_with("examples/kpi/kpis.seg")),
+        "the rule file from the baseline's folder: {entry}"
+    );
+    assert_eq!(entry["values"].as_array().map(Vec::len), Some(10));
 
     // Judged against itself (the data does not change): every relative target of a rise is
     // behind its pace, and no diagnostic is left.
-    let report = json_report(saved_text);
+    let output = kpi(&["--baseline", saved_text, "--format", "json"])
+        .current_dir(project.path())
+        .output()
+        .expect("segc runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     let clv = &report["kpis"]
         .as_array()
         .expect("rows")

@@ -293,8 +293,8 @@ fn filters_on_a_delta_tables_partitions_skip_its_other_files() {
         .nth(1)
         .expect("a physical plan");
     // Version 2 has files in eu, us and apac: the scan lists only the eu one.
-    let scan = physical
-        .lines()
+    let scan = crate::common::cli::plan_nodes(physical)
+        .into_iter()
         .find(|l| l.contains("DataSourceExec") && l.contains("parquet"))
         .expect("a scan of the table");
     assert!(scan.contains("region=eu"), "{scan}");

@@ -126,7 +126,11 @@ fn explain_over_the_declarations_reads_no_data() {
         .block_on(session.explain(&engine, &Selection::All, request))
         .expect("plans");
     assert_eq!(explanation.passes.len(), 1);
-    assert_eq!(explanation.passes[0].0.len(), 1, "one quantile ranked");
+    assert_eq!(
+        explanation.passes[0].quantiles.len(),
+        1,
+        "one quantile ranked"
+    );
     assert!(explanation.physical.is_none() && explanation.analyzed.is_none());
     let optimized = explanation.optimized.display_indent().to_string();
     assert!(optimized.contains("segc_ntile4"), "{optimized}");
@@ -155,4 +159,63 @@ fn check_files_checks_a_file_given_twice_once() {
     let empty = tempfile::tempdir().expect("tempdir");
     let problem = project_rule_files(empty.path()).expect_err("no project");
     assert_eq!(problem.code(), "E0805");
+}
+
+/// Files opened together share what they import: a source declared in a shared file is
+/// registered (its location listed, its files' schemas checked) once in an engine they share;
+/// one declared by a file of its own is registered for that file.
+#[test]
+fn files_opened_together_register_a_shared_source_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let write = |path: &str, text: &str| {
+        std::fs::write(dir.path().join(path), text).expect("write");
+    };
+    write(
+        "customers.csv",
+        "customer_id,status\n1,client\n2,prospect\n",
+    );
+    write(
+        "shared.seg",
+        "source customers from csv \"customers.csv\" {\n  key customer_id: int\n  status: string\n}\n\
+         tiers kind {\n  client: status == \"client\"\n  other: else\n}\n",
+    );
+    write(
+        "a.seg",
+        "import \"shared.seg\"\nsegment a = kind == client\n",
+    );
+    write(
+        "b.seg",
+        "import \"shared.seg\"\nsegment b = kind == other\n",
+    );
+    let paths = [dir.path().join("a.seg"), dir.path().join("b.seg")];
+    let options = segc::driver::Options {
+        ignore_environment: true,
+        as_of: Some(as_of()),
+        threads: Some(2),
+        ..Default::default()
+    };
+    let sessions: Vec<Session> = Session::open_all(&paths, options)
+        .expect("opened")
+        .into_iter()
+        .map(|o| o.expect("readable").into_session().expect("no errors"))
+        .collect();
+    runtime().block_on(async {
+        let mut engine = sessions[0].bare_engine().expect("engine");
+        sessions[0]
+            .register_in(&mut engine)
+            .await
+            .expect("registered");
+        // Gone from the disk: registering it again would fail (E0701).
+        std::fs::remove_file(dir.path().join("customers.csv")).expect("remove");
+        sessions[1]
+            .register_in(&mut engine)
+            .await
+            .expect("the shared source is not registered again");
+        let alone = sessions[1].engine().await;
+        assert!(
+            matches!(alone, Err(Stopped::InRules(_))),
+            "a fresh engine lists it"
+        );
+    });
+    assert_eq!(sessions[0].place(), Path::new("a"));
 }

@@ -54,6 +54,21 @@ fn imports() {
                 let program = checked.program.expect("program");
                 assert_eq!(program.population().name, "companies");
             }
+            "shared_tiers" => {
+                assert_eq!(text, "", "imported tiers, segments and scores are usable");
+                let program = checked.program.expect("program");
+                let names = |ids: &[segc::hir::OutputId]| -> Vec<String> {
+                    ids.iter()
+                        .map(|o| program.output_name(*o).to_string())
+                        .collect()
+                };
+                assert_eq!(names(&program.own_outputs()), ["vip_mailing", "engaged"]);
+                assert_eq!(
+                    names(&program.imported),
+                    ["lifecycle", "emailable", "engagement"]
+                );
+                assert_eq!(program.kpis[0].groups.len(), 3, "one group per shared tier");
+            }
             "lint_home" => {
                 assert!(text.contains("unused_here"), "{text}");
                 assert!(!text.contains("never_used"), "{text}");

@@ -114,11 +114,11 @@ fn keys_that_do_not_identify_members_stop_the_kpis() {
     });
 }
 
-/// The KPIs per NAF sector of `examples/b2b/accounts.seg`, against the values
+/// The KPIs per NAF sector of `examples/b2b/kpis.seg` (over the tiers of `accounts.seg`, imported), against the values
 /// `generate_data.py` computed with SQLite.
 #[test]
 fn the_b2b_example_kpis_per_sector_match_sqlite() {
-    let (judged, diagnostics) = judged(Path::new("examples/b2b/accounts.seg"));
+    let (judged, diagnostics) = judged(Path::new("examples/b2b/kpis.seg"));
     assert_eq!(diagnostics, "");
     let expected = std::fs::read_to_string("examples/b2b/expected/kpis.csv").expect("expected");
     let mut rows = judged.rows.iter();

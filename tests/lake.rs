@@ -491,7 +491,7 @@ fn outputs_are_published_to_s3_with_a_manifest_written_last() {
         "roots = [\"s3://lake/retail/\"]\n\n[output]\ndir = \"s3://lake/segments/\"",
     );
     let dir = lake_project("s3://lake/retail/", &settings);
-    // Into `[output] dir` of segc.toml.
+    // Into the rule file's own folder of `[output] dir` of segc.toml.
     let mut command = segc();
     command
         .current_dir(dir.path())
@@ -500,18 +500,24 @@ fn outputs_are_published_to_s3_with_a_manifest_written_last() {
     let out = transcript(&mut command);
     assert!(out.starts_with("exit: 0"), "{out}");
     assert!(
-        out.contains("published by s3://lake/segments/latest.json"),
+        out.contains("published by s3://lake/segments/retail/latest.json"),
         "{out}"
     );
     let store = lake_store(server);
-    let first = manifest(&store, "segments").expect("latest.json");
+    let first = manifest(&store, "segments/retail").expect("latest.json");
     assert_eq!(first["as_of"], "2026-11-01");
-    let membership_key = format!("segments/{}", first["membership"].as_str().expect("key"));
+    let membership_key = format!(
+        "segments/retail/{}",
+        first["membership"].as_str().expect("key")
+    );
     assert_eq!(
         object(&store, &membership_key).expect("membership"),
         local_membership()
     );
-    let summary_key = format!("segments/{}", first["summary"].as_str().expect("key"));
+    let summary_key = format!(
+        "segments/retail/{}",
+        first["summary"].as_str().expect("key")
+    );
     let summary: serde_json::Value =
         serde_json::from_slice(&object(&store, &summary_key).expect("summary")).expect("json");
     assert_eq!(summary["as_of"], "2026-11-01");
@@ -520,10 +526,11 @@ fn outputs_are_published_to_s3_with_a_manifest_written_last() {
         format!("s3://lake/{membership_key}")
     );
 
-    // A later run publishes its own pair; the first stays, unreferenced.
+    // A later run (`--out` naming the project's folder: the file's own folder again) publishes
+    // its own pair; the first stays, unreferenced.
     let out = transcript(&mut run_to(dir.path(), "2026-12-01", "s3://lake/segments"));
     assert!(out.starts_with("exit: 0"), "{out}");
-    let second = manifest(&store, "segments").expect("latest.json");
+    let second = manifest(&store, "segments/retail").expect("latest.json");
     assert_eq!(second["as_of"], "2026-12-01");
     assert_ne!(second["membership"], first["membership"]);
     assert!(

@@ -14,6 +14,7 @@ mod fmt;
 mod imports;
 mod kpi;
 mod lake;
+mod lists;
 mod partitions;
 mod plan;
 mod plan_scaling;

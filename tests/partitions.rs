@@ -165,12 +165,12 @@ pub fn orders_scan(dir: &Path, env: &[(&str, &str)]) -> String {
         .split("-- physical plan")
         .nth(1)
         .expect("a physical plan");
-    let scans: Vec<&str> = physical
-        .lines()
+    let scans: Vec<String> = crate::common::cli::plan_nodes(physical)
+        .into_iter()
         .filter(|l| l.contains("DataSourceExec") && l.contains("order_year="))
         .collect();
     assert_eq!(scans.len(), 1, "{physical}");
-    scans[0].to_string()
+    scans[0].clone()
 }
 
 /// `segc check` of the rule file `text`, written in `dir`.

@@ -14,7 +14,8 @@ fn plan_of(text: &str, selection: &Selection) -> LogicalPlan {
     assert_eq!(diagnostics, "");
     let program = program.expect("program");
     let wanted = Wanted::Outputs(selection);
-    let (_, ranks) = planned_passes(&program, &DeclaredTables, params(), wanted).expect("passes");
+    let (_, ranks) =
+        planned_passes(&program, &DeclaredTables, params(), wanted, true).expect("passes");
     membership_plan(&program, &DeclaredTables, params(), selection, &ranks)
         .expect("plan")
         .plan
@@ -25,7 +26,8 @@ fn ranking_passes_of(text: &str) -> String {
     let (program, _) = compile("plan.seg", text);
     let program = program.expect("program");
     let wanted = Wanted::Outputs(&Selection::All);
-    let (passes, _) = planned_passes(&program, &DeclaredTables, params(), wanted).expect("passes");
+    let (passes, _) =
+        planned_passes(&program, &DeclaredTables, params(), wanted, true).expect("passes");
     passes
         .iter()
         .map(|p| format!("-- ranking pass\n{}\n\n", p.plan.display_indent()))
@@ -40,7 +42,7 @@ fn kpi_plan_of(text: &str) -> Option<LogicalPlan> {
     (!kpis.is_empty()).then(|| {
         let wanted = Wanted::Kpis(&kpis);
         let (_, ranks) =
-            planned_passes(&program, &DeclaredTables, params(), wanted).expect("passes");
+            planned_passes(&program, &DeclaredTables, params(), wanted, true).expect("passes");
         kpi_plan(&program, &DeclaredTables, params(), &kpis, &ranks)
             .expect("kpi plan")
             .plan

@@ -45,6 +45,7 @@ impl Checker<'_> {
                     .push(Diagnostic::Types(TypeDiagnostic::AggregateNeedsSource {
                         function: function.name().to_string(),
                         span: arg.span,
+                        related: self.related_example(arg),
                     }));
             }
             return poisoned(span);
@@ -149,6 +150,29 @@ impl Checker<'_> {
         None
     }
 
+    /// For the help of an aggregate without a source: a declared source other than the
+    /// population, preferably one with a column named like the bare argument (`sum(amount)`),
+    /// and that column.
+    fn related_example(&self, arg: &ast::Expr) -> Option<(String, Option<String>)> {
+        let bare = match &arg.kind {
+            A::Name(parts) if parts.len() == 1 => Some(parts[0].name.as_str()),
+            _ => None,
+        };
+        let others = || {
+            self.sources
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| Some(SourceId(*i)) != self.population)
+                .map(|(_, s)| s)
+        };
+        let with_column = bare.and_then(|name| {
+            others()
+                .find(|s| s.columns.iter().any(|c| c.name == name))
+                .map(|s| (s.name.clone(), Some(name.to_string())))
+        });
+        with_column.or_else(|| others().next().map(|s| (s.name.clone(), None)))
+    }
+
     /// The result type and nullability of an aggregate, after checking its argument.
     fn aggregate_type(
         &mut self,
@@ -195,6 +219,7 @@ impl Checker<'_> {
                     .push(Diagnostic::Types(TypeDiagnostic::AggregateNeedsSource {
                         function: "exists".to_string(),
                         span: arg_span,
+                        related: None,
                     }));
                 None
             }

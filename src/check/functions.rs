@@ -18,6 +18,7 @@ enum Arg {
     Int,
     Temporal,
     Timestamp,
+    List,
     Any,
 }
 
@@ -30,6 +31,7 @@ impl Arg {
                 Arg::Int => *ty == Type::Int,
                 Arg::Temporal => ty.is_temporal(),
                 Arg::Timestamp => *ty == Type::Timestamp,
+                Arg::List => matches!(ty, Type::List(_)),
                 Arg::Any => true,
             }
     }
@@ -41,6 +43,7 @@ impl Arg {
             Arg::Int => "an int",
             Arg::Temporal => "a date or timestamp",
             Arg::Timestamp => "a timestamp",
+            Arg::List => "a list (a column declared list<...>)",
             Arg::Any => "a value",
         }
     }
@@ -116,6 +119,7 @@ const FUNCTIONS: &[(&str, Signature)] = &[
         },
     ),
     ("floor", sig(Builtin::Floor, &[Arg::Number], "1")),
+    ("size", sig(Builtin::Size, &[Arg::List], "1")),
     ("ceil", sig(Builtin::Ceil, &[Arg::Number], "1")),
     (
         "coalesce",
@@ -131,7 +135,8 @@ const FUNCTIONS: &[(&str, Signature)] = &[
 
 /// The names of all built-in functions.
 pub fn names() -> impl Iterator<Item = &'static str> {
-    FUNCTIONS.iter().map(|(n, _)| *n)
+    let bracketed = super::lists::BRACKETED.iter().map(|(n, _)| *n);
+    FUNCTIONS.iter().map(|(n, _)| *n).chain(bracketed)
 }
 
 impl Checker<'_> {
@@ -141,7 +146,14 @@ impl Checker<'_> {
         args: &[ast::Expr],
         span: Span,
     ) -> hir::Expr {
+        let bracketed = super::lists::BRACKETED.iter();
+        if let Some((name, builtin)) = bracketed.clone().find(|(n, _)| *n == function.name) {
+            return self.bracketed_call(name, *builtin, args, span);
+        }
         let args: Vec<hir::Expr> = args.iter().map(|a| self.expr(a)).collect();
+        if function.name == "contains" && args.first().is_some_and(|a| a.ty.list_item().is_some()) {
+            return self.list_contains(args, span);
+        }
         let Some((name, signature)) = FUNCTIONS.iter().find(|(n, _)| *n == function.name) else {
             self.sink
                 .push(Diagnostic::Names(NameDiagnostic::UnknownFunction {
@@ -235,10 +247,15 @@ impl Checker<'_> {
             | Builtin::MonthsBetween
             | Builtin::YearsBetween
             | Builtin::Floor
-            | Builtin::Ceil => Type::Int,
-            Builtin::StartsWith | Builtin::EndsWith | Builtin::Contains | Builtin::Matches => {
-                Type::Bool
-            }
+            | Builtin::Ceil
+            | Builtin::Size => Type::Int,
+            Builtin::StartsWith
+            | Builtin::EndsWith
+            | Builtin::Contains
+            | Builtin::Matches
+            | Builtin::ListContains
+            | Builtin::ListContainsAny
+            | Builtin::ListContainsAll => Type::Bool,
             Builtin::Date => Type::Date,
             Builtin::Abs => first,
             Builtin::Round => match first {

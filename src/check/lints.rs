@@ -367,23 +367,46 @@ impl ShapeKey {
     }
 }
 
-/// Comparisons of a nullable population column, unless the condition also tests it for null.
+/// The nullable population column `e` is, or a nullable `let` reads (through other `let`s,
+/// not through aggregates): its source and index, its name, and the `let`'s name.
+fn nullable_origin(
+    program: &hir::Program,
+    e: &hir::Expr,
+) -> Option<(hir::SourceId, usize, String, Option<String>)> {
+    match e.kind {
+        ExprKind::Column { source, column } if source == program.population => {
+            let c = &program.source(source).columns[column];
+            c.nullable.then(|| (source, column, c.name.clone(), None))
+        }
+        ExprKind::Let(id) if e.nullable => {
+            let l = &program.lets[id.0];
+            let mut found = None;
+            // Lets refer only to earlier lets (no cycles), so this ends.
+            l.value.visit(&mut |inner| {
+                if found.is_none()
+                    && matches!(inner.kind, ExprKind::Column { .. } | ExprKind::Let(_))
+                {
+                    found = nullable_origin(program, inner);
+                }
+            });
+            found.map(|(s, c, column, _)| (s, c, column, Some(l.name.clone())))
+        }
+        _ => None,
+    }
+}
+
+/// Comparisons of a nullable population column (or of a `let` null when it is), unless the
+/// condition also tests it for null.
 fn nullable_comparisons(
     program: &hir::Program,
     condition: &hir::Expr,
     found: &mut Vec<LintDiagnostic>,
 ) {
-    let column = |e: &hir::Expr| match e.kind {
-        ExprKind::Column { source, column } if source == program.population => {
-            let c = &program.source(source).columns[column];
-            c.nullable.then_some((source, column, c.name.clone()))
-        }
-        _ => None,
-    };
+    let column = |e: &hir::Expr| nullable_origin(program, e);
     let mut tested = BTreeSet::new();
     condition.visit(&mut |e| {
         if let ExprKind::IsNull { value, .. } = &e.kind
-            && let Some((s, c, _)) = column(value)
+            && let Some((s, c, _, _)) = column(value)
         {
             tested.insert((s, c));
         }
@@ -395,11 +418,12 @@ fn nullable_comparisons(
             _ => return,
         };
         for operand in operands {
-            if let Some((s, c, name)) = column(operand)
+            if let Some((s, c, name, via)) = column(operand)
                 && !tested.contains(&(s, c))
             {
                 found.push(LintDiagnostic::NullableComparison {
                     column: name,
+                    via,
                     span: e.span,
                 });
                 return;

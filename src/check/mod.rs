@@ -9,8 +9,10 @@ mod compare;
 mod cycles;
 mod expr;
 mod functions;
+mod imports;
 mod kpis;
 mod lints;
+mod lists;
 mod lookups;
 mod measures;
 mod quantiles;
@@ -70,6 +72,7 @@ pub fn check_with(
 ) -> Checked {
     let mut checker = Checker::default();
     checker.sink.extend(syntax_diagnostics.iter().cloned());
+    checker.home = settings.home;
     checker.declare_sources(program);
     checker.choose_population(program);
     checker.imports_on_demand = own_population(program, settings.home);
@@ -218,6 +221,11 @@ struct Checker<'a> {
     /// The file's extent when imported `let`s are checked only when used (see
     /// `own_population`).
     imports_on_demand: Option<Span>,
+    /// The checked file's extent, when the program also holds imported declarations.
+    home: Option<Span>,
+    /// Every definition a checked expression names (imported ones are checked when named, see
+    /// `imports`).
+    referenced: Vec<DefId>,
 }
 
 const AS_OF: &str = "as_of";
@@ -243,13 +251,13 @@ impl<'a> Checker<'a> {
                 ItemKind::Source(decl) => {
                     let source = sources::check_source(decl, &mut self.sink);
                     if let Some(first) = self.source_ids.get(&decl.name.name) {
-                        self.sink
-                            .push(Diagnostic::Names(NameDiagnostic::DuplicateName {
-                                kind: NameKind::Source,
-                                name: decl.name.name.clone(),
-                                first: self.sources[first.0].span,
-                                second: decl.name.span,
-                            }));
+                        let first = self.sources[first.0].span;
+                        self.duplicate_name(
+                            NameKind::Source,
+                            &decl.name.name,
+                            first,
+                            decl.name.span,
+                        );
                         continue;
                     }
                     self.source_ids
@@ -455,14 +463,8 @@ impl<'a> Checker<'a> {
                     }));
                 continue;
             }
-            if let Some((_, first)) = self.names.get(&name.name) {
-                self.sink
-                    .push(Diagnostic::Names(NameDiagnostic::DuplicateName {
-                        kind,
-                        name: name.name.clone(),
-                        first: *first,
-                        second: name.span,
-                    }));
+            if let Some(&(_, first)) = self.names.get(&name.name) {
+                self.duplicate_name(kind, &name.name, first, name.span);
                 continue;
             }
             self.names.insert(name.name.clone(), (binding, name.span));
@@ -480,37 +482,47 @@ impl<'a> Checker<'a> {
             }
         }
         for i in 0..self.segments.len() {
-            let decl = self.segments[i];
-            let id = SegmentId(i);
-            self.current = Some(DefId::Segment(id));
-            let condition = self.expr(&decl.condition);
-            self.current = None;
-            if !matches!(condition.ty, Type::Bool | Type::Error) {
-                self.sink
-                    .push(Diagnostic::Types(TypeDiagnostic::ExpectedType {
-                        expected: "a condition (bool)",
-                        found: condition.ty.clone(),
-                        span: condition.span,
-                        context: crate::diagnostics::Context::SegmentCondition(
-                            decl.name.name.clone(),
-                        ),
-                    }));
+            if !self.on_demand(self.segments[i].name.span) {
+                self.check_segment(i);
             }
-            let condition = match &decl.holdout {
-                Some(holdout) => self.split_holdout(id, condition, holdout),
-                None => condition,
-            };
-            self.segment_conditions[i] = Some(condition);
         }
         for i in 0..self.scores.len() {
-            self.check_score(ScoreId(i));
+            if !self.on_demand(self.scores[i].name.span) {
+                self.check_score(ScoreId(i));
+            }
         }
         for i in 0..self.tiers.len() {
-            self.check_tiers(TiersId(i));
+            if !self.on_demand(self.tiers[i].name().span) {
+                self.check_tiers(TiersId(i));
+            }
         }
         self.check_kpis();
+        self.check_used_imports();
         self.report_tier_shadowing();
         self.report_calendar_lengths();
+    }
+
+    /// Checks the segment declared `i`-th (and its holdout).
+    fn check_segment(&mut self, i: usize) {
+        let decl = self.segments[i];
+        let id = SegmentId(i);
+        let outer = self.current.replace(DefId::Segment(id));
+        let condition = self.expr(&decl.condition);
+        self.current = outer;
+        if !matches!(condition.ty, Type::Bool | Type::Error) {
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::ExpectedType {
+                    expected: "a condition (bool)",
+                    found: condition.ty.clone(),
+                    span: condition.span,
+                    context: crate::diagnostics::Context::SegmentCondition(decl.name.name.clone()),
+                }));
+        }
+        let condition = match &decl.holdout {
+            Some(holdout) => self.split_holdout(id, condition, holdout),
+            None => condition,
+        };
+        self.segment_conditions[i] = Some(condition);
     }
 
     /// A duration in months or years only makes sense added to or subtracted from a date (where it
@@ -589,6 +601,7 @@ impl<'a> Checker<'a> {
     }
 
     fn record_edge(&mut self, to: DefId, span: Span) {
+        self.referenced.push(to);
         if let Some(from) = self.current {
             self.edges.entry(from).or_default().push((to, span));
         }
@@ -639,8 +652,23 @@ impl<'a> Checker<'a> {
     }
 
     /// Assembles the HIR; only called when there is no error.
-    fn finish(self) -> hir::Program {
+    fn finish(mut self) -> hir::Program {
         let defs = self.all_defs();
+        let (outputs, imported) = self.output_lists();
+        let scores = (0..self.scores.len())
+            .filter_map(|i| {
+                self.checked_scores[i]
+                    .take()
+                    .or_else(|| self.unused_score(ScoreId(i)))
+            })
+            .collect();
+        let tiers = (0..self.tiers.len())
+            .filter_map(|i| {
+                self.checked_tiers[i]
+                    .take()
+                    .or_else(|| self.unused_tiers(TiersId(i)))
+            })
+            .collect();
         let evaluation_order = cycles::topological(&defs, &self.edges);
         let lets = self
             .lets
@@ -669,20 +697,21 @@ impl<'a> Checker<'a> {
         let mut conditions = self.segment_conditions.into_iter();
         let mut segments: Vec<hir::Segment> = Vec::new();
         for (decl, condition) in self.segments.iter().zip(conditions.by_ref()) {
-            segments.extend(condition.map(|condition| hir::Segment {
+            let span = decl.name.span;
+            segments.push(hir::Segment {
                 name: decl.name.name.clone(),
                 label: decl.label.as_ref().map(|l| l.value.clone()),
-                span: decl.name.span,
-                condition,
-            }));
+                span,
+                condition: condition.unwrap_or_else(|| Checker::unused_condition(span)),
+            });
         }
         for (holdout, condition) in self.holdouts.iter().zip(conditions) {
-            segments.extend(condition.map(|condition| hir::Segment {
+            segments.push(hir::Segment {
                 name: holdout.name.clone(),
                 label: holdout.label.clone(),
                 span: holdout.span,
-                condition,
-            }));
+                condition: condition.unwrap_or_else(|| Checker::unused_condition(holdout.span)),
+            });
         }
         hir::Program {
             sources: self.sources,
@@ -691,9 +720,10 @@ impl<'a> Checker<'a> {
             segments,
             evaluation_order,
             aggregates: self.aggregates,
-            scores: self.checked_scores.into_iter().flatten().collect(),
-            tiers: self.checked_tiers.into_iter().flatten().collect(),
-            outputs: self.outputs,
+            scores,
+            tiers,
+            outputs,
+            imported,
             quantiles: self
                 .quantiles
                 .into_iter()

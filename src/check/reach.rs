@@ -78,7 +78,16 @@ impl Facts {
     fn add(&mut self, key: String, fact: Fact) {
         let merged = match self.known.remove(&key) {
             None => Some(fact),
-            Some(old) => intersect(old, fact),
+            Some(old) => {
+                // Two unrelated facts keep the first: no longer all that is known.
+                let text = |f: &Fact| matches!(f, Fact::OneOf(_) | Fact::NoneOf(_));
+                let same = std::mem::discriminant(&old) == std::mem::discriminant(&fact);
+                let related = same || (text(&old) && text(&fact));
+                if !related {
+                    self.complete = false;
+                }
+                intersect(old, fact)
+            }
         };
         match merged {
             Some(f) => {
@@ -374,5 +383,158 @@ fn subset(have: &Fact, wanted: &Fact) -> bool {
         (Fact::NoneOf(x), Fact::NoneOf(y)) => y.is_subset(x),
         (Fact::Is(x), Fact::Is(y)) => x == y,
         _ => false,
+    }
+}
+
+/// The values a never-null value can take, when they are few.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Domain {
+    /// `true` and `false`.
+    Bool,
+    /// The values of an enum.
+    Texts(Vec<String>),
+    /// The integers `low..=high` (quantile groups).
+    Ints(i64, i64),
+}
+
+impl Domain {
+    fn size(&self) -> usize {
+        match self {
+            Domain::Bool => 2,
+            Domain::Texts(values) => values.len(),
+            Domain::Ints(low, high) => usize::try_from(high - low + 1).unwrap_or(0),
+        }
+    }
+
+    fn value(&self, i: usize) -> Sample {
+        match self {
+            Domain::Bool => Sample::Bool(i == 1),
+            Domain::Texts(values) => Sample::Text(values[i].clone()),
+            Domain::Ints(low, _) => Sample::Number(*low as f64 + i as f64),
+        }
+    }
+}
+
+/// One value of a [`Domain`].
+#[derive(Debug, Clone, PartialEq)]
+enum Sample {
+    Bool(bool),
+    Text(String),
+    Number(f64),
+}
+
+impl Fact {
+    fn holds(&self, sample: &Sample) -> bool {
+        match (self, sample) {
+            (Fact::Range { low, high }, Sample::Number(x)) => {
+                low.is_none_or(|(l, inclusive)| *x > l || (inclusive && *x == l))
+                    && high.is_none_or(|(h, inclusive)| *x < h || (inclusive && *x == h))
+            }
+            (Fact::OneOf(set), Sample::Text(t)) => set.contains(t),
+            (Fact::NoneOf(set), Sample::Text(t)) => !set.contains(t),
+            (Fact::Is(b), Sample::Bool(x)) => b == x,
+            _ => false,
+        }
+    }
+}
+
+/// Records the domain of each value the atoms of `condition` (a conjunction) test, as
+/// `domain_of` finds it (`None`: unknown, many or nullable).
+pub(super) fn note_domains(
+    condition: &Expr,
+    domain_of: &dyn Fn(&Expr) -> Option<Domain>,
+    domains: &mut BTreeMap<String, Option<Domain>>,
+) {
+    let mut stack = vec![condition];
+    while let Some(e) = stack.pop() {
+        match &e.kind {
+            ExprKind::Binary {
+                op: BinaryOp::And,
+                lhs,
+                rhs,
+            } => stack.extend([&**lhs, &**rhs]),
+            ExprKind::Binary { lhs, rhs, .. } => {
+                for side in [lhs, rhs] {
+                    if let Some(key) = value_key(side) {
+                        domains.entry(key).or_insert_with(|| domain_of(side));
+                    }
+                }
+            }
+            ExprKind::InList { value, .. } | ExprKind::Between { value, .. } => {
+                if let Some(key) = value_key(value) {
+                    domains.entry(key).or_insert_with(|| domain_of(value));
+                }
+            }
+            ExprKind::Not(inner) => stack.push(inner),
+            _ => {
+                if let Some(key) = value_key(e) {
+                    domains.entry(key).or_insert_with(|| domain_of(e));
+                }
+            }
+        }
+    }
+}
+
+/// The most (combination of values, arm) pairs [`covers_everything`] tries: a 125-arm RFM map
+/// over three quintiles is 15,625; beyond this bound the warning stays.
+const MAX_TRIES: usize = 1_000_000;
+
+/// Whether some arm holds for every combination of the values the arms test: proven only when
+/// each arm is fully understood and every value it tests is never null with a small domain
+/// (booleans, enums, quantile groups). Arms not understood are left out, which only weakens the
+/// proof.
+pub(super) fn covers_everything(
+    arms: &[(String, Span, Facts)],
+    domains: &BTreeMap<String, Option<Domain>>,
+) -> bool {
+    let arms: Vec<&Facts> = arms
+        .iter()
+        .map(|(_, _, f)| f)
+        .filter(|f| f.complete && !f.contradiction)
+        .collect();
+    let keys: BTreeSet<&String> = arms.iter().flat_map(|f| f.known.keys()).collect();
+    let mut values: Vec<(&String, &Domain)> = Vec::with_capacity(keys.len());
+    for key in keys {
+        match domains.get(key) {
+            Some(Some(domain)) => values.push((key, domain)),
+            _ => return false,
+        }
+    }
+    let combinations = values
+        .iter()
+        .try_fold(1usize, |n, (_, d)| n.checked_mul(d.size()));
+    let tries = combinations.and_then(|n| n.checked_mul(arms.len()));
+    if arms.is_empty() || tries.is_none_or(|n| n == 0 || n > MAX_TRIES) {
+        return false;
+    }
+    let mut digits = vec![0usize; values.len()];
+    loop {
+        let sample: BTreeMap<&String, Sample> = values
+            .iter()
+            .zip(&digits)
+            .map(|((key, domain), i)| (*key, domain.value(*i)))
+            .collect();
+        let covered = arms.iter().any(|facts| {
+            facts
+                .known
+                .iter()
+                .all(|(key, fact)| sample.get(key).is_some_and(|s| fact.holds(s)))
+        });
+        if !covered {
+            return false;
+        }
+        // The next combination, like an odometer.
+        let mut position = 0;
+        loop {
+            let Some((_, domain)) = values.get(position) else {
+                return true;
+            };
+            digits[position] += 1;
+            if digits[position] < domain.size() {
+                break;
+            }
+            digits[position] = 0;
+            position += 1;
+        }
     }
 }

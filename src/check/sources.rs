@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::ast::{self, LiteralKind};
 use crate::diagnostics::{
-    DerivationProblem, Diagnostic, NameDiagnostic, NameKind, Sink, SourceDiagnostic,
+    DerivationProblem, Diagnostic, ListProblem, NameDiagnostic, NameKind, Sink, SourceDiagnostic,
     TypeArgumentProblem,
 };
 use crate::hir::{self, Format, Location};
@@ -23,9 +23,10 @@ const TYPE_NAMES: &[&str] = &[
     "date",
     "timestamp",
     "enum",
+    "list",
 ];
 const FORMATS: &[&str] = &["parquet", "csv", "delta"];
-const CSV_OPTIONS: &[&str] = &["delimiter", "header", RETENTION];
+const CSV_OPTIONS: &[&str] = &["delimiter", "header", "list_delimiter", RETENTION];
 const DELTA_OPTIONS: &[&str] = &["version", "at", "at_as_of", RETENTION];
 /// The option every format takes.
 const RETENTION: &str = "retention";
@@ -66,6 +67,9 @@ pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Sour
         }
         let owner = format!("{}.{}", decl.name.name, column.name.name);
         let ty = resolve_type(&column.ty, owner, sink);
+        if matches!(ty, Type::List(_)) {
+            check_list_column(column, &format, sink);
+        }
         if column.is_partition && !partition_type(&ty) {
             sink.push(Diagnostic::Sources(SourceDiagnostic::PartitionType {
                 column: column.name.name.clone(),
@@ -103,6 +107,28 @@ pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Sour
         key: key.map(|(i, _)| i),
         retention,
     }
+}
+
+/// A list column is no key, and a CSV source says how its text is split (`list_delimiter`).
+fn check_list_column(column: &ast::ColumnDecl, format: &Format, sink: &mut Sink) {
+    let problem = if column.is_key {
+        ListProblem::Key
+    } else if matches!(
+        format,
+        Format::Csv {
+            list_delimiter: None,
+            ..
+        }
+    ) {
+        ListProblem::CsvWithoutDelimiter
+    } else {
+        return;
+    };
+    sink.push(Diagnostic::Sources(SourceDiagnostic::ListColumn {
+        column: column.name.name.clone(),
+        problem,
+        span: column.ty.span,
+    }));
 }
 
 /// Resolves each partition column's `= FUNCTION(COLUMN)` (after all columns are known: the
@@ -206,6 +232,7 @@ fn check_format(decl: &ast::SourceDecl, sink: &mut Sink) -> Format {
         "csv" => Format::Csv {
             delimiter: b',',
             header: true,
+            list_delimiter: None,
         },
         "delta" => Format::Delta(hir::Snapshot::Latest),
         other => {
@@ -242,7 +269,12 @@ fn check_option(format: &mut Format, option: &ast::SourceOption, sink: &mut Sink
             .unwrap_or_else(|| unknown(sink, &Format::Delta(*snapshot)));
         return;
     }
-    let Format::Csv { delimiter, header } = format else {
+    let Format::Csv {
+        delimiter,
+        header,
+        list_delimiter,
+    } = format
+    else {
         unknown(sink, format);
         return;
     };
@@ -253,6 +285,14 @@ fn check_option(format: &mut Format, option: &ast::SourceOption, sink: &mut Sink
         ("delimiter", _) => sink.push(Diagnostic::Sources(SourceDiagnostic::BadOptionValue {
             name: "delimiter".into(),
             expected: "a one-character string such as \";\"",
+            span: option.value.span,
+        })),
+        ("list_delimiter", LiteralKind::String(s)) if s.len() == 1 && s != "\n" && s != "\"" => {
+            *list_delimiter = Some(s.as_bytes()[0]);
+        }
+        ("list_delimiter", _) => sink.push(Diagnostic::Sources(SourceDiagnostic::BadOptionValue {
+            name: "list_delimiter".into(),
+            expected: "a one-character string such as \"|\"",
             span: option.value.span,
         })),
         ("header", LiteralKind::Bool(b)) => *header = *b,
@@ -377,6 +417,12 @@ fn resolve_type(ty: &ast::TypeExpr, owner: String, sink: &mut Sink) -> Type {
         }));
         Type::Error
     };
+    if name == "list" {
+        return list_type(ty, owner, sink);
+    }
+    if ty.element.is_some() {
+        return bad(sink, TypeArgumentProblem::Unexpected);
+    }
     let simple = match name {
         "int" => Some(Type::Int),
         "float" => Some(Type::Float),
@@ -447,8 +493,31 @@ fn resolve_type(ty: &ast::TypeExpr, owner: String, sink: &mut Sink) -> Type {
     }
 }
 
-/// The type as the user wrote it, normalised (`decimal(12, 2)`, `enum("a", "b")`).
+/// `list<ITEM>`: lists of text (`string`, an enum) or of integers.
+fn list_type(ty: &ast::TypeExpr, owner: String, sink: &mut Sink) -> Type {
+    let problem = match (&ty.element, &ty.args) {
+        (_, Some(_)) => TypeArgumentProblem::Unexpected,
+        (None, None) => TypeArgumentProblem::ListItemMissing,
+        (Some(item), None) => match resolve_type(item, owner, sink) {
+            Type::Error => return Type::Error,
+            item @ (Type::String | Type::Int | Type::Enum(_)) => return Type::List(Box::new(item)),
+            _ => TypeArgumentProblem::ListItem(type_text(item)),
+        },
+    };
+    sink.push(Diagnostic::Sources(SourceDiagnostic::BadTypeArguments {
+        type_name: "list".to_string(),
+        problem,
+        span: ty.span,
+    }));
+    Type::Error
+}
+
+/// The type as the user wrote it, normalised (`decimal(12, 2)`, `enum("a", "b")`,
+/// `list<string>`).
 fn type_text(ty: &ast::TypeExpr) -> String {
+    if let Some(item) = &ty.element {
+        return format!("{}<{}>", ty.name.name, type_text(item));
+    }
     match &ty.args {
         None => ty.name.name.clone(),
         Some(args) => {

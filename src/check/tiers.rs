@@ -361,6 +361,7 @@ impl<'a> Checker<'a> {
         self.current = Some(DefId::Tiers(id));
         let mut arms: Vec<hir::TierArm> = Vec::with_capacity(decl.arms.len());
         let mut facts: Vec<(String, Span, reach::Facts)> = Vec::new();
+        let mut domains = std::collections::BTreeMap::new();
         let mut else_seen = false;
         for (i, arm) in decl.arms.iter().enumerate() {
             let condition = arm.condition.as_ref().map(|c| {
@@ -379,6 +380,7 @@ impl<'a> Checker<'a> {
             }
             let duplicate = decl.arms[..i].iter().any(|a| a.name.name == arm.name.name);
             if let Some(c) = condition.as_ref().filter(|_| !duplicate) {
+                reach::note_domains(c, &|e| self.domain_of(e), &mut domains);
                 let these = reach::Facts::of(c);
                 match reach::first_covering(&these, &facts) {
                     Some(reach::Verdict::Impossible) => self.sink.push(Diagnostic::Definitions(
@@ -405,7 +407,8 @@ impl<'a> Checker<'a> {
             });
         }
         self.current = None;
-        if !else_seen {
+        // Arms covering every combination of a few finite values need no `else`.
+        if !else_seen && !reach::covers_everything(&facts, &domains) {
             self.sink.push(Diagnostic::Definitions(
                 DefinitionDiagnostic::TiersWithoutElse {
                     name: decl.name.name.clone(),
@@ -414,6 +417,27 @@ impl<'a> Checker<'a> {
             ));
         }
         self.store_tiers(id, &decl.name, &decl.label, arms, false);
+    }
+
+    /// The few values `e` can take, when it is never null: a boolean, an enum, a quantile's
+    /// groups (directly or through a `let`).
+    fn domain_of(&self, e: &hir::Expr) -> Option<reach::Domain> {
+        if e.nullable {
+            return None;
+        }
+        match (&e.kind, &e.ty) {
+            (_, Type::Bool) => Some(reach::Domain::Bool),
+            (_, Type::Enum(def)) => Some(reach::Domain::Texts(def.values.clone())),
+            (hir::ExprKind::Quantile(id), _) => match self.quantiles[id.0].as_ref()?.function {
+                hir::QuantileFunction::Ntile(n) => Some(reach::Domain::Ints(1, i64::from(n))),
+                hir::QuantileFunction::PercentRank => None,
+            },
+            (hir::ExprKind::Let(id), _) => match &self.let_states[id.0] {
+                super::LetState::Done(value) => self.domain_of(value),
+                _ => None,
+            },
+            _ => None,
+        }
     }
 
     /// Whether `other`, compared by `op` with the tiers value `tiers`, is a bare tier name of

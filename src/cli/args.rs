@@ -117,11 +117,12 @@ pub struct DataArgs {
 /// `segc run`
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// The rule file
+    /// The rule file [default: every file of the `files` of the segc.toml of the current
+    /// folder, each into its own folder under the output folder]
     #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    pub file: Option<PathBuf>,
     /// Output folder, created if missing, or a folder in object storage (`s3://lake/segments/`)
-    /// [default: `[output] dir` of segc.toml]
+    /// [default: the rule file's own folder under `[output] dir` of segc.toml]
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
     /// Membership file format [default: `[output] format` of segc.toml, else parquet]
@@ -131,8 +132,9 @@ pub struct RunArgs {
     /// rows) [default: `[output] layout` of segc.toml, else wide]
     #[arg(long, value_enum)]
     pub layout: Option<LayoutArg>,
-    /// Compute only this segment (or score, or tiers) and what it depends on (repeatable)
-    #[arg(long = "segment", value_name = "NAME")]
+    /// Compute only this segment (or score, or tiers, also an imported one) and what it depends
+    /// on (repeatable; needs FILE)
+    #[arg(long = "segment", value_name = "NAME", requires = "file")]
     pub segments: Vec<String>,
     /// Print nothing but errors
     #[arg(long, short)]

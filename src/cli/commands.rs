@@ -6,8 +6,9 @@ use super::args::{
     SchemaCommand,
 };
 use super::report::{Reporter, outcome_of, summary_table};
+use super::wrap;
 use crate::driver::{
-    ExplainRequest, Explanation, InferRequest, Options, OutputChoice, Session, Stopped,
+    ExplainRequest, Explanation, InferRequest, Options, OutputChoice, Ran, Session, Stopped, Wanted,
 };
 use crate::engine::{Layout, OutputFormat};
 
@@ -73,7 +74,10 @@ pub(super) fn open(
 }
 
 /// Prints problems that belong to no rule file; their outcome.
-fn standalone(reporter: &Reporter, problems: &[crate::diagnostics::Diagnostic]) -> Outcome {
+pub(super) fn standalone(
+    reporter: &Reporter,
+    problems: &[crate::diagnostics::Diagnostic],
+) -> Outcome {
     problems.iter().for_each(|d| reporter.standalone(d));
     outcome_of(problems)
 }
@@ -100,7 +104,10 @@ pub(super) fn note_default_as_of(data: &DataArgs, session: &Session) {
 }
 
 async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
-    let session = match open(&args.file, options(&args.data, false), reporter) {
+    let Some(file) = &args.file else {
+        return super::project_run::run(args, reporter).await;
+    };
+    let session = match open(file, options(&args.data, false), reporter) {
         Ok(session) => session,
         Err(outcome) => return outcome,
     };
@@ -109,54 +116,81 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
         if !args.quiet {
             note_default_as_of(&args.data, &session);
         }
-        let mut engine = session.engine().await?;
-        let line = super::progress::Line::for_terminal(args.quiet);
-        if let Some(line) = &line {
-            engine.set_progress(line.clone());
-        }
-        let output = OutputChoice {
-            dir: args.out.clone(),
-            format: args.format.map(|f| match f {
-                FormatArg::Parquet => OutputFormat::Parquet,
-                FormatArg::Csv => OutputFormat::Csv,
-                FormatArg::Delta => OutputFormat::Delta,
-            }),
-            layout: args.layout.map(|l| match l {
-                LayoutArg::Wide => Layout::Wide,
-                LayoutArg::Long => Layout::Long,
-            }),
-        };
-        let ran = session.run(&engine, &selection, &output).await;
-        if let Some(line) = &line {
-            line.finish();
-        }
-        ran
+        let mut engine = session.engine_for(Wanted::Outputs(&selection)).await?;
+        run_one(
+            &session,
+            &mut engine,
+            &selection,
+            output_choice(args, None),
+            args.quiet,
+        )
+        .await
     };
     match ran.await {
         Ok(ran) => {
             if !args.quiet {
-                print!("{}", summary_table(&ran.summary));
-                match &ran.published {
-                    _ if ran.spec.format == OutputFormat::Delta => eprintln!(
-                        "replaced the as_of = {} partition of the Delta table {} (version {})",
-                        ran.summary.as_of,
-                        ran.summary.output.membership,
-                        ran.summary.output.delta_version.unwrap_or_default()
-                    ),
-                    Some(published) => eprintln!(
-                        "wrote {} and {}, published by {}",
-                        published.membership, published.summary, published.manifest
-                    ),
-                    None => eprintln!(
-                        "wrote {} and {}",
-                        ran.spec.membership_path().display(),
-                        ran.spec.summary_path().display()
-                    ),
-                }
+                print_ran(&ran);
             }
             Outcome::Success
         }
         Err(problem) => stopped(&session, reporter, problem),
+    }
+}
+
+/// The output options of `segc run` (`dir` instead of `--out` when given).
+pub(super) fn output_choice(args: &RunArgs, dir: Option<std::path::PathBuf>) -> OutputChoice {
+    OutputChoice {
+        dir: dir.or_else(|| args.out.clone()),
+        format: args.format.map(|f| match f {
+            FormatArg::Parquet => OutputFormat::Parquet,
+            FormatArg::Csv => OutputFormat::Csv,
+            FormatArg::Delta => OutputFormat::Delta,
+        }),
+        layout: args.layout.map(|l| match l {
+            LayoutArg::Wide => Layout::Wide,
+            LayoutArg::Long => Layout::Long,
+        }),
+    }
+}
+
+/// Runs `session` on `engine` (its sources registered), with the progress line on a terminal.
+pub(super) async fn run_one(
+    session: &Session,
+    engine: &mut crate::engine::Engine,
+    selection: &crate::lower::Selection,
+    output: OutputChoice,
+    quiet: bool,
+) -> Result<Ran, Stopped> {
+    let line = super::progress::Line::for_terminal(quiet);
+    if let Some(line) = &line {
+        engine.set_progress(line.clone());
+    }
+    let ran = session.run(engine, selection, &output).await;
+    if let Some(line) = &line {
+        line.finish();
+    }
+    ran
+}
+
+/// Prints the summary of a run and where it wrote.
+pub(super) fn print_ran(ran: &Ran) {
+    print!("{}", summary_table(&ran.summary));
+    match &ran.published {
+        _ if ran.spec.format == OutputFormat::Delta => eprintln!(
+            "replaced the as_of = {} partition of the Delta table {} (version {})",
+            ran.summary.as_of,
+            ran.summary.output.membership,
+            ran.summary.output.delta_version.unwrap_or_default()
+        ),
+        Some(published) => eprintln!(
+            "wrote {} and {}, published by {}",
+            published.membership, published.summary, published.manifest
+        ),
+        None => eprintln!(
+            "wrote {} and {}",
+            ran.spec.membership_path().display(),
+            ran.spec.summary_path().display()
+        ),
     }
 }
 
@@ -173,10 +207,10 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
     };
     let explained = async {
         let selection = session.select(&args.segments)?;
-        let engine = if args.declared {
-            session.bare_engine()?
-        } else {
-            session.engine().await?
+        let engine = match (args.declared, args.kpis) {
+            (true, _) => session.bare_engine()?,
+            (false, true) => session.engine().await?,
+            (false, false) => session.engine_for(Wanted::Outputs(&selection)).await?,
         };
         session.explain(&engine, &selection, request).await
     };
@@ -190,14 +224,33 @@ async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
 }
 
 /// The plans as `segc explain` prints them.
+/// The width plans are wrapped to (DataFusion prints each node on one line).
+const PLAN_WIDTH: usize = 100;
+
 fn explanation_text(explanation: &Explanation) -> String {
+    wrap::wrap_plan(&unwrapped_explanation(explanation), PLAN_WIDTH)
+}
+
+fn unwrapped_explanation(explanation: &Explanation) -> String {
     let mut text = format!("-- as of {}\n", explanation.as_of);
-    for (names, plan) in &explanation.passes {
+    for pass in &explanation.passes {
+        let kept = match pass.kept.as_slice() {
+            [] => String::new(),
+            sources => format!(
+                "; the aggregates of {} it computes are kept for the plans after it",
+                sources.join(", ")
+            ),
+        };
         text.push_str(&format!(
-            "-- ranking pass (group boundaries of {})\n{}\n\n",
-            names.join(", "),
-            plan.display_indent()
+            "-- ranking pass (group boundaries of {}{kept})\n{}\n\n",
+            pass.quantiles.join(", "),
+            pass.plan.display_indent()
         ));
+    }
+    if !explanation.passes.is_empty() && !explanation.keeps_aggregates {
+        text.push_str(
+            "-- under --memory-limit, ranking passes keep no aggregates: the plan after them computes them again\n\n",
+        );
     }
     text.push_str(&format!(
         "-- logical plan\n{}\n\n-- optimized logical plan\n{}\n",

@@ -5,7 +5,7 @@ use super::args::{FailOn, KpiArgs, KpiFormat};
 use super::commands::{note_default_as_of, open, options, stopped};
 use super::kpi_report::{self, Report};
 use super::report::{Reporter, outcome_of};
-use crate::driver::{Baseline, KpiGate, Session};
+use crate::driver::{Baseline, KpiGate, Session, Wanted};
 use crate::judge::Row;
 
 /// Runs `segc kpi`.
@@ -21,7 +21,7 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
         if args.format == KpiFormat::Table {
             note_default_as_of(&args.data, &session);
         }
-        let mut engine = session.engine().await?;
+        let mut engine = session.engine_for(Wanted::Kpis(&kpis)).await?;
         let line = super::progress::Line::for_terminal(false);
         if let Some(line) = &line {
             engine.set_progress(line.clone());

@@ -88,16 +88,30 @@ fn totals_text(totals: &Totals) -> String {
 pub(super) fn table(report: &Report<'_>) -> String {
     let mut table = Table::new();
     table.load_preset(presets::UTF8_FULL_CONDENSED);
-    table.set_header([
-        "KPI", "group", "members", "value", "target", "baseline", "status",
-    ]);
+    // Labels in their own column when some KPI has one, on the first row of each KPI.
+    let labels = report.rows.iter().any(|r| r.label.is_some());
+    let mut header = vec!["KPI"];
+    if labels {
+        header.push("label");
+    }
+    header.extend(["group", "members", "value", "target", "baseline", "status"]);
+    table.set_header(header);
+    let mut previous: Option<&str> = None;
     for row in report.rows {
         let mut status = row.status.text().to_string();
         if row.warning {
             status.push_str(" ⚠ warn");
         }
-        table.add_row(vec![
-            Cell::new(&row.kpi),
+        let mut cells = vec![Cell::new(&row.kpi)];
+        if labels {
+            let first = previous != Some(row.kpi.as_str());
+            cells.push(Cell::new(match (&row.label, first) {
+                (Some(label), true) => label.as_str(),
+                _ => "",
+            }));
+        }
+        previous = Some(row.kpi.as_str());
+        cells.extend([
             Cell::new(row.group.text()),
             Cell::new(row.members).set_alignment(CellAlignment::Right),
             Cell::new(value_text(row.value, row.unit)).set_alignment(CellAlignment::Right),
@@ -105,6 +119,7 @@ pub(super) fn table(report: &Report<'_>) -> String {
             Cell::new(baseline_text(row)).set_alignment(CellAlignment::Right),
             Cell::new(status),
         ]);
+        table.add_row(cells);
     }
     format!(
         "{}\n{table}\n{}\n",

@@ -13,8 +13,10 @@ mod kpi;
 mod kpi_report;
 mod machine;
 mod progress;
+mod project_run;
 mod report;
 mod sarif;
+mod wrap;
 
 use std::process::ExitCode;
 

@@ -107,10 +107,19 @@ pub(super) fn summary_table(summary: &Summary) -> String {
     for tiers in &summary.tiers {
         let mut table = Table::new();
         table.load_preset(presets::UTF8_FULL_CONDENSED);
-        table.set_header([tiers.name.as_str(), "members", "share"]);
+        let header = match &tiers.label {
+            Some(label) => format!("{} · {label}", tiers.name),
+            None => tiers.name.clone(),
+        };
+        table.set_header([header.as_str(), "members", "share"]);
+        let outside = if tiers.split {
+            "(not in the split)"
+        } else {
+            "(no tier)"
+        };
         for t in &tiers.tiers {
             table.add_row(vec![
-                Cell::new(t.tier.as_deref().unwrap_or("(no tier)")),
+                Cell::new(t.tier.as_deref().unwrap_or(outside)),
                 Cell::new(t.members).set_alignment(CellAlignment::Right),
                 Cell::new(format!("{:.1} %", t.share * 100.0)).set_alignment(CellAlignment::Right),
             ]);
@@ -121,13 +130,20 @@ pub(super) fn summary_table(summary: &Summary) -> String {
         let mut table = Table::new();
         table.load_preset(presets::UTF8_FULL_CONDENSED);
         table.set_header(["score", "label", "min", "mean", "max"]);
-        let number = |x: Option<f64>| x.map_or_else(String::new, |v| format!("{v:.1}"));
+        // Integers as integers (scores of fixed points); other values to one decimal.
+        let number = |x: Option<f64>| {
+            x.map_or_else(String::new, |v| match v.fract() == 0.0 {
+                true => crate::engine::integral_text(v),
+                false => format!("{v:.1}"),
+            })
+        };
         for s in &summary.scores {
             table.add_row(vec![
                 Cell::new(&s.name),
                 Cell::new(s.label.as_deref().unwrap_or("")),
                 Cell::new(number(s.min)).set_alignment(CellAlignment::Right),
-                Cell::new(number(s.mean)).set_alignment(CellAlignment::Right),
+                Cell::new(s.mean.map_or_else(String::new, |v| format!("{v:.1}")))
+                    .set_alignment(CellAlignment::Right),
                 Cell::new(number(s.max)).set_alignment(CellAlignment::Right),
             ]);
         }

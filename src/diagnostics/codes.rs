@@ -84,6 +84,8 @@ codes! {
     E0316 Rules "partition column of another type",
     E0317 Rules "partition column derived from another column",
     E0318 Rules "reference to a source without a key",
+    E0319 Rules "list column in a CSV source without `list_delimiter`",
+    E0320 Rules "list column as a key",
     E0401 Rules "value of the wrong type",
     E0402 Rules "operator applied to incompatible types",
     E0403 Rules "unknown enum value",
@@ -180,7 +182,8 @@ codes! {
     W1109 Rules "window longer than the data's retention (`window-beyond-retention`)",
     E1201 Rules "imported file cannot be read",
     E1202 Rules "import cycle",
-    E1203 Rules "imported file declares segments or KPIs",
+    E1203 Rules "imported file declares KPIs",
+    E1204 Rules "name declared by the file and by an import",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.

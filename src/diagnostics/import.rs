@@ -1,8 +1,9 @@
 //! Problems with `import` items (`E12xx`): files that cannot be read, import cycles, imported
-//! files that declare more than can be shared.
+//! files that declare more than can be shared, names of the file taken by an import.
 
 use super::codes::Code::*;
 use super::describe::{Describe, Description, did_you_mean, label};
+use super::names::NameKind;
 use crate::span::Span;
 
 /// A problem with an `import`.
@@ -40,6 +41,17 @@ pub enum ImportDiagnostic {
         span: Span,
         /// The declaration.
         item: Span,
+    },
+    /// A file declares a name that an imported file declares too (E1204).
+    NameTaken {
+        /// What the file declares.
+        kind: NameKind,
+        /// The name.
+        name: String,
+        /// The imported declaration.
+        imported: Span,
+        /// The file's own declaration.
+        own: Span,
     },
 }
 
@@ -90,14 +102,31 @@ impl ImportDiagnostic {
             } => d
                 .code(E1203)
                 .message(|| format!(
-                    "`{file}` declares a {keyword}: an imported file may only declare sources, `let`s and the population"
+                    "`{file}` declares a {keyword}: a KPI belongs to the file that measures it and cannot be imported"
                 ))
                 .at(*span)
                 .primary_label(|| "imported here")
                 .label(*item, || format!("this {keyword} cannot be imported"))
                 .help(|| {
-                    "keep shared sources and `let`s in a file of their own and import that file; a condition shared by several segments can be a boolean `let`"
+                    "keep the shared sources, `let`s, segments, scores and tiers in a file of their own, import it, and declare KPIs in the files that import it"
                 }),
+            NameTaken {
+                kind,
+                name,
+                imported,
+                own,
+            } => d
+                .code(E1204)
+                .message(|| format!(
+                    "{} `{name}` is also declared by an imported file",
+                    kind.word()
+                ))
+                .at(*own)
+                .primary_label(|| "declared here")
+                .label(*imported, || "declared by the imported file here")
+                .help(|| format!(
+                    "imported definitions share one namespace with the file's own: use the imported `{name}` and remove this one, or rename this one (`{name}_local`)"
+                )),
         }
     }
 }

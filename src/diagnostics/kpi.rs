@@ -131,8 +131,10 @@ pub enum KpiDiagnostic {
         group: String,
         /// The target.
         span: Span,
-        /// The baseline file looked in, if one was given.
+        /// The baseline file looked in, if one was given (or the project's, not recorded yet).
         file: Option<String>,
+        /// Whether that file exists.
+        recorded: bool,
     },
     /// A baseline dated after the evaluation date or after the target's deadline: judging
     /// against it would compare with a measure taken later.
@@ -195,7 +197,7 @@ pub enum BaselineProblem {
     Version {
         /// The file's version.
         found: u32,
-        /// The version this segc reads.
+        /// The latest version this segc reads (it reads every earlier one too).
         supported: u32,
     },
     /// A value that is not a finite number.
@@ -218,7 +220,7 @@ impl std::fmt::Display for BaselineProblem {
             BaselineProblem::Unreadable(message) => write!(f, "{message}"),
             BaselineProblem::Version { found, supported } => write!(
                 f,
-                "format version {found} is not supported (this segc reads version {supported})"
+                "format version {found} is not supported (this segc reads versions 1 to {supported})"
             ),
             BaselineProblem::NotANumber { kpi } => {
                 write!(f, "the value of `{kpi}` is not a number")
@@ -394,11 +396,15 @@ impl KpiDiagnostic {
                 group,
                 span,
                 file,
+                recorded,
             } => d
                 .code(E1016)
                 .message(|| format!("no baseline for KPI `{kpi}` ({group})"))
                 .at(*span)
                 .help(|| match file {
+                    Some(file) if !recorded => format!(
+                        "the project's baseline file `{file}` is not recorded yet: record it with `segc kpi --save-baseline {file}`, or write the baseline in the rules: `vs 1200`"
+                    ),
                     Some(file) => format!(
                         "`{file}` has no value for it: record one with `segc kpi --save-baseline {file}`, or write the baseline in the rules: `vs 1200`"
                     ),

@@ -153,6 +153,8 @@ pub enum LintDiagnostic {
     NullableComparison {
         /// The column.
         column: String,
+        /// The `let` compared, when the column is read through it (`age` of `birth_date`).
+        via: Option<String>,
         /// The comparison.
         span: Span,
     },
@@ -249,9 +251,14 @@ impl LintDiagnostic {
                 .at(*span)
                 .lint(Lint::MissingLabel)
                 .fix_or_allow("add a label for reports: `segment NAME \"Label\" = ...`"),
-            NullableComparison { column, span } => d
+            NullableComparison { column, via, span } => d
                 .code(W1106)
-                .message(|| format!("members without `{column}` are never taken by this comparison"))
+                .message(|| match via {
+                    Some(name) => format!(
+                        "members without `{column}` are never taken by this comparison of `{name}`, null for them"
+                    ),
+                    None => format!("members without `{column}` are never taken by this comparison"),
+                })
                 .at(*span)
                 .lint(Lint::NullableComparison)
                 .fix_or_allow(

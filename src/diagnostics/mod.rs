@@ -44,7 +44,7 @@ pub use literals::LiteralDiagnostic;
 pub use names::{AggregateHint, NameDiagnostic, NameKind, PathFix};
 pub use parts::{Blame, Label, Severity};
 pub use sink::Sink;
-pub use sources::{DerivationProblem, SourceDiagnostic, TypeArgumentProblem};
+pub use sources::{DerivationProblem, ListProblem, SourceDiagnostic, TypeArgumentProblem};
 pub use syntax::{SyntaxDiagnostic, SyntaxHint};
 pub use types::{Context, TypeDiagnostic};
 

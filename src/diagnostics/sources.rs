@@ -17,6 +17,15 @@ pub enum SourceDiagnostic {
         /// Close type names.
         candidates: Vec<String>,
     },
+    /// A list column that cannot be read so (E0319, E0320).
+    ListColumn {
+        /// The column.
+        column: String,
+        /// What is wrong.
+        problem: ListProblem,
+        /// Its type.
+        span: Span,
+    },
     /// Type arguments that do not fit the type (`decimal(50, 2)`, `enum()`, ...).
     BadTypeArguments {
         /// The type name.
@@ -167,6 +176,19 @@ pub enum TypeArgumentProblem {
     DuplicateEnumValue(String),
     /// Not two integers for decimal.
     DecimalShape,
+    /// `list` without its item type.
+    ListItemMissing,
+    /// A list of items of a type lists cannot hold (as written).
+    ListItem(String),
+}
+
+/// Why a list column cannot be declared so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ListProblem {
+    /// A CSV source without `list_delimiter` (E0319).
+    CsvWithoutDelimiter,
+    /// The source's key (E0320).
+    Key,
 }
 
 /// What is wrong with a partition column's derivation.
@@ -212,10 +234,34 @@ impl SourceDiagnostic {
                 .at(*span)
                 .help(|| {
                     did_you_mean(candidates).unwrap_or_else(|| {
-                        "types are int, float, decimal(p, s), string, bool, date, timestamp and enum(...)"
+                        "types are int, float, decimal(p, s), string, bool, date, timestamp, enum(...) and list<TYPE>"
                             .into()
                     })
                 }),
+            ListColumn {
+                column,
+                problem: ListProblem::CsvWithoutDelimiter,
+                span,
+            } => d
+                .code(E0319)
+                .message(|| format!(
+                    "list column `{column}` in a CSV source without `list_delimiter`"
+                ))
+                .at(*span)
+                .primary_label(|| "a list in CSV text")
+                .help(|| {
+                    "say what separates the items in the text: `with (list_delimiter = \"|\")` after the location"
+                }),
+            ListColumn {
+                column,
+                problem: ListProblem::Key,
+                span,
+            } => d
+                .code(E0320)
+                .message(|| format!("the key `{column}` cannot be a list"))
+                .at(*span)
+                .primary_label(|| "a list")
+                .help(|| "a key holds one value per row: declare it `string` or `int`"),
             BadTypeArguments {
                 type_name,
                 problem,
@@ -225,7 +271,12 @@ impl SourceDiagnostic {
                 .message(|| type_arguments_message(type_name, problem))
                 .at(*span)
                 .help(|| match problem {
-                    TypeArgumentProblem::Unexpected => "remove the parentheses",
+                    TypeArgumentProblem::Unexpected => {
+                        "remove the arguments: only decimal(p, s), enum(...) and list<TYPE> take some"
+                    }
+                    TypeArgumentProblem::ListItemMissing | TypeArgumentProblem::ListItem(_) => {
+                        "lists hold text or integers: list<string>, list<enum(\"a\", \"b\")> or list<int>"
+                    }
                     TypeArgumentProblem::Missing if type_name == "enum" => {
                         "list the values: enum(\"a\", \"b\")"
                     }
@@ -410,6 +461,8 @@ fn type_arguments_message(type_name: &str, problem: &TypeArgumentProblem) -> Str
             "`decimal` takes a precision and a scale, two whole numbers".into()
         }
         TypeArgumentProblem::EnumValueNotString => "enum values must be strings".into(),
+        TypeArgumentProblem::ListItemMissing => "`list` needs the type of its items".into(),
+        TypeArgumentProblem::ListItem(item) => format!("lists of `{item}` are not supported"),
         TypeArgumentProblem::DuplicateEnumValue(value) => {
             format!("enum value \"{value}\" is listed twice")
         }

@@ -100,6 +100,9 @@ pub enum TypeDiagnostic {
         function: String,
         /// The argument.
         span: Span,
+        /// A source of many rows per member the rules declare, and its column named like the
+        /// argument if it has one: the example of the help.
+        related: Option<(String, Option<String>)>,
     },
     /// `sum(orders)`: an aggregate other than `count`/`exists` needs a value.
     AggregateNeedsValue {
@@ -285,7 +288,34 @@ impl TypeDiagnostic {
                 .message(|| "enum values can only be ordered against a literal")
                 .at(*span)
                 .help(|| "enum values are ordered as declared; compare with a quoted value"),
-            AggregateNeedsSource { function, span } => d
+            AggregateNeedsSource {
+                function,
+                span,
+                related: Some((source, column)),
+            } => d
+                .code(E0410)
+                .message(|| format!("`{function}` needs a source related to the population"))
+                .at(*span)
+                .help(|| match (function.as_str(), column) {
+                    ("exists", Some(column)) => format!(
+                        "`exists` takes a related source and a condition: `exists({source} where {column} ...)`"
+                    ),
+                    ("exists", None) => format!(
+                        "`exists` takes a related source and a condition: `exists({source} where ...)`"
+                    ),
+                    ("count", None) => format!(
+                        "name the source or qualify a column: `count({source})`, or `count({source}.COLUMN)` for its rows where COLUMN is not null"
+                    ),
+                    (_, Some(column)) => format!(
+                        "`{column}` is a column of `{source}`: qualify it, `{function}({source}.{column})`"
+                    ),
+                    (_, None) => format!(
+                        "aggregates take the rows of a related source: qualify the value with its source, `{function}({source}.COLUMN)`; a column of the population is used as is, without an aggregate"
+                    ),
+                }),
+            AggregateNeedsSource {
+                function, span, ..
+            } => d
                 .code(E0410)
                 .message(|| format!("`{function}` needs a source related to the population"))
                 .at(*span)
@@ -297,7 +327,9 @@ impl TypeDiagnostic {
                     ),
                     "count" => "name the source or qualify a column: `count(orders)`, `count(orders.coupon)`"
                         .into(),
-                    _ => format!("qualify the value with its source: `{function}(orders.amount)`"),
+                    _ => format!(
+                        "a column of the population is used as is, without `{function}`; aggregates take the rows of another source that references the population (declare one with a `... references` column)"
+                    ),
                 }),
             AggregateNeedsValue { function, span } => d
                 .code(E0411)

@@ -7,7 +7,7 @@ use super::{Session, Stopped};
 use crate::diagnostics::{BaselineProblem, DataDiagnostic, Diagnostic, KpiDiagnostic};
 use crate::engine::Engine;
 use crate::hir::KpiId;
-use crate::judge::{self, BaselineFile, Judged, Judging, Row, Status};
+use crate::judge::{self, BaselineBook, BaselineFile, Judged, Judging, Row, Status};
 use crate::suggest::similar;
 
 /// A baseline file read, and its path as shown.
@@ -87,12 +87,17 @@ impl Session {
         given: Option<&Path>,
         saving: Option<&Path>,
     ) -> Result<Option<Baseline>, Stopped> {
+        // The project's baseline file before it is first recorded is no baseline yet: relative
+        // targets are reported `no baseline` (E1016), as docs/ci.md says; a `--baseline` given
+        // on the command line must exist (unless this run records it).
         let configured = self
             .setting
             .project
             .baseline
             .as_deref()
-            .filter(|p| p.exists() || saving != Some(*p));
+            .filter(|p| p.exists());
+        // Recording a `--baseline` file for the first time: nothing to judge against yet.
+        let given = given.filter(|p| p.exists() || saving != Some(*p));
         let Some(path) = given.or(configured) else {
             return Ok(None);
         };
@@ -104,11 +109,18 @@ impl Session {
         };
         let text = std::fs::read_to_string(path)
             .map_err(|e| problem(BaselineProblem::Unreadable(e.to_string())))?;
-        let file = BaselineFile::parse(&text).map_err(problem)?;
-        Ok(Some(Baseline {
+        let key = self.baseline_key(path);
+        let file = BaselineFile::read_for(&text, &key).map_err(problem)?;
+        Ok(file.map(|file| Baseline {
             file,
             path: path.display().to_string(),
         }))
+    }
+
+    /// The rule file's key in the baseline file at `baseline`: its path from that file's
+    /// folder, `/`-separated.
+    fn baseline_key(&self, baseline: &Path) -> String {
+        relative_from(&self.setting.path, &crate::load::folder(baseline))
     }
 
     /// Measures `kpis` over the data of `engine` in one pass.
@@ -130,6 +142,15 @@ impl Session {
         recording: Option<&Path>,
     ) -> Judged {
         let recording = recording.map(|p| p.display().to_string());
+        let unrecorded = match baseline {
+            Some(_) => None,
+            None => self
+                .setting
+                .project
+                .baseline
+                .as_deref()
+                .map(|p| p.display().to_string()),
+        };
         judge::judge(
             &self.program,
             measured,
@@ -137,6 +158,7 @@ impl Session {
                 as_of: self.setting.params.as_of,
                 baseline: baseline.map(|b| (&b.file, b.path.as_str())),
                 recording: recording.as_deref(),
+                unrecorded: unrecorded.as_deref(),
             },
         )
     }
@@ -167,9 +189,43 @@ impl Session {
             .map_err(|p| Stopped::standalone(engine.redacted(p)))
     }
 
-    /// Records the judged rows' values as the baseline file `path`.
+    /// Records the judged rows' values in the baseline file `path`, under this rule file: the
+    /// values it holds for other rule files are kept (a file of format 1 becomes format 2).
     pub fn record_baseline(&self, rows: &[Row], path: &Path) -> Result<(), Stopped> {
-        let recorded = BaselineFile::record(rows, &self.setting.name, self.setting.params.as_of);
-        crate::engine::write_json(path, &recorded).map_err(Stopped::standalone)
+        let key = self.baseline_key(path);
+        let recorded = BaselineFile::record(rows, &key, self.setting.params.as_of);
+        let existing = std::fs::read_to_string(path).ok();
+        let book = BaselineBook::with(existing.as_deref(), &key, &recorded).map_err(|problem| {
+            Stopped::standalone(Diagnostic::Kpi(KpiDiagnostic::BadBaselineFile {
+                path: path.display().to_string(),
+                problem,
+            }))
+        })?;
+        crate::engine::write_json(path, &book).map_err(Stopped::standalone)
     }
+}
+
+/// `path` from the folder `folder` (both made absolute), `/`-separated, with `..` where it lies
+/// outside.
+fn relative_from(path: &Path, folder: &Path) -> String {
+    use std::path::Component;
+    let absolute = |p: &Path| -> Vec<String> {
+        let p = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let mut parts: Vec<String> = Vec::new();
+        for c in p.components() {
+            match c {
+                Component::ParentDir => {
+                    parts.pop();
+                }
+                Component::Normal(n) => parts.push(n.to_string_lossy().into_owned()),
+                _ => {}
+            }
+        }
+        parts
+    };
+    let (path, folder) = (absolute(path), absolute(folder));
+    let common = path.iter().zip(&folder).take_while(|(a, b)| a == b).count();
+    let mut parts = vec!["..".to_string(); folder.len() - common];
+    parts.extend(path[common..].iter().cloned());
+    parts.join("/")
 }

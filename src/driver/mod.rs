@@ -21,12 +21,15 @@ mod project;
 mod rule_files;
 mod session;
 
+pub use crate::lower::{Selection, Wanted};
 pub use check::{CheckedFile, CheckedFiles, check_files, project_rule_files};
 pub use infer::{InferRequest, infer_schema};
 pub use kpis::{Baseline, KpiGate, Measured};
-pub use project::Project;
+pub use project::{Project, join_place};
 pub use rule_files::{CheckedRoot, Reported, Rules};
-pub use session::{ExplainRequest, Explanation, Opened, Options, OutputChoice, Ran, Session};
+pub use session::{
+    ExplainRequest, ExplainedPass, Explanation, Opened, Options, OutputChoice, Ran, Session,
+};
 
 use crate::diagnostics::{DataDiagnostic, Diagnostic};
 

@@ -296,6 +296,35 @@ impl Project {
         self.path.as_deref().map_or(rules_folder, folder)
     }
 
+    /// Where a rule file's outputs go under an output folder of the project: its path from the
+    /// project's folder without `.seg` (`campaigns/winback.seg` → `campaigns/winback`), so that
+    /// the files of a project never write into one folder; the file's name without `.seg` when
+    /// it lies outside the project's folder.
+    pub fn place_of(&self, rule_file: &Path) -> PathBuf {
+        let stem = || PathBuf::from(rule_file.file_stem().unwrap_or(rule_file.as_os_str()));
+        let Some(root) = self.path.as_deref().and_then(Path::parent) else {
+            return stem();
+        };
+        let root = if root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            root
+        };
+        let (Some(root), Some(file)) = (normalized(root), normalized(rule_file)) else {
+            return stem();
+        };
+        match file.strip_prefix(&root) {
+            Ok(relative) => relative.with_extension(""),
+            Err(_) => stem(),
+        }
+    }
+
+    /// The output folder of `rule_file` in the project's `[output] dir`, if there is one.
+    pub fn output_dir_of(&self, rule_file: &Path) -> Option<PathBuf> {
+        let dir = self.output_dir.as_ref()?;
+        Some(join_place(dir, &self.place_of(rule_file)))
+    }
+
     /// The checker's settings for a file of this project whose spans lie in `home`.
     pub fn settings(&self, home: Span) -> check::Settings {
         check::Settings {
@@ -324,6 +353,33 @@ fn secret_setting(text: &str) -> Option<String> {
         }
     }
     None
+}
+
+/// `place` under the output folder `dir` (a path, or a URL in object storage).
+pub fn join_place(dir: &Path, place: &Path) -> PathBuf {
+    let text = dir.to_string_lossy();
+    if crate::engine::is_url(&text) {
+        let place = place.to_string_lossy().replace('\\', "/");
+        PathBuf::from(format!("{}/{place}", text.trim_end_matches('/')))
+    } else {
+        dir.join(place)
+    }
+}
+
+/// `path` made absolute with `.` and `..` removed.
+fn normalized(path: &Path) -> Option<PathBuf> {
+    let absolute = std::path::absolute(path).ok()?;
+    let mut out = PathBuf::new();
+    for component in absolute.components() {
+        match component {
+            std::path::Component::CurDir => {}
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    Some(out)
 }
 
 /// `path` relative to the current folder when it lies under it.

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use datafusion::logical_expr::LogicalPlan;
@@ -16,7 +17,7 @@ use crate::engine::{
 };
 use crate::files::SourceMap;
 use crate::hir;
-use crate::lower::{self, DeclaredTables, Params, Selection};
+use crate::lower::{self, DeclaredTables, Params, Selection, Wanted};
 use crate::suggest::similar;
 use crate::vars::{self, Variables};
 
@@ -80,8 +81,8 @@ pub struct Session {
 
 /// Everything about a rule file besides its checked program.
 pub(super) struct Setting {
-    path: PathBuf,
-    rules: Rules,
+    pub(super) path: PathBuf,
+    rules: Arc<Rules>,
     pub(super) name: String,
     pub(super) project: Project,
     vars: Variables,
@@ -125,13 +126,27 @@ pub struct ExplainRequest {
     pub analyze: bool,
 }
 
+/// A ranking pass as `segc explain` shows it.
+#[derive(Debug)]
+pub struct ExplainedPass {
+    /// The quantiles whose group boundaries it finds.
+    pub quantiles: Vec<String>,
+    /// The related sources whose aggregates it computes and keeps for the plans after it.
+    pub kept: Vec<String>,
+    /// Its plan.
+    pub plan: LogicalPlan,
+}
+
 /// The plans of a command, as `segc explain` shows them.
 #[derive(Debug)]
 pub struct Explanation {
     /// The evaluation date the plans use.
     pub as_of: NaiveDate,
-    /// The ranking passes: the quantiles whose boundaries each finds, and its plan.
-    pub passes: Vec<(Vec<String>, LogicalPlan)>,
+    /// The ranking passes, in order.
+    pub passes: Vec<ExplainedPass>,
+    /// Whether the passes keep the aggregates they compute for the plans after them (not
+    /// under a memory limit).
+    pub keeps_aggregates: bool,
     /// The plan as built.
     pub logical: LogicalPlan,
     /// The plan as DataFusion's optimizer leaves it.
@@ -147,40 +162,57 @@ impl Session {
     /// Stops, with problems that belong to no rule file, on bad `--var`s, an unreadable file or
     /// an invalid segc.toml.
     pub fn open(path: &Path, options: Options) -> Result<Opened, Stopped> {
-        let explicit = parse_vars(&options.vars).map_err(Stopped::Standalone)?;
-        let rules = Rules::load(&[path.to_path_buf()]);
-        let checked = rules
-            .check_all(options.baseline_given)
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| {
-                Err(Diagnostic::Command(CommandDiagnostic::FileUnreadable {
+        let mut opened = Session::open_all(&[path.to_path_buf()], options)?;
+        match opened.pop() {
+            Some(opened) => opened.map_err(Stopped::standalone),
+            None => Err(Stopped::standalone(Diagnostic::Command(
+                CommandDiagnostic::FileUnreadable {
                     path: path.display().to_string(),
                     message: "not read".into(),
-                }))
-            })
-            .map_err(Stopped::standalone)?;
-        let vars = if options.ignore_environment {
-            Variables::explicit_only(explicit)
-        } else {
-            Variables::new(explicit)
-        };
+                },
+            ))),
+        }
+    }
+
+    /// Reads the rule files at `paths` together (a file they share is read and parsed once, so
+    /// its declarations are the same in each) and checks each with its project's settings: per
+    /// file, the opened file, or why it could not be read or has no valid project. Stops on bad
+    /// `--var`s.
+    pub fn open_all(
+        paths: &[PathBuf],
+        options: Options,
+    ) -> Result<Vec<Result<Opened, Diagnostic>>, Stopped> {
+        let explicit = parse_vars(&options.vars).map_err(Stopped::Standalone)?;
+        let rules = Arc::new(Rules::load(paths));
         let as_of = options
             .as_of
             .unwrap_or_else(|| chrono::Local::now().date_naive());
-        Ok(Opened {
-            diagnostics: checked.checked.diagnostics,
-            program: checked.checked.program,
-            setting: Setting {
-                path: path.to_path_buf(),
-                rules,
-                name: checked.name,
-                vars: vars.with_defaults(checked.project.vars.clone()),
-                project: checked.project,
-                params: Params { as_of },
-                options,
-            },
-        })
+        let checked = rules.check_all(options.baseline_given);
+        Ok(checked
+            .into_iter()
+            .zip(paths)
+            .map(|(checked, path)| {
+                let checked = checked?;
+                let vars = if options.ignore_environment {
+                    Variables::explicit_only(explicit.clone())
+                } else {
+                    Variables::new(explicit.clone())
+                };
+                Ok(Opened {
+                    diagnostics: checked.checked.diagnostics,
+                    program: checked.checked.program,
+                    setting: Setting {
+                        path: path.clone(),
+                        rules: rules.clone(),
+                        name: checked.name,
+                        vars: vars.with_defaults(checked.project.vars.clone()),
+                        project: checked.project,
+                        params: Params { as_of },
+                        options: options.clone(),
+                    },
+                })
+            })
+            .collect())
     }
 
     /// The checked rules.
@@ -249,7 +281,39 @@ impl Session {
     /// An engine with the program's sources registered, each file checked against its
     /// declaration, data confined to [`Session::data_roots`].
     pub async fn engine(&self) -> Result<Engine, Stopped> {
+        self.registered(None).await
+    }
+
+    /// An engine with the sources a plan for `wanted` reads registered (a selection of
+    /// segments reads no data the selected ones do not need).
+    pub async fn engine_for(&self, wanted: Wanted<'_>) -> Result<Engine, Stopped> {
+        let sources = lower::sources_read(&self.program, wanted);
+        self.registered(Some(&sources)).await
+    }
+
+    async fn registered(
+        &self,
+        only: Option<&std::collections::BTreeSet<hir::SourceId>>,
+    ) -> Result<Engine, Stopped> {
         let mut engine = self.bare_engine()?;
+        self.register_sources(&mut engine, only).await?;
+        Ok(engine)
+    }
+
+    /// Registers the program's sources in `engine`, which may already hold those of other files
+    /// opened with it ([`Session::open_all`]): a source they share (declared once, in a file
+    /// they import) is not registered, listed and checked again; a source of the same name
+    /// declared elsewhere replaces it.
+    pub async fn register_in(&self, engine: &mut Engine) -> Result<(), Stopped> {
+        self.register_sources(engine, None).await
+    }
+
+    /// Registers the program's sources (those in `only`, when given) in `engine`.
+    async fn register_sources(
+        &self,
+        engine: &mut Engine,
+        only: Option<&std::collections::BTreeSet<hir::SourceId>>,
+    ) -> Result<(), Stopped> {
         engine.confine_data(self.data_roots());
         engine.set_storage(self.setting.project.storage.clone());
         engine.set_as_of(self.setting.params.as_of);
@@ -258,10 +322,16 @@ impl Session {
                 &self.program,
                 &self.setting.rules.base_dirs(),
                 &self.setting.vars,
+                only,
             )
             .await
-            .map_err(Stopped::InRules)?;
-        Ok(engine)
+            .map_err(Stopped::InRules)
+    }
+
+    /// Where this file's outputs go under a project's output folder (`campaigns/winback` for
+    /// `campaigns/winback.seg`): see [`Project::place_of`].
+    pub fn place(&self) -> PathBuf {
+        self.setting.project.place_of(&self.setting.path)
     }
 
     /// Where data may be read from: the project's folder (the rules' git checkout, else the
@@ -370,7 +440,14 @@ impl Session {
     /// The outputs' folder, format and layout: as chosen, else the project's.
     fn output_spec(&self, output: &OutputChoice) -> Result<OutputSpec, Stopped> {
         let project = &self.setting.project;
-        let Some(dir) = output.dir.clone().or_else(|| project.output_dir.clone()) else {
+        // The project's folder is shared by its files: each writes in its own place there, also
+        // when `--out` names that folder.
+        let own = || project.output_dir_of(&self.setting.path);
+        let given = output.dir.clone().map(|dir| match &project.output_dir {
+            Some(shared) if same_folder(&dir, shared) => own().unwrap_or(dir),
+            _ => dir,
+        });
+        let Some(dir) = given.or_else(own) else {
             return Err(Stopped::standalone(Diagnostic::Command(
                 CommandDiagnostic::NoOutputDir {
                     project: project.path.as_ref().map(|p| p.display().to_string()),
@@ -428,7 +505,8 @@ impl Session {
             engine
         };
         // The ranking passes are shown; they run only to analyze the plan that needs them.
-        let (passes, mut ranks) = lower::planned_passes(program, tables, params, wanted)?;
+        let keep = engine.keeps_aggregates();
+        let (passes, mut ranks) = lower::planned_passes(program, tables, params, wanted, keep)?;
         let passes = passes
             .into_iter()
             .map(|pass| {
@@ -437,7 +515,16 @@ impl Session {
                     .iter()
                     .map(|r| program.quantiles[r.quantile.0].name.clone())
                     .collect();
-                (names, pass.plan)
+                let kept = pass
+                    .aggregates
+                    .iter()
+                    .map(|(source, _)| program.source(*source).name.clone())
+                    .collect();
+                ExplainedPass {
+                    quantiles: names,
+                    kept,
+                    plan: pass.plan,
+                }
             })
             .collect();
         if request.analyze {
@@ -465,12 +552,23 @@ impl Session {
         Ok(Explanation {
             as_of: params.as_of,
             passes,
+            keeps_aggregates: keep,
             logical,
             optimized,
             physical,
             analyzed,
         })
     }
+}
+
+/// Whether two paths name one folder (as written, or once made absolute).
+fn same_folder(a: &Path, b: &Path) -> bool {
+    let absolute = |p: &Path| {
+        std::path::absolute(p)
+            .ok()
+            .map(|p| p.components().collect::<PathBuf>())
+    };
+    a == b || absolute(a).is_some_and(|x| Some(x) == absolute(b))
 }
 
 /// A `--var` argument as shown in messages: its value may be a secret, so only the name is.

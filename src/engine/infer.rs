@@ -219,6 +219,12 @@ fn seg_type(t: &DataType) -> Option<String> {
         DataType::Boolean => "bool".into(),
         DataType::Date32 | DataType::Date64 => "date".into(),
         DataType::Timestamp(_, _) => "timestamp".into(),
+        DataType::List(f) | DataType::LargeList(f) | DataType::ListView(f) => {
+            match seg_type(f.data_type())?.as_str() {
+                item @ ("string" | "int") => format!("list<{item}>"),
+                _ => return None,
+            }
+        }
         _ => return None,
     })
 }

@@ -59,7 +59,7 @@ use std::sync::atomic::AtomicU64;
 pub use stores::{AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings};
 pub use summary::{
     OutputSummary, PopulationSummary, ScoreCount, ScoreSummary, SegmentSummary, Summary,
-    TierSummary, TiersSummary,
+    TierSummary, TiersSummary, integral_text,
 };
 
 /// Engine settings.
@@ -156,6 +156,9 @@ pub struct Engine {
     /// them.
     memory_limit: Option<usize>,
     tables: HashMap<String, Arc<dyn TableProvider>>,
+    /// The declaration (its span) each table was registered from: files run together register
+    /// a source they share once.
+    declared: HashMap<String, crate::span::Span>,
     /// The registered sources' locations (their declarations' spans, resolved paths, and
     /// whether they are Parquet).
     locations: Vec<(crate::span::Span, Resolved, bool)>,
@@ -192,6 +195,7 @@ impl Engine {
             ctx: SessionContext::new_with_config_rt(config, runtime),
             memory_limit: options.memory_limit,
             tables: HashMap::new(),
+            declared: HashMap::new(),
             locations: Vec::new(),
             placeholders: redact::Placeholders::default(),
             roots: DataRoots::anywhere(),
@@ -223,14 +227,16 @@ impl Engine {
         self.progress = progress;
     }
 
-    /// Registers the sources the program reads (the population and every aggregated source),
-    /// checking each declaration against its data.
+    /// Registers the sources the program reads (the population, every aggregated source and
+    /// those along references; of them, only those in `only` when given), checking each
+    /// declaration against its data.
     /// Relative locations are taken from the folder of the file that declares the source.
     pub async fn register(
         &mut self,
         program: &hir::Program,
         base_dirs: &BaseDirs,
         vars: &Variables,
+        only: Option<&std::collections::BTreeSet<hir::SourceId>>,
     ) -> Result<(), Vec<Diagnostic>> {
         let mut used = vec![program.population];
         used.extend(program.aggregates.iter().map(|a| a.source));
@@ -242,9 +248,13 @@ impl Engine {
         );
         used.sort();
         used.dedup();
+        used.retain(|id| only.is_none_or(|only| only.contains(id)));
         let mut problems = Vec::new();
         for id in used {
             let source = program.source(id);
+            if self.declared.get(&source.name) == Some(&source.span) {
+                continue;
+            }
             self.placeholders.add(vars.used_in(&source.location.text));
             let resolved = location::resolve(&source.location, base_dirs.of(source.span), vars);
             let resolved = match resolved {
@@ -287,6 +297,7 @@ impl Engine {
             match table {
                 Ok(table) => {
                     self.tables.insert(source.name.clone(), table);
+                    self.declared.insert(source.name.clone(), source.span);
                 }
                 Err(more) => problems.extend(more),
             }

@@ -5,7 +5,6 @@
 use std::sync::Arc;
 
 use datafusion::arrow::array::{ArrayRef, RecordBatch};
-use datafusion::arrow::datatypes::{Field, Schema};
 use datafusion::datasource::{MemTable, provider_as_source};
 use datafusion::error::DataFusionError;
 use datafusion::execution::memory_pool::MemoryConsumer;
@@ -22,6 +21,12 @@ use crate::lower::{
 };
 
 impl Engine {
+    /// Whether ranking passes keep the aggregates they compute for the plans after them: not
+    /// under a memory limit, where memory comes first.
+    pub fn keeps_aggregates(&self) -> bool {
+        self.memory_limit.is_none()
+    }
+
     /// Runs the ranking passes a plan for `wanted` needs (none without `ntile` quantiles) and
     /// gives the boundaries found. The values read are held within the memory limit.
     pub async fn ranks(
@@ -32,7 +37,7 @@ impl Engine {
     ) -> Result<Ranks, Diagnostic> {
         // Without a memory limit, the aggregates a pass computes are kept for the plan after it
         // (it need not aggregate those sources again); with one, memory comes first.
-        let keep = self.memory_limit.is_none();
+        let keep = self.keeps_aggregates();
         let execute = async |pass: &RankingPass| self.execute_pass(program, pass).await;
         lower::drive_ranking_passes(program, self, params, wanted, keep, execute).await
     }
@@ -92,7 +97,7 @@ impl Engine {
         if !pass.aggregates.is_empty() {
             let partitions = self.ctx.copied_config().target_partitions();
             for (source, columns) in &pass.aggregates {
-                let key = format!("__{}_key", program.source(*source).name);
+                let key = lower::kept_key(program, *source);
                 let table =
                     kept_table(pass, &batches, &key, columns, partitions).map_err(internal)?;
                 kept.push(Kept {
@@ -192,19 +197,8 @@ fn kept_table(
     columns: &[(AggregateId, String)],
     partitions: usize,
 ) -> Result<Arc<dyn TableSource>, DataFusionError> {
-    let schema = pass.plan.schema();
-    let mut indexes = vec![0];
-    let mut fields = vec![Field::new(key, schema.field(0).data_type().clone(), true)];
-    for (_, name) in columns {
-        let index = schema.index_of_column_by_name(None, name).ok_or_else(|| {
-            DataFusionError::Internal(format!("the ranking pass has no column `{name}`"))
-        })?;
-        if !indexes.contains(&index) {
-            indexes.push(index);
-            fields.push(schema.field(index).as_ref().clone());
-        }
-    }
-    let kept = Arc::new(Schema::new(fields));
+    let (kept, indexes) =
+        lower::kept_schema(pass, key, columns).map_err(DataFusionError::Internal)?;
     let mut parts: Vec<Vec<RecordBatch>> = vec![Vec::new(); partitions.max(1)];
     for (i, batch) in batches.iter().enumerate() {
         let columns = indexes

@@ -15,7 +15,12 @@ impl Engine {
         &self,
         program: &hir::Program,
     ) -> Result<(), Diagnostic> {
-        for id in program.joined_sources() {
+        // Sources not registered are not read by the plans this engine runs.
+        for id in program
+            .joined_sources()
+            .into_iter()
+            .filter(|id| self.tables.contains_key(&program.source(*id).name))
+        {
             let plan = crate::lower::repeated_source_key_plan(program, self, id)?;
             let batches = self.collect(program, &plan).await?;
             let Some(value) = batches

@@ -57,6 +57,9 @@ pub struct TiersSummary {
     pub name: String,
     /// Their label.
     pub label: Option<String>,
+    /// Whether they are a `split` (members outside its condition are in no group).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub split: bool,
     /// One entry per tier, in declaration order, then members in no tier (`tier: null`) if any.
     pub tiers: Vec<TierSummary>,
 }
@@ -80,8 +83,10 @@ pub struct ScoreSummary {
     /// Its label.
     pub label: Option<String>,
     /// Lowest value (none for an empty population).
+    #[serde(serialize_with = "integral")]
     pub min: Option<f64>,
     /// Highest value.
+    #[serde(serialize_with = "integral")]
     pub max: Option<f64>,
     /// Mean value.
     pub mean: Option<f64>,
@@ -93,6 +98,7 @@ pub struct ScoreSummary {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScoreCount {
     /// The value.
+    #[serde(serialize_with = "integral_value")]
     pub score: f64,
     /// Number of members.
     pub members: u64,
@@ -181,7 +187,12 @@ pub(super) fn summarize(
                         share: share(*n),
                     });
                 }
-                summary.tiers.push(TiersSummary { name, label, tiers });
+                summary.tiers.push(TiersSummary {
+                    name,
+                    label,
+                    split: program.tiers[t.0].is_split,
+                    tiers,
+                });
             }
             (
                 OutputId::Score(_),
@@ -211,4 +222,28 @@ pub(super) fn summarize(
         }
     }
     summary
+}
+
+/// A number as an integer when it is one (`15`, not `15.0`): scores of fixed points are.
+pub fn integral_text(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{x}")
+    }
+}
+
+fn integral<S: serde::Serializer>(x: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+    match x {
+        Some(x) => integral_value(x, s),
+        None => s.serialize_none(),
+    }
+}
+
+fn integral_value<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        s.serialize_i64(*x as i64)
+    } else {
+        s.serialize_f64(*x)
+    }
 }

@@ -248,7 +248,9 @@ async fn file_schema(
     file: &ObjectMeta,
 ) -> datafusion::error::Result<SchemaRef> {
     match source.format {
-        Format::Csv { delimiter, header } => {
+        Format::Csv {
+            delimiter, header, ..
+        } => {
             let records = if index >= CSV_FILES_INFERRED {
                 1
             } else {
@@ -346,7 +348,9 @@ fn listing_options(source: &hir::Source, location: &Resolved) -> ListingOptions 
             ListingOptions::new(Arc::new(ParquetFormat::default())),
             ".parquet",
         ),
-        Format::Csv { delimiter, header } => (
+        Format::Csv {
+            delimiter, header, ..
+        } => (
             ListingOptions::new(csv_format(delimiter, header, CSV_INFER_RECORDS)),
             ".csv",
         ),
@@ -402,7 +406,8 @@ fn read_schema(source: &hir::Source, file_schema: &Schema) -> SchemaRef {
         .iter()
         .map(|f| match declared.get(f.name().as_str()) {
             // The CSV reader truncates extra decimal digits; read the text and let the cast round.
-            Some(c) if csv && matches!(c.ty, Type::Decimal { .. }) => {
+            // List columns are text in CSV files, split at the source's list delimiter.
+            Some(c) if csv && matches!(c.ty, Type::Decimal { .. } | Type::List(_)) => {
                 Field::new(f.name(), DataType::Utf8, true)
             }
             Some(c) => Field::new(f.name(), canonical_type(&c.ty), true),
@@ -507,6 +512,14 @@ pub(super) fn compatible_parquet(declared: &Type, data: &DataType) -> bool {
                 }
         }
         Type::String | Type::Enum(_) => is_text(data),
+        Type::List(item) => match data {
+            DataType::List(f)
+            | DataType::LargeList(f)
+            | DataType::ListView(f)
+            | DataType::LargeListView(f)
+            | DataType::FixedSizeList(f, _) => compatible_parquet(item, f.data_type()),
+            _ => false,
+        },
         Type::Bool => *data == DataType::Boolean,
         Type::Date => matches!(data, DataType::Date32 | DataType::Date64),
         Type::Timestamp => matches!(
@@ -527,7 +540,8 @@ fn compatible_csv(declared: &Type, data: &DataType) -> bool {
         return true;
     }
     match declared {
-        Type::String | Type::Enum(_) => true,
+        // Lists are read as text and split at the source's list delimiter.
+        Type::String | Type::Enum(_) | Type::List(_) => true,
         Type::Int => is_int(data),
         Type::Float | Type::Decimal { .. } => is_int(data) || data.is_floating(),
         Type::Bool => *data == DataType::Boolean,
@@ -547,6 +561,11 @@ pub(crate) fn describe(t: &DataType) -> String {
         DataType::Boolean => "booleans".into(),
         DataType::Date32 | DataType::Date64 => "dates".into(),
         DataType::Timestamp(_, _) => "timestamps".into(),
+        DataType::List(f)
+        | DataType::LargeList(f)
+        | DataType::ListView(f)
+        | DataType::LargeListView(f)
+        | DataType::FixedSizeList(f, _) => format!("lists of {}", describe(f.data_type())),
         other => format!("values of type {other}"),
     }
 }

@@ -373,12 +373,18 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// A column type, with `, ` between arguments, one per line when they do not fit.
+    /// A column type (`list<T>` with its item type), with `, ` between arguments, one per line
+    /// when they do not fit.
     pub(super) fn type_expr(&self, t: &TypeExpr) -> Doc {
-        let name = t.name.span.text(self.source);
+        let mut parts = vec![text(t.name.span.text(self.source))];
+        if let Some(element) = &t.element {
+            parts.push(text("<"));
+            parts.push(self.type_expr(element));
+            parts.push(text(">"));
+        }
         match &t.args {
-            None => text(name),
-            Some(args) if args.is_empty() => text(format!("{name}()")),
+            None => {}
+            Some(args) if args.is_empty() => parts.push(text("()")),
             Some(args) => {
                 let mut inner = vec![Doc::SoftLine];
                 for (i, a) in args.iter().enumerate() {
@@ -389,14 +395,15 @@ impl<'a> Builder<'a> {
                     inner.push(text(self.literal(a)));
                 }
                 inner.push(Doc::IfBroken(","));
-                group(concat(vec![
-                    text(format!("{name}(")),
+                parts.push(group(concat(vec![
+                    text("("),
                     indent(concat(inner)),
                     Doc::SoftLine,
                     text(")"),
-                ]))
+                ])));
             }
         }
+        concat(parts)
     }
 }
 

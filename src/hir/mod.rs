@@ -3,6 +3,7 @@
 //! Produced by [`crate::check`] only when the rules have no error; consumed by [`crate::lower`].
 //! Spans are kept so that later stages can still point at the rules.
 
+mod builtin;
 mod kpi;
 pub mod paths;
 
@@ -12,6 +13,7 @@ use crate::ast::BinaryOp;
 use crate::span::Span;
 use crate::types::Type;
 
+pub use builtin::Builtin;
 pub use kpi::*;
 pub use paths::*;
 
@@ -99,8 +101,12 @@ pub struct Program {
     pub scores: Vec<Score>,
     /// Tiers, in file order.
     pub tiers: Vec<Tiers>,
-    /// Segments, scores and tiers in file order: the columns of the outputs.
+    /// Segments, scores and tiers in declaration order (imported files' first): what a run can
+    /// write.
     pub outputs: Vec<OutputId>,
+    /// The outputs declared in imported files (a part of `outputs`): computed when used,
+    /// written only when selected.
+    pub imported: Vec<OutputId>,
     /// Quantiles over the population, in order of appearance.
     pub quantiles: Vec<Quantile>,
     /// KPIs, in file order.
@@ -188,6 +194,15 @@ impl Program {
             .iter()
             .copied()
             .find(|o| self.output_name(*o) == name)
+    }
+
+    /// The outputs a run writes when none is selected: the file's own.
+    pub fn own_outputs(&self) -> Vec<OutputId> {
+        self.outputs
+            .iter()
+            .copied()
+            .filter(|o| !self.imported.contains(o))
+            .collect()
     }
 
     /// An output's name.
@@ -419,6 +434,9 @@ pub enum Format {
         delimiter: u8,
         /// Whether the first line names the columns (default true).
         header: bool,
+        /// What separates the items of a list column's text (`list_delimiter`; required by
+        /// list columns).
+        list_delimiter: Option<u8>,
     },
     /// A Delta Lake table, read at one of its versions.
     Delta(Snapshot),
@@ -730,49 +748,4 @@ pub enum DurationValue {
         /// Months.
         months: i32,
     },
-}
-
-/// Built-in functions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Builtin {
-    /// `lower(s)`
-    Lower,
-    /// `upper(s)`
-    Upper,
-    /// `trim(s)`
-    Trim,
-    /// `length(s)`: characters.
-    Length,
-    /// `starts_with(s, prefix)`
-    StartsWith,
-    /// `ends_with(s, suffix)`
-    EndsWith,
-    /// `contains(s, part)`
-    Contains,
-    /// `matches(s, regex)`
-    Matches,
-    /// `year(d)`
-    Year,
-    /// `month(d)`
-    Month,
-    /// `day(d)`
-    Day,
-    /// `date(ts)`: the date of a timestamp.
-    Date,
-    /// `days_between(a, b)`: whole days from a to b.
-    DaysBetween,
-    /// `months_between(a, b)`: whole months from a to b.
-    MonthsBetween,
-    /// `years_between(a, b)`: whole years from a to b (an age).
-    YearsBetween,
-    /// `abs(x)`
-    Abs,
-    /// `round(x[, digits])`
-    Round,
-    /// `floor(x)`
-    Floor,
-    /// `ceil(x)`
-    Ceil,
-    /// `coalesce(a, b, ...)`: the first non-null.
-    Coalesce,
 }

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use crate::diagnostics::{Diagnostic, KpiDiagnostic};
 use crate::hir::{self, BaselineSource, Goal, KpiGroup, KpiId, KpiUnit};
 
-pub use baseline::{BaselineFile, BaselineValue};
+pub use baseline::{BaselineBook, BaselineEntry, BaselineFile, BaselineValue};
 pub use history::history_batch;
 
 /// One KPI's value for one of its groups, as computed by the engine.
@@ -190,6 +190,8 @@ pub struct Judging<'a> {
     pub baseline: Option<(&'a BaselineFile, &'a str)>,
     /// The baseline file this run records, if any: missing baselines are then expected.
     pub recording: Option<&'a str>,
+    /// The project's baseline file when it is not recorded yet.
+    pub unrecorded: Option<&'a str>,
 }
 
 /// A judged report and the problems met (missing baselines).
@@ -361,7 +363,12 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
                     kpi: kpi.name.clone(),
                     group,
                     span: kpi.target.span,
-                    file: judging.baseline.map(|(_, path)| path.to_string()),
+                    file: judging
+                        .baseline
+                        .map(|(_, path)| path)
+                        .or(judging.unrecorded)
+                        .map(str::to_string),
+                    recorded: judging.baseline.is_some(),
                 },
             })
         })

@@ -660,6 +660,21 @@ impl<'p> Lowerer<'p> {
                     .map(|a| self.cast_to(a, &result))
                     .collect::<Result<Vec<_>, _>>()?,
             ),
+            Builtin::Size
+            | Builtin::ListContains
+            | Builtin::ListContainsAny
+            | Builtin::ListContainsAll => {
+                let item = first.ty.list_item().map(canonical_type);
+                let items = args[1..]
+                    .iter()
+                    .map(|a| match &item {
+                        Some(t) => self.cast_to(a, t),
+                        None => self.lower(a),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                super::lists::list_call(function, arg(0)?, items)
+                    .ok_or_else(|| self.internal(e, "not a list function"))?
+            }
         })
     }
 }

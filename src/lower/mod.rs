@@ -15,6 +15,7 @@ mod expr;
 mod joins;
 mod kpi;
 mod layers;
+mod lists;
 mod packing;
 mod partitions;
 mod ranking;
@@ -29,7 +30,7 @@ use datafusion::logical_expr::expr_rewriter::normalize_col_with_schemas_and_ambi
 use datafusion::logical_expr::utils::columnize_expr;
 use datafusion::logical_expr::{
     Expr, JoinType, LogicalPlan, LogicalPlanBuilder, LogicalTableSource, Projection, TableSource,
-    cast, ident,
+    ident,
 };
 
 use crate::diagnostics::{Diagnostic, InternalDiagnostic, Invariant};
@@ -40,8 +41,8 @@ pub use crate::functions::{BUCKETS, bucket};
 pub use kpi::{KpiColumns, KpiPlan, kpi_plan, repeated_key_plan, repeated_source_key_plan};
 pub use packing::{Packing, Slot};
 pub use ranking::{
-    Kept, PassOutcome, Ranked, RankingPass, Ranks, drive_ranking_passes, planned_passes,
-    ranking_pass,
+    Kept, PassOutcome, Ranked, RankingPass, Ranks, drive_ranking_passes, kept_key, kept_schema,
+    planned_passes, ranking_pass,
 };
 pub use schema::{canonical_type, declared_schema};
 
@@ -71,7 +72,7 @@ pub struct Params {
 /// Which outputs (segments, scores, tiers) a plan computes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Selection {
-    /// Every output.
+    /// Every output of the rule file itself (not those of imported files).
     All,
     /// These outputs (and whatever they depend on).
     Only(Vec<OutputId>),
@@ -81,7 +82,7 @@ impl Selection {
     /// The selected outputs, in declaration order.
     pub fn outputs(&self, program: &hir::Program) -> Vec<OutputId> {
         match self {
-            Selection::All => program.outputs.clone(),
+            Selection::All => program.own_outputs(),
             Selection::Only(ids) => program
                 .outputs
                 .iter()
@@ -330,13 +331,8 @@ fn scan_canonical(
                 },
             })
         })?;
-        let wanted = canonical_type(&column.ty);
         let reference = Expr::Column(Column::new(Some(source.name.as_str()), *name));
-        let value = if field.data_type() == &wanted {
-            reference
-        } else {
-            cast(reference, wanted)
-        };
+        let value = schema::canonical_value(reference, field.data_type(), column, source);
         canonical.push(value.alias(*name));
     }
     LogicalPlanBuilder::scan(source.name.as_str(), table, Some(projection))
@@ -535,6 +531,28 @@ fn aggregate_plan(
         key: link_alias,
         columns: outputs,
     })
+}
+
+/// The sources a plan for `wanted` reads: the population, the sources aggregated and those
+/// along the paths of references it follows (for lookups and chains). `segc run --segment`
+/// registers only these, so data a selected segment does not read is not looked for.
+pub fn sources_read(program: &hir::Program, wanted: Wanted<'_>) -> BTreeSet<SourceId> {
+    let needed = Needed::of(program, wanted);
+    let mut sources: BTreeSet<SourceId> = needed.columns.keys().copied().collect();
+    sources.insert(program.population);
+    let mut paths: Vec<PathId> = needed.lookups.values().flatten().copied().collect();
+    for id in needed.aggregates.iter().chain(&needed.finals.aggregates) {
+        let aggregate = &program.aggregates[id.0];
+        sources.insert(aggregate.source);
+        paths.push(aggregate.path);
+    }
+    paths.extend(needed.finals.lookups.iter().map(|(path, _)| *path));
+    for path in paths {
+        let path = program.path(path);
+        sources.insert(path.from);
+        sources.extend(path.steps.iter().map(|s| s.to));
+    }
+    sources
 }
 
 /// The definitions, aggregates and columns a selection of segments needs.

@@ -7,6 +7,7 @@
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
+use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::logical_expr::{Expr, LogicalPlan, TableSource, ident};
 
 use super::{
@@ -130,7 +131,7 @@ pub async fn drive_ranking_passes(
     let mut ranks = Ranks::default();
     while let Some(pass) = ranking_pass(program, tables, params, wanted, &ranks, keep)? {
         let outcome = execute(&pass).await?;
-        ranks.record(&pass, outcome).map_err(|message| {
+        ranks.record(program, &pass, outcome).map_err(|message| {
             Diagnostic::Internal(InternalDiagnostic::PlanFailed {
                 span: program.quantiles[pass.quantiles[0].quantile.0].span,
                 message,
@@ -141,12 +142,14 @@ pub async fn drive_ranking_passes(
 }
 
 /// Every ranking pass a plan for `wanted` needs, without running them, and ranks that let the
-/// plan be shown (not run): for `segc explain` and plan tests.
+/// plan be shown (not run): for `segc explain` and plan tests. With `keep` (as a run without a
+/// memory limit), the passes keep the aggregates the plan after them reads, as a run does.
 pub fn planned_passes(
     program: &hir::Program,
     tables: &dyn TableLookup,
     params: Params,
     wanted: Wanted<'_>,
+    keep: bool,
 ) -> Result<(Vec<RankingPass>, Ranks), Diagnostic> {
     let mut passes = Vec::new();
     let collect = async |pass: &RankingPass| {
@@ -155,7 +158,7 @@ pub fn planned_passes(
     };
     // Nothing here waits: the future is ready at its first poll.
     let ranks = futures::executor::block_on(drive_ranking_passes(
-        program, tables, params, wanted, false, collect,
+        program, tables, params, wanted, keep, collect,
     ))?;
     Ok((passes, ranks))
 }
@@ -199,6 +202,7 @@ impl Ranks {
     /// plans cannot run.
     pub(super) fn record(
         &mut self,
+        program: &hir::Program,
         pass: &RankingPass,
         outcome: PassOutcome,
     ) -> Result<(), String> {
@@ -206,6 +210,23 @@ impl Ranks {
             PassOutcome::Planned => {
                 for ranked in &pass.quantiles {
                     self.computed.entry(ranked.quantile).or_insert(None);
+                }
+                // The aggregates the pass would keep, as tables of their columns only: the plans
+                // after it are shown reading them, as they run.
+                for (source, columns) in &pass.aggregates {
+                    let key = kept_key(program, *source);
+                    let (schema, _) = kept_schema(pass, &key, columns)?;
+                    let table: Arc<dyn TableSource> = datafusion::datasource::provider_as_source(
+                        Arc::new(datafusion::datasource::empty::EmptyTable::new(schema)),
+                    );
+                    self.precomputed.insert(
+                        *source,
+                        Precomputed {
+                            table,
+                            key,
+                            columns: columns.clone(),
+                        },
+                    );
                 }
                 return Ok(());
             }
@@ -242,9 +263,37 @@ impl Ranks {
     }
 }
 
+/// The name of the key column of the aggregates of `source` a pass keeps.
+pub fn kept_key(program: &hir::Program, source: SourceId) -> String {
+    format!("__{}_key", program.source(source).name)
+}
+
+/// The schema of the aggregates of one source a ranking pass keeps (the key renamed `key`,
+/// then the aggregate `columns`, each once), and the pass's columns they are taken from.
+pub fn kept_schema(
+    pass: &RankingPass,
+    key: &str,
+    columns: &[(AggregateId, String)],
+) -> Result<(SchemaRef, Vec<usize>), String> {
+    let schema = pass.plan.schema();
+    let mut indexes = vec![0];
+    let mut fields = vec![Field::new(key, schema.field(0).data_type().clone(), true)];
+    for (_, name) in columns {
+        let index = schema
+            .index_of_column_by_name(None, name)
+            .ok_or_else(|| format!("the ranking pass has no column `{name}`"))?;
+        if !indexes.contains(&index) {
+            indexes.push(index);
+            fields.push(schema.field(index).as_ref().clone());
+        }
+    }
+    Ok((Arc::new(Schema::new(fields)), indexes))
+}
+
 /// What executing a [`RankingPass`] gave (see [`drive_ranking_passes`]).
 pub enum PassOutcome {
     /// Not executed: the plans after it can be shown, not run (`segc explain`, plan tests).
+    /// The aggregates it would keep are shown as tables of their columns only.
     Planned,
     /// Executed over the data.
     Executed {

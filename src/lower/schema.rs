@@ -3,6 +3,9 @@
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use datafusion::common::ScalarValue;
+use datafusion::functions_nested::expr_fn::string_to_array;
+use datafusion::logical_expr::{Expr, cast, lit};
 
 use crate::hir;
 use crate::types::Type;
@@ -20,7 +23,40 @@ pub fn canonical_type(ty: &Type) -> DataType {
         Type::Date => DataType::Date32,
         Type::Timestamp => DataType::Timestamp(TimeUnit::Microsecond, None),
         Type::Null => DataType::Null,
+        Type::List(item) => {
+            DataType::List(Arc::new(Field::new_list_field(canonical_type(item), true)))
+        }
     }
+}
+
+/// A scanned column (`reference`, read as `read`) as a value of its declared type: cast, or for
+/// a list column of a CSV source (read as text), split at the source's `list_delimiter`.
+pub fn canonical_value(
+    reference: Expr,
+    read: &DataType,
+    column: &hir::Column,
+    source: &hir::Source,
+) -> Expr {
+    let wanted = canonical_type(&column.ty);
+    if read == &wanted {
+        return reference;
+    }
+    if let (
+        Type::List(_),
+        hir::Format::Csv {
+            list_delimiter: Some(d),
+            ..
+        },
+    ) = (&column.ty, &source.format)
+    {
+        let split = string_to_array(
+            reference,
+            lit((*d as char).to_string()),
+            lit(ScalarValue::Utf8(None)),
+        );
+        return cast(split, wanted);
+    }
+    cast(reference, wanted)
 }
 
 /// The schema a source declares, with canonical types, in declaration order.

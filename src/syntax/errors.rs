@@ -214,6 +214,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         references | kw_references => "`references`",
         nullable_mark => "`?`",
         type_expr => "a type",
+        type_element => "`<` and an item type",
+        type_args => "type arguments",
         column_decl | key_mark => "a column declaration",
         source_option => "an option",
         EOI => "a new item",

@@ -37,3 +37,20 @@ pub fn status(command: &mut Command) -> i32 {
         .code()
         .unwrap_or(-1)
 }
+
+/// The nodes of a plan printed by `segc explain`, one string each: the lines it wraps a long
+/// node into (indented 4 more than the node) joined back.
+pub fn plan_nodes(plan: &str) -> Vec<String> {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let mut nodes: Vec<(usize, String)> = Vec::new();
+    for line in plan.lines() {
+        match nodes.last_mut() {
+            Some((at, node)) if indent(line) >= *at + 4 && !line.trim().is_empty() => {
+                node.push(' ');
+                node.push_str(line.trim());
+            }
+            _ => nodes.push((indent(line), line.to_string())),
+        }
+    }
+    nodes.into_iter().map(|(_, node)| node).collect()
+}

@@ -244,16 +244,28 @@ impl<'d> Builder<'d> {
 
     fn type_expr(&mut self, pair: Pair<'_, Rule>) -> Built<TypeExpr> {
         let span = self.span(&pair);
-        let text = pair.as_str();
         let mut inner = pair.into_inner();
         let name = self.next(&mut inner, span, "type name")?;
         let name = self.ident(name);
-        let args = if text.contains('(') {
-            Some(inner.map(|p| self.literal(p)).collect::<Built<Vec<_>>>()?)
-        } else {
-            None
-        };
-        Ok(TypeExpr { name, args, span })
+        let (mut element, mut args) = (None, None);
+        for part in inner {
+            match part.as_rule() {
+                Rule::type_element => {
+                    let item = self.next(&mut part.into_inner(), span, "item type")?;
+                    element = Some(Box::new(self.type_expr(item)?));
+                }
+                _ => {
+                    let literals = part.into_inner().map(|p| self.literal(p));
+                    args = Some(literals.collect::<Built<Vec<_>>>()?);
+                }
+            }
+        }
+        Ok(TypeExpr {
+            name,
+            element,
+            args,
+            span,
+        })
     }
 
     fn population_decl(&mut self, pair: Pair<'_, Rule>) -> Built<Ident> {
