@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use crate::common::sexpr;
 use segc::lower::{DeclaredTables, Selection, membership_plan};
 
-/// Every `.seg` file of the fixtures and examples.
 /// The rule files of the fixtures and examples that have syntax errors on purpose.
 const UNPARSABLE: [&str; 7] = [
     "tests/fixtures/check/errors/literals.seg",
@@ -17,6 +16,7 @@ const UNPARSABLE: [&str; 7] = [
     "tests/fixtures/parse/recovery.seg",
 ];
 
+/// Every `.seg` file of the fixtures and examples.
 fn all_rule_files() -> Vec<PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
         for entry in std::fs::read_dir(dir).expect("dir").flatten() {
@@ -86,9 +86,45 @@ fn formatting_keeps_meaning_and_comments_and_is_idempotent() {
     assert_eq!(refused, UNPARSABLE, "the fixtures that do not parse");
 }
 
+/// At narrow widths, where most groups break, formatting stays idempotent and keeps the tree
+/// and the comments, on every fixture and example.
+#[test]
+fn narrow_widths_keep_meaning_and_are_idempotent() {
+    for path in all_rule_files() {
+        let text = std::fs::read_to_string(&path).expect("read");
+        let before = segc::syntax::parse(&text).program;
+        for line_width in [0, 30, 60] {
+            let options = segc::fmt::Options { line_width };
+            let Ok(formatted) = segc::fmt::format_with(&text, options) else {
+                continue;
+            };
+            let name = format!("{} at width {line_width}", path.display());
+            let again = segc::fmt::format_with(&formatted, options).unwrap_or_else(|e| {
+                panic!("{name}: the formatted text does not parse: {e:?}\n{formatted}")
+            });
+            assert_eq!(
+                again, formatted,
+                "{name}: formatting twice changes the text"
+            );
+            let after = segc::syntax::parse(&formatted).program;
+            assert_eq!(
+                sexpr(&after),
+                sexpr(&before),
+                "{name}: the tree or the comments changed"
+            );
+        }
+    }
+}
+
 #[test]
 fn messy_file_layout() {
     let text = std::fs::read_to_string("tests/fixtures/fmt/messy.seg").expect("fixture");
+    insta::assert_snapshot!(segc::fmt::format(&text).expect("parses"));
+}
+
+#[test]
+fn comments_in_broken_groups_layout() {
+    let text = std::fs::read_to_string("tests/fixtures/fmt/comments.seg").expect("fixture");
     insta::assert_snapshot!(segc::fmt::format(&text).expect("parses"));
 }
 
@@ -105,18 +141,128 @@ fn files_with_syntax_errors_are_refused() {
     assert!(problems.iter().all(|d| d.code().starts_with("E01")));
 }
 
+/// Every example file (`examples/**/*.seg`) is in fmt's layout.
 #[test]
 fn examples_are_formatted() {
-    for example in [
-        "examples/retail/retail.seg",
-        "examples/rfm/rfm.seg",
-        "examples/kpi/kpis.seg",
-        "examples/b2b/accounts.seg",
-        "examples/b2b/contacts.seg",
-        "examples/b2b/kpis.seg",
-        "examples/b2b/common/sources.seg",
-    ] {
-        let text = std::fs::read_to_string(example).expect("example");
-        assert_eq!(segc::fmt::format(&text).expect("parses"), text, "{example}");
+    let examples: Vec<PathBuf> = all_rule_files()
+        .into_iter()
+        .filter(|p| p.starts_with("examples"))
+        .collect();
+    assert!(examples.len() >= 10, "the examples are found");
+    for example in examples {
+        let text = std::fs::read_to_string(&example).expect("example");
+        let formatted = segc::fmt::format(&text).expect("parses");
+        assert_eq!(formatted, text, "{}", example.display());
     }
+}
+
+/// The long definitions fixture, formatted for `width`.
+fn long_fixture(width: usize) -> String {
+    let text = std::fs::read_to_string("tests/fixtures/fmt/long.seg").expect("fixture");
+    let options = segc::fmt::Options { line_width: width };
+    let formatted = segc::fmt::format_with(&text, options).expect("parses");
+    let again = segc::fmt::format_with(&formatted, options).expect("parses");
+    assert_eq!(again, formatted, "idempotent at width {width}");
+    let before = segc::syntax::parse(&text).program;
+    let after = segc::syntax::parse(&formatted).program;
+    assert_eq!(sexpr(&after), sexpr(&before), "same tree at width {width}");
+    formatted
+}
+
+#[test]
+fn long_definitions_layout() {
+    insta::assert_snapshot!(long_fixture(100));
+}
+
+#[test]
+fn narrow_width_layout() {
+    insta::assert_snapshot!(long_fixture(40));
+}
+
+/// The ```seg code blocks of the documentation: (file, line of the block, text).
+fn documentation_blocks() -> Vec<(String, usize, String)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir("docs")
+        .expect("docs")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .collect();
+    files.push(PathBuf::from("README.md"));
+    files.sort();
+    let mut blocks = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("read");
+        // The line of the block, its indentation (inside a list item) and its text.
+        let mut current: Option<(usize, usize, String)> = None;
+        for (number, line) in text.lines().enumerate() {
+            let indentation = line.len() - line.trim_start().len();
+            match &mut current {
+                None if line.trim() == "```seg" => {
+                    current = Some((number + 1, indentation, String::new()));
+                }
+                None => {}
+                Some((start, _, block)) if line.trim() == "```" => {
+                    blocks.push((file.display().to_string(), *start, std::mem::take(block)));
+                    current = None;
+                }
+                Some((_, indent, block)) => {
+                    block.push_str(line.get(*indent..).unwrap_or(line.trim_start()));
+                    block.push('\n');
+                }
+            }
+        }
+    }
+    blocks
+}
+
+/// Every ```seg block of docs/*.md and README.md is in fmt's layout (blocks that are partial
+/// or invalid on purpose are marked ```seg-partial and skipped).
+#[test]
+fn documentation_examples_are_formatted() {
+    let blocks = documentation_blocks();
+    assert!(blocks.len() > 50, "the documentation's blocks are found");
+    let mut problems = Vec::new();
+    for (file, line, block) in &blocks {
+        match segc::fmt::format(block) {
+            Err(diagnostics) => problems.push(format!(
+                "{file}:{line}: does not parse ({}); mark it ```seg-partial if it is partial on purpose",
+                diagnostics.iter().map(|d| d.code()).collect::<Vec<_>>().join(", ")
+            )),
+            Ok(formatted) if &formatted != block => {
+                problems.push(format!("{file}:{line}: not formatted; fmt gives:\n{formatted}"))
+            }
+            Ok(_) => {}
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// `segc fmt` reads the line width from the `[fmt]` section of the rule file's segc.toml (or
+/// the nearest one above its folder); a segc.toml that cannot be used stops it (exit 2),
+/// reported once.
+#[test]
+fn the_line_width_comes_from_segc_toml() {
+    use crate::common::cli::{segc, status, transcript};
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("segc.toml"), "[fmt]\nline_width = 30\n").expect("write");
+    std::fs::create_dir(dir.path().join("rules")).expect("mkdir");
+    let rule = "segment adults = age >= 18 and country in [\"FR\", \"BE\"]\n";
+    std::fs::write(dir.path().join("rules/a.seg"), rule).expect("write");
+    assert_eq!(status(segc().current_dir(dir.path()).args(["fmt"])), 0);
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("rules/a.seg")).expect("read"),
+        "segment adults =\n  age >= 18\n  and country in [\"FR\", \"BE\"]\n"
+    );
+    // The default width keeps it on one line.
+    assert_eq!(segc::fmt::format(rule).expect("parses"), rule);
+
+    std::fs::write(
+        dir.path().join("segc.toml"),
+        "[fmt]\nline_width = \"wide\"\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("rules/b.seg"), rule).expect("write");
+    let out = transcript(segc().current_dir(dir.path()).args(["fmt", "--check"]));
+    assert!(out.starts_with("exit: 2\n"), "{out}");
+    assert_eq!(out.matches("E0804").count(), 1, "reported once: {out}");
 }

@@ -163,6 +163,35 @@ fn long_and_chain() {
 }
 
 #[test]
+fn long_list() {
+    // Broken one element per line: each element's comments and separators found once.
+    assert_near_linear(
+        "list",
+        &["fmt", "--check"],
+        5_000,
+        |n| {
+            let names: Vec<String> = (0..n).map(|i| format!("\"C{i}\"")).collect();
+            format!("{HEADER}segment s = country in [{}]\n", names.join(", "))
+        },
+        "ould reformat",
+        |_| 1,
+    );
+}
+
+#[test]
+fn aligned_comments() {
+    // The comments after code of consecutive lines are aligned as one run.
+    assert_near_linear(
+        "aligned",
+        &["fmt", "--check"],
+        5_000,
+        |n| items(n, |i| format!("let v{i} = income + {i} // value {i}")),
+        "ould reformat",
+        |_| 1,
+    );
+}
+
+#[test]
 fn commented_items() {
     // Each item looked for its comments among all of the file's (10.6× before, debug build).
     assert_near_linear(

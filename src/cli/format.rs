@@ -3,14 +3,28 @@
 use super::Outcome;
 use super::args::FmtArgs;
 use super::report::{Reporter, outcome_of};
-use crate::driver::format::{read, rule_files_under, write_atomically};
+use crate::driver::format::{FormatOptions, format_file, read, rule_files_under, write_atomically};
 
 /// Formats (or checks) every rule file named or found under the given folders.
 pub(super) fn run(args: &FmtArgs, reporter: &Reporter) -> Outcome {
     let files = rule_files_under(&args.paths);
     let mut outcome = Outcome::Success;
     let mut changed = 0;
+    let mut options = FormatOptions::default();
+    // A folder's unusable segc.toml is reported once, not for each of its files.
+    let mut reported: Vec<crate::diagnostics::Diagnostic> = Vec::new();
     for path in &files {
+        let file_options = match options.of_file(path) {
+            Ok(o) => o,
+            Err(problem) => {
+                outcome = outcome.max(outcome_of(std::slice::from_ref(&problem)));
+                if !reported.contains(&problem) {
+                    reporter.standalone(&problem);
+                    reported.push(problem);
+                }
+                continue;
+            }
+        };
         let file = match read(path) {
             Ok(file) => file,
             Err(problem) => {
@@ -19,7 +33,7 @@ pub(super) fn run(args: &FmtArgs, reporter: &Reporter) -> Outcome {
                 continue;
             }
         };
-        let formatted = match crate::fmt::format(&file.text) {
+        let formatted = match format_file(&file, file_options) {
             Ok(text) => text,
             Err(problems) => {
                 reporter.file_diagnostics(&file.name, &file.text, &problems);

@@ -197,7 +197,7 @@ impl CommandDiagnostic {
                 .code(E0804)
                 .message(|| format!("invalid project settings `{path}`: {}", problem.words()))
                 .help(|| {
-                    "segc.toml holds `files = [\"rules/*.seg\"]` and the tables `[vars]` (variable values), `[lints]` (lint names or `all` set to \"allow\", \"warn\" or \"deny\"), `[output]` (`dir`, `format`, `layout`), `[kpi]` (`baseline`), `[data]` (`roots`) and `[storage]` (docs/lakes.md); see docs/ci.md"
+                    "segc.toml holds `files = [\"rules/*.seg\"]` and the tables `[vars]` (variable values), `[lints]` (lint names or `all` set to \"allow\", \"warn\" or \"deny\"), `[output]` (`dir`, `format`, `layout`), `[kpi]` (`baseline`), `[fmt]` (`line_width`), `[data]` (`roots`) and `[storage]` (docs/lakes.md); see docs/ci.md"
                 }),
             SecretInProject { path, key } => d
                 .code(E0807)

@@ -1,10 +1,13 @@
-//! `segc fmt` as calls: the rule files under folders, each read, formatted by [`crate::fmt`],
-//! and written back atomically.
+//! `segc fmt` as calls: the rule files under folders, each read, formatted by [`crate::fmt`]
+//! for the line width of its project, and written back atomically.
 
+use std::collections::HashMap;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use super::Project;
 use crate::diagnostics::{CommandDiagnostic, DataDiagnostic, Diagnostic};
+use crate::fmt::Options;
 use crate::load::ReadFiles as _;
 
 /// A rule file read from disk.
@@ -36,6 +39,34 @@ pub fn rule_files_under(roots: &[PathBuf]) -> Vec<PathBuf> {
     }
     files.sort();
     files
+}
+
+/// The formatting options of rule files, from the `segc.toml` of each one's folder (or the
+/// nearest above it; the defaults without one), each folder's settings read once.
+#[derive(Debug, Default)]
+pub struct FormatOptions {
+    by_folder: HashMap<PathBuf, Result<Options, Diagnostic>>,
+}
+
+impl FormatOptions {
+    /// The options of the rule file at `path`, or why its `segc.toml` cannot be used.
+    pub fn of_file(&mut self, path: &Path) -> Result<Options, Diagnostic> {
+        let folder = path.parent().unwrap_or(Path::new("")).to_path_buf();
+        self.by_folder
+            .entry(folder)
+            .or_insert_with(|| {
+                let project = Project::of_file(path)?;
+                Ok(Options {
+                    line_width: project.line_width.unwrap_or(crate::fmt::DEFAULT_LINE_WIDTH),
+                })
+            })
+            .clone()
+    }
+}
+
+/// The text of `file` formatted with `options`, or its syntax diagnostics.
+pub fn format_file(file: &RuleFile, options: Options) -> Result<String, Vec<Diagnostic>> {
+    crate::fmt::format_with(&file.text, options)
 }
 
 /// Reads the rule file at `path`.

@@ -19,6 +19,9 @@
 //! [kpi]
 //! baseline = "kpi-baseline.json"   # --baseline of `segc kpi`, relative to this file's folder
 //!
+//! [fmt]
+//! line_width = 100             # the width `segc fmt` keeps lines within where it can
+//!
 //! [data]
 //! roots = ["/srv/exports", "s3://lake/exports/"]   # where else data may be read from
 //!
@@ -58,6 +61,8 @@ struct ProjectFile {
     #[serde(default)]
     kpi: KpiSection,
     #[serde(default)]
+    fmt: FmtSection,
+    #[serde(default)]
     data: DataSection,
     #[serde(default)]
     storage: StorageSettings,
@@ -84,6 +89,12 @@ struct KpiSection {
     baseline: Option<PathBuf>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FmtSection {
+    line_width: Option<usize>,
+}
+
 /// The settings that apply to a rule file (the defaults when there is no `segc.toml`).
 #[derive(Debug, Clone, Default)]
 pub struct Project {
@@ -103,6 +114,9 @@ pub struct Project {
     pub output_layout: Option<Layout>,
     /// The KPI baseline file (already joined to the project's folder).
     pub baseline: Option<PathBuf>,
+    /// The line width of `segc fmt` (`[fmt] line_width`; [`crate::fmt::DEFAULT_LINE_WIDTH`]
+    /// when unset).
+    pub line_width: Option<usize>,
     /// Folders data may be read from besides the project's (joined to the project's folder),
     /// and URL prefixes remote data may be read under.
     pub data_roots: Vec<PathBuf>,
@@ -201,6 +215,7 @@ impl Project {
             output_format: file.output.format,
             output_layout: file.output.layout,
             baseline: anchored(file.kpi.baseline),
+            line_width: file.fmt.line_width,
             data_roots: file
                 .data
                 .roots

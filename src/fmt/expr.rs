@@ -1,157 +1,358 @@
-//! Printing expressions, literals and types in canonical form.
+//! Expressions, literals and types as documents.
+//!
+//! The places an expression breaks, outermost first: a chain of `and` (or `or`) puts one operand
+//! per line, each after the first starting with its operator; a list puts one element per line
+//! (with a trailing comma); a call puts its arguments, `by` and `where` on their own lines; an
+//! `if ... else if ... else` chain puts each arm on its own line; a sum or a product puts one
+//! term per line; parentheses put their content on its own lines. Comments between the elements
+//! of these stay at their place (the elements' groups broken); a comment anywhere else inside an
+//! expression makes its item keep its text as written.
 
 use crate::ast::{BinaryOp, Expr, ExprKind, Literal, LiteralKind, TypeExpr, UnaryOp};
+use crate::span::Span;
 
-/// Definitions longer than this are broken after `=`, then at their top-level `and` / `or`.
-const WIDTH: usize = 100;
+use super::comments::Comments;
+use super::doc::{Doc, assign, concat, group, indent, text};
 
-/// Prints the expressions of one source text.
-pub(super) struct Printer<'a> {
-    source: &'a str,
+/// Builds the documents of one source text's expressions.
+pub(super) struct Builder<'a> {
+    pub(super) source: &'a str,
+    pub(super) comments: &'a Comments<'a>,
 }
 
-impl<'a> Printer<'a> {
-    pub(super) fn new(source: &'a str) -> Self {
-        Printer { source }
+/// How the elements of a sequence are separated.
+#[derive(Clone, Copy)]
+enum Separator {
+    /// `a, b` on one line; one element per line when broken.
+    Comma,
+    /// `a and b` on one line; `and b` on the next line when broken.
+    Operator(&'static str),
+}
+
+impl<'a> Builder<'a> {
+    /// `head` followed by `e`: on one line when it fits; else `e` on the next line, indented;
+    /// else a call or a list broken after the head, anything else broken on the next lines.
+    pub(super) fn after(&self, head: String, e: &Expr) -> Doc {
+        assign(text(head), self.expr(e), hugged(e))
     }
 
-    /// `head` (ending in `=` or a keyword) followed by `e`: on one line when it fits; else on the
-    /// next line, indented; else one line per operand of the top-level `and` / `or`.
-    pub(super) fn after(&self, head: &str, e: &Expr) -> String {
-        let flat = self.expr(e);
-        if head.len() + 1 + flat.len() <= WIDTH {
-            return format!("{head} {flat}");
-        }
-        if 2 + flat.len() <= WIDTH {
-            return format!("{head}\n  {flat}");
-        }
+    pub(super) fn expr(&self, e: &Expr) -> Doc {
         match &e.kind {
-            ExprKind::Binary { op, .. } if matches!(op, BinaryOp::And | BinaryOp::Or) => {
-                let mut operands = Vec::new();
-                self.chain(e, *op, &mut operands);
-                let word = op.symbol();
-                let mut text = format!("{head}\n  {}", operands.remove(0));
-                for operand in operands {
-                    text.push_str(&format!("\n  {word} {operand}"));
-                }
-                text
+            ExprKind::Literal(l) => text(self.literal(l)),
+            ExprKind::Name(parts) => text(
+                parts
+                    .iter()
+                    .map(|p| p.span.text(self.source))
+                    .collect::<Vec<_>>()
+                    .join("."),
+            ),
+            ExprKind::Paren(inner) => group(concat(vec![
+                text("("),
+                indent(concat(vec![Doc::SoftLine, self.expr(inner)])),
+                Doc::SoftLine,
+                text(")"),
+            ])),
+            ExprKind::Unary { op, operand, .. } => {
+                let sign = match op {
+                    UnaryOp::Not => "not ",
+                    UnaryOp::Neg => "-",
+                };
+                concat(vec![text(sign), self.expr(operand)])
             }
-            _ => format!("{head}\n  {flat}"),
-        }
-    }
-
-    /// The operands of a chain of one logical operator, left to right.
-    fn chain(&self, e: &Expr, op: BinaryOp, out: &mut Vec<String>) {
-        match &e.kind {
-            ExprKind::Binary {
-                op: inner,
-                lhs,
-                rhs,
-                ..
-            } if *inner == op => {
-                self.chain(lhs, op, out);
-                self.chain(rhs, op, out);
-            }
-            _ => out.push(self.expr(e)),
-        }
-    }
-
-    pub(super) fn expr(&self, e: &Expr) -> String {
-        match &e.kind {
-            ExprKind::Literal(l) => self.literal(l),
-            ExprKind::Name(parts) => parts
-                .iter()
-                .map(|p| p.span.text(self.source))
-                .collect::<Vec<_>>()
-                .join("."),
-            ExprKind::Paren(inner) => format!("({})", self.expr(inner)),
-            ExprKind::Unary { op, operand, .. } => match op {
-                UnaryOp::Not => format!("not {}", self.expr(operand)),
-                UnaryOp::Neg => format!("-{}", self.expr(operand)),
-            },
-            // Parentheses are `Paren` nodes, printed as written; without them the parser's tree
-            // prints back to the same tree (`and`/`or` chains are associative).
-            ExprKind::Binary { op, lhs, rhs, .. } => {
-                format!("{} {} {}", self.expr(lhs), op.symbol(), self.expr(rhs))
-            }
+            ExprKind::Binary { op, lhs, rhs, .. } => self.binary(e, *op, lhs, rhs),
             ExprKind::InList {
                 value,
                 list,
                 negated,
-            } => format!(
-                "{} {}in [{}]",
-                self.expr(value),
-                if *negated { "not " } else { "" },
-                list.iter()
-                    .map(|x| self.expr(x))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            } => {
+                let word = if *negated { " not in " } else { " in " };
+                let open = self
+                    .comments
+                    .find('[', value.span.end as usize, e.span.end as usize)
+                    .map_or(value.span.end as usize, |at| at + 1);
+                concat(vec![
+                    self.expr(value),
+                    text(word),
+                    self.list(list, open, e.span.end as usize),
+                ])
+            }
+            ExprKind::List(items) => {
+                self.list(items, e.span.start as usize + 1, e.span.end as usize)
+            }
             ExprKind::Between {
                 value,
                 low,
                 high,
                 negated,
-            } => format!(
-                "{} {}between {} and {}",
+            } => concat(vec![
                 self.expr(value),
-                if *negated { "not " } else { "" },
+                text(if *negated {
+                    " not between "
+                } else {
+                    " between "
+                }),
                 self.expr(low),
-                self.expr(high)
-            ),
-            ExprKind::IsNull { value, negated } => format!(
-                "{} is {}null",
+                text(" and "),
+                self.expr(high),
+            ]),
+            ExprKind::IsNull { value, negated } => concat(vec![
                 self.expr(value),
-                if *negated { "not " } else { "" }
-            ),
-            ExprKind::If {
-                condition,
-                then,
-                otherwise,
-            } => format!(
-                "if {} then {} else {}",
-                self.expr(condition),
-                self.expr(then),
-                self.expr(otherwise)
-            ),
-            ExprKind::Call {
-                function,
-                args,
-                descending,
-                order_by,
-                filter,
-            } => {
-                let mut text = format!("{}(", function.span.text(self.source));
-                let args: Vec<String> = args
-                    .iter()
-                    .zip(descending)
-                    .map(|(a, d)| match d {
-                        Some(true) => format!("{} desc", self.expr(a)),
-                        Some(false) => format!("{} asc", self.expr(a)),
-                        None => self.expr(a),
-                    })
-                    .collect();
-                let mut parts = args.join(", ");
-                if let Some(o) = order_by {
-                    parts.push_str(&format!(" by {}", self.expr(o)));
-                }
-                if let Some(f) = filter {
-                    parts.push_str(&format!(" where {}", self.expr(f)));
-                }
-                // `count(where x)`: no space after `(` when there is no argument.
-                text.push_str(parts.trim_start());
-                text.push(')');
-                text
-            }
-            ExprKind::List(items) => format!(
-                "[{}]",
-                items
-                    .iter()
-                    .map(|x| self.expr(x))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+                text(if *negated { " is not null" } else { " is null" }),
+            ]),
+            ExprKind::If { .. } => self.if_chain(e),
+            ExprKind::Call { .. } => self.call(e),
         }
+    }
+
+    /// Parentheses are `Paren` nodes, printed as written; without them the parser's tree
+    /// prints back to the same tree (`and`/`or` chains are associative, the others are built
+    /// leaning left, which the chains below keep).
+    fn binary(&self, e: &Expr, op: BinaryOp, lhs: &Expr, rhs: &Expr) -> Doc {
+        if matches!(op, BinaryOp::And | BinaryOp::Or) {
+            let mut operands = Vec::new();
+            logical_operands(e, op, &mut operands);
+            let elements: Vec<(Span, Doc)> = operands
+                .iter()
+                .map(|x| (x.span, self.operand(x, op)))
+                .collect();
+            let end = e.span.end as usize;
+            let start = e.span.start as usize;
+            return group(self.sequence(start, elements, end, Separator::Operator(op.symbol())));
+        }
+        if op.is_comparison() {
+            return concat(vec![
+                self.expr(lhs),
+                text(format!(" {} ", op.symbol())),
+                self.expr(rhs),
+            ]);
+        }
+        // A sum or a product: one term per line when broken, the operators leading.
+        let mut terms = Vec::new();
+        let mut first = e;
+        while let ExprKind::Binary {
+            op: o, lhs, rhs, ..
+        } = &first.kind
+            && level(*o) == level(op)
+        {
+            terms.push((*o, rhs.as_ref()));
+            first = lhs;
+        }
+        let mut parts = vec![self.term(first, op)];
+        for (o, term) in terms.iter().rev() {
+            parts.push(Doc::Line);
+            parts.push(text(format!("{} ", o.symbol())));
+            parts.push(self.term(term, op));
+        }
+        group(concat(parts))
+    }
+
+    /// A term of a sum or a product: a product inside a sum is indented when broken.
+    fn term(&self, x: &Expr, op: BinaryOp) -> Doc {
+        match &x.kind {
+            ExprKind::Binary { op: inner, .. } if level(*inner) > level(op) => indent(self.expr(x)),
+            _ => self.expr(x),
+        }
+    }
+
+    /// An operand of an `and` / `or` chain: a chain of the other operator inside it is indented.
+    fn operand(&self, x: &Expr, op: BinaryOp) -> Doc {
+        match &x.kind {
+            ExprKind::Binary { op: inner, .. }
+                if *inner != op && matches!(inner, BinaryOp::And | BinaryOp::Or) =>
+            {
+                indent(self.expr(x))
+            }
+            _ => self.expr(x),
+        }
+    }
+
+    /// `if a then x else if b then y else z`: the arms on one line, else one arm per line.
+    fn if_chain(&self, e: &Expr) -> Doc {
+        let mut elements = Vec::new();
+        let mut current = e;
+        let mut prefix = "if ";
+        while let ExprKind::If {
+            condition,
+            then,
+            otherwise,
+        } = &current.kind
+        {
+            let arm = group(concat(vec![
+                text(prefix),
+                indent(self.expr(condition)),
+                Doc::Line,
+                text("then "),
+                self.value(then),
+            ]));
+            elements.push((
+                Span::new(condition.span.start as usize, then.span.end as usize),
+                arm,
+            ));
+            prefix = "else if ";
+            current = otherwise;
+        }
+        let last = concat(vec![text("else "), self.value(current)]);
+        elements.push((current.span, last));
+        let start = e.span.start as usize;
+        group(self.sequence(
+            start,
+            elements,
+            e.span.end as usize,
+            Separator::Operator(""),
+        ))
+    }
+
+    /// The value of an arm: when broken, an `and` chain or a sum goes on under `then`, not at
+    /// the arms' level; brackets close at the arm's level.
+    fn value(&self, x: &Expr) -> Doc {
+        if hugged(x) {
+            self.expr(x)
+        } else {
+            indent(self.expr(x))
+        }
+    }
+
+    /// `f(a, b by c where d)`: one line, else the arguments and clauses one per line.
+    fn call(&self, e: &Expr) -> Doc {
+        let ExprKind::Call {
+            function,
+            args,
+            descending,
+            order_by,
+            filter,
+        } = &e.kind
+        else {
+            return text(e.span.text(self.source));
+        };
+        let mut elements: Vec<(Span, Doc)> = args
+            .iter()
+            .zip(descending)
+            .map(|(a, d)| {
+                let order = match d {
+                    Some(true) => " desc",
+                    Some(false) => " asc",
+                    None => "",
+                };
+                (a.span, concat(vec![self.expr(a), text(order)]))
+            })
+            .collect();
+        let arguments = elements.len();
+        let open = function.span.end as usize;
+        let close = (e.span.end as usize).saturating_sub(1);
+        // `by` and `where` after the arguments, each on its own line when broken.
+        let clauses: Vec<(&str, &Expr)> = [("by ", order_by), ("where ", filter)]
+            .into_iter()
+            .filter_map(|(word, x)| x.as_deref().map(|x| (word, x)))
+            .collect();
+        let mut inner = vec![Doc::SoftLine];
+        if !elements.is_empty() {
+            let end = clauses
+                .first()
+                .map_or(close, |(_, x)| x.span.start as usize);
+            inner.push(self.sequence(open, std::mem::take(&mut elements), end, Separator::Comma));
+        }
+        for (i, (word, x)) in clauses.iter().enumerate() {
+            let previous = arguments > 0 || i > 0;
+            let from = if i > 0 {
+                clauses[i - 1].1.span.end as usize
+            } else {
+                args.last().map_or(open, |a| a.span.end as usize)
+            };
+            let gap = self.comments.gap(from, x.span.start as usize, previous);
+            if previous {
+                inner.push(gap.trailing_doc());
+                inner.push(Doc::Line);
+            }
+            inner.push(gap.leading_doc());
+            inner.push(text(*word));
+            inner.push(indent(self.expr(x)));
+        }
+        if !clauses.is_empty() {
+            let last = clauses[clauses.len() - 1].1.span.end as usize;
+            inner.push(self.closing(last, close, true));
+        }
+        group(concat(vec![
+            text(format!("{}(", function.span.text(self.source))),
+            indent(concat(inner)),
+            Doc::SoftLine,
+            text(")"),
+        ]))
+    }
+
+    /// `[a, b]`, its elements after `open` and before `end` (just past `]`).
+    fn list(&self, items: &[Expr], open: usize, end: usize) -> Doc {
+        let close = end.saturating_sub(1);
+        if items.is_empty() && !self.comments.any_in(open, close) {
+            return text("[]");
+        }
+        let elements = items.iter().map(|x| (x.span, self.expr(x))).collect();
+        // `[,]` does not parse: no trailing comma without elements.
+        let comma = if items.is_empty() { "" } else { "," };
+        group(concat(vec![
+            text("["),
+            indent(concat(vec![
+                Doc::SoftLine,
+                self.sequence(open, elements, close, Separator::Comma),
+                Doc::IfBroken(comma),
+            ])),
+            Doc::SoftLine,
+            text("]"),
+        ]))
+    }
+
+    /// Elements separated by commas, with the comments between them (see `sequence`).
+    pub(super) fn sequence_of(&self, open: usize, elements: Vec<(Span, Doc)>, close: usize) -> Doc {
+        self.sequence(open, elements, close, Separator::Comma)
+    }
+
+    /// Elements with their separators and the comments between them, from `open` (the end
+    /// of what comes before the first) to `close` (the start of what comes after the last).
+    fn sequence(
+        &self,
+        open: usize,
+        elements: Vec<(Span, Doc)>,
+        close: usize,
+        separator: Separator,
+    ) -> Doc {
+        let mut parts = Vec::new();
+        let mut from = open;
+        for (i, (span, doc)) in elements.into_iter().enumerate() {
+            let gap = self.comments.gap(from, span.start as usize, i > 0);
+            if i > 0 {
+                if let Separator::Comma = separator {
+                    parts.push(text(","));
+                }
+                parts.push(gap.trailing_doc());
+                parts.push(Doc::Line);
+            }
+            parts.push(gap.leading_doc());
+            if let (Separator::Operator(word), true) = (separator, i > 0)
+                && !word.is_empty()
+            {
+                parts.push(text(format!("{word} ")));
+            }
+            parts.push(doc);
+            from = span.end as usize;
+        }
+        parts.push(self.closing(from, close.max(from), from != open));
+        concat(parts)
+    }
+
+    /// The comments after the last element of a sequence and before its end: the one on the
+    /// element's line at its end, the others on their own lines.
+    fn closing(&self, from: usize, to: usize, after_element: bool) -> Doc {
+        let gap = self.comments.gap(from, to, after_element);
+        let mut parts = vec![gap.trailing_doc()];
+        for (i, c) in gap.leading.iter().enumerate() {
+            // Without an element, the first comment starts the line the opening bracket broke.
+            if after_element || i > 0 {
+                parts.push(Doc::HardLine);
+            }
+            parts.push(text(c.clone()));
+            // Nothing may follow a comment on its line: its group is broken.
+            parts.push(Doc::LineSuffix(String::new()));
+        }
+        concat(parts)
     }
 
     /// A literal as written, with single spaces inside durations.
@@ -172,22 +373,73 @@ impl<'a> Printer<'a> {
         }
     }
 
-    /// A column type, with `, ` between arguments.
-    pub(super) fn type_expr(&self, t: &TypeExpr) -> String {
-        let element = t
-            .element
-            .as_ref()
-            .map_or_else(String::new, |e| format!("<{}>", self.type_expr(e)));
-        let name = t.name.span.text(self.source);
+    /// A column type (`list<T>` with its item type), with `, ` between arguments, one per line
+    /// when they do not fit.
+    pub(super) fn type_expr(&self, t: &TypeExpr) -> Doc {
+        let mut parts = vec![text(t.name.span.text(self.source))];
+        if let Some(element) = &t.element {
+            parts.push(text("<"));
+            parts.push(self.type_expr(element));
+            parts.push(text(">"));
+        }
         match &t.args {
-            None => format!("{name}{element}"),
-            Some(args) => format!(
-                "{name}{element}({})",
-                args.iter()
-                    .map(|a| self.literal(a))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
+            None => {}
+            Some(args) if args.is_empty() => parts.push(text("()")),
+            Some(args) => {
+                let mut inner = vec![Doc::SoftLine];
+                for (i, a) in args.iter().enumerate() {
+                    if i > 0 {
+                        inner.push(text(","));
+                        inner.push(Doc::Line);
+                    }
+                    inner.push(text(self.literal(a)));
+                }
+                inner.push(Doc::IfBroken(","));
+                parts.push(group(concat(vec![
+                    text("("),
+                    indent(concat(inner)),
+                    Doc::SoftLine,
+                    text(")"),
+                ])));
+            }
+        }
+        concat(parts)
+    }
+}
+
+/// The operands of a chain of one logical operator, left to right.
+fn logical_operands<'e>(e: &'e Expr, op: BinaryOp, out: &mut Vec<&'e Expr>) {
+    // Without recursion on the chain: `and`/`or` chains are balanced trees, but long ones.
+    let mut stack = vec![e];
+    while let Some(x) = stack.pop() {
+        match &x.kind {
+            ExprKind::Binary {
+                op: inner,
+                lhs,
+                rhs,
+                ..
+            } if *inner == op => {
+                stack.push(rhs);
+                stack.push(lhs);
+            }
+            _ => out.push(x),
         }
     }
+}
+
+/// The precedence level of an arithmetic operator (sums and products chain separately).
+fn level(op: BinaryOp) -> u8 {
+    match op {
+        BinaryOp::Add | BinaryOp::Sub => 1,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 2,
+        _ => 0,
+    }
+}
+
+/// Whether a definition's body stays after its head when broken: brackets open there.
+pub(super) fn hugged(e: &Expr) -> bool {
+    matches!(
+        e.kind,
+        ExprKind::Call { .. } | ExprKind::List(_) | ExprKind::InList { .. } | ExprKind::Paren(_)
+    )
 }

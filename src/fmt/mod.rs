@@ -1,53 +1,95 @@
 //! [`ast::Program`] (with its comments) to canonical text.
 //!
-//! One layout for every file: items separated by at most one blank line (a blank line between two
-//! items is kept, several become one), two-space indentation in blocks, single spaces around
-//! operators, tier names aligned. Literals and names are printed as written (digit separators,
-//! escapes and backquotes are kept). Comments stay where they are: a comment on its own line stays
-//! before the item or column that follows it; a comment after code stays at the end of that line.
-//! An item with comments inside an expression is kept as written, since there is no canonical
-//! place for them.
+//! One layout for every file, for a line width ([`Options::line_width`], 100 by default): items
+//! separated by at most one blank line (a blank line between two items is kept, several become
+//! one), two-space indentation in blocks, single spaces around operators, tier names aligned.
+//! Each item is built as a document of groups ([`doc`]) and printed for the width: what fits on
+//! one line stays on one line; else the outermost group that does not fit is broken (a
+//! definition continues on the next line, indented; then one `and` / `or` operand per line, one
+//! list element per line, one `if` / `else if` arm per line, and so on inwards, see [`expr`]).
+//! Literals and names are printed as written (digit separators, escapes and backquotes are
+//! kept). Comments stay where they are: a comment on its own line stays before the item, column,
+//! rule, arm, clause, operand or element that follows it; a comment after code stays at the end
+//! of that line, aligned with the comments ending the lines around it. An item with a comment
+//! elsewhere inside (within a comparison, say) is kept as written, since there is no canonical
+//! place for it. A line is never broken before a column named like an item keyword (`score
+//! between 1 and 5` at the start of a line would start an item): such an item is printed with
+//! the fewest breaks.
 //!
 //! Formatting never changes meaning: the formatted file parses to the same tree (tested on every
-//! fixture), and files with syntax errors are refused, not mangled.
+//! fixture and example), and files with syntax errors are refused, not mangled.
 
+mod comments;
+mod doc;
 mod expr;
+mod items;
 
 use crate::ast::{self, ItemKind};
 use crate::diagnostics::Diagnostic;
 use crate::span::Span;
 use crate::syntax;
 
-use expr::Printer;
+use comments::Comments;
+use doc::{Doc, concat, group, indent, render, text};
+use expr::Builder;
 
-/// Formats a rule file, or returns its syntax diagnostics when it does not parse.
+/// The line width when none is set.
+pub const DEFAULT_LINE_WIDTH: usize = 100;
+
+/// How to format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// The width lines are kept within where they can be broken (names, literals and comments
+    /// are never broken, so a line can be longer).
+    pub line_width: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            line_width: DEFAULT_LINE_WIDTH,
+        }
+    }
+}
+
+/// Formats a rule file for the default line width, or returns its syntax diagnostics when it
+/// does not parse.
 pub fn format(source: &str) -> Result<String, Vec<Diagnostic>> {
+    format_with(source, Options::default())
+}
+
+/// Formats a rule file with `options`, or returns its syntax diagnostics when it does not parse.
+pub fn format_with(source: &str, options: Options) -> Result<String, Vec<Diagnostic>> {
     let parsed = syntax::parse(source);
     if !parsed.diagnostics.is_empty() {
         return Err(parsed.diagnostics);
     }
-    Ok(Formatter::new(source, &parsed.program).program(&parsed.program))
+    let comments = Comments::new(source, &parsed.program.comments);
+    let formatter = Formatter {
+        source,
+        comments: &comments,
+        width: options.line_width,
+        out: String::new(),
+    };
+    let text = formatter.program(&parsed.program);
+    if comments::aligns(source) {
+        return Ok(comments::align(&text));
+    }
+    Ok(text)
 }
 
 struct Formatter<'a> {
     source: &'a str,
-    /// The comments in source order: the comments of a range are found by binary search (a
-    /// scan of all comments for each item was quadratic in files of many commented items).
-    comments: Vec<ast::Comment>,
-    /// Comments already printed.
-    printed: Vec<bool>,
+    comments: &'a Comments<'a>,
+    width: usize,
     out: String,
 }
 
 impl<'a> Formatter<'a> {
-    fn new(source: &'a str, program: &'a ast::Program) -> Self {
-        let mut comments = program.comments.clone();
-        comments.sort_by_key(|c| c.span.start);
-        Formatter {
-            source,
-            comments,
-            printed: vec![false; program.comments.len()],
-            out: String::new(),
+    fn builder(&self) -> Builder<'a> {
+        Builder {
+            source: self.source,
+            comments: self.comments,
         }
     }
 
@@ -55,16 +97,18 @@ impl<'a> Formatter<'a> {
         let mut previous_end: Option<usize> = None;
         for item in &program.items {
             let start = item.span.start as usize;
-            let leading = self.leading_comments(previous_end.unwrap_or(0), start);
+            let leading = self.comments.take(previous_end.unwrap_or(0), start);
             if let Some(end) = previous_end {
                 let first = leading.first().map_or(start, |c| c.span.start as usize);
-                if self.blank_line_between(end, first) {
+                if self.comments.blank_line_between(end, first) {
                     self.out.push('\n');
                 }
             }
             self.print_leading(&leading);
             if let Some(last) = leading.last()
-                && self.blank_line_between(last.span.end as usize, start)
+                && self
+                    .comments
+                    .blank_line_between(last.span.end as usize, start)
             {
                 self.out.push('\n');
             }
@@ -72,9 +116,13 @@ impl<'a> Formatter<'a> {
             previous_end = Some(item.span.end as usize);
         }
         // Comments after the last item.
-        let trailing = self.leading_comments(previous_end.unwrap_or(0), self.source.len());
+        let trailing = self
+            .comments
+            .take(previous_end.unwrap_or(0), self.source.len());
         if let (Some(end), Some(first)) = (previous_end, trailing.first())
-            && self.blank_line_between(end, first.span.start as usize)
+            && self
+                .comments
+                .blank_line_between(end, first.span.start as usize)
         {
             self.out.push('\n');
         }
@@ -82,65 +130,18 @@ impl<'a> Formatter<'a> {
         self.out
     }
 
-    /// The indices of the comments starting in `from..to`.
-    fn starting_in(&self, from: usize, to: usize) -> std::ops::Range<usize> {
-        let first = self
-            .comments
-            .partition_point(|c| (c.span.start as usize) < from);
-        let end = self
-            .comments
-            .partition_point(|c| (c.span.start as usize) < to);
-        first..end.max(first)
-    }
-
-    /// Unprinted comments starting in `from..to`.
-    fn leading_comments(&mut self, from: usize, to: usize) -> Vec<ast::Comment> {
-        let mut found = Vec::new();
-        for i in self.starting_in(from, to) {
-            if !self.printed[i] {
-                self.printed[i] = true;
-                found.push(self.comments[i].clone());
-            }
-        }
-        found
-    }
-
     fn print_leading(&mut self, comments: &[ast::Comment]) {
         let mut previous: Option<usize> = None;
         for c in comments {
             if let Some(end) = previous
-                && self.blank_line_between(end, c.span.start as usize)
+                && self.comments.blank_line_between(end, c.span.start as usize)
             {
                 self.out.push('\n');
             }
-            self.out.push_str(&format!("//{}\n", c.text.trim_end()));
+            self.out.push_str(&comments::shown(c));
+            self.out.push('\n');
             previous = Some(c.span.end as usize);
         }
-    }
-
-    /// Whether the text between two offsets holds an empty line.
-    fn blank_line_between(&self, from: usize, to: usize) -> bool {
-        self.source
-            .get(from..to)
-            .is_some_and(|between| between.matches('\n').count() >= 2)
-    }
-
-    /// A comment on the same line as `end`, after it, printed at the end of that line.
-    fn trailing_comment(&mut self, end: usize) -> Option<String> {
-        let line_end = self.source[end..]
-            .find('\n')
-            .map_or(self.source.len(), |i| end + i);
-        let index = self
-            .starting_in(end, line_end)
-            .find(|&i| !self.printed[i])?;
-        self.printed[index] = true;
-        Some(format!(" //{}", self.comments[index].text.trim_end()))
-    }
-
-    /// Whether an unprinted comment lies inside `span`.
-    fn has_comment_inside(&self, span: Span) -> bool {
-        self.starting_in(span.start as usize + 1, span.end as usize)
-            .any(|i| !self.printed[i])
     }
 
     fn text(&self, span: Span) -> &'a str {
@@ -148,200 +149,86 @@ impl<'a> Formatter<'a> {
     }
 
     fn item(&mut self, item: &ast::Item) {
-        let printer = Printer::new(self.source);
-        let text = match &item.kind {
+        let b = self.builder();
+        let doc = match &item.kind {
             ItemKind::Source(s) => return self.source_decl(s, item.span),
-            _ if self.has_comment_inside(item.span) => {
-                // No canonical place for comments inside expressions: keep the item as written,
-                // its comments included.
-                let text = self.text(item.span).to_string();
-                let _ = self.leading_comments(item.span.start as usize, item.span.end as usize);
-                text
-            }
-            ItemKind::Import(path) => format!("import {}", self.text(path.span)),
-            ItemKind::Population(name) => format!("population {}", self.text(name.span)),
-            ItemKind::Let(l) => {
-                printer.after(&format!("let {} =", self.text(l.name.span)), &l.value)
-            }
-            ItemKind::Segment(s) => self.segment(s, &printer),
-            ItemKind::Score(s) => self.score(s, &printer),
-            ItemKind::Tiers(t) => self.tiers(t, &printer),
-            ItemKind::Split(s) => self.split(s, &printer),
-            ItemKind::Kpi(k) => self.kpi(k, &printer),
-            ItemKind::Broken(_) => self.text(item.span).to_string(),
+            ItemKind::Import(path) => text(format!("import {}", self.text(path.span))),
+            ItemKind::Population(name) => text(format!("population {}", self.text(name.span))),
+            ItemKind::Let(l) => b.after(format!("let {} =", self.text(l.name.span)), &l.value),
+            ItemKind::Segment(s) => b.segment(s),
+            ItemKind::Score(s) => b.score(s, item.span),
+            ItemKind::Tiers(t) => b.tiers(t, item.span),
+            ItemKind::Split(s) => b.split(s, item.span),
+            ItemKind::Kpi(k) => b.kpi(k, item.span),
+            ItemKind::Broken(_) => text(""),
         };
-        self.out.push_str(&text);
-        let comment = self
-            .trailing_comment(item.span.end as usize)
-            .unwrap_or_default();
+        let (start, end) = (item.span.start as usize, item.span.end as usize);
+        if matches!(item.kind, ItemKind::Broken(_)) || self.comments.any_in(start + 1, end) {
+            // A comment with no canonical place (or an item that did not parse): the item as
+            // written, its comments included.
+            self.out.push_str(self.text(item.span));
+            let _ = self.comments.take(start, end);
+        } else {
+            self.out.push_str(&self.laid_out(&doc, item.span));
+        }
+        let comment = self.comments.trailing(end).unwrap_or_default();
         self.out.push_str(&comment);
         self.out.push('\n');
     }
 
-    fn label(&self, label: &Option<ast::StringLit>) -> String {
-        label
-            .as_ref()
-            .map(|l| format!(" {}", self.text(l.span)))
-            .unwrap_or_default()
-    }
-
-    fn segment(&self, s: &ast::SegmentDecl, printer: &Printer) -> String {
-        let head = format!(
-            "segment {}{} =",
-            self.text(s.name.span),
-            self.label(&s.label)
-        );
-        let mut text = printer.after(&head, &s.condition);
-        if let Some(h) = &s.holdout {
-            text.push_str(&format!(
-                " holdout {} seed {}",
-                printer.literal(&h.share),
-                self.text(h.seed.span)
-            ));
+    /// `doc` printed for the width, unless a line it breaks would read as the start of another
+    /// item (`score between 1 and 5` where a column is named `score`): then printed with the
+    /// fewest breaks, or as written.
+    fn laid_out(&self, doc: &Doc, span: Span) -> String {
+        let safe = |text: &str| !text.lines().skip(1).any(starts_an_item);
+        let text = render(doc, self.width, 0);
+        if safe(&text) {
+            return text;
         }
-        text
-    }
-
-    fn score(&self, s: &ast::ScoreDecl, printer: &Printer) -> String {
-        let mut text = format!(
-            "score {}{} {{\n",
-            self.text(s.name.span),
-            self.label(&s.label)
-        );
-        for rule in &s.rules {
-            let points = self.text(rule.points.span);
-            text.push_str(&format!(
-                "  {points} when {}\n",
-                printer.expr(&rule.condition)
-            ));
+        let text = render(doc, usize::MAX, 0);
+        if safe(&text) {
+            return text;
         }
-        text.push('}');
-        text
+        self.text(span).to_string()
     }
 
-    fn tiers(&self, t: &ast::TiersDecl, printer: &Printer) -> String {
-        let width = t
-            .arms
-            .iter()
-            .map(|a| self.text(a.name.span).len() + 1)
-            .max()
-            .unwrap_or(0);
-        let mut text = format!(
-            "tiers {}{} {{\n",
-            self.text(t.name.span),
-            self.label(&t.label)
-        );
-        for arm in &t.arms {
-            let name = format!("{}:", self.text(arm.name.span));
-            let condition = arm
-                .condition
-                .as_ref()
-                .map_or_else(|| "else".to_string(), |c| printer.expr(c));
-            text.push_str(&format!("  {name:width$} {condition}\n"));
-        }
-        text.push('}');
-        text
-    }
-
-    fn split(&self, s: &ast::SplitDecl, printer: &Printer) -> String {
-        let groups: Vec<String> = s
-            .groups
-            .iter()
-            .map(|g| format!("{}: {}", self.text(g.name.span), printer.literal(&g.share)))
-            .collect();
-        format!(
-            "split {}{} of {} {{ {} }} seed {}",
-            self.text(s.name.span),
-            self.label(&s.label),
-            printer.expr(&s.base),
-            groups.join(", "),
-            self.text(s.seed.span)
-        )
-    }
-
-    /// `kpi NAME "label" for a, b {`, then one clause per line, in the order written.
-    fn kpi(&self, k: &ast::KpiDecl, printer: &Printer) -> String {
-        let scope = match &k.scope {
-            ast::KpiScope::Population => String::new(),
-            ast::KpiScope::Segments(names) => {
-                let names: Vec<&str> = names.iter().map(|n| self.text(n.span)).collect();
-                format!(" for {}", names.join(", "))
-            }
-            ast::KpiScope::Each(name) => format!(" for each {}", self.text(name.span)),
-        };
-        let mut text = format!(
-            "kpi {}{}{scope} {{\n",
-            self.text(k.name.span),
-            self.label(&k.label)
-        );
-        for clause in &k.clauses {
-            let line = match &clause.kind {
-                ast::KpiClauseKind::Value(e) => printer.after("value =", e).replace('\n', "\n  "),
-                ast::KpiClauseKind::Target(t) => self.kpi_target(t, printer),
-                ast::KpiClauseKind::Warn(w) => format!("warn {}", self.kpi_threshold(w, printer)),
-            };
-            text.push_str(&format!("  {line}\n"));
-        }
-        text.push('}');
-        text
-    }
-
-    fn kpi_threshold(&self, t: &ast::KpiThreshold, printer: &Printer) -> String {
-        format!("{} {}", t.op.symbol(), printer.literal(&t.value))
-    }
-
-    fn kpi_target(&self, t: &ast::KpiTarget, printer: &Printer) -> String {
-        let goal = match &t.goal {
-            ast::KpiGoal::Threshold(threshold) => self.kpi_threshold(threshold, printer),
-            ast::KpiGoal::Between { low, high } => format!(
-                "between {} and {}",
-                printer.literal(low),
-                printer.literal(high)
-            ),
-            ast::KpiGoal::Change { change, baseline } => {
-                let reference = match baseline {
-                    ast::KpiBaseline::Recorded(_) => "baseline".to_string(),
-                    ast::KpiBaseline::Inline { value, since } => {
-                        let since = since
-                            .as_ref()
-                            .map(|s| format!(" since {}", printer.literal(s)))
-                            .unwrap_or_default();
-                        format!("{}{since}", printer.literal(value))
-                    }
-                };
-                format!("{} vs {reference}", printer.literal(change))
-            }
-        };
-        let deadline = t
-            .deadline
-            .as_ref()
-            .map(|d| format!(" by {}", printer.literal(d)))
-            .unwrap_or_default();
-        format!("target {goal}{deadline}")
-    }
-
+    /// `source NAME from FORMAT "location" with (options) {`, then one column per line.
     fn source_decl(&mut self, s: &ast::SourceDecl, span: Span) {
-        let printer = Printer::new(self.source);
-        let mut head = format!(
+        let b = self.builder();
+        let mut head = vec![text(format!(
             "source {} from {} {}",
             self.text(s.name.span),
             self.text(s.format.span),
             self.text(s.location.span)
-        );
+        ))];
         if !s.options.is_empty() {
-            let options: Vec<String> = s
-                .options
-                .iter()
-                .map(|o| format!("{} = {}", self.text(o.name.span), printer.literal(&o.value)))
-                .collect();
-            head.push_str(&format!(" with ({})", options.join(", ")));
+            let mut options = vec![Doc::SoftLine];
+            for (i, o) in s.options.iter().enumerate() {
+                if i > 0 {
+                    options.push(text(","));
+                    options.push(Doc::Line);
+                }
+                options.push(text(format!(
+                    "{} = {}",
+                    self.text(o.name.span),
+                    b.literal(&o.value)
+                )));
+            }
+            options.push(Doc::IfBroken(","));
+            head.push(text(" with ("));
+            head.push(indent(concat(options)));
+            head.push(Doc::SoftLine);
+            head.push(text(")"));
         }
-        head.push_str(" {");
-        self.out.push_str(&head);
-        let open_end = self.source[..span.end as usize]
-            .get(span.start as usize..)
-            .and_then(|t| t.find('{'))
-            .map_or(span.start as usize, |i| span.start as usize + i + 1);
+        head.push(text(" {"));
+        self.out
+            .push_str(&render(&group(concat(head)), self.width, 0));
+        // The `{` after the location and options (a location may hold a `{`).
+        let after = s.options.last().map_or(s.location.span, |o| o.span).end as usize;
+        let open_end = self
+            .comments
+            .find('{', after, span.end as usize)
+            .map_or(after, |at| at + 1);
         // A comment after `{` belongs to `{` only when no column shares its line.
         let line_end = self.source[open_end..]
             .find('\n')
@@ -351,57 +238,75 @@ impl<'a> Formatter<'a> {
             .first()
             .is_some_and(|c| (c.span.start as usize) < line_end);
         if !column_on_line {
-            let comment = self.trailing_comment(open_end).unwrap_or_default();
+            let comment = self.comments.trailing(open_end).unwrap_or_default();
             self.out.push_str(&comment);
         }
         self.out.push('\n');
         let mut previous_end = open_end;
         for column in &s.columns {
             let start = column.span.start as usize;
-            let leading = self.leading_comments(previous_end, start);
+            let leading = self.comments.take(previous_end, start);
             for c in &leading {
-                self.out.push_str(&format!("  //{}\n", c.text.trim_end()));
+                self.out.push_str(&format!("  {}\n", comments::shown(c)));
             }
-            let mut line = String::from("  ");
-            if column.is_key {
-                line.push_str("key ");
-            }
-            if column.is_partition {
-                line.push_str("partition ");
-            }
-            line.push_str(&format!(
-                "{}: {}",
-                self.text(column.name.span),
-                printer.type_expr(&column.ty)
-            ));
-            if column.nullable {
-                line.push('?');
-            }
-            if let Some(r) = &column.references {
-                line.push_str(&format!(" references {}", self.text(r.span)));
-            }
-            if let Some(d) = &column.derivation {
-                line.push_str(&format!(
-                    " = {}({})",
-                    self.text(d.function.span),
-                    self.text(d.column.span)
-                ));
-            }
-            self.out.push_str(&line);
+            self.out.push_str("  ");
+            let line = self.column(&b, column);
+            self.out.push_str(&render(&line, self.width, 2));
             let comment = self
-                .trailing_comment(column.span.end as usize)
+                .comments
+                .trailing(column.span.end as usize)
                 .unwrap_or_default();
             self.out.push_str(&comment);
             self.out.push('\n');
             previous_end = column.span.end as usize;
         }
         // Comments after the last column, before `}`.
-        for c in self.leading_comments(previous_end, span.end as usize) {
-            self.out.push_str(&format!("  //{}\n", c.text.trim_end()));
+        for c in self.comments.take(previous_end, span.end as usize) {
+            self.out.push_str(&format!("  {}\n", comments::shown(&c)));
         }
         self.out.push('}');
-        let comment = self.trailing_comment(span.end as usize).unwrap_or_default();
+        let comment = self
+            .comments
+            .trailing(span.end as usize)
+            .unwrap_or_default();
         self.out.push_str(&comment);
         self.out.push('\n');
     }
+
+    /// `[key] [partition] name: type[?] [references SOURCE] [= function(column)]`.
+    fn column(&self, b: &Builder<'_>, column: &ast::ColumnDecl) -> Doc {
+        let mut words = String::new();
+        if column.is_key {
+            words.push_str("key ");
+        }
+        if column.is_partition {
+            words.push_str("partition ");
+        }
+        words.push_str(self.text(column.name.span));
+        words.push_str(": ");
+        let mut after = String::new();
+        if column.nullable {
+            after.push('?');
+        }
+        if let Some(r) = &column.references {
+            after.push_str(&format!(" references {}", self.text(r.span)));
+        }
+        if let Some(d) = &column.derivation {
+            after.push_str(&format!(
+                " = {}({})",
+                self.text(d.function.span),
+                self.text(d.column.span)
+            ));
+        }
+        concat(vec![text(words), b.type_expr(&column.ty), text(after)])
+    }
+}
+
+/// Whether the parser would take `line` for the start of an item.
+fn starts_an_item(line: &str) -> bool {
+    let code = line.trim_start();
+    let end = code
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .unwrap_or(code.len());
+    end > 0 && syntax::starts_item(&code[..end], code.len() == line.len(), code)
 }

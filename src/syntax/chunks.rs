@@ -108,7 +108,9 @@ fn first_word(text: &str) -> String {
         .collect()
 }
 
-fn starts_item(word: &str, unindented: bool, line: &str) -> bool {
+/// Whether a line whose code starts with `word` starts an item (the formatter asks it too: a
+/// line it breaks must not start one).
+pub(crate) fn starts_item(word: &str, unindented: bool, line: &str) -> bool {
     let after = &line[word.len()..];
     let followed_by_name = after.starts_with([' ', '\t'])
         && after

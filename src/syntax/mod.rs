@@ -15,7 +15,7 @@ use crate::ast::{self, BrokenItem, Ident, Item, ItemKind};
 use crate::diagnostics::{Diagnostic, SyntaxDiagnostic};
 use crate::span::Span;
 
-pub(crate) use chunks::ITEM_KEYWORDS;
+pub(crate) use chunks::{ITEM_KEYWORDS, starts_item};
 
 /// The pest parser generated from `grammar/segc.pest`.
 mod parser {
