@@ -72,7 +72,7 @@ pub enum SyntaxHint {
     SingleQuotes,
     /// `&&` for `and`.
     DoubleAmpersand,
-    /// `||` for `or`.
+    /// `||` (text concatenation) for `or`.
     DoublePipe,
     /// `≥`, `≤`, `≠`.
     UnicodeOperator,
@@ -177,7 +177,7 @@ impl SyntaxHint {
             SyntaxHint::ParenthesisedList => "lists take brackets: `x in [\"a\", \"b\"]`",
             SyntaxHint::SingleQuotes => "strings take double quotes: \"FR\"",
             SyntaxHint::DoubleAmpersand => "write `and`",
-            SyntaxHint::DoublePipe => "write `or`",
+            SyntaxHint::DoublePipe => "`||` joins texts; for either condition, write `or`",
             SyntaxHint::UnicodeOperator => "write `>=`, `<=` or `!=`",
             SyntaxHint::NonAsciiName => {
                 "bare names are ASCII letters, digits and `_`; write other names in backquotes: `café`"

@@ -161,7 +161,13 @@ impl<'a> Formatter<'a> {
             ItemKind::Import(path) => format!("import {}", self.text(path.span)),
             ItemKind::Population(name) => format!("population {}", self.text(name.span)),
             ItemKind::Let(l) => {
-                printer.after(&format!("let {} =", self.text(l.name.span)), &l.value)
+                let output = if l.output.is_some() { "output " } else { "" };
+                let head = format!(
+                    "{output}let {}{} =",
+                    self.text(l.name.span),
+                    self.label(&l.label)
+                );
+                printer.after(&head, &l.value)
             }
             ItemKind::Segment(s) => self.segment(s, &printer),
             ItemKind::Score(s) => self.score(s, &printer),
@@ -209,7 +215,16 @@ impl<'a> Formatter<'a> {
             self.label(&s.label)
         );
         for rule in &s.rules {
-            let points = self.text(rule.points.span);
+            let points = match &rule.points {
+                ast::Points::Fixed(literal) => self.text(literal.span).to_string(),
+                ast::Points::Value {
+                    negative, value, ..
+                } => format!(
+                    "{} {}",
+                    if *negative { "-" } else { "+" },
+                    printer.expr(value)
+                ),
+            };
             text.push_str(&format!(
                 "  {points} when {}\n",
                 printer.expr(&rule.condition)
