@@ -374,14 +374,33 @@ fn output_lets_are_typed_columns_in_parquet_and_csv() {
         ("value", DataType::Float64),
         ("active", DataType::Boolean),
     ];
-    let expected: Vec<(String, DataType)> =
-        expected.into_iter().map(|(n, t)| (n.to_string(), t)).collect();
+    let expected: Vec<(String, DataType)> = expected
+        .into_iter()
+        .map(|(n, t)| (n.to_string(), t))
+        .collect();
     assert_eq!(types, expected);
     // Values may be null (no order: no last order); segments never are.
-    assert!(schema.field_with_name("last_order").expect("field").is_nullable());
-    assert!(!schema.field_with_name("active").expect("field").is_nullable());
-    let batches: Vec<_> = reader.build().expect("batches").collect::<Result<_, _>>().expect("rows");
-    let codes = batches[0].column(5).as_any().downcast_ref::<datafusion::arrow::array::StringArray>();
+    assert!(
+        schema
+            .field_with_name("last_order")
+            .expect("field")
+            .is_nullable()
+    );
+    assert!(
+        !schema
+            .field_with_name("active")
+            .expect("field")
+            .is_nullable()
+    );
+    let batches: Vec<_> = reader
+        .build()
+        .expect("batches")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let codes = batches[0]
+        .column(5)
+        .as_any()
+        .downcast_ref::<datafusion::arrow::array::StringArray>();
     let codes: Vec<&str> = codes.expect("strings").iter().flatten().collect();
     assert_eq!(codes, ["002-AR", "000-BE", "000-CR", "000-DE"]);
 
