@@ -74,6 +74,8 @@ pub enum SyntaxHint {
     DoubleAmpersand,
     /// `||` (text concatenation) for `or`.
     DoublePipe,
+    /// Score points computed with an operator, without parentheses.
+    PointsInParentheses,
     /// `≥`, `≤`, `≠`.
     UnicodeOperator,
     /// A name with letters outside ASCII.
@@ -179,6 +181,9 @@ impl SyntaxHint {
             SyntaxHint::DoubleAmpersand => "write `and`",
             SyntaxHint::DoublePipe => "`||` joins texts; for either condition, write `or`",
             SyntaxHint::UnicodeOperator => "write `>=`, `<=` or `!=`",
+            SyntaxHint::PointsInParentheses => {
+                "points computed with an operator go in parentheses: `+ (spend_12m / 100) when ...`"
+            }
             SyntaxHint::NonAsciiName => {
                 "bare names are ASCII letters, digits and `_`; write other names in backquotes: `café`"
             }

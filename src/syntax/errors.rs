@@ -139,6 +139,15 @@ fn hint(source: &str, position: usize, found: Option<&str>) -> Option<SyntaxHint
             SyntaxHint::DoublePipe
         }
         "≥" | "≤" | "≠" => SyntaxHint::UnicodeOperator,
+        // `+ spend / 100 when ...`: value points end with their first term.
+        "/" | "*" | "%" | "+" | "-"
+            if before.lines().last().is_some_and(|line| {
+                let line = line.trim_start();
+                line.starts_with(['+', '-']) && !line.contains(" when ")
+            }) =>
+        {
+            SyntaxHint::PointsInParentheses
+        }
         _ if found.starts_with('\'') => SyntaxHint::SingleQuotes,
         _ if found
             .chars()
