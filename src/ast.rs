@@ -77,15 +77,41 @@ pub struct ScoreDecl {
     pub rules: Vec<ScoreRule>,
 }
 
-/// `+20 when condition`
+/// `+20 when condition` or `+ (spend / 100) when condition`
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreRule {
     /// The signed points.
-    pub points: Literal,
+    pub points: Points,
     /// When they count.
     pub condition: Expr,
     /// The whole rule.
     pub span: Span,
+}
+
+/// The points of a score rule.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Points {
+    /// A signed number, `+20` or `-2.5`.
+    Fixed(Literal),
+    /// A signed value: a name, a call or an expression in parentheses, `+ (spend / 100)`.
+    Value {
+        /// Whether the sign is `-`.
+        negative: bool,
+        /// The value.
+        value: Expr,
+        /// The sign and the value.
+        span: Span,
+    },
+}
+
+impl Points {
+    /// Where the points are written.
+    pub fn span(&self) -> Span {
+        match self {
+            Points::Fixed(literal) => literal.span,
+            Points::Value { span, .. } => *span,
+        }
+    }
 }
 
 /// Exclusive tiers: each member gets the first tier whose condition holds.
@@ -291,11 +317,15 @@ pub struct TypeExpr {
     pub span: Span,
 }
 
-/// `let NAME = expr`
+/// `[output] let NAME ["label"] = expr`
 #[derive(Debug, Clone, PartialEq)]
 pub struct LetDecl {
     /// The bound name.
     pub name: Ident,
+    /// A human label (shown with the value in the outputs' summary).
+    pub label: Option<StringLit>,
+    /// `output`, when the value is written to the outputs: where the word stands.
+    pub output: Option<Span>,
     /// Its value.
     pub value: Expr,
 }
@@ -559,6 +589,8 @@ pub enum BinaryOp {
     Div,
     /// `%`
     Rem,
+    /// `||`: text concatenation.
+    Concat,
 }
 
 impl BinaryOp {
@@ -578,6 +610,7 @@ impl BinaryOp {
             BinaryOp::Mul => "*",
             BinaryOp::Div => "/",
             BinaryOp::Rem => "%",
+            BinaryOp::Concat => "||",
         }
     }
 

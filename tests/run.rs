@@ -344,3 +344,92 @@ fn the_b2b_example_matches_sqlite_expectations() {
         assert_eq!(actual, expected, "{rules}");
     }
 }
+
+#[test]
+fn output_lets_are_typed_columns_in_parquet_and_csv() {
+    use datafusion::arrow::datatypes::DataType;
+    let rules = Path::new("tests/fixtures/run/values/rules.seg");
+    let out = tempfile::tempdir().expect("tempdir");
+    let summary = run(rules, out.path(), OutputFormat::Parquet, Layout::Wide).expect("run");
+    assert_eq!(summary.values.len(), 8);
+    let file = std::fs::File::open(out.path().join("membership.parquet")).expect("parquet");
+    let reader =
+        parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file).expect("read");
+    let schema = reader.schema().clone();
+    let types: Vec<(String, DataType)> = schema
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().clone()))
+        .collect();
+    let expected = [
+        ("customer_id", DataType::Int64),
+        ("spend_12m", DataType::Decimal128(20, 2)),
+        ("orders_12m", DataType::Int64),
+        ("last_order", DataType::Date32),
+        ("recency_days", DataType::Int64),
+        ("code", DataType::Utf8),
+        ("label", DataType::Utf8),
+        ("local", DataType::Boolean),
+        ("tenure_years", DataType::Float64),
+        ("value", DataType::Float64),
+        ("active", DataType::Boolean),
+    ];
+    let expected: Vec<(String, DataType)> = expected
+        .into_iter()
+        .map(|(n, t)| (n.to_string(), t))
+        .collect();
+    assert_eq!(types, expected);
+    // Values may be null (no order: no last order); segments never are.
+    assert!(
+        schema
+            .field_with_name("last_order")
+            .expect("field")
+            .is_nullable()
+    );
+    assert!(
+        !schema
+            .field_with_name("active")
+            .expect("field")
+            .is_nullable()
+    );
+    let batches: Vec<_> = reader
+        .build()
+        .expect("batches")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    let codes = batches[0]
+        .column(5)
+        .as_any()
+        .downcast_ref::<datafusion::arrow::array::StringArray>();
+    let codes: Vec<&str> = codes.expect("strings").iter().flatten().collect();
+    assert_eq!(codes, ["002-AR", "000-BE", "000-CR", "000-DE"]);
+
+    // CSV: the same columns, selected by name like segments.
+    let out = tempfile::tempdir().expect("tempdir");
+    let session = session(rules, false).expect("session");
+    let program = session.program();
+    let selection = Selection::Only(
+        ["code", "spend_12m"]
+            .iter()
+            .filter_map(|n| program.output_named(n))
+            .collect(),
+    );
+    let output = OutputChoice {
+        dir: Some(out.path().to_path_buf()),
+        format: Some(OutputFormat::Csv),
+        layout: Some(Layout::Wide),
+    };
+    let ran = runtime()
+        .block_on(async {
+            let engine = session.engine().await?;
+            session.run(&engine, &selection, &output).await
+        })
+        .map_err(|s| rendered(rules, s.diagnostics()))
+        .expect("selected run");
+    assert_eq!(ran.summary.values.len(), 2);
+    let csv = std::fs::read_to_string(out.path().join("membership.csv")).expect("csv");
+    assert_eq!(
+        csv,
+        "customer_id,spend_12m,code\n1,1200.50,002-AR\n2,35.25,000-BE\n3,80.00,000-CR\n4,0.00,000-DE\n"
+    );
+}

@@ -270,6 +270,9 @@ impl Checker<'_> {
             Some(Binding::Let(id)) => {
                 self.record_edge(DefId::Let(id), span);
                 let (ty, nullable) = self.check_let(id);
+                if let Some(value) = self.constant_let(id, span) {
+                    return value;
+                }
                 typed(H::Let(id), ty, nullable, span)
             }
             Some(Binding::Segment(id)) => {
@@ -278,7 +281,8 @@ impl Checker<'_> {
             }
             Some(Binding::Score(id)) => {
                 self.record_edge(DefId::Score(id), span);
-                typed(H::Score(id), self.score_types[id.0].clone(), false, span)
+                let ty = self.score_type(id);
+                typed(H::Score(id), ty, false, span)
             }
             Some(Binding::Tiers(id)) => {
                 self.record_edge(DefId::Tiers(id), span);
@@ -355,7 +359,10 @@ impl Checker<'_> {
                 name.span,
             );
         }
-        let source_name = decl.name.clone();
+        if let Some(value) = self.outer_name_in_aggregate(source, name) {
+            return value;
+        }
+        let source_name = self.sources[source.0].name.clone();
         let candidates = self.similar_columns(source, &name.name);
         self.sink
             .push(Diagnostic::Names(NameDiagnostic::NotInAggregateSource {
@@ -504,6 +511,7 @@ impl Checker<'_> {
                 self.expect_bool(&rhs, Context::Logic(word));
                 boolean_binary(op, lhs, rhs, span)
             }
+            BinaryOp::Concat => self.concat_operator(op_span, lhs, rhs, span),
             _ if op.is_comparison() => self.comparison(op, op_span, lhs, rhs, span),
             _ => self.arithmetic(op, op_span, lhs, rhs, span),
         }

@@ -19,6 +19,10 @@ enum Arg {
     Temporal,
     Timestamp,
     List,
+    /// Text, a number, a date or a timestamp (what `concat` and `||` join).
+    Printable,
+    /// A value `to_text` writes: printable, or a condition.
+    Scalar,
     Any,
 }
 
@@ -32,6 +36,8 @@ impl Arg {
                 Arg::Temporal => ty.is_temporal(),
                 Arg::Timestamp => *ty == Type::Timestamp,
                 Arg::List => matches!(ty, Type::List(_)),
+                Arg::Printable => printable(ty),
+                Arg::Scalar => printable(ty) || *ty == Type::Bool,
                 Arg::Any => true,
             }
     }
@@ -44,6 +50,8 @@ impl Arg {
             Arg::Temporal => "a date or timestamp",
             Arg::Timestamp => "a timestamp",
             Arg::List => "a list (a column declared list<...>)",
+            Arg::Printable => "text, a number, a date or a timestamp",
+            Arg::Scalar => "text, a number, a date, a timestamp or a condition",
             Arg::Any => "a value",
         }
     }
@@ -119,6 +127,38 @@ const FUNCTIONS: &[(&str, Signature)] = &[
         },
     ),
     ("floor", sig(Builtin::Floor, &[Arg::Number], "1")),
+    ("to_text", sig(Builtin::ToText, &[Arg::Scalar], "1")),
+    (
+        "concat",
+        Signature {
+            builtin: Builtin::Concat,
+            params: &[Arg::Printable],
+            required: 1,
+            variadic: true,
+            arity: "at least 1",
+        },
+    ),
+    (
+        "lpad",
+        Signature {
+            builtin: Builtin::Lpad,
+            params: &[Arg::Text, Arg::Int, Arg::Text],
+            required: 2,
+            variadic: false,
+            arity: "2 or 3",
+        },
+    ),
+    ("left", sig(Builtin::Left, &[Arg::Text, Arg::Int], "2")),
+    (
+        "substring",
+        Signature {
+            builtin: Builtin::Substring,
+            params: &[Arg::Text, Arg::Int, Arg::Int],
+            required: 2,
+            variadic: false,
+            arity: "2 or 3",
+        },
+    ),
     ("size", sig(Builtin::Size, &[Arg::List], "1")),
     ("ceil", sig(Builtin::Ceil, &[Arg::Number], "1")),
     (
@@ -132,6 +172,12 @@ const FUNCTIONS: &[(&str, Signature)] = &[
         },
     ),
 ];
+
+/// Whether `ty` can be written as text by `to_text`, `concat` and `||`: text, numbers, dates
+/// and timestamps.
+pub(super) fn printable(ty: &Type) -> bool {
+    ty.is_unconstrained() || ty.is_textual() || ty.is_numeric() || ty.is_temporal()
+}
 
 /// The names of all built-in functions.
 pub fn names() -> impl Iterator<Item = &'static str> {
@@ -238,7 +284,15 @@ impl Checker<'_> {
         let any_nullable = args.iter().any(|a| a.nullable);
         let first = args.first().map(|a| a.ty.clone()).unwrap_or(Type::Error);
         let ty = match builtin {
-            Builtin::Lower | Builtin::Upper | Builtin::Trim => Type::String,
+            Builtin::Lower
+            | Builtin::Upper
+            | Builtin::Trim
+            | Builtin::ToText
+            | Builtin::Lpad
+            | Builtin::Left
+            | Builtin::Substring => Type::String,
+            // Nulls are skipped: the result is never null.
+            Builtin::Concat => return Some((Type::String, false)),
             Builtin::Length
             | Builtin::Year
             | Builtin::Month

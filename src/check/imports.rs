@@ -13,8 +13,8 @@ use crate::hir::{self, DefId, KpiGroup, OutputId, ScoreId, SegmentId, TiersId};
 use crate::span::Span;
 use crate::types::Type;
 
-use super::Checker;
 use super::expr::typed;
+use super::{Checker, LetState};
 
 impl<'a> Checker<'a> {
     /// Whether a declaration at `span` comes from an imported file.
@@ -124,12 +124,17 @@ impl<'a> Checker<'a> {
                 .is_some_and(Option::is_some),
             OutputId::Score(id) => self.checked_scores.get(id.0).is_some_and(Option::is_some),
             OutputId::Tiers(id) => self.checked_tiers.get(id.0).is_some_and(Option::is_some),
+            OutputId::Let(id) => matches!(self.let_states.get(id.0), Some(LetState::Done(_))),
+        };
+        let declared = |o: &OutputId| match *o {
+            OutputId::Let(id) => self.lets.get(id.0).map(|l| l.name.span),
+            other => self.declared_at(other.def()),
         };
         let outputs: Vec<OutputId> = self.outputs.iter().copied().filter(checked).collect();
         let imported = outputs
             .iter()
             .copied()
-            .filter(|o| self.declared_at(o.def()).is_some_and(|s| self.imported(s)))
+            .filter(|o| declared(o).is_some_and(|s| self.imported(s)))
             .collect();
         (outputs, imported)
     }

@@ -181,7 +181,12 @@ pub(super) fn all_expressions(program: &hir::Program) -> Vec<&hir::Expr> {
     let mut exprs: Vec<&hir::Expr> = program.lets.iter().map(|l| &l.value).collect();
     exprs.extend(program.segments.iter().map(|s| &s.condition));
     for score in &program.scores {
-        exprs.extend(score.rules.iter().map(|r| &r.condition));
+        exprs.extend(
+            score
+                .rules
+                .iter()
+                .flat_map(|r| std::iter::once(&r.condition).chain(&r.value)),
+        );
     }
     for tiers in &program.tiers {
         exprs.extend(tiers.arms.iter().filter_map(|a| a.condition.as_ref()));
@@ -211,8 +216,16 @@ fn unused_lets(program: &hir::Program, found: &mut Vec<LintDiagnostic>) {
             }
         });
     }
+    let written: BTreeSet<usize> = program
+        .outputs
+        .iter()
+        .filter_map(|o| match o {
+            hir::OutputId::Let(id) => Some(id.0),
+            _ => None,
+        })
+        .collect();
     for (i, l) in program.lets.iter().enumerate() {
-        if !used.contains(&i) {
+        if !used.contains(&i) && !l.inlined && !written.contains(&i) {
             found.push(LintDiagnostic::UnusedLet {
                 name: l.name.clone(),
                 span: l.span,

@@ -20,6 +20,7 @@ mod reach;
 mod rules;
 mod sources;
 mod tiers;
+mod values;
 
 use foldhash::{HashMap, HashSet};
 
@@ -200,10 +201,14 @@ struct Checker<'a> {
     scores: Vec<&'a ast::ScoreDecl>,
     score_types: Vec<Type>,
     checked_scores: Vec<Option<hir::Score>>,
+    /// Constant `let`s whose value stood where they were named.
+    inlined_lets: HashSet<LetId>,
+    /// Scores being checked (a score with value points is checked when first named).
+    scores_in_progress: HashSet<ScoreId>,
     tiers: Vec<tiers::TiersEntry<'a>>,
     tier_values: Vec<std::sync::Arc<crate::types::EnumDef>>,
     checked_tiers: Vec<Option<hir::Tiers>>,
-    /// Segments, scores and tiers in file order.
+    /// Segments, scores, tiers and `output let`s in file order.
     outputs: Vec<OutputId>,
     /// Quantiles found so far (`None` while being checked, or when the check failed).
     quantiles: Vec<Option<hir::Quantile>>,
@@ -415,6 +420,7 @@ impl<'a> Checker<'a> {
                     let id = LetId(self.lets.len());
                     self.lets.push(decl);
                     self.let_states.push(LetState::Pending);
+                    self.declare_output_let(id);
                     (&decl.name, Binding::Let(id), NameKind::Let)
                 }
                 ItemKind::Segment(decl) => {
@@ -444,7 +450,7 @@ impl<'a> Checker<'a> {
                     continue;
                 }
                 ItemKind::Broken(b) => {
-                    if let (Some(name), Some("let" | "segment" | "score" | "tiers")) =
+                    if let (Some(name), Some("let" | "output" | "segment" | "score" | "tiers")) =
                         (&b.name, b.keyword.as_deref())
                     {
                         self.names
@@ -498,6 +504,7 @@ impl<'a> Checker<'a> {
         }
         self.check_kpis();
         self.check_used_imports();
+        self.check_output_lets();
         self.report_tier_shadowing();
         self.report_calendar_lengths();
     }
@@ -540,7 +547,11 @@ impl<'a> Checker<'a> {
             })
         };
         for state in &self.let_states {
-            if let LetState::Done(value) = state {
+            // A constant literal (`let window = 12 months`) stands where it is named, and is
+            // looked at there.
+            if let LetState::Done(value) = state
+                && !matches!(value.kind, hir::ExprKind::Literal(_))
+            {
                 look(value);
             }
         }
@@ -548,7 +559,11 @@ impl<'a> Checker<'a> {
             look(condition);
         }
         for score in self.checked_scores.iter().flatten() {
-            score.rules.iter().for_each(|r| look(&r.condition));
+            score
+                .rules
+                .iter()
+                .flat_map(|r| std::iter::once(&r.condition).chain(&r.value))
+                .for_each(&mut look);
         }
         for tiers in self.checked_tiers.iter().flatten() {
             tiers
@@ -593,7 +608,9 @@ impl<'a> Checker<'a> {
         self.let_states[id.0] = LetState::InProgress;
         let decl = self.lets[id.0];
         let outer = self.current.replace(DefId::Let(id));
+        let scope = std::mem::take(&mut self.scope);
         let value = self.expr(&decl.value);
+        self.scope = scope;
         self.current = outer;
         let result = (value.ty.clone(), value.nullable);
         self.let_states[id.0] = LetState::Done(value);
@@ -670,28 +687,31 @@ impl<'a> Checker<'a> {
             })
             .collect();
         let evaluation_order = cycles::topological(&defs, &self.edges);
+        let inlined = std::mem::take(&mut self.inlined_lets);
         let lets = self
             .lets
             .iter()
             .zip(self.let_states)
-            .filter_map(|(decl, state)| match state {
-                LetState::Done(value) => Some(hir::Let {
-                    name: decl.name.name.clone(),
-                    span: decl.name.span,
-                    value,
-                }),
-                // An imported `let` this file does not use: never computed.
-                LetState::Pending => Some(hir::Let {
-                    name: decl.name.name.clone(),
-                    span: decl.name.span,
-                    value: expr::typed(
+            .enumerate()
+            .filter_map(|(i, (decl, state))| {
+                let value = match state {
+                    LetState::Done(value) => value,
+                    // An imported `let` this file does not use: never computed.
+                    LetState::Pending => expr::typed(
                         hir::ExprKind::Literal(hir::Value::Null),
                         Type::Null,
                         true,
                         decl.name.span,
                     ),
-                }),
-                LetState::InProgress => None,
+                    LetState::InProgress => return None,
+                };
+                Some(hir::Let {
+                    name: decl.name.name.clone(),
+                    label: decl.label.as_ref().map(|l| l.value.clone()),
+                    inlined: inlined.contains(&LetId(i)),
+                    span: decl.name.span,
+                    value,
+                })
             })
             .collect();
         let mut conditions = self.segment_conditions.into_iter();

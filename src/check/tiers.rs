@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::ast::{self, LiteralKind};
 use crate::diagnostics::{
     Context, DefinitionDiagnostic, Diagnostic, InternalDiagnostic, Invariant, NameDiagnostic,
-    NameKind,
+    NameKind, TypeDiagnostic,
 };
 use crate::hir::{self, DefId, OutputId, ScoreId, SegmentId, TiersId};
 use crate::span::Span;
@@ -109,19 +109,41 @@ fn bucket_compare(seed: &str, op: ast::BinaryOp, n: i64, span: Span) -> hir::Exp
 }
 
 impl<'a> Checker<'a> {
-    /// Registers a score; its type (int, or float with fractional points) is known from the text.
+    /// Registers a score; its type (int, or float with fractional points) is known from the
+    /// text when its points are numbers, and from its values' types once checked otherwise.
     pub(super) fn declare_score(&mut self, decl: &'a ast::ScoreDecl) -> ScoreId {
         let id = ScoreId(self.scores.len());
-        let fractional = decl
-            .rules
-            .iter()
-            .any(|r| matches!(r.points.kind, LiteralKind::Float { .. }));
+        let fractional = decl.rules.iter().any(|r| {
+            matches!(
+                r.points,
+                ast::Points::Fixed(ast::Literal {
+                    kind: LiteralKind::Float { .. },
+                    ..
+                })
+            )
+        });
         self.scores.push(decl);
         self.score_types
             .push(if fractional { Type::Float } else { Type::Int });
         self.checked_scores.push(None);
         self.outputs.push(OutputId::Score(id));
         id
+    }
+
+    /// The type of score `id`, checking it first when its points are values (a score being
+    /// checked is a cycle, reported by `report_cycles`).
+    pub(super) fn score_type(&mut self, id: ScoreId) -> Type {
+        let valued = self.scores[id.0]
+            .rules
+            .iter()
+            .any(|r| matches!(r.points, ast::Points::Value { .. }));
+        if valued && self.checked_scores[id.0].is_none() {
+            if self.scores_in_progress.contains(&id) {
+                return Type::Error;
+            }
+            self.check_score(id);
+        }
+        self.score_types[id.0].clone()
     }
 
     /// Registers tiers; their values (the tier names) are known from the text.
@@ -303,34 +325,67 @@ impl<'a> Checker<'a> {
     }
 
     pub(super) fn check_score(&mut self, id: ScoreId) {
+        if self.checked_scores[id.0].is_some() || !self.scores_in_progress.insert(id) {
+            return;
+        }
         let decl = self.scores[id.0];
-        self.current = Some(DefId::Score(id));
+        let outer = self.current.replace(DefId::Score(id));
+        let scope = std::mem::take(&mut self.scope);
         let mut rules = Vec::with_capacity(decl.rules.len());
+        let mut ty = self.score_types[id.0].clone();
         for rule in &decl.rules {
             let condition = self.expr(&rule.condition);
             self.expect_bool(&condition, Context::Rule("score rule"));
-            let points = match rule.points.kind {
-                LiteralKind::Int(i) => i as f64,
-                LiteralKind::Float { value, .. } => value,
-                // The grammar only lets signed numbers through.
-                _ => {
-                    self.sink
-                        .push(Diagnostic::Internal(InternalDiagnostic::Invariant {
-                            span: rule.points.span,
-                            broken: Invariant::ScorePointsNotNumber,
-                        }));
-                    continue;
+            let (points, value) = match &rule.points {
+                ast::Points::Fixed(literal) => match literal.kind {
+                    LiteralKind::Int(i) => (i as f64, None),
+                    LiteralKind::Float { value, .. } => (value, None),
+                    // The grammar only lets signed numbers through.
+                    _ => {
+                        self.sink
+                            .push(Diagnostic::Internal(InternalDiagnostic::Invariant {
+                                span: literal.span,
+                                broken: Invariant::ScorePointsNotNumber,
+                            }));
+                        continue;
+                    }
+                },
+                ast::Points::Value {
+                    negative, value, ..
+                } => {
+                    let value = self.expr(value);
+                    if !(value.ty.is_numeric() || value.ty.is_unconstrained()) {
+                        self.sink
+                            .push(Diagnostic::Types(TypeDiagnostic::ExpectedType {
+                                expected: "a number",
+                                found: value.ty.clone(),
+                                span: value.span,
+                                context: Context::ScorePoints,
+                            }));
+                        continue;
+                    }
+                    if !matches!(value.ty, Type::Int | Type::Null | Type::Error) {
+                        ty = Type::Float;
+                    }
+                    (if *negative { -1.0 } else { 1.0 }, Some(value))
                 }
             };
-            rules.push(hir::ScoreRule { points, condition });
+            rules.push(hir::ScoreRule {
+                points,
+                value,
+                condition,
+            });
         }
-        self.current = None;
+        self.current = outer;
+        self.scope = scope;
+        self.scores_in_progress.remove(&id);
+        self.score_types[id.0] = ty.clone();
         self.checked_scores[id.0] = Some(hir::Score {
             name: decl.name.name.clone(),
             label: decl.label.as_ref().map(|l| l.value.clone()),
             span: decl.name.span,
             rules,
-            ty: self.score_types[id.0].clone(),
+            ty,
         });
     }
 

@@ -149,5 +149,63 @@ pub(super) fn summary_table(summary: &Summary) -> String {
         }
         out.push_str(&format!("{table}\n"));
     }
+    out.push_str(&values_table(summary));
     out
+}
+
+/// The `output let`s of a run: the range and mean of numbers, of dates, the most frequent
+/// text (empty when there is none).
+fn values_table(summary: &Summary) -> String {
+    use crate::engine::ValueStats;
+    if summary.values.is_empty() {
+        return String::new();
+    }
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_FULL_CONDENSED);
+    table.set_header([
+        "value",
+        "label",
+        "members",
+        "min",
+        "mean",
+        "max",
+        "most frequent",
+    ]);
+    let number = |x: &Option<f64>| {
+        x.map_or_else(String::new, |v| match v.fract() == 0.0 {
+            true => crate::engine::integral_text(v),
+            false => format!("{v:.2}"),
+        })
+    };
+    for v in &summary.values {
+        let (min, mean, max, frequent) = match &v.values {
+            ValueStats::Number { min, max, mean } => {
+                (number(min), number(mean), number(max), String::new())
+            }
+            ValueStats::Range { min, max } => (
+                min.clone().unwrap_or_default(),
+                String::new(),
+                max.clone().unwrap_or_default(),
+                String::new(),
+            ),
+            ValueStats::Counts { counts } => {
+                let first = counts.as_ref().and_then(|c| c.first());
+                let frequent = first.map_or_else(String::new, |c| {
+                    format!("{} ({:.1} %)", c.value, c.share * 100.0)
+                });
+                (String::new(), String::new(), String::new(), frequent)
+            }
+        };
+        let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
+        table.add_row(vec![
+            Cell::new(&v.name),
+            Cell::new(v.label.as_deref().unwrap_or("")),
+            right(v.members.to_string()),
+            right(min),
+            right(mean),
+            right(max),
+            Cell::new(frequent),
+        ]);
+    }
+    format!("{table}\n")
 }

@@ -108,6 +108,7 @@ codes! {
     E0504 Rules "bad holdout or split share",
     E0505 Rules "split shares that do not add up",
     E0506 Rules "empty seed",
+    E0507 Rules "value that cannot be written to the outputs",
     W0501 Rules "tier never chosen (warning)",
     W0502 Rules "tiers without `else` (warning)",
     W0503 Rules "tier named like another definition (warning)",

@@ -14,6 +14,17 @@ pub enum DefinitionDiagnostic {
         /// The definitions in cycle order, each with its declaration name span.
         chain: Vec<(String, Span)>,
     },
+    /// An `output let` whose value has no column type (a duration, a list, null).
+    UnwritableValue {
+        /// The `let`.
+        name: String,
+        /// The value's type.
+        ty: crate::types::Type,
+        /// `output let NAME`.
+        span: Span,
+        /// The value.
+        value: Span,
+    },
     /// `else` that is not the last tier.
     ElseNotLast {
         /// The `else` arm.
@@ -124,6 +135,22 @@ impl DefinitionDiagnostic {
                 })
                 .at(*span)
                 .help(|| "for example `{ a: 45%, b: 45%, control: 10% }`"),
+            UnwritableValue {
+                name,
+                ty,
+                span,
+                value,
+            } => d
+                .code(E0507)
+                .message(|| format!("`{name}` cannot be written to the outputs: its type is `{ty}`"))
+                .at(*span)
+                .label(*value, || format!("of type `{ty}`"))
+                .help(|| match ty {
+                    crate::types::Type::Duration => {
+                        "write a number: `days_between(a, b)` or `months_between(a, b)`".to_string()
+                    }
+                    _ => "outputs hold numbers, text, conditions, dates and timestamps".to_string(),
+                }),
             EmptySeed { span } => d
                 .code(E0506)
                 .message(|| "the seed is empty")

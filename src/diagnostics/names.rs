@@ -132,6 +132,17 @@ pub enum NameDiagnostic {
         /// Close column names of the source.
         candidates: Vec<String>,
     },
+    /// A `let` computed from a member's data, named inside an aggregate's expressions.
+    MemberLetInAggregate {
+        /// The `let`.
+        name: String,
+        /// The aggregated source.
+        source: String,
+        /// Where it is named.
+        span: Span,
+        /// Where it is declared.
+        declared: Span,
+    },
     /// An aggregate over a source with no column referencing the population.
     MissingLink {
         /// The aggregated source.
@@ -392,6 +403,22 @@ impl NameDiagnostic {
                     did_you_mean(candidates).unwrap_or_else(|| format!(
                         "inside an aggregate over `{source}`, names are its columns; use member values outside the aggregate"
                     ))
+                }),
+            MemberLetInAggregate {
+                name,
+                source,
+                span,
+                declared,
+            } => d
+                .code(E0208)
+                .message(|| {
+                    format!("`{name}` depends on each member's data and cannot be used inside an aggregate over `{source}`")
+                })
+                .at(*span)
+                .primary_label(|| "a member's value")
+                .label(*declared, || "declared here")
+                .help(|| {
+                    format!("inside an aggregate, names are the columns of `{source}` and constant `let`s (literals, `as_of`, durations); compare with `{name}` outside the aggregate, or write its value here")
                 }),
             MissingLink {
                 source,

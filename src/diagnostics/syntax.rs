@@ -72,8 +72,10 @@ pub enum SyntaxHint {
     SingleQuotes,
     /// `&&` for `and`.
     DoubleAmpersand,
-    /// `||` for `or`.
+    /// `||` (text concatenation) for `or`.
     DoublePipe,
+    /// Score points computed with an operator, without parentheses.
+    PointsInParentheses,
     /// `≥`, `≤`, `≠`.
     UnicodeOperator,
     /// A name with letters outside ASCII.
@@ -177,8 +179,11 @@ impl SyntaxHint {
             SyntaxHint::ParenthesisedList => "lists take brackets: `x in [\"a\", \"b\"]`",
             SyntaxHint::SingleQuotes => "strings take double quotes: \"FR\"",
             SyntaxHint::DoubleAmpersand => "write `and`",
-            SyntaxHint::DoublePipe => "write `or`",
+            SyntaxHint::DoublePipe => "`||` joins texts; for either condition, write `or`",
             SyntaxHint::UnicodeOperator => "write `>=`, `<=` or `!=`",
+            SyntaxHint::PointsInParentheses => {
+                "points computed with an operator go in parentheses: `+ (spend_12m / 100) when ...`"
+            }
             SyntaxHint::NonAsciiName => {
                 "bare names are ASCII letters, digits and `_`; write other names in backquotes: `café`"
             }

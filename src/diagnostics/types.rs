@@ -177,6 +177,8 @@ pub enum Context {
     },
     /// A duration was expected (e.g. right of `date - ...`).
     Duration,
+    /// The value of a score rule's points (`+ (spend / 100) when ...`).
+    ScorePoints,
 }
 
 impl TypeDiagnostic {
@@ -194,9 +196,15 @@ impl TypeDiagnostic {
                 .message(|| context.expected(expected, &a(found)))
                 .at(*span)
                 .primary_label(|| format!("this is {}", a(found)))
-                .help(|| {
-                    matches!(context, Context::SegmentCondition(_))
-                        .then(|| "a segment is a condition: compare the value, e.g. `x > 0`".into())
+                .help(|| match context {
+                    Context::SegmentCondition(_) => {
+                        Some("a segment is a condition: compare the value, e.g. `x > 0`".into())
+                    }
+                    Context::ScorePoints => Some(
+                        "points count a number: `+ (spend_12m / 100) when ...`; to count a condition, write `+1 when CONDITION`"
+                            .into(),
+                    ),
+                    _ => None,
                 }),
             OperandTypes {
                 op,
@@ -211,7 +219,13 @@ impl TypeDiagnostic {
                 .at(*op_span)
                 .label(*lhs_span, || format!("this is {}", a(lhs)))
                 .label(*rhs_span, || format!("this is {}", a(rhs)))
-                .help(|| operand_help(lhs, rhs).map(str::to_string)),
+                .help(|| {
+                    if *op == "||" {
+                        Some(concat_help(lhs, rhs).to_string())
+                    } else {
+                        operand_help(lhs, rhs).map(str::to_string)
+                    }
+                }),
             UnknownEnumValue {
                 value,
                 span,
@@ -421,6 +435,9 @@ impl Context {
                 "dates and timestamps can only be moved by a duration literal such as `30 days`"
                     .to_string()
             }
+            Context::ScorePoints => {
+                format!("the points of a score rule must be {expected}, but this is {found}")
+            }
         }
     }
 }
@@ -433,6 +450,17 @@ fn a(ty: &Type) -> String {
         Type::Error => "a value of unknown type".into(),
         _ if text.starts_with(['a', 'e', 'i', 'o', 'u']) => format!("an {text}"),
         _ => format!("a {text}"),
+    }
+}
+
+/// What `||` takes, for operands it does not.
+fn concat_help(lhs: &Type, rhs: &Type) -> &'static str {
+    if *lhs == Type::Bool && *rhs == Type::Bool {
+        "`||` joins texts; for either condition, write `or`"
+    } else if *lhs == Type::Bool || *rhs == Type::Bool {
+        "`||` joins texts, numbers and dates, before comparisons: for either condition, write `or`; for a condition as text, `to_text(x)`"
+    } else {
+        "`||` joins texts, numbers and dates; write a duration as a number first, e.g. `days_between(a, b)`"
     }
 }
 

@@ -13,7 +13,7 @@ use crate::suggest::similar;
 /// What one output or KPI reads.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Lineage {
-    /// `segment`, `score`, `tiers` or `kpi`.
+    /// `segment`, `score`, `tiers`, `value` (an `output let`) or `kpi`.
     pub kind: &'static str,
     /// Its name.
     pub name: String,
@@ -72,6 +72,7 @@ impl Session {
                 OutputId::Segment(_) => "segment",
                 OutputId::Score(_) => "score",
                 OutputId::Tiers(_) => "tiers",
+                OutputId::Let(_) => "value",
             };
             let selection = Selection::Only(vec![*output]);
             found.push(self.lineage_of(

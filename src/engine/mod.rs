@@ -59,7 +59,7 @@ use std::sync::atomic::AtomicU64;
 pub use stores::{AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings};
 pub use summary::{
     OutputSummary, PopulationSummary, ScoreCount, ScoreSummary, SegmentSummary, Summary,
-    TierSummary, TiersSummary, integral_text,
+    TierSummary, TiersSummary, ValueCount, ValueStats, ValueSummary, integral_text,
 };
 
 /// Engine settings.
@@ -575,6 +575,7 @@ fn output_columns(
                 OutputId::Segment(_) => output::ColumnKind::Flag,
                 OutputId::Tiers(_) => output::ColumnKind::Category,
                 OutputId::Score(_) => output::ColumnKind::Number,
+                OutputId::Let(id) => output::ColumnKind::of_value(&program.lets[id.0].value.ty),
             };
             (program.output_name(*o).to_string(), kind)
         })

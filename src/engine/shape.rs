@@ -20,12 +20,32 @@ pub(super) enum ColumnKind {
     Flag,
     /// Tiers: the tier's name (or null).
     Category,
-    /// A score.
+    /// A score, or an `output let` of a number.
     Number,
+    /// An `output let` of text or a condition: its values are counted.
+    Text,
+    /// An `output let` of a date or timestamp: its range is kept.
+    Range,
+}
+
+impl ColumnKind {
+    /// The kind of column an `output let` of type `ty` is written to.
+    pub(super) fn of_value(ty: &crate::types::Type) -> ColumnKind {
+        if ty.is_numeric() {
+            ColumnKind::Number
+        } else if ty.is_temporal() {
+            ColumnKind::Range
+        } else {
+            ColumnKind::Text
+        }
+    }
 }
 
 /// How many distinct score values are reported one by one in the summary.
 const MAX_DISTINCT_SCORES: usize = 50;
+
+/// How many distinct values of a text `output let` are counted one by one in the summary.
+pub(super) const MAX_DISTINCT_TEXTS: usize = 1000;
 
 /// What was seen in one output column while writing.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +67,22 @@ pub(super) enum Tally {
         /// Members per value, while there are few distinct values.
         values: Option<std::collections::BTreeMap<i64, (f64, u64)>>,
     },
+    /// Values of a text column.
+    Text {
+        /// Members with a value.
+        count: u64,
+        /// Members per value, while there are at most [`MAX_DISTINCT_TEXTS`] of them.
+        values: Option<std::collections::HashMap<String, u64>>,
+    },
+    /// The range of a date or timestamp column, in ISO 8601 (which orders as the values do).
+    Range {
+        /// Members with a value.
+        count: u64,
+        /// The earliest.
+        min: Option<String>,
+        /// The latest.
+        max: Option<String>,
+    },
 }
 
 impl Tally {
@@ -60,6 +96,15 @@ impl Tally {
                 min: None,
                 max: None,
                 values: Some(Default::default()),
+            },
+            ColumnKind::Text => Tally::Text {
+                count: 0,
+                values: Some(Default::default()),
+            },
+            ColumnKind::Range => Tally::Range {
+                count: 0,
+                min: None,
+                max: None,
             },
         }
     }
@@ -82,6 +127,41 @@ impl Tally {
                             counts.insert(value.map(str::to_string), 1);
                         }
                     }
+                }
+            }
+            Tally::Text { count, values } => {
+                let text = datafusion::arrow::compute::cast(column, &DataType::Utf8)
+                    .map_err(|e| e.to_string())?;
+                let text = text.as_string::<i32>();
+                *count += (text.len() - text.null_count()) as u64;
+                if let Some(map) = values {
+                    for value in text.iter().flatten() {
+                        match map.get_mut(value) {
+                            Some(n) => *n += 1,
+                            None => {
+                                map.insert(value.to_string(), 1);
+                            }
+                        }
+                    }
+                    if map.len() > MAX_DISTINCT_TEXTS {
+                        *values = None;
+                    }
+                }
+            }
+            Tally::Range { count, min, max } => {
+                let text = datafusion::arrow::compute::cast(column, &DataType::Utf8)
+                    .map_err(|e| e.to_string())?;
+                let text = text.as_string::<i32>();
+                *count += (text.len() - text.null_count()) as u64;
+                if let Some(low) = datafusion::arrow::compute::min_string(text)
+                    && min.as_deref().is_none_or(|m| low < m)
+                {
+                    *min = Some(low.to_string());
+                }
+                if let Some(high) = datafusion::arrow::compute::max_string(text)
+                    && max.as_deref().is_none_or(|m| high > m)
+                {
+                    *max = Some(high.to_string());
                 }
             }
             Tally::Number {
@@ -313,7 +393,8 @@ fn to_long(
                         tags.push(format!("{name}:{}", t.as_string::<i32>().value(row)));
                     }
                 }
-                ColumnKind::Number => {}
+                // Values are not tags: the long layout leaves them out, as scores.
+                ColumnKind::Number | ColumnKind::Text | ColumnKind::Range => {}
             }
         }
     }

@@ -24,6 +24,9 @@ pub struct Summary {
     pub tiers: Vec<TiersSummary>,
     /// One entry per computed score.
     pub scores: Vec<ScoreSummary>,
+    /// One entry per `output let` written (left out when there is none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<ValueSummary>,
     /// Where the membership was written.
     pub output: OutputSummary,
 }
@@ -104,6 +107,64 @@ pub struct ScoreCount {
     pub members: u64,
 }
 
+/// What one `output let` held.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValueSummary {
+    /// The `let`'s name.
+    pub name: String,
+    /// Its label.
+    pub label: Option<String>,
+    /// Its type, as written in rule files (`int`, `decimal(12, 2)`, `string`, ...).
+    #[serde(rename = "type")]
+    pub ty: String,
+    /// Members whose value is not null.
+    pub members: u64,
+    /// What the values were.
+    #[serde(flatten)]
+    pub values: ValueStats,
+}
+
+/// The values of an `output let`, by kind of type.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum ValueStats {
+    /// Numbers: smallest, largest and mean (none without values).
+    Number {
+        /// Smallest.
+        #[serde(serialize_with = "integral")]
+        min: Option<f64>,
+        /// Largest.
+        #[serde(serialize_with = "integral")]
+        max: Option<f64>,
+        /// Mean.
+        mean: Option<f64>,
+    },
+    /// Dates and timestamps: the earliest and the latest, in ISO 8601.
+    Range {
+        /// Earliest.
+        min: Option<String>,
+        /// Latest.
+        max: Option<String>,
+    },
+    /// Text, enums and conditions: members per value, most frequent first (then by value);
+    /// null beyond 1,000 distinct values.
+    Counts {
+        /// The counts.
+        counts: Option<Vec<ValueCount>>,
+    },
+}
+
+/// Members with one value of an `output let`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValueCount {
+    /// The value, as text.
+    pub value: String,
+    /// Number of members.
+    pub members: u64,
+    /// Members divided by the population size.
+    pub share: f64,
+}
+
 /// Where the membership went.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct OutputSummary {
@@ -145,6 +206,7 @@ pub(super) fn summarize(
         segments: Vec::new(),
         tiers: Vec::new(),
         scores: Vec::new(),
+        values: Vec::new(),
         output: OutputSummary {
             membership: context
                 .membership_shown
@@ -218,10 +280,72 @@ pub(super) fn summarize(
                         .collect()
                 }),
             }),
+            (OutputId::Let(id), tally) => {
+                let ty = program.lets[id.0].value.ty.to_string();
+                if let Some(value) = value_summary(name, label, ty, tally, &share) {
+                    summary.values.push(value);
+                }
+            }
             _ => {}
         }
     }
     summary
+}
+
+/// The summary of an `output let` from its tally.
+fn value_summary(
+    name: String,
+    label: Option<String>,
+    ty: String,
+    tally: &output::Tally,
+    share: &dyn Fn(u64) -> f64,
+) -> Option<ValueSummary> {
+    let (members, values) = match tally {
+        output::Tally::Number {
+            count,
+            sum,
+            min,
+            max,
+            ..
+        } => (
+            *count,
+            ValueStats::Number {
+                min: *min,
+                max: *max,
+                mean: (*count > 0).then(|| sum / *count as f64),
+            },
+        ),
+        output::Tally::Range { count, min, max } => (
+            *count,
+            ValueStats::Range {
+                min: min.clone(),
+                max: max.clone(),
+            },
+        ),
+        output::Tally::Text { count, values } => {
+            let counts = values.as_ref().map(|values| {
+                let mut counts: Vec<ValueCount> = values
+                    .iter()
+                    .map(|(value, n)| ValueCount {
+                        value: value.clone(),
+                        members: *n,
+                        share: share(*n),
+                    })
+                    .collect();
+                counts.sort_by(|a, b| b.members.cmp(&a.members).then(a.value.cmp(&b.value)));
+                counts
+            });
+            (*count, ValueStats::Counts { counts })
+        }
+        _ => return None,
+    };
+    Some(ValueSummary {
+        name,
+        label,
+        ty,
+        members,
+        values,
+    })
 }
 
 /// A number as an integer when it is one (`15`, not `15.0`): scores of fixed points are.

@@ -36,13 +36,34 @@ impl Builder<'_> {
         assign(text(head), concat(body), hug)
     }
 
+    /// `[output] let NAME ["label"] = value`.
+    pub(super) fn let_item(&self, l: &ast::LetDecl) -> Doc {
+        let output = if l.output.is_some() { "output " } else { "" };
+        let head = format!(
+            "{output}let {}{} =",
+            self.name(&l.name),
+            self.label(&l.label)
+        );
+        self.after(head, &l.value)
+    }
+
     pub(super) fn score(&self, s: &ast::ScoreDecl, span: Span) -> Doc {
         let head = format!("score {}{}", self.name(&s.name), self.label(&s.label));
         let rules = s
             .rules
             .iter()
             .map(|r| {
-                let points = r.points.span.text(self.source);
+                // Value points are short (a name, a call, parentheses): laid out on one line.
+                let points = match &r.points {
+                    ast::Points::Fixed(literal) => literal.span.text(self.source).to_string(),
+                    ast::Points::Value {
+                        negative, value, ..
+                    } => format!(
+                        "{} {}",
+                        if *negative { "-" } else { "+" },
+                        super::doc::render(&self.expr(value), usize::MAX, 0)
+                    ),
+                };
                 (r.span, self.after(format!("{points} when"), &r.condition))
             })
             .collect();

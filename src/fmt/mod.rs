@@ -154,7 +154,7 @@ impl<'a> Formatter<'a> {
             ItemKind::Source(s) => return self.source_decl(s, item.span),
             ItemKind::Import(path) => text(format!("import {}", self.text(path.span))),
             ItemKind::Population(name) => text(format!("population {}", self.text(name.span))),
-            ItemKind::Let(l) => b.after(format!("let {} =", self.text(l.name.span)), &l.value),
+            ItemKind::Let(l) => b.let_item(l),
             ItemKind::Segment(s) => b.segment(s),
             ItemKind::Score(s) => b.score(s, item.span),
             ItemKind::Tiers(t) => b.tiers(t, item.span),

@@ -52,4 +52,15 @@ pub enum Builtin {
     ListContainsAny,
     /// `contains_all(list, [a, b])`: whether the list holds every item.
     ListContainsAll,
+    /// `concat(a, b, ...)`: texts (numbers and dates as `to_text` writes them) joined, nulls
+    /// skipped.
+    Concat,
+    /// `to_text(x)`: a value as text.
+    ToText,
+    /// `lpad(s, n[, fill])`: `s` padded on the left with `fill` (a space) to `n` characters.
+    Lpad,
+    /// `left(s, n)`: the first `n` characters.
+    Left,
+    /// `substring(s, start[, length])`: characters from `start` (from 1).
+    Substring,
 }

@@ -60,7 +60,7 @@ pub enum DefId {
     Quantile(QuantileId),
 }
 
-/// A definition written to the outputs: a segment, a score or tiers.
+/// A definition written to the outputs: a segment, a score, tiers or an `output let`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum OutputId {
     /// A segment (a boolean column).
@@ -69,6 +69,8 @@ pub enum OutputId {
     Score(ScoreId),
     /// Tiers (a text column holding the tier name).
     Tiers(TiersId),
+    /// An `output let` (a column of the value's type).
+    Let(LetId),
 }
 
 impl OutputId {
@@ -78,6 +80,7 @@ impl OutputId {
             OutputId::Segment(id) => DefId::Segment(id),
             OutputId::Score(id) => DefId::Score(id),
             OutputId::Tiers(id) => DefId::Tiers(id),
+            OutputId::Let(id) => DefId::Let(id),
         }
     }
 }
@@ -101,8 +104,8 @@ pub struct Program {
     pub scores: Vec<Score>,
     /// Tiers, in file order.
     pub tiers: Vec<Tiers>,
-    /// Segments, scores and tiers in declaration order (imported files' first): what a run can
-    /// write.
+    /// Segments, scores, tiers and `output let`s in declaration order (imported files'
+    /// first): what a run can write.
     pub outputs: Vec<OutputId>,
     /// The outputs declared in imported files (a part of `outputs`): computed when used,
     /// written only when selected.
@@ -211,6 +214,7 @@ impl Program {
             OutputId::Segment(s) => &self.segments[s.0].name,
             OutputId::Score(s) => &self.scores[s.0].name,
             OutputId::Tiers(t) => &self.tiers[t.0].name,
+            OutputId::Let(l) => &self.lets[l.0].name,
         }
     }
 
@@ -220,6 +224,7 @@ impl Program {
             OutputId::Segment(s) => self.segments[s.0].label.as_deref(),
             OutputId::Score(s) => self.scores[s.0].label.as_deref(),
             OutputId::Tiers(t) => self.tiers[t.0].label.as_deref(),
+            OutputId::Let(l) => self.lets[l.0].label.as_deref(),
         }
     }
 
@@ -231,7 +236,7 @@ impl Program {
             DefId::Score(id) => self.scores[id.0]
                 .rules
                 .iter()
-                .map(|r| &r.condition)
+                .flat_map(|r| std::iter::once(&r.condition).chain(&r.value))
                 .collect(),
             DefId::Tiers(id) => self.tiers[id.0]
                 .arms
@@ -265,15 +270,18 @@ pub struct Score {
     pub span: Span,
     /// Its rules, in order.
     pub rules: Vec<ScoreRule>,
-    /// `int`, or `float` when some points are fractional.
+    /// `int`, or `float` when some points are fractional or some values are not `int`s.
     pub ty: Type,
 }
 
-/// Points that count when a condition holds (a null condition counts nothing).
+/// Points that count when a condition holds (a null condition counts nothing): `points`, or
+/// `points × value` when the points are a value (a null value counts nothing).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreRule {
-    /// The points (a whole number for int scores).
+    /// The points (a whole number for int scores), or the sign (1 or -1) of a value.
     pub points: f64,
+    /// The value counted, for value points (`+ (spend / 100) when ...`): a number.
+    pub value: Option<Expr>,
     /// The condition.
     pub condition: Expr,
 }
@@ -525,6 +533,11 @@ pub enum DerivedFunction {
 pub struct Let {
     /// Its name.
     pub name: String,
+    /// Its human label.
+    pub label: Option<String>,
+    /// Whether it is a constant whose value stands where it is named (see
+    /// `check::values`): used although no expression names it.
+    pub inlined: bool,
     /// Where the name is declared.
     pub span: Span,
     /// Its value.

@@ -23,6 +23,8 @@ use crate::types::Type;
 
 use super::{Params, Ranks};
 
+mod text;
+
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 type Lowered = Result<Expr, Diagnostic>;
@@ -253,13 +255,25 @@ impl<'p> Lowerer<'p> {
 
     /// The sum of the points of the rules that hold (a null condition counts nothing).
     fn score(&self, score: &hir::Score) -> Lowered {
+        let result = canonical_type(&score.ty);
         let points = |p: f64| match score.ty {
             Type::Int => lit(p as i64),
             _ => lit(p),
         };
         let mut total = points(0.0);
         for rule in &score.rules {
-            let term = when(self.lower(&rule.condition)?, points(rule.points))
+            let counted = match &rule.value {
+                // A value counts nothing when it is null.
+                Some(value) => {
+                    let value = f::coalesce(vec![self.cast_to(value, &result)?, points(0.0)]);
+                    match rule.points < 0.0 {
+                        true => Expr::Negative(Box::new(value)),
+                        false => value,
+                    }
+                }
+                None => points(rule.points),
+            };
+            let term = when(self.lower(&rule.condition)?, counted)
                 .otherwise(points(0.0))
                 .map_err(|err| self.internal(&rule.condition, &err.to_string()))?;
             total = binary_expr(total, Operator::Plus, term);
@@ -466,6 +480,7 @@ impl<'p> Lowerer<'p> {
 
     fn binary(&self, op: BinaryOp, lhs: &hir::Expr, rhs: &hir::Expr) -> Lowered {
         let operator = match op {
+            BinaryOp::Concat => return self.concat_operator(lhs, rhs),
             BinaryOp::Or => Operator::Or,
             BinaryOp::And => Operator::And,
             BinaryOp::Eq => Operator::Eq,
@@ -660,6 +675,11 @@ impl<'p> Lowerer<'p> {
                     .map(|a| self.cast_to(a, &result))
                     .collect::<Result<Vec<_>, _>>()?,
             ),
+            Builtin::Concat
+            | Builtin::ToText
+            | Builtin::Lpad
+            | Builtin::Left
+            | Builtin::Substring => self.text_call(e, function, args)?,
             Builtin::Size
             | Builtin::ListContains
             | Builtin::ListContainsAny

@@ -50,7 +50,7 @@ impl Packing {
                         bit: n % FLAGS_PER_WORD,
                     }
                 }
-                OutputId::Score(_) | OutputId::Tiers(_) => {
+                OutputId::Score(_) | OutputId::Tiers(_) | OutputId::Let(_) => {
                     next_column += 1;
                     Slot::Column(next_column - 1)
                 }

@@ -20,6 +20,8 @@ pub(crate) const ITEM_KEYWORDS: &[&str] = &[
     "score",
     "tiers",
     "split",
+    // `output let NAME = ...` (only followed by `let`: see `starts_item`).
+    "output",
 ];
 
 /// A piece of the file holding one item (or stray text).
@@ -118,6 +120,12 @@ pub(crate) fn starts_item(word: &str, unindented: bool, line: &str) -> bool {
             .starts_with(|c: char| c.is_ascii_alphabetic() || c == '_' || c == '`' || c == '"');
     if !followed_by_name {
         return false;
+    }
+    if word == "output" {
+        // A column may be called `output`: only `output let` starts an item.
+        let next = after.trim_start();
+        return next.starts_with("let")
+            && !next[3..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
     }
     if ITEM_KEYWORDS.contains(&word) {
         return true;

@@ -129,7 +129,25 @@ fn hint(source: &str, position: usize, found: Option<&str>) -> Option<SyntaxHint
         "(" if before.ends_with(" in") || before.ends_with("\nin") => SyntaxHint::ParenthesisedList,
         "&&" => SyntaxHint::DoubleAmpersand,
         "||" => SyntaxHint::DoublePipe,
+        // `a < 18 || a > 65`: `||` joined `18` and `a` as texts, then the comparisons chain.
+        "<" | ">" | "<=" | ">=" | "==" | "!="
+            if before
+                .lines()
+                .last()
+                .is_some_and(|line| line.contains("||")) =>
+        {
+            SyntaxHint::DoublePipe
+        }
         "≥" | "≤" | "≠" => SyntaxHint::UnicodeOperator,
+        // `+ spend / 100 when ...`: value points end with their first term.
+        "/" | "*" | "%" | "+" | "-"
+            if before.lines().last().is_some_and(|line| {
+                let line = line.trim_start();
+                line.starts_with(['+', '-']) && !line.contains(" when ")
+            }) =>
+        {
+            SyntaxHint::PointsInParentheses
+        }
         _ if found.starts_with('\'') => SyntaxHint::SingleQuotes,
         _ if found
             .chars()

@@ -222,6 +222,11 @@ fn item_depth(item: &Item) -> usize {
 
 /// The name after the item keyword, if it reads as one (`segment foo ...` gives `foo`).
 fn declared_name(text: &str, keyword: &str, offset: usize) -> Option<Ident> {
+    if keyword == "output" {
+        // `output let NAME`: the name follows `let`.
+        let at = text.find("let")? + "let".len();
+        return declared_name(&text[at..], "", offset + at);
+    }
     let rest = text.get(keyword.len()..)?;
     let skipped = rest.len() - rest.trim_start().len();
     let rest = rest.trim_start();

@@ -97,7 +97,16 @@ fn item_sexpr(item: &ast::Item) -> String {
             text
         }
         ItemKind::Population(p) => format!("(population {})", p.name),
-        ItemKind::Let(l) => format!("(let {} {})", l.name.name, expr(&l.value)),
+        ItemKind::Let(l) => format!(
+            "({}let {}{} {})",
+            if l.output.is_some() { "output " } else { "" },
+            l.name.name,
+            l.label
+                .as_ref()
+                .map(|l| format!(" {:?}", l.value))
+                .unwrap_or_default(),
+            expr(&l.value)
+        ),
         ItemKind::Segment(s) => format!(
             "(segment {}{} {}{})",
             s.name.name,
@@ -128,7 +137,12 @@ fn item_sexpr(item: &ast::Item) -> String {
                 let _ = write!(
                     text,
                     "\n  ({} when {})",
-                    literal(&r.points.kind),
+                    match &r.points {
+                        ast::Points::Fixed(points) => literal(&points.kind),
+                        ast::Points::Value {
+                            negative, value, ..
+                        } => format!("{}{}", if *negative { "-" } else { "+" }, expr(value)),
+                    },
                     expr(&r.condition)
                 );
             }

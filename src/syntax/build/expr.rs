@@ -205,13 +205,20 @@ impl Builder<'_> {
         })
     }
 
-    /// `sum`: terms joined by `+ - * / %`, left-associative, `* / %` before `+ -`.
+    /// `sum`: terms joined by `|| + - * / %`, left-associative, `* / %` before `+ -` before
+    /// `||`.
     pub(super) fn arithmetic(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
         let whole = pair.clone();
         let mut pairs = pair.into_inner();
+        // The concatenation so far and the `||` waiting for the sum being built.
+        let mut joined: Option<(Expr, Span)> = None;
         // The sum so far and the `+` or `-` waiting for the product being built.
         let mut pending: Option<(Expr, BinaryOp, Span)> = None;
         let mut product = self.term(&mut pairs, &whole)?;
+        let finish_sum = |pending: Option<(Expr, BinaryOp, Span)>, product: Expr| match pending {
+            Some((lhs, op, op_span)) => binary(op, op_span, lhs, product),
+            None => product,
+        };
         while let Some(op) = pairs.next() {
             let op_span = self.span(&op);
             let op = match op.as_str() {
@@ -220,25 +227,32 @@ impl Builder<'_> {
                 "*" => BinaryOp::Mul,
                 "/" => BinaryOp::Div,
                 "%" => BinaryOp::Rem,
+                "||" => BinaryOp::Concat,
                 _ => return Err(self.malformed(op_span, "arithmetic operator")),
             };
             let rhs = self.term(&mut pairs, &whole)?;
-            if matches!(op, BinaryOp::Add | BinaryOp::Sub) {
-                let sum = match pending.take() {
-                    Some((lhs, pending_op, pending_span)) => {
-                        binary(pending_op, pending_span, lhs, product)
-                    }
-                    None => product,
-                };
-                pending = Some((sum, op, op_span));
-                product = rhs;
-            } else {
-                product = binary(op, op_span, product, rhs);
+            match op {
+                BinaryOp::Concat => {
+                    let sum = finish_sum(pending.take(), product);
+                    let lhs = match joined.take() {
+                        Some((lhs, span)) => binary(BinaryOp::Concat, span, lhs, sum),
+                        None => sum,
+                    };
+                    joined = Some((lhs, op_span));
+                    product = rhs;
+                }
+                BinaryOp::Add | BinaryOp::Sub => {
+                    let sum = finish_sum(pending.take(), product);
+                    pending = Some((sum, op, op_span));
+                    product = rhs;
+                }
+                _ => product = binary(op, op_span, product, rhs),
             }
         }
-        Ok(match pending {
-            Some((lhs, op, op_span)) => binary(op, op_span, lhs, product),
-            None => product,
+        let sum = finish_sum(pending, product);
+        Ok(match joined {
+            Some((lhs, op_span)) => binary(BinaryOp::Concat, op_span, lhs, sum),
+            None => sum,
         })
     }
 

@@ -286,16 +286,25 @@ impl<'d> Builder<'d> {
 
     fn let_decl(&mut self, pair: Pair<'_, Rule>) -> Built<LetDecl> {
         let span = self.span(&pair);
-        let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_let);
-        let name = match inner.next() {
-            Some(p) => self.ident(p),
-            None => return Err(self.malformed(span, "let name")),
+        let (mut name, mut label, mut output, mut value) = (None, None, None, None);
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::output_mark => output = Some(self.span(&p)),
+                Rule::ident => name = Some(self.ident(p)),
+                Rule::string => label = Some(self.string(p)?),
+                Rule::expr => value = Some(self.expr(p)?),
+                _ => {}
+            }
+        }
+        let (Some(name), Some(value)) = (name, value) else {
+            return Err(self.malformed(span, "let name or value"));
         };
-        let value = match inner.next() {
-            Some(p) => self.expr(p)?,
-            None => return Err(self.malformed(span, "let value")),
-        };
-        Ok(LetDecl { name, value })
+        Ok(LetDecl {
+            name,
+            label,
+            output,
+            value,
+        })
     }
 
     fn segment_decl(&mut self, pair: Pair<'_, Rule>) -> Built<SegmentDecl> {
@@ -420,8 +429,21 @@ impl<'d> Builder<'d> {
                         (kind, false) => kind,
                         (other, true) => other,
                     };
-                    points = Some(Literal {
+                    points = Some(Points::Fixed(Literal {
                         kind,
+                        span: points_span,
+                    }));
+                }
+                Rule::points_value => {
+                    let points_span = self.span(&p);
+                    let negative = p.as_str().starts_with('-');
+                    let Some(value) = p.into_inner().find(|v| v.as_rule() != Rule::points_sign)
+                    else {
+                        return Err(self.malformed(points_span, "score points"));
+                    };
+                    points = Some(Points::Value {
+                        negative,
+                        value: self.expr(value)?,
                         span: points_span,
                     });
                 }
