@@ -3,10 +3,10 @@
 //! One layout for every file, for a line width ([`Options::line_width`], 100 by default): items
 //! separated by at most one blank line (a blank line between two items is kept, several become
 //! one), two-space indentation in blocks, single spaces around operators, tier names aligned.
-//! Each item is built as a document of groups ([`doc`]) and printed for the width: what fits on
+//! Each item is built as a document of groups (`doc.rs`) and printed for the width: what fits on
 //! one line stays on one line; else the outermost group that does not fit is broken (a
 //! definition continues on the next line, indented; then one `and` / `or` operand per line, one
-//! list element per line, one `if` / `else if` arm per line, and so on inwards, see [`expr`]).
+//! list element per line, one `if` / `else if` arm per line, and so on inwards, see `expr.rs`).
 //! Literals and names are printed as written (digit separators, escapes and backquotes are
 //! kept). Comments stay where they are: a comment on its own line stays before the item, column,
 //! rule, arm, clause, operand or element that follows it; a comment after code stays at the end
