@@ -440,6 +440,7 @@ fn unshareable(item: &Item) -> Option<(&'static str, Span)> {
         ItemKind::Tiers(t) => ("tiers item", t.name.span),
         ItemKind::Split(s) => ("split", s.name.span),
         ItemKind::Kpi(k) => ("KPI", k.name.span),
+        ItemKind::Test(t) => ("test", t.name.span),
         _ => return None,
     })
 }

@@ -12,6 +12,7 @@
 //! fixture), and files with syntax errors are refused, not mangled.
 
 mod expr;
+mod test_item;
 
 use crate::ast::{self, ItemKind};
 use crate::diagnostics::Diagnostic;
@@ -168,6 +169,7 @@ impl<'a> Formatter<'a> {
             ItemKind::Tiers(t) => self.tiers(t, &printer),
             ItemKind::Split(s) => self.split(s, &printer),
             ItemKind::Kpi(k) => self.kpi(k, &printer),
+            ItemKind::Test(t) => test_item::test(t, &printer, self.source),
             ItemKind::Broken(_) => self.text(item.span).to_string(),
         };
         self.out.push_str(&text);

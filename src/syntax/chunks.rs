@@ -20,6 +20,7 @@ pub(crate) const ITEM_KEYWORDS: &[&str] = &[
     "score",
     "tiers",
     "split",
+    "test",
 ];
 
 /// A piece of the file holding one item (or stray text).
