@@ -15,6 +15,8 @@ mod machine;
 mod progress;
 mod report;
 mod sarif;
+mod test;
+mod test_report;
 
 use std::process::ExitCode;
 

@@ -20,6 +20,7 @@ mod kpis;
 mod project;
 mod rule_files;
 mod session;
+mod testing;
 
 pub use check::{CheckedFile, CheckedFiles, check_files, project_rule_files};
 pub use infer::{InferRequest, infer_schema};
@@ -27,6 +28,7 @@ pub use kpis::{Baseline, KpiGate, Measured};
 pub use project::Project;
 pub use rule_files::{CheckedRoot, Reported, Rules};
 pub use session::{ExplainRequest, Explanation, Opened, Options, OutputChoice, Ran, Session};
+pub use testing::{TestOptions, TestResult, TestedFile, test_file};
 
 use crate::diagnostics::{DataDiagnostic, Diagnostic};
 

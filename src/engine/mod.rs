@@ -27,6 +27,7 @@ mod shape;
 mod stores;
 mod summary;
 mod tables;
+mod test_tables;
 mod unpack;
 
 use std::collections::HashMap;
