@@ -53,7 +53,7 @@ impl Stopped {
         }
     }
 
-    fn standalone(diagnostic: Diagnostic) -> Stopped {
+    pub(crate) fn standalone(diagnostic: Diagnostic) -> Stopped {
         Stopped::Standalone(vec![diagnostic])
     }
 }

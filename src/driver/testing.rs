@@ -3,13 +3,19 @@
 //! the sources, the membership plan (and, when a test expects KPI values, the KPI plan) built
 //! and executed as `segc run` and `segc kpi` do, the outputs judged against the expectations.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use futures::StreamExt as _;
 
 use datafusion::arrow::array::RecordBatch;
 
 use super::{Options, Session, Stopped};
 use crate::diagnostics::Diagnostic;
+use crate::engine::{Engine, PreparedTests};
 use crate::files::SourceMap;
 use crate::hir::{self, KpiId};
 use crate::lower::{Params, Selection};
@@ -99,12 +105,11 @@ pub async fn test_file(path: &Path, options: &TestOptions) -> Result<TestedFile,
         .collect();
     tested.filtered_out = program.tests.len() - chosen.len();
     let probed = options.coverage.then(|| testing::probed(program));
-    let mut engine = session.bare_engine()?;
     let base = path.parent().unwrap_or(Path::new("."));
+    let runs = run_all(&session, probed.as_ref(), &chosen, base, options).await?;
     let mut coverage = Coverage::default();
-    for test in chosen {
-        let started = Instant::now();
-        let problems = match run_one(&mut engine, program, probed.as_ref(), test, base).await {
+    for (test, (run, time)) in chosen.iter().zip(runs) {
+        let problems = match run {
             Ok((batch, kpis)) => {
                 if let Some(probed) = &probed {
                     coverage.add(probed, &batch);
@@ -115,13 +120,13 @@ pub async fn test_file(path: &Path, options: &TestOptions) -> Result<TestedFile,
                 };
                 testing::judge(program, test, &observed)
             }
-            Err(problem) => vec![engine.redacted(problem)],
+            Err(problem) => vec![problem],
         };
         tested.results.push(TestResult {
             name: test.name.clone(),
             span: test.span,
             problems,
-            time: started.elapsed(),
+            time,
         });
     }
     if let Some(probed) = &probed {
@@ -130,36 +135,118 @@ pub async fn test_file(path: &Path, options: &TestOptions) -> Result<TestedFile,
     Ok(tested)
 }
 
+/// What one test's run gave: the membership rows in one batch and the KPI values, or the
+/// problem that stopped it; and how long it took.
+type Run = (
+    Result<(RecordBatch, Vec<crate::judge::Measured>), Diagnostic>,
+    Duration,
+);
+
+/// Runs every test of `chosen`: the plans of each `as_of` prepared once and executed for each
+/// test on its own task, as many at once as there are threads; a program that ranks members
+/// plans each test on its own, one after the other.
+async fn run_all(
+    session: &Session,
+    probed: Option<&Probed>,
+    chosen: &[&hir::RuleTest],
+    base: &Path,
+    options: &TestOptions,
+) -> Result<Vec<Run>, Stopped> {
+    let planned = Arc::new(probed.map_or_else(|| session.program().clone(), |p| p.program.clone()));
+    let mut engine = Engine::for_tests().map_err(Stopped::standalone)?;
+    engine.register_test_scans(&planned);
+    let mut prepared: HashMap<NaiveDate, Result<Option<PreparedTests>, Diagnostic>> =
+        HashMap::new();
+    for test in chosen {
+        if !prepared.contains_key(&test.as_of) {
+            let kpis = chosen
+                .iter()
+                .any(|t| t.as_of == test.as_of && testing::expects_kpis(t));
+            let params = Params { as_of: test.as_of };
+            let plans = engine.prepare_tests(&planned, params, kpis).await;
+            prepared.insert(test.as_of, plans);
+        }
+    }
+    let threads = options
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let runs = chosen.iter().map(|test| {
+        let plans = prepared.get(&test.as_of).cloned();
+        let planned = Arc::clone(&planned);
+        async move {
+            let started = Instant::now();
+            let plans = match plans {
+                Some(Ok(Some(plans))) => plans,
+                Some(Ok(None)) => return None,
+                Some(Err(problem)) => return Some((Err(problem), started.elapsed())),
+                None => return None,
+            };
+            let run = async {
+                let rows = Engine::test_rows(&planned, test, base)?;
+                let spawned = tokio::spawn(plans.run(Arc::clone(&planned), rows));
+                let (batches, kpis) = spawned.await.map_err(|e| joined(test, e))??;
+                Ok((one_batch(test, &batches)?, kpis))
+            };
+            Some((run.await, started.elapsed()))
+        }
+    });
+    let mut runs: Vec<Option<Run>> = futures::stream::iter(runs)
+        .buffered(threads.max(1))
+        .collect()
+        .await;
+    // Plans that depend on the rows (quantiles): each test planned on its own.
+    let mut own = session.bare_engine()?;
+    for (test, run) in chosen.iter().zip(&mut runs) {
+        if run.is_none() {
+            let started = Instant::now();
+            let result = run_one(&mut own, &planned, test, base).await;
+            *run = Some((result.map_err(|p| own.redacted(p)), started.elapsed()));
+        }
+    }
+    Ok(runs.into_iter().flatten().collect())
+}
+
+/// A test's task that ended without a result (it panicked).
+fn joined(test: &hir::RuleTest, error: tokio::task::JoinError) -> Diagnostic {
+    Diagnostic::Data(crate::diagnostics::DataDiagnostic::DataError {
+        span: test.span,
+        message: error.to_string(),
+    })
+}
+
+/// The batches of a test's membership rows as one.
+fn one_batch(test: &hir::RuleTest, batches: &[RecordBatch]) -> Result<RecordBatch, Diagnostic> {
+    let schema = match batches.first() {
+        Some(first) => first.schema(),
+        None => Arc::new(datafusion::arrow::datatypes::Schema::empty()),
+    };
+    datafusion::arrow::compute::concat_batches(&schema, batches).map_err(|e| {
+        Diagnostic::Data(crate::diagnostics::DataDiagnostic::DataError {
+            span: test.span,
+            message: e.to_string(),
+        })
+    })
+}
+
 /// Runs one test: its rows registered, the membership plan executed (over the program with
 /// probes when measuring coverage), the KPIs measured when it expects some.
 async fn run_one(
-    engine: &mut crate::engine::Engine,
-    program: &hir::Program,
-    probed: Option<&Probed>,
+    engine: &mut Engine,
+    planned: &hir::Program,
     test: &hir::RuleTest,
     base: &Path,
 ) -> Result<(RecordBatch, Vec<crate::judge::Measured>), Diagnostic> {
-    let planned = probed.map_or(program, |p| &p.program);
     engine.register_test(planned, test, base)?;
     let params = Params { as_of: test.as_of };
     let batches = engine
         .membership_batches(planned, params, &Selection::All)
         .await?;
-    let schema = match batches.first() {
-        Some(first) => first.schema(),
-        None => std::sync::Arc::new(datafusion::arrow::datatypes::Schema::empty()),
-    };
-    let batch = datafusion::arrow::compute::concat_batches(&schema, &batches).map_err(|e| {
-        Diagnostic::Data(crate::diagnostics::DataDiagnostic::DataError {
-            span: test.span,
-            message: e.to_string(),
-        })
-    })?;
+    let batch = one_batch(test, &batches)?;
     let mut kpis = Vec::new();
     if testing::expects_kpis(test) {
-        let ids: Vec<KpiId> = (0..program.kpis.len()).map(KpiId).collect();
-        let plan = engine.kpi_plan(program, params, &ids).await?;
-        kpis = engine.measure(program, &plan).await?;
+        let ids: Vec<KpiId> = (0..planned.kpis.len()).map(KpiId).collect();
+        let plan = engine.kpi_plan(planned, params, &ids).await?;
+        kpis = engine.measure(planned, &plan).await?;
     }
     Ok((batch, kpis))
 }

@@ -221,3 +221,167 @@ fn blank_as_null(values: &ArrayRef) -> ArrayRef {
         None => Arc::clone(values),
     }
 }
+
+/// The plans of the tests of one `as_of`, built once over [`test_scan`](super::test_scan)
+/// tables: each test executes a fresh copy with its rows in its task context.
+#[derive(Clone)]
+pub struct PreparedTests {
+    membership: Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+    packing: crate::lower::Packing,
+    /// The unpacked batches' schema.
+    unpacked: SchemaRef,
+    kpis: Option<(
+        Arc<dyn datafusion::physical_plan::ExecutionPlan>,
+        crate::lower::KpiPlan,
+    )>,
+    ctx: datafusion::prelude::SessionContext,
+    span: crate::span::Span,
+}
+
+impl Engine {
+    /// An engine for `segc test`: one partition per plan (tests hold a few rows; they run side
+    /// by side instead), and no dynamic filters, so that a physical plan can be executed again.
+    pub fn for_tests() -> Result<Engine, Diagnostic> {
+        let mut engine = Engine::new(super::EngineOptions {
+            threads: Some(1),
+            memory_limit: None,
+        })?;
+        let mut config = super::session_config(Some(1));
+        config
+            .options_mut()
+            .optimizer
+            .enable_dynamic_filter_pushdown = false;
+        engine.ctx = datafusion::prelude::SessionContext::new_with_config_rt(
+            config,
+            engine.ctx.runtime_env(),
+        );
+        Ok(engine)
+    }
+
+    /// Registers every source of `program` as a table whose rows each execution brings.
+    pub fn register_test_scans(&mut self, program: &hir::Program) {
+        self.tables.clear();
+        for source in &program.sources {
+            let table = super::test_scan::TestTable {
+                name: source.name.clone(),
+                schema: test_schema(source),
+            };
+            self.tables.insert(
+                source.name.clone(),
+                Arc::new(table) as Arc<dyn TableProvider>,
+            );
+        }
+    }
+
+    /// The membership plan (and with `kpis`, the KPI plan) at `params`, lowered, optimized and
+    /// physically planned once; `None` when the program ranks members (its plans then depend
+    /// on the rows: each test plans its own).
+    pub async fn prepare_tests(
+        &self,
+        program: &hir::Program,
+        params: Params,
+        kpis: bool,
+    ) -> Result<Option<PreparedTests>, Diagnostic> {
+        let selection = Selection::All;
+        let wanted = crate::lower::Wanted::Outputs(&selection);
+        let (passes, ranks) = crate::lower::planned_passes(program, self, params, wanted)?;
+        if !passes.is_empty() {
+            return Ok(None);
+        }
+        let span = program.population().span;
+        let plan = crate::lower::membership_plan(program, self, params, &selection, &ranks)?;
+        let names: Vec<String> = plan
+            .outputs
+            .iter()
+            .map(|o| program.output_name(*o).to_string())
+            .collect();
+        let unpacked =
+            super::unpack::unpacked_schema(&plan.packing, plan.plan.schema().as_arrow(), &names);
+        let membership = self.physical_plan(&plan.plan, span).await?;
+        let kpis = match kpis && !program.kpis.is_empty() {
+            false => None,
+            true => {
+                let ids: Vec<hir::KpiId> = (0..program.kpis.len()).map(hir::KpiId).collect();
+                let wanted = crate::lower::Wanted::Kpis(&ids);
+                let (passes, ranks) = crate::lower::planned_passes(program, self, params, wanted)?;
+                if !passes.is_empty() {
+                    return Ok(None);
+                }
+                let kpi = crate::lower::kpi_plan(program, self, params, &ids, &ranks)?;
+                Some((self.physical_plan(&kpi.plan, span).await?, kpi))
+            }
+        };
+        Ok(Some(PreparedTests {
+            membership,
+            packing: plan.packing,
+            unpacked,
+            kpis,
+            ctx: self.ctx.clone(),
+            span,
+        }))
+    }
+
+    /// The tables of `test`: its rows, or its CSV files read from `base`.
+    pub fn test_rows(
+        program: &hir::Program,
+        test: &hir::RuleTest,
+        base: &Path,
+    ) -> Result<TestRowsIn, Diagnostic> {
+        let mut batches = std::collections::HashMap::new();
+        for (index, source) in program.sources.iter().enumerate() {
+            let schema = test_schema(source);
+            let given = test.data.iter().find(|d| d.source.0 == index);
+            let batch = match given.map(|d| &d.rows) {
+                None => RecordBatch::new_empty(Arc::clone(&schema)),
+                Some(TestRows::Inline(rows)) => inline_batch(&schema, rows, source.span)?,
+                Some(TestRows::Csv { path, span }) => {
+                    csv_batch(&schema, source, &base.join(path), *span)?
+                }
+            };
+            batches.insert(source.name.clone(), batch);
+        }
+        Ok(TestRowsIn(super::test_scan::TestTables { batches }))
+    }
+}
+
+/// The rows of one test, ready for [`PreparedTests::run`].
+pub struct TestRowsIn(super::test_scan::TestTables);
+
+impl PreparedTests {
+    /// Executes the prepared plans over `rows`: the membership batches unpacked (the key and
+    /// one column per output), and the KPI values when prepared with KPIs.
+    pub async fn run(
+        self,
+        program: Arc<hir::Program>,
+        rows: TestRowsIn,
+    ) -> Result<(Vec<RecordBatch>, Vec<crate::judge::Measured>), Diagnostic> {
+        let failed_at = |e: datafusion::error::DataFusionError| failed(self.span, e.to_string());
+        let config = self.ctx.copied_config().with_extension(Arc::new(rows.0));
+        let task = Arc::new(
+            datafusion::execution::TaskContext::from(&self.ctx).with_session_config(config),
+        );
+        let plan = datafusion::physical_plan::execution_plan::reset_plan_states(self.membership)
+            .map_err(failed_at)?;
+        let batches = datafusion::physical_plan::collect(plan, Arc::clone(&task))
+            .await
+            .map_err(failed_at)?;
+        let members = batches
+            .iter()
+            .map(|b| super::unpack::unpacked(&self.packing, b, &self.unpacked))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| failed(self.span, e.to_string()))?;
+        let measured = match self.kpis {
+            None => Vec::new(),
+            Some((plan, kpi)) => {
+                let plan = datafusion::physical_plan::execution_plan::reset_plan_states(plan)
+                    .map_err(failed_at)?;
+                let batches = datafusion::physical_plan::collect(plan, task)
+                    .await
+                    .map_err(failed_at)?;
+                let engine = Engine::new(super::EngineOptions::default())?;
+                engine.read_measures(&program, &kpi, &batches).await?
+            }
+        };
+        Ok((members, measured))
+    }
+}
