@@ -7,7 +7,7 @@ use segc::lower::{DeclaredTables, Selection, membership_plan};
 
 /// Every `.seg` file of the fixtures and examples.
 /// The rule files of the fixtures and examples that have syntax errors on purpose.
-const UNPARSABLE: [&str; 7] = [
+const UNPARSABLE: [&str; 8] = [
     "tests/fixtures/check/errors/literals.seg",
     "tests/fixtures/check/errors/review_regressions.seg",
     "tests/fixtures/check/errors/syntax_no_cascade.seg",
@@ -15,6 +15,7 @@ const UNPARSABLE: [&str; 7] = [
     "tests/fixtures/parse/habits.seg",
     "tests/fixtures/parse/kpis.seg",
     "tests/fixtures/parse/recovery.seg",
+    "tests/fixtures/parse/test_recovery.seg",
 ];
 
 fn all_rule_files() -> Vec<PathBuf> {
@@ -89,6 +90,12 @@ fn formatting_keeps_meaning_and_comments_and_is_idempotent() {
 #[test]
 fn messy_file_layout() {
     let text = std::fs::read_to_string("tests/fixtures/fmt/messy.seg").expect("fixture");
+    insta::assert_snapshot!(segc::fmt::format(&text).expect("parses"));
+}
+
+#[test]
+fn messy_test_layout() {
+    let text = std::fs::read_to_string("tests/fixtures/fmt/messy_tests.seg").expect("fixture");
     insta::assert_snapshot!(segc::fmt::format(&text).expect("parses"));
 }
 

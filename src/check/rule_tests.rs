@@ -143,6 +143,7 @@ impl TestChecker<'_> {
         let mut typed = Vec::with_capacity(rows.len());
         for row in rows {
             let mut values: Vec<Option<RowValue>> = vec![None; source.columns.len()];
+            let mut given = vec![false; source.columns.len()];
             for field in &row.fields {
                 let Some(index) = source
                     .columns
@@ -160,6 +161,7 @@ impl TestChecker<'_> {
                     });
                     continue;
                 };
+                given[index] = true;
                 match value_of(&source.columns[index], &field.value) {
                     Ok(value) => values[index] = Some(value),
                     Err(problem) => self.problems.push(problem),
@@ -171,8 +173,8 @@ impl TestChecker<'_> {
             let missing: Vec<String> = source
                 .columns
                 .iter()
-                .zip(&values)
-                .filter(|(c, v)| !c.nullable && v.is_none())
+                .zip(&given)
+                .filter(|(c, given)| !c.nullable && !**given)
                 .map(|(c, _)| c.name.clone())
                 .collect();
             if !missing.is_empty() {

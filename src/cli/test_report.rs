@@ -176,16 +176,23 @@ pub(super) fn junit(files: &[TestedFile]) -> String {
                 xml(&f.name),
                 xml(&name)
             ));
-            for d in problems
+            let errors: Vec<_> = problems
                 .iter()
                 .filter(|d| d.severity() == crate::diagnostics::Severity::Error)
-            {
-                let help = d.help().map(|h| format!("\n{h}")).unwrap_or_default();
+                .collect();
+            if let Some(first) = errors.first() {
+                let body: Vec<String> = errors
+                    .iter()
+                    .map(|d| {
+                        let help = d.help().map(|h| format!("\n{h}")).unwrap_or_default();
+                        format!("{} {}{help}", d.code(), d.message())
+                    })
+                    .collect();
                 out.push_str(&format!(
                     "      <failure type=\"{}\" message=\"{}\">{}</failure>\n",
-                    d.code(),
-                    xml(&d.message()),
-                    xml(&format!("{} {}{help}", d.code(), d.message()))
+                    first.code(),
+                    xml(&first.message()),
+                    xml(&body.join("\n\n"))
                 ));
             }
             out.push_str("    </testcase>\n");

@@ -243,7 +243,7 @@ pub enum TestDiagnostic {
     Failed {
         /// The test.
         test: String,
-        /// The test's name.
+        /// The test's name (machine formats may point at it).
         test_span: Span,
         /// The segment, tiers, score or KPI.
         name: String,
@@ -411,7 +411,7 @@ impl TestDiagnostic {
                 .help(|| "each member has its own key"),
             Failed {
                 test,
-                test_span,
+                test_span: _,
                 name,
                 target,
                 span,
@@ -421,7 +421,6 @@ impl TestDiagnostic {
                 .message(|| format!("test `{test}` failed: {}", failure_words(name, *target, mismatch)))
                 .at(*span)
                 .primary_label(|| "expected here")
-                .label(*test_span, || "in this test")
                 .help(|| diff(mismatch)),
         }
     }
@@ -476,9 +475,15 @@ fn diff(mismatch: &Mismatch) -> String {
         } => {
             let missing: Vec<&String> = expected.iter().filter(|k| !found.contains(k)).collect();
             let extra: Vec<&String> = found.iter().filter(|k| !expected.contains(k)).collect();
+            let listed = match check {
+                Membership::Exactly => "expected",
+                Membership::Contains => "to contain",
+                Membership::Excludes => "to exclude",
+            };
+            let width = listed.len() + 1;
             let mut lines = vec![
-                format!("expected: [{}]", expected.join(", ")),
-                format!("actual:   [{}]", found.join(", ")),
+                format!("{:<width$} [{}]", format!("{listed}:"), expected.join(", ")),
+                format!("{:<width$} [{}]", "actual:", found.join(", ")),
             ];
             if *check != Membership::Excludes {
                 lines.extend(
@@ -505,7 +510,8 @@ fn diff(mismatch: &Mismatch) -> String {
         }
         Mismatch::Values(rows) => {
             let shown = |v: &Option<String>| v.clone().unwrap_or_else(|| "null".into());
-            let mut lines = Vec::with_capacity(rows.len() * 2);
+            let mut lines = Vec::with_capacity(rows.len() * 2 + 1);
+            lines.push("(- expected, + actual)".to_string());
             for row in rows {
                 lines.push(format!("- {}: {}", row.key, shown(&row.expected)));
                 match row.member {

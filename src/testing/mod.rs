@@ -157,7 +157,7 @@ fn number_row(key: &str, expected: Option<Approx>, found: Option<f64>) -> Option
 /// zeros.
 fn number(value: f64, percent: bool) -> String {
     let shown = |v: f64| {
-        let text = format!("{v:.6}");
+        let text = format!("{v:.4}");
         text.trim_end_matches('0').trim_end_matches('.').to_string()
     };
     match percent {
