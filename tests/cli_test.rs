@@ -94,3 +94,26 @@ fn the_retail_examples_tests_pass() {
     assert!(text.starts_with("exit: 0\n"), "{text}");
     assert!(text.contains("2 passed, 0 failed"), "{text}");
 }
+
+#[test]
+fn a_csv_file_outside_the_project_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("project")).expect("folder");
+    std::fs::create_dir_all(dir.path().join("elsewhere")).expect("folder");
+    std::fs::write(dir.path().join("elsewhere/rows.csv"), "customer_id\n1\n").expect("csv");
+    let rules = dir.path().join("project/rules.seg");
+    std::fs::write(
+        &rules,
+        "source customers from parquet \"c.parquet\" {\n  key customer_id: int\n}\npopulation customers\nsegment all = customer_id > 0\n\ntest outside as_of @2026-11-01 {\n  customers from csv \"../elsewhere/rows.csv\"\n  expect all = []\n}\n",
+    )
+    .expect("rules");
+    let mut command = segc();
+    command
+        .current_dir(dir.path().join("project"))
+        .args(["test", "rules.seg"]);
+    let text = transcript(&mut command);
+    assert!(
+        text.starts_with("exit: 2\n") && text.contains("E0717"),
+        "{text}"
+    );
+}

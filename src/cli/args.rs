@@ -96,9 +96,13 @@ pub struct TestArgs {
     /// true and some made it false
     #[arg(long)]
     pub coverage: bool,
-    /// Number of threads and partitions [default: number of cores]
+    /// Tests run side by side on N threads [default: number of cores]
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub threads: Option<u16>,
+    /// A folder test CSV files may be read from, besides the project's folder and `[data]
+    /// roots` of segc.toml (repeatable)
+    #[arg(long = "data-root", value_name = "FOLDER")]
+    pub data_roots: Vec<PathBuf>,
 }
 
 /// Report formats of `segc test`.

@@ -16,6 +16,7 @@ pub(super) async fn run(args: &TestArgs, reporter: &Reporter) -> Outcome {
         filters: args.filters.clone(),
         coverage: args.coverage,
         threads: args.threads.map(usize::from),
+        data_roots: args.data_roots.clone(),
     };
     let started = Instant::now();
     let mut outcome = Outcome::Success;

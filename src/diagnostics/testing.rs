@@ -243,8 +243,6 @@ pub enum TestDiagnostic {
     Failed {
         /// The test.
         test: String,
-        /// The test's name (machine formats may point at it).
-        test_span: Span,
         /// The segment, tiers, score or KPI.
         name: String,
         /// What it is.
@@ -252,7 +250,7 @@ pub enum TestDiagnostic {
         /// The expectation.
         span: Span,
         /// What differed.
-        mismatch: Mismatch,
+        mismatch: Box<Mismatch>,
     },
 }
 
@@ -411,7 +409,6 @@ impl TestDiagnostic {
                 .help(|| "each member has its own key"),
             Failed {
                 test,
-                test_span: _,
                 name,
                 target,
                 span,

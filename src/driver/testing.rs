@@ -29,8 +29,10 @@ pub struct TestOptions {
     pub filters: Vec<String>,
     /// Measure which conditions the tests' rows made true and false.
     pub coverage: bool,
-    /// Threads and partitions (default: one per core).
+    /// Tests run side by side on this many threads (default: one per core).
     pub threads: Option<usize>,
+    /// Folders test CSV files may be read from besides the project's and `[data] roots`.
+    pub data_roots: Vec<std::path::PathBuf>,
 }
 
 /// The tests of one rule file, run.
@@ -79,6 +81,7 @@ pub async fn test_file(path: &Path, options: &TestOptions) -> Result<TestedFile,
         path,
         Options {
             threads: options.threads,
+            data_roots: options.data_roots.clone(),
             ..Options::default()
         },
     )?;
@@ -153,18 +156,18 @@ async fn run_all(
     options: &TestOptions,
 ) -> Result<Vec<Run>, Stopped> {
     let planned = Arc::new(probed.map_or_else(|| session.program().clone(), |p| p.program.clone()));
+    let roots = session.data_roots();
     let mut engine = Engine::for_tests().map_err(Stopped::standalone)?;
     engine.register_test_scans(&planned);
     let mut prepared: HashMap<NaiveDate, Result<Option<PreparedTests>, Diagnostic>> =
         HashMap::new();
     for test in chosen {
-        if !prepared.contains_key(&test.as_of) {
+        if let std::collections::hash_map::Entry::Vacant(entry) = prepared.entry(test.as_of) {
             let kpis = chosen
                 .iter()
                 .any(|t| t.as_of == test.as_of && testing::expects_kpis(t));
             let params = Params { as_of: test.as_of };
-            let plans = engine.prepare_tests(&planned, params, kpis).await;
-            prepared.insert(test.as_of, plans);
+            entry.insert(engine.prepare_tests(&planned, params, kpis).await);
         }
     }
     let threads = options
@@ -173,6 +176,7 @@ async fn run_all(
     let runs = chosen.iter().map(|test| {
         let plans = prepared.get(&test.as_of).cloned();
         let planned = Arc::clone(&planned);
+        let roots = &roots;
         async move {
             let started = Instant::now();
             let plans = match plans {
@@ -182,7 +186,7 @@ async fn run_all(
                 None => return None,
             };
             let run = async {
-                let rows = Engine::test_rows(&planned, test, base)?;
+                let rows = Engine::test_rows(&planned, test, base, roots)?;
                 let spawned = tokio::spawn(plans.run(Arc::clone(&planned), rows));
                 let (batches, kpis) = spawned.await.map_err(|e| joined(test, e))??;
                 Ok((one_batch(test, &batches)?, kpis))
@@ -196,6 +200,7 @@ async fn run_all(
         .await;
     // Plans that depend on the rows (quantiles): each test planned on its own.
     let mut own = session.bare_engine()?;
+    own.confine_data(session.data_roots());
     for (test, run) in chosen.iter().zip(&mut runs) {
         if run.is_none() {
             let started = Instant::now();

@@ -34,7 +34,15 @@ impl Engine {
                 None => RecordBatch::new_empty(Arc::clone(&schema)),
                 Some(TestRows::Inline(rows)) => inline_batch(&schema, rows, source.span)?,
                 Some(TestRows::Csv { path, span }) => {
-                    csv_batch(&schema, source, &base.join(path), *span)?
+                    let file = base.join(path);
+                    if !self.roots.admits(&file) {
+                        return Err(Diagnostic::Data(DataDiagnostic::DataOutsideRoots {
+                            span: *span,
+                            location: file.display().to_string(),
+                            roots: self.roots.shown().to_vec(),
+                        }));
+                    }
+                    csv_batch(&schema, source, &file, *span)?
                 }
             };
             let table = MemTable::try_new(Arc::clone(&schema), vec![vec![batch]])
@@ -321,11 +329,13 @@ impl Engine {
         }))
     }
 
-    /// The tables of `test`: its rows, or its CSV files read from `base`.
+    /// The tables of `test`: its rows, or its CSV files read from `base` (refused outside
+    /// `roots`, E0717).
     pub fn test_rows(
         program: &hir::Program,
         test: &hir::RuleTest,
         base: &Path,
+        roots: &super::DataRoots,
     ) -> Result<TestRowsIn, Diagnostic> {
         let mut batches = std::collections::HashMap::new();
         for (index, source) in program.sources.iter().enumerate() {
@@ -335,7 +345,15 @@ impl Engine {
                 None => RecordBatch::new_empty(Arc::clone(&schema)),
                 Some(TestRows::Inline(rows)) => inline_batch(&schema, rows, source.span)?,
                 Some(TestRows::Csv { path, span }) => {
-                    csv_batch(&schema, source, &base.join(path), *span)?
+                    let file = base.join(path);
+                    if !roots.admits(&file) {
+                        return Err(Diagnostic::Data(DataDiagnostic::DataOutsideRoots {
+                            span: *span,
+                            location: file.display().to_string(),
+                            roots: roots.shown().to_vec(),
+                        }));
+                    }
+                    csv_batch(&schema, source, &file, *span)?
                 }
             };
             batches.insert(source.name.clone(), batch);

@@ -91,11 +91,10 @@ pub fn judge(program: &hir::Program, test: &hir::RuleTest, observed: &Observed) 
         if let Some(mismatch) = mismatch {
             failures.push(Diagnostic::Test(TestDiagnostic::Failed {
                 test: test.name.clone(),
-                test_span: test.span,
                 name: name.clone(),
                 target,
                 span: expectation.span,
-                mismatch,
+                mismatch: Box::new(mismatch),
             }));
         }
     }
