@@ -138,7 +138,6 @@ impl TestChecker<'_> {
     /// Each row's values, one per declared column (null when not given).
     fn rows(&mut self, id: SourceId, rows: &[ast::TestRow]) -> Vec<Vec<RowValue>> {
         let source = self.program.source(id);
-        let is_population = id == self.program.population;
         let mut keys: HashMap<Key, Span> = HashMap::default();
         let mut typed = Vec::with_capacity(rows.len());
         for row in rows {
@@ -166,8 +165,8 @@ impl TestChecker<'_> {
                     Ok(value) => values[index] = Some(value),
                     Err(problem) => self.problems.push(problem),
                 }
-                if is_population && source.key == Some(index) {
-                    self.repeated_key(&mut keys, &field.value);
+                if source.key == Some(index) {
+                    self.repeated_key(&source.name, &mut keys, &field.value);
                 }
             }
             let missing: Vec<String> = source
@@ -195,7 +194,12 @@ impl TestChecker<'_> {
         typed
     }
 
-    fn repeated_key(&mut self, keys: &mut HashMap<Key, Span>, literal: &ast::Literal) {
+    fn repeated_key(
+        &mut self,
+        source: &str,
+        keys: &mut HashMap<Key, Span>,
+        literal: &ast::Literal,
+    ) {
         let key = match &literal.kind {
             LiteralKind::Int(i) => Key::Int(*i),
             LiteralKind::String(s) => Key::Text(s.clone()),
@@ -204,6 +208,7 @@ impl TestChecker<'_> {
         let shown = key.to_string();
         if let Some(first) = keys.insert(key, literal.span) {
             self.problems.push(TestDiagnostic::RepeatedKey {
+                source: source.to_string(),
                 key: shown,
                 span: literal.span,
                 first,

@@ -195,7 +195,7 @@ codes! {
     E1311 Rules "test declared twice",
     E1312 Rules "test date that is not a date",
     E1313 Rules "test rows in a file of an unknown format",
-    E1314 Rules "population key repeated in a test",
+    E1314 Rules "key repeated in the rows of a test",
     E1320 Rules "failed test",
 }
 

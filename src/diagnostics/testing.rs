@@ -230,8 +230,10 @@ pub enum TestDiagnostic {
         /// Where.
         span: Span,
     },
-    /// A population key given to two rows of a test (E1314).
+    /// A key given to two rows of a source in a test (E1314).
     RepeatedKey {
+        /// The source.
+        source: String,
         /// The key.
         key: String,
         /// The second row's key.
@@ -401,12 +403,17 @@ impl TestDiagnostic {
                 .message(|| format!("tests read rows from CSV files only, not `{format}`"))
                 .at(*span)
                 .help(|| "write `SOURCE from csv \"rows.csv\"` (a header line naming the columns), or the rows inline"),
-            RepeatedKey { key, span, first } => d
+            RepeatedKey {
+                source,
+                key,
+                span,
+                first,
+            } => d
                 .code(E1314)
-                .message(|| format!("two rows of the population have the key {key}"))
+                .message(|| format!("two rows of `{source}` have the key {key}"))
                 .at(*span)
                 .label(*first, || "first given here")
-                .help(|| "each member has its own key"),
+                .help(|| "each row of a source has its own key: rules join and group on it"),
             Failed {
                 test,
                 name,
