@@ -255,10 +255,11 @@ impl Engine {
             memory_limit: None,
         })?;
         let mut config = super::session_config(Some(1));
-        config
-            .options_mut()
-            .optimizer
-            .enable_dynamic_filter_pushdown = false;
+        let optimizer = &mut config.options_mut().optimizer;
+        optimizer.enable_dynamic_filter_pushdown = false;
+        optimizer.enable_join_dynamic_filter_pushdown = false;
+        optimizer.enable_topk_dynamic_filter_pushdown = false;
+        optimizer.enable_aggregate_dynamic_filter_pushdown = false;
         engine.ctx = datafusion::prelude::SessionContext::new_with_config_rt(
             config,
             engine.ctx.runtime_env(),
