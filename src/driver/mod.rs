@@ -28,7 +28,7 @@ pub use kpis::{Baseline, KpiGate, Measured};
 pub use project::Project;
 pub use rule_files::{CheckedRoot, Reported, Rules};
 pub use session::{ExplainRequest, Explanation, Opened, Options, OutputChoice, Ran, Session};
-pub use testing::{TestOptions, TestResult, TestedFile, test_file};
+pub use testing::{TestOptions, TestResult, TestedFile, has_tests, test_file};
 
 use crate::diagnostics::{DataDiagnostic, Diagnostic};
 

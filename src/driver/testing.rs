@@ -74,6 +74,17 @@ impl TestResult {
     }
 }
 
+/// Whether the rule file at `path` reads and declares a `test` item (a parse, no check).
+pub fn has_tests(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|text| {
+        crate::syntax::parse(&text)
+            .program
+            .items
+            .iter()
+            .any(|i| matches!(i.kind, crate::ast::ItemKind::Test(_)))
+    })
+}
+
 /// Reads and checks the rule file at `path` and runs its tests. Stops on problems that belong
 /// to no rule file (an unreadable file, an invalid segc.toml, the machine).
 pub async fn test_file(path: &Path, options: &TestOptions) -> Result<TestedFile, Stopped> {
