@@ -3,7 +3,11 @@
 //! Built by [`crate::syntax`]; every node carries the [`Span`] of the text it came from. Names are not
 //! resolved and types are not checked here: that is [`crate::check`]'s job.
 
+mod rule_test;
+
 use crate::span::Span;
+
+pub use rule_test::*;
 
 /// One parsed rule file.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -62,6 +66,8 @@ pub enum ItemKind {
     Split(SplitDecl),
     /// `kpi NAME ["label"] [for ...] { value = ... target ... [warn ...] }`
     Kpi(KpiDecl),
+    /// `test NAME as_of @DATE { rows... expect ... }`: a unit test of the file's rules.
+    Test(TestDecl),
     /// An item that did not parse; its name, if it could be read, keeps later references quiet.
     Broken(BrokenItem),
 }

@@ -17,6 +17,7 @@ mod parallel;
 pub mod span;
 pub mod suggest;
 pub mod syntax;
+pub mod testing;
 pub mod types;
 pub mod vars;
 pub mod words;

@@ -436,7 +436,7 @@ fn shared(item: &Item) -> bool {
             b.keyword.as_deref(),
             Some("source" | "let" | "population" | "segment" | "score" | "tiers" | "split")
         ),
-        ItemKind::Import(_) | ItemKind::Kpi(_) => false,
+        ItemKind::Import(_) | ItemKind::Kpi(_) | ItemKind::Test(_) => false,
     }
 }
 
@@ -444,6 +444,7 @@ fn shared(item: &Item) -> bool {
 fn unshareable(item: &Item) -> Option<(&'static str, Span)> {
     Some(match &item.kind {
         ItemKind::Kpi(k) => ("KPI", k.name.span),
+        ItemKind::Test(t) => ("test", t.name.span),
         _ => return None,
     })
 }

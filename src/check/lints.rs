@@ -102,6 +102,7 @@ pub(super) fn findings(
         LINT_STACK,
         |segment| SegmentFindings::of(program, segment),
     );
+    untested_segments(program, &segments, &mut found);
     let mut conditions: HashMap<Vec<u8>, (&str, Span)> = HashMap::new();
     for (segment, findings) in segments.into_iter().zip(looked_at) {
         found.extend(findings.always_empty_or_true);
@@ -567,4 +568,31 @@ pub(super) fn apply_levels(
     // Each key once (the sort is stable all the same): a key costs a `describe`.
     out.sort_by_cached_key(|d| (d.primary_span().map(|s| s.start), d.code()));
     out
+}
+
+/// The declared segments that no test's expectation names (`untested-segment`).
+fn untested_segments(
+    program: &hir::Program,
+    segments: &[&hir::Segment],
+    found: &mut Vec<LintDiagnostic>,
+) {
+    let tested: BTreeSet<&str> = program
+        .tests
+        .iter()
+        .flat_map(|t| &t.expectations)
+        .filter_map(|e| match &e.kind {
+            hir::ExpectationKind::Members { segment, .. } => {
+                Some(program.segments[segment.0].name.as_str())
+            }
+            _ => None,
+        })
+        .collect();
+    for segment in segments {
+        if !tested.contains(segment.name.as_str()) {
+            found.push(LintDiagnostic::UntestedSegment {
+                name: segment.name.clone(),
+                span: segment.span,
+            });
+        }
+    }
 }

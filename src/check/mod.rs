@@ -17,6 +17,7 @@ mod lookups;
 mod measures;
 mod quantiles;
 mod reach;
+mod rule_tests;
 mod rules;
 mod sources;
 mod tiers;
@@ -99,8 +100,11 @@ pub fn check_with(
             )
         });
     }
-    let checked = (!has_errors).then(|| checker.finish());
-    if let Some(hir) = &checked {
+    let mut checked = (!has_errors).then(|| checker.finish());
+    if let Some(hir) = &mut checked {
+        let (tests, problems) = rule_tests::check_tests(hir, program);
+        hir.tests = tests;
+        diagnostics.extend(problems);
         diagnostics.extend(lints::findings(hir, program, settings));
     }
     let diagnostics = lints::apply_levels(diagnostics, program, &settings.lints);
@@ -751,6 +755,7 @@ impl<'a> Checker<'a> {
                 .collect(),
             kpis: self.checked_kpis.into_iter().flatten().collect(),
             paths: self.paths,
+            tests: Vec::new(),
         }
     }
 }

@@ -46,6 +46,8 @@ pub enum Command {
     Kpi(KpiArgs),
     /// Show the DataFusion plans the rules compile to
     Explain(ExplainArgs),
+    /// Run the `test` items of rule files over their rows, in memory (see docs/testing.md)
+    Test(TestArgs),
     /// Rewrite rule files in the canonical layout (comments kept)
     Fmt(FmtArgs),
     /// Work with data schemas
@@ -76,6 +78,44 @@ pub struct CheckArgs {
     /// Exit 1 on warnings too (strict CI)
     #[arg(long)]
     pub deny_warnings: bool,
+}
+
+/// `segc test`
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Rule files, or folders searched for `.seg` files [default: the current folder]
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Run only the tests whose name contains TEXT (repeatable: any of them)
+    #[arg(long = "filter", value_name = "TEXT")]
+    pub filters: Vec<String>,
+    /// How to report: for people, or for tools (see docs/testing.md)
+    #[arg(long, value_enum, default_value_t = TestFormat::Human)]
+    pub format: TestFormat,
+    /// Report, per segment, tier and score rule, whether some test row made its condition
+    /// true and some made it false
+    #[arg(long)]
+    pub coverage: bool,
+    /// Tests run side by side on N threads [default: number of cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// A folder test CSV files may be read from, besides the project's folder and `[data]
+    /// roots` of segc.toml (repeatable)
+    #[arg(long = "data-root", value_name = "FOLDER")]
+    pub data_roots: Vec<PathBuf>,
+}
+
+/// Report formats of `segc test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TestFormat {
+    /// One line per test on stdout, failures drawn on stderr
+    Human,
+    /// One JSON document on stdout
+    Json,
+    /// JUnit XML on stdout, one test case per test
+    Junit,
+    /// GitHub Actions workflow annotations on stdout, one per failure
+    Github,
 }
 
 /// Report formats of `segc check`.

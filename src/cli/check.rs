@@ -96,6 +96,9 @@ fn contents(program: &hir::Program) -> String {
     if !program.kpis.is_empty() {
         parts.push(count(program.kpis.len(), "KPI"));
     }
+    if !program.tests.is_empty() {
+        parts.push(count(program.tests.len(), "test"));
+    }
     parts.join(", ")
 }
 

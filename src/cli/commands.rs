@@ -27,6 +27,9 @@ pub(super) fn dispatch(cli: Cli) -> Outcome {
             rt.block_on(explain(&args, &reporter))
         }),
         Command::Fmt(args) => super::format::run(&args, &reporter),
+        Command::Test(args) => with_runtime(args.threads, &reporter, |rt| {
+            rt.block_on(super::test::run(&args, &reporter))
+        }),
         Command::Schema(SchemaCommand::Infer(args)) => {
             with_runtime(None, &reporter, |rt| rt.block_on(infer(&args, &reporter)))
         }

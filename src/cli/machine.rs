@@ -64,7 +64,7 @@ fn position(at: &Place, offset: u32) -> Value {
     json!({ "line": lc.line, "column": lc.column, "offset": offset })
 }
 
-fn range(map: &SourceMap, span: Span, label: Option<String>) -> Value {
+pub(super) fn range(map: &SourceMap, span: Span, label: Option<String>) -> Value {
     let Some(at) = place(map, span) else {
         return Value::Null;
     };
@@ -88,24 +88,8 @@ pub(super) fn json(reports: &[FileReport], map: &SourceMap) -> String {
     let files: Vec<Value> = reports
         .iter()
         .map(|r| {
-            let diagnostics: Vec<Value> = r
-                .diagnostics
-                .iter()
-                .map(|d| {
-                    json!({
-                        "code": d.code(),
-                        "severity": severity(d),
-                        "message": d.message(),
-                        "help": d.help(),
-                        "primary": d.primary_span().map(|s| range(map, s, d.primary_label())),
-                        "labels": d
-                            .labels()
-                            .into_iter()
-                            .map(|l| range(map, l.span, l.text))
-                            .collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
+            let diagnostics: Vec<Value> =
+                r.diagnostics.iter().map(|d| diagnostic(d, map)).collect();
             json!({ "file": r.name, "diagnostics": diagnostics })
         })
         .collect();
@@ -117,6 +101,22 @@ pub(super) fn json(reports: &[FileReport], map: &SourceMap) -> String {
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// One diagnostic as an object of the JSON document.
+pub(super) fn diagnostic(d: &Diagnostic, map: &SourceMap) -> Value {
+    json!({
+        "code": d.code(),
+        "severity": severity(d),
+        "message": d.message(),
+        "help": d.help(),
+        "primary": d.primary_span().map(|s| range(map, s, d.primary_label())),
+        "labels": d
+            .labels()
+            .into_iter()
+            .map(|l| range(map, l.span, l.text))
+            .collect::<Vec<_>>(),
+    })
 }
 
 /// Escapes a GitHub workflow command's message.
@@ -161,7 +161,7 @@ pub(super) fn github(reports: &[FileReport], map: &SourceMap) -> String {
     out
 }
 
-fn xml(text: &str) -> String {
+pub(super) fn xml(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -16,6 +16,8 @@ mod progress;
 mod project_run;
 mod report;
 mod sarif;
+mod test;
+mod test_report;
 mod wrap;
 
 use std::process::ExitCode;

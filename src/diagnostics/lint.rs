@@ -56,11 +56,13 @@ pub enum Lint {
     KpiWithoutBaseline,
     /// A time window reaching further back than the source's declared retention (W1109).
     WindowBeyondRetention,
+    /// A segment no `test` of its file mentions (W1110, allowed by default).
+    UntestedSegment,
 }
 
 impl Lint {
     /// Every lint.
-    pub const ALL: [Lint; 12] = [
+    pub const ALL: [Lint; 13] = [
         Lint::UnreachableTier,
         Lint::TiersWithoutElse,
         Lint::TierShadows,
@@ -73,6 +75,7 @@ impl Lint {
         Lint::AlwaysTrue,
         Lint::KpiWithoutBaseline,
         Lint::WindowBeyondRetention,
+        Lint::UntestedSegment,
     ];
 
     /// The lint's name in `segc.toml` and directives.
@@ -90,6 +93,7 @@ impl Lint {
             Lint::AlwaysTrue => "always-true",
             Lint::KpiWithoutBaseline => "kpi-without-baseline",
             Lint::WindowBeyondRetention => "window-beyond-retention",
+            Lint::UntestedSegment => "untested-segment",
         }
     }
 
@@ -101,7 +105,7 @@ impl Lint {
     /// The level a lint has unless configured.
     pub fn default_level(self) -> Level {
         match self {
-            Lint::MissingLabel | Lint::NullableComparison => Level::Allow,
+            Lint::MissingLabel | Lint::NullableComparison | Lint::UntestedSegment => Level::Allow,
             _ => Level::Warn,
         }
     }
@@ -185,6 +189,13 @@ pub enum LintDiagnostic {
         /// The retention option.
         retention_span: Span,
     },
+    /// A segment that no `test` of its file names in an expectation.
+    UntestedSegment {
+        /// The segment.
+        name: String,
+        /// Its name.
+        span: Span,
+    },
     /// A directive naming no lint.
     UnknownLint {
         /// The name written.
@@ -215,6 +226,12 @@ impl LintDiagnostic {
                         format!("the lints are {}", Lint::ALL.map(Lint::name).join(", "))
                     })
                 }),
+            UntestedSegment { name, span } => d
+                .code(W1110)
+                .message(|| format!("no test says who is in segment `{name}`"))
+                .at(*span)
+                .lint(Lint::UntestedSegment)
+                .fix_or_allow("add an expectation to a test: `expect NAME = [1, 2]` (docs/testing.md)"),
             UnusedLet { name, span } => d
                 .code(W1101)
                 .message(|| format!("`{name}` is never used"))

@@ -4,7 +4,7 @@
 //! candidates, never preformatted text. A diagnostic belongs to a family (one file each, after
 //! the code ranges of `docs/errors.md`: `syntax` E01, `names` E02, `sources` E03, `types` E04,
 //! `definitions` E05/W05, `literals` E06, `data` E07, `command` E08, `internal` E09, `kpi`
-//! E10/W10, `lint` W11, `import` E12), whose `describe` gives each kind's code, message, place,
+//! E10/W10, `lint` W11, `import` E12, `testing` E13), whose `describe` gives each kind's code, message, place,
 //! labels and help in one arm. Codes are registered once in [`Code`], with the titles that
 //! `docs/errors.md` shows (a test compares them). The conversion to terminal output lives in
 //! [`render`].
@@ -24,6 +24,7 @@ mod parts;
 mod sink;
 mod sources;
 mod syntax;
+mod testing;
 mod types;
 
 pub mod render;
@@ -46,6 +47,7 @@ pub use parts::{Blame, Label, Severity};
 pub use sink::Sink;
 pub use sources::{DerivationProblem, ListProblem, SourceDiagnostic, TypeArgumentProblem};
 pub use syntax::{SyntaxDiagnostic, SyntaxHint};
+pub use testing::{Given, Membership, Mismatch, Target, TestDiagnostic, ValueMismatch};
 pub use types::{Context, TypeDiagnostic};
 
 /// One problem, with everything needed to word and place it: a kind of one of the families.
@@ -75,6 +77,8 @@ pub enum Diagnostic {
     Lint(LintDiagnostic),
     /// Imports (E12xx).
     Import(ImportDiagnostic),
+    /// `test` items and their failures (E13xx).
+    Test(TestDiagnostic),
     /// A lint's finding (or any warning with a lint) at level `deny`: an error.
     Denied(Box<Diagnostic>),
 }
@@ -115,6 +119,7 @@ families! {
     Kpi(KpiDiagnostic),
     Lint(LintDiagnostic),
     Import(ImportDiagnostic),
+    Test(TestDiagnostic),
 }
 
 impl Diagnostic {

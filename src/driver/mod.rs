@@ -21,6 +21,7 @@ mod lineage;
 mod project;
 mod rule_files;
 mod session;
+mod testing;
 
 pub use crate::lower::{Selection, Wanted};
 pub use check::{CheckedFile, CheckedFiles, check_files, project_rule_files};
@@ -32,6 +33,7 @@ pub use rule_files::{CheckedRoot, Reported, Rules};
 pub use session::{
     ExplainRequest, ExplainedPass, Explanation, Opened, Options, OutputChoice, Ran, Session,
 };
+pub use testing::{TestOptions, TestResult, TestedFile, has_tests, test_file};
 
 use crate::diagnostics::{DataDiagnostic, Diagnostic};
 
@@ -56,7 +58,7 @@ impl Stopped {
         }
     }
 
-    fn standalone(diagnostic: Diagnostic) -> Stopped {
+    pub(crate) fn standalone(diagnostic: Diagnostic) -> Stopped {
         Stopped::Standalone(vec![diagnostic])
     }
 }

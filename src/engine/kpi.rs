@@ -17,8 +17,18 @@ impl Engine {
         program: &hir::Program,
         plan: &KpiPlan,
     ) -> Result<Vec<Measured>, Diagnostic> {
-        let population = program.population();
         let batches = self.collect(program, &plan.plan).await?;
+        self.read_measures(program, plan, &batches).await
+    }
+
+    /// Each KPI's value per group, read from the batches of `plan`.
+    pub(super) async fn read_measures(
+        &self,
+        program: &hir::Program,
+        plan: &KpiPlan,
+        batches: &[RecordBatch],
+    ) -> Result<Vec<Measured>, Diagnostic> {
+        let population = program.population();
         let internal = |broken: Invariant| {
             Diagnostic::Internal(InternalDiagnostic::Invariant {
                 span: population.span,

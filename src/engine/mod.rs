@@ -27,6 +27,8 @@ mod shape;
 mod stores;
 mod summary;
 mod tables;
+mod test_scan;
+mod test_tables;
 mod unpack;
 
 use std::collections::HashMap;
@@ -61,6 +63,7 @@ pub use summary::{
     OutputSummary, PopulationSummary, ScoreCount, ScoreSummary, SegmentSummary, Summary,
     TierSummary, TiersSummary, ValueCount, ValueStats, ValueSummary, integral_text,
 };
+pub use test_tables::{PreparedTests, TestRowsIn};
 
 /// Engine settings.
 #[derive(Debug, Clone, Copy, Default)]

@@ -23,6 +23,7 @@ mod comments;
 mod doc;
 mod expr;
 mod items;
+mod test_item;
 
 use crate::ast::{self, ItemKind};
 use crate::diagnostics::Diagnostic;
@@ -160,6 +161,7 @@ impl<'a> Formatter<'a> {
             ItemKind::Tiers(t) => b.tiers(t, item.span),
             ItemKind::Split(s) => b.split(s, item.span),
             ItemKind::Kpi(k) => b.kpi(k, item.span),
+            ItemKind::Test(t) => text(test_item::test(t, &b, self.source)),
             ItemKind::Broken(_) => text(""),
         };
         let (start, end) = (item.span.start as usize, item.span.end as usize);

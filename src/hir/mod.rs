@@ -6,6 +6,7 @@
 mod builtin;
 mod kpi;
 pub mod paths;
+mod rule_test;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -16,6 +17,7 @@ use crate::types::Type;
 pub use builtin::Builtin;
 pub use kpi::*;
 pub use paths::*;
+pub use rule_test::*;
 
 /// Index of a source in [`Program::sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -116,6 +118,8 @@ pub struct Program {
     pub kpis: Vec<Kpi>,
     /// The paths of references that lookups and aggregates follow, each once.
     pub paths: Vec<Path>,
+    /// The file's `test` items (never part of a plan: `segc test` runs them).
+    pub tests: Vec<RuleTest>,
 }
 
 /// A member's position among all members by some value: `ntile(5, x desc)`, `percent_rank(x)`.

@@ -22,6 +22,7 @@ pub(crate) const ITEM_KEYWORDS: &[&str] = &[
     "split",
     // `output let NAME = ...` (only followed by `let`: see `starts_item`).
     "output",
+    "test",
 ];
 
 /// A piece of the file holding one item (or stray text).

@@ -238,7 +238,16 @@ fn describe(rule: Rule) -> Option<&'static str> {
         source_option => "an option",
         EOI => "a new item",
         kw_source | kw_population | kw_let | kw_segment | kw_score | kw_tiers | kw_split
-        | kw_kpi => "an item",
+        | kw_kpi | kw_test => "an item",
+        kw_as_of => "`as_of @DATE`",
+        test_rows | test_csv | test_expect | kw_expect => {
+            "rows such as `customers [ { ... } ]` or an expectation such as `expect vip = [1]`"
+        }
+        test_row | row_field => "a row such as `{ customer_id: 1 }`",
+        test_value | signed_number | expect_part => "a value",
+        expect_op | kw_contains | kw_excludes => "`=`, `contains` or `excludes`",
+        expect_list => "keys such as `[1, 2]`",
+        expect_map | expect_entry => "entries such as `{ 1: gold }`",
         kpi_for | kw_for => "`for`",
         kpi_value | kw_value => "`value = ...`",
         kpi_target | kw_target => "`target ...`",

@@ -210,12 +210,69 @@ fn item_sexpr(item: &ast::Item) -> String {
             text.push(')');
             text
         }
+        ItemKind::Test(t) => test_sexpr(t),
         ItemKind::Broken(b) => format!(
             "(broken {} {})",
             b.keyword.as_deref().unwrap_or("?"),
             b.name.as_ref().map(|n| n.name.as_str()).unwrap_or("?")
         ),
     }
+}
+
+fn test_sexpr(t: &ast::TestDecl) -> String {
+    let part = |p: &ast::ExpectPart| match p {
+        ast::ExpectPart::Value(l) => literal(&l.kind),
+        ast::ExpectPart::Name(n) => n.name.clone(),
+    };
+    let mut text = format!("(test {} (as_of {})", t.name.name, literal(&t.as_of.kind));
+    for clause in &t.clauses {
+        let clause = match &clause.kind {
+            ast::TestClauseKind::Rows { source, rows } => {
+                let rows: Vec<String> = rows
+                    .iter()
+                    .map(|r| {
+                        let fields: Vec<String> = r
+                            .fields
+                            .iter()
+                            .map(|f| format!("({} {})", f.column.name, literal(&f.value.kind)))
+                            .collect();
+                        format!("({})", fields.join(" "))
+                    })
+                    .collect();
+                format!("(rows {} {})", source.name, rows.join(" "))
+            }
+            ast::TestClauseKind::File {
+                source,
+                format,
+                path,
+            } => format!("(file {} {} {:?})", source.name, format.name, path.value),
+            ast::TestClauseKind::Expect(e) => {
+                let value = match &e.value {
+                    ast::Expected::Value(l) => literal(&l.kind),
+                    ast::Expected::List { items, .. } => format!(
+                        "[{}]",
+                        items
+                            .iter()
+                            .map(|l| literal(&l.kind))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
+                    ast::Expected::Map { entries, .. } => format!(
+                        "{{{}}}",
+                        entries
+                            .iter()
+                            .map(|e| format!("{}: {}", part(&e.key), part(&e.value)))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    ),
+                };
+                format!("(expect {} {} {value})", e.target.name, e.op.text())
+            }
+        };
+        let _ = write!(text, "\n  {clause}");
+    }
+    text.push(')');
+    text
 }
 
 fn threshold(t: &ast::KpiThreshold) -> String {

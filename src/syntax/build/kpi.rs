@@ -181,7 +181,7 @@ impl Builder<'_> {
     }
 
     /// `kpi_number` and `kpi_delta`: a signed number or percentage.
-    fn kpi_number(&mut self, pair: Pair<'_, Rule>) -> Built<Literal> {
+    pub(super) fn kpi_number(&mut self, pair: Pair<'_, Rule>) -> Built<Literal> {
         let span = self.span(&pair);
         let text = pair.as_str();
         let negative = text.starts_with('-');

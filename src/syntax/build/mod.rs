@@ -6,6 +6,7 @@
 
 mod expr;
 mod kpi;
+mod test_item;
 
 use pest::iterators::{Pair, Pairs};
 
@@ -128,6 +129,7 @@ impl<'d> Builder<'d> {
             Rule::tiers_decl => ItemKind::Tiers(self.tiers_decl(item)?),
             Rule::split_decl => ItemKind::Split(self.split_decl(item)?),
             Rule::kpi_decl => ItemKind::Kpi(self.kpi_decl(item)?),
+            Rule::test_decl => ItemKind::Test(self.test_decl(item)?),
             _ => return Err(self.malformed(span, "item kind")),
         };
         Ok(Item { kind, span })
