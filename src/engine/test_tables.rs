@@ -29,22 +29,7 @@ impl Engine {
         self.tables.clear();
         for (index, source) in program.sources.iter().enumerate() {
             let schema = test_schema(source);
-            let given = test.data.iter().find(|d| d.source.0 == index);
-            let batch = match given.map(|d| &d.rows) {
-                None => RecordBatch::new_empty(Arc::clone(&schema)),
-                Some(TestRows::Inline(rows)) => inline_batch(&schema, rows, source.span)?,
-                Some(TestRows::Csv { path, span }) => {
-                    let file = base.join(path);
-                    if !self.roots.admits(&file) {
-                        return Err(Diagnostic::Data(DataDiagnostic::DataOutsideRoots {
-                            span: *span,
-                            location: file.display().to_string(),
-                            roots: self.roots.shown().to_vec(),
-                        }));
-                    }
-                    csv_batch(&schema, source, &file, *span)?
-                }
-            };
+            let batch = test_batch(&schema, source, index, test, base, &self.roots)?;
             let table = MemTable::try_new(Arc::clone(&schema), vec![vec![batch]])
                 .map_err(|e| failed(source.span, e.to_string()))?;
             self.tables.insert(
@@ -342,26 +327,39 @@ impl Engine {
         let mut batches = std::collections::HashMap::new();
         for (index, source) in program.sources.iter().enumerate() {
             let schema = test_schema(source);
-            let given = test.data.iter().find(|d| d.source.0 == index);
-            let batch = match given.map(|d| &d.rows) {
-                None => RecordBatch::new_empty(Arc::clone(&schema)),
-                Some(TestRows::Inline(rows)) => inline_batch(&schema, rows, source.span)?,
-                Some(TestRows::Csv { path, span }) => {
-                    let file = base.join(path);
-                    if !roots.admits(&file) {
-                        return Err(Diagnostic::Data(DataDiagnostic::DataOutsideRoots {
-                            span: *span,
-                            location: file.display().to_string(),
-                            roots: roots.shown().to_vec(),
-                        }));
-                    }
-                    csv_batch(&schema, source, &file, *span)?
-                }
-            };
+            let batch = test_batch(&schema, source, index, test, base, roots)?;
             batches.insert(source.name.clone(), batch);
         }
         Ok(TestRowsIn(super::test_scan::TestTables { batches }))
     }
+}
+
+/// The rows `test` gives the source `source` (number `index`), in `schema`: none, its inline
+/// rows, or its CSV file read from `base` (refused outside `roots`, E0717).
+fn test_batch(
+    schema: &SchemaRef,
+    source: &hir::Source,
+    index: usize,
+    test: &hir::RuleTest,
+    base: &Path,
+    roots: &super::DataRoots,
+) -> Result<RecordBatch, Diagnostic> {
+    let given = test.data.iter().find(|d| d.source.0 == index);
+    Ok(match given.map(|d| &d.rows) {
+        None => RecordBatch::new_empty(Arc::clone(schema)),
+        Some(TestRows::Inline(rows)) => inline_batch(schema, rows, source.span)?,
+        Some(TestRows::Csv { path, span }) => {
+            let file = base.join(path);
+            if !roots.admits(&file) {
+                return Err(Diagnostic::Data(DataDiagnostic::DataOutsideRoots {
+                    span: *span,
+                    location: file.display().to_string(),
+                    roots: roots.shown().to_vec(),
+                }));
+            }
+            csv_batch(schema, source, &file, *span)?
+        }
+    })
 }
 
 /// The rows of one test, ready for [`PreparedTests::run`].
