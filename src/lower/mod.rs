@@ -19,9 +19,10 @@ mod lists;
 mod packing;
 mod partitions;
 mod ranking;
+mod reads;
 mod schema;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -44,6 +45,7 @@ pub use ranking::{
     Kept, PassOutcome, Ranked, RankingPass, Ranks, drive_ranking_passes, kept_key, kept_schema,
     planned_passes, ranking_pass,
 };
+pub use reads::{lineage, sources_read};
 pub use schema::{canonical_type, declared_schema};
 
 /// Finds the table to scan for a source.
@@ -531,57 +533,6 @@ fn aggregate_plan(
         key: link_alias,
         columns: outputs,
     })
-}
-
-/// The sources a plan for `wanted` reads: the population, the sources aggregated and those
-/// along the paths of references it follows (for lookups and chains). `segc run --segment`
-/// registers only these, so data a selected segment does not read is not looked for.
-pub fn sources_read(program: &hir::Program, wanted: Wanted<'_>) -> BTreeSet<SourceId> {
-    let needed = Needed::of(program, wanted);
-    let mut sources: BTreeSet<SourceId> = needed.columns.keys().copied().collect();
-    sources.insert(program.population);
-    let mut paths: Vec<PathId> = needed.lookups.values().flatten().copied().collect();
-    for id in needed.aggregates.iter().chain(&needed.finals.aggregates) {
-        let aggregate = &program.aggregates[id.0];
-        sources.insert(aggregate.source);
-        paths.push(aggregate.path);
-    }
-    paths.extend(needed.finals.lookups.iter().map(|(path, _)| *path));
-    for path in paths {
-        let path = program.path(path);
-        sources.insert(path.from);
-        sources.extend(path.steps.iter().map(|s| s.to));
-    }
-    sources
-}
-
-/// The declared columns a plan for `wanted` reads, per source: those its definitions read
-/// (through `let`s, aggregates and lookups), the population's key, and the references it
-/// follows to relate rows (`segc explain --lineage`: what personal data feeds an output).
-pub fn lineage(program: &hir::Program, wanted: Wanted<'_>) -> BTreeMap<SourceId, BTreeSet<usize>> {
-    let needed = Needed::of(program, wanted);
-    let mut columns: BTreeMap<SourceId, BTreeSet<usize>> = needed
-        .columns
-        .iter()
-        .map(|(source, columns)| (*source, columns.clone()))
-        .collect();
-    for (source, column) in &needed.finals.columns {
-        columns.entry(*source).or_default().insert(*column);
-    }
-    if let Some(key) = program.population().key {
-        columns.entry(program.population).or_default().insert(key);
-    }
-    let mut paths: Vec<PathId> = needed.lookups.values().flatten().copied().collect();
-    paths.extend(needed.finals.lookups.iter().map(|(path, _)| *path));
-    for id in needed.aggregates.iter().chain(&needed.finals.aggregates) {
-        paths.push(program.aggregates[id.0].path);
-    }
-    for path in paths {
-        for step in &program.path(path).steps {
-            columns.entry(step.from).or_default().insert(step.column);
-        }
-    }
-    columns
 }
 
 /// The definitions, aggregates and columns a selection of segments needs.
