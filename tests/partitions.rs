@@ -159,17 +159,11 @@ pub fn orders_scan(dir: &Path, env: &[(&str, &str)]) -> String {
         .arg("--data-root")
         .arg(repo("examples/retail/data"))
         .envs(env.iter().copied());
-    let plan = transcript(&mut command);
-    assert!(plan.starts_with("exit: 0"), "{plan}");
-    let physical = plan
-        .split("-- physical plan")
-        .nth(1)
-        .expect("a physical plan");
-    let scans: Vec<String> = crate::common::cli::plan_nodes(physical)
+    let scans: Vec<String> = crate::common::cli::physical_nodes(&mut command)
         .into_iter()
         .filter(|l| l.contains("DataSourceExec") && l.contains("order_year="))
         .collect();
-    assert_eq!(scans.len(), 1, "{physical}");
+    assert_eq!(scans.len(), 1, "{scans:?}");
     scans[0].clone()
 }
 

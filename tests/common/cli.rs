@@ -54,3 +54,15 @@ pub fn plan_nodes(plan: &str) -> Vec<String> {
     }
     nodes.into_iter().map(|(_, node)| node).collect()
 }
+
+/// The nodes of the physical plan `segc explain ... --physical` (`command`) prints, which must
+/// succeed.
+pub fn physical_nodes(command: &mut Command) -> Vec<String> {
+    let plan = transcript(command);
+    assert!(plan.starts_with("exit: 0"), "{plan}");
+    let physical = plan
+        .split("-- physical plan")
+        .nth(1)
+        .expect("a physical plan");
+    plan_nodes(physical)
+}
