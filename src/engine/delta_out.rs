@@ -282,8 +282,7 @@ fn message(error: &DeltaTableError) -> String {
 }
 
 fn date32(day: NaiveDate) -> i32 {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    (day - epoch).num_days() as i32
+    datafusion::arrow::datatypes::Date32Type::from_naive_date(day)
 }
 
 /// The membership as a logical plan deltalake can run: a scan of a table whose one partition
@@ -372,6 +371,41 @@ impl PartitionStream for OneShot {
 }
 
 impl super::Engine {
+    /// Streams a run's membership into its Delta table (see [`write_membership`]): the counts
+    /// and the version committed, or the run's problem as a diagnostic.
+    pub(super) async fn write_delta(
+        &self,
+        population: &crate::hir::Source,
+        stream: SendableRecordBatchStream,
+        shaper: Shaper,
+        write: DeltaWrite<'_>,
+        written: Arc<AtomicU64>,
+    ) -> Result<(Counts, i64), crate::diagnostics::Diagnostic> {
+        let span = population.location.span;
+        let table = write.table.to_string();
+        let outcome = super::panics::contained(write_membership(
+            &self.ctx,
+            &self.storage,
+            stream,
+            shaper,
+            write,
+            written,
+        ))
+        .await;
+        let done = match outcome {
+            Ok(done) => done,
+            Err(panic) => return Err(self.reader_panicked(span, panic).await),
+        };
+        let done = done.map_err(|why| match why {
+            Unwritten::Data(e) => super::execution_failed(span, e),
+            Unwritten::Key(problem) => super::key_diagnostic(population, problem),
+            Unwritten::Table(message) => crate::diagnostics::Diagnostic::Data(
+                crate::diagnostics::DataDiagnostic::DeltaWriteFailed { table, message },
+            ),
+        })?;
+        Ok((done.counts, done.version))
+    }
+
     /// Records a run's KPI history rows (`judge::history_batch`) in the Delta table `table`,
     /// replacing the rows of the same rule file and date (E0724 when it cannot).
     pub async fn record_history(

@@ -483,17 +483,7 @@ impl Engine {
             columns: &columns,
             packing: &plan.packing,
         };
-        let key_problem = |problem| {
-            let key = population.key_column().map_or(population.span, |k| k.span);
-            match problem {
-                output::KeyProblem::Missing => {
-                    Diagnostic::Data(DataDiagnostic::MissingKeyValue { span: key })
-                }
-                output::KeyProblem::Repeated(value) => {
-                    Diagnostic::Data(DataDiagnostic::RepeatedKey { span: key, value })
-                }
-            }
-        };
+        let key_problem = |problem| key_diagnostic(population, problem);
         let (counts, pending, version) = match lock {
             None => {
                 let shaper = shape::Shaper::new(&outputs, spec.layout, &stream.schema());
@@ -503,30 +493,11 @@ impl Engine {
                     metadata: &metadata,
                     properties: output::parquet_properties(&[], spec.layout, &columns),
                 };
-                let outcome = panics::contained(delta_out::write_membership(
-                    &self.ctx,
-                    &self.storage,
-                    stream,
-                    shaper,
-                    write,
-                    Arc::clone(&written),
-                ))
-                .await;
-                let done = match outcome {
-                    Ok(done) => done,
-                    Err(panic) => return Err(self.reader_panicked(span, panic).await),
-                };
-                let done = done.map_err(|why| match why {
-                    delta_out::Unwritten::Data(e) => execution_failed(span, e),
-                    delta_out::Unwritten::Key(problem) => key_problem(problem),
-                    delta_out::Unwritten::Table(message) => {
-                        Diagnostic::Data(DataDiagnostic::DeltaWriteFailed {
-                            table: out.clone(),
-                            message,
-                        })
-                    }
-                })?;
-                (done.counts, None, Some(done.version))
+                let written = Arc::clone(&written);
+                let (counts, version) = self
+                    .write_delta(population, stream, shaper, write, written)
+                    .await?;
+                (counts, None, Some(version))
             }
             Some(_) => {
                 let encoding = output::Encoding {
@@ -563,6 +534,19 @@ impl Engine {
             )?;
         }
         Ok(summary)
+    }
+}
+
+/// The diagnostic for a population key that does not identify one member.
+fn key_diagnostic(population: &hir::Source, problem: output::KeyProblem) -> Diagnostic {
+    let key = population.key_column().map_or(population.span, |k| k.span);
+    match problem {
+        output::KeyProblem::Missing => {
+            Diagnostic::Data(DataDiagnostic::MissingKeyValue { span: key })
+        }
+        output::KeyProblem::Repeated(value) => {
+            Diagnostic::Data(DataDiagnostic::RepeatedKey { span: key, value })
+        }
     }
 }
 

@@ -96,6 +96,5 @@ fn word(value: &impl serde::Serialize) -> String {
 }
 
 fn days(date: NaiveDate) -> i32 {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    (date - epoch).num_days() as i32
+    datafusion::arrow::datatypes::Date32Type::from_naive_date(date)
 }
