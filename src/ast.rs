@@ -184,6 +184,17 @@ pub enum KpiClauseKind {
     Target(KpiTarget),
     /// `warn < 30`
     Warn(KpiThreshold),
+    /// `readout vs control [detect +10%]`
+    Readout(KpiReadout),
+}
+
+/// `readout vs GROUP [detect CHANGE]`: every other group compared with the control group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiReadout {
+    /// The control group: a segment after `for`, or a tier (split group) of `for each`.
+    pub control: Ident,
+    /// The smallest relative change the test is meant to detect (a signed percentage).
+    pub detect: Option<Literal>,
 }
 
 /// `target GOAL [by @DATE]`

@@ -111,6 +111,7 @@ impl<'a> Checker<'a> {
         let mut value: Option<(&ast::Expr, Span)> = None;
         let mut target: Option<(&ast::KpiTarget, Span)> = None;
         let mut warn: Option<(&ast::KpiThreshold, Span)> = None;
+        let mut readout: Option<(&ast::KpiReadout, Span)> = None;
         for clause in &decl.clauses {
             let (name, first) = match &clause.kind {
                 KpiClauseKind::Value(e) => ("value", value.replace((e, clause.span)).map(|v| v.1)),
@@ -118,6 +119,9 @@ impl<'a> Checker<'a> {
                     ("target", target.replace((t, clause.span)).map(|v| v.1))
                 }
                 KpiClauseKind::Warn(w) => ("warn", warn.replace((w, clause.span)).map(|v| v.1)),
+                KpiClauseKind::Readout(r) => {
+                    ("readout", readout.replace((r, clause.span)).map(|v| v.1))
+                }
             };
             if let Some(first) = first {
                 self.sink.push(kpi_problem(KpiDiagnostic::RepeatedClause {
@@ -155,9 +159,18 @@ impl<'a> Checker<'a> {
                 target: t.span,
             }));
         }
+        let value_expr = checked_value.as_ref().and_then(|(v, _)| v.as_ref());
+        let checked_readout = readout.map(|(r, span)| {
+            let value = value_expr.map(|(e, _)| e);
+            self.kpi_readout(r, span, &decl.scope, value, checked_target.as_ref())
+        });
         let (value, unit) = checked_value?.0?;
         let warn = match checked_warn {
             Some((w, _)) => Some(w?),
+            None => None,
+        };
+        let readout = match checked_readout {
+            Some(r) => Some(r?),
             None => None,
         };
         Some(hir::Kpi {
@@ -169,6 +182,72 @@ impl<'a> Checker<'a> {
             unit,
             target: checked_target?,
             warn,
+            readout,
+        })
+    }
+
+    /// `readout vs GROUP [detect CHANGE]`: the control among the KPI's groups, the test the
+    /// value fits, and the change to detect (by default the target's relative change).
+    fn kpi_readout(
+        &mut self,
+        readout: &ast::KpiReadout,
+        span: Span,
+        scope: &ast::KpiScope,
+        value: Option<&hir::KpiExpr>,
+        target: Option<&hir::Target>,
+    ) -> Option<hir::Readout> {
+        let groups: Vec<String> = match scope {
+            ast::KpiScope::Population => Vec::new(),
+            ast::KpiScope::Segments(names) => names.iter().map(|n| n.name.clone()).collect(),
+            ast::KpiScope::Each(name) => match self.names.get(&name.name).map(|(b, _)| *b) {
+                Some(Binding::Tiers(id)) => self.tier_values[id.0].values.clone(),
+                _ => return None,
+            },
+        };
+        let control = groups.iter().position(|g| *g == readout.control.name);
+        if control.is_none() {
+            self.sink.push(kpi_problem(KpiDiagnostic::ReadoutControl {
+                name: readout.control.name.clone(),
+                span: readout.control.span,
+                groups,
+            }));
+        }
+        let test = value.and_then(|v| {
+            let test = if v.as_share().is_some() {
+                Some(hir::ReadoutTest::TwoProportions)
+            } else if v.as_mean().is_some() {
+                Some(hir::ReadoutTest::Welch)
+            } else {
+                None
+            };
+            if test.is_none() {
+                self.sink.push(kpi_problem(KpiDiagnostic::ReadoutValue {
+                    span,
+                    value_span: v.span,
+                }));
+            }
+            test
+        });
+        let detect = match &readout.detect {
+            Some(literal) => match literal.kind {
+                LiteralKind::Percent { value, .. } if value > -100.0 => Some(value / 100.0),
+                _ => {
+                    self.sink.push(kpi_problem(KpiDiagnostic::ImpossibleChange {
+                        span: literal.span,
+                    }));
+                    return None;
+                }
+            },
+            None => target.and_then(|t| match t.goal {
+                Goal::Change { change, .. } => Some(change),
+                _ => None,
+            }),
+        };
+        Some(hir::Readout {
+            control: control?,
+            test: test?,
+            detect,
+            span,
         })
     }
 

@@ -186,6 +186,39 @@ pub enum KpiDiagnostic {
     },
     /// `segc kpi` on rules that declare no KPI.
     NoKpi,
+    /// `readout vs NAME` naming no group of the KPI.
+    ReadoutControl {
+        /// The name.
+        name: String,
+        /// Where.
+        span: Span,
+        /// The KPI's groups (none for a KPI of the whole population).
+        groups: Vec<String>,
+    },
+    /// `readout` on a value that is neither a share of members nor a mean of one value per
+    /// member: no test fits it.
+    ReadoutValue {
+        /// The `readout` clause.
+        span: Span,
+        /// The value.
+        value_span: Span,
+    },
+    /// An arm whose minimum detectable effect is larger than the change the test is meant to
+    /// detect (warning).
+    Underpowered {
+        /// The KPI.
+        kpi: String,
+        /// The arm, as shown (`offer_test = a`).
+        arm: String,
+        /// The minimum detectable effect, relative to the control's value.
+        mde: f64,
+        /// The relative change to detect.
+        detect: f64,
+        /// The arm's and the control's sizes.
+        sizes: (u64, u64),
+        /// The `readout` clause.
+        span: Span,
+    },
 }
 
 /// Why a baseline file cannot be used, worded by its `Display`.
@@ -451,6 +484,45 @@ impl KpiDiagnostic {
                 .help(|| format!(
                     "its value is recorded in `{file}`; later runs with `--baseline {file}` judge the target"
                 )),
+            ReadoutControl { name, span, groups } => d
+                .code(E1021)
+                .message(|| format!("`{name}` is not one of the groups this KPI is computed over"))
+                .at(*span)
+                .help(|| match groups.as_slice() {
+                    [] => "a readout compares groups: write `for each SPLIT` or `for SEGMENT, SEGMENT_holdout` and name the control group".into(),
+                    groups => format!("the control is one of: {}", groups.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")),
+                }),
+            ReadoutValue { span, value_span } => d
+                .code(E1022)
+                .message(|| "a readout needs a share of members or a mean of one value per member")
+                .at(*span)
+                .label(*value_span, || "no test fits this value")
+                .help(|| "write `value = share(...)` (a two-proportion test) or `value = avg(...)` of a value per member, such as `avg(sum(orders.amount))` (Welch's t-test)"),
+            Underpowered {
+                kpi,
+                arm,
+                mde,
+                detect,
+                sizes,
+                span,
+            } => d
+                .code(W1003)
+                .message(|| {
+                    format!(
+                        "KPI `{kpi}` ({arm}) cannot detect a change of {:+.1}%: its minimum detectable effect is {:.1}%",
+                        detect * 100.0,
+                        mde * 100.0
+                    )
+                })
+                .at(*span)
+                .help(|| {
+                    format!(
+                        "with {} members against {} in the control, a real change of {:+.1}% is found less than 80% of the time; give the arms more members (larger shares or a longer test)",
+                        sizes.0,
+                        sizes.1,
+                        detect * 100.0
+                    )
+                }),
             ZeroBaseline { kpi, group, span } => d
                 .code(W1002)
                 .message(|| {

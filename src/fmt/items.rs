@@ -191,6 +191,7 @@ impl Builder<'_> {
                     ast::KpiClauseKind::Value(e) => self.after("value =".into(), e),
                     ast::KpiClauseKind::Target(t) => text(self.kpi_target(t)),
                     ast::KpiClauseKind::Warn(w) => text(format!("warn {}", self.kpi_threshold(w))),
+                    ast::KpiClauseKind::Readout(r) => text(self.kpi_readout(r)),
                 };
                 (clause.span, doc)
             })
@@ -201,6 +202,15 @@ impl Builder<'_> {
         head.push(Doc::Line);
         head.push(text("{"));
         self.block(group(concat(head)), open, clauses, span)
+    }
+
+    fn kpi_readout(&self, r: &ast::KpiReadout) -> String {
+        let detect = r
+            .detect
+            .as_ref()
+            .map(|d| format!(" detect {}", self.literal(d)))
+            .unwrap_or_default();
+        format!("readout vs {}{detect}", self.name(&r.control))
     }
 
     fn kpi_threshold(&self, t: &ast::KpiThreshold) -> String {

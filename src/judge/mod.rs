@@ -16,6 +16,8 @@
 
 pub mod baseline;
 mod history;
+mod readout;
+pub mod stats;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -25,6 +27,7 @@ use crate::hir::{self, BaselineSource, Goal, KpiGroup, KpiId, KpiUnit};
 
 pub use baseline::{BaselineBook, BaselineEntry, BaselineFile, BaselineValue};
 pub use history::history_batch;
+pub use readout::{Arm, Readout, readouts};
 
 /// One KPI's value for one of its groups, as computed by the engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +40,18 @@ pub struct Measured {
     pub members: u64,
     /// The value (`None` when it cannot be computed).
     pub value: Option<f64>,
+    /// What the value is over, for a share of members or a readout's mean.
+    pub sample: Option<MeasuredSample>,
+}
+
+/// The sample a KPI value is over: the denominator of a share of members, or the values of a
+/// mean with their sample variance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeasuredSample {
+    /// Members (a share's denominator) or values (a mean's) measured.
+    pub n: u64,
+    /// The sample variance of a mean's values (`None` for a share, or below two values).
+    pub variance: Option<f64>,
 }
 
 /// How a group of members is named in reports and baseline files.
@@ -159,6 +174,9 @@ pub struct Row {
     pub group: GroupName,
     /// Members in the group.
     pub members: u64,
+    /// The members a share is over (its denominator: those its `where` takes), when the value
+    /// is a share of members.
+    pub denominator: Option<u64>,
     /// The value (ratios as fractions: 0.8 for 80 %).
     pub value: Option<f64>,
     /// What the value measures.
@@ -199,7 +217,9 @@ pub struct Judging<'a> {
 pub struct Judged {
     /// One row per KPI and group, in file order.
     pub rows: Vec<Row>,
-    /// Missing baselines: errors, or warnings when this run records them.
+    /// The A/B readouts: each arm of a KPI with `readout` against its control, in file order.
+    pub readouts: Vec<Readout>,
+    /// Missing baselines (errors, or warnings when this run records them), arms too small.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -265,6 +285,7 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
             kpi: kpi.name.clone(),
             label: kpi.label.clone(),
             members: m.members,
+            denominator: kpi.value.as_share().and(m.sample).map(|sample| sample.n),
             value: m.value,
             unit: kpi.unit,
             target: kpi.target.text.clone(),
@@ -373,9 +394,13 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
             })
         })
         .chain(zero)
-        .chain(too_late)
-        .collect();
-    Judged { rows, diagnostics }
+        .chain(too_late);
+    let (readouts, underpowered) = readouts(program, measured);
+    Judged {
+        rows,
+        readouts,
+        diagnostics: diagnostics.chain(underpowered).collect(),
+    }
 }
 
 /// Adds `group` to the groups noted for `kpi` (rows come KPI by KPI).

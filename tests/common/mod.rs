@@ -204,6 +204,14 @@ fn item_sexpr(item: &ast::Item) -> String {
                         format!("(target {goal}{deadline})")
                     }
                     ast::KpiClauseKind::Warn(w) => format!("(warn {})", threshold(w)),
+                    ast::KpiClauseKind::Readout(r) => format!(
+                        "(readout vs {}{})",
+                        r.control.name,
+                        r.detect
+                            .as_ref()
+                            .map(|d| format!(" (detect {})", literal(&d.kind)))
+                            .unwrap_or_default()
+                    ),
                 };
                 let _ = write!(text, "\n  {clause}");
             }

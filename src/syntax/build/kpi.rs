@@ -34,6 +34,10 @@ impl Builder<'_> {
                     kind: KpiClauseKind::Warn(self.kpi_threshold(p)?),
                     span: clause_span,
                 }),
+                Rule::kpi_readout => clauses.push(KpiClause {
+                    kind: KpiClauseKind::Readout(self.kpi_readout(p)?),
+                    span: clause_span,
+                }),
                 _ => {}
             }
         }
@@ -112,6 +116,28 @@ impl Builder<'_> {
             return Err(self.malformed(span, "threshold"));
         };
         Ok(KpiThreshold { op, op_span, value })
+    }
+
+    /// `kpi_readout`: `readout vs GROUP [detect CHANGE]`.
+    fn kpi_readout(&mut self, pair: Pair<'_, Rule>) -> Built<KpiReadout> {
+        let span = self.span(&pair);
+        let mut control = None;
+        let mut detect = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => control = Some(self.ident(p)),
+                Rule::kpi_detect => {
+                    if let Some(delta) = p.into_inner().find(|p| p.as_rule() == Rule::kpi_delta) {
+                        detect = Some(self.kpi_number(delta)?);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(control) = control else {
+            return Err(self.malformed(span, "control group"));
+        };
+        Ok(KpiReadout { control, detect })
     }
 
     /// `kpi_between`: `between low and high`.
