@@ -162,8 +162,14 @@ pub enum KpiScope {
     Population,
     /// `for vip, loyal`: one row per segment.
     Segments(Vec<Ident>),
-    /// `for each lifecycle`: one row per tier (or split group).
-    Each(Ident),
+    /// `for each lifecycle [except a, b]`: one row per tier (or split group), but those after
+    /// `except`.
+    Each {
+        /// The tiers or split item.
+        tiers: Ident,
+        /// The tiers left out.
+        except: Vec<Ident>,
+    },
 }
 
 /// One clause of a KPI body.
@@ -204,6 +210,8 @@ pub struct KpiTarget {
     pub goal: KpiGoal,
     /// `by @DATE`: when the target is to be reached (a date literal).
     pub deadline: Option<Literal>,
+    /// `for vip, loyal`: the groups this target is for (none: every group without one).
+    pub groups: Vec<Ident>,
 }
 
 /// What a KPI target asks of the value.

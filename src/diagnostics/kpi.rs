@@ -203,6 +203,42 @@ pub enum KpiDiagnostic {
         /// The value.
         value_span: Span,
     },
+    /// `for each TIERS except NAME` where `NAME` is not a tier of `TIERS`.
+    UnknownExcept {
+        /// The name.
+        name: String,
+        /// The tiers or split item.
+        tiers: String,
+        /// Where.
+        span: Span,
+        /// Close tier names.
+        candidates: Vec<String>,
+    },
+    /// `target ... for NAME` where `NAME` is not one of the KPI's groups.
+    TargetGroup {
+        /// The name.
+        name: String,
+        /// Where.
+        span: Span,
+        /// Close group names.
+        candidates: Vec<String>,
+    },
+    /// A group named by the `for` of two targets.
+    TwoTargets {
+        /// The group.
+        name: String,
+        /// The first mention.
+        first: Span,
+        /// The second one.
+        second: Span,
+    },
+    /// Targets that all name groups, leaving some groups without one.
+    GroupsWithoutTarget {
+        /// The groups left out.
+        groups: Vec<String>,
+        /// The first target.
+        span: Span,
+    },
     /// An arm whose minimum detectable effect is larger than the change the test is meant to
     /// detect (warning).
     Underpowered {
@@ -523,6 +559,52 @@ impl KpiDiagnostic {
                         detect * 100.0
                     )
                 }),
+            UnknownExcept {
+                name,
+                tiers,
+                span,
+                candidates,
+            } => d
+                .code(E1023)
+                .message(|| format!("`{name}` is not a tier of `{tiers}`"))
+                .at(*span)
+                .help(|| {
+                    did_you_mean(candidates).unwrap_or_else(|| {
+                        format!("`except` takes names of the tiers (or groups) of `{tiers}`")
+                    })
+                }),
+            TargetGroup {
+                name,
+                span,
+                candidates,
+            } => d
+                .code(E1024)
+                .message(|| format!("this KPI is not computed over a group `{name}`"))
+                .at(*span)
+                .help(|| {
+                    did_you_mean(candidates).unwrap_or_else(|| {
+                        "`target ... for` names segments after the KPI's `for`, or tiers of its `for each`".into()
+                    })
+                }),
+            TwoTargets {
+                name,
+                first,
+                second,
+            } => d
+                .code(E1025)
+                .message(|| format!("`{name}` is given two targets"))
+                .at(*second)
+                .primary_label(|| "again here")
+                .label(*first, || "first here")
+                .help(|| "give each group one target"),
+            GroupsWithoutTarget { groups, span } => d
+                .code(E1026)
+                .message(|| {
+                    let names: Vec<String> = groups.iter().map(|g| format!("`{g}`")).collect();
+                    format!("no target for {}", names.join(", "))
+                })
+                .at(*span)
+                .help(|| "add a target without `for`, which the groups without their own take, or name them after a target's `for`"),
             ZeroBaseline { kpi, group, span } => d
                 .code(W1002)
                 .message(|| {

@@ -175,12 +175,15 @@ impl Builder<'_> {
                     group(indent(concat(list))),
                 ])));
             }
-            ast::KpiScope::Each(name) => {
-                head.push(indent(concat(vec![
-                    Doc::Line,
-                    text(format!("for each {}", self.name(name))),
-                ])));
-                after_head = name.span;
+            ast::KpiScope::Each { tiers, except } => {
+                let mut words = format!("for each {}", self.name(tiers));
+                after_head = tiers.span;
+                for (i, name) in except.iter().enumerate() {
+                    words.push_str(if i == 0 { " except " } else { ", " });
+                    words.push_str(&self.name(name));
+                    after_head = name.span;
+                }
+                head.push(indent(concat(vec![Doc::Line, text(words)])));
             }
         }
         let clauses = k
@@ -242,7 +245,13 @@ impl Builder<'_> {
             .as_ref()
             .map(|d| format!(" by {}", self.literal(d)))
             .unwrap_or_default();
-        format!("target {goal}{deadline}")
+        let groups = if t.groups.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<&str> = t.groups.iter().map(|g| self.name(g)).collect();
+            format!(" for {}", names.join(", "))
+        };
+        format!("target {goal}{deadline}{groups}")
     }
 
     /// The offset just past the `{` after `before` in the item `span`.

@@ -24,8 +24,9 @@ pub struct Kpi {
     pub value: KpiExpr,
     /// What the value measures, for targets and display.
     pub unit: KpiUnit,
-    /// The target.
-    pub target: Target,
+    /// The target of each group, in the order of the groups (`target ... for vip` gives some
+    /// groups their own).
+    pub targets: Vec<Target>,
     /// The warn level, if any: values beyond it are flagged.
     pub warn: Option<Bound>,
     /// The A/B readout, if any: every other group compared with a control group.
