@@ -187,7 +187,7 @@ pub enum KpiClauseKind {
     /// `value = expr`
     Value(Expr),
     /// `target ...`
-    Target(KpiTarget),
+    Target(Box<KpiTarget>),
     /// `warn < 30`
     Warn(KpiThreshold),
     /// `readout vs control [detect +10%]`

@@ -180,7 +180,7 @@ impl Builder<'_> {
                 after_head = tiers.span;
                 for (i, name) in except.iter().enumerate() {
                     words.push_str(if i == 0 { " except " } else { ", " });
-                    words.push_str(&self.name(name));
+                    words.push_str(self.name(name));
                     after_head = name.span;
                 }
                 head.push(indent(concat(vec![Doc::Line, text(words)])));

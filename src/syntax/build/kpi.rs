@@ -27,7 +27,7 @@ impl Builder<'_> {
                     span: clause_span,
                 }),
                 Rule::kpi_target => clauses.push(KpiClause {
-                    kind: KpiClauseKind::Target(self.kpi_target(p)?),
+                    kind: KpiClauseKind::Target(Box::new(self.kpi_target(p)?)),
                     span: clause_span,
                 }),
                 Rule::kpi_warn => clauses.push(KpiClause {
