@@ -421,7 +421,7 @@ impl KpiDiagnostic {
                 })
                 .label(*value_span, || format!("this is {}", unit_words(*unit)))
                 .help(|| match percent {
-                    true => "write the number without `%`; percentages are for ratios such as `share(...)`",
+                    true => "write the number without `%`; percentages are for ratios: `share(...)`, members over members (`count(where c) / count()`), or rows over rows of one source (`count(emails where opened) / count(emails)`)",
                     false => "ratios are compared to percentages: write `80%` rather than `0.8` or `80`",
                 }),
             EmptyRange { span } => d
