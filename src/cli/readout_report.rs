@@ -127,6 +127,59 @@ pub(super) fn markdown(readouts: &[Readout]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hir::ReadoutTest;
+    use crate::judge::{Arm, GroupKind, GroupName};
+
+    fn arm(name: &str, n: u64, value: Option<f64>) -> Arm {
+        Arm {
+            group: GroupName {
+                kind: GroupKind::Tier,
+                name: name.into(),
+                tiers: Some("offer".into()),
+            },
+            n,
+            value,
+        }
+    }
+
+    #[test]
+    fn an_arm_without_statistics_shows_dashes() {
+        // An empty arm: no value, no test, no minimum detectable effect, and no warning.
+        let readout = Readout {
+            kpi: "conversion".into(),
+            label: None,
+            unit: KpiUnit::Ratio,
+            test: ReadoutTest::TwoProportions,
+            arm: arm("a", 0, None),
+            control: arm("control", 120, Some(0.25)),
+            difference: None,
+            relative_difference: None,
+            ci_low: None,
+            ci_high: None,
+            p_value: None,
+            statistic: None,
+            df: None,
+            mde: None,
+            mde_relative: None,
+            detect: Some(0.1),
+            underpowered: false,
+        };
+        assert_eq!(
+            cells(&readout),
+            [
+                "conversion",
+                "offer = a",
+                "control",
+                "0 / 120",
+                "– / 25.0 %",
+                "–",
+                "–",
+                "–",
+                "–"
+            ]
+            .map(String::from)
+        );
+    }
 
     #[test]
     fn differences_are_points_for_ratios() {
