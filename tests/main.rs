@@ -19,6 +19,7 @@ mod lists;
 mod partitions;
 mod plan;
 mod plan_scaling;
+mod readout;
 mod robustness;
 mod run;
 mod scaling;

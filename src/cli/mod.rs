@@ -14,6 +14,7 @@ mod kpi_report;
 mod machine;
 mod progress;
 mod project_run;
+mod readout_report;
 mod report;
 mod sarif;
 mod test;
