@@ -19,6 +19,7 @@ mod quantiles;
 mod reach;
 mod rule_tests;
 mod rules;
+mod sizes;
 mod sources;
 mod tiers;
 mod values;
@@ -232,6 +233,8 @@ struct Checker<'a> {
     imports_on_demand: Option<Span>,
     /// The checked file's extent, when the program also holds imported declarations.
     home: Option<Span>,
+    /// The checked `expect` clauses of segments and tier arms.
+    expectations: Vec<hir::SizeExpectation>,
     /// Every definition a checked expression names (imported ones are checked when named, see
     /// `imports`).
     referenced: Vec<DefId>,
@@ -506,6 +509,7 @@ impl<'a> Checker<'a> {
                 self.check_tiers(TiersId(i));
             }
         }
+        self.check_size_expectations();
         self.check_kpis();
         self.check_used_imports();
         self.check_output_lets();
@@ -756,6 +760,7 @@ impl<'a> Checker<'a> {
             kpis: self.checked_kpis.into_iter().flatten().collect(),
             paths: self.paths,
             tests: Vec::new(),
+            expectations: self.expectations,
         }
     }
 }

@@ -176,12 +176,22 @@ pub struct RunArgs {
     /// on (repeatable; needs FILE)
     #[arg(long = "segment", value_name = "NAME", requires = "file")]
     pub segments: Vec<String>,
+    /// Exit 1 when a size expectation is broken, also one that is only a warning
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub fail_on: Option<RunFailOn>,
     /// Print nothing but errors
     #[arg(long, short)]
     pub quiet: bool,
     #[command(flatten)]
     /// Data options.
     pub data: DataArgs,
+}
+
+/// When `segc run` fails besides errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunFailOn {
+    /// When a size expectation (`expect ...`) is broken
+    Expectation,
 }
 
 /// `segc kpi`

@@ -201,6 +201,12 @@ codes! {
     E1313 Rules "test rows in a file of an unknown format",
     E1314 Rules "key repeated in the rows of a test",
     E1320 Rules "failed test",
+    E1401 Rules "size expectation of the wrong form",
+    E1402 Rules "share of something other than another segment",
+    E1403 Rules "size expectations that cannot all hold",
+    E1410 Rules "broken size expectation",
+    W1401 Rules "broken size expectation (warning)",
+    W1402 Rules "segments that overlap beyond the project's threshold",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.

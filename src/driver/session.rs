@@ -111,6 +111,9 @@ pub struct Ran {
     pub spec: OutputSpec,
     /// Where outputs in object storage were published.
     pub published: Option<crate::engine::Published>,
+    /// What the run found about the rules once it counted: broken size expectations
+    /// (`E1410`, `W1401`) and segments overlapping beyond the project's threshold (`W1402`).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// What `segc explain` shows.
@@ -430,10 +433,16 @@ impl Session {
             ),
             None => None,
         };
+        let diagnostics = summary
+            .expectations
+            .iter()
+            .filter_map(|verdict| verdict.diagnostic())
+            .collect();
         Ok(Ran {
             summary,
             spec: written,
             published,
+            diagnostics,
         })
     }
 

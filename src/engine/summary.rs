@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use super::RunContext;
 use super::output::{self, Layout, OutputFormat, OutputSpec};
-use crate::hir::{self, OutputId};
+use crate::hir::{self, OutputId, SizeSubject};
+use crate::judge::sizes::{SizeVerdict, judge_sizes};
 
 /// The result of a run, also written as `summary.json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,6 +28,9 @@ pub struct Summary {
     /// One entry per `output let` written (left out when there is none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<ValueSummary>,
+    /// The size expectations judged, in file order (left out when there is none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expectations: Vec<SizeVerdict>,
     /// Where the membership was written.
     pub output: OutputSummary,
 }
@@ -207,6 +211,7 @@ pub(super) fn summarize(
         tiers: Vec::new(),
         scores: Vec::new(),
         values: Vec::new(),
+        expectations: Vec::new(),
         output: OutputSummary {
             membership: context
                 .membership_shown
@@ -289,7 +294,25 @@ pub(super) fn summarize(
             _ => {}
         }
     }
+    summary.expectations = judge_sizes(program, members, |subject| counted(program, &summary, subject));
     summary
+}
+
+/// The members the summary counted for a segment or a tier, `None` when it was not computed.
+fn counted(program: &hir::Program, summary: &Summary, subject: SizeSubject) -> Option<u64> {
+    match subject {
+        SizeSubject::Segment(id) => {
+            let name = &program.segments.get(id.0)?.name;
+            summary.segments.iter().find(|s| &s.name == name).map(|s| s.members)
+        }
+        SizeSubject::Tier { tiers, arm } => {
+            let t = program.tiers.get(tiers.0)?;
+            let tier = &t.arms.get(arm)?.name;
+            let found = summary.tiers.iter().find(|s| s.name == t.name)?;
+            let tier = found.tiers.iter().find(|s| s.tier.as_ref() == Some(tier))?;
+            Some(tier.members)
+        }
+    }
 }
 
 /// The summary of an `output let` from its tally.

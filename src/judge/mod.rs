@@ -16,6 +16,7 @@
 
 pub mod baseline;
 mod history;
+pub mod sizes;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

@@ -1,0 +1,95 @@
+//! Size expectations: the size a segment or a tier must have (`expect size between 2% and
+//! 10%`), judged by `segc run` from the members it counted.
+
+use super::{SegmentId, TiersId};
+use crate::ast::BinaryOp;
+use crate::span::Span;
+
+/// One `expect` clause of a segment or a tier arm.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizeExpectation {
+    /// Whose size is expected.
+    pub subject: SizeSubject,
+    /// What is measured: a count, or a share of the population or of a segment.
+    pub measure: SizeMeasure,
+    /// The range the measure must be in (a share between 0 and 1).
+    pub range: SizeRange,
+    /// Whether a broken expectation is an error (`else error`) rather than a warning.
+    pub is_error: bool,
+    /// The clause in canonical words, without `expect` (`size between 2% and 10% of clients`).
+    pub text: String,
+    /// The whole clause.
+    pub span: Span,
+}
+
+/// The segment or tier an expectation is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeSubject {
+    /// A segment.
+    Segment(SegmentId),
+    /// The `arm`-th tier of a tiers item.
+    Tier {
+        /// The tiers item.
+        tiers: TiersId,
+        /// The arm's index.
+        arm: usize,
+    },
+}
+
+/// What an expectation measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeMeasure {
+    /// The number of members.
+    Members,
+    /// The members as a share of the population.
+    ShareOfPopulation,
+    /// The members as a share of a segment's members.
+    ShareOf(SegmentId),
+}
+
+/// The values an expectation admits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SizeRange {
+    /// `OP X`
+    Compare(BinaryOp, f64),
+    /// `between LOW and HIGH`, both included.
+    Between(f64, f64),
+}
+
+impl SizeRange {
+    /// Whether `x` is in the range.
+    pub fn admits(self, x: f64) -> bool {
+        match self {
+            SizeRange::Compare(op, bound) => match op {
+                BinaryOp::Lt => x < bound,
+                BinaryOp::LtEq => x <= bound,
+                BinaryOp::Gt => x > bound,
+                BinaryOp::GtEq => x >= bound,
+                BinaryOp::Eq => x == bound,
+                BinaryOp::NotEq => x != bound,
+                // The grammar only gives comparisons.
+                _ => true,
+            },
+            SizeRange::Between(low, high) => low <= x && x <= high,
+        }
+    }
+
+    /// The smallest value the range admits (inclusive or not: proofs only compare it with
+    /// the largest value of another range, strictly), `None` when unbounded or a `!=`.
+    pub fn lowest(self) -> Option<f64> {
+        match self {
+            SizeRange::Compare(BinaryOp::Gt | BinaryOp::GtEq | BinaryOp::Eq, x) => Some(x),
+            SizeRange::Between(low, _) => Some(low),
+            _ => None,
+        }
+    }
+
+    /// The largest value the range admits, `None` when unbounded or a `!=`.
+    pub fn highest(self) -> Option<f64> {
+        match self {
+            SizeRange::Compare(BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Eq, x) => Some(x),
+            SizeRange::Between(_, high) => Some(high),
+            _ => None,
+        }
+    }
+}
