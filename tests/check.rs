@@ -55,6 +55,17 @@ fn good_files_check_clean() {
                 kpi.target.text
             );
         }
+        for e in &program.expectations {
+            let subject = match e.subject {
+                segc::hir::SizeSubject::Segment(id) => program.segments[id.0].name.clone(),
+                segc::hir::SizeSubject::Tier { tiers, arm } => {
+                    let t = &program.tiers[tiers.0];
+                    format!("{}:{}", t.name, t.arms[arm].name)
+                }
+            };
+            let severity = if e.is_error { "error" } else { "warning" };
+            let _ = writeln!(out, "expect {subject}: {} ({severity}) {:?}", e.text, e.range);
+        }
         insta::assert_snapshot!(out);
     });
 }

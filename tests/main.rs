@@ -23,5 +23,6 @@ mod robustness;
 mod run;
 mod scaling;
 mod security;
+mod sizes;
 mod syntax;
 mod testing;

@@ -153,9 +153,7 @@ pub(super) fn judged_run(
     let outcome = super::report::outcome_of(&ran.diagnostics);
     let broken = ran.summary.expectations.iter().any(|v| !v.met);
     if args.fail_on == Some(super::args::RunFailOn::Expectation) && broken {
-        if !args.quiet {
-            eprintln!("error: size expectations fail the `--fail-on expectation` gate");
-        }
+        eprintln!("error: size expectations fail the `--fail-on expectation` gate");
         return outcome.max(Outcome::RuleErrors);
     }
     outcome

@@ -177,8 +177,11 @@ impl SizeDiagnostic {
                     Some(NameKind::Segment) => {
                         format!("a share of `{name}` itself is always 100%")
                     }
+                    Some(NameKind::Tiers) => format!(
+                        "`{name}` is a tiers item, not a segment: a share is taken of another segment"
+                    ),
                     Some(kind) => format!(
-                        "`{name}` is a {}: a share is taken of another segment",
+                        "`{name}` is a {}, not a segment: a share is taken of another segment",
                         kind.word()
                     ),
                 })
