@@ -15,6 +15,7 @@ mod lints;
 mod lists;
 mod lookups;
 mod measures;
+mod nesting;
 mod quantiles;
 mod reach;
 mod rule_tests;
@@ -107,6 +108,7 @@ pub fn check_with(
         hir.tests = tests;
         diagnostics.extend(problems);
         diagnostics.extend(lints::findings(hir, program, settings));
+        diagnostics.extend(nesting::contradictions(hir));
     }
     let diagnostics = lints::apply_levels(diagnostics, program, &settings.lints);
     let denied = diagnostics

@@ -182,6 +182,8 @@ codes! {
     W1108 Rules "KPI against a baseline the project does not have (`kpi-without-baseline`)",
     W1109 Rules "window longer than the data's retention (`window-beyond-retention`)",
     W1110 Rules "segment no test mentions (`untested-segment`, allowed by default)",
+    W1111 Rules "segments that select the same members (`equal-segments`)",
+    W1112 Rules "segment inside another (`nested-segments`, allowed by default)",
     E1201 Rules "imported file cannot be read",
     E1202 Rules "import cycle",
     E1203 Rules "imported file declares KPIs",

@@ -74,22 +74,34 @@ impl SizeRange {
         }
     }
 
-    /// The smallest value the range admits (inclusive or not: proofs only compare it with
-    /// the largest value of another range, strictly), `None` when unbounded or a `!=`.
-    pub fn lowest(self) -> Option<f64> {
+    /// The range's low bound and whether it is admitted, `None` when unbounded or a `!=`.
+    pub fn lowest(self) -> Option<(f64, bool)> {
         match self {
-            SizeRange::Compare(BinaryOp::Gt | BinaryOp::GtEq | BinaryOp::Eq, x) => Some(x),
-            SizeRange::Between(low, _) => Some(low),
+            SizeRange::Compare(BinaryOp::GtEq | BinaryOp::Eq, x) => Some((x, true)),
+            SizeRange::Compare(BinaryOp::Gt, x) => Some((x, false)),
+            SizeRange::Between(low, _) => Some((low, true)),
             _ => None,
         }
     }
 
-    /// The largest value the range admits, `None` when unbounded or a `!=`.
-    pub fn highest(self) -> Option<f64> {
+    /// The range's high bound and whether it is admitted, `None` when unbounded or a `!=`.
+    pub fn highest(self) -> Option<(f64, bool)> {
         match self {
-            SizeRange::Compare(BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Eq, x) => Some(x),
-            SizeRange::Between(_, high) => Some(high),
+            SizeRange::Compare(BinaryOp::LtEq | BinaryOp::Eq, x) => Some((x, true)),
+            SizeRange::Compare(BinaryOp::Lt, x) => Some((x, false)),
+            SizeRange::Between(_, high) => Some((high, true)),
             _ => None,
+        }
+    }
+
+    /// Whether every value this range admits is above every value `other` admits: a size in
+    /// this range can never be at most a size in `other`.
+    pub fn above(self, other: SizeRange) -> bool {
+        match (self.lowest(), other.highest()) {
+            (Some((low, low_in)), Some((high, high_in))) => {
+                low > high || (low == high && !(low_in && high_in))
+            }
+            _ => false,
         }
     }
 }
