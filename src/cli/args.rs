@@ -176,6 +176,10 @@ pub struct RunArgs {
     /// on (repeatable; needs FILE)
     #[arg(long = "segment", value_name = "NAME", requires = "file")]
     pub segments: Vec<String>,
+    /// Count the members every two segments (and every tier and segment) share: Jaccard
+    /// index and containment, printed (the most overlapping pairs) and in summary.json
+    #[arg(long)]
+    pub overlaps: bool,
     /// Exit 1 when a size expectation is broken, also one that is only a warning
     #[arg(long, value_enum, value_name = "WHAT")]
     pub fail_on: Option<RunFailOn>,

@@ -149,6 +149,9 @@ pub(super) fn judged_run(
     reporter: &Reporter,
     ran: &Ran,
 ) -> Outcome {
+    if args.overlaps && !args.quiet {
+        print!("{}", super::report::overlaps_table(&ran.summary));
+    }
     reporter.diagnostics(session.sources(), session.name(), &ran.diagnostics);
     let outcome = super::report::outcome_of(&ran.diagnostics);
     let broken = ran.summary.expectations.iter().any(|v| !v.met);
@@ -172,6 +175,7 @@ pub(super) fn output_choice(args: &RunArgs, dir: Option<std::path::PathBuf>) -> 
             LayoutArg::Wide => Layout::Wide,
             LayoutArg::Long => Layout::Long,
         }),
+        overlaps: args.overlaps,
     }
 }
 
