@@ -16,6 +16,7 @@ mod imports;
 mod kpi;
 mod lake;
 mod lists;
+mod overlaps;
 mod partitions;
 mod plan;
 mod plan_scaling;

@@ -46,6 +46,7 @@ fn broken_expectations_are_diagnostics_at_their_clause() {
         dir: Some(out.path().to_path_buf()),
         format: Some(OutputFormat::Csv),
         layout: Some(Layout::Wide),
+        ..Default::default()
     };
     let ran = runtime()
         .block_on(async {

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod duckdb;
 pub mod servers;
 
 use std::fmt::Write as _;
