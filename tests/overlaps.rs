@@ -184,5 +184,5 @@ fn pairs_above_the_projects_threshold_are_warnings() {
     ]);
     let text = transcript(&mut command);
     assert!(text.starts_with("exit: 2"), "{text}");
-    assert!(text.contains("a Jaccard index is between 0 and 1"), "{text}");
+    assert!(text.contains("`[overlaps] max_jaccard` is 80"), "{text}");
 }

@@ -54,10 +54,10 @@ impl OverlapTally {
 
     /// Adds the rows of one unpacked batch (the key, then one column per output).
     pub(super) fn add(&mut self, batch: &RecordBatch) -> Result<(), String> {
-        let words_of = |column: &ArrayRef| -> Vec<u64> {
-            column.as_boolean_opt().map_or_else(Vec::new, bitmap_words)
+        let words_of = |column: &ArrayRef| -> Bitmap {
+            Bitmap::new(column.as_boolean_opt().map_or_else(Vec::new, bitmap_words))
         };
-        let segments: Vec<Vec<u64>> = self
+        let segments: Vec<Bitmap> = self
             .segments
             .iter()
             .map(|&i| words_of(batch.column(i + 1)))
@@ -65,7 +65,7 @@ impl OverlapTally {
         let n = segments.len();
         for i in 0..n {
             for j in i + 1..n {
-                self.pairs[pair_index(i, j, n)] += common(&segments[i], &segments[j]);
+                self.pairs[pair_index(i, j, n)] += segments[i].common(&segments[j]);
             }
         }
         let mut text: Option<(usize, ArrayRef)> = None;
@@ -78,9 +78,9 @@ impl OverlapTally {
             let Some((_, values)) = &text else { continue };
             let wanted = StringArray::new_scalar(tier.as_str());
             let in_tier = eq(values, &wanted).map_err(|e| e.to_string())?;
-            let words = bitmap_words(&in_tier);
+            let words = Bitmap::new(bitmap_words(&in_tier));
             for (s, segment) in segments.iter().enumerate() {
-                self.tier_pairs[t * n + s] += common(&words, segment);
+                self.tier_pairs[t * n + s] += words.common(segment);
             }
         }
         Ok(())
@@ -135,12 +135,37 @@ fn bitmap_words(flags: &BooleanArray) -> Vec<u64> {
     words
 }
 
-/// Rows set in both.
-fn common(a: &[u64], b: &[u64]) -> u64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| u64::from((x & y).count_ones()))
-        .sum()
+/// A batch's rows of one segment or tier, with the words that have one: most segments are
+/// small, and a pair only needs the words of its smaller side.
+struct Bitmap {
+    words: Vec<u64>,
+    set: Vec<u32>,
+}
+
+impl Bitmap {
+    fn new(words: Vec<u64>) -> Bitmap {
+        let set = (0..words.len() as u32)
+            .filter(|&i| words[i as usize] != 0)
+            .collect();
+        Bitmap { words, set }
+    }
+
+    /// Rows set in both.
+    fn common(&self, other: &Bitmap) -> u64 {
+        let (small, large) = if self.set.len() <= other.set.len() {
+            (self, other)
+        } else {
+            (other, self)
+        };
+        small
+            .set
+            .iter()
+            .map(|&i| {
+                let both = small.words[i as usize] & large.words.get(i as usize).copied().unwrap_or(0);
+                u64::from(both.count_ones())
+            })
+            .sum()
+    }
 }
 
 #[cfg(test)]
@@ -163,6 +188,12 @@ mod tests {
         let sliced = flags.slice(1, 4);
         assert_eq!(bitmap_words(&sliced), vec![0b1010]);
         let other = BooleanArray::from(vec![true, true, true, false]);
-        assert_eq!(common(&bitmap_words(&sliced), &bitmap_words(&other)), 1);
+        let (a, b) = (
+            Bitmap::new(bitmap_words(&sliced)),
+            Bitmap::new(bitmap_words(&other)),
+        );
+        assert_eq!((a.common(&b), b.common(&a)), (1, 1));
+        let empty = Bitmap::new(vec![0, 0]);
+        assert_eq!(empty.common(&a), 0);
     }
 }
