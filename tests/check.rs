@@ -64,7 +64,11 @@ fn good_files_check_clean() {
                 }
             };
             let severity = if e.is_error { "error" } else { "warning" };
-            let _ = writeln!(out, "expect {subject}: {} ({severity}) {:?}", e.text, e.range);
+            let _ = writeln!(
+                out,
+                "expect {subject}: {} ({severity}) {:?}",
+                e.text, e.range
+            );
         }
         insta::assert_snapshot!(out);
     });

@@ -14,7 +14,14 @@ fn run_with_overlaps(rules: &str) -> (tempfile::TempDir, serde_json::Value) {
     let status = segc()
         .args(["run", &repo(rules).to_string_lossy(), "--out"])
         .arg(out.path())
-        .args(["--as-of", "2026-11-01", "--format", "parquet", "--overlaps", "--quiet"])
+        .args([
+            "--as-of",
+            "2026-11-01",
+            "--format",
+            "parquet",
+            "--overlaps",
+            "--quiet",
+        ])
         .status()
         .expect("segc runs");
     assert!(status.success(), "{rules} runs");
@@ -94,12 +101,16 @@ fn agrees_with_duckdb(out: &Path, summary: &serde_json::Value) -> usize {
         let [key, both, either] = fields.as_slice() else {
             panic!("row {row}");
         };
-        let (both, either): (u64, u64) = (both.parse().expect("count"), either.parse().expect("count"));
+        let (both, either): (u64, u64) =
+            (both.parse().expect("count"), either.parse().expect("count"));
         match reported.get(*key) {
             Some((common, jaccard)) => {
                 assert_eq!(*common, both, "{key}");
                 let expected = both as f64 / either as f64;
-                assert!((jaccard - expected).abs() < 1e-12, "{key}: {jaccard} vs {expected}");
+                assert!(
+                    (jaccard - expected).abs() < 1e-12,
+                    "{key}: {jaccard} vs {expected}"
+                );
             }
             None => assert_eq!(both, 0, "{key} has members in common but is not reported"),
         }
@@ -132,7 +143,11 @@ fn overlaps_agree_with_duckdb_over_the_membership() {
 fn overlaps_are_left_out_unless_asked_for() {
     let out = tempfile::tempdir().expect("tempdir");
     let status = segc()
-        .args(["run", &repo("examples/rfm/rfm.seg").to_string_lossy(), "--out"])
+        .args([
+            "run",
+            &repo("examples/rfm/rfm.seg").to_string_lossy(),
+            "--out",
+        ])
         .arg(out.path())
         .args(["--as-of", "2026-11-01", "--quiet"])
         .status()
@@ -169,7 +184,13 @@ fn pairs_above_the_projects_threshold_are_warnings() {
     );
     let mut command = segc();
     command.current_dir(dir.path()).args([
-        "run", "rules.seg", "--out", "out", "--as-of", "2026-11-01", "--quiet",
+        "run",
+        "rules.seg",
+        "--out",
+        "out",
+        "--as-of",
+        "2026-11-01",
+        "--quiet",
     ]);
     insta::assert_snapshot!(transcript(&mut command));
     // The pairs were counted for the lint, and are in the summary.
@@ -177,10 +198,19 @@ fn pairs_above_the_projects_threshold_are_warnings() {
     assert!(summary.contains("\"overlaps\""));
 
     // A threshold that is not a Jaccard index is refused before anything runs.
-    let dir = project("[overlaps]\nmax_jaccard = 80\n", "segment wealthy = revenue >= 1000\n");
+    let dir = project(
+        "[overlaps]\nmax_jaccard = 80\n",
+        "segment wealthy = revenue >= 1000\n",
+    );
     let mut command = segc();
     command.current_dir(dir.path()).args([
-        "run", "rules.seg", "--out", "out", "--as-of", "2026-11-01", "--quiet",
+        "run",
+        "rules.seg",
+        "--out",
+        "out",
+        "--as-of",
+        "2026-11-01",
+        "--quiet",
     ]);
     let text = transcript(&mut command);
     assert!(text.starts_with("exit: 2"), "{text}");

@@ -32,7 +32,15 @@ fn run(dir: &Path, extra: &[&str]) -> std::process::Command {
     let mut command = segc();
     command
         .current_dir(dir)
-        .args(["run", "rules.seg", "--out", "out", "--as-of", "2026-11-01", "--quiet"])
+        .args([
+            "run",
+            "rules.seg",
+            "--out",
+            "out",
+            "--as-of",
+            "2026-11-01",
+            "--quiet",
+        ])
         .args(extra);
     command
 }
@@ -113,7 +121,10 @@ fn a_run_of_selected_segments_judges_what_it_counted() {
         "segment clients = status == \"client\"\nsegment vip = clients and revenue >= 5000\n  expect size >= 50% of clients\n  expect members >= 5\n",
     );
     assert_eq!(
-        status(&mut run(dir.path(), &["--segment", "vip", "--fail-on", "expectation"])),
+        status(&mut run(
+            dir.path(),
+            &["--segment", "vip", "--fail-on", "expectation"]
+        )),
         1
     );
     let summary: serde_json::Value = serde_json::from_str(

@@ -139,7 +139,11 @@ pub(super) fn findings(
             _ => None,
         })
         .collect();
-    found.extend(super::nesting::nested_pairs(program, &compared, &duplicates));
+    found.extend(super::nesting::nested_pairs(
+        program,
+        &compared,
+        &duplicates,
+    ));
     for score in &program.scores {
         for rule in &score.rules {
             nullable_comparisons(program, &rule.condition, &mut found);

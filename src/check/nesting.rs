@@ -8,7 +8,9 @@
 use std::collections::BTreeSet;
 
 use super::reach::Facts;
-use crate::diagnostics::{Diagnostic, LintDiagnostic, Nesting, SizeDiagnostic, SizeOf};
+use crate::diagnostics::{
+    Contradiction, Diagnostic, LintDiagnostic, Nesting, SizeDiagnostic, SizeOf,
+};
 use crate::hir::{self, SegmentId, SizeExpectation, SizeSubject};
 use crate::span::Span;
 
@@ -122,13 +124,15 @@ pub(super) fn contradictions(program: &hir::Program) -> Vec<Diagnostic> {
                 nested_conflict(&known, (b, &facts[later]), (a, &facts[earlier]))
             };
             if let Some(nested) = nesting {
-                found.push(Diagnostic::Size(SizeDiagnostic::Contradiction {
-                    subject: size_of(program, b.subject),
-                    span: b.span,
-                    other: size_of(program, a.subject),
-                    other_span: a.span,
-                    nested,
-                }));
+                found.push(Diagnostic::Size(SizeDiagnostic::Contradiction(Box::new(
+                    Contradiction {
+                        subject: size_of(program, b.subject),
+                        span: b.span,
+                        other: size_of(program, a.subject),
+                        other_span: a.span,
+                        nested,
+                    },
+                ))));
                 break;
             }
         }
@@ -183,7 +187,7 @@ pub(super) fn nested_pairs(
     duplicates: &BTreeSet<String>,
 ) -> Vec<LintDiagnostic> {
     let n = segments.len();
-    if n < 2 || n > MAX_SEGMENTS_COMPARED {
+    if !(2..=MAX_SEGMENTS_COMPARED).contains(&n) {
         return Vec::new();
     }
     let known = Known::of(program);

@@ -116,18 +116,21 @@ impl Checker<'_> {
             ),
             Some(_) => Vec::new(),
         };
-        self.sink.push(Diagnostic::Size(SizeDiagnostic::NotASegment {
-            name: of.name.clone(),
-            found,
-            span: of.span,
-            candidates,
-        }));
+        self.sink
+            .push(Diagnostic::Size(SizeDiagnostic::NotASegment {
+                name: of.name.clone(),
+                found,
+                span: of.span,
+                candidates,
+            }));
         None
     }
 
     fn wrong_form(&mut self, problem: SizeFormProblem, span: crate::span::Span) {
-        self.sink
-            .push(Diagnostic::Size(SizeDiagnostic::WrongForm { problem, span }));
+        self.sink.push(Diagnostic::Size(SizeDiagnostic::WrongForm {
+            problem,
+            span,
+        }));
     }
 
     /// `size between 2% and 10% of clients`: the clause as the formatter writes it, without

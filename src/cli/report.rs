@@ -95,8 +95,16 @@ pub(super) fn overlaps_table(summary: &Summary) -> String {
     }
     let mut table = Table::new();
     table.load_preset(presets::UTF8_FULL_CONDENSED);
-    table.set_header(["segment", "and", "in both", "jaccard", "of first", "of second"]);
-    let percent = |x: f64| Cell::new(format!("{:.1} %", x * 100.0)).set_alignment(CellAlignment::Right);
+    table.set_header([
+        "segment",
+        "and",
+        "in both",
+        "jaccard",
+        "of first",
+        "of second",
+    ]);
+    let percent =
+        |x: f64| Cell::new(format!("{:.1} %", x * 100.0)).set_alignment(CellAlignment::Right);
     for pair in pairs.iter().take(OVERLAPS_SHOWN) {
         table.add_row(vec![
             Cell::new(&pair.first),

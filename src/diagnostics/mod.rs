@@ -46,7 +46,9 @@ pub use literals::LiteralDiagnostic;
 pub use names::{AggregateHint, NameDiagnostic, NameKind, PathFix};
 pub use parts::{Blame, Label, Severity};
 pub use sink::Sink;
-pub use sizes::{Measured, Nesting, SizeDiagnostic, SizeFormProblem, SizeOf};
+pub use sizes::{
+    Broken, Contradiction, Measured, Nesting, Overlap, SizeDiagnostic, SizeFormProblem, SizeOf,
+};
 pub use sources::{DerivationProblem, ListProblem, SourceDiagnostic, TypeArgumentProblem};
 pub use syntax::{SyntaxDiagnostic, SyntaxHint};
 pub use testing::{Given, Membership, Mismatch, Target, TestDiagnostic, ValueMismatch};

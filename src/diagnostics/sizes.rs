@@ -97,50 +97,61 @@ pub enum SizeDiagnostic {
         candidates: Vec<String>,
     },
     /// Two expectations that cannot both hold, whatever the data (E1403).
-    Contradiction {
-        /// The expectation reported.
-        subject: SizeOf,
-        /// Its clause.
-        span: Span,
-        /// The segment whose expectation it contradicts.
-        other: SizeOf,
-        /// That expectation's clause.
-        other_span: Span,
-        /// Whether `subject` is provably inside `other` (else both are the same segment, or
-        /// `other` is provably inside `subject`).
-        nested: Nesting,
-    },
+    Contradiction(Box<Contradiction>),
     /// An expectation the run found broken: an error (`else error`, E1410) or a warning
     /// (W1401).
-    Broken {
-        /// Whose size.
-        subject: SizeOf,
-        /// The expectation in canonical words (`size between 2% and 10%`).
-        expected: String,
-        /// What was measured.
-        measured: Measured,
-        /// Whether the author made it an error.
-        is_error: bool,
-        /// The clause.
-        span: Span,
-    },
+    Broken(Box<Broken>),
     /// Two segments whose members overlap more than the project allows (W1402).
-    Overlap {
-        /// The first segment (or tier).
-        first: SizeOf,
-        /// The second segment.
-        second: SizeOf,
-        /// Members in both.
-        common: u64,
-        /// Their Jaccard index.
-        jaccard: f64,
-        /// The project's `[overlaps] max_jaccard`.
-        threshold: f64,
-        /// Where the first is declared.
-        span: Span,
-        /// Where the second is declared.
-        other: Span,
-    },
+    Overlap(Box<Overlap>),
+}
+
+/// Two expectations that cannot both hold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Contradiction {
+    /// The expectation reported.
+    pub subject: SizeOf,
+    /// Its clause.
+    pub span: Span,
+    /// The segment whose expectation it contradicts.
+    pub other: SizeOf,
+    /// That expectation's clause.
+    pub other_span: Span,
+    /// How the two subjects relate.
+    pub nested: Nesting,
+}
+
+/// An expectation a run found broken.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Broken {
+    /// Whose size.
+    pub subject: SizeOf,
+    /// The expectation in canonical words (`size between 2% and 10%`).
+    pub expected: String,
+    /// What was measured.
+    pub measured: Measured,
+    /// Whether the author made it an error.
+    pub is_error: bool,
+    /// The clause.
+    pub span: Span,
+}
+
+/// Two segments (or a tier and a segment) overlapping beyond the project's threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlap {
+    /// The first segment (or tier).
+    pub first: SizeOf,
+    /// The second segment.
+    pub second: SizeOf,
+    /// Members in both.
+    pub common: u64,
+    /// Their Jaccard index.
+    pub jaccard: f64,
+    /// The project's `[overlaps] max_jaccard`.
+    pub threshold: f64,
+    /// Where the first is declared.
+    pub span: Span,
+    /// Where the second is declared.
+    pub other: Span,
 }
 
 /// How the two segments of a contradiction relate.
@@ -192,77 +203,61 @@ impl SizeDiagnostic {
                         "name another segment (`expect size <= 30% of clients`), or leave `of` out for a share of the population".into()
                     })
                 }),
-            Contradiction {
-                subject,
-                span,
-                other,
-                other_span,
-                nested,
-            } => d
+            Contradiction(c) => d
                 .code(E1403)
-                .message(|| match nested {
+                .message(|| match c.nested {
                     Nesting::Same => format!(
                         "the expectations of {} cannot both hold",
-                        subject.words()
+                        c.subject.words()
                     ),
                     Nesting::Inside => format!(
                         "{} is inside {}, which is expected to be smaller",
-                        subject.words(),
-                        other.words()
+                        c.subject.words(),
+                        c.other.words()
                     ),
                     Nesting::Contains => format!(
                         "{} contains {}, which is expected to be larger",
-                        subject.words(),
-                        other.words()
+                        c.subject.words(),
+                        c.other.words()
                     ),
                 })
-                .at(*span)
+                .at(c.span)
                 .primary_label(|| "this expectation")
-                .label(*other_span, || "cannot hold together with this one")
-                .help(|| match nested {
+                .label(c.other_span, || "cannot hold together with this one")
+                .help(|| match c.nested {
                     Nesting::Same => "keep the range that is meant, or widen one of them",
                     _ => "a segment inside another has at most its members: make the ranges compatible, or fix the conditions if the segment should not be inside the other",
                 }),
-            Broken {
-                subject,
-                expected,
-                measured,
-                is_error,
-                span,
-            } => d
-                .code(if *is_error { E1410 } else { W1401 })
+            Broken(b) => d
+                .code(if b.is_error { E1410 } else { W1401 })
                 .message(|| format!(
-                    "{} has {}: expected {expected}",
-                    subject.words(),
-                    measured.words()
+                    "{} has {}: expected {}",
+                    b.subject.words(),
+                    b.measured.words(),
+                    b.expected
                 ))
-                .at(*span)
+                .at(b.span)
                 .primary_label(|| "this expectation is broken")
                 .help(|| {
-                    if *is_error {
+                    if b.is_error {
                         "the outputs are written (summary.json records the expectation); look at the data or the condition before using them"
                     } else {
                         "a warning (add `else error` to make it an error); `segc run --fail-on expectation` fails on it in CI"
                     }
                 }),
-            Overlap {
-                first,
-                second,
-                common,
-                jaccard,
-                threshold,
-                span,
-                other,
-            } => d
+            Overlap(o) => d
                 .code(W1402)
                 .message(|| format!(
-                    "{} and {} share {common} members: Jaccard index {jaccard:.2}, above the project's {threshold}",
-                    first.words(),
-                    second.words()
+                    "{} and {} share {} members: Jaccard index {:.2}, above the project's {}",
+                    o.first.words(),
+                    o.second.words(),
+                    o.common,
+                    o.jaccard,
+                    o.threshold
                 ))
-                .at(*span)
+                .at(o.span)
                 .primary_label(|| "this segment")
-                .label(*other, || "overlaps this one")
+                .label(o.other, || "overlaps this one")
                 .help(|| "segments that nearly coincide target the same people twice: merge them, or make one exclude the other (`and not other`); `[overlaps] max_jaccard` in segc.toml sets the threshold"),
         }
     }
@@ -270,12 +265,16 @@ impl SizeDiagnostic {
 
 fn form_message(problem: SizeFormProblem) -> &'static str {
     match problem {
-        SizeFormProblem::ShareForMembers => "`members` counts members: a whole number, not a percentage",
+        SizeFormProblem::ShareForMembers => {
+            "`members` counts members: a whole number, not a percentage"
+        }
         SizeFormProblem::CountForSize => "`size` is a share: a percentage, not a number of members",
         SizeFormProblem::FractionalCount => "a number of members is a whole number",
         SizeFormProblem::ShareAbove100 => "a share cannot be above 100%",
         SizeFormProblem::EmptyRange => "the range is empty: its low bound is above its high bound",
-        SizeFormProblem::OfWithMembers => "`of` takes a share of a segment: a number of members is not of anything",
+        SizeFormProblem::OfWithMembers => {
+            "`of` takes a share of a segment: a number of members is not of anything"
+        }
     }
 }
 
@@ -295,7 +294,11 @@ fn form_help(problem: SizeFormProblem) -> &'static str {
         SizeFormProblem::CountForSize => "for a number of members, write `expect members >= 500`",
         SizeFormProblem::FractionalCount => "write a whole number: `expect members >= 500`",
         SizeFormProblem::ShareAbove100 => "a share is between 0% and 100%",
-        SizeFormProblem::EmptyRange => "write the low bound first: `expect size between 2% and 10%`",
-        SizeFormProblem::OfWithMembers => "write `expect members >= 500` or `expect size >= 10% of clients`",
+        SizeFormProblem::EmptyRange => {
+            "write the low bound first: `expect size between 2% and 10%`"
+        }
+        SizeFormProblem::OfWithMembers => {
+            "write `expect members >= 500` or `expect size >= 10% of clients`"
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The run-time lint about overlapping segments (`W1402`): the pairs a run counted whose
 //! Jaccard index is above the project's `[overlaps] max_jaccard`.
 
-use crate::diagnostics::{Diagnostic, SizeDiagnostic, SizeOf};
+use crate::diagnostics::{Diagnostic, Overlap, SizeDiagnostic, SizeOf};
 use crate::engine::Summary;
 use crate::hir::{self, ExprKind, SegmentId};
 use crate::span::Span;
@@ -28,15 +28,17 @@ pub(super) fn overlap_warnings(
         if names(&first.condition, second.segment) || names(&second.condition, first.segment) {
             continue;
         }
-        found.push(Diagnostic::Size(SizeDiagnostic::Overlap {
-            first: first.shown,
-            second: second.shown,
-            common: pair.common,
-            jaccard: pair.jaccard,
-            threshold,
-            span: first.span,
-            other: second.span,
-        }));
+        found.push(Diagnostic::Size(SizeDiagnostic::Overlap(Box::new(
+            Overlap {
+                first: first.shown,
+                second: second.shown,
+                common: pair.common,
+                jaccard: pair.jaccard,
+                threshold,
+                span: first.span,
+                other: second.span,
+            },
+        ))));
     }
     found
 }

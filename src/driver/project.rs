@@ -214,7 +214,11 @@ impl Project {
             })?;
             lints.set(lint, level);
         }
-        if let Some(x) = file.overlaps.max_jaccard.filter(|x| !(0.0..=1.0).contains(x)) {
+        if let Some(x) = file
+            .overlaps
+            .max_jaccard
+            .filter(|x| !(0.0..=1.0).contains(x))
+        {
             return Err(invalid(ProjectProblem::JaccardThreshold(x)));
         }
         if let Some(name) = file.vars.keys().find(|n| !is_variable_name(n)) {

@@ -71,8 +71,9 @@ impl OverlapTally {
         let mut text: Option<(usize, ArrayRef)> = None;
         for (t, (column, tier)) in self.tiers.iter().enumerate() {
             if text.as_ref().is_none_or(|(c, _)| c != column) {
-                let cast = datafusion::arrow::compute::cast(batch.column(column + 1), &DataType::Utf8)
-                    .map_err(|e| e.to_string())?;
+                let cast =
+                    datafusion::arrow::compute::cast(batch.column(column + 1), &DataType::Utf8)
+                        .map_err(|e| e.to_string())?;
                 text = Some((*column, cast));
             }
             let Some((_, values)) = &text else { continue };
@@ -128,7 +129,10 @@ fn bitmap_words(flags: &BooleanArray) -> Vec<u64> {
     let values = flags.values().bit_chunks();
     let mut words: Vec<u64> = values.iter_padded().collect();
     if let Some(nulls) = flags.nulls() {
-        for (word, valid) in words.iter_mut().zip(nulls.inner().bit_chunks().iter_padded()) {
+        for (word, valid) in words
+            .iter_mut()
+            .zip(nulls.inner().bit_chunks().iter_padded())
+        {
             *word &= valid;
         }
     }
@@ -161,7 +165,8 @@ impl Bitmap {
             .set
             .iter()
             .map(|&i| {
-                let both = small.words[i as usize] & large.words.get(i as usize).copied().unwrap_or(0);
+                let both =
+                    small.words[i as usize] & large.words.get(i as usize).copied().unwrap_or(0);
                 u64::from(both.count_ones())
             })
             .sum()

@@ -317,8 +317,9 @@ pub(super) fn summarize(
             _ => {}
         }
     }
-    summary.expectations =
-        judge_sizes(program, members, |subject| counted(program, &summary, subject));
+    summary.expectations = judge_sizes(program, members, |subject| {
+        counted(program, &summary, subject)
+    });
     summary.overlaps = counts
         .overlaps
         .as_ref()
@@ -385,7 +386,11 @@ fn counted(program: &hir::Program, summary: &Summary, subject: SizeSubject) -> O
     match subject {
         SizeSubject::Segment(id) => {
             let name = &program.segments.get(id.0)?.name;
-            summary.segments.iter().find(|s| &s.name == name).map(|s| s.members)
+            summary
+                .segments
+                .iter()
+                .find(|s| &s.name == name)
+                .map(|s| s.members)
         }
         SizeSubject::Tier { tiers, arm } => {
             let t = program.tiers.get(tiers.0)?;

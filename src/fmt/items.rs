@@ -64,11 +64,10 @@ impl Builder<'_> {
                 format!("between {} and {}", self.literal(low), self.literal(high))
             }
         };
-        let of = e
-            .of
-            .as_ref()
-            .map(|name| format!(" of {}", self.name(name)))
-            .unwrap_or_default();
+        let of =
+            e.of.as_ref()
+                .map(|name| format!(" of {}", self.name(name)))
+                .unwrap_or_default();
         let error = if e.error.is_some() { " else error" } else { "" };
         format!("expect {measure} {bound}{of}{error}")
     }

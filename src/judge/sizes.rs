@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::diagnostics::{Diagnostic, Measured, SizeDiagnostic, SizeOf};
+use crate::diagnostics::{Broken, Diagnostic, Measured, SizeDiagnostic, SizeOf};
 use crate::hir::{self, SizeMeasure, SizeSubject};
 use crate::span::Span;
 
@@ -49,7 +49,7 @@ impl SizeVerdict {
             },
             None => SizeOf::Segment(self.name.clone()),
         };
-        Some(Diagnostic::Size(SizeDiagnostic::Broken {
+        Some(Diagnostic::Size(SizeDiagnostic::Broken(Box::new(Broken {
             subject,
             expected: self.expectation.clone(),
             measured: Measured {
@@ -58,7 +58,7 @@ impl SizeVerdict {
             },
             is_error: self.is_error,
             span: self.span,
-        }))
+        }))))
     }
 }
 

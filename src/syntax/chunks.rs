@@ -299,7 +299,12 @@ mod tests {
         let scan = scan(src);
         let words: Vec<&str> = scan.chunks.iter().map(|c| c.first_word.as_str()).collect();
         assert_eq!(words, ["segment", "let"]);
-        assert!(scan.chunks[0].span.text(src).ends_with("expect members >= 5"));
+        assert!(
+            scan.chunks[0]
+                .span
+                .text(src)
+                .ends_with("expect members >= 5")
+        );
     }
 
     #[test]

@@ -65,7 +65,10 @@ fn size_expectations(expectations: &[ast::SizeExpectation]) -> String {
                 format!("between {} {}", literal(&low.kind), literal(&high.kind))
             }
         };
-        let of = e.of.as_ref().map(|o| format!(" of {}", o.name)).unwrap_or_default();
+        let of =
+            e.of.as_ref()
+                .map(|o| format!(" of {}", o.name))
+                .unwrap_or_default();
         let error = if e.error.is_some() { " error" } else { "" };
         let _ = write!(text, " (expect {measure} {bound}{of}{error})");
     }
