@@ -139,3 +139,31 @@ fn a_run_of_selected_segments_judges_what_it_counted() {
         .collect();
     assert_eq!(judged, ["members >= 5"]);
 }
+
+fn kpi(dir: &Path, extra: &[&str]) -> std::process::Command {
+    let mut command = segc();
+    command
+        .current_dir(dir)
+        .args(["kpi", "rules.seg", "--as-of", "2026-11-01"])
+        .args(extra);
+    command
+}
+
+#[test]
+fn segc_kpi_judges_the_expectations_of_its_groups() {
+    // `vip` (2 members) is a KPI group: its expectations are judged from the members the KPI
+    // plan counted; `clients` is no group, and its broken expectation is not judged.
+    let dir = rules_with(
+        "segment clients = status == \"client\"\n  expect members >= 100\nsegment vip = clients and revenue >= 5000\n  expect size <= 10%\n  expect members between 1 and 5 else error\n\nkpi spend for vip {\n  value  = avg(revenue)\n  target >= 1000\n}\n",
+    );
+    insta::assert_snapshot!(transcript(&mut kpi(dir.path(), &[])));
+    assert_eq!(
+        status(&mut kpi(dir.path(), &["--fail-on", "expectation"])),
+        1
+    );
+    // An expectation made an error fails `segc kpi` too.
+    let dir = rules_with(
+        "segment vip = revenue >= 5000\n  expect members >= 3 else error\n\nkpi spend for vip {\n  value  = avg(revenue)\n  target >= 1000\n}\n",
+    );
+    assert_eq!(status(&mut kpi(dir.path(), &[])), 1);
+}

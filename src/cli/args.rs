@@ -221,7 +221,8 @@ pub struct KpiArgs {
     /// Report format (see docs/cli.md)
     #[arg(long, value_enum, default_value_t = KpiFormat::Table)]
     pub format: KpiFormat,
-    /// Exit 1 when a KPI is missed, or also when one is behind, has no data or is beyond its warn level
+    /// Exit 1 when a KPI is missed, or also when one is behind, has no data or is beyond its warn
+    /// level; or when a size expectation of a group is broken
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,
     #[command(flatten)]
@@ -247,6 +248,8 @@ pub enum FailOn {
     Miss,
     /// When a KPI missed, is behind, has no data, or is beyond its warn level
     Warn,
+    /// When a size expectation of a group the KPIs are computed over is broken
+    Expectation,
 }
 
 /// `segc explain`

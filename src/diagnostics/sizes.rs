@@ -242,7 +242,7 @@ impl SizeDiagnostic {
                     if b.is_error {
                         "the outputs are written (summary.json records the expectation); look at the data or the condition before using them"
                     } else {
-                        "a warning (add `else error` to make it an error); `segc run --fail-on expectation` fails on it in CI"
+                        "a warning (add `else error` to make it an error); `--fail-on expectation` of `segc run` and `segc kpi` fails on it in CI"
                     }
                 }),
             Overlap(o) => d

@@ -200,8 +200,11 @@ pub struct Judging<'a> {
 pub struct Judged {
     /// One row per KPI and group, in file order.
     pub rows: Vec<Row>,
-    /// Missing baselines: errors, or warnings when this run records them.
+    /// Missing baselines: errors, or warnings when this run records them; broken size
+    /// expectations of the groups.
     pub diagnostics: Vec<Diagnostic>,
+    /// The size expectations of the segments and tiers the KPIs were computed over.
+    pub sizes: Vec<sizes::SizeVerdict>,
 }
 
 /// Judges every measured value against its KPI's target.
@@ -376,7 +379,11 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
         .chain(zero)
         .chain(too_late)
         .collect();
-    Judged { rows, diagnostics }
+    Judged {
+        rows,
+        diagnostics,
+        sizes: Vec::new(),
+    }
 }
 
 /// Adds `group` to the groups noted for `kpi` (rows come KPI by KPI).

@@ -112,6 +112,34 @@ pub fn judge_sizes(
     verdicts
 }
 
+/// Judges the expectations of the segments and tiers KPIs were measured over, from the
+/// members counted for their groups (`segc kpi`): those of other segments and tiers were not
+/// counted and are left out.
+pub fn judge_groups(
+    program: &hir::Program,
+    measured: &[super::Measured],
+    population: u64,
+) -> Vec<SizeVerdict> {
+    let members = |subject: SizeSubject| {
+        measured.iter().find_map(|m| {
+            let group = program.kpis[m.kpi.0].groups.get(m.group)?;
+            let same = match (group, subject) {
+                (hir::KpiGroup::Segment(s), SizeSubject::Segment(id)) => *s == id,
+                (hir::KpiGroup::Tier { tiers, tier }, SizeSubject::Tier { tiers: t, arm }) => {
+                    *tiers == t
+                        && program.tiers[t.0]
+                            .arms
+                            .get(arm)
+                            .is_some_and(|a| &a.name == tier)
+                }
+                _ => false,
+            };
+            same.then_some(m.members)
+        })
+    };
+    judge_sizes(program, population, members)
+}
+
 /// A count as an integer (`500`, not `500.0`), a share as it is.
 fn whole_when_whole<S: serde::Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
     if x.fract() == 0.0 && x.abs() < 1e15 {
