@@ -105,3 +105,32 @@ impl SizeRange {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_admit_their_values() {
+        let at_least = SizeRange::Compare(BinaryOp::GtEq, 0.2);
+        assert!(at_least.admits(0.2) && !at_least.admits(0.19));
+        let between = SizeRange::Between(10.0, 20.0);
+        assert!(between.admits(10.0) && between.admits(20.0) && !between.admits(20.5));
+        assert!(SizeRange::Compare(BinaryOp::NotEq, 0.0).admits(3.0));
+    }
+
+    #[test]
+    fn a_range_is_above_another_only_when_they_cannot_meet() {
+        let at_most = |x| SizeRange::Compare(BinaryOp::LtEq, x);
+        let at_least = |x| SizeRange::Compare(BinaryOp::GtEq, x);
+        assert!(at_least(0.2).above(at_most(0.1)));
+        // They meet at 0.1: a size of 0.1 satisfies both.
+        assert!(!at_least(0.1).above(at_most(0.1)));
+        assert!(SizeRange::Compare(BinaryOp::Gt, 0.1).above(at_most(0.1)));
+        assert!(at_least(0.1).above(SizeRange::Compare(BinaryOp::Lt, 0.1)));
+        assert!(SizeRange::Between(5.0, 9.0).above(SizeRange::Compare(BinaryOp::Eq, 4.0)));
+        // Unbounded or `!=` ranges are above nothing.
+        assert!(!at_most(0.5).above(at_most(0.1)));
+        assert!(!SizeRange::Compare(BinaryOp::NotEq, 9.0).above(at_most(0.1)));
+    }
+}
