@@ -138,6 +138,8 @@ pub struct TierArm {
     pub name: Ident,
     /// The condition; `None` for `else`.
     pub condition: Option<Expr>,
+    /// `expect ...` clauses: the size the tier must have.
+    pub expectations: Vec<SizeExpectation>,
     /// The whole arm.
     pub span: Span,
 }
@@ -366,6 +368,56 @@ pub struct SegmentDecl {
     pub condition: Expr,
     /// `holdout 10% seed "..."`: a stable share of the members kept out of the segment.
     pub holdout: Option<Holdout>,
+    /// `expect ...` clauses: the size the segment must have.
+    pub expectations: Vec<SizeExpectation>,
+}
+
+/// `expect members >= 500`, `expect size between 2% and 10% of clients else error`: the size a
+/// segment or tier must have, judged from the members a run counts.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SizeExpectation {
+    /// `members` (a count) or `size` (a share).
+    pub measure: SizeMeasure,
+    /// Where the measure's word stands.
+    pub measure_span: Span,
+    /// The range the measure must be in.
+    pub bound: SizeBound,
+    /// `of SEGMENT`: the segment a share is taken of (default: the population).
+    pub of: Option<Ident>,
+    /// `else error`: where it is written, when a broken expectation is an error, not a warning.
+    pub error: Option<Span>,
+    /// The whole clause.
+    pub span: Span,
+}
+
+/// What an expectation measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SizeMeasure {
+    /// `members`: the number of members.
+    Members,
+    /// `size`: the members as a share of the population (or of another segment).
+    Size,
+}
+
+/// The range of an expectation: `>= 500`, `between 2% and 10%`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SizeBound {
+    /// `OP AMOUNT`
+    Compare {
+        /// The comparison.
+        op: BinaryOp,
+        /// Where it stands.
+        op_span: Span,
+        /// A number or a percentage.
+        amount: Literal,
+    },
+    /// `between LOW and HIGH`, both included.
+    Between {
+        /// Lower bound.
+        low: Literal,
+        /// Upper bound.
+        high: Literal,
+    },
 }
 
 /// `holdout P% seed "S"`

@@ -62,6 +62,21 @@ fn good_files_check_clean() {
                 targets.join("; ")
             );
         }
+        for e in &program.expectations {
+            let subject = match e.subject {
+                segc::hir::SizeSubject::Segment(id) => program.segments[id.0].name.clone(),
+                segc::hir::SizeSubject::Tier { tiers, arm } => {
+                    let t = &program.tiers[tiers.0];
+                    format!("{}:{}", t.name, t.arms[arm].name)
+                }
+            };
+            let severity = if e.is_error { "error" } else { "warning" };
+            let _ = writeln!(
+                out,
+                "expect {subject}: {} ({severity}) {:?}",
+                e.text, e.range
+            );
+        }
         insta::assert_snapshot!(out);
     });
 }
@@ -227,6 +242,10 @@ fn lints_fire_and_stay_quiet() {
         assert!(program.is_some(), "{} has only warnings", path.display());
         if file_name(path) == "quiet.seg" {
             assert_eq!(diagnostics, "", "no lint fires");
+        } else if file_name(path) == "nesting.seg" {
+            for code in ["W1111", "W1112"] {
+                assert!(diagnostics.contains(code), "{code} does not fire");
+            }
         } else {
             for code in [
                 "W1100", "W1101", "W1102", "W1103", "W1104", "W1105", "W1106", "W1107", "W1109",

@@ -6,7 +6,7 @@ use crate::common::sexpr;
 use segc::lower::{DeclaredTables, Selection, membership_plan};
 
 /// The rule files of the fixtures and examples that have syntax errors on purpose.
-const UNPARSABLE: [&str; 8] = [
+const UNPARSABLE: [&str; 9] = [
     "tests/fixtures/check/errors/literals.seg",
     "tests/fixtures/check/errors/review_regressions.seg",
     "tests/fixtures/check/errors/syntax_no_cascade.seg",
@@ -14,6 +14,7 @@ const UNPARSABLE: [&str; 8] = [
     "tests/fixtures/parse/habits.seg",
     "tests/fixtures/parse/kpis.seg",
     "tests/fixtures/parse/recovery.seg",
+    "tests/fixtures/parse/size_expectations.seg",
     "tests/fixtures/parse/test_recovery.seg",
 ];
 
@@ -138,6 +139,13 @@ fn messy_test_layout() {
 #[test]
 fn messy_kpi_layout() {
     let text = std::fs::read_to_string("tests/fixtures/fmt/messy_kpis.seg").expect("fixture");
+    insta::assert_snapshot!(segc::fmt::format(&text).expect("parses"));
+}
+
+#[test]
+fn messy_expectation_layout() {
+    let text =
+        std::fs::read_to_string("tests/fixtures/fmt/messy_expectations.seg").expect("fixture");
     insta::assert_snapshot!(segc::fmt::format(&text).expect("parses"));
 }
 

@@ -88,6 +88,7 @@ fn run(dir: &Path, rules: &str) -> Result<String, String> {
         dir: Some(out.clone()),
         format: Some(OutputFormat::Csv),
         layout: Some(Layout::Wide),
+        ..Default::default()
     };
     runtime()
         .block_on(async {

@@ -15,6 +15,7 @@ fn run(rules: &Path, out: &Path, format: OutputFormat, layout: Layout) -> Result
         dir: Some(out.to_path_buf()),
         format: Some(format),
         layout: Some(layout),
+        ..Default::default()
     };
     runtime()
         .block_on(async {
@@ -418,6 +419,7 @@ fn output_lets_are_typed_columns_in_parquet_and_csv() {
         dir: Some(out.path().to_path_buf()),
         format: Some(OutputFormat::Csv),
         layout: Some(Layout::Wide),
+        ..Default::default()
     };
     let ran = runtime()
         .block_on(async {

@@ -103,6 +103,13 @@ pub(super) fn findings(
         |segment| SegmentFindings::of(program, segment),
     );
     untested_segments(program, &segments, &mut found);
+    let compared: Vec<(hir::SegmentId, Span)> = program
+        .segments
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| declared.contains(s.name.as_str()) && at_home(s.span))
+        .map(|(i, s)| (hir::SegmentId(i), s.span))
+        .collect();
     let mut conditions: HashMap<Vec<u8>, (&str, Span)> = HashMap::new();
     for (segment, findings) in segments.into_iter().zip(looked_at) {
         found.extend(findings.always_empty_or_true);
@@ -125,6 +132,18 @@ pub(super) fn findings(
         }
         found.extend(findings.nullable_comparisons);
     }
+    let duplicates: BTreeSet<String> = found
+        .iter()
+        .filter_map(|f| match f {
+            LintDiagnostic::DuplicateSegment { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    found.extend(super::nesting::nested_pairs(
+        program,
+        &compared,
+        &duplicates,
+    ));
     for score in &program.scores {
         for rule in &score.rules {
             nullable_comparisons(program, &rule.condition, &mut found);

@@ -16,10 +16,12 @@ mod lints;
 mod lists;
 mod lookups;
 mod measures;
+mod nesting;
 mod quantiles;
 mod reach;
 mod rule_tests;
 mod rules;
+mod sizes;
 mod sources;
 mod tiers;
 mod values;
@@ -107,6 +109,7 @@ pub fn check_with(
         hir.tests = tests;
         diagnostics.extend(problems);
         diagnostics.extend(lints::findings(hir, program, settings));
+        diagnostics.extend(nesting::contradictions(hir));
     }
     let diagnostics = lints::apply_levels(diagnostics, program, &settings.lints);
     let denied = diagnostics
@@ -233,6 +236,8 @@ struct Checker<'a> {
     imports_on_demand: Option<Span>,
     /// The checked file's extent, when the program also holds imported declarations.
     home: Option<Span>,
+    /// The checked `expect` clauses of segments and tier arms.
+    expectations: Vec<hir::SizeExpectation>,
     /// Every definition a checked expression names (imported ones are checked when named, see
     /// `imports`).
     referenced: Vec<DefId>,
@@ -507,6 +512,7 @@ impl<'a> Checker<'a> {
                 self.check_tiers(TiersId(i));
             }
         }
+        self.check_size_expectations();
         self.check_kpis();
         self.check_used_imports();
         self.check_output_lets();
@@ -757,6 +763,7 @@ impl<'a> Checker<'a> {
             kpis: self.checked_kpis.into_iter().flatten().collect(),
             paths: self.paths,
             tests: Vec::new(),
+            expectations: self.expectations,
         }
     }
 }

@@ -100,8 +100,58 @@ impl Facts {
         }
     }
 
+    /// The segments the condition is a conjunction of (`clients and ...`): its members are
+    /// members of each.
+    pub(super) fn segments_within(&self) -> Vec<crate::hir::SegmentId> {
+        self.known
+            .iter()
+            .filter(|(_, fact)| **fact == Fact::Is(true))
+            .filter_map(|(key, _)| key.strip_prefix('s')?.parse().ok())
+            .map(crate::hir::SegmentId)
+            .collect()
+    }
+
+    /// Adds what is known of the members of another condition they all satisfy (a segment
+    /// the condition requires): more is known, nothing is claimed that does not hold.
+    pub(super) fn merge(&mut self, other: &Facts) {
+        let complete = self.complete;
+        for (key, fact) in &other.known {
+            self.add(key.clone(), fact.clone());
+        }
+        self.contradiction |= other.contradiction;
+        self.complete = complete;
+    }
+
+    /// The facts without the segments the condition requires, when it requires them only
+    /// positively and all was understood (`None` otherwise): to be completed with the
+    /// segments' own facts into what it takes to be a member.
+    pub(super) fn without_segments(&self) -> Option<Facts> {
+        if !self.complete {
+            return None;
+        }
+        let mut rest = self.clone();
+        for (key, fact) in &self.known {
+            if key.starts_with('s') {
+                if *fact != Fact::Is(true) {
+                    return None;
+                }
+                rest.known.remove(key);
+            }
+        }
+        Some(rest)
+    }
+
+    /// Both facts at once: all of `other` added, complete when both are.
+    pub(super) fn and(&mut self, other: &Facts) {
+        for (key, fact) in &other.known {
+            self.add(key.clone(), fact.clone());
+        }
+        self.contradiction |= other.contradiction;
+        self.complete &= other.complete;
+    }
+
     /// Whether every member satisfying `self` also satisfies `other`.
-    fn implies(&self, other: &Facts) -> bool {
+    pub(super) fn implies(&self, other: &Facts) -> bool {
         other.complete
             && other
                 .known

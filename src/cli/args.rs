@@ -176,12 +176,26 @@ pub struct RunArgs {
     /// on (repeatable; needs FILE)
     #[arg(long = "segment", value_name = "NAME", requires = "file")]
     pub segments: Vec<String>,
+    /// Count the members every two segments (and every tier and segment) share: Jaccard
+    /// index and containment, printed (the most overlapping pairs) and in summary.json
+    #[arg(long)]
+    pub overlaps: bool,
+    /// Exit 1 when a size expectation is broken, also one that is only a warning
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub fail_on: Option<RunFailOn>,
     /// Print nothing but errors
     #[arg(long, short)]
     pub quiet: bool,
     #[command(flatten)]
     /// Data options.
     pub data: DataArgs,
+}
+
+/// When `segc run` fails besides errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RunFailOn {
+    /// When a size expectation (`expect ...`) is broken
+    Expectation,
 }
 
 /// `segc kpi`
@@ -207,7 +221,8 @@ pub struct KpiArgs {
     /// Report format (see docs/cli.md)
     #[arg(long, value_enum, default_value_t = KpiFormat::Table)]
     pub format: KpiFormat,
-    /// Exit 1 when a KPI is missed, or also when one is behind, has no data or is beyond its warn level
+    /// Exit 1 when a KPI is missed, or also when one is behind, has no data or is beyond its warn
+    /// level; or when a size expectation of a group is broken
     #[arg(long, value_enum, value_name = "LEVEL")]
     pub fail_on: Option<FailOn>,
     #[command(flatten)]
@@ -233,6 +248,8 @@ pub enum FailOn {
     Miss,
     /// When a KPI missed, is behind, has no data, or is beyond its warn level
     Warn,
+    /// When a size expectation of a group the KPIs are computed over is broken
+    Expectation,
 }
 
 /// `segc explain`

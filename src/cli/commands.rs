@@ -134,10 +134,32 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
             if !args.quiet {
                 print_ran(&ran);
             }
-            Outcome::Success
+            judged_run(args, &session, reporter, &ran)
         }
         Err(problem) => stopped(&session, reporter, problem),
     }
+}
+
+/// Reports what a run found about the rules once it counted (broken expectations, overlaps)
+/// and gives its outcome: errors fail, and with `--fail-on expectation` a broken
+/// expectation that is a warning fails too.
+pub(super) fn judged_run(
+    args: &RunArgs,
+    session: &crate::driver::Session,
+    reporter: &Reporter,
+    ran: &Ran,
+) -> Outcome {
+    if args.overlaps && !args.quiet {
+        print!("{}", super::report::overlaps_table(&ran.summary));
+    }
+    reporter.diagnostics(session.sources(), session.name(), &ran.diagnostics);
+    let outcome = super::report::outcome_of(&ran.diagnostics);
+    let broken = ran.summary.expectations.iter().any(|v| !v.met);
+    if args.fail_on == Some(super::args::RunFailOn::Expectation) && broken {
+        eprintln!("error: size expectations fail the `--fail-on expectation` gate");
+        return outcome.max(Outcome::RuleErrors);
+    }
+    outcome
 }
 
 /// The output options of `segc run` (`dir` instead of `--out` when given).
@@ -153,6 +175,7 @@ pub(super) fn output_choice(args: &RunArgs, dir: Option<std::path::PathBuf>) -> 
             LayoutArg::Wide => Layout::Wide,
             LayoutArg::Long => Layout::Long,
         }),
+        overlaps: args.overlaps,
     }
 }
 

@@ -63,9 +63,14 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
         }
     }
     print(args, &session, baseline.as_ref(), &judged);
-    let gate = args.fail_on.map(|level| match level {
-        FailOn::Miss => KpiGate::Miss,
-        FailOn::Warn => KpiGate::Warn,
+    if args.fail_on == Some(FailOn::Expectation) && judged.sizes.iter().any(|v| !v.met) {
+        eprintln!("error: size expectations fail the `--fail-on expectation` gate");
+        return outcome.max(Outcome::RuleErrors);
+    }
+    let gate = args.fail_on.and_then(|level| match level {
+        FailOn::Miss => Some(KpiGate::Miss),
+        FailOn::Warn => Some(KpiGate::Warn),
+        FailOn::Expectation => None,
     });
     if let Some(gate) = gate
         && gate.fails(&judged.rows)

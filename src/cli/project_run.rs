@@ -6,7 +6,7 @@ use std::path::Path;
 use super::Outcome;
 use super::args::RunArgs;
 use super::commands::{
-    note_default_as_of, options, output_choice, print_ran, run_one, standalone, stopped,
+    judged_run, note_default_as_of, options, output_choice, print_ran, run_one, standalone, stopped,
 };
 use super::report::{Reporter, outcome_of};
 use crate::diagnostics::{CommandDiagnostic, Diagnostic};
@@ -75,6 +75,7 @@ pub(super) async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
                     println!("{}", session.name());
                     print_ran(&ran);
                 }
+                outcome = outcome.max(judged_run(args, &session, reporter, &ran));
             }
             Err(problem) => outcome = outcome.max(stopped(&session, reporter, problem)),
         }

@@ -82,6 +82,46 @@ pub(super) fn outcome_of(diagnostics: &[Diagnostic]) -> Outcome {
 }
 
 /// The per-segment table printed after a run.
+/// How many pairs the table of overlaps shows (summary.json has them all).
+const OVERLAPS_SHOWN: usize = 10;
+
+/// The most overlapping pairs of a run counted with `--overlaps`, as a table.
+pub(super) fn overlaps_table(summary: &Summary) -> String {
+    let Some(pairs) = &summary.overlaps else {
+        return String::new();
+    };
+    if pairs.is_empty() {
+        return "overlaps: no two segments have a member in common\n".to_string();
+    }
+    let mut table = Table::new();
+    table.load_preset(presets::UTF8_FULL_CONDENSED);
+    table.set_header([
+        "segment",
+        "and",
+        "in both",
+        "jaccard",
+        "of first",
+        "of second",
+    ]);
+    let percent =
+        |x: f64| Cell::new(format!("{:.1} %", x * 100.0)).set_alignment(CellAlignment::Right);
+    for pair in pairs.iter().take(OVERLAPS_SHOWN) {
+        table.add_row(vec![
+            Cell::new(&pair.first),
+            Cell::new(&pair.second),
+            Cell::new(pair.common).set_alignment(CellAlignment::Right),
+            Cell::new(format!("{:.2}", pair.jaccard)).set_alignment(CellAlignment::Right),
+            percent(pair.first_in_second),
+            percent(pair.second_in_first),
+        ]);
+    }
+    let more = match pairs.len().saturating_sub(OVERLAPS_SHOWN) {
+        0 => String::new(),
+        n => format!(" ({n} more pairs in summary.json)"),
+    };
+    format!("overlaps, most first{more}\n{table}\n")
+}
+
 pub(super) fn summary_table(summary: &Summary) -> String {
     let mut table = Table::new();
     table.load_preset(presets::UTF8_FULL_CONDENSED);

@@ -189,6 +189,8 @@ codes! {
     W1108 Rules "KPI against a baseline the project does not have (`kpi-without-baseline`)",
     W1109 Rules "window longer than the data's retention (`window-beyond-retention`)",
     W1110 Rules "segment no test mentions (`untested-segment`, allowed by default)",
+    W1111 Rules "segments that select the same members (`equal-segments`)",
+    W1112 Rules "segment inside another (`nested-segments`, allowed by default)",
     E1201 Rules "imported file cannot be read",
     E1202 Rules "import cycle",
     E1203 Rules "imported file declares KPIs",
@@ -208,6 +210,12 @@ codes! {
     E1313 Rules "test rows in a file of an unknown format",
     E1314 Rules "key repeated in the rows of a test",
     E1320 Rules "failed test",
+    E1401 Rules "size expectation of the wrong form",
+    E1402 Rules "share of something other than another segment",
+    E1403 Rules "size expectations that cannot all hold",
+    E1410 Rules "broken size expectation",
+    W1401 Rules "broken size expectation (warning)",
+    W1402 Rules "segments that overlap beyond the project's threshold",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.

@@ -139,6 +139,8 @@ pub enum ProjectProblem {
     },
     /// A `files` entry that matches no `.seg` file.
     NoMatch(String),
+    /// An `[overlaps] max_jaccard` outside 0..=1.
+    JaccardThreshold(f64),
 }
 
 impl ProjectProblem {
@@ -162,6 +164,9 @@ impl ProjectProblem {
             ProjectProblem::NoMatch(pattern) => {
                 format!("`{pattern}` matches no rule file (`.seg`)")
             }
+            ProjectProblem::JaccardThreshold(x) => format!(
+                "`[overlaps] max_jaccard` is {x}: a Jaccard index is between 0 and 1 (0.8: members in both are 80% of the members in either)"
+            ),
         }
     }
 }

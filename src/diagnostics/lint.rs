@@ -58,11 +58,15 @@ pub enum Lint {
     WindowBeyondRetention,
     /// A segment no `test` of its file mentions (W1110, allowed by default).
     UntestedSegment,
+    /// Two segments whose conditions provably select the same members (W1111).
+    EqualSegments,
+    /// A segment whose members are provably all in another (W1112, allowed by default).
+    NestedSegments,
 }
 
 impl Lint {
     /// Every lint.
-    pub const ALL: [Lint; 13] = [
+    pub const ALL: [Lint; 15] = [
         Lint::UnreachableTier,
         Lint::TiersWithoutElse,
         Lint::TierShadows,
@@ -76,6 +80,8 @@ impl Lint {
         Lint::KpiWithoutBaseline,
         Lint::WindowBeyondRetention,
         Lint::UntestedSegment,
+        Lint::EqualSegments,
+        Lint::NestedSegments,
     ];
 
     /// The lint's name in `segc.toml` and directives.
@@ -94,6 +100,8 @@ impl Lint {
             Lint::KpiWithoutBaseline => "kpi-without-baseline",
             Lint::WindowBeyondRetention => "window-beyond-retention",
             Lint::UntestedSegment => "untested-segment",
+            Lint::EqualSegments => "equal-segments",
+            Lint::NestedSegments => "nested-segments",
         }
     }
 
@@ -105,7 +113,10 @@ impl Lint {
     /// The level a lint has unless configured.
     pub fn default_level(self) -> Level {
         match self {
-            Lint::MissingLabel | Lint::NullableComparison | Lint::UntestedSegment => Level::Allow,
+            Lint::MissingLabel
+            | Lint::NullableComparison
+            | Lint::UntestedSegment
+            | Lint::NestedSegments => Level::Allow,
             _ => Level::Warn,
         }
     }
@@ -196,6 +207,28 @@ pub enum LintDiagnostic {
         /// Its name.
         span: Span,
     },
+    /// Two segments whose conditions provably select the same members, written differently.
+    EqualSegments {
+        /// The later segment.
+        name: String,
+        /// Its name.
+        span: Span,
+        /// The earlier one.
+        other: String,
+        /// Its name.
+        other_span: Span,
+    },
+    /// A segment whose members are provably all members of another.
+    NestedSegments {
+        /// The segment inside.
+        name: String,
+        /// Its name.
+        span: Span,
+        /// The segment around it.
+        outer: String,
+        /// Its name.
+        outer_span: Span,
+    },
     /// A directive naming no lint.
     UnknownLint {
         /// The name written.
@@ -226,6 +259,32 @@ impl LintDiagnostic {
                         format!("the lints are {}", Lint::ALL.map(Lint::name).join(", "))
                     })
                 }),
+            EqualSegments {
+                name,
+                span,
+                other,
+                other_span,
+            } => d
+                .code(W1111)
+                .message(|| format!(
+                    "segments `{name}` and `{other}` select the same members: their conditions are equivalent"
+                ))
+                .at(*span)
+                .label(*other_span, || "the same members")
+                .lint(Lint::EqualSegments)
+                .fix_or_allow("keep one of them, or define one from the other (`segment NAME = OTHER`)"),
+            NestedSegments {
+                name,
+                span,
+                outer,
+                outer_span,
+            } => d
+                .code(W1112)
+                .message(|| format!("every member of segment `{name}` is a member of `{outer}`"))
+                .at(*span)
+                .label(*outer_span, || "contains it")
+                .lint(Lint::NestedSegments)
+                .fix_or_allow("if both should not be targeted together, exclude one from the other (`and not OUTER`)"),
             UntestedSegment { name, span } => d
                 .code(W1110)
                 .message(|| format!("no test says who is in segment `{name}`"))

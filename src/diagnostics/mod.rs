@@ -4,7 +4,7 @@
 //! candidates, never preformatted text. A diagnostic belongs to a family (one file each, after
 //! the code ranges of `docs/errors.md`: `syntax` E01, `names` E02, `sources` E03, `types` E04,
 //! `definitions` E05/W05, `literals` E06, `data` E07, `command` E08, `internal` E09, `kpi`
-//! E10/W10, `lint` W11, `import` E12, `testing` E13), whose `describe` gives each kind's code, message, place,
+//! E10/W10, `lint` W11, `import` E12, `testing` E13, `sizes` E14/W14), whose `describe` gives each kind's code, message, place,
 //! labels and help in one arm. Codes are registered once in [`Code`], with the titles that
 //! `docs/errors.md` shows (a test compares them). The conversion to terminal output lives in
 //! [`render`].
@@ -22,6 +22,7 @@ mod literals;
 mod names;
 mod parts;
 mod sink;
+mod sizes;
 mod sources;
 mod syntax;
 mod testing;
@@ -45,6 +46,9 @@ pub use literals::LiteralDiagnostic;
 pub use names::{AggregateHint, NameDiagnostic, NameKind, PathFix};
 pub use parts::{Blame, Label, Severity};
 pub use sink::Sink;
+pub use sizes::{
+    Broken, Contradiction, Measured, Nesting, Overlap, SizeDiagnostic, SizeFormProblem, SizeOf,
+};
 pub use sources::{DerivationProblem, ListProblem, SourceDiagnostic, TypeArgumentProblem};
 pub use syntax::{SyntaxDiagnostic, SyntaxHint};
 pub use testing::{Given, Membership, Mismatch, Target, TestDiagnostic, ValueMismatch};
@@ -79,6 +83,8 @@ pub enum Diagnostic {
     Import(ImportDiagnostic),
     /// `test` items and their failures (E13xx).
     Test(TestDiagnostic),
+    /// Size expectations and overlaps of segments (E14xx, W14xx).
+    Size(SizeDiagnostic),
     /// A lint's finding (or any warning with a lint) at level `deny`: an error.
     Denied(Box<Diagnostic>),
 }
@@ -120,6 +126,7 @@ families! {
     Lint(LintDiagnostic),
     Import(ImportDiagnostic),
     Test(TestDiagnostic),
+    Size(SizeDiagnostic),
 }
 
 impl Diagnostic {

@@ -19,8 +19,14 @@ pub struct Baseline {
     pub path: String,
 }
 
-/// KPI values measured over the data, one per KPI and group.
-pub type Measured = Vec<judge::Measured>;
+/// KPI values measured over the data, one per KPI and group, and the population's size.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Measured {
+    /// One value per KPI and group.
+    pub values: Vec<judge::Measured>,
+    /// The members of the population.
+    pub population: u64,
+}
 
 /// Which judged rows fail a CI gate (`--fail-on`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,7 +134,8 @@ impl Session {
         let (program, params) = (&self.program, self.setting.params);
         let measured = async {
             let plan = engine.kpi_plan(program, params, kpis).await?;
-            engine.measure(program, &plan).await
+            let (values, population) = engine.measure_with_population(program, &plan).await?;
+            Ok(Measured { values, population })
         };
         measured.await.map_err(|p| Session::in_rules(engine, p))
     }
@@ -151,16 +158,23 @@ impl Session {
                 .as_deref()
                 .map(|p| p.display().to_string()),
         };
-        judge::judge(
+        let mut judged = judge::judge(
             &self.program,
-            measured,
+            &measured.values,
             Judging {
                 as_of: self.setting.params.as_of,
                 baseline: baseline.map(|b| (&b.file, b.path.as_str())),
                 recording: recording.as_deref(),
                 unrecorded: unrecorded.as_deref(),
             },
-        )
+        );
+        // The members of the KPIs' groups were counted: their size expectations are judged.
+        judged.sizes =
+            judge::sizes::judge_groups(&self.program, &measured.values, measured.population);
+        judged
+            .diagnostics
+            .extend(judged.sizes.iter().filter_map(|v| v.diagnostic()));
+        judged
     }
 
     /// Records the judged rows in the KPI history, the Delta table `table` (a folder or a

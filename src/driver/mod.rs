@@ -18,6 +18,7 @@ pub mod format;
 mod infer;
 mod kpis;
 mod lineage;
+mod overlaps;
 mod project;
 mod rule_files;
 mod session;

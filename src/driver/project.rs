@@ -22,6 +22,9 @@
 //! [fmt]
 //! line_width = 100             # the width `segc fmt` keeps lines within where it can
 //!
+//! [overlaps]
+//! max_jaccard = 0.8            # `segc run` warns about segments overlapping more (W1402)
+//!
 //! [data]
 //! roots = ["/srv/exports", "s3://lake/exports/"]   # where else data may be read from
 //!
@@ -63,6 +66,8 @@ struct ProjectFile {
     #[serde(default)]
     fmt: FmtSection,
     #[serde(default)]
+    overlaps: OverlapsSection,
+    #[serde(default)]
     data: DataSection,
     #[serde(default)]
     storage: StorageSettings,
@@ -95,6 +100,12 @@ struct FmtSection {
     line_width: Option<usize>,
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OverlapsSection {
+    max_jaccard: Option<f64>,
+}
+
 /// The settings that apply to a rule file (the defaults when there is no `segc.toml`).
 #[derive(Debug, Clone, Default)]
 pub struct Project {
@@ -117,6 +128,9 @@ pub struct Project {
     /// The line width of `segc fmt` (`[fmt] line_width`; [`crate::fmt::DEFAULT_LINE_WIDTH`]
     /// when unset).
     pub line_width: Option<usize>,
+    /// The Jaccard index above which `segc run` warns about two segments (`[overlaps]
+    /// max_jaccard`, `W1402`).
+    pub max_jaccard: Option<f64>,
     /// Folders data may be read from besides the project's (joined to the project's folder),
     /// and URL prefixes remote data may be read under.
     pub data_roots: Vec<PathBuf>,
@@ -200,6 +214,13 @@ impl Project {
             })?;
             lints.set(lint, level);
         }
+        if let Some(x) = file
+            .overlaps
+            .max_jaccard
+            .filter(|x| !(0.0..=1.0).contains(x))
+        {
+            return Err(invalid(ProjectProblem::JaccardThreshold(x)));
+        }
         if let Some(name) = file.vars.keys().find(|n| !is_variable_name(n)) {
             return Err(invalid(ProjectProblem::VariableName(name.clone())));
         }
@@ -216,6 +237,7 @@ impl Project {
             output_layout: file.output.layout,
             baseline: anchored(file.kpi.baseline),
             line_width: file.fmt.line_width,
+            max_jaccard: file.overlaps.max_jaccard,
             data_roots: file
                 .data
                 .roots

@@ -99,6 +99,9 @@ pub struct OutputChoice {
     pub format: Option<OutputFormat>,
     /// The membership file's layout (else wide).
     pub layout: Option<Layout>,
+    /// Whether to count the members every two segments share (`--overlaps`; also counted when
+    /// the project sets `[overlaps] max_jaccard`).
+    pub overlaps: bool,
 }
 
 /// What a run wrote.
@@ -111,6 +114,9 @@ pub struct Ran {
     pub spec: OutputSpec,
     /// Where outputs in object storage were published.
     pub published: Option<crate::engine::Published>,
+    /// What the run found about the rules once it counted: broken size expectations
+    /// (`E1410`, `W1401`) and segments overlapping beyond the project's threshold (`W1402`).
+    pub diagnostics: Vec<Diagnostic>,
 }
 
 /// What `segc explain` shows.
@@ -411,6 +417,7 @@ impl Session {
             rules: self.setting.name.clone(),
             as_of: params.as_of,
             membership_shown: remote.as_ref().map(|(_, shown)| shown.clone()),
+            overlaps: output.overlaps || self.setting.project.max_jaccard.is_some(),
         };
         let summary = match engine.run(program, &plan, &context, &written).await {
             Ok(summary) => summary,
@@ -430,10 +437,21 @@ impl Session {
             ),
             None => None,
         };
+        let mut diagnostics: Vec<Diagnostic> = summary
+            .expectations
+            .iter()
+            .filter_map(|verdict| verdict.diagnostic())
+            .collect();
+        if let Some(threshold) = self.setting.project.max_jaccard {
+            diagnostics.extend(super::overlaps::overlap_warnings(
+                program, &summary, threshold,
+            ));
+        }
         Ok(Ran {
             summary,
             spec: written,
             published,
+            diagnostics,
         })
     }
 

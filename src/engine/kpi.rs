@@ -21,6 +21,22 @@ impl Engine {
         self.read_measures(program, plan, &batches).await
     }
 
+    /// Executes a KPI plan: each KPI's value per group, and the population's size (to judge
+    /// the size expectations of the groups as shares of it).
+    pub async fn measure_with_population(
+        &self,
+        program: &hir::Program,
+        plan: &KpiPlan,
+    ) -> Result<(Vec<Measured>, u64), Diagnostic> {
+        let batches = self.collect(program, &plan.plan).await?;
+        let measured = self.read_measures(program, plan, &batches).await?;
+        let rows = batches
+            .iter()
+            .find(|b| b.num_rows() > 0)
+            .and_then(|batch| integer(batch, &plan.key_counts[0]).ok().flatten());
+        Ok((measured, rows.unwrap_or(0)))
+    }
+
     /// Each KPI's value per group, read from the batches of `plan`.
     pub(super) async fn read_measures(
         &self,

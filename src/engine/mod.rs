@@ -14,6 +14,7 @@ mod kpi;
 mod location;
 mod messages;
 mod output;
+mod overlaps;
 pub mod panics;
 mod parquet_flags;
 mod parquet_out;
@@ -479,9 +480,13 @@ impl Engine {
             ("segc.as_of".to_string(), context.as_of.to_string()),
             ("segc.rules".to_string(), context.rules.clone()),
         ];
+        let subjects = context
+            .overlaps
+            .then(|| overlap_subjects(program, &plan.outputs));
         let outputs = output::Outputs {
             columns: &columns,
             packing: &plan.packing,
+            overlaps: subjects.as_ref(),
         };
         let key_problem = |problem| key_diagnostic(population, problem);
         let (counts, pending, version) = match lock {
@@ -550,6 +555,24 @@ fn key_diagnostic(population: &hir::Source, problem: output::KeyProblem) -> Diag
     }
 }
 
+/// The tiers of the tiers items written (not of splits), to compare with the segments.
+fn overlap_subjects(program: &hir::Program, outputs: &[OutputId]) -> overlaps::OverlapSubjects {
+    let mut tiers = Vec::new();
+    for (column, output) in outputs.iter().enumerate() {
+        if let OutputId::Tiers(id) = output
+            && !program.tiers[id.0].is_split
+        {
+            tiers.extend(
+                program.tiers[id.0]
+                    .arms
+                    .iter()
+                    .map(|arm| (column, arm.name.clone())),
+            );
+        }
+    }
+    overlaps::OverlapSubjects { tiers }
+}
+
 /// Each output's column name and kind, in output order.
 fn output_columns(
     program: &hir::Program,
@@ -595,4 +618,6 @@ pub struct RunContext {
     /// How `summary.json` names the membership file, when not by the path it is written to
     /// (outputs staged locally, then published to object storage).
     pub membership_shown: Option<String>,
+    /// Whether to count the members every two segments (and every tier and segment) share.
+    pub overlaps: bool,
 }

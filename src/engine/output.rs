@@ -179,6 +179,8 @@ pub(super) struct Outputs<'a> {
     pub columns: &'a [(String, ColumnKind)],
     /// How the plan's columns carry them.
     pub packing: &'a Packing,
+    /// The tiers to compare with the segments, when the members every two share are counted.
+    pub overlaps: Option<&'a super::overlaps::OverlapSubjects>,
 }
 
 /// Streams the membership batches (the key, then the outputs as `outputs.packing` carries them)

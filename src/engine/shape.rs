@@ -244,6 +244,8 @@ pub(super) struct Counts {
     pub members: u64,
     /// One tally per output column, in column order.
     pub columns: Vec<Tally>,
+    /// The members every two segments share, when asked for.
+    pub overlaps: Option<super::overlaps::OverlapTally>,
 }
 
 /// Why a batch could not be shaped.
@@ -279,6 +281,9 @@ impl Shaper {
         let counts = Counts {
             members: 0,
             columns: columns.iter().map(|(_, kind)| Tally::new(kind)).collect(),
+            overlaps: outputs
+                .overlaps
+                .map(|subjects| super::overlaps::OverlapTally::new(&columns, subjects)),
         };
         Shaper {
             columns,
@@ -315,6 +320,9 @@ impl Shaper {
         self.counts.members += batch.num_rows() as u64;
         for (i, tally) in self.counts.columns.iter_mut().enumerate() {
             tally.add(batch.column(i + 1)).map_err(Unshaped::Columns)?;
+        }
+        if let Some(overlaps) = &mut self.counts.overlaps {
+            overlaps.add(&batch).map_err(Unshaped::Columns)?;
         }
         match self.layout {
             // The same columns, declared never null (checked here).

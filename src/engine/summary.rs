@@ -5,7 +5,8 @@ use serde::Serialize;
 
 use super::RunContext;
 use super::output::{self, Layout, OutputFormat, OutputSpec};
-use crate::hir::{self, OutputId};
+use crate::hir::{self, OutputId, SizeSubject};
+use crate::judge::sizes::{SizeVerdict, judge_sizes};
 
 /// The result of a run, also written as `summary.json`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -27,8 +28,33 @@ pub struct Summary {
     /// One entry per `output let` written (left out when there is none).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<ValueSummary>,
+    /// The size expectations judged, in file order (left out when there is none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub expectations: Vec<SizeVerdict>,
+    /// The pairs of segments (and of a tier and a segment) with members in common, most
+    /// overlapping first, when counted (`--overlaps`); left out otherwise.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overlaps: Option<Vec<OverlapSummary>>,
     /// Where the membership was written.
     pub output: OutputSummary,
+}
+
+/// The members two segments (or a tier and a segment) share.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OverlapSummary {
+    /// The first: a segment, or a tier as `tiers:tier`.
+    pub first: String,
+    /// The second, a segment.
+    pub second: String,
+    /// Members of both.
+    pub common: u64,
+    /// Members of both divided by members of either (the Jaccard index).
+    pub jaccard: f64,
+    /// Members of both divided by members of the first: how much of the first is in the
+    /// second.
+    pub first_in_second: f64,
+    /// Members of both divided by members of the second.
+    pub second_in_first: f64,
 }
 
 /// Population size.
@@ -207,6 +233,8 @@ pub(super) fn summarize(
         tiers: Vec::new(),
         scores: Vec::new(),
         values: Vec::new(),
+        expectations: Vec::new(),
+        overlaps: None,
         output: OutputSummary {
             membership: context
                 .membership_shown
@@ -289,7 +317,89 @@ pub(super) fn summarize(
             _ => {}
         }
     }
+    summary.expectations = judge_sizes(program, members, |subject| {
+        counted(program, &summary, subject)
+    });
+    summary.overlaps = counts
+        .overlaps
+        .as_ref()
+        .map(|tally| overlaps(program, outputs, counts, tally));
     summary
+}
+
+/// The pairs with members in common, from the tally of a run: most overlapping first (then
+/// in output order).
+fn overlaps(
+    program: &hir::Program,
+    outputs: &[OutputId],
+    counts: &output::Counts,
+    tally: &super::overlaps::OverlapTally,
+) -> Vec<OverlapSummary> {
+    use super::overlaps::Subject;
+    let name = |column: usize| program.output_name(outputs[column]).to_string();
+    let members = |subject: &Subject| match (subject, &counts.columns) {
+        (Subject::Segment(column), columns) => match columns.get(*column) {
+            Some(output::Tally::Flag(n)) => *n,
+            _ => 0,
+        },
+        (Subject::Tier(column, tier), columns) => match columns.get(*column) {
+            Some(output::Tally::Category(found)) => {
+                found.get(&Some(tier.clone())).copied().unwrap_or(0)
+            }
+            _ => 0,
+        },
+    };
+    let ratio = |part: u64, whole: u64| {
+        if whole == 0 {
+            0.0
+        } else {
+            part as f64 / whole as f64
+        }
+    };
+    let mut pairs: Vec<OverlapSummary> = tally
+        .pairs()
+        .into_iter()
+        .filter(|(_, _, common)| *common > 0)
+        .map(|(first, second, common)| {
+            let (a, b) = (members(&first), members(&second));
+            let shown = |subject: &Subject| match subject {
+                Subject::Segment(column) => name(*column),
+                Subject::Tier(column, tier) => format!("{}:{tier}", name(*column)),
+            };
+            OverlapSummary {
+                first: shown(&first),
+                second: shown(&second),
+                common,
+                jaccard: ratio(common, a + b - common),
+                first_in_second: ratio(common, a),
+                second_in_first: ratio(common, b),
+            }
+        })
+        .collect();
+    // A stable sort: equal indexes stay in output order.
+    pairs.sort_by(|x, y| y.jaccard.total_cmp(&x.jaccard));
+    pairs
+}
+
+/// The members the summary counted for a segment or a tier, `None` when it was not computed.
+fn counted(program: &hir::Program, summary: &Summary, subject: SizeSubject) -> Option<u64> {
+    match subject {
+        SizeSubject::Segment(id) => {
+            let name = &program.segments.get(id.0)?.name;
+            summary
+                .segments
+                .iter()
+                .find(|s| &s.name == name)
+                .map(|s| s.members)
+        }
+        SizeSubject::Tier { tiers, arm } => {
+            let t = program.tiers.get(tiers.0)?;
+            let tier = &t.arms.get(arm)?.name;
+            let found = summary.tiers.iter().find(|s| s.name == t.name)?;
+            let tier = found.tiers.iter().find(|s| s.tier.as_ref() == Some(tier))?;
+            Some(tier.members)
+        }
+    }
 }
 
 /// The summary of an `output let` from its tally.

@@ -33,7 +33,43 @@ impl Builder<'_> {
         }
         // A holdout after a hugged condition would start its line at the item's indentation.
         let hug = s.holdout.is_none() && hugged(&s.condition);
-        assign(text(head), concat(body), hug)
+        self.with_expectations(assign(text(head), concat(body), hug), &s.expectations)
+    }
+
+    /// `doc` followed by its `expect` clauses, each on a line of its own, indented: they read
+    /// as a list of checks under the definition.
+    fn with_expectations(&self, doc: Doc, expectations: &[ast::SizeExpectation]) -> Doc {
+        if expectations.is_empty() {
+            return doc;
+        }
+        let mut lines = Vec::with_capacity(expectations.len() * 2);
+        for e in expectations {
+            lines.push(Doc::HardLine);
+            lines.push(text(self.size_expectation(e)));
+        }
+        concat(vec![doc, indent(concat(lines))])
+    }
+
+    /// `expect members >= 500`, `expect size between 2% and 10% of clients else error`.
+    fn size_expectation(&self, e: &ast::SizeExpectation) -> String {
+        let measure = match e.measure {
+            ast::SizeMeasure::Members => "members",
+            ast::SizeMeasure::Size => "size",
+        };
+        let bound = match &e.bound {
+            ast::SizeBound::Compare { op, amount, .. } => {
+                format!("{} {}", op.symbol(), self.literal(amount))
+            }
+            ast::SizeBound::Between { low, high } => {
+                format!("between {} and {}", self.literal(low), self.literal(high))
+            }
+        };
+        let of =
+            e.of.as_ref()
+                .map(|name| format!(" of {}", self.name(name)))
+                .unwrap_or_default();
+        let error = if e.error.is_some() { " else error" } else { "" };
+        format!("expect {measure} {bound}{of}{error}")
     }
 
     /// `[output] let NAME ["label"] = value`.
@@ -89,7 +125,7 @@ impl Builder<'_> {
                     None => text(format!("{name:width$} else")),
                     Some(c) => assign(text(format!("{name:width$}")), self.expr(c), hugged(c)),
                 };
-                (arm.span, doc)
+                (arm.span, self.with_expectations(doc, &arm.expectations))
             })
             .collect();
         let open = self.opening_brace(t.label.as_ref().map_or(t.name.span, |l| l.span), span);

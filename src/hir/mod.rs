@@ -7,6 +7,7 @@ mod builtin;
 mod kpi;
 pub mod paths;
 mod rule_test;
+mod sizes;
 
 use chrono::{NaiveDate, NaiveDateTime};
 
@@ -18,6 +19,7 @@ pub use builtin::Builtin;
 pub use kpi::*;
 pub use paths::*;
 pub use rule_test::*;
+pub use sizes::*;
 
 /// Index of a source in [`Program::sources`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -120,6 +122,9 @@ pub struct Program {
     pub paths: Vec<Path>,
     /// The file's `test` items (never part of a plan: `segc test` runs them).
     pub tests: Vec<RuleTest>,
+    /// The `expect` clauses of its segments and tier arms, in file order (never part of a
+    /// plan: a run judges them from the members it counted).
+    pub expectations: Vec<SizeExpectation>,
 }
 
 /// A member's position among all members by some value: `ntile(5, x desc)`, `percent_rank(x)`.

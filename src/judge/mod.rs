@@ -17,6 +17,7 @@
 pub mod baseline;
 mod history;
 mod readout;
+pub mod sizes;
 pub mod stats;
 
 use chrono::NaiveDate;
@@ -220,8 +221,11 @@ pub struct Judged {
     pub rows: Vec<Row>,
     /// The A/B readouts: each arm of a KPI with `readout` against its control, in file order.
     pub readouts: Vec<Readout>,
-    /// Missing baselines (errors, or warnings when this run records them), arms too small.
+    /// Missing baselines (errors, or warnings when this run records them), arms too small,
+    /// broken size expectations of the groups.
     pub diagnostics: Vec<Diagnostic>,
+    /// The size expectations of the segments and tiers the KPIs were computed over.
+    pub sizes: Vec<sizes::SizeVerdict>,
 }
 
 /// Judges every measured value against its KPI's target.
@@ -403,6 +407,7 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
         rows,
         readouts,
         diagnostics: diagnostics.chain(underpowered).collect(),
+        sizes: Vec::new(),
     }
 }
 

@@ -292,6 +292,22 @@ mod tests {
     }
 
     #[test]
+    fn expect_lines_stay_with_their_segment() {
+        // `expect` is no item keyword, nor a near miss of one: unindented, it still continues
+        // the segment above.
+        let src = "segment s = id > 1\nexpect size <= 10%\n  expect members >= 5\nlet a = 1\n";
+        let scan = scan(src);
+        let words: Vec<&str> = scan.chunks.iter().map(|c| c.first_word.as_str()).collect();
+        assert_eq!(words, ["segment", "let"]);
+        assert!(
+            scan.chunks[0]
+                .span
+                .text(src)
+                .ends_with("expect members >= 5")
+        );
+    }
+
+    #[test]
     fn stray_text_first() {
         let scan = scan("hello world\nlet a = 1\n");
         assert_eq!(scan.chunks.len(), 2);

@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod cli;
+pub mod duckdb;
 pub mod servers;
 
 use std::fmt::Write as _;
@@ -48,6 +49,32 @@ pub fn file_name(path: &std::path::Path) -> String {
 }
 
 /// A compact S-expression view of a program, showing structure (precedence) without spans.
+/// ` (expect members >= 500) (expect size between 2% and 10% of clients error)`.
+fn size_expectations(expectations: &[ast::SizeExpectation]) -> String {
+    let mut text = String::new();
+    for e in expectations {
+        let measure = match e.measure {
+            ast::SizeMeasure::Members => "members",
+            ast::SizeMeasure::Size => "size",
+        };
+        let bound = match &e.bound {
+            ast::SizeBound::Compare { op, amount, .. } => {
+                format!("{} {}", op.symbol(), literal(&amount.kind))
+            }
+            ast::SizeBound::Between { low, high } => {
+                format!("between {} {}", literal(&low.kind), literal(&high.kind))
+            }
+        };
+        let of =
+            e.of.as_ref()
+                .map(|o| format!(" of {}", o.name))
+                .unwrap_or_default();
+        let error = if e.error.is_some() { " error" } else { "" };
+        let _ = write!(text, " (expect {measure} {bound}{of}{error})");
+    }
+    text
+}
+
 pub fn sexpr(program: &ast::Program) -> String {
     let mut out = String::new();
     for item in &program.items {
@@ -108,7 +135,7 @@ fn item_sexpr(item: &ast::Item) -> String {
             expr(&l.value)
         ),
         ItemKind::Segment(s) => format!(
-            "(segment {}{} {}{})",
+            "(segment {}{} {}{}{})",
             s.name.name,
             s.label
                 .as_ref()
@@ -118,7 +145,8 @@ fn item_sexpr(item: &ast::Item) -> String {
             s.holdout
                 .as_ref()
                 .map(|h| format!(" (holdout {} {:?})", literal(&h.share.kind), h.seed.value))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            size_expectations(&s.expectations)
         ),
         ItemKind::Split(s) => format!(
             "(split {} {} [{}] {:?})",
@@ -153,7 +181,8 @@ fn item_sexpr(item: &ast::Item) -> String {
             let mut text = format!("(tiers {}", t.name.name);
             for a in &t.arms {
                 let condition = a.condition.as_ref().map_or("else".to_string(), expr);
-                let _ = write!(text, "\n  ({} {condition})", a.name.name);
+                let expected = size_expectations(&a.expectations);
+                let _ = write!(text, "\n  ({} {condition}{expected})", a.name.name);
             }
             text.push(')');
             text

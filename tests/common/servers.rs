@@ -103,7 +103,7 @@ fn specification(files: &[&str]) -> String {
 }
 
 /// Runs `command` (shell words), panicking with its output when it fails.
-fn run(what: &str, command: &str, dir: &Path) {
+pub(super) fn run(what: &str, command: &str, dir: &Path) {
     let output = Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -121,7 +121,7 @@ fn run(what: &str, command: &str, dir: &Path) {
 
 /// Installs `files` of `tests/servers` into `name` under the tools folder with `install` (run
 /// there), unless the same files were installed before. Returns the folder.
-fn installed(name: &str, files: &[&str], install: &dyn Fn(&Path)) -> PathBuf {
+pub(super) fn installed(name: &str, files: &[&str], install: &dyn Fn(&Path)) -> PathBuf {
     let _one_at_a_time = INSTALLING.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tools_dir().join(name);
     let wanted = specification(files);

@@ -6,6 +6,7 @@
 
 mod expr;
 mod kpi;
+mod size_expect;
 mod test_item;
 
 use pest::iterators::{Pair, Pairs};
@@ -315,12 +316,14 @@ impl<'d> Builder<'d> {
         let mut label = None;
         let mut condition = None;
         let mut holdout = None;
+        let mut expectations = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::ident => name = Some(self.ident(p)),
                 Rule::string => label = Some(self.string(p)?),
                 Rule::expr => condition = Some(self.expr(p)?),
                 Rule::holdout => holdout = Some(self.holdout(p)?),
+                Rule::size_expect => expectations.push(self.size_expect(p)?),
                 _ => {}
             }
         }
@@ -332,6 +335,7 @@ impl<'d> Builder<'d> {
             label,
             condition,
             holdout,
+            expectations,
         })
     }
 
@@ -486,10 +490,12 @@ impl<'d> Builder<'d> {
         let span = self.span(&pair);
         let mut name = None;
         let mut condition = None;
+        let mut expectations = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::ident => name = Some(self.ident(p)),
                 Rule::expr => condition = Some(self.expr(p)?),
+                Rule::size_expect => expectations.push(self.size_expect(p)?),
                 _ => {}
             }
         }
@@ -499,6 +505,7 @@ impl<'d> Builder<'d> {
         Ok(TierArm {
             name,
             condition,
+            expectations,
             span,
         })
     }

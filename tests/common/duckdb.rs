@@ -1,0 +1,42 @@
+//! DuckDB (from a Python venv installed once, like the storage servers' tools) as an
+//! independent engine: tests compare segc's numbers with what DuckDB computes from the same
+//! files.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The venv's Python, with DuckDB (installed on first use; reinstalled when
+/// `tests/servers/duckdb-requirements.txt` changes).
+fn python() -> PathBuf {
+    let dir = super::servers::installed("duckdb", &["duckdb-requirements.txt"], &|dir| {
+        super::servers::run("python3 -m venv", "python3 -m venv venv", dir);
+        super::servers::run(
+            "pip install",
+            "venv/bin/pip install --quiet --disable-pip-version-check -r duckdb-requirements.txt",
+            dir,
+        );
+    });
+    dir.join("venv/bin/python")
+}
+
+/// The rows of `sql` run by DuckDB in the folder `dir`, one line each, values separated by
+/// `,`. Panics (failing the test) with DuckDB's message when the query fails.
+pub fn query(dir: &Path, sql: &str) -> Vec<String> {
+    let script = "import sys, duckdb\nfor row in duckdb.sql(sys.argv[1]).fetchall():\n    print(','.join('' if v is None else str(v) for v in row))\n";
+    let output = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .arg(sql)
+        .current_dir(dir)
+        .output()
+        .expect("python runs");
+    assert!(
+        output.status.success(),
+        "DuckDB failed on {sql}:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect()
+}
