@@ -426,7 +426,7 @@ impl Expr {
             }
             E::InList { value, list, .. } => {
                 f(value);
-                list.iter().for_each(f);
+                f(list);
             }
             E::Between {
                 value, low, high, ..
@@ -501,12 +501,12 @@ pub enum ExprKind {
         /// Right operand.
         rhs: Box<Expr>,
     },
-    /// `x [not] in [a, b]`.
+    /// `x [not] in [a, b]` or `x [not] in NAME` (a `let` of a constant list).
     InList {
         /// The tested value.
         value: Box<Expr>,
-        /// The candidates.
-        list: Vec<Expr>,
+        /// The candidates: a [`ExprKind::List`] as written, or a [`ExprKind::Name`].
+        list: Box<Expr>,
         /// Whether written `not in`.
         negated: bool,
     },
@@ -551,7 +551,8 @@ pub enum ExprKind {
         /// `where expr`: the rows an aggregate takes.
         filter: Option<Box<Expr>>,
     },
-    /// `[a, b]` outside of `in` (always an error in the checker, kept for good messages).
+    /// `[a, b]`: the candidates of `in`, the items of `contains_any`, the value of a `let`
+    /// (elsewhere an error of the checker, kept for good messages).
     List(Vec<Expr>),
     /// `( expr )`, kept so the formatter can keep the parentheses.
     Paren(Box<Expr>),

@@ -613,7 +613,10 @@ impl<'a> Checker<'a> {
         let decl = self.lets[id.0];
         let outer = self.current.replace(DefId::Let(id));
         let scope = std::mem::take(&mut self.scope);
-        let value = self.expr(&decl.value);
+        let value = match &decl.value.kind {
+            ast::ExprKind::List(items) => self.list_value(items, decl.value.span),
+            _ => self.expr(&decl.value),
+        };
         self.scope = scope;
         self.current = outer;
         let result = (value.ty.clone(), value.nullable);

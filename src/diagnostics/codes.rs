@@ -103,6 +103,8 @@ codes! {
     E0415 Rules "`first` or `last` without an order",
     E0416 Rules "bad number of quantile groups",
     E0417 Rules "quantile inside an aggregate",
+    E0418 Rules "`in` followed by a name that is not a list",
+    E0419 Rules "item of a listed `let` that is not a constant",
     E0501 Rules "cyclic definitions",
     E0502 Rules "`else` tier not last",
     E0504 Rules "bad holdout or split share",

@@ -84,10 +84,27 @@ pub enum TypeDiagnostic {
         /// The literal.
         span: Span,
     },
-    /// A list used anywhere but right of `in`.
+    /// A list used anywhere but right of `in`, as the items of `contains_any` or
+    /// `contains_all`, or as the value of a `let`.
     MisplacedList {
         /// The list.
         span: Span,
+    },
+    /// Right of `in`, a name that is not a `let` of a list.
+    NotAList {
+        /// `in` or `not in`.
+        operator: &'static str,
+        /// What the name is.
+        found: Type,
+        /// The name.
+        span: Span,
+    },
+    /// An item of a `let` of a list that is not a constant (a column, an aggregate, another list).
+    VaryingListItem {
+        /// The item.
+        span: Span,
+        /// Whether the item is itself a list.
+        list: bool,
     },
     /// Enum ordering comparison with a value that is not a literal.
     EnumOrdering {
@@ -294,9 +311,30 @@ impl TypeDiagnostic {
                 }),
             MisplacedList { span } => d
                 .code(E0408)
-                .message(|| "a list can only stand right of `in`")
+                .message(|| "a list can only stand right of `in`, in `contains_any` or `contains_all`, or as the value of a `let`")
                 .at(*span)
-                .help(|| "test membership with `x in [a, b]`"),
+                .help(|| "test membership with `x in [a, b]`, or name the list: `let eu = [\"FR\", \"DE\"]` then `country in eu`"),
+            NotAList {
+                operator,
+                found,
+                span,
+            } => d
+                .code(E0418)
+                .message(|| format!("`{operator}` needs a list, not {}", a(found)))
+                .at(*span)
+                .help(|| "write the values in brackets, `x in [a, b]`, or name a `let` of a list: `let eu = [\"FR\", \"DE\"]`"),
+            VaryingListItem { span, list } => d
+                .code(E0419)
+                .message(|| "the items of a listed `let` must be constants")
+                .at(*span)
+                .primary_label(|| {
+                    if *list {
+                        "this is a list: lists do not nest"
+                    } else {
+                        "this is not the same for every member"
+                    }
+                })
+                .help(|| "a list holds literals and constant `let`s (numbers, text, dates); test columns where they are used"),
             EnumOrdering { span } => d
                 .code(E0409)
                 .message(|| "enum values can only be ordered against a literal")

@@ -66,15 +66,7 @@ impl<'a> Builder<'a> {
                 negated,
             } => {
                 let word = if *negated { " not in " } else { " in " };
-                let open = self
-                    .comments
-                    .find('[', value.span.end as usize, e.span.end as usize)
-                    .map_or(value.span.end as usize, |at| at + 1);
-                concat(vec![
-                    self.expr(value),
-                    text(word),
-                    self.list(list, open, e.span.end as usize),
-                ])
+                concat(vec![self.expr(value), text(word), self.expr(list)])
             }
             ExprKind::List(items) => {
                 self.list(items, e.span.start as usize + 1, e.span.end as usize)

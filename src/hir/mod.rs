@@ -600,7 +600,7 @@ impl Expr {
                     then,
                     otherwise,
                 } => stack.extend([&**condition, &**then, &**otherwise]),
-                ExprKind::Call { args, .. } => stack.extend(args.iter()),
+                ExprKind::Call { args, .. } | ExprKind::List(args) => stack.extend(args.iter()),
                 ExprKind::Column { .. }
                 | ExprKind::Lookup { .. }
                 | ExprKind::Aggregate(_)
@@ -686,6 +686,9 @@ pub enum ExprKind {
         /// Whether the duration is subtracted.
         backwards: bool,
     },
+    /// `[a, b]`, the value of a `let` of a constant list: its items stand right of `in` and
+    /// as the items of `contains_any` where the `let` is named.
+    List(Vec<Expr>),
     /// `x [not] in [...]`.
     InList {
         /// The tested value.

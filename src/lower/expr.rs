@@ -390,6 +390,14 @@ impl<'p> Lowerer<'p> {
                     .collect::<Result<Vec<_>, _>>()?;
                 in_list(self.aligned(value, &target)?, list, *negated)
             }
+            ExprKind::List(items) => {
+                let target = alignment(items);
+                let items = items
+                    .iter()
+                    .map(|x| self.aligned(x, &target))
+                    .collect::<Result<Vec<_>, _>>()?;
+                datafusion::functions_nested::expr_fn::make_array(items)
+            }
             ExprKind::Between {
                 value,
                 low,

@@ -312,10 +312,10 @@ fn expr(e: &ast::Expr) -> String {
             list,
             negated,
         } => format!(
-            "({}in {} [{}])",
+            "({}in {} {})",
             if *negated { "not-" } else { "" },
             expr(value),
-            list.iter().map(expr).collect::<Vec<_>>().join(" ")
+            expr(list)
         ),
         ExprKind::Between {
             value,

@@ -159,13 +159,15 @@ impl Builder<'_> {
         for p in tail.into_inner() {
             match p.as_rule() {
                 Rule::kw_not => negated = true,
-                Rule::list => list = Some(self.list_items(p)?),
+                Rule::list => list = Some(self.list(p)?),
+                Rule::name => list = Some(self.name(p)?),
                 _ => {}
             }
         }
         let Some(list) = list else {
             return Err(self.malformed(span, "list after in"));
         };
+        let list = Box::new(list);
         Ok(Expr {
             span,
             kind: ExprKind::InList {
