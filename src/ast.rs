@@ -550,12 +550,25 @@ pub enum ExprKind {
         order_by: Option<Box<Expr>>,
         /// `where expr`: the rows an aggregate takes.
         filter: Option<Box<Expr>>,
+        /// `ties by key [asc|desc]`: the order of members with equal values, for quantiles.
+        ties: Option<Ties>,
     },
     /// `[a, b]`: the candidates of `in`, the items of `contains_any`, the value of a `let`
     /// (elsewhere an error of the checker, kept for good messages).
     List(Vec<Expr>),
     /// `( expr )`, kept so the formatter can keep the parentheses.
     Paren(Box<Expr>),
+}
+
+/// `ties by NAME [asc|desc]` in a quantile call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ties {
+    /// What ties are broken by (the population key).
+    pub by: Ident,
+    /// `desc` (true) or `asc` (false), if written.
+    pub descending: Option<bool>,
+    /// The whole clause.
+    pub span: Span,
 }
 
 /// Unary operators.

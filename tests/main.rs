@@ -25,3 +25,4 @@ mod scaling;
 mod security;
 mod syntax;
 mod testing;
+mod ties;

@@ -152,6 +152,7 @@ impl Checker<'_> {
                 descending,
                 order_by,
                 filter,
+                ties,
             } if super::quantiles::quantile_function(&function.name).is_some() => {
                 if let Some((clause, span)) = first_clause(order_by, filter) {
                     self.sink
@@ -162,7 +163,11 @@ impl Checker<'_> {
                         }));
                 }
                 let fixed = super::quantiles::quantile_function(&function.name).flatten();
-                self.quantile(function, fixed, args, descending, e.span)
+                let order = super::quantiles::Written {
+                    descending,
+                    ties: ties.as_ref(),
+                };
+                self.quantile(function, fixed, args, order, e.span)
             }
             A::Call {
                 function,
@@ -170,9 +175,11 @@ impl Checker<'_> {
                 descending,
                 order_by,
                 filter,
+                ties,
             } => match hir::AggregateFunction::from_name(&function.name) {
                 Some(aggregate) => {
-                    if let Some((clause, span)) = first_sort_order(args, descending) {
+                    let tied = ties.as_ref().map(|t| ("ties by", t.span));
+                    if let Some((clause, span)) = first_sort_order(args, descending).or(tied) {
                         self.sink
                             .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {
                                 function: function.name.clone(),
@@ -189,7 +196,8 @@ impl Checker<'_> {
                     )
                 }
                 None => {
-                    let sorted = first_sort_order(args, descending);
+                    let sorted = first_sort_order(args, descending)
+                        .or(ties.as_ref().map(|t| ("ties by", t.span)));
                     if let Some((clause, span)) = first_clause(order_by, filter).or(sorted) {
                         self.sink
                             .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {

@@ -159,8 +159,10 @@ impl Checker<'_> {
                 descending,
                 order_by,
                 filter,
+                ties,
             } => {
-                let sorted = first_sort_order(args, descending);
+                let sorted = first_sort_order(args, descending)
+                    .or(ties.as_ref().map(|t| ("ties by", t.span)));
                 let clause = order_by.as_ref().map(|o| ("by", o.span)).or(sorted);
                 if let Some((clause, span)) = clause
                     && MEASURE_NAMES.contains(&function.name.as_str())

@@ -105,6 +105,7 @@ codes! {
     E0417 Rules "quantile inside an aggregate",
     E0418 Rules "`in` followed by a name that is not a list",
     E0419 Rules "item of a listed `let` that is not a constant",
+    E0420 Rules "ties broken by something other than the key",
     E0501 Rules "cyclic definitions",
     E0502 Rules "`else` tier not last",
     E0504 Rules "bad holdout or split share",

@@ -144,9 +144,18 @@ pub enum TypeDiagnostic {
     MisplacedClause {
         /// The function.
         function: String,
-        /// `where` or `by`.
+        /// `where`, `by`, `asc`, `desc` or `ties by`.
         clause: &'static str,
         /// The clause's expression.
+        span: Span,
+    },
+    /// `ties by NAME` where NAME is not the population key.
+    TiesNotByKey {
+        /// The name written.
+        name: String,
+        /// The population's key column.
+        key: Option<String>,
+        /// The name.
         span: Span,
     },
     /// `first` or `last` without `by`.
@@ -402,6 +411,16 @@ impl TypeDiagnostic {
                 .help(|| {
                     "an aggregate takes the related rows of one member; put row conditions in its `where`: `count(orders where amount > 100)`"
                 }),
+            TiesNotByKey { name, key, span } => d
+                .code(E0420)
+                .message(|| format!("ties are broken by the population key, not by `{name}`"))
+                .at(*span)
+                .help(|| match key {
+                    Some(key) => format!(
+                        "write `ties by key desc` or `ties by key asc` (`key` names the population's key, `{key}`)"
+                    ),
+                    None => "write `ties by key desc` or `ties by key asc`".to_string(),
+                }),
             MisplacedClause {
                 function,
                 clause,
@@ -413,6 +432,10 @@ impl TypeDiagnostic {
                 .help(|| match *clause {
                     "by" => "only `first` and `last` take `by`",
                     "where" => "only aggregates take `where`",
+                    "ties by" if function == "percent_rank" => {
+                        "`percent_rank` gives equal values the same rank: there are no ties to break"
+                    }
+                    "ties by" => "only quantile groups (`ntile`, `quintile`, `decile`) take `ties by`",
                     _ => "only quantiles (`ntile`, `quintile`, `decile`, `percent_rank`) take `asc` or `desc`",
                 }),
             MissingOrder { function, span } => d

@@ -212,6 +212,7 @@ impl<'a> Builder<'a> {
             descending,
             order_by,
             filter,
+            ties,
         } = &e.kind
         else {
             return text(e.span.text(self.source));
@@ -228,7 +229,19 @@ impl<'a> Builder<'a> {
                 (a.span, concat(vec![self.expr(a), text(order)]))
             })
             .collect();
+        if let Some(ties) = ties {
+            let order = match ties.descending {
+                Some(true) => " desc",
+                Some(false) => " asc",
+                None => "",
+            };
+            let by = ties.by.span.text(self.source);
+            elements.push((ties.span, text(format!("ties by {by}{order}"))));
+            // Where it was written among the arguments (usually last).
+            elements.sort_by_key(|(span, _)| span.start);
+        }
         let arguments = elements.len();
+        let last_element = elements.last().map(|(span, _)| span.end as usize);
         let open = function.span.end as usize;
         let close = (e.span.end as usize).saturating_sub(1);
         // `by` and `where` after the arguments, each on its own line when broken.
@@ -248,7 +261,7 @@ impl<'a> Builder<'a> {
             let from = if i > 0 {
                 clauses[i - 1].1.span.end as usize
             } else {
-                args.last().map_or(open, |a| a.span.end as usize)
+                last_element.unwrap_or(open)
             };
             let gap = self.comments.gap(from, x.span.start as usize, previous);
             if previous {

@@ -133,6 +133,8 @@ pub struct Quantile {
     pub value: Expr,
     /// Whether larger values come first.
     pub descending: bool,
+    /// Whether, among equal values, larger keys come first (`ties by key desc`).
+    pub ties_descending: bool,
     /// The call.
     pub span: Span,
 }
@@ -140,7 +142,8 @@ pub struct Quantile {
 /// Quantile functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuantileFunction {
-    /// Groups numbered 1..=n of (nearly) equal size, in order; ties broken by the population key.
+    /// Groups numbered 1..=n of (nearly) equal size, in order; ties broken by the population key
+    /// (ascending unless `ties by key desc`).
     Ntile(u32),
     /// `(rank - 1) / (members - 1)`, between 0 and 1; equal values share a rank.
     PercentRank,

@@ -219,7 +219,10 @@ impl<'p> Lowerer<'p> {
                             })?;
                         return Ok(super::ranking::ntile_call(
                             groups,
-                            q.descending,
+                            crate::functions::RankOrder {
+                                descending: q.descending,
+                                ties_descending: q.ties_descending,
+                            },
                             self.ranks.get(id),
                             self.order_value(&q.value)?,
                             ident(&key.name),

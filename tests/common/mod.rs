@@ -350,8 +350,9 @@ fn expr(e: &ast::Expr) -> String {
             descending,
             order_by,
             filter,
+            ties,
         } => format!(
-            "({}{}{}{})",
+            "({}{}{}{}{})",
             function.name,
             args.iter()
                 .zip(descending)
@@ -368,6 +369,17 @@ fn expr(e: &ast::Expr) -> String {
             filter
                 .as_ref()
                 .map(|f| format!(" (where {})", expr(f)))
+                .unwrap_or_default(),
+            ties.as_ref()
+                .map(|t| format!(
+                    " (ties by {}{})",
+                    t.by.name,
+                    match t.descending {
+                        Some(true) => " desc",
+                        Some(false) => " asc",
+                        None => "",
+                    }
+                ))
                 .unwrap_or_default()
         ),
         ExprKind::List(items) => {

@@ -1,5 +1,6 @@
 //! Real storage servers on 127.0.0.1 for the lake tests: moto (S3) and gcp-storage-emulator (GCS)
-//! from a Python venv, azurite (Azure Blob) from npm. They are installed once into a cache folder
+//! from a Python venv, azurite (Azure Blob) from npm; and DuckDB in a venv of its own, the
+//! independent engine some results are compared with (`duckdb_csv`). They are installed once into a cache folder
 //! (`$SEGC_TEST_TOOLS`, else `~/.cache/segc-test-tools`; reinstalled when `tests/servers/`
 //! changes) and started once per test process on free ports. A server that cannot be installed or
 //! started fails the tests that need it: never a silent skip.
@@ -149,6 +150,41 @@ fn python_tools() -> PathBuf {
         );
     });
     dir.join("venv")
+}
+
+/// The Python venv with DuckDB.
+fn duckdb_venv() -> PathBuf {
+    let dir = installed("duckdb", &["duckdb-requirements.txt"], &|dir| {
+        run("python3 -m venv", "python3 -m venv venv", dir);
+        run(
+            "pip install",
+            "venv/bin/pip install --quiet --disable-pip-version-check -r duckdb-requirements.txt",
+            dir,
+        );
+    });
+    dir.join("venv")
+}
+
+/// What DuckDB gives for `sql` (run in `dir`, so relative paths name its files): a header line
+/// of the column names, then one line per row, values separated by commas, null empty.
+pub fn duckdb_csv(sql: &str, dir: &Path) -> String {
+    const PRINT: &str = "import duckdb, sys\n\
+        rel = duckdb.sql(sys.argv[1])\n\
+        print(','.join(rel.columns))\n\
+        for row in rel.fetchall():\n    \
+        print(','.join('' if v is None else str(v) for v in row))\n";
+    let python = duckdb_venv().join("bin/python");
+    let output = Command::new(python)
+        .args(["-c", PRINT, sql])
+        .current_dir(dir)
+        .output()
+        .expect("duckdb's python");
+    assert!(
+        output.status.success(),
+        "duckdb failed on {sql}:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).expect("utf-8")
 }
 
 /// The npm packages (azurite).

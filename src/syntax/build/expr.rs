@@ -320,9 +320,11 @@ impl Builder<'_> {
         let mut descending = Vec::new();
         let mut order_by = None;
         let mut filter = None;
+        let mut ties = None;
         for p in inner {
             match p.as_rule() {
                 Rule::by_clause => order_by = Some(Box::new(self.clause(p)?)),
+                Rule::ties_clause => ties = Some(self.ties(p)?),
                 Rule::where_clause => filter = Some(Box::new(self.clause(p)?)),
                 Rule::sort_order => {
                     if let Some(last) = descending.last_mut() {
@@ -343,7 +345,30 @@ impl Builder<'_> {
                 descending,
                 order_by,
                 filter,
+                ties,
             },
+        })
+    }
+
+    /// `ties by NAME [asc|desc]`.
+    fn ties(&mut self, pair: Pair<'_, Rule>) -> Built<Ties> {
+        let span = self.span(&pair);
+        let mut by = None;
+        let mut descending = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => by = Some(self.ident(p)),
+                Rule::sort_order => descending = Some(p.as_str().trim() == "desc"),
+                _ => {}
+            }
+        }
+        let Some(by) = by else {
+            return Err(self.malformed(span, "name after ties by"));
+        };
+        Ok(Ties {
+            by,
+            descending,
+            span,
         })
     }
 
