@@ -52,8 +52,8 @@ pub enum ItemKind {
     Import(StringLit),
     /// `source NAME from FORMAT "location" [with (...)] { columns }`
     Source(SourceDecl),
-    /// `population NAME`
-    Population(Ident),
+    /// `population NAME [including future] [where expr]`
+    Population(PopulationDecl),
     /// `let NAME = expr`
     Let(LetDecl),
     /// `segment NAME ["label"] = expr`
@@ -250,6 +250,18 @@ pub struct BrokenItem {
     pub name: Option<Ident>,
 }
 
+/// `population NAME [including future] [where expr]`: which source's rows are the members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationDecl {
+    /// The population source.
+    pub name: Ident,
+    /// `including future`: members whose event time is after `as_of` are kept (where the words
+    /// stand).
+    pub future: Option<Span>,
+    /// `where expr`: the rows of the source that are members.
+    pub filter: Option<Expr>,
+}
+
 /// A data source declaration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceDecl {
@@ -261,6 +273,8 @@ pub struct SourceDecl {
     pub location: StringLit,
     /// `with (name = value, ...)` reader options.
     pub options: Vec<SourceOption>,
+    /// `where expr`: the rows read at all, for every use of the source.
+    pub filter: Option<Expr>,
     /// Declared columns.
     pub columns: Vec<ColumnDecl>,
 }
@@ -284,6 +298,8 @@ pub struct ColumnDecl {
     /// Whether the column is a partition column: read from the folder names
     /// (`order_year=2026/`), not from the files.
     pub is_partition: bool,
+    /// Whether the column is the source's event time (`event ordered_at: timestamp`).
+    pub is_event: bool,
     /// Column name.
     pub name: Ident,
     /// Declared type.
@@ -552,6 +568,9 @@ pub enum ExprKind {
         filter: Option<Box<Expr>>,
         /// `ties by key [asc|desc]`: the order of members with equal values, for quantiles.
         ties: Option<Ties>,
+        /// `including future`: an aggregate also takes rows dated after `as_of` (where the
+        /// words stand).
+        future: Option<Span>,
     },
     /// `[a, b]`: the candidates of `in`, the items of `contains_any`, the value of a `let`
     /// (elsewhere an error of the checker, kept for good messages).

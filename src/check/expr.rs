@@ -65,15 +65,17 @@ pub(super) fn first_sort_order(
         .find_map(|(a, d)| d.map(|desc| (if desc { "desc" } else { "asc" }, a.span)))
 }
 
-/// The first `by` or `where` clause of a call, as (clause word, span).
+/// The first `by`, `where` or `including future` clause of a call, as (clause word, span).
 fn first_clause(
     order_by: &Option<Box<ast::Expr>>,
     filter: &Option<Box<ast::Expr>>,
+    future: &Option<Span>,
 ) -> Option<(&'static str, Span)> {
     order_by
         .as_ref()
         .map(|o| ("by", o.span))
         .or(filter.as_ref().map(|f| ("where", f.span)))
+        .or(future.map(|span| ("including future", span)))
 }
 
 pub(super) fn boolean(kind: H, nullable: bool, span: Span) -> hir::Expr {
@@ -153,8 +155,9 @@ impl Checker<'_> {
                 order_by,
                 filter,
                 ties,
+                future,
             } if super::quantiles::quantile_function(&function.name).is_some() => {
-                if let Some((clause, span)) = first_clause(order_by, filter) {
+                if let Some((clause, span)) = first_clause(order_by, filter, future) {
                     self.sink
                         .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {
                             function: function.name.clone(),
@@ -176,6 +179,7 @@ impl Checker<'_> {
                 order_by,
                 filter,
                 ties,
+                future,
             } => match hir::AggregateFunction::from_name(&function.name) {
                 Some(aggregate) => {
                     let tied = ties.as_ref().map(|t| ("ties by", t.span));
@@ -192,13 +196,15 @@ impl Checker<'_> {
                         args,
                         order_by.as_deref(),
                         filter.as_deref(),
+                        *future,
                         e.span,
                     )
                 }
                 None => {
                     let sorted = first_sort_order(args, descending)
                         .or(ties.as_ref().map(|t| ("ties by", t.span)));
-                    if let Some((clause, span)) = first_clause(order_by, filter).or(sorted) {
+                    if let Some((clause, span)) = first_clause(order_by, filter, future).or(sorted)
+                    {
                         self.sink
                             .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {
                                 function: function.name.clone(),

@@ -160,6 +160,7 @@ impl Checker<'_> {
                 order_by,
                 filter,
                 ties,
+                future,
             } => {
                 let sorted = first_sort_order(args, descending)
                     .or(ties.as_ref().map(|t| ("ties by", t.span)));
@@ -175,7 +176,7 @@ impl Checker<'_> {
                         }));
                     return None;
                 }
-                self.measure(function, args, filter.as_deref(), e.span)
+                self.measure(function, args, filter.as_deref(), *future, e.span)
             }
             _ => self.not_aggregated(e.span, None),
         }
@@ -193,6 +194,7 @@ impl Checker<'_> {
         function: &ast::Ident,
         args: &[ast::Expr],
         filter: Option<&ast::Expr>,
+        future: Option<Span>,
         span: Span,
     ) -> Option<Valued> {
         let Some(name) = MEASURE_NAMES.iter().copied().find(|n| *n == function.name) else {
@@ -205,7 +207,17 @@ impl Checker<'_> {
             return None;
         };
         if let Some(source) = args.first().and_then(|a| self.related_rows(a)) {
-            return self.related_measure(name, source, args, filter, span);
+            return self.related_measure(name, source, (args, filter, future), span);
+        }
+        if let Some(at) = future {
+            // Members are not dated: only aggregates over dated rows take it.
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {
+                    function: function.name.clone(),
+                    clause: "including future",
+                    span: at,
+                }));
+            return None;
         }
         let (arity_ok, expected) = match name {
             "count" => (args.len() <= 1, "0 or 1"),
@@ -395,8 +407,7 @@ impl Checker<'_> {
         &mut self,
         name: &'static str,
         source: SourceId,
-        args: &[ast::Expr],
-        filter: Option<&ast::Expr>,
+        (args, filter, future): (&[ast::Expr], Option<&ast::Expr>, Option<Span>),
         span: Span,
     ) -> Option<Valued> {
         if let [arg] = args
@@ -411,7 +422,7 @@ impl Checker<'_> {
             return None;
         }
         let per_member = |this: &mut Self, function: AggregateFunction| {
-            let e = this.aggregate(function, args, None, filter, span);
+            let e = this.aggregate(function, args, None, filter, future, span);
             (e.ty != Type::Error).then_some(e)
         };
         match name {

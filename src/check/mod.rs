@@ -21,6 +21,7 @@ mod rule_tests;
 mod rules;
 mod sources;
 mod tiers;
+mod time;
 mod values;
 
 use foldhash::{HashMap, HashSet};
@@ -79,6 +80,7 @@ pub fn check_with(
     checker.choose_population(program);
     checker.imports_on_demand = own_population(program, settings.home);
     checker.declare_definitions(program);
+    checker.check_row_filters(program);
     checker.check_definitions();
     checker.report_cycles();
     let has_errors = checker.sink.has_errors();
@@ -235,6 +237,10 @@ struct Checker<'a> {
     /// Every definition a checked expression names (imported ones are checked when named, see
     /// `imports`).
     referenced: Vec<DefId>,
+    /// The source whose `where` (or the population's) is being checked.
+    row_filter_of: Option<SourceId>,
+    /// The population's rows: its `where` and event cut (`time`); `Some(None)` once looked at.
+    population_filter: Option<Option<hir::Expr>>,
 }
 
 const AS_OF: &str = "as_of";
@@ -354,7 +360,7 @@ impl<'a> Checker<'a> {
         let mut declared: Option<(&ast::Ident, Span)> = None;
         for item in &program.items {
             match &item.kind {
-                ItemKind::Population(name) => {
+                ItemKind::Population(population) => {
                     if let Some((_, first)) = declared {
                         self.sink.push(Diagnostic::Sources(
                             SourceDiagnostic::DuplicatePopulation {
@@ -363,7 +369,7 @@ impl<'a> Checker<'a> {
                             },
                         ));
                     } else {
-                        declared = Some((name, item.span));
+                        declared = Some((&population.name, item.span));
                     }
                 }
                 ItemKind::Broken(b) if b.keyword.as_deref() == Some("population") => {
@@ -694,6 +700,8 @@ impl<'a> Checker<'a> {
             })
             .collect();
         let evaluation_order = cycles::topological(&defs, &self.edges);
+        // Without a `population` item, the population is still cut at `as_of`.
+        let population_cut = self.population.and_then(|id| self.event_cut(id));
         let inlined = std::mem::take(&mut self.inlined_lets);
         let lets = self
             .lets
@@ -743,6 +751,7 @@ impl<'a> Checker<'a> {
         hir::Program {
             sources: self.sources,
             population: self.population.unwrap_or(SourceId(0)),
+            population_filter: self.population_filter.unwrap_or(population_cut),
             lets,
             segments,
             evaluation_order,

@@ -41,6 +41,9 @@ impl Checker<'_> {
         span: Span,
     ) -> hir::Expr {
         let descending = order.descending;
+        if self.outside_row_filter("a quantile", span) {
+            return poisoned(span);
+        }
         if let Scope::Related(_) = self.scope {
             self.sink
                 .push(Diagnostic::Types(TypeDiagnostic::QuantileInAggregate {

@@ -436,6 +436,9 @@ impl TypeDiagnostic {
                         "`percent_rank` gives equal values the same rank: there are no ties to break"
                     }
                     "ties by" => "only quantile groups (`ntile`, `quintile`, `decile`) take `ties by`",
+                    "including future" => {
+                        "only aggregates over a source with an event time take `including future`"
+                    }
                     _ => "only quantiles (`ntile`, `quintile`, `decile`, `percent_rank`) take `asc` or `desc`",
                 }),
             MissingOrder { function, span } => d

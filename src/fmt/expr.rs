@@ -213,6 +213,7 @@ impl<'a> Builder<'a> {
             order_by,
             filter,
             ties,
+            future,
         } = &e.kind
         else {
             return text(e.span.text(self.source));
@@ -272,8 +273,15 @@ impl<'a> Builder<'a> {
             inner.push(text(*word));
             inner.push(indent(self.expr(x)));
         }
-        if !clauses.is_empty() {
-            let last = clauses[clauses.len() - 1].1.span.end as usize;
+        let mut last = clauses.last().map(|(_, x)| x.span.end as usize);
+        if let Some(words) = future {
+            if arguments > 0 || !clauses.is_empty() {
+                inner.push(Doc::Line);
+            }
+            inner.push(text("including future"));
+            last = Some(words.end as usize);
+        }
+        if let Some(last) = last {
             inner.push(self.closing(last, close, true));
         }
         group(concat(vec![

@@ -94,6 +94,9 @@ pub struct Program {
     pub sources: Vec<Source>,
     /// The source whose rows are the members.
     pub population: SourceId,
+    /// Which rows of the population source are members: `population NAME where ...`, and its
+    /// rows dated up to `as_of` when it has an event column (over its own columns).
+    pub population_filter: Option<Expr>,
     /// `let` definitions, in file order.
     pub lets: Vec<Let>,
     /// Segments, in file order.
@@ -413,6 +416,12 @@ pub struct Source {
     pub key: Option<usize>,
     /// How far back the data goes (`with (retention = 13 months)`), if declared.
     pub retention: Option<Retention>,
+    /// Index of the event column in `columns` (`event ordered_at: timestamp`): rows dated after
+    /// `as_of` are left out of aggregates (and of the population).
+    pub event: Option<usize>,
+    /// `where ...` on the source: the rows read at all, for every use of the source (over its
+    /// own columns and constants).
+    pub filter: Option<Expr>,
 }
 
 /// A source's declared data retention: rows older than this are not in the data.

@@ -70,6 +70,9 @@ fn item_sexpr(item: &ast::Item) -> String {
             for o in &s.options {
                 let _ = write!(text, " (option {} {})", o.name.name, literal(&o.value.kind));
             }
+            if let Some(filter) = &s.filter {
+                let _ = write!(text, " (where {})", expr(filter));
+            }
             for c in &s.columns {
                 let args = c.ty.args.as_ref().map(|a| {
                     let parts: Vec<String> = a.iter().map(|l| literal(&l.kind)).collect();
@@ -77,9 +80,10 @@ fn item_sexpr(item: &ast::Item) -> String {
                 });
                 let _ = write!(
                     text,
-                    "\n  ({}{}{} {}{}{}{})",
+                    "\n  ({}{}{}{} {}{}{}{})",
                     if c.is_key { "key " } else { "" },
                     if c.is_partition { "partition " } else { "" },
+                    if c.is_event { "event " } else { "" },
                     c.name.name,
                     c.ty.name.name,
                     args.unwrap_or_default(),
@@ -96,7 +100,19 @@ fn item_sexpr(item: &ast::Item) -> String {
             text.push(')');
             text
         }
-        ItemKind::Population(p) => format!("(population {})", p.name),
+        ItemKind::Population(p) => format!(
+            "(population {}{}{})",
+            p.name.name,
+            if p.future.is_some() {
+                " including-future"
+            } else {
+                ""
+            },
+            p.filter
+                .as_ref()
+                .map(|f| format!(" (where {})", expr(f)))
+                .unwrap_or_default()
+        ),
         ItemKind::Let(l) => format!(
             "({}let {}{} {})",
             if l.output.is_some() { "output " } else { "" },
@@ -351,8 +367,9 @@ fn expr(e: &ast::Expr) -> String {
             order_by,
             filter,
             ties,
+            future,
         } => format!(
-            "({}{}{}{}{})",
+            "({}{}{}{}{}{})",
             function.name,
             args.iter()
                 .zip(descending)
@@ -380,7 +397,12 @@ fn expr(e: &ast::Expr) -> String {
                         None => "",
                     }
                 ))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            if future.is_some() {
+                " including-future"
+            } else {
+                ""
+            }
         ),
         ExprKind::List(items) => {
             format!("[{}]", items.iter().map(expr).collect::<Vec<_>>().join(" "))

@@ -321,8 +321,10 @@ impl Builder<'_> {
         let mut order_by = None;
         let mut filter = None;
         let mut ties = None;
+        let mut future = None;
         for p in inner {
             match p.as_rule() {
+                Rule::including_future => future = Some(self.span(&p)),
                 Rule::by_clause => order_by = Some(Box::new(self.clause(p)?)),
                 Rule::ties_clause => ties = Some(self.ties(p)?),
                 Rule::where_clause => filter = Some(Box::new(self.clause(p)?)),
@@ -346,6 +348,7 @@ impl Builder<'_> {
                 order_by,
                 filter,
                 ties,
+                future,
             },
         })
     }
