@@ -378,6 +378,18 @@ impl Checker<'_> {
         }
         let source_name = self.sources[source.0].name.clone();
         let candidates = self.similar_columns(source, &name.name);
+        if self.row_filter_of.is_some() {
+            let source_span = self.sources[source.0].span;
+            self.sink
+                .push(Diagnostic::Names(NameDiagnostic::UnknownColumn {
+                    source: source_name,
+                    name: name.name.clone(),
+                    span: name.span,
+                    source_span,
+                    candidates,
+                }));
+            return poisoned(name.span);
+        }
         self.sink
             .push(Diagnostic::Names(NameDiagnostic::NotInAggregateSource {
                 name: name.name.clone(),
@@ -455,6 +467,9 @@ impl Checker<'_> {
                 c.nullable,
                 span,
             );
+        }
+        if self.outside_row_filter("a column of another source", span) {
+            return poisoned(span);
         }
         // Inside an aggregate, the member's own values are used outside it.
         if Some(id) == self.population {
