@@ -241,6 +241,8 @@ struct Checker<'a> {
     row_filter_of: Option<SourceId>,
     /// The population's rows: its `where` and event cut (`time`); `Some(None)` once looked at.
     population_filter: Option<Option<hir::Expr>>,
+    /// The sources whose rows some aggregate or the population cuts at `as_of`.
+    dated: std::collections::BTreeSet<SourceId>,
 }
 
 const AS_OF: &str = "as_of";
@@ -701,7 +703,10 @@ impl<'a> Checker<'a> {
             .collect();
         let evaluation_order = cycles::topological(&defs, &self.edges);
         // Without a `population` item, the population is still cut at `as_of`.
-        let population_cut = self.population.and_then(|id| self.event_cut(id));
+        let population_cut = match self.population_filter {
+            None => self.population.and_then(|id| self.cut_at_as_of(id)),
+            Some(_) => None,
+        };
         let inlined = std::mem::take(&mut self.inlined_lets);
         let lets = self
             .lets
@@ -752,6 +757,7 @@ impl<'a> Checker<'a> {
             sources: self.sources,
             population: self.population.unwrap_or(SourceId(0)),
             population_filter: self.population_filter.unwrap_or(population_cut),
+            dated: self.dated.into_iter().collect(),
             lets,
             segments,
             evaluation_order,

@@ -101,7 +101,14 @@ impl Checker<'_> {
             }
             return filter;
         }
-        both(self.event_cut(source), filter)
+        both(self.cut_at_as_of(source), filter)
+    }
+
+    /// [`Checker::event_cut`], the source recorded among those cut (see `hir::Program::dated`).
+    pub(super) fn cut_at_as_of(&mut self, source: SourceId) -> Option<hir::Expr> {
+        let cut = self.event_cut(source)?;
+        self.dated.insert(source);
+        Some(cut)
     }
 
     /// Checks the `where` of every source and of the population (after the `let`s are

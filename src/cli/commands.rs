@@ -131,6 +131,7 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
     };
     match ran.await {
         Ok(ran) => {
+            reporter.diagnostics(session.sources(), session.name(), &ran.warnings);
             if !args.quiet {
                 print_ran(&ran);
             }

@@ -71,6 +71,7 @@ pub(super) async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
         };
         match ran.await {
             Ok(ran) => {
+                reporter.diagnostics(session.sources(), session.name(), &ran.warnings);
                 if !args.quiet {
                     println!("{}", session.name());
                     print_ran(&ran);

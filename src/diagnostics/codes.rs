@@ -148,6 +148,7 @@ codes! {
     E0723 Rules "a referenced key on several rows",
     E0724 Environment "a Delta table that cannot be written",
     E0717 Environment "data outside the folders it may be read from",
+    W0701 Rules "rows dated after `as_of` left out (warning)",
     E0801 Environment "invalid `--var`",
     E0802 Environment "unknown output selected",
     E0804 Environment "invalid project settings",

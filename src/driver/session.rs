@@ -111,6 +111,9 @@ pub struct Ran {
     pub spec: OutputSpec,
     /// Where outputs in object storage were published.
     pub published: Option<crate::engine::Published>,
+    /// What the data made worth saying without stopping the run: rows dated after `as_of`
+    /// left out (`W0701`).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// What `segc explain` shows.
@@ -407,6 +410,10 @@ impl Session {
             .membership_plan(program, params, selection)
             .await
             .map_err(|p| Session::in_rules(engine, p))?;
+        let warnings = engine
+            .later_rows(program, params)
+            .await
+            .map_err(|p| Session::in_rules(engine, p))?;
         let context = RunContext {
             rules: self.setting.name.clone(),
             as_of: params.as_of,
@@ -434,6 +441,7 @@ impl Session {
             summary,
             spec: written,
             published,
+            warnings,
         })
     }
 

@@ -97,6 +97,9 @@ pub struct Program {
     /// Which rows of the population source are members: `population NAME where ...`, and its
     /// rows dated up to `as_of` when it has an event column (over its own columns).
     pub population_filter: Option<Expr>,
+    /// The sources whose rows dated after `as_of` some aggregate (or the population) leaves
+    /// out, in id order: a run tells how many such rows the data held.
+    pub dated: Vec<SourceId>,
     /// `let` definitions, in file order.
     pub lets: Vec<Let>,
     /// Segments, in file order.

@@ -780,7 +780,7 @@ pub(super) fn raw_name(q: &hir::Quantile) -> String {
     format!("{}_raw", q.name)
 }
 
-fn date_scalar(date: NaiveDate) -> ScalarValue {
+pub(super) fn date_scalar(date: NaiveDate) -> ScalarValue {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
     let days = (date - epoch).num_days();
     ScalarValue::Date32(Some(i32::try_from(days).unwrap_or(i32::MAX)))

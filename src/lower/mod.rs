@@ -49,6 +49,7 @@ pub use ranking::{
     planned_passes, ranking_pass,
 };
 pub use reads::{lineage, sources_read};
+pub use scans::{LATER_ROWS, NEWEST, later_rows_plan};
 pub use schema::{canonical_type, declared_schema};
 
 /// Finds the table to scan for a source.
