@@ -164,3 +164,20 @@ fn including_future_takes_the_later_rows_back() {
         assert_eq!(fields[column], expected[id].to_string(), "customer {id}");
     }
 }
+
+/// `segc run` with an old `as_of` over later data warns once per dated source (W0701, exit 0);
+/// as of a date after every row, it says nothing.
+#[test]
+fn a_run_tells_how_many_later_rows_it_left_out() {
+    use crate::common::cli::{segc, transcript};
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_data(dir.path(), None);
+    std::fs::write(dir.path().join("rules.seg"), RULES).expect("rules");
+    let run = |as_of: &str| {
+        transcript(segc().current_dir(dir.path()).args([
+            "run", "rules.seg", "--as-of", as_of, "--out", "out", "--format", "csv", "--quiet",
+        ]))
+    };
+    insta::assert_snapshot!(run("2026-01-01"));
+    assert_eq!(run("2026-12-31"), "exit: 0\n--- stdout\n--- stderr\n");
+}
