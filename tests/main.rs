@@ -24,6 +24,6 @@ mod run;
 mod scaling;
 mod security;
 mod syntax;
-mod time;
 mod testing;
 mod ties;
+mod time;

@@ -24,8 +24,7 @@ fn open(dir: &Path, rules: &str, as_of: NaiveDate) -> Result<Session, String> {
         data_roots: vec![dir.to_path_buf()],
         ..Default::default()
     };
-    let opened =
-        Session::open(&path, options).map_err(|s| rendered(&path, s.diagnostics()))?;
+    let opened = Session::open(&path, options).map_err(|s| rendered(&path, s.diagnostics()))?;
     let diagnostics = rendered(&path, opened.diagnostics());
     opened.into_session().ok_or(diagnostics)
 }
@@ -83,7 +82,7 @@ fn ordered_at(i: u32) -> Option<NaiveDateTime> {
         .expect("date")
         .and_hms_opt(0, 0, 0)
         .expect("time");
-    (i % 23 != 0).then(|| {
+    (!i.is_multiple_of(23)).then(|| {
         start + Duration::days(i64::from(i * 29 % 600)) + Duration::hours(i64::from(i % 24))
     })
 }
@@ -133,7 +132,12 @@ fn an_old_as_of_over_todays_data_gives_the_run_over_the_data_of_that_day() {
     let members: Vec<u32> = over_today
         .lines()
         .skip(1)
-        .map(|l| l.split(',').next().and_then(|k| k.parse().ok()).expect("key"))
+        .map(|l| {
+            l.split(',')
+                .next()
+                .and_then(|k| k.parse().ok())
+                .expect("key")
+        })
         .collect();
     let expected: Vec<u32> = (1..=60)
         .filter(|id| id % 11 != 0 && signup(*id) <= as_of)
@@ -156,8 +160,16 @@ fn including_future_takes_the_later_rows_back() {
     for i in (1..=400u32).filter(|i| i % 19 != 0) {
         expected[(i * 13 % 60 + 1) as usize] += 1;
     }
-    let header: Vec<&str> = with_future.lines().next().expect("header").split(',').collect();
-    let column = header.iter().position(|h| *h == "orders_all").expect("column");
+    let header: Vec<&str> = with_future
+        .lines()
+        .next()
+        .expect("header")
+        .split(',')
+        .collect();
+    let column = header
+        .iter()
+        .position(|h| *h == "orders_all")
+        .expect("column");
     for line in with_future.lines().skip(1) {
         let fields: Vec<&str> = line.split(',').collect();
         let id: usize = fields[0].parse().expect("key");
@@ -175,7 +187,15 @@ fn a_run_tells_how_many_later_rows_it_left_out() {
     std::fs::write(dir.path().join("rules.seg"), RULES).expect("rules");
     let run = |as_of: &str| {
         transcript(segc().current_dir(dir.path()).args([
-            "run", "rules.seg", "--as-of", as_of, "--out", "out", "--format", "csv", "--quiet",
+            "run",
+            "rules.seg",
+            "--as-of",
+            as_of,
+            "--out",
+            "out",
+            "--format",
+            "csv",
+            "--quiet",
         ]))
     };
     insta::assert_snapshot!(run("2026-01-01"));

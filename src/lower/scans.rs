@@ -5,8 +5,7 @@
 
 use std::collections::HashMap;
 
-use datafusion::arrow::datatypes::IntervalMonthDayNano;
-use datafusion::common::{Column, ScalarValue};
+use datafusion::common::Column;
 use datafusion::functions_aggregate::expr_fn as agg;
 use datafusion::logical_expr::{
     Expr, LogicalPlan, LogicalPlanBuilder, Operator, binary_expr, cast, ident, lit,
@@ -168,16 +167,16 @@ pub fn later_rows_plan(
         .event
         .and_then(|i| source.columns.get(i))
         .ok_or_else(broken)?;
-    let as_of = lit(expr::date_scalar(params.as_of));
+    let as_of = lit(schema::date_scalar(params.as_of));
     // Dated after `as_of`: a later day (for a timestamp, from the next midnight on).
     let later = match column.ty {
         crate::types::Type::Timestamp => ident(&column.name).gt_eq(cast(
             binary_expr(
                 as_of,
                 Operator::Plus,
-                lit(ScalarValue::IntervalMonthDayNano(Some(
-                    IntervalMonthDayNano::new(0, 1, 0),
-                ))),
+                lit(schema::interval(hir::DurationValue::Fixed {
+                    micros: schema::MICROS_PER_DAY,
+                })),
             ),
             schema::canonical_type(&column.ty),
         )),
