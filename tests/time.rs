@@ -201,3 +201,31 @@ fn a_run_tells_how_many_later_rows_it_left_out() {
     insta::assert_snapshot!(run("2026-01-01"));
     assert_eq!(run("2026-12-31"), "exit: 0\n--- stdout\n--- stderr\n");
 }
+
+/// An imported `population ... where ...` applies to the importing file; a file's own
+/// `population` item wins, with its own condition (here none, and the later members kept).
+#[test]
+fn a_files_own_population_replaces_an_imported_one_and_its_condition() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    write_data(dir.path(), None);
+    let common = r#"source customers from csv "customers.csv" {
+  key customer_id: int
+  event signup_at: date
+  kind: string
+}
+population customers where kind != "test"
+"#;
+    std::fs::write(dir.path().join("common.seg"), common).expect("common");
+    let as_of = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+    let count = |rules: &str| {
+        let out = run(dir.path(), rules, as_of).expect("run");
+        out.lines().count() - 1
+    };
+    let imported = count("import \"common.seg\"\nsegment all = true\n");
+    let kept = (1..=60u32)
+        .filter(|id| id % 11 != 0 && signup(*id) <= as_of)
+        .count();
+    assert_eq!(imported, kept);
+    let own = "import \"common.seg\"\npopulation customers including future\nsegment all = true\n";
+    assert_eq!(count(own), 60);
+}
