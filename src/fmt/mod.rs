@@ -217,10 +217,13 @@ impl<'a> Formatter<'a> {
                 )));
             }
             options.push(Doc::IfBroken(","));
-            head.push(text(" with ("));
-            head.push(indent(concat(options)));
-            head.push(Doc::SoftLine);
-            head.push(text(")"));
+            // A group of their own: a long `where` after them breaks before it first.
+            head.push(group(concat(vec![
+                text(" with ("),
+                indent(concat(options)),
+                Doc::SoftLine,
+                text(")"),
+            ])));
         }
         if let Some(filter) = &s.filter {
             // On the same line, else on its own line under `source`.
