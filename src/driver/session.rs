@@ -410,10 +410,7 @@ impl Session {
             .membership_plan(program, params, selection)
             .await
             .map_err(|p| Session::in_rules(engine, p))?;
-        let warnings = engine
-            .later_rows(program, params)
-            .await
-            .map_err(|p| Session::in_rules(engine, p))?;
+        let warnings = self.later_rows(engine).await?;
         let context = RunContext {
             rules: self.setting.name.clone(),
             as_of: params.as_of,
@@ -443,6 +440,15 @@ impl Session {
             published,
             warnings,
         })
+    }
+
+    /// `W0701` for each source whose rows dated after `as_of` the plans of `engine` leave out,
+    /// when its data holds some.
+    pub async fn later_rows(&self, engine: &Engine) -> Result<Vec<Diagnostic>, Stopped> {
+        engine
+            .later_rows(&self.program, self.setting.params)
+            .await
+            .map_err(|p| Session::in_rules(engine, p))
     }
 
     /// The outputs' folder, format and layout: as chosen, else the project's.
