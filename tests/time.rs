@@ -229,3 +229,57 @@ population customers where kind != "test"
     let own = "import \"common.seg\"\npopulation customers including future\nsegment all = true\n";
     assert_eq!(count(own), 60);
 }
+
+/// `segc explain --lineage` names the columns deciding which rows are read: a source's and the
+/// population's `where`, the event columns (not for an aggregate `including future`).
+#[test]
+fn lineage_names_the_columns_of_the_conditions_keeping_rows() {
+    use segc::lower::{Selection, Wanted, lineage};
+    let rules = RULES.replace(
+        "output let orders_all = count(orders)",
+        "output let orders_all = count(orders including future)",
+    );
+    let (program, diagnostics) = crate::common::compile("time.seg", &rules);
+    let program = program.unwrap_or_else(|| panic!("{diagnostics}"));
+    let name = |source: usize, column: usize| {
+        let source = &program.sources[source];
+        format!("{}.{}", source.name, source.columns[column].name)
+    };
+    let id = |output: &str| {
+        use segc::hir::OutputId;
+        *program
+            .outputs
+            .iter()
+            .find(|o| match o {
+                OutputId::Segment(id) => program.segments[id.0].name == output,
+                OutputId::Let(id) => program.lets[id.0].name == output,
+                _ => false,
+            })
+            .expect("output")
+    };
+    let read = |output: &str| -> Vec<String> {
+        let selection = Selection::Only(vec![id(output)]);
+        lineage(&program, Wanted::Outputs(&selection))
+            .into_iter()
+            .flat_map(|(s, columns)| columns.into_iter().map(move |c| name(s.0, c)))
+            .collect()
+    };
+    let members = [
+        "customers.customer_id",
+        "customers.signup_at",
+        "customers.kind",
+    ];
+    let with = |extra: &[&str]| -> Vec<String> {
+        let mut all: Vec<String> = members.iter().map(|c| c.to_string()).collect();
+        all.extend(extra.iter().map(|c| c.to_string()));
+        all
+    };
+    assert_eq!(
+        read("buyers"),
+        with(&["orders.customer_id", "orders.ordered_at", "orders.status"])
+    );
+    assert_eq!(
+        read("orders_all"),
+        with(&["orders.customer_id", "orders.status"])
+    );
+}
