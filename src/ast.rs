@@ -52,8 +52,8 @@ pub enum ItemKind {
     Import(StringLit),
     /// `source NAME from FORMAT "location" [with (...)] { columns }`
     Source(SourceDecl),
-    /// `population NAME`
-    Population(Ident),
+    /// `population NAME [including future] [where expr]`
+    Population(PopulationDecl),
     /// `let NAME = expr`
     Let(LetDecl),
     /// `segment NAME ["label"] = expr`
@@ -271,6 +271,18 @@ pub struct BrokenItem {
     pub name: Option<Ident>,
 }
 
+/// `population NAME [including future] [where expr]`: which source's rows are the members.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PopulationDecl {
+    /// The population source.
+    pub name: Ident,
+    /// `including future`: members whose event time is after `as_of` are kept (where the words
+    /// stand).
+    pub future: Option<Span>,
+    /// `where expr`: the rows of the source that are members.
+    pub filter: Option<Expr>,
+}
+
 /// A data source declaration.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SourceDecl {
@@ -282,6 +294,8 @@ pub struct SourceDecl {
     pub location: StringLit,
     /// `with (name = value, ...)` reader options.
     pub options: Vec<SourceOption>,
+    /// `where expr`: the rows read at all, for every use of the source.
+    pub filter: Option<Expr>,
     /// Declared columns.
     pub columns: Vec<ColumnDecl>,
 }
@@ -305,6 +319,8 @@ pub struct ColumnDecl {
     /// Whether the column is a partition column: read from the folder names
     /// (`order_year=2026/`), not from the files.
     pub is_partition: bool,
+    /// Whether the column is the source's event time (`event ordered_at: timestamp`).
+    pub is_event: bool,
     /// Column name.
     pub name: Ident,
     /// Declared type.
@@ -497,7 +513,7 @@ impl Expr {
             }
             E::InList { value, list, .. } => {
                 f(value);
-                list.iter().for_each(f);
+                f(list);
             }
             E::Between {
                 value, low, high, ..
@@ -572,12 +588,12 @@ pub enum ExprKind {
         /// Right operand.
         rhs: Box<Expr>,
     },
-    /// `x [not] in [a, b]`.
+    /// `x [not] in [a, b]` or `x [not] in NAME` (a `let` of a constant list).
     InList {
         /// The tested value.
         value: Box<Expr>,
-        /// The candidates.
-        list: Vec<Expr>,
+        /// The candidates: a [`ExprKind::List`] as written, or a [`ExprKind::Name`].
+        list: Box<Expr>,
         /// Whether written `not in`.
         negated: bool,
     },
@@ -621,11 +637,28 @@ pub enum ExprKind {
         order_by: Option<Box<Expr>>,
         /// `where expr`: the rows an aggregate takes.
         filter: Option<Box<Expr>>,
+        /// `ties by key [asc|desc]`: the order of members with equal values, for quantiles.
+        ties: Option<Ties>,
+        /// `including future`: an aggregate also takes rows dated after `as_of` (where the
+        /// words stand).
+        future: Option<Span>,
     },
-    /// `[a, b]` outside of `in` (always an error in the checker, kept for good messages).
+    /// `[a, b]`: the candidates of `in`, the items of `contains_any`, the value of a `let`
+    /// (elsewhere an error of the checker, kept for good messages).
     List(Vec<Expr>),
     /// `( expr )`, kept so the formatter can keep the parentheses.
     Paren(Box<Expr>),
+}
+
+/// `ties by NAME [asc|desc]` in a quantile call.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ties {
+    /// What ties are broken by (the population key).
+    pub by: Ident,
+    /// `desc` (true) or `asc` (false), if written.
+    pub descending: Option<bool>,
+    /// The whole clause.
+    pub span: Span,
 }
 
 /// Unary operators.

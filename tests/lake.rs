@@ -549,7 +549,9 @@ fn a_run_killed_while_publishing_to_s3_leaves_the_previous_pair_current() {
     assert!(out.starts_with("exit: 0"), "{out}");
     // Kill delays scale with how long a whole run takes on this machine now: a fixed range
     // let every kill land before the commit point on a loaded machine.
-    let whole = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX).max(50);
+    let whole = u64::try_from(started.elapsed().as_millis())
+        .unwrap_or(u64::MAX)
+        .max(50);
     let store = lake_store(server);
     let mut delays = Seeded(17);
     let (mut published, mut killed) = (0, 0);

@@ -28,3 +28,5 @@ mod security;
 mod sizes;
 mod syntax;
 mod testing;
+mod ties;
+mod time;

@@ -22,8 +22,12 @@ impl Checker<'_> {
         args: &[ast::Expr],
         order_by: Option<&ast::Expr>,
         filter: Option<&ast::Expr>,
+        future: Option<Span>,
         span: Span,
     ) -> hir::Expr {
+        if self.outside_row_filter("an aggregate", span) {
+            return poisoned(span);
+        }
         if let Scope::Related(_) = self.scope {
             self.sink
                 .push(Diagnostic::Types(TypeDiagnostic::NestedAggregate { span }));
@@ -108,6 +112,7 @@ impl Checker<'_> {
         else {
             return poisoned(span);
         };
+        let filter = self.rows_in_time(source, filter, future);
         let id = AggregateId(self.aggregates.len());
         self.aggregates.push(hir::Aggregate {
             source,

@@ -160,21 +160,33 @@ impl Checker<'_> {
         )
     }
 
+    /// `value [not] in list`, the list written in brackets or a `let` of a constant list.
     pub(super) fn in_list(
         &mut self,
         value: &ast::Expr,
-        list: &[ast::Expr],
+        list: &ast::Expr,
         negated: bool,
         span: Span,
     ) -> hir::Expr {
         let value = self.expr(value);
-        let mut items = Vec::with_capacity(list.len());
-        let mut nullable = value.nullable;
-        for item in list {
-            if self.tier_name_taken(&BinaryOp::Eq, &value, item) {
-                continue;
+        let candidates = match &list.kind {
+            ast::ExprKind::List(written) => {
+                let mut items = Vec::with_capacity(written.len());
+                for item in written {
+                    if !self.tier_name_taken(&BinaryOp::Eq, &value, item) {
+                        items.push(self.expr(item));
+                    }
+                }
+                items
             }
-            let item = self.expr(item);
+            _ => match self.named_list(list, if negated { "not in" } else { "in" }) {
+                Some(items) => items,
+                None => return poisoned(span),
+            },
+        };
+        let mut items = Vec::with_capacity(candidates.len());
+        let mut nullable = value.nullable;
+        for item in candidates {
             if is_null_literal(&item) {
                 self.sink
                     .push(Diagnostic::Types(TypeDiagnostic::NullComparison {

@@ -65,15 +65,17 @@ pub(super) fn first_sort_order(
         .find_map(|(a, d)| d.map(|desc| (if desc { "desc" } else { "asc" }, a.span)))
 }
 
-/// The first `by` or `where` clause of a call, as (clause word, span).
+/// The first `by`, `where` or `including future` clause of a call, as (clause word, span).
 fn first_clause(
     order_by: &Option<Box<ast::Expr>>,
     filter: &Option<Box<ast::Expr>>,
+    future: &Option<Span>,
 ) -> Option<(&'static str, Span)> {
     order_by
         .as_ref()
         .map(|o| ("by", o.span))
         .or(filter.as_ref().map(|f| ("where", f.span)))
+        .or(future.map(|span| ("including future", span)))
 }
 
 pub(super) fn boolean(kind: H, nullable: bool, span: Span) -> hir::Expr {
@@ -152,8 +154,10 @@ impl Checker<'_> {
                 descending,
                 order_by,
                 filter,
+                ties,
+                future,
             } if super::quantiles::quantile_function(&function.name).is_some() => {
-                if let Some((clause, span)) = first_clause(order_by, filter) {
+                if let Some((clause, span)) = first_clause(order_by, filter, future) {
                     self.sink
                         .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {
                             function: function.name.clone(),
@@ -162,7 +166,11 @@ impl Checker<'_> {
                         }));
                 }
                 let fixed = super::quantiles::quantile_function(&function.name).flatten();
-                self.quantile(function, fixed, args, descending, e.span)
+                let order = super::quantiles::Written {
+                    descending,
+                    ties: ties.as_ref(),
+                };
+                self.quantile(function, fixed, args, order, e.span)
             }
             A::Call {
                 function,
@@ -170,9 +178,12 @@ impl Checker<'_> {
                 descending,
                 order_by,
                 filter,
+                ties,
+                future,
             } => match hir::AggregateFunction::from_name(&function.name) {
                 Some(aggregate) => {
-                    if let Some((clause, span)) = first_sort_order(args, descending) {
+                    let tied = ties.as_ref().map(|t| ("ties by", t.span));
+                    if let Some((clause, span)) = first_sort_order(args, descending).or(tied) {
                         self.sink
                             .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {
                                 function: function.name.clone(),
@@ -185,12 +196,15 @@ impl Checker<'_> {
                         args,
                         order_by.as_deref(),
                         filter.as_deref(),
+                        *future,
                         e.span,
                     )
                 }
                 None => {
-                    let sorted = first_sort_order(args, descending);
-                    if let Some((clause, span)) = first_clause(order_by, filter).or(sorted) {
+                    let sorted = first_sort_order(args, descending)
+                        .or(ties.as_ref().map(|t| ("ties by", t.span)));
+                    if let Some((clause, span)) = first_clause(order_by, filter, future).or(sorted)
+                    {
                         self.sink
                             .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {
                                 function: function.name.clone(),
@@ -364,6 +378,18 @@ impl Checker<'_> {
         }
         let source_name = self.sources[source.0].name.clone();
         let candidates = self.similar_columns(source, &name.name);
+        if self.row_filter_of.is_some() {
+            let source_span = self.sources[source.0].span;
+            self.sink
+                .push(Diagnostic::Names(NameDiagnostic::UnknownColumn {
+                    source: source_name,
+                    name: name.name.clone(),
+                    span: name.span,
+                    source_span,
+                    candidates,
+                }));
+            return poisoned(name.span);
+        }
         self.sink
             .push(Diagnostic::Names(NameDiagnostic::NotInAggregateSource {
                 name: name.name.clone(),
@@ -441,6 +467,9 @@ impl Checker<'_> {
                 c.nullable,
                 span,
             );
+        }
+        if self.outside_row_filter("a column of another source", span) {
+            return poisoned(span);
         }
         // Inside an aggregate, the member's own values are used outside it.
         if Some(id) == self.population {

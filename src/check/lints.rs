@@ -319,6 +319,10 @@ fn shape(e: &hir::Expr) -> Vec<u8> {
             key.0.extend([b'I', u8::from(*negated)]);
             key.number(list.len());
         }
+        ExprKind::List(items) => {
+            key.0.push(b'L');
+            key.number(items.len());
+        }
         ExprKind::Between { negated, .. } => key.0.extend([b'W', u8::from(*negated)]),
         ExprKind::IsNull { negated, .. } => key.0.extend([b'N', u8::from(*negated)]),
         ExprKind::If { .. } => key.0.push(b'?'),

@@ -10,6 +10,7 @@ use crate::types::Type;
 
 use super::Checker;
 use super::expr::{poisoned, typed};
+use super::values::is_constant;
 
 /// The functions whose second argument is a list written in brackets.
 pub(super) const BRACKETED: &[(&str, Builtin)] = &[
@@ -18,6 +19,79 @@ pub(super) const BRACKETED: &[(&str, Builtin)] = &[
 ];
 
 impl Checker<'_> {
+    /// The value of `let NAME = [a, b]`: a constant list, its items of one type, standing
+    /// where the `let` is named (after `in`, as the items of `contains_any`).
+    pub(super) fn list_value(&mut self, written: &[ast::Expr], span: Span) -> hir::Expr {
+        let mut items = Vec::with_capacity(written.len());
+        let mut item_type = Type::Null;
+        let mut first: Option<(Type, Span)> = None;
+        let mut ok = true;
+        for item in written {
+            let item = self.expr(item);
+            if item.ty == Type::Error {
+                ok = false;
+                continue;
+            }
+            if !is_constant(&item) || matches!(item.ty, Type::List(_)) {
+                self.sink
+                    .push(Diagnostic::Types(TypeDiagnostic::VaryingListItem {
+                        span: item.span,
+                        list: matches!(item.ty, Type::List(_)),
+                    }));
+                ok = false;
+                continue;
+            }
+            match item_type.unify(&item.ty) {
+                Some(unified) => item_type = unified,
+                None => {
+                    let (first_type, first_span) = first.clone().unwrap_or((Type::Null, span));
+                    self.sink
+                        .push(Diagnostic::Types(TypeDiagnostic::IncompatibleValues {
+                            first: first_type,
+                            first_span,
+                            other: item.ty.clone(),
+                            other_span: item.span,
+                            context: "this list",
+                        }));
+                    ok = false;
+                    continue;
+                }
+            }
+            if first.is_none() && item.ty != Type::Null {
+                first = Some((item.ty.clone(), item.span));
+            }
+            items.push(item);
+        }
+        if !ok {
+            return poisoned(span);
+        }
+        typed(H::List(items), Type::List(Box::new(item_type)), false, span)
+    }
+
+    /// The items of the `let` of a list named right of `in` (`country in eu`); reports
+    /// anything else standing there.
+    pub(super) fn named_list(
+        &mut self,
+        list: &ast::Expr,
+        operator: &'static str,
+    ) -> Option<Vec<hir::Expr>> {
+        match self.expr(list) {
+            hir::Expr {
+                kind: H::List(items),
+                ..
+            } => Some(items),
+            other if other.ty == Type::Error => None,
+            other => {
+                self.sink.push(Diagnostic::Types(TypeDiagnostic::NotAList {
+                    operator,
+                    found: other.ty,
+                    span: other.span,
+                }));
+                None
+            }
+        }
+    }
+
     /// `contains_any(list, [a, b])` or `contains_all(list, [a, b])`.
     pub(super) fn bracketed_call(
         &mut self,
@@ -41,21 +115,29 @@ impl Checker<'_> {
             return poisoned(span);
         };
         let list = self.expr(list);
-        let ast::ExprKind::List(written) = &items.kind else {
-            let other = self.expr(items);
-            self.sink
-                .push(Diagnostic::Types(TypeDiagnostic::ExpectedType {
-                    expected: "values in brackets: [\"a\", \"b\"]",
-                    found: other.ty,
-                    span: other.span,
-                    context: Context::Argument {
-                        function: name.to_string(),
-                        index: 1,
-                    },
-                }));
-            return poisoned(span);
+        let items = match &items.kind {
+            ast::ExprKind::List(written) => written.iter().map(|i| self.expr(i)).collect(),
+            _ => match self.expr(items) {
+                hir::Expr {
+                    kind: H::List(named),
+                    ..
+                } => named,
+                other if other.ty == Type::Error => return poisoned(span),
+                other => {
+                    self.sink
+                        .push(Diagnostic::Types(TypeDiagnostic::ExpectedType {
+                            expected: "values in brackets, [\"a\", \"b\"], or a `let` of a list",
+                            found: other.ty,
+                            span: other.span,
+                            context: Context::Argument {
+                                function: name.to_string(),
+                                index: 1,
+                            },
+                        }));
+                    return poisoned(span);
+                }
+            },
         };
-        let items: Vec<hir::Expr> = written.iter().map(|i| self.expr(i)).collect();
         self.list_items(name, builtin, list, items, span)
     }
 

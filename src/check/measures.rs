@@ -189,8 +189,11 @@ impl Checker<'_> {
                 descending,
                 order_by,
                 filter,
+                ties,
+                future,
             } => {
-                let sorted = first_sort_order(args, descending);
+                let sorted = first_sort_order(args, descending)
+                    .or(ties.as_ref().map(|t| ("ties by", t.span)));
                 let clause = order_by.as_ref().map(|o| ("by", o.span)).or(sorted);
                 if let Some((clause, span)) = clause
                     && MEASURE_NAMES.contains(&function.name.as_str())
@@ -203,7 +206,7 @@ impl Checker<'_> {
                         }));
                     return None;
                 }
-                self.measure(function, args, filter.as_deref(), e.span)
+                self.measure(function, args, filter.as_deref(), *future, e.span)
             }
             _ => self.not_aggregated(e.span, None),
         }
@@ -221,6 +224,7 @@ impl Checker<'_> {
         function: &ast::Ident,
         args: &[ast::Expr],
         filter: Option<&ast::Expr>,
+        future: Option<Span>,
         span: Span,
     ) -> Option<Valued> {
         let Some(name) = MEASURE_NAMES.iter().copied().find(|n| *n == function.name) else {
@@ -233,7 +237,17 @@ impl Checker<'_> {
             return None;
         };
         if let Some(source) = args.first().and_then(|a| self.related_rows(a)) {
-            return self.related_measure(name, source, args, filter, span);
+            return self.related_measure(name, source, (args, filter, future), span);
+        }
+        if let Some(at) = future {
+            // Members are not dated: only aggregates over dated rows take it.
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {
+                    function: function.name.clone(),
+                    clause: "including future",
+                    span: at,
+                }));
+            return None;
         }
         let (arity_ok, expected) = match name {
             "count" => (args.len() <= 1, "0 or 1"),
@@ -423,8 +437,7 @@ impl Checker<'_> {
         &mut self,
         name: &'static str,
         source: SourceId,
-        args: &[ast::Expr],
-        filter: Option<&ast::Expr>,
+        (args, filter, future): (&[ast::Expr], Option<&ast::Expr>, Option<Span>),
         span: Span,
     ) -> Option<Valued> {
         if let [arg] = args
@@ -439,7 +452,7 @@ impl Checker<'_> {
             return None;
         }
         let per_member = |this: &mut Self, function: AggregateFunction| {
-            let e = this.aggregate(function, args, None, filter, span);
+            let e = this.aggregate(function, args, None, filter, future, span);
             (e.ty != Type::Error).then_some(e)
         };
         match name {

@@ -24,6 +24,7 @@ mod rules;
 mod sizes;
 mod sources;
 mod tiers;
+mod time;
 mod values;
 
 use foldhash::{HashMap, HashSet};
@@ -82,6 +83,7 @@ pub fn check_with(
     checker.choose_population(program);
     checker.imports_on_demand = own_population(program, settings.home);
     checker.declare_definitions(program);
+    checker.check_row_filters(program);
     checker.check_definitions();
     checker.report_cycles();
     let has_errors = checker.sink.has_errors();
@@ -241,6 +243,12 @@ struct Checker<'a> {
     /// Every definition a checked expression names (imported ones are checked when named, see
     /// `imports`).
     referenced: Vec<DefId>,
+    /// The source whose `where` (or the population's) is being checked.
+    row_filter_of: Option<SourceId>,
+    /// The population's rows: its `where` and event cut (`time`); `Some(None)` once looked at.
+    population_filter: Option<Option<hir::Expr>>,
+    /// The sources whose rows some aggregate or the population cuts at `as_of`.
+    dated: std::collections::BTreeSet<SourceId>,
 }
 
 const AS_OF: &str = "as_of";
@@ -360,7 +368,7 @@ impl<'a> Checker<'a> {
         let mut declared: Option<(&ast::Ident, Span)> = None;
         for item in &program.items {
             match &item.kind {
-                ItemKind::Population(name) => {
+                ItemKind::Population(population) => {
                     if let Some((_, first)) = declared {
                         self.sink.push(Diagnostic::Sources(
                             SourceDiagnostic::DuplicatePopulation {
@@ -369,7 +377,7 @@ impl<'a> Checker<'a> {
                             },
                         ));
                     } else {
-                        declared = Some((name, item.span));
+                        declared = Some((&population.name, item.span));
                     }
                 }
                 ItemKind::Broken(b) if b.keyword.as_deref() == Some("population") => {
@@ -620,7 +628,10 @@ impl<'a> Checker<'a> {
         let decl = self.lets[id.0];
         let outer = self.current.replace(DefId::Let(id));
         let scope = std::mem::take(&mut self.scope);
-        let value = self.expr(&decl.value);
+        let value = match &decl.value.kind {
+            ast::ExprKind::List(items) => self.list_value(items, decl.value.span),
+            _ => self.expr(&decl.value),
+        };
         self.scope = scope;
         self.current = outer;
         let result = (value.ty.clone(), value.nullable);
@@ -698,6 +709,11 @@ impl<'a> Checker<'a> {
             })
             .collect();
         let evaluation_order = cycles::topological(&defs, &self.edges);
+        // Without a `population` item, the population is still cut at `as_of`.
+        let population_cut = match self.population_filter {
+            None => self.population.and_then(|id| self.cut_at_as_of(id)),
+            Some(_) => None,
+        };
         let inlined = std::mem::take(&mut self.inlined_lets);
         let lets = self
             .lets
@@ -747,6 +763,8 @@ impl<'a> Checker<'a> {
         hir::Program {
             sources: self.sources,
             population: self.population.unwrap_or(SourceId(0)),
+            population_filter: self.population_filter.unwrap_or(population_cut),
+            dated: self.dated.into_iter().collect(),
             lets,
             segments,
             evaluation_order,

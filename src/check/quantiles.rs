@@ -22,6 +22,14 @@ pub(super) fn quantile_function(name: &str) -> Option<Option<QuantileFunction>> 
     })
 }
 
+/// The order written in a quantile call: `asc`/`desc` after each argument, `ties by key desc`.
+pub(super) struct Written<'a> {
+    /// `desc` (true) or `asc` (false) after each argument.
+    pub descending: &'a [Option<bool>],
+    /// `ties by ...`, if written.
+    pub ties: Option<&'a ast::Ties>,
+}
+
 impl Checker<'_> {
     /// Checks a quantile call; `fixed` is the function when the name fixes it (`None` for `ntile`).
     pub(super) fn quantile(
@@ -29,9 +37,13 @@ impl Checker<'_> {
         name: &ast::Ident,
         fixed: Option<QuantileFunction>,
         args: &[ast::Expr],
-        descending: &[Option<bool>],
+        order: Written<'_>,
         span: Span,
     ) -> hir::Expr {
+        let descending = order.descending;
+        if self.outside_row_filter("a quantile", span) {
+            return poisoned(span);
+        }
         if let Scope::Related(_) = self.scope {
             self.sink
                 .push(Diagnostic::Types(TypeDiagnostic::QuantileInAggregate {
@@ -71,6 +83,9 @@ impl Checker<'_> {
                     }
                 }
             }
+        };
+        let Some(ties_descending) = self.ties(name, function, order.ties) else {
+            return poisoned(span);
         };
         if args.len() != value_index + 1 {
             self.sink
@@ -119,11 +134,51 @@ impl Checker<'_> {
                 .copied()
                 .flatten()
                 .unwrap_or(false),
+            ties_descending,
             span,
         });
         typed(H::Quantile(id), ty, nullable, span)
     }
+
+    /// Whether ties are broken by the key descending (`ties by key desc`; ascending by
+    /// default), or `None` when the clause cannot stand there.
+    fn ties(
+        &mut self,
+        name: &ast::Ident,
+        function: QuantileFunction,
+        ties: Option<&ast::Ties>,
+    ) -> Option<bool> {
+        let Some(ties) = ties else {
+            return Some(false);
+        };
+        if function == QuantileFunction::PercentRank {
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::MisplacedClause {
+                    function: name.name.clone(),
+                    clause: "ties by",
+                    span: ties.span,
+                }));
+            return None;
+        }
+        let key = self
+            .population
+            .and_then(|p| self.sources[p.0].key_column())
+            .map(|c| c.name.clone());
+        if ties.by.name != KEY && Some(&ties.by.name) != key.as_ref() {
+            self.sink
+                .push(Diagnostic::Types(TypeDiagnostic::TiesNotByKey {
+                    name: ties.by.name.clone(),
+                    key,
+                    span: ties.by.span,
+                }));
+            return None;
+        }
+        Some(ties.descending.unwrap_or(false))
+    }
 }
+
+/// The word naming the population key in `ties by key`.
+const KEY: &str = "key";
 
 /// A stand-in used when a quantile slot was reserved but its check failed (never lowered).
 pub(super) fn unused_quantile(span: Span) -> hir::Quantile {
@@ -132,6 +187,7 @@ pub(super) fn unused_quantile(span: Span) -> hir::Quantile {
         name: String::new(),
         value: typed(H::Literal(Value::Null), Type::Error, true, span),
         descending: false,
+        ties_descending: false,
         span,
     }
 }

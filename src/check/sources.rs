@@ -39,6 +39,7 @@ pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Sour
     let mut columns: Vec<hir::Column> = Vec::with_capacity(decl.columns.len());
     let mut seen: HashMap<&str, Span> = HashMap::new();
     let mut key: Option<(usize, Span)> = None;
+    let mut event: Option<(usize, Span)> = None;
     for column in &decl.columns {
         if let Some(first) = seen.get(column.name.name.as_str()) {
             sink.push(Diagnostic::Names(NameDiagnostic::DuplicateName {
@@ -69,6 +70,24 @@ pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Sour
         let ty = resolve_type(&column.ty, owner, sink);
         if matches!(ty, Type::List(_)) {
             check_list_column(column, &format, sink);
+        }
+        if column.is_event {
+            match event {
+                Some((_, first)) => {
+                    sink.push(Diagnostic::Sources(SourceDiagnostic::MultipleEvents {
+                        first,
+                        second: column.name.span,
+                    }))
+                }
+                None => event = Some((columns.len(), column.name.span)),
+            }
+            if !matches!(ty, Type::Date | Type::Timestamp | Type::Error) {
+                sink.push(Diagnostic::Sources(SourceDiagnostic::EventType {
+                    column: column.name.name.clone(),
+                    declared: type_text(&column.ty),
+                    span: column.ty.span,
+                }));
+            }
         }
         if column.is_partition && !partition_type(&ty) {
             sink.push(Diagnostic::Sources(SourceDiagnostic::PartitionType {
@@ -106,6 +125,9 @@ pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Sour
         columns,
         key: key.map(|(i, _)| i),
         retention,
+        event: event.map(|(i, _)| i),
+        // Checked once the `let`s are known (`check::time`).
+        filter: None,
     }
 }
 

@@ -69,6 +69,9 @@ impl Checker<'_> {
         if let Some(value) = self.constant_let(id, name.span) {
             return Some(value);
         }
+        if self.outside_row_filter("a `let` that depends on the member", name.span) {
+            return Some(poisoned(name.span));
+        }
         self.sink
             .push(Diagnostic::Names(NameDiagnostic::MemberLetInAggregate {
                 name: name.name.clone(),

@@ -140,8 +140,8 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
     }
 }
 
-/// Reports what a run found about the rules once it counted (broken expectations, overlaps)
-/// and gives its outcome: errors fail, and with `--fail-on expectation` a broken
+/// Reports what a run found once it counted (rows after `as_of`, broken expectations,
+/// overlaps) and gives its outcome: errors fail, and with `--fail-on expectation` a broken
 /// expectation that is a warning fails too.
 pub(super) fn judged_run(
     args: &RunArgs,

@@ -30,14 +30,17 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
         if let Some(line) = &line {
             line.finish();
         }
+        let measured = measured?;
+        let later = session.later_rows(&engine).await?;
         let judged =
-            session.judge_kpis(&measured?, baseline.as_ref(), args.save_baseline.as_deref());
-        Ok((judged, baseline, engine))
+            session.judge_kpis(&measured, baseline.as_ref(), args.save_baseline.as_deref());
+        Ok((judged, baseline, engine, later))
     };
-    let (judged, baseline, engine) = match judged.await {
+    let (judged, baseline, engine, later) = match judged.await {
         Ok(judged) => judged,
         Err(problem) => return stopped(&session, reporter, problem),
     };
+    reporter.diagnostics(session.sources(), session.name(), &later);
     reporter.diagnostics(session.sources(), session.name(), &judged.diagnostics);
     let mut outcome = outcome_of(&judged.diagnostics);
     if let Some(path) = &args.save_baseline

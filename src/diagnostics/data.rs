@@ -8,6 +8,21 @@ use crate::span::Span;
 /// A problem met while reading the data or running.
 #[derive(Debug, Clone, PartialEq)]
 pub enum DataDiagnostic {
+    /// Rows dated after `as_of` were in the data and left out (a warning).
+    LaterRows {
+        /// The source.
+        source: String,
+        /// Its event column.
+        column: String,
+        /// How many rows were dated after `as_of`.
+        rows: u64,
+        /// The newest event time among them, as text.
+        newest: String,
+        /// The evaluation date.
+        as_of: String,
+        /// The event column's declaration.
+        span: Span,
+    },
     /// The declared location matches no file.
     DataNotFound {
         /// The location literal.
@@ -220,6 +235,24 @@ impl DataDiagnostic {
     pub(super) fn describe(&self, d: Describe) -> Description {
         use DataDiagnostic::*;
         match self {
+            LaterRows {
+                source,
+                column,
+                rows,
+                newest,
+                as_of,
+                span,
+            } => d
+                .code(W0701)
+                .message(|| {
+                    let plural = if *rows == 1 { "" } else { "s" };
+                    format!("{rows} row{plural} of `{source}` dated after {as_of} left out (the newest: {newest})")
+                })
+                .at(*span)
+                .primary_label(|| format!("`{column}` dates the rows"))
+                .help(|| {
+                    format!("the run counts `{source}` as it was on {as_of}: write `including future` in an aggregate that should take later rows; to read the data itself as it was that day, read a snapshot of it (a Delta table: `with (at_as_of = true)`)")
+                }),
             DataNotFound { span, location } => d
                 .code(E0701)
                 .message(|| format!("no data found at `{location}`"))

@@ -58,6 +58,37 @@ pub enum SourceDiagnostic {
         /// The second key.
         second: Span,
     },
+    /// A second column marked `event` in one source.
+    MultipleEvents {
+        /// The first event column.
+        first: Span,
+        /// The second one.
+        second: Span,
+    },
+    /// An `event` column that is not a date or a timestamp.
+    EventType {
+        /// The column.
+        column: String,
+        /// Its type as written.
+        declared: String,
+        /// Where the type is written.
+        span: Span,
+    },
+    /// The `where` of a source or of the population reads something else than the rows' own
+    /// columns and constants.
+    RowFilterReach {
+        /// What it reads (`an aggregate`, `a quantile`, `a column of another source`).
+        what: &'static str,
+        /// Where.
+        span: Span,
+    },
+    /// `including future` where the rows have no event time.
+    FutureWithoutEvent {
+        /// The source.
+        source: String,
+        /// The words.
+        span: Span,
+    },
     /// A key column marked nullable.
     NullableKey {
         /// The `?`'s column.
@@ -312,6 +343,34 @@ impl SourceDiagnostic {
                 .primary_label(|| "declared again here")
                 .label(*first, || "first declared here")
                 .help(|| "keep `key` on one column"),
+            MultipleEvents { first, second } => d
+                .code(E0321)
+                .message(|| "a source has one event column at most")
+                .at(*second)
+                .primary_label(|| "declared again here")
+                .label(*first, || "first declared here")
+                .help(|| "keep `event` on the column that dates each row"),
+            EventType {
+                column,
+                declared,
+                span,
+            } => d
+                .code(E0322)
+                .message(|| {
+                    format!("the event column `{column}` must be a date or a timestamp, not `{declared}`")
+                })
+                .at(*span)
+                .help(|| "mark the column that dates each row (`event ordered_at: timestamp`), or declare this one `date` or `timestamp`"),
+            RowFilterReach { what, span } => d
+                .code(E0323)
+                .message(|| format!("a `where` on a source or the population cannot read {what}"))
+                .at(*span)
+                .help(|| "it is applied while the rows are read: compare the rows' own columns with constants (`status != \"test\"`, `signup_at <= as_of`)"),
+            FutureWithoutEvent { source, span } => d
+                .code(E0324)
+                .message(|| format!("`including future` over `{source}`, which has no event time"))
+                .at(*span)
+                .help(|| format!("mark the column that dates the rows of `{source}` with `event` (`event ordered_at: timestamp`), or remove `including future`")),
             NullableKey { span } => d
                 .code(E0306)
                 .message(|| "a key column cannot be nullable")

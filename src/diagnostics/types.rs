@@ -84,10 +84,27 @@ pub enum TypeDiagnostic {
         /// The literal.
         span: Span,
     },
-    /// A list used anywhere but right of `in`.
+    /// A list used anywhere but right of `in`, as the items of `contains_any` or
+    /// `contains_all`, or as the value of a `let`.
     MisplacedList {
         /// The list.
         span: Span,
+    },
+    /// Right of `in`, a name that is not a `let` of a list.
+    NotAList {
+        /// `in` or `not in`.
+        operator: &'static str,
+        /// What the name is.
+        found: Type,
+        /// The name.
+        span: Span,
+    },
+    /// An item of a `let` of a list that is not a constant (a column, an aggregate, another list).
+    VaryingListItem {
+        /// The item.
+        span: Span,
+        /// Whether the item is itself a list.
+        list: bool,
     },
     /// Enum ordering comparison with a value that is not a literal.
     EnumOrdering {
@@ -127,9 +144,18 @@ pub enum TypeDiagnostic {
     MisplacedClause {
         /// The function.
         function: String,
-        /// `where` or `by`.
+        /// `where`, `by`, `asc`, `desc` or `ties by`.
         clause: &'static str,
         /// The clause's expression.
+        span: Span,
+    },
+    /// `ties by NAME` where NAME is not the population key.
+    TiesNotByKey {
+        /// The name written.
+        name: String,
+        /// The population's key column.
+        key: Option<String>,
+        /// The name.
         span: Span,
     },
     /// `first` or `last` without `by`.
@@ -294,9 +320,30 @@ impl TypeDiagnostic {
                 }),
             MisplacedList { span } => d
                 .code(E0408)
-                .message(|| "a list can only stand right of `in`")
+                .message(|| "a list can only stand right of `in`, in `contains_any` or `contains_all`, or as the value of a `let`")
                 .at(*span)
-                .help(|| "test membership with `x in [a, b]`"),
+                .help(|| "test membership with `x in [a, b]`, or name the list: `let eu = [\"FR\", \"DE\"]` then `country in eu`"),
+            NotAList {
+                operator,
+                found,
+                span,
+            } => d
+                .code(E0418)
+                .message(|| format!("`{operator}` needs a list, not {}", a(found)))
+                .at(*span)
+                .help(|| "write the values in brackets, `x in [a, b]`, or name a `let` of a list: `let eu = [\"FR\", \"DE\"]`"),
+            VaryingListItem { span, list } => d
+                .code(E0419)
+                .message(|| "the items of a listed `let` must be constants")
+                .at(*span)
+                .primary_label(|| {
+                    if *list {
+                        "this is a list: lists do not nest"
+                    } else {
+                        "this is not the same for every member"
+                    }
+                })
+                .help(|| "a list holds literals and constant `let`s (numbers, text, dates); test columns where they are used"),
             EnumOrdering { span } => d
                 .code(E0409)
                 .message(|| "enum values can only be ordered against a literal")
@@ -364,6 +411,16 @@ impl TypeDiagnostic {
                 .help(|| {
                     "an aggregate takes the related rows of one member; put row conditions in its `where`: `count(orders where amount > 100)`"
                 }),
+            TiesNotByKey { name, key, span } => d
+                .code(E0420)
+                .message(|| format!("ties are broken by the population key, not by `{name}`"))
+                .at(*span)
+                .help(|| match key {
+                    Some(key) => format!(
+                        "write `ties by key desc` or `ties by key asc` (`key` names the population's key, `{key}`)"
+                    ),
+                    None => "write `ties by key desc` or `ties by key asc`".to_string(),
+                }),
             MisplacedClause {
                 function,
                 clause,
@@ -375,6 +432,13 @@ impl TypeDiagnostic {
                 .help(|| match *clause {
                     "by" => "only `first` and `last` take `by`",
                     "where" => "only aggregates take `where`",
+                    "ties by" if function == "percent_rank" => {
+                        "`percent_rank` gives equal values the same rank: there are no ties to break"
+                    }
+                    "ties by" => "only quantile groups (`ntile`, `quintile`, `decile`) take `ties by`",
+                    "including future" => {
+                        "only aggregates over a source with an event time take `including future`"
+                    }
                     _ => "only quantiles (`ntile`, `quintile`, `decile`, `percent_rank`) take `asc` or `desc`",
                 }),
             MissingOrder { function, span } => d

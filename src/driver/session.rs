@@ -114,8 +114,9 @@ pub struct Ran {
     pub spec: OutputSpec,
     /// Where outputs in object storage were published.
     pub published: Option<crate::engine::Published>,
-    /// What the run found about the rules once it counted: broken size expectations
-    /// (`E1410`, `W1401`) and segments overlapping beyond the project's threshold (`W1402`).
+    /// What the run found once it counted, without stopping it: rows dated after `as_of` left
+    /// out (`W0701`), broken size expectations (`E1410`, `W1401`) and segments overlapping
+    /// beyond the project's threshold (`W1402`).
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -413,6 +414,7 @@ impl Session {
             .membership_plan(program, params, selection)
             .await
             .map_err(|p| Session::in_rules(engine, p))?;
+        let later_rows = self.later_rows(engine).await?;
         let context = RunContext {
             rules: self.setting.name.clone(),
             as_of: params.as_of,
@@ -437,11 +439,13 @@ impl Session {
             ),
             None => None,
         };
-        let mut diagnostics: Vec<Diagnostic> = summary
-            .expectations
-            .iter()
-            .filter_map(|verdict| verdict.diagnostic())
-            .collect();
+        let mut diagnostics = later_rows;
+        diagnostics.extend(
+            summary
+                .expectations
+                .iter()
+                .filter_map(|verdict| verdict.diagnostic()),
+        );
         if let Some(threshold) = self.setting.project.max_jaccard {
             diagnostics.extend(super::overlaps::overlap_warnings(
                 program, &summary, threshold,
@@ -453,6 +457,15 @@ impl Session {
             published,
             diagnostics,
         })
+    }
+
+    /// `W0701` for each source whose rows dated after `as_of` the plans of `engine` leave out,
+    /// when its data holds some.
+    pub async fn later_rows(&self, engine: &Engine) -> Result<Vec<Diagnostic>, Stopped> {
+        engine
+            .later_rows(&self.program, self.setting.params)
+            .await
+            .map_err(|p| Session::in_rules(engine, p))
     }
 
     /// The outputs' folder, format and layout: as chosen, else the project's.

@@ -11,6 +11,7 @@ mod delta_out;
 mod derived;
 mod infer;
 mod kpi;
+mod later_rows;
 mod location;
 mod messages;
 mod output;

@@ -159,7 +159,7 @@ pub fn pass_boundaries(
             schema.field(index + 1).data_type().clone(),
             key_type.clone(),
         );
-        Boundaries::select(ranked.groups, ranked.descending, types, &values, &keys)
+        Boundaries::select(ranked.groups, ranked.order, types, &values, &keys)
     };
     std::thread::scope(|scope| {
         let handles: Vec<_> = pass

@@ -66,15 +66,7 @@ impl<'a> Builder<'a> {
                 negated,
             } => {
                 let word = if *negated { " not in " } else { " in " };
-                let open = self
-                    .comments
-                    .find('[', value.span.end as usize, e.span.end as usize)
-                    .map_or(value.span.end as usize, |at| at + 1);
-                concat(vec![
-                    self.expr(value),
-                    text(word),
-                    self.list(list, open, e.span.end as usize),
-                ])
+                concat(vec![self.expr(value), text(word), self.expr(list)])
             }
             ExprKind::List(items) => {
                 self.list(items, e.span.start as usize + 1, e.span.end as usize)
@@ -220,6 +212,8 @@ impl<'a> Builder<'a> {
             descending,
             order_by,
             filter,
+            ties,
+            future,
         } = &e.kind
         else {
             return text(e.span.text(self.source));
@@ -236,7 +230,19 @@ impl<'a> Builder<'a> {
                 (a.span, concat(vec![self.expr(a), text(order)]))
             })
             .collect();
+        if let Some(ties) = ties {
+            let order = match ties.descending {
+                Some(true) => " desc",
+                Some(false) => " asc",
+                None => "",
+            };
+            let by = ties.by.span.text(self.source);
+            elements.push((ties.span, text(format!("ties by {by}{order}"))));
+            // Where it was written among the arguments (usually last).
+            elements.sort_by_key(|(span, _)| span.start);
+        }
         let arguments = elements.len();
+        let last_element = elements.last().map(|(span, _)| span.end as usize);
         let open = function.span.end as usize;
         let close = (e.span.end as usize).saturating_sub(1);
         // `by` and `where` after the arguments, each on its own line when broken.
@@ -256,7 +262,7 @@ impl<'a> Builder<'a> {
             let from = if i > 0 {
                 clauses[i - 1].1.span.end as usize
             } else {
-                args.last().map_or(open, |a| a.span.end as usize)
+                last_element.unwrap_or(open)
             };
             let gap = self.comments.gap(from, x.span.start as usize, previous);
             if previous {
@@ -267,8 +273,15 @@ impl<'a> Builder<'a> {
             inner.push(text(*word));
             inner.push(indent(self.expr(x)));
         }
-        if !clauses.is_empty() {
-            let last = clauses[clauses.len() - 1].1.span.end as usize;
+        let mut last = clauses.last().map(|(_, x)| x.span.end as usize);
+        if let Some(words) = future {
+            if arguments > 0 || !clauses.is_empty() {
+                inner.push(Doc::Line);
+            }
+            inner.push(text("including future"));
+            last = Some(words.end as usize);
+        }
+        if let Some(last) = last {
             inner.push(self.closing(last, close, true));
         }
         group(concat(vec![

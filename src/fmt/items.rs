@@ -72,6 +72,20 @@ impl Builder<'_> {
         format!("expect {measure} {bound}{of}{error}")
     }
 
+    /// `population NAME [including future] [where condition]`.
+    pub(super) fn population(&self, p: &ast::PopulationDecl) -> Doc {
+        let future = if p.future.is_some() {
+            " including future"
+        } else {
+            ""
+        };
+        let head = format!("population {}{future}", self.name(&p.name));
+        match &p.filter {
+            Some(filter) => self.after(format!("{head} where"), filter),
+            None => text(head),
+        }
+    }
+
     /// `[output] let NAME ["label"] = value`.
     pub(super) fn let_item(&self, l: &ast::LetDecl) -> Doc {
         let output = if l.output.is_some() { "output " } else { "" };

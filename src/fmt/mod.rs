@@ -154,7 +154,7 @@ impl<'a> Formatter<'a> {
         let doc = match &item.kind {
             ItemKind::Source(s) => return self.source_decl(s, item.span),
             ItemKind::Import(path) => text(format!("import {}", self.text(path.span))),
-            ItemKind::Population(name) => text(format!("population {}", self.text(name.span))),
+            ItemKind::Population(p) => b.population(p),
             ItemKind::Let(l) => b.let_item(l),
             ItemKind::Segment(s) => b.segment(s),
             ItemKind::Score(s) => b.score(s, item.span),
@@ -217,16 +217,33 @@ impl<'a> Formatter<'a> {
                 )));
             }
             options.push(Doc::IfBroken(","));
-            head.push(text(" with ("));
-            head.push(indent(concat(options)));
-            head.push(Doc::SoftLine);
-            head.push(text(")"));
+            // A group of their own: a long `where` after them breaks before it first.
+            head.push(group(concat(vec![
+                text(" with ("),
+                indent(concat(options)),
+                Doc::SoftLine,
+                text(")"),
+            ])));
+        }
+        if let Some(filter) = &s.filter {
+            // On the same line, else on its own line under `source`.
+            head.push(indent(concat(vec![
+                Doc::Line,
+                text("where "),
+                indent(b.expr(filter)),
+            ])));
         }
         head.push(text(" {"));
         self.out
             .push_str(&render(&group(concat(head)), self.width, 0));
-        // The `{` after the location and options (a location may hold a `{`).
-        let after = s.options.last().map_or(s.location.span, |o| o.span).end as usize;
+        // The `{` after the location, options and filter (a location may hold a `{`).
+        let after = s
+            .filter
+            .as_ref()
+            .map(|f| f.span)
+            .or(s.options.last().map(|o| o.span))
+            .unwrap_or(s.location.span)
+            .end as usize;
         let open_end = self
             .comments
             .find('{', after, span.end as usize)
@@ -283,6 +300,9 @@ impl<'a> Formatter<'a> {
         }
         if column.is_partition {
             words.push_str("partition ");
+        }
+        if column.is_event {
+            words.push_str("event ");
         }
         words.push_str(self.text(column.name.span));
         words.push_str(": ");

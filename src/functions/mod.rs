@@ -22,7 +22,7 @@ use datafusion::logical_expr::{
 pub use bucket::{BUCKETS, bucket, segc_bucket};
 pub use flags::{FLAGS_PER_WORD, pack, segc_flags, unpack};
 pub use logic::{segc_and, segc_is_true, segc_or};
-pub use ntile::{Boundaries, ntile_udf};
+pub use ntile::{Boundaries, RankOrder, ntile_udf};
 
 /// A stateless scalar function: what DataFusion needs to know of it, and its body.
 #[derive(Debug)]

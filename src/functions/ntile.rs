@@ -10,7 +10,8 @@
 //! wide member rows (which DataFusion runs on one thread).
 //!
 //! Pairs are compared in Arrow's row format (bytes that sort as the values do), so every value type
-//! a quantile accepts is handled alike: the value ascending or descending, then the key ascending.
+//! a quantile accepts is handled alike: the value ascending or descending, then the key ascending
+//! (or descending: `ties by key desc`), a [`RankOrder`].
 //! Selecting the boundaries and searching them are kept together: both must encode pairs alike.
 
 use std::hash::{Hash, Hasher};
@@ -29,6 +30,15 @@ use datafusion::logical_expr::{
 /// Selection is used for up to this many boundaries; beyond, a full sort is cheaper.
 const SELECT_AT_MOST: usize = 32;
 
+/// The order members are ranked in: by value, then, among equal values, by key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct RankOrder {
+    /// Larger values come first.
+    pub descending: bool,
+    /// Among equal values, larger keys come first (`ties by key desc`).
+    pub ties_descending: bool,
+}
+
 /// The pairs (value, key) at which the groups of one quantile start, in row format.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Boundaries {
@@ -36,8 +46,8 @@ pub struct Boundaries {
     value_type: DataType,
     /// The type of the population key.
     key_type: DataType,
-    /// Larger values come first.
-    descending: bool,
+    /// The order of the pairs.
+    order: RankOrder,
     /// The start of groups 2, 3, ... (those that have members), ascending.
     starts: Vec<Vec<u8>>,
 }
@@ -53,15 +63,21 @@ fn group_starts(groups: u32, count: usize) -> Vec<usize> {
         .collect()
 }
 
-fn converter(value_type: &DataType, key_type: &DataType, descending: bool) -> Result<RowConverter> {
+fn converter(value_type: &DataType, key_type: &DataType, order: RankOrder) -> Result<RowConverter> {
     let value = SortField::new_with_options(
         value_type.clone(),
         SortOptions {
-            descending,
+            descending: order.descending,
             nulls_first: true,
         },
     );
-    let key = SortField::new(key_type.clone());
+    let key = SortField::new_with_options(
+        key_type.clone(),
+        SortOptions {
+            descending: order.ties_descending,
+            nulls_first: true,
+        },
+    );
     Ok(RowConverter::new(vec![value, key])?)
 }
 
@@ -79,12 +95,12 @@ impl Boundaries {
     /// `keys`; both are given batch by batch.
     pub fn select(
         groups: u32,
-        descending: bool,
+        order: RankOrder,
         (value_type, key_type): (DataType, DataType),
         values: &[ArrayRef],
         keys: &[ArrayRef],
     ) -> Result<Self> {
-        let converter = converter(&value_type, &key_type, descending)?;
+        let converter = converter(&value_type, &key_type, order)?;
         let mut rows: Rows = converter.empty_rows(0, 0);
         let mut ranked: Vec<u32> = Vec::new();
         let mut offset = 0usize;
@@ -102,19 +118,19 @@ impl Boundaries {
             offset += value.len();
         }
         let positions = group_starts(groups, ranked.len());
-        let order = |a: &u32, b: &u32| rows.row(*a as usize).cmp(&rows.row(*b as usize));
+        let by_pair = |a: &u32, b: &u32| rows.row(*a as usize).cmp(&rows.row(*b as usize));
         let mut starts = Vec::with_capacity(positions.len());
         if positions.len() <= SELECT_AT_MOST {
             // Each selection leaves the smaller pairs before the position: the next one only looks
             // after it.
             let mut from = 0;
             for &position in &positions {
-                ranked[from..].select_nth_unstable_by(position - from, order);
+                ranked[from..].select_nth_unstable_by(position - from, by_pair);
                 starts.push(rows.row(ranked[position] as usize).data().to_vec());
                 from = position + 1;
             }
         } else {
-            ranked.sort_unstable_by(order);
+            ranked.sort_unstable_by(by_pair);
             for &position in &positions {
                 starts.push(rows.row(ranked[position] as usize).data().to_vec());
             }
@@ -122,7 +138,7 @@ impl Boundaries {
         Ok(Self {
             value_type,
             key_type,
-            descending,
+            order,
             starts,
         })
     }
@@ -179,7 +195,7 @@ impl ScalarUDFImpl for NtileFunction {
             }
             return exec_err!("{}: the ranking pass did not run", self.name);
         };
-        let converter = converter(&b.value_type, &b.key_type, b.descending)?;
+        let converter = converter(&b.value_type, &b.key_type, b.order)?;
         let columns = [as_type(&value, &b.value_type)?, as_type(&key, &b.key_type)?];
         let encoded = converter.convert_columns(&columns)?;
         let groups: Int64Array = (0..rows)
@@ -195,13 +211,19 @@ impl ScalarUDFImpl for NtileFunction {
     }
 }
 
-/// `segc_ntile{groups}` (`_desc` when `descending`): the group (1..=`groups`) of a value (ties
-/// broken by a key, the function's two arguments) among `boundaries` (`None` in plans shown
-/// before the ranking pass ran: it then fails on any row); null when the value is null.
-pub fn ntile_udf(groups: u32, descending: bool, boundaries: Option<Arc<Boundaries>>) -> ScalarUDF {
-    let direction = if descending { "_desc" } else { "" };
+/// `segc_ntile{groups}` (`_desc` when values are descending, `_ties_desc` when keys are): the
+/// group (1..=`groups`) of a value (ties broken by a key, the function's two arguments) among
+/// `boundaries` (`None` in plans shown before the ranking pass ran: it then fails on any row);
+/// null when the value is null.
+pub fn ntile_udf(groups: u32, order: RankOrder, boundaries: Option<Arc<Boundaries>>) -> ScalarUDF {
+    let direction = if order.descending { "_desc" } else { "" };
+    let ties = if order.ties_descending {
+        "_ties_desc"
+    } else {
+        ""
+    };
     ScalarUDF::from(NtileFunction {
-        name: format!("segc_ntile{groups}{direction}"),
+        name: format!("segc_ntile{groups}{direction}{ties}"),
         boundaries,
         signature: Signature::any(2, Volatility::Immutable),
     })
@@ -244,7 +266,7 @@ mod tests {
     /// found from the rows given in batches of `batch` rows.
     fn groups_of(
         groups: u32,
-        descending: bool,
+        (descending, ties_descending): (bool, bool),
         values: ArrayRef,
         keys: ArrayRef,
         batch: usize,
@@ -258,7 +280,10 @@ mod tests {
         };
         let found = Boundaries::select(
             groups,
-            descending,
+            RankOrder {
+                descending,
+                ties_descending,
+            },
             (values.data_type().clone(), keys.data_type().clone()),
             &split(&values),
             &split(&keys),
@@ -294,7 +319,7 @@ mod tests {
         let keys: ArrayRef = Arc::new(Int64Array::from_iter_values((0..values.len() as i64).rev()));
         groups_of(
             groups,
-            descending,
+            (descending, false),
             Arc::new(Int64Array::from(values)),
             keys,
             3,
@@ -316,7 +341,7 @@ mod tests {
     /// NTILE by sorting: the reference the boundaries must agree with.
     fn by_sorting<V: PartialOrd + Clone, K: Ord + Clone>(
         groups: u32,
-        descending: bool,
+        (descending, ties_descending): (bool, bool),
         values: &[Option<V>],
         keys: &[K],
     ) -> Vec<Option<i64>> {
@@ -329,7 +354,12 @@ mod tests {
             } else {
                 by_value
             };
-            by_value.then_with(|| keys[a].cmp(&keys[b]))
+            let by_key = keys[a].cmp(&keys[b]);
+            by_value.then(if ties_descending {
+                by_key.reverse()
+            } else {
+                by_key
+            })
         });
         let mut out = vec![None; values.len()];
         let tiles = reference(groups, ranked.len());
@@ -345,7 +375,8 @@ mod tests {
         for case in 0..60 {
             let rows = 1 + rng.below(300) as usize;
             let groups = [2, 3, 5, 10, 33, 40, 1000][case % 7];
-            let descending = case % 2 == 1;
+            // Every pair of directions of the values and of the keys.
+            let descending = (case % 2 == 1, case % 4 >= 2);
             let batch = 1 + rng.below(64) as usize;
             // Few distinct values: many ties, broken by the key; a fifth are null.
             let ints: Vec<Option<i64>> = (0..rows)

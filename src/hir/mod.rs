@@ -96,6 +96,12 @@ pub struct Program {
     pub sources: Vec<Source>,
     /// The source whose rows are the members.
     pub population: SourceId,
+    /// Which rows of the population source are members: `population NAME where ...`, and its
+    /// rows dated up to `as_of` when it has an event column (over its own columns).
+    pub population_filter: Option<Expr>,
+    /// The sources whose rows dated after `as_of` some aggregate (or the population) leaves
+    /// out, in id order: a run tells how many such rows the data held.
+    pub dated: Vec<SourceId>,
     /// `let` definitions, in file order.
     pub lets: Vec<Let>,
     /// Segments, in file order.
@@ -138,6 +144,8 @@ pub struct Quantile {
     pub value: Expr,
     /// Whether larger values come first.
     pub descending: bool,
+    /// Whether, among equal values, larger keys come first (`ties by key desc`).
+    pub ties_descending: bool,
     /// The call.
     pub span: Span,
 }
@@ -145,7 +153,8 @@ pub struct Quantile {
 /// Quantile functions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuantileFunction {
-    /// Groups numbered 1..=n of (nearly) equal size, in order; ties broken by the population key.
+    /// Groups numbered 1..=n of (nearly) equal size, in order; ties broken by the population key
+    /// (ascending unless `ties by key desc`).
     Ntile(u32),
     /// `(rank - 1) / (members - 1)`, between 0 and 1; equal values share a rank.
     PercentRank,
@@ -415,6 +424,12 @@ pub struct Source {
     pub key: Option<usize>,
     /// How far back the data goes (`with (retention = 13 months)`), if declared.
     pub retention: Option<Retention>,
+    /// Index of the event column in `columns` (`event ordered_at: timestamp`): rows dated after
+    /// `as_of` are left out of aggregates (and of the population).
+    pub event: Option<usize>,
+    /// `where ...` on the source: the rows read at all, for every use of the source (over its
+    /// own columns and constants).
+    pub filter: Option<Expr>,
 }
 
 /// A source's declared data retention: rows older than this are not in the data.
@@ -605,7 +620,7 @@ impl Expr {
                     then,
                     otherwise,
                 } => stack.extend([&**condition, &**then, &**otherwise]),
-                ExprKind::Call { args, .. } => stack.extend(args.iter()),
+                ExprKind::Call { args, .. } | ExprKind::List(args) => stack.extend(args.iter()),
                 ExprKind::Column { .. }
                 | ExprKind::Lookup { .. }
                 | ExprKind::Aggregate(_)
@@ -691,6 +706,9 @@ pub enum ExprKind {
         /// Whether the duration is subtracted.
         backwards: bool,
     },
+    /// `[a, b]`, the value of a `let` of a constant list: its items stand right of `in` and
+    /// as the items of `contains_any` where the `let` is named.
+    List(Vec<Expr>),
     /// `x [not] in [...]`.
     InList {
         /// The tested value.

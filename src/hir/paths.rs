@@ -125,6 +125,8 @@ mod tests {
             columns,
             key: Some(0),
             retention: None,
+            event: None,
+            filter: None,
         }
     }
 

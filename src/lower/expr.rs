@@ -1,7 +1,7 @@
 //! Lowering typed expressions to DataFusion `Expr`s.
 
 use chrono::NaiveDate;
-use datafusion::arrow::datatypes::{DataType, IntervalMonthDayNano};
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::ScalarValue;
 use std::collections::HashMap;
 
@@ -13,6 +13,7 @@ use datafusion::logical_expr::{
 };
 
 use super::canonical_type;
+use super::schema::{date_scalar, interval};
 use crate::ast::BinaryOp;
 use crate::diagnostics::{Diagnostic, InternalDiagnostic};
 use crate::hir::{
@@ -25,7 +26,7 @@ use super::{Params, Ranks};
 
 mod text;
 
-const MICROS_PER_DAY: i64 = 86_400_000_000;
+use super::schema::MICROS_PER_DAY;
 
 type Lowered = Result<Expr, Diagnostic>;
 
@@ -219,7 +220,10 @@ impl<'p> Lowerer<'p> {
                             })?;
                         return Ok(super::ranking::ntile_call(
                             groups,
-                            q.descending,
+                            crate::functions::RankOrder {
+                                descending: q.descending,
+                                ties_descending: q.ties_descending,
+                            },
                             self.ranks.get(id),
                             self.order_value(&q.value)?,
                             ident(&key.name),
@@ -389,6 +393,14 @@ impl<'p> Lowerer<'p> {
                     .map(|x| self.aligned(x, &target))
                     .collect::<Result<Vec<_>, _>>()?;
                 in_list(self.aligned(value, &target)?, list, *negated)
+            }
+            ExprKind::List(items) => {
+                let target = alignment(items);
+                let items = items
+                    .iter()
+                    .map(|x| self.aligned(x, &target))
+                    .collect::<Result<Vec<_>, _>>()?;
+                datafusion::functions_nested::expr_fn::make_array(items)
             }
             ExprKind::Between {
                 value,
@@ -767,26 +779,4 @@ fn negative_digits(digits: Option<&hir::Expr>) -> bool {
 /// The column a quantile's window writes its raw rank to.
 pub(super) fn raw_name(q: &hir::Quantile) -> String {
     format!("{}_raw", q.name)
-}
-
-fn date_scalar(date: NaiveDate) -> ScalarValue {
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
-    let days = (date - epoch).num_days();
-    ScalarValue::Date32(Some(i32::try_from(days).unwrap_or(i32::MAX)))
-}
-
-fn interval(by: DurationValue) -> ScalarValue {
-    let value = match by {
-        DurationValue::Calendar { months } => IntervalMonthDayNano::new(months, 0, 0),
-        DurationValue::Fixed { micros } => {
-            let days = micros / MICROS_PER_DAY;
-            let rest = micros % MICROS_PER_DAY;
-            IntervalMonthDayNano::new(
-                0,
-                i32::try_from(days).unwrap_or(i32::MAX),
-                rest.saturating_mul(1000),
-            )
-        }
-    };
-    ScalarValue::IntervalMonthDayNano(Some(value))
 }

@@ -15,7 +15,7 @@ use datafusion::logical_expr::{JoinType, LogicalPlanBuilder, ident};
 use crate::diagnostics::Diagnostic;
 use crate::hir::{self, SourceId, Step};
 
-use super::{TableLookup, internal, project, scan_canonical};
+use super::{Params, Rows, TableLookup, internal, project, scan_canonical};
 
 /// The name, in a plan over rows of `root`, of column `column` of `source`.
 pub(super) fn joined_name(
@@ -71,7 +71,7 @@ pub(super) fn root_references<'a>(
 /// Returns the plan and the names of the columns it added.
 pub(super) fn join_paths(
     mut builder: LogicalPlanBuilder,
-    program: &hir::Program,
+    (program, params): (&hir::Program, Params),
     tables: &dyn TableLookup,
     root: SourceId,
     paths: &[&hir::Path],
@@ -108,7 +108,7 @@ pub(super) fn join_paths(
                 ident(&target.columns[*i].name).alias(name)
             })
             .collect();
-        let right = scan_canonical(target, tables, &names)
+        let right = scan_canonical(program, step.to, Rows::Read(params), tables, &names)
             .and_then(|b| project(b, renamed).map_err(internal(span)))
             .and_then(|b| b.build().map_err(internal(span)))?;
         let on = ident(joined_name(program, root, step.from, step.column))

@@ -159,17 +159,23 @@ pub fn repeated_source_key_plan(
         },
     ))?;
     let span = key.span;
-    super::scan_canonical(decl, tables, &[key.name.as_str()])?
-        .aggregate(
-            vec![ident(&key.name)],
-            vec![agg::count(lit(1i64)).alias("rows")],
-        )
-        .and_then(|b| b.filter(ident("rows").gt(lit(1i64))))
-        .and_then(|b| b.sort(vec![ident(&key.name).sort(true, false)]))
-        .and_then(|b| b.limit(0, Some(1)))
-        .and_then(|b| b.project(vec![ident(&key.name)]))
-        .and_then(|b| b.build())
-        .map_err(internal(span))
+    super::scan_canonical(
+        program,
+        source,
+        super::Rows::All,
+        tables,
+        &[key.name.as_str()],
+    )?
+    .aggregate(
+        vec![ident(&key.name)],
+        vec![agg::count(lit(1i64)).alias("rows")],
+    )
+    .and_then(|b| b.filter(ident("rows").gt(lit(1i64))))
+    .and_then(|b| b.sort(vec![ident(&key.name).sort(true, false)]))
+    .and_then(|b| b.limit(0, Some(1)))
+    .and_then(|b| b.project(vec![ident(&key.name)]))
+    .and_then(|b| b.build())
+    .map_err(internal(span))
 }
 
 /// The aggregate expressions of the plan, each computed once, with their column names.

@@ -20,7 +20,10 @@ mod packing;
 mod partitions;
 mod ranking;
 mod reads;
+mod scans;
 mod schema;
+
+use scans::{Rows, scan_canonical};
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
@@ -48,6 +51,7 @@ pub use ranking::{
     planned_passes, ranking_pass,
 };
 pub use reads::{lineage, sources_read};
+pub use scans::{LATER_ROWS, NEWEST, later_rows_plan};
 pub use schema::{canonical_type, declared_schema};
 
 /// Finds the table to scan for a source.
@@ -244,11 +248,17 @@ fn members(
             column_names.push(name);
         }
     }
-    let builder = scan_canonical(population, tables, &column_names)?;
+    let builder = scan_canonical(
+        program,
+        program.population,
+        Rows::Members(params),
+        tables,
+        &column_names,
+    )?;
     let mut available: Vec<String> = column_names.iter().map(|n| n.to_string()).collect();
     let (mut builder, looked_up) = joins::join_paths(
         builder,
-        program,
+        (program, params),
         tables,
         program.population,
         &paths,
@@ -292,56 +302,6 @@ fn members(
         builder,
         aggregate_columns,
     })
-}
-
-/// A scan of `source` reading `names`, each cast to its canonical type and named as declared.
-fn scan_canonical(
-    source: &hir::Source,
-    tables: &dyn TableLookup,
-    names: &[&str],
-) -> Result<LogicalPlanBuilder, Diagnostic> {
-    let span = source.span;
-    let table = tables.table(source)?;
-    let table_schema = table.schema();
-    // Looked up in maps (the first of a name, as `column_with_name` finds it): searching the
-    // schema and the declaration for each column was quadratic in wide sources (20,000 columns).
-    let mut fields: HashMap<&str, usize> = HashMap::new();
-    for (index, field) in table_schema.fields().iter().enumerate() {
-        fields.entry(field.name().as_str()).or_insert(index);
-    }
-    let mut declared: HashMap<&str, &hir::Column> = HashMap::new();
-    for column in &source.columns {
-        declared.entry(column.name.as_str()).or_insert(column);
-    }
-    let mut projection = Vec::with_capacity(names.len());
-    let mut canonical = Vec::with_capacity(names.len());
-    for name in names {
-        let index = *fields.get(name).ok_or_else(|| {
-            Diagnostic::Internal(InternalDiagnostic::Invariant {
-                span,
-                broken: Invariant::TableWithoutColumn {
-                    table: source.name.clone(),
-                    column: name.to_string(),
-                },
-            })
-        })?;
-        let field = table_schema.field(index);
-        projection.push(index);
-        let column = *declared.get(name).ok_or_else(|| {
-            Diagnostic::Internal(InternalDiagnostic::Invariant {
-                span,
-                broken: Invariant::UndeclaredColumn {
-                    column: name.to_string(),
-                },
-            })
-        })?;
-        let reference = Expr::Column(Column::new(Some(source.name.as_str()), *name));
-        let value = schema::canonical_value(reference, field.data_type(), column, source);
-        canonical.push(value.alias(*name));
-    }
-    LogicalPlanBuilder::scan(source.name.as_str(), table, Some(projection))
-        .and_then(|b| project(b, canonical))
-        .map_err(internal(span))
 }
 
 /// The grouped aggregates of one related source, ready to join to the members.
@@ -416,7 +376,7 @@ fn scanned_columns<'a>(
 /// sources of its `chain` to the population and of its lookups; and the name of the column
 /// holding each row's member key (the last reference of the chain).
 fn related_rows(
-    program: &hir::Program,
+    (program, params): (&hir::Program, Params),
     tables: &dyn TableLookup,
     source_id: SourceId,
     chain: &hir::Path,
@@ -450,10 +410,17 @@ fn related_rows(
             names.push(name);
         }
     }
-    let builder = scan_canonical(source, tables, &names)?;
+    let builder = scan_canonical(program, source_id, Rows::Read(params), tables, &names)?;
     let mut columns = needed.columns.clone();
     columns.entry(link.from).or_default().insert(link.column);
-    let (builder, _) = joins::join_paths(builder, program, tables, source_id, &paths, &columns)?;
+    let (builder, _) = joins::join_paths(
+        builder,
+        (program, params),
+        tables,
+        source_id,
+        &paths,
+        &columns,
+    )?;
     let link_name = joins::joined_name(program, source_id, link.from, link.column);
     Ok((builder, link_name))
 }
@@ -483,7 +450,8 @@ fn aggregate_plan(
             span,
             broken: Invariant::NoRelatedAggregate,
         }))?;
-    let (mut builder, link_name) = related_rows(program, tables, source_id, chain, needed, span)?;
+    let (mut builder, link_name) =
+        related_rows((program, params), tables, source_id, chain, needed, span)?;
 
     let no_columns = HashMap::new();
     let no_ranks = Ranks::default();

@@ -14,7 +14,7 @@ use super::{
     Needed, Params, TableLookup, Wanted, expr, internal, members, population_key, project,
 };
 use crate::diagnostics::{Diagnostic, InternalDiagnostic};
-use crate::functions::{Boundaries, ntile_udf};
+use crate::functions::{Boundaries, RankOrder, ntile_udf};
 use crate::hir::{self, AggregateId, DefId, QuantileFunction, QuantileId, SourceId};
 
 /// The next ranking pass a plan for `wanted` needs: the values of the `ntile` quantiles not in
@@ -55,7 +55,10 @@ pub fn ranking_pass(
         quantiles.push(Ranked {
             quantile: id,
             groups,
-            descending: quantile.descending,
+            order: RankOrder {
+                descending: quantile.descending,
+                ties_descending: quantile.ties_descending,
+            },
         });
         values.push(&quantile.value);
     }
@@ -323,8 +326,8 @@ pub struct Ranked {
     pub quantile: QuantileId,
     /// Its number of groups.
     pub groups: u32,
-    /// Larger values come first.
-    pub descending: bool,
+    /// The order of the members: by value, ties by key.
+    pub order: RankOrder,
 }
 
 /// A narrow plan giving the key (first column) and the value of each of `quantiles` (next
@@ -355,10 +358,10 @@ pub(super) struct Precomputed {
 /// `boundaries` (`None` until the ranking pass ran); null when `value` is null.
 pub(super) fn ntile_call(
     groups: u32,
-    descending: bool,
+    order: RankOrder,
     boundaries: Option<Arc<Boundaries>>,
     value: Expr,
     key: Expr,
 ) -> Expr {
-    ntile_udf(groups, descending, boundaries).call(vec![value, key])
+    ntile_udf(groups, order, boundaries).call(vec![value, key])
 }

@@ -38,8 +38,9 @@ pub fn sources_read(program: &hir::Program, wanted: Wanted<'_>) -> BTreeSet<Sour
 }
 
 /// The declared columns a plan for `wanted` reads, per source: those its definitions read
-/// (through `let`s, aggregates and lookups), the population's key, and the references it
-/// follows to relate rows (`segc explain --lineage`: what personal data feeds an output).
+/// (through `let`s, aggregates and lookups), the population's key, the references it follows
+/// to relate rows, and the columns of the conditions keeping rows (`where` on a source or the
+/// population, the event cut) (`segc explain --lineage`: what personal data feeds an output).
 pub fn lineage(program: &hir::Program, wanted: Wanted<'_>) -> BTreeMap<SourceId, BTreeSet<usize>> {
     let needed = Needed::of(program, wanted);
     let mut columns: BTreeMap<SourceId, BTreeSet<usize>> = needed
@@ -57,6 +58,19 @@ pub fn lineage(program: &hir::Program, wanted: Wanted<'_>) -> BTreeMap<SourceId,
         for step in &program.path(path).steps {
             columns.entry(step.from).or_default().insert(step.column);
         }
+    }
+    // The columns deciding which rows are read at all: a source's `where`, the population's.
+    let read: Vec<SourceId> = columns.keys().copied().collect();
+    let filters = read
+        .iter()
+        .filter_map(|id| program.source(*id).filter.as_ref())
+        .chain(program.population_filter.as_ref());
+    for filter in filters {
+        filter.visit(&mut |e| {
+            if let hir::ExprKind::Column { source, column } = e.kind {
+                columns.entry(source).or_default().insert(column);
+            }
+        });
     }
     columns
 }

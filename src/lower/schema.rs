@@ -2,12 +2,15 @@
 
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
+use chrono::NaiveDate;
+use datafusion::arrow::datatypes::{
+    DataType, Field, IntervalMonthDayNano, Schema, SchemaRef, TimeUnit,
+};
 use datafusion::common::ScalarValue;
 use datafusion::functions_nested::expr_fn::string_to_array;
 use datafusion::logical_expr::{Expr, cast, lit};
 
-use crate::hir;
+use crate::hir::{self, DurationValue};
 use crate::types::Type;
 
 /// The Arrow type a value of `ty` has inside segc plans: data is cast to it after scanning.
@@ -67,4 +70,31 @@ pub fn declared_schema(source: &hir::Source) -> SchemaRef {
         .map(|c| Field::new(&c.name, canonical_type(&c.ty), c.nullable))
         .collect();
     Arc::new(Schema::new(fields))
+}
+
+/// A date as DataFusion's `Date32` (days since 1970-01-01).
+pub(super) fn date_scalar(date: NaiveDate) -> ScalarValue {
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let days = (date - epoch).num_days();
+    ScalarValue::Date32(Some(i32::try_from(days).unwrap_or(i32::MAX)))
+}
+
+/// Microseconds in a day.
+pub(super) const MICROS_PER_DAY: i64 = 86_400_000_000;
+
+/// A duration as an interval DataFusion adds to dates and timestamps.
+pub(super) fn interval(by: DurationValue) -> ScalarValue {
+    let value = match by {
+        DurationValue::Calendar { months } => IntervalMonthDayNano::new(months, 0, 0),
+        DurationValue::Fixed { micros } => {
+            let days = micros / MICROS_PER_DAY;
+            let rest = micros % MICROS_PER_DAY;
+            IntervalMonthDayNano::new(
+                0,
+                i32::try_from(days).unwrap_or(i32::MAX),
+                rest.saturating_mul(1000),
+            )
+        }
+    };
+    ScalarValue::IntervalMonthDayNano(Some(value))
 }

@@ -278,6 +278,11 @@ fn describe(rule: Rule) -> Option<&'static str> {
         score_rule | points => "a score rule such as `+10 when ...`",
         kw_when => "`when`",
         sort_order | kw_asc | kw_desc => "`asc` or `desc`",
+        including_future | kw_including => "`including future`",
+        kw_future => "`future`",
+        ties_clause | kw_ties => "`ties by key`",
+        row_filter => "`where`",
+        event_mark => "a column declaration",
         tier_arm => "a tier such as `vip: ...`",
         _ => return None,
     })

@@ -267,8 +267,9 @@ mod tests {
             };
             seen.push(format!("{depth}{text}"));
         });
-        // Three operands of `or` make a balanced tree: the first, then the other two.
-        let expected = "1or 2· 3· 4· 5a 5lit 5lit 2or 3· 4b 4lit 3> 4count 5orders 5d 5c 4lit";
+        // Three operands of `or` make a balanced tree: the first, then the other two. The
+        // candidates of `in` are a list node (or a name), their items under it.
+        let expected = "1or 2· 3· 4· 5a 5lit 5lit 2or 3· 4b 4· 5lit 3> 4count 5orders 5d 5c 4lit";
         assert_eq!(seen.join(" "), expected);
     }
 }

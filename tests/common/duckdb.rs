@@ -23,6 +23,22 @@ fn python() -> PathBuf {
 /// `,`. Panics (failing the test) with DuckDB's message when the query fails.
 pub fn query(dir: &Path, sql: &str) -> Vec<String> {
     let script = "import sys, duckdb\nfor row in duckdb.sql(sys.argv[1]).fetchall():\n    print(','.join('' if v is None else str(v) for v in row))\n";
+    run(dir, script, sql).lines().map(str::to_string).collect()
+}
+
+/// What DuckDB gives for `sql` (run in `dir`, so relative paths name its files): a header line
+/// of the column names, then one line per row, values separated by commas, null empty.
+pub fn csv(dir: &Path, sql: &str) -> String {
+    let script = "import duckdb, sys\n\
+        rel = duckdb.sql(sys.argv[1])\n\
+        print(','.join(rel.columns))\n\
+        for row in rel.fetchall():\n    \
+        print(','.join('' if v is None else str(v) for v in row))\n";
+    run(dir, script, sql)
+}
+
+/// The standard output of the Python `script` given `sql`, run in `dir`.
+fn run(dir: &Path, script: &str, sql: &str) -> String {
     let output = Command::new(python())
         .arg("-c")
         .arg(script)
@@ -35,8 +51,5 @@ pub fn query(dir: &Path, sql: &str) -> Vec<String> {
         "DuckDB failed on {sql}:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .map(str::to_string)
-        .collect()
+    String::from_utf8_lossy(&output.stdout).into_owned()
 }

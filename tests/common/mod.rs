@@ -97,6 +97,9 @@ fn item_sexpr(item: &ast::Item) -> String {
             for o in &s.options {
                 let _ = write!(text, " (option {} {})", o.name.name, literal(&o.value.kind));
             }
+            if let Some(filter) = &s.filter {
+                let _ = write!(text, " (where {})", expr(filter));
+            }
             for c in &s.columns {
                 let args = c.ty.args.as_ref().map(|a| {
                     let parts: Vec<String> = a.iter().map(|l| literal(&l.kind)).collect();
@@ -104,9 +107,10 @@ fn item_sexpr(item: &ast::Item) -> String {
                 });
                 let _ = write!(
                     text,
-                    "\n  ({}{}{} {}{}{}{})",
+                    "\n  ({}{}{}{} {}{}{}{})",
                     if c.is_key { "key " } else { "" },
                     if c.is_partition { "partition " } else { "" },
+                    if c.is_event { "event " } else { "" },
                     c.name.name,
                     c.ty.name.name,
                     args.unwrap_or_default(),
@@ -123,7 +127,19 @@ fn item_sexpr(item: &ast::Item) -> String {
             text.push(')');
             text
         }
-        ItemKind::Population(p) => format!("(population {})", p.name),
+        ItemKind::Population(p) => format!(
+            "(population {}{}{})",
+            p.name.name,
+            if p.future.is_some() {
+                " including-future"
+            } else {
+                ""
+            },
+            p.filter
+                .as_ref()
+                .map(|f| format!(" (where {})", expr(f)))
+                .unwrap_or_default()
+        ),
         ItemKind::Let(l) => format!(
             "({}let {}{} {})",
             if l.output.is_some() { "output " } else { "" },
@@ -361,10 +377,10 @@ fn expr(e: &ast::Expr) -> String {
             list,
             negated,
         } => format!(
-            "({}in {} [{}])",
+            "({}in {} {})",
             if *negated { "not-" } else { "" },
             expr(value),
-            list.iter().map(expr).collect::<Vec<_>>().join(" ")
+            expr(list)
         ),
         ExprKind::Between {
             value,
@@ -399,8 +415,10 @@ fn expr(e: &ast::Expr) -> String {
             descending,
             order_by,
             filter,
+            ties,
+            future,
         } => format!(
-            "({}{}{}{})",
+            "({}{}{}{}{}{})",
             function.name,
             args.iter()
                 .zip(descending)
@@ -417,7 +435,23 @@ fn expr(e: &ast::Expr) -> String {
             filter
                 .as_ref()
                 .map(|f| format!(" (where {})", expr(f)))
-                .unwrap_or_default()
+                .unwrap_or_default(),
+            ties.as_ref()
+                .map(|t| format!(
+                    " (ties by {}{})",
+                    t.by.name,
+                    match t.descending {
+                        Some(true) => " desc",
+                        Some(false) => " asc",
+                        None => "",
+                    }
+                ))
+                .unwrap_or_default(),
+            if future.is_some() {
+                " including-future"
+            } else {
+                ""
+            }
         ),
         ExprKind::List(items) => {
             format!("[{}]", items.iter().map(expr).collect::<Vec<_>>().join(" "))

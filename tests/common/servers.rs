@@ -1,6 +1,7 @@
 //! Real storage servers on 127.0.0.1 for the lake tests: moto (S3) and gcp-storage-emulator (GCS)
-//! from a Python venv, azurite (Azure Blob) from npm; and SciPy, in a venv of its own, for the
-//! statistics of A/B readouts (`scipy_python`). They are installed once into a cache folder
+//! from a Python venv, azurite (Azure Blob) from npm; SciPy, in a venv of its own, for the
+//! statistics of A/B readouts (`scipy_python`); and DuckDB in another, the independent engine
+//! some results are compared with (`super::duckdb`). They are installed once into a cache folder
 //! (`$SEGC_TEST_TOOLS`, else `~/.cache/segc-test-tools`; reinstalled when `tests/servers/`
 //! changes) and started once per test process on free ports. A server that cannot be installed or
 //! started fails the tests that need it: never a silent skip.

@@ -159,13 +159,15 @@ impl Builder<'_> {
         for p in tail.into_inner() {
             match p.as_rule() {
                 Rule::kw_not => negated = true,
-                Rule::list => list = Some(self.list_items(p)?),
+                Rule::list => list = Some(self.list(p)?),
+                Rule::name => list = Some(self.name(p)?),
                 _ => {}
             }
         }
         let Some(list) = list else {
             return Err(self.malformed(span, "list after in"));
         };
+        let list = Box::new(list);
         Ok(Expr {
             span,
             kind: ExprKind::InList {
@@ -318,9 +320,13 @@ impl Builder<'_> {
         let mut descending = Vec::new();
         let mut order_by = None;
         let mut filter = None;
+        let mut ties = None;
+        let mut future = None;
         for p in inner {
             match p.as_rule() {
+                Rule::including_future => future = Some(self.span(&p)),
                 Rule::by_clause => order_by = Some(Box::new(self.clause(p)?)),
+                Rule::ties_clause => ties = Some(self.ties(p)?),
                 Rule::where_clause => filter = Some(Box::new(self.clause(p)?)),
                 Rule::sort_order => {
                     if let Some(last) = descending.last_mut() {
@@ -341,7 +347,31 @@ impl Builder<'_> {
                 descending,
                 order_by,
                 filter,
+                ties,
+                future,
             },
+        })
+    }
+
+    /// `ties by NAME [asc|desc]`.
+    fn ties(&mut self, pair: Pair<'_, Rule>) -> Built<Ties> {
+        let span = self.span(&pair);
+        let mut by = None;
+        let mut descending = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => by = Some(self.ident(p)),
+                Rule::sort_order => descending = Some(p.as_str().trim() == "desc"),
+                _ => {}
+            }
+        }
+        let Some(by) = by else {
+            return Err(self.malformed(span, "name after ties by"));
+        };
+        Ok(Ties {
+            by,
+            descending,
+            span,
         })
     }
 

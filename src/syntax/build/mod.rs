@@ -155,9 +155,11 @@ impl<'d> Builder<'d> {
         };
         let mut options = Vec::new();
         let mut columns = Vec::new();
+        let mut filter = None;
         for p in inner {
             match p.as_rule() {
                 Rule::source_options => options = self.source_options(p)?,
+                Rule::row_filter => filter = Some(self.row_filter(p)?),
                 Rule::column_decl => columns.push(self.column_decl(p)?),
                 _ => {}
             }
@@ -167,8 +169,18 @@ impl<'d> Builder<'d> {
             format,
             location,
             options,
+            filter,
             columns,
         })
+    }
+
+    /// `where expr` after a source's options or its population.
+    fn row_filter(&mut self, pair: Pair<'_, Rule>) -> Built<Expr> {
+        let span = self.span(&pair);
+        match pair.into_inner().find(|p| p.as_rule() == Rule::expr) {
+            Some(p) => self.expr(p),
+            None => Err(self.malformed(span, "condition after where")),
+        }
     }
 
     fn source_options(&mut self, pair: Pair<'_, Rule>) -> Built<Vec<SourceOption>> {
@@ -192,6 +204,7 @@ impl<'d> Builder<'d> {
         let span = self.span(&pair);
         let mut is_key = false;
         let mut is_partition = false;
+        let mut is_event = false;
         let mut name = None;
         let mut ty = None;
         let mut nullable = false;
@@ -201,6 +214,7 @@ impl<'d> Builder<'d> {
             match p.as_rule() {
                 Rule::key_mark => is_key = true,
                 Rule::partition_mark => is_partition = true,
+                Rule::event_mark => is_event = true,
                 Rule::ident => name = Some(self.ident(p)),
                 Rule::type_expr => ty = Some(self.type_expr(p)?),
                 Rule::nullable_mark => nullable = true,
@@ -215,6 +229,7 @@ impl<'d> Builder<'d> {
         Ok(ColumnDecl {
             is_key,
             is_partition,
+            is_event,
             name,
             ty,
             nullable,
@@ -271,10 +286,23 @@ impl<'d> Builder<'d> {
         })
     }
 
-    fn population_decl(&mut self, pair: Pair<'_, Rule>) -> Built<Ident> {
+    fn population_decl(&mut self, pair: Pair<'_, Rule>) -> Built<PopulationDecl> {
         let span = self.span(&pair);
-        match pair.into_inner().find(|p| p.as_rule() == Rule::ident) {
-            Some(p) => Ok(self.ident(p)),
+        let (mut name, mut future, mut filter) = (None, None, None);
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => name = Some(self.ident(p)),
+                Rule::including_future => future = Some(self.span(&p)),
+                Rule::row_filter => filter = Some(self.row_filter(p)?),
+                _ => {}
+            }
+        }
+        match name {
+            Some(name) => Ok(PopulationDecl {
+                name,
+                future,
+                filter,
+            }),
             None => Err(self.malformed(span, "population name")),
         }
     }
