@@ -50,6 +50,9 @@ pub enum Command {
     Test(TestArgs),
     /// Rewrite rule files in the canonical layout (comments kept)
     Fmt(FmtArgs),
+    /// What a change of the rules does: segments, tiers, scores, KPIs and sources added,
+    /// removed, renamed and changed between two git revisions (see docs/diff.md)
+    Diff(DiffArgs),
     /// Work with data schemas
     #[command(subcommand)]
     Schema(SchemaCommand),
@@ -103,6 +106,30 @@ pub struct TestArgs {
     /// roots` of segc.toml (repeatable)
     #[arg(long = "data-root", value_name = "FOLDER")]
     pub data_roots: Vec<PathBuf>,
+}
+
+/// `segc diff`
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Up to two git revisions, BASE [default: HEAD] and HEAD [default: the work tree], then
+    /// rule files (ending in `.seg`) [default: the `files` of the segc.toml of the current
+    /// folder]
+    #[arg(value_name = "BASE|HEAD|FILE")]
+    pub items: Vec<String>,
+    /// How to report: for people, for tools, or for a pull-request comment (see docs/diff.md)
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+}
+
+/// Report formats of `segc diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Each changed item with its old and new text, as a line diff
+    Human,
+    /// One JSON document on stdout (documented in docs/diff.md)
+    Json,
+    /// Markdown, ready to post as a pull-request comment
+    Markdown,
 }
 
 /// Report formats of `segc test`.

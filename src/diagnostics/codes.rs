@@ -201,6 +201,13 @@ codes! {
     E1313 Rules "test rows in a file of an unknown format",
     E1314 Rules "key repeated in the rows of a test",
     E1320 Rules "failed test",
+    E1501 Environment "git cannot be run",
+    E1502 Environment "not in a git repository",
+    E1503 Environment "unknown revision",
+    E1504 Environment "more than two revisions",
+    E1505 Environment "rule file outside the git repository",
+    E1506 Rules "rule file with errors in a version compared",
+    E1507 Environment "rule file in neither version",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.

@@ -1,0 +1,235 @@
+//! The reports of `segc diff`: a line diff per changed item for people, JSON for tools,
+//! Markdown for a pull-request comment. The JSON shape is documented in docs/diff.md; keep it
+//! stable.
+
+use std::fmt::Write as _;
+
+use serde_json::json;
+use similar::ChangeTag;
+
+use super::line_diff::line_diff;
+use crate::diff::{ArmChange, Change, ColumnChange, Effect, Status};
+use crate::driver::{Diffed, DiffedFile, FileStatus};
+
+/// The lines of the change from `old` to `new`, each marked `-`, `+` or ` `.
+fn text_lines(change: &Change) -> Vec<String> {
+    let old = change.old.as_deref().unwrap_or("");
+    let new = change.new.as_deref().unwrap_or("");
+    if change.uses_changed {
+        return new.lines().map(|l| format!("  {l}")).collect();
+    }
+    line_diff(old, new)
+        .iter_all_changes()
+        .map(|c| {
+            let mark = match c.tag() {
+                ChangeTag::Delete => '-',
+                ChangeTag::Insert => '+',
+                ChangeTag::Equal => ' ',
+            };
+            format!("{mark} {}", c.value().trim_end_matches(['\n', '\r']))
+        })
+        .collect()
+}
+
+fn mark(status: Status) -> char {
+    match status {
+        Status::Added => '+',
+        Status::Removed => '-',
+        Status::Renamed => '>',
+        Status::Changed => '~',
+    }
+}
+
+/// What a change is, in a few words: `only narrows: ...`, `renamed from lapsed`.
+fn verdict(change: &Change) -> String {
+    let mut words = match change.status {
+        Status::Added => "added".to_string(),
+        Status::Removed => "removed".to_string(),
+        Status::Renamed => format!(
+            "renamed from `{}`, same meaning",
+            change.old_name.as_deref().unwrap_or("?")
+        ),
+        Status::Changed => match change.effect {
+            Some(effect) => effect.words().to_string(),
+            None => "changed".to_string(),
+        },
+    };
+    if change.uses_changed {
+        words.push_str(" (its text is the same: something it uses changed)");
+    }
+    words
+}
+
+fn column_line(column: &ColumnChange) -> String {
+    let side = |s: &Option<String>| s.clone().unwrap_or_default();
+    match column.status {
+        Status::Added => format!("+ column {}", side(&column.new)),
+        Status::Removed => format!("- column {}", side(&column.old)),
+        _ => format!("~ column {} → {}", side(&column.old), side(&column.new)),
+    }
+}
+
+fn arm_line(arm: &ArmChange) -> String {
+    match (arm.status, arm.effect) {
+        (Status::Added, _) => format!("+ tier {}", arm.tier),
+        (Status::Removed, _) => format!("- tier {}", arm.tier),
+        (_, effect) => format!(
+            "~ tier {}: {}",
+            arm.tier,
+            effect.unwrap_or(Effect::Unknown).words()
+        ),
+    }
+}
+
+/// The details of a change besides its text: columns, arms.
+fn detail_lines(change: &Change) -> Vec<String> {
+    let columns = change.columns.iter().map(column_line);
+    columns.chain(change.arms.iter().map(arm_line)).collect()
+}
+
+/// Numbers of changes of each status.
+fn counts(diffed: &Diffed) -> [(Status, usize); 4] {
+    let all = || diffed.files.iter().flat_map(|f| &f.changes);
+    [
+        Status::Changed,
+        Status::Added,
+        Status::Removed,
+        Status::Renamed,
+    ]
+    .map(|s| (s, all().filter(|c| c.status == s).count()))
+}
+
+fn status_word(status: Status) -> &'static str {
+    match status {
+        Status::Added => "added",
+        Status::Removed => "removed",
+        Status::Renamed => "renamed",
+        Status::Changed => "changed",
+    }
+}
+
+fn file_word(status: FileStatus) -> &'static str {
+    match status {
+        FileStatus::Added => "added",
+        FileStatus::Removed => "removed",
+        FileStatus::Changed => "changed",
+        FileStatus::Unchanged => "unchanged",
+        FileStatus::Errors => "not compared: the rules have errors",
+    }
+}
+
+/// `2 changed, 1 added in 1 file`, or `no change in 2 files`.
+fn totals(diffed: &Diffed) -> String {
+    let files = diffed.files.len();
+    let plural = if files == 1 { "" } else { "s" };
+    let parts: Vec<String> = counts(diffed)
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(s, n)| format!("{n} {}", status_word(*s)))
+        .collect();
+    if parts.is_empty() {
+        format!("no change in {files} file{plural}")
+    } else {
+        format!("{} in {files} file{plural}", parts.join(", "))
+    }
+}
+
+/// For people: each file, then each changed item with what it does and its line diff.
+pub(super) fn human(diffed: &Diffed) -> String {
+    let mut out = format!("{} → {}\n", diffed.base, diffed.head);
+    for file in &diffed.files {
+        let _ = writeln!(out, "{}: {}", file.name, file_word(file.status));
+        for change in &file.changes {
+            let _ = writeln!(
+                out,
+                "  {} {} {}: {}",
+                mark(change.status),
+                change.kind.word(),
+                change.name,
+                verdict(change)
+            );
+            for line in detail_lines(change) {
+                let _ = writeln!(out, "      {line}");
+            }
+            for line in text_lines(change) {
+                let _ = writeln!(out, "      {line}");
+            }
+        }
+    }
+    let _ = writeln!(out, "{}", totals(diffed));
+    out
+}
+
+fn file_json(file: &DiffedFile) -> serde_json::Value {
+    json!({
+        "file": file.name,
+        "status": file.status,
+        "changes": file.changes,
+    })
+}
+
+/// One JSON document: the versions, each file with its changes, and the totals.
+pub(super) fn json(diffed: &Diffed) -> String {
+    let totals: serde_json::Map<String, serde_json::Value> = counts(diffed)
+        .iter()
+        .map(|(s, n)| (status_word(*s).to_string(), json!(n)))
+        .collect();
+    let document = json!({
+        "base": diffed.base,
+        "head": diffed.head,
+        "files": diffed.files.iter().map(file_json).collect::<Vec<_>>(),
+        "totals": totals,
+    });
+    format!("{document:#}\n")
+}
+
+/// Text for a Markdown table cell: no line breaks, no unescaped pipes.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Markdown for a pull-request comment: a table of the changes per file, then each change's
+/// line diff in a folded block.
+pub(super) fn markdown(diffed: &Diffed) -> String {
+    let mut out = format!(
+        "### segc diff: `{}` → `{}`\n\n{}\n",
+        diffed.base,
+        diffed.head,
+        totals(diffed)
+    );
+    for file in &diffed.files {
+        let _ = write!(out, "\n#### `{}`: {}\n", file.name, file_word(file.status));
+        if file.changes.is_empty() {
+            continue;
+        }
+        out.push_str("\n| | item | change |\n|---|---|---|\n");
+        for change in &file.changes {
+            let mut what = verdict(change);
+            for line in detail_lines(change) {
+                let _ = write!(what, "<br>`{line}`");
+            }
+            let _ = writeln!(
+                out,
+                "| {} | {} `{}` | {} |",
+                mark(change.status),
+                change.kind.word(),
+                change.name,
+                cell(&what)
+            );
+        }
+        for change in &file.changes {
+            let _ = write!(
+                out,
+                "\n<details><summary>{} <code>{}</code></summary>\n\n```diff\n",
+                change.kind.word(),
+                change.name
+            );
+            for line in text_lines(change) {
+                // Fenced code keeps everything but a closing fence.
+                let _ = writeln!(out, "{}", line.replace("```", "`\u{200b}``"));
+            }
+            out.push_str("```\n\n</details>\n");
+        }
+    }
+    out
+}

@@ -1,0 +1,96 @@
+//! Problems of `segc diff` (`E15xx`): git that cannot be run or does not know a revision, rule
+//! files outside the repository or in neither version, rules with errors at a revision.
+
+use super::codes::Code::*;
+use super::describe::{Describe, Description};
+
+/// A problem of `segc diff`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DiffDiagnostic {
+    /// The `git` program cannot be started (E1501).
+    GitUnavailable {
+        /// The system's message.
+        message: String,
+    },
+    /// The current folder is not inside a git work tree (E1502).
+    NotARepository {
+        /// The folder.
+        dir: String,
+    },
+    /// git knows no commit by this name (E1503).
+    UnknownRevision {
+        /// The revision as given.
+        revision: String,
+    },
+    /// More than two arguments that are not rule files (E1504).
+    TooManyRevisions {
+        /// The arguments taken for revisions.
+        given: Vec<String>,
+    },
+    /// A rule file lies outside the repository, so no revision has it (E1505).
+    OutsideRepository {
+        /// The file as given.
+        path: String,
+        /// The repository's top folder.
+        top: String,
+    },
+    /// The rules of a file have errors in one of the versions compared (E1506): its
+    /// diagnostics are reported before this one.
+    RulesWithErrors {
+        /// The file.
+        file: String,
+        /// The version (`HEAD`, `work tree`).
+        version: String,
+    },
+    /// A rule file given is in neither version (E1507).
+    InNeither {
+        /// The file as given.
+        path: String,
+        /// The two versions.
+        base: String,
+        /// The second version.
+        head: String,
+    },
+}
+
+impl DiffDiagnostic {
+    /// Everything this problem says, for the part `d` asks for.
+    pub(super) fn describe(&self, d: Describe) -> Description {
+        use DiffDiagnostic::*;
+        match self {
+            GitUnavailable { message } => d
+                .code(E1501)
+                .message(|| format!("cannot run git: {message}"))
+                .help(|| "segc diff reads old versions of the rules with git: install it, or put it on the PATH"),
+            NotARepository { dir } => d
+                .code(E1502)
+                .message(|| format!("`{dir}` is not inside a git repository"))
+                .help(|| "run segc diff in the checkout of the rules (or `git init` one)"),
+            UnknownRevision { revision } => d
+                .code(E1503)
+                .message(|| format!("git knows no commit `{revision}`"))
+                .help(|| {
+                    "give a branch, a tag or a commit (`main`, `v1.2`, `HEAD~1`); on CI, fetch the base branch first (`git fetch origin main`)"
+                }),
+            TooManyRevisions { given } => d
+                .code(E1504)
+                .message(|| {
+                    let quoted: Vec<String> = given.iter().map(|g| format!("`{g}`")).collect();
+                    format!("at most two revisions are compared, and {} are given: {}", given.len(), quoted.join(", "))
+                })
+                .help(|| "give `segc diff [BASE] [HEAD] [FILE...]`: rule files end in `.seg`"),
+            OutsideRepository { path, top } => d
+                .code(E1505)
+                .message(|| format!("`{path}` is outside the git repository `{top}`"))
+                .help(|| "compare rule files of the repository segc diff runs in"),
+            RulesWithErrors { file, version } => d
+                .code(E1506)
+                .message(|| format!("`{file}` has errors in the {version} version: it cannot be compared"))
+                .help(|| "the errors are reported above; fix them (in a new commit, for a revision) and compare again"),
+            InNeither { path, base, head } => d
+                .code(E1507)
+                .message(|| format!("`{path}` is in neither version compared ({base}, {head})"))
+                .help(|| "check the path: it is taken from the current folder, as for `git diff`"),
+        }
+    }
+}
