@@ -49,6 +49,28 @@ impl Facts {
         Facts::keyed(condition, &value_key)
     }
 
+    /// The facts of a conjunction of `atoms`, naming the values they test by `key`.
+    fn of_atoms(atoms: &[&Expr], key: &Keyer<'_>) -> Facts {
+        let mut facts = Facts {
+            known: BTreeMap::new(),
+            complete: true,
+            contradiction: false,
+        };
+        for atom in atoms {
+            facts.merge(Facts::keyed(atom, key));
+        }
+        facts
+    }
+
+    /// Adds the facts of `other` (a conjunction with it).
+    fn merge(&mut self, other: Facts) {
+        self.complete &= other.complete;
+        self.contradiction |= other.contradiction;
+        for (name, fact) in other.known {
+            self.add(name, fact);
+        }
+    }
+
     /// Reads the facts of `condition`, naming the values its atoms test by `key`.
     fn keyed(condition: &Expr, key: &Keyer<'_>) -> Facts {
         let mut facts = Facts {
@@ -137,30 +159,56 @@ pub type Keyer<'k> = dyn Fn(&Expr) -> Option<String> + 'k;
 /// imply some disjunct of the conclusion, or contradict itself.
 pub fn proves_implication(premise: (&Expr, &Keyer<'_>), conclusion: (&Expr, &Keyer<'_>)) -> bool {
     let wanted: Vec<Facts> = disjuncts(conclusion.0)
-        .into_iter()
-        .map(|d| Facts::keyed(d, conclusion.1))
+        .iter()
+        .map(|d| Facts::of_atoms(d, conclusion.1))
         .collect();
-    disjuncts(premise.0).into_iter().all(|d| {
-        let have = Facts::keyed(d, premise.1);
+    disjuncts(premise.0).iter().all(|d| {
+        let have = Facts::of_atoms(d, premise.1);
         have.contradiction || wanted.iter().any(|w| have.implies(w))
     })
 }
 
-/// The operands of the `or`s at the top of `condition` (itself when it is no `or`).
-fn disjuncts(condition: &Expr) -> Vec<&Expr> {
-    let mut found = Vec::new();
-    let mut stack = vec![condition];
-    while let Some(e) = stack.pop() {
-        match &e.kind {
-            ExprKind::Binary {
-                op: BinaryOp::Or,
-                lhs,
-                rhs,
-            } => stack.extend([&**rhs, &**lhs]),
-            _ => found.push(e),
+/// The most disjuncts [`disjuncts`] spreads a condition into; beyond, the part that would
+/// exceed it stays one atom (not understood, which only proves less).
+const MAX_DISJUNCTS: usize = 64;
+
+/// `condition` as a disjunction of conjunctions of atoms (`a and (b or c)` is `a and b` or
+/// `a and c`: the same members, also with nulls, as `and` and `or` distribute in three-valued
+/// logic).
+fn disjuncts(condition: &Expr) -> Vec<Vec<&Expr>> {
+    match &condition.kind {
+        ExprKind::Binary {
+            op: BinaryOp::Or,
+            lhs,
+            rhs,
+        } => {
+            let mut both = disjuncts(lhs);
+            both.extend(disjuncts(rhs));
+            if both.len() <= MAX_DISJUNCTS {
+                both
+            } else {
+                vec![vec![condition]]
+            }
         }
+        ExprKind::Binary {
+            op: BinaryOp::And,
+            lhs,
+            rhs,
+        } => {
+            let (left, right) = (disjuncts(lhs), disjuncts(rhs));
+            if left.len() * right.len() > MAX_DISJUNCTS {
+                return vec![vec![condition]];
+            }
+            let mut product = Vec::with_capacity(left.len() * right.len());
+            for l in &left {
+                for r in &right {
+                    product.push(l.iter().chain(r).copied().collect());
+                }
+            }
+            product
+        }
+        _ => vec![vec![condition]],
     }
-    found
 }
 
 /// A key naming the value an expression reads (a column, `let`, aggregate...), if it is one.

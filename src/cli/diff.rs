@@ -7,6 +7,7 @@ use super::Outcome;
 use super::args::{DiffArgs, DiffFormat};
 use super::diff_report;
 use super::report::{Reporter, outcome_of};
+use crate::diagnostics::Diagnostic;
 use crate::driver::{self, DiffRequest, Stopped};
 
 /// Runs `segc diff`.
@@ -22,7 +23,13 @@ pub(super) fn run(args: &DiffArgs, reporter: &Reporter) -> Outcome {
     let mut outcome = Outcome::Success;
     for problems in &diffed.problems {
         eprintln!("in the {} version:", problems.version);
-        reporter.diagnostics(&problems.sources, "", &problems.diagnostics);
+        let (placed, unplaced): (Vec<Diagnostic>, Vec<Diagnostic>) = problems
+            .diagnostics
+            .iter()
+            .cloned()
+            .partition(|d| d.primary_span().is_some());
+        reporter.diagnostics(&problems.sources, "", &placed);
+        unplaced.iter().for_each(|d| reporter.standalone(d));
         outcome = outcome.max(outcome_of(&problems.diagnostics));
     }
     let text = match args.format {

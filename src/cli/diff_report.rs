@@ -127,11 +127,21 @@ fn totals(diffed: &Diffed) -> String {
         .filter(|(_, n)| *n > 0)
         .map(|(s, n)| format!("{n} {}", status_word(*s)))
         .collect();
-    if parts.is_empty() {
+    let mut line = if parts.is_empty() {
         format!("no change in {files} file{plural}")
     } else {
         format!("{} in {files} file{plural}", parts.join(", "))
+    };
+    let errors = diffed
+        .files
+        .iter()
+        .filter(|f| f.status == FileStatus::Errors)
+        .count();
+    if errors > 0 {
+        let plural = if errors == 1 { "" } else { "s" };
+        line.push_str(&format!(" ({errors} file{plural} not compared: errors)"));
     }
+    line
 }
 
 /// For people: each file, then each changed item with what it does and its line diff.
