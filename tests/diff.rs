@@ -168,3 +168,145 @@ fn revision_and_file_problems_exit_2() {
         "{neither}"
     );
 }
+
+/// Both versions as one program (`diff::merge`) lower to one plan that scans each source once:
+/// the sources' rows are read once for both versions' segments.
+#[test]
+fn both_versions_are_planned_with_one_scan_per_source() {
+    use segc::lower::{DeclaredTables, Selection, Wanted, membership_plan, planned_passes};
+    let program = |version: &str| {
+        let rules = repo("tests/fixtures/diff").join(version).join("rules.seg");
+        let session = crate::common::session(&rules, false).expect("opened");
+        session.program().clone()
+    };
+    let merged = segc::diff::merge::merge(&program("v1"), &program("v2")).expect("merged");
+    let params = crate::common::params();
+    let wanted = Wanted::Outputs(&Selection::All);
+    let (_, ranks) =
+        planned_passes(&merged, &DeclaredTables, params, wanted, true).expect("passes");
+    let plan = membership_plan(&merged, &DeclaredTables, params, &Selection::All, &ranks)
+        .expect("plan")
+        .plan;
+    let text = plan.display_indent().to_string();
+    for source in ["customers", "orders"] {
+        let scans = text
+            .lines()
+            .filter(|l| l.trim_start().starts_with(&format!("TableScan: {source}")))
+            .count();
+        assert_eq!(scans, 1, "{source} is scanned {scans} times:\n{text}");
+    }
+    insta::assert_snapshot!(text);
+}
+
+/// A membership CSV written by `segc run`: per column, the keys whose value is `true`, or
+/// per key its text.
+fn run_rows(rules: &Path, out: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let status = segc()
+        .args([
+            "run",
+            "--as-of",
+            "2026-11-01",
+            "--format",
+            "csv",
+            "-q",
+            "--out",
+        ])
+        .arg(out)
+        .arg(rules)
+        .status()
+        .expect("segc runs");
+    assert!(status.success());
+    let text = std::fs::read_to_string(out.join("membership.csv")).expect("membership");
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().expect("header").split(',').collect();
+    lines
+        .map(|l| {
+            header
+                .iter()
+                .zip(l.split(','))
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+/// A member's tier in a row of a run (`None`: no tier).
+fn tier(row: &std::collections::BTreeMap<String, String>) -> Option<&str> {
+    Some(row["value"].as_str()).filter(|t| !t.is_empty())
+}
+
+/// `--data` counts agree with `segc run` of each version and a set difference.
+#[test]
+fn data_diff_agrees_with_runs_of_each_version() {
+    let dir = two_commits();
+    let mut command = segc();
+    command
+        .current_dir(dir.path())
+        .args(["diff", "HEAD~1", "HEAD", "--data", "--as-of", "2026-11-01"])
+        .args(["--format", "json", "rules.seg"]);
+    let output = command.output().expect("segc runs");
+    assert!(output.status.success(), "{output:?}");
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let data = &report["files"][0]["data"];
+    let runs = tempfile::tempdir().expect("temporary folder");
+    let fixtures = repo("tests/fixtures/diff");
+    let old = run_rows(&fixtures.join("v1/rules.seg"), &runs.path().join("v1"));
+    let new = run_rows(&fixtures.join("v2/rules.seg"), &runs.path().join("v2"));
+    let members = |rows: &[std::collections::BTreeMap<String, String>], column: &str| {
+        let mut keys: Vec<i64> = rows
+            .iter()
+            .filter(|r| r.get(column).is_some_and(|v| v == "true"))
+            .map(|r| r["customer_id"].parse().expect("key"))
+            .collect();
+        keys.sort();
+        keys
+    };
+    let mut checked = 0;
+    for segment in data["segments"].as_array().expect("segments") {
+        let name = segment["name"].as_str().expect("name");
+        let old_name = match name {
+            "dormant" => "lapsed",
+            other => other,
+        };
+        let (before, after) = (members(&old, old_name), members(&new, name));
+        let entered: Vec<i64> = after
+            .iter()
+            .filter(|k| !before.contains(k))
+            .copied()
+            .collect();
+        let left: Vec<i64> = before
+            .iter()
+            .filter(|k| !after.contains(k))
+            .copied()
+            .collect();
+        let sample =
+            |keys: &[i64]| -> Vec<String> { keys.iter().take(5).map(i64::to_string).collect() };
+        assert_eq!(segment["before"], before.len(), "{name}");
+        assert_eq!(segment["after"], after.len(), "{name}");
+        assert_eq!(segment["entered"], entered.len(), "{name}");
+        assert_eq!(segment["left"], left.len(), "{name}");
+        assert_eq!(
+            segment["entered_sample"],
+            serde_json::json!(sample(&entered)),
+            "{name}"
+        );
+        assert_eq!(
+            segment["left_sample"],
+            serde_json::json!(sample(&left)),
+            "{name}"
+        );
+        checked += 1;
+    }
+    assert_eq!(checked, 6, "{data}");
+    // The tiers' moves: every member's tier before and after.
+    let tiers = &data["tiers"][0];
+    for transition in tiers["transitions"].as_array().expect("transitions") {
+        let (from, to) = (transition["from"].as_str(), transition["to"].as_str());
+        let moved = old
+            .iter()
+            .zip(&new)
+            .filter(|(a, b)| tier(a) == from && tier(b) == to)
+            .count();
+        assert_eq!(transition["members"], moved, "{from:?} → {to:?}");
+    }
+}

@@ -119,6 +119,13 @@ pub struct DiffArgs {
     /// How to report: for people, for tools, or for a pull-request comment (see docs/diff.md)
     #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
     pub format: DiffFormat,
+    /// Also run both versions over the data the rules declare, in one plan per file: members
+    /// before and after, who entered and who left each changed segment and tier
+    #[arg(long)]
+    pub data: bool,
+    #[command(flatten)]
+    /// Data options (with --data).
+    pub data_options: DataArgs,
 }
 
 /// Report formats of `segc diff`.

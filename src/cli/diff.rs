@@ -11,9 +11,9 @@ use crate::diagnostics::Diagnostic;
 use crate::driver::{self, DiffRequest, Stopped};
 
 /// Runs `segc diff`.
-pub(super) fn run(args: &DiffArgs, reporter: &Reporter) -> Outcome {
+pub(super) async fn run(args: &DiffArgs, reporter: &Reporter) -> Outcome {
     let request = request(&args.items);
-    let diffed = match driver::diff(&request) {
+    let mut diffed = match driver::diff(&request) {
         Ok(diffed) => diffed,
         Err(Stopped::Standalone(problems) | Stopped::InRules(problems)) => {
             problems.iter().for_each(|d| reporter.standalone(d));
@@ -31,6 +31,20 @@ pub(super) fn run(args: &DiffArgs, reporter: &Reporter) -> Outcome {
         reporter.diagnostics(&problems.sources, "", &placed);
         unplaced.iter().for_each(|d| reporter.standalone(d));
         outcome = outcome.max(outcome_of(&problems.diagnostics));
+    }
+    if args.data {
+        let options = super::commands::options(&args.data_options, false);
+        match driver::measure_changes(&mut diffed, &options).await {
+            Ok(()) => {}
+            Err(Stopped::Standalone(problems)) => {
+                problems.iter().for_each(|d| reporter.standalone(d));
+                return outcome.max(outcome_of(&problems));
+            }
+            Err(Stopped::InRules(problems)) => {
+                reporter.diagnostics(diffed.head_sources(), "", &problems);
+                return outcome.max(outcome_of(&problems));
+            }
+        }
     }
     let text = match args.format {
         DiffFormat::Human => diff_report::human(&diffed),

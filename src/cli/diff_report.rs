@@ -144,6 +144,76 @@ fn totals(diffed: &Diffed) -> String {
     line
 }
 
+/// `12 → 9 (-25.0 %)`
+fn before_after(before: u64, after: u64) -> String {
+    let change = match before {
+        0 => String::new(),
+        _ => format!(
+            " ({:+.1} %)",
+            (after as f64 - before as f64) * 100.0 / before as f64
+        ),
+    };
+    format!("{before} → {after}{change}")
+}
+
+fn keys(sample: &[String], total: u64) -> String {
+    let more = if total > sample.len() as u64 {
+        ", …"
+    } else {
+        ""
+    };
+    format!("{}{more}", sample.join(", "))
+}
+
+fn tier_name(tier: &Option<String>) -> &str {
+    tier.as_deref().unwrap_or("(none)")
+}
+
+/// What a change does over the data, as lines: members before and after, who entered and
+/// left; for tiers, per tier and each move between tiers.
+fn data_lines(file: &DiffedFile, change: &Change) -> Vec<String> {
+    let Some(data) = &file.data else {
+        return Vec::new();
+    };
+    let mut lines = Vec::new();
+    if let Some(s) = data.segments.iter().find(|s| s.name == change.name) {
+        let m = &s.members;
+        lines.push(format!(
+            "members {}: {} entered, {} left",
+            before_after(m.before, m.after),
+            m.entered,
+            m.left
+        ));
+        if m.entered > 0 {
+            lines.push(format!("entered: {}", keys(&m.entered_sample, m.entered)));
+        }
+        if m.left > 0 {
+            lines.push(format!("left: {}", keys(&m.left_sample, m.left)));
+        }
+    }
+    if let Some(t) = data.tiers.iter().find(|t| t.name == change.name) {
+        for tier in &t.tiers {
+            lines.push(format!(
+                "tier {}: {}: {} entered, {} left",
+                tier.tier,
+                before_after(tier.before, tier.after),
+                tier.entered,
+                tier.left
+            ));
+        }
+        for moved in t.transitions.iter().filter(|m| m.from != m.to) {
+            lines.push(format!(
+                "moved {} → {}: {} ({})",
+                tier_name(&moved.from),
+                tier_name(&moved.to),
+                moved.members,
+                keys(&moved.sample, moved.members)
+            ));
+        }
+    }
+    lines
+}
+
 /// For people: each file, then each changed item with what it does and its line diff.
 pub(super) fn human(diffed: &Diffed) -> String {
     let mut out = format!("{} → {}\n", diffed.base, diffed.head);
@@ -158,7 +228,10 @@ pub(super) fn human(diffed: &Diffed) -> String {
                 change.name,
                 verdict(change)
             );
-            for line in detail_lines(change) {
+            for line in detail_lines(change)
+                .into_iter()
+                .chain(data_lines(file, change))
+            {
                 let _ = writeln!(out, "      {line}");
             }
             for line in text_lines(change) {
@@ -175,6 +248,7 @@ fn file_json(file: &DiffedFile) -> serde_json::Value {
         "file": file.name,
         "status": file.status,
         "changes": file.changes,
+        "data": file.data,
     })
 }
 
@@ -215,7 +289,10 @@ pub(super) fn markdown(diffed: &Diffed) -> String {
         out.push_str("\n| | item | change |\n|---|---|---|\n");
         for change in &file.changes {
             let mut what = verdict(change);
-            for line in detail_lines(change) {
+            for line in detail_lines(change)
+                .into_iter()
+                .chain(data_lines(file, change))
+            {
                 let _ = write!(what, "<br>`{line}`");
             }
             let _ = writeln!(

@@ -208,6 +208,8 @@ codes! {
     E1505 Environment "rule file outside the git repository",
     E1506 Rules "rule file with errors in a version compared",
     E1507 Environment "rule file in neither version",
+    E1508 Environment "versions with other populations",
+    E1509 Environment "source only in the base version",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.

@@ -51,6 +51,22 @@ pub enum DiffDiagnostic {
         /// The second version.
         head: String,
     },
+    /// `--data`: the two versions' populations are different sources (E1508).
+    OtherPopulation {
+        /// The file.
+        file: String,
+        /// The old version's population.
+        old: String,
+        /// The new version's.
+        new: String,
+    },
+    /// `--data`: the old version reads a source the new one no longer declares (E1509).
+    SourceOnlyInBase {
+        /// The file.
+        file: String,
+        /// The source.
+        source: String,
+    },
 }
 
 impl DiffDiagnostic {
@@ -91,6 +107,14 @@ impl DiffDiagnostic {
                 .code(E1507)
                 .message(|| format!("`{path}` is in neither version compared ({base}, {head})"))
                 .help(|| "check the path: it is taken from the current folder, as for `git diff`"),
+            OtherPopulation { file, old, new } => d
+                .code(E1508)
+                .message(|| format!("`{file}`: the population is `{old}` in one version and `{new}` in the other: their members cannot be compared over the data"))
+                .help(|| "compare without --data: the changes of the rules are still listed"),
+            SourceOnlyInBase { file, source } => d
+                .code(E1509)
+                .message(|| format!("`{file}`: the base version reads the source `{source}`, which the other version does not declare"))
+                .help(|| "both versions run over the sources the new version declares; compare without --data, or keep the source declared until the change is merged"),
         }
     }
 }

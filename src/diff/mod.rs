@@ -10,7 +10,9 @@
 
 pub mod canon;
 pub mod effect;
+pub mod merge;
 mod sources;
+pub mod tally;
 mod tiers;
 
 use std::collections::HashMap;

@@ -3,6 +3,7 @@
 //! by item ([`crate::diff`]).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::Stopped;
 use super::check::project_rule_files;
@@ -80,6 +81,8 @@ pub struct DiffedFile {
     pub old: Option<hir::Program>,
     /// Its checked program in the new version (a file given, there and without errors).
     pub new: Option<hir::Program>,
+    /// What the change does to its members over the data (`segc diff --data`).
+    pub data: Option<super::diff_data::FileData>,
 }
 
 /// The errors of the rules in one version, with the texts to draw them.
@@ -102,12 +105,25 @@ pub struct Diffed {
     pub files: Vec<DiffedFile>,
     /// Errors in the rules of either version.
     pub problems: Vec<VersionProblems>,
+    /// The new version's files: the places of the data's problems.
+    head_rules: Arc<Rules>,
+}
+
+impl Diffed {
+    /// The text of the new version's files (where problems with the data are drawn).
+    pub fn head_sources(&self) -> &SourceMap {
+        self.head_rules.sources()
+    }
+
+    pub(super) fn head_rules(&self) -> Arc<Rules> {
+        Arc::clone(&self.head_rules)
+    }
 }
 
 /// One version of the files: read, checked, and the items of each file.
 struct Loaded {
     name: String,
-    rules: Rules,
+    rules: Arc<Rules>,
     /// Per starting file: its program, when it is there without errors.
     programs: Vec<Option<hir::Program>>,
     /// Per starting file: its items, when it is there.
@@ -141,7 +157,7 @@ fn load(version: &VersionOf, paths: &[PathBuf]) -> Loaded {
         .collect();
     let mut loaded = Loaded {
         name: version.name(),
-        rules: Rules::load_from(paths, reader),
+        rules: Arc::new(Rules::load_from(paths, reader)),
         programs: Vec::new(),
         roots: Vec::new(),
         imports: Vec::new(),
@@ -242,6 +258,7 @@ pub fn diff(request: &DiffRequest) -> Result<Diffed, Stopped> {
     if !missing.is_empty() {
         return Err(Stopped::Standalone(missing));
     }
+    let head_rules = Arc::clone(&new.rules);
     let problems = [old, new]
         .into_iter()
         .filter(|side| !side.errors.is_empty())
@@ -256,6 +273,7 @@ pub fn diff(request: &DiffRequest) -> Result<Diffed, Stopped> {
         head: head.name(),
         files: diffed,
         problems,
+        head_rules,
     })
 }
 
@@ -286,6 +304,7 @@ fn compared(name: String, imported: Option<&Path>, before: Side, after: Side) ->
             changes: Vec::new(),
             old: None,
             new: None,
+            data: None,
         };
     }
     let changes = diff::compare(version(before), version(after));
@@ -302,6 +321,7 @@ fn compared(name: String, imported: Option<&Path>, before: Side, after: Side) ->
         changes,
         old: owned(before),
         new: owned(after),
+        data: None,
     }
 }
 

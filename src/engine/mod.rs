@@ -5,6 +5,7 @@
 //! error halfway through.
 
 mod access;
+mod compare;
 mod corrupt;
 mod delta;
 mod delta_out;
@@ -50,6 +51,7 @@ use crate::lower::{MembershipPlan, TableLookup};
 use crate::vars::Variables;
 
 pub use access::{DataRoots, is_url};
+pub use compare::{Pair, count_batch, tallies};
 pub use infer::{InferOptions, Inferred, infer_source, render_all};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};

@@ -1,0 +1,181 @@
+//! `segc diff --data`: both versions of each changed file run over the same data in one plan
+//! (`diff::merge`: each source scanned once, both versions' segments side by side), counting
+//! per changed segment and tiers who is in them before and after, who entered and who left.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use super::diff::{Diffed, DiffedFile};
+use super::session::{Options, Session};
+use super::{Stopped, Wanted};
+use crate::diagnostics::{Diagnostic, DiffDiagnostic};
+use crate::diff::merge::{MergeProblem, OLD_PREFIX, merge};
+use crate::diff::tally::{FlagTally, Tally, TierCount, Transition};
+use crate::diff::{Change, Kind, Status};
+use crate::engine::Pair;
+use crate::hir::{OutputId, Program};
+use crate::lower::Selection;
+
+/// A changed segment's members in both versions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SegmentData {
+    /// Its name (the new one when renamed).
+    pub name: String,
+    /// How it changed.
+    pub status: Status,
+    /// Its members: before, after, entered, left, and samples.
+    #[serde(flatten)]
+    pub members: FlagTally,
+}
+
+/// Changed tiers' members in both versions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TiersData {
+    /// Their name (the new one when renamed).
+    pub name: String,
+    /// How they changed.
+    pub status: Status,
+    /// Per tier of either version: members before, after, entered, left.
+    pub tiers: Vec<TierCount>,
+    /// How many members went from each tier to each other (staying included).
+    pub transitions: Vec<Transition>,
+}
+
+/// What the change of one file does to its members, over the data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileData {
+    /// The evaluation date.
+    pub as_of: chrono::NaiveDate,
+    /// The changed segments.
+    pub segments: Vec<SegmentData>,
+    /// The changed tiers and splits.
+    pub tiers: Vec<TiersData>,
+}
+
+/// Runs both versions of each changed file given over the data, one plan per file, and
+/// attaches the counts to the file (`FileData`).
+pub async fn measure_changes(diffed: &mut Diffed, options: &Options) -> Result<(), Stopped> {
+    for index in 0..diffed.files.len() {
+        let file = &diffed.files[index];
+        let (Some(old), Some(new)) = (&file.old, &file.new) else {
+            continue;
+        };
+        let wanted: Vec<&Change> = file
+            .changes
+            .iter()
+            .filter(|c| matches!(c.kind, Kind::Segment | Kind::Tiers | Kind::Split))
+            .collect();
+        if wanted.is_empty() {
+            continue;
+        }
+        let merged = merge(old, new).map_err(|p| merge_problem(file, p))?;
+        let session = Session::of_program(
+            merged,
+            diffed.head_rules(),
+            Path::new(&file.name),
+            options.clone(),
+        )?;
+        let data = measured(&session, &wanted).await?;
+        diffed.files[index].data = Some(data);
+    }
+    Ok(())
+}
+
+fn merge_problem(file: &DiffedFile, problem: MergeProblem) -> Stopped {
+    Stopped::standalone(Diagnostic::Diff(match problem {
+        MergeProblem::Population(old, new) => DiffDiagnostic::OtherPopulation {
+            file: file.name.clone(),
+            old,
+            new,
+        },
+        MergeProblem::SourceOnlyInBase(source) => DiffDiagnostic::SourceOnlyInBase {
+            file: file.name.clone(),
+            source,
+        },
+    }))
+}
+
+/// The output of a change in the merged program: (old, new).
+fn outputs(program: &Program, change: &Change) -> (Option<OutputId>, Option<OutputId>) {
+    let old_name = change.old_name.as_deref().unwrap_or(&change.name);
+    let old = (change.status != Status::Added)
+        .then(|| program.output_named(&format!("{OLD_PREFIX}{old_name}")))
+        .flatten();
+    let new = (change.status != Status::Removed)
+        .then(|| program.output_named(&change.name))
+        .flatten();
+    (old, new)
+}
+
+async fn measured(session: &Session, wanted: &[&Change]) -> Result<FileData, Stopped> {
+    let program = session.program();
+    let ids: Vec<(Option<OutputId>, Option<OutputId>)> =
+        wanted.iter().map(|c| outputs(program, c)).collect();
+    let mut selected: Vec<OutputId> = ids
+        .iter()
+        .flat_map(|(a, b)| a.iter().chain(b.iter()).copied())
+        .collect();
+    selected.sort();
+    selected.dedup();
+    let selection = Selection::Only(selected);
+    let engine = session.engine_for(Wanted::Outputs(&selection)).await?;
+    let plan = engine
+        .membership_plan(program, session.params(), &selection)
+        .await
+        .map_err(|p| Session::in_rules(&engine, p))?;
+    let column =
+        |id: Option<OutputId>| id.and_then(|id| plan.outputs.iter().position(|o| *o == id));
+    let pairs: Vec<Pair> = wanted
+        .iter()
+        .zip(&ids)
+        .map(|(change, (old, new))| Pair {
+            old: column(*old),
+            new: column(*new),
+            tiers: change.kind != Kind::Segment,
+        })
+        .collect();
+    let tallies = engine
+        .compare(program, &plan, &pairs)
+        .await
+        .map_err(|p| Session::in_rules(&engine, p))?;
+    let mut data = FileData {
+        as_of: session.params().as_of,
+        segments: Vec::new(),
+        tiers: Vec::new(),
+    };
+    for ((change, (old, new)), tally) in wanted.iter().zip(&ids).zip(tallies) {
+        match tally {
+            Tally::Flags(members) => data.segments.push(SegmentData {
+                name: change.name.clone(),
+                status: change.status,
+                members,
+            }),
+            Tally::Tiers(moves) => {
+                let names = tier_names(program, [*old, *new]);
+                data.tiers.push(TiersData {
+                    name: change.name.clone(),
+                    status: change.status,
+                    tiers: moves.per_tier(&names),
+                    transitions: moves.transitions().cloned().collect(),
+                });
+            }
+        }
+    }
+    Ok(data)
+}
+
+/// The tiers of either version, the new one's order first.
+fn tier_names(program: &Program, ids: [Option<OutputId>; 2]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    for id in ids.into_iter().rev().flatten() {
+        if let OutputId::Tiers(t) = id {
+            for arm in &program.tiers[t.0].arms {
+                if !names.contains(&arm.name) {
+                    names.push(arm.name.clone());
+                }
+            }
+        }
+    }
+    names
+}
