@@ -123,6 +123,11 @@ pub struct DiffArgs {
     /// before and after, who entered and who left each changed segment and tier
     #[arg(long)]
     pub data: bool,
+    /// Exit 1 when a changed segment or tier passes this gate over the data (with --data;
+    /// repeatable): `[NAME:] change|entered|left|members >|>=|<|<= NUMBER[%]`, such as
+    /// `change > 20%` or `vip: left > 100`
+    #[arg(long = "fail-if", value_name = "GATE")]
+    pub fail_if: Vec<String>,
     #[command(flatten)]
     /// Data options (with --data).
     pub data_options: DataArgs,

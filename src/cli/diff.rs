@@ -7,11 +7,16 @@ use super::Outcome;
 use super::args::{DiffArgs, DiffFormat};
 use super::diff_report;
 use super::report::{Reporter, outcome_of};
-use crate::diagnostics::Diagnostic;
+use crate::diagnostics::{Diagnostic, DiffDiagnostic};
 use crate::driver::{self, DiffRequest, Stopped};
 
 /// Runs `segc diff`.
 pub(super) async fn run(args: &DiffArgs, reporter: &Reporter) -> Outcome {
+    if !args.fail_if.is_empty() && !args.data {
+        let problem = Diagnostic::Diff(DiffDiagnostic::GateWithoutData);
+        reporter.standalone(&problem);
+        return outcome_of(&[problem]);
+    }
     let request = request(&args.items);
     let mut diffed = match driver::diff(&request) {
         Ok(diffed) => diffed,
@@ -32,6 +37,16 @@ pub(super) async fn run(args: &DiffArgs, reporter: &Reporter) -> Outcome {
         unplaced.iter().for_each(|d| reporter.standalone(d));
         outcome = outcome.max(outcome_of(&problems.diagnostics));
     }
+    let gates = match driver::read_gates(&diffed, &args.fail_if) {
+        Ok(gates) => gates,
+        Err(stopped) => {
+            stopped
+                .diagnostics()
+                .iter()
+                .for_each(|d| reporter.standalone(d));
+            return outcome.max(outcome_of(stopped.diagnostics()));
+        }
+    };
     if args.data {
         let options = super::commands::options(&args.data_options, false);
         match driver::measure_changes(&mut diffed, &options).await {
@@ -52,7 +67,9 @@ pub(super) async fn run(args: &DiffArgs, reporter: &Reporter) -> Outcome {
         DiffFormat::Markdown => diff_report::markdown(&diffed),
     };
     print!("{text}");
-    outcome
+    let tripped = driver::tripped_gates(&diffed, &gates);
+    tripped.iter().for_each(|d| reporter.standalone(d));
+    outcome.max(outcome_of(&tripped))
 }
 
 /// The revisions and files of the arguments: a rule file ends in `.seg`; what comes before is

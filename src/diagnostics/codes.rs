@@ -210,6 +210,10 @@ codes! {
     E1507 Environment "rule file in neither version",
     E1508 Environment "versions with other populations",
     E1509 Environment "source only in the base version",
+    E1510 Environment "`--fail-if` without `--data`",
+    E1511 Environment "gate that cannot be read",
+    E1512 Environment "gate naming no segment or tiers",
+    E1513 Rules "change beyond a gate",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.

@@ -2,7 +2,7 @@
 //! files outside the repository or in neither version, rules with errors at a revision.
 
 use super::codes::Code::*;
-use super::describe::{Describe, Description};
+use super::describe::{Describe, Description, did_you_mean};
 
 /// A problem of `segc diff`.
 #[derive(Debug, Clone, PartialEq)]
@@ -67,6 +67,37 @@ pub enum DiffDiagnostic {
         /// The source.
         source: String,
     },
+    /// `--fail-if` without `--data` (E1510).
+    GateWithoutData,
+    /// A `--fail-if` gate that cannot be read (E1511).
+    BadGate {
+        /// The gate as written.
+        gate: String,
+        /// What is wrong, in words.
+        problem: String,
+    },
+    /// A `--fail-if` gate naming no segment or tiers of the files compared (E1512).
+    GateNamesNothing {
+        /// The gate as written.
+        gate: String,
+        /// The name.
+        name: String,
+        /// Close names.
+        candidates: Vec<String>,
+    },
+    /// A change passed a `--fail-if` gate (E1513).
+    GateTripped {
+        /// The gate as written.
+        gate: String,
+        /// The segment or tier (`value.gold`).
+        subject: String,
+        /// Members before.
+        before: u64,
+        /// Members after.
+        after: u64,
+        /// The measured value (`change 45.0 %`, `left 9`).
+        measured: String,
+    },
 }
 
 impl DiffDiagnostic {
@@ -107,6 +138,32 @@ impl DiffDiagnostic {
                 .code(E1507)
                 .message(|| format!("`{path}` is in neither version compared ({base}, {head})"))
                 .help(|| "check the path: it is taken from the current folder, as for `git diff`"),
+            GateWithoutData => d
+                .code(E1510)
+                .message(|| "--fail-if checks members: it needs --data")
+                .help(|| "add --data (and --as-of DATE) to run both versions over the data"),
+            BadGate { gate, problem } => d
+                .code(E1511)
+                .message(|| format!("cannot read the gate `{gate}`: {problem}"))
+                .help(|| "write `[NAME:] change|entered|left|members >|>=|<|<= NUMBER[%]`, such as `change > 20%` or `vip: left > 100`"),
+            GateNamesNothing {
+                gate,
+                name,
+                candidates,
+            } => d
+                .code(E1512)
+                .message(|| format!("the gate `{gate}` names `{name}`, which is no segment or tiers of the files compared"))
+                .help(|| did_you_mean(candidates).unwrap_or_else(|| "name a segment, tiers (`value`) or tier (`value.gold`)".into())),
+            GateTripped {
+                gate,
+                subject,
+                before,
+                after,
+                measured,
+            } => d
+                .code(E1513)
+                .message(|| format!("`{subject}` passes the gate `{gate}`: {measured} ({before} → {after} members)"))
+                .help(|| "review the change's entered and left members above; the gate is set by --fail-if"),
             OtherPopulation { file, old, new } => d
                 .code(E1508)
                 .message(|| format!("`{file}`: the population is `{old}` in one version and `{new}` in the other: their members cannot be compared over the data"))

@@ -10,6 +10,7 @@
 
 pub mod canon;
 pub mod effect;
+pub mod gate;
 pub mod merge;
 mod sources;
 pub mod tally;

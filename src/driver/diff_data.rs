@@ -10,6 +10,7 @@ use super::diff::{Diffed, DiffedFile};
 use super::session::{Options, Session};
 use super::{Stopped, Wanted};
 use crate::diagnostics::{Diagnostic, DiffDiagnostic};
+use crate::diff::gate::{Counts, Gate};
 use crate::diff::merge::{MergeProblem, OLD_PREFIX, merge};
 use crate::diff::tally::{FlagTally, Tally, TierCount, Transition};
 use crate::diff::{Change, Kind, Status};
@@ -178,4 +179,93 @@ fn tier_names(program: &Program, ids: [Option<OutputId>; 2]) -> Vec<String> {
         }
     }
     names
+}
+
+/// The `--fail-if` gates read (`E1511` for one that cannot be, `E1512` for one naming no
+/// segment or tiers of the files compared).
+pub fn read_gates(diffed: &Diffed, written: &[String]) -> Result<Vec<Gate>, Stopped> {
+    let mut gates = Vec::new();
+    let mut problems = Vec::new();
+    let names: Vec<&str> = diffed
+        .files
+        .iter()
+        .flat_map(|f| f.old.iter().chain(f.new.iter()))
+        .flat_map(|p| {
+            let segments = p.segments.iter().map(|s| s.name.as_str());
+            segments.chain(p.tiers.iter().map(|t| t.name.as_str()))
+        })
+        .collect();
+    for text in written {
+        match Gate::parse(text) {
+            Err(problem) => problems.push(Diagnostic::Diff(DiffDiagnostic::BadGate {
+                gate: text.clone(),
+                problem,
+            })),
+            Ok(gate) => {
+                let subject = gate.subject.clone().unwrap_or_default();
+                let base = subject.split_once('.').map_or(subject.as_str(), |(t, _)| t);
+                if gate.subject.is_some() && !names.contains(&base) {
+                    problems.push(Diagnostic::Diff(DiffDiagnostic::GateNamesNothing {
+                        gate: text.clone(),
+                        name: subject.clone(),
+                        candidates: crate::suggest::similar(base, names.iter().copied()),
+                    }));
+                } else {
+                    gates.push(gate);
+                }
+            }
+        }
+    }
+    match problems.is_empty() {
+        true => Ok(gates),
+        false => Err(Stopped::Standalone(problems)),
+    }
+}
+
+/// Every change counted over the data that passes a gate (`E1513`).
+pub fn tripped_gates(diffed: &Diffed, gates: &[Gate]) -> Vec<Diagnostic> {
+    let mut subjects: Vec<(String, Counts)> = Vec::new();
+    for data in diffed.files.iter().filter_map(|f| f.data.as_ref()) {
+        for s in &data.segments {
+            let m = &s.members;
+            let counts = Counts {
+                before: m.before,
+                after: m.after,
+                entered: m.entered,
+                left: m.left,
+            };
+            subjects.push((s.name.clone(), counts));
+        }
+        for t in &data.tiers {
+            for tier in &t.tiers {
+                let counts = Counts {
+                    before: tier.before,
+                    after: tier.after,
+                    entered: tier.entered,
+                    left: tier.left,
+                };
+                subjects.push((format!("{}.{}", t.name, tier.tier), counts));
+            }
+        }
+    }
+    let mut tripped = Vec::new();
+    for gate in gates {
+        for (subject, counts) in subjects.iter().filter(|(s, _)| gate.is_about(s)) {
+            if let Some(value) = gate.tripped(*counts) {
+                let measured = match gate.percent {
+                    true if value.is_infinite() => format!("{} from no member", gate.metric.word()),
+                    true => format!("{} {:.1} %", gate.metric.word(), value * 100.0),
+                    false => format!("{} {value}", gate.metric.word()),
+                };
+                tripped.push(Diagnostic::Diff(DiffDiagnostic::GateTripped {
+                    gate: gate.text.clone(),
+                    subject: subject.clone(),
+                    before: counts.before,
+                    after: counts.after,
+                    measured,
+                }));
+            }
+        }
+    }
+    tripped
 }

@@ -29,7 +29,7 @@ mod testing;
 pub use crate::lower::{Selection, Wanted};
 pub use check::{CheckedFile, CheckedFiles, check_files, project_rule_files};
 pub use diff::{DiffRequest, Diffed, DiffedFile, FileStatus, VersionOf, VersionProblems, diff};
-pub use diff_data::{FileData, SegmentData, TiersData, measure_changes};
+pub use diff_data::{FileData, SegmentData, TiersData, measure_changes, read_gates, tripped_gates};
 pub use infer::{InferRequest, infer_schema, infer_schemas};
 pub use kpis::{Baseline, KpiGate, Measured};
 pub use lineage::{Lineage, SourceColumns};
