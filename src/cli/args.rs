@@ -123,7 +123,12 @@ pub struct DiffArgs {
     /// before and after, who entered and who left each changed segment and tier
     #[arg(long)]
     pub data: bool,
-    /// Exit 1 when a changed segment or tier passes this gate over the data (with --data;
+    /// Compare the outputs of two runs instead: the arguments are two folders `segc run` wrote
+    /// (earlier, later): who entered and left each segment, and each tiers' moves
+    #[arg(long, conflicts_with = "data")]
+    pub runs: bool,
+    /// Exit 1 when a changed segment or tier passes this gate over the data (with --data or
+    /// --runs;
     /// repeatable): `[NAME:] change|entered|left|members >|>=|<|<= NUMBER[%]`, such as
     /// `change > 20%` or `vip: left > 100`
     #[arg(long = "fail-if", value_name = "GATE")]

@@ -9,7 +9,7 @@ use similar::ChangeTag;
 
 use super::line_diff::line_diff;
 use crate::diff::{ArmChange, Change, ColumnChange, Effect, Status};
-use crate::driver::{Diffed, DiffedFile, FileStatus};
+use crate::driver::{Diffed, DiffedFile, FileData, FileStatus, RunsDiffed};
 
 /// The lines of the change from `old` to `new`, each marked `-`, `+` or ` `.
 fn text_lines(change: &Change) -> Vec<String> {
@@ -169,14 +169,19 @@ fn tier_name(tier: &Option<String>) -> &str {
     tier.as_deref().unwrap_or("(none)")
 }
 
-/// What a change does over the data, as lines: members before and after, who entered and
-/// left; for tiers, per tier and each move between tiers.
+/// What a change does over the data, as lines.
 fn data_lines(file: &DiffedFile, change: &Change) -> Vec<String> {
-    let Some(data) = &file.data else {
-        return Vec::new();
-    };
+    match &file.data {
+        Some(data) => counted_lines(data, &change.name),
+        None => Vec::new(),
+    }
+}
+
+/// The members of the segment or tiers `name` in two versions, as lines: before and after,
+/// who entered and left; for tiers, per tier and each move between tiers.
+fn counted_lines(data: &FileData, name: &str) -> Vec<String> {
     let mut lines = Vec::new();
-    if let Some(s) = data.segments.iter().find(|s| s.name == change.name) {
+    if let Some(s) = data.segments.iter().find(|s| s.name == name) {
         let m = &s.members;
         lines.push(format!(
             "members {}: {} entered, {} left",
@@ -191,7 +196,7 @@ fn data_lines(file: &DiffedFile, change: &Change) -> Vec<String> {
             lines.push(format!("left: {}", keys(&m.left_sample, m.left)));
         }
     }
-    if let Some(t) = data.tiers.iter().find(|t| t.name == change.name) {
+    if let Some(t) = data.tiers.iter().find(|t| t.name == name) {
         for tier in &t.tiers {
             lines.push(format!(
                 "tier {}: {}: {} entered, {} left",
@@ -316,6 +321,108 @@ pub(super) fn markdown(diffed: &Diffed) -> String {
                 let _ = writeln!(out, "{}", line.replace("```", "`\u{200b}``"));
             }
             out.push_str("```\n\n</details>\n");
+        }
+    }
+    out
+}
+
+/// A run as reports name it: its folder, rules and date.
+fn run_title(run: &crate::engine::RunOutput) -> String {
+    format!("{} ({}, {})", run.dir.display(), run.rules, run.as_of)
+}
+
+/// The segments and tiers of two runs, each with its status word and counted lines.
+fn runs_items(runs: &RunsDiffed) -> Vec<(&'static str, &str, Status, Vec<String>)> {
+    let data = &runs.data;
+    let segments = data
+        .segments
+        .iter()
+        .map(|s| ("segment", s.name.as_str(), s.status));
+    let tiers = data
+        .tiers
+        .iter()
+        .map(|t| ("tiers", t.name.as_str(), t.status));
+    segments
+        .chain(tiers)
+        .map(|(kind, name, status)| (kind, name, status, counted_lines(data, name)))
+        .collect()
+}
+
+fn run_status(status: Status) -> &'static str {
+    match status {
+        Status::Added => " (only in the later run)",
+        Status::Removed => " (only in the earlier run)",
+        _ => "",
+    }
+}
+
+/// Two runs for people: per segment and tiers, members before and after and who moved.
+pub(super) fn runs_human(runs: &RunsDiffed) -> String {
+    let mut out = format!("{} → {}\n", run_title(&runs.base), run_title(&runs.head));
+    for (kind, name, status, lines) in runs_items(runs) {
+        let _ = writeln!(out, "{kind} {name}{}", run_status(status));
+        for line in lines {
+            let _ = writeln!(out, "    {line}");
+        }
+    }
+    out
+}
+
+/// Two runs as one JSON document: the runs, then the counts (as `segc diff --data` gives them).
+pub(super) fn runs_json(runs: &RunsDiffed) -> String {
+    let run = |r: &crate::engine::RunOutput| json!({ "dir": r.dir.display().to_string(), "rules": r.rules, "as_of": r.as_of });
+    let document = json!({
+        "base": run(&runs.base),
+        "head": run(&runs.head),
+        "segments": runs.data.segments,
+        "tiers": runs.data.tiers,
+    });
+    format!("{document:#}\n")
+}
+
+/// Two runs as Markdown: a table of the segments, then each tiers' moves.
+pub(super) fn runs_markdown(runs: &RunsDiffed) -> String {
+    let mut out = format!(
+        "### segc diff: {} → {}\n\n| | members before | after | entered | left |\n|---|---|---|---|---|\n",
+        cell(&run_title(&runs.base)),
+        cell(&run_title(&runs.head))
+    );
+    for s in &runs.data.segments {
+        let m = &s.members;
+        let _ = writeln!(
+            out,
+            "| segment `{}`{} | {} | {} | {} | {} |",
+            s.name,
+            run_status(s.status),
+            m.before,
+            m.after,
+            m.entered,
+            m.left
+        );
+    }
+    for t in &runs.data.tiers {
+        for tier in &t.tiers {
+            let _ = writeln!(
+                out,
+                "| tier `{}.{}` | {} | {} | {} | {} |",
+                t.name, tier.tier, tier.before, tier.after, tier.entered, tier.left
+            );
+        }
+    }
+    for t in &runs.data.tiers {
+        let _ = write!(
+            out,
+            "\n#### Moves of `{}`\n\n| from | to | members |\n|---|---|---|\n",
+            t.name
+        );
+        for moved in &t.transitions {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                tier_name(&moved.from),
+                tier_name(&moved.to),
+                moved.members
+            );
         }
     }
     out

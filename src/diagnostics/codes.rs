@@ -214,6 +214,8 @@ codes! {
     E1511 Environment "gate that cannot be read",
     E1512 Environment "gate naming no segment or tiers",
     E1513 Rules "change beyond a gate",
+    E1514 Environment "run output that cannot be read",
+    E1515 Environment "`--runs` without two output folders",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.

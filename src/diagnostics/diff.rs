@@ -98,6 +98,18 @@ pub enum DiffDiagnostic {
         /// The measured value (`change 45.0 %`, `left 9`).
         measured: String,
     },
+    /// `--runs`: an output folder whose run cannot be read (E1514).
+    RunUnreadable {
+        /// The folder.
+        dir: String,
+        /// Why, in the reader's words.
+        message: String,
+    },
+    /// `--runs` without exactly two output folders (E1515).
+    RunsNotTwo {
+        /// The arguments given.
+        given: usize,
+    },
 }
 
 impl DiffDiagnostic {
@@ -164,6 +176,14 @@ impl DiffDiagnostic {
                 .code(E1513)
                 .message(|| format!("`{subject}` passes the gate `{gate}`: {measured} ({before} → {after} members)"))
                 .help(|| "review the change's entered and left members above; the gate is set by --fail-if"),
+            RunUnreadable { dir, message } => d
+                .code(E1514)
+                .message(|| format!("cannot read the run in `{dir}`: {message}"))
+                .help(|| "give folders `segc run --out` wrote to (with summary.json and membership.parquet or .csv)"),
+            RunsNotTwo { given } => d
+                .code(E1515)
+                .message(|| format!("--runs compares two output folders, and {given} are given"))
+                .help(|| "give `segc diff --runs OUT_BEFORE OUT_AFTER`"),
             OtherPopulation { file, old, new } => d
                 .code(E1508)
                 .message(|| format!("`{file}`: the population is `{old}` in one version and `{new}` in the other: their members cannot be compared over the data"))

@@ -181,20 +181,24 @@ fn tier_names(program: &Program, ids: [Option<OutputId>; 2]) -> Vec<String> {
     names
 }
 
-/// The `--fail-if` gates read (`E1511` for one that cannot be, `E1512` for one naming no
-/// segment or tiers of the files compared).
-pub fn read_gates(diffed: &Diffed, written: &[String]) -> Result<Vec<Gate>, Stopped> {
-    let mut gates = Vec::new();
-    let mut problems = Vec::new();
-    let names: Vec<&str> = diffed
+/// The segments and tiers of the files compared, in either version: what gates may name.
+pub fn gate_names(diffed: &Diffed) -> Vec<String> {
+    diffed
         .files
         .iter()
         .flat_map(|f| f.old.iter().chain(f.new.iter()))
         .flat_map(|p| {
-            let segments = p.segments.iter().map(|s| s.name.as_str());
-            segments.chain(p.tiers.iter().map(|t| t.name.as_str()))
+            let segments = p.segments.iter().map(|s| s.name.clone());
+            segments.chain(p.tiers.iter().map(|t| t.name.clone()))
         })
-        .collect();
+        .collect()
+}
+
+/// The `--fail-if` gates read (`E1511` for one that cannot be, `E1512` for one naming none of
+/// `names`).
+pub fn read_gates(written: &[String], names: &[String]) -> Result<Vec<Gate>, Stopped> {
+    let mut gates = Vec::new();
+    let mut problems = Vec::new();
     for text in written {
         match Gate::parse(text) {
             Err(problem) => problems.push(Diagnostic::Diff(DiffDiagnostic::BadGate {
@@ -204,11 +208,11 @@ pub fn read_gates(diffed: &Diffed, written: &[String]) -> Result<Vec<Gate>, Stop
             Ok(gate) => {
                 let subject = gate.subject.clone().unwrap_or_default();
                 let base = subject.split_once('.').map_or(subject.as_str(), |(t, _)| t);
-                if gate.subject.is_some() && !names.contains(&base) {
+                if gate.subject.is_some() && !names.iter().any(|n| n == base) {
                     problems.push(Diagnostic::Diff(DiffDiagnostic::GateNamesNothing {
                         gate: text.clone(),
                         name: subject.clone(),
-                        candidates: crate::suggest::similar(base, names.iter().copied()),
+                        candidates: crate::suggest::similar(base, names.iter().map(String::as_str)),
                     }));
                 } else {
                     gates.push(gate);
@@ -222,10 +226,13 @@ pub fn read_gates(diffed: &Diffed, written: &[String]) -> Result<Vec<Gate>, Stop
     }
 }
 
-/// Every change counted over the data that passes a gate (`E1513`).
-pub fn tripped_gates(diffed: &Diffed, gates: &[Gate]) -> Vec<Diagnostic> {
+/// Every segment and tier counted in `data` that passes a gate (`E1513`).
+pub fn tripped_gates<'d>(
+    data: impl IntoIterator<Item = &'d FileData>,
+    gates: &[Gate],
+) -> Vec<Diagnostic> {
     let mut subjects: Vec<(String, Counts)> = Vec::new();
-    for data in diffed.files.iter().filter_map(|f| f.data.as_ref()) {
+    for data in data {
         for s in &data.segments {
             let m = &s.members;
             let counts = Counts {

@@ -17,6 +17,7 @@
 mod check;
 mod diff;
 mod diff_data;
+mod diff_runs;
 pub mod format;
 mod infer;
 mod kpis;
@@ -29,7 +30,10 @@ mod testing;
 pub use crate::lower::{Selection, Wanted};
 pub use check::{CheckedFile, CheckedFiles, check_files, project_rule_files};
 pub use diff::{DiffRequest, Diffed, DiffedFile, FileStatus, VersionOf, VersionProblems, diff};
-pub use diff_data::{FileData, SegmentData, TiersData, measure_changes, read_gates, tripped_gates};
+pub use diff_data::{
+    FileData, SegmentData, TiersData, gate_names, measure_changes, read_gates, tripped_gates,
+};
+pub use diff_runs::{RunsDiffed, diff_runs};
 pub use infer::{InferRequest, infer_schema, infer_schemas};
 pub use kpis::{Baseline, KpiGate, Measured};
 pub use lineage::{Lineage, SourceColumns};

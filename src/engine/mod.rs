@@ -24,6 +24,7 @@ mod rank;
 mod redact;
 mod references;
 mod remote_out;
+mod runs;
 mod shape;
 mod stores;
 mod summary;
@@ -59,6 +60,7 @@ use progress::Ticker;
 pub use progress::{Phase, Progress, Quiet, rows_read};
 pub use rank::pass_boundaries;
 pub use remote_out::{MANIFEST, Published, run_file_url, run_folder};
+pub use runs::RunOutput;
 use std::sync::atomic::AtomicU64;
 pub use stores::{AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings};
 pub use summary::{
