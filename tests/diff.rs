@@ -310,3 +310,134 @@ fn data_diff_agrees_with_runs_of_each_version() {
         assert_eq!(transition["members"], moved, "{from:?} → {to:?}");
     }
 }
+
+/// Runs `segc run` of `rules` at `as_of` into `out` with more options.
+fn run_into(rules: &Path, as_of: &str, out: &Path, options: &[&str]) {
+    let status = segc()
+        .args(["run", "-q", "--as-of", as_of, "--out"])
+        .arg(out)
+        .args(options)
+        .arg(rules)
+        .status()
+        .expect("segc runs");
+    assert!(status.success());
+}
+
+/// `--runs` over a wide Parquet run and a long CSV run of the same rules at two dates agrees
+/// with the set differences of the same runs written as wide CSV.
+#[test]
+fn runs_are_compared_in_both_layouts() {
+    let rules = repo("tests/fixtures/diff/v1/rules.seg");
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let at = |name: &str| dir.path().join(name);
+    run_into(&rules, "2026-11-01", &at("wide"), &[]);
+    run_into(
+        &rules,
+        "2026-05-01",
+        &at("long"),
+        &["--layout", "long", "--format", "csv"],
+    );
+    let mut command = segc();
+    command
+        .current_dir(dir.path())
+        .args(["diff", "--runs", "wide", "long"]);
+    let report = transcript(&mut command).replace(&rules.display().to_string(), "[RULES]");
+    insta::assert_snapshot!(report);
+    let json = segc()
+        .current_dir(dir.path())
+        .args(["diff", "--runs", "wide", "long", "--format", "json"])
+        .output()
+        .expect("segc runs");
+    let json: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let old = run_rows(&rules, &at("csv-old"));
+    let new = {
+        run_into(&rules, "2026-05-01", &at("csv-new"), &["--format", "csv"]);
+        let text = std::fs::read_to_string(at("csv-new/membership.csv")).expect("read");
+        let mut lines = text.lines();
+        let header: Vec<String> = lines
+            .next()
+            .expect("header")
+            .split(',')
+            .map(String::from)
+            .collect();
+        lines
+            .map(|l| {
+                header
+                    .iter()
+                    .cloned()
+                    .zip(l.split(',').map(String::from))
+                    .collect()
+            })
+            .collect::<Vec<std::collections::BTreeMap<String, String>>>()
+    };
+    for segment in json["segments"].as_array().expect("segments") {
+        let name = segment["name"].as_str().expect("name");
+        let members = |rows: &[std::collections::BTreeMap<String, String>]| -> Vec<String> {
+            rows.iter()
+                .filter(|r| r[name] == "true")
+                .map(|r| r["customer_id"].clone())
+                .collect()
+        };
+        let (before, after) = (members(&old), members(&new));
+        let entered = after.iter().filter(|k| !before.contains(k)).count();
+        let left = before.iter().filter(|k| !after.contains(k)).count();
+        assert_eq!(segment["before"], before.len(), "{name}");
+        assert_eq!(segment["after"], after.len(), "{name}");
+        assert_eq!(segment["entered"], entered, "{name}");
+        assert_eq!(segment["left"], left, "{name}");
+    }
+    for transition in json["tiers"][0]["transitions"].as_array().expect("moves") {
+        let (from, to) = (transition["from"].as_str(), transition["to"].as_str());
+        let moved = old
+            .iter()
+            .zip(&new)
+            .filter(|(a, b)| tier(a) == from && tier(b) == to)
+            .count();
+        assert_eq!(transition["members"], moved, "{from:?} → {to:?}");
+    }
+}
+
+#[test]
+fn runs_problems_exit_2() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let one = diff(dir.path(), &["--runs", "a"]);
+    assert!(one.starts_with("exit: 2") && one.contains("E1515"), "{one}");
+    let missing = diff(dir.path(), &["--runs", "a", "b"]);
+    assert!(
+        missing.starts_with("exit: 2") && missing.contains("E1514"),
+        "{missing}"
+    );
+}
+
+#[test]
+fn gates_fail_the_command() {
+    let dir = two_commits();
+    let gate = |gates: &[&str]| {
+        let mut args = vec![
+            "HEAD~1",
+            "HEAD",
+            "--data",
+            "--as-of",
+            "2026-11-01",
+            "rules.seg",
+        ];
+        for g in gates {
+            args.extend(["--fail-if", g]);
+        }
+        diff(dir.path(), &args)
+    };
+    let passed = gate(&["big_spender: left > 1", "vip: change > 50%"]);
+    assert!(passed.starts_with("exit: 0"), "{passed}");
+    let tripped = gate(&["frequent: change > 20%", "value: entered >= 3"]);
+    let stderr = tripped.split("--- stderr\n").nth(1).expect("stderr");
+    insta::assert_snapshot!(format!("{}\n{stderr}", &tripped[..7]));
+    let without_data = diff(dir.path(), &["--fail-if", "change > 1%"]);
+    assert!(without_data.starts_with("exit: 2") && without_data.contains("E1510"));
+    let unreadable = gate(&["growth > 1"]);
+    assert!(unreadable.starts_with("exit: 2") && unreadable.contains("E1511"));
+    let unknown = gate(&["vipp: left > 1"]);
+    assert!(
+        unknown.starts_with("exit: 2") && unknown.contains("did you mean `vip`"),
+        "{unknown}"
+    );
+}
