@@ -298,6 +298,14 @@ fn data_diff_agrees_with_runs_of_each_version() {
         checked += 1;
     }
     assert_eq!(checked, 6, "{data}");
+    // The KPI, `share(vip)`, before and after.
+    let kpi = &data["kpis"][0];
+    assert_eq!(kpi["kpi"], "vip_share");
+    let share = |rows: &[std::collections::BTreeMap<String, String>]| {
+        members(rows, "vip").len() as f64 / rows.len() as f64
+    };
+    assert_eq!(kpi["before"].as_f64(), Some(share(&old)));
+    assert_eq!(kpi["after"].as_f64(), Some(share(&new)));
     // The tiers' moves: every member's tier before and after.
     let tiers = &data["tiers"][0];
     for transition in tiers["transitions"].as_array().expect("transitions") {

@@ -219,6 +219,26 @@ fn counted_lines(data: &FileData, name: &str) -> Vec<String> {
     lines
 }
 
+/// Each KPI's value before and after: `vip_share (population): 45.0 % → 27.5 %`.
+fn kpi_lines(file: &DiffedFile) -> Vec<String> {
+    let Some(data) = &file.data else {
+        return Vec::new();
+    };
+    data.kpis
+        .iter()
+        .map(|k| {
+            let value = |v| super::kpi_report::value_text(v, k.unit);
+            format!(
+                "kpi {} ({}): {} → {}",
+                k.kpi,
+                k.group,
+                value(k.before),
+                value(k.after)
+            )
+        })
+        .collect()
+}
+
 /// For people: each file, then each changed item with what it does and its line diff.
 pub(super) fn human(diffed: &Diffed) -> String {
     let mut out = format!("{} → {}\n", diffed.base, diffed.head);
@@ -241,6 +261,18 @@ pub(super) fn human(diffed: &Diffed) -> String {
             }
             for line in text_lines(change) {
                 let _ = writeln!(out, "      {line}");
+            }
+        }
+        let kpis = kpi_lines(file);
+        if !kpis.is_empty() {
+            let as_of = file
+                .data
+                .as_ref()
+                .map(|d| d.as_of.to_string())
+                .unwrap_or_default();
+            let _ = writeln!(out, "  KPIs over the data as of {as_of}:");
+            for line in kpis {
+                let _ = writeln!(out, "    {line}");
             }
         }
     }
@@ -308,6 +340,13 @@ pub(super) fn markdown(diffed: &Diffed) -> String {
                 change.name,
                 cell(&what)
             );
+        }
+        let kpis = kpi_lines(file);
+        if !kpis.is_empty() {
+            out.push_str("\n**KPIs over the data**\n\n");
+            for line in kpis {
+                let _ = writeln!(out, "- {line}");
+            }
         }
         for change in &file.changes {
             let _ = write!(

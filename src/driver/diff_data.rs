@@ -15,7 +15,7 @@ use crate::diff::merge::{MergeProblem, OLD_PREFIX, merge};
 use crate::diff::tally::{FlagTally, Tally, TierCount, Transition};
 use crate::diff::{Change, Kind, Status};
 use crate::engine::Pair;
-use crate::hir::{OutputId, Program};
+use crate::hir::{KpiGroup, KpiId, OutputId, Program};
 use crate::lower::Selection;
 
 /// A changed segment's members in both versions.
@@ -43,6 +43,25 @@ pub struct TiersData {
     pub transitions: Vec<Transition>,
 }
 
+/// A KPI's value for one group in both versions.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KpiData {
+    /// The KPI.
+    pub kpi: String,
+    /// The group (`population`, a segment, `tiers.tier`).
+    pub group: String,
+    /// What its value measures.
+    pub unit: crate::hir::KpiUnit,
+    /// The value in the old version (`None`: no value, or not measured there).
+    pub before: Option<f64>,
+    /// The value in the new version.
+    pub after: Option<f64>,
+    /// Members of the group in the old version.
+    pub members_before: Option<u64>,
+    /// Members of the group in the new version.
+    pub members_after: Option<u64>,
+}
+
 /// What the change of one file does to its members, over the data.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FileData {
@@ -52,6 +71,8 @@ pub struct FileData {
     pub segments: Vec<SegmentData>,
     /// The changed tiers and splits.
     pub tiers: Vec<TiersData>,
+    /// Every KPI of either version, per group.
+    pub kpis: Vec<KpiData>,
 }
 
 /// Runs both versions of each changed file given over the data, one plan per file, and
@@ -67,7 +88,7 @@ pub async fn measure_changes(diffed: &mut Diffed, options: &Options) -> Result<(
             .iter()
             .filter(|c| matches!(c.kind, Kind::Segment | Kind::Tiers | Kind::Split))
             .collect();
-        if wanted.is_empty() {
+        if file.changes.is_empty() {
             continue;
         }
         let merged = merge(old, new).map_err(|p| merge_problem(file, p))?;
@@ -111,6 +132,85 @@ fn outputs(program: &Program, change: &Change) -> (Option<OutputId>, Option<Outp
 
 async fn measured(session: &Session, wanted: &[&Change]) -> Result<FileData, Stopped> {
     let program = session.program();
+    let mut data = FileData {
+        as_of: session.params().as_of,
+        segments: Vec::new(),
+        tiers: Vec::new(),
+        kpis: Vec::new(),
+    };
+    if !wanted.is_empty() {
+        members(session, wanted, &mut data).await?;
+    }
+    if !program.kpis.is_empty() {
+        data.kpis = kpis(session).await?;
+    }
+    Ok(data)
+}
+
+/// Both versions' KPIs, measured in one plan: per KPI of either version and group, its value
+/// before and after.
+async fn kpis(session: &Session) -> Result<Vec<KpiData>, Stopped> {
+    let program = session.program();
+    let ids: Vec<KpiId> = (0..program.kpis.len()).map(KpiId).collect();
+    let engine = session.engine_for(Wanted::Kpis(&ids)).await?;
+    let plan = engine
+        .kpi_plan(program, session.params(), &ids)
+        .await
+        .map_err(|p| Session::in_rules(&engine, p))?;
+    let measured = engine
+        .measure(program, &plan)
+        .await
+        .map_err(|p| Session::in_rules(&engine, p))?;
+    let group_name = |group: &KpiGroup| {
+        let plain = |name: &str| name.strip_prefix(OLD_PREFIX).unwrap_or(name).to_string();
+        match group {
+            KpiGroup::Population => "population".to_string(),
+            KpiGroup::Segment(id) => plain(&program.segments[id.0].name),
+            KpiGroup::Tier { tiers, tier } => {
+                format!("{}.{tier}", plain(&program.tiers[tiers.0].name))
+            }
+        }
+    };
+    let mut rows: Vec<KpiData> = Vec::new();
+    for m in measured {
+        let kpi = &program.kpis[m.kpi.0];
+        let (name, old) = match kpi.name.strip_prefix(OLD_PREFIX) {
+            Some(name) => (name.to_string(), true),
+            None => (kpi.name.clone(), false),
+        };
+        let group = kpi.groups.get(m.group).map(group_name).unwrap_or_default();
+        let index = match rows.iter().position(|r| r.kpi == name && r.group == group) {
+            Some(i) => i,
+            None => {
+                rows.push(KpiData {
+                    kpi: name,
+                    group,
+                    unit: kpi.unit,
+                    before: None,
+                    after: None,
+                    members_before: None,
+                    members_after: None,
+                });
+                rows.len() - 1
+            }
+        };
+        let row = &mut rows[index];
+        match old {
+            true => (row.before, row.members_before) = (m.value, Some(m.members)),
+            false => (row.after, row.members_after) = (m.value, Some(m.members)),
+        }
+    }
+    Ok(rows)
+}
+
+/// Counts the members of the changed segments and tiers `wanted` in both versions, in one
+/// plan, into `data`.
+async fn members(
+    session: &Session,
+    wanted: &[&Change],
+    data: &mut FileData,
+) -> Result<(), Stopped> {
+    let program = session.program();
     let ids: Vec<(Option<OutputId>, Option<OutputId>)> =
         wanted.iter().map(|c| outputs(program, c)).collect();
     let mut selected: Vec<OutputId> = ids
@@ -140,11 +240,6 @@ async fn measured(session: &Session, wanted: &[&Change]) -> Result<FileData, Sto
         .compare(program, &plan, &pairs)
         .await
         .map_err(|p| Session::in_rules(&engine, p))?;
-    let mut data = FileData {
-        as_of: session.params().as_of,
-        segments: Vec::new(),
-        tiers: Vec::new(),
-    };
     for ((change, (old, new)), tally) in wanted.iter().zip(&ids).zip(tallies) {
         match tally {
             Tally::Flags(members) => data.segments.push(SegmentData {
@@ -163,7 +258,7 @@ async fn measured(session: &Session, wanted: &[&Change]) -> Result<FileData, Sto
             }
         }
     }
-    Ok(data)
+    Ok(())
 }
 
 /// The tiers of either version, the new one's order first.

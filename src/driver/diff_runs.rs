@@ -62,6 +62,7 @@ pub async fn diff_runs(dirs: &[PathBuf], options: EngineOptions) -> Result<RunsD
         as_of,
         segments: Vec::new(),
         tiers: Vec::new(),
+        kpis: Vec::new(),
     };
     for ((name, tiers), tally) in wanted.iter().zip(tallies) {
         let status = match (has(&base, name, *tiers), has(&head, name, *tiers)) {

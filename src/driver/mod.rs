@@ -31,7 +31,8 @@ pub use crate::lower::{Selection, Wanted};
 pub use check::{CheckedFile, CheckedFiles, check_files, project_rule_files};
 pub use diff::{DiffRequest, Diffed, DiffedFile, FileStatus, VersionOf, VersionProblems, diff};
 pub use diff_data::{
-    FileData, SegmentData, TiersData, gate_names, measure_changes, read_gates, tripped_gates,
+    FileData, KpiData, SegmentData, TiersData, gate_names, measure_changes, read_gates,
+    tripped_gates,
 };
 pub use diff_runs::{RunsDiffed, diff_runs};
 pub use infer::{InferRequest, infer_schema, infer_schemas};
