@@ -59,9 +59,23 @@ pub fn merge(old: &Program, new: &Program) -> Result<Program, MergeProblem> {
         }
         merged.paths.push(path);
     }
+    append_definitions(old, &offsets, &mut merged);
+    let def = |d: DefId| shift_def(d, &offsets);
+    merged
+        .evaluation_order
+        .extend(old.evaluation_order.iter().map(|d| def(*d)));
+    let output = |o: &OutputId| shift_output(*o, &offsets);
+    merged.outputs.extend(old.outputs.iter().map(output));
+    merged.imported.extend(old.imported.iter().map(output));
+    Ok(merged)
+}
+
+/// Appends `old`'s `let`s, segments, scores, tiers, quantiles, aggregates and KPIs to
+/// `merged`, renamed and with the merged program's ids.
+fn append_definitions(old: &Program, offsets: &Offsets, merged: &mut Program) {
     let fix = |e: &Expr| {
         let mut e = e.clone();
-        remap(&mut e, old, &offsets);
+        remap(&mut e, old, offsets);
         e
     };
     let renamed = |name: &str| format!("{OLD_PREFIX}{name}");
@@ -109,16 +123,8 @@ pub fn merge(old: &Program, new: &Program) -> Result<Program, MergeProblem> {
     for kpi in &old.kpis {
         merged
             .kpis
-            .push(kpi_of(kpi, old, &offsets, &renamed(&kpi.name)));
+            .push(kpi_of(kpi, old, offsets, &renamed(&kpi.name)));
     }
-    let def = |d: DefId| shift_def(d, &offsets);
-    merged
-        .evaluation_order
-        .extend(old.evaluation_order.iter().map(|d| def(*d)));
-    let output = |o: &OutputId| shift_output(*o, &offsets);
-    merged.outputs.extend(old.outputs.iter().map(output));
-    merged.imported.extend(old.imported.iter().map(output));
-    Ok(merged)
 }
 
 /// The new version's sources with the columns only the old version declares: where each old
