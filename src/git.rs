@@ -161,6 +161,9 @@ impl ReadFiles for Revision {
         let object = match self.entry(&relative)? {
             None => return Err(FileProblem::NotFound),
             Some((kind, _)) if kind == "tree" => return Err(FileProblem::NotRegular("a folder")),
+            Some((kind, _)) if kind == "link" => {
+                return Err(FileProblem::NotRegular("a symbolic link"));
+            }
             Some((kind, _)) if kind != "blob" => {
                 return Err(FileProblem::NotRegular("a submodule"));
             }

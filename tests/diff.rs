@@ -449,3 +449,109 @@ fn gates_fail_the_command() {
         "{unknown}"
     );
 }
+
+/// The JSON reports of the versions (with and without `--data`) and of `--runs` follow
+/// `docs/schemas/diff.schema.json`, which rejects what does not.
+#[test]
+fn json_reports_follow_the_documented_schema() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo("docs/schemas/diff.schema.json")).expect("schema"),
+    )
+    .expect("schema JSON");
+    let validator = jsonschema::validator_for(&schema).expect("a valid schema");
+    let dir = two_commits();
+    let report = |args: &[&str]| -> serde_json::Value {
+        let output = segc()
+            .current_dir(dir.path())
+            .arg("diff")
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .expect("segc runs");
+        serde_json::from_slice(&output.stdout).expect("JSON")
+    };
+    let rules = repo("tests/fixtures/diff/v1/rules.seg");
+    run_into(
+        &rules,
+        "2026-11-01",
+        &dir.path().join("out-a"),
+        &["--layout", "long"],
+    );
+    run_into(
+        &rules,
+        "2026-05-01",
+        &dir.path().join("out-b"),
+        &["--format", "csv"],
+    );
+    let reports = [
+        report(&["HEAD~1", "HEAD"]),
+        report(&["HEAD~1", "HEAD", "--data", "--as-of", "2026-11-01"]),
+        report(&["--runs", "out-a", "out-b"]),
+    ];
+    for report in &reports {
+        let problems: Vec<String> = validator
+            .iter_errors(report)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+    assert!(
+        reports[1]["files"][0]["data"]["segments"]
+            .as_array()
+            .is_some_and(|s| !s.is_empty())
+    );
+    let mut broken = reports[0].clone();
+    broken["files"][0]["changes"][0]["effect"] = serde_json::json!("maybe");
+    assert!(validator.iter_errors(&broken).count() > 0);
+}
+
+/// What changing segment `s` from `old` to `new` does, as the prover finds it.
+fn effect_of(old: &str, new: &str) -> segc::diff::Effect {
+    let program = |condition: &str| {
+        let text = format!(
+            "source c from parquet \"c.parquet\" {{\n  key id: int\n  spend: int\n  \
+             status: enum(\"a\", \"b\", \"c\")\n  flag: bool\n}}\n\npopulation c\n\n\
+             let floor = 100\n\nsegment s = {condition}\n"
+        );
+        let (program, diagnostics) = crate::common::compile("s.seg", &text);
+        program.unwrap_or_else(|| panic!("{diagnostics}"))
+    };
+    let (before, after) = (program(old), program(new));
+    let (canon_before, canon_after) = (
+        segc::diff::canon::Canon::new(&before),
+        segc::diff::canon::Canon::new(&after),
+    );
+    segc::diff::effect::of_conditions(
+        (&canon_before, &before.segments[0].condition),
+        (&canon_after, &after.segments[0].condition),
+    )
+}
+
+#[test]
+fn the_prover_tells_widening_from_narrowing() {
+    use segc::diff::Effect::*;
+    let cases = [
+        ("spend > 100", "spend > 200", Narrows),
+        ("spend > 200", "spend > floor", Widens),
+        ("spend > 100 and flag", "spend > 100", Widens),
+        ("status == \"a\"", "status in [\"a\", \"b\"]", Widens),
+        ("spend > 100", "spend > 100 or flag", Widens),
+        (
+            "spend > 100 and (flag or status == \"a\")",
+            "spend > 50 and (flag or status == \"a\")",
+            Widens,
+        ),
+        (
+            "spend >= 100 and spend <= 200",
+            "spend between 100 and 200",
+            Equivalent,
+        ),
+        ("status != \"c\"", "status in [\"a\", \"b\"]", Equivalent),
+        ("spend > 100", "spend < 50", Unknown),
+        ("flag", "not flag", Unknown),
+        ("spend > 100 or flag", "spend > 100", Narrows),
+    ];
+    for (old, new, expected) in cases {
+        assert_eq!(effect_of(old, new), expected, "{old} → {new}");
+    }
+}

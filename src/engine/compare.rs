@@ -103,8 +103,24 @@ impl Engine {
         let population = program.population();
         let span = population.location.span;
         let physical = self.physical_plan(&plan.plan, population.span).await?;
-        let mut stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
+        let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
             .map_err(|e| execution_failed(span, e))?;
+        // A reader that panics on a corrupt file becomes a diagnostic naming it, as in a run.
+        match super::panics::contained(self.count(program, plan, pairs, stream)).await {
+            Ok(counted) => counted,
+            Err(panic) => Err(self.reader_panicked(span, panic).await),
+        }
+    }
+
+    /// Counts the batches of `stream`, the membership plan `plan` executed.
+    async fn count(
+        &self,
+        program: &hir::Program,
+        plan: &MembershipPlan,
+        pairs: &[Pair],
+        mut stream: datafusion::execution::SendableRecordBatchStream,
+    ) -> Result<Vec<Tally>, Diagnostic> {
+        let span = program.population().location.span;
         let names: Vec<String> = plan
             .outputs
             .iter()
