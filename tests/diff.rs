@@ -138,6 +138,15 @@ fn rules_with_errors_in_a_version_exit_1() {
 }
 
 #[test]
+fn without_git_exits_2() {
+    let dir = two_commits();
+    let mut command = segc();
+    command.current_dir(dir.path()).env("PATH", "").arg("diff");
+    let out = transcript(&mut command);
+    assert!(out.starts_with("exit: 2") && out.contains("E1501"), "{out}");
+}
+
+#[test]
 fn outside_a_repository_exits_2() {
     let dir = tempfile::tempdir().expect("temporary folder");
     let out = diff(dir.path(), &["rules.seg"]);
@@ -439,6 +448,25 @@ fn gates_fail_the_command() {
     let tripped = gate(&["frequent: change > 20%", "value: entered >= 3"]);
     let stderr = tripped.split("--- stderr\n").nth(1).expect("stderr");
     insta::assert_snapshot!(format!("{}\n{stderr}", &tripped[..7]));
+    let markdown = diff(
+        dir.path(),
+        &[
+            "HEAD~1",
+            "HEAD",
+            "--data",
+            "--as-of",
+            "2026-11-01",
+            "--format",
+            "markdown",
+        ]
+        .into_iter()
+        .chain(["--fail-if", "frequent: change > 20%"])
+        .collect::<Vec<_>>(),
+    );
+    assert!(
+        markdown.contains("**Gates passed** (the check fails):\n\n- E1513: `frequent` passes"),
+        "{markdown}"
+    );
     let without_data = diff(dir.path(), &["--fail-if", "change > 1%"]);
     assert!(without_data.starts_with("exit: 2") && without_data.contains("E1510"));
     let unreadable = gate(&["growth > 1"]);

@@ -70,16 +70,16 @@ async fn versions(args: &DiffArgs, reporter: &Reporter) -> Result<Outcome, Faile
             return Err((stopped, Some(diffed)));
         }
     }
+    let data = diffed.files.iter().filter_map(|f| f.data.as_ref());
+    let tripped = driver::tripped_gates(data, &gates);
     print!(
         "{}",
         match args.format {
             DiffFormat::Human => diff_report::human(&diffed),
             DiffFormat::Json => diff_report::json(&diffed),
-            DiffFormat::Markdown => diff_report::markdown(&diffed),
+            DiffFormat::Markdown => diff_report::markdown(&diffed) + &gates_passed(&tripped),
         }
     );
-    let data = diffed.files.iter().filter_map(|f| f.data.as_ref());
-    let tripped = driver::tripped_gates(data, &gates);
     tripped.iter().for_each(|d| reporter.standalone(d));
     Ok(outcome.max(outcome_of(&tripped)))
 }
@@ -95,17 +95,33 @@ async fn runs(args: &DiffArgs, reporter: &Reporter) -> Result<Outcome, Failed> {
         .await
         .map_err(|s| (s, None))?;
     let gates = gates(args, &compared.names()).map_err(|s| (s, None))?;
+    let tripped = driver::tripped_gates([&compared.data], &gates);
     print!(
         "{}",
         match args.format {
             DiffFormat::Human => diff_report::runs_human(&compared),
             DiffFormat::Json => diff_report::runs_json(&compared),
-            DiffFormat::Markdown => diff_report::runs_markdown(&compared),
+            DiffFormat::Markdown => diff_report::runs_markdown(&compared) + &gates_passed(&tripped),
         }
     );
-    let tripped = driver::tripped_gates([&compared.data], &gates);
     tripped.iter().for_each(|d| reporter.standalone(d));
     Ok(outcome_of(&tripped))
+}
+
+/// The gates passed, for the end of a Markdown report (a pull-request comment shows no
+/// stderr).
+fn gates_passed(tripped: &[Diagnostic]) -> String {
+    let lines: Vec<String> = tripped
+        .iter()
+        .map(|d| format!("- {}: {}\n", d.code(), d.message()))
+        .collect();
+    match lines.is_empty() {
+        true => String::new(),
+        false => format!(
+            "\n**Gates passed** (the check fails):\n\n{}",
+            lines.concat()
+        ),
+    }
 }
 
 /// The revisions and files of the arguments: a rule file ends in `.seg`; what comes before is
