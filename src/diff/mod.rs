@@ -16,8 +16,6 @@ mod sources;
 pub mod tally;
 mod tiers;
 
-use std::collections::HashMap;
-
 use serde::Serialize;
 
 use crate::hir::{DefId, LetId, Program, ScoreId, TiersId};
@@ -224,59 +222,62 @@ pub fn compare(old: Option<Version>, new: Option<Version>) -> Vec<Change> {
     let new = new.map(Side::new);
     let old_items = old.as_ref().map_or(&[][..], |s| s.version.items);
     let new_items = new.as_ref().map_or(&[][..], |s| s.version.items);
-    let mut changes = Vec::new();
-    let mut removed: Vec<&OwnItem> = old_items
+    // The items only in the old version, with their meanings: renamed when an item only in
+    // the new version has the same.
+    let mut removed: Vec<(&OwnItem, Option<String>)> = old_items
         .iter()
         .filter(|o| {
             !new_items
                 .iter()
                 .any(|n| n.kind == o.kind && n.name == o.name)
         })
+        .map(|o| {
+            (
+                o,
+                old.as_ref()
+                    .and_then(|s| s.meaning(o.kind, &o.name))
+                    .map(|m| m.0),
+            )
+        })
         .collect();
-    let mut meanings: HashMap<(Kind, String), Option<String>> = HashMap::new();
-    for item in new_items {
-        let (Some(new), before) = (
-            &new,
-            old.as_ref().and_then(|o| o.item(item.kind, &item.name)),
-        ) else {
-            continue;
-        };
-        match (before, &old) {
-            (Some(before), Some(old)) => {
-                if let Some(change) = changed(old, new, before, item) {
-                    changes.push(change);
-                }
-            }
-            _ => {
-                let meaning = new.meaning(item.kind, &item.name).map(|m| m.0);
-                let renamed = old.as_ref().and_then(|old| {
-                    removed.iter().position(|r| {
-                        r.kind == item.kind
-                            && meaning.is_some()
-                            && meanings
-                                .entry((r.kind, r.name.clone()))
-                                .or_insert_with(|| old.meaning(r.kind, &r.name).map(|m| m.0))
-                                == &meaning
-                    })
-                });
-                let mut change = Change::new(item.kind, &item.name, Status::Added);
-                if let Some(index) = renamed {
-                    let from = removed.remove(index);
-                    change.status = Status::Renamed;
-                    change.old_name = Some(from.name.clone());
-                    change.old = Some(from.text.clone());
-                }
-                change.new = Some(item.text.clone());
-                changes.push(change);
+    let mut changes = Vec::new();
+    if let Some(new) = &new {
+        for item in new_items {
+            let before = old
+                .as_ref()
+                .and_then(|o| Some((o, o.item(item.kind, &item.name)?)));
+            match before {
+                Some((old, before)) => changes.extend(changed(old, new, before, item)),
+                None => changes.push(added(new, item, &mut removed)),
             }
         }
     }
-    for item in removed {
+    for (item, _) in removed {
         let mut change = Change::new(item.kind, &item.name, Status::Removed);
         change.old = Some(item.text.clone());
         changes.push(change);
     }
     changes
+}
+
+/// An item only in the new version: renamed from an item of `removed` of the same kind and
+/// meaning (taken out of `removed`), else added.
+fn added(new: &Side, item: &OwnItem, removed: &mut Vec<(&OwnItem, Option<String>)>) -> Change {
+    let mut change = Change::new(item.kind, &item.name, Status::Added);
+    change.new = Some(item.text.clone());
+    let meaning = new.meaning(item.kind, &item.name).map(|m| m.0);
+    let renamed = meaning.is_some().then(|| {
+        removed
+            .iter()
+            .position(|(r, m)| r.kind == item.kind && *m == meaning)
+    });
+    if let Some(index) = renamed.flatten() {
+        let (from, _) = removed.remove(index);
+        change.status = Status::Renamed;
+        change.old_name = Some(from.name.clone());
+        change.old = Some(from.text.clone());
+    }
+    change
 }
 
 /// The change of an item in both versions, if its meaning or label changed.

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::Stopped;
 use super::check::project_rule_files;
-use super::rule_files::Rules;
+use super::rule_files::{Reported, Rules};
 use crate::diagnostics::{Diagnostic, DiffDiagnostic, FileProblem, Severity};
 use crate::diff::{self, Change, Version};
 use crate::files::SourceMap;
@@ -149,8 +149,11 @@ impl Loaded {
     }
 }
 
+/// Reads and checks `paths` as `version` has them (its errors reported once each, then `E1506`
+/// per file that has some).
 fn load(version: &VersionOf, paths: &[PathBuf]) -> Loaded {
     let reader = version.reader();
+    // A file missing from a version is added or removed by the change, not a problem.
     let present: Vec<bool> = paths
         .iter()
         .map(|p| !matches!(reader.read(p), Err(FileProblem::NotFound)))
@@ -164,6 +167,7 @@ fn load(version: &VersionOf, paths: &[PathBuf]) -> Loaded {
         errors: Vec::new(),
     };
     let checked = loaded.rules.check_all(false);
+    let mut reported = Reported::default();
     for (root, (checked, there)) in checked.into_iter().zip(&present).enumerate() {
         if !there {
             loaded.programs.push(None);
@@ -176,8 +180,9 @@ fn load(version: &VersionOf, paths: &[PathBuf]) -> Loaded {
         };
         let errors = problems
             .into_iter()
-            .filter(|d| d.severity() == Severity::Error);
-        loaded.errors.extend(errors);
+            .filter(|d| d.severity() == Severity::Error)
+            .collect();
+        loaded.errors.extend(reported.fresh(errors));
         if program.is_none() {
             loaded
                 .errors
