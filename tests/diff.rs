@@ -117,7 +117,7 @@ fn uncommitted_changes_and_files() {
     std::fs::write(&rules, text).expect("written");
     std::fs::write(
         dir.path().join("extra.seg"),
-        "import \"sources.seg\"\npopulation customers\nsegment clients = status == \"client\"\n",
+        "import \"sources.seg\"\npopulation customers\nsegment buyers = status == \"client\"\n",
     )
     .expect("written");
     insta::assert_snapshot!(diff(dir.path(), &["rules.seg", "extra.seg"]));
@@ -306,7 +306,7 @@ fn data_diff_agrees_with_runs_of_each_version() {
         );
         checked += 1;
     }
-    assert_eq!(checked, 6, "{data}");
+    assert_eq!(checked, 7, "{data}");
     // The KPI, `share(vip)`, before and after.
     let kpi = &data["kpis"][0];
     assert_eq!(kpi["kpi"], "vip_share");

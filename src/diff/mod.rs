@@ -18,7 +18,7 @@ mod tiers;
 
 use serde::Serialize;
 
-use crate::hir::{DefId, LetId, Program, ScoreId, TiersId};
+use crate::hir::{DefId, LetId, OutputId, Program, ScoreId, TiersId};
 use canon::Canon;
 pub use effect::Effect;
 pub use sources::ColumnChange;
@@ -202,6 +202,18 @@ impl<'a> Side<'a> {
             }
             _ => {
                 let def = self.def(kind, name)?;
+                // An imported definition the importer does not use is not checked there (it
+                // stands as `false`): its meaning is not known.
+                let checked = |output: OutputId| program.outputs.contains(&output);
+                let known = match def {
+                    DefId::Segment(id) => checked(OutputId::Segment(id)),
+                    DefId::Score(id) => checked(OutputId::Score(id)),
+                    DefId::Tiers(id) => checked(OutputId::Tiers(id)),
+                    DefId::Let(_) | DefId::Quantile(_) => true,
+                };
+                if !known {
+                    return None;
+                }
                 let label = match def {
                     DefId::Let(id) => program.lets[id.0].label.clone(),
                     DefId::Segment(id) => program.segments[id.0].label.clone(),
@@ -286,22 +298,25 @@ fn changed(old: &Side, new: &Side, before: &OwnItem, after: &OwnItem) -> Option<
     let was = old.meaning(kind, name);
     let is = new.meaning(kind, name);
     let texts_differ = squeezed(&before.text) != squeezed(&after.text);
-    if was.is_some() && was == is || was.is_none() && is.is_none() && !texts_differ {
+    // Without both meanings (an imported definition the rules do not use), the texts tell.
+    let known = was.is_some() && is.is_some();
+    if known && was == is || !known && !texts_differ {
         return None;
     }
     let mut change = Change::new(kind, name, Status::Changed);
     change.old = Some(before.text.clone());
     change.new = Some(after.text.clone());
     let same_meaning = matches!((&was, &is), (Some(a), Some(b)) if a.0 == b.0);
-    change.uses_changed = !same_meaning && !texts_differ;
+    change.uses_changed = known && !same_meaning && !texts_differ;
     match kind {
         Kind::Segment => {
-            change.effect = Some(if same_meaning {
-                Effect::Same
-            } else {
-                segment_effect(old, new, name).unwrap_or(Effect::Unknown)
+            change.effect = Some(match (same_meaning, known) {
+                (true, _) => Effect::Same,
+                (false, true) => segment_effect(old, new, name).unwrap_or(Effect::Unknown),
+                (false, false) => Effect::Unknown,
             });
         }
+        Kind::Tiers | Kind::Split if !known => {}
         Kind::Tiers | Kind::Split => change.arms = tiers::arm_changes(old, new, name),
         Kind::Source => {
             change.columns = sources::column_changes(old.version.program, new.version.program, name)

@@ -71,15 +71,17 @@ pub enum FileStatus {
 pub struct DiffedFile {
     /// Its name as given (as imported, for an imported file).
     pub name: String,
-    /// Whether it is imported by the files given rather than one of them.
-    pub imported: bool,
+    /// For a file imported by the files given: the one whose rules hold its items in both
+    /// versions (with `--data`, they run with that file's rules), if one does.
+    pub checked_with: Option<String>,
     /// How it changed.
     pub status: FileStatus,
     /// Its changed items.
     pub changes: Vec<Change>,
-    /// Its checked program in the old version (a file given, there and without errors).
+    /// The checked rules holding its items in the old version (its own for a file given;
+    /// see `checked_with` for an imported one), when there and without errors.
     pub old: Option<hir::Program>,
-    /// Its checked program in the new version (a file given, there and without errors).
+    /// The same in the new version.
     pub new: Option<hir::Program>,
     /// What the change does to its members over the data (`segc diff --data`).
     pub data: Option<super::diff_data::FileData>,
@@ -252,13 +254,31 @@ pub fn diff(request: &DiffRequest) -> Result<Diffed, Stopped> {
                 base: old.name.clone(),
                 head: new.name.clone(),
             })),
-            (before, after) => diffed.push(compared(name, None, before, after)),
+            (before, after) => diffed.push(compared(name, before, after)),
         }
     }
     for path in imported_files(&old, &new, &files) {
         let (before, after) = (old.imported(&path), new.imported(&path));
-        let name = path.display().to_string();
-        diffed.push(compared(name, Some(&path), before, after));
+        let mut file = compared(path.display().to_string(), before, after);
+        // Its items are checked in its importer's rules: those run over the data, when the
+        // same file given imports it in both versions.
+        file.old = None;
+        file.new = None;
+        let importer = |side: &Loaded| {
+            side.imports
+                .iter()
+                .find(|(p, _, _)| *p == path)
+                .map(|i| i.1)
+        };
+        if let (Some(a), Some(b)) = (importer(&old), importer(&new))
+            && a == b
+            && file.status != FileStatus::Errors
+        {
+            file.old = old.programs[a].clone();
+            file.new = new.programs[b].clone();
+            file.checked_with = Some(files[a].display().to_string());
+        }
+        diffed.push(file);
     }
     if !missing.is_empty() {
         return Err(Stopped::Standalone(missing));
@@ -294,17 +314,13 @@ fn imported_files(old: &Loaded, new: &Loaded, roots: &[PathBuf]) -> Vec<PathBuf>
 }
 
 /// One file compared, from what each version has of it.
-fn compared(name: String, imported: Option<&Path>, before: Side, after: Side) -> DiffedFile {
+fn compared(name: String, before: Side, after: Side) -> DiffedFile {
     let errors = |side: Side<'_>| side.is_some_and(|(p, _)| p.is_none());
-    let owned = |side: Side<'_>| match imported {
-        None => side.and_then(|(p, _)| p.cloned()),
-        // An imported file's items are checked in its importer's program: not its own.
-        Some(_) => None,
-    };
+    let owned = |side: Side<'_>| side.and_then(|(p, _)| p.cloned());
     if errors(before) || errors(after) {
         return DiffedFile {
             name,
-            imported: imported.is_some(),
+            checked_with: None,
             status: FileStatus::Errors,
             changes: Vec::new(),
             old: None,
@@ -321,7 +337,7 @@ fn compared(name: String, imported: Option<&Path>, before: Side, after: Side) ->
     };
     DiffedFile {
         name,
-        imported: imported.is_some(),
+        checked_with: None,
         status,
         changes,
         old: owned(before),

@@ -88,17 +88,20 @@ pub async fn measure_changes(diffed: &mut Diffed, options: &Options) -> Result<(
             .iter()
             .filter(|c| matches!(c.kind, Kind::Segment | Kind::Tiers | Kind::Split))
             .collect();
-        if file.changes.is_empty() {
+        if file.changes.is_empty() || wanted.is_empty() && file.checked_with.is_some() {
             continue;
         }
         let merged = merge(old, new).map_err(|p| merge_problem(file, p))?;
+        let path = file.checked_with.as_deref().unwrap_or(&file.name);
         let session = Session::of_program(
             merged,
             diffed.head_rules(),
-            Path::new(&file.name),
+            Path::new(path),
             options.clone(),
         )?;
-        let data = measured(&session, &wanted).await?;
+        // An imported file declares no KPI: its importer's are reported with the importer.
+        let kpis = file.checked_with.is_none();
+        let data = measured(&session, &wanted, kpis).await?;
         diffed.files[index].data = Some(data);
     }
     Ok(())
@@ -118,8 +121,11 @@ fn merge_problem(file: &DiffedFile, problem: MergeProblem) -> Stopped {
     }))
 }
 
+/// An output in the merged program, in each version: (old, new).
+type Versions = (Option<OutputId>, Option<OutputId>);
+
 /// The output of a change in the merged program: (old, new).
-fn outputs(program: &Program, change: &Change) -> (Option<OutputId>, Option<OutputId>) {
+fn outputs(program: &Program, change: &Change) -> Versions {
     let old_name = change.old_name.as_deref().unwrap_or(&change.name);
     let old = (change.status != Status::Added)
         .then(|| program.output_named(&format!("{OLD_PREFIX}{old_name}")))
@@ -130,7 +136,7 @@ fn outputs(program: &Program, change: &Change) -> (Option<OutputId>, Option<Outp
     (old, new)
 }
 
-async fn measured(session: &Session, wanted: &[&Change]) -> Result<FileData, Stopped> {
+async fn measured(session: &Session, wanted: &[&Change], kpis: bool) -> Result<FileData, Stopped> {
     let program = session.program();
     let mut data = FileData {
         as_of: session.params().as_of,
@@ -141,15 +147,15 @@ async fn measured(session: &Session, wanted: &[&Change]) -> Result<FileData, Sto
     if !wanted.is_empty() {
         members(session, wanted, &mut data).await?;
     }
-    if !program.kpis.is_empty() {
-        data.kpis = kpis(session).await?;
+    if kpis && !program.kpis.is_empty() {
+        data.kpis = measured_kpis(session).await?;
     }
     Ok(data)
 }
 
 /// Both versions' KPIs, measured in one plan: per KPI of either version and group, its value
 /// before and after.
-async fn kpis(session: &Session) -> Result<Vec<KpiData>, Stopped> {
+async fn measured_kpis(session: &Session) -> Result<Vec<KpiData>, Stopped> {
     let program = session.program();
     let ids: Vec<KpiId> = (0..program.kpis.len()).map(KpiId).collect();
     let engine = session.engine_for(Wanted::Kpis(&ids)).await?;
@@ -211,8 +217,15 @@ async fn members(
     data: &mut FileData,
 ) -> Result<(), Stopped> {
     let program = session.program();
-    let ids: Vec<(Option<OutputId>, Option<OutputId>)> =
-        wanted.iter().map(|c| outputs(program, c)).collect();
+    // Definitions of an imported file the rules do not use are not computed: left out.
+    let (wanted, ids): (Vec<&Change>, Vec<Versions>) = wanted
+        .iter()
+        .map(|c| (*c, outputs(program, c)))
+        .filter(|(_, (old, new))| old.is_some() || new.is_some())
+        .unzip();
+    if wanted.is_empty() {
+        return Ok(());
+    }
     let mut selected: Vec<OutputId> = ids
         .iter()
         .flat_map(|(a, b)| a.iter().chain(b.iter()).copied())
