@@ -2,9 +2,9 @@
 
     python bench/generate.py --sf 1 --out bench/data/sf1
 
-writes customers, orders and events as Parquet (zstd; CSV too with --csv). Scale factor 1 is 1,000,000
-customers, about 10 million orders and 30 million events; the row counts grow linearly with the
-scale factor. Every value is a function of the row numbers and a fixed seed (DuckDB's hash of
+writes customers, companies, orders, returns and events as Parquet (zstd; CSV too with --csv).
+Scale factor 1 is 1,000,000 customers, 40,000 companies, about 10 million orders, 0.7 million
+returns and 30 million events; the row counts grow linearly with the scale factor. Every value is a function of the row numbers and a fixed seed (DuckDB's hash of
 both, not random()), so a scale factor always gives the same files with the pinned DuckDB version
 (bench/requirements.txt).
 
@@ -13,7 +13,10 @@ Shapes that make the data realistic and the rules non-trivial:
 - events for prospects and clients alike, also Pareto;
 - nullable demographics (birth date 8 %, income 20 %, gender 15 %, profession 25 % missing),
   B2B columns only for company accounts (10 %), an NPS answer for 35 % of customers;
-- order dates skewed to recent months, amounts log-normal.
+- order dates skewed to recent months, amounts log-normal;
+- company accounts reference a company (2 % of the references match no company: the lookup's
+  left join gives nulls), and returns reference orders (7 %), so that rules read a lookup and an
+  aggregate over two references (returns -> orders -> customers).
 """
 
 import argparse
@@ -63,8 +66,33 @@ SELECT
          THEN pick(['62.01', '47.91', '46.90', '70.22', '86.10', '41.20'], u(i, 21)) END
         AS sector_code,
     CASE WHEN u(i, 19) < 0.1
-         THEN pick(['ceo', 'cfo', 'buyer', 'it', 'other'], pow(u(i, 22), 1.5)) END AS role
+         THEN pick(['ceo', 'cfo', 'buyer', 'it', 'other'], pow(u(i, 22), 1.5)) END AS role,
+    CASE WHEN u(i, 19) < 0.1 THEN 1 + floor(u(i, 23) * {companies} * 1.02)::BIGINT END AS company_id
 FROM range({customers}) t(i);
+"""
+
+# Companies: NAF codes (section G, retail, is 47.xx), a log-uniform headcount.
+COMPANIES = """
+CREATE OR REPLACE TABLE companies AS
+SELECT
+    i + 1 AS company_id,
+    pick(['47.11', '47.91', '62.01', '46.90', '70.22', '86.10', '41.20', '56.10'], u(i, 51))
+        AS naf_code,
+    floor(exp(0.5 + 7.2 * u(i, 52)))::INTEGER AS headcount
+FROM range({companies}) t(i);
+"""
+
+# Returns of 7 % of the orders, within 30 days of the order and not after as_of.
+RETURNS = """
+CREATE OR REPLACE TABLE returns AS
+SELECT
+    row_number() OVER (ORDER BY order_id) AS return_id,
+    order_id,
+    least(ordered_at + to_seconds(floor(u(order_id, 62) * 30 * 86400)::BIGINT),
+          TIMESTAMP '{as_of}' - INTERVAL 1 SECOND) AS returned_at,
+    amount
+FROM orders
+WHERE u(order_id, 61) < 0.07;
 """
 
 # Orders per client: Pareto (alpha 1.6) with a mean near 14, so about 10 per customer.
@@ -119,16 +147,19 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()
     customers = max(1, round(args.sf * 1_000_000))
+    companies = max(1, customers // 25)
     os.makedirs(args.out, exist_ok=True)
     db = duckdb.connect()
     db.execute(f"SET threads = {args.threads}")
     db.execute("SET preserve_insertion_order = true")
     db.execute(MACROS)
     started = time.time()
-    db.execute(CUSTOMERS.format(customers=customers))
+    db.execute(CUSTOMERS.format(customers=customers, companies=companies))
+    db.execute(COMPANIES.format(companies=companies))
     db.execute(ORDERS.format(as_of=AS_OF))
+    db.execute(RETURNS.format(as_of=AS_OF))
     db.execute(EVENTS.format(as_of=AS_OF))
-    for table in ["customers", "orders", "events"]:
+    for table in ["customers", "companies", "orders", "returns", "events"]:
         path = os.path.join(args.out, f"{table}.parquet")
         db.execute(
             f"COPY (SELECT * FROM {table}) TO '{path}' "

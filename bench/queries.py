@@ -29,8 +29,14 @@ EVENT_AGGREGATES = f"""
     count(*) FILTER (WHERE kind = 'search' AND seen_at >= {D90}) AS searches_90d,
     max(seen_at) AS last_seen_at"""
 
+# Returns follow two references: returns -> orders -> customers.
+RETURN_AGGREGATES = f"""
+    count(*) FILTER (WHERE returned_at >= {M12}) AS returns_12m,
+    coalesce(sum(r.amount) FILTER (WHERE returned_at >= {M12}), 0) AS returned_12m"""
+
 ORDER_COLUMNS = ["orders_12m", "spend_12m", "spend_all", "web_orders_90d", "store_orders_12m"]
 EVENT_COLUMNS = ["visits_30d", "carts_30d", "searches_90d"]
+RETURN_COLUMNS = ["returns_12m", "returned_12m"]
 
 # Whole years from the birth date to as_of (2026-11-01).
 AGE = """CASE WHEN birth_date IS NULL THEN NULL
@@ -50,7 +56,7 @@ WINBACK = f"({LAPSED}) AND consent_email"
 BUCKET = "('0x' || md5('winback-2026:' || customer_id::VARCHAR)[1:8])::BIGINT % 10000"
 
 # name -> (condition over the member's values, what it needs: o = orders, e = events,
-# q = quintiles)
+# q = quintiles, c = the customer's company, r = returns)
 SEGMENTS = {
     "young_adults": ("age BETWEEN 18 AND 30", ""),
     "seniors": ("age >= 65", ""),
@@ -77,6 +83,10 @@ SEGMENTS = {
     "at_risk": ("recency <= 2 AND frequency >= 3", "oq"),
     "decision_makers": ("role IN ('ceo', 'cfo') AND company_size >= 50", ""),
     "smb": ("company_size BETWEEN 10 AND 249", ""),
+    "retail_accounts": ("starts_with(naf_code, '47')", "c"),
+    "large_accounts": ("headcount >= 250", "c"),
+    "serial_returners": ("returns_12m >= 2", "r"),
+    "big_returns": ("returned_12m >= 200", "r"),
     "winback": (f"{WINBACK} AND {BUCKET} >= 1000", "o"),
     "winback_holdout": (f"{WINBACK} AND {BUCKET} < 1000", "o"),
 }
@@ -89,7 +99,8 @@ LIFECYCLE = """CASE WHEN spend_12m >= 3000 THEN 'vip'
 
 
 def _members(data: str, needs: str) -> str:
-    """The members with the values `needs` asks for (o: orders, e: events, q: quintiles)."""
+    """The members with the values `needs` asks for (o: orders, e: events, q: quintiles,
+    c: company, r: returns)."""
     ctes = []
     joins = ""
     columns = ["c.*", f"{AGE} AS age"]
@@ -112,6 +123,20 @@ def _members(data: str, needs: str) -> str:
         joins += " LEFT JOIN e USING (customer_id)"
         columns += [f"coalesce(e.{c}, 0) AS {c}" for c in EVENT_COLUMNS]
         columns.append("e.last_seen_at")
+    if "r" in needs:
+        ctes.append(
+            f"r AS (SELECT o.customer_id, {RETURN_AGGREGATES}\n"
+            f"  FROM read_parquet('{data}/returns.parquet') r\n"
+            f"  JOIN read_parquet('{data}/orders.parquet') o USING (order_id) GROUP BY o.customer_id)"
+        )
+        joins += " LEFT JOIN r USING (customer_id)"
+        columns += [f"coalesce(r.{c}, 0) AS {c}" for c in RETURN_COLUMNS]
+    if "c" in needs:
+        joins += (
+            f" LEFT JOIN (SELECT company_id, naf_code, headcount"
+            f" FROM read_parquet('{data}/companies.parquet')) co USING (company_id)"
+        )
+        columns += ["co.naf_code", "co.headcount"]
     ctes.append(
         f"m AS (SELECT {', '.join(columns)}\n"
         f"  FROM read_parquet('{data}/customers.parquet') c{joins})"
@@ -136,7 +161,7 @@ def single_query(data: str, out: str) -> str:
         f"coalesce({condition}, false) AS {name}" for name, (condition, _) in SEGMENTS.items()
     )
     select = (
-        _members(data, "oeq")
+        _members(data, "oeqcr")
         + f", s AS (SELECT *, {LEAD_SCORE} AS lead_score FROM v)\n"
         + f"SELECT customer_id,\n    {segments},\n    lead_score,\n    {LIFECYCLE} AS lifecycle\n"
         + "FROM s ORDER BY customer_id"
@@ -157,8 +182,10 @@ def scan_floor(data: str) -> str:
     """Reads every column the job needs, hashing each value so that none is skipped."""
     customers = [
         "customer_id", "birth_date", "country", "city", "profession", "status", "consent_email",
-        "income", "email_opens_90d", "nps_score", "company_size", "role",
+        "income", "email_opens_90d", "nps_score", "company_size", "role", "company_id",
     ]
+    companies = ["company_id", "naf_code", "headcount"]
+    returns = ["order_id", "returned_at", "amount"]
     orders = ["customer_id", "ordered_at", "amount", "channel"]
     events = ["customer_id", "seen_at", "kind"]
 
@@ -167,5 +194,11 @@ def scan_floor(data: str) -> str:
         return f"(SELECT {hashed} FROM read_parquet('{data}/{table}.parquet'))"
 
     return "SELECT * FROM " + ", ".join(
-        [part("customers", customers), part("orders", orders), part("events", events)]
+        [
+            part("customers", customers),
+            part("companies", companies),
+            part("orders", ["order_id", *orders]),
+            part("returns", returns),
+            part("events", events),
+        ]
     )

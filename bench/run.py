@@ -204,7 +204,8 @@ def main() -> int:
     for sf_text in args.sf.split(","):
         sf = float(sf_text)
         data = os.path.join(HERE, "data", f"sf{sf:g}")
-        if not os.path.exists(os.path.join(data, "events.parquet")):
+        tables = ["customers", "companies", "orders", "returns", "events"]
+        if not all(os.path.exists(os.path.join(data, f"{t}.parquet")) for t in tables):
             print(f"generating SF {sf:g} ...", flush=True)
             subprocess.run(
                 [sys.executable, os.path.join(HERE, "generate.py"), "--sf", str(sf), "--out", data],

@@ -162,8 +162,14 @@ pub enum KpiScope {
     Population,
     /// `for vip, loyal`: one row per segment.
     Segments(Vec<Ident>),
-    /// `for each lifecycle`: one row per tier (or split group).
-    Each(Ident),
+    /// `for each lifecycle [except a, b]`: one row per tier (or split group), but those after
+    /// `except`.
+    Each {
+        /// The tiers or split item.
+        tiers: Ident,
+        /// The tiers left out.
+        except: Vec<Ident>,
+    },
 }
 
 /// One clause of a KPI body.
@@ -181,9 +187,20 @@ pub enum KpiClauseKind {
     /// `value = expr`
     Value(Expr),
     /// `target ...`
-    Target(KpiTarget),
+    Target(Box<KpiTarget>),
     /// `warn < 30`
     Warn(KpiThreshold),
+    /// `readout vs control [detect +10%]`
+    Readout(KpiReadout),
+}
+
+/// `readout vs GROUP [detect CHANGE]`: every other group compared with the control group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiReadout {
+    /// The control group: a segment after `for`, or a tier (split group) of `for each`.
+    pub control: Ident,
+    /// The smallest relative change the test is meant to detect (a signed percentage).
+    pub detect: Option<Literal>,
 }
 
 /// `target GOAL [by @DATE]`
@@ -193,6 +210,8 @@ pub struct KpiTarget {
     pub goal: KpiGoal,
     /// `by @DATE`: when the target is to be reached (a date literal).
     pub deadline: Option<Literal>,
+    /// `for vip, loyal`: the groups this target is for (none: every group without one).
+    pub groups: Vec<Ident>,
 }
 
 /// What a KPI target asks of the value.

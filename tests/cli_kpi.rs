@@ -53,6 +53,29 @@ fn json_report(baseline: &str) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).expect("json")
 }
 
+/// A/B readouts in every format: arms against their control, with the difference, its
+/// confidence interval, the p-value and the minimum detectable effect, and W1003 for arms too
+/// small to detect the change they are meant to (a warning: exit 0).
+#[test]
+fn readouts_in_every_format() {
+    for format in ["table", "json", "markdown"] {
+        let mut command = segc();
+        command.current_dir(repo("")).args([
+            "kpi",
+            "examples/kpi/campaign.seg",
+            "--as-of",
+            "2026-11-01",
+            "--format",
+            format,
+            // One partition: a sample variance merged across partitions may differ in its last
+            // bits from run to run, and the JSON shows every bit.
+            "--threads",
+            "1",
+        ]);
+        insta::assert_snapshot!(format!("kpi_readouts_{format}"), transcript(&mut command));
+    }
+}
+
 #[test]
 fn reports_as_a_table_json_and_markdown() {
     insta::assert_snapshot!("kpi_table", transcript(&mut kpi(&["--baseline", BASELINE])));

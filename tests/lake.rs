@@ -544,12 +544,24 @@ fn a_run_killed_while_publishing_to_s3_leaves_the_previous_pair_current() {
     use rand_like::Seeded;
     let server = s3_lake();
     let dir = lake_project("s3://lake/retail/", &s3_settings(server));
+    let started = std::time::Instant::now();
     let out = transcript(&mut run_to(dir.path(), "2026-10-01", "s3://lake/killed/"));
     assert!(out.starts_with("exit: 0"), "{out}");
+    // Kill delays scale with how long a whole run takes on this machine now: a fixed range
+    // let every kill land before the commit point on a loaded machine.
+    let whole = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX).max(50);
     let store = lake_store(server);
     let mut delays = Seeded(17);
     let (mut published, mut killed) = (0, 0);
-    for round in 0..10 {
+    for round in 0..14 {
+        // Ten rounds at random instants; then, while one side is still missing, a kill at once
+        // (before any upload) or well after a whole run's time (after the commit point).
+        let delay = match round {
+            0..10 => delays.next() % (2 * whole),
+            _ if killed == 0 => 0,
+            _ if published == 0 => 3 * whole,
+            _ => break,
+        };
         // Each round its own date: the manifest says whether this round published.
         let as_of = format!("2026-11-{:02}", round + 1);
         let mut child = run_to(dir.path(), &as_of, "s3://lake/killed/")
@@ -557,7 +569,7 @@ fn a_run_killed_while_publishing_to_s3_leaves_the_previous_pair_current() {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("segc starts");
-        std::thread::sleep(std::time::Duration::from_millis(delays.next() % 2500));
+        std::thread::sleep(std::time::Duration::from_millis(delay));
         let _ = child.kill();
         let _ = child.wait();
         // Whatever the instant: the manifest names a complete pair of the same run.

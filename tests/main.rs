@@ -20,6 +20,7 @@ mod lists;
 mod partitions;
 mod plan;
 mod plan_scaling;
+mod readout;
 mod robustness;
 mod run;
 mod scaling;

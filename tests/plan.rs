@@ -175,8 +175,8 @@ fn kpis_scan_each_source_once_and_aggregate_once() {
     );
     assert_eq!(
         plan.schema().fields().len(),
-        2 * 16 + 3,
-        "a value and a count per KPI and group, and the rows, keys and distinct keys"
+        2 * 16 + 5 + 3,
+        "a value and a count per KPI and group, the denominator of the shares' 5 groups, and the rows, keys and distinct keys"
     );
 }
 

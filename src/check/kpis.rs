@@ -15,6 +15,15 @@ use crate::suggest::similar;
 
 use super::{Binding, Checker};
 
+/// The clauses of a KPI body, by kind.
+#[derive(Default)]
+struct Clauses<'d> {
+    value: Option<(&'d ast::Expr, Span)>,
+    targets: Vec<(&'d ast::KpiTarget, Span)>,
+    warn: Option<(&'d ast::KpiThreshold, Span)>,
+    readout: Option<(&'d ast::KpiReadout, Span)>,
+}
+
 fn kpi_problem(problem: KpiDiagnostic) -> Diagnostic {
     Diagnostic::Kpi(problem)
 }
@@ -108,56 +117,45 @@ impl<'a> Checker<'a> {
 
     fn check_kpi(&mut self, decl: &ast::KpiDecl) -> Option<hir::Kpi> {
         let groups = self.kpi_groups(&decl.scope);
-        let mut value: Option<(&ast::Expr, Span)> = None;
-        let mut target: Option<(&ast::KpiTarget, Span)> = None;
-        let mut warn: Option<(&ast::KpiThreshold, Span)> = None;
-        for clause in &decl.clauses {
-            let (name, first) = match &clause.kind {
-                KpiClauseKind::Value(e) => ("value", value.replace((e, clause.span)).map(|v| v.1)),
-                KpiClauseKind::Target(t) => {
-                    ("target", target.replace((t, clause.span)).map(|v| v.1))
-                }
-                KpiClauseKind::Warn(w) => ("warn", warn.replace((w, clause.span)).map(|v| v.1)),
-            };
-            if let Some(first) = first {
-                self.sink.push(kpi_problem(KpiDiagnostic::RepeatedClause {
-                    clause: name,
-                    first,
-                    second: clause.span,
-                }));
-            }
-        }
-        for (clause, missing) in [("value", value.is_none()), ("target", target.is_none())] {
-            if missing {
-                self.sink.push(kpi_problem(KpiDiagnostic::MissingClause {
-                    kpi: decl.name.name.clone(),
-                    clause,
-                    span: decl.name.span,
-                }));
-            }
-        }
-        let checked_value = value.map(|(e, _)| (self.kpi_value(e), e.span));
+        let clauses = self.kpi_clauses(decl);
+        let checked_value = clauses.value.map(|(e, _)| (self.kpi_value(e), e.span));
         // Targets are checked against the unit only when the value is known.
         let (unit, value_span) = match &checked_value {
             Some((Some((_, unit)), span)) => (Some(*unit), *span),
             Some((None, span)) => (None, *span),
             None => (None, decl.name.span),
         };
-        let checked_target =
-            target.and_then(|(t, span)| self.kpi_target(t, span, unit, value_span));
-        let checked_warn = warn.map(|(w, span)| (self.kpi_bound(w, unit, value_span), span));
-        if let (Some(t), Some((Some(w), span))) = (&checked_target, &checked_warn)
+        let names = self.group_names(&decl.scope);
+        let targets = self.kpi_targets(&clauses.targets, names.as_deref(), unit, value_span);
+        let checked_warn = clauses
+            .warn
+            .map(|(w, span)| (self.kpi_bound(w, unit, value_span), span));
+        if let (Some(targets), Some((Some(w), span))) = (&targets, &checked_warn)
             && unit.is_some()
-            && !warn_beyond_target(&t.goal, *w)
         {
-            self.sink.push(kpi_problem(KpiDiagnostic::WarnOnTargetSide {
-                span: *span,
-                target: t.span,
-            }));
+            let mut seen: Vec<Span> = Vec::new();
+            for t in targets.iter().filter(|t| !warn_beyond_target(&t.goal, *w)) {
+                if !seen.contains(&t.span) {
+                    seen.push(t.span);
+                    self.sink.push(kpi_problem(KpiDiagnostic::WarnOnTargetSide {
+                        span: *span,
+                        target: t.span,
+                    }));
+                }
+            }
         }
+        let value_expr = checked_value.as_ref().and_then(|(v, _)| v.as_ref());
+        let checked_readout = clauses.readout.map(|(r, span)| {
+            let value = value_expr.map(|(e, _)| e);
+            self.kpi_readout(r, span, names.as_deref(), value, targets.as_deref())
+        });
         let (value, unit) = checked_value?.0?;
         let warn = match checked_warn {
             Some((w, _)) => Some(w?),
+            None => None,
+        };
+        let readout = match checked_readout {
+            Some(r) => Some(r?),
             None => None,
         };
         Some(hir::Kpi {
@@ -167,9 +165,57 @@ impl<'a> Checker<'a> {
             groups: groups?,
             value,
             unit,
-            target: checked_target?,
+            targets: targets?,
             warn,
+            readout,
         })
+    }
+
+    /// The clauses of a KPI, reporting clauses written twice (targets for groups may be several)
+    /// and missing ones.
+    fn kpi_clauses<'d>(&mut self, decl: &'d ast::KpiDecl) -> Clauses<'d> {
+        let mut clauses = Clauses::default();
+        let mut default_target: Option<Span> = None;
+        for clause in &decl.clauses {
+            let span = clause.span;
+            let (name, first) = match &clause.kind {
+                KpiClauseKind::Value(e) => ("value", clauses.value.replace((e, span)).map(|v| v.1)),
+                KpiClauseKind::Target(t) => {
+                    clauses.targets.push((t, span));
+                    let first = if t.groups.is_empty() {
+                        default_target.replace(span)
+                    } else {
+                        None
+                    };
+                    ("target", first)
+                }
+                KpiClauseKind::Warn(w) => ("warn", clauses.warn.replace((w, span)).map(|v| v.1)),
+                KpiClauseKind::Readout(r) => {
+                    ("readout", clauses.readout.replace((r, span)).map(|v| v.1))
+                }
+            };
+            if let Some(first) = first {
+                self.sink.push(kpi_problem(KpiDiagnostic::RepeatedClause {
+                    clause: name,
+                    first,
+                    second: span,
+                }));
+            }
+        }
+        let missing = [
+            ("value", clauses.value.is_none()),
+            ("target", clauses.targets.is_empty()),
+        ];
+        for (clause, missing) in missing {
+            if missing {
+                self.sink.push(kpi_problem(KpiDiagnostic::MissingClause {
+                    kpi: decl.name.name.clone(),
+                    clause,
+                    span: decl.name.span,
+                }));
+            }
+        }
+        clauses
     }
 
     /// The groups a KPI is computed over, reporting names that are not segments (or tiers).
@@ -200,17 +246,25 @@ impl<'a> Checker<'a> {
                 }
                 ok.then_some(groups)
             }
-            ast::KpiScope::Each(name) => match self.scope_binding(name, true) {
-                Some(Binding::Tiers(id)) => Some(
-                    self.tier_values[id.0]
-                        .values
-                        .iter()
-                        .map(|tier| KpiGroup::Tier {
-                            tiers: id,
-                            tier: tier.clone(),
-                        })
-                        .collect(),
-                ),
+            ast::KpiScope::Each { tiers, except } => match self.scope_binding(tiers, true) {
+                Some(Binding::Tiers(id)) => {
+                    let all = self.tier_values[id.0].values.clone();
+                    let mut ok = true;
+                    for name in except.iter().filter(|n| !all.contains(&n.name)) {
+                        ok = false;
+                        self.sink.push(kpi_problem(KpiDiagnostic::UnknownExcept {
+                            name: name.name.clone(),
+                            tiers: tiers.name.clone(),
+                            span: name.span,
+                            candidates: similar(&name.name, all.iter().map(String::as_str)),
+                        }));
+                    }
+                    let kept = all
+                        .into_iter()
+                        .filter(|t| !except.iter().any(|n| n.name == *t));
+                    let groups = kept.map(|tier| KpiGroup::Tier { tiers: id, tier });
+                    ok.then(|| groups.collect())
+                }
                 _ => None,
             },
         }
@@ -218,7 +272,7 @@ impl<'a> Checker<'a> {
 
     /// What a name after `for` (or `for each`) is bound to, reporting it when it is not what
     /// that place takes; `None` when it is not.
-    fn scope_binding(&mut self, name: &ast::Ident, each: bool) -> Option<Binding> {
+    pub(super) fn scope_binding(&mut self, name: &ast::Ident, each: bool) -> Option<Binding> {
         let binding = self.names.get(&name.name).map(|(b, _)| *b);
         let found = match binding {
             Some(Binding::Segment(_)) if !each => return binding,
@@ -267,7 +321,7 @@ impl<'a> Checker<'a> {
         None
     }
 
-    fn kpi_target(
+    pub(super) fn kpi_target(
         &mut self,
         target: &ast::KpiTarget,
         span: Span,

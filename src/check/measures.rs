@@ -101,6 +101,26 @@ fn arithmetic_unit(
 }
 
 impl Checker<'_> {
+    /// The related source whose rows `e` counts, when it is `count(source [where ...])`: a sum
+    /// over the members of their rows counted.
+    fn rows_counted(&self, e: &KpiExpr) -> Option<SourceId> {
+        let KpiExprKind::Measure(Measure {
+            function: MeasureFunction::Sum,
+            value: Some(value),
+            filter: None,
+            ..
+        }) = &e.kind
+        else {
+            return None;
+        };
+        let H::Aggregate(id) = &value.kind else {
+            return None;
+        };
+        let aggregate = self.aggregates.get(id.0)?;
+        (aggregate.function == AggregateFunction::Count && aggregate.argument.is_none())
+            .then_some(aggregate.source)
+    }
+
     /// Checks a KPI value, reporting every problem; `None` when it has any.
     pub(super) fn kpi_value(&mut self, e: &ast::Expr) -> Option<Valued> {
         match &e.kind {
@@ -142,7 +162,17 @@ impl Checker<'_> {
                 let lhs = self.kpi_value(lhs);
                 let rhs = self.kpi_value(rhs);
                 let ((lhs, lu), (rhs, ru)) = (lhs?, rhs?);
-                let unit = arithmetic_unit(op, (&lhs, lu), (&rhs, ru));
+                let rows_of_one_source = op == KpiOp::Div
+                    && self
+                        .rows_counted(&lhs)
+                        .is_some_and(|s| self.rows_counted(&rhs) == Some(s));
+                // Rows of a source over rows of the same source (opened emails over sent
+                // emails) are a rate, as members over members are.
+                let unit = if rows_of_one_source {
+                    KpiUnit::Ratio
+                } else {
+                    arithmetic_unit(op, (&lhs, lu), (&rhs, ru))
+                };
                 Some((binary(op, lhs, rhs, e.span), unit))
             }
             A::Name(parts) => {

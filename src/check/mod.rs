@@ -10,6 +10,7 @@ mod cycles;
 mod expr;
 mod functions;
 mod imports;
+mod kpi_targets;
 mod kpis;
 mod lints;
 mod lists;

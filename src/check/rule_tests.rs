@@ -6,7 +6,9 @@ use foldhash::HashMap;
 
 use crate::ast::{self, ExpectOp, ExpectPart, Expected, ItemKind, LiteralKind, TestClauseKind};
 use crate::diagnostics::{Diagnostic, Given, Target, TestDiagnostic};
-use crate::hir::{self, Approx, ExpectationKind, Key, MemberCheck, OutputId, RowValue, SourceId};
+use crate::hir::{
+    self, Approx, ExpectationKind, ExpectedValue, Key, MemberCheck, OutputId, RowValue, SourceId,
+};
 use crate::span::Span;
 use crate::suggest::similar;
 use crate::types::Type;
@@ -223,15 +225,16 @@ impl TestChecker<'_> {
             (Some(OutputId::Segment(segment)), _) => self.members(e, segment),
             (Some(OutputId::Tiers(tiers)), _) => self.tiers(e, tiers),
             (Some(OutputId::Score(score)), _) => self.score(e, score),
+            (Some(OutputId::Let(value)), _) => self.value(e, value),
             (None, Some(kpi)) => self.kpi(e, kpi),
-            // Output values are not expected by tests (yet): an unknown target.
-            (Some(OutputId::Let(_)), _) | (None, None) => {
+            (None, None) => {
                 let outputs = program.outputs.iter().map(|o| program.output_name(*o));
                 let kpis = program.kpis.iter().map(|k| k.name.as_str());
                 self.problems.push(TestDiagnostic::UnknownTarget {
                     name: name.clone(),
                     span: e.target.span,
                     candidates: similar(name, outputs.chain(kpis)),
+                    unwritten_let: program.lets.iter().any(|l| l.name == *name),
                 });
                 None
             }
@@ -341,6 +344,51 @@ impl TestChecker<'_> {
             }
         }
         fine.then_some(ExpectationKind::Score { score, expected })
+    }
+
+    /// The values an `output let` is expected to give: numbers within the precision written,
+    /// other values typed like the `let` (checked as a test row's value of its type).
+    fn value(&mut self, e: &ast::Expectation, id: hir::LetId) -> Option<ExpectationKind> {
+        let entries = self.map_entries(e, Target::Value)?;
+        let definition = &self.program.lets[id.0];
+        let ty = &definition.value.ty;
+        let mut expected = Vec::with_capacity(entries.len());
+        let mut fine = true;
+        for entry in entries {
+            let key = self.key_part(&entry.key);
+            let value = match (ty.is_numeric(), &entry.value) {
+                (true, part) => self
+                    .number_part(e, Target::Value, part)
+                    .map(ExpectedValue::Number),
+                (false, ExpectPart::Name(n)) => self
+                    .wrong_form(e, Target::Value, n.span)
+                    .map(|_| ExpectedValue::Number(None)),
+                (false, ExpectPart::Value(literal)) => {
+                    let slot = Slot {
+                        name: &definition.name,
+                        ty,
+                        nullable: true,
+                        type_text: &ty.to_string(),
+                        declared: definition.span,
+                    };
+                    match typed_value(&slot, literal) {
+                        Ok(value) => Some(ExpectedValue::Exact(value)),
+                        Err(problem) => {
+                            self.problems.push(problem);
+                            None
+                        }
+                    }
+                }
+            };
+            match (key, value) {
+                (Some(key), Some(value)) => expected.push((key, value)),
+                _ => fine = false,
+            }
+        }
+        fine.then_some(ExpectationKind::Value {
+            value: id,
+            expected,
+        })
     }
 
     fn kpi(&mut self, e: &ast::Expectation, id: hir::KpiId) -> Option<ExpectationKind> {
@@ -488,20 +536,45 @@ fn given(kind: &LiteralKind) -> Given {
 
 /// The value of `literal` in `column`, checked like a literal compared with the column.
 fn value_of(column: &hir::Column, literal: &ast::Literal) -> Result<RowValue, TestDiagnostic> {
+    let slot = Slot {
+        name: &column.name,
+        ty: &column.ty,
+        nullable: column.nullable,
+        type_text: &column.type_text,
+        declared: column.span,
+    };
+    typed_value(&slot, literal)
+}
+
+/// Where a test value goes: a column of a source, or an `output let` whose value is expected.
+struct Slot<'a> {
+    name: &'a str,
+    ty: &'a Type,
+    nullable: bool,
+    /// The type as written (or shown), for messages.
+    type_text: &'a str,
+    /// The column's (or the `let`'s) declaration.
+    declared: Span,
+}
+
+/// `literal` as a value of `slot`'s type: the rules of rule literals (an integer is a float or
+/// a decimal, a date a timestamp at midnight, an enum value one of those declared).
+fn typed_value(slot: &Slot, literal: &ast::Literal) -> Result<RowValue, TestDiagnostic> {
+    let column = slot;
     let wrong = || TestDiagnostic::WrongType {
-        column: column.name.clone(),
-        expected: column.type_text.clone(),
+        column: column.name.to_string(),
+        expected: column.type_text.to_string(),
         given: given(&literal.kind),
         span: literal.span,
-        declared: column.span,
+        declared: column.declared,
     };
     Ok(match (&column.ty, &literal.kind) {
         (_, LiteralKind::Null) if column.nullable => RowValue::Null,
         (_, LiteralKind::Null) => {
             return Err(TestDiagnostic::NullInRequired {
-                column: column.name.clone(),
+                column: column.name.to_string(),
                 span: literal.span,
-                declared: column.span,
+                declared: column.declared,
             });
         }
         (Type::Int, LiteralKind::Int(i)) => RowValue::Int(*i),
@@ -519,7 +592,7 @@ fn value_of(column: &hir::Column, literal: &ast::Literal) -> Result<RowValue, Te
         }
         (Type::Enum(def), LiteralKind::String(s)) => {
             return Err(TestDiagnostic::UnknownEnumValue {
-                column: column.name.clone(),
+                column: column.name.to_string(),
                 value: s.clone(),
                 span: literal.span,
                 declared: def.span,

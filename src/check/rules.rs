@@ -25,15 +25,21 @@ pub(super) fn always_true(segment: &hir::Segment) -> Option<LintDiagnostic> {
 /// KPIs with a `vs baseline` target (called when no baseline file is configured).
 pub(super) fn kpis_without_baseline(program: &hir::Program, found: &mut Vec<LintDiagnostic>) {
     for kpi in &program.kpis {
-        if let Goal::Change {
-            baseline: hir::BaselineSource::Recorded,
-            ..
-        } = &kpi.target.goal
-        {
-            found.push(LintDiagnostic::KpiWithoutBaseline {
-                name: kpi.name.clone(),
-                span: kpi.target.span,
-            });
+        // Groups share a target unless given their own: each target once.
+        let mut seen = Vec::new();
+        for target in &kpi.targets {
+            if let Goal::Change {
+                baseline: hir::BaselineSource::Recorded,
+                ..
+            } = &target.goal
+                && !seen.contains(&target.span)
+            {
+                seen.push(target.span);
+                found.push(LintDiagnostic::KpiWithoutBaseline {
+                    name: kpi.name.clone(),
+                    span: target.span,
+                });
+            }
         }
     }
 }

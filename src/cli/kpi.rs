@@ -6,7 +6,7 @@ use super::commands::{note_default_as_of, open, options, stopped};
 use super::kpi_report::{self, Report};
 use super::report::{Reporter, outcome_of};
 use crate::driver::{Baseline, KpiGate, Session, Wanted};
-use crate::judge::Row;
+use crate::judge::Judged;
 
 /// Runs `segc kpi`.
 pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
@@ -62,7 +62,7 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
             Err(problem) => return stopped(&session, reporter, problem),
         }
     }
-    print(args, &session, baseline.as_ref(), &judged.rows);
+    print(args, &session, baseline.as_ref(), &judged);
     let gate = args.fail_on.map(|level| match level {
         FailOn::Miss => KpiGate::Miss,
         FailOn::Warn => KpiGate::Warn,
@@ -78,12 +78,13 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
     outcome
 }
 
-fn print(args: &KpiArgs, session: &Session, baseline: Option<&Baseline>, rows: &[Row]) {
+fn print(args: &KpiArgs, session: &Session, baseline: Option<&Baseline>, judged: &Judged) {
     let report = Report {
         rules: session.name(),
         as_of: session.params().as_of,
         baseline: baseline.map(|b| (b.path.as_str(), b.file.as_of)),
-        rows,
+        rows: &judged.rows,
+        readouts: &judged.readouts,
     };
     print!(
         "{}",

@@ -6,7 +6,7 @@ use comfy_table::{Cell, CellAlignment, Table, presets};
 use serde::Serialize;
 
 use crate::hir::KpiUnit;
-use crate::judge::{Row, Status, Totals};
+use crate::judge::{Readout, Row, Status, Totals};
 
 /// A judged KPI run, ready to print.
 pub(super) struct Report<'a> {
@@ -18,6 +18,8 @@ pub(super) struct Report<'a> {
     pub baseline: Option<(&'a str, NaiveDate)>,
     /// The rows.
     pub rows: &'a [Row],
+    /// The A/B readouts.
+    pub readouts: &'a [Readout],
 }
 
 /// A value in the KPI's unit: `81.2 %`, `1830.50`, `+42.0`, `120`.
@@ -41,6 +43,15 @@ pub(super) fn value_text(value: Option<f64>, unit: KpiUnit) -> String {
         KpiUnit::Count if v.fract() == 0.0 => format!("{v:.0}"),
         KpiUnit::Nps => format!("{v:+.1}"),
         _ => format!("{v:.2}"),
+    }
+}
+
+/// The members a value is over: the group's, or for a share whose `where` takes fewer of them,
+/// its denominator out of the group's (`240 of 1466`).
+fn members_text(row: &Row) -> String {
+    match row.denominator {
+        Some(n) if n != row.members => format!("{n} of {}", row.members),
+        _ => row.members.to_string(),
     }
 }
 
@@ -113,7 +124,7 @@ pub(super) fn table(report: &Report<'_>) -> String {
         previous = Some(row.kpi.as_str());
         cells.extend([
             Cell::new(row.group.text()),
-            Cell::new(row.members).set_alignment(CellAlignment::Right),
+            Cell::new(members_text(row)).set_alignment(CellAlignment::Right),
             Cell::new(value_text(row.value, row.unit)).set_alignment(CellAlignment::Right),
             Cell::new(&row.target),
             Cell::new(baseline_text(row)).set_alignment(CellAlignment::Right),
@@ -122,9 +133,10 @@ pub(super) fn table(report: &Report<'_>) -> String {
         table.add_row(cells);
     }
     format!(
-        "{}\n{table}\n{}\n",
+        "{}\n{table}\n{}\n{}",
         heading(report),
-        totals_text(&Totals::of(report.rows))
+        totals_text(&Totals::of(report.rows)),
+        super::readout_report::table(report.readouts)
     )
 }
 
@@ -142,7 +154,7 @@ fn markdown_status(row: &Row) -> String {
 }
 
 /// Text safe inside a Markdown table cell.
-fn cell(text: &str) -> String {
+pub(super) fn cell(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('|', "\\|")
         .replace('\n', " ")
@@ -161,7 +173,7 @@ pub(super) fn markdown(report: &Report<'_>) -> String {
         out.push_str(&format!(
             "| {kpi} | {} | {} | {} | {} | {} | {} |\n",
             cell(&row.group.text()),
-            row.members,
+            members_text(row),
             value_text(row.value, row.unit),
             cell(&row.target),
             baseline_text(row),
@@ -169,6 +181,7 @@ pub(super) fn markdown(report: &Report<'_>) -> String {
         ));
     }
     out.push_str(&format!("\n{}\n", totals_text(&Totals::of(report.rows))));
+    out.push_str(&super::readout_report::markdown(report.readouts));
     out
 }
 
@@ -181,6 +194,7 @@ struct JsonReport<'a> {
     baseline: Option<JsonBaseline<'a>>,
     kpis: &'a [Row],
     totals: Totals,
+    readouts: &'a [Readout],
 }
 
 #[derive(Serialize)]
@@ -200,6 +214,7 @@ pub(super) fn json(report: &Report<'_>) -> String {
             .map(|(file, as_of)| JsonBaseline { file, as_of }),
         kpis: report.rows,
         totals: Totals::of(report.rows),
+        readouts: report.readouts,
     };
     let mut text = serde_json::to_string_pretty(&document)
         .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));

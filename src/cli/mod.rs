@@ -16,6 +16,7 @@ mod line_diff;
 mod machine;
 mod progress;
 mod project_run;
+mod readout_report;
 mod report;
 mod sarif;
 mod test;

@@ -186,6 +186,75 @@ pub enum KpiDiagnostic {
     },
     /// `segc kpi` on rules that declare no KPI.
     NoKpi,
+    /// `readout vs NAME` naming no group of the KPI.
+    ReadoutControl {
+        /// The name.
+        name: String,
+        /// Where.
+        span: Span,
+        /// The KPI's groups (none for a KPI of the whole population).
+        groups: Vec<String>,
+    },
+    /// `readout` on a value that is neither a share of members nor a mean of one value per
+    /// member: no test fits it.
+    ReadoutValue {
+        /// The `readout` clause.
+        span: Span,
+        /// The value.
+        value_span: Span,
+    },
+    /// `for each TIERS except NAME` where `NAME` is not a tier of `TIERS`.
+    UnknownExcept {
+        /// The name.
+        name: String,
+        /// The tiers or split item.
+        tiers: String,
+        /// Where.
+        span: Span,
+        /// Close tier names.
+        candidates: Vec<String>,
+    },
+    /// `target ... for NAME` where `NAME` is not one of the KPI's groups.
+    TargetGroup {
+        /// The name.
+        name: String,
+        /// Where.
+        span: Span,
+        /// Close group names.
+        candidates: Vec<String>,
+    },
+    /// A group named by the `for` of two targets.
+    TwoTargets {
+        /// The group.
+        name: String,
+        /// The first mention.
+        first: Span,
+        /// The second one.
+        second: Span,
+    },
+    /// Targets that all name groups, leaving some groups without one.
+    GroupsWithoutTarget {
+        /// The groups left out.
+        groups: Vec<String>,
+        /// The first target.
+        span: Span,
+    },
+    /// An arm whose minimum detectable effect is larger than the change the test is meant to
+    /// detect (warning).
+    Underpowered {
+        /// The KPI.
+        kpi: String,
+        /// The arm, as shown (`offer_test = a`).
+        arm: String,
+        /// The minimum detectable effect, relative to the control's value.
+        mde: f64,
+        /// The relative change to detect.
+        detect: f64,
+        /// The arm's and the control's sizes.
+        sizes: (u64, u64),
+        /// The `readout` clause.
+        span: Span,
+    },
 }
 
 /// Why a baseline file cannot be used, worded by its `Display`.
@@ -352,7 +421,7 @@ impl KpiDiagnostic {
                 })
                 .label(*value_span, || format!("this is {}", unit_words(*unit)))
                 .help(|| match percent {
-                    true => "write the number without `%`; percentages are for ratios such as `share(...)`",
+                    true => "write the number without `%`; percentages are for ratios: `share(...)`, members over members (`count(where c) / count()`), or rows over rows of one source (`count(emails where opened) / count(emails)`)",
                     false => "ratios are compared to percentages: write `80%` rather than `0.8` or `80`",
                 }),
             EmptyRange { span } => d
@@ -451,6 +520,91 @@ impl KpiDiagnostic {
                 .help(|| format!(
                     "its value is recorded in `{file}`; later runs with `--baseline {file}` judge the target"
                 )),
+            ReadoutControl { name, span, groups } => d
+                .code(E1021)
+                .message(|| format!("`{name}` is not one of the groups this KPI is computed over"))
+                .at(*span)
+                .help(|| match groups.as_slice() {
+                    [] => "a readout compares groups: write `for each SPLIT` or `for SEGMENT, SEGMENT_holdout` and name the control group".into(),
+                    groups => format!("the control is one of: {}", groups.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")),
+                }),
+            ReadoutValue { span, value_span } => d
+                .code(E1022)
+                .message(|| "a readout needs a share of members or a mean of one value per member")
+                .at(*span)
+                .label(*value_span, || "no test fits this value")
+                .help(|| "write `value = share(...)` (a two-proportion test) or `value = avg(...)` of a value per member, such as `avg(sum(orders.amount))` (Welch's t-test)"),
+            Underpowered {
+                kpi,
+                arm,
+                mde,
+                detect,
+                sizes,
+                span,
+            } => d
+                .code(W1003)
+                .message(|| {
+                    format!(
+                        "KPI `{kpi}` ({arm}) cannot detect a change of {:+.1}%: its minimum detectable effect is {:.1}%",
+                        detect * 100.0,
+                        mde * 100.0
+                    )
+                })
+                .at(*span)
+                .help(|| {
+                    format!(
+                        "with {} members against {} in the control, a real change of {:+.1}% is found less than 80% of the time; give the arms more members (larger shares or a longer test)",
+                        sizes.0,
+                        sizes.1,
+                        detect * 100.0
+                    )
+                }),
+            UnknownExcept {
+                name,
+                tiers,
+                span,
+                candidates,
+            } => d
+                .code(E1023)
+                .message(|| format!("`{name}` is not a tier of `{tiers}`"))
+                .at(*span)
+                .help(|| {
+                    did_you_mean(candidates).unwrap_or_else(|| {
+                        format!("`except` takes names of the tiers (or groups) of `{tiers}`")
+                    })
+                }),
+            TargetGroup {
+                name,
+                span,
+                candidates,
+            } => d
+                .code(E1024)
+                .message(|| format!("this KPI is not computed over a group `{name}`"))
+                .at(*span)
+                .help(|| {
+                    did_you_mean(candidates).unwrap_or_else(|| {
+                        "`target ... for` names segments after the KPI's `for`, or tiers of its `for each`".into()
+                    })
+                }),
+            TwoTargets {
+                name,
+                first,
+                second,
+            } => d
+                .code(E1025)
+                .message(|| format!("`{name}` is given two targets"))
+                .at(*second)
+                .primary_label(|| "again here")
+                .label(*first, || "first here")
+                .help(|| "give each group one target"),
+            GroupsWithoutTarget { groups, span } => d
+                .code(E1026)
+                .message(|| {
+                    let names: Vec<String> = groups.iter().map(|g| format!("`{g}`")).collect();
+                    format!("no target for {}", names.join(", "))
+                })
+                .at(*span)
+                .help(|| "add a target without `for`, which the groups without their own take, or name them after a target's `for`"),
             ZeroBaseline { kpi, group, span } => d
                 .code(W1002)
                 .message(|| {

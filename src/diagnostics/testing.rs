@@ -58,6 +58,8 @@ pub enum Target {
     Score,
     /// A KPI.
     Kpi,
+    /// An `output let`.
+    Value,
 }
 
 /// How an expectation about a segment compares its members.
@@ -169,7 +171,8 @@ pub enum TestDiagnostic {
         /// The column's declaration.
         declared: Span,
     },
-    /// An expectation about a name that is no segment, tiers item, split, score or KPI (E1307).
+    /// An expectation about a name that is no segment, tiers item, split, score, output value
+    /// or KPI (E1307).
     UnknownTarget {
         /// The name written.
         name: String,
@@ -177,6 +180,8 @@ pub enum TestDiagnostic {
         span: Span,
         /// Close names.
         candidates: Vec<String>,
+        /// Whether it names a `let` that is not written (`output let` would make it one).
+        unwritten_let: bool,
     },
     /// An expectation written in a form its target does not take (E1308).
     WrongForm {
@@ -240,6 +245,19 @@ pub enum TestDiagnostic {
         span: Span,
         /// The first's.
         first: Span,
+    },
+    /// A key given to two rows of a test's CSV file (E1314).
+    RepeatedKeyInFile {
+        /// The source.
+        source: String,
+        /// The key.
+        key: String,
+        /// The file, as written.
+        file: String,
+        /// The two rows (1 for the first after the header).
+        rows: (usize, usize),
+        /// The `SOURCE from csv "..."` clause.
+        span: Span,
     },
     /// A test whose expectation does not hold (E1320).
     Failed {
@@ -340,10 +358,22 @@ impl TestDiagnostic {
             UnknownTarget {
                 name,
                 span,
-                candidates,
+                candidates: _,
+                unwritten_let: true,
             } => d
                 .code(E1307)
-                .message(|| format!("no segment, tiers item, split, score or KPI is called `{name}`"))
+                .message(|| format!("`{name}` is a `let` that is not written to the outputs"))
+                .at(*span)
+                .primary_label(|| "not an output")
+                .help(|| format!("tests read what a run writes: declare it `output let {name} = ...`, or expect the segments it decides")),
+            UnknownTarget {
+                name,
+                span,
+                candidates,
+                unwritten_let: false,
+            } => d
+                .code(E1307)
+                .message(|| format!("no segment, tiers item, split, score, output value or KPI is called `{name}`"))
                 .at(*span)
                 .primary_label(|| "not found")
                 .help(|| did_you_mean(candidates)),
@@ -356,6 +386,7 @@ impl TestDiagnostic {
                     Target::Tiers => "give each key its tier: `expect NAME = { 1: gold, 2: null }`",
                     Target::Score => "give each key its score: `expect NAME = { 1: 25, 2: -10 }`",
                     Target::Kpi => "give the value, or one per group: `expect NAME = 50%`, `expect NAME = { vip: 12.5, loyal: null }`",
+                    Target::Value => "give each key its value: `expect NAME = { 1: 120.5, 2: null }` (or `{ 1: \"5-4-3\" }`, `{ 1: @2026-10-01 }`)",
                 }),
             UnknownGroup {
                 name,
@@ -414,6 +445,18 @@ impl TestDiagnostic {
                 .at(*span)
                 .label(*first, || "first given here")
                 .help(|| "each row of a source has its own key: rules join and group on it"),
+            RepeatedKeyInFile {
+                source,
+                key,
+                file,
+                rows: (first, second),
+                span,
+            } => d
+                .code(E1314)
+                .message(|| format!("rows {first} and {second} of `{file}` give `{source}` the key {key}"))
+                .at(*span)
+                .primary_label(|| "rows read here")
+                .help(|| "each row of a source has its own key: rules join and group on it (rows are counted after the header line)"),
             Failed {
                 test,
                 name,
@@ -436,6 +479,7 @@ fn target_words(target: Target) -> &'static str {
         Target::Tiers => "tiers item",
         Target::Score => "score",
         Target::Kpi => "KPI",
+        Target::Value => "value",
     }
 }
 
@@ -464,6 +508,7 @@ fn failure_words(name: &str, target: Target, mismatch: &Mismatch) -> String {
         }
         (Target::Tiers, _) => format!("`{name}` gives other tiers than expected"),
         (Target::Kpi, _) => format!("KPI `{name}` has another value than expected"),
+        (Target::Value, _) => format!("value `{name}` differs from what was expected"),
         _ => format!("score `{name}` has other values than expected"),
     }
 }

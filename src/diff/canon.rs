@@ -239,12 +239,18 @@ impl<'p> Canon<'p> {
         }
         out.push_str(" value ");
         self.kpi_expr(&kpi.value, &mut out);
-        let _ = write!(
-            out,
-            " unit {:?} target {:?} {:?}",
-            kpi.unit, kpi.target.goal, kpi.target.deadline
-        );
+        let _ = write!(out, " unit {:?}", kpi.unit);
+        for target in &kpi.targets {
+            let _ = write!(out, " target {:?} {:?}", target.goal, target.deadline);
+        }
         let _ = write!(out, " warn {:?}", kpi.warn);
+        if let Some(readout) = &kpi.readout {
+            let _ = write!(
+                out,
+                " readout vs {} {:?} detect {:?}",
+                readout.control, readout.test, readout.detect
+            );
+        }
         out
     }
 

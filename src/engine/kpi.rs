@@ -7,7 +7,7 @@ use datafusion::common::ScalarValue;
 use super::Engine;
 use crate::diagnostics::{DataDiagnostic, Diagnostic, InternalDiagnostic, Invariant};
 use crate::hir;
-use crate::judge::Measured;
+use crate::judge::{Measured, MeasuredSample};
 use crate::lower::KpiPlan;
 
 impl Engine {
@@ -64,11 +64,22 @@ impl Engine {
         plan.columns
             .iter()
             .map(|c| {
+                let sample = match &c.sample {
+                    Some(sample) => Some(MeasuredSample {
+                        n: integer(batch, &sample.n).map_err(internal)?.unwrap_or(0),
+                        variance: match &sample.variance {
+                            Some(name) => float(batch, name).map_err(internal)?,
+                            None => None,
+                        },
+                    }),
+                    None => None,
+                };
                 Ok(Measured {
                     kpi: c.kpi,
                     group: c.group,
                     members: integer(batch, &c.members).map_err(internal)?.unwrap_or(0),
                     value: float(batch, &c.value).map_err(internal)?,
+                    sample,
                 })
             })
             .collect()

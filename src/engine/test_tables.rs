@@ -5,7 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{ArrayRef, RecordBatch, StringArray};
+use datafusion::arrow::array::{ArrayRef, AsArray, RecordBatch, StringArray};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::catalog::TableProvider;
@@ -201,6 +201,37 @@ fn csv_batch(
     RecordBatch::try_new(Arc::clone(schema), columns).map_err(|e| read(&e))
 }
 
+/// The first key given to two rows of a CSV file's `batch`, for a source with a key: inline
+/// rows are checked so by `segc check`, a file's rows only once read.
+fn repeated_key(
+    batch: &RecordBatch,
+    source: &hir::Source,
+    path: &str,
+    span: crate::span::Span,
+) -> Option<crate::diagnostics::TestDiagnostic> {
+    let keys = cast(batch.column(source.key?), &DataType::Utf8).ok()?;
+    let keys = keys.as_string::<i32>();
+    let mut seen = std::collections::HashMap::with_capacity(batch.num_rows());
+    for (row, key) in keys.iter().enumerate() {
+        let Some(key) = key else { continue };
+        if let Some(first) = seen.insert(key, row) {
+            let textual = source.key_column().is_some_and(|k| k.ty.is_textual());
+            return Some(crate::diagnostics::TestDiagnostic::RepeatedKeyInFile {
+                source: source.name.clone(),
+                key: if textual {
+                    format!("{key:?}")
+                } else {
+                    key.to_string()
+                },
+                file: path.to_string(),
+                rows: (first + 1, row + 1),
+                span,
+            });
+        }
+    }
+    None
+}
+
 /// Text values with empty fields as nulls (as segc reads CSV data).
 fn blank_as_null(values: &ArrayRef) -> ArrayRef {
     let strings = values.as_any().downcast_ref::<StringArray>();
@@ -357,7 +388,11 @@ fn test_batch(
                     roots: roots.shown().to_vec(),
                 }));
             }
-            csv_batch(schema, source, &file, *span)?
+            let batch = csv_batch(schema, source, &file, *span)?;
+            if let Some(problem) = repeated_key(&batch, source, path, *span) {
+                return Err(Diagnostic::Test(problem));
+            }
+            batch
         }
     })
 }

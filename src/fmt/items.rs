@@ -175,12 +175,15 @@ impl Builder<'_> {
                     group(indent(concat(list))),
                 ])));
             }
-            ast::KpiScope::Each(name) => {
-                head.push(indent(concat(vec![
-                    Doc::Line,
-                    text(format!("for each {}", self.name(name))),
-                ])));
-                after_head = name.span;
+            ast::KpiScope::Each { tiers, except } => {
+                let mut words = format!("for each {}", self.name(tiers));
+                after_head = tiers.span;
+                for (i, name) in except.iter().enumerate() {
+                    words.push_str(if i == 0 { " except " } else { ", " });
+                    words.push_str(self.name(name));
+                    after_head = name.span;
+                }
+                head.push(indent(concat(vec![Doc::Line, text(words)])));
             }
         }
         let clauses = k
@@ -191,6 +194,7 @@ impl Builder<'_> {
                     ast::KpiClauseKind::Value(e) => self.after("value =".into(), e),
                     ast::KpiClauseKind::Target(t) => text(self.kpi_target(t)),
                     ast::KpiClauseKind::Warn(w) => text(format!("warn {}", self.kpi_threshold(w))),
+                    ast::KpiClauseKind::Readout(r) => text(self.kpi_readout(r)),
                 };
                 (clause.span, doc)
             })
@@ -201,6 +205,15 @@ impl Builder<'_> {
         head.push(Doc::Line);
         head.push(text("{"));
         self.block(group(concat(head)), open, clauses, span)
+    }
+
+    fn kpi_readout(&self, r: &ast::KpiReadout) -> String {
+        let detect = r
+            .detect
+            .as_ref()
+            .map(|d| format!(" detect {}", self.literal(d)))
+            .unwrap_or_default();
+        format!("readout vs {}{detect}", self.name(&r.control))
     }
 
     fn kpi_threshold(&self, t: &ast::KpiThreshold) -> String {
@@ -232,7 +245,13 @@ impl Builder<'_> {
             .as_ref()
             .map(|d| format!(" by {}", self.literal(d)))
             .unwrap_or_default();
-        format!("target {goal}{deadline}")
+        let groups = if t.groups.is_empty() {
+            String::new()
+        } else {
+            let names: Vec<&str> = t.groups.iter().map(|g| self.name(g)).collect();
+            format!(" for {}", names.join(", "))
+        };
+        format!("target {goal}{deadline}{groups}")
     }
 
     /// The offset just past the `{` after `before` in the item `span`.

@@ -24,10 +24,37 @@ pub struct Kpi {
     pub value: KpiExpr,
     /// What the value measures, for targets and display.
     pub unit: KpiUnit,
-    /// The target.
-    pub target: Target,
+    /// The target of each group, in the order of the groups (`target ... for vip` gives some
+    /// groups their own).
+    pub targets: Vec<Target>,
     /// The warn level, if any: values beyond it are flagged.
     pub warn: Option<Bound>,
+    /// The A/B readout, if any: every other group compared with a control group.
+    pub readout: Option<Readout>,
+}
+
+/// `readout vs GROUP`: each group of a KPI compared with its control group.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Readout {
+    /// Index of the control group in the KPI's groups.
+    pub control: usize,
+    /// The test that fits the value.
+    pub test: ReadoutTest,
+    /// The relative change the test is meant to detect (`detect +10%`, or the target's
+    /// `+10% vs ...`), as a signed fraction.
+    pub detect: Option<f64>,
+    /// The `readout` clause.
+    pub span: Span,
+}
+
+/// The statistical test of a readout, decided by the form of the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadoutTest {
+    /// A share of members (`share(c)`, `count(where c) / count()`): two-proportion z-test.
+    TwoProportions,
+    /// A mean of one value per member (`avg(x)`): Welch's t-test.
+    Welch,
 }
 
 /// A group of members a KPI is computed over.
@@ -226,6 +253,38 @@ impl Bound {
 }
 
 impl KpiExpr {
+    /// The measures of a share of members, `count(where ...) / count(where ...)`: the
+    /// numerator and the denominator.
+    pub fn as_share(&self) -> Option<(&Measure, &Measure)> {
+        let KpiExprKind::Binary {
+            op: KpiOp::Div,
+            lhs,
+            rhs,
+        } = &self.kind
+        else {
+            return None;
+        };
+        fn members(e: &KpiExpr) -> Option<&Measure> {
+            match &e.kind {
+                KpiExprKind::Measure(m)
+                    if m.function == MeasureFunction::Count && m.value.is_none() =>
+                {
+                    Some(m)
+                }
+                _ => None,
+            }
+        }
+        Some((members(lhs)?, members(rhs)?))
+    }
+
+    /// The measure of a mean of one value per member, `avg(x)`.
+    pub fn as_mean(&self) -> Option<&Measure> {
+        match &self.kind {
+            KpiExprKind::Measure(m) if m.function == MeasureFunction::Avg => Some(m),
+            _ => None,
+        }
+    }
+
     /// Every measure of the expression, in order.
     pub fn measures(&self) -> Vec<&Measure> {
         let mut found = Vec::new();

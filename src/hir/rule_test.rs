@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, NaiveDateTime};
 
-use super::{KpiGroup, KpiId, Program, ScoreId, SegmentId, SourceId, TiersId};
+use super::{KpiGroup, KpiId, LetId, Program, ScoreId, SegmentId, SourceId, TiersId};
 use crate::span::Span;
 
 /// A checked test.
@@ -126,6 +126,16 @@ impl Approx {
     }
 }
 
+/// The value of an `output let` expected of a member: a number within the precision written,
+/// or exactly a text, enum, boolean, date or timestamp (`null`: [`RowValue::Null`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExpectedValue {
+    /// A number (`None`: null).
+    Number(Option<Approx>),
+    /// Any other value, typed like the `let`.
+    Exact(RowValue),
+}
+
 /// What an expectation compares.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ExpectationKind {
@@ -151,6 +161,13 @@ pub enum ExpectationKind {
         score: ScoreId,
         /// Each key's score (`None`: null).
         expected: Vec<(Key, Option<Approx>)>,
+    },
+    /// The value of an `output let` for some members.
+    Value {
+        /// The `let`.
+        value: LetId,
+        /// Each key's value.
+        expected: Vec<(Key, ExpectedValue)>,
     },
     /// A KPI's value for some of its groups (`None`: no data).
     Kpi {

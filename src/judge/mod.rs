@@ -16,15 +16,19 @@
 
 pub mod baseline;
 mod history;
+mod readout;
+pub mod stats;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::diagnostics::{Diagnostic, KpiDiagnostic};
 use crate::hir::{self, BaselineSource, Goal, KpiGroup, KpiId, KpiUnit};
+use crate::span::Span;
 
 pub use baseline::{BaselineBook, BaselineEntry, BaselineFile, BaselineValue};
 pub use history::history_batch;
+pub use readout::{Arm, Readout, readouts};
 
 /// One KPI's value for one of its groups, as computed by the engine.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +41,18 @@ pub struct Measured {
     pub members: u64,
     /// The value (`None` when it cannot be computed).
     pub value: Option<f64>,
+    /// What the value is over, for a share of members or a readout's mean.
+    pub sample: Option<MeasuredSample>,
+}
+
+/// The sample a KPI value is over: the denominator of a share of members, or the values of a
+/// mean with their sample variance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MeasuredSample {
+    /// Members (a share's denominator) or values (a mean's) measured.
+    pub n: u64,
+    /// The sample variance of a mean's values (`None` for a share, or below two values).
+    pub variance: Option<f64>,
 }
 
 /// How a group of members is named in reports and baseline files.
@@ -159,6 +175,9 @@ pub struct Row {
     pub group: GroupName,
     /// Members in the group.
     pub members: u64,
+    /// The members a share is over (its denominator: those its `where` takes), when the value
+    /// is a share of members.
+    pub denominator: Option<u64>,
     /// The value (ratios as fractions: 0.8 for 80 %).
     pub value: Option<f64>,
     /// What the value measures.
@@ -199,7 +218,9 @@ pub struct Judging<'a> {
 pub struct Judged {
     /// One row per KPI and group, in file order.
     pub rows: Vec<Row>,
-    /// Missing baselines: errors, or warnings when this run records them.
+    /// The A/B readouts: each arm of a KPI with `readout` against its control, in file order.
+    pub readouts: Vec<Readout>,
+    /// Missing baselines (errors, or warnings when this run records them), arms too small.
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -207,12 +228,14 @@ pub struct Judged {
 pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>) -> Judged {
     let mut rows = Vec::with_capacity(measured.len());
     // The groups of each KPI without a baseline (or with a baseline of 0), reported once per KPI.
-    let mut missing: Vec<(KpiId, Vec<String>)> = Vec::new();
-    let mut zero: Vec<(KpiId, Vec<String>)> = Vec::new();
+    // (Groups may have targets of their own: noted per KPI and target.)
+    let mut missing: Vec<((KpiId, Span), Vec<String>)> = Vec::new();
+    let mut zero: Vec<((KpiId, Span), Vec<String>)> = Vec::new();
     let mut too_late: Vec<Diagnostic> = Vec::new();
     for m in measured {
         let kpi = &program.kpis[m.kpi.0];
-        let Some(group) = kpi.groups.get(m.group) else {
+        let (Some(group), Some(target)) = (kpi.groups.get(m.group), kpi.targets.get(m.group))
+        else {
             continue;
         };
         let group = GroupName::of(program, group);
@@ -224,7 +247,7 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
                 as_of: Some(b.1),
                 origin: BaselineOrigin::File,
             });
-        let baseline = match &kpi.target.goal {
+        let baseline = match &target.goal {
             Goal::Change {
                 baseline: BaselineSource::Inline { value, since },
                 ..
@@ -238,7 +261,7 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
         // A baseline measured after the evaluation (a re-run of an old date with today's
         // baseline file) or after the deadline cannot be where the target starts from.
         let late = baseline.as_ref().and_then(|b| b.as_of).and_then(|dated| {
-            let deadline = kpi.target.deadline.filter(|d| dated > *d);
+            let deadline = target.deadline.filter(|d| dated > *d);
             match (dated > judging.as_of, deadline) {
                 (true, _) => Some((dated, "--as-of", judging.as_of)),
                 (false, Some(d)) => Some((dated, "the deadline", d)),
@@ -252,7 +275,7 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
                     dated,
                     limit_name,
                     limit,
-                    span: kpi.target.span,
+                    span: target.span,
                 });
                 if !too_late.contains(&problem) {
                     too_late.push(problem);
@@ -265,19 +288,20 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
             kpi: kpi.name.clone(),
             label: kpi.label.clone(),
             members: m.members,
+            denominator: kpi.value.as_share().and(m.sample).map(|sample| sample.n),
             value: m.value,
             unit: kpi.unit,
-            target: kpi.target.text.clone(),
+            target: target.text.clone(),
             goal_low: None,
             goal_high: None,
             baseline,
-            deadline: kpi.target.deadline,
+            deadline: target.deadline,
             expected: None,
             status: Status::NoData,
             warning: false,
             group,
         };
-        let region = match &kpi.target.goal {
+        let region = match &target.goal {
             Goal::Bound(b) if b.rises() => Some((Some(b.value), None)),
             Goal::Bound(b) => Some((None, Some(b.value))),
             Goal::Between { low, high } => Some((Some(*low), Some(*high))),
@@ -293,28 +317,28 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
         let Some((low, high)) = region else {
             row.status = Status::NoBaseline;
             if late.is_none() {
-                note(&mut missing, m.kpi, row.group.text());
+                note(&mut missing, (m.kpi, target.span), row.group.text());
             }
             rows.push(row);
             continue;
         };
         row.goal_low = low;
         row.goal_high = high;
-        if matches!(kpi.target.goal, Goal::Change { .. })
+        if matches!(target.goal, Goal::Change { .. })
             && row.baseline.as_ref().is_some_and(|b| b.value == 0.0)
         {
-            note(&mut zero, m.kpi, row.group.text());
+            note(&mut zero, (m.kpi, target.span), row.group.text());
         }
         if let Some(value) = m.value {
             row.warning = kpi.warn.is_some_and(|w| w.holds(value));
-            let met = match &kpi.target.goal {
+            let met = match &target.goal {
                 Goal::Bound(b) => b.holds(value),
                 _ => low.is_none_or(|l| value >= l) && high.is_none_or(|h| value <= h),
             };
             row.status = if met {
                 Status::Met
             } else {
-                match kpi.target.deadline {
+                match target.deadline {
                     Some(deadline) if judging.as_of < deadline => {
                         let pace = Pace { low, high };
                         match row
@@ -339,30 +363,30 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
         }
         rows.push(row);
     }
-    let zero = zero.into_iter().map(|(id, groups)| {
+    let zero = zero.into_iter().map(|((id, span), groups)| {
         let kpi = &program.kpis[id.0];
         Diagnostic::Kpi(KpiDiagnostic::ZeroBaseline {
             kpi: kpi.name.clone(),
             group: groups.join(", "),
-            span: kpi.target.span,
+            span,
         })
     });
     let diagnostics = missing
         .into_iter()
-        .map(|(id, groups)| {
+        .map(|((id, span), groups)| {
             let kpi = &program.kpis[id.0];
             let group = groups.join(", ");
             Diagnostic::Kpi(match judging.recording {
                 Some(file) => KpiDiagnostic::BaselineRecorded {
                     kpi: kpi.name.clone(),
                     group,
-                    span: kpi.target.span,
+                    span,
                     file: file.to_string(),
                 },
                 None => KpiDiagnostic::MissingBaseline {
                     kpi: kpi.name.clone(),
                     group,
-                    span: kpi.target.span,
+                    span,
                     file: judging
                         .baseline
                         .map(|(_, path)| path)
@@ -373,13 +397,17 @@ pub fn judge(program: &hir::Program, measured: &[Measured], judging: Judging<'_>
             })
         })
         .chain(zero)
-        .chain(too_late)
-        .collect();
-    Judged { rows, diagnostics }
+        .chain(too_late);
+    let (readouts, underpowered) = readouts(program, measured);
+    Judged {
+        rows,
+        readouts,
+        diagnostics: diagnostics.chain(underpowered).collect(),
+    }
 }
 
 /// Adds `group` to the groups noted for `kpi` (rows come KPI by KPI).
-fn note(notes: &mut Vec<(KpiId, Vec<String>)>, kpi: KpiId, group: String) {
+fn note(notes: &mut Vec<((KpiId, Span), Vec<String>)>, kpi: (KpiId, Span), group: String) {
     match notes.last_mut() {
         Some((id, groups)) if *id == kpi => groups.push(group),
         _ => notes.push((kpi, vec![group])),

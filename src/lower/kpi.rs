@@ -29,6 +29,18 @@ pub struct KpiColumns {
     pub value: String,
     /// The column counting the group's members (int).
     pub members: String,
+    /// For a share of members, a readout's mean: the columns of the sample it is over.
+    pub sample: Option<SampleColumns>,
+}
+
+/// Where the size (and the variance) of one KPI value's sample is in the row of a [`KpiPlan`]:
+/// the denominator of a share of members, or the values and the sample variance of a mean.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SampleColumns {
+    /// The values measured (int).
+    pub n: String,
+    /// Their sample variance (float, null below two values), for a mean.
+    pub variance: Option<String>,
 }
 
 /// A plan computing KPIs, and where each result is in its one row.
@@ -95,11 +107,18 @@ pub fn kpi_plan(
             let members_name = format!("{value_name}_members");
             results.push(cast(value, DataType::Float64).alias(&value_name));
             results.push(ident(&members_column).alias(&members_name));
+            let sample = KpiLowerer {
+                lowerer: &lowerer,
+                group: group_filter.as_ref(),
+                atoms: &mut atoms,
+            }
+            .sample(kpi, &value_name, &mut results)?;
             columns.push(KpiColumns {
                 kpi: *id,
                 group: index,
                 value: value_name,
                 members: members_name,
+                sample,
             });
         }
     }
@@ -227,17 +246,65 @@ impl KpiLowerer<'_, '_> {
         })
     }
 
-    /// A measure's aggregate over the group's members (taken by the `where`), as a float.
-    fn measure(&mut self, m: &Measure) -> Result<Expr, Diagnostic> {
+    /// The sample of a KPI value, added to `results` next to the value named `value_name`:
+    /// the denominator of a share of members (always: reports show it), the values and their
+    /// sample variance of a mean compared by a readout. The aggregates join the plan's one
+    /// aggregate (the denominator is already there), so no extra pass over the data.
+    fn sample(
+        &mut self,
+        kpi: &hir::Kpi,
+        value_name: &str,
+        results: &mut Vec<Expr>,
+    ) -> Result<Option<SampleColumns>, Diagnostic> {
+        let n = format!("{value_name}_n");
+        if let Some((_, denominator)) = kpi.value.as_share() {
+            // The very aggregate the value divides by (so computed once): a count, never null.
+            let filter = self.filter(denominator)?;
+            let count = with_filter(agg::count(lit(1i64)), filter, denominator.span)?;
+            results.push(ident(self.atoms.add(count)).alias(&n));
+            return Ok(Some(SampleColumns { n, variance: None }));
+        }
+        let readout = kpi.readout.map(|r| r.test);
+        let (Some(hir::ReadoutTest::Welch), Some(mean)) = (readout, kpi.value.as_mean()) else {
+            return Ok(None);
+        };
+        let filter = self.filter(mean)?;
+        let value =
+            mean.value
+                .as_ref()
+                .ok_or(Diagnostic::Internal(InternalDiagnostic::Invariant {
+                    span: mean.span,
+                    broken: Invariant::MeasureWithoutValue,
+                }))?;
+        let value = cast(self.lowerer.lower(value)?, DataType::Float64);
+        let count = with_filter(agg::count(value.clone()), filter.clone(), mean.span)?;
+        let variance = with_filter(agg::var_sample(value), filter, mean.span)?;
+        let variance_name = format!("{value_name}_variance");
+        results.push(ident(self.atoms.add(count)).alias(&n));
+        results
+            .push(cast(ident(self.atoms.add(variance)), DataType::Float64).alias(&variance_name));
+        Ok(Some(SampleColumns {
+            n,
+            variance: Some(variance_name),
+        }))
+    }
+
+    /// The members a measure takes: the group's, by the measure's `where`.
+    fn filter(&self, m: &Measure) -> Result<Option<Expr>, Diagnostic> {
         let filter = match &m.filter {
             Some(w) => Some(self.lowerer.lower(w)?),
             None => None,
         };
-        let filter = match (self.group, filter) {
+        Ok(match (self.group, filter) {
             (Some(g), Some(w)) => Some(g.clone().and(w)),
             (Some(g), None) => Some(g.clone()),
             (None, w) => w,
-        };
+        })
+    }
+
+    /// A measure's aggregate over the group's members (taken by the `where`), as a float.
+    fn measure(&mut self, m: &Measure) -> Result<Expr, Diagnostic> {
+        let filter = self.filter(m)?;
         let value = match &m.value {
             Some(v) => Some(self.lowerer.lower(v)?),
             None => None,

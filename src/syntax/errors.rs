@@ -252,6 +252,10 @@ fn describe(rule: Rule) -> Option<&'static str> {
         kpi_value | kw_value => "`value = ...`",
         kpi_target | kw_target => "`target ...`",
         kpi_warn | kw_warn => "`warn ...`",
+        kpi_readout | kw_readout => "`readout vs GROUP`",
+        kpi_except | kw_except => "`except` and tier names",
+        kpi_target_for => "`for` and group names",
+        kpi_detect | kw_detect => "`detect +10%`",
         kpi_threshold | kpi_between | kpi_change | kpi_delta => {
             "a target such as `>= 80%`, `between 7 and 9` or `+10% vs baseline`"
         }

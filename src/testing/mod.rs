@@ -4,6 +4,7 @@
 //! plans and hands the batches here.
 
 mod coverage;
+mod values;
 
 use std::collections::BTreeSet;
 
@@ -73,6 +74,17 @@ pub fn judge(program: &hir::Program, test: &hir::RuleTest, observed: &Observed) 
                     number_row(&key.to_string(), *value, found)
                 });
                 (name, Target::Score, values(rows.collect()))
+            }
+            ExpectationKind::Value { value, expected } => {
+                let definition = &program.lets[value.0];
+                let rows = values::mismatches(
+                    observed.members,
+                    &keys,
+                    &definition.name,
+                    &definition.value.ty,
+                    expected,
+                );
+                (&definition.name, Target::Value, values(rows))
             }
             ExpectationKind::Kpi { kpi, expected } => {
                 let definition = &program.kpis[kpi.0];

@@ -169,7 +169,14 @@ fn item_sexpr(item: &ast::Item) -> String {
                         .collect::<Vec<_>>()
                         .join(" ")
                 ),
-                ast::KpiScope::Each(name) => format!(" (for-each {})", name.name),
+                ast::KpiScope::Each { tiers, except } => format!(
+                    " (for-each {}{})",
+                    tiers.name,
+                    except
+                        .iter()
+                        .map(|n| format!(" (except {})", n.name))
+                        .collect::<String>()
+                ),
             };
             let mut text = format!("(kpi {}{scope}", k.name.name);
             for clause in &k.clauses {
@@ -201,9 +208,22 @@ fn item_sexpr(item: &ast::Item) -> String {
                             .as_ref()
                             .map(|d| format!(" (by {})", literal(&d.kind)))
                             .unwrap_or_default();
-                        format!("(target {goal}{deadline})")
+                        let groups: String = t
+                            .groups
+                            .iter()
+                            .map(|g| format!(" (for {})", g.name))
+                            .collect();
+                        format!("(target {goal}{deadline}{groups})")
                     }
                     ast::KpiClauseKind::Warn(w) => format!("(warn {})", threshold(w)),
+                    ast::KpiClauseKind::Readout(r) => format!(
+                        "(readout vs {}{})",
+                        r.control.name,
+                        r.detect
+                            .as_ref()
+                            .map(|d| format!(" (detect {})", literal(&d.kind)))
+                            .unwrap_or_default()
+                    ),
                 };
                 let _ = write!(text, "\n  {clause}");
             }

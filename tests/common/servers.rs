@@ -1,5 +1,6 @@
 //! Real storage servers on 127.0.0.1 for the lake tests: moto (S3) and gcp-storage-emulator (GCS)
-//! from a Python venv, azurite (Azure Blob) from npm. They are installed once into a cache folder
+//! from a Python venv, azurite (Azure Blob) from npm; and SciPy, in a venv of its own, for the
+//! statistics of A/B readouts (`scipy_python`). They are installed once into a cache folder
 //! (`$SEGC_TEST_TOOLS`, else `~/.cache/segc-test-tools`; reinstalled when `tests/servers/`
 //! changes) and started once per test process on free ports. A server that cannot be installed or
 //! started fails the tests that need it: never a silent skip.
@@ -149,6 +150,20 @@ fn python_tools() -> PathBuf {
         );
     });
     dir.join("venv")
+}
+
+/// The Python interpreter of a venv with SciPy, the reference the A/B readouts' statistics
+/// are checked against (installed once like the servers; never skipped).
+pub fn scipy_python() -> PathBuf {
+    let dir = installed("scipy", &["scipy-requirements.txt"], &|dir| {
+        run("python3 -m venv", "python3 -m venv venv", dir);
+        run(
+            "pip install",
+            "venv/bin/pip install --quiet --disable-pip-version-check -r scipy-requirements.txt",
+            dir,
+        );
+    });
+    dir.join("venv/bin/python")
 }
 
 /// The npm packages (azurite).

@@ -27,11 +27,15 @@ impl Builder<'_> {
                     span: clause_span,
                 }),
                 Rule::kpi_target => clauses.push(KpiClause {
-                    kind: KpiClauseKind::Target(self.kpi_target(p)?),
+                    kind: KpiClauseKind::Target(Box::new(self.kpi_target(p)?)),
                     span: clause_span,
                 }),
                 Rule::kpi_warn => clauses.push(KpiClause {
                     kind: KpiClauseKind::Warn(self.kpi_threshold(p)?),
+                    span: clause_span,
+                }),
+                Rule::kpi_readout => clauses.push(KpiClause {
+                    kind: KpiClauseKind::Readout(self.kpi_readout(p)?),
                     span: clause_span,
                 }),
                 _ => {}
@@ -53,18 +57,38 @@ impl Builder<'_> {
         let mut segments = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::kpi_each => {
-                    let span = self.span(&p);
-                    return match p.into_inner().find(|p| p.as_rule() == Rule::ident) {
-                        Some(name) => Ok(KpiScope::Each(self.ident(name))),
-                        None => Err(self.malformed(span, "tiers name")),
-                    };
-                }
+                Rule::kpi_each => return self.kpi_each(p),
                 Rule::ident => segments.push(self.ident(p)),
                 _ => {}
             }
         }
         Ok(KpiScope::Segments(segments))
+    }
+
+    /// `kpi_each`: `each TIERS [except a, b]`.
+    fn kpi_each(&mut self, pair: Pair<'_, Rule>) -> Built<KpiScope> {
+        let span = self.span(&pair);
+        let mut tiers = None;
+        let mut except = Vec::new();
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => tiers = Some(self.ident(p)),
+                Rule::kpi_except => except = self.idents(p),
+                _ => {}
+            }
+        }
+        match tiers {
+            Some(tiers) => Ok(KpiScope::Each { tiers, except }),
+            None => Err(self.malformed(span, "tiers name")),
+        }
+    }
+
+    /// The names of a list (`except a, b`, `for vip, loyal`).
+    fn idents(&mut self, pair: Pair<'_, Rule>) -> Vec<Ident> {
+        pair.into_inner()
+            .filter(|p| p.as_rule() == Rule::ident)
+            .map(|p| self.ident(p))
+            .collect()
     }
 
     /// `kpi_value`: `value = expr`.
@@ -81,8 +105,10 @@ impl Builder<'_> {
         let span = self.span(&pair);
         let mut goal = None;
         let mut deadline = None;
+        let mut groups = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
+                Rule::kpi_target_for => groups = self.idents(p),
                 Rule::kpi_threshold => goal = Some(KpiGoal::Threshold(self.kpi_threshold(p)?)),
                 Rule::kpi_between => goal = Some(self.kpi_between(p)?),
                 Rule::kpi_change => goal = Some(self.kpi_change(p)?),
@@ -93,7 +119,11 @@ impl Builder<'_> {
         let Some(goal) = goal else {
             return Err(self.malformed(span, "kpi goal"));
         };
-        Ok(KpiTarget { goal, deadline })
+        Ok(KpiTarget {
+            goal,
+            deadline,
+            groups,
+        })
     }
 
     /// `kpi_threshold` and `kpi_warn`: a comparison and a number.
@@ -112,6 +142,28 @@ impl Builder<'_> {
             return Err(self.malformed(span, "threshold"));
         };
         Ok(KpiThreshold { op, op_span, value })
+    }
+
+    /// `kpi_readout`: `readout vs GROUP [detect CHANGE]`.
+    fn kpi_readout(&mut self, pair: Pair<'_, Rule>) -> Built<KpiReadout> {
+        let span = self.span(&pair);
+        let mut control = None;
+        let mut detect = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => control = Some(self.ident(p)),
+                Rule::kpi_detect => {
+                    if let Some(delta) = p.into_inner().find(|p| p.as_rule() == Rule::kpi_delta) {
+                        detect = Some(self.kpi_number(delta)?);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let Some(control) = control else {
+            return Err(self.malformed(span, "control group"));
+        };
+        Ok(KpiReadout { control, detect })
     }
 
     /// `kpi_between`: `between low and high`.
