@@ -40,6 +40,7 @@ use crate::suggest::similar;
 use crate::types::Type;
 
 pub use lints::LintLevels;
+pub use reach::{Keyer, negation, proves_implication};
 
 /// The outcome of checking: the typed program when there was no error, and every diagnostic.
 #[derive(Debug, Clone)]

@@ -46,6 +46,33 @@ pub(super) enum Verdict {
 impl Facts {
     /// Reads the facts of `condition`.
     pub(super) fn of(condition: &Expr) -> Facts {
+        Facts::keyed(condition, &value_key)
+    }
+
+    /// The facts of a conjunction of `atoms`, naming the values they test by `key`.
+    fn of_atoms(atoms: &[&Expr], key: &Keyer<'_>) -> Facts {
+        let mut facts = Facts {
+            known: BTreeMap::new(),
+            complete: true,
+            contradiction: false,
+        };
+        for atom in atoms {
+            facts.conjoin(Facts::keyed(atom, key));
+        }
+        facts
+    }
+
+    /// Adds the facts of `other` (a conjunction with it: complete when both are).
+    fn conjoin(&mut self, other: Facts) {
+        self.complete &= other.complete;
+        self.contradiction |= other.contradiction;
+        for (name, fact) in other.known {
+            self.add(name, fact);
+        }
+    }
+
+    /// Reads the facts of `condition`, naming the values its atoms test by `key`.
+    fn keyed(condition: &Expr, key: &Keyer<'_>) -> Facts {
         let mut facts = Facts {
             known: BTreeMap::new(),
             complete: true,
@@ -62,8 +89,8 @@ impl Facts {
                 stack.extend([&**lhs, &**rhs]);
                 continue;
             }
-            match atom(e) {
-                Some((key, fact)) => facts.add(key, fact),
+            match atom(e, key) {
+                Some((name, fact)) => facts.add(name, fact),
                 None => facts.complete = false,
             }
         }
@@ -171,6 +198,69 @@ pub(super) fn first_covering(facts: &Facts, earlier: &[(String, Span, Facts)]) -
         .map(|(name, span, _)| Verdict::CoveredBy(name.clone(), *span))
 }
 
+/// Names the value an expression reads, if it is one: two expressions with the same name
+/// always have the same value.
+pub type Keyer<'k> = dyn Fn(&Expr) -> Option<String> + 'k;
+
+/// Whether every member for whom `premise` holds is proven to be one for whom `conclusion`
+/// holds, the values each side's atoms test named by its key function (names shared by two
+/// programs let a condition of one version of the rules be compared with the other's). Each
+/// side is read as a disjunction of conjunctions of atoms: the premise's every disjunct must
+/// imply some disjunct of the conclusion, or contradict itself.
+pub fn proves_implication(premise: (&Expr, &Keyer<'_>), conclusion: (&Expr, &Keyer<'_>)) -> bool {
+    let wanted: Vec<Facts> = disjuncts(conclusion.0)
+        .iter()
+        .map(|d| Facts::of_atoms(d, conclusion.1))
+        .collect();
+    disjuncts(premise.0).iter().all(|d| {
+        let have = Facts::of_atoms(d, premise.1);
+        have.contradiction || wanted.iter().any(|w| have.implies(w))
+    })
+}
+
+/// The most disjuncts [`disjuncts`] spreads a condition into; beyond, the part that would
+/// exceed it stays one atom (not understood, which only proves less).
+const MAX_DISJUNCTS: usize = 64;
+
+/// `condition` as a disjunction of conjunctions of atoms (`a and (b or c)` is `a and b` or
+/// `a and c`: the same members, also with nulls, as `and` and `or` distribute in three-valued
+/// logic).
+fn disjuncts(condition: &Expr) -> Vec<Vec<&Expr>> {
+    match &condition.kind {
+        ExprKind::Binary {
+            op: BinaryOp::Or,
+            lhs,
+            rhs,
+        } => {
+            let mut both = disjuncts(lhs);
+            both.extend(disjuncts(rhs));
+            if both.len() <= MAX_DISJUNCTS {
+                both
+            } else {
+                vec![vec![condition]]
+            }
+        }
+        ExprKind::Binary {
+            op: BinaryOp::And,
+            lhs,
+            rhs,
+        } => {
+            let (left, right) = (disjuncts(lhs), disjuncts(rhs));
+            if left.len() * right.len() > MAX_DISJUNCTS {
+                return vec![vec![condition]];
+            }
+            let mut product = Vec::with_capacity(left.len() * right.len());
+            for l in &left {
+                for r in &right {
+                    product.push(l.iter().chain(r).copied().collect());
+                }
+            }
+            product
+        }
+        _ => vec![vec![condition]],
+    }
+}
+
 /// A key naming the value an expression reads (a column, `let`, aggregate...), if it is one.
 fn value_key(e: &Expr) -> Option<String> {
     match &e.kind {
@@ -227,9 +317,9 @@ fn flip(op: BinaryOp) -> BinaryOp {
 /// One fact about one value, if `e` reads as one. "None of" the values of an enum is said as
 /// "one of" the others, so that `status != "a" and status != "b"` is seen to exclude every value
 /// of `enum("a", "b")`.
-fn atom(e: &Expr) -> Option<(String, Fact)> {
-    let (key, fact) = plain_atom(e)?;
-    let fact = match (fact, enum_domain(e)) {
+fn atom(e: &Expr, keyer: &Keyer<'_>) -> Option<(String, Fact)> {
+    let (key, fact) = plain_atom(e, keyer)?;
+    let fact = match (fact, enum_domain(e, keyer)) {
         (Fact::NoneOf(set), Some(domain)) => {
             Fact::OneOf(domain.difference(&set).cloned().collect())
         }
@@ -239,10 +329,10 @@ fn atom(e: &Expr) -> Option<(String, Fact)> {
 }
 
 /// The values of the enum an atom tests, if it tests one.
-fn enum_domain(e: &Expr) -> Option<BTreeSet<String>> {
+fn enum_domain(e: &Expr, keyer: &Keyer<'_>) -> Option<BTreeSet<String>> {
     let value = match &e.kind {
         ExprKind::Binary { lhs, rhs, .. } => {
-            if value_key(lhs).is_some() {
+            if keyer(lhs).is_some() {
                 lhs
             } else {
                 rhs
@@ -259,7 +349,7 @@ fn enum_domain(e: &Expr) -> Option<BTreeSet<String>> {
 
 /// The negation of `condition` as a conjunction of atoms, when it is a disjunction of atoms over
 /// values that are never null (with a null, neither a condition nor its negation holds).
-pub(super) fn negation(condition: &Expr) -> Option<Expr> {
+pub fn negation(condition: &Expr) -> Option<Expr> {
     if condition.nullable {
         return None;
     }
@@ -312,10 +402,10 @@ pub(super) fn negation(condition: &Expr) -> Option<Expr> {
 }
 
 /// One fact about one value, if `e` reads as one.
-fn plain_atom(e: &Expr) -> Option<(String, Fact)> {
+fn plain_atom(e: &Expr, keyer: &Keyer<'_>) -> Option<(String, Fact)> {
     match &e.kind {
         ExprKind::Binary { op, lhs, rhs } if op.is_comparison() => {
-            let (key, op, other) = match (value_key(lhs), value_key(rhs)) {
+            let (key, op, other) = match (keyer(lhs), keyer(rhs)) {
                 (Some(k), None) => (k, *op, &**rhs),
                 (None, Some(k)) => (k, flip(*op), &**lhs),
                 _ => return None,
@@ -336,7 +426,7 @@ fn plain_atom(e: &Expr) -> Option<(String, Fact)> {
             list,
             negated,
         } => {
-            let key = value_key(value)?;
+            let key = keyer(value)?;
             let set = list
                 .iter()
                 .map(text)
@@ -356,14 +446,14 @@ fn plain_atom(e: &Expr) -> Option<(String, Fact)> {
             high,
             negated: false,
         } => Some((
-            value_key(value)?,
+            keyer(value)?,
             Fact::Range {
                 low: Some((number(low)?, true)),
                 high: Some((number(high)?, true)),
             },
         )),
-        ExprKind::Not(inner) => Some((value_key(inner)?, Fact::Is(false))),
-        _ => Some((value_key(e)?, Fact::Is(true))),
+        ExprKind::Not(inner) => Some((keyer(inner)?, Fact::Is(false))),
+        _ => Some((keyer(e)?, Fact::Is(true))),
     }
 }
 

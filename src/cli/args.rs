@@ -50,6 +50,9 @@ pub enum Command {
     Test(TestArgs),
     /// Rewrite rule files in the canonical layout (comments kept)
     Fmt(FmtArgs),
+    /// What a change of the rules does: segments, tiers, scores, KPIs and sources added,
+    /// removed, renamed and changed between two git revisions (see docs/diff.md)
+    Diff(DiffArgs),
     /// Work with data schemas
     #[command(subcommand)]
     Schema(SchemaCommand),
@@ -103,6 +106,47 @@ pub struct TestArgs {
     /// roots` of segc.toml (repeatable)
     #[arg(long = "data-root", value_name = "FOLDER")]
     pub data_roots: Vec<PathBuf>,
+}
+
+/// `segc diff`
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Up to two git revisions, BASE [default: HEAD] and HEAD [default: the work tree], then
+    /// rule files (ending in `.seg`) [default: the `files` of the segc.toml of the current
+    /// folder]
+    #[arg(value_name = "BASE|HEAD|FILE")]
+    pub items: Vec<String>,
+    /// How to report: for people, for tools, or for a pull-request comment (see docs/diff.md)
+    #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+    pub format: DiffFormat,
+    /// Also run both versions over the data the rules declare, in one plan per file: members
+    /// before and after, who entered and who left each changed segment and tier
+    #[arg(long)]
+    pub data: bool,
+    /// Compare the outputs of two runs instead: the arguments are two folders `segc run` wrote
+    /// (earlier, later): who entered and left each segment, and each tiers' moves
+    #[arg(long, conflicts_with = "data")]
+    pub runs: bool,
+    /// Exit 1 when a changed segment or tier passes this gate over the data (with --data or
+    /// --runs;
+    /// repeatable): `[NAME:] change|entered|left|members >|>=|<|<= NUMBER[%]`, such as
+    /// `change > 20%` or `vip: left > 100`
+    #[arg(long = "fail-if", value_name = "GATE")]
+    pub fail_if: Vec<String>,
+    #[command(flatten)]
+    /// Data options (with --data).
+    pub data_options: DataArgs,
+}
+
+/// Report formats of `segc diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Each changed item with its old and new text, as a line diff
+    Human,
+    /// One JSON document on stdout (documented in docs/diff.md)
+    Json,
+    /// Markdown, ready to post as a pull-request comment
+    Markdown,
 }
 
 /// Report formats of `segc test`.

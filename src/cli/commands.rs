@@ -27,6 +27,12 @@ pub(super) fn dispatch(cli: Cli) -> Outcome {
             rt.block_on(explain(&args, &reporter))
         }),
         Command::Fmt(args) => super::format::run(&args, &reporter),
+        Command::Diff(args) => match args.data || args.runs {
+            true => with_runtime(args.data_options.threads, &reporter, |rt| {
+                rt.block_on(super::diff::run(&args, &reporter))
+            }),
+            false => futures::executor::block_on(super::diff::run(&args, &reporter)),
+        },
         Command::Test(args) => with_runtime(args.threads, &reporter, |rt| {
             rt.block_on(super::test::run(&args, &reporter))
         }),

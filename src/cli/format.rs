@@ -46,7 +46,7 @@ pub(super) fn run(args: &FmtArgs, reporter: &Reporter) -> Outcome {
         }
         changed += 1;
         if args.check {
-            let diff = super::diff::line_diff(&file.text, &formatted);
+            let diff = super::line_diff::line_diff(&file.text, &formatted);
             print!(
                 "{}",
                 diff.unified_diff()

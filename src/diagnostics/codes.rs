@@ -224,6 +224,22 @@ codes! {
     E1410 Rules "broken size expectation",
     W1401 Rules "broken size expectation (warning)",
     W1402 Rules "segments that overlap beyond the project's threshold",
+    E1501 Environment "git cannot be run",
+    E1502 Environment "not in a git repository",
+    E1503 Environment "unknown revision",
+    E1504 Environment "more than two revisions",
+    E1505 Environment "rule file outside the git repository",
+    E1506 Rules "rule file with errors in a version compared",
+    E1507 Environment "rule file in neither version",
+    E1508 Environment "versions with other populations",
+    E1509 Environment "source only in the base version",
+    E1510 Environment "`--fail-if` without `--data`",
+    E1511 Environment "gate that cannot be read",
+    E1512 Environment "gate naming no segment or tiers",
+    E1513 Rules "change beyond a gate",
+    E1514 Environment "run output that cannot be read",
+    E1515 Environment "`--runs` without two output folders",
+    E1516 Environment "versions reading other rows of a source",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.

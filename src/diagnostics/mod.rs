@@ -4,7 +4,7 @@
 //! candidates, never preformatted text. A diagnostic belongs to a family (one file each, after
 //! the code ranges of `docs/errors.md`: `syntax` E01, `names` E02, `sources` E03, `types` E04,
 //! `definitions` E05/W05, `literals` E06, `data` E07, `command` E08, `internal` E09, `kpi`
-//! E10/W10, `lint` W11, `import` E12, `testing` E13, `sizes` E14/W14), whose `describe` gives each kind's code, message, place,
+//! E10/W10, `lint` W11, `import` E12, `testing` E13, `sizes` E14/W14, `diff` E15), whose `describe` gives each kind's code, message, place,
 //! labels and help in one arm. Codes are registered once in [`Code`], with the titles that
 //! `docs/errors.md` shows (a test compares them). The conversion to terminal output lives in
 //! [`render`].
@@ -14,6 +14,7 @@ mod command;
 mod data;
 mod definitions;
 mod describe;
+mod diff;
 mod import;
 mod internal;
 mod kpi;
@@ -38,6 +39,7 @@ pub use codes::{Code, RETIRED};
 pub use command::{CommandDiagnostic, FileProblem, ProjectProblem, VarProblem};
 pub use data::{DataDiagnostic, Unfollowed};
 pub use definitions::DefinitionDiagnostic;
+pub use diff::DiffDiagnostic;
 pub use import::ImportDiagnostic;
 pub use internal::{InternalDiagnostic, Invariant};
 pub use kpi::{BaselineProblem, KpiDiagnostic};
@@ -85,6 +87,8 @@ pub enum Diagnostic {
     Test(TestDiagnostic),
     /// Size expectations and overlaps of segments (E14xx, W14xx).
     Size(SizeDiagnostic),
+    /// `segc diff`: git, revisions and the versions compared (E15xx).
+    Diff(DiffDiagnostic),
     /// A lint's finding (or any warning with a lint) at level `deny`: an error.
     Denied(Box<Diagnostic>),
 }
@@ -127,6 +131,7 @@ families! {
     Import(ImportDiagnostic),
     Test(TestDiagnostic),
     Size(SizeDiagnostic),
+    Diff(DiffDiagnostic),
 }
 
 impl Diagnostic {

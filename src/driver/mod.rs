@@ -9,11 +9,15 @@
 //! - [`Session::open`] then [`Opened::into_session`]: one rule file read and checked, ready for
 //!   the data commands: [`Session::run`], [`Session::measure_kpis`] + [`Session::judge_kpis`],
 //!   [`Session::explain`].
+//! - [`diff()`]: `segc diff`, two versions of rule files compared.
 //! - [`format`](mod@format): `segc fmt`, rule files read, formatted and written back.
 //! - [`infer_schema`]: `segc schema infer`.
 //! - [`runtime`]: the tokio runtime the asynchronous calls run on.
 
 mod check;
+mod diff;
+mod diff_data;
+mod diff_runs;
 pub mod format;
 mod infer;
 mod kpis;
@@ -26,6 +30,12 @@ mod testing;
 
 pub use crate::lower::{Selection, Wanted};
 pub use check::{CheckedFile, CheckedFiles, check_files, project_rule_files};
+pub use diff::{DiffRequest, Diffed, DiffedFile, FileStatus, VersionOf, VersionProblems, diff};
+pub use diff_data::{
+    FileData, KpiData, SegmentData, TiersData, gate_names, measure_changes, read_gates,
+    tripped_gates,
+};
+pub use diff_runs::{RunsDiffed, diff_runs};
 pub use infer::{InferRequest, infer_schema, infer_schemas};
 pub use kpis::{Baseline, KpiGate, Measured};
 pub use lineage::{Lineage, SourceColumns};

@@ -5,8 +5,10 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use super::project::Project;
+use crate::ast::ItemKind;
 use crate::check;
 use crate::diagnostics::Diagnostic;
+use crate::diff;
 use crate::engine::BaseDirs;
 use crate::files::SourceMap;
 use crate::load::{self, Disk, Workspace};
@@ -30,9 +32,70 @@ pub struct CheckedRoot {
 impl Rules {
     /// Reads `paths` and everything they import.
     pub fn load(paths: &[PathBuf]) -> Rules {
+        Rules::load_from(paths, &Disk)
+    }
+
+    /// Reads `paths` and everything they import from `reader` (the work tree, a git revision).
+    pub fn load_from(paths: &[PathBuf], reader: &dyn load::ReadFiles) -> Rules {
         Rules {
-            workspace: Workspace::load(paths, &Disk),
+            workspace: Workspace::load(paths, reader),
         }
+    }
+
+    /// The items of the `root`-th starting file itself (not of what it imports), as written.
+    pub fn own_items(&self, root: usize) -> Vec<diff::OwnItem> {
+        match self.workspace.roots.get(root) {
+            Some(Ok(index)) => self.items_of(*index),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The files the `root`-th starting file imports, directly or not: each one's path and
+    /// items, as written.
+    pub fn imported_items(&self, root: usize) -> Vec<(PathBuf, Vec<diff::OwnItem>)> {
+        let Some(Ok(index)) = self.workspace.roots.get(root) else {
+            return Vec::new();
+        };
+        self.workspace
+            .imported_by(*index)
+            .into_iter()
+            .map(|i| (self.workspace.files[i].path.clone(), self.items_of(i)))
+            .collect()
+    }
+
+    /// The items of the `index`-th file read, as written.
+    fn items_of(&self, index: usize) -> Vec<diff::OwnItem> {
+        let file = &self.workspace.files[index];
+        let Some(source) = self.workspace.sources.file(file.id) else {
+            return Vec::new();
+        };
+        file.parsed
+            .program
+            .items
+            .iter()
+            .filter_map(|item| {
+                let (kind, name) = match &item.kind {
+                    ItemKind::Source(s) => (diff::Kind::Source, &s.name),
+                    ItemKind::Population(p) => (diff::Kind::Population, &p.name),
+                    ItemKind::Let(l) => (diff::Kind::Let, &l.name),
+                    ItemKind::Segment(s) => (diff::Kind::Segment, &s.name),
+                    ItemKind::Score(s) => (diff::Kind::Score, &s.name),
+                    ItemKind::Tiers(t) => (diff::Kind::Tiers, &t.name),
+                    ItemKind::Split(s) => (diff::Kind::Split, &s.name),
+                    ItemKind::Kpi(k) => (diff::Kind::Kpi, &k.name),
+                    ItemKind::Import(_) | ItemKind::Test(_) | ItemKind::Broken(_) => return None,
+                };
+                Some(diff::OwnItem {
+                    kind,
+                    name: name.name.clone(),
+                    text: source
+                        .local(item.span)
+                        .text(&source.text)
+                        .trim()
+                        .to_string(),
+                })
+            })
+            .collect()
     }
 
     /// The text of every file read.

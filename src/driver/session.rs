@@ -222,6 +222,38 @@ impl Session {
             .collect())
     }
 
+    /// A session over `program`, checked from the rules of `rules` but not as read (two
+    /// versions of the file at `path` merged by `segc diff --data`), with the settings of the
+    /// file's project. Stops on bad `--var`s or an invalid segc.toml.
+    pub(super) fn of_program(
+        program: hir::Program,
+        rules: Arc<Rules>,
+        path: &Path,
+        options: Options,
+    ) -> Result<Session, Stopped> {
+        let explicit = parse_vars(&options.vars).map_err(Stopped::Standalone)?;
+        let project = Project::of_file(path).map_err(Stopped::standalone)?;
+        let vars = match options.ignore_environment {
+            true => Variables::explicit_only(explicit),
+            false => Variables::new(explicit),
+        };
+        let as_of = options
+            .as_of
+            .unwrap_or_else(|| chrono::Local::now().date_naive());
+        Ok(Session {
+            program,
+            setting: Setting {
+                path: path.to_path_buf(),
+                rules,
+                name: path.display().to_string(),
+                vars: vars.with_defaults(project.vars.clone()),
+                project,
+                params: Params { as_of },
+                options,
+            },
+        })
+    }
+
     /// The checked rules.
     pub fn program(&self) -> &hir::Program {
         &self.program

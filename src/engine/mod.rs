@@ -5,6 +5,7 @@
 //! error halfway through.
 
 mod access;
+mod compare;
 mod corrupt;
 mod delta;
 mod delta_out;
@@ -25,6 +26,7 @@ mod rank;
 mod redact;
 mod references;
 mod remote_out;
+mod runs;
 mod shape;
 mod stores;
 mod summary;
@@ -52,6 +54,7 @@ use crate::lower::{MembershipPlan, TableLookup};
 use crate::vars::Variables;
 
 pub use access::{DataRoots, is_url};
+pub use compare::{Pair, count_batch, tallies};
 pub use infer::{InferOptions, Inferred, infer_source, render_all};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
@@ -59,6 +62,7 @@ use progress::Ticker;
 pub use progress::{Phase, Progress, Quiet, rows_read};
 pub use rank::pass_boundaries;
 pub use remote_out::{MANIFEST, Published, run_file_url, run_folder};
+pub use runs::RunOutput;
 use std::sync::atomic::AtomicU64;
 pub use stores::{AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings};
 pub use summary::{

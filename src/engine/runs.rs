@@ -1,0 +1,228 @@
+//! Two runs' outputs compared (`segc diff --runs`): each membership file read as its run wrote
+//! it (Parquet or CSV, wide or long layout), both shaped as a key and one column per segment
+//! and tiers, joined on the key, and counted in one pass ([`crate::diff::tally`]).
+
+use std::path::{Path, PathBuf};
+
+use datafusion::prelude::{CsvReadOptions, ParquetReadOptions};
+use futures::StreamExt;
+
+use super::compare::{Pair, count_batch, tallies};
+use super::{Engine, Layout, OutputFormat};
+use crate::diagnostics::{Diagnostic, DiffDiagnostic};
+use crate::diff::tally::Tally;
+
+/// What `summary.json` says about a run's outputs.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// The output folder.
+    pub dir: PathBuf,
+    /// The rule file the run ran.
+    pub rules: String,
+    /// Its evaluation date.
+    pub as_of: String,
+    /// Its segments, in order.
+    pub segments: Vec<String>,
+    /// Its tiers (and splits), each with its tier names.
+    pub tiers: Vec<(String, Vec<String>)>,
+    format: OutputFormat,
+    layout: Layout,
+}
+
+#[derive(serde::Deserialize)]
+struct SummaryFile {
+    rules: String,
+    as_of: String,
+    segments: Vec<Named>,
+    tiers: Vec<TiersFile>,
+    output: OutputFile,
+}
+
+#[derive(serde::Deserialize)]
+struct Named {
+    name: String,
+}
+
+#[derive(serde::Deserialize)]
+struct TiersFile {
+    name: String,
+    tiers: Vec<TierFile>,
+}
+
+#[derive(serde::Deserialize)]
+struct TierFile {
+    tier: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct OutputFile {
+    format: OutputFormat,
+    layout: Layout,
+}
+
+fn unreadable(dir: &Path, message: impl Into<String>) -> Diagnostic {
+    Diagnostic::Diff(DiffDiagnostic::RunUnreadable {
+        dir: dir.display().to_string(),
+        message: message.into(),
+    })
+}
+
+impl RunOutput {
+    /// The outputs of the run written to `dir`, from its `summary.json` (`E1514` when there is
+    /// none, it cannot be read, or the membership is a Delta table).
+    pub fn read(dir: &Path) -> Result<RunOutput, Diagnostic> {
+        let path = dir.join("summary.json");
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| unreadable(dir, format!("summary.json: {e}")))?;
+        let summary: SummaryFile = serde_json::from_str(&text)
+            .map_err(|e| unreadable(dir, format!("summary.json: {e}")))?;
+        if summary.output.format == OutputFormat::Delta {
+            return Err(unreadable(
+                dir,
+                "a Delta table: compare its versions' runs written as Parquet or CSV",
+            ));
+        }
+        Ok(RunOutput {
+            dir: dir.to_path_buf(),
+            rules: summary.rules,
+            as_of: summary.as_of,
+            segments: summary.segments.into_iter().map(|s| s.name).collect(),
+            tiers: summary
+                .tiers
+                .into_iter()
+                .map(|t| (t.name, t.tiers.into_iter().filter_map(|t| t.tier).collect()))
+                .collect(),
+            format: summary.output.format,
+            layout: summary.output.layout,
+        })
+    }
+
+    fn membership(&self) -> PathBuf {
+        let extension = match self.format {
+            OutputFormat::Csv => "csv",
+            _ => "parquet",
+        };
+        self.dir.join(format!("membership.{extension}"))
+    }
+
+    fn has(&self, name: &str, tiers: bool) -> bool {
+        match tiers {
+            true => self.tiers.iter().any(|(t, _)| t == name),
+            false => self.segments.iter().any(|s| s == name),
+        }
+    }
+}
+
+/// A double-quoted SQL identifier.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A single-quoted SQL string.
+fn text(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+/// The query giving a run's members as the key (`k`) and one column per wanted output
+/// (`c0`, `c1`, ...; null where the run does not have it).
+fn shaped(run: &RunOutput, table: &str, key: &str, wanted: &[(String, bool)]) -> String {
+    let key = quoted(key);
+    let mut columns = vec![format!("{key} AS k")];
+    for (i, (name, tiers)) in wanted.iter().enumerate() {
+        let column = match (run.has(name, *tiers), run.layout, tiers) {
+            (false, _, _) => "NULL".to_string(),
+            (true, Layout::Wide, _) => quoted(name),
+            (true, Layout::Long, false) => format!("bool_or(\"segment\" = {})", text(name)),
+            (true, Layout::Long, true) => {
+                let prefix = format!("{name}:");
+                format!(
+                    "max(CASE WHEN starts_with(\"segment\", {}) THEN substr(\"segment\", {}) END)",
+                    text(&prefix),
+                    prefix.chars().count() + 1
+                )
+            }
+        };
+        columns.push(format!("{column} AS c{i}"));
+    }
+    let group = match run.layout {
+        Layout::Long => format!(" GROUP BY {key}"),
+        Layout::Wide => String::new(),
+    };
+    format!("SELECT {} FROM {table}{group}", columns.join(", "))
+}
+
+impl Engine {
+    /// Reads the membership files of two runs and counts each wanted output (name, whether it
+    /// is tiers) in both, in one pass over their join on the key.
+    pub async fn compare_runs(
+        &self,
+        old: &RunOutput,
+        new: &RunOutput,
+        wanted: &[(String, bool)],
+    ) -> Result<Vec<Tally>, Diagnostic> {
+        let mut keys = Vec::new();
+        for (run, table) in [(old, "__base_run"), (new, "__head_run")] {
+            let path = run.membership();
+            let shown = path.display().to_string();
+            let registered = match run.format {
+                OutputFormat::Csv => {
+                    self.ctx
+                        .register_csv(table, &shown, CsvReadOptions::new())
+                        .await
+                }
+                _ => {
+                    self.ctx
+                        .register_parquet(table, &shown, ParquetReadOptions::default())
+                        .await
+                }
+            };
+            registered.map_err(|e| unreadable(&run.dir, e.to_string()))?;
+            let schema = self
+                .ctx
+                .table(table)
+                .await
+                .map_err(|e| unreadable(&run.dir, e.to_string()))?
+                .schema()
+                .clone();
+            let key = schema.fields().first().map(|f| f.name().clone());
+            keys.push(
+                key.ok_or_else(|| unreadable(&run.dir, "a membership file without columns"))?,
+            );
+        }
+        let pairs: Vec<Pair> = wanted
+            .iter()
+            .enumerate()
+            .map(|(i, (name, tiers))| Pair {
+                old: old.has(name, *tiers).then_some(2 * i),
+                new: new.has(name, *tiers).then_some(2 * i + 1),
+                tiers: *tiers,
+            })
+            .collect();
+        let sides: Vec<String> = (0..wanted.len())
+            .flat_map(|i| [format!("a.c{i}"), format!("b.c{i}")])
+            .collect();
+        let query = format!(
+            "SELECT coalesce(a.k, b.k) AS k{}{} FROM ({}) a FULL OUTER JOIN ({}) b ON a.k = b.k ORDER BY k",
+            if sides.is_empty() { "" } else { ", " },
+            sides.join(", "),
+            shaped(old, "__base_run", &keys[0], wanted),
+            shaped(new, "__head_run", &keys[1], wanted),
+        );
+        let failed = |e: String| unreadable(&new.dir, e);
+        let frame = self
+            .ctx
+            .sql(&query)
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let mut stream = frame
+            .execute_stream()
+            .await
+            .map_err(|e| failed(e.to_string()))?;
+        let mut counted = tallies(&pairs);
+        while let Some(batch) = stream.next().await {
+            let batch = batch.map_err(|e| failed(e.to_string()))?;
+            count_batch(&batch, &pairs, &mut counted).map_err(|e| failed(e.to_string()))?;
+        }
+        Ok(counted)
+    }
+}
