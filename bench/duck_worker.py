@@ -1,5 +1,5 @@
 """Runs one DuckDB variant of the benchmark job in its own process (so that its peak memory is
-its own) and prints the seconds the queries took.
+its own) and prints the seconds the queries took: wall time, then CPU time (all threads).
 
     python bench/duck_worker.py single|per-segment|floor DATA OUT THREADS
 """
@@ -27,10 +27,10 @@ def main() -> int:
         print(f"unknown mode {mode}", file=sys.stderr)
         return 2
     os.makedirs(out, exist_ok=True)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for statement in statements:
         db.execute(statement).fetchall()
-    print(f"{time.perf_counter() - started:.6f}")
+    print(f"{time.perf_counter() - started:.6f} {time.process_time() - cpu:.6f}")
     return 0
 
 

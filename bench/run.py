@@ -45,28 +45,32 @@ class Runner:
         self.threads = threads
         self.env = dict(os.environ, BENCH_DATA=data, NO_COLOR="1")
 
-    def segc_run(self, rules: str, base: bool = False) -> tuple[float, int]:
+    def segc_run(self, rules: str, base: bool = False) -> tuple[float, float, int]:
+        """Wall seconds, CPU seconds and peak RSS of the whole `segc run` command."""
         name = ("base-" if base else "segc-") + os.path.basename(rules)[:-4]
         out = os.path.join(self.work, name)
-        wall, rss, _ = run_measured(
+        wall, cpu, rss, _ = run_measured(
             [self.base if base else self.segc, "run", rules, "--as-of", AS_OF, "--out", out, "--quiet",
              "--threads", str(self.threads), "--data-root", self.data],
             self.env,
         )
-        return wall, rss
+        return wall, cpu, rss
 
-    def duckdb(self, mode: str) -> tuple[float, int]:
+    def duckdb(self, mode: str) -> tuple[float, float, int]:
+        """Wall and CPU seconds of DuckDB's queries (inside its process), its peak RSS."""
         out = os.path.join(self.work, "duckdb-" + mode)
-        _, rss, stdout = run_measured(
+        _, _, rss, stdout = run_measured(
             [sys.executable, os.path.join(HERE, "duck_worker.py"), mode, self.data, out,
              str(self.threads)],
             self.env,
         )
-        return float(stdout.strip().splitlines()[-1]), rss
+        wall, cpu = stdout.strip().splitlines()[-1].split()
+        return float(wall), float(cpu), rss
 
 
-def run_measured(command: list[str], env: dict) -> tuple[float, int, str]:
-    """`command`'s wall time, peak RSS (bytes, this process only) and stdout."""
+def run_measured(command: list[str], env: dict) -> tuple[float, float, int, str]:
+    """`command`'s wall time, CPU time (user + system), peak RSS (bytes, this process only) and
+    stdout."""
     started = time.perf_counter()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
     # wait4 reports the resources of this one child (getrusage would mix all children).
@@ -90,7 +94,8 @@ def run_measured(command: list[str], env: dict) -> tuple[float, int, str]:
     if process.returncode != 0:
         message = b"".join(stderr_chunks).decode(errors="replace")
         raise RuntimeError(f"{' '.join(command)} exited {process.returncode}:\n{message}")
-    return wall, int(usage.ru_maxrss) * 1024, b"".join(stdout_chunks).decode()
+    cpu = usage.ru_utime + usage.ru_stime
+    return wall, cpu, int(usage.ru_maxrss) * 1024, b"".join(stdout_chunks).decode()
 
 
 def same_members(segc_out: str, duckdb_out: str) -> list[str]:
@@ -236,18 +241,23 @@ def main() -> int:
             return 1
         print(f"SF {sf:g}: segc and DuckDB give the same members", flush=True)
         times: dict[str, list[float]] = {k: [] for k in variants}
+        cpus: dict[str, list[float]] = {k: [] for k in variants}
         peaks: dict[str, int] = {k: 0 for k in variants}
         for rep in range(args.reps):
             for name, run in variants.items():
-                wall, rss = run()
+                wall, cpu, rss = run()
                 times[name].append(wall)
+                cpus[name].append(cpu)
                 peaks[name] = max(peaks[name], rss)
             print(f"  repetition {rep + 1}/{args.reps} done", flush=True)
         medians = {k: statistics.median(v) for k, v in times.items()}
+        cpu_medians = {k: statistics.median(v) for k, v in cpus.items()}
         results["scale_factors"].append(
-            {"sf": sf, "median_seconds": medians, "peak_rss_bytes": peaks, "runs": times}
+            {"sf": sf, "median_seconds": medians, "median_cpu_seconds": cpu_medians,
+             "peak_rss_bytes": peaks, "runs": times, "cpu_runs": cpus}
         )
-        print_table(sf, medians, peaks)
+        print_table(sf, medians, cpu_medians, peaks)
+        print_paired(times, cpus)
     binaries = {"segc": args.segc, **({"segc (base)": args.base} if args.base else {})}
     speeds = compile_speed(binaries, work)
     results["check_5000_segments_seconds"] = speeds["segc"]
@@ -260,15 +270,35 @@ def main() -> int:
     return 0
 
 
-def print_table(sf: float, medians: dict[str, float], peaks: dict[str, int]) -> None:
-    duck = medians.get("duckdb")
+def print_table(
+    sf: float, medians: dict[str, float], cpu: dict[str, float], peaks: dict[str, int]
+) -> None:
+    duck, duck_cpu = medians.get("duckdb"), cpu.get("duckdb")
     floor = medians.get("scan floor")
-    print(f"\n| SF {sf:g} | median | vs DuckDB | vs scan floor | peak RSS |")
-    print("|---|---:|---:|---:|---:|")
+    print(f"\n| SF {sf:g} | median | vs DuckDB | vs scan floor | CPU | CPU vs DuckDB | peak RSS |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
     for name, seconds in medians.items():
         ratio = f"{seconds / duck:.2f}×" if duck else "–"
         over_floor = f"{seconds / floor:.2f}×" if floor else "–"
-        print(f"| {name} | {seconds:.3f} s | {ratio} | {over_floor} | {peaks[name] / 2**20:.0f} MiB |")
+        cpu_ratio = f"{cpu[name] / duck_cpu:.2f}×" if duck_cpu else "–"
+        print(
+            f"| {name} | {seconds:.3f} s | {ratio} | {over_floor} | {cpu[name]:.3f} s | {cpu_ratio} "
+            f"| {peaks[name] / 2**20:.0f} MiB |"
+        )
+    print(flush=True)
+
+
+def print_paired(times: dict[str, list[float]], cpus: dict[str, list[float]]) -> None:
+    """The median of the ratios of each repetition (runs of one repetition are next to each
+    other, so they share the machine's load): steadier than a ratio of medians."""
+    pairs = [("segc", "duckdb"), ("segc", "segc (base)"),
+             ("segc 250 segments", "segc 250 segments (base)"), ("segc 250 segments", "segc")]
+    for a, b in pairs:
+        if a not in times or b not in times:
+            continue
+        wall = statistics.median(x / y for x, y in zip(times[a], times[b]))
+        cpu = statistics.median(x / y for x, y in zip(cpus[a], cpus[b]))
+        print(f"{a} / {b}, per repetition: wall {wall:.2f}×, CPU {cpu:.2f}×")
     print(flush=True)
 
 

@@ -57,6 +57,15 @@ fn two_commits() -> tempfile::TempDir {
     dir
 }
 
+/// Commits `file` of the repository `dir` with `edit.0` replaced by `edit.1`.
+fn commit_edit(dir: &Path, file: &str, edit: (&str, &str), message: &str) {
+    let path = dir.join(file);
+    let text = std::fs::read_to_string(&path).expect("read");
+    assert!(text.contains(edit.0), "{file} holds {}", edit.0);
+    std::fs::write(&path, text.replace(edit.0, edit.1)).expect("written");
+    git(dir, &["commit", "-q", "-am", message]);
+}
+
 /// The transcript of `segc diff ARGS` in `dir`.
 fn diff(dir: &Path, args: &[&str]) -> String {
     let mut command = segc();
@@ -126,14 +135,12 @@ fn uncommitted_changes_and_files() {
 #[test]
 fn rules_with_errors_in_a_version_exit_1() {
     let dir = two_commits();
-    let rules = dir.path().join("rules.seg");
-    let text = std::fs::read_to_string(&rules).expect("read");
-    std::fs::write(
-        &rules,
-        text.replace("revenue_12m >= 300", "revenue_12m >= "),
-    )
-    .expect("written");
-    git(dir.path(), &["commit", "-q", "-am", "broken"]);
+    commit_edit(
+        dir.path(),
+        "rules.seg",
+        ("revenue_12m >= 300", "revenue_12m >= "),
+        "broken",
+    );
     insta::assert_snapshot!(diff(dir.path(), &["HEAD~1", "HEAD"]));
 }
 
@@ -587,17 +594,11 @@ fn the_prover_tells_widening_from_narrowing() {
 #[test]
 fn versions_reading_other_rows_are_not_computed_in_one_pass() {
     let dir = two_commits();
-    let sources = dir.path().join("sources.seg");
-    let text = std::fs::read_to_string(&sources).expect("read");
-    std::fs::write(
-        &sources,
-        text.replace(
-            "source orders from csv \"orders.csv\" {",
-            "source orders from csv \"orders.csv\" where channel != \"app\" {",
-        ),
-    )
-    .expect("written");
-    git(dir.path(), &["commit", "-q", "-am", "app orders left out"]);
+    let edit = (
+        "source orders from csv \"orders.csv\" {",
+        "source orders from csv \"orders.csv\" where channel != \"app\" {",
+    );
+    commit_edit(dir.path(), "sources.seg", edit, "app orders left out");
     // Without data, the source's new `where` is a change like any other.
     let rules_only = diff(dir.path(), &["HEAD~1", "HEAD", "rules.seg"]);
     assert!(rules_only.starts_with("exit: 0"), "{rules_only}");

@@ -12,10 +12,7 @@ use datafusion::arrow::array::{
 use datafusion::arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
 
-use crate::common::{rendered, runtime, session};
-use segc::driver::OutputChoice;
-use segc::engine::{Layout, OutputFormat};
-use segc::lower::Selection;
+use crate::common::run_rules_csv;
 
 fn write_parquet(path: &Path, columns: Vec<(&str, ArrayRef)>) {
     let batch = RecordBatch::try_from_iter(columns).expect("batch");
@@ -78,27 +75,6 @@ fn customers(path: &Path) {
     );
 }
 
-/// Runs `rules` (written next to the data in `dir`) into `dir/out` as CSV.
-fn run(dir: &Path, rules: &str) -> Result<String, String> {
-    let path = dir.join("rules.seg");
-    std::fs::write(&path, rules).expect("rules");
-    let session = session(&path, false)?;
-    let out = dir.join("out");
-    let output = OutputChoice {
-        dir: Some(out.clone()),
-        format: Some(OutputFormat::Csv),
-        layout: Some(Layout::Wide),
-        ..Default::default()
-    };
-    runtime()
-        .block_on(async {
-            let engine = session.engine().await?;
-            session.run(&engine, &Selection::All, &output).await
-        })
-        .map_err(|stopped| rendered(&path, stopped.diagnostics()))?;
-    Ok(std::fs::read_to_string(out.join("membership.csv")).expect("membership"))
-}
-
 #[test]
 fn parquet_lists_give_the_memberships_of_their_csv_twin() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -113,7 +89,7 @@ fn parquet_lists_give_the_memberships_of_their_csv_twin() {
     assert_ne!(rules, twin);
     let expected =
         std::fs::read_to_string("tests/fixtures/run/lists_csv/expected.csv").expect("expected");
-    assert_eq!(run(dir.path(), &rules).expect("run"), expected);
+    assert_eq!(run_rules_csv(dir.path(), &rules).expect("run"), expected);
 }
 
 #[test]
@@ -127,7 +103,7 @@ fn list_declarations_that_do_not_fit_the_data_are_reported() {
 }
 segment s = contains(tags, 1) and size(country) > 0
 ";
-    let error = run(dir.path(), rules).expect_err("the lists do not fit");
+    let error = run_rules_csv(dir.path(), rules).expect_err("the lists do not fit");
     let error = error.replace(&dir.path().display().to_string(), "[DIR]");
     insta::assert_snapshot!(error);
 }

@@ -182,16 +182,7 @@ fn pairs_above_the_projects_threshold_are_warnings() {
         "[overlaps]\nmax_jaccard = 0.6\n",
         "segment wealthy = revenue >= 1000\nsegment spenders = revenue >= 1500 and status == \"client\"\nsegment big = spenders and revenue >= 5000\nsegment prospects = status == \"prospect\"\n",
     );
-    let mut command = segc();
-    command.current_dir(dir.path()).args([
-        "run",
-        "rules.seg",
-        "--out",
-        "out",
-        "--as-of",
-        "2026-11-01",
-        "--quiet",
-    ]);
+    let mut command = run_quietly(dir.path());
     insta::assert_snapshot!(transcript(&mut command));
     // The pairs were counted for the lint, and are in the summary.
     let summary = std::fs::read_to_string(dir.path().join("out/summary.json")).expect("summary");
@@ -202,8 +193,16 @@ fn pairs_above_the_projects_threshold_are_warnings() {
         "[overlaps]\nmax_jaccard = 80\n",
         "segment wealthy = revenue >= 1000\n",
     );
+    let mut command = run_quietly(dir.path());
+    let text = transcript(&mut command);
+    assert!(text.starts_with("exit: 2"), "{text}");
+    assert!(text.contains("`[overlaps] max_jaccard` is 80"), "{text}");
+}
+
+/// `segc run rules.seg --out out --quiet` in `dir`, as of 2026-11-01.
+fn run_quietly(dir: &std::path::Path) -> std::process::Command {
     let mut command = segc();
-    command.current_dir(dir.path()).args([
+    command.current_dir(dir).args([
         "run",
         "rules.seg",
         "--out",
@@ -212,7 +211,5 @@ fn pairs_above_the_projects_threshold_are_warnings() {
         "2026-11-01",
         "--quiet",
     ]);
-    let text = transcript(&mut command);
-    assert!(text.starts_with("exit: 2"), "{text}");
-    assert!(text.contains("`[overlaps] max_jaccard` is 80"), "{text}");
+    command
 }

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::common::{file_name, rendered, runtime, session};
+use crate::common::{file_name, rendered, run_csv, runtime, session};
 use segc::driver::OutputChoice;
 use segc::engine::{Layout, OutputFormat, Summary};
 use segc::lower::Selection;
@@ -415,19 +415,7 @@ fn output_lets_are_typed_columns_in_parquet_and_csv() {
             .filter_map(|n| program.output_named(n))
             .collect(),
     );
-    let output = OutputChoice {
-        dir: Some(out.path().to_path_buf()),
-        format: Some(OutputFormat::Csv),
-        layout: Some(Layout::Wide),
-        ..Default::default()
-    };
-    let ran = runtime()
-        .block_on(async {
-            let engine = session.engine().await?;
-            session.run(&engine, &selection, &output).await
-        })
-        .map_err(|s| rendered(rules, s.diagnostics()))
-        .expect("selected run");
+    let ran = run_csv(&session, rules, &selection, out.path()).expect("selected run");
     assert_eq!(ran.summary.values.len(), 2);
     let csv = std::fs::read_to_string(out.path().join("membership.csv")).expect("csv");
     assert_eq!(

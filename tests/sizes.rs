@@ -5,9 +5,7 @@
 use std::path::Path;
 
 use crate::common::cli::{segc, status, transcript};
-use crate::common::{rendered, runtime, session};
-use segc::driver::OutputChoice;
-use segc::engine::{Layout, OutputFormat};
+use crate::common::{rendered, run_csv, session};
 use segc::lower::Selection;
 
 const FIXTURE: &str = "tests/fixtures/run/size_expectations/rules.seg";
@@ -50,19 +48,7 @@ fn broken_expectations_are_diagnostics_at_their_clause() {
     let rules = Path::new(FIXTURE);
     let session = session(rules, false).expect("checks");
     let out = tempfile::tempdir().expect("tempdir");
-    let output = OutputChoice {
-        dir: Some(out.path().to_path_buf()),
-        format: Some(OutputFormat::Csv),
-        layout: Some(Layout::Wide),
-        ..Default::default()
-    };
-    let ran = runtime()
-        .block_on(async {
-            let engine = session.engine().await?;
-            session.run(&engine, &Selection::All, &output).await
-        })
-        .map_err(|stopped| rendered(rules, stopped.diagnostics()))
-        .expect("runs");
+    let ran = run_csv(&session, rules, &Selection::All, out.path()).expect("runs");
     let codes: Vec<&str> = ran.diagnostics.iter().map(|d| d.code()).collect();
     assert_eq!(codes, ["W1401", "W1401", "E1410", "E1410"]);
     insta::assert_snapshot!(rendered(rules, &ran.diagnostics));

@@ -3,34 +3,9 @@
 //! (nulls are not ranked by segc: DuckDB ranks them apart and they are blanked).
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use crate::common::duckdb;
-use crate::common::{rendered, runtime, session};
-use segc::driver::OutputChoice;
-use segc::engine::{Layout, OutputFormat};
-use segc::lower::Selection;
-
-/// Runs `rules` (written next to the data in `dir`) into `dir/out` as CSV.
-fn run(dir: &Path, rules: &str) -> Result<String, String> {
-    let path = dir.join("rules.seg");
-    std::fs::write(&path, rules).expect("rules");
-    let session = session(&path, false)?;
-    let out = dir.join("out");
-    let output = OutputChoice {
-        dir: Some(out.clone()),
-        format: Some(OutputFormat::Csv),
-        layout: Some(Layout::Wide),
-        ..Default::default()
-    };
-    runtime()
-        .block_on(async {
-            let engine = session.engine().await?;
-            session.run(&engine, &Selection::All, &output).await
-        })
-        .map_err(|stopped| rendered(&path, stopped.diagnostics()))?;
-    Ok(std::fs::read_to_string(out.join("membership.csv")).expect("membership"))
-}
+use crate::common::run_rules_csv;
 
 const RULES: &str = r#"source customers from csv "customers.csv" {
   key customer_id: int
@@ -66,7 +41,7 @@ fn ties_by_key_in_either_direction_give_duckdbs_ntile() {
         writeln!(csv, "{id},{spend}").expect("write");
     }
     std::fs::write(dir.path().join("customers.csv"), csv).expect("data");
-    let segc = run(dir.path(), RULES).expect("run");
+    let segc = run_rules_csv(dir.path(), RULES).expect("run");
     let duckdb = duckdb::csv(dir.path(), SQL);
     assert_eq!(segc, duckdb);
     // The directions matter on this data: at least one member changes group.

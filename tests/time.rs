@@ -8,9 +8,8 @@ use std::path::Path;
 
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 
-use crate::common::{rendered, runtime};
-use segc::driver::{OutputChoice, Session};
-use segc::engine::{Layout, OutputFormat};
+use crate::common::{rendered, run_csv};
+use segc::driver::Session;
 use segc::lower::Selection;
 
 /// Opens `rules` (written into `dir`) evaluated as of `as_of`.
@@ -33,18 +32,7 @@ fn open(dir: &Path, rules: &str, as_of: NaiveDate) -> Result<Session, String> {
 fn run(dir: &Path, rules: &str, as_of: NaiveDate) -> Result<String, String> {
     let session = open(dir, rules, as_of)?;
     let out = dir.join("out");
-    let output = OutputChoice {
-        dir: Some(out.clone()),
-        format: Some(OutputFormat::Csv),
-        layout: Some(Layout::Wide),
-        ..Default::default()
-    };
-    runtime()
-        .block_on(async {
-            let engine = session.engine().await?;
-            session.run(&engine, &Selection::All, &output).await
-        })
-        .map_err(|stopped| rendered(&dir.join("rules.seg"), stopped.diagnostics()))?;
+    run_csv(&session, &dir.join("rules.seg"), &Selection::All, &out)?;
     Ok(std::fs::read_to_string(out.join("membership.csv")).expect("membership"))
 }
 

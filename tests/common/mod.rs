@@ -497,6 +497,39 @@ pub fn session(
     opened.into_session().ok_or(diagnostics)
 }
 
+/// Runs `session` (opened from `rules`) into `out` as wide CSV, the `selection` only: what the
+/// run gave, or its diagnostics rendered.
+pub fn run_csv(
+    session: &segc::driver::Session,
+    rules: &std::path::Path,
+    selection: &segc::lower::Selection,
+    out: &std::path::Path,
+) -> Result<segc::driver::Ran, String> {
+    let output = segc::driver::OutputChoice {
+        dir: Some(out.to_path_buf()),
+        format: Some(segc::engine::OutputFormat::Csv),
+        layout: Some(segc::engine::Layout::Wide),
+        ..Default::default()
+    };
+    runtime()
+        .block_on(async {
+            let engine = session.engine().await?;
+            session.run(&engine, selection, &output).await
+        })
+        .map_err(|stopped| rendered(rules, stopped.diagnostics()))
+}
+
+/// Writes `rules` as `dir/rules.seg` and runs it over the data in `dir` into `dir/out` as CSV
+/// (see [`session`]): the membership CSV, or the rendered diagnostics.
+pub fn run_rules_csv(dir: &std::path::Path, rules: &str) -> Result<String, String> {
+    let path = dir.join("rules.seg");
+    std::fs::write(&path, rules).expect("rules");
+    let session = session(&path, false)?;
+    let out = dir.join("out");
+    run_csv(&session, &path, &segc::lower::Selection::All, &out)?;
+    Ok(std::fs::read_to_string(out.join("membership.csv")).expect("membership"))
+}
+
 /// The diagnostics of the one rule file `rules` rendered as plain text, under its file name.
 pub fn rendered(rules: &std::path::Path, diagnostics: &[Diagnostic]) -> String {
     let text = std::fs::read_to_string(rules).unwrap_or_default();
