@@ -6,11 +6,12 @@ use crate::common::sexpr;
 use segc::lower::{DeclaredTables, Selection, membership_plan};
 
 /// The rule files of the fixtures and examples that have syntax errors on purpose.
-const UNPARSABLE: [&str; 9] = [
+const UNPARSABLE: [&str; 10] = [
     "tests/fixtures/check/errors/literals.seg",
     "tests/fixtures/check/errors/review_regressions.seg",
     "tests/fixtures/check/errors/syntax_no_cascade.seg",
     "tests/fixtures/imports/broken/sources.seg",
+    "tests/fixtures/parse/consent.seg",
     "tests/fixtures/parse/habits.seg",
     "tests/fixtures/parse/kpis.seg",
     "tests/fixtures/parse/recovery.seg",

@@ -153,7 +153,7 @@ impl ConsentDiagnostic {
                 mark,
             } => d
                 .code(E1702)
-                .message(|| format!("consent column `{column}` is a `{ty}`, not a `bool`"))
+                .message(|| format!("consent column `{column}` is of type `{ty}`, not `bool`"))
                 .at(*span)
                 .primary_label(|| "not a `bool`")
                 .label(*mark, || "declared a consent here")
