@@ -115,7 +115,7 @@ pub fn check_with(
         diagnostics.extend(problems);
         diagnostics.extend(lints::findings(hir, program, settings));
         diagnostics.extend(nesting::contradictions(hir));
-        diagnostics.extend(consent::check(hir, program, settings.home));
+        diagnostics.extend(consent::check(hir, program));
     }
     let diagnostics = lints::apply_levels(diagnostics, program, &settings.lints);
     let denied = diagnostics

@@ -442,8 +442,14 @@ impl Session {
             },
             None => spec.clone(),
         };
+        // Each audience written is checked against the data in the same pass.
+        let checked = crate::lower::consent_checks(program, selection);
+        let (run_program, run_selection, consent_checks) = match &checked {
+            Some(c) => (&c.program, &c.selection, c.checks.clone()),
+            None => (program, selection, Vec::new()),
+        };
         let plan = engine
-            .membership_plan(program, params, selection)
+            .membership_plan(run_program, params, run_selection)
             .await
             .map_err(|p| Session::in_rules(engine, p))?;
         let later_rows = self.later_rows(engine).await?;
@@ -452,8 +458,9 @@ impl Session {
             as_of: params.as_of,
             membership_shown: remote.as_ref().map(|(_, shown)| shown.clone()),
             overlaps: output.overlaps || self.setting.project.max_jaccard.is_some(),
+            consent_checks,
         };
-        let summary = match engine.run(program, &plan, &context, &written).await {
+        let summary = match engine.run(run_program, &plan, &context, &written).await {
             Ok(summary) => summary,
             Err(
                 problem @ (Diagnostic::Data(DataDiagnostic::OutputFailed { .. })
@@ -472,6 +479,15 @@ impl Session {
             None => None,
         };
         let mut diagnostics = later_rows;
+        let without: Vec<u64> = context
+            .consent_checks
+            .iter()
+            .map(|check| {
+                let found = summary.segments.iter().find(|s| s.name == check.segment);
+                found.and_then(|s| s.without_consent).unwrap_or(0)
+            })
+            .collect();
+        diagnostics.extend(crate::engine::consent_findings(&context.consent_checks, &without));
         diagnostics.extend(
             summary
                 .expectations

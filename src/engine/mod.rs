@@ -6,6 +6,7 @@
 
 mod access;
 mod compare;
+mod consent;
 mod corrupt;
 mod delta;
 mod delta_out;
@@ -55,6 +56,7 @@ use crate::vars::Variables;
 
 pub use access::{DataRoots, is_url};
 pub use compare::{Pair, count_batch, tallies};
+pub use consent::findings as consent_findings;
 pub use infer::{InferOptions, Inferred, infer_source, render_all};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
@@ -476,8 +478,15 @@ impl Engine {
         );
         let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
             .map_err(|e| execution_failed(span, e))?;
-        let columns = output_columns(program, &plan.outputs);
-        let metadata = vec![
+        // The hidden flags of the audiences checked come last (`lower::consent_checks`).
+        let shown = plan.outputs.len() - context.consent_checks.len().min(plan.outputs.len());
+        let (written_outputs, hidden_outputs) = plan.outputs.split_at(shown);
+        let columns = output_columns(program, written_outputs);
+        let hidden: Vec<String> = hidden_outputs
+            .iter()
+            .map(|o| program.output_name(*o).to_string())
+            .collect();
+        let mut metadata = vec![
             (
                 "segc.version".to_string(),
                 env!("CARGO_PKG_VERSION").to_string(),
@@ -485,11 +494,13 @@ impl Engine {
             ("segc.as_of".to_string(), context.as_of.to_string()),
             ("segc.rules".to_string(), context.rules.clone()),
         ];
+        metadata.extend(consent::metadata(program, written_outputs));
         let subjects = context
             .overlaps
-            .then(|| overlap_subjects(program, &plan.outputs));
+            .then(|| overlap_subjects(program, written_outputs));
         let outputs = output::Outputs {
             columns: &columns,
+            hidden: &hidden,
             packing: &plan.packing,
             overlaps: subjects.as_ref(),
         };
@@ -533,8 +544,17 @@ impl Engine {
         };
         drop(ticker);
         self.progress.phase(Phase::Writing);
-        let mut summary = summary::summarize(program, &plan.outputs, &counts, context, spec);
+        let mut summary = summary::summarize(program, written_outputs, &counts, context, spec);
         summary.output.delta_version = version;
+        consent::mark(&mut summary, program, &context.consent_checks, &counts.hidden);
+        // Members without consent keep the outputs from being published (a Delta table's
+        // version is already committed: see docs/privacy.md).
+        let refused = consent::findings(&context.consent_checks, &counts.hidden)
+            .into_iter()
+            .find(|d| d.severity() == crate::diagnostics::Severity::Error);
+        if let Some(refused) = refused {
+            return Err(refused);
+        }
         if let (Some(lock), Some(membership)) = (&lock, pending) {
             let summary_file = output::write_summary(spec, &summary)?;
             publish::publish(
@@ -625,4 +645,7 @@ pub struct RunContext {
     pub membership_shown: Option<String>,
     /// Whether to count the members every two segments (and every tier and segment) share.
     pub overlaps: bool,
+    /// The audiences whose members without consent the plan's last (hidden) flags are, in
+    /// order (`lower::consent_checks`).
+    pub consent_checks: Vec<crate::lower::ConsentCheck>,
 }

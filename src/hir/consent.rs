@@ -2,7 +2,7 @@
 //! channel (`consent_email: bool? consent email`) and the segments contacted by one (`audience
 //! email`), whose members `check` proves to have that consent and `segc run` counts again.
 
-use super::{SegmentId, SourceId};
+use super::{Path, Program, SegmentId, SourceId};
 use crate::span::Span;
 
 /// A contact channel.
@@ -73,4 +73,16 @@ pub struct Audience {
     pub warn: bool,
     /// `audience CHANNEL [else warn]`.
     pub span: Span,
+}
+
+impl Program {
+    /// The references a member's consent is looked up along: the shortest path from the
+    /// population to the consent's source (`None` for a column of the population, or a source
+    /// no path reaches). Only that path reads the member's own consent: another one (a
+    /// household's account rather than the member's) reads somebody else's.
+    pub fn consent_path(&self, consent: Consent) -> Option<Path> {
+        super::paths::find(&self.sources, self.population, consent.source, 1)
+            .into_iter()
+            .next()
+    }
 }

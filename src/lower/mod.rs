@@ -11,6 +11,7 @@
 //! have: it is reported as [`InternalDiagnostic::PlanFailed`] with the span being lowered.
 
 mod common_conditions;
+mod consent;
 mod expr;
 mod joins;
 mod kpi;
@@ -45,6 +46,7 @@ pub use crate::functions::{BUCKETS, bucket};
 pub use kpi::{
     KpiColumns, KpiPlan, SampleColumns, kpi_plan, repeated_key_plan, repeated_source_key_plan,
 };
+pub use consent::{ConsentCheck, ConsentChecks, HIDDEN_PREFIX, consent_checks};
 pub use packing::{Packing, Slot};
 pub use ranking::{
     Kept, PassOutcome, Ranked, RankingPass, Ranks, drive_ranking_passes, kept_key, kept_schema,

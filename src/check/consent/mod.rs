@@ -51,22 +51,14 @@ pub(super) fn channels(program: &ast::Program) -> Vec<Diagnostic> {
 }
 
 /// Resolves the consent columns and audiences of a checked program into `program.consents` and
-/// `program.audiences`, and proves the audiences declared in the checked file (`home`; the
-/// others are proven when their own file is checked).
-pub(super) fn check(
-    program: &mut hir::Program,
-    ast: &ast::Program,
-    home: Option<Span>,
-) -> Vec<Diagnostic> {
+/// `program.audiences`, and proves every audience (an imported one too: the importer writes
+/// it when selected; an imported segment the file does not use is never a member).
+pub(super) fn check(program: &mut hir::Program, ast: &ast::Program) -> Vec<Diagnostic> {
     let mut problems = Vec::new();
     program.consents = consents(program, ast, &mut problems);
     program.audiences = audiences(program, ast);
-    let inside = |span: Span| home.is_none_or(|h| span.start >= h.start && span.start <= h.end);
     let arms = tier_arms(ast);
     for audience in &program.audiences {
-        if !inside(audience.span) {
-            continue;
-        }
         let segment = &program.segments[audience.segment.0];
         let Some(consent) = program.consent(audience.channel) else {
             problems.push(
@@ -82,6 +74,7 @@ pub(super) fn check(
         let prover = Prover {
             program,
             consent,
+            path: program.consent_path(consent),
             arms: &arms,
             proven: RefCell::default(),
             mentions: RefCell::default(),
@@ -257,6 +250,8 @@ impl Gap {
 struct Prover<'p> {
     program: &'p hir::Program,
     consent: hir::Consent,
+    /// The path a member's own consent is looked up along (see [`hir::Program::consent_path`]).
+    path: Option<hir::Path>,
     arms: &'p HashMap<&'p str, Vec<Span>>,
     /// Segments already proven or not, as their conditions are walked once.
     proven: RefCell<HashMap<SegmentId, Result<(), Gap>>>,
@@ -400,7 +395,7 @@ impl Prover<'_> {
                 *source == consent.source && *column == consent.column
             }
             ExprKind::Lookup { path, column } => {
-                self.program.paths[path.0].to() == consent.source && *column == consent.column
+                self.path.as_ref() == Some(&self.program.paths[path.0]) && *column == consent.column
             }
             _ => false,
         }
