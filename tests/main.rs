@@ -4,6 +4,7 @@
 mod common;
 
 mod check;
+mod consent;
 mod cli;
 mod cli_kpi;
 mod cli_project;
