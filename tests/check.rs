@@ -80,7 +80,12 @@ fn good_files_check_clean() {
         for c in &program.consents {
             let source = &program.sources[c.source.0];
             let column = &source.columns[c.column].name;
-            let _ = writeln!(out, "consent {}: {}.{column}", c.channel.as_str(), source.name);
+            let _ = writeln!(
+                out,
+                "consent {}: {}.{column}",
+                c.channel.as_str(),
+                source.name
+            );
         }
         for a in &program.audiences {
             let warn = if a.warn { " (else warn)" } else { "" };

@@ -4,11 +4,11 @@
 mod common;
 
 mod check;
-mod consent;
 mod cli;
 mod cli_kpi;
 mod cli_project;
 mod cli_test;
+mod consent;
 mod delta;
 mod delta_out;
 mod diff;

@@ -37,8 +37,8 @@ use describe::{Describe, Description, Part};
 use crate::span::Span;
 
 pub use codes::{Code, RETIRED};
-pub use consent::{ConsentDiagnostic, GapKind, Through, Unproven};
 pub use command::{CommandDiagnostic, FileProblem, ProjectProblem, VarProblem};
+pub use consent::{ConsentDiagnostic, GapKind, Through, Unproven};
 pub use data::{DataDiagnostic, Unfollowed};
 pub use definitions::DefinitionDiagnostic;
 pub use diff::DiffDiagnostic;

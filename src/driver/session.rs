@@ -487,7 +487,10 @@ impl Session {
                 found.and_then(|s| s.without_consent).unwrap_or(0)
             })
             .collect();
-        diagnostics.extend(crate::engine::consent_findings(&context.consent_checks, &without));
+        diagnostics.extend(crate::engine::consent_findings(
+            &context.consent_checks,
+            &without,
+        ));
         diagnostics.extend(
             summary
                 .expectations

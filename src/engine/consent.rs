@@ -9,7 +9,10 @@ use crate::lower::ConsentCheck;
 
 /// `segc.audiences`: the written audiences and their channels, as a JSON object (`{"winback":
 /// "email"}`), when the run writes any.
-pub(super) fn metadata(program: &hir::Program, written: &[hir::OutputId]) -> Option<(String, String)> {
+pub(super) fn metadata(
+    program: &hir::Program,
+    written: &[hir::OutputId],
+) -> Option<(String, String)> {
     let audiences: serde_json::Map<String, serde_json::Value> = program
         .audiences
         .iter()
@@ -27,7 +30,12 @@ pub(super) fn metadata(program: &hir::Program, written: &[hir::OutputId]) -> Opt
 
 /// Marks the audiences among the summary's segments, with the members `without` (one count per
 /// check) found without consent.
-pub(super) fn mark(summary: &mut Summary, program: &hir::Program, checks: &[ConsentCheck], without: &[u64]) {
+pub(super) fn mark(
+    summary: &mut Summary,
+    program: &hir::Program,
+    checks: &[ConsentCheck],
+    without: &[u64],
+) {
     for segment in &mut summary.segments {
         let audience = program
             .audiences

@@ -546,7 +546,12 @@ impl Engine {
         self.progress.phase(Phase::Writing);
         let mut summary = summary::summarize(program, written_outputs, &counts, context, spec);
         summary.output.delta_version = version;
-        consent::mark(&mut summary, program, &context.consent_checks, &counts.hidden);
+        consent::mark(
+            &mut summary,
+            program,
+            &context.consent_checks,
+            &counts.hidden,
+        );
         // Members without consent keep the outputs from being published (a Delta table's
         // version is already committed: see docs/privacy.md).
         let refused = consent::findings(&context.consent_checks, &counts.hidden)

@@ -279,7 +279,11 @@ impl Shaper {
         let unpacked = super::unpack::unpacked_schema(outputs.packing, plan, &names);
         let written: Vec<usize> = (0..=columns.len()).collect();
         // Without the hidden flags (a projection of existing fields cannot fail).
-        let shown = Arc::new(unpacked.project(&written).unwrap_or_else(|_| (*unpacked).clone()));
+        let shown = Arc::new(
+            unpacked
+                .project(&written)
+                .unwrap_or_else(|_| (*unpacked).clone()),
+        );
         let schema = match layout {
             Layout::Wide => wide_schema(&shown, &columns),
             Layout::Long => long_schema(&shown),

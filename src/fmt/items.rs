@@ -37,7 +37,11 @@ impl Builder<'_> {
             let warn = if a.warn.is_some() { " else warn" } else { "" };
             format!("audience {}{warn}", self.name(&a.channel))
         });
-        self.with_clauses(assign(text(head), concat(body), hug), audience, &s.expectations)
+        self.with_clauses(
+            assign(text(head), concat(body), hug),
+            audience,
+            &s.expectations,
+        )
     }
 
     /// `doc` followed by its `expect` clauses, each on a line of its own, indented: they read

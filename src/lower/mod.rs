@@ -43,10 +43,10 @@ use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, PathId, So
 use crate::span::Span;
 
 pub use crate::functions::{BUCKETS, bucket};
+pub use consent::{ConsentCheck, ConsentChecks, HIDDEN_PREFIX, consent_checks};
 pub use kpi::{
     KpiColumns, KpiPlan, SampleColumns, kpi_plan, repeated_key_plan, repeated_source_key_plan,
 };
-pub use consent::{ConsentCheck, ConsentChecks, HIDDEN_PREFIX, consent_checks};
 pub use packing::{Packing, Slot};
 pub use ranking::{
     Kept, PassOutcome, Ranked, RankingPass, Ranks, drive_ranking_passes, kept_key, kept_schema,

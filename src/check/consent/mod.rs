@@ -29,7 +29,11 @@ pub(super) fn channels(program: &ast::Program) -> Vec<Diagnostic> {
     for item in &program.items {
         match &item.kind {
             ItemKind::Source(s) => {
-                named.extend(s.columns.iter().filter_map(|c| Some(&c.consent.as_ref()?.channel)));
+                named.extend(
+                    s.columns
+                        .iter()
+                        .filter_map(|c| Some(&c.consent.as_ref()?.channel)),
+                );
             }
             ItemKind::Segment(s) => named.extend(s.audience.as_ref().map(|a| &a.channel)),
             _ => {}
@@ -111,7 +115,11 @@ fn consents(
             continue;
         };
         // A source declared twice is reported by the checker; the first one is the source.
-        let Some(id) = program.sources.iter().position(|s| s.name == decl.name.name) else {
+        let Some(id) = program
+            .sources
+            .iter()
+            .position(|s| s.name == decl.name.name)
+        else {
             continue;
         };
         if program.sources[id].span != decl.name.span {
@@ -138,8 +146,7 @@ fn consents(
             }
             let source_id = hir::SourceId(id);
             let reachable = source_id == program.population
-                || !hir::paths::find(&program.sources, program.population, source_id, 1)
-                    .is_empty();
+                || !hir::paths::find(&program.sources, program.population, source_id, 1).is_empty();
             if !reachable {
                 problems.push(
                     ConsentDiagnostic::Unreachable {
@@ -187,8 +194,7 @@ fn audiences(program: &hir::Program, ast: &ast::Program) -> Vec<hir::Audience> {
             .segments
             .iter()
             .position(|s| s.name == decl.name.name && s.span == decl.name.span);
-        let (Some(segment), Some(channel)) = (segment, Channel::named(&clause.channel.name))
-        else {
+        let (Some(segment), Some(channel)) = (segment, Channel::named(&clause.channel.name)) else {
             continue;
         };
         found.push(hir::Audience {
@@ -344,12 +350,12 @@ impl Prover<'_> {
     /// tiers.
     fn tiers_required(&self, condition: &Expr) -> Option<Result<(), Gap>> {
         let tested = match &condition.kind {
-            ExprKind::Binary { lhs, rhs, .. } => [lhs, rhs]
-                .into_iter()
-                .find_map(|side| match side.kind {
+            ExprKind::Binary { lhs, rhs, .. } => {
+                [lhs, rhs].into_iter().find_map(|side| match side.kind {
                     ExprKind::Tier(id) => Some(id),
                     _ => None,
-                }),
+                })
+            }
             ExprKind::InList { value, .. } => match value.kind {
                 ExprKind::Tier(id) => Some(id),
                 _ => None,

@@ -61,7 +61,9 @@ fn a_conjunction_with_the_consent_is_proven() {
 
 #[test]
 fn an_or_needs_the_consent_in_every_branch() {
-    proven("segment s = (opted_in and revenue > 10) or (status == \"vip\" and opted_in) audience email");
+    proven(
+        "segment s = (opted_in and revenue > 10) or (status == \"vip\" and opted_in) audience email",
+    );
     assert_eq!(
         findings("segment s = (opted_in and revenue > 10) or status == \"vip\" audience email"),
         [r#"E1705 Branch `status == "vip"` via []"#]
@@ -108,10 +110,16 @@ fn not_gives_consent_only_through_a_double_negation() {
 
 #[test]
 fn referenced_segments_and_lets_are_followed() {
-    proven("segment base = opted_in and revenue > 0\nsegment s = base and status == \"a\" audience email");
-    proven("let ok = opted_in and status != \"x\"\nsegment s = ok or (ok and revenue > 3) audience email");
+    proven(
+        "segment base = opted_in and revenue > 0\nsegment s = base and status == \"a\" audience email",
+    );
+    proven(
+        "let ok = opted_in and status != \"x\"\nsegment s = ok or (ok and revenue > 3) audience email",
+    );
     assert_eq!(
-        findings("segment lapsed = revenue < 10 or opted_in\nsegment s = lapsed and status == \"a\" audience email"),
+        findings(
+            "segment lapsed = revenue < 10 or opted_in\nsegment s = lapsed and status == \"a\" audience email"
+        ),
         ["E1705 Branch `revenue < 10` via [lapsed]"]
     );
 }
@@ -119,13 +127,19 @@ fn referenced_segments_and_lets_are_followed() {
 #[test]
 fn tiers_are_proven_arm_by_arm() {
     let tiers = "tiers value {\n  high: revenue >= 100 and opted_in\n  mid: revenue >= 10\n  low: else\n}\n";
-    proven(&format!("{tiers}segment s = value == \"high\" audience email"));
+    proven(&format!(
+        "{tiers}segment s = value == \"high\" audience email"
+    ));
     assert_eq!(
-        findings(&format!("{tiers}segment s = value in [\"high\", \"mid\"] audience email")),
+        findings(&format!(
+            "{tiers}segment s = value in [\"high\", \"mid\"] audience email"
+        )),
         ["E1705 TierArm `mid: revenue >= 10` via [value]"]
     );
     assert_eq!(
-        findings(&format!("{tiers}segment s = value == \"low\" audience email")),
+        findings(&format!(
+            "{tiers}segment s = value == \"low\" audience email"
+        )),
         ["E1705 TierElse `low: else` via [value]"]
     );
 }
