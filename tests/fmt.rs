@@ -151,6 +151,12 @@ fn messy_expectation_layout() {
 }
 
 #[test]
+fn messy_consent_layout() {
+    let text = std::fs::read_to_string("tests/fixtures/fmt/messy_consent.seg").expect("fixture");
+    insta::assert_snapshot!(segc::fmt::format(&text).expect("parses"));
+}
+
+#[test]
 fn files_with_syntax_errors_are_refused() {
     let text = std::fs::read_to_string("tests/fixtures/parse/recovery.seg").expect("fixture");
     let problems = segc::fmt::format(&text).expect_err("refused");

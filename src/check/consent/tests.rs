@@ -163,3 +163,18 @@ fn declarations_are_checked() {
     let twice = "source c from csv \"c.csv\" {\n  key id: int\n  a: bool consent email\n  b: bool? consent email\n}\npopulation c\nsegment s = a audience email\n";
     assert_eq!(findings_in(twice), ["E1703"]);
 }
+
+#[test]
+fn a_segment_with_a_holdout_is_proven_through_its_condition() {
+    proven("segment s = opted_in and revenue > 1 holdout 10% seed \"x\" audience email");
+    assert_eq!(
+        findings("segment s = revenue > 1 holdout 10% seed \"x\" audience email"),
+        ["E1705 Condition `revenue > 1 holdout 10% seed \"x\"` via []"]
+    );
+}
+
+#[test]
+fn a_literal_that_is_never_true_admits_nobody() {
+    proven("segment s = false audience email");
+    proven("segment s = not true or (opted_in and revenue > 1) audience email");
+}
