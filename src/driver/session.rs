@@ -444,10 +444,11 @@ impl Session {
         };
         // Each audience written is checked against the data in the same pass.
         let checked = crate::lower::consent_checks(program, selection);
-        let (run_program, run_selection, consent_checks) = match &checked {
-            Some(c) => (&c.program, &c.selection, c.checks.clone()),
-            None => (program, selection, Vec::new()),
-        };
+        let (run_program, run_selection, consent_checks) = checked
+            .as_ref()
+            .map_or((program, selection, Vec::new()), |c| {
+                (&c.program, &c.selection, c.checks.clone())
+            });
         let plan = engine
             .membership_plan(run_program, params, run_selection)
             .await
@@ -479,17 +480,9 @@ impl Session {
             None => None,
         };
         let mut diagnostics = later_rows;
-        let without: Vec<u64> = context
-            .consent_checks
-            .iter()
-            .map(|check| {
-                let found = summary.segments.iter().find(|s| s.name == check.segment);
-                found.and_then(|s| s.without_consent).unwrap_or(0)
-            })
-            .collect();
-        diagnostics.extend(crate::engine::consent_findings(
+        diagnostics.extend(crate::engine::consent_summary_findings(
             &context.consent_checks,
-            &without,
+            &summary,
         ));
         diagnostics.extend(
             summary

@@ -2,6 +2,7 @@
 //! members without consent in the data (counted from the hidden flags of
 //! `lower::consent_checks`) refused (`E1710`) or warned about (`W1701`).
 
+use super::RunContext;
 use super::summary::Summary;
 use crate::diagnostics::{ConsentDiagnostic, Diagnostic};
 use crate::hir;
@@ -28,14 +29,56 @@ pub(super) fn metadata(
     })
 }
 
-/// Marks the audiences among the summary's segments, with the members `without` (one count per
-/// check) found without consent.
-pub(super) fn mark(
+/// The outputs written (the plan's first) and the names of the hidden flags of the audiences
+/// checked, which come last (`lower::consent_checks`).
+pub(super) fn hidden<'o>(
+    program: &hir::Program,
+    outputs: &'o [hir::OutputId],
+    context: &RunContext,
+) -> (&'o [hir::OutputId], Vec<String>) {
+    let shown = outputs.len() - context.consent_checks.len().min(outputs.len());
+    let (written, hidden) = outputs.split_at(shown);
+    let names = hidden
+        .iter()
+        .map(|o| program.output_name(*o).to_string())
+        .collect();
+    (written, names)
+}
+
+/// Marks the audiences in the summary with their counts `without` consent, and refuses
+/// (`E1710`) when one has members without consent and no `else warn` (a Delta table's
+/// version is already committed then: see docs/privacy.md).
+pub(super) fn conclude(
     summary: &mut Summary,
     program: &hir::Program,
     checks: &[ConsentCheck],
     without: &[u64],
-) {
+) -> Result<(), Diagnostic> {
+    mark(summary, program, checks, without);
+    let refused = findings(checks, without)
+        .into_iter()
+        .find(|d| d.severity() == crate::diagnostics::Severity::Error);
+    match refused {
+        Some(refused) => Err(refused),
+        None => Ok(()),
+    }
+}
+
+/// The warnings (`W1701`) of a published run's audiences, from its summary.
+pub fn summary_findings(checks: &[ConsentCheck], summary: &Summary) -> Vec<Diagnostic> {
+    let without: Vec<u64> = checks
+        .iter()
+        .map(|check| {
+            let found = summary.segments.iter().find(|s| s.name == check.segment);
+            found.and_then(|s| s.without_consent).unwrap_or(0)
+        })
+        .collect();
+    findings(checks, &without)
+}
+
+/// Marks the audiences among the summary's segments, with the members `without` (one count per
+/// check) found without consent.
+fn mark(summary: &mut Summary, program: &hir::Program, checks: &[ConsentCheck], without: &[u64]) {
     for segment in &mut summary.segments {
         let audience = program
             .audiences

@@ -56,7 +56,7 @@ use crate::vars::Variables;
 
 pub use access::{DataRoots, is_url};
 pub use compare::{Pair, count_batch, tallies};
-pub use consent::findings as consent_findings;
+pub use consent::{findings as consent_findings, summary_findings as consent_summary_findings};
 pub use infer::{InferOptions, Inferred, infer_source, render_all};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
@@ -478,14 +478,8 @@ impl Engine {
         );
         let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
             .map_err(|e| execution_failed(span, e))?;
-        // The hidden flags of the audiences checked come last (`lower::consent_checks`).
-        let shown = plan.outputs.len() - context.consent_checks.len().min(plan.outputs.len());
-        let (written_outputs, hidden_outputs) = plan.outputs.split_at(shown);
+        let (written_outputs, hidden) = consent::hidden(program, &plan.outputs, context);
         let columns = output_columns(program, written_outputs);
-        let hidden: Vec<String> = hidden_outputs
-            .iter()
-            .map(|o| program.output_name(*o).to_string())
-            .collect();
         let mut metadata = vec![
             (
                 "segc.version".to_string(),
@@ -546,20 +540,13 @@ impl Engine {
         self.progress.phase(Phase::Writing);
         let mut summary = summary::summarize(program, written_outputs, &counts, context, spec);
         summary.output.delta_version = version;
-        consent::mark(
+        // Before publishing: members without consent keep the outputs from being published.
+        consent::conclude(
             &mut summary,
             program,
             &context.consent_checks,
             &counts.hidden,
-        );
-        // Members without consent keep the outputs from being published (a Delta table's
-        // version is already committed: see docs/privacy.md).
-        let refused = consent::findings(&context.consent_checks, &counts.hidden)
-            .into_iter()
-            .find(|d| d.severity() == crate::diagnostics::Severity::Error);
-        if let Some(refused) = refused {
-            return Err(refused);
-        }
+        )?;
         if let (Some(lock), Some(membership)) = (&lock, pending) {
             let summary_file = output::write_summary(spec, &summary)?;
             publish::publish(
