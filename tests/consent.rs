@@ -143,3 +143,43 @@ fn an_audience_with_else_warn_is_published_with_its_count() {
         "{written}"
     );
 }
+
+#[test]
+fn check_names_the_branch_without_consent_and_exits_with_1() {
+    use crate::common::cli::{segc, transcript};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = "source customers from csv \"customers.csv\" {\n  key customer_id: int\n  status: string\n  email_ok: bool? consent email\n}\n\nsegment winback = email_ok and status == \"lapsed\" or status == \"vip\"\n  audience email\n";
+    std::fs::write(dir.path().join("rules.seg"), rules).expect("rules");
+    insta::assert_snapshot!(transcript(
+        segc().current_dir(dir.path()).args(["check", "rules.seg"])
+    ));
+}
+
+#[test]
+fn a_run_of_the_fixture_publishes_with_no_member_without_consent() {
+    use crate::common::cli::{segc, status};
+    let out = tempfile::tempdir().expect("tempdir");
+    let code = status(segc().args([
+        "run",
+        RULES,
+        "--out",
+        &out.path().display().to_string(),
+        "--as-of",
+        "2026-11-01",
+        "--quiet",
+    ]));
+    assert_eq!(code, 0);
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("summary.json")).expect("summary"),
+    )
+    .expect("json");
+    let mailing = &summary["segments"][1];
+    assert_eq!(
+        (
+            &mailing["name"],
+            &mailing["audience"],
+            &mailing["without_consent"]
+        ),
+        (&"mailing".into(), &"email".into(), &0.into())
+    );
+}
