@@ -331,7 +331,31 @@ pub struct ColumnDecl {
     pub references: Option<Ident>,
     /// `= year(ordered_at)`: how a partition column derives from a column of the files.
     pub derivation: Option<Derivation>,
+    /// `consent email`: the column is the consent to contact by a channel.
+    pub consent: Option<ConsentMark>,
     /// The whole declaration.
+    pub span: Span,
+}
+
+/// `consent CHANNEL` after a column: the column is the members' consent for the channel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsentMark {
+    /// The channel (`email`, `sms`, `phone`, `post`, `ads`), checked by `check`.
+    pub channel: Ident,
+    /// `consent CHANNEL` whole.
+    pub span: Span,
+}
+
+/// `audience CHANNEL [else warn]` after a segment's condition: its members are contacted by the
+/// channel, so each must have consented to it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AudienceClause {
+    /// The channel, checked by `check`.
+    pub channel: Ident,
+    /// `else warn`: where it is written, when members found without consent at run time are
+    /// a warning rather than an error that stops the outputs being written.
+    pub warn: Option<Span>,
+    /// The whole clause.
     pub span: Span,
 }
 
@@ -384,6 +408,8 @@ pub struct SegmentDecl {
     pub condition: Expr,
     /// `holdout 10% seed "..."`: a stable share of the members kept out of the segment.
     pub holdout: Option<Holdout>,
+    /// `audience CHANNEL`: the members are contacted by that channel.
+    pub audience: Option<AudienceClause>,
     /// `expect ...` clauses: the size the segment must have.
     pub expectations: Vec<SizeExpectation>,
 }

@@ -77,6 +77,21 @@ fn good_files_check_clean() {
                 e.text, e.range
             );
         }
+        for c in &program.consents {
+            let source = &program.sources[c.source.0];
+            let column = &source.columns[c.column].name;
+            let _ = writeln!(
+                out,
+                "consent {}: {}.{column}",
+                c.channel.as_str(),
+                source.name
+            );
+        }
+        for a in &program.audiences {
+            let warn = if a.warn { " (else warn)" } else { "" };
+            let segment = &program.segments[a.segment.0].name;
+            let _ = writeln!(out, "audience {segment}: {}{warn}", a.channel.as_str());
+        }
         insta::assert_snapshot!(out);
     });
 }

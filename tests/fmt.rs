@@ -6,11 +6,12 @@ use crate::common::sexpr;
 use segc::lower::{DeclaredTables, Selection, membership_plan};
 
 /// The rule files of the fixtures and examples that have syntax errors on purpose.
-const UNPARSABLE: [&str; 9] = [
+const UNPARSABLE: [&str; 10] = [
     "tests/fixtures/check/errors/literals.seg",
     "tests/fixtures/check/errors/review_regressions.seg",
     "tests/fixtures/check/errors/syntax_no_cascade.seg",
     "tests/fixtures/imports/broken/sources.seg",
+    "tests/fixtures/parse/consent.seg",
     "tests/fixtures/parse/habits.seg",
     "tests/fixtures/parse/kpis.seg",
     "tests/fixtures/parse/recovery.seg",
@@ -146,6 +147,12 @@ fn messy_kpi_layout() {
 fn messy_expectation_layout() {
     let text =
         std::fs::read_to_string("tests/fixtures/fmt/messy_expectations.seg").expect("fixture");
+    insta::assert_snapshot!(segc::fmt::format(&text).expect("parses"));
+}
+
+#[test]
+fn messy_consent_layout() {
+    let text = std::fs::read_to_string("tests/fixtures/fmt/messy_consent.seg").expect("fixture");
     insta::assert_snapshot!(segc::fmt::format(&text).expect("parses"));
 }
 

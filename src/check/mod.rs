@@ -6,6 +6,7 @@
 
 mod aggregates;
 mod compare;
+mod consent;
 mod cycles;
 mod expr;
 mod functions;
@@ -86,6 +87,7 @@ pub fn check_with(
     checker.declare_definitions(program);
     checker.check_row_filters(program);
     checker.check_definitions();
+    checker.sink.extend(consent::channels(program));
     checker.report_cycles();
     let has_errors = checker.sink.has_errors();
     let mut diagnostics = std::mem::take(&mut checker.sink).into_sorted();
@@ -113,6 +115,7 @@ pub fn check_with(
         diagnostics.extend(problems);
         diagnostics.extend(lints::findings(hir, program, settings));
         diagnostics.extend(nesting::contradictions(hir));
+        diagnostics.extend(consent::check(hir, program));
     }
     let diagnostics = lints::apply_levels(diagnostics, program, &settings.lints);
     let denied = diagnostics
@@ -783,6 +786,8 @@ impl<'a> Checker<'a> {
             paths: self.paths,
             tests: Vec::new(),
             expectations: self.expectations,
+            consents: Vec::new(),
+            audiences: Vec::new(),
         }
     }
 }

@@ -187,6 +187,18 @@ impl Facts {
     }
 }
 
+/// The tiers of `tiers` a member must be in for `condition` to hold (`lifecycle in ["vip",
+/// "loyal"]`), when the condition is read as such a test.
+pub(super) fn tiers_required(
+    condition: &Expr,
+    tiers: crate::hir::TiersId,
+) -> Option<BTreeSet<String>> {
+    match Facts::of(condition).known.get(&format!("t{}", tiers.0))? {
+        Fact::OneOf(names) => Some(names.clone()),
+        _ => None,
+    }
+}
+
 /// The first reason why a tier with `facts` is never chosen after the `earlier` ones.
 pub(super) fn first_covering(facts: &Facts, earlier: &[(String, Span, Facts)]) -> Option<Verdict> {
     if facts.contradiction {

@@ -240,6 +240,14 @@ codes! {
     E1514 Environment "run output that cannot be read",
     E1515 Environment "`--runs` without two output folders",
     E1516 Environment "versions reading other rows of a source",
+    E1701 Rules "unknown contact channel",
+    E1702 Rules "consent column that is not a `bool`",
+    E1703 Rules "two consent columns for one channel",
+    E1704 Rules "audience for a channel without a consent column",
+    E1705 Rules "audience whose rules let in members without consent",
+    E1706 Rules "consent column no member can read",
+    E1710 Rules "audience members without consent in the data",
+    W1701 Rules "audience members without consent in the data (warning)",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.

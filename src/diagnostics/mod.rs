@@ -11,6 +11,7 @@
 
 mod codes;
 mod command;
+mod consent;
 mod data;
 mod definitions;
 mod describe;
@@ -37,6 +38,7 @@ use crate::span::Span;
 
 pub use codes::{Code, RETIRED};
 pub use command::{CommandDiagnostic, FileProblem, ProjectProblem, VarProblem};
+pub use consent::{ConsentDiagnostic, GapKind, Through, Unproven};
 pub use data::{DataDiagnostic, Unfollowed};
 pub use definitions::DefinitionDiagnostic;
 pub use diff::DiffDiagnostic;
@@ -89,6 +91,8 @@ pub enum Diagnostic {
     Size(SizeDiagnostic),
     /// `segc diff`: git, revisions and the versions compared (E15xx).
     Diff(DiffDiagnostic),
+    /// Consent and audiences (E17xx, W17xx).
+    Consent(ConsentDiagnostic),
     /// A lint's finding (or any warning with a lint) at level `deny`: an error.
     Denied(Box<Diagnostic>),
 }
@@ -132,6 +136,7 @@ families! {
     Test(TestDiagnostic),
     Size(SizeDiagnostic),
     Diff(DiffDiagnostic),
+    Consent(ConsentDiagnostic),
 }
 
 impl Diagnostic {

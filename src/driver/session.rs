@@ -442,8 +442,15 @@ impl Session {
             },
             None => spec.clone(),
         };
+        // Each audience written is checked against the data in the same pass.
+        let checked = crate::lower::consent_checks(program, selection);
+        let (run_program, run_selection, consent_checks) = checked
+            .as_ref()
+            .map_or((program, selection, Vec::new()), |c| {
+                (&c.program, &c.selection, c.checks.clone())
+            });
         let plan = engine
-            .membership_plan(program, params, selection)
+            .membership_plan(run_program, params, run_selection)
             .await
             .map_err(|p| Session::in_rules(engine, p))?;
         let later_rows = self.later_rows(engine).await?;
@@ -452,8 +459,9 @@ impl Session {
             as_of: params.as_of,
             membership_shown: remote.as_ref().map(|(_, shown)| shown.clone()),
             overlaps: output.overlaps || self.setting.project.max_jaccard.is_some(),
+            consent_checks,
         };
-        let summary = match engine.run(program, &plan, &context, &written).await {
+        let summary = match engine.run(run_program, &plan, &context, &written).await {
             Ok(summary) => summary,
             Err(
                 problem @ (Diagnostic::Data(DataDiagnostic::OutputFailed { .. })
@@ -472,6 +480,10 @@ impl Session {
             None => None,
         };
         let mut diagnostics = later_rows;
+        diagnostics.extend(crate::engine::consent_summary_findings(
+            &context.consent_checks,
+            &summary,
+        ));
         diagnostics.extend(
             summary
                 .expectations

@@ -6,6 +6,7 @@
 
 mod access;
 mod compare;
+mod consent;
 mod corrupt;
 mod delta;
 mod delta_out;
@@ -55,6 +56,7 @@ use crate::vars::Variables;
 
 pub use access::{DataRoots, is_url};
 pub use compare::{Pair, count_batch, tallies};
+pub use consent::{findings as consent_findings, summary_findings as consent_summary_findings};
 pub use infer::{InferOptions, Inferred, infer_source, render_all};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
@@ -476,8 +478,9 @@ impl Engine {
         );
         let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
             .map_err(|e| execution_failed(span, e))?;
-        let columns = output_columns(program, &plan.outputs);
-        let metadata = vec![
+        let (written_outputs, hidden) = consent::hidden(program, &plan.outputs, context);
+        let columns = output_columns(program, written_outputs);
+        let mut metadata = vec![
             (
                 "segc.version".to_string(),
                 env!("CARGO_PKG_VERSION").to_string(),
@@ -485,11 +488,13 @@ impl Engine {
             ("segc.as_of".to_string(), context.as_of.to_string()),
             ("segc.rules".to_string(), context.rules.clone()),
         ];
+        metadata.extend(consent::metadata(program, written_outputs));
         let subjects = context
             .overlaps
-            .then(|| overlap_subjects(program, &plan.outputs));
+            .then(|| overlap_subjects(program, written_outputs));
         let outputs = output::Outputs {
             columns: &columns,
+            hidden: &hidden,
             packing: &plan.packing,
             overlaps: subjects.as_ref(),
         };
@@ -533,8 +538,15 @@ impl Engine {
         };
         drop(ticker);
         self.progress.phase(Phase::Writing);
-        let mut summary = summary::summarize(program, &plan.outputs, &counts, context, spec);
+        let mut summary = summary::summarize(program, written_outputs, &counts, context, spec);
         summary.output.delta_version = version;
+        // Before publishing: members without consent keep the outputs from being published.
+        consent::conclude(
+            &mut summary,
+            program,
+            &context.consent_checks,
+            &counts.hidden,
+        )?;
         if let (Some(lock), Some(membership)) = (&lock, pending) {
             let summary_file = output::write_summary(spec, &summary)?;
             publish::publish(
@@ -625,4 +637,7 @@ pub struct RunContext {
     pub membership_shown: Option<String>,
     /// Whether to count the members every two segments (and every tier and segment) share.
     pub overlaps: bool,
+    /// The audiences whose members without consent the plan's last (hidden) flags are, in
+    /// order (`lower::consent_checks`).
+    pub consent_checks: Vec<crate::lower::ConsentCheck>,
 }

@@ -177,6 +177,9 @@ pub(super) struct Encoding<'a> {
 pub(super) struct Outputs<'a> {
     /// Each output's column name and kind, in order.
     pub columns: &'a [(String, ColumnKind)],
+    /// Flags after them in the plan, counted and never written (the members of each audience
+    /// without consent, `lower::consent_checks`).
+    pub hidden: &'a [String],
     /// How the plan's columns carry them.
     pub packing: &'a Packing,
     /// The tiers to compare with the segments, when the members every two share are counted.

@@ -246,6 +246,8 @@ pub(super) struct Counts {
     pub columns: Vec<Tally>,
     /// The members every two segments share, when asked for.
     pub overlaps: Option<super::overlaps::OverlapTally>,
+    /// Members of each hidden flag ([`Outputs::hidden`]), in order.
+    pub hidden: Vec<u64>,
 }
 
 /// Why a batch could not be shaped.
@@ -272,11 +274,19 @@ impl Shaper {
     /// A shaper for the batches of a plan with schema `plan`.
     pub(super) fn new(outputs: &Outputs<'_>, layout: Layout, plan: &Schema) -> Shaper {
         let columns = outputs.columns.to_vec();
-        let names: Vec<String> = columns.iter().map(|(name, _)| name.clone()).collect();
+        let mut names: Vec<String> = columns.iter().map(|(name, _)| name.clone()).collect();
+        names.extend(outputs.hidden.iter().cloned());
         let unpacked = super::unpack::unpacked_schema(outputs.packing, plan, &names);
+        let written: Vec<usize> = (0..=columns.len()).collect();
+        // Without the hidden flags (a projection of existing fields cannot fail).
+        let shown = Arc::new(
+            unpacked
+                .project(&written)
+                .unwrap_or_else(|_| (*unpacked).clone()),
+        );
         let schema = match layout {
-            Layout::Wide => wide_schema(&unpacked, &columns),
-            Layout::Long => long_schema(&unpacked),
+            Layout::Wide => wide_schema(&shown, &columns),
+            Layout::Long => long_schema(&shown),
         };
         let counts = Counts {
             members: 0,
@@ -284,6 +294,7 @@ impl Shaper {
             overlaps: outputs
                 .overlaps
                 .map(|subjects| super::overlaps::OverlapTally::new(&columns, subjects)),
+            hidden: vec![0; outputs.hidden.len()],
         };
         Shaper {
             columns,
@@ -321,6 +332,17 @@ impl Shaper {
         for (i, tally) in self.counts.columns.iter_mut().enumerate() {
             tally.add(batch.column(i + 1)).map_err(Unshaped::Columns)?;
         }
+        let shown = 1 + self.columns.len();
+        for (i, members) in self.counts.hidden.iter_mut().enumerate() {
+            let flags = batch.column(shown + i).as_boolean_opt();
+            *members += flags.map_or(0, |f| f.true_count() as u64);
+        }
+        let batch = match self.counts.hidden.is_empty() {
+            true => batch,
+            false => batch
+                .project(&(0..shown).collect::<Vec<_>>())
+                .map_err(columns)?,
+        };
         if let Some(overlaps) = &mut self.counts.overlaps {
             overlaps.add(&batch).map_err(Unshaped::Columns)?;
         }

@@ -77,6 +77,13 @@ pub struct SegmentSummary {
     pub members: u64,
     /// Members divided by the population size (0 for an empty population).
     pub share: f64,
+    /// The channel the segment is an audience of (`audience email`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub audience: Option<&'static str>,
+    /// For an audience: its members the run found without consent in the data (see
+    /// docs/privacy.md).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub without_consent: Option<u64>,
 }
 
 /// Members per tier of one tiers item.
@@ -255,6 +262,8 @@ pub(super) fn summarize(
                     label,
                     members: *n,
                     share: share(*n),
+                    audience: None,
+                    without_consent: None,
                 })
             }
             (OutputId::Tiers(t), output::Tally::Category(found)) => {

@@ -33,16 +33,39 @@ impl Builder<'_> {
         }
         // A holdout after a hugged condition would start its line at the item's indentation.
         let hug = s.holdout.is_none() && hugged(&s.condition);
-        self.with_expectations(assign(text(head), concat(body), hug), &s.expectations)
+        let audience = s.audience.as_ref().map(|a| {
+            let warn = if a.warn.is_some() { " else warn" } else { "" };
+            format!("audience {}{warn}", self.name(&a.channel))
+        });
+        self.with_clauses(
+            assign(text(head), concat(body), hug),
+            audience,
+            &s.expectations,
+        )
     }
 
     /// `doc` followed by its `expect` clauses, each on a line of its own, indented: they read
     /// as a list of checks under the definition.
     fn with_expectations(&self, doc: Doc, expectations: &[ast::SizeExpectation]) -> Doc {
-        if expectations.is_empty() {
+        self.with_clauses(doc, None, expectations)
+    }
+
+    /// `doc` followed by its `audience` clause (first) and its `expect` clauses, each on a line
+    /// of its own, indented.
+    fn with_clauses(
+        &self,
+        doc: Doc,
+        audience: Option<String>,
+        expectations: &[ast::SizeExpectation],
+    ) -> Doc {
+        if audience.is_none() && expectations.is_empty() {
             return doc;
         }
-        let mut lines = Vec::with_capacity(expectations.len() * 2);
+        let mut lines = Vec::with_capacity(expectations.len() * 2 + 2);
+        if let Some(audience) = audience {
+            lines.push(Doc::HardLine);
+            lines.push(text(audience));
+        }
         for e in expectations {
             lines.push(Doc::HardLine);
             lines.push(text(self.size_expectation(e)));

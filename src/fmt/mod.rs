@@ -292,7 +292,7 @@ impl<'a> Formatter<'a> {
         self.out.push('\n');
     }
 
-    /// `[key] [partition] name: type[?] [references SOURCE] [= function(column)]`.
+    /// `[key] [partition] name: type[?] [references SOURCE] [= function(column)] [consent CHANNEL]`.
     fn column(&self, b: &Builder<'_>, column: &ast::ColumnDecl) -> Doc {
         let mut words = String::new();
         if column.is_key {
@@ -319,6 +319,9 @@ impl<'a> Formatter<'a> {
                 self.text(d.function.span),
                 self.text(d.column.span)
             ));
+        }
+        if let Some(c) = &column.consent {
+            after.push_str(&format!(" consent {}", self.text(c.channel.span)));
         }
         concat(vec![text(words), b.type_expr(&column.ty), text(after)])
     }

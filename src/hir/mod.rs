@@ -4,6 +4,7 @@
 //! Spans are kept so that later stages can still point at the rules.
 
 mod builtin;
+mod consent;
 mod kpi;
 pub mod paths;
 mod rule_test;
@@ -16,6 +17,7 @@ use crate::span::Span;
 use crate::types::Type;
 
 pub use builtin::Builtin;
+pub use consent::*;
 pub use kpi::*;
 pub use paths::*;
 pub use rule_test::*;
@@ -131,6 +133,10 @@ pub struct Program {
     /// The `expect` clauses of its segments and tier arms, in file order (never part of a
     /// plan: a run judges them from the members it counted).
     pub expectations: Vec<SizeExpectation>,
+    /// The columns declared the consent for a channel, at most one per channel.
+    pub consents: Vec<Consent>,
+    /// The segments declared audiences of a channel, in file order (imported files' first).
+    pub audiences: Vec<Audience>,
 }
 
 /// A member's position among all members by some value: `ntile(5, x desc)`, `percent_rank(x)`.
@@ -161,6 +167,11 @@ pub enum QuantileFunction {
 }
 
 impl Program {
+    /// The column declared the consent for `channel`, if any.
+    pub fn consent(&self, channel: Channel) -> Option<Consent> {
+        self.consents.iter().find(|c| c.channel == channel).copied()
+    }
+
     /// The population source.
     pub fn population(&self) -> &Source {
         // The checker guarantees `population` indexes `sources`.

@@ -11,6 +11,7 @@
 //! have: it is reported as [`InternalDiagnostic::PlanFailed`] with the span being lowered.
 
 mod common_conditions;
+mod consent;
 mod expr;
 mod joins;
 mod kpi;
@@ -42,6 +43,7 @@ use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, PathId, So
 use crate::span::Span;
 
 pub use crate::functions::{BUCKETS, bucket};
+pub use consent::{ConsentCheck, ConsentChecks, HIDDEN_PREFIX, consent_checks};
 pub use kpi::{
     KpiColumns, KpiPlan, SampleColumns, kpi_plan, repeated_key_plan, repeated_source_key_plan,
 };

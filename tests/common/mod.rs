@@ -123,6 +123,9 @@ fn item_sexpr(item: &ast::Item) -> String {
                 if let Some(d) = &c.derivation {
                     let _ = write!(text, " (= {} {})", d.function.name, d.column.name);
                 }
+                if let Some(consent) = &c.consent {
+                    let _ = write!(text, " (consent {})", consent.channel.name);
+                }
             }
             text.push(')');
             text
@@ -151,7 +154,7 @@ fn item_sexpr(item: &ast::Item) -> String {
             expr(&l.value)
         ),
         ItemKind::Segment(s) => format!(
-            "(segment {}{} {}{}{})",
+            "(segment {}{} {}{}{}{})",
             s.name.name,
             s.label
                 .as_ref()
@@ -161,6 +164,13 @@ fn item_sexpr(item: &ast::Item) -> String {
             s.holdout
                 .as_ref()
                 .map(|h| format!(" (holdout {} {:?})", literal(&h.share.kind), h.seed.value))
+                .unwrap_or_default(),
+            s.audience
+                .as_ref()
+                .map(|a| {
+                    let warn = if a.warn.is_some() { " warn" } else { "" };
+                    format!(" (audience {}{warn})", a.channel.name)
+                })
                 .unwrap_or_default(),
             size_expectations(&s.expectations)
         ),

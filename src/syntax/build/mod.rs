@@ -210,6 +210,7 @@ impl<'d> Builder<'d> {
         let mut nullable = false;
         let mut references = None;
         let mut derivation = None;
+        let mut consent = None;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::key_mark => is_key = true,
@@ -220,6 +221,7 @@ impl<'d> Builder<'d> {
                 Rule::nullable_mark => nullable = true,
                 Rule::references => references = Some(self.references(p)?),
                 Rule::derivation => derivation = Some(self.derivation(p)?),
+                Rule::consent_mark => consent = Some(self.consent_mark(p)?),
                 _ => {}
             }
         }
@@ -235,8 +237,42 @@ impl<'d> Builder<'d> {
             nullable,
             references,
             derivation,
+            consent,
             span,
         })
+    }
+
+    /// `consent CHANNEL`.
+    fn consent_mark(&mut self, pair: Pair<'_, Rule>) -> Built<ConsentMark> {
+        let span = self.span(&pair);
+        match pair.into_inner().find(|p| p.as_rule() == Rule::ident) {
+            Some(p) => Ok(ConsentMark {
+                channel: self.ident(p),
+                span,
+            }),
+            None => Err(self.malformed(span, "consent channel")),
+        }
+    }
+
+    /// `audience CHANNEL [else warn]`.
+    fn audience(&mut self, pair: Pair<'_, Rule>) -> Built<AudienceClause> {
+        let span = self.span(&pair);
+        let (mut channel, mut warn) = (None, None);
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => channel = Some(self.ident(p)),
+                Rule::audience_warn => warn = Some(self.span(&p)),
+                _ => {}
+            }
+        }
+        match channel {
+            Some(channel) => Ok(AudienceClause {
+                channel,
+                warn,
+                span,
+            }),
+            None => Err(self.malformed(span, "audience channel")),
+        }
     }
 
     fn derivation(&mut self, pair: Pair<'_, Rule>) -> Built<Derivation> {
@@ -344,6 +380,7 @@ impl<'d> Builder<'d> {
         let mut label = None;
         let mut condition = None;
         let mut holdout = None;
+        let mut audience = None;
         let mut expectations = Vec::new();
         for p in pair.into_inner() {
             match p.as_rule() {
@@ -351,6 +388,7 @@ impl<'d> Builder<'d> {
                 Rule::string => label = Some(self.string(p)?),
                 Rule::expr => condition = Some(self.expr(p)?),
                 Rule::holdout => holdout = Some(self.holdout(p)?),
+                Rule::audience => audience = Some(self.audience(p)?),
                 Rule::size_expect => expectations.push(self.size_expect(p)?),
                 _ => {}
             }
@@ -363,6 +401,7 @@ impl<'d> Builder<'d> {
             label,
             condition,
             holdout,
+            audience,
             expectations,
         })
     }

@@ -1,0 +1,185 @@
+//! Consent-safe audiences at run time: audiences marked in the outputs, their members without
+//! consent counted in the same pass, and a run refusing to publish when the data has some.
+
+use std::path::Path;
+
+use crate::common::{runtime, session};
+use segc::driver::OutputChoice;
+use segc::engine::{Layout, OutputFormat, OutputSpec, RunContext};
+use segc::hir::{Audience, Channel, SegmentId};
+use segc::lower::{Selection, consent_checks};
+
+const RULES: &str = "tests/fixtures/run/audiences/rules.seg";
+
+#[test]
+fn audiences_are_marked_in_the_parquet_metadata() {
+    let rules = Path::new(RULES);
+    let session = session(rules, false).expect("checks");
+    let out = tempfile::tempdir().expect("tempdir");
+    let output = OutputChoice {
+        dir: Some(out.path().to_path_buf()),
+        format: Some(OutputFormat::Parquet),
+        layout: Some(Layout::Long),
+        ..Default::default()
+    };
+    let ran = runtime()
+        .block_on(async {
+            let engine = session.engine().await?;
+            session.run(&engine, &Selection::All, &output).await
+        })
+        .map_err(|stopped| format!("{:?}", stopped.diagnostics()))
+        .expect("runs");
+    assert!(ran.diagnostics.is_empty(), "{:?}", ran.diagnostics);
+    let file = std::fs::File::open(out.path().join("membership.parquet")).expect("parquet");
+    let reader = parquet::file::reader::SerializedFileReader::new(file).expect("reader");
+    use parquet::file::reader::FileReader;
+    let metadata = reader.metadata().file_metadata();
+    let kv = metadata.key_value_metadata().expect("key-value metadata");
+    let audiences = kv
+        .iter()
+        .find(|k| k.key == "segc.audiences")
+        .and_then(|k| k.value.clone());
+    assert_eq!(
+        audiences.as_deref(),
+        Some(r#"{"letters":"post","mailing":"email"}"#)
+    );
+    // Long layout: one row per member and segment, and no hidden flag among the segments.
+    let columns: Vec<String> = metadata
+        .schema_descr()
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect();
+    assert!(
+        !columns.iter().any(|c| c.contains("without_consent")),
+        "{columns:?}"
+    );
+    assert_eq!(
+        metadata.num_rows(),
+        8,
+        "3 clients, 3 in the mailing, 2 letters"
+    );
+}
+
+/// Runs the fixture with `clients` declared an email audience behind the checker's back (its
+/// rules do not require the consent): what the run-time count is there for.
+/// (The error as its code and message.)
+fn run_unproven(warn: bool, out: &Path) -> Result<segc::engine::Summary, (String, String)> {
+    let rules = Path::new(RULES);
+    let session = session(rules, false).expect("checks");
+    let mut program = session.program().clone();
+    let span = program.audiences[0].span;
+    program.audiences.push(Audience {
+        segment: SegmentId(0),
+        channel: Channel::Email,
+        warn,
+        span,
+    });
+    let checks = consent_checks(&program, &Selection::All).expect("audiences written");
+    assert_eq!(checks.checks.len(), 3);
+    let spec = OutputSpec {
+        dir: out.to_path_buf(),
+        format: OutputFormat::Csv,
+        layout: Layout::Wide,
+    };
+    let context = RunContext {
+        rules: "rules.seg".into(),
+        as_of: chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("date"),
+        membership_shown: None,
+        overlaps: false,
+        consent_checks: checks.checks.clone(),
+    };
+    runtime()
+        .block_on(async {
+            let engine = session
+                .engine()
+                .await
+                .map_err(|s| s.diagnostics()[0].clone())?;
+            let plan = engine
+                .membership_plan(&checks.program, session.params(), &checks.selection)
+                .await?;
+            engine.run(&checks.program, &plan, &context, &spec).await
+        })
+        .map_err(|d| (d.code().to_string(), d.message()))
+}
+
+#[test]
+fn members_without_consent_in_the_data_keep_the_outputs_from_being_published() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let refused = run_unproven(false, out.path()).expect_err("refused");
+    assert_eq!(
+        refused,
+        (
+            "E1710".to_string(),
+            "2 members of audience `clients` have no `email` consent in the data".to_string()
+        )
+    );
+    assert!(!out.path().join("membership.csv").exists());
+    assert!(!out.path().join("summary.json").exists());
+}
+
+#[test]
+fn an_audience_with_else_warn_is_published_with_its_count() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let summary = run_unproven(true, out.path()).expect("published");
+    let clients = &summary.segments[0];
+    assert_eq!(
+        (clients.audience, clients.without_consent),
+        (Some("email"), Some(2))
+    );
+    let findings = segc::engine::consent_findings(
+        &[segc::lower::ConsentCheck {
+            segment: "clients".into(),
+            channel: Channel::Email,
+            warn: true,
+            span: segc::span::Span::default(),
+        }],
+        &[2],
+    );
+    assert_eq!(findings[0].code(), "W1701");
+    let written = std::fs::read_to_string(out.path().join("membership.csv")).expect("written");
+    assert!(
+        written.starts_with("customer_id,clients,mailing,letters\n"),
+        "{written}"
+    );
+}
+
+#[test]
+fn check_names_the_branch_without_consent_and_exits_with_1() {
+    use crate::common::cli::{segc, transcript};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = "source customers from csv \"customers.csv\" {\n  key customer_id: int\n  status: string\n  email_ok: bool? consent email\n}\n\nsegment winback = email_ok and status == \"lapsed\" or status == \"vip\"\n  audience email\n";
+    std::fs::write(dir.path().join("rules.seg"), rules).expect("rules");
+    insta::assert_snapshot!(transcript(
+        segc().current_dir(dir.path()).args(["check", "rules.seg"])
+    ));
+}
+
+#[test]
+fn a_run_of_the_fixture_publishes_with_no_member_without_consent() {
+    use crate::common::cli::{segc, status};
+    let out = tempfile::tempdir().expect("tempdir");
+    let code = status(segc().args([
+        "run",
+        RULES,
+        "--out",
+        &out.path().display().to_string(),
+        "--as-of",
+        "2026-11-01",
+        "--quiet",
+    ]));
+    assert_eq!(code, 0);
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.path().join("summary.json")).expect("summary"),
+    )
+    .expect("json");
+    let mailing = &summary["segments"][1];
+    assert_eq!(
+        (
+            &mailing["name"],
+            &mailing["audience"],
+            &mailing["without_consent"]
+        ),
+        (&"mailing".into(), &"email".into(), &0.into())
+    );
+}
