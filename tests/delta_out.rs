@@ -20,7 +20,7 @@ const CREDENTIALS: [(&str, &str); 2] = [
 
 /// The retail example's rules, reading its data by absolute path, in `dir` (with `more`
 /// appended), and a segc.toml admitting that data.
-fn retail_project(dir: &Path, more: &str) {
+pub(crate) fn retail_project(dir: &Path, more: &str) {
     let example = std::fs::read_to_string(repo("examples/retail/retail.seg")).expect("example");
     let data = repo("examples/retail/data");
     let rules = example.replace("\"data/", &format!("\"{}/", data.display()));
@@ -40,7 +40,7 @@ fn rules_into_delta(dir: &Path, as_of: &str) -> Command {
 }
 
 /// `segc run retail.seg` in `dir` at `as_of`, with `args`.
-fn run(dir: &Path, as_of: &str, args: &[&str]) -> Command {
+pub(crate) fn run(dir: &Path, as_of: &str, args: &[&str]) -> Command {
     let mut command = segc();
     command
         .current_dir(dir)
@@ -50,7 +50,7 @@ fn run(dir: &Path, as_of: &str, args: &[&str]) -> Command {
 }
 
 /// The Delta table at `table` (a local folder), at `version` or the latest.
-fn table(table: &Path, version: Option<i64>) -> DeltaTable {
+pub(crate) fn table(table: &Path, version: Option<i64>) -> DeltaTable {
     crate::common::runtime().block_on(async {
         let url = url::Url::from_directory_path(table).expect("url");
         let mut table = DeltaTable::try_from_url(url).await.expect("table");

@@ -10,6 +10,7 @@ mod cli_project;
 mod cli_test;
 mod delta;
 mod delta_out;
+mod delta_runs;
 mod diff;
 mod driver;
 mod fmt;

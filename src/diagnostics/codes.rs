@@ -240,6 +240,9 @@ codes! {
     E1514 Environment "run output that cannot be read",
     E1515 Environment "`--runs` without two output folders",
     E1516 Environment "versions reading other rows of a source",
+    E1517 Environment "Delta table of runs that cannot be read",
+    E1518 Environment "no run of that date in the Delta table",
+    E1519 Environment "Delta run without its outputs recorded",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.
