@@ -339,6 +339,20 @@ fn delta_outputs_and_history_in_s3_match_the_local_ones() {
         query(&table(&dir.path().join("members"), None), None, all)
     );
     assert_eq!(table(&copy, None).version(), Some(2));
+    // `segc diff --runs` reads two dates of the bucket's table as it reads the local one's.
+    let compared = |table: &str| {
+        let out = segc()
+            .current_dir(dir.path())
+            .envs(CREDENTIALS)
+            .args(["diff", "--format", "json", "--runs"])
+            .args(["2026-10-01", "2026-11-01"].map(|d| format!("{table}@{d}")))
+            .output()
+            .expect("segc runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        json["segments"].clone()
+    };
+    assert_eq!(compared("s3://deltaout/members"), compared("members"));
 }
 
 /// Copies the objects of `bucket` under `prefix` to the folder `to`.
