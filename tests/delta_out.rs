@@ -348,7 +348,11 @@ fn delta_outputs_and_history_in_s3_match_the_local_ones() {
             .args(["2026-10-01", "2026-11-01"].map(|d| format!("{table}@{d}")))
             .output()
             .expect("segc runs");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
         json["segments"].clone()
     };
