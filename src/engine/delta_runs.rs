@@ -67,6 +67,28 @@ struct RecordedTiers {
     tiers: Vec<String>,
 }
 
+/// The `segc` information of the newest commit of a run of `as_of` (it wrote the partition as
+/// it is now), or the dates of the runs the history has, in order.
+fn last_run_of<'h>(
+    history: &'h [deltalake_core::kernel::CommitInfo],
+    as_of: &str,
+) -> Result<&'h serde_json::Value, Vec<String>> {
+    let mut dates: Vec<String> = Vec::new();
+    // Newest first.
+    for commit in history {
+        let Some(segc) = commit.info.get("segc") else {
+            continue;
+        };
+        match segc.get("as_of").and_then(|d| d.as_str()) {
+            Some(date) if date == as_of => return Ok(segc),
+            Some(date) if !dates.iter().any(|d| d == date) => dates.push(date.to_string()),
+            _ => {}
+        }
+    }
+    dates.sort();
+    Err(dates)
+}
+
 impl Engine {
     /// The run of `as_of` in the Delta table `table` (a folder or a URL): `E1517` when it is no
     /// table that can be read, `E1518` without a run of that date, `E1519` for a run that does
@@ -92,32 +114,13 @@ impl Engine {
             .await
             .map_err(|e| unreadable(e.to_string()))?;
         let wanted = as_of.to_string();
-        let mut dates = Vec::new();
-        // Newest first: the last commit of the date wrote its partition as it is now.
-        let mut found = None;
-        for commit in &history {
-            let Some(segc) = commit.info.get("segc") else {
-                continue;
-            };
-            let Some(date) = segc.get("as_of").and_then(|d| d.as_str()) else {
-                continue;
-            };
-            if date == wanted {
-                found = Some(segc);
-                break;
-            }
-            if !dates.iter().any(|d| d == date) {
-                dates.push(date.to_string());
-            }
-        }
-        let Some(segc) = found else {
-            dates.sort();
-            return Err(Diagnostic::Diff(DiffDiagnostic::DeltaRunMissing {
+        let segc = last_run_of(&history, &wanted).map_err(|dates| {
+            Diagnostic::Diff(DiffDiagnostic::DeltaRunMissing {
                 table: table.to_string(),
-                as_of: wanted,
+                as_of: wanted.clone(),
                 dates,
-            }));
-        };
+            })
+        })?;
         let recorded: Recorded = segc
             .get("outputs")
             .and_then(|o| serde_json::from_value(o.clone()).ok())
