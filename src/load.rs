@@ -440,11 +440,13 @@ fn shared(item: &Item) -> bool {
     }
 }
 
-/// The keyword and name span of an item that cannot be imported.
+/// The keyword and name span of an item that cannot be imported. A `test` item is not shared
+/// either, but importing its file is fine: the test stays its file's own (it tests the segments
+/// declared there, and `segc test` runs it with that file), so a file can be both tested and
+/// imported.
 fn unshareable(item: &Item) -> Option<(&'static str, Span)> {
     Some(match &item.kind {
         ItemKind::Kpi(k) => ("KPI", k.name.span),
-        ItemKind::Test(t) => ("test", t.name.span),
         _ => return None,
     })
 }

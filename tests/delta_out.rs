@@ -20,7 +20,7 @@ const CREDENTIALS: [(&str, &str); 2] = [
 
 /// The retail example's rules, reading its data by absolute path, in `dir` (with `more`
 /// appended), and a segc.toml admitting that data.
-fn retail_project(dir: &Path, more: &str) {
+pub(crate) fn retail_project(dir: &Path, more: &str) {
     let example = std::fs::read_to_string(repo("examples/retail/retail.seg")).expect("example");
     let data = repo("examples/retail/data");
     let rules = example.replace("\"data/", &format!("\"{}/", data.display()));
@@ -40,7 +40,7 @@ fn rules_into_delta(dir: &Path, as_of: &str) -> Command {
 }
 
 /// `segc run retail.seg` in `dir` at `as_of`, with `args`.
-fn run(dir: &Path, as_of: &str, args: &[&str]) -> Command {
+pub(crate) fn run(dir: &Path, as_of: &str, args: &[&str]) -> Command {
     let mut command = segc();
     command
         .current_dir(dir)
@@ -50,7 +50,7 @@ fn run(dir: &Path, as_of: &str, args: &[&str]) -> Command {
 }
 
 /// The Delta table at `table` (a local folder), at `version` or the latest.
-fn table(table: &Path, version: Option<i64>) -> DeltaTable {
+pub(crate) fn table(table: &Path, version: Option<i64>) -> DeltaTable {
     crate::common::runtime().block_on(async {
         let url = url::Url::from_directory_path(table).expect("url");
         let mut table = DeltaTable::try_from_url(url).await.expect("table");
@@ -339,6 +339,24 @@ fn delta_outputs_and_history_in_s3_match_the_local_ones() {
         query(&table(&dir.path().join("members"), None), None, all)
     );
     assert_eq!(table(&copy, None).version(), Some(2));
+    // `segc diff --runs` reads two dates of the bucket's table as it reads the local one's.
+    let compared = |table: &str| {
+        let out = segc()
+            .current_dir(dir.path())
+            .envs(CREDENTIALS)
+            .args(["diff", "--format", "json", "--runs"])
+            .args(["2026-10-01", "2026-11-01"].map(|d| format!("{table}@{d}")))
+            .output()
+            .expect("segc runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        json["segments"].clone()
+    };
+    assert_eq!(compared("s3://deltaout/members"), compared("members"));
 }
 
 /// Copies the objects of `bucket` under `prefix` to the folder `to`.

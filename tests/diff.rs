@@ -618,3 +618,50 @@ fn versions_reading_other_rows_are_not_computed_in_one_pass() {
     assert!(with_data.contains("E1516"), "{with_data}");
     assert!(with_data.contains("other rows of `orders`"), "{with_data}");
 }
+
+#[test]
+fn an_audience_or_a_consent_column_changes_what_diff_reports() {
+    let dir = two_commits();
+    let consent = (
+        "  country: string?\n",
+        "  country: string?\n  opt_in: bool?\n",
+    );
+    commit_edit(dir.path(), "sources.seg", consent, "opt-in column");
+    let mailable = (
+        "segment frequent = orders_12m >= min_orders\n",
+        "segment frequent = orders_12m >= min_orders\nsegment mailable = frequent and opt_in\n",
+    );
+    commit_edit(dir.path(), "rules.seg", mailable, "mailable segment");
+    let marked = ("  opt_in: bool?\n", "  opt_in: bool? consent email\n");
+    commit_edit(
+        dir.path(),
+        "sources.seg",
+        marked,
+        "opt-in is the email consent",
+    );
+    let audience = (
+        "segment mailable = frequent and opt_in\n",
+        "segment mailable = frequent and opt_in\n  audience email\n",
+    );
+    commit_edit(
+        dir.path(),
+        "rules.seg",
+        audience,
+        "mailable is an email audience",
+    );
+    let report = |base: &str, head: &str| {
+        let mut command = segc();
+        command
+            .current_dir(dir.path())
+            .args(["diff", base, head, "--format", "json", "rules.seg"]);
+        let output = command.output().expect("segc runs");
+        assert!(output.status.success(), "{output:?}");
+        String::from_utf8(output.stdout).expect("utf-8")
+    };
+    // The consent mark changes the declaration of the column; the audience, the segment.
+    let marked = report("HEAD~2", "HEAD~1");
+    assert!(marked.contains("consent email"), "{marked}");
+    let audience = report("HEAD~1", "HEAD");
+    assert!(audience.contains("\"mailable\""), "{audience}");
+    assert!(audience.contains("audience email"), "{audience}");
+}

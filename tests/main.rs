@@ -11,6 +11,7 @@ mod cli_test;
 mod consent;
 mod delta;
 mod delta_out;
+mod delta_runs;
 mod diff;
 mod driver;
 mod fmt;

@@ -1,11 +1,14 @@
 //! `segc test` through the library driver: the fixtures under `fixtures/testing` (tests that
 //! pass, fail, rank members, read a missing file), filters, coverage, the untested-segment lint,
-//! and the retail example's tests.
+//! and the examples' tests (every example segment tested).
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use segc::ast::ItemKind;
 use segc::diagnostics::render::{Style, render_in};
+use segc::diagnostics::{Level, Lint};
 use segc::driver::{TestOptions, TestedFile, test_file};
+use segc::load::{Disk, Workspace};
 
 use crate::common::runtime;
 
@@ -105,37 +108,117 @@ fn coverage_tells_which_conditions_the_rows_made_true_and_false() {
     insta::assert_snapshot!(lines.join("\n"));
 }
 
-#[test]
-fn the_retail_example_tests_pass_and_mention_every_segment() {
-    let path = Path::new("examples/retail/retail.seg");
-    let options = TestOptions {
-        coverage: true,
-        ..TestOptions::default()
-    };
-    let file = run(path, &options);
-    assert!(file.ran && !file.results.is_empty());
-    assert!(file.results.iter().all(|r| r.passed()), "{}", report(&file));
-    for line in file.coverage.iter().filter(|l| l.part.is_none()) {
-        assert!(
-            line.made_true && line.made_false,
-            "segment {} not covered both ways",
-            line.name
-        );
+/// Every rule file under `folder`, in path order.
+fn rule_files_under(folder: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut folders = vec![folder.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in std::fs::read_dir(&folder).expect("folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if path.extension().is_some_and(|e| e == "seg") {
+                files.push(path);
+            }
+        }
     }
-    // Every segment is named by an expectation: the untested-segment lint, denied, is quiet.
-    let text = std::fs::read_to_string(path).expect("example");
-    let parsed = segc::syntax::parse(&text);
-    let mut levels = segc::check::LintLevels::default();
-    levels.set(
-        segc::diagnostics::Lint::UntestedSegment,
-        segc::diagnostics::Level::Deny,
-    );
+    files.sort();
+    files
+}
+
+/// The segments of `path`'s own items that no test of the file names: the `untested-segment`
+/// lint (W1110), turned on, over the file with its imports.
+fn untested_segments(path: &Path) -> Vec<String> {
+    let workspace = Workspace::load(&[path.to_path_buf()], &Disk);
+    let index = *workspace.roots[0].as_ref().expect("readable");
+    let unit = workspace.unit(index);
+    let mut lints = segc::check::LintLevels::default();
+    lints.set(Lint::UntestedSegment, Level::Warn);
     let settings = segc::check::Settings {
-        lints: levels,
+        lints,
+        home: Some(unit.home),
         ..Default::default()
     };
-    let checked = segc::check::check_with(&parsed.program, &parsed.diagnostics, &settings);
-    assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+    let checked = segc::check::check_with(&unit.program, &unit.diagnostics, &settings);
+    checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.lint() == Some(Lint::UntestedSegment))
+        .map(|d| render_in(d, &workspace.sources, Style::plain()))
+        .collect()
+}
+
+#[test]
+fn every_example_rule_file_has_passing_tests_that_mention_every_segment() {
+    // Adding a segment to an example without a test fails here (issue 20: every example
+    // segment covered). Files of shared declarations have no segments and need no test.
+    let mut tested = Vec::new();
+    for path in rule_files_under(Path::new("examples")) {
+        let text = std::fs::read_to_string(&path).expect("example");
+        let items = segc::syntax::parse(&text).program.items;
+        let has = |kind: fn(&ItemKind) -> bool| items.iter().any(|i| kind(&i.kind));
+        if !has(|k| matches!(k, ItemKind::Test(_))) {
+            // A file of shared declarations (it may not check alone: no population).
+            assert!(
+                !has(|k| matches!(
+                    k,
+                    ItemKind::Segment(_) | ItemKind::Tiers(_) | ItemKind::Score(_)
+                )),
+                "{} declares segments, tiers or scores and has no test",
+                path.display()
+            );
+            continue;
+        }
+        let untested = untested_segments(&path);
+        assert!(
+            untested.is_empty(),
+            "{}:\n{}",
+            path.display(),
+            untested.concat()
+        );
+        let options = TestOptions {
+            coverage: true,
+            ..TestOptions::default()
+        };
+        let file = run(&path, &options);
+        assert!(file.ran, "{}: {}", path.display(), report(&file));
+        assert!(
+            file.results.iter().all(|r| r.passed()),
+            "{}: {}",
+            path.display(),
+            report(&file)
+        );
+        // Each segment is seen both ways: some test row is a member, some is not.
+        for line in file.coverage.iter().filter(|l| l.part.is_none()) {
+            assert!(
+                line.made_true && line.made_false,
+                "{}: segment {} not covered both ways",
+                path.display(),
+                line.name
+            );
+        }
+        assert!(!file.results.is_empty(), "{}", path.display());
+        tested.push(path.display().to_string().replace('\\', "/"));
+    }
+    insta::assert_snapshot!(tested.join("\n"));
+}
+
+#[test]
+fn the_example_walk_would_see_a_segment_added_without_a_test() {
+    // The check above is not vacuous: the lake example with one more segment is reported.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = std::fs::read_to_string("examples/lake/lake.seg").expect("example");
+    let path = dir.path().join("lake.seg");
+    let added = "segment added_later \"Added later\" = country == \"BE\"\n";
+    std::fs::write(
+        &path,
+        text.replace("\n// Tests:", &format!("{added}\n// Tests:")),
+    )
+    .expect("write");
+    let untested = untested_segments(&path);
+    assert_eq!(untested.len(), 1, "{untested:?}");
+    assert!(untested[0].contains("added_later"), "{}", untested[0]);
+    assert!(untested_segments(Path::new("examples/lake/lake.seg")).is_empty());
 }
 
 #[test]
@@ -164,13 +247,14 @@ fn the_untested_segment_lint_is_allowed_by_default_and_names_untested_segments()
 }
 
 #[test]
-fn a_test_item_does_not_change_what_segc_run_computes() {
-    // The retail example with and without its tests lowers to the same plan.
-    let text = std::fs::read_to_string("examples/retail/retail.seg").expect("example");
-    let without = text.split("\n// Tests:").next().expect("rules");
-    let plan = |text: &str| {
-        let parsed = segc::syntax::parse(text);
-        let checked = segc::check::check(&parsed.program, &parsed.diagnostics);
+fn test_items_do_not_change_what_segc_run_computes() {
+    // Each example with its tests lowers to the same plan as without them (imports resolved).
+    let plan = |program: &segc::ast::Program, unit: &segc::load::Unit| {
+        let settings = segc::check::Settings {
+            home: Some(unit.home),
+            ..Default::default()
+        };
+        let checked = segc::check::check_with(program, &unit.diagnostics, &settings);
         let program = checked.program.expect("checks");
         let plan = segc::lower::membership_plan(
             &program,
@@ -182,5 +266,24 @@ fn a_test_item_does_not_change_what_segc_run_computes() {
         .expect("plans");
         format!("{}", plan.plan.display_indent())
     };
-    assert_eq!(plan(&text), plan(without));
+    let mut compared = 0;
+    for path in rule_files_under(Path::new("examples")) {
+        let workspace = Workspace::load(std::slice::from_ref(&path), &Disk);
+        let unit = workspace.unit(*workspace.roots[0].as_ref().expect("readable"));
+        let mut without = unit.program.clone().into_owned();
+        without
+            .items
+            .retain(|item| !matches!(item.kind, ItemKind::Test(_)));
+        if without.items.len() == unit.program.items.len() {
+            continue;
+        }
+        assert_eq!(
+            plan(&unit.program, &unit),
+            plan(&without, &unit),
+            "{}",
+            path.display()
+        );
+        compared += 1;
+    }
+    assert!(compared >= 9, "{compared} examples with tests");
 }

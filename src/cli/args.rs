@@ -123,7 +123,8 @@ pub struct DiffArgs {
     /// before and after, who entered and who left each changed segment and tier
     #[arg(long)]
     pub data: bool,
-    /// Compare the outputs of two runs instead: the arguments are two folders `segc run` wrote
+    /// Compare the outputs of two runs instead: the arguments are two folders `segc run` wrote,
+    /// or dates of a Delta table `segc run --format delta` wrote (`TABLE@2026-11-01`)
     /// (earlier, later): who entered and left each segment, and each tiers' moves
     #[arg(long, conflicts_with = "data")]
     pub runs: bool,

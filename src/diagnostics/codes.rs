@@ -248,6 +248,9 @@ codes! {
     E1706 Rules "consent column no member can read",
     E1710 Rules "audience members without consent in the data",
     W1701 Rules "audience members without consent in the data (warning)",
+    E1517 Environment "Delta table of runs that cannot be read",
+    E1518 Environment "no run of that date in the Delta table",
+    E1519 Environment "Delta run without its outputs recorded",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.

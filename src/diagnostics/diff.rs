@@ -118,6 +118,30 @@ pub enum DiffDiagnostic {
         /// The arguments given.
         given: usize,
     },
+    /// `--runs TABLE@DATE`: the Delta table cannot be read (E1517).
+    DeltaRunsUnreadable {
+        /// The table, as given.
+        table: String,
+        /// Why, in the reader's words.
+        message: String,
+    },
+    /// `--runs TABLE@DATE`: no run of that date was written into the table (E1518).
+    DeltaRunMissing {
+        /// The table, as given.
+        table: String,
+        /// The date asked for.
+        as_of: String,
+        /// The dates the table has runs of, in order.
+        dates: Vec<String>,
+    },
+    /// `--runs TABLE@DATE`: the run of that date does not record its segments and tiers, as
+    /// runs of segc before this one do not (E1519).
+    DeltaRunWithoutOutputs {
+        /// The table, as given.
+        table: String,
+        /// The date asked for.
+        as_of: String,
+    },
 }
 
 impl DiffDiagnostic {
@@ -192,6 +216,21 @@ impl DiffDiagnostic {
                 .code(E1515)
                 .message(|| format!("--runs compares two output folders, and {given} are given"))
                 .help(|| "give `segc diff --runs OUT_BEFORE OUT_AFTER`"),
+            DeltaRunsUnreadable { table, message } => d
+                .code(E1517)
+                .message(|| format!("cannot read the Delta table `{table}`: {message}"))
+                .help(|| "give a Delta table `segc run --format delta --out TABLE` wrote, as `TABLE@DATE`"),
+            DeltaRunMissing { table, as_of, dates } => d
+                .code(E1518)
+                .message(|| format!("the Delta table `{table}` has no run of {as_of}"))
+                .help(|| match dates.is_empty() {
+                    true => "no `segc run --format delta` has written into it".to_string(),
+                    false => format!("it has runs of {}", dates.join(", ")),
+                }),
+            DeltaRunWithoutOutputs { table, as_of } => d
+                .code(E1519)
+                .message(|| format!("the run of {as_of} in the Delta table `{table}` does not record its segments and tiers"))
+                .help(|| "it was written by an earlier segc: run the rules of that date again with `--format delta` (the partition is replaced)"),
             OtherPopulation { file, old, new } => d
                 .code(E1508)
                 .message(|| format!("`{file}`: the population is `{old}` in one version and `{new}` in the other: their members cannot be compared over the data"))

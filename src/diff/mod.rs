@@ -233,7 +233,16 @@ impl<'a> Side<'a> {
                     DefId::Tiers(id) => program.tiers[id.0].label.clone(),
                     DefId::Quantile(_) => None,
                 };
-                Some((self.canon.definition(def), label))
+                let mut meaning = self.canon.definition(def);
+                // Who is contacted, and how consent is checked, is part of what a segment
+                // says, not of its members (so not of the digest its users see).
+                if let DefId::Segment(id) = def {
+                    for audience in program.audiences.iter().filter(|a| a.segment == id) {
+                        let warn = if audience.warn { " else warn" } else { "" };
+                        meaning.push_str(&format!(" audience {}{warn}", audience.channel.as_str()));
+                    }
+                }
+                Some((meaning, label))
             }
         }
     }

@@ -42,6 +42,12 @@ fn declared(program: &Program, source: &Source, index: usize, column: &Column) -
     if column.partition {
         out.push_str(" (partition)");
     }
+    let consents = program.consents.iter();
+    for consent in
+        consents.filter(|c| program.source(c.source).name == source.name && c.column == index)
+    {
+        let _ = write!(out, " consent {}", consent.channel.as_str());
+    }
     out
 }
 

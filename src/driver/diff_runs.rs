@@ -1,15 +1,16 @@
 //! `segc diff --runs OUT_A OUT_B`: the outputs of two runs of the same rules (two dates, or
 //! before and after a change) compared: per segment who entered and who left, per tiers the
-//! transition matrix (prospect → client → loyal → VIP and back).
+//! transition matrix (prospect → client → loyal → VIP and back). A run is a folder `segc run
+//! --out` wrote, or one date of a Delta table `segc run --format delta` writes into.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use super::Stopped;
 use super::diff_data::{FileData, SegmentData, TiersData};
+use super::{Project, Stopped};
 use crate::diagnostics::{Diagnostic, DiffDiagnostic};
 use crate::diff::Status;
 use crate::diff::tally::Tally;
-use crate::engine::{Engine, EngineOptions, RunOutput};
+use crate::engine::{Engine, EngineOptions, RunOutput, delta_run_argument};
 
 /// Two runs compared.
 pub struct RunsDiffed {
@@ -33,16 +34,22 @@ impl RunsDiffed {
     }
 }
 
-/// Compares the runs written to the two folders `dirs` (`E1515` unless two, `E1514` for one
-/// that cannot be read).
+/// Compares the runs written to the two folders `dirs`, or to dates of Delta tables
+/// (`TABLE@2026-11-01`, object stores set by the current folder's segc.toml): `E1515` unless
+/// two, `E1514` for a folder that cannot be read, `E1517`–`E1519` for a table.
 pub async fn diff_runs(dirs: &[PathBuf], options: EngineOptions) -> Result<RunsDiffed, Stopped> {
     let [base, head] = dirs else {
         return Err(Stopped::standalone(Diagnostic::Diff(
             DiffDiagnostic::RunsNotTwo { given: dirs.len() },
         )));
     };
-    let base = RunOutput::read(base).map_err(Stopped::standalone)?;
-    let head = RunOutput::read(head).map_err(Stopped::standalone)?;
+    let mut engine = Engine::new(options).map_err(Stopped::standalone)?;
+    if dirs.iter().any(|d| delta_run(d).is_some()) {
+        let project = Project::of_dir(Path::new(".")).map_err(Stopped::standalone)?;
+        engine.set_storage(project.storage);
+    }
+    let base = read_run(&engine, base).await.map_err(Stopped::standalone)?;
+    let head = read_run(&engine, head).await.map_err(Stopped::standalone)?;
     let mut wanted: Vec<(String, bool)> = Vec::new();
     for run in [&head, &base] {
         let segments = run.segments.iter().map(|s| (s.clone(), false));
@@ -52,7 +59,6 @@ pub async fn diff_runs(dirs: &[PathBuf], options: EngineOptions) -> Result<RunsD
             }
         }
     }
-    let engine = Engine::new(options).map_err(Stopped::standalone)?;
     let tallies = engine
         .compare_runs(&base, &head, &wanted)
         .await
@@ -96,6 +102,22 @@ pub async fn diff_runs(dirs: &[PathBuf], options: EngineOptions) -> Result<RunsD
         }
     }
     Ok(RunsDiffed { base, head, data })
+}
+
+/// The table and date of a `TABLE@DATE` argument that is not a run's folder.
+fn delta_run(argument: &Path) -> Option<(&str, chrono::NaiveDate)> {
+    if argument.join("summary.json").is_file() {
+        return None;
+    }
+    delta_run_argument(argument.to_str()?)
+}
+
+/// The run a `--runs` argument names: a folder, or a date of a Delta table.
+async fn read_run(engine: &Engine, argument: &Path) -> Result<RunOutput, Diagnostic> {
+    match delta_run(argument) {
+        Some((table, as_of)) => engine.delta_run(table, as_of).await,
+        None => RunOutput::read(argument),
+    }
 }
 
 fn has(run: &RunOutput, name: &str, tiers: bool) -> bool {

@@ -72,6 +72,10 @@ pub(super) struct DeltaWrite<'a> {
     pub metadata: &'a [(String, String)],
     /// The data files' Parquet settings.
     pub properties: WriterProperties,
+    /// The run's layout, segments and tiers, recorded in the commit's information for
+    /// `segc diff --runs TABLE@DATE` (the columns alone cannot tell a tiers item from a text
+    /// `output let`).
+    pub outputs: serde_json::Value,
 }
 
 /// Streams the membership batches into the table's `as_of` partition and commits.
@@ -103,6 +107,7 @@ pub(super) async fn write_membership(
             replaced,
             metadata: write.metadata,
             properties: write.properties,
+            outputs: Some(write.outputs),
         },
     )
     .await;
@@ -130,6 +135,8 @@ pub(super) struct Replacement<'a> {
     pub metadata: &'a [(String, String)],
     /// The data files' Parquet settings.
     pub properties: WriterProperties,
+    /// A membership run's outputs, recorded under `segc.outputs`.
+    pub outputs: Option<serde_json::Value>,
 }
 
 /// Replaces the table's rows matching `replaced` by the input in one transaction (creating the
@@ -148,10 +155,13 @@ pub(super) async fn replace(
             replacement.input.schema().as_arrow(),
         )?;
     }
-    let info = serde_json::Map::from_iter(replacement.metadata.iter().map(|(k, v)| {
+    let mut info = serde_json::Map::from_iter(replacement.metadata.iter().map(|(k, v)| {
         let key = k.strip_prefix("segc.").unwrap_or(k).to_string();
         (key, serde_json::Value::String(v.clone()))
     }));
+    if let Some(outputs) = replacement.outputs {
+        info.insert("outputs".to_string(), outputs);
+    }
     let committed = table
         .write(Vec::<RecordBatch>::new())
         .with_input_plan(replacement.input)
@@ -200,6 +210,7 @@ pub(super) async fn replace_rows(
         replaced,
         metadata,
         properties,
+        outputs: None,
     };
     replace(ctx, storage, replacement).await
 }

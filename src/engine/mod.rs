@@ -10,6 +10,7 @@ mod consent;
 mod corrupt;
 mod delta;
 mod delta_out;
+mod delta_runs;
 mod derived;
 mod infer;
 mod kpi;
@@ -57,6 +58,7 @@ use crate::vars::Variables;
 pub use access::{DataRoots, is_url};
 pub use compare::{Pair, count_batch, tallies};
 pub use consent::{findings as consent_findings, summary_findings as consent_summary_findings};
+pub use delta_runs::delta_run_argument;
 pub use infer::{InferOptions, Inferred, infer_source, render_all};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
@@ -507,6 +509,7 @@ impl Engine {
                     as_of: context.as_of,
                     metadata: &metadata,
                     properties: output::parquet_properties(&[], spec.layout, &columns),
+                    outputs: delta_runs::recorded_outputs(program, written_outputs, spec.layout),
                 };
                 let written = Arc::clone(&written);
                 let (counts, version) = self

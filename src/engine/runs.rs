@@ -3,6 +3,9 @@
 //! and tiers, joined on the key, and counted in one pass ([`crate::diff::tally`]).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use datafusion::catalog::TableProvider;
 
 use datafusion::prelude::{CsvReadOptions, ParquetReadOptions};
 use futures::StreamExt;
@@ -12,10 +15,11 @@ use super::{Engine, Layout, OutputFormat};
 use crate::diagnostics::{Diagnostic, DiffDiagnostic};
 use crate::diff::tally::Tally;
 
-/// What `summary.json` says about a run's outputs.
+/// What `summary.json` (or, for a Delta table, the commit of the date) says about a run's
+/// outputs.
 #[derive(Debug, Clone)]
 pub struct RunOutput {
-    /// The output folder.
+    /// The output folder (`TABLE@DATE` for a Delta table).
     pub dir: PathBuf,
     /// The rule file the run ran.
     pub rules: String,
@@ -25,8 +29,22 @@ pub struct RunOutput {
     pub segments: Vec<String>,
     /// Its tiers (and splits), each with its tier names.
     pub tiers: Vec<(String, Vec<String>)>,
-    format: OutputFormat,
-    layout: Layout,
+    pub(super) layout: Layout,
+    pub(super) membership: Membership,
+}
+
+/// Where a run's members are.
+#[derive(Debug, Clone)]
+pub(super) enum Membership {
+    /// `membership.parquet` or `.csv` in the run's folder.
+    File(OutputFormat),
+    /// The `as_of` partition of a Delta table ([`super::delta_runs`]).
+    Delta {
+        /// The table at its latest version.
+        provider: Arc<dyn TableProvider>,
+        /// The partition's date.
+        as_of: chrono::NaiveDate,
+    },
 }
 
 #[derive(serde::Deserialize)]
@@ -69,8 +87,17 @@ fn unreadable(dir: &Path, message: impl Into<String>) -> Diagnostic {
 
 impl RunOutput {
     /// The outputs of the run written to `dir`, from its `summary.json` (`E1514` when there is
-    /// none, it cannot be read, or the membership is a Delta table).
+    /// none, it cannot be read, or `dir` is a Delta table given without a date).
     pub fn read(dir: &Path) -> Result<RunOutput, Diagnostic> {
+        if dir.join("_delta_log").is_dir() {
+            return Err(unreadable(
+                dir,
+                format!(
+                    "a Delta table: give the dates to compare, as `{}@2026-11-01`",
+                    dir.display()
+                ),
+            ));
+        }
         let path = dir.join("summary.json");
         let text = std::fs::read_to_string(&path)
             .map_err(|e| unreadable(dir, format!("summary.json: {e}")))?;
@@ -79,7 +106,7 @@ impl RunOutput {
         if summary.output.format == OutputFormat::Delta {
             return Err(unreadable(
                 dir,
-                "a Delta table: compare its versions' runs written as Parquet or CSV",
+                "a Delta table: give its dates to compare, as `TABLE@2026-11-01`",
             ));
         }
         Ok(RunOutput {
@@ -92,17 +119,9 @@ impl RunOutput {
                 .into_iter()
                 .map(|t| (t.name, t.tiers.into_iter().filter_map(|t| t.tier).collect()))
                 .collect(),
-            format: summary.output.format,
             layout: summary.output.layout,
+            membership: Membership::File(summary.output.format),
         })
-    }
-
-    fn membership(&self) -> PathBuf {
-        let extension = match self.format {
-            OutputFormat::Csv => "csv",
-            _ => "parquet",
-        };
-        self.dir.join(format!("membership.{extension}"))
     }
 
     fn has(&self, name: &str, tiers: bool) -> bool {
@@ -152,6 +171,45 @@ fn shaped(run: &RunOutput, table: &str, key: &str, wanted: &[(String, bool)]) ->
 }
 
 impl Engine {
+    /// Registers the members of `run` as `table`; returns what a query reads them from (the
+    /// table, or its rows of the run's date for a Delta table).
+    async fn register_run(&self, run: &RunOutput, table: &str) -> Result<String, Diagnostic> {
+        let failed = |e: datafusion::error::DataFusionError| unreadable(&run.dir, e.to_string());
+        match &run.membership {
+            Membership::File(format) => {
+                let extension = match format {
+                    OutputFormat::Csv => "csv",
+                    _ => "parquet",
+                };
+                let path = run.dir.join(format!("membership.{extension}"));
+                let shown = path.display().to_string();
+                match format {
+                    OutputFormat::Csv => {
+                        let options = CsvReadOptions::new();
+                        self.ctx.register_csv(table, &shown, options).await
+                    }
+                    _ => {
+                        let options = ParquetReadOptions::default();
+                        self.ctx.register_parquet(table, &shown, options).await
+                    }
+                }
+                .map_err(failed)?;
+                Ok(table.to_string())
+            }
+            Membership::Delta { provider, as_of } => {
+                self.ctx
+                    .register_table(table, Arc::clone(provider))
+                    .map_err(failed)?;
+                // The partition column prunes the other dates' files.
+                Ok(format!(
+                    "(SELECT * FROM {table} WHERE {} = DATE {}) AS {table}_rows",
+                    quoted(super::delta_out::AS_OF_COLUMN),
+                    text(&as_of.to_string())
+                ))
+            }
+        }
+    }
+
     /// Reads the membership files of two runs and counts each wanted output (name, whether it
     /// is tiers) in both, in one pass over their join on the key.
     pub async fn compare_runs(
@@ -161,22 +219,9 @@ impl Engine {
         wanted: &[(String, bool)],
     ) -> Result<Vec<Tally>, Diagnostic> {
         let mut keys = Vec::new();
+        let mut rows = Vec::new();
         for (run, table) in [(old, "__base_run"), (new, "__head_run")] {
-            let path = run.membership();
-            let shown = path.display().to_string();
-            let registered = match run.format {
-                OutputFormat::Csv => {
-                    self.ctx
-                        .register_csv(table, &shown, CsvReadOptions::new())
-                        .await
-                }
-                _ => {
-                    self.ctx
-                        .register_parquet(table, &shown, ParquetReadOptions::default())
-                        .await
-                }
-            };
-            registered.map_err(|e| unreadable(&run.dir, e.to_string()))?;
+            rows.push(self.register_run(run, table).await?);
             let schema = self
                 .ctx
                 .table(table)
@@ -205,8 +250,8 @@ impl Engine {
             "SELECT coalesce(a.k, b.k) AS k{}{} FROM ({}) a FULL OUTER JOIN ({}) b ON a.k = b.k ORDER BY k",
             if sides.is_empty() { "" } else { ", " },
             sides.join(", "),
-            shaped(old, "__base_run", &keys[0], wanted),
-            shaped(new, "__head_run", &keys[1], wanted),
+            shaped(old, &rows[0], &keys[0], wanted),
+            shaped(new, &rows[1], &keys[1], wanted),
         );
         let failed = |e: String| unreadable(&new.dir, e);
         let frame = self
