@@ -456,16 +456,14 @@ impl Engine {
         spec: &OutputSpec,
     ) -> Result<Summary, Diagnostic> {
         let population = program.population();
-        let span = population.location.span;
         let out = spec.dir.to_string_lossy().into_owned();
-        let delta = spec.format == OutputFormat::Delta;
         // Refused before the lock creates the folder: nothing is left inside the data.
         match is_url(&out) {
             true => self.refuse_remote_output_inside_sources(&out)?,
             false => self.refuse_output_inside_sources(&spec.dir)?,
         }
         // A Delta table needs no lock: its transactions order concurrent runs.
-        let lock = match delta {
+        let lock = match spec.format == OutputFormat::Delta {
             true => None,
             false => Some(publish::OutputLock::acquire(&spec.dir)?),
         };
@@ -479,18 +477,10 @@ impl Engine {
             Arc::clone(&written),
         );
         let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
-            .map_err(|e| execution_failed(span, e))?;
+            .map_err(|e| execution_failed(population.location.span, e))?;
         let (written_outputs, hidden) = consent::hidden(program, &plan.outputs, context);
         let columns = output_columns(program, written_outputs);
-        let mut metadata = vec![
-            (
-                "segc.version".to_string(),
-                env!("CARGO_PKG_VERSION").to_string(),
-            ),
-            ("segc.as_of".to_string(), context.as_of.to_string()),
-            ("segc.rules".to_string(), context.rules.clone()),
-        ];
-        metadata.extend(consent::metadata(program, written_outputs));
+        let metadata = run_metadata(program, written_outputs, context);
         let subjects = context
             .overlaps
             .then(|| overlap_subjects(program, written_outputs));
@@ -500,10 +490,8 @@ impl Engine {
             packing: &plan.packing,
             overlaps: subjects.as_ref(),
         };
-        let key_problem = |problem| key_diagnostic(population, problem);
         let (counts, pending, version) = match lock {
             None => {
-                let shaper = shape::Shaper::new(&outputs, spec.layout, &stream.schema());
                 let write = delta_out::DeltaWrite {
                     table: &out,
                     as_of: context.as_of,
@@ -511,31 +499,16 @@ impl Engine {
                     properties: output::parquet_properties(&[], spec.layout, &columns),
                     outputs: delta_runs::recorded_outputs(program, written_outputs, spec.layout),
                 };
-                let written = Arc::clone(&written);
+                let shaper = shape::Shaper::new(&outputs, spec.layout, &stream.schema());
                 let (counts, version) = self
-                    .write_delta(population, stream, shaper, write, written)
+                    .write_delta(population, stream, shaper, write, Arc::clone(&written))
                     .await?;
                 (counts, None, Some(version))
             }
             Some(_) => {
-                let encoding = output::Encoding {
-                    metadata: &metadata,
-                    threads: self.ctx.copied_config().target_partitions(),
-                };
-                let outcome = panics::contained(output::write_membership(
-                    stream,
-                    spec,
-                    &outputs,
-                    &encoding,
-                    &written,
-                    |e| execution_failed(span, e),
-                    key_problem,
-                ))
-                .await;
-                let (membership, counts) = match outcome {
-                    Ok(written) => written?,
-                    Err(panic) => return Err(self.reader_panicked(span, panic).await),
-                };
+                let (membership, counts) = self
+                    .write_files(population, stream, spec, &outputs, &metadata, &written)
+                    .await?;
                 (counts, Some(membership), None)
             }
         };
@@ -560,6 +533,57 @@ impl Engine {
         }
         Ok(summary)
     }
+
+    /// Writes the membership of `stream` to a temporary file in `spec`'s folder (published
+    /// with the summary by [`Engine::run`]), readers' panics contained.
+    async fn write_files(
+        &self,
+        population: &hir::Source,
+        stream: datafusion::execution::SendableRecordBatchStream,
+        spec: &OutputSpec,
+        outputs: &output::Outputs<'_>,
+        metadata: &[(String, String)],
+        written: &AtomicU64,
+    ) -> Result<(output::PendingOutput, shape::Counts), Diagnostic> {
+        let span = population.location.span;
+        let encoding = output::Encoding {
+            metadata,
+            threads: self.ctx.copied_config().target_partitions(),
+        };
+        let outcome = panics::contained(output::write_membership(
+            stream,
+            spec,
+            outputs,
+            &encoding,
+            written,
+            |e| execution_failed(span, e),
+            |problem| key_diagnostic(population, problem),
+        ))
+        .await;
+        match outcome {
+            Ok(written) => written,
+            Err(panic) => Err(self.reader_panicked(span, panic).await),
+        }
+    }
+}
+
+/// The key-value metadata of a run's membership file: segc's version, the date, the rules,
+/// and the audiences written.
+fn run_metadata(
+    program: &hir::Program,
+    written: &[OutputId],
+    context: &RunContext,
+) -> Vec<(String, String)> {
+    let mut metadata = vec![
+        (
+            "segc.version".to_string(),
+            env!("CARGO_PKG_VERSION").to_string(),
+        ),
+        ("segc.as_of".to_string(), context.as_of.to_string()),
+        ("segc.rules".to_string(), context.rules.clone()),
+    ];
+    metadata.extend(consent::metadata(program, written));
+    metadata
 }
 
 /// The diagnostic for a population key that does not identify one member.
