@@ -294,10 +294,23 @@ pub struct SourceDecl {
     pub location: StringLit,
     /// `with (name = value, ...)` reader options.
     pub options: Vec<SourceOption>,
+    /// `fresh within 2 days [else warn]`: how recent its newest event time must be.
+    pub freshness: Option<FreshnessDecl>,
     /// `where expr`: the rows read at all, for every use of the source.
     pub filter: Option<Expr>,
     /// Declared columns.
     pub columns: Vec<ColumnDecl>,
+}
+
+/// `fresh within LENGTH [else warn]` on a source.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FreshnessDecl {
+    /// The length, a duration literal.
+    pub length: Literal,
+    /// `else warn`, when stale data is a warning rather than an error.
+    pub warn: Option<Span>,
+    /// The whole clause.
+    pub span: Span,
 }
 
 /// A reader option of a source, `name = value`.

@@ -11,6 +11,7 @@ mod cli_test;
 mod delta;
 mod delta_out;
 mod diff;
+mod freshness;
 mod driver;
 mod fmt;
 mod imports;

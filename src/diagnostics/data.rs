@@ -23,6 +23,33 @@ pub enum DataDiagnostic {
         /// The event column's declaration.
         span: Span,
     },
+    /// A source's newest event time is older than its `fresh within` allows (an error, or a
+    /// warning with `else warn`).
+    Stale {
+        /// The source.
+        source: String,
+        /// Its event column.
+        column: String,
+        /// The newest event time in the data, as text (`None`: no dated row at all).
+        newest: Option<String>,
+        /// The oldest the newest event time may be, as text.
+        since: String,
+        /// The limit as written (`2 days`).
+        within: String,
+        /// The evaluation date.
+        as_of: String,
+        /// Whether the source says `else warn`.
+        warn: bool,
+        /// The `fresh within` clause.
+        span: Span,
+    },
+    /// `fresh within` on a source without an event column.
+    FreshWithoutEvent {
+        /// The source.
+        source: String,
+        /// The `fresh within` clause.
+        span: Span,
+    },
     /// The declared location matches no file.
     DataNotFound {
         /// The location literal.
@@ -253,6 +280,36 @@ impl DataDiagnostic {
                 .help(|| {
                     format!("the run counts `{source}` as it was on {as_of}: write `including future` in an aggregate that should take later rows; to read the data itself as it was that day, read a snapshot of it (a Delta table: `with (at_as_of = true)`)")
                 }),
+            Stale {
+                source,
+                column,
+                newest,
+                since,
+                within,
+                as_of,
+                warn,
+                span,
+            } => d
+                .code(if *warn { W0702 } else { E0725 })
+                .message(|| match newest {
+                    Some(newest) => format!("`{source}` is stale: its newest `{column}` is {newest}, before {since} ({within} before {as_of})"),
+                    None => format!("`{source}` is stale: no row has a `{column}` (it must reach {since}, {within} before {as_of})"),
+                })
+                .at(*span)
+                .primary_label(|| format!("some `{column}` must be within {within} of `as_of`"))
+                .help(|| {
+                    if *warn {
+                        "the run went on with the data as it is: refresh the data, or widen the limit".to_string()
+                    } else {
+                        format!("nothing was written: refresh `{source}`, run with an earlier `--as-of`, or write `else warn` after the limit to run over stale data with a warning")
+                    }
+                }),
+            FreshWithoutEvent { source, span } => d
+                .code(E0726)
+                .message(|| format!("`{source}` has no event column to be fresh by"))
+                .at(*span)
+                .primary_label(|| "freshness is measured on the event column")
+                .help(|| "mark the column dating each row: `event ordered_at: timestamp`"),
             DataNotFound { span, location } => d
                 .code(E0701)
                 .message(|| format!("no data found at `{location}`"))

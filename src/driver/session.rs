@@ -13,7 +13,7 @@ use super::project::Project;
 use super::rule_files::Rules;
 use crate::diagnostics::{CommandDiagnostic, DataDiagnostic, Diagnostic, VarProblem};
 use crate::engine::{
-    DataRoots, Engine, EngineOptions, Layout, OutputFormat, OutputSpec, RunContext, Summary,
+    DataRoots, Engine, EngineOptions, EventTimes, Layout, OutputFormat, OutputSpec, RunContext, Summary,
 };
 use crate::files::SourceMap;
 use crate::hir;
@@ -442,16 +442,19 @@ impl Session {
             },
             None => spec.clone(),
         };
+        // Judged before any other pass and before the output folder is touched: stale data
+        // costs one small plan per source and leaves the last outputs as they were.
+        let times = self.event_times(engine).await?;
         let plan = engine
             .membership_plan(program, params, selection)
             .await
             .map_err(|p| Session::in_rules(engine, p))?;
-        let later_rows = self.later_rows(engine).await?;
         let context = RunContext {
             rules: self.setting.name.clone(),
             as_of: params.as_of,
             membership_shown: remote.as_ref().map(|(_, shown)| shown.clone()),
             overlaps: output.overlaps || self.setting.project.max_jaccard.is_some(),
+            freshness: times.freshness.clone(),
         };
         let summary = match engine.run(program, &plan, &context, &written).await {
             Ok(summary) => summary,
@@ -471,7 +474,7 @@ impl Session {
             ),
             None => None,
         };
-        let mut diagnostics = later_rows;
+        let mut diagnostics = times.warnings();
         diagnostics.extend(
             summary
                 .expectations
@@ -491,13 +494,23 @@ impl Session {
         })
     }
 
-    /// `W0701` for each source whose rows dated after `as_of` the plans of `engine` leave out,
-    /// when its data holds some.
-    pub async fn later_rows(&self, engine: &Engine) -> Result<Vec<Diagnostic>, Stopped> {
-        engine
-            .later_rows(&self.program, self.setting.params)
+    /// What the event columns of the sources the plans of `engine` read say: `W0701` for the
+    /// rows dated after `as_of` they leave out, and each source's freshness. Stops with
+    /// `E0725` (and the warnings) when a source without `else warn` is stale.
+    pub async fn event_times(&self, engine: &Engine) -> Result<EventTimes, Stopped> {
+        let times = engine
+            .event_times(&self.program, self.setting.params)
             .await
-            .map_err(|p| Session::in_rules(engine, p))
+            .map_err(|p| Session::in_rules(engine, p))?;
+        let errors = times.errors();
+        if errors.is_empty() {
+            return Ok(times);
+        }
+        let mut diagnostics = times.warnings();
+        diagnostics.extend(errors);
+        Err(Stopped::InRules(
+            diagnostics.into_iter().map(|d| engine.redacted(d)).collect(),
+        ))
     }
 
     /// The outputs' folder, format and layout: as chosen, else the project's.

@@ -12,7 +12,7 @@ mod delta_out;
 mod derived;
 mod infer;
 mod kpi;
-mod later_rows;
+mod event_times;
 mod location;
 mod messages;
 mod output;
@@ -65,6 +65,7 @@ pub use remote_out::{MANIFEST, Published, run_file_url, run_folder};
 pub use runs::RunOutput;
 use std::sync::atomic::AtomicU64;
 pub use stores::{AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings};
+pub use event_times::{EventTimes, MeasuredFreshness};
 pub use summary::{
     OutputSummary, PopulationSummary, ScoreCount, ScoreSummary, SegmentSummary, Summary,
     TierSummary, TiersSummary, ValueCount, ValueStats, ValueSummary, integral_text,
@@ -625,4 +626,6 @@ pub struct RunContext {
     pub membership_shown: Option<String>,
     /// Whether to count the members every two segments (and every tier and segment) share.
     pub overlaps: bool,
+    /// The freshness of the sources with a limit, measured before the run.
+    pub freshness: Vec<MeasuredFreshness>,
 }

@@ -4,6 +4,7 @@
 //! Spans are kept so that later stages can still point at the rules.
 
 mod builtin;
+mod freshness;
 mod kpi;
 pub mod paths;
 mod rule_test;
@@ -16,6 +17,7 @@ use crate::span::Span;
 use crate::types::Type;
 
 pub use builtin::Builtin;
+pub use freshness::Freshness;
 pub use kpi::*;
 pub use paths::*;
 pub use rule_test::*;
@@ -430,7 +432,11 @@ pub struct Source {
     /// `where ...` on the source: the rows read at all, for every use of the source (over its
     /// own columns and constants).
     pub filter: Option<Expr>,
+    /// `fresh within 2 days`: how recent the newest event time must be (only with an event
+    /// column).
+    pub freshness: Option<Freshness>,
 }
+
 
 /// A source's declared data retention: rows older than this are not in the data.
 #[derive(Debug, Clone, PartialEq)]

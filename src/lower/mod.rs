@@ -20,6 +20,7 @@ mod packing;
 mod partitions;
 mod ranking;
 mod reads;
+mod event_times;
 mod scans;
 mod schema;
 
@@ -51,7 +52,7 @@ pub use ranking::{
     planned_passes, ranking_pass,
 };
 pub use reads::{lineage, sources_read};
-pub use scans::{LATER_ROWS, NEWEST, later_rows_plan};
+pub use event_times::{LATER_ROWS, NEWEST, NEWEST_RECENT, event_times_plan, newest_plan};
 pub use schema::{canonical_type, declared_schema};
 
 /// Finds the table to scan for a source.

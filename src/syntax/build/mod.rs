@@ -156,9 +156,11 @@ impl<'d> Builder<'d> {
         let mut options = Vec::new();
         let mut columns = Vec::new();
         let mut filter = None;
+        let mut freshness = None;
         for p in inner {
             match p.as_rule() {
                 Rule::source_options => options = self.source_options(p)?,
+                Rule::freshness => freshness = Some(self.freshness(p)?),
                 Rule::row_filter => filter = Some(self.row_filter(p)?),
                 Rule::column_decl => columns.push(self.column_decl(p)?),
                 _ => {}
@@ -169,9 +171,26 @@ impl<'d> Builder<'d> {
             format,
             location,
             options,
+            freshness,
             filter,
             columns,
         })
+    }
+
+    /// `fresh within 2 days [else warn]` on a source.
+    fn freshness(&mut self, pair: Pair<'_, Rule>) -> Built<FreshnessDecl> {
+        let span = self.span(&pair);
+        let mut length = None;
+        let mut warn = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::duration => length = Some(self.literal(p)?),
+                Rule::fresh_warn => warn = Some(self.span(&p)),
+                _ => {}
+            }
+        }
+        let length = length.ok_or_else(|| self.malformed(span, "length after `fresh within`"))?;
+        Ok(FreshnessDecl { length, warn, span })
     }
 
     /// `where expr` after a source's options or its population.
