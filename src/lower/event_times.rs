@@ -26,8 +26,11 @@ pub const NEWEST_RECENT: &str = "newest_recent";
 /// and the newest among them, and, when the source has a freshness limit, the newest event
 /// time from the limit on. Only the event column is read, and the condition stands on the
 /// scan (dated after `as_of`, or from the limit on): Parquet row groups whose statistics end
-/// before it are skipped, so a run over fresh data reads no more than the files' footers and
-/// their last row groups.
+/// before it are skipped, so a run over data stored in time order reads no more than the
+/// files' footers and their last row groups. Over the benchmark's 10 million orders, stored
+/// out of time order (every row group spans the limit), the limit cost 0.6 s of CPU on one
+/// thread in a debug build (5.3 s for the run without it). `max` is not answered from the
+/// statistics alone: the source's `where` and the limit filter the rows first.
 pub fn event_times_plan(
     program: &hir::Program,
     tables: &dyn TableLookup,
