@@ -94,6 +94,7 @@ fn print(args: &KpiArgs, session: &Session, baseline: Option<&Baseline>, judged:
         baseline: baseline.map(|b| (b.path.as_str(), b.file.as_of)),
         rows: &judged.rows,
         readouts: &judged.readouts,
+        sizes: &judged.sizes,
     };
     print!(
         "{}",

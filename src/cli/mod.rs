@@ -17,6 +17,7 @@ mod machine;
 mod progress;
 mod project_run;
 mod readout_report;
+mod size_report;
 mod report;
 mod sarif;
 mod test;
