@@ -191,3 +191,34 @@ fn the_event_times_plan_reads_the_event_column_from_the_limit_on() {
     let plan = event_times_plan(&program, &DeclaredTables, params(), orders).expect("plan");
     insta::assert_snapshot!(plan.display_indent().to_string());
 }
+
+/// `by modified` judges the files' last modification (no event column needed): files written
+/// just now are fresh as of today, stale as of a date after the limit; the limit is an error,
+/// or with `else warn` a warning.
+#[test]
+fn by_modified_judges_the_files_last_modification() {
+    let dir = project("fresh within 2 days");
+    let rules = |limit: &str| {
+        rules(limit).replace("  event ordered_at: timestamp?\n", "  ordered_at: timestamp?\n")
+    };
+    std::fs::write(dir.path().join("rules.seg"), rules("fresh within 1 day by modified"))
+        .expect("rules");
+    let today = chrono::Utc::now().date_naive();
+    let later = (today + chrono::Duration::days(5)).to_string();
+    assert_eq!(status(&mut run(dir.path(), &today.to_string())), 0);
+    let measured = freshness(dir.path());
+    assert_eq!(measured[0]["column"], serde_json::Value::Null);
+    assert_eq!(measured[0]["fresh"], serde_json::json!(true));
+    let shown = transcript(&mut run(dir.path(), &later));
+    assert!(shown.starts_with("exit: 2\n"), "{shown}");
+    assert!(shown.contains("E0725"), "{shown}");
+    assert!(shown.contains("its data was last modified"), "{shown}");
+    std::fs::write(
+        dir.path().join("rules.seg"),
+        rules("fresh within 1 day by modified else warn"),
+    )
+    .expect("rules");
+    let shown = transcript(&mut run(dir.path(), &later));
+    assert!(shown.starts_with("exit: 0\n"), "{shown}");
+    assert!(shown.contains("W0702"), "{shown}");
+}

@@ -132,14 +132,15 @@ pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Sour
     }
 }
 
-/// `fresh within LENGTH`: a length of time, over the source's event column.
+/// `fresh within LENGTH`: a length of time, over the source's event column unless `by
+/// modified`.
 fn check_freshness(
     decl: &ast::SourceDecl,
     has_event: bool,
     sink: &mut Sink,
 ) -> Option<hir::Freshness> {
     let fresh = decl.freshness.as_ref()?;
-    if !has_event {
+    if !has_event && fresh.by_modified.is_none() {
         sink.push(Diagnostic::Data(DataDiagnostic::FreshWithoutEvent {
             source: decl.name.name.clone(),
             span: fresh.span,
@@ -159,6 +160,7 @@ fn check_freshness(
         length,
         text: format!("{amount_text} {}", unit.name),
         warn: fresh.warn.is_some(),
+        by_modified: fresh.by_modified.is_some(),
         span: fresh.span,
     })
 }

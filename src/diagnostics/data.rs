@@ -28,9 +28,10 @@ pub enum DataDiagnostic {
     Stale {
         /// The source.
         source: String,
-        /// Its event column.
-        column: String,
-        /// The newest event time in the data, as text (`None`: no dated row at all).
+        /// Its event column (`None`: judged by the data's last modification).
+        column: Option<String>,
+        /// The newest event time in the data, or its last modification, as text (`None`: no
+        /// dated row at all, or no modification known).
         newest: Option<String>,
         /// The oldest the newest event time may be, as text.
         since: String,
@@ -291,12 +292,20 @@ impl DataDiagnostic {
                 span,
             } => d
                 .code(if *warn { W0702 } else { E0725 })
-                .message(|| match newest {
-                    Some(newest) => format!("`{source}` is stale: its newest `{column}` is {newest}, before {since} ({within} before {as_of})"),
-                    None => format!("`{source}` is stale: no row has a `{column}` (it must reach {since}, {within} before {as_of})"),
+                .message(|| {
+                    let limit = format!("{since} ({within} before {as_of})");
+                    match (column, newest) {
+                        (Some(column), Some(newest)) => format!("`{source}` is stale: its newest `{column}` is {newest}, before {limit}"),
+                        (Some(column), None) => format!("`{source}` is stale: no row has a `{column}` (it must reach {limit})"),
+                        (None, Some(newest)) => format!("`{source}` is stale: its data was last modified {newest} UTC, before {limit}"),
+                        (None, None) => format!("`{source}` is stale: when its data was last modified is not known (it must be {limit} or later)"),
+                    }
                 })
                 .at(*span)
-                .primary_label(|| format!("some `{column}` must be within {within} of `as_of`"))
+                .primary_label(|| match column {
+                    Some(column) => format!("some `{column}` must be within {within} of `as_of`"),
+                    None => format!("the data must be modified within {within} of `as_of`"),
+                })
                 .help(|| {
                     if *warn {
                         "the run went on with the data as it is: refresh the data, or widen the limit".to_string()
@@ -309,7 +318,7 @@ impl DataDiagnostic {
                 .message(|| format!("`{source}` has no event column to be fresh by"))
                 .at(*span)
                 .primary_label(|| "freshness is measured on the event column")
-                .help(|| "mark the column dating each row: `event ordered_at: timestamp`"),
+                .help(|| "mark the column dating each row (`event ordered_at: timestamp`), or judge the files' last modification: `fresh within 1 day by modified`"),
             DataNotFound { span, location } => d
                 .code(E0701)
                 .message(|| format!("no data found at `{location}`"))

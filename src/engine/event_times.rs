@@ -48,13 +48,15 @@ impl EventTimes {
 pub struct MeasuredFreshness {
     /// The source.
     pub source: String,
-    /// Its event column.
-    pub column: String,
+    /// Its event column (null for a source judged `by modified`).
+    pub column: Option<String>,
     /// The limit as written (`2 days`).
     pub within: String,
-    /// The oldest the newest event time may be: `as_of` moved back by the limit.
+    /// The oldest the newest event time (or modification) may be: `as_of` moved back by the
+    /// limit.
     pub since: String,
-    /// The newest event time in the data (null when no row is dated).
+    /// The newest event time in the data (null when no row is dated), or, `by modified`, its
+    /// last modification (UTC; null when unknown).
     pub newest: Option<String>,
     /// Whether some row is dated `since` or later.
     pub fresh: bool,
@@ -103,6 +105,14 @@ impl Engine {
                 && (program.dated.contains(id) || source.freshness.is_some())
         });
         for id in read {
+            let source = program.source(id);
+            if let Some(limit) = source.freshness.as_ref().filter(|f| f.by_modified) {
+                let modified = self.modified.get(&source.name).copied().flatten();
+                measured.freshness.push(by_modification(source, limit, modified, params));
+                if !program.dated.contains(&id) {
+                    continue;
+                }
+            }
             let plan = lower::event_times_plan(program, self, params, id)?;
             let batches = self.collect(program, &plan).await?;
             let row = batches.iter().find(|b| b.num_rows() > 0);
@@ -111,7 +121,7 @@ impl Engine {
             {
                 measured.later.push(later);
             }
-            if let Some(limit) = &program.source(id).freshness {
+            if let Some(limit) = source.freshness.as_ref().filter(|f| !f.by_modified) {
                 let recent = row.and_then(|batch| value(batch, NEWEST_RECENT));
                 let freshness = self.freshness(program, params, id, limit, recent).await?;
                 measured.freshness.push(freshness);
@@ -143,12 +153,12 @@ impl Engine {
             }
         };
         let since = limit.since(params.as_of).map(|since| match column {
-            Some(c) if c.ty == Type::Timestamp => since.format("%Y-%m-%dT%H:%M:%S").to_string(),
+            Some(c) if c.ty == Type::Timestamp => since.format(TIME).to_string(),
             _ => since.date().to_string(),
         });
         Ok(MeasuredFreshness {
             source: source.name.clone(),
-            column: column.map(|c| c.name.clone()).unwrap_or_default(),
+            column: column.map(|c| c.name.clone()),
             within: limit.text.clone(),
             since: since.unwrap_or_default(),
             newest,
@@ -157,6 +167,35 @@ impl Engine {
             as_of: params.as_of.to_string(),
             span: limit.span,
         })
+    }
+}
+
+/// How times are shown (UTC for modification times).
+const TIME: &str = "%Y-%m-%dT%H:%M:%S";
+
+/// The freshness of a source judged `by modified`, from the last modification its
+/// registration read (`None`: unknown, which is stale).
+fn by_modification(
+    source: &hir::Source,
+    limit: &hir::Freshness,
+    modified: Option<chrono::DateTime<chrono::Utc>>,
+    params: Params,
+) -> MeasuredFreshness {
+    let since = limit.since(params.as_of);
+    let fresh = match (modified, since) {
+        (Some(modified), Some(since)) => modified.naive_utc() >= since,
+        _ => false,
+    };
+    MeasuredFreshness {
+        source: source.name.clone(),
+        column: None,
+        within: limit.text.clone(),
+        since: since.map(|s| s.format(TIME).to_string()).unwrap_or_default(),
+        newest: modified.map(|m| m.naive_utc().format(TIME).to_string()),
+        fresh,
+        warn: limit.warn,
+        as_of: params.as_of.to_string(),
+        span: limit.span,
     }
 }
 

@@ -226,10 +226,15 @@ impl<'a> Formatter<'a> {
             ])));
         }
         if let Some(fresh) = &s.freshness {
+            let by = if fresh.by_modified.is_some() {
+                " by modified"
+            } else {
+                ""
+            };
             let warn = if fresh.warn.is_some() { " else warn" } else { "" };
             head.push(indent(concat(vec![
                 Doc::Line,
-                text(format!("fresh within {}{warn}", b.literal(&fresh.length))),
+                text(format!("fresh within {}{by}{warn}", b.literal(&fresh.length))),
             ])));
         }
         if let Some(filter) = &s.filter {

@@ -3,8 +3,9 @@
 use super::DurationValue;
 use crate::span::Span;
 
-/// A source's `fresh within LENGTH [else warn]`: some row must be dated `as_of - LENGTH` or
-/// later, else the data is stale.
+/// A source's `fresh within LENGTH [by modified] [else warn]`: some row must be dated
+/// `as_of - LENGTH` or later (or, `by modified`, the data modified then or later), else the
+/// data is stale.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Freshness {
     /// The length.
@@ -13,6 +14,9 @@ pub struct Freshness {
     pub text: String,
     /// Whether stale data is a warning (`else warn`) rather than an error.
     pub warn: bool,
+    /// Whether it is judged by the data's last modification (`by modified`: the newest file's
+    /// modification time, a Delta table's commit) rather than the event column.
+    pub by_modified: bool,
     /// The clause.
     pub span: Span,
 }

@@ -43,6 +43,7 @@ pub fn event_times_plan(
     let since = source
         .freshness
         .as_ref()
+        .filter(|f| !f.by_modified)
         .and_then(|f| f.since(params.as_of))
         .map(|since| ident(&column.name).gt_eq(time_literal(column, since)));
     // The limit is at most the start of the `as_of` day: the rows from it on include the

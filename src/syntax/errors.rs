@@ -285,6 +285,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         freshness | kw_fresh => "`fresh within ...`",
         kw_within => "`within`",
         fresh_warn => "`else warn`",
+        fresh_by | kw_modified => "`by modified`",
         event_mark => "a column declaration",
         tier_arm => "a tier such as `vip: ...`",
         _ => return None,

@@ -177,20 +177,27 @@ impl<'d> Builder<'d> {
         })
     }
 
-    /// `fresh within 2 days [else warn]` on a source.
+    /// `fresh within 2 days [by modified] [else warn]` on a source.
     fn freshness(&mut self, pair: Pair<'_, Rule>) -> Built<FreshnessDecl> {
         let span = self.span(&pair);
         let mut length = None;
         let mut warn = None;
+        let mut by_modified = None;
         for p in pair.into_inner() {
             match p.as_rule() {
                 Rule::duration => length = Some(self.literal(p)?),
+                Rule::fresh_by => by_modified = Some(self.span(&p)),
                 Rule::fresh_warn => warn = Some(self.span(&p)),
                 _ => {}
             }
         }
         let length = length.ok_or_else(|| self.malformed(span, "length after `fresh within`"))?;
-        Ok(FreshnessDecl { length, warn, span })
+        Ok(FreshnessDecl {
+            length,
+            by_modified,
+            warn,
+            span,
+        })
     }
 
     /// `where expr` after a source's options or its population.
