@@ -305,11 +305,8 @@ fn a_delta_table_is_fresh_by_its_commit() {
     let dir = tempfile::tempdir().expect("tempdir");
     customers_table(&dir.path().join("customers"));
     let source = "source customers from delta \"customers\" fresh within 1 day by modified {";
-    let text = rules("customers", "").replacen(
-        "source customers from delta \"customers\" {",
-        source,
-        1,
-    );
+    let text =
+        rules("customers", "").replacen("source customers from delta \"customers\" {", source, 1);
     std::fs::write(dir.path().join("rules.seg"), &text).expect("rules");
     let today = chrono::Utc::now().date_naive();
     let at = |as_of: &str, out: &str| {
@@ -323,11 +320,16 @@ fn a_delta_table_is_fresh_by_its_commit() {
     assert!(shown.starts_with("exit: 0"), "{shown}");
     let summary = std::fs::read_to_string(dir.path().join("today/summary.json")).expect("summary");
     let summary: serde_json::Value = serde_json::from_str(&summary).expect("json");
-    let newest = summary["freshness"][0]["newest"].as_str().unwrap_or_default();
+    let newest = summary["freshness"][0]["newest"]
+        .as_str()
+        .unwrap_or_default();
     assert!(newest.starts_with(&today.to_string()), "{summary}");
     let later = (today + chrono::Duration::days(5)).to_string();
     let shown = at(&later, "later");
-    assert!(shown.starts_with("exit: 2") && shown.contains("E0725"), "{shown}");
+    assert!(
+        shown.starts_with("exit: 2") && shown.contains("E0725"),
+        "{shown}"
+    );
     assert!(shown.contains("its data was last modified"), "{shown}");
     assert!(!dir.path().join("later").exists(), "nothing written");
 }

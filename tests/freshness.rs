@@ -66,7 +66,15 @@ fn project(limit: &str) -> tempfile::TempDir {
 fn run(dir: &Path, as_of: &str) -> Command {
     let mut command = segc();
     command.current_dir(dir).args([
-        "run", "rules.seg", "--as-of", as_of, "--out", "out", "--format", "csv", "--quiet",
+        "run",
+        "rules.seg",
+        "--as-of",
+        as_of,
+        "--out",
+        "out",
+        "--format",
+        "csv",
+        "--quiet",
     ]);
     command
 }
@@ -98,7 +106,10 @@ fn stale_data_stops_the_run_and_keeps_the_previous_outputs() {
         "fresh": true,
     }]);
     assert_eq!(freshness(dir.path()), fresh);
-    let (membership, summary) = (read(dir.path(), "membership.csv"), read(dir.path(), "summary.json"));
+    let (membership, summary) = (
+        read(dir.path(), "membership.csv"),
+        read(dir.path(), "summary.json"),
+    );
     insta::assert_snapshot!(transcript(&mut run(dir.path(), "2026-10-01")));
     assert_eq!(read(dir.path(), "membership.csv"), membership);
     assert_eq!(read(dir.path(), "summary.json"), summary);
@@ -135,7 +146,10 @@ fn else_warn_runs_over_stale_data_with_a_warning() {
     insta::assert_snapshot!(transcript(&mut run(dir.path(), "2026-10-01")));
     let measured = freshness(dir.path());
     assert_eq!(measured[0]["fresh"], serde_json::json!(false));
-    assert_eq!(measured[0]["newest"], serde_json::json!("2026-09-20T17:02:00"));
+    assert_eq!(
+        measured[0]["newest"],
+        serde_json::json!("2026-09-20T17:02:00")
+    );
 }
 
 /// `segc kpi` judges freshness before measuring: stale data stops it with no baseline saved;
@@ -199,10 +213,16 @@ fn the_event_times_plan_reads_the_event_column_from_the_limit_on() {
 fn by_modified_judges_the_files_last_modification() {
     let dir = project("fresh within 2 days");
     let rules = |limit: &str| {
-        rules(limit).replace("  event ordered_at: timestamp?\n", "  ordered_at: timestamp?\n")
+        rules(limit).replace(
+            "  event ordered_at: timestamp?\n",
+            "  ordered_at: timestamp?\n",
+        )
     };
-    std::fs::write(dir.path().join("rules.seg"), rules("fresh within 1 day by modified"))
-        .expect("rules");
+    std::fs::write(
+        dir.path().join("rules.seg"),
+        rules("fresh within 1 day by modified"),
+    )
+    .expect("rules");
     let today = chrono::Utc::now().date_naive();
     let later = (today + chrono::Duration::days(5)).to_string();
     assert_eq!(status(&mut run(dir.path(), &today.to_string())), 0);

@@ -164,7 +164,9 @@ fn segc_kpi_judges_the_expectations_of_its_groups() {
     );
     // The reports list the expectations judged, met or not: JSON (`expectations`, as in
     // summary.json) and Markdown.
-    let json = kpi(dir.path(), &["--format", "json"]).output().expect("segc runs");
+    let json = kpi(dir.path(), &["--format", "json"])
+        .output()
+        .expect("segc runs");
     let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
     insta::assert_json_snapshot!("kpi_json_expectations", report["expectations"]);
     insta::assert_snapshot!(

@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::ast::{self, LiteralKind};
 use crate::diagnostics::{
-    DataDiagnostic, DerivationProblem, Diagnostic, ListProblem, NameDiagnostic, NameKind, Sink, SourceDiagnostic,
-    TypeArgumentProblem,
+    DataDiagnostic, DerivationProblem, Diagnostic, ListProblem, NameDiagnostic, NameKind, Sink,
+    SourceDiagnostic, TypeArgumentProblem,
 };
 use crate::hir::{self, Format, Location};
 use crate::span::Span;

@@ -23,27 +23,9 @@ pub enum DataDiagnostic {
         /// The event column's declaration.
         span: Span,
     },
-    /// A source's newest event time is older than its `fresh within` allows (an error, or a
-    /// warning with `else warn`).
-    Stale {
-        /// The source.
-        source: String,
-        /// Its event column (`None`: judged by the data's last modification).
-        column: Option<String>,
-        /// The newest event time in the data, or its last modification, as text (`None`: no
-        /// dated row at all, or no modification known).
-        newest: Option<String>,
-        /// The oldest the newest event time may be, as text.
-        since: String,
-        /// The limit as written (`2 days`).
-        within: String,
-        /// The evaluation date.
-        as_of: String,
-        /// Whether the source says `else warn`.
-        warn: bool,
-        /// The `fresh within` clause.
-        span: Span,
-    },
+    /// A source's newest event time (or modification) is older than its `fresh within`
+    /// allows (an error, or a warning with `else warn`).
+    Stale(Box<Stale>),
     /// `fresh within` on a source without an event column.
     FreshWithoutEvent {
         /// The source.
@@ -241,6 +223,28 @@ pub enum DataDiagnostic {
     },
 }
 
+/// A source older than its freshness limit (E0725, W0702).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stale {
+    /// The source.
+    pub source: String,
+    /// Its event column (`None`: judged by the data's last modification).
+    pub column: Option<String>,
+    /// The newest event time in the data, or its last modification, as text (`None`: no
+    /// dated row at all, or no modification known).
+    pub newest: Option<String>,
+    /// The oldest the newest event time may be, as text.
+    pub since: String,
+    /// The limit as written (`2 days`).
+    pub within: String,
+    /// The evaluation date.
+    pub as_of: String,
+    /// Whether the source says `else warn`.
+    pub warn: bool,
+    /// The `fresh within` clause.
+    pub span: Span,
+}
+
 /// A file outside the partition folder of its own values (E0721).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unfollowed {
@@ -281,16 +285,18 @@ impl DataDiagnostic {
                 .help(|| {
                     format!("the run counts `{source}` as it was on {as_of}: write `including future` in an aggregate that should take later rows; to read the data itself as it was that day, read a snapshot of it (a Delta table: `with (at_as_of = true)`)")
                 }),
-            Stale {
-                source,
-                column,
-                newest,
-                since,
-                within,
-                as_of,
-                warn,
-                span,
-            } => d
+            Stale(stale) => {
+                let self::Stale {
+                    source,
+                    column,
+                    newest,
+                    since,
+                    within,
+                    as_of,
+                    warn,
+                    span,
+                } = stale.as_ref();
+                d
                 .code(if *warn { W0702 } else { E0725 })
                 .message(|| {
                     let limit = format!("{since} ({within} before {as_of})");
@@ -312,7 +318,8 @@ impl DataDiagnostic {
                     } else {
                         format!("nothing was written: refresh `{source}`, run with an earlier `--as-of`, or write `else warn` after the limit to run over stale data with a warning")
                     }
-                }),
+                })
+            }
             FreshWithoutEvent { source, span } => d
                 .code(E0726)
                 .message(|| format!("`{source}` has no event column to be fresh by"))

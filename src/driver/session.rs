@@ -13,7 +13,8 @@ use super::project::Project;
 use super::rule_files::Rules;
 use crate::diagnostics::{CommandDiagnostic, DataDiagnostic, Diagnostic, VarProblem};
 use crate::engine::{
-    DataRoots, Engine, EngineOptions, EventTimes, Layout, OutputFormat, OutputSpec, RunContext, Summary,
+    DataRoots, Engine, EngineOptions, EventTimes, Layout, OutputFormat, OutputSpec, RunContext,
+    Summary,
 };
 use crate::files::SourceMap;
 use crate::hir;
@@ -509,7 +510,10 @@ impl Session {
         let mut diagnostics = times.warnings();
         diagnostics.extend(errors);
         Err(Stopped::InRules(
-            diagnostics.into_iter().map(|d| engine.redacted(d)).collect(),
+            diagnostics
+                .into_iter()
+                .map(|d| engine.redacted(d))
+                .collect(),
         ))
     }
 

@@ -11,7 +11,7 @@ use datafusion::arrow::util::display::array_value_to_string;
 use serde::Serialize;
 
 use super::Engine;
-use crate::diagnostics::{DataDiagnostic, Diagnostic};
+use crate::diagnostics::{DataDiagnostic, Diagnostic, Stale};
 use crate::hir;
 use crate::lower::{self, LATER_ROWS, NEWEST, NEWEST_RECENT, Params};
 use crate::span::Span;
@@ -75,7 +75,7 @@ impl MeasuredFreshness {
     /// `E0725` (or `W0702` with `else warn`) when the source is stale.
     pub fn diagnostic(&self) -> Option<Diagnostic> {
         (!self.fresh).then(|| {
-            Diagnostic::Data(DataDiagnostic::Stale {
+            Diagnostic::Data(DataDiagnostic::Stale(Box::new(Stale {
                 source: self.source.clone(),
                 column: self.column.clone(),
                 newest: self.newest.clone(),
@@ -84,7 +84,7 @@ impl MeasuredFreshness {
                 as_of: self.as_of.clone(),
                 warn: self.warn,
                 span: self.span,
-            })
+            })))
         })
     }
 }
@@ -108,7 +108,9 @@ impl Engine {
             let source = program.source(id);
             if let Some(limit) = source.freshness.as_ref().filter(|f| f.by_modified) {
                 let modified = self.modified.get(&source.name).copied().flatten();
-                measured.freshness.push(by_modification(source, limit, modified, params));
+                measured
+                    .freshness
+                    .push(by_modification(source, limit, modified, params));
                 if !program.dated.contains(&id) {
                     continue;
                 }
@@ -190,7 +192,9 @@ fn by_modification(
         source: source.name.clone(),
         column: None,
         within: limit.text.clone(),
-        since: since.map(|s| s.format(TIME).to_string()).unwrap_or_default(),
+        since: since
+            .map(|s| s.format(TIME).to_string())
+            .unwrap_or_default(),
         newest: modified.map(|m| m.naive_utc().format(TIME).to_string()),
         fresh,
         warn: limit.warn,

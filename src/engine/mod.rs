@@ -10,9 +10,9 @@ mod corrupt;
 mod delta;
 mod delta_out;
 mod derived;
+mod event_times;
 mod infer;
 mod kpi;
-mod event_times;
 mod location;
 mod messages;
 mod output;
@@ -55,6 +55,7 @@ use crate::vars::Variables;
 
 pub use access::{DataRoots, is_url};
 pub use compare::{Pair, count_batch, tallies};
+pub use event_times::{EventTimes, MeasuredFreshness};
 pub use infer::{InferOptions, Inferred, infer_source, render_all};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
@@ -65,7 +66,6 @@ pub use remote_out::{MANIFEST, Published, run_file_url, run_folder};
 pub use runs::RunOutput;
 use std::sync::atomic::AtomicU64;
 pub use stores::{AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings};
-pub use event_times::{EventTimes, MeasuredFreshness};
 pub use summary::{
     OutputSummary, PopulationSummary, ScoreCount, ScoreSummary, SegmentSummary, Summary,
     TierSummary, TiersSummary, ValueCount, ValueStats, ValueSummary, integral_text,

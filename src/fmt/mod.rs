@@ -231,10 +231,17 @@ impl<'a> Formatter<'a> {
             } else {
                 ""
             };
-            let warn = if fresh.warn.is_some() { " else warn" } else { "" };
+            let warn = if fresh.warn.is_some() {
+                " else warn"
+            } else {
+                ""
+            };
             head.push(indent(concat(vec![
                 Doc::Line,
-                text(format!("fresh within {}{by}{warn}", b.literal(&fresh.length))),
+                text(format!(
+                    "fresh within {}{by}{warn}",
+                    b.literal(&fresh.length)
+                )),
             ])));
         }
         if let Some(filter) = &s.filter {

@@ -437,7 +437,6 @@ pub struct Source {
     pub freshness: Option<Freshness>,
 }
 
-
 /// A source's declared data retention: rows older than this are not in the data.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Retention {

@@ -2,9 +2,7 @@
 //! (`W0701`) and the newest event time its freshness limit is judged by (`E0725`/`W0702`).
 
 use datafusion::functions_aggregate::expr_fn as agg;
-use datafusion::logical_expr::{
-    Expr, LogicalPlan, Operator, binary_expr, cast, ident, lit,
-};
+use datafusion::logical_expr::{Expr, LogicalPlan, Operator, binary_expr, cast, ident, lit};
 use datafusion::prelude::ExprFunctionExt as _;
 
 use super::scans::{Rows, scan_canonical};

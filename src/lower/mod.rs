@@ -11,6 +11,7 @@
 //! have: it is reported as [`InternalDiagnostic::PlanFailed`] with the span being lowered.
 
 mod common_conditions;
+mod event_times;
 mod expr;
 mod joins;
 mod kpi;
@@ -20,7 +21,6 @@ mod packing;
 mod partitions;
 mod ranking;
 mod reads;
-mod event_times;
 mod scans;
 mod schema;
 
@@ -43,6 +43,7 @@ use crate::hir::{self, AggregateId, DefId, ExprKind, KpiId, OutputId, PathId, So
 use crate::span::Span;
 
 pub use crate::functions::{BUCKETS, bucket};
+pub use event_times::{LATER_ROWS, NEWEST, NEWEST_RECENT, event_times_plan, newest_plan};
 pub use kpi::{
     KpiColumns, KpiPlan, SampleColumns, kpi_plan, repeated_key_plan, repeated_source_key_plan,
 };
@@ -52,7 +53,6 @@ pub use ranking::{
     planned_passes, ranking_pass,
 };
 pub use reads::{lineage, sources_read};
-pub use event_times::{LATER_ROWS, NEWEST, NEWEST_RECENT, event_times_plan, newest_plan};
 pub use schema::{canonical_type, declared_schema};
 
 /// Finds the table to scan for a source.

@@ -6,9 +6,7 @@
 use std::collections::HashMap;
 
 use datafusion::common::Column;
-use datafusion::logical_expr::{
-    Expr, LogicalPlanBuilder, ident,
-};
+use datafusion::logical_expr::{Expr, LogicalPlanBuilder, ident};
 
 use crate::diagnostics::{Diagnostic, InternalDiagnostic, Invariant};
 use crate::hir::{self, ExprKind, SourceId};
