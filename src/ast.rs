@@ -3,10 +3,12 @@
 //! Built by [`crate::syntax`]; every node carries the [`Span`] of the text it came from. Names are not
 //! resolved and types are not checked here: that is [`crate::check`]'s job.
 
+mod freshness;
 mod rule_test;
 
 use crate::span::Span;
 
+pub use freshness::FreshnessDecl;
 pub use rule_test::*;
 
 /// One parsed rule file.
@@ -300,19 +302,6 @@ pub struct SourceDecl {
     pub filter: Option<Expr>,
     /// Declared columns.
     pub columns: Vec<ColumnDecl>,
-}
-
-/// `fresh within LENGTH [by modified] [else warn]` on a source.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FreshnessDecl {
-    /// The length, a duration literal.
-    pub length: Literal,
-    /// `by modified`: by the data's last modification rather than the event column.
-    pub by_modified: Option<Span>,
-    /// `else warn`, when stale data is a warning rather than an error.
-    pub warn: Option<Span>,
-    /// The whole clause.
-    pub span: Span,
 }
 
 /// A reader option of a source, `name = value`.
