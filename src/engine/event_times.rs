@@ -58,7 +58,8 @@ pub struct MeasuredFreshness {
     /// The newest event time in the data (null when no row is dated), or, `by modified`, its
     /// last modification (UTC; null when unknown).
     pub newest: Option<String>,
-    /// Whether some row is dated `since` or later.
+    /// Whether some row is dated `since` or later (`by modified`: the data was modified then
+    /// or later).
     pub fresh: bool,
     /// Whether stale data is a warning (`else warn`).
     #[serde(skip)]
