@@ -3,10 +3,12 @@
 //! Built by [`crate::syntax`]; every node carries the [`Span`] of the text it came from. Names are not
 //! resolved and types are not checked here: that is [`crate::check`]'s job.
 
+mod freshness;
 mod rule_test;
 
 use crate::span::Span;
 
+pub use freshness::FreshnessDecl;
 pub use rule_test::*;
 
 /// One parsed rule file.
@@ -294,6 +296,8 @@ pub struct SourceDecl {
     pub location: StringLit,
     /// `with (name = value, ...)` reader options.
     pub options: Vec<SourceOption>,
+    /// `fresh within 2 days [else warn]`: how recent its newest event time must be.
+    pub freshness: Option<FreshnessDecl>,
     /// `where expr`: the rows read at all, for every use of the source.
     pub filter: Option<Expr>,
     /// Declared columns.

@@ -88,6 +88,7 @@ fn run_unproven(warn: bool, out: &Path) -> Result<segc::engine::Summary, (String
         membership_shown: None,
         overlaps: false,
         consent_checks: checks.checks.clone(),
+        freshness: Vec::new(),
     };
     runtime()
         .block_on(async {

@@ -297,3 +297,39 @@ fn filters_on_a_delta_tables_partitions_skip_its_other_files() {
         "{scan}"
     );
 }
+
+/// `fresh within 1 day by modified` judges a Delta table by the commit of the version read:
+/// written today, it is fresh as of today and stale five days later (`E0725`, nothing written).
+#[test]
+fn a_delta_table_is_fresh_by_its_commit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    customers_table(&dir.path().join("customers"));
+    let source = "source customers from delta \"customers\" fresh within 1 day by modified {";
+    let text =
+        rules("customers", "").replacen("source customers from delta \"customers\" {", source, 1);
+    std::fs::write(dir.path().join("rules.seg"), &text).expect("rules");
+    let today = chrono::Utc::now().date_naive();
+    let at = |as_of: &str, out: &str| {
+        let mut command = segc();
+        command
+            .current_dir(dir.path())
+            .args(["run", "rules.seg", "--as-of", as_of, "--out", out]);
+        transcript(&mut command)
+    };
+    let shown = at(&today.to_string(), "today");
+    assert!(shown.starts_with("exit: 0"), "{shown}");
+    let summary = std::fs::read_to_string(dir.path().join("today/summary.json")).expect("summary");
+    let summary: serde_json::Value = serde_json::from_str(&summary).expect("json");
+    let newest = summary["freshness"][0]["newest"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(newest.starts_with(&today.to_string()), "{summary}");
+    let later = (today + chrono::Duration::days(5)).to_string();
+    let shown = at(&later, "later");
+    assert!(
+        shown.starts_with("exit: 2") && shown.contains("E0725"),
+        "{shown}"
+    );
+    assert!(shown.contains("its data was last modified"), "{shown}");
+    assert!(!dir.path().join("later").exists(), "nothing written");
+}

@@ -15,6 +15,7 @@ mod delta_runs;
 mod diff;
 mod driver;
 mod fmt;
+mod freshness;
 mod imports;
 mod kpi;
 mod lake;

@@ -138,14 +138,26 @@ fn kpi(dir: &Path, extra: &[&str]) -> std::process::Command {
 #[test]
 fn segc_kpi_judges_the_expectations_of_its_groups() {
     // `vip` (2 members) is a KPI group: its expectations are judged from the members the KPI
-    // plan counted; `clients` is no group, and its broken expectation is not judged.
+    // plan counted, as are those of the tiers of `band` (a share of `vip`, also a group);
+    // `clients` is no group, and its broken expectation is not judged.
     let dir = rules_with(
-        "segment clients = status == \"client\"\n  expect members >= 100\nsegment vip = clients and revenue >= 5000\n  expect size <= 10%\n  expect members between 1 and 5 else error\n\nkpi spend for vip {\n  value  = avg(revenue)\n  target >= 1000\n}\n",
+        "segment clients = status == \"client\"\n  expect members >= 100\nsegment vip = clients and revenue >= 5000\n  expect size <= 10%\n  expect members between 1 and 5 else error\n\ntiers band {\n  high: revenue >= 5000\n    expect size >= 50% of vip\n    expect members >= 3\n  low: else\n}\n\nkpi spend for vip {\n  value  = avg(revenue)\n  target >= 1000\n}\n\nkpi band_spend for each band {\n  value  = avg(revenue)\n  target >= 0\n}\n",
     );
     insta::assert_snapshot!(transcript(&mut kpi(dir.path(), &[])));
     assert_eq!(
         status(&mut kpi(dir.path(), &["--fail-on", "expectation"])),
         1
+    );
+    // The reports list the expectations judged, met or not: JSON (`expectations`, as in
+    // summary.json) and Markdown.
+    let json = kpi(dir.path(), &["--format", "json"])
+        .output()
+        .expect("segc runs");
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    insta::assert_json_snapshot!("kpi_json_expectations", report["expectations"]);
+    insta::assert_snapshot!(
+        "kpi_markdown_expectations",
+        transcript(&mut kpi(dir.path(), &["--format", "markdown"]))
     );
     // An expectation made an error fails `segc kpi` too.
     let dir = rules_with(

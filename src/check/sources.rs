@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use crate::ast::{self, LiteralKind};
 use crate::diagnostics::{
-    DerivationProblem, Diagnostic, ListProblem, NameDiagnostic, NameKind, Sink, SourceDiagnostic,
-    TypeArgumentProblem,
+    DataDiagnostic, DerivationProblem, Diagnostic, ListProblem, NameDiagnostic, NameKind, Sink,
+    SourceDiagnostic, TypeArgumentProblem,
 };
 use crate::hir::{self, Format, Location};
 use crate::span::Span;
@@ -128,7 +128,41 @@ pub(super) fn check_source(decl: &ast::SourceDecl, sink: &mut Sink) -> hir::Sour
         event: event.map(|(i, _)| i),
         // Checked once the `let`s are known (`check::time`).
         filter: None,
+        freshness: check_freshness(decl, event.is_some(), sink),
     }
+}
+
+/// `fresh within LENGTH`: a length of time, over the source's event column unless `by
+/// modified`.
+fn check_freshness(
+    decl: &ast::SourceDecl,
+    has_event: bool,
+    sink: &mut Sink,
+) -> Option<hir::Freshness> {
+    let fresh = decl.freshness.as_ref()?;
+    if !has_event && fresh.by_modified.is_none() {
+        sink.push(Diagnostic::Data(DataDiagnostic::FreshWithoutEvent {
+            source: decl.name.name.clone(),
+            span: fresh.span,
+        }));
+        return None;
+    }
+    let LiteralKind::Duration {
+        amount,
+        amount_text,
+        unit,
+    } = &fresh.length.kind
+    else {
+        return None;
+    };
+    let length = super::expr::duration(*amount, unit, fresh.length.span, sink)?;
+    Some(hir::Freshness {
+        length,
+        text: format!("{amount_text} {}", unit.name),
+        warn: fresh.warn.is_some(),
+        by_modified: fresh.by_modified.is_some(),
+        span: fresh.span,
+    })
 }
 
 /// A list column is no key, and a CSV source says how its text is split (`list_delimiter`).

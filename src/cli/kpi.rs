@@ -22,6 +22,8 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
             note_default_as_of(&args.data, &session);
         }
         let mut engine = session.engine_for(Wanted::Kpis(&kpis)).await?;
+        // Before measuring: stale data stops here, with no baseline or history written.
+        let later = session.event_times(&engine).await?.warnings();
         let line = super::progress::Line::for_terminal(false);
         if let Some(line) = &line {
             engine.set_progress(line.clone());
@@ -31,7 +33,6 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
             line.finish();
         }
         let measured = measured?;
-        let later = session.later_rows(&engine).await?;
         let judged =
             session.judge_kpis(&measured, baseline.as_ref(), args.save_baseline.as_deref());
         Ok((judged, baseline, engine, later))
@@ -93,6 +94,7 @@ fn print(args: &KpiArgs, session: &Session, baseline: Option<&Baseline>, judged:
         baseline: baseline.map(|b| (b.path.as_str(), b.file.as_of)),
         rows: &judged.rows,
         readouts: &judged.readouts,
+        sizes: &judged.sizes,
     };
     print!(
         "{}",

@@ -6,6 +6,7 @@ use comfy_table::{Cell, CellAlignment, Table, presets};
 use serde::Serialize;
 
 use crate::hir::KpiUnit;
+use crate::judge::sizes::SizeVerdict;
 use crate::judge::{Readout, Row, Status, Totals};
 
 /// A judged KPI run, ready to print.
@@ -20,6 +21,8 @@ pub(super) struct Report<'a> {
     pub rows: &'a [Row],
     /// The A/B readouts.
     pub readouts: &'a [Readout],
+    /// The size expectations of the KPIs' groups, judged.
+    pub sizes: &'a [SizeVerdict],
 }
 
 /// A value in the KPI's unit: `81.2 %`, `1830.50`, `+42.0`, `120`.
@@ -133,10 +136,11 @@ pub(super) fn table(report: &Report<'_>) -> String {
         table.add_row(cells);
     }
     format!(
-        "{}\n{table}\n{}\n{}",
+        "{}\n{table}\n{}\n{}{}",
         heading(report),
         totals_text(&Totals::of(report.rows)),
-        super::readout_report::table(report.readouts)
+        super::readout_report::table(report.readouts),
+        super::size_report::table(report.sizes)
     )
 }
 
@@ -182,6 +186,7 @@ pub(super) fn markdown(report: &Report<'_>) -> String {
     }
     out.push_str(&format!("\n{}\n", totals_text(&Totals::of(report.rows))));
     out.push_str(&super::readout_report::markdown(report.readouts));
+    out.push_str(&super::size_report::markdown(report.sizes));
     out
 }
 
@@ -195,6 +200,8 @@ struct JsonReport<'a> {
     kpis: &'a [Row],
     totals: Totals,
     readouts: &'a [Readout],
+    /// The size expectations of the KPIs' groups, as `summary.json` writes them.
+    expectations: &'a [SizeVerdict],
 }
 
 #[derive(Serialize)]
@@ -215,6 +222,7 @@ pub(super) fn json(report: &Report<'_>) -> String {
         kpis: report.rows,
         totals: Totals::of(report.rows),
         readouts: report.readouts,
+        expectations: report.sizes,
     };
     let mut text = serde_json::to_string_pretty(&document)
         .unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));

@@ -19,6 +19,7 @@ mod project_run;
 mod readout_report;
 mod report;
 mod sarif;
+mod size_report;
 mod test;
 mod test_report;
 mod wrap;

@@ -23,6 +23,16 @@ pub enum DataDiagnostic {
         /// The event column's declaration.
         span: Span,
     },
+    /// A source's newest event time (or modification) is older than its `fresh within`
+    /// allows (an error, or a warning with `else warn`).
+    Stale(Box<Stale>),
+    /// `fresh within` on a source without an event column.
+    FreshWithoutEvent {
+        /// The source.
+        source: String,
+        /// The `fresh within` clause.
+        span: Span,
+    },
     /// The declared location matches no file.
     DataNotFound {
         /// The location literal.
@@ -213,6 +223,28 @@ pub enum DataDiagnostic {
     },
 }
 
+/// A source older than its freshness limit (E0725, W0702).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stale {
+    /// The source.
+    pub source: String,
+    /// Its event column (`None`: judged by the data's last modification).
+    pub column: Option<String>,
+    /// The newest event time in the data, or its last modification, as text (`None`: no
+    /// dated row at all, or no modification known).
+    pub newest: Option<String>,
+    /// The oldest the newest event time may be, as text.
+    pub since: String,
+    /// The limit as written (`2 days`).
+    pub within: String,
+    /// The evaluation date.
+    pub as_of: String,
+    /// Whether the source says `else warn`.
+    pub warn: bool,
+    /// The `fresh within` clause.
+    pub span: Span,
+}
+
 /// A file outside the partition folder of its own values (E0721).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unfollowed {
@@ -253,6 +285,47 @@ impl DataDiagnostic {
                 .help(|| {
                     format!("the run counts `{source}` as it was on {as_of}: write `including future` in an aggregate that should take later rows; to read the data itself as it was that day, read a snapshot of it (a Delta table: `with (at_as_of = true)`)")
                 }),
+            Stale(stale) => {
+                let self::Stale {
+                    source,
+                    column,
+                    newest,
+                    since,
+                    within,
+                    as_of,
+                    warn,
+                    span,
+                } = stale.as_ref();
+                d
+                .code(if *warn { W0702 } else { E0725 })
+                .message(|| {
+                    let limit = format!("{since} ({within} before {as_of})");
+                    match (column, newest) {
+                        (Some(column), Some(newest)) => format!("`{source}` is stale: its newest `{column}` is {newest}, before {limit}"),
+                        (Some(column), None) => format!("`{source}` is stale: no row has a `{column}` (it must reach {limit})"),
+                        (None, Some(newest)) => format!("`{source}` is stale: its data was last modified {newest} UTC, before {limit}"),
+                        (None, None) => format!("`{source}` is stale: when its data was last modified is not known (it must be {limit} or later)"),
+                    }
+                })
+                .at(*span)
+                .primary_label(|| match column {
+                    Some(column) => format!("some `{column}` must be within {within} of `as_of`"),
+                    None => format!("the data must be modified within {within} of `as_of`"),
+                })
+                .help(|| {
+                    if *warn {
+                        "the run went on with the data as it is: refresh the data, or widen the limit".to_string()
+                    } else {
+                        format!("nothing was written: refresh `{source}`, run with an earlier `--as-of`, or write `else warn` after the limit to run over stale data with a warning")
+                    }
+                })
+            }
+            FreshWithoutEvent { source, span } => d
+                .code(E0726)
+                .message(|| format!("`{source}` has no event column to be fresh by"))
+                .at(*span)
+                .primary_label(|| "freshness is measured on the event column")
+                .help(|| "mark the column dating each row (`event ordered_at: timestamp`), or judge the files' last modification: `fresh within 1 day by modified`"),
             DataNotFound { span, location } => d
                 .code(E0701)
                 .message(|| format!("no data found at `{location}`"))

@@ -39,7 +39,7 @@ use crate::span::Span;
 pub use codes::{Code, RETIRED};
 pub use command::{CommandDiagnostic, FileProblem, ProjectProblem, VarProblem};
 pub use consent::{ConsentDiagnostic, GapKind, Through, Unproven};
-pub use data::{DataDiagnostic, Unfollowed};
+pub use data::{DataDiagnostic, Stale, Unfollowed};
 pub use definitions::DefinitionDiagnostic;
 pub use diff::DiffDiagnostic;
 pub use import::ImportDiagnostic;

@@ -63,6 +63,16 @@ pub(super) fn meaning(program: &Program, source: &Source) -> String {
     if let Some(retention) = &source.retention {
         let _ = write!(out, " retention {:?}", retention.length);
     }
+    // Not who is a member, but whether a run goes ahead: a reviewer sees it changed.
+    if let Some(fresh) = &source.freshness {
+        let by = if fresh.by_modified {
+            " by modified"
+        } else {
+            ""
+        };
+        let warn = if fresh.warn { " else warn" } else { "" };
+        let _ = write!(out, " fresh within {:?}{by}{warn}", fresh.length);
+    }
     out
 }
 

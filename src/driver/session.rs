@@ -13,7 +13,8 @@ use super::project::Project;
 use super::rule_files::Rules;
 use crate::diagnostics::{CommandDiagnostic, DataDiagnostic, Diagnostic, VarProblem};
 use crate::engine::{
-    DataRoots, Engine, EngineOptions, Layout, OutputFormat, OutputSpec, RunContext, Summary,
+    DataRoots, Engine, EngineOptions, EventTimes, Layout, OutputFormat, OutputSpec, RunContext,
+    Summary,
 };
 use crate::files::SourceMap;
 use crate::hir;
@@ -442,6 +443,9 @@ impl Session {
             },
             None => spec.clone(),
         };
+        // Judged before any other pass and before the output folder is touched: stale data
+        // costs one small plan per source and leaves the last outputs as they were.
+        let times = self.event_times(engine).await?;
         // Each audience written is checked against the data in the same pass.
         let checked = crate::lower::consent_checks(program, selection);
         let (run_program, run_selection, consent_checks) = checked
@@ -453,13 +457,13 @@ impl Session {
             .membership_plan(run_program, params, run_selection)
             .await
             .map_err(|p| Session::in_rules(engine, p))?;
-        let later_rows = self.later_rows(engine).await?;
         let context = RunContext {
             rules: self.setting.name.clone(),
             as_of: params.as_of,
             membership_shown: remote.as_ref().map(|(_, shown)| shown.clone()),
             overlaps: output.overlaps || self.setting.project.max_jaccard.is_some(),
             consent_checks,
+            freshness: times.freshness.clone(),
         };
         let summary = match engine.run(run_program, &plan, &context, &written).await {
             Ok(summary) => summary,
@@ -479,7 +483,7 @@ impl Session {
             ),
             None => None,
         };
-        let mut diagnostics = later_rows;
+        let mut diagnostics = times.warnings();
         diagnostics.extend(crate::engine::consent_summary_findings(
             &context.consent_checks,
             &summary,
@@ -503,13 +507,26 @@ impl Session {
         })
     }
 
-    /// `W0701` for each source whose rows dated after `as_of` the plans of `engine` leave out,
-    /// when its data holds some.
-    pub async fn later_rows(&self, engine: &Engine) -> Result<Vec<Diagnostic>, Stopped> {
-        engine
-            .later_rows(&self.program, self.setting.params)
+    /// What the event columns of the sources the plans of `engine` read say: `W0701` for the
+    /// rows dated after `as_of` they leave out, and each source's freshness. Stops with
+    /// `E0725` (and the warnings) when a source without `else warn` is stale.
+    pub async fn event_times(&self, engine: &Engine) -> Result<EventTimes, Stopped> {
+        let times = engine
+            .event_times(&self.program, self.setting.params)
             .await
-            .map_err(|p| Session::in_rules(engine, p))
+            .map_err(|p| Session::in_rules(engine, p))?;
+        let errors = times.errors();
+        if errors.is_empty() {
+            return Ok(times);
+        }
+        let mut diagnostics = times.warnings();
+        diagnostics.extend(errors);
+        Err(Stopped::InRules(
+            diagnostics
+                .into_iter()
+                .map(|d| engine.redacted(d))
+                .collect(),
+        ))
     }
 
     /// The outputs' folder, format and layout: as chosen, else the project's.

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
 use datafusion::catalog::TableProvider;
 use datafusion::prelude::SessionContext;
 use deltalake_core::logstore::{LogStoreRef, StorageConfig, default_logstore};
@@ -29,7 +29,7 @@ pub(super) async fn table(
     location: &Resolved,
     snapshot: Snapshot,
     as_of: NaiveDate,
-) -> Result<Arc<dyn TableProvider>, Vec<Diagnostic>> {
+) -> Result<(Arc<dyn TableProvider>, Option<DateTime<Utc>>), Vec<Diagnostic>> {
     let span = source.location.span;
     let unreadable = |message: String| {
         vec![Diagnostic::Data(DataDiagnostic::UnreadableData {
@@ -52,8 +52,16 @@ pub(super) async fn table(
         _ => table.load().await,
     };
     loaded.map_err(|e| vec![problem(span, location, snapshot, e)])?;
-    if let Some(at) = instant
-        && committed_after(&table, at).await.map_err(unreadable)?
+    // The commit of the version read: checked against the instant asked for, and the table's
+    // last modification for `fresh within ... by modified` (one request for the commit file).
+    let by_modified = source.freshness.as_ref().is_some_and(|f| f.by_modified);
+    let committed = if instant.is_some() || by_modified {
+        commit_time(&table).await.map_err(unreadable)?
+    } else {
+        None
+    };
+    if let (Some(at), Some(committed)) = (instant, committed)
+        && committed.naive_utc() > at
     {
         return Err(vec![version_missing(span, location, snapshot)]);
     }
@@ -66,10 +74,11 @@ pub(super) async fn table(
     if !problems.is_empty() {
         return Err(problems);
     }
-    table
+    let provider = table
         .table_provider()
         .await
-        .map_err(|e| unreadable(e.to_string()))
+        .map_err(|e| unreadable(e.to_string()))?;
+    Ok((provider, committed))
 }
 
 /// The log store of the table at `url` (a folder) in `root`, the store of its bucket (or the
@@ -121,18 +130,19 @@ fn end_of_day(date: NaiveDate) -> NaiveDateTime {
     date.and_time(NaiveTime::MIN) + TimeDelta::days(1) - TimeDelta::milliseconds(1)
 }
 
-/// Whether the version loaded for the instant `at` was committed after it: the table did not
-/// exist yet (deltalake then gives its first version).
-async fn committed_after(table: &DeltaTable, at: NaiveDateTime) -> Result<bool, String> {
+/// When the loaded version was committed (its log file's modification). A version loaded for
+/// an instant and committed after it means the table did not exist yet (deltalake then gives
+/// its first version).
+async fn commit_time(table: &DeltaTable) -> Result<Option<DateTime<Utc>>, String> {
     let Some(version) = table.version() else {
-        return Ok(false);
+        return Ok(None);
     };
     let log = table.log_store();
     let commit = object_store::path::Path::from(format!("_delta_log/{version:020}.json"));
     let meta = object_store::ObjectStoreExt::head(log.object_store(None).as_ref(), &commit)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(meta.last_modified.naive_utc() > at)
+    Ok(Some(meta.last_modified))
 }
 
 /// E0722: the table has no version `snapshot` names.

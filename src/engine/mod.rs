@@ -12,9 +12,9 @@ mod delta;
 mod delta_out;
 mod delta_runs;
 mod derived;
+mod event_times;
 mod infer;
 mod kpi;
-mod later_rows;
 mod location;
 mod messages;
 mod output;
@@ -59,6 +59,7 @@ pub use access::{DataRoots, is_url};
 pub use compare::{Pair, count_batch, tallies};
 pub use consent::{findings as consent_findings, summary_findings as consent_summary_findings};
 pub use delta_runs::delta_run_argument;
+pub use event_times::{EventTimes, MeasuredFreshness};
 pub use infer::{InferOptions, Inferred, infer_source, render_all};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
@@ -172,6 +173,9 @@ pub struct Engine {
     /// The declaration (its span) each table was registered from: files run together register
     /// a source they share once.
     declared: HashMap<String, crate::span::Span>,
+    /// The last modification of each registered source judged `fresh within ... by modified`:
+    /// its newest file's, or the commit of its Delta version (read while registering it).
+    modified: HashMap<String, Option<chrono::DateTime<chrono::Utc>>>,
     /// The registered sources' locations (their declarations' spans, resolved paths, and
     /// whether they are Parquet).
     locations: Vec<(crate::span::Span, Resolved, bool)>,
@@ -209,6 +213,7 @@ impl Engine {
             memory_limit: options.memory_limit,
             tables: HashMap::new(),
             declared: HashMap::new(),
+            modified: HashMap::new(),
             locations: Vec::new(),
             placeholders: redact::Placeholders::default(),
             roots: DataRoots::anywhere(),
@@ -279,16 +284,22 @@ impl Engine {
                     Err(vec![self.outside_roots(source, &location)])
                 }
                 Ok(location) => {
-                    let table: Result<Arc<dyn TableProvider>, Vec<Diagnostic>> = match source.format
-                    {
-                        hir::Format::Delta(snapshot) => {
-                            let as_of = self.as_of;
-                            delta::table(&self.ctx, source, &location, snapshot, as_of).await
+                    let table: Result<(Arc<dyn TableProvider>, _), Vec<Diagnostic>> =
+                        match source.format {
+                            hir::Format::Delta(snapshot) => {
+                                let as_of = self.as_of;
+                                delta::table(&self.ctx, source, &location, snapshot, as_of).await
+                            }
+                            _ => tables::listing_table(&self.ctx, source, &location, &self.roots)
+                                .await
+                                .map(|(t, m)| (Arc::new(t) as Arc<dyn TableProvider>, m)),
+                        };
+                    let table = table.map(|(table, modified)| {
+                        if source.freshness.as_ref().is_some_and(|f| f.by_modified) {
+                            self.modified.insert(source.name.clone(), modified);
                         }
-                        _ => tables::listing_table(&self.ctx, source, &location, &self.roots)
-                            .await
-                            .map(|t| Arc::new(t) as Arc<dyn TableProvider>),
-                    };
+                        table
+                    });
                     let csv_columns = match (&table, &source.format) {
                         (Ok(t), hir::Format::Csv { .. }) => Some(
                             t.schema()
@@ -667,4 +678,6 @@ pub struct RunContext {
     /// The audiences whose members without consent the plan's last (hidden) flags are, in
     /// order (`lower::consent_checks`).
     pub consent_checks: Vec<crate::lower::ConsentCheck>,
+    /// The freshness of the sources with a limit, measured before the run.
+    pub freshness: Vec<MeasuredFreshness>,
 }

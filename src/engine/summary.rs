@@ -35,6 +35,10 @@ pub struct Summary {
     /// overlapping first, when counted (`--overlaps`); left out otherwise.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overlaps: Option<Vec<OverlapSummary>>,
+    /// The freshness of each source with a limit (`fresh within`), measured before the run
+    /// (left out when there is none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub freshness: Vec<super::MeasuredFreshness>,
     /// Where the membership was written.
     pub output: OutputSummary,
 }
@@ -242,6 +246,7 @@ pub(super) fn summarize(
         values: Vec::new(),
         expectations: Vec::new(),
         overlaps: None,
+        freshness: context.freshness.clone(),
         output: OutputSummary {
             membership: context
                 .membership_shown

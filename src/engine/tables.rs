@@ -35,13 +35,14 @@ pub(super) const SCHEMA_READS_AT_ONCE: usize = 16;
 
 /// Creates the table for `source` at `location`, checking every declared column against the data
 /// of every file: a file lacking a column would otherwise give nulls for its rows, and a CSV file
-/// with its columns in another order would give another column's values.
+/// with its columns in another order would give another column's values. Also gives the newest
+/// file's last modification, from the listing (for `fresh within ... by modified`).
 pub(super) async fn listing_table(
     ctx: &SessionContext,
     source: &hir::Source,
     location: &Resolved,
     roots: &super::DataRoots,
-) -> Result<ListingTable, Vec<Diagnostic>> {
+) -> Result<(ListingTable, Option<chrono::DateTime<chrono::Utc>>), Vec<Diagnostic>> {
     let span = source.location.span;
     let unreadable = |e: datafusion::error::DataFusionError| {
         if location.remote.is_some()
@@ -101,10 +102,12 @@ pub(super) async fn listing_table(
             location: location.shown.clone(),
         })]);
     };
+    let modified = files.iter().map(|f| f.last_modified).max();
     let config = ListingTableConfig::new(url)
         .with_listing_options(options)
         .with_schema(schema);
-    ListingTable::try_new(config).map_err(unreadable)
+    let table = ListingTable::try_new(config).map_err(unreadable)?;
+    Ok((table, modified))
 }
 
 /// Every file's schema checked against the declaration (and, for CSV, the same columns in every

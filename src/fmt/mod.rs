@@ -225,6 +225,25 @@ impl<'a> Formatter<'a> {
                 text(")"),
             ])));
         }
+        if let Some(fresh) = &s.freshness {
+            let by = if fresh.by_modified.is_some() {
+                " by modified"
+            } else {
+                ""
+            };
+            let warn = if fresh.warn.is_some() {
+                " else warn"
+            } else {
+                ""
+            };
+            head.push(indent(concat(vec![
+                Doc::Line,
+                text(format!(
+                    "fresh within {}{by}{warn}",
+                    b.literal(&fresh.length)
+                )),
+            ])));
+        }
         if let Some(filter) = &s.filter {
             // On the same line, else on its own line under `source`.
             head.push(indent(concat(vec![
@@ -241,6 +260,7 @@ impl<'a> Formatter<'a> {
             .filter
             .as_ref()
             .map(|f| f.span)
+            .or(s.freshness.as_ref().map(|f| f.span))
             .or(s.options.last().map(|o| o.span))
             .unwrap_or(s.location.span)
             .end as usize;

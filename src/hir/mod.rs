@@ -5,6 +5,7 @@
 
 mod builtin;
 mod consent;
+mod freshness;
 mod kpi;
 pub mod paths;
 mod rule_test;
@@ -18,6 +19,7 @@ use crate::types::Type;
 
 pub use builtin::Builtin;
 pub use consent::*;
+pub use freshness::Freshness;
 pub use kpi::*;
 pub use paths::*;
 pub use rule_test::*;
@@ -441,6 +443,9 @@ pub struct Source {
     /// `where ...` on the source: the rows read at all, for every use of the source (over its
     /// own columns and constants).
     pub filter: Option<Expr>,
+    /// `fresh within 2 days`: how recent the newest event time must be (only with an event
+    /// column).
+    pub freshness: Option<Freshness>,
 }
 
 /// A source's declared data retention: rows older than this are not in the data.

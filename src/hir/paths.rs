@@ -127,6 +127,7 @@ mod tests {
             retention: None,
             event: None,
             filter: None,
+            freshness: None,
         }
     }
 

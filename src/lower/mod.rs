@@ -12,6 +12,7 @@
 
 mod common_conditions;
 mod consent;
+mod event_times;
 mod expr;
 mod joins;
 mod kpi;
@@ -44,6 +45,7 @@ use crate::span::Span;
 
 pub use crate::functions::{BUCKETS, bucket};
 pub use consent::{ConsentCheck, ConsentChecks, HIDDEN_PREFIX, consent_checks};
+pub use event_times::{LATER_ROWS, NEWEST, NEWEST_RECENT, event_times_plan, newest_plan};
 pub use kpi::{
     KpiColumns, KpiPlan, SampleColumns, kpi_plan, repeated_key_plan, repeated_source_key_plan,
 };
@@ -53,7 +55,6 @@ pub use ranking::{
     planned_passes, ranking_pass,
 };
 pub use reads::{lineage, sources_read};
-pub use scans::{LATER_ROWS, NEWEST, later_rows_plan};
 pub use schema::{canonical_type, declared_schema};
 
 /// Finds the table to scan for a source.

@@ -6,10 +6,7 @@
 use std::collections::HashMap;
 
 use datafusion::common::Column;
-use datafusion::functions_aggregate::expr_fn as agg;
-use datafusion::logical_expr::{
-    Expr, LogicalPlan, LogicalPlanBuilder, Operator, binary_expr, cast, ident, lit,
-};
+use datafusion::logical_expr::{Expr, LogicalPlanBuilder, ident};
 
 use crate::diagnostics::{Diagnostic, InternalDiagnostic, Invariant};
 use crate::hir::{self, ExprKind, SourceId};
@@ -137,68 +134,4 @@ fn read(
     LogicalPlanBuilder::scan(source.name.as_str(), table, Some(projection))
         .and_then(|b| project(b, canonical))
         .map_err(internal(span))
-}
-
-/// The column counting the rows of a [`later_rows_plan`].
-pub const LATER_ROWS: &str = "later_rows";
-/// The column holding the newest event time of a [`later_rows_plan`].
-pub const NEWEST: &str = "newest";
-
-/// One row: how many rows of `source_id` (those its `where` keeps) are dated after `as_of`,
-/// and the newest event time among them. Only the event column is read, and the condition
-/// stands on the scan: Parquet row groups whose statistics end by `as_of` are skipped, so a run
-/// as of today reads no more than the files' footers.
-pub fn later_rows_plan(
-    program: &hir::Program,
-    tables: &dyn TableLookup,
-    params: Params,
-    source_id: SourceId,
-) -> Result<LogicalPlan, Diagnostic> {
-    let source = program.source(source_id);
-    let broken = || {
-        Diagnostic::Internal(InternalDiagnostic::Invariant {
-            span: source.span,
-            broken: Invariant::UndeclaredColumn {
-                column: "event".into(),
-            },
-        })
-    };
-    let column = source
-        .event
-        .and_then(|i| source.columns.get(i))
-        .ok_or_else(broken)?;
-    let as_of = lit(schema::date_scalar(params.as_of));
-    // Dated after `as_of`: a later day (for a timestamp, from the next midnight on).
-    let later = match column.ty {
-        crate::types::Type::Timestamp => ident(&column.name).gt_eq(cast(
-            binary_expr(
-                as_of,
-                Operator::Plus,
-                lit(schema::interval(hir::DurationValue::Fixed {
-                    micros: schema::MICROS_PER_DAY,
-                })),
-            ),
-            schema::canonical_type(&column.ty),
-        )),
-        _ => ident(&column.name).gt(as_of),
-    };
-    scan_canonical(
-        program,
-        source_id,
-        Rows::Read(params),
-        tables,
-        &[column.name.as_str()],
-    )?
-    .filter(later)
-    .and_then(|b| {
-        b.aggregate(
-            Vec::<Expr>::new(),
-            vec![
-                agg::count(lit(1i64)).alias(LATER_ROWS),
-                agg::max(ident(&column.name)).alias(NEWEST),
-            ],
-        )
-    })
-    .and_then(|b| b.build())
-    .map_err(internal(source.span))
 }

@@ -97,6 +97,15 @@ fn item_sexpr(item: &ast::Item) -> String {
             for o in &s.options {
                 let _ = write!(text, " (option {} {})", o.name.name, literal(&o.value.kind));
             }
+            if let Some(fresh) = &s.freshness {
+                let by = if fresh.by_modified.is_some() {
+                    " modified"
+                } else {
+                    ""
+                };
+                let warn = if fresh.warn.is_some() { " warn" } else { "" };
+                let _ = write!(text, " (fresh {}{by}{warn})", literal(&fresh.length.kind));
+            }
             if let Some(filter) = &s.filter {
                 let _ = write!(text, " (where {})", expr(filter));
             }

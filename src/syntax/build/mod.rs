@@ -156,9 +156,11 @@ impl<'d> Builder<'d> {
         let mut options = Vec::new();
         let mut columns = Vec::new();
         let mut filter = None;
+        let mut freshness = None;
         for p in inner {
             match p.as_rule() {
                 Rule::source_options => options = self.source_options(p)?,
+                Rule::freshness => freshness = Some(self.freshness(p)?),
                 Rule::row_filter => filter = Some(self.row_filter(p)?),
                 Rule::column_decl => columns.push(self.column_decl(p)?),
                 _ => {}
@@ -169,8 +171,32 @@ impl<'d> Builder<'d> {
             format,
             location,
             options,
+            freshness,
             filter,
             columns,
+        })
+    }
+
+    /// `fresh within 2 days [by modified] [else warn]` on a source.
+    fn freshness(&mut self, pair: Pair<'_, Rule>) -> Built<FreshnessDecl> {
+        let span = self.span(&pair);
+        let mut length = None;
+        let mut warn = None;
+        let mut by_modified = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::duration => length = Some(self.literal(p)?),
+                Rule::fresh_by => by_modified = Some(self.span(&p)),
+                Rule::fresh_warn => warn = Some(self.span(&p)),
+                _ => {}
+            }
+        }
+        let length = length.ok_or_else(|| self.malformed(span, "length after `fresh within`"))?;
+        Ok(FreshnessDecl {
+            length,
+            by_modified,
+            warn,
+            span,
         })
     }
 
