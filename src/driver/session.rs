@@ -121,6 +121,15 @@ pub struct Ran {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+/// Where a run writes (see `Session::staging`): the run folder and the membership file's URL
+/// of outputs published to object storage, the local folder staging them, and the spec the
+/// engine writes to.
+type Staging = (
+    Option<(String, String)>,
+    Option<tempfile::TempDir>,
+    OutputSpec,
+);
+
 /// What `segc explain` shows.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ExplainRequest {
@@ -411,38 +420,7 @@ impl Session {
         let (program, params) = (&self.program, self.setting.params);
         let spec = self.output_spec(output)?;
         let out = spec.dir.to_string_lossy().into_owned();
-        // Outputs for object storage are written to a local folder, then published there (a
-        // Delta table is written in place: its commit publishes).
-        let staged = crate::engine::is_url(&out) && spec.format != OutputFormat::Delta;
-        let remote = staged.then(|| {
-            let run = crate::engine::run_folder(&params.as_of.to_string());
-            let name = spec.membership_path();
-            let name = name.file_name().map(|n| n.to_string_lossy().into_owned());
-            let shown = crate::engine::run_file_url(&out, &run, &name.unwrap_or_default());
-            (run, shown)
-        });
-        let staging = match &remote {
-            None => None,
-            Some(_) => {
-                engine
-                    .refuse_remote_output_inside_sources(&out)
-                    .map_err(|p| Session::in_rules(engine, p))?;
-                let folder = tempfile::Builder::new().prefix("segc-out-").tempdir();
-                Some(folder.map_err(|e| {
-                    Stopped::standalone(Diagnostic::Data(DataDiagnostic::OutputFailed {
-                        path: out.clone(),
-                        message: e.to_string(),
-                    }))
-                })?)
-            }
-        };
-        let written = match &staging {
-            Some(folder) => OutputSpec {
-                dir: folder.path().to_path_buf(),
-                ..spec.clone()
-            },
-            None => spec.clone(),
-        };
+        let (remote, _staging, written) = self.staging(engine, &spec, &out)?;
         // Judged before any other pass and before the output folder is touched: stale data
         // costs one small plan per source and leaves the last outputs as they were.
         let times = self.event_times(engine).await?;
@@ -483,10 +461,59 @@ impl Session {
             ),
             None => None,
         };
+        let diagnostics = self.findings(&times, &context, &summary);
+        Ok(Ran {
+            summary,
+            spec: written,
+            published,
+            diagnostics,
+        })
+    }
+
+    /// Where a run writes: for outputs in object storage (not Delta tables, which commit in
+    /// place), a local temporary folder published there afterwards, the run folder and the
+    /// URL shown for its membership file; else `spec` itself.
+    fn staging(&self, engine: &Engine, spec: &OutputSpec, out: &str) -> Result<Staging, Stopped> {
+        let staged = crate::engine::is_url(out) && spec.format != OutputFormat::Delta;
+        if !staged {
+            return Ok((None, None, spec.clone()));
+        }
+        let run = crate::engine::run_folder(&self.setting.params.as_of.to_string());
+        let name = spec.membership_path();
+        let name = name.file_name().map(|n| n.to_string_lossy().into_owned());
+        let shown = crate::engine::run_file_url(out, &run, &name.unwrap_or_default());
+        engine
+            .refuse_remote_output_inside_sources(out)
+            .map_err(|p| Session::in_rules(engine, p))?;
+        let folder = tempfile::Builder::new()
+            .prefix("segc-out-")
+            .tempdir()
+            .map_err(|e| {
+                Stopped::standalone(Diagnostic::Data(DataDiagnostic::OutputFailed {
+                    path: out.to_string(),
+                    message: e.to_string(),
+                }))
+            })?;
+        let written = OutputSpec {
+            dir: folder.path().to_path_buf(),
+            ..spec.clone()
+        };
+        Ok((Some((run, shown)), Some(folder), written))
+    }
+
+    /// What a run found once it counted, without stopping it: rows after `as_of` left out,
+    /// audiences' members without consent (with `else warn`), broken size expectations and
+    /// segments overlapping beyond the project's threshold.
+    fn findings(
+        &self,
+        times: &EventTimes,
+        context: &RunContext,
+        summary: &crate::engine::Summary,
+    ) -> Vec<Diagnostic> {
         let mut diagnostics = times.warnings();
         diagnostics.extend(crate::engine::consent_summary_findings(
             &context.consent_checks,
-            &summary,
+            summary,
         ));
         diagnostics.extend(
             summary
@@ -496,15 +523,12 @@ impl Session {
         );
         if let Some(threshold) = self.setting.project.max_jaccard {
             diagnostics.extend(super::overlaps::overlap_warnings(
-                program, &summary, threshold,
+                &self.program,
+                summary,
+                threshold,
             ));
         }
-        Ok(Ran {
-            summary,
-            spec: written,
-            published,
-            diagnostics,
-        })
+        diagnostics
     }
 
     /// What the event columns of the sources the plans of `engine` read say: `W0701` for the
