@@ -68,7 +68,8 @@ pub fn kpi_plan(
         .first()
         .map_or(program.population().span, |id| program.kpis[id.0].span);
     let needed = Needed::of(program, Wanted::Kpis(kpis));
-    let members = members(program, tables, params, &needed, ranks)?;
+    let mut members = members(program, tables, params, &needed, ranks)?;
+    members.builder = super::frozen::join_frozen(program, tables, members.builder, kpis)?;
     let lowerer = Lowerer::new(program, params, &members.aggregate_columns, ranks);
 
     let mut atoms = Atoms::default();
@@ -89,6 +90,7 @@ pub fn kpi_plan(
         let kpi = &program.kpis[id.0];
         for (index, group) in kpi.groups.iter().enumerate() {
             let group_filter = match group {
+                _ if kpi.frozen.is_some() => super::frozen::frozen_group(program, *id, group),
                 KpiGroup::Population => None,
                 KpiGroup::Segment(s) => Some(ident(&program.segments[s.0].name)),
                 KpiGroup::Tier { tiers, tier } => {
