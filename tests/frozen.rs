@@ -139,6 +139,36 @@ fn kpi_frozen_to(dir: &Path, frozen: &str) -> String {
 }
 
 #[test]
+fn members_of_the_run_no_longer_in_the_population_are_measured_with_nulls() {
+    let dir = frozen_fixture();
+    // Customers 1 to 5 (of the run's 20; 3 converted) leave the data.
+    let csv = dir.path().join("customers.csv");
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|line| {
+            let id = line.split(',').next().unwrap_or_default();
+            !matches!(id, "1" | "2" | "3" | "4" | "5")
+        })
+        .collect();
+    std::fs::write(&csv, kept.join("\n") + "\n").expect("write");
+    let later = kpi_rows(dir.path(), "2026-11-01");
+    // Still the run's 20 members; the 5 gone have no value: 5 of the 20 converted (6, 9, 12,
+    // 15, 18), as a share of all 20.
+    let audience = rows_of(&later, "audience");
+    assert_eq!(audience[0].1, 20);
+    assert!((audience[0].2 - 5.0 / 20.0).abs() < 1e-12, "{audience:?}");
+    let sent = rows_of(&later, "sent");
+    assert_eq!(
+        sent.iter().map(|r| r.1).collect::<Vec<_>>(),
+        summary_counts(dir.path())
+    );
+    // The KPI computed now counts the 35 left, not the frozen members' rows.
+    let now = rows_of(&later, "now");
+    assert_eq!(now.iter().map(|r| r.1).sum::<u64>(), 35);
+}
+
+#[test]
 fn frozen_runs_that_cannot_be_used_are_errors() {
     let dir = frozen_fixture();
     insta::assert_snapshot!(

@@ -61,33 +61,50 @@ pub fn frozen_schema(program: &hir::Program, kpi: KpiId) -> Result<SchemaRef, Di
     Ok(Arc::new(Schema::new(fields)))
 }
 
-/// `builder` (the members now) with the frozen tables of `kpis` joined on the key: a member
-/// of the run who is no longer a member now is not measured (left join).
+/// The column marking the members now once frozen tables are joined (their rows without a
+/// member now have it null).
+const MEMBER_NOW: &str = "__member_now";
+
+/// `builder` (the members now) with the frozen tables of `kpis` joined on the key (full
+/// joins: a member of a run who is no longer in the population is measured with null
+/// values), and the condition keeping the members now, when some table was joined: the
+/// other KPIs' groups and the key counts are of these only.
 pub(super) fn join_frozen(
     program: &hir::Program,
     tables: &dyn TableLookup,
-    mut builder: LogicalPlanBuilder,
+    builder: LogicalPlanBuilder,
     kpis: &[KpiId],
-) -> Result<LogicalPlanBuilder, Diagnostic> {
+) -> Result<(LogicalPlanBuilder, Option<Expr>), Diagnostic> {
+    let frozen: Vec<(KpiId, &hir::Frozen)> = kpis
+        .iter()
+        .filter_map(|id| Some((*id, program.kpis[id.0].frozen.as_ref()?)))
+        .collect();
+    let Some((_, first)) = frozen.first() else {
+        return Ok((builder, None));
+    };
     let key = &population_key(program)?.name;
-    for id in kpis {
-        let kpi = &program.kpis[id.0];
-        let Some(frozen) = &kpi.frozen else {
-            continue;
-        };
-        let table: Arc<dyn TableSource> = tables.frozen(program, *id)?;
+    let mut columns: Vec<Expr> = builder
+        .schema()
+        .columns()
+        .into_iter()
+        .map(Expr::Column)
+        .collect();
+    columns.push(lit(true).alias(MEMBER_NOW));
+    let mut builder = builder.project(columns).map_err(internal(first.span))?;
+    for (id, frozen) in frozen {
+        let table: Arc<dyn TableSource> = tables.frozen(program, id)?;
         let right = LogicalPlanBuilder::scan(format!("__frozen{}", id.0), table, None)
             .and_then(|b| b.build())
             .map_err(internal(frozen.span))?;
         builder = builder
             .join_on(
                 right,
-                JoinType::Left,
-                vec![ident(key).eq(ident(frozen_key(*id)))],
+                JoinType::Full,
+                vec![ident(key).eq(ident(frozen_key(id)))],
             )
             .map_err(internal(frozen.span))?;
     }
-    Ok(builder)
+    Ok((builder, Some(ident(MEMBER_NOW).is_true())))
 }
 
 /// The condition for a member to be in the `group`th group of a frozen KPI.
