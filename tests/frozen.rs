@@ -248,3 +248,27 @@ fn segc_test_computes_frozen_groups_from_the_rows() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[test]
+fn explain_analyze_reads_the_frozen_run() {
+    let dir = frozen_fixture();
+    let output = segc()
+        .current_dir(dir.path())
+        .args([
+            "explain",
+            "rules.seg",
+            "--kpis",
+            "--analyze",
+            "--as-of",
+            "2026-11-01",
+        ])
+        .output()
+        .expect("segc runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("runs/oct/membership.parquet"), "{stdout}");
+}

@@ -19,7 +19,7 @@ use crate::hir::{self, KpiId};
 use crate::lower::{self, TableLookup, canonical_type};
 
 /// The engine's tables, and the frozen tables of the KPIs being measured.
-pub(super) struct WithFrozen<'e> {
+pub struct WithFrozen<'e> {
     engine: &'e Engine,
     frozen: HashMap<KpiId, Arc<dyn TableSource>>,
 }
@@ -57,8 +57,9 @@ fn same_key_type(found: &DataType, expected: &DataType) -> bool {
 }
 
 impl Engine {
-    /// The engine's tables with the frozen tables of those of `kpis` that are frozen.
-    pub(super) async fn with_frozen(
+    /// The engine's tables with the frozen tables of those of `kpis` that are frozen (the runs
+    /// they name read and checked).
+    pub async fn with_frozen(
         &self,
         program: &hir::Program,
         kpis: &[KpiId],

@@ -61,6 +61,7 @@ pub use compare::{Pair, count_batch, tallies};
 pub use consent::{findings as consent_findings, summary_findings as consent_summary_findings};
 pub use delta_runs::delta_run_argument;
 pub use event_times::{EventTimes, MeasuredFreshness};
+pub use frozen::WithFrozen;
 pub use infer::{InferOptions, Inferred, infer_source, render_all};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
