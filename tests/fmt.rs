@@ -6,12 +6,13 @@ use crate::common::sexpr;
 use segc::lower::{DeclaredTables, Selection, membership_plan};
 
 /// The rule files of the fixtures and examples that have syntax errors on purpose.
-const UNPARSABLE: [&str; 10] = [
+const UNPARSABLE: [&str; 11] = [
     "tests/fixtures/check/errors/literals.seg",
     "tests/fixtures/check/errors/review_regressions.seg",
     "tests/fixtures/check/errors/syntax_no_cascade.seg",
     "tests/fixtures/imports/broken/sources.seg",
     "tests/fixtures/parse/consent.seg",
+    "tests/fixtures/parse/frozen.seg",
     "tests/fixtures/parse/habits.seg",
     "tests/fixtures/parse/kpis.seg",
     "tests/fixtures/parse/recovery.seg",

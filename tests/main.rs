@@ -16,6 +16,7 @@ mod diff;
 mod driver;
 mod fmt;
 mod freshness;
+mod frozen;
 mod imports;
 mod kpi;
 mod lake;

@@ -13,6 +13,8 @@ pub struct KpiDecl {
     pub label: Option<StringLit>,
     /// Whose members the value is computed over.
     pub scope: KpiScope,
+    /// `frozen "runs/2026-10-01"`: the groups are the members a run wrote to that folder.
+    pub frozen: Option<StringLit>,
     /// `value = ...`, `target ...` and `warn ...`, in the order written.
     pub clauses: Vec<KpiClause>,
 }

@@ -168,6 +168,10 @@ impl<'a> Checker<'a> {
             targets: targets?,
             warn,
             readout,
+            frozen: decl.frozen.as_ref().map(|f| hir::Frozen {
+                folder: f.value.clone(),
+                span: f.span,
+            }),
         })
     }
 

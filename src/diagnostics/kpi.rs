@@ -186,6 +186,41 @@ pub enum KpiDiagnostic {
     },
     /// `segc kpi` on rules that declare no KPI.
     NoKpi,
+    /// `frozen "folder"` naming a folder without a run's `summary.json` and membership file
+    /// that can be read, or outside the data roots.
+    FrozenUnreadable {
+        /// The folder's string.
+        span: Span,
+        /// The folder as resolved.
+        dir: String,
+        /// Why it cannot be read (the reader's or the system's message).
+        message: String,
+    },
+    /// A frozen run without the segment or tiers a group of the KPI is read from.
+    FrozenWithoutOutput {
+        /// The folder's string.
+        span: Span,
+        /// The KPI.
+        kpi: String,
+        /// The segment or tiers.
+        output: String,
+        /// Whether it is tiers (or a split).
+        tiers: bool,
+        /// The folder as resolved.
+        dir: String,
+    },
+    /// A frozen run whose membership file has no column named as the population's key, or one
+    /// of another type.
+    FrozenKey {
+        /// The folder's string.
+        span: Span,
+        /// The key column.
+        key: String,
+        /// Its type in the population, as Arrow names it.
+        expected: String,
+        /// Its type in the run (none: no such column).
+        found: Option<String>,
+    },
     /// `readout vs NAME` naming no group of the KPI.
     ReadoutControl {
         /// The name.
@@ -487,6 +522,41 @@ impl KpiDiagnostic {
                 .code(E1018)
                 .message(|| format!("no KPI named `{name}`"))
                 .help(|| did_you_mean(candidates)),
+            FrozenUnreadable { span, dir, message } => d
+                .code(E1027)
+                .message(|| format!("cannot read the frozen audience in `{dir}`: {message}"))
+                .at(*span)
+                .primary_label(|| "frozen to this run")
+                .help(|| "`frozen` names a folder `segc run` wrote (its `summary.json` and `membership.parquet` or `.csv`), relative to this rule file"),
+            FrozenWithoutOutput {
+                span,
+                kpi,
+                output,
+                tiers,
+                dir,
+            } => d
+                .code(E1028)
+                .message(|| {
+                    let kind = if *tiers { "tiers or split" } else { "segment" };
+                    format!("the run in `{dir}` has no {kind} `{output}`, which KPI `{kpi}` is computed over")
+                })
+                .at(*span)
+                .primary_label(|| "frozen to this run")
+                .help(|| "freeze a run of the rules that define the KPI's groups, or compute the groups now: remove `frozen`"),
+            FrozenKey {
+                span,
+                key,
+                expected,
+                found,
+            } => d
+                .code(E1029)
+                .message(|| match found {
+                    Some(found) => format!("the frozen audience's key `{key}` is {found}, the population's is {expected}"),
+                    None => format!("the frozen audience has no key column `{key}`"),
+                })
+                .at(*span)
+                .primary_label(|| "frozen to this run")
+                .help(|| "freeze a run over the same population: its members are matched to the population's on the key"),
             NoKpi => d
                 .code(E1019)
                 .message(|| "these rules declare no KPI")

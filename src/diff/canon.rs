@@ -255,6 +255,9 @@ impl<'p> Canon<'p> {
             let _ = write!(out, " target {:?} {:?}", target.goal, target.deadline);
         }
         let _ = write!(out, " warn {:?}", kpi.warn);
+        if let Some(frozen) = &kpi.frozen {
+            let _ = write!(out, " frozen {:?}", frozen.folder);
+        }
         if let Some(readout) = &kpi.readout {
             let _ = write!(
                 out,

@@ -615,10 +615,17 @@ impl Session {
     ) -> Result<Explanation, Diagnostic> {
         let (program, params) = (&self.program, self.setting.params);
         let span = program.population().span;
-        let tables: &dyn lower::TableLookup = if request.declared {
-            &DeclaredTables
-        } else {
-            engine
+        // KPIs frozen to a run read it, unless the tables are the declared ones.
+        let frozen = match wanted {
+            lower::Wanted::Kpis(kpis) if !request.declared => {
+                Some(engine.with_frozen(program, kpis).await?)
+            }
+            _ => None,
+        };
+        let tables: &dyn lower::TableLookup = match &frozen {
+            _ if request.declared => &DeclaredTables,
+            Some(frozen) => frozen,
+            None => engine,
         };
         // The ranking passes are shown; they run only to analyze the plan that needs them.
         let keep = engine.keeps_aggregates();

@@ -166,7 +166,12 @@ async fn run_all(
     base: &Path,
     options: &TestOptions,
 ) -> Result<Vec<Run>, Stopped> {
-    let planned = Arc::new(probed.map_or_else(|| session.program().clone(), |p| p.program.clone()));
+    let mut planned = probed.map_or_else(|| session.program().clone(), |p| p.program.clone());
+    // A test's rows are its data: a frozen KPI's groups are computed from them, no run is read.
+    for kpi in &mut planned.kpis {
+        kpi.frozen = None;
+    }
+    let planned = Arc::new(planned);
     let roots = session.data_roots();
     let mut engine = Engine::for_tests().map_err(Stopped::standalone)?;
     engine.register_test_scans(&planned);

@@ -13,6 +13,7 @@ mod delta_out;
 mod delta_runs;
 mod derived;
 mod event_times;
+mod frozen;
 mod infer;
 mod kpi;
 mod location;
@@ -60,6 +61,7 @@ pub use compare::{Pair, count_batch, tallies};
 pub use consent::{findings as consent_findings, summary_findings as consent_summary_findings};
 pub use delta_runs::delta_run_argument;
 pub use event_times::{EventTimes, MeasuredFreshness};
+pub use frozen::WithFrozen;
 pub use infer::{InferOptions, Inferred, infer_source, render_all};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
@@ -183,6 +185,9 @@ pub struct Engine {
     placeholders: redact::Placeholders,
     /// Where data may be read from.
     roots: DataRoots,
+    /// The folders relative locations are taken from (the last registration's): also those
+    /// of the runs KPIs are frozen to.
+    base_dirs: BaseDirs,
     /// The object stores' settings (segc.toml `[storage]`).
     storage: StorageSettings,
     /// The run's evaluation date (Delta sources read `at_as_of`).
@@ -217,6 +222,7 @@ impl Engine {
             locations: Vec::new(),
             placeholders: redact::Placeholders::default(),
             roots: DataRoots::anywhere(),
+            base_dirs: BaseDirs::default(),
             storage: StorageSettings::default(),
             as_of: chrono::Local::now().date_naive(),
             seen: messages::SourcesSeen::default(),
@@ -256,6 +262,7 @@ impl Engine {
         vars: &Variables,
         only: Option<&std::collections::BTreeSet<hir::SourceId>>,
     ) -> Result<(), Vec<Diagnostic>> {
+        self.base_dirs = base_dirs.clone();
         let mut used = vec![program.population];
         used.extend(program.aggregates.iter().map(|a| a.source));
         used.extend(

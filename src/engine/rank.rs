@@ -137,7 +137,8 @@ impl Engine {
     ) -> Result<KpiPlan, Diagnostic> {
         self.check_referenced_keys(program).await?;
         let ranks = self.ranks(program, params, Wanted::Kpis(kpis)).await?;
-        lower::kpi_plan(program, self, params, kpis, &ranks)
+        let tables = self.with_frozen(program, kpis).await?;
+        lower::kpi_plan(program, &tables, params, kpis, &ranks)
     }
 }
 

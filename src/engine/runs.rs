@@ -89,25 +89,23 @@ impl RunOutput {
     /// The outputs of the run written to `dir`, from its `summary.json` (`E1514` when there is
     /// none, it cannot be read, or `dir` is a Delta table given without a date).
     pub fn read(dir: &Path) -> Result<RunOutput, Diagnostic> {
+        RunOutput::read_summary(dir).map_err(|message| unreadable(dir, message))
+    }
+
+    /// The outputs of the run written to `dir`, or why they cannot be read.
+    pub(super) fn read_summary(dir: &Path) -> Result<RunOutput, String> {
         if dir.join("_delta_log").is_dir() {
-            return Err(unreadable(
-                dir,
-                format!(
-                    "a Delta table: give the dates to compare, as `{}@2026-11-01`",
-                    dir.display()
-                ),
+            return Err(format!(
+                "a Delta table: give the dates to compare, as `{}@2026-11-01`",
+                dir.display()
             ));
         }
         let path = dir.join("summary.json");
-        let text = std::fs::read_to_string(&path)
-            .map_err(|e| unreadable(dir, format!("summary.json: {e}")))?;
-        let summary: SummaryFile = serde_json::from_str(&text)
-            .map_err(|e| unreadable(dir, format!("summary.json: {e}")))?;
+        let text = std::fs::read_to_string(&path).map_err(|e| format!("summary.json: {e}"))?;
+        let summary: SummaryFile =
+            serde_json::from_str(&text).map_err(|e| format!("summary.json: {e}"))?;
         if summary.output.format == OutputFormat::Delta {
-            return Err(unreadable(
-                dir,
-                "a Delta table: give its dates to compare, as `TABLE@2026-11-01`",
-            ));
+            return Err("a Delta table: give its dates to compare, as `TABLE@2026-11-01`".into());
         }
         Ok(RunOutput {
             dir: dir.to_path_buf(),
@@ -124,7 +122,7 @@ impl RunOutput {
         })
     }
 
-    fn has(&self, name: &str, tiers: bool) -> bool {
+    pub(super) fn has(&self, name: &str, tiers: bool) -> bool {
         match tiers {
             true => self.tiers.iter().any(|(t, _)| t == name),
             false => self.segments.iter().any(|s| s == name),
@@ -144,7 +142,7 @@ fn text(value: &str) -> String {
 
 /// The query giving a run's members as the key (`k`) and one column per wanted output
 /// (`c0`, `c1`, ...; null where the run does not have it).
-fn shaped(run: &RunOutput, table: &str, key: &str, wanted: &[(String, bool)]) -> String {
+pub(super) fn shaped(run: &RunOutput, table: &str, key: &str, wanted: &[(String, bool)]) -> String {
     let key = quoted(key);
     let mut columns = vec![format!("{key} AS k")];
     for (i, (name, tiers)) in wanted.iter().enumerate() {
@@ -173,7 +171,11 @@ fn shaped(run: &RunOutput, table: &str, key: &str, wanted: &[(String, bool)]) ->
 impl Engine {
     /// Registers the members of `run` as `table`; returns what a query reads them from (the
     /// table, or its rows of the run's date for a Delta table).
-    async fn register_run(&self, run: &RunOutput, table: &str) -> Result<String, Diagnostic> {
+    pub(super) async fn register_run(
+        &self,
+        run: &RunOutput,
+        table: &str,
+    ) -> Result<String, Diagnostic> {
         let failed = |e: datafusion::error::DataFusionError| unreadable(&run.dir, e.to_string());
         match &run.membership {
             Membership::File(format) => {

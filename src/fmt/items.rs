@@ -259,6 +259,13 @@ impl Builder<'_> {
                 head.push(indent(concat(vec![Doc::Line, text(words)])));
             }
         }
+        if let Some(folder) = &k.frozen {
+            head.push(indent(concat(vec![
+                Doc::Line,
+                text(format!("frozen {}", folder.span.text(self.source))),
+            ])));
+            after_head = folder.span;
+        }
         let clauses = k
             .clauses
             .iter()

@@ -31,6 +31,18 @@ pub struct Kpi {
     pub warn: Option<Bound>,
     /// The A/B readout, if any: every other group compared with a control group.
     pub readout: Option<Readout>,
+    /// `frozen "folder"`: the groups are the members a `segc run` wrote there, not those of
+    /// the segments or tiers now.
+    pub frozen: Option<Frozen>,
+}
+
+/// `frozen "runs/2026-10-01"`: the folder of a run whose members are a KPI's groups.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frozen {
+    /// The folder as written: relative to the rule file declaring the KPI.
+    pub folder: String,
+    /// The string literal.
+    pub span: Span,
 }
 
 /// `readout vs GROUP`: each group of a KPI compared with its control group.

@@ -122,7 +122,12 @@ pub fn judge_groups(
 ) -> Vec<SizeVerdict> {
     let members = |subject: SizeSubject| {
         measured.iter().find_map(|m| {
-            let group = program.kpis[m.kpi.0].groups.get(m.group)?;
+            let kpi = &program.kpis[m.kpi.0];
+            // A frozen KPI counted a run's members, not the segment's now.
+            if kpi.frozen.is_some() {
+                return None;
+            }
+            let group = kpi.groups.get(m.group)?;
             let same = match (group, subject) {
                 (hir::KpiGroup::Segment(s), SizeSubject::Segment(id)) => *s == id,
                 (hir::KpiGroup::Tier { tiers, tier }, SizeSubject::Tier { tiers: t, arm }) => {

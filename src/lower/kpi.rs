@@ -68,19 +68,17 @@ pub fn kpi_plan(
         .first()
         .map_or(program.population().span, |id| program.kpis[id.0].span);
     let needed = Needed::of(program, Wanted::Kpis(kpis));
-    let members = members(program, tables, params, &needed, ranks)?;
+    let mut members = members(program, tables, params, &needed, ranks)?;
+    let now;
+    (members.builder, now) = super::frozen::join_frozen(program, tables, members.builder, kpis)?;
     let lowerer = Lowerer::new(program, params, &members.aggregate_columns, ranks);
 
     let mut atoms = Atoms::default();
     let mut results = Vec::new();
     let mut columns = Vec::new();
     let key = ident(&super::population_key(program)?.name);
-    let key_counts = [
-        agg::count(lit(1i64)),
-        agg::count(key.clone()),
-        agg::count_distinct(key),
-    ]
-    .map(|count| {
+    let rows = with_filter(agg::count(lit(1i64)), now.clone(), span)?;
+    let key_counts = [rows, agg::count(key.clone()), agg::count_distinct(key)].map(|count| {
         let name = atoms.add(count);
         results.push(ident(&name));
         name
@@ -89,11 +87,15 @@ pub fn kpi_plan(
         let kpi = &program.kpis[id.0];
         for (index, group) in kpi.groups.iter().enumerate() {
             let group_filter = match group {
-                KpiGroup::Population => None,
-                KpiGroup::Segment(s) => Some(ident(&program.segments[s.0].name)),
-                KpiGroup::Tier { tiers, tier } => {
-                    Some(ident(&program.tiers[tiers.0].name).eq(lit(tier.as_str())))
+                _ if kpi.frozen.is_some() => super::frozen::frozen_group(program, *id, group),
+                KpiGroup::Population => now.clone(),
+                KpiGroup::Segment(s) => {
+                    Some(and_now(ident(&program.segments[s.0].name), now.as_ref()))
                 }
+                KpiGroup::Tier { tiers, tier } => Some(and_now(
+                    ident(&program.tiers[tiers.0].name).eq(lit(tier.as_str())),
+                    now.as_ref(),
+                )),
             };
             let count = with_filter(agg::count(lit(1i64)), group_filter.clone(), kpi.span)?;
             let members_column = atoms.add(count);
@@ -204,6 +206,14 @@ impl Atoms {
 }
 
 /// `aggregate FILTER (WHERE filter)`, or `aggregate` when there is no filter.
+/// `condition`, for the members now when frozen tables are joined.
+fn and_now(condition: Expr, now: Option<&Expr>) -> Expr {
+    match now {
+        Some(now) => now.clone().and(condition),
+        None => condition,
+    }
+}
+
 fn with_filter(
     aggregate: Expr,
     filter: Option<Expr>,

@@ -14,6 +14,7 @@ mod common_conditions;
 mod consent;
 mod event_times;
 mod expr;
+mod frozen;
 mod joins;
 mod kpi;
 mod layers;
@@ -46,6 +47,7 @@ use crate::span::Span;
 pub use crate::functions::{BUCKETS, bucket};
 pub use consent::{ConsentCheck, ConsentChecks, HIDDEN_PREFIX, consent_checks};
 pub use event_times::{LATER_ROWS, NEWEST, NEWEST_RECENT, event_times_plan, newest_plan};
+pub use frozen::{frozen_column, frozen_key, frozen_outputs, frozen_schema};
 pub use kpi::{
     KpiColumns, KpiPlan, SampleColumns, kpi_plan, repeated_key_plan, repeated_source_key_plan,
 };
@@ -61,6 +63,18 @@ pub use schema::{canonical_type, declared_schema};
 pub trait TableLookup {
     /// The table holding `source`'s data. Its schema decides which casts the plan needs.
     fn table(&self, source: &hir::Source) -> Result<Arc<dyn TableSource>, Diagnostic>;
+
+    /// The members of the run the KPI `kpi` is frozen to ([`frozen_schema`]); schema only
+    /// unless the lookup reads runs.
+    fn frozen(
+        &self,
+        program: &hir::Program,
+        kpi: hir::KpiId,
+    ) -> Result<Arc<dyn TableSource>, Diagnostic> {
+        Ok(Arc::new(LogicalTableSource::new(frozen_schema(
+            program, kpi,
+        )?)))
+    }
 }
 
 /// Schema-only tables built from the declarations: for plans without data (explain, tests).
@@ -543,7 +557,13 @@ impl Needed {
                 let mut exprs = Vec::new();
                 for id in kpis {
                     let kpi = &program.kpis[id.0];
-                    for group in &kpi.groups {
+                    // A frozen KPI's groups are read from its run.
+                    let groups = if kpi.frozen.is_some() {
+                        &[][..]
+                    } else {
+                        &kpi.groups[..]
+                    };
+                    for group in groups {
                         match group {
                             hir::KpiGroup::Population => {}
                             hir::KpiGroup::Segment(s) => roots.push(DefId::Segment(*s)),

@@ -242,7 +242,12 @@ fn item_sexpr(item: &ast::Item) -> String {
                         .collect::<String>()
                 ),
             };
-            let mut text = format!("(kpi {}{scope}", k.name.name);
+            let frozen = k
+                .frozen
+                .as_ref()
+                .map(|f| format!(" (frozen {:?})", f.value))
+                .unwrap_or_default();
+            let mut text = format!("(kpi {}{scope}{frozen}", k.name.name);
             for clause in &k.clauses {
                 let clause = match &clause.kind {
                     ast::KpiClauseKind::Value(e) => format!("(value {})", expr(e)),

@@ -15,13 +15,14 @@ impl Builder<'_> {
         let mut name = None;
         let mut label = None;
         let mut scope = KpiScope::Population;
+        let mut frozen = None;
         let mut clauses = Vec::new();
         for p in pair.into_inner() {
             let clause_span = self.span(&p);
             match p.as_rule() {
                 Rule::ident => name = Some(self.ident(p)),
                 Rule::string => label = Some(self.string(p)?),
-                Rule::kpi_for => scope = self.kpi_for(p)?,
+                Rule::kpi_for => (scope, frozen) = self.kpi_for(p)?,
                 Rule::kpi_value => clauses.push(KpiClause {
                     kind: KpiClauseKind::Value(self.kpi_value(p)?),
                     span: clause_span,
@@ -48,21 +49,29 @@ impl Builder<'_> {
             name,
             label,
             scope,
+            frozen,
             clauses,
         })
     }
 
-    /// `kpi_for`: `for a, b` or `for each tiers`.
-    fn kpi_for(&mut self, pair: Pair<'_, Rule>) -> Built<KpiScope> {
+    /// `kpi_for`: `for a, b` or `for each tiers`, then `frozen "folder"` if written.
+    fn kpi_for(&mut self, pair: Pair<'_, Rule>) -> Built<(KpiScope, Option<StringLit>)> {
         let mut segments = Vec::new();
+        let mut each = None;
+        let mut frozen = None;
         for p in pair.into_inner() {
             match p.as_rule() {
-                Rule::kpi_each => return self.kpi_each(p),
+                Rule::kpi_each => each = Some(self.kpi_each(p)?),
                 Rule::ident => segments.push(self.ident(p)),
+                Rule::kpi_frozen => {
+                    if let Some(folder) = p.into_inner().find(|q| q.as_rule() == Rule::string) {
+                        frozen = Some(self.string(folder)?);
+                    }
+                }
                 _ => {}
             }
         }
-        Ok(KpiScope::Segments(segments))
+        Ok((each.unwrap_or(KpiScope::Segments(segments)), frozen))
     }
 
     /// `kpi_each`: `each TIERS [except a, b]`.

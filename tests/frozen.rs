@@ -1,0 +1,274 @@
+//! KPIs frozen to a run's audience (`kpi k for each offer frozen "runs/oct"`): `segc run` at
+//! one date writes the audience, `segc kpi` at a later date, when the split has taken new
+//! members, measures the members the run wrote.
+
+use std::path::Path;
+
+use crate::common::cli::{segc, transcript};
+
+/// A copy of the fixture in a fresh folder, with `segc run` at 2026-10-01 written to `runs/oct`.
+fn frozen_fixture() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for file in ["rules.seg", "customers.csv"] {
+        std::fs::copy(
+            Path::new("tests/fixtures/frozen").join(file),
+            dir.path().join(file),
+        )
+        .expect("copy");
+    }
+    let output = segc()
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "rules.seg",
+            "--out",
+            "runs/oct",
+            "--as-of",
+            "2026-10-01",
+        ])
+        .output()
+        .expect("segc runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    dir
+}
+
+/// `segc kpi --format json` at `as_of` in `dir`: each row's (kpi, group, members, value).
+fn kpi_rows(dir: &Path, as_of: &str) -> Vec<(String, String, u64, f64)> {
+    let output = segc()
+        .current_dir(dir)
+        .args(["kpi", "rules.seg", "--as-of", as_of, "--format", "json"])
+        .output()
+        .expect("segc runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // `joined` is a group of a frozen KPI only: the run's 20 members are not its size now, and
+    // its expectation (`members >= 30`) is left to `segc run`.
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("W1401"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    report["kpis"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .map(|r| {
+            (
+                r["kpi"].as_str().unwrap_or_default().to_string(),
+                r["group"].to_string(),
+                r["members"].as_u64().unwrap_or(u64::MAX),
+                r["value"].as_f64().unwrap_or(f64::NAN),
+            )
+        })
+        .collect()
+}
+
+fn rows_of(rows: &[(String, String, u64, f64)], kpi: &str) -> Vec<(String, u64, f64)> {
+    rows.iter()
+        .filter(|r| r.0 == kpi)
+        .map(|r| (r.1.clone(), r.2, r.3))
+        .collect()
+}
+
+/// The members of each tier of `offer` the run counted in its `summary.json`.
+fn summary_counts(dir: &Path) -> Vec<u64> {
+    let text = std::fs::read_to_string(dir.join("runs/oct/summary.json")).expect("summary");
+    let summary: serde_json::Value = serde_json::from_str(&text).expect("json");
+    summary["tiers"][0]["tiers"]
+        .as_array()
+        .expect("tiers")
+        .iter()
+        .filter(|t| !t["tier"].is_null())
+        .map(|t| t["members"].as_u64().unwrap_or(0))
+        .collect()
+}
+
+#[test]
+fn a_frozen_kpi_measures_the_members_the_run_wrote() {
+    let dir = frozen_fixture();
+    let later = kpi_rows(dir.path(), "2026-11-01");
+    let at_send = kpi_rows(dir.path(), "2026-10-01");
+    let sent = rows_of(&later, "sent");
+    // The groups are the run's: as many members as it counted per arm (11 and 9 of the 20
+    // who had joined by 2026-10-01), the same members and values as the split at that date.
+    assert_eq!(
+        sent.iter().map(|r| r.1).collect::<Vec<_>>(),
+        summary_counts(dir.path())
+    );
+    assert_eq!(sent, rows_of(&at_send, "now"));
+    assert_eq!(sent.iter().map(|r| r.1).sum::<u64>(), 20);
+    // Without `frozen`, the split now also holds the 20 who joined since.
+    let now = rows_of(&later, "now");
+    assert_eq!(now.iter().map(|r| r.1).sum::<u64>(), 40);
+    assert_ne!(now, sent);
+    // A segment frozen: the 20 members of `joined` at 2026-10-01, 7 of them converted
+    // (customers 3, 6, ..., 18), not the 40 of `joined` now.
+    let audience = rows_of(&later, "audience");
+    assert_eq!(audience.len(), 1);
+    assert_eq!(audience[0].1, 20);
+    assert!((audience[0].2 - 6.0 / 20.0).abs() < 1e-12, "{audience:?}");
+}
+
+/// The fixture's rules with `frozen "runs/oct"` replaced by `frozen`, and `segc kpi`'s
+/// transcript with the folder replaced.
+fn kpi_frozen_to(dir: &Path, frozen: &str) -> String {
+    let rules = std::fs::read_to_string(dir.join("rules.seg")).expect("rules");
+    std::fs::write(
+        dir.join("rules.seg"),
+        rules.replace("frozen \"runs/oct\"", frozen),
+    )
+    .expect("write");
+    let shown = transcript(segc().current_dir(dir).args([
+        "kpi",
+        "rules.seg",
+        "--as-of",
+        "2026-11-01",
+        "--kpi",
+        "sent",
+    ]));
+    std::fs::write(dir.join("rules.seg"), rules).expect("write");
+    shown.replace(dir.to_str().expect("path"), "[TMP]")
+}
+
+#[test]
+fn members_of_the_run_no_longer_in_the_population_are_measured_with_nulls() {
+    let dir = frozen_fixture();
+    // Customers 1 to 5 (of the run's 20; 3 converted) leave the data.
+    let csv = dir.path().join("customers.csv");
+    let text = std::fs::read_to_string(&csv).expect("csv");
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|line| {
+            let id = line.split(',').next().unwrap_or_default();
+            !matches!(id, "1" | "2" | "3" | "4" | "5")
+        })
+        .collect();
+    std::fs::write(&csv, kept.join("\n") + "\n").expect("write");
+    let later = kpi_rows(dir.path(), "2026-11-01");
+    // Still the run's 20 members; the 5 gone have no value: 5 of the 20 converted (6, 9, 12,
+    // 15, 18), as a share of all 20.
+    let audience = rows_of(&later, "audience");
+    assert_eq!(audience[0].1, 20);
+    assert!((audience[0].2 - 5.0 / 20.0).abs() < 1e-12, "{audience:?}");
+    let sent = rows_of(&later, "sent");
+    assert_eq!(
+        sent.iter().map(|r| r.1).collect::<Vec<_>>(),
+        summary_counts(dir.path())
+    );
+    // The KPI computed now counts the 35 left, not the frozen members' rows.
+    let now = rows_of(&later, "now");
+    assert_eq!(now.iter().map(|r| r.1).sum::<u64>(), 35);
+}
+
+#[test]
+fn frozen_runs_that_cannot_be_used_are_errors() {
+    let dir = frozen_fixture();
+    insta::assert_snapshot!(
+        "frozen_missing_folder",
+        kpi_frozen_to(dir.path(), "frozen \"runs/nov\"")
+    );
+    std::fs::remove_file(dir.path().join("runs/oct/membership.parquet")).expect("remove");
+    insta::assert_snapshot!(
+        "frozen_missing_membership",
+        kpi_frozen_to(dir.path(), "frozen \"runs/oct\"")
+    );
+}
+
+#[test]
+fn a_frozen_run_without_the_groups_or_key_is_an_error() {
+    let dir = frozen_fixture();
+    // A run of other rules: no `offer` split, and a text key.
+    std::fs::write(
+        dir.path().join("other.seg"),
+        "source customers from csv \"other.csv\" {\n  key customer_id: string\n}\n\npopulation customers\n\nsegment everyone = customer_id != \"\"\n",
+    )
+    .expect("write");
+    std::fs::write(dir.path().join("other.csv"), "customer_id\nx1\nx2\n").expect("write");
+    let output = segc()
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "other.seg",
+            "--out",
+            "runs/other",
+            "--as-of",
+            "2026-10-01",
+        ])
+        .output()
+        .expect("segc runs");
+    assert!(output.status.success());
+    insta::assert_snapshot!(
+        "frozen_without_group",
+        kpi_frozen_to(dir.path(), "frozen \"runs/other\"")
+    );
+    // The run has the groups (an `offer` column) but keys of text.
+    std::fs::write(
+        dir.path().join("other.seg"),
+        "source customers from csv \"other.csv\" {\n  key customer_id: string\n}\n\npopulation customers\n\nsplit offer of customer_id != \"\" { a: 50%, control: 50% } seed \"s\"\n",
+    )
+    .expect("write");
+    let output = segc()
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "other.seg",
+            "--out",
+            "runs/text",
+            "--as-of",
+            "2026-10-01",
+        ])
+        .output()
+        .expect("segc runs");
+    assert!(output.status.success());
+    insta::assert_snapshot!(
+        "frozen_key_of_another_type",
+        kpi_frozen_to(dir.path(), "frozen \"runs/text\"")
+    );
+}
+
+#[test]
+fn segc_test_computes_frozen_groups_from_the_rows() {
+    // No run is read: `audience` is over the test's members of `joined` (1 of 2 converted).
+    let output = segc()
+        .args(["test", "tests/fixtures/frozen/rules.seg"])
+        .output()
+        .expect("segc runs");
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn explain_analyze_reads_the_frozen_run() {
+    let dir = frozen_fixture();
+    let output = segc()
+        .current_dir(dir.path())
+        .args([
+            "explain",
+            "rules.seg",
+            "--kpis",
+            "--analyze",
+            "--as-of",
+            "2026-11-01",
+        ])
+        .output()
+        .expect("segc runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("runs/oct/membership.parquet"), "{stdout}");
+}
