@@ -17,11 +17,11 @@ pub struct Resolved {
     pub is_glob: bool,
     /// Whether the path is a directory (all files with the format's extension are read).
     pub is_directory: bool,
-    /// How the location is shown in messages: as written when it holds `${NAME}` placeholders
+    /// How the location is shown in messages: as written when it names `${NAME}` variables
     /// (their values may be secrets and are never shown), else the path.
     pub shown: String,
-    /// The written location's folder part and the path it expanded to, when placeholders were
-    /// filled: a file found under the folder is shown under the written form.
+    /// The written location's folder part and the path it expanded to, when variables were
+    /// substituted: a file found under the folder is shown under the written form.
     written_prefix: Option<(String, String)>,
     /// The object store a remote location is read from (`None`: a local path).
     pub remote: Option<Cloud>,
@@ -176,8 +176,8 @@ pub fn resolve(
         }
     };
     let text = local.to_string_lossy().to_string();
-    let placeholders = expanded != location.text;
-    let shown_text = if placeholders {
+    let substituted = expanded != location.text;
+    let shown_text = if substituted {
         location.text.clone()
     } else {
         shown(&text)
@@ -189,7 +189,7 @@ pub fn resolve(
     if is_directory && !path.ends_with('/') {
         path.push('/');
     }
-    let written_prefix = placeholders.then(|| {
+    let written_prefix = substituted.then(|| {
         let mut written = location.text.clone();
         if is_directory && !written.ends_with('/') {
             written.push('/');
@@ -253,8 +253,8 @@ fn remote(location: &Location, expanded: String, cloud: Cloud) -> Resolved {
         .map_or("", |(_, path)| path);
     let is_glob = after_host.contains(['*', '?', '[']);
     let is_directory = !is_glob && expanded.ends_with('/');
-    let placeholders = expanded != location.text;
-    let written_prefix = placeholders.then(|| {
+    let substituted = expanded != location.text;
+    let written_prefix = substituted.then(|| {
         if is_glob {
             (
                 folder_part(&location.text).to_string(),
@@ -265,7 +265,7 @@ fn remote(location: &Location, expanded: String, cloud: Cloud) -> Resolved {
         }
     });
     Resolved {
-        shown: if placeholders {
+        shown: if substituted {
             location.text.clone()
         } else {
             expanded.clone()
