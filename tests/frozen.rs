@@ -16,16 +16,16 @@ fn frozen_fixture() -> tempfile::TempDir {
         )
         .expect("copy");
     }
+    run_october(dir.path(), "rules.seg", "runs/oct");
+    dir
+}
+
+/// `segc run RULES --out OUT --as-of 2026-10-01` in `dir`, which must succeed: the run a
+/// later KPI freezes.
+fn run_october(dir: &Path, rules: &str, out: &str) {
     let output = segc()
-        .current_dir(dir.path())
-        .args([
-            "run",
-            "rules.seg",
-            "--out",
-            "runs/oct",
-            "--as-of",
-            "2026-10-01",
-        ])
+        .current_dir(dir)
+        .args(["run", rules, "--out", out, "--as-of", "2026-10-01"])
         .output()
         .expect("segc runs");
     assert!(
@@ -33,7 +33,6 @@ fn frozen_fixture() -> tempfile::TempDir {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    dir
 }
 
 /// `segc kpi --format json` at `as_of` in `dir`: each row's (kpi, group, members, value).
@@ -192,19 +191,7 @@ fn a_frozen_run_without_the_groups_or_key_is_an_error() {
     )
     .expect("write");
     std::fs::write(dir.path().join("other.csv"), "customer_id\nx1\nx2\n").expect("write");
-    let output = segc()
-        .current_dir(dir.path())
-        .args([
-            "run",
-            "other.seg",
-            "--out",
-            "runs/other",
-            "--as-of",
-            "2026-10-01",
-        ])
-        .output()
-        .expect("segc runs");
-    assert!(output.status.success());
+    run_october(dir.path(), "other.seg", "runs/other");
     insta::assert_snapshot!(
         "frozen_without_group",
         kpi_frozen_to(dir.path(), "frozen \"runs/other\"")
@@ -215,19 +202,7 @@ fn a_frozen_run_without_the_groups_or_key_is_an_error() {
         "source customers from csv \"other.csv\" {\n  key customer_id: string\n}\n\npopulation customers\n\nsplit offer of customer_id != \"\" { a: 50%, control: 50% } seed \"s\"\n",
     )
     .expect("write");
-    let output = segc()
-        .current_dir(dir.path())
-        .args([
-            "run",
-            "other.seg",
-            "--out",
-            "runs/text",
-            "--as-of",
-            "2026-10-01",
-        ])
-        .output()
-        .expect("segc runs");
-    assert!(output.status.success());
+    run_october(dir.path(), "other.seg", "runs/text");
     insta::assert_snapshot!(
         "frozen_key_of_another_type",
         kpi_frozen_to(dir.path(), "frozen \"runs/text\"")
