@@ -64,19 +64,7 @@ fn project(limit: &str) -> tempfile::TempDir {
 
 /// `segc run rules.seg` as of `as_of` into `out/`, as CSV.
 fn run(dir: &Path, as_of: &str) -> Command {
-    let mut command = segc();
-    command.current_dir(dir).args([
-        "run",
-        "rules.seg",
-        "--as-of",
-        as_of,
-        "--out",
-        "out",
-        "--format",
-        "csv",
-        "--quiet",
-    ]);
-    command
+    crate::common::cli::run_rules(dir, as_of, &["--format", "csv"])
 }
 
 fn read(dir: &Path, file: &str) -> String {

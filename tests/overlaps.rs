@@ -201,15 +201,5 @@ fn pairs_above_the_projects_threshold_are_warnings() {
 
 /// `segc run rules.seg --out out --quiet` in `dir`, as of 2026-11-01.
 fn run_quietly(dir: &std::path::Path) -> std::process::Command {
-    let mut command = segc();
-    command.current_dir(dir).args([
-        "run",
-        "rules.seg",
-        "--out",
-        "out",
-        "--as-of",
-        "2026-11-01",
-        "--quiet",
-    ]);
-    command
+    crate::common::cli::run_rules(dir, "2026-11-01", &[])
 }

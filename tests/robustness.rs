@@ -369,19 +369,7 @@ fn runs_killed_at_any_point_leave_a_matching_pair_and_no_leftovers() {
     }
     std::fs::write(dir.path().join("rules.seg"), CUSTOMERS).expect("rules");
     let out = dir.path().join("out");
-    let run = |as_of: &str| {
-        let mut command = segc();
-        command.current_dir(dir.path()).args([
-            "run",
-            "rules.seg",
-            "--as-of",
-            as_of,
-            "--out",
-            "out",
-            "--quiet",
-        ]);
-        command
-    };
+    let run = |as_of: &str| crate::common::cli::run_rules(dir.path(), as_of, &[]);
     let started = std::time::Instant::now();
     assert!(run("2026-01-01").status().expect("run").success());
     let full = started.elapsed();

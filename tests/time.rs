@@ -170,22 +170,16 @@ fn including_future_takes_the_later_rows_back() {
 /// as of a date after every row, it says nothing.
 #[test]
 fn a_run_tells_how_many_later_rows_it_left_out() {
-    use crate::common::cli::{segc, transcript};
+    use crate::common::cli::transcript;
     let dir = tempfile::tempdir().expect("tempdir");
     write_data(dir.path(), None);
     std::fs::write(dir.path().join("rules.seg"), RULES).expect("rules");
     let run = |as_of: &str| {
-        transcript(segc().current_dir(dir.path()).args([
-            "run",
-            "rules.seg",
-            "--as-of",
+        transcript(&mut crate::common::cli::run_rules(
+            dir.path(),
             as_of,
-            "--out",
-            "out",
-            "--format",
-            "csv",
-            "--quiet",
-        ]))
+            &["--format", "csv"],
+        ))
     };
     insta::assert_snapshot!(run("2026-01-01"));
     assert_eq!(run("2026-12-31"), "exit: 0\n--- stdout\n--- stderr\n");

@@ -10,6 +10,24 @@ pub fn segc() -> Command {
     command
 }
 
+/// `segc run rules.seg --as-of AS_OF --out out --quiet` in `dir`, then `extra` arguments.
+pub fn run_rules(dir: &Path, as_of: &str, extra: &[&str]) -> Command {
+    let mut command = segc();
+    command
+        .current_dir(dir)
+        .args([
+            "run",
+            "rules.seg",
+            "--as-of",
+            as_of,
+            "--out",
+            "out",
+            "--quiet",
+        ])
+        .args(extra);
+    command
+}
+
 /// A path of the checkout.
 pub fn repo(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(path)
