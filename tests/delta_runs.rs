@@ -198,3 +198,79 @@ fn a_missing_table_date_or_record_of_the_outputs_is_a_coded_error() {
         "{older}"
     );
 }
+
+/// `TABLE@vN` reads the run version N committed as the table was then: the rules of a date
+/// run again, compared with their earlier run of the same date, count as the Parquet outputs of
+/// both runs do; a missing version and a version that is no run are coded errors.
+#[test]
+fn versions_of_a_delta_table_compare_a_date_run_again() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let as_of = DATES[1];
+    for (tiers, files) in [
+        (TIERS, "files-before"),
+        (&TIERS.replace(">= 2", ">= 3"), "files-after"),
+    ] {
+        retail_project(dir.path(), tiers);
+        for args in [
+            &["--out", "members", "--format", "delta"][..],
+            &["--out", files],
+        ] {
+            let out = transcript(&mut run(dir.path(), as_of, args));
+            assert!(out.starts_with("exit: 0"), "{out}");
+        }
+    }
+    let versions = diff_json(dir.path(), &["--runs", "members@v0", "members@v1"]);
+    assert_eq!(versions["base"]["dir"], "members@v0");
+    assert_eq!(versions["base"]["as_of"], as_of);
+    let parquet = diff_json(dir.path(), &["--runs", "files-before", "files-after"]);
+    let dated = diff_json(
+        dir.path(),
+        &["--runs", "members@v0", &format!("members@{as_of}")],
+    );
+    for field in ["segments", "tiers"] {
+        assert_eq!(versions[field], parquet[field], "{field}");
+        assert_eq!(versions[field], dated[field], "{field}");
+    }
+    let tiers = &versions["tiers"][0]["tiers"];
+    let frequent = tiers
+        .as_array()
+        .expect("tiers")
+        .iter()
+        .find(|t| t["tier"] == "frequent");
+    let frequent = frequent.expect("the frequent tier");
+    assert!(frequent["left"].as_u64() > Some(0), "{tiers}");
+    let diff = |args: &[&str]| {
+        transcript(
+            segc()
+                .current_dir(dir.path())
+                .args(["diff", "--runs"])
+                .args(args),
+        )
+    };
+    let missing = diff(&["members@v0", "members@v7"]);
+    assert!(
+        missing.starts_with("exit: 2") && missing.contains("E1520") && missing.contains("up to 1"),
+        "{missing}"
+    );
+    // A commit of another writer records nothing of segc.
+    let commit = dir
+        .path()
+        .join("members/_delta_log/00000000000000000000.json");
+    let log = std::fs::read_to_string(&commit).expect("commit");
+    let mut lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("action"))
+        .collect();
+    for action in &mut lines {
+        if let Some(info) = action.pointer_mut("/commitInfo") {
+            info.as_object_mut().expect("object").remove("segc");
+        }
+    }
+    let log: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    std::fs::write(&commit, log.join("\n") + "\n").expect("write");
+    let other = diff(&["members@v0", "members@v1"]);
+    assert!(
+        other.starts_with("exit: 2") && other.contains("E1521"),
+        "{other}"
+    );
+}

@@ -257,6 +257,8 @@ codes! {
     E1517 Environment "Delta table of runs that cannot be read",
     E1518 Environment "no run of that date in the Delta table",
     E1519 Environment "Delta run without its outputs recorded",
+    E1520 Environment "no such version of the Delta table",
+    E1521 Environment "Delta table version that is no run",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.

@@ -142,6 +142,22 @@ pub enum DiffDiagnostic {
         /// The date asked for.
         as_of: String,
     },
+    /// `--runs TABLE@vN`: the table has no such version (E1520).
+    DeltaVersionMissing {
+        /// The table, as given.
+        table: String,
+        /// The version asked for.
+        version: u64,
+        /// The table's latest version.
+        latest: u64,
+    },
+    /// `--runs TABLE@vN`: the version was not committed by a `segc run` (E1521).
+    DeltaVersionNotARun {
+        /// The table, as given.
+        table: String,
+        /// The version asked for.
+        version: u64,
+    },
 }
 
 impl DiffDiagnostic {
@@ -231,6 +247,14 @@ impl DiffDiagnostic {
                 .code(E1519)
                 .message(|| format!("the run of {as_of} in the Delta table `{table}` does not record its segments and tiers"))
                 .help(|| "it was written by an earlier segc: run the rules of that date again with `--format delta` (the partition is replaced)"),
+            DeltaVersionMissing { table, version, latest } => d
+                .code(E1520)
+                .message(|| format!("the Delta table `{table}` has no version {version}"))
+                .help(|| format!("its versions go up to {latest} (older ones may have been cleaned up from its log); `segc run --format delta` prints the version it commits")),
+            DeltaVersionNotARun { table, version } => d
+                .code(E1521)
+                .message(|| format!("version {version} of the Delta table `{table}` is no run of segc"))
+                .help(|| "give a version a `segc run --format delta` committed (it prints it), or a date: `TABLE@YYYY-MM-DD`"),
             OtherPopulation { file, old, new } => d
                 .code(E1508)
                 .message(|| format!("`{file}`: the population is `{old}` in one version and `{new}` in the other: their members cannot be compared over the data"))

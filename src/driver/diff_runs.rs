@@ -10,7 +10,7 @@ use super::{Project, Stopped};
 use crate::diagnostics::{Diagnostic, DiffDiagnostic};
 use crate::diff::Status;
 use crate::diff::tally::Tally;
-use crate::engine::{Engine, EngineOptions, RunOutput, delta_run_argument};
+use crate::engine::{DeltaRun, Engine, EngineOptions, RunOutput, delta_run_argument};
 
 /// Two runs compared.
 pub struct RunsDiffed {
@@ -35,8 +35,9 @@ impl RunsDiffed {
 }
 
 /// Compares the runs written to the two folders `dirs`, or to dates of Delta tables
-/// (`TABLE@2026-11-01`, object stores set by the current folder's segc.toml): `E1515` unless
-/// two, `E1514` for a folder that cannot be read, `E1517`–`E1519` for a table.
+/// (`TABLE@2026-11-01`) or versions (`TABLE@v3`), object stores set by the current folder's
+/// segc.toml: `E1515` unless two, `E1514` for a folder that cannot be read, `E1517`–`E1521`
+/// for a table.
 pub async fn diff_runs(dirs: &[PathBuf], options: EngineOptions) -> Result<RunsDiffed, Stopped> {
     let [base, head] = dirs else {
         return Err(Stopped::standalone(Diagnostic::Diff(
@@ -104,18 +105,18 @@ pub async fn diff_runs(dirs: &[PathBuf], options: EngineOptions) -> Result<RunsD
     Ok(RunsDiffed { base, head, data })
 }
 
-/// The table and date of a `TABLE@DATE` argument that is not a run's folder.
-fn delta_run(argument: &Path) -> Option<(&str, chrono::NaiveDate)> {
+/// The table and run of a `TABLE@DATE` or `TABLE@vN` argument that is not a run's folder.
+fn delta_run(argument: &Path) -> Option<(&str, DeltaRun)> {
     if argument.join("summary.json").is_file() {
         return None;
     }
     delta_run_argument(argument.to_str()?)
 }
 
-/// The run a `--runs` argument names: a folder, or a date of a Delta table.
+/// The run a `--runs` argument names: a folder, or a date or version of a Delta table.
 async fn read_run(engine: &Engine, argument: &Path) -> Result<RunOutput, Diagnostic> {
     match delta_run(argument) {
-        Some((table, as_of)) => engine.delta_run(table, as_of).await,
+        Some((table, which)) => engine.delta_run(table, which).await,
         None => RunOutput::read(argument),
     }
 }

@@ -1,5 +1,6 @@
 //! Runs read from a Delta table (`segc diff --runs TABLE@2026-10-01 TABLE@2026-11-01`): the
-//! `as_of` partition of each date, described by the commit that last wrote it.
+//! `as_of` partition of each date, described by the commit that last wrote it; or the run a
+//! version committed (`TABLE@v3`), read as the table was at that version.
 //!
 //! A run written with `--format delta` has no `summary.json`; its commit's information records
 //! what the summary would say about its outputs (`segc.outputs`: the layout, the segments and
@@ -21,11 +22,31 @@ use super::{Engine, Layout, is_url};
 use crate::diagnostics::{Diagnostic, DiffDiagnostic};
 use crate::hir::{self, OutputId};
 
-/// The table and date of a `--runs` argument `TABLE@YYYY-MM-DD`, if it is written so.
-pub fn delta_run_argument(argument: &str) -> Option<(&str, NaiveDate)> {
-    let (table, date) = argument.rsplit_once('@')?;
-    let date = NaiveDate::parse_from_str(date, "%Y-%m-%d").ok()?;
-    (!table.is_empty()).then_some((table, date))
+/// Which run of a Delta table a `--runs` argument names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeltaRun {
+    /// The run of a date, as the latest version has its partition (`TABLE@2026-11-01`).
+    Date(NaiveDate),
+    /// The run a version committed, as the table was then (`TABLE@v3`): a date run again
+    /// later is still seen as it was.
+    Version(u64),
+}
+
+/// The table and the run of a `--runs` argument `TABLE@YYYY-MM-DD` or `TABLE@vN`, if it is
+/// written so.
+pub fn delta_run_argument(argument: &str) -> Option<(&str, DeltaRun)> {
+    let (table, which) = argument.rsplit_once('@')?;
+    if table.is_empty() {
+        return None;
+    }
+    let version = which
+        .strip_prefix('v')
+        .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()));
+    let run = match version {
+        Some(digits) => DeltaRun::Version(digits.parse().ok()?),
+        None => DeltaRun::Date(NaiveDate::parse_from_str(which, "%Y-%m-%d").ok()?),
+    };
+    Some((table, run))
 }
 
 /// What a membership commit records about the run's outputs (`segc.outputs`).
@@ -90,10 +111,11 @@ fn last_run_of<'h>(
 }
 
 impl Engine {
-    /// The run of `as_of` in the Delta table `table` (a folder or a URL): `E1517` when it is no
-    /// table that can be read, `E1518` without a run of that date, `E1519` for a run that does
-    /// not record its outputs.
-    pub async fn delta_run(&self, table: &str, as_of: NaiveDate) -> Result<RunOutput, Diagnostic> {
+    /// The run `which` names in the Delta table `table` (a folder or a URL): `E1517` when it is
+    /// no table that can be read, `E1518` without a run of that date, `E1520` without that
+    /// version, `E1521` for a version that no run committed, `E1519` for a run that does not
+    /// record its outputs.
+    pub async fn delta_run(&self, table: &str, which: DeltaRun) -> Result<RunOutput, Diagnostic> {
         let unreadable = |message: String| {
             Diagnostic::Diff(DiffDiagnostic::DeltaRunsUnreadable {
                 table: table.to_string(),
@@ -108,37 +130,42 @@ impl Engine {
             }
             other => unreadable(other.to_string().lines().next().unwrap_or("").to_string()),
         })?;
-        let history: Vec<_> = delta
-            .history(None)
-            .try_collect()
-            .await
-            .map_err(|e| unreadable(e.to_string()))?;
-        let wanted = as_of.to_string();
-        let segc = last_run_of(&history, &wanted).map_err(|dates| {
-            Diagnostic::Diff(DiffDiagnostic::DeltaRunMissing {
-                table: table.to_string(),
-                as_of: wanted.clone(),
-                dates,
-            })
-        })?;
-        let recorded: Recorded = segc
+        let (segc, shown) = match which {
+            DeltaRun::Date(as_of) => (
+                self.run_of_date(&delta, table, as_of).await?,
+                format!("{table}@{as_of}"),
+            ),
+            DeltaRun::Version(version) => {
+                let segc = committed_run(&delta, table, version).await?;
+                delta
+                    .load_version(version)
+                    .await
+                    .map_err(|e| unreadable(e.to_string()))?;
+                (segc, format!("{table}@v{version}"))
+            }
+        };
+        let as_of = segc
+            .get("as_of")
+            .and_then(|d| d.as_str())
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+        let recorded: Option<Recorded> = segc
             .get("outputs")
-            .and_then(|o| serde_json::from_value(o.clone()).ok())
-            .ok_or_else(|| {
-                Diagnostic::Diff(DiffDiagnostic::DeltaRunWithoutOutputs {
-                    table: table.to_string(),
-                    as_of: wanted.clone(),
-                })
-            })?;
+            .and_then(|o| serde_json::from_value(o.clone()).ok());
+        let (Some(as_of), Some(recorded)) = (as_of, recorded) else {
+            return Err(Diagnostic::Diff(DiffDiagnostic::DeltaRunWithoutOutputs {
+                table: table.to_string(),
+                as_of: as_of.map_or_else(|| shown.clone(), |d| d.to_string()),
+            }));
+        };
         let provider = delta
             .table_provider()
             .await
             .map_err(|e| unreadable(e.to_string()))?;
         let rules = segc.get("rules").and_then(|r| r.as_str()).unwrap_or("");
         Ok(RunOutput {
-            dir: PathBuf::from(format!("{table}@{wanted}")),
+            dir: PathBuf::from(shown),
             rules: rules.to_string(),
-            as_of: wanted,
+            as_of: as_of.to_string(),
             segments: recorded.segments,
             tiers: recorded
                 .tiers
@@ -147,6 +174,29 @@ impl Engine {
                 .collect(),
             layout: recorded.layout,
             membership: Membership::Delta { provider, as_of },
+        })
+    }
+
+    /// The `segc` information of the newest commit of a run of `as_of` (`E1518` without one).
+    async fn run_of_date(
+        &self,
+        delta: &DeltaTable,
+        table: &str,
+        as_of: NaiveDate,
+    ) -> Result<serde_json::Value, Diagnostic> {
+        let history: Vec<_> = delta.history(None).try_collect().await.map_err(|e| {
+            Diagnostic::Diff(DiffDiagnostic::DeltaRunsUnreadable {
+                table: table.to_string(),
+                message: super::messages::one_line(&e.to_string()),
+            })
+        })?;
+        let wanted = as_of.to_string();
+        last_run_of(&history, &wanted).cloned().map_err(|dates| {
+            Diagnostic::Diff(DiffDiagnostic::DeltaRunMissing {
+                table: table.to_string(),
+                as_of: wanted.clone(),
+                dates,
+            })
         })
     }
 
@@ -175,5 +225,44 @@ impl Engine {
                 .map_err(|()| format!("`{}` is not a folder", absolute.display()))?;
             Ok((Arc::new(object_store::local::LocalFileSystem::new()), url))
         }
+    }
+}
+
+/// The `segc` information of the commit of `version` (`E1520` when the table has no such
+/// version, `E1521` when no run committed it).
+async fn committed_run(
+    delta: &DeltaTable,
+    table: &str,
+    version: u64,
+) -> Result<serde_json::Value, Diagnostic> {
+    let latest = delta.version().unwrap_or(0);
+    let missing = || {
+        Diagnostic::Diff(DiffDiagnostic::DeltaVersionMissing {
+            table: table.to_string(),
+            version,
+            latest,
+        })
+    };
+    if version > latest {
+        return Err(missing());
+    }
+    // A version's commit may have been cleaned up from the log (after a checkpoint).
+    let bytes = delta
+        .log_store()
+        .read_commit_entry(version)
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(missing)?;
+    let info = serde_json::Deserializer::from_slice(&bytes)
+        .into_iter::<serde_json::Value>()
+        .filter_map(Result::ok)
+        .find_map(|action| action.get("commitInfo")?.get("segc").cloned());
+    match info {
+        Some(segc) if segc.get("as_of").is_some() => Ok(segc),
+        _ => Err(Diagnostic::Diff(DiffDiagnostic::DeltaVersionNotARun {
+            table: table.to_string(),
+            version,
+        })),
     }
 }

@@ -59,7 +59,7 @@ use crate::vars::Variables;
 pub use access::{DataRoots, is_url};
 pub use compare::{Pair, count_batch, tallies};
 pub use consent::{findings as consent_findings, summary_findings as consent_summary_findings};
-pub use delta_runs::delta_run_argument;
+pub use delta_runs::{DeltaRun, delta_run_argument};
 pub use event_times::{EventTimes, MeasuredFreshness};
 pub use frozen::WithFrozen;
 pub use infer::{InferOptions, Inferred, infer_source, render_all};
