@@ -129,6 +129,28 @@ impl Revision {
         &self.commit
     }
 
+    /// The top folder of the repository's work tree.
+    pub fn top(&self) -> &Path {
+        &self.repository.top
+    }
+
+    /// Every rule file (`*.seg`) of the commit, as paths under the top of the work tree: what
+    /// the `files` patterns of the commit's segc.toml are matched against.
+    pub fn rule_files(&self) -> Result<Vec<PathBuf>, Diagnostic> {
+        let args = ["ls-tree", "-r", "-z", "--name-only", &self.commit];
+        let output = git(&self.repository.top, &args)?;
+        if !output.status.success() {
+            return Err(Diagnostic::Diff(DiffDiagnostic::UnknownRevision {
+                revision: self.name.clone(),
+            }));
+        }
+        Ok(String::from_utf8_lossy(&output.stdout)
+            .split('\0')
+            .filter(|p| p.ends_with(".seg"))
+            .map(|p| self.repository.top.join(p))
+            .collect())
+    }
+
     /// The entry of the commit's tree at `relative`: (type, object id), if there is one.
     fn entry(&self, relative: &str) -> Result<Option<(String, String)>, FileProblem> {
         let system = |d: Diagnostic| FileProblem::System(d.message());

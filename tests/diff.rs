@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::common::cli::{repo, segc, transcript};
 
 /// Runs git in `dir`, which must succeed.
-fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -46,7 +46,7 @@ fn check_out(dir: &Path, version: &str) {
 }
 
 /// A repository with `v1` committed, then `v2`.
-fn two_commits() -> tempfile::TempDir {
+pub(crate) fn two_commits() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("temporary folder");
     git(dir.path(), &["init", "-q"]);
     for version in ["v1", "v2"] {
@@ -67,7 +67,7 @@ fn commit_edit(dir: &Path, file: &str, edit: (&str, &str), message: &str) {
 }
 
 /// The transcript of `segc diff ARGS` in `dir`.
-fn diff(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn diff(dir: &Path, args: &[&str]) -> String {
     let mut command = segc();
     command.current_dir(dir).arg("diff").args(args);
     transcript(&mut command).replace(&dir.display().to_string(), "[REPO]")
@@ -216,7 +216,10 @@ fn both_versions_are_planned_with_one_scan_per_source() {
 
 /// A membership CSV written by `segc run`: per column, the keys whose value is `true`, or
 /// per key its text.
-fn run_rows(rules: &Path, out: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+pub(crate) fn run_rows(
+    rules: &Path,
+    out: &Path,
+) -> Vec<std::collections::BTreeMap<String, String>> {
     let status = segc()
         .args([
             "run",

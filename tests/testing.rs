@@ -109,7 +109,7 @@ fn coverage_tells_which_conditions_the_rows_made_true_and_false() {
 }
 
 /// Every rule file under `folder`, in path order.
-fn rule_files_under(folder: &Path) -> Vec<PathBuf> {
+pub(crate) fn rule_files_under(folder: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut folders = vec![folder.to_path_buf()];
     while let Some(folder) = folders.pop() {

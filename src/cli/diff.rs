@@ -31,7 +31,7 @@ pub(super) async fn run(args: &DiffArgs, reporter: &Reporter) -> Outcome {
         }
         Err((Stopped::InRules(problems), diffed)) => {
             match &diffed {
-                Some(diffed) => reporter.diagnostics(diffed.head_sources(), "", &problems),
+                Some(diffed) => reporter.diagnostics(diffed.data_sources(), "", &problems),
                 None => problems.iter().for_each(|d| reporter.standalone(d)),
             }
             outcome_of(&problems)

@@ -5,10 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::Stopped;
 use super::check::project_rule_files;
 use super::rule_files::{Reported, Rules};
-use crate::diagnostics::{Diagnostic, DiffDiagnostic, FileProblem, Severity};
+use super::{Project, Stopped};
+use crate::diagnostics::{CommandDiagnostic, Diagnostic, DiffDiagnostic, FileProblem, Severity};
 use crate::diff::{self, Change, Version};
 use crate::files::SourceMap;
 use crate::git::{Repository, Revision};
@@ -49,6 +49,31 @@ impl VersionOf {
             VersionOf::Revision(r) => r,
         }
     }
+
+    /// Reads `paths` and their imports as this version has them, each checked with the
+    /// settings of this version's segc.toml.
+    fn rules(&self, paths: &[PathBuf]) -> Rules {
+        match self {
+            VersionOf::WorkTree => Rules::load_from(paths, &Disk),
+            VersionOf::Revision(r) => Rules::load_at(paths, r),
+        }
+    }
+
+    /// The rule files of the `files` of this version's segc.toml (of the current folder).
+    fn project_files(&self) -> Result<Vec<PathBuf>, Diagnostic> {
+        let VersionOf::Revision(revision) = self else {
+            return project_rule_files(Path::new("."));
+        };
+        let project = Project::of_dir_in(Path::new("."), revision, revision.top())?;
+        match &project.path {
+            Some(_) if !project.files.is_empty() => {
+                project.rule_files_among(&revision.rule_files()?)
+            }
+            path => Err(Diagnostic::Command(CommandDiagnostic::NoRuleFiles {
+                project: path.as_ref().map(|p| p.display().to_string()),
+            })),
+        }
+    }
 }
 
 /// How a rule file changed.
@@ -85,6 +110,9 @@ pub struct DiffedFile {
     pub new: Option<hir::Program>,
     /// What the change does to its members over the data (`segc diff --data`).
     pub data: Option<super::diff_data::FileData>,
+    /// The settings it runs over the data with: the new version's segc.toml (the old
+    /// version's for a removed file).
+    pub settings: Option<Project>,
 }
 
 /// The errors of the rules in one version, with the texts to draw them.
@@ -109,6 +137,11 @@ pub struct Diffed {
     pub problems: Vec<VersionProblems>,
     /// The new version's files: the places of the data's problems.
     head_rules: Arc<Rules>,
+    /// The old version's files: where a removed file's data problems are.
+    base_rules: Arc<Rules>,
+    /// Whether the problems `--data` stopped on are in the old version's files (a removed
+    /// file ran alone).
+    pub(super) stopped_in_base: bool,
 }
 
 impl Diffed {
@@ -117,8 +150,21 @@ impl Diffed {
         self.head_rules.sources()
     }
 
+    /// The text of the files the problems `--data` stopped on are in: the new version's,
+    /// or the old version's when a removed file ran alone.
+    pub fn data_sources(&self) -> &SourceMap {
+        match self.stopped_in_base {
+            true => self.base_rules.sources(),
+            false => self.head_rules.sources(),
+        }
+    }
+
     pub(super) fn head_rules(&self) -> Arc<Rules> {
         Arc::clone(&self.head_rules)
+    }
+
+    pub(super) fn base_rules(&self) -> Arc<Rules> {
+        Arc::clone(&self.base_rules)
     }
 }
 
@@ -128,6 +174,8 @@ struct Loaded {
     rules: Arc<Rules>,
     /// Per starting file: its program, when it is there without errors.
     programs: Vec<Option<hir::Program>>,
+    /// Per starting file: the settings of its project in this version.
+    projects: Vec<Option<Project>>,
     /// Per starting file: its items, when it is there.
     roots: Vec<Option<Vec<diff::OwnItem>>>,
     /// The files they import: path, the starting file whose program has its items, its items.
@@ -162,8 +210,9 @@ fn load(version: &VersionOf, paths: &[PathBuf]) -> Loaded {
         .collect();
     let mut loaded = Loaded {
         name: version.name(),
-        rules: Arc::new(Rules::load_from(paths, reader)),
+        rules: Arc::new(version.rules(paths)),
         programs: Vec::new(),
+        projects: Vec::new(),
         roots: Vec::new(),
         imports: Vec::new(),
         errors: Vec::new(),
@@ -173,13 +222,19 @@ fn load(version: &VersionOf, paths: &[PathBuf]) -> Loaded {
     for (root, (checked, there)) in checked.into_iter().zip(&present).enumerate() {
         if !there {
             loaded.programs.push(None);
+            loaded.projects.push(None);
             loaded.roots.push(None);
             continue;
         }
-        let (program, problems) = match checked {
-            Ok(root) => (root.checked.program, root.checked.diagnostics),
-            Err(problem) => (None, vec![problem]),
+        let (program, problems, project) = match checked {
+            Ok(root) => (
+                root.checked.program,
+                root.checked.diagnostics,
+                Some(root.project),
+            ),
+            Err(problem) => (None, vec![problem], None),
         };
+        loaded.projects.push(project);
         let errors = problems
             .into_iter()
             .filter(|d| d.severity() == Severity::Error)
@@ -225,7 +280,7 @@ fn versions(request: &DiffRequest) -> Result<(Repository, VersionOf, VersionOf),
 pub fn diff(request: &DiffRequest) -> Result<Diffed, Stopped> {
     let (repository, base, head) = versions(request).map_err(Stopped::standalone)?;
     let files = match request.files.is_empty() {
-        true => project_rule_files(Path::new(".")).map_err(Stopped::standalone)?,
+        true => both_projects_files(&base, &head).map_err(Stopped::standalone)?,
         false => request.files.clone(),
     };
     let shown: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
@@ -254,36 +309,25 @@ pub fn diff(request: &DiffRequest) -> Result<Diffed, Stopped> {
                 base: old.name.clone(),
                 head: new.name.clone(),
             })),
-            (before, after) => diffed.push(compared(name, before, after)),
+            (before, after) => {
+                let mut file = compared(name, before, after);
+                file.settings = match after {
+                    Some(_) => new.projects[index].clone(),
+                    None => old.projects[index].clone(),
+                };
+                diffed.push(file);
+            }
         }
     }
+    let both = (&base, &head);
     for path in imported_files(&old, &new, &files) {
-        let (before, after) = (old.imported(&path), new.imported(&path));
-        let mut file = compared(path.display().to_string(), before, after);
-        // Its items are checked in its importer's rules: those run over the data, when the
-        // same file given imports it in both versions.
-        file.old = None;
-        file.new = None;
-        let importer = |side: &Loaded| {
-            side.imports
-                .iter()
-                .find(|(p, _, _)| *p == path)
-                .map(|i| i.1)
-        };
-        if let (Some(a), Some(b)) = (importer(&old), importer(&new))
-            && a == b
-            && file.status != FileStatus::Errors
-        {
-            file.old = old.programs[a].clone();
-            file.new = new.programs[b].clone();
-            file.checked_with = Some(files[a].display().to_string());
-        }
-        diffed.push(file);
+        diffed.push(imported_file(both, (&old, &new), &files, path));
     }
     if !missing.is_empty() {
         return Err(Stopped::Standalone(missing));
     }
     let head_rules = Arc::clone(&new.rules);
+    let base_rules = Arc::clone(&old.rules);
     let problems = [old, new]
         .into_iter()
         .filter(|side| !side.errors.is_empty())
@@ -299,7 +343,69 @@ pub fn diff(request: &DiffRequest) -> Result<Diffed, Stopped> {
         files: diffed,
         problems,
         head_rules,
+        base_rules,
+        stopped_in_base: false,
     })
+}
+
+/// The rule files of either version's segc.toml (`files`), the new version's first: a file one
+/// version lists is compared in both (where it is). An error when neither lists any.
+fn both_projects_files(base: &VersionOf, head: &VersionOf) -> Result<Vec<PathBuf>, Diagnostic> {
+    match (head.project_files(), base.project_files()) {
+        (Err(problem), Err(_)) => Err(problem),
+        (Ok(files), Err(_)) | (Err(_), Ok(files)) => Ok(files),
+        (Ok(mut files), Ok(more)) => {
+            for file in more {
+                if !files.contains(&file) {
+                    files.push(file);
+                }
+            }
+            Ok(files)
+        }
+    }
+}
+
+/// A file imported by the files compared, compared: its items are checked in its importer's
+/// rules, and run over the data with them when the same file given imports it in both
+/// versions (or when the new version imports it first).
+fn imported_file(
+    (base, head): (&VersionOf, &VersionOf),
+    (old, new): (&Loaded, &Loaded),
+    files: &[PathBuf],
+    path: PathBuf,
+) -> DiffedFile {
+    let (before, after) = (old.imported(&path), new.imported(&path));
+    if (before.is_none() || after.is_none()) && same_text(base, head, &path) {
+        // Imported by the files compared in one version only, and the same in both: the file
+        // is neither added nor removed.
+        return unchanged(path.display().to_string());
+    }
+    let mut file = compared(path.display().to_string(), before, after);
+    file.old = None;
+    file.new = None;
+    let importer = |side: &Loaded| {
+        side.imports
+            .iter()
+            .find(|(p, _, _)| *p == path)
+            .map(|i| i.1)
+    };
+    if let (Some(a), Some(b)) = (importer(old), importer(new))
+        && a == b
+        && file.status != FileStatus::Errors
+    {
+        file.old = old.programs[a].clone();
+        file.new = new.programs[b].clone();
+        file.checked_with = Some(files[a].display().to_string());
+        file.settings = new.projects[b].clone();
+    } else if let (None, Some(b)) = (importer(old), importer(new))
+        && file.status == FileStatus::Added
+    {
+        // A file the new version imports first: its definitions enter with its importer.
+        file.new = new.programs[b].clone();
+        file.checked_with = Some(files[b].display().to_string());
+        file.settings = new.projects[b].clone();
+    }
+    file
 }
 
 /// The files imported in either version that are not starting files, the new version's first.
@@ -311,6 +417,28 @@ fn imported_files(old: &Loaded, new: &Loaded, roots: &[PathBuf]) -> Vec<PathBuf>
         }
     }
     paths
+}
+
+/// Whether both versions have the file at `path` with the same text.
+fn same_text(base: &VersionOf, head: &VersionOf, path: &Path) -> bool {
+    match (base.reader().read(path), head.reader().read(path)) {
+        (Ok(old), Ok(new)) => old == new,
+        _ => false,
+    }
+}
+
+/// A file without changes.
+fn unchanged(name: String) -> DiffedFile {
+    DiffedFile {
+        name,
+        checked_with: None,
+        status: FileStatus::Unchanged,
+        changes: Vec::new(),
+        old: None,
+        new: None,
+        data: None,
+        settings: None,
+    }
 }
 
 /// One file compared, from what each version has of it.
@@ -326,6 +454,7 @@ fn compared(name: String, before: Side, after: Side) -> DiffedFile {
             old: None,
             new: None,
             data: None,
+            settings: None,
         };
     }
     let changes = diff::compare(version(before), version(after));
@@ -343,6 +472,7 @@ fn compared(name: String, before: Side, after: Side) -> DiffedFile {
         old: owned(before),
         new: owned(after),
         data: None,
+        settings: None,
     }
 }
 

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::diff::{Diffed, DiffedFile};
+use super::diff::{Diffed, DiffedFile, FileStatus};
 use super::session::{Options, Session};
 use super::{Stopped, Wanted};
 use crate::diagnostics::{Diagnostic, DiffDiagnostic};
@@ -76,13 +76,11 @@ pub struct FileData {
 }
 
 /// Runs both versions of each changed file given over the data, one plan per file, and
-/// attaches the counts to the file (`FileData`).
+/// attaches the counts to the file (`FileData`). A file only in one version runs alone: every
+/// member of its segments enters (added) or leaves (removed), its KPIs appear or disappear.
 pub async fn measure_changes(diffed: &mut Diffed, options: &Options) -> Result<(), Stopped> {
     for index in 0..diffed.files.len() {
         let file = &diffed.files[index];
-        let (Some(old), Some(new)) = (&file.old, &file.new) else {
-            continue;
-        };
         let wanted: Vec<&Change> = file
             .changes
             .iter()
@@ -91,20 +89,67 @@ pub async fn measure_changes(diffed: &mut Diffed, options: &Options) -> Result<(
         if file.changes.is_empty() || wanted.is_empty() && file.checked_with.is_some() {
             continue;
         }
-        let merged = merge(old, new).map_err(|p| merge_problem(file, p))?;
+        let (program, rules) = match (&file.old, &file.new) {
+            (Some(old), Some(new)) => (
+                merge(old, new).map_err(|p| merge_problem(file, p))?,
+                diffed.head_rules(),
+            ),
+            (None, Some(new)) if file.status == FileStatus::Added => {
+                (without_tests(new), diffed.head_rules())
+            }
+            // The old version alone, under the old version's names, over its own sources.
+            (Some(old), None) if file.status == FileStatus::Removed => (
+                merge(old, &hollow(old)).map_err(|p| merge_problem(file, p))?,
+                diffed.base_rules(),
+            ),
+            _ => continue,
+        };
         let path = file.checked_with.as_deref().unwrap_or(&file.name);
-        let session = Session::of_program(
-            merged,
-            diffed.head_rules(),
-            Path::new(path),
-            options.clone(),
-        )?;
+        let in_base = file.status == FileStatus::Removed;
         // An imported file declares no KPI: its importer's are reported with the importer.
         let kpis = file.checked_with.is_none();
-        let data = measured(&session, &wanted, kpis).await?;
-        diffed.files[index].data = Some(data);
+        let settings = file.settings.clone();
+        let measure = async {
+            let session =
+                Session::of_program(program, rules, Path::new(path), settings, options.clone())?;
+            measured(&session, &wanted, kpis).await
+        };
+        match measure.await {
+            Ok(data) => diffed.files[index].data = Some(data),
+            Err(stopped) => {
+                diffed.stopped_in_base = in_base;
+                return Err(stopped);
+            }
+        }
     }
     Ok(())
+}
+
+/// `program` without its tests (a diff runs no test).
+fn without_tests(program: &Program) -> Program {
+    let mut program = program.clone();
+    program.tests.clear();
+    program
+}
+
+/// `program`'s sources and population without any definition: merged with `program` as the
+/// old version, only the old version's definitions are computed.
+fn hollow(program: &Program) -> Program {
+    let mut hollow = without_tests(program);
+    hollow.lets.clear();
+    hollow.segments.clear();
+    hollow.evaluation_order.clear();
+    hollow.aggregates.clear();
+    hollow.scores.clear();
+    hollow.tiers.clear();
+    hollow.outputs.clear();
+    hollow.imported.clear();
+    hollow.quantiles.clear();
+    hollow.kpis.clear();
+    hollow.paths.clear();
+    hollow.expectations.clear();
+    hollow.audiences.clear();
+    hollow
 }
 
 fn merge_problem(file: &DiffedFile, problem: MergeProblem) -> Stopped {

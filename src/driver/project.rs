@@ -41,8 +41,9 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::check::{self, LintLevels};
-use crate::diagnostics::{CommandDiagnostic, Diagnostic, Level, Lint, ProjectProblem};
+use crate::diagnostics::{CommandDiagnostic, Diagnostic, FileProblem, Level, Lint, ProjectProblem};
 use crate::engine::{Layout, OutputFormat, SECRET_SETTINGS, StorageSettings};
+use crate::load::ReadFiles;
 use crate::span::Span;
 use crate::suggest::similar;
 use crate::vars::is_variable_name;
@@ -174,8 +175,63 @@ impl Project {
         }
     }
 
+    /// The project of the rule file `rule_file` as `reader` has the files (a git revision):
+    /// the `segc.toml` of its folder or of the nearest folder above it, up to `top` (the top of
+    /// the repository).
+    pub fn of_file_in(
+        rule_file: &Path,
+        reader: &dyn ReadFiles,
+        top: &Path,
+    ) -> Result<Project, Diagnostic> {
+        let folder = rule_file
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        Project::of_dir_in(folder, reader, top)
+    }
+
+    /// The project of the folder `dir` as `reader` has the files, looked for up to `top`.
+    pub fn of_dir_in(
+        dir: &Path,
+        reader: &dyn ReadFiles,
+        top: &Path,
+    ) -> Result<Project, Diagnostic> {
+        // As the repository's top is: with symbolic links resolved.
+        let Some(absolute) = std::fs::canonicalize(dir).ok().or_else(|| normalized(dir)) else {
+            return Ok(Project::default());
+        };
+        for folder in absolute.ancestors() {
+            let candidate = folder.join(FILE_NAME);
+            match reader.read(&candidate) {
+                Ok(text) => return Project::parse(shown(&candidate), &text),
+                Err(FileProblem::NotFound | FileProblem::NotRegular(_)) => {}
+                Err(problem) => {
+                    return Err(Diagnostic::Command(CommandDiagnostic::InvalidProject {
+                        path: shown(&candidate).display().to_string(),
+                        problem: ProjectProblem::Unreadable(problem.to_string()),
+                    }));
+                }
+            }
+            if folder == top || !folder.starts_with(top) {
+                break;
+            }
+        }
+        Ok(Project::default())
+    }
+
     fn read(path: PathBuf) -> Result<Project, Diagnostic> {
         let path = shown(&path);
+        let text = std::fs::read_to_string(&path).map_err(|e| {
+            Diagnostic::Command(CommandDiagnostic::InvalidProject {
+                path: path.display().to_string(),
+                problem: ProjectProblem::Unreadable(e.to_string()),
+            })
+        })?;
+        Project::parse(path, &text)
+    }
+
+    /// The settings of the file at `path` (as shown), whose text is `text`.
+    fn parse(path: PathBuf, text: &str) -> Result<Project, Diagnostic> {
         let display = path.display().to_string();
         let invalid = |problem: ProjectProblem| {
             Diagnostic::Command(CommandDiagnostic::InvalidProject {
@@ -184,15 +240,14 @@ impl Project {
             })
         };
         let unreadable = |message: String| invalid(ProjectProblem::Unreadable(message));
-        let text = std::fs::read_to_string(&path).map_err(|e| unreadable(e.to_string()))?;
-        if let Some(key) = secret_setting(&text) {
+        if let Some(key) = secret_setting(text) {
             return Err(Diagnostic::Command(CommandDiagnostic::SecretInProject {
                 path: display.clone(),
                 key,
             }));
         }
         let file: ProjectFile =
-            toml::from_str(&text).map_err(|e| unreadable(e.message().trim().to_string()))?;
+            toml::from_str(text).map_err(|e| unreadable(e.message().trim().to_string()))?;
         let mut lints = LintLevels::default();
         for (name, level) in &file.lints {
             let level = Level::from_name(level).ok_or_else(|| {
@@ -289,6 +344,57 @@ impl Project {
                     found.push(shown(&file));
                 }
             }
+            if found.len() == before {
+                return Err(invalid(ProjectProblem::NoMatch(pattern.clone())));
+            }
+        }
+        found.sort();
+        found.dedup();
+        Ok(found)
+    }
+
+    /// The rule files of the project's `files` patterns among `files` (absolute paths: the
+    /// rule files a git revision has), sorted, shown relative to the current folder when they
+    /// are under it. A pattern matches as on disk: `*` within a folder, `**` across folders.
+    pub fn rule_files_among(&self, files: &[PathBuf]) -> Result<Vec<PathBuf>, Diagnostic> {
+        let Some(path) = &self.path else {
+            return Ok(Vec::new());
+        };
+        let invalid = |problem: ProjectProblem| {
+            Diagnostic::Command(CommandDiagnostic::InvalidProject {
+                path: path.display().to_string(),
+                problem,
+            })
+        };
+        let root = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let root = std::fs::canonicalize(root)
+            .ok()
+            .or_else(|| normalized(root))
+            .unwrap_or_else(|| root.to_path_buf());
+        let options = glob::MatchOptions {
+            require_literal_separator: true,
+            ..glob::MatchOptions::new()
+        };
+        let mut found = Vec::new();
+        for pattern in &self.files {
+            let full = normalized(&root.join(pattern)).unwrap_or_else(|| root.join(pattern));
+            let compiled = glob::Pattern::new(&full.to_string_lossy()).map_err(|e| {
+                invalid(ProjectProblem::FilePattern {
+                    pattern: pattern.clone(),
+                    message: e.to_string(),
+                })
+            })?;
+            let before = found.len();
+            found.extend(
+                files
+                    .iter()
+                    .filter(|f| f.extension().is_some_and(|e| e == "seg"))
+                    .filter(|f| compiled.matches_path_with(f, options))
+                    .map(|f| shown(f)),
+            );
             if found.len() == before {
                 return Err(invalid(ProjectProblem::NoMatch(pattern.clone())));
             }

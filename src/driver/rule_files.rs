@@ -11,12 +11,16 @@ use crate::diagnostics::Diagnostic;
 use crate::diff;
 use crate::engine::BaseDirs;
 use crate::files::SourceMap;
+use crate::git::Revision;
 use crate::load::{self, Disk, Workspace};
 use crate::span::Span;
 
 /// The rule files of one command.
 pub struct Rules {
     workspace: Workspace,
+    /// The git revision the files were read from (its segc.toml files are the projects'), or
+    /// `None` for the files on disk.
+    revision: Option<Revision>,
 }
 
 /// One starting file, checked.
@@ -39,6 +43,24 @@ impl Rules {
     pub fn load_from(paths: &[PathBuf], reader: &dyn load::ReadFiles) -> Rules {
         Rules {
             workspace: Workspace::load(paths, reader),
+            revision: None,
+        }
+    }
+
+    /// Reads `paths` and everything they import as the git revision `revision` has them; each
+    /// file is checked with the settings of that revision's segc.toml.
+    pub fn load_at(paths: &[PathBuf], revision: &Revision) -> Rules {
+        Rules {
+            workspace: Workspace::load(paths, revision),
+            revision: Some(revision.clone()),
+        }
+    }
+
+    /// The settings of the project of `rule_file`, from the segc.toml of the version read.
+    pub fn project_of(&self, rule_file: &Path) -> Result<Project, Diagnostic> {
+        match &self.revision {
+            Some(revision) => Project::of_file_in(rule_file, revision, revision.top()),
+            None => Project::of_file(rule_file),
         }
     }
 
@@ -119,7 +141,7 @@ impl Rules {
 
     fn check_file(&self, index: usize, baseline_given: bool) -> Result<CheckedRoot, Diagnostic> {
         let file = &self.workspace.files[index];
-        let project = Project::of_file(&file.path)?;
+        let project = self.project_of(&file.path)?;
         let unit = self.workspace.unit(index);
         let mut settings = project.settings(unit.home);
         settings.baseline = Some(baseline_given || project.baseline.is_some());

@@ -239,10 +239,14 @@ impl Session {
         program: hir::Program,
         rules: Arc<Rules>,
         path: &Path,
+        project: Option<Project>,
         options: Options,
     ) -> Result<Session, Stopped> {
         let explicit = parse_vars(&options.vars).map_err(Stopped::Standalone)?;
-        let project = Project::of_file(path).map_err(Stopped::standalone)?;
+        let project = match project {
+            Some(project) => project,
+            None => Project::of_file(path).map_err(Stopped::standalone)?,
+        };
         let vars = match options.ignore_environment {
             true => Variables::explicit_only(explicit),
             false => Variables::new(explicit),

@@ -96,7 +96,7 @@ impl RunOutput {
     pub(super) fn read_summary(dir: &Path) -> Result<RunOutput, String> {
         if dir.join("_delta_log").is_dir() {
             return Err(format!(
-                "a Delta table: give the dates to compare, as `{}@2026-11-01`",
+                "a Delta table: give the dates to compare, as `{0}@2026-11-01`, or its versions, as `{0}@v3`",
                 dir.display()
             ));
         }
