@@ -16,9 +16,11 @@ mod sources;
 pub mod tally;
 mod tiers;
 
+use std::collections::{HashMap, HashSet};
+
 use serde::Serialize;
 
-use crate::hir::{DefId, LetId, OutputId, Program, ScoreId, TiersId};
+use crate::hir::{DefId, LetId, OutputId, Program, ScoreId, SegmentId, TiersId};
 use canon::Canon;
 pub use effect::Effect;
 pub use sources::ColumnChange;
@@ -150,41 +152,63 @@ impl Change {
     }
 }
 
-/// One version with the meanings of its definitions.
+/// One version with the meanings of its definitions, and its items and definitions by name
+/// (a file of thousands of segments is compared without scanning them per item).
 struct Side<'a> {
     version: Version<'a>,
     canon: Canon<'a>,
+    items: HashMap<(Kind, &'a str), &'a OwnItem>,
+    /// `let`s, segments, scores and tiers (under `Kind::Tiers`, splits too) by name.
+    defs: HashMap<(Kind, &'a str), DefId>,
+    outputs: HashSet<OutputId>,
 }
 
 impl<'a> Side<'a> {
     fn new(version: Version<'a>) -> Self {
+        let program = version.program;
+        let mut items = HashMap::new();
+        for item in version.items {
+            // The first of two items of the same name, as a search would find.
+            items.entry((item.kind, item.name.as_str())).or_insert(item);
+        }
+        let mut defs = HashMap::new();
+        let lets = program.lets.iter().enumerate();
+        let lets = lets.map(|(i, l)| ((Kind::Let, l.name.as_str()), DefId::Let(LetId(i))));
+        let segments = program.segments.iter().enumerate().map(|(i, s)| {
+            (
+                (Kind::Segment, s.name.as_str()),
+                DefId::Segment(SegmentId(i)),
+            )
+        });
+        let scores = program.scores.iter().enumerate();
+        let scores =
+            scores.map(|(i, s)| ((Kind::Score, s.name.as_str()), DefId::Score(ScoreId(i))));
+        let tiers = program.tiers.iter().enumerate();
+        let tiers = tiers.map(|(i, t)| ((Kind::Tiers, t.name.as_str()), DefId::Tiers(TiersId(i))));
+        for (key, def) in lets.chain(segments).chain(scores).chain(tiers) {
+            defs.entry(key).or_insert(def);
+        }
         Side {
             version,
-            canon: Canon::new(version.program),
+            canon: Canon::new(program),
+            items,
+            defs,
+            outputs: program.outputs.iter().copied().collect(),
         }
     }
 
     fn item(&self, kind: Kind, name: &str) -> Option<&'a OwnItem> {
-        self.version
-            .items
-            .iter()
-            .find(|i| i.kind == kind && i.name == name)
+        self.items.get(&(kind, name)).copied()
     }
 
     /// The definition of an item, when it is one.
     fn def(&self, kind: Kind, name: &str) -> Option<DefId> {
-        let program = self.version.program;
-        Some(match kind {
-            Kind::Let => DefId::Let(LetId(program.lets.iter().position(|l| l.name == name)?)),
-            Kind::Segment => DefId::Segment(program.segment_named(name)?),
-            Kind::Score => {
-                DefId::Score(ScoreId(program.scores.iter().position(|s| s.name == name)?))
-            }
-            Kind::Tiers | Kind::Split => {
-                DefId::Tiers(TiersId(program.tiers.iter().position(|t| t.name == name)?))
-            }
+        let kind = match kind {
+            Kind::Split => Kind::Tiers,
             Kind::Source | Kind::Population | Kind::Kpi => return None,
-        })
+            other => other,
+        };
+        self.defs.get(&(kind, name)).copied()
     }
 
     /// The meaning of an item and its label: equal for two items that select the same.
@@ -216,7 +240,7 @@ impl<'a> Side<'a> {
                 let def = self.def(kind, name)?;
                 // An imported definition the importer does not use is not checked there (it
                 // stands as `false`): its meaning is not known.
-                let checked = |output: OutputId| program.outputs.contains(&output);
+                let checked = |output: OutputId| self.outputs.contains(&output);
                 let known = match def {
                     DefId::Segment(id) => checked(OutputId::Segment(id)),
                     DefId::Score(id) => checked(OutputId::Score(id)),
@@ -257,13 +281,13 @@ pub fn compare(old: Option<Version>, new: Option<Version>) -> Vec<Change> {
     let new_items = new.as_ref().map_or(&[][..], |s| s.version.items);
     // The items only in the old version, with their meanings: renamed when an item only in
     // the new version has the same.
+    let in_new: HashSet<(Kind, &str)> = new_items
+        .iter()
+        .map(|n| (n.kind, n.name.as_str()))
+        .collect();
     let mut removed: Vec<(&OwnItem, Option<String>)> = old_items
         .iter()
-        .filter(|o| {
-            !new_items
-                .iter()
-                .any(|n| n.kind == o.kind && n.name == o.name)
-        })
+        .filter(|o| !in_new.contains(&(o.kind, o.name.as_str())))
         .map(|o| {
             (
                 o,
