@@ -205,3 +205,48 @@ fn a_failing_file_publishes_nothing_of_the_project() {
     assert_ne!(membership("b"), before);
     assert!(!membership("b").contains("unknown"));
 }
+
+/// The joined program of `a.seg` and `b.seg` holds each definition they share once: the
+/// imported `let`, segment, tiers and quintiles, and the aggregates under them; `b.seg`'s own
+/// definitions are added, and `c.seg` (other members) does not fit their plan.
+#[test]
+fn definitions_shared_by_files_are_joined_once() {
+    use segc::merge::project::{JoinProblem, fits, join};
+    let root = repo(FIXTURE);
+    let paths: Vec<_> = ["a", "b", "c"]
+        .iter()
+        .map(|f| root.join(format!("campaigns/{f}.seg")))
+        .collect();
+    let opened =
+        segc::driver::Session::open_all(&paths, segc::driver::Options::default()).expect("read");
+    let sessions: Vec<_> = opened
+        .into_iter()
+        .map(|o| o.expect("opened").into_session().expect("checked"))
+        .collect();
+    let [a, b, c] = [0, 1, 2].map(|i| sessions[i].program());
+    let joined = join(a, &[b]).expect("joined");
+    let program = &joined.program;
+    let count = |name: &str| program.segments.iter().filter(|s| s.name == name).count();
+    assert_eq!(count("big_spenders"), 1);
+    assert_eq!(program.lets.iter().filter(|l| l.name == "spend").count(), 1);
+    assert_eq!(
+        program.tiers.iter().filter(|t| t.name == "value").count(),
+        1
+    );
+    // `value`'s two quintiles and `b.seg`'s decile.
+    assert_eq!(program.quantiles.len(), a.quantiles.len() + 1);
+    // Both files' `sum(orders.amt)`, once; `b.seg`'s web orders.
+    assert_eq!(program.aggregates.len(), a.aggregates.len() + 1);
+    assert_eq!(program.segments.len(), a.segments.len() + 2);
+    // `b.seg`'s segments are written under their own names by its writer, wherever they sit.
+    let placement = &joined.placements[1];
+    for output in b.own_outputs() {
+        let placed = placement.output(output);
+        assert!(program.outputs.contains(&placed));
+        assert_eq!(program.output_name(placed), b.output_name(output));
+    }
+    assert_eq!(
+        fits(a, c),
+        Err(JoinProblem::PopulationRows("customers".into()))
+    );
+}
