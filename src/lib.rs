@@ -15,6 +15,7 @@ pub mod hir;
 pub mod judge;
 pub mod load;
 pub mod lower;
+pub mod merge;
 mod parallel;
 pub mod span;
 pub mod suggest;

@@ -27,6 +27,7 @@ mod overlaps;
 mod partitions;
 mod plan;
 mod plan_scaling;
+mod project_run;
 mod readout;
 mod robustness;
 mod run;

@@ -231,6 +231,10 @@ pub struct RunArgs {
     /// Print nothing but errors
     #[arg(long, short)]
     pub quiet: bool,
+    /// Without FILE: also say which files of the project share one plan, and why the others
+    /// do not
+    #[arg(long, short, conflicts_with = "quiet")]
+    pub verbose: bool,
     #[command(flatten)]
     /// Data options.
     pub data: DataArgs,
@@ -300,11 +304,13 @@ pub enum FailOn {
 /// `segc explain`
 #[derive(Debug, Args)]
 pub struct ExplainArgs {
-    /// The rule file
+    /// The rule file [default: every file of the `files` of the segc.toml of the current
+    /// folder: the plans of a project run, one per group of files sharing it]
     #[arg(value_name = "FILE")]
-    pub file: PathBuf,
-    /// Plan only this segment (or score, or tiers) and what it depends on (repeatable)
-    #[arg(long = "segment", value_name = "NAME")]
+    pub file: Option<PathBuf>,
+    /// Plan only this segment (or score, or tiers) and what it depends on (repeatable; needs
+    /// FILE)
+    #[arg(long = "segment", value_name = "NAME", requires = "file")]
     pub segments: Vec<String>,
     /// Also show the physical plan
     #[arg(long, conflicts_with = "declared")]
@@ -316,12 +322,12 @@ pub struct ExplainArgs {
     /// Plan over the declared schemas without reading any data (logical plan only)
     #[arg(long)]
     pub declared: bool,
-    /// Show the plan computing the KPIs instead of the memberships
-    #[arg(long, conflicts_with = "segments")]
+    /// Show the plan computing the KPIs instead of the memberships (needs FILE)
+    #[arg(long, conflicts_with = "segments", requires = "file")]
     pub kpis: bool,
     /// Instead of plans, the declared columns each output and KPI reads, through lets,
     /// aggregates and references (all, or those named); no data is read
-    #[arg(long, num_args = 0.., value_name = "NAME", conflicts_with_all = ["segments", "kpis", "physical", "analyze"])]
+    #[arg(long, num_args = 0.., value_name = "NAME", requires = "file", conflicts_with_all = ["segments", "kpis", "physical", "analyze"])]
     pub lineage: Option<Vec<String>>,
     /// With --lineage: print JSON
     #[arg(long, requires = "lineage")]

@@ -227,7 +227,10 @@ pub(super) fn print_ran(ran: &Ran) {
 }
 
 async fn explain(args: &ExplainArgs, reporter: &Reporter) -> Outcome {
-    let session = match open(&args.file, options(&args.data, false), reporter) {
+    let Some(file) = &args.file else {
+        return super::project_run::explain(args, reporter).await;
+    };
+    let session = match open(file, options(&args.data, false), reporter) {
         Ok(session) => session,
         Err(outcome) => return outcome,
     };
@@ -293,7 +296,7 @@ fn lineage_text(lineage: &[crate::driver::Lineage], json: bool) -> String {
 /// The width plans are wrapped to (DataFusion prints each node on one line).
 const PLAN_WIDTH: usize = 100;
 
-fn explanation_text(explanation: &Explanation) -> String {
+pub(super) fn explanation_text(explanation: &Explanation) -> String {
     wrap::wrap_plan(&unwrapped_explanation(explanation), PLAN_WIDTH)
 }
 

@@ -209,6 +209,7 @@ codes! {
     E1202 Rules "import cycle",
     E1203 Rules "imported file declares KPIs",
     E1204 Rules "name declared by the file and by an import",
+    E1210 Rules "project run published nothing",
     E1301 Rules "test rows for an unknown source",
     E1302 Rules "unknown column in a test row",
     E1303 Rules "test row without a required column",

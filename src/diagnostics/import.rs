@@ -53,6 +53,13 @@ pub enum ImportDiagnostic {
         /// The file's own declaration.
         own: Span,
     },
+    /// A file of a project run failed, so no file's outputs were published (E1210).
+    ProjectNotPublished {
+        /// The file that failed.
+        failed: String,
+        /// The other files whose outputs were computed but not published.
+        kept: Vec<String>,
+    },
 }
 
 impl ImportDiagnostic {
@@ -127,6 +134,18 @@ impl ImportDiagnostic {
                 .help(|| format!(
                     "imported definitions share one namespace with the file's own: use the imported `{name}` and remove this one, or rename this one (`{name}_local`)"
                 )),
+            ProjectNotPublished { failed, kept } => d
+                .code(E1210)
+                .message(|| format!(
+                    "the project run published nothing: `{failed}` failed"
+                ))
+                .help(|| match kept.is_empty() {
+                    true => "a project run publishes every file's outputs or none; fix the problem above and run again".to_string(),
+                    false => format!(
+                        "a project run publishes every file's outputs or none: the previous outputs of {} are kept; fix the problem above and run again, or run a file alone (`segc run FILE`)",
+                        kept.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")
+                    ),
+                }),
         }
     }
 }

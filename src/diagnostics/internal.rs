@@ -58,6 +58,11 @@ pub enum Invariant {
         /// The source.
         source: String,
     },
+    /// Files of a project run grouped to share a plan could not be joined.
+    UnjoinedFiles {
+        /// The file that could not join the others.
+        file: String,
+    },
     /// The KPI plan gave no row.
     NoKpiRow,
     /// The KPI row lacks a column of the plan.
@@ -121,6 +126,9 @@ impl Invariant {
             Invariant::MeasureWithoutValue => "a measure without a value".into(),
             Invariant::UnregisteredSource { source } => {
                 format!("source `{source}` was not registered")
+            }
+            Invariant::UnjoinedFiles { file } => {
+                format!("`{file}` could not share the plan of the files grouped with it")
             }
             Invariant::NoKpiRow => "the KPI plan gave no row".into(),
             Invariant::KpiRowColumn { column } => format!("no column `{column}` in the KPI row"),

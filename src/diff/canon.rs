@@ -100,7 +100,7 @@ impl<'p> Canon<'p> {
 
     /// The meaning of an aggregate: its function, source (with the source's `where`), path,
     /// argument, order and filter (with the event cut at `as_of`).
-    fn aggregate(&self, id: crate::hir::AggregateId, out: &mut String) {
+    pub(crate) fn aggregate(&self, id: crate::hir::AggregateId, out: &mut String) {
         let aggregate = &self.program.aggregates[id.0];
         let source = self.program.source(aggregate.source);
         let _ = write!(out, "{}({}", aggregate.function.name(), source.name);

@@ -141,7 +141,7 @@ fn size(e: &Expr) -> usize {
 }
 
 /// The expressions directly inside `e`, to rewrite.
-pub(super) fn children(e: &mut Expr) -> Vec<&mut Expr> {
+pub(crate) fn children(e: &mut Expr) -> Vec<&mut Expr> {
     match &mut e.kind {
         ExprKind::Not(x) | ExprKind::Neg(x) => vec![&mut **x],
         ExprKind::Binary { lhs, rhs, .. } => vec![&mut **lhs, &mut **rhs],

@@ -5,11 +5,8 @@
 
 use std::collections::HashMap;
 
-use super::effect::children;
-use crate::hir::{
-    AggregateId, DefId, Expr, ExprKind, Kpi, KpiExpr, KpiExprKind, KpiGroup, LetId, OutputId,
-    PathId, Program, QuantileId, ScoreId, SegmentId, SourceId, TiersId,
-};
+use crate::hir::{Expr, Kpi, OutputId, Program, SourceId};
+use crate::merge::Placement;
 
 /// What the old version's names start with in the merged program.
 pub const OLD_PREFIX: &str = "__base__";
@@ -26,27 +23,13 @@ pub enum MergeProblem {
     OtherRows(String),
 }
 
-/// Where the old version's ids went in the merged program.
-struct Offsets {
-    sources: Vec<SourceId>,
-    /// Per old source: the merged index of each of its columns.
-    columns: Vec<Vec<usize>>,
-    lets: usize,
-    segments: usize,
-    scores: usize,
-    tiers: usize,
-    quantiles: usize,
-    aggregates: usize,
-    paths: usize,
-}
-
 /// Both versions as one program: `new` unchanged, then `old`'s definitions named
 /// [`OLD_PREFIX`]`name`, its KPIs too.
 pub fn merge(old: &Program, new: &Program) -> Result<Program, MergeProblem> {
     let mut merged = new.clone();
     merged.tests.clear();
     let offsets = sources(old, &mut merged)?;
-    if offsets.sources[old.population.0] != new.population {
+    if offsets.source(old.population) != new.population {
         return Err(MergeProblem::Population(
             old.population().name.clone(),
             new.population().name.clone(),
@@ -54,21 +37,13 @@ pub fn merge(old: &Program, new: &Program) -> Result<Program, MergeProblem> {
     }
     same_rows(old, new)?;
     for path in &old.paths {
-        let mut path = path.clone();
-        path.from = offsets.sources[path.from.0];
-        for step in &mut path.steps {
-            step.column = offsets.columns[step.from.0][step.column];
-            step.from = offsets.sources[step.from.0];
-            step.to = offsets.sources[step.to.0];
-        }
-        merged.paths.push(path);
+        merged.paths.push(offsets.path_of(path));
     }
     append_definitions(old, &offsets, &mut merged);
-    let def = |d: DefId| shift_def(d, &offsets);
     merged
         .evaluation_order
-        .extend(old.evaluation_order.iter().map(|d| def(*d)));
-    let output = |o: &OutputId| shift_output(*o, &offsets);
+        .extend(old.evaluation_order.iter().map(|d| offsets.def(*d)));
+    let output = |o: &OutputId| offsets.output(*o);
     merged.outputs.extend(old.outputs.iter().map(output));
     merged.imported.extend(old.imported.iter().map(output));
     Ok(merged)
@@ -76,12 +51,8 @@ pub fn merge(old: &Program, new: &Program) -> Result<Program, MergeProblem> {
 
 /// Appends `old`'s `let`s, segments, scores, tiers, quantiles, aggregates and KPIs to
 /// `merged`, renamed and with the merged program's ids.
-fn append_definitions(old: &Program, offsets: &Offsets, merged: &mut Program) {
-    let fix = |e: &Expr| {
-        let mut e = e.clone();
-        remap(&mut e, old, offsets);
-        e
-    };
+fn append_definitions(old: &Program, offsets: &Placement, merged: &mut Program) {
+    let fix = |e: &Expr| offsets.expr(e, old);
     let renamed = |name: &str| format!("{OLD_PREFIX}{name}");
     for l in &old.lets {
         let mut l = l.clone();
@@ -117,8 +88,8 @@ fn append_definitions(old: &Program, offsets: &Offsets, merged: &mut Program) {
     }
     for a in &old.aggregates {
         let mut a = a.clone();
-        a.source = offsets.sources[a.source.0];
-        a.path = PathId(a.path.0 + offsets.paths);
+        a.source = offsets.source(a.source);
+        a.path = offsets.path(a.path);
         a.argument = a.argument.as_ref().map(fix);
         a.order_by = a.order_by.as_ref().map(fix);
         a.filter = a.filter.as_ref().map(fix);
@@ -160,7 +131,7 @@ fn same_rows(old: &Program, new: &Program) -> Result<(), MergeProblem> {
 
 /// The new version's sources with the columns only the old version declares: where each old
 /// source and column went.
-fn sources(old: &Program, merged: &mut Program) -> Result<Offsets, MergeProblem> {
+fn sources(old: &Program, merged: &mut Program) -> Result<Placement, MergeProblem> {
     let by_name: HashMap<&str, usize> = merged
         .sources
         .iter()
@@ -193,92 +164,19 @@ fn sources(old: &Program, merged: &mut Program) -> Result<Offsets, MergeProblem>
         }
         columns.push(placed);
     }
-    let new = &*merged;
-    Ok(Offsets {
-        sources: ids,
+    Ok(Placement {
+        sources: ids.into_iter().map(Some).collect(),
         columns,
-        lets: new.lets.len(),
-        segments: new.segments.len(),
-        scores: new.scores.len(),
-        tiers: new.tiers.len(),
-        quantiles: new.quantiles.len(),
-        aggregates: new.aggregates.len(),
-        paths: new.paths.len(),
+        ..Placement::appended(old, merged)
     })
 }
 
-fn shift_def(def: DefId, o: &Offsets) -> DefId {
-    match def {
-        DefId::Let(id) => DefId::Let(LetId(id.0 + o.lets)),
-        DefId::Segment(id) => DefId::Segment(SegmentId(id.0 + o.segments)),
-        DefId::Score(id) => DefId::Score(ScoreId(id.0 + o.scores)),
-        DefId::Tiers(id) => DefId::Tiers(TiersId(id.0 + o.tiers)),
-        DefId::Quantile(id) => DefId::Quantile(QuantileId(id.0 + o.quantiles)),
-    }
-}
-
-/// Where an old output went in the merged program.
-fn shift_output(output: OutputId, o: &Offsets) -> OutputId {
-    match output {
-        OutputId::Segment(id) => OutputId::Segment(SegmentId(id.0 + o.segments)),
-        OutputId::Score(id) => OutputId::Score(ScoreId(id.0 + o.scores)),
-        OutputId::Tiers(id) => OutputId::Tiers(TiersId(id.0 + o.tiers)),
-        OutputId::Let(id) => OutputId::Let(LetId(id.0 + o.lets)),
-    }
-}
-
-/// `e`, an expression of `old`, with the merged program's ids.
-fn remap(e: &mut Expr, old: &Program, o: &Offsets) {
-    match &mut e.kind {
-        ExprKind::Column { source, column } => {
-            *column = o.columns[source.0][*column];
-            *source = o.sources[source.0];
-        }
-        ExprKind::Lookup { path, column } => {
-            let last = old.path(*path).to();
-            *column = o.columns[last.0][*column];
-            *path = PathId(path.0 + o.paths);
-        }
-        ExprKind::Aggregate(id) => *id = AggregateId(id.0 + o.aggregates),
-        ExprKind::Let(id) => *id = LetId(id.0 + o.lets),
-        ExprKind::Segment(id) => *id = SegmentId(id.0 + o.segments),
-        ExprKind::Score(id) => *id = ScoreId(id.0 + o.scores),
-        ExprKind::Tier(id) => *id = TiersId(id.0 + o.tiers),
-        ExprKind::Quantile(id) => *id = QuantileId(id.0 + o.quantiles),
-        _ => {
-            for child in children(e) {
-                remap(child, old, o);
-            }
-        }
-    }
-}
-
-fn kpi_of(kpi: &Kpi, old: &Program, o: &Offsets, name: &str) -> Kpi {
+fn kpi_of(kpi: &Kpi, old: &Program, o: &Placement, name: &str) -> Kpi {
     let mut kpi = kpi.clone();
     kpi.name = name.to_string();
     for group in &mut kpi.groups {
-        match group {
-            KpiGroup::Population => {}
-            KpiGroup::Segment(id) => *id = SegmentId(id.0 + o.segments),
-            KpiGroup::Tier { tiers, .. } => *tiers = TiersId(tiers.0 + o.tiers),
-        }
+        *group = o.kpi_group(group);
     }
-    remap_kpi(&mut kpi.value, old, o);
+    o.remap_kpi(&mut kpi.value, old);
     kpi
-}
-
-fn remap_kpi(e: &mut KpiExpr, old: &Program, o: &Offsets) {
-    match &mut e.kind {
-        KpiExprKind::Number(_) => {}
-        KpiExprKind::Measure(m) => {
-            for part in [&mut m.value, &mut m.filter].into_iter().flatten() {
-                remap(part, old, o);
-            }
-        }
-        KpiExprKind::Neg(x) => remap_kpi(x, old, o),
-        KpiExprKind::Binary { lhs, rhs, .. } => {
-            remap_kpi(lhs, old, o);
-            remap_kpi(rhs, old, o);
-        }
-    }
 }

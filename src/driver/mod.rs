@@ -24,6 +24,7 @@ mod kpis;
 mod lineage;
 mod overlaps;
 mod project;
+mod project_run;
 mod rule_files;
 mod session;
 mod testing;
@@ -40,6 +41,7 @@ pub use infer::{InferRequest, infer_schema, infer_schemas};
 pub use kpis::{Baseline, KpiGate, Measured};
 pub use lineage::{Lineage, SourceColumns};
 pub use project::{Project, join_place};
+pub use project_run::{Apart, ProjectRun, ProjectStopped, RunGroup};
 pub use rule_files::{CheckedRoot, Reported, Rules};
 pub use session::{
     ExplainRequest, ExplainedPass, Explanation, Opened, Options, OutputChoice, Ran, Session,

@@ -268,6 +268,21 @@ impl Session {
         })
     }
 
+    /// The rules read with this file (shared by the files opened together).
+    pub(super) fn rules(&self) -> Arc<Rules> {
+        self.setting.rules.clone()
+    }
+
+    /// The options the session was opened with.
+    pub(super) fn options(&self) -> &Options {
+        &self.setting.options
+    }
+
+    /// The rule file's path.
+    pub(super) fn path(&self) -> &Path {
+        &self.setting.path
+    }
+
     /// The checked rules.
     pub fn program(&self) -> &hir::Program {
         &self.program
@@ -413,6 +428,18 @@ impl Session {
         Stopped::InRules(vec![engine.redacted(problem)])
     }
 
+    /// Why a run stopped: a problem writing the outputs belongs to no rule file.
+    pub(super) fn run_problem(engine: &Engine, problem: Diagnostic) -> Stopped {
+        match problem {
+            Diagnostic::Data(
+                DataDiagnostic::OutputFailed { .. }
+                | DataDiagnostic::OutputBusy { .. }
+                | DataDiagnostic::DeltaWriteFailed { .. },
+            ) => Stopped::standalone(problem),
+            problem => Session::in_rules(engine, problem),
+        }
+    }
+
     /// `segc run`: computes the selected outputs and publishes the membership file and
     /// `summary.json` under the lock on the output folder.
     pub async fn run(
@@ -447,15 +474,10 @@ impl Session {
             consent_checks,
             freshness: times.freshness.clone(),
         };
-        let summary = match engine.run(run_program, &plan, &context, &written).await {
-            Ok(summary) => summary,
-            Err(
-                problem @ (Diagnostic::Data(DataDiagnostic::OutputFailed { .. })
-                | Diagnostic::Data(DataDiagnostic::OutputBusy { .. })
-                | Diagnostic::Data(DataDiagnostic::DeltaWriteFailed { .. })),
-            ) => return Err(Stopped::standalone(problem)),
-            Err(problem) => return Err(Session::in_rules(engine, problem)),
-        };
+        let summary = engine
+            .run(run_program, &plan, &context, &written)
+            .await
+            .map_err(|problem| Session::run_problem(engine, problem))?;
         let published = match &remote {
             Some((run, _)) => Some(
                 engine
@@ -508,7 +530,7 @@ impl Session {
     /// What a run found once it counted, without stopping it: rows after `as_of` left out,
     /// audiences' members without consent (with `else warn`), broken size expectations and
     /// segments overlapping beyond the project's threshold.
-    fn findings(
+    pub(super) fn findings(
         &self,
         times: &EventTimes,
         context: &RunContext,
@@ -539,8 +561,17 @@ impl Session {
     /// rows dated after `as_of` they leave out, and each source's freshness. Stops with
     /// `E0725` (and the warnings) when a source without `else warn` is stale.
     pub async fn event_times(&self, engine: &Engine) -> Result<EventTimes, Stopped> {
+        self.event_times_of(engine, None).await
+    }
+
+    /// [`Session::event_times`] of the sources in `only` (when given).
+    pub(super) async fn event_times_of(
+        &self,
+        engine: &Engine,
+        only: Option<&std::collections::BTreeSet<hir::SourceId>>,
+    ) -> Result<EventTimes, Stopped> {
         let times = engine
-            .event_times(&self.program, self.setting.params)
+            .event_times_of(&self.program, self.setting.params, only)
             .await
             .map_err(|p| Session::in_rules(engine, p))?;
         let errors = times.errors();
@@ -558,7 +589,7 @@ impl Session {
     }
 
     /// The outputs' folder, format and layout: as chosen, else the project's.
-    fn output_spec(&self, output: &OutputChoice) -> Result<OutputSpec, Stopped> {
+    pub(super) fn output_spec(&self, output: &OutputChoice) -> Result<OutputSpec, Stopped> {
         let project = &self.setting.project;
         // The project's folder is shared by its files: each writes in its own place there, also
         // when `--out` names that folder.

@@ -98,11 +98,24 @@ impl Engine {
         program: &hir::Program,
         params: Params,
     ) -> Result<EventTimes, Diagnostic> {
+        self.event_times_of(program, params, None).await
+    }
+
+    /// [`Engine::event_times`] of the sources in `only` (when given): an engine shared by the
+    /// files of a project has the sources of all of them registered, and each file's run
+    /// measures those its own plan reads, as when it runs alone.
+    pub async fn event_times_of(
+        &self,
+        program: &hir::Program,
+        params: Params,
+        only: Option<&std::collections::BTreeSet<hir::SourceId>>,
+    ) -> Result<EventTimes, Diagnostic> {
         let mut measured = EventTimes::default();
         // Sources not registered are not read by the plans this engine runs.
         let read = (0..program.sources.len()).map(hir::SourceId).filter(|id| {
             let source = program.source(*id);
             self.tables.contains_key(&source.name)
+                && only.is_none_or(|only| only.contains(id))
                 && (program.dated.contains(id) || source.freshness.is_some())
         });
         for id in read {

@@ -31,6 +31,7 @@ mod references;
 mod remote_out;
 mod runs;
 mod shape;
+mod shared;
 mod stores;
 mod summary;
 mod tables;
@@ -70,6 +71,7 @@ pub use progress::{Phase, Progress, Quiet, rows_read};
 pub use rank::pass_boundaries;
 pub use remote_out::{MANIFEST, Published, run_file_url, run_folder};
 pub use runs::RunOutput;
+pub use shared::{SharedFile, StagedRun, publish_runs};
 use std::sync::atomic::AtomicU64;
 pub use stores::{AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings};
 pub use summary::{

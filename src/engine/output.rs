@@ -197,39 +197,90 @@ pub(super) async fn write_membership(
     data_error: impl Fn(datafusion::error::DataFusionError) -> Diagnostic,
     key_problem: impl Fn(KeyProblem) -> Diagnostic,
 ) -> Result<(PendingOutput, Counts), Diagnostic> {
-    let target = spec.membership_path();
-    std::fs::create_dir_all(&spec.dir).map_err(|e| failed(&spec.dir, e))?;
-    let temp = temporary_in(&spec.dir, ".segc-membership-").map_err(|e| failed(&target, e))?;
-    let file = temp.as_file().try_clone().map_err(|e| failed(&target, e))?;
-    let mut shaper = Shaper::new(outputs, spec.layout, &stream.schema());
-    let schema = Arc::clone(shaper.schema());
-    let mut writer = match spec.format {
-        OutputFormat::Csv => Writer::Csv(Box::new(
-            datafusion::arrow::csv::WriterBuilder::new()
-                .with_header(true)
-                .build(file),
-        )),
-        _ => {
-            let props = parquet_properties(encoding.metadata, spec.layout, outputs.columns);
-            Writer::Parquet(Box::new(
-                super::parquet_out::ParallelParquet::new(file, schema, props, encoding.threads)
-                    .map_err(|e| failed(&target, e))?,
-            ))
-        }
-    };
+    let mut writer = MembershipWriter::new(spec, outputs, encoding, &stream.schema())?;
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(&data_error)?;
-        let out = shaper.shape(&batch).map_err(|problem| match problem {
-            Unshaped::Key(problem) => key_problem(problem),
-            Unshaped::Columns(message) => failed(&target, message),
-        })?;
-        writer.write(&out).map_err(|e| failed(&target, e))?;
-        written.store(shaper.counts().members, Ordering::Relaxed);
+        writer.write(&batch, &key_problem)?;
+        written.store(writer.members(), Ordering::Relaxed);
     }
-    let mut file = writer.finish().map_err(|e| failed(&target, e))?;
-    file.flush().map_err(|e| failed(&target, e))?;
-    file.sync_all().map_err(|e| failed(&target, e))?;
-    Ok((PendingOutput { temp, target }, shaper.into_counts()))
+    writer.finish()
+}
+
+/// A membership file being written from the batches of a plan: shaped, checked, counted.
+pub(super) struct MembershipWriter {
+    shaper: Shaper,
+    writer: Writer,
+    temp: NamedTempFile,
+    target: PathBuf,
+}
+
+impl MembershipWriter {
+    /// A temporary file in `spec`'s folder for the batches of a plan with schema `plan`.
+    pub(super) fn new(
+        spec: &OutputSpec,
+        outputs: &Outputs<'_>,
+        encoding: &Encoding<'_>,
+        plan: &datafusion::arrow::datatypes::Schema,
+    ) -> Result<MembershipWriter, Diagnostic> {
+        let target = spec.membership_path();
+        std::fs::create_dir_all(&spec.dir).map_err(|e| failed(&spec.dir, e))?;
+        let temp = temporary_in(&spec.dir, ".segc-membership-").map_err(|e| failed(&target, e))?;
+        let file = temp.as_file().try_clone().map_err(|e| failed(&target, e))?;
+        let shaper = Shaper::new(outputs, spec.layout, plan);
+        let schema = Arc::clone(shaper.schema());
+        let writer = match spec.format {
+            OutputFormat::Csv => Writer::Csv(Box::new(
+                datafusion::arrow::csv::WriterBuilder::new()
+                    .with_header(true)
+                    .build(file),
+            )),
+            _ => {
+                let props = parquet_properties(encoding.metadata, spec.layout, outputs.columns);
+                Writer::Parquet(Box::new(
+                    super::parquet_out::ParallelParquet::new(file, schema, props, encoding.threads)
+                        .map_err(|e| failed(&target, e))?,
+                ))
+            }
+        };
+        Ok(MembershipWriter {
+            shaper,
+            writer,
+            temp,
+            target,
+        })
+    }
+
+    /// Shapes, checks, counts and writes one batch of the plan.
+    pub(super) fn write(
+        &mut self,
+        batch: &RecordBatch,
+        key_problem: &impl Fn(KeyProblem) -> Diagnostic,
+    ) -> Result<(), Diagnostic> {
+        let target = &self.target;
+        let out = self.shaper.shape(batch).map_err(|problem| match problem {
+            Unshaped::Key(problem) => key_problem(problem),
+            Unshaped::Columns(message) => failed(target, message),
+        })?;
+        self.writer.write(&out).map_err(|e| failed(target, e))
+    }
+
+    /// The members written so far.
+    pub(super) fn members(&self) -> u64 {
+        self.shaper.counts().members
+    }
+
+    /// The file complete and synced, to be published, and what was counted.
+    pub(super) fn finish(self) -> Result<(PendingOutput, Counts), Diagnostic> {
+        let target = self.target;
+        let mut file = self.writer.finish().map_err(|e| failed(&target, e))?;
+        file.flush().map_err(|e| failed(&target, e))?;
+        file.sync_all().map_err(|e| failed(&target, e))?;
+        let pending = PendingOutput {
+            temp: self.temp,
+            target,
+        };
+        Ok((pending, self.shaper.into_counts()))
+    }
 }
 
 /// How segc writes Parquet membership files: zstd, the run's metadata, and no statistics

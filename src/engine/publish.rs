@@ -137,6 +137,60 @@ pub(super) fn publish(
     files: Vec<PendingOutput>,
     obsolete: &[PathBuf],
 ) -> Result<(), Diagnostic> {
+    let swapped = swap(lock, files, obsolete)?;
+    commit(lock, &swapped)
+}
+
+/// One folder's outputs of a project run, staged under its lock: published with the others.
+pub(super) struct Staged {
+    /// The lock on the folder, held until published.
+    pub lock: OutputLock,
+    /// The temporary files and their targets.
+    pub files: Vec<PendingOutput>,
+    /// The files the publication removes.
+    pub obsolete: Vec<PathBuf>,
+}
+
+/// Publishes the outputs of several folders all or nothing: each folder's files are moved into
+/// place with its journal kept (steps 1 to 3), and only once every folder's are the journals
+/// removed. A failure rolls back the folders already moved; a process that dies before the
+/// last journal is removed leaves journals that the next lock on each folder rolls back, so
+/// what a reader sees after a crash is either every folder's new pair or, once rolled back, the
+/// previous ones (a folder whose journal was already removed keeps its new pair).
+pub(super) fn publish_all(staged: Vec<Staged>) -> Result<(), Diagnostic> {
+    let mut locks = Vec::with_capacity(staged.len());
+    let mut pending = Vec::with_capacity(staged.len());
+    for folder in staged {
+        locks.push(folder.lock);
+        pending.push((folder.files, folder.obsolete));
+    }
+    let mut swapped: Vec<(&OutputLock, Journal)> = Vec::with_capacity(locks.len());
+    for (lock, (files, obsolete)) in locks.iter().zip(pending) {
+        match swap(lock, files, &obsolete) {
+            Ok(journal) => swapped.push((lock, journal)),
+            Err(problem) => {
+                for (lock, journal) in swapped.iter().rev() {
+                    let _ = lock.roll_back(&journal.entries);
+                }
+                return Err(problem);
+            }
+        }
+    }
+    let mut first = Ok(());
+    for (lock, journal) in &swapped {
+        if let Err(problem) = commit(lock, journal) {
+            first = first.and(Err(problem));
+        }
+    }
+    first
+}
+
+/// Steps 1 to 3: backups, the journal, the files moved into place (rolled back on failure).
+fn swap(
+    lock: &OutputLock,
+    files: Vec<PendingOutput>,
+    obsolete: &[PathBuf],
+) -> Result<Journal, Diagnostic> {
     let dir = lock.dir();
     let targets: Vec<&Path> = files
         .iter()
@@ -150,15 +204,20 @@ pub(super) fn publish(
         remove_backups(dir, &journal.entries);
         return Err(problem);
     }
-    let moved = move_into_place(files, obsolete);
-    let committed = moved.and_then(|()| {
-        sync_dir(dir)?;
-        remove_if_present(&dir.join(JOURNAL))?;
-        sync_dir(dir)
-    });
-    if let Err(problem) = committed {
+    if let Err(problem) = move_into_place(files, obsolete).and_then(|()| sync_dir(dir)) {
         // The original problem is the one to report; a failed rollback leaves the journal for
         // the next run to finish it.
+        let _ = lock.roll_back(&journal.entries);
+        return Err(problem);
+    }
+    Ok(journal)
+}
+
+/// Step 4: the journal removed (the commit point), then the backups.
+fn commit(lock: &OutputLock, journal: &Journal) -> Result<(), Diagnostic> {
+    let dir = lock.dir();
+    let committed = remove_if_present(&dir.join(JOURNAL)).and_then(|()| sync_dir(dir));
+    if let Err(problem) = committed {
         let _ = lock.roll_back(&journal.entries);
         return Err(problem);
     }
@@ -332,6 +391,41 @@ mod tests {
             names(d),
             ["membership.csv", "membership.parquet", "summary.json"]
         );
+    }
+
+    /// A project run's folders: the second cannot be published (a folder where its summary
+    /// goes), so the first, already moved into place, is rolled back.
+    #[test]
+    fn folders_published_together_roll_back_together() {
+        let (one, two) = (
+            tempfile::tempdir().expect("tmp"),
+            tempfile::tempdir().expect("tmp"),
+        );
+        let (a, b) = (one.path(), two.path());
+        std::fs::write(a.join("membership.csv"), "old a").expect("old");
+        std::fs::write(a.join("summary.json"), "old a summary").expect("old");
+        std::fs::create_dir_all(b.join("summary.json/x")).expect("a folder in the way");
+        let staged = |d: &Path, text: &str| Staged {
+            lock: OutputLock::acquire(d).expect("lock"),
+            files: vec![
+                pending(d, "membership.csv", text),
+                pending(d, "summary.json", text),
+            ],
+            obsolete: Vec::new(),
+        };
+        let result = publish_all(vec![staged(a, "new a"), staged(b, "new b")]);
+        assert!(result.is_err());
+        assert_eq!(read(a, "membership.csv"), "old a");
+        assert_eq!(read(a, "summary.json"), "old a summary");
+        assert_eq!(read(b, "membership.csv"), "<none>");
+        // Without the obstacle, both are published.
+        std::fs::remove_dir_all(b.join("summary.json")).expect("remove");
+        publish_all(vec![staged(a, "new a"), staged(b, "new b")]).expect("publish");
+        assert_eq!(
+            (read(a, "membership.csv"), read(b, "summary.json")),
+            ("new a".into(), "new b".into())
+        );
+        assert_eq!(names(a), ["membership.csv", "summary.json"]);
     }
 
     #[test]

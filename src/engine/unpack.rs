@@ -32,6 +32,11 @@ pub(super) fn unpacked(
 ) -> Result<RecordBatch, ArrowError> {
     let mut flags: Vec<Vec<BooleanArray>> = Vec::with_capacity(packing.words());
     for n in 0..packing.words() {
+        // A file's part of a project's plan reads only some words (`Packing::select`).
+        if !packing.reads_word(n) {
+            flags.push(Vec::new());
+            continue;
+        }
         let in_word = packing.flags_in_word(n);
         let words = batch
             .columns()

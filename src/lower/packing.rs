@@ -59,6 +59,27 @@ impl Packing {
         Packing { slots, flags }
     }
 
+    /// The outputs at `positions` (indices into this packing's outputs) as they sit in the same
+    /// plan: one rule file's part of a plan that computes several files' outputs
+    /// (`segc run` of a project), read from the plan's words and columns where they are.
+    pub fn select(&self, positions: &[usize]) -> Packing {
+        Packing {
+            slots: positions
+                .iter()
+                .filter_map(|p| self.slots.get(*p))
+                .copied()
+                .collect(),
+            flags: self.flags,
+        }
+    }
+
+    /// Whether some output is a flag of packed word `n` (from 0).
+    pub fn reads_word(&self, n: usize) -> bool {
+        self.slots
+            .iter()
+            .any(|slot| matches!(slot, Slot::Flag { word, .. } if *word == n + 1))
+    }
+
     /// Where each output is, in output order.
     pub fn slots(&self) -> &[Slot] {
         &self.slots
