@@ -186,6 +186,7 @@ impl<'s> ProjectRun<'s> {
             joined.program.clone(),
             session.rules(),
             session.path(),
+            Some(session.project().clone()),
             session.options().clone(),
         )
         .map_err(|s| (first, s))?;
