@@ -8,7 +8,7 @@ use std::process::Command;
 use crate::common::cli::{repo, segc, transcript};
 
 /// Runs git in `dir`, which must succeed.
-fn git(dir: &Path, args: &[&str]) {
+pub(crate) fn git(dir: &Path, args: &[&str]) {
     let status = Command::new("git")
         .arg("-C")
         .arg(dir)

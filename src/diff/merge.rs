@@ -264,6 +264,10 @@ fn kpi_of(kpi: &Kpi, old: &Program, o: &Offsets, name: &str) -> Kpi {
         }
     }
     remap_kpi(&mut kpi.value, old, o);
+    // The run wrote the groups under the names the old version gives them.
+    if let Some(frozen) = &mut kpi.frozen {
+        frozen.renamed = OLD_PREFIX.to_string();
+    }
     kpi
 }
 

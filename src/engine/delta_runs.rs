@@ -140,6 +140,7 @@ impl Engine {
             rules: rules.to_string(),
             as_of: wanted,
             segments: recorded.segments,
+            definitions: Default::default(),
             tiers: recorded
                 .tiers
                 .into_iter()

@@ -123,12 +123,20 @@ impl Engine {
             }));
         }
         let table = format!("__frozen_run{}", kpi.0);
-        let rows = self.register_run(&run, &table).await.map_err(|d| match d {
-            Diagnostic::Diff(DiffDiagnostic::RunUnreadable { message, .. }) => {
-                unreadable(span, &dir, message)
-            }
-            other => other,
-        })?;
+        let text_key = program
+            .population()
+            .key_column()
+            .filter(|key| same_key_type(&canonical_type(&key.ty), &DataType::Utf8))
+            .map(|key| key.name.as_str());
+        let rows = self
+            .register_run(&run, &table, text_key)
+            .await
+            .map_err(|d| match d {
+                Diagnostic::Diff(DiffDiagnostic::RunUnreadable { message, .. }) => {
+                    unreadable(span, &dir, message)
+                }
+                other => other,
+            })?;
         let key = self.frozen_key(program, &table, span).await?;
         let query = shaped(&run, &rows, &key, &outputs);
         let failed = |e: datafusion::error::DataFusionError| unreadable(span, &dir, e.to_string());
@@ -144,6 +152,30 @@ impl Engine {
         }
         let view = frame.select(columns).map_err(failed)?.into_view();
         Ok(provider_as_source(view))
+    }
+
+    /// The warnings about the runs `kpis` are frozen to: a group's segment or tiers computed
+    /// from another definition (`W1004`), a run dated after `as_of` (`W1005`), tiers named
+    /// otherwise (`W1006`). A run that cannot be read gives none: measuring reports it.
+    pub fn frozen_findings(
+        &self,
+        program: &hir::Program,
+        kpis: &[KpiId],
+        as_of: chrono::NaiveDate,
+    ) -> Vec<Diagnostic> {
+        let mut found = Vec::new();
+        for id in kpis {
+            let decl = &program.kpis[id.0];
+            let Some(frozen) = &decl.frozen else { continue };
+            let Ok(dir) = self.frozen_dir(frozen) else {
+                continue;
+            };
+            let Ok(run) = RunOutput::read_summary(&dir) else {
+                continue;
+            };
+            found.extend(run_findings(program, decl, frozen, &run, as_of));
+        }
+        found
     }
 
     /// The population key's column in the registered run `table`, checked to have its type.
@@ -181,4 +213,97 @@ impl Engine {
             })),
         }
     }
+}
+
+/// The warnings about the run `kpi` is frozen to (see [`Engine::frozen_findings`]).
+fn run_findings(
+    program: &hir::Program,
+    kpi: &hir::Kpi,
+    frozen: &hir::Frozen,
+    run: &RunOutput,
+    as_of: chrono::NaiveDate,
+) -> Vec<Diagnostic> {
+    let span = frozen.span;
+    let mut found = Vec::new();
+    if let Ok(dated) = run.as_of.parse::<chrono::NaiveDate>()
+        && dated > as_of
+    {
+        found.push(Diagnostic::Kpi(KpiDiagnostic::FrozenAfterAsOf {
+            span,
+            run: run.as_of.clone(),
+            as_of: as_of.to_string(),
+        }));
+    }
+    let canon = crate::diff::canon::Canon::new(program);
+    let mut seen = Vec::new();
+    for group in &kpi.groups {
+        let (def, name, defined) = match group {
+            hir::KpiGroup::Population => continue,
+            hir::KpiGroup::Segment(s) => {
+                let segment = &program.segments[s.0];
+                (hir::DefId::Segment(*s), &segment.name, segment.span)
+            }
+            hir::KpiGroup::Tier { tiers, .. } => {
+                let item = &program.tiers[tiers.0];
+                (hir::DefId::Tiers(*tiers), &item.name, item.span)
+            }
+        };
+        if seen.contains(&def) {
+            continue;
+        }
+        seen.push(def);
+        let (output, tiers) = (frozen.run_name(name), matches!(def, hir::DefId::Tiers(_)));
+        if let hir::DefId::Tiers(t) = def
+            && let Some(other) = other_tiers(program, t, run, output, span)
+        {
+            // Tiers named otherwise are defined otherwise too: the names say more.
+            found.push(other);
+            continue;
+        }
+        let recorded = run.definitions.get(&(output.to_string(), tiers));
+        if recorded.is_some_and(|digest| *digest != canon.digest_of(def)) {
+            found.push(Diagnostic::Kpi(KpiDiagnostic::FrozenOtherDefinition {
+                span,
+                output: output.to_string(),
+                tiers,
+                defined,
+                dir: run.dir.display().to_string(),
+            }));
+        }
+    }
+    found
+}
+
+/// `W1006` when the run's names of the tiers `output` are not the arms of `tiers`.
+fn other_tiers(
+    program: &hir::Program,
+    tiers: hir::TiersId,
+    run: &RunOutput,
+    output: &str,
+    span: crate::span::Span,
+) -> Option<Diagnostic> {
+    let arms: Vec<&String> = program.tiers[tiers.0]
+        .arms
+        .iter()
+        .map(|a| &a.name)
+        .collect();
+    let (_, written) = run.tiers.iter().find(|(name, _)| name == output)?;
+    let only_run: Vec<String> = written
+        .iter()
+        .filter(|n| !arms.contains(n))
+        .cloned()
+        .collect();
+    let only_rules: Vec<String> = arms
+        .iter()
+        .filter(|n| !written.contains(n))
+        .map(|n| n.to_string())
+        .collect();
+    (!only_run.is_empty() || !only_rules.is_empty()).then(|| {
+        Diagnostic::Kpi(KpiDiagnostic::FrozenOtherTiers {
+            span,
+            tiers: output.to_string(),
+            only_run,
+            only_rules,
+        })
+    })
 }
