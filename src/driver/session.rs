@@ -409,6 +409,25 @@ impl Session {
         Stopped::InRules(vec![engine.redacted(problem)])
     }
 
+    /// Why a run published nothing: problems of the output folder or table belong to no rule
+    /// file; the others (data, audiences refused) are shown in the rules.
+    fn run_stopped(engine: &Engine, problems: Vec<Diagnostic>) -> Stopped {
+        let of_output = |p: &Diagnostic| {
+            matches!(
+                p,
+                Diagnostic::Data(
+                    DataDiagnostic::OutputFailed { .. }
+                        | DataDiagnostic::OutputBusy { .. }
+                        | DataDiagnostic::DeltaWriteFailed { .. }
+                )
+            )
+        };
+        match problems.iter().all(of_output) {
+            true => Stopped::Standalone(problems),
+            false => Stopped::InRules(problems.into_iter().map(|p| engine.redacted(p)).collect()),
+        }
+    }
+
     /// `segc run`: computes the selected outputs and publishes the membership file and
     /// `summary.json` under the lock on the output folder.
     pub async fn run(
@@ -445,12 +464,7 @@ impl Session {
         };
         let summary = match engine.run(run_program, &plan, &context, &written).await {
             Ok(summary) => summary,
-            Err(
-                problem @ (Diagnostic::Data(DataDiagnostic::OutputFailed { .. })
-                | Diagnostic::Data(DataDiagnostic::OutputBusy { .. })
-                | Diagnostic::Data(DataDiagnostic::DeltaWriteFailed { .. })),
-            ) => return Err(Stopped::standalone(problem)),
-            Err(problem) => return Err(Session::in_rules(engine, problem)),
+            Err(problems) => return Err(Session::run_stopped(engine, problems)),
         };
         let published = match &remote {
             Some((run, _)) => Some(

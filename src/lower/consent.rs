@@ -60,7 +60,11 @@ pub fn consent_checks(program: &hir::Program, selection: &Selection) -> Option<C
         let condition = without_consent(audience.segment, granted, audience.span);
         let id = SegmentId(copy.segments.len());
         copy.segments.push(hir::Segment {
-            name: format!("{HIDDEN_PREFIX}{}", segment.name),
+            name: format!(
+                "{HIDDEN_PREFIX}{}_{}",
+                audience.channel.as_str(),
+                segment.name
+            ),
             label: None,
             span: audience.span,
             condition,
