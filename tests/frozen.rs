@@ -398,3 +398,35 @@ fn diff_data_measures_both_versions_of_a_frozen_kpi_over_the_run() {
         .collect();
     assert_eq!(sent, summary_counts(dir.path()));
 }
+
+#[test]
+fn the_retail_example_measures_the_audience_it_froze() {
+    // `examples/retail/runs/2026-10-01` is the run of that day, shipped with the example: the
+    // rules still define `campaign_q4` as it did (no W1004), and the value is the share of its
+    // members with an order since 2026-10-01, as DuckDB computes it from the same files.
+    let output = segc()
+        .current_dir(crate::common::cli::repo(""))
+        .args(["kpi", "examples/retail/retail.seg", "--as-of", "2026-11-01"])
+        .args(["--format", "json"])
+        .output()
+        .expect("segc runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && !stderr.contains("W10"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let row = &report["kpis"][0];
+    let expected = crate::common::duckdb::query(
+        &crate::common::cli::repo("examples/retail"),
+        "SELECT count(*), avg(CASE WHEN EXISTS (SELECT 1 FROM 'data/orders.parquet' o \
+         WHERE o.customer_id = m.customer_id AND o.ordered_at >= TIMESTAMP '2026-10-01' \
+         AND o.ordered_at < TIMESTAMP '2026-11-02') THEN 1.0 ELSE 0.0 END) \
+         FROM 'runs/2026-10-01/membership.parquet' m WHERE campaign_q4",
+    );
+    let (members, share) = expected[0].split_once(',').expect("two values");
+    assert_eq!(row["members"].as_u64(), members.parse().ok());
+    let share: f64 = share.parse().expect("share");
+    let value = row["value"].as_f64().unwrap_or(f64::NAN);
+    assert!((value - share).abs() < 1e-9, "{value} vs {share}");
+}
