@@ -430,3 +430,49 @@ fn the_retail_example_measures_the_audience_it_froze() {
     let value = row["value"].as_f64().unwrap_or(f64::NAN);
     assert!((value - share).abs() < 1e-9, "{value} vs {share}");
 }
+
+/// `kpi_rows` over the fixture's rules frozen to `frozen` instead of `runs/oct`.
+fn kpi_rows_frozen_to(dir: &Path, frozen: &str, as_of: &str) -> Vec<(String, String, u64, f64)> {
+    let rules = std::fs::read_to_string(dir.join("rules.seg")).expect("rules");
+    let edited = rules.replace("frozen \"runs/oct\"", &format!("frozen \"{frozen}\""));
+    std::fs::write(dir.join("rules.seg"), edited).expect("write");
+    let rows = kpi_rows(dir, as_of);
+    std::fs::write(dir.join("rules.seg"), rules).expect("write");
+    rows
+}
+
+#[test]
+fn a_kpi_frozen_to_a_delta_table_reads_the_run_of_its_date() {
+    let dir = frozen_fixture();
+    for as_of in ["2026-10-01", "2026-11-01"] {
+        let output = segc()
+            .current_dir(dir.path())
+            .args(["run", "rules.seg", "--out", "members", "--format", "delta"])
+            .args(["--as-of", as_of])
+            .output()
+            .expect("segc runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let frozen = |rows: &[(String, String, u64, f64)]| {
+        let mut kept = rows_of(rows, "sent");
+        kept.extend(rows_of(rows, "audience"));
+        kept
+    };
+    // Without a date: the newest run on or before the KPI's as_of, 2026-10-01 here, as the
+    // folder the fixture's run wrote that day.
+    let folder = kpi_rows(dir.path(), "2026-10-15");
+    let table = kpi_rows_frozen_to(dir.path(), "members", "2026-10-15");
+    assert_eq!(frozen(&table), frozen(&folder));
+    // A date given: that run, also measured later.
+    let folder = kpi_rows(dir.path(), "2026-11-01");
+    let dated = kpi_rows_frozen_to(dir.path(), "members@2026-10-01", "2026-11-01");
+    assert_eq!(frozen(&dated), frozen(&folder));
+    // The newest on or before 2026-11-01 is the run of that day: the split's members now.
+    let newest = kpi_rows_frozen_to(dir.path(), "members", "2026-11-01");
+    assert_eq!(rows_of(&newest, "sent"), rows_of(&newest, "now"));
+    assert_ne!(rows_of(&newest, "sent"), rows_of(&dated, "sent"));
+}

@@ -137,7 +137,7 @@ impl Session {
         let measured = async {
             let plan = engine.kpi_plan(program, params, kpis).await?;
             let (values, population) = engine.measure_with_population(program, &plan).await?;
-            let warnings = engine.frozen_findings(program, kpis, params.as_of);
+            let warnings = engine.frozen_findings(program, kpis, params.as_of).await;
             Ok(Measured {
                 values,
                 population,

@@ -632,7 +632,7 @@ impl Session {
         // KPIs frozen to a run read it, unless the tables are the declared ones.
         let frozen = match wanted {
             lower::Wanted::Kpis(kpis) if !request.declared => {
-                Some(engine.with_frozen(program, kpis).await?)
+                Some(engine.with_frozen(program, kpis, params.as_of).await?)
             }
             _ => None,
         };

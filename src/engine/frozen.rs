@@ -63,11 +63,12 @@ impl Engine {
         &self,
         program: &hir::Program,
         kpis: &[KpiId],
+        as_of: chrono::NaiveDate,
     ) -> Result<WithFrozen<'_>, Diagnostic> {
         let mut frozen = HashMap::new();
         for id in kpis {
             if program.kpis[id.0].frozen.is_some() {
-                frozen.insert(*id, self.frozen_table(program, *id).await?);
+                frozen.insert(*id, self.frozen_table(program, *id, as_of).await?);
             }
         }
         Ok(WithFrozen {
@@ -76,10 +77,17 @@ impl Engine {
         })
     }
 
-    /// The folder `frozen` names, relative to the rule file declaring it, within the data
-    /// roots.
-    fn frozen_dir(&self, frozen: &hir::Frozen) -> Result<PathBuf, Diagnostic> {
-        let dir = self.base_dirs.of(frozen.span).join(&frozen.folder);
+    /// The folder `frozen` names (without a Delta table's `@DATE`), relative to the rule file
+    /// declaring it, within the data roots; and the date named, if any.
+    fn frozen_dir(
+        &self,
+        frozen: &hir::Frozen,
+    ) -> Result<(PathBuf, Option<chrono::NaiveDate>), Diagnostic> {
+        let (folder, date) = match super::delta_runs::delta_run_argument(&frozen.folder) {
+            Some((table, date)) => (table, Some(date)),
+            None => (frozen.folder.as_str(), None),
+        };
+        let dir = self.base_dirs.of(frozen.span).join(folder);
         if !self.roots.admits(&dir) {
             return Err(Diagnostic::Data(DataDiagnostic::DataOutsideRoots {
                 span: frozen.span,
@@ -87,7 +95,45 @@ impl Engine {
                 roots: self.roots.shown().to_vec(),
             }));
         }
-        Ok(dir)
+        Ok((dir, date))
+    }
+
+    /// The run `frozen` names: a folder's `summary.json`, or a date of a Delta table written by
+    /// `segc run --format delta` (the date after `@`, else the newest run on or before
+    /// `as_of`); why it cannot be read otherwise.
+    async fn frozen_run(
+        &self,
+        frozen: &hir::Frozen,
+        as_of: chrono::NaiveDate,
+    ) -> Result<RunOutput, Diagnostic> {
+        let (dir, date) = self.frozen_dir(frozen)?;
+        let span = frozen.span;
+        if !dir.join("_delta_log").is_dir() {
+            return match date {
+                Some(_) => Err(unreadable(span, &dir, "no Delta table to take a date of")),
+                None => RunOutput::read_summary(&dir).map_err(|m| unreadable(span, &dir, m)),
+            };
+        }
+        let table = dir.display().to_string();
+        let message = |d: Diagnostic| unreadable(span, &dir, d.message());
+        let wanted = match date {
+            Some(date) => date,
+            None => match self.delta_run(&table, as_of).await {
+                Ok(run) => return Ok(run),
+                Err(Diagnostic::Diff(DiffDiagnostic::DeltaRunMissing { dates, .. })) => {
+                    newest_run_before(&dates, as_of).ok_or_else(|| {
+                        let runs = match dates.is_empty() {
+                            true => "none".to_string(),
+                            false => dates.join(", "),
+                        };
+                        let why = format!("no run on or before {as_of} (its runs: {runs})");
+                        unreadable(span, &dir, why)
+                    })?
+                }
+                Err(other) => return Err(message(other)),
+            },
+        };
+        self.delta_run(&table, wanted).await.map_err(message)
     }
 
     /// Reads the run `kpi` is frozen to: its members as the key and one column per output.
@@ -95,14 +141,15 @@ impl Engine {
         &self,
         program: &hir::Program,
         kpi: KpiId,
+        as_of: chrono::NaiveDate,
     ) -> Result<Arc<dyn TableSource>, Diagnostic> {
         let decl = &program.kpis[kpi.0];
         let Some(frozen) = &decl.frozen else {
             return self.frozen(program, kpi);
         };
         let span = frozen.span;
-        let dir = self.frozen_dir(frozen)?;
-        let run = RunOutput::read_summary(&dir).map_err(|m| unreadable(span, &dir, m))?;
+        let run = self.frozen_run(frozen, as_of).await?;
+        let dir = run.dir.clone();
         if let Membership::File(format) = run.membership {
             let file = match format {
                 OutputFormat::Csv => "membership.csv",
@@ -157,7 +204,7 @@ impl Engine {
     /// The warnings about the runs `kpis` are frozen to: a group's segment or tiers computed
     /// from another definition (`W1004`), a run dated after `as_of` (`W1005`), tiers named
     /// otherwise (`W1006`). A run that cannot be read gives none: measuring reports it.
-    pub fn frozen_findings(
+    pub async fn frozen_findings(
         &self,
         program: &hir::Program,
         kpis: &[KpiId],
@@ -167,10 +214,7 @@ impl Engine {
         for id in kpis {
             let decl = &program.kpis[id.0];
             let Some(frozen) = &decl.frozen else { continue };
-            let Ok(dir) = self.frozen_dir(frozen) else {
-                continue;
-            };
-            let Ok(run) = RunOutput::read_summary(&dir) else {
+            let Ok(run) = self.frozen_run(frozen, as_of).await else {
                 continue;
             };
             found.extend(run_findings(program, decl, frozen, &run, as_of));
@@ -213,6 +257,15 @@ impl Engine {
             })),
         }
     }
+}
+
+/// The newest of the dates of a Delta table's runs on or before `as_of`.
+fn newest_run_before(dates: &[String], as_of: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+    dates
+        .iter()
+        .filter_map(|d| d.parse::<chrono::NaiveDate>().ok())
+        .filter(|d| *d <= as_of)
+        .max()
 }
 
 /// The warnings about the run `kpi` is frozen to (see [`Engine::frozen_findings`]).
