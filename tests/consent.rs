@@ -247,3 +247,55 @@ fn a_run_of_the_fixture_publishes_with_no_member_without_consent() {
         (&"mailing".into(), &"email".into(), &0.into())
     );
 }
+
+#[test]
+fn a_consent_from_dates_is_the_consent_as_of_the_run_as_duckdb_computes_it() {
+    use crate::common::cli::{repo, segc, status};
+    let case = repo("tests/fixtures/run/dated_consent");
+    for as_of in ["2026-09-30", "2026-10-01", "2026-11-01", "2026-12-01"] {
+        let out = tempfile::tempdir().expect("tempdir");
+        let rules = case.join("rules.seg").display().to_string();
+        let out_dir = out.path().display().to_string();
+        let code = status(
+            segc()
+                .args(["run", &rules, "--out", &out_dir, "--as-of", as_of])
+                .args(["--format", "csv", "--quiet"]),
+        );
+        assert_eq!(code, 0, "{as_of}");
+        let written = std::fs::read_to_string(out.path().join("membership.csv")).expect("out");
+        let members: Vec<String> = written
+            .lines()
+            .skip(1)
+            .filter(|l| l.ends_with(",true"))
+            .map(|l| l.split(',').next().unwrap_or_default().to_string())
+            .collect();
+        // Given on or before `as_of`, and not withdrawn on or before it.
+        let expected = crate::common::duckdb::query(
+            &case,
+            &format!(
+                "SELECT customer_id FROM read_csv('customers.csv', header = true) \
+                 WHERE status = 'client' AND email_optin_at <= DATE '{as_of}' \
+                 AND (email_optout_at IS NULL OR email_optout_at > DATE '{as_of}') \
+                 ORDER BY customer_id"
+            ),
+        );
+        assert_eq!(members, expected, "{as_of}");
+        // The run counted the members without consent again: none.
+        let summary: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.path().join("summary.json")).expect("summary"),
+        )
+        .expect("json");
+        assert_eq!(summary["segments"][1]["without_consent"], 0, "{as_of}");
+    }
+}
+
+#[test]
+fn consents_from_dates_that_cannot_be_used_are_errors() {
+    use crate::common::cli::{segc, transcript};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = "source customers from csv \"customers.csv\" {\n  key customer_id: int\n  status: string\n  email_optin_at: date?\n  account_id: int? references accounts\n  email_ok: consent email given email_optin_at withdrawn email_optut_at\n  sms_ok: consent sms given status\n}\n\nsource accounts from csv \"accounts.csv\" {\n  key account_id: int\n  since: date\n  post_ok: consent post given since\n}\n\npopulation customers\n\nsegment clients = status == \"client\" and email_ok and sms_ok and accounts.since > as_of\n";
+    std::fs::write(dir.path().join("rules.seg"), rules).expect("rules");
+    insta::assert_snapshot!(transcript(
+        segc().current_dir(dir.path()).args(["check", "rules.seg"])
+    ));
+}
