@@ -528,10 +528,10 @@ fn outputs_are_published_to_s3_with_a_manifest_written_last() {
 
     // A later run (`--out` naming the project's folder: the file's own folder again) publishes
     // its own pair; the first stays, unreferenced.
-    let out = transcript(&mut run_to(dir.path(), "2026-12-01", "s3://lake/segments"));
+    let out = transcript(&mut run_to(dir.path(), "2026-11-02", "s3://lake/segments"));
     assert!(out.starts_with("exit: 0"), "{out}");
     let second = manifest(&store, "segments/retail").expect("latest.json");
-    assert_eq!(second["as_of"], "2026-12-01");
+    assert_eq!(second["as_of"], "2026-11-02");
     assert_ne!(second["membership"], first["membership"]);
     assert!(
         object(&store, &membership_key).is_some(),

@@ -127,42 +127,7 @@ pub(super) fn consents(
         let Some(channel) = Channel::named(&consent.channel.name) else {
             continue;
         };
-        let mut valid = true;
-        let mut given = None;
-        for (i, named) in std::iter::once(&consent.given)
-            .chain(&consent.withdrawn)
-            .enumerate()
-        {
-            let Some(index) = source.columns.iter().position(|c| c.name == named.name) else {
-                let names = source.columns.iter().map(|c| c.name.as_str());
-                problems.push(
-                    ConsentDiagnostic::DatedUnknownColumn {
-                        name: named.name.clone(),
-                        source: source.name.clone(),
-                        span: named.span,
-                        candidates: similar(&named.name, names),
-                    }
-                    .into(),
-                );
-                valid = false;
-                continue;
-            };
-            let column = &source.columns[index];
-            if !matches!(column.ty, Type::Date | Type::Timestamp) {
-                problems.push(
-                    ConsentDiagnostic::DatedNotDate {
-                        column: column.name.clone(),
-                        ty: column.type_text.clone(),
-                        span: named.span,
-                    }
-                    .into(),
-                );
-                valid = false;
-            }
-            if i == 0 {
-                given = Some(index);
-            }
-        }
+        let given = dates(source, consent, problems);
         if id != program.population {
             problems.push(
                 ConsentDiagnostic::DatedNotPopulation {
@@ -178,7 +143,7 @@ pub(super) fn consents(
             .lets
             .iter()
             .position(|l| l.name == consent.name.name && l.span == consent.name.span);
-        let (Some(column), Some(made), true) = (given, made, valid) else {
+        let (Some(column), Some(made)) = (given, made) else {
             continue;
         };
         if let Some(first) = found.iter().find(|c| c.channel == channel) {
@@ -200,4 +165,45 @@ pub(super) fn consents(
             dated: Some(hir::LetId(made)),
         });
     }
+}
+
+/// The index of the `given` column of `consent` when it and the `withdrawn` one are date
+/// columns of `source`; `E1707` or `E1708` otherwise.
+fn dates(
+    source: &hir::Source,
+    consent: &ast::DatedConsentDecl,
+    problems: &mut Vec<Diagnostic>,
+) -> Option<usize> {
+    let mut valid = true;
+    let mut given = None;
+    for named in std::iter::once(&consent.given).chain(&consent.withdrawn) {
+        let Some(index) = source.columns.iter().position(|c| c.name == named.name) else {
+            let names = source.columns.iter().map(|c| c.name.as_str());
+            problems.push(
+                ConsentDiagnostic::DatedUnknownColumn {
+                    name: named.name.clone(),
+                    source: source.name.clone(),
+                    span: named.span,
+                    candidates: similar(&named.name, names),
+                }
+                .into(),
+            );
+            valid = false;
+            continue;
+        };
+        let column = &source.columns[index];
+        if !matches!(column.ty, Type::Date | Type::Timestamp) {
+            problems.push(
+                ConsentDiagnostic::DatedNotDate {
+                    column: column.name.clone(),
+                    ty: column.type_text.clone(),
+                    span: named.span,
+                }
+                .into(),
+            );
+            valid = false;
+        }
+        given = given.or(Some(index));
+    }
+    given.filter(|_| valid)
 }
