@@ -186,6 +186,26 @@ pub struct SourceDecl {
     pub filter: Option<Expr>,
     /// Declared columns.
     pub columns: Vec<ColumnDecl>,
+    /// Consents declared from dates (`email_ok: consent email given optin_at withdrawn
+    /// optout_at`), after the columns once formatted.
+    pub dated_consents: Vec<DatedConsentDecl>,
+}
+
+/// `NAME: consent CHANNEL given COLUMN [withdrawn COLUMN]` in a source: a condition named
+/// `NAME`, the members' consent for the channel as of `as_of` (given on or before it, not
+/// withdrawn by then), which audiences require as they require a `bool` consent column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatedConsentDecl {
+    /// The condition's name.
+    pub name: Ident,
+    /// The channel.
+    pub channel: Ident,
+    /// The column of the date the consent was given.
+    pub given: Ident,
+    /// The column of the date it was withdrawn, if any.
+    pub withdrawn: Option<Ident>,
+    /// The whole declaration.
+    pub span: Span,
 }
 
 /// A reader option of a source, `name = value`.

@@ -224,7 +224,7 @@ fn rules_without_kpis_exit_1() {
         "kpi_none",
         transcript(segc().current_dir(repo("")).args([
             "kpi",
-            "examples/retail/retail.seg",
+            "examples/rfm/rfm.seg",
             "--as-of",
             "2026-11-01"
         ]))

@@ -65,21 +65,35 @@ fn audiences_are_marked_in_the_parquet_metadata() {
 /// rules do not require the consent): what the run-time count is there for.
 /// (The error as its code and message.)
 fn run_unproven(warn: bool, out: &Path) -> Result<segc::engine::Summary, (String, String)> {
+    run_unproven_as(&[(Channel::Email, warn)], OutputFormat::Csv, out)
+        .map_err(|problems| problems[0].clone())
+}
+
+/// Runs the fixture with `clients` declared an audience of each channel given (with or without
+/// `else warn`) behind the checker's back, written in `format`; the errors as codes and
+/// messages.
+fn run_unproven_as(
+    audiences: &[(Channel, bool)],
+    format: OutputFormat,
+    out: &Path,
+) -> Result<segc::engine::Summary, Vec<(String, String)>> {
     let rules = Path::new(RULES);
     let session = session(rules, false).expect("checks");
     let mut program = session.program().clone();
     let span = program.audiences[0].span;
-    program.audiences.push(Audience {
-        segment: SegmentId(0),
-        channel: Channel::Email,
-        warn,
-        span,
-    });
+    for (channel, warn) in audiences {
+        program.audiences.push(Audience {
+            segment: SegmentId(0),
+            channel: *channel,
+            warn: *warn,
+            span,
+        });
+    }
     let checks = consent_checks(&program, &Selection::All).expect("audiences written");
-    assert_eq!(checks.checks.len(), 3);
+    assert_eq!(checks.checks.len(), 2 + audiences.len());
     let spec = OutputSpec {
         dir: out.to_path_buf(),
-        format: OutputFormat::Csv,
+        format,
         layout: Layout::Wide,
     };
     let context = RunContext {
@@ -95,13 +109,62 @@ fn run_unproven(warn: bool, out: &Path) -> Result<segc::engine::Summary, (String
             let engine = session
                 .engine()
                 .await
-                .map_err(|s| s.diagnostics()[0].clone())?;
+                .map_err(|s| s.diagnostics().to_vec())?;
             let plan = engine
                 .membership_plan(&checks.program, session.params(), &checks.selection)
-                .await?;
+                .await
+                .map_err(|d| vec![d])?;
             engine.run(&checks.program, &plan, &context, &spec).await
         })
-        .map_err(|d| (d.code().to_string(), d.message()))
+        .map_err(|problems| {
+            problems
+                .iter()
+                .map(|d| (d.code().to_string(), d.message()))
+                .collect()
+        })
+}
+
+#[test]
+fn every_audience_refused_is_reported() {
+    let out = tempfile::tempdir().expect("tempdir");
+    // `clients` (customers 1 to 3) as an email audience (2 without: false, null) and a post
+    // one (2 without: accounts 11 and 12).
+    let audiences = [(Channel::Email, false), (Channel::Post, false)];
+    let refused = run_unproven_as(&audiences, OutputFormat::Csv, out.path()).expect_err("refused");
+    assert_eq!(
+        refused,
+        vec![
+            (
+                "E1710".to_string(),
+                "2 members of audience `clients` have no `email` consent in the data".to_string()
+            ),
+            (
+                "E1710".to_string(),
+                "2 members of audience `clients` have no `post` consent in the data".to_string()
+            ),
+        ]
+    );
+    assert!(!out.path().join("summary.json").exists());
+}
+
+#[test]
+fn a_delta_table_is_not_committed_when_an_audience_is_refused() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let table = out.path().join("table");
+    // A first run commits version 0.
+    run_unproven_as(&[(Channel::Email, true)], OutputFormat::Delta, &table).expect("committed");
+    let log = || {
+        std::fs::read_dir(table.join("_delta_log"))
+            .expect("log")
+            .count()
+    };
+    let before = log();
+    let refused = run_unproven_as(&[(Channel::Email, false)], OutputFormat::Delta, &table)
+        .expect_err("refused");
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].0, "E1710");
+    // No new version: the transaction was never committed.
+    assert_eq!(log(), before);
 }
 
 #[test]
@@ -183,4 +246,56 @@ fn a_run_of_the_fixture_publishes_with_no_member_without_consent() {
         ),
         (&"mailing".into(), &"email".into(), &0.into())
     );
+}
+
+#[test]
+fn a_consent_from_dates_is_the_consent_as_of_the_run_as_duckdb_computes_it() {
+    use crate::common::cli::{repo, segc, status};
+    let case = repo("tests/fixtures/run/dated_consent");
+    for as_of in ["2026-09-30", "2026-10-01", "2026-11-01", "2026-12-01"] {
+        let out = tempfile::tempdir().expect("tempdir");
+        let rules = case.join("rules.seg").display().to_string();
+        let out_dir = out.path().display().to_string();
+        let code = status(
+            segc()
+                .args(["run", &rules, "--out", &out_dir, "--as-of", as_of])
+                .args(["--format", "csv", "--quiet"]),
+        );
+        assert_eq!(code, 0, "{as_of}");
+        let written = std::fs::read_to_string(out.path().join("membership.csv")).expect("out");
+        let members: Vec<String> = written
+            .lines()
+            .skip(1)
+            .filter(|l| l.ends_with(",true"))
+            .map(|l| l.split(',').next().unwrap_or_default().to_string())
+            .collect();
+        // Given on or before `as_of`, and not withdrawn on or before it.
+        let expected = crate::common::duckdb::query(
+            &case,
+            &format!(
+                "SELECT customer_id FROM read_csv('customers.csv', header = true) \
+                 WHERE status = 'client' AND email_optin_at <= DATE '{as_of}' \
+                 AND (email_optout_at IS NULL OR email_optout_at > DATE '{as_of}') \
+                 ORDER BY customer_id"
+            ),
+        );
+        assert_eq!(members, expected, "{as_of}");
+        // The run counted the members without consent again: none.
+        let summary: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(out.path().join("summary.json")).expect("summary"),
+        )
+        .expect("json");
+        assert_eq!(summary["segments"][1]["without_consent"], 0, "{as_of}");
+    }
+}
+
+#[test]
+fn consents_from_dates_that_cannot_be_used_are_errors() {
+    use crate::common::cli::{segc, transcript};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = "source customers from csv \"customers.csv\" {\n  key customer_id: int\n  status: string\n  email_optin_at: date?\n  account_id: int? references accounts\n  email_ok: consent email given email_optin_at withdrawn email_optut_at\n  sms_ok: consent sms given status\n}\n\nsource accounts from csv \"accounts.csv\" {\n  key account_id: int\n  since: date\n  post_ok: consent post given since\n}\n\npopulation customers\n\nsegment clients = status == \"client\" and email_ok and sms_ok and accounts.since > as_of\n";
+    std::fs::write(dir.path().join("rules.seg"), rules).expect("rules");
+    insta::assert_snapshot!(transcript(
+        segc().current_dir(dir.path()).args(["check", "rules.seg"])
+    ));
 }

@@ -209,7 +209,7 @@ fn new_segments_join_a_delta_table_and_changed_types_are_refused() {
     assert!(rows.contains("| 2026-11-01 | 3000 |"), "{rows}");
     // The same name as a score (a number, not a flag): refused, the table unchanged.
     retail_project(dir.path(), "score everyone {\n  +10 when true\n}\n");
-    let out = transcript(&mut run(dir.path(), "2026-12-01", &delta));
+    let out = transcript(&mut run(dir.path(), "2026-11-02", &delta));
     assert!(out.starts_with("exit: 2"), "{out}");
     assert!(
         out.contains("E0724") && out.contains("the table is unchanged"),

@@ -247,3 +247,232 @@ fn explain_analyze_reads_the_frozen_run() {
     );
     assert!(stdout.contains("runs/oct/membership.parquet"), "{stdout}");
 }
+
+/// `segc kpi` at `as_of` in `dir` over the fixture's rules with `edits` made (each pair: the
+/// text and its replacement), its transcript with the folder replaced; the rules are put back.
+fn kpi_with_edits(dir: &Path, edits: &[(&str, &str)], as_of: &str) -> String {
+    let rules = std::fs::read_to_string(dir.join("rules.seg")).expect("rules");
+    let mut edited = rules.clone();
+    for (from, to) in edits {
+        assert!(edited.contains(from), "{from}");
+        edited = edited.replace(from, to);
+    }
+    std::fs::write(dir.join("rules.seg"), edited).expect("write");
+    let shown = transcript(segc().current_dir(dir).args([
+        "kpi",
+        "rules.seg",
+        "--as-of",
+        as_of,
+        "--kpi",
+        "sent",
+        "--kpi",
+        "audience",
+    ]));
+    std::fs::write(dir.join("rules.seg"), rules).expect("write");
+    shown.replace(dir.to_str().expect("path"), "[TMP]")
+}
+
+#[test]
+fn a_frozen_run_of_other_rules_or_of_a_later_date_is_a_warning() {
+    let dir = frozen_fixture();
+    // The rules as the run had them, measured later: no warning.
+    let same = kpi_with_edits(dir.path(), &[], "2026-11-01");
+    assert!(!same.contains("W100"), "{same}");
+    // `joined` defined otherwise since (W1004); an arm of `offer` renamed (W1006).
+    insta::assert_snapshot!(
+        "frozen_other_rules",
+        kpi_with_edits(
+            dir.path(),
+            &[
+                (
+                    "signed_up <= as_of\n",
+                    "signed_up <= as_of and converted is not null\n"
+                ),
+                ("control: 50%", "holdout: 50%"),
+                ("readout vs control", "readout vs holdout"),
+            ],
+            "2026-11-01",
+        )
+    );
+    // Measured before the run's date (W1005).
+    insta::assert_snapshot!(
+        "frozen_run_after_as_of",
+        kpi_with_edits(dir.path(), &[], "2026-09-15")
+    );
+}
+
+#[test]
+fn a_csv_run_keyed_by_text_that_looks_numeric_is_read_as_text() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rules = "source customers from csv \"customers.csv\" {\n  key customer_id: string\n  converted: bool\n}\n\npopulation customers\n\nsegment sent = customer_id != \"\"\n\nkpi audience for sent frozen \"runs/oct\" {\n  value = share(converted)\n  target >= 10%\n}\n";
+    std::fs::write(dir.path().join("rules.seg"), rules).expect("write");
+    // Zeros in front: read as numbers, `007` would be 7 and match no member.
+    let csv = "customer_id,converted\n007,true\n008,false\n009,false\n010,true\n";
+    std::fs::write(dir.path().join("customers.csv"), csv).expect("write");
+    let output = segc()
+        .current_dir(dir.path())
+        .args(["run", "rules.seg", "--out", "runs/oct", "--format", "csv"])
+        .args(["--as-of", "2026-10-01"])
+        .output()
+        .expect("segc runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    // 007 leaves the data: still in the run's group, measured with nulls.
+    std::fs::write(
+        dir.path().join("customers.csv"),
+        "customer_id,converted\n008,false\n009,false\n010,true\n",
+    )
+    .expect("write");
+    let rows = kpi_rows(dir.path(), "2026-11-01");
+    assert_eq!((rows.len(), rows[0].2, rows[0].3), (1, 4, 0.25), "{rows:?}");
+}
+
+#[test]
+fn diff_data_measures_both_versions_of_a_frozen_kpi_over_the_run() {
+    let dir = frozen_fixture();
+    for args in [
+        &["init", "-q"][..],
+        &["add", "rules.seg", "customers.csv"],
+        &["commit", "-qm", "v1"],
+    ] {
+        crate::diff::git(dir.path(), args);
+    }
+    let rules = std::fs::read_to_string(dir.path().join("rules.seg")).expect("rules");
+    std::fs::write(
+        dir.path().join("rules.seg"),
+        rules.replace("target >= 10%", "target >= 12%"),
+    )
+    .expect("write");
+    let output = segc()
+        .current_dir(dir.path())
+        .args([
+            "diff",
+            "rules.seg",
+            "--data",
+            "--as-of",
+            "2026-11-01",
+            "--format",
+            "json",
+        ])
+        .output()
+        .expect("segc runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let measured: Vec<(String, String, u64, f64)> = report["files"][0]["data"]["kpis"]
+        .as_array()
+        .expect("kpis")
+        .iter()
+        .map(|k| {
+            // Both versions read the same run: the same groups and values before and after.
+            assert_eq!(k["before"], k["after"], "{k}");
+            assert_eq!(k["members_before"], k["members_after"], "{k}");
+            (
+                k["kpi"].as_str().unwrap_or_default().to_string(),
+                k["group"].as_str().unwrap_or_default().to_string(),
+                k["members_after"].as_u64().unwrap_or(u64::MAX),
+                k["after"].as_f64().unwrap_or(f64::NAN),
+            )
+        })
+        .collect();
+    // As `segc kpi` measures them: the run's 11 and 9 members of `offer`, not the 40 now.
+    let kpi = kpi_rows(dir.path(), "2026-11-01");
+    for (name, group, members, value) in &measured {
+        let arm = group.rsplit('.').next().unwrap_or(group);
+        let row = kpi
+            .iter()
+            .find(|r| &r.0 == name && r.1.contains(&format!("\"name\":\"{arm}\"")))
+            .unwrap_or_else(|| panic!("{name} {group} in {kpi:?}"));
+        assert_eq!((row.2, row.3), (*members, *value), "{name} {group}");
+    }
+    let sent: Vec<u64> = measured
+        .iter()
+        .filter(|m| m.0 == "sent")
+        .map(|m| m.2)
+        .collect();
+    assert_eq!(sent, summary_counts(dir.path()));
+}
+
+#[test]
+fn the_retail_example_measures_the_audience_it_froze() {
+    // `examples/retail/runs/2026-10-01` is the run of that day, shipped with the example: the
+    // rules still define `campaign_q4` as it did (no W1004), and the value is the share of its
+    // members with an order since 2026-10-01, as DuckDB computes it from the same files.
+    let output = segc()
+        .current_dir(crate::common::cli::repo(""))
+        .args(["kpi", "examples/retail/retail.seg", "--as-of", "2026-11-01"])
+        .args(["--format", "json"])
+        .output()
+        .expect("segc runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success() && !stderr.contains("W10"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let row = &report["kpis"][0];
+    let expected = crate::common::duckdb::query(
+        &crate::common::cli::repo("examples/retail"),
+        "SELECT count(*), avg(CASE WHEN EXISTS (SELECT 1 FROM 'data/orders.parquet' o \
+         WHERE o.customer_id = m.customer_id AND o.ordered_at >= TIMESTAMP '2026-10-01' \
+         AND o.ordered_at < TIMESTAMP '2026-11-02') THEN 1.0 ELSE 0.0 END) \
+         FROM 'runs/2026-10-01/membership.parquet' m WHERE campaign_q4",
+    );
+    let (members, share) = expected[0].split_once(',').expect("two values");
+    assert_eq!(row["members"].as_u64(), members.parse().ok());
+    let share: f64 = share.parse().expect("share");
+    let value = row["value"].as_f64().unwrap_or(f64::NAN);
+    assert!((value - share).abs() < 1e-9, "{value} vs {share}");
+}
+
+/// `kpi_rows` over the fixture's rules frozen to `frozen` instead of `runs/oct`.
+fn kpi_rows_frozen_to(dir: &Path, frozen: &str, as_of: &str) -> Vec<(String, String, u64, f64)> {
+    let rules = std::fs::read_to_string(dir.join("rules.seg")).expect("rules");
+    let edited = rules.replace("frozen \"runs/oct\"", &format!("frozen \"{frozen}\""));
+    std::fs::write(dir.join("rules.seg"), edited).expect("write");
+    let rows = kpi_rows(dir, as_of);
+    std::fs::write(dir.join("rules.seg"), rules).expect("write");
+    rows
+}
+
+#[test]
+fn a_kpi_frozen_to_a_delta_table_reads_the_run_of_its_date() {
+    let dir = frozen_fixture();
+    for as_of in ["2026-10-01", "2026-11-01"] {
+        let output = segc()
+            .current_dir(dir.path())
+            .args(["run", "rules.seg", "--out", "members", "--format", "delta"])
+            .args(["--as-of", as_of])
+            .output()
+            .expect("segc runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let frozen = |rows: &[(String, String, u64, f64)]| {
+        let mut kept = rows_of(rows, "sent");
+        kept.extend(rows_of(rows, "audience"));
+        kept
+    };
+    // Without a date: the newest run on or before the KPI's as_of, 2026-10-01 here, as the
+    // folder the fixture's run wrote that day.
+    let folder = kpi_rows(dir.path(), "2026-10-15");
+    let table = kpi_rows_frozen_to(dir.path(), "members", "2026-10-15");
+    assert_eq!(frozen(&table), frozen(&folder));
+    // A date given: that run, also measured later.
+    let folder = kpi_rows(dir.path(), "2026-11-01");
+    let dated = kpi_rows_frozen_to(dir.path(), "members@2026-10-01", "2026-11-01");
+    assert_eq!(frozen(&dated), frozen(&folder));
+    // The newest on or before 2026-11-01 is the run of that day: the split's members now.
+    let newest = kpi_rows_frozen_to(dir.path(), "members", "2026-11-01");
+    assert_eq!(rows_of(&newest, "sent"), rows_of(&newest, "now"));
+    assert_ne!(rows_of(&newest, "sent"), rows_of(&dated, "sent"));
+}

@@ -528,10 +528,10 @@ fn outputs_are_published_to_s3_with_a_manifest_written_last() {
 
     // A later run (`--out` naming the project's folder: the file's own folder again) publishes
     // its own pair; the first stays, unreferenced.
-    let out = transcript(&mut run_to(dir.path(), "2026-12-01", "s3://lake/segments"));
+    let out = transcript(&mut run_to(dir.path(), "2026-11-02", "s3://lake/segments"));
     assert!(out.starts_with("exit: 0"), "{out}");
     let second = manifest(&store, "segments/retail").expect("latest.json");
-    assert_eq!(second["as_of"], "2026-12-01");
+    assert_eq!(second["as_of"], "2026-11-02");
     assert_ne!(second["membership"], first["membership"]);
     assert!(
         object(&store, &membership_key).is_some(),
@@ -564,8 +564,10 @@ fn a_run_killed_while_publishing_to_s3_leaves_the_previous_pair_current() {
             _ if published == 0 => 3 * whole,
             _ => break,
         };
-        // Each round its own date: the manifest says whether this round published.
-        let as_of = format!("2026-11-{:02}", round + 1);
+        // Each round its own date: the manifest says whether this round published. October
+        // dates: the example's orders are fresh within 2 days of them (after 2026-11-02 they
+        // are not, and no round could publish).
+        let as_of = format!("2026-10-{:02}", round + 2);
         let mut child = run_to(dir.path(), &as_of, "s3://lake/killed/")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

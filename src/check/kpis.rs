@@ -171,6 +171,7 @@ impl<'a> Checker<'a> {
             frozen: decl.frozen.as_ref().map(|f| hir::Frozen {
                 folder: f.value.clone(),
                 span: f.span,
+                renamed: String::new(),
             }),
         })
     }

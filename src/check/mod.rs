@@ -78,6 +78,9 @@ pub fn check_with(
     syntax_diagnostics: &[Diagnostic],
     settings: &Settings,
 ) -> Checked {
+    // Consents from dates are checked as the `let`s they are.
+    let with_lets = consent::dated_lets(program);
+    let program = with_lets.as_ref().unwrap_or(program);
     let mut checker = Checker::default();
     checker.sink.extend(syntax_diagnostics.iter().cloned());
     checker.home = settings.home;

@@ -79,6 +79,36 @@ pub enum ConsentDiagnostic {
         /// The `consent` mark.
         mark: Span,
     },
+    /// A consent from dates whose `given` or `withdrawn` names no column of its source (E1707).
+    DatedUnknownColumn {
+        /// The name written.
+        name: String,
+        /// The source.
+        source: String,
+        /// Where.
+        span: Span,
+        /// Its columns with a close name.
+        candidates: Vec<String>,
+    },
+    /// A consent from dates whose `given` or `withdrawn` column is not a date or timestamp
+    /// (E1708).
+    DatedNotDate {
+        /// The column.
+        column: String,
+        /// Its type as written.
+        ty: String,
+        /// Where the column is named in the consent.
+        span: Span,
+    },
+    /// A consent from dates declared on a source other than the population's (E1709).
+    DatedNotPopulation {
+        /// The consent's name.
+        name: String,
+        /// The source.
+        source: String,
+        /// The declaration.
+        span: Span,
+    },
     /// Two columns declared the consent for one channel (E1703).
     TwoConsents {
         /// The channel.
@@ -146,6 +176,33 @@ impl ConsentDiagnostic {
                         None => known,
                     }
                 }),
+            DatedUnknownColumn {
+                name,
+                source,
+                span,
+                candidates,
+            } => d
+                .code(E1707)
+                .message(|| format!("`{name}` is not a column of `{source}`"))
+                .at(*span)
+                .primary_label(|| "no such column")
+                .help(|| {
+                    did_you_mean(candidates).unwrap_or_else(|| {
+                        format!("`given` and `withdrawn` name date or timestamp columns declared in `{source}`")
+                    })
+                }),
+            DatedNotDate { column, ty, span } => d
+                .code(E1708)
+                .message(|| format!("consent date `{column}` is of type `{ty}`, not a date or timestamp"))
+                .at(*span)
+                .primary_label(|| "not a date")
+                .help(|| "`given` and `withdrawn` name the dates the consent was given and withdrawn (`date` or `timestamp`, nullable with `?`); a yes-or-no consent is a `bool` column marked `consent CHANNEL`"),
+            DatedNotPopulation { name, source, span } => d
+                .code(E1709)
+                .message(|| format!("consent `{name}` is declared from dates of `{source}`, not of the population's source"))
+                .at(*span)
+                .primary_label(|| "not the population's source")
+                .help(|| "declare a consent from dates in the population's source; a referenced source's consent is a `bool` column marked `consent CHANNEL`, looked up from the member"),
             NotBool {
                 column,
                 ty,

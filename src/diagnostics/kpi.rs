@@ -221,6 +221,40 @@ pub enum KpiDiagnostic {
         /// Its type in the run (none: no such column).
         found: Option<String>,
     },
+    /// A frozen run that computed a group's segment or tiers from another definition than the
+    /// rules' now (the digest `summary.json` records differs).
+    FrozenOtherDefinition {
+        /// The folder's string.
+        span: Span,
+        /// The segment or tiers.
+        output: String,
+        /// Whether it is tiers (or a split).
+        tiers: bool,
+        /// Where the rules define it now.
+        defined: Span,
+        /// The folder as resolved.
+        dir: String,
+    },
+    /// A frozen run dated after the KPI's `as_of`.
+    FrozenAfterAsOf {
+        /// The folder's string.
+        span: Span,
+        /// The run's `as_of`.
+        run: String,
+        /// The KPI's.
+        as_of: String,
+    },
+    /// A frozen run whose tiers (or groups of a split) are not named as the rules' arms.
+    FrozenOtherTiers {
+        /// The folder's string.
+        span: Span,
+        /// The tiers.
+        tiers: String,
+        /// The run's names the rules do not have (their members are in no group).
+        only_run: Vec<String>,
+        /// The rules' names the run does not have (groups without members).
+        only_rules: Vec<String>,
+    },
     /// `readout vs NAME` naming no group of the KPI.
     ReadoutControl {
         /// The name.
@@ -557,6 +591,51 @@ impl KpiDiagnostic {
                 .at(*span)
                 .primary_label(|| "frozen to this run")
                 .help(|| "freeze a run over the same population: its members are matched to the population's on the key"),
+            FrozenOtherDefinition {
+                span,
+                output,
+                tiers,
+                defined,
+                dir,
+            } => d
+                .code(W1004)
+                .message(|| {
+                    let kind = if *tiers { "tiers" } else { "segment" };
+                    format!("the run in `{dir}` computed {kind} `{output}` from another definition than the rules' now")
+                })
+                .at(*span)
+                .primary_label(|| "frozen to this run")
+                .label(*defined, || "defined otherwise now")
+                .help(|| "the groups are the members the run chose by its definition; that is what a readout of a campaign measures. If the run is not the campaign's, freeze the right one"),
+            FrozenAfterAsOf { span, run, as_of } => d
+                .code(W1005)
+                .message(|| format!("the frozen run is as of {run}, after the KPI's as_of ({as_of})"))
+                .at(*span)
+                .primary_label(|| "frozen to this run")
+                .help(|| format!("its members were chosen with data up to {run}: measure on or after that date (`--as-of {run}` or later), or freeze a run as of {as_of} or earlier")),
+            FrozenOtherTiers {
+                span,
+                tiers,
+                only_run,
+                only_rules,
+            } => d
+                .code(W1006)
+                .message(|| format!("the frozen run's groups of `{tiers}` are not the rules' tiers"))
+                .at(*span)
+                .primary_label(|| "frozen to this run")
+                .help(|| {
+                    let names = |names: &[String]| {
+                        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                    };
+                    let mut parts = Vec::new();
+                    if !only_run.is_empty() {
+                        parts.push(format!("only the run has {} (its members are in no group)", names(only_run)));
+                    }
+                    if !only_rules.is_empty() {
+                        parts.push(format!("only the rules have {} (no member of the run is in them)", names(only_rules)));
+                    }
+                    format!("{}; freeze a run of the tiers as the rules name them", parts.join("; "))
+                }),
             NoKpi => d
                 .code(E1019)
                 .message(|| "these rules declare no KPI")

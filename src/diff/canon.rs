@@ -9,7 +9,6 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::hash::{Hash, Hasher};
 
 use crate::hir::{
     DefId, Expr, ExprKind, Kpi, KpiExpr, KpiExprKind, KpiGroup, PathId, Program, Value,
@@ -21,12 +20,17 @@ pub struct Canon<'p> {
     digests: RefCell<HashMap<DefId, String>>,
 }
 
-/// A short stable digest of a text (the same for the same text in one process and across
-/// runs of one segc build).
+/// A short stable digest of a text: the first 8 bytes of its MD5, in hex. The same across
+/// segc builds and machines, since `summary.json` records digests of definitions that a later
+/// `segc kpi` compares (W1004).
 fn digest(text: &str) -> String {
-    let mut hasher = std::hash::DefaultHasher::new();
-    text.hash(&mut hasher);
-    format!("{:016x}", hasher.finish())
+    use md5::{Digest, Md5};
+    Md5::digest(text.as_bytes())[..8]
+        .iter()
+        .fold(String::with_capacity(16), |mut out, byte| {
+            let _ = write!(out, "{byte:02x}");
+            out
+        })
 }
 
 impl<'p> Canon<'p> {
@@ -88,8 +92,9 @@ impl<'p> Canon<'p> {
         out
     }
 
-    /// A short name of a definition's meaning.
-    fn digest_of(&self, def: DefId) -> String {
+    /// A short name of a definition's meaning, stable across segc builds (what `summary.json`
+    /// records as a segment's or tiers' `definition`).
+    pub fn digest_of(&self, def: DefId) -> String {
         if let Some(known) = self.digests.borrow().get(&def) {
             return known.clone();
         }

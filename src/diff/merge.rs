@@ -178,5 +178,9 @@ fn kpi_of(kpi: &Kpi, old: &Program, o: &Placement, name: &str) -> Kpi {
         *group = o.kpi_group(group);
     }
     o.remap_kpi(&mut kpi.value, old);
+    // The run wrote the groups under the names the old version gives them.
+    if let Some(frozen) = &mut kpi.frozen {
+        frozen.renamed = OLD_PREFIX.to_string();
+    }
     kpi
 }

@@ -26,6 +26,8 @@ pub struct Measured {
     pub values: Vec<judge::Measured>,
     /// The members of the population.
     pub population: u64,
+    /// Warnings about the runs frozen KPIs read (`W1004`–`W1006`).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Which judged rows fail a CI gate (`--fail-on`).
@@ -135,7 +137,12 @@ impl Session {
         let measured = async {
             let plan = engine.kpi_plan(program, params, kpis).await?;
             let (values, population) = engine.measure_with_population(program, &plan).await?;
-            Ok(Measured { values, population })
+            let warnings = engine.frozen_findings(program, kpis, params.as_of).await;
+            Ok(Measured {
+                values,
+                population,
+                warnings,
+            })
         };
         measured.await.map_err(|p| Session::in_rules(engine, p))
     }
@@ -168,6 +175,7 @@ impl Session {
                 unrecorded: unrecorded.as_deref(),
             },
         );
+        judged.diagnostics.extend(measured.warnings.iter().cloned());
         // The members of the KPIs' groups were counted: their size expectations are judged.
         judged.sizes =
             judge::sizes::judge_groups(&self.program, &measured.values, measured.population);

@@ -333,7 +333,7 @@ impl<'s> ProjectRun<'s> {
         let runs = engine
             .run_shared(program, &plan, &files)
             .await
-            .map_err(|p| (first, Session::run_problem(engine, p)))?;
+            .map_err(|p| (first, Session::run_stopped(engine, p)))?;
         Ok(group
             .files
             .iter()

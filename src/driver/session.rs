@@ -428,15 +428,22 @@ impl Session {
         Stopped::InRules(vec![engine.redacted(problem)])
     }
 
-    /// Why a run stopped: a problem writing the outputs belongs to no rule file.
-    pub(super) fn run_problem(engine: &Engine, problem: Diagnostic) -> Stopped {
-        match problem {
-            Diagnostic::Data(
-                DataDiagnostic::OutputFailed { .. }
-                | DataDiagnostic::OutputBusy { .. }
-                | DataDiagnostic::DeltaWriteFailed { .. },
-            ) => Stopped::standalone(problem),
-            problem => Session::in_rules(engine, problem),
+    /// Why a run published nothing: problems of the output folder or table belong to no rule
+    /// file; the others (data, audiences refused) are shown in the rules.
+    pub(super) fn run_stopped(engine: &Engine, problems: Vec<Diagnostic>) -> Stopped {
+        let of_output = |p: &Diagnostic| {
+            matches!(
+                p,
+                Diagnostic::Data(
+                    DataDiagnostic::OutputFailed { .. }
+                        | DataDiagnostic::OutputBusy { .. }
+                        | DataDiagnostic::DeltaWriteFailed { .. }
+                )
+            )
+        };
+        match problems.iter().all(of_output) {
+            true => Stopped::Standalone(problems),
+            false => Stopped::InRules(problems.into_iter().map(|p| engine.redacted(p)).collect()),
         }
     }
 
@@ -474,10 +481,10 @@ impl Session {
             consent_checks,
             freshness: times.freshness.clone(),
         };
-        let summary = engine
-            .run(run_program, &plan, &context, &written)
-            .await
-            .map_err(|problem| Session::run_problem(engine, problem))?;
+        let summary = match engine.run(run_program, &plan, &context, &written).await {
+            Ok(summary) => summary,
+            Err(problems) => return Err(Session::run_stopped(engine, problems)),
+        };
         let published = match &remote {
             Some((run, _)) => Some(
                 engine
@@ -653,7 +660,7 @@ impl Session {
         // KPIs frozen to a run read it, unless the tables are the declared ones.
         let frozen = match wanted {
             lower::Wanted::Kpis(kpis) if !request.declared => {
-                Some(engine.with_frozen(program, kpis).await?)
+                Some(engine.with_frozen(program, kpis, params.as_of).await?)
             }
             _ => None,
         };

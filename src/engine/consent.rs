@@ -46,21 +46,21 @@ pub(super) fn hidden<'o>(
 }
 
 /// Marks the audiences in the summary with their counts `without` consent, and refuses
-/// (`E1710`) when one has members without consent and no `else warn` (a Delta table's
-/// version is already committed then: see docs/privacy.md).
+/// (`E1710`, one per audience) when some have members without consent and no `else warn`.
 pub(super) fn conclude(
     summary: &mut Summary,
     program: &hir::Program,
     checks: &[ConsentCheck],
     without: &[u64],
-) -> Result<(), Diagnostic> {
+) -> Result<(), Vec<Diagnostic>> {
     mark(summary, program, checks, without);
-    let refused = findings(checks, without)
+    let refused: Vec<Diagnostic> = findings(checks, without)
         .into_iter()
-        .find(|d| d.severity() == crate::diagnostics::Severity::Error);
-    match refused {
-        Some(refused) => Err(refused),
-        None => Ok(()),
+        .filter(|d| d.severity() == crate::diagnostics::Severity::Error)
+        .collect();
+    match refused.is_empty() {
+        true => Ok(()),
+        false => Err(refused),
     }
 }
 

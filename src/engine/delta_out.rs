@@ -52,14 +52,18 @@ pub(super) enum Unwritten {
     Key(KeyProblem),
     /// The table could not be opened, written or committed, in the library's words.
     Table(String),
+    /// An audience has members without consent (and no `else warn`): the stream stopped at
+    /// its end, before the transaction could commit (`E1710`).
+    Refused,
 }
 
 /// What a run wrote into a Delta table.
 pub(super) struct DeltaWritten {
     /// Counted while writing.
     pub counts: Counts,
-    /// The table version the run committed.
-    pub version: i64,
+    /// The table version the run committed (none: refused before the commit, see
+    /// [`Unwritten::Refused`]).
+    pub version: Option<i64>,
 }
 
 /// How the membership is written besides its rows.
@@ -76,6 +80,10 @@ pub(super) struct DeltaWrite<'a> {
     /// `segc diff --runs TABLE@DATE` (the columns alone cannot tell a tiers item from a text
     /// `output let`).
     pub outputs: serde_json::Value,
+    /// Per audience checked (the shaper's hidden counts, in order): whether members without
+    /// consent refuse the run (no `else warn`). Checked when the stream ends, before deltalake
+    /// commits, so a refused run leaves the table as it was.
+    pub refusing: Vec<bool>,
 }
 
 /// Streams the membership batches into the table's `as_of` partition and commits.
@@ -92,7 +100,7 @@ pub(super) async fn write_membership(
     let input = membership_plan(
         stream,
         Arc::clone(&shaper),
-        write.as_of,
+        (write.as_of, write.refusing),
         Arc::clone(&interruption),
         written,
     )
@@ -111,16 +119,30 @@ pub(super) async fn write_membership(
         },
     )
     .await;
+    let counts = || {
+        shaper
+            .lock()
+            .map(|s| s.counts().clone())
+            .map_err(|_| Unwritten::Table("the membership writer failed".to_string()))
+    };
     // The stream's own failure comes first: deltalake only saw a placeholder for it.
-    if let Some(stop) = interruption.lock().ok().and_then(|mut s| s.take()) {
-        return Err(stop);
+    match interruption.lock().ok().and_then(|mut s| s.take()) {
+        Some(Unwritten::Refused) => {
+            let counts = counts()?;
+            return Ok(DeltaWritten {
+                counts,
+                version: None,
+            });
+        }
+        Some(stop) => return Err(stop),
+        None => {}
     }
     let version = committed.map_err(Unwritten::Table)?;
-    let counts = shaper
-        .lock()
-        .map(|s| s.counts().clone())
-        .map_err(|_| Unwritten::Table("the membership writer failed".to_string()))?;
-    Ok(DeltaWritten { counts, version })
+    let counts = counts()?;
+    Ok(DeltaWritten {
+        counts,
+        version: Some(version),
+    })
 }
 
 /// A transaction replacing rows of a table partitioned by `as_of`.
@@ -297,11 +319,12 @@ fn date32(day: NaiveDate) -> i32 {
 }
 
 /// The membership as a logical plan deltalake can run: a scan of a table whose one partition
-/// is the shaped membership stream, with the `as_of` column.
+/// is the shaped membership stream, with the `as_of` column; at its end, an error when an
+/// audience `refusing` has members without consent (so deltalake does not commit).
 fn membership_plan(
     stream: SendableRecordBatchStream,
     shaper: Arc<Mutex<Shaper>>,
-    as_of: NaiveDate,
+    (as_of, refusing): (NaiveDate, Vec<bool>),
     interruption: Arc<Mutex<Option<Unwritten>>>,
     written: Arc<AtomicU64>,
 ) -> Result<LogicalPlan, DataFusionError> {
@@ -322,6 +345,17 @@ fn membership_plan(
         }
         DataFusionError::Execution("the membership stopped".to_string())
     };
+    let (tail_shaper, tail_stop) = (Arc::clone(&shaper), stop.clone());
+    let tail = futures::stream::once(async move {
+        let refused = tail_shaper.lock().ok().is_some_and(|s| {
+            let hidden = &s.counts().hidden;
+            hidden
+                .iter()
+                .zip(&refusing)
+                .any(|(n, refuse)| *n > 0 && *refuse)
+        });
+        refused.then(|| Err(tail_stop(Unwritten::Refused)))
+    });
     let batches = stream.map(move |batch| {
         let batch = batch.map_err(|e| stop(Unwritten::Data(e)))?;
         let mut shaper = shaper
@@ -338,6 +372,10 @@ fn membership_plan(
         columns.push(Arc::new(Date32Array::from(vec![day; out.num_rows()])) as ArrayRef);
         Ok(RecordBatch::try_new(Arc::clone(&out_schema), columns)?)
     });
+    let batches = batches
+        .map(Some)
+        .chain(tail)
+        .filter_map(futures::future::ready);
     let once = OneShot {
         schema: Arc::clone(&schema),
         stream: Mutex::new(Some(Box::pin(RecordBatchStreamAdapter::new(
@@ -391,7 +429,7 @@ impl super::Engine {
         shaper: Shaper,
         write: DeltaWrite<'_>,
         written: Arc<AtomicU64>,
-    ) -> Result<(Counts, i64), crate::diagnostics::Diagnostic> {
+    ) -> Result<(Counts, Option<i64>), crate::diagnostics::Diagnostic> {
         let span = population.location.span;
         let table = write.table.to_string();
         let outcome = super::panics::contained(write_membership(
@@ -412,6 +450,13 @@ impl super::Engine {
             Unwritten::Key(problem) => super::key_diagnostic(population, problem),
             Unwritten::Table(message) => crate::diagnostics::Diagnostic::Data(
                 crate::diagnostics::DataDiagnostic::DeltaWriteFailed { table, message },
+            ),
+            // Returned as counts without a version by `write_membership`.
+            Unwritten::Refused => crate::diagnostics::Diagnostic::Data(
+                crate::diagnostics::DataDiagnostic::DeltaWriteFailed {
+                    table,
+                    message: "refused".to_string(),
+                },
             ),
         })?;
         Ok((done.counts, done.version))

@@ -167,6 +167,7 @@ impl Engine {
             rules: rules.to_string(),
             as_of: as_of.to_string(),
             segments: recorded.segments,
+            definitions: Default::default(),
             tiers: recorded
                 .tiers
                 .into_iter()

@@ -467,14 +467,60 @@ impl Engine {
             })
     }
 
-    /// Executes a membership plan and writes its outputs atomically; returns the summary.
+    /// Executes a membership plan and writes its outputs atomically; returns the summary, or
+    /// why nothing was published: one problem, or every audience refused for its members
+    /// without consent (`E1710`, one each).
     pub async fn run(
         &self,
         program: &hir::Program,
         plan: &MembershipPlan,
         context: &RunContext,
         spec: &OutputSpec,
-    ) -> Result<Summary, Diagnostic> {
+    ) -> Result<Summary, Vec<Diagnostic>> {
+        let one = |d: Diagnostic| vec![d];
+        let mut written = self
+            .write_run(program, plan, context, spec)
+            .await
+            .map_err(one)?;
+        // Before publishing: members without consent keep the outputs from being published
+        // (a Delta table's transaction was not committed: `write_delta`).
+        consent::conclude(
+            &mut written.summary,
+            program,
+            &context.consent_checks,
+            &written.without_consent,
+        )?;
+        if spec.format == OutputFormat::Delta && written.summary.output.delta_version.is_none() {
+            // Only a refusal leaves the transaction uncommitted, and `conclude` found none.
+            let table = spec.dir.display().to_string();
+            let message = "the membership was not committed".to_string();
+            return Err(one(Diagnostic::Data(DataDiagnostic::DeltaWriteFailed {
+                table,
+                message,
+            })));
+        }
+        if let (Some(lock), Some(membership)) = (&written.lock, written.pending) {
+            let summary_file = output::write_summary(spec, &written.summary).map_err(one)?;
+            publish::publish(
+                lock,
+                vec![membership, summary_file],
+                &spec.other_membership_paths(),
+            )
+            .map_err(one)?;
+        }
+        Ok(written.summary)
+    }
+
+    /// Executes a membership plan and writes its outputs: to temporary files left to publish
+    /// (under the lock on the folder, held), or into a Delta table, committed unless an
+    /// audience has members without consent.
+    async fn write_run(
+        &self,
+        program: &hir::Program,
+        plan: &MembershipPlan,
+        context: &RunContext,
+        spec: &OutputSpec,
+    ) -> Result<WrittenRun, Diagnostic> {
         let population = program.population();
         let out = spec.dir.to_string_lossy().into_owned();
         // Refused before the lock creates the folder: nothing is left inside the data.
@@ -518,12 +564,13 @@ impl Engine {
                     metadata: &metadata,
                     properties: output::parquet_properties(&[], spec.layout, &columns),
                     outputs: delta_runs::recorded_outputs(program, written_outputs, spec.layout),
+                    refusing: context.consent_checks.iter().map(|c| !c.warn).collect(),
                 };
                 let shaper = shape::Shaper::new(&outputs, spec.layout, &stream.schema());
                 let (counts, version) = self
                     .write_delta(population, stream, shaper, write, Arc::clone(&written))
                     .await?;
-                (counts, None, Some(version))
+                (counts, None, version)
             }
             Some(_) => {
                 let (membership, counts) = self
@@ -536,22 +583,12 @@ impl Engine {
         self.progress.phase(Phase::Writing);
         let mut summary = summary::summarize(program, written_outputs, &counts, context, spec);
         summary.output.delta_version = version;
-        // Before publishing: members without consent keep the outputs from being published.
-        consent::conclude(
-            &mut summary,
-            program,
-            &context.consent_checks,
-            &counts.hidden,
-        )?;
-        if let (Some(lock), Some(membership)) = (&lock, pending) {
-            let summary_file = output::write_summary(spec, &summary)?;
-            publish::publish(
-                lock,
-                vec![membership, summary_file],
-                &spec.other_membership_paths(),
-            )?;
-        }
-        Ok(summary)
+        Ok(WrittenRun {
+            summary,
+            without_consent: counts.hidden,
+            lock,
+            pending,
+        })
     }
 
     /// Writes the membership of `stream` to a temporary file in `spec`'s folder (published
@@ -635,6 +672,18 @@ fn overlap_subjects(program: &hir::Program, outputs: &[OutputId]) -> overlaps::O
         }
     }
     overlaps::OverlapSubjects { tiers }
+}
+
+/// A run's outputs written, not yet published.
+struct WrittenRun {
+    /// The summary, its audiences not yet marked.
+    summary: Summary,
+    /// Per audience checked: its members found without consent.
+    without_consent: Vec<u64>,
+    /// The lock on the output folder (none for a Delta table), held until published.
+    lock: Option<publish::OutputLock>,
+    /// The membership file to publish (none for a Delta table).
+    pending: Option<output::PendingOutput>,
 }
 
 /// Each output's column name and kind, in output order.

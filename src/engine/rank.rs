@@ -137,7 +137,7 @@ impl Engine {
     ) -> Result<KpiPlan, Diagnostic> {
         self.check_referenced_keys(program).await?;
         let ranks = self.ranks(program, params, Wanted::Kpis(kpis)).await?;
-        let tables = self.with_frozen(program, kpis).await?;
+        let tables = self.with_frozen(program, kpis, params.as_of).await?;
         lower::kpi_plan(program, &tables, params, kpis, &ranks)
     }
 }

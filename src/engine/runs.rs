@@ -2,6 +2,7 @@
 //! it (Parquet or CSV, wide or long layout), both shaped as a key and one column per segment
 //! and tiers, joined on the key, and counted in one pass ([`crate::diff::tally`]).
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -29,6 +30,9 @@ pub struct RunOutput {
     pub segments: Vec<String>,
     /// Its tiers (and splits), each with its tier names.
     pub tiers: Vec<(String, Vec<String>)>,
+    /// The digest of each segment's (`false`) and tiers' (`true`) meaning the run recorded
+    /// (none before segc recorded them, or for a Delta table's date).
+    pub(super) definitions: HashMap<(String, bool), String>,
     pub(super) layout: Layout,
     pub(super) membership: Membership,
 }
@@ -59,11 +63,15 @@ struct SummaryFile {
 #[derive(serde::Deserialize)]
 struct Named {
     name: String,
+    #[serde(default)]
+    definition: Option<String>,
 }
 
 #[derive(serde::Deserialize)]
 struct TiersFile {
     name: String,
+    #[serde(default)]
+    definition: Option<String>,
     tiers: Vec<TierFile>,
 }
 
@@ -107,10 +115,20 @@ impl RunOutput {
         if summary.output.format == OutputFormat::Delta {
             return Err("a Delta table: give its dates to compare, as `TABLE@2026-11-01`".into());
         }
+        let segments = summary
+            .segments
+            .iter()
+            .map(|s| (&s.name, false, &s.definition));
+        let tiers = summary.tiers.iter().map(|t| (&t.name, true, &t.definition));
+        let definitions = segments
+            .chain(tiers)
+            .filter_map(|(name, tiers, def)| Some(((name.clone(), tiers), def.clone()?)))
+            .collect();
         Ok(RunOutput {
             dir: dir.to_path_buf(),
             rules: summary.rules,
             as_of: summary.as_of,
+            definitions,
             segments: summary.segments.into_iter().map(|s| s.name).collect(),
             tiers: summary
                 .tiers
@@ -170,11 +188,14 @@ pub(super) fn shaped(run: &RunOutput, table: &str, key: &str, wanted: &[(String,
 
 impl Engine {
     /// Registers the members of `run` as `table`; returns what a query reads them from (the
-    /// table, or its rows of the run's date for a Delta table).
+    /// table, or its rows of the run's date for a Delta table). `text_key` names a key column
+    /// the rules declare as text: a CSV file's is read as text, whatever its values look like
+    /// (`001` stays `001`).
     pub(super) async fn register_run(
         &self,
         run: &RunOutput,
         table: &str,
+        text_key: Option<&str>,
     ) -> Result<String, Diagnostic> {
         let failed = |e: datafusion::error::DataFusionError| unreadable(&run.dir, e.to_string());
         match &run.membership {
@@ -187,7 +208,14 @@ impl Engine {
                 let shown = path.display().to_string();
                 match format {
                     OutputFormat::Csv => {
-                        let options = CsvReadOptions::new();
+                        let schema = self
+                            .run_csv_schema(&shown, text_key)
+                            .await
+                            .map_err(failed)?;
+                        let mut options = CsvReadOptions::new();
+                        if let Some(schema) = &schema {
+                            options = options.schema(schema);
+                        }
                         self.ctx.register_csv(table, &shown, options).await
                     }
                     _ => {
@@ -212,6 +240,31 @@ impl Engine {
         }
     }
 
+    /// The schema a run's CSV membership file is read with: the one inferred, with `text_key`
+    /// as text (none: read as inferred).
+    async fn run_csv_schema(
+        &self,
+        path: &str,
+        text_key: Option<&str>,
+    ) -> Result<Option<datafusion::arrow::datatypes::Schema>, datafusion::error::DataFusionError>
+    {
+        use datafusion::arrow::datatypes::{DataType, Field, Schema};
+        let Some(key) = text_key else {
+            return Ok(None);
+        };
+        let inferred = self.ctx.read_csv(path, CsvReadOptions::new()).await?;
+        let fields: Vec<Field> = inferred
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| match f.name() == key {
+                true => Field::new(f.name(), DataType::Utf8, true),
+                false => f.as_ref().clone(),
+            })
+            .collect();
+        Ok(Some(Schema::new(fields)))
+    }
+
     /// Reads the membership files of two runs and counts each wanted output (name, whether it
     /// is tiers) in both, in one pass over their join on the key.
     pub async fn compare_runs(
@@ -223,7 +276,7 @@ impl Engine {
         let mut keys = Vec::new();
         let mut rows = Vec::new();
         for (run, table) in [(old, "__base_run"), (new, "__head_run")] {
-            rows.push(self.register_run(run, table).await?);
+            rows.push(self.register_run(run, table, None).await?);
             let schema = self
                 .ctx
                 .table(table)

@@ -67,16 +67,21 @@ impl Engine {
         merged: &hir::Program,
         plan: &MembershipPlan,
         files: &[SharedFile<'_>],
-    ) -> Result<Vec<StagedRun>, Diagnostic> {
+    ) -> Result<Vec<StagedRun>, Vec<Diagnostic>> {
+        let one = |problem: Diagnostic| vec![problem];
         let population = merged.population();
         let span = population.location.span;
         let mut locks = Vec::with_capacity(files.len());
         for file in files {
-            self.refuse_output_inside_sources(&file.spec.dir)?;
-            locks.push(OutputLock::acquire(&file.spec.dir)?);
+            self.refuse_output_inside_sources(&file.spec.dir)
+                .map_err(one)?;
+            locks.push(OutputLock::acquire(&file.spec.dir).map_err(one)?);
         }
         self.progress.phase(Phase::Planning);
-        let physical = self.physical_plan(&plan.plan, population.span).await?;
+        let physical = self
+            .physical_plan(&plan.plan, population.span)
+            .await
+            .map_err(one)?;
         self.progress.phase(Phase::Computing);
         let written = Arc::new(AtomicU64::new(0));
         let ticker = Ticker::start(
@@ -85,10 +90,13 @@ impl Engine {
             Arc::clone(&written),
         );
         let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
-            .map_err(|e| execution_failed(span, e))?;
+            .map_err(|e| vec![execution_failed(span, e)])?;
         let mut writers = Vec::with_capacity(files.len());
         for file in files {
-            writers.push(self.file_writer(plan, file, &stream.schema())?);
+            writers.push(
+                self.file_writer(plan, file, &stream.schema())
+                    .map_err(one)?,
+            );
         }
         let key = |problem| super::key_diagnostic(population, problem);
         let drained = panics_contained(self, span, async {
@@ -105,11 +113,11 @@ impl Engine {
         })
         .await;
         drop(ticker);
-        drained?;
+        drained.map_err(one)?;
         self.progress.phase(Phase::Writing);
         let mut runs = Vec::with_capacity(files.len());
         for ((file, w), lock) in files.iter().zip(writers).zip(locks) {
-            let (membership, counts) = w.writer.finish()?;
+            let (membership, counts) = w.writer.finish().map_err(one)?;
             let mut summary = super::summary::summarize(
                 file.program,
                 &w.written,
@@ -123,7 +131,7 @@ impl Engine {
                 &file.context.consent_checks,
                 &counts.hidden,
             )?;
-            let summary_file = output::write_summary(&file.spec, &summary)?;
+            let summary_file = output::write_summary(&file.spec, &summary).map_err(one)?;
             runs.push(StagedRun {
                 staged: Staged {
                     lock,

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::RunContext;
 use super::output::{self, Layout, OutputFormat, OutputSpec};
-use crate::hir::{self, OutputId, SizeSubject};
+use crate::hir::{self, DefId, OutputId, SizeSubject};
 use crate::judge::sizes::{SizeVerdict, judge_sizes};
 
 /// The result of a run, also written as `summary.json`.
@@ -81,6 +81,10 @@ pub struct SegmentSummary {
     pub members: u64,
     /// Members divided by the population size (0 for an empty population).
     pub share: f64,
+    /// A digest of the segment's meaning (its condition, with the definitions it uses by
+    /// their meanings, never by name): a KPI frozen to this run warns when the rules now define
+    /// the segment otherwise (`W1004`).
+    pub definition: String,
     /// The channel the segment is an audience of (`audience email`), if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub audience: Option<&'static str>,
@@ -100,6 +104,8 @@ pub struct TiersSummary {
     /// Whether they are a `split` (members outside its condition are in no group).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub split: bool,
+    /// A digest of their meaning (their arms' names and conditions), as a segment's.
+    pub definition: String,
     /// One entry per tier, in declaration order, then members in no tier (`tier: null`) if any.
     pub tiers: Vec<TierSummary>,
 }
@@ -257,16 +263,18 @@ pub(super) fn summarize(
             delta_version: None,
         },
     };
+    let canon = crate::diff::canon::Canon::new(program);
     for (id, tally) in outputs.iter().zip(&counts.columns) {
         let name = program.output_name(*id).to_string();
         let label = program.output_label(*id).map(str::to_string);
         match (id, tally) {
-            (OutputId::Segment(_), output::Tally::Flag(n)) => {
+            (OutputId::Segment(s), output::Tally::Flag(n)) => {
                 summary.segments.push(SegmentSummary {
                     name,
                     label,
                     members: *n,
                     share: share(*n),
+                    definition: canon.digest_of(DefId::Segment(*s)),
                     audience: None,
                     without_consent: None,
                 })
@@ -295,6 +303,7 @@ pub(super) fn summarize(
                     name,
                     label,
                     split: program.tiers[t.0].is_split,
+                    definition: canon.digest_of(DefId::Tiers(*t)),
                     tiers,
                 });
             }

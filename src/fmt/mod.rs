@@ -282,22 +282,33 @@ impl<'a> Formatter<'a> {
         }
         self.out.push('\n');
         let mut previous_end = open_end;
-        for column in &s.columns {
-            let start = column.span.start as usize;
+        // Columns and consents from dates, in the order written.
+        let mut entries: Vec<(Span, Doc)> = s
+            .columns
+            .iter()
+            .map(|c| (c.span, self.column(&b, c)))
+            .chain(
+                s.dated_consents
+                    .iter()
+                    .map(|c| (c.span, self.dated_consent(c))),
+            )
+            .collect();
+        entries.sort_by_key(|(span, _)| span.start);
+        for (entry, line) in &entries {
+            let start = entry.start as usize;
             let leading = self.comments.take(previous_end, start);
             for c in &leading {
                 self.out.push_str(&format!("  {}\n", comments::shown(c)));
             }
             self.out.push_str("  ");
-            let line = self.column(&b, column);
-            self.out.push_str(&render(&line, self.width, 2));
+            self.out.push_str(&render(line, self.width, 2));
             let comment = self
                 .comments
-                .trailing(column.span.end as usize)
+                .trailing(entry.end as usize)
                 .unwrap_or_default();
             self.out.push_str(&comment);
             self.out.push('\n');
-            previous_end = column.span.end as usize;
+            previous_end = entry.end as usize;
         }
         // Comments after the last column, before `}`.
         for c in self.comments.take(previous_end, span.end as usize) {
@@ -310,6 +321,20 @@ impl<'a> Formatter<'a> {
             .unwrap_or_default();
         self.out.push_str(&comment);
         self.out.push('\n');
+    }
+
+    /// `name: consent CHANNEL given COLUMN [withdrawn COLUMN]`.
+    fn dated_consent(&self, c: &ast::DatedConsentDecl) -> Doc {
+        let mut line = format!(
+            "{}: consent {} given {}",
+            self.text(c.name.span),
+            self.text(c.channel.span),
+            self.text(c.given.span)
+        );
+        if let Some(w) = &c.withdrawn {
+            line.push_str(&format!(" withdrawn {}", self.text(w.span)));
+        }
+        text(line)
     }
 
     /// `[key] [partition] name: type[?] [references SOURCE] [= function(column)] [consent CHANNEL]`.

@@ -2,7 +2,7 @@
 //! channel (`consent_email: bool? consent email`) and the segments contacted by one (`audience
 //! email`), whose members `check` proves to have that consent and `segc run` counts again.
 
-use super::{Path, Program, SegmentId, SourceId};
+use super::{LetId, Path, Program, SegmentId, SourceId};
 use crate::span::Span;
 
 /// A contact channel.
@@ -59,6 +59,10 @@ pub struct Consent {
     pub column: usize,
     /// `consent CHANNEL`.
     pub span: Span,
+    /// For a consent from dates (`email_ok: consent email given optin_at withdrawn optout_at`):
+    /// the `let` the checker made of it, the condition rules read as the consent; `column` is
+    /// then the `given` date.
+    pub dated: Option<LetId>,
 }
 
 /// A segment declared an audience for a channel.

@@ -43,6 +43,17 @@ pub struct Frozen {
     pub folder: String,
     /// The string literal.
     pub span: Span,
+    /// What the names of the program's segments and tiers start with and the run's do not
+    /// (empty but in `segc diff --data`, whose merged program renames the old version's
+    /// definitions): the groups are read from the run's outputs under their names as written.
+    pub renamed: String,
+}
+
+impl Frozen {
+    /// The name a run gives the output the program names `name`.
+    pub fn run_name<'n>(&self, name: &'n str) -> &'n str {
+        name.strip_prefix(self.renamed.as_str()).unwrap_or(name)
+    }
 }
 
 /// `readout vs GROUP`: each group of a KPI compared with its control group.

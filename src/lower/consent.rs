@@ -60,7 +60,11 @@ pub fn consent_checks(program: &hir::Program, selection: &Selection) -> Option<C
         let condition = without_consent(audience.segment, granted, audience.span);
         let id = SegmentId(copy.segments.len());
         copy.segments.push(hir::Segment {
-            name: format!("{HIDDEN_PREFIX}{}", segment.name),
+            name: format!(
+                "{HIDDEN_PREFIX}{}_{}",
+                audience.channel.as_str(),
+                segment.name
+            ),
             label: None,
             span: audience.span,
             condition,
@@ -85,6 +89,10 @@ pub fn consent_checks(program: &hir::Program, selection: &Selection) -> Option<C
 /// The consent column as the members read it: a column of the population, or looked up along
 /// [`hir::Program::consent_path`] (added to the program when no rule follows it yet).
 fn consent_value(program: &mut hir::Program, consent: hir::Consent, span: Span) -> Option<Expr> {
+    // A consent from dates: its `let`, the condition the rules read.
+    if let Some(id) = consent.dated {
+        return Some(boolean(ExprKind::Let(id), true, span));
+    }
     let column = &program.sources[consent.source.0].columns[consent.column];
     let nullable = column.nullable || consent.source != program.population;
     let kind = if consent.source == program.population {

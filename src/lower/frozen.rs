@@ -19,11 +19,15 @@ use crate::hir::{self, KpiGroup, KpiId};
 /// (`false`), or the tiers of `for each` (`true`), as the run named them.
 pub fn frozen_outputs(program: &hir::Program, kpi: &hir::Kpi) -> Vec<(String, bool)> {
     let mut outputs: Vec<(String, bool)> = Vec::new();
+    let named = |name: &str| match &kpi.frozen {
+        Some(frozen) => frozen.run_name(name).to_string(),
+        None => name.to_string(),
+    };
     for group in &kpi.groups {
         let output = match group {
             KpiGroup::Population => continue,
-            KpiGroup::Segment(s) => (program.segments[s.0].name.clone(), false),
-            KpiGroup::Tier { tiers, .. } => (program.tiers[tiers.0].name.clone(), true),
+            KpiGroup::Segment(s) => (named(&program.segments[s.0].name), false),
+            KpiGroup::Tier { tiers, .. } => (named(&program.tiers[tiers.0].name), true),
         };
         if !outputs.contains(&output) {
             outputs.push(output);
@@ -116,6 +120,10 @@ pub(super) fn frozen_group(program: &hir::Program, id: KpiId, group: &KpiGroup) 
         KpiGroup::Segment(s) => (&program.segments[s.0].name, false, None),
         KpiGroup::Tier { tiers, tier } => (&program.tiers[tiers.0].name, true, Some(tier)),
     };
+    let name = kpi
+        .frozen
+        .as_ref()
+        .map_or(name.as_str(), |f| f.run_name(name));
     let index = outputs.iter().position(|(n, t)| n == name && *t == tiers)?;
     let column = ident(frozen_column(id, index));
     Some(match tier {

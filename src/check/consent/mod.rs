@@ -13,6 +13,10 @@
 
 use std::cell::RefCell;
 
+mod dated;
+
+pub(super) use dated::with_lets as dated_lets;
+
 use foldhash::HashMap;
 
 use crate::ast::{self, BinaryOp, ItemKind};
@@ -34,6 +38,7 @@ pub(super) fn channels(program: &ast::Program) -> Vec<Diagnostic> {
                         .iter()
                         .filter_map(|c| Some(&c.consent.as_ref()?.channel)),
                 );
+                named.extend(s.dated_consents.iter().map(|c| &c.channel));
             }
             ItemKind::Segment(s) => named.extend(s.audience.as_ref().map(|a| &a.channel)),
             _ => {}
@@ -89,7 +94,10 @@ pub(super) fn check(program: &mut hir::Program, ast: &ast::Program) -> Vec<Diagn
                 Unproven {
                     segment: segment.name.clone(),
                     channel: audience.channel.as_str().into(),
-                    consent: column.name.clone(),
+                    consent: match consent.dated {
+                        Some(id) => program.lets[id.0].name.clone(),
+                        None => column.name.clone(),
+                    },
                     gap: gap.kind,
                     gap_name: gap.name,
                     gap_span: gap.span,
@@ -174,8 +182,10 @@ fn consents(
                 source: source_id,
                 column,
                 span: mark.span,
+                dated: None,
             });
         }
+        dated::consents(program, decl, hir::SourceId(id), &mut found, problems);
     }
     found
 }
@@ -290,6 +300,8 @@ impl Prover<'_> {
             // Never true: no member at all.
             ExprKind::Literal(Value::Null) => Ok(()),
             ExprKind::Literal(Value::Bool(b)) if *b == negated => Ok(()),
+            // The condition a consent from dates is: proven as a consent column read.
+            ExprKind::Let(id) if !negated && self.consent.dated == Some(*id) => Ok(()),
             ExprKind::Let(id) if condition.ty == Type::Bool => {
                 let definition = &self.program.lets[id.0];
                 self.prove(&definition.value, negated)
@@ -396,6 +408,9 @@ impl Prover<'_> {
     /// Whether `e` is the consent column, read from the member's row or looked up.
     fn reads_consent(&self, e: &Expr) -> bool {
         let consent = self.consent;
+        if let Some(dated) = consent.dated {
+            return matches!(e.kind, ExprKind::Let(id) if id == dated);
+        }
         match &e.kind {
             ExprKind::Column { source, column } => {
                 *source == consent.source && *column == consent.column

@@ -155,6 +155,7 @@ impl<'d> Builder<'d> {
         };
         let mut options = Vec::new();
         let mut columns = Vec::new();
+        let mut dated_consents = Vec::new();
         let mut filter = None;
         let mut freshness = None;
         for p in inner {
@@ -163,6 +164,7 @@ impl<'d> Builder<'d> {
                 Rule::freshness => freshness = Some(self.freshness(p)?),
                 Rule::row_filter => filter = Some(self.row_filter(p)?),
                 Rule::column_decl => columns.push(self.column_decl(p)?),
+                Rule::dated_consent => dated_consents.push(self.dated_consent(p)?),
                 _ => {}
             }
         }
@@ -174,7 +176,38 @@ impl<'d> Builder<'d> {
             freshness,
             filter,
             columns,
+            dated_consents,
         })
+    }
+
+    /// `NAME: consent CHANNEL given COLUMN [withdrawn COLUMN]`.
+    fn dated_consent(&mut self, pair: Pair<'_, Rule>) -> Built<DatedConsentDecl> {
+        let span = self.span(&pair);
+        let mut names = Vec::new();
+        let mut withdrawn = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => names.push(self.ident(p)),
+                Rule::consent_withdrawn => {
+                    withdrawn = p
+                        .into_inner()
+                        .find(|p| p.as_rule() == Rule::ident)
+                        .map(|p| self.ident(p));
+                }
+                _ => {}
+            }
+        }
+        let mut names = names.into_iter();
+        match (names.next(), names.next(), names.next()) {
+            (Some(name), Some(channel), Some(given)) => Ok(DatedConsentDecl {
+                name,
+                channel,
+                given,
+                withdrawn,
+                span,
+            }),
+            _ => Err(self.malformed(span, "consent from dates")),
+        }
     }
 
     /// `fresh within 2 days [by modified] [else warn]` on a source.
