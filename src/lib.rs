@@ -16,7 +16,6 @@ pub mod judge;
 pub mod load;
 pub mod lower;
 mod parallel;
-pub mod physical;
 pub mod span;
 pub mod suggest;
 pub mod syntax;

@@ -12,7 +12,6 @@ mod consent;
 mod delta;
 mod delta_out;
 mod delta_runs;
-mod dense_aggregate;
 mod diff;
 mod driver;
 mod fmt;
