@@ -508,11 +508,14 @@ fn aggregate_plan(
         builder = builder.filter(any).map_err(internal(span))?;
     }
     let link_alias = format!("__{}_key", source.name);
+    let rows = Arc::clone(builder.schema());
+    let computed = computed
+        .into_iter()
+        .map(|(e, name)| common_conditions::eager_filter(e, &rows).map(|e| e.alias(name)))
+        .collect::<datafusion::error::Result<Vec<Expr>>>()
+        .map_err(internal(span))?;
     let plan = builder
-        .aggregate(
-            vec![ident(&link_name).alias(&link_alias)],
-            computed.into_iter().map(|(e, name)| e.alias(name)),
-        )
+        .aggregate(vec![ident(&link_name).alias(&link_alias)], computed)
         .and_then(|b| b.build())
         .map_err(internal(span))?;
     Ok(AggregatePlan {
