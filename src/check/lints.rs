@@ -113,8 +113,39 @@ pub(super) fn findings(
         .filter(|(_, s)| declared.contains(s.name.as_str()) && at_home(s.span))
         .map(|(i, s)| (hir::SegmentId(i), s.span))
         .collect();
+    merge_segment_findings(&segments, looked_at, &shown, &mut found);
+    let duplicates: BTreeSet<String> = found
+        .iter()
+        .filter_map(|f| match f {
+            LintDiagnostic::DuplicateSegment { name, .. } => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    found.extend(super::nesting::nested_pairs(
+        program,
+        &compared,
+        &duplicates,
+    ));
+    if shown.may(Lint::NullableComparison) {
+        nullable_in_scores_and_tiers(program, &mut found);
+    }
+    found
+        .into_iter()
+        .map(Diagnostic::Lint)
+        .filter(|d| d.primary_span().is_some_and(at_home))
+        .collect()
+}
+
+/// Each segment's findings in the segments' order, with the duplicates found across them (the
+/// first of equal conditions is named by the others) and missing labels.
+fn merge_segment_findings(
+    segments: &[&hir::Segment],
+    looked_at: Vec<SegmentFindings>,
+    shown: &Shown,
+    found: &mut Vec<LintDiagnostic>,
+) {
     let mut conditions: HashMap<Vec<u8>, (&str, Span)> = HashMap::new();
-    for (segment, findings) in segments.into_iter().zip(looked_at) {
+    for (segment, findings) in segments.iter().zip(looked_at) {
         found.extend(findings.always_empty_or_true);
         match conditions.get(&findings.shape) {
             Some((first, first_span)) => found.push(LintDiagnostic::DuplicateSegment {
@@ -135,35 +166,21 @@ pub(super) fn findings(
         }
         found.extend(findings.nullable_comparisons);
     }
-    let duplicates: BTreeSet<String> = found
-        .iter()
-        .filter_map(|f| match f {
-            LintDiagnostic::DuplicateSegment { name, .. } => Some(name.clone()),
-            _ => None,
-        })
-        .collect();
-    found.extend(super::nesting::nested_pairs(
-        program,
-        &compared,
-        &duplicates,
-    ));
-    if shown.may(Lint::NullableComparison) {
-        for score in &program.scores {
-            for rule in &score.rules {
-                nullable_comparisons(program, &rule.condition, &mut found);
-            }
-        }
-        for tiers in program.tiers.iter().filter(|t| !t.is_split) {
-            for condition in tiers.arms.iter().filter_map(|a| a.condition.as_ref()) {
-                nullable_comparisons(program, condition, &mut found);
-            }
+}
+
+/// The nullable comparisons of score rules and tier arms (those of segments are found with
+/// each segment's other findings).
+fn nullable_in_scores_and_tiers(program: &hir::Program, found: &mut Vec<LintDiagnostic>) {
+    for score in &program.scores {
+        for rule in &score.rules {
+            nullable_comparisons(program, &rule.condition, found);
         }
     }
-    found
-        .into_iter()
-        .map(Diagnostic::Lint)
-        .filter(|d| d.primary_span().is_some_and(at_home))
-        .collect()
+    for tiers in program.tiers.iter().filter(|t| !t.is_split) {
+        for condition in tiers.arms.iter().filter_map(|a| a.condition.as_ref()) {
+            nullable_comparisons(program, condition, found);
+        }
+    }
 }
 
 /// The lints whose findings [`apply_levels`] may keep in a file. A lint `allow`ed by the project
