@@ -72,6 +72,7 @@ pub(super) fn findings(
                     | ItemKind::Kpi(_)
             )
     });
+    let shown = Shown::of(ast, &settings.lints);
     let mut found = Vec::new();
     if !library {
         unused_lets(program, &mut found);
@@ -100,9 +101,11 @@ pub(super) fn findings(
         PARALLEL_FROM,
         "segc-lint",
         LINT_STACK,
-        |segment| SegmentFindings::of(program, segment),
+        |segment| SegmentFindings::of(program, segment, &shown),
     );
-    untested_segments(program, &segments, &mut found);
+    if shown.may(Lint::UntestedSegment) {
+        untested_segments(program, &segments, &mut found);
+    }
     let compared: Vec<(hir::SegmentId, Span)> = program
         .segments
         .iter()
@@ -110,28 +113,7 @@ pub(super) fn findings(
         .filter(|(_, s)| declared.contains(s.name.as_str()) && at_home(s.span))
         .map(|(i, s)| (hir::SegmentId(i), s.span))
         .collect();
-    let mut conditions: HashMap<Vec<u8>, (&str, Span)> = HashMap::new();
-    for (segment, findings) in segments.into_iter().zip(looked_at) {
-        found.extend(findings.always_empty_or_true);
-        match conditions.get(&findings.shape) {
-            Some((first, first_span)) => found.push(LintDiagnostic::DuplicateSegment {
-                name: segment.name.clone(),
-                span: segment.span,
-                first: first.to_string(),
-                first_span: *first_span,
-            }),
-            None => {
-                conditions.insert(findings.shape, (segment.name.as_str(), segment.span));
-            }
-        }
-        if segment.label.is_none() {
-            found.push(LintDiagnostic::MissingLabel {
-                name: segment.name.clone(),
-                span: segment.span,
-            });
-        }
-        found.extend(findings.nullable_comparisons);
-    }
+    merge_segment_findings(&segments, looked_at, &shown, &mut found);
     let duplicates: BTreeSet<String> = found
         .iter()
         .filter_map(|f| match f {
@@ -144,21 +126,91 @@ pub(super) fn findings(
         &compared,
         &duplicates,
     ));
-    for score in &program.scores {
-        for rule in &score.rules {
-            nullable_comparisons(program, &rule.condition, &mut found);
-        }
-    }
-    for tiers in program.tiers.iter().filter(|t| !t.is_split) {
-        for condition in tiers.arms.iter().filter_map(|a| a.condition.as_ref()) {
-            nullable_comparisons(program, condition, &mut found);
-        }
+    if shown.may(Lint::NullableComparison) {
+        nullable_in_scores_and_tiers(program, &mut found);
     }
     found
         .into_iter()
         .map(Diagnostic::Lint)
         .filter(|d| d.primary_span().is_some_and(at_home))
         .collect()
+}
+
+/// Each segment's findings in the segments' order, with the duplicates found across them (the
+/// first of equal conditions is named by the others) and missing labels.
+fn merge_segment_findings(
+    segments: &[&hir::Segment],
+    looked_at: Vec<SegmentFindings>,
+    shown: &Shown,
+    found: &mut Vec<LintDiagnostic>,
+) {
+    let mut conditions: HashMap<Vec<u8>, (&str, Span)> = HashMap::new();
+    for (segment, findings) in segments.iter().zip(looked_at) {
+        found.extend(findings.always_empty_or_true);
+        match conditions.get(&findings.shape) {
+            Some((first, first_span)) => found.push(LintDiagnostic::DuplicateSegment {
+                name: segment.name.clone(),
+                span: segment.span,
+                first: first.to_string(),
+                first_span: *first_span,
+            }),
+            None => {
+                conditions.insert(findings.shape, (segment.name.as_str(), segment.span));
+            }
+        }
+        if segment.label.is_none() && shown.may(Lint::MissingLabel) {
+            found.push(LintDiagnostic::MissingLabel {
+                name: segment.name.clone(),
+                span: segment.span,
+            });
+        }
+        found.extend(findings.nullable_comparisons);
+    }
+}
+
+/// The nullable comparisons of score rules and tier arms (those of segments are found with
+/// each segment's other findings).
+fn nullable_in_scores_and_tiers(program: &hir::Program, found: &mut Vec<LintDiagnostic>) {
+    for score in &program.scores {
+        for rule in &score.rules {
+            nullable_comparisons(program, &rule.condition, found);
+        }
+    }
+    for tiers in program.tiers.iter().filter(|t| !t.is_split) {
+        for condition in tiers.arms.iter().filter_map(|a| a.condition.as_ref()) {
+            nullable_comparisons(program, condition, found);
+        }
+    }
+}
+
+/// The lints whose findings [`apply_levels`] may keep in a file. A lint `allow`ed by the project
+/// (or by default: `missing-label`, `nullable-comparison`, `untested-segment`) that no directive
+/// comment of the file sets to `warn` or `deny` is dropped whatever it finds, so the passes that
+/// only feed it are skipped: on 5,000 segments they built 5,000 `untested-segment` findings and
+/// visited every condition for nullable comparisons, all dropped (bench/README.md).
+struct Shown {
+    lints: Vec<Lint>,
+}
+
+impl Shown {
+    fn of(ast: &ast::Program, levels: &LintLevels) -> Shown {
+        let mut lints: Vec<Lint> = Lint::ALL
+            .into_iter()
+            .filter(|lint| levels.level(*lint) != Level::Allow)
+            .collect();
+        // Unknown names are reported by `apply_levels`, which reads the directives again.
+        for directive in directives(ast, &mut Vec::new()) {
+            if directive.level != Level::Allow {
+                lints.extend(directive.lints);
+            }
+        }
+        Shown { lints }
+    }
+
+    /// Whether findings of `lint` may be shown (else they need not be looked for).
+    fn may(&self, lint: Lint) -> bool {
+        self.lints.contains(&lint)
+    }
 }
 
 /// Files with at least this many segments have them linted by several threads.
@@ -177,7 +229,7 @@ struct SegmentFindings {
 }
 
 impl SegmentFindings {
-    fn of(program: &hir::Program, segment: &hir::Segment) -> Self {
+    fn of(program: &hir::Program, segment: &hir::Segment, shown: &Shown) -> Self {
         let mut always_empty_or_true = Vec::new();
         if Facts::of(&segment.condition).is_impossible() {
             always_empty_or_true.push(LintDiagnostic::AlwaysEmpty {
@@ -187,7 +239,9 @@ impl SegmentFindings {
         }
         always_empty_or_true.extend(rules::always_true(segment));
         let mut nullable = Vec::new();
-        nullable_comparisons(program, &segment.condition, &mut nullable);
+        if shown.may(Lint::NullableComparison) {
+            nullable_comparisons(program, &segment.condition, &mut nullable);
+        }
         SegmentFindings {
             always_empty_or_true,
             shape: shape(&segment.condition),

@@ -164,7 +164,10 @@ fn parse_chunk(
                         span: chunk_span,
                     })),
                 ),
-                Ok(item) if item_depth(&item) > MAX_DEPTH => broken(
+                // Each expression's span holds its children's and more (an operator, a
+                // keyword, a bracket), so a chunk of at most `MAX_DEPTH` bytes cannot be
+                // deeper: most items skip the walk.
+                Ok(item) if text.len() > MAX_DEPTH && item_depth(&item) > MAX_DEPTH => broken(
                     diagnostics,
                     Some(Diagnostic::Syntax(SyntaxDiagnostic::TooDeep {
                         span: chunk_span,

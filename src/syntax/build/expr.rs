@@ -519,18 +519,33 @@ pub(super) fn comparison(text: &str) -> BinaryOp {
 }
 
 /// `operands[0] op operands[1] op ...` as a balanced tree (one operator kind per chain).
-fn balanced(mut operands: Vec<Expr>, operators: &[(BinaryOp, Span)]) -> Expr {
-    if operands.len() == 1
-        && let Some(only) = operands.pop()
-    {
-        return only;
+fn balanced(operands: Vec<Expr>, operators: &[(BinaryOp, Span)]) -> Expr {
+    let count = operands.len();
+    let mut operands = operands.into_iter();
+    balanced_from(&mut operands, count, operators)
+}
+
+/// The balanced tree of the next `count` operands of `operands` (`count - 1` operators), taken
+/// in order from the iterator: the halves split at the same places as `split_off` would, without
+/// a vector per split (every segment's condition goes through here).
+fn balanced_from(
+    operands: &mut std::vec::IntoIter<Expr>,
+    count: usize,
+    operators: &[(BinaryOp, Span)],
+) -> Expr {
+    let middle = count / 2;
+    match operators.get(middle.wrapping_sub(1)) {
+        Some(&(op, op_span)) if count > 1 => {
+            let lhs = balanced_from(operands, middle, &operators[..middle - 1]);
+            let rhs = balanced_from(operands, count - middle, &operators[middle..]);
+            binary(op, op_span, lhs, rhs)
+        }
+        // Never empty: the builder gives at least one operand per operator.
+        _ => operands.next().unwrap_or_else(|| Expr {
+            span: Span::new(0, 0),
+            kind: ExprKind::List(Vec::new()),
+        }),
     }
-    let middle = operands.len() / 2;
-    let right = operands.split_off(middle);
-    let (op, op_span) = operators[middle - 1];
-    let lhs = balanced(operands, &operators[..middle - 1]);
-    let rhs = balanced(right, &operators[middle..]);
-    binary(op, op_span, lhs, rhs)
 }
 
 /// `operand` under the prefix operators `op` written at `op_spans` (the last one applies first).
