@@ -257,6 +257,12 @@ codes! {
     E1517 Environment "Delta table of runs that cannot be read",
     E1518 Environment "no run of that date in the Delta table",
     E1519 Environment "Delta run without its outputs recorded",
+    E1801 Environment "cluster worker that cannot be reached",
+    E1802 Environment "cluster worker lost during a run",
+    E1803 Environment "cluster worker address that is not a URL",
+    E1804 Environment "segc built without cluster support",
+    E1805 Environment "worker that cannot listen",
+    E1806 Environment "plan that cannot be sent to the workers",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.
