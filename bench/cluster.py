@@ -54,9 +54,13 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2")
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
+    # The engine's default (16M per task) keeps SF 0.1 in one task: split finer so that every
+    # worker gets a share.
+    parser.add_argument("--split", default="1M", help="--cluster-split of the cluster runs")
     parser.add_argument("--work", default="/tmp/segc-cluster-bench")
+    parser.add_argument("--data", help="the data folder [default: bench/data/sf{SF}]")
     args = parser.parse_args()
-    data = os.path.abspath(os.path.join(HERE, "data", f"sf{args.sf}"))
+    data = os.path.abspath(args.data or os.path.join(HERE, "data", f"sf{args.sf}"))
     rules = os.path.join(HERE, "bench.seg")
     env = dict(os.environ, BENCH_DATA=data, NO_COLOR="1")
     counts = [int(n) for n in args.workers.split(",")]
@@ -71,7 +75,8 @@ def main() -> None:
                            "--threads", str(args.threads), "--data-root", data]
                 workers = pools.get(n, [])
                 if workers:
-                    command += ["--cluster", ",".join(url for _, url in workers)]
+                    command += ["--cluster", ",".join(url for _, url in workers),
+                                "--cluster-split", args.split]
                 before = sum(cpu_seconds(w.pid) for w, _ in workers)
                 wall, cpu, _, _ = run_measured(command, env)
                 cpu += sum(cpu_seconds(w.pid) for w, _ in workers) - before

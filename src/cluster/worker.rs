@@ -47,5 +47,10 @@ async fn session(ctx: WorkerQueryContext) -> Result<SessionState, DataFusionErro
     if let Some(config) = builder.config() {
         crate::engine::segc_settings(config.options_mut());
     }
-    Ok(builder.with_scalar_functions(FUNCTIONS.clone()).build())
+    // Added to DataFusion's own functions (`with_scalar_functions` would replace them).
+    builder
+        .scalar_functions()
+        .get_or_insert_default()
+        .extend(FUNCTIONS.iter().cloned());
+    Ok(builder.build())
 }
