@@ -58,8 +58,59 @@ fn worker_urls_are_checked_before_anything_runs() {
     assert!(std::fs::read_dir(out.path()).expect("dir").next().is_none());
 }
 
-/// The membership CSV and `summary.json` counts of `rules` run with `extra` arguments into
-/// `out` (in the rule file's project), with the exit code and stderr.
+#[test]
+fn the_project_names_the_workers_and_the_command_line_overrides_them() {
+    let dir = tempfile::tempdir().expect("temp");
+    std::fs::copy(repo("examples/rfm/rfm.seg"), dir.path().join("rfm.seg")).expect("rules");
+    let data = repo("examples/retail/data");
+    let rules = std::fs::read_to_string(dir.path().join("rfm.seg")).expect("rules");
+    let rules = rules.replace("\"../retail/data/", &format!("\"{}/", data.display()));
+    std::fs::write(dir.path().join("rfm.seg"), rules).expect("rules");
+    // Nothing listens on port 1.
+    let toml = "[cluster]\nworkers = [\"http://127.0.0.1:1\"]\n";
+    std::fs::write(dir.path().join("segc.toml"), toml).expect("toml");
+    let root = data.to_string_lossy().into_owned();
+    let run = |extra: &[&str]| {
+        let output = segc()
+            .args([
+                "run",
+                "rfm.seg",
+                "--as-of",
+                "2026-11-01",
+                "--out",
+                "out",
+                "--quiet",
+            ])
+            .args(["--data-root", &root])
+            .args(extra)
+            .current_dir(dir.path())
+            .output()
+            .expect("segc runs");
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        (output.status.code(), stderr)
+    };
+    let (code, stderr) = run(&[]);
+    assert_eq!(code, Some(2), "{stderr}");
+    let expected = if cfg!(feature = "cluster") {
+        "E1801"
+    } else {
+        "E1804"
+    };
+    assert!(stderr.contains(expected), "{stderr}");
+    assert!(
+        !dir.path().join("out").exists(),
+        "nothing written: {stderr}"
+    );
+    let (code, stderr) = run(&["--cluster", "ftp://elsewhere:2"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("E1803") && !stderr.contains("127.0.0.1:1"),
+        "{stderr}"
+    );
+}
+
+/// Runs `rules` with `extra` arguments into `out` (the membership as CSV), from the
+/// checkout: the exit code and stderr.
 fn run(rules: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
     let output = segc()
         .arg("run")
