@@ -3,8 +3,6 @@
 //! local run; unreachable and lost workers are coded errors that publish nothing. Without the
 //! `cluster` feature, the commands say so (E1804).
 
-use std::path::Path;
-
 use crate::common::cli::{repo, segc};
 
 #[cfg(not(feature = "cluster"))]
@@ -109,39 +107,38 @@ fn the_project_names_the_workers_and_the_command_line_overrides_them() {
     );
 }
 
-/// Runs `rules` with `extra` arguments into `out` (the membership as CSV), from the
-/// checkout: the exit code and stderr.
-fn run(rules: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
-    let output = segc()
-        .arg("run")
-        .arg(rules)
-        .args([
-            "--as-of",
-            "2026-11-01",
-            "--quiet",
-            "--format",
-            "csv",
-            "--out",
-        ])
-        .arg(out)
-        .args(extra)
-        .current_dir(repo("."))
-        .output()
-        .expect("segc runs");
-    (
-        output.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
-
 #[cfg(feature = "cluster")]
 mod on_workers {
     use std::io::{BufRead, BufReader};
     use std::path::Path;
     use std::process::{Child, Stdio};
 
-    use super::run;
     use crate::common::cli::{repo, segc};
+
+    /// Runs `rules` with `extra` arguments into `out` (the membership as CSV), from the
+    /// checkout: the exit code and stderr.
+    fn run(rules: &Path, out: &Path, extra: &[&str]) -> (i32, String) {
+        let output = segc()
+            .arg("run")
+            .arg(rules)
+            .args([
+                "--as-of",
+                "2026-11-01",
+                "--quiet",
+                "--format",
+                "csv",
+                "--out",
+            ])
+            .arg(out)
+            .args(extra)
+            .current_dir(repo("."))
+            .output()
+            .expect("segc runs");
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
 
     /// `segc worker` processes on free ports of 127.0.0.1, killed when dropped.
     struct Workers {
