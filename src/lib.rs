@@ -3,6 +3,7 @@
 pub mod ast;
 pub mod check;
 pub mod cli;
+pub mod cluster;
 pub mod diagnostics;
 pub mod diff;
 pub mod driver;

@@ -8,6 +8,7 @@ mod cli;
 mod cli_kpi;
 mod cli_project;
 mod cli_test;
+mod cluster;
 mod consent;
 mod coverage;
 mod delta;

@@ -56,6 +56,9 @@ pub enum Command {
     /// Work with data schemas
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Serve as a cluster worker for `--cluster` runs (needs the `cluster` build; see
+    /// docs/cluster.md)
+    Worker(WorkerArgs),
 }
 
 /// `segc fmt`
@@ -197,6 +200,24 @@ pub struct DataArgs {
     /// project's folder and `[data] roots` of segc.toml (repeatable)
     #[arg(long = "data-root", value_name = "FOLDER")]
     pub data_roots: Vec<PathBuf>,
+    /// Run the plans on these `segc worker`s (http://HOST:PORT, comma-separated; see
+    /// docs/cluster.md) [default: `[cluster] workers` of segc.toml, else here]
+    #[arg(long, value_name = "URL,...", value_delimiter = ',')]
+    pub cluster: Vec<String>,
+    /// On a cluster, the bytes of input files each task reads (e.g. 64M) [default: 16M]
+    #[arg(long, value_name = "SIZE", value_parser = parse_split)]
+    pub cluster_split: Option<usize>,
+}
+
+/// `segc worker`
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The address to listen on (port 0 picks a free one; the ready line on stderr says which)
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:7100")]
+    pub listen: String,
+    /// Number of threads [default: number of cores]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
 }
 
 /// `segc run`
@@ -407,6 +428,22 @@ fn parse_date(text: &str) -> Result<NaiveDate, String> {
 
 /// A size such as `2G`, `512M`, `1.5GB`, `64k` or a number of bytes.
 fn parse_size(text: &str) -> Result<usize, String> {
+    let bytes = parse_bytes(text)?;
+    if bytes < 1024 * 1024 {
+        return Err("the memory limit must be at least 1M".into());
+    }
+    Ok(bytes)
+}
+
+/// A number of bytes (`16M`, `1`): at least one.
+fn parse_split(text: &str) -> Result<usize, String> {
+    match parse_bytes(text)? {
+        0 => Err("a task reads at least 1 byte".into()),
+        bytes => Ok(bytes),
+    }
+}
+
+fn parse_bytes(text: &str) -> Result<usize, String> {
     let upper = text.trim().to_ascii_uppercase();
     let digits_end = upper
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -424,8 +461,8 @@ fn parse_size(text: &str) -> Result<usize, String> {
         .parse()
         .map_err(|_| format!("`{text}` is not a size; write it like 2G or 512M"))?;
     let bytes = value * factor;
-    if !(bytes >= 1024.0 * 1024.0 && bytes < usize::MAX as f64) {
-        return Err("the memory limit must be at least 1M".into());
+    if !(bytes >= 0.0 && bytes < usize::MAX as f64) {
+        return Err(format!("`{text}` is not a size; write it like 2G or 512M"));
     }
     Ok(bytes as usize)
 }

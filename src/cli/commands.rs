@@ -39,6 +39,11 @@ pub(super) fn dispatch(cli: Cli) -> Outcome {
         Command::Schema(SchemaCommand::Infer(args)) => {
             with_runtime(None, &reporter, |rt| rt.block_on(infer(&args, &reporter)))
         }
+        Command::Worker(args) => with_runtime(args.threads, &reporter, |rt| {
+            let ready = |address| eprintln!("segc worker listening on {address}");
+            let stopped = rt.block_on(crate::driver::worker(&args.listen, ready));
+            standalone(&reporter, stopped.diagnostics())
+        }),
     }
 }
 
@@ -66,6 +71,8 @@ pub(super) fn options(data: &DataArgs, baseline_given: bool) -> Options {
         memory_limit: data.memory_limit,
         data_roots: data.data_roots.clone(),
         baseline_given,
+        cluster: data.cluster.clone(),
+        cluster_split: data.cluster_split,
     }
 }
 

@@ -266,6 +266,12 @@ codes! {
     E1519 Environment "Delta run without its outputs recorded",
     E1520 Environment "no such version of the Delta table",
     E1521 Environment "Delta table version that is no run",
+    E1801 Environment "cluster worker that cannot be reached",
+    E1802 Environment "cluster worker lost during a run",
+    E1803 Environment "cluster worker address that is not a URL",
+    E1804 Environment "segc built without cluster support",
+    E1805 Environment "worker that cannot listen",
+    E1806 Environment "plan that cannot be sent to the workers",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.

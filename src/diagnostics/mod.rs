@@ -9,6 +9,7 @@
 //! `docs/errors.md` shows (a test compares them). The conversion to terminal output lives in
 //! [`render`].
 
+mod cluster;
 mod codes;
 mod command;
 mod consent;
@@ -36,6 +37,7 @@ use describe::{Describe, Description, Part};
 
 use crate::span::Span;
 
+pub use cluster::ClusterDiagnostic;
 pub use codes::{Code, RETIRED};
 pub use command::{CommandDiagnostic, FileProblem, ProjectProblem, VarProblem};
 pub use consent::{ConsentDiagnostic, GapKind, Through, Unproven};
@@ -93,6 +95,8 @@ pub enum Diagnostic {
     Diff(DiffDiagnostic),
     /// Consent and audiences (E17xx, W17xx).
     Consent(ConsentDiagnostic),
+    /// Running on a cluster (E18xx).
+    Cluster(ClusterDiagnostic),
     /// A lint's finding (or any warning with a lint) at level `deny`: an error.
     Denied(Box<Diagnostic>),
 }
@@ -137,6 +141,7 @@ families! {
     Size(SizeDiagnostic),
     Diff(DiffDiagnostic),
     Consent(ConsentDiagnostic),
+    Cluster(ClusterDiagnostic),
 }
 
 impl Diagnostic {

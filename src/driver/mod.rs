@@ -76,6 +76,28 @@ impl Stopped {
     }
 }
 
+/// `segc worker`: serves the stages of plans that clients running with `--cluster` send,
+/// listening on `listen` (`HOST:PORT`, port 0 for a free one); `ready` gets the address
+/// listened on once connections are accepted. Returns only when it cannot serve (E1805), or
+/// at once when segc was built without the `cluster` feature (E1804).
+pub async fn worker(listen: &str, ready: impl FnOnce(std::net::SocketAddr)) -> Stopped {
+    #[cfg(feature = "cluster")]
+    let problem = match crate::cluster::serve(listen, ready).await {
+        Err(problem) => problem,
+        Ok(()) => crate::diagnostics::ClusterDiagnostic::CannotListen {
+            address: listen.to_string(),
+            message: "the server stopped".into(),
+        }
+        .into(),
+    };
+    #[cfg(not(feature = "cluster"))]
+    let problem = {
+        let _ = (listen, ready);
+        crate::diagnostics::ClusterDiagnostic::NotBuilt.into()
+    };
+    Stopped::standalone(problem)
+}
+
 /// Threads besides the runtime's workers that a command needs at once (file reads on tokio's
 /// blocking pool, the Parquet encoder's, the progress line).
 const SPARE_THREADS: usize = 4;

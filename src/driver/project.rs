@@ -28,6 +28,9 @@
 //! [data]
 //! roots = ["/srv/exports", "s3://lake/exports/"]   # where else data may be read from
 //!
+//! [cluster]                    # run on these `segc worker`s (--cluster overrides them)
+//! workers = ["http://10.0.0.5:7100", "http://10.0.0.6:7100"]
+//!
 //! [storage.s3]                 # object stores' settings; never secrets (they come from the
 //! region = "eu-west-3"         # environment: AWS_SECRET_ACCESS_KEY, AZURE_STORAGE_ACCOUNT_KEY, ...)
 //! endpoint = "http://127.0.0.1:9000"
@@ -72,6 +75,15 @@ struct ProjectFile {
     data: DataSection,
     #[serde(default)]
     storage: StorageSettings,
+    #[serde(default)]
+    cluster: ClusterSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ClusterSection {
+    #[serde(default)]
+    workers: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -137,6 +149,9 @@ pub struct Project {
     pub data_roots: Vec<PathBuf>,
     /// The object stores' settings.
     pub storage: StorageSettings,
+    /// The cluster workers data commands run on (`[cluster] workers`; `--cluster` overrides
+    /// them).
+    pub cluster_workers: Vec<String>,
 }
 
 /// The `segc.toml` in `dir` or the nearest folder above it, stopping at the root of a git
@@ -306,6 +321,7 @@ impl Project {
                 })
                 .collect(),
             storage: file.storage,
+            cluster_workers: file.cluster.workers,
             path: Some(path),
             files: file.files,
             vars: file.vars,

@@ -40,6 +40,11 @@ pub struct Options {
     pub data_roots: Vec<PathBuf>,
     /// A KPI baseline file is given besides the project's: relative targets are not linted.
     pub baseline_given: bool,
+    /// Cluster workers to run on (`--cluster`; else segc.toml `[cluster] workers`; none: run
+    /// here).
+    pub cluster: Vec<String>,
+    /// Bytes of input files per task on a cluster (default: the engine's).
+    pub cluster_split: Option<usize>,
 }
 
 /// A rule file read and checked: its diagnostics, and a [`Session`] when it has no error.
@@ -339,11 +344,31 @@ impl Session {
 
     /// An engine with no tables (plans over the declarations need none).
     pub fn bare_engine(&self) -> Result<Engine, Stopped> {
+        let engine = self.local_engine()?;
+        match self.cluster()? {
+            None => Ok(engine),
+            Some(cluster) => on_cluster(engine, &cluster),
+        }
+    }
+
+    /// An engine with no tables that runs here, also when the project names a cluster (the
+    /// rows of `segc test` are in memory).
+    pub fn local_engine(&self) -> Result<Engine, Stopped> {
         Engine::new(EngineOptions {
             threads: self.setting.options.threads,
             memory_limit: self.setting.options.memory_limit,
         })
         .map_err(Stopped::standalone)
+    }
+
+    /// The cluster the data commands run on: `--cluster`, else segc.toml `[cluster] workers`.
+    pub fn cluster(&self) -> Result<Option<crate::cluster::Cluster>, Stopped> {
+        let options = &self.setting.options;
+        let given = match options.cluster.is_empty() {
+            true => &self.setting.project.cluster_workers,
+            false => &options.cluster,
+        };
+        crate::cluster::Cluster::parse(given, options.cluster_split).map_err(Stopped::Standalone)
     }
 
     /// An engine with the program's sources registered, each file checked against its
@@ -767,5 +792,27 @@ fn parse_vars(raw: &[String]) -> Result<BTreeMap<String, String>, Vec<Diagnostic
         Ok(values)
     } else {
         Err(problems)
+    }
+}
+
+/// `engine` running its plans on `cluster`, once every worker answers (E1801 for those that
+/// do not); E1804 when segc was built without the `cluster` feature.
+fn on_cluster(engine: Engine, cluster: &crate::cluster::Cluster) -> Result<Engine, Stopped> {
+    #[cfg(feature = "cluster")]
+    {
+        let unreachable = cluster.unreachable();
+        if !unreachable.is_empty() {
+            return Err(Stopped::Standalone(unreachable));
+        }
+        let mut engine = engine;
+        engine.distribute(cluster).map_err(Stopped::standalone)?;
+        Ok(engine)
+    }
+    #[cfg(not(feature = "cluster"))]
+    {
+        let _ = (engine, cluster);
+        Err(Stopped::standalone(Diagnostic::Cluster(
+            crate::diagnostics::ClusterDiagnostic::NotBuilt,
+        )))
     }
 }

@@ -218,7 +218,7 @@ async fn run_all(
     if runs.iter().all(Option::is_some) {
         return Ok(runs.into_iter().flatten().collect());
     }
-    let mut own = session.bare_engine()?;
+    let mut own = session.local_engine()?;
     own.confine_data(session.data_roots());
     for (test, run) in chosen.iter().zip(&mut runs) {
         if run.is_none() {

@@ -97,19 +97,21 @@ pub fn session_config(threads: Option<usize>) -> SessionConfig {
     if let Some(threads) = threads {
         config = config.with_target_partitions(threads.max(1));
     }
+    segc_settings(config.options_mut());
+    config
+}
+
+/// The settings of [`session_config`] besides the partitions (also a cluster worker's).
+pub fn segc_settings(options: &mut datafusion::config::ConfigOptions) {
     // DataFusion 55 plans `x IS TRUE` (and the `IS NOT DISTINCT FROM true` its optimizer makes
     // of conditions) as nullable physically but not logically, and refuses aggregates over such
     // columns (KPIs aggregate over segment memberships). Only nullability differs, the physical
     // side being the more permissive: the check is skipped, as DataFusion suggests.
-    config
-        .options_mut()
-        .execution
-        .skip_physical_aggregate_schema_check = true;
+    options.execution.skip_physical_aggregate_schema_check = true;
     // The final sort by key carries one column per output: merging many small sorted batches
     // interleaves each column row by row (slow for booleans), one sort of the whole partition
     // takes each column at once. Measured in bench/README.md.
-    config.options_mut().execution.sort_in_place_threshold_bytes = SORT_IN_PLACE_BYTES;
-    config
+    options.execution.sort_in_place_threshold_bytes = SORT_IN_PLACE_BYTES;
 }
 
 /// Partitions of up to this size are sorted in one piece rather than batch by batch and merged.
@@ -200,6 +202,8 @@ pub struct Engine {
     /// The memory reserved for the aggregates ranking passes kept for the plans after them
     /// (read until those plans have run).
     kept_memory: std::sync::Mutex<Vec<MemoryReservation>>,
+    /// The cluster workers plans run on ([`Engine::distribute`]), if any.
+    cluster: Option<crate::cluster::Cluster>,
 }
 
 impl Engine {
@@ -230,7 +234,27 @@ impl Engine {
             seen: messages::SourcesSeen::default(),
             progress: Arc::new(progress::Quiet),
             kept_memory: std::sync::Mutex::default(),
+            cluster: None,
         })
+    }
+
+    /// Runs later plans on `cluster`'s workers: the client plans, the workers execute the
+    /// stages (docs/cluster.md). Call before registering sources.
+    #[cfg(feature = "cluster")]
+    pub fn distribute(&mut self, cluster: &crate::cluster::Cluster) -> Result<(), Diagnostic> {
+        let state = crate::cluster::distributed_state(self.ctx.state(), cluster).map_err(|e| {
+            Diagnostic::Data(DataDiagnostic::EngineFailed {
+                message: e.to_string(),
+            })
+        })?;
+        self.ctx = SessionContext::new_with_state(state);
+        self.cluster = Some(cluster.clone());
+        Ok(())
+    }
+
+    /// The cluster workers plans run on, if any.
+    pub fn cluster(&self) -> Option<&crate::cluster::Cluster> {
+        self.cluster.as_ref()
     }
 
     /// Confines the data of later registrations to `roots` (E0717 outside them).
@@ -361,6 +385,10 @@ impl Engine {
     /// `diagnostic` as shown: the readers' messages made readable (paths, CSV column names,
     /// no quoted rows), and without the values of the placeholders in the sources' locations.
     pub fn redacted(&self, diagnostic: Diagnostic) -> Diagnostic {
+        let diagnostic = match &self.cluster {
+            Some(cluster) => cluster.failure(diagnostic),
+            None => diagnostic,
+        };
         let tidied = redact::map_texts(diagnostic, |text| self.seen.tidy(&text));
         self.placeholders.redact(tidied)
     }
@@ -447,6 +475,10 @@ impl Engine {
         span: crate::span::Span,
     ) -> Result<String, Diagnostic> {
         let physical = self.physical_plan(plan, span).await?;
+        #[cfg(feature = "cluster")]
+        if self.cluster.is_some() {
+            return Ok(crate::cluster::display_plan(physical.as_ref()));
+        }
         Ok(displayable(physical.as_ref()).indent(true).to_string())
     }
 
@@ -455,16 +487,27 @@ impl Engine {
         plan: &LogicalPlan,
         span: crate::span::Span,
     ) -> Result<Arc<dyn ExecutionPlan>, Diagnostic> {
+        let failed = |e: DataFusionError| {
+            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+                span,
+                message: e.to_string(),
+            })
+        };
+        #[cfg(feature = "cluster")]
+        if self.cluster.is_some() {
+            let portable = crate::cluster::portable(plan.clone()).map_err(failed)?;
+            return self
+                .ctx
+                .state()
+                .create_physical_plan(&portable)
+                .await
+                .map_err(failed);
+        }
         self.ctx
             .state()
             .create_physical_plan(plan)
             .await
-            .map_err(|e| {
-                Diagnostic::Internal(InternalDiagnostic::PlanFailed {
-                    span,
-                    message: e.to_string(),
-                })
-            })
+            .map_err(failed)
     }
 
     /// Executes a membership plan and writes its outputs atomically; returns the summary, or

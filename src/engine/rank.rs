@@ -22,9 +22,10 @@ use crate::lower::{
 
 impl Engine {
     /// Whether ranking passes keep the aggregates they compute for the plans after them: not
-    /// under a memory limit, where memory comes first.
+    /// under a memory limit, where memory comes first, nor on a cluster, where kept rows would
+    /// travel inside every plan sent to the workers.
     pub fn keeps_aggregates(&self) -> bool {
-        self.memory_limit.is_none()
+        self.memory_limit.is_none() && self.cluster.is_none()
     }
 
     /// Runs the ranking passes a plan for `wanted` needs (none without `ntile` quantiles) and

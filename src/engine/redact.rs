@@ -53,6 +53,7 @@ pub(super) fn map_texts(diagnostic: Diagnostic, r: impl Fn(String) -> String) ->
     match diagnostic {
         Diagnostic::Data(data) => Diagnostic::Data(data.map_texts(r)),
         Diagnostic::Internal(internal) => Diagnostic::Internal(internal.map_texts(r)),
+        Diagnostic::Cluster(cluster) => Diagnostic::Cluster(cluster.map_texts(r)),
         other => other,
     }
 }

@@ -22,7 +22,21 @@ use datafusion::logical_expr::{
 pub use bucket::{BUCKETS, bucket, segc_bucket};
 pub use flags::{FLAGS_PER_WORD, pack, segc_flags, unpack};
 pub use logic::{segc_and, segc_is_true, segc_or};
-pub use ntile::{Boundaries, RankOrder, ntile_udf};
+pub use ntile::{Boundaries, RankOrder, ntile_functions, ntile_udf, sent_boundaries};
+
+/// Every function segc's plans call, by name: what executes them elsewhere (a cluster worker)
+/// registers. `segc_ntileN` comes without boundaries: plans sent away give them as an argument.
+pub fn all() -> Vec<ScalarUDF> {
+    let mut all = vec![
+        segc_bucket(),
+        segc_and(),
+        segc_or(),
+        segc_is_true(),
+        segc_flags(),
+    ];
+    all.extend(ntile_functions());
+    all
+}
 
 /// A stateless scalar function: what DataFusion needs to know of it, and its body.
 #[derive(Debug)]

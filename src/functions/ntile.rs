@@ -22,9 +22,11 @@ use datafusion::arrow::compute::{SortOptions, cast};
 use datafusion::arrow::datatypes::DataType;
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::row::{RowConverter, Rows, SortField};
+use datafusion::common::ScalarValue;
 use datafusion::common::{Result, exec_err};
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, ScalarFunctionArgs, ScalarUDF, ScalarUDFImpl, Signature, TypeSignature,
+    Volatility,
 };
 
 /// Selection is used for up to this many boundaries; beyond, a full sort is cheaper.
@@ -183,11 +185,17 @@ impl ScalarUDFImpl for NtileFunction {
 
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let rows = args.number_rows;
-        let [value, key] = args.args.as_slice() else {
-            return exec_err!("{} takes a value and a key", self.name);
+        let (value, key, sent) = match args.args.as_slice() {
+            [value, key] => (value, key, None),
+            [
+                value,
+                key,
+                ColumnarValue::Scalar(ScalarValue::Binary(Some(sent))),
+            ] => (value, key, Some(Boundaries::decode(sent)?)),
+            _ => return exec_err!("{} takes a value, a key and its boundaries", self.name),
         };
         let (value, key) = (value.to_array(rows)?, key.to_array(rows)?);
-        let Some(b) = &self.boundaries else {
+        let Some(b) = self.boundaries.as_deref().or(sent.as_ref()) else {
             if rows == 0 {
                 return Ok(ColumnarValue::Array(Arc::new(Int64Array::from(
                     Vec::<i64>::new(),
@@ -225,8 +233,96 @@ pub fn ntile_udf(groups: u32, order: RankOrder, boundaries: Option<Arc<Boundarie
     ScalarUDF::from(NtileFunction {
         name: format!("segc_ntile{groups}{direction}{ties}"),
         boundaries,
-        signature: Signature::any(2, Volatility::Immutable),
+        signature: Signature::one_of(
+            vec![TypeSignature::Any(2), TypeSignature::Any(3)],
+            Volatility::Immutable,
+        ),
     })
+}
+
+/// The boundaries `function` carries, encoded for its third argument, when it is a
+/// `segc_ntileN` that carries some: a plan sent to cluster workers calls the function by its
+/// name (`segc_ntileN(value, key, boundaries)`), and a worker's instance carries none.
+pub fn sent_boundaries(function: &ScalarUDF) -> Option<Vec<u8>> {
+    let ntile = function.inner().as_ref().downcast_ref::<NtileFunction>()?;
+    ntile.boundaries.as_ref().map(|b| b.encode())
+}
+
+/// Every `segc_ntileN` a plan may call, without boundaries (they come as the third
+/// argument): what a cluster worker registers. The checker allows 2 to 1000 groups.
+pub fn ntile_functions() -> Vec<ScalarUDF> {
+    let orders = [(false, false), (true, false), (false, true), (true, true)];
+    (2..=1000)
+        .flat_map(|groups| {
+            orders.iter().map(move |&(descending, ties_descending)| {
+                let order = RankOrder {
+                    descending,
+                    ties_descending,
+                };
+                ntile_udf(groups, order, None)
+            })
+        })
+        .collect()
+}
+
+/// Version of [`Boundaries::encode`]'s format.
+const ENCODING: u8 = 1;
+
+impl Boundaries {
+    /// The boundaries as bytes: the format version, the order, the value and key types as
+    /// Arrow writes them, then each start, every length as 4 bytes little-endian.
+    pub fn encode(&self) -> Vec<u8> {
+        let order = u8::from(self.order.descending) | (u8::from(self.order.ties_descending) << 1);
+        let mut out = vec![ENCODING, order];
+        let mut put = |bytes: &[u8]| {
+            out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            out.extend_from_slice(bytes);
+        };
+        put(self.value_type.to_string().as_bytes());
+        put(self.key_type.to_string().as_bytes());
+        for start in &self.starts {
+            put(start);
+        }
+        out
+    }
+
+    /// The boundaries [`Boundaries::encode`] wrote.
+    pub fn decode(bytes: &[u8]) -> Result<Self> {
+        let broken = || exec_err!("segc_ntile: boundaries that cannot be read");
+        let [ENCODING, order, rest @ ..] = bytes else {
+            return broken();
+        };
+        let mut parts = Vec::new();
+        let mut rest = rest;
+        while !rest.is_empty() {
+            let Some((length, tail)) = rest.split_first_chunk::<4>() else {
+                return broken();
+            };
+            let length = u32::from_le_bytes(*length) as usize;
+            if tail.len() < length {
+                return broken();
+            }
+            parts.push(&tail[..length]);
+            rest = &tail[length..];
+        }
+        let [value_type, key_type, starts @ ..] = parts.as_slice() else {
+            return broken();
+        };
+        let parse = |text: &[u8]| -> Result<DataType> {
+            let text =
+                std::str::from_utf8(text).map_err(|e| ArrowError::ParseError(e.to_string()))?;
+            Ok(text.parse::<DataType>()?)
+        };
+        Ok(Self {
+            value_type: parse(value_type)?,
+            key_type: parse(key_type)?,
+            order: RankOrder {
+                descending: order & 1 != 0,
+                ties_descending: order & 2 != 0,
+            },
+            starts: starts.iter().map(|s| s.to_vec()).collect(),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -438,6 +534,33 @@ mod tests {
             run(3, true, values),
             vec![Some(1), Some(3), None, Some(3), Some(1), Some(2), Some(2)]
         );
+    }
+
+    #[test]
+    fn boundaries_sent_as_bytes_read_back_equal() {
+        let values: ArrayRef = Arc::new(datafusion::arrow::array::StringArray::from(vec![
+            "b", "a", "d", "c", "a", "e",
+        ]));
+        let keys: ArrayRef = Arc::new(Int64Array::from(vec![6, 5, 4, 3, 2, 1]));
+        for order in [(false, false), (true, true), (true, false)] {
+            let order = RankOrder {
+                descending: order.0,
+                ties_descending: order.1,
+            };
+            let types = (DataType::Utf8, DataType::Int64);
+            let found = Boundaries::select(
+                3,
+                order,
+                types,
+                &[Arc::clone(&values)],
+                &[Arc::clone(&keys)],
+            )
+            .expect("boundaries");
+            let sent = Boundaries::decode(&found.encode()).expect("decoded");
+            assert_eq!(sent, found);
+        }
+        assert!(Boundaries::decode(&[1, 0, 9, 0, 0, 0, b'x']).is_err());
+        assert!(Boundaries::decode(&[]).is_err());
     }
 
     #[test]

@@ -53,3 +53,19 @@ fn run(dir: &Path, script: &str, sql: &str) -> String {
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+/// The benchmark's data at scale factor `sf` written to `out` by `bench/generate.py` (with the
+/// tests' DuckDB).
+pub fn bench_data(sf: &str, out: &Path) {
+    let status = Command::new(python())
+        .arg(super::cli::repo("bench/generate.py"))
+        .args(["--sf", sf, "--out"])
+        .arg(out)
+        .output()
+        .expect("python runs");
+    assert!(
+        status.status.success(),
+        "bench/generate.py failed:\n{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+}

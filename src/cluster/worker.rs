@@ -1,0 +1,56 @@
+//! `segc worker`: an Arrow Flight server executing the stages of segc's plans that clients
+//! send (datafusion-distributed's `Worker`), with every function segc's plans call
+//! registered by name and segc's engine settings.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, LazyLock};
+
+use datafusion::error::DataFusionError;
+use datafusion::execution::SessionState;
+use datafusion::logical_expr::ScalarUDF;
+use datafusion_distributed::{Worker, WorkerQueryContext};
+use tonic::transport::Server;
+use tonic::transport::server::TcpIncoming;
+
+use crate::diagnostics::{ClusterDiagnostic, Diagnostic};
+
+/// segc's functions, made once: every query a worker runs registers them (about 4000, most
+/// of them `segc_ntileN` variants, which cost a hash map insertion each).
+static FUNCTIONS: LazyLock<Vec<Arc<ScalarUDF>>> =
+    LazyLock::new(|| crate::functions::all().into_iter().map(Arc::new).collect());
+
+/// Listens on `listen` (`HOST:PORT`; port 0 picks a free one), calls `ready` with the address
+/// listened on, and serves until the process ends. E1805 when it cannot listen.
+pub async fn serve(listen: &str, ready: impl FnOnce(SocketAddr)) -> Result<(), Diagnostic> {
+    let cannot = |message: String| {
+        Diagnostic::Cluster(ClusterDiagnostic::CannotListen {
+            address: listen.to_string(),
+            message,
+        })
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| cannot(e.to_string()))?;
+    let address = listener.local_addr().map_err(|e| cannot(e.to_string()))?;
+    let worker = Worker::from_session_builder(session);
+    ready(address);
+    Server::builder()
+        .add_service(worker.into_worker_server())
+        .serve_with_incoming(TcpIncoming::from(listener))
+        .await
+        .map_err(|e| cannot(e.to_string()))
+}
+
+/// The session a query's stage runs in: segc's functions and settings.
+async fn session(ctx: WorkerQueryContext) -> Result<SessionState, DataFusionError> {
+    let mut builder = ctx.builder;
+    if let Some(config) = builder.config() {
+        crate::engine::segc_settings(config.options_mut());
+    }
+    // Added to DataFusion's own functions (`with_scalar_functions` would replace them).
+    builder
+        .scalar_functions()
+        .get_or_insert_default()
+        .extend(FUNCTIONS.iter().cloned());
+    Ok(builder.build())
+}
