@@ -2,7 +2,7 @@
 
     python bench/cluster.py --segc target/release/segc --sf 0.1 --workers 1,2 --reps 3
 
-needs a segc built with `--features cluster`, the data of bench/generate.py under
+needs a segc built with the default `cluster` feature, the data of bench/generate.py under
 bench/data/sf{SF} (or --data), and Python with DuckDB (bench/requirements.txt, as bench/run). For each repetition, interleaved: the local run, then the run on 1, 2, ...
 workers (started once, from the same binary, on free ports of 127.0.0.1, with the same
 threads). Reported per variant: the median wall time of the client, and the CPU time of the

@@ -71,7 +71,7 @@ impl ClusterDiagnostic {
             NotBuilt => d
                 .code(E1804)
                 .message(|| "this segc was built without cluster support")
-                .help(|| "build segc with `cargo build --release --features cluster`, or run without --cluster and `[cluster] workers`"),
+                .help(|| "build segc with its default features (`cargo build --release`, without `--no-default-features`), or run without --cluster and `[cluster] workers`"),
             CannotListen { address, message } => d
                 .code(E1805)
                 .message(|| format!("segc worker cannot listen on {address}: {message}"))
