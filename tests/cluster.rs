@@ -5,10 +5,9 @@
 
 use crate::common::cli::{repo, segc};
 
-#[cfg(not(feature = "cluster"))]
-#[test]
-fn without_the_feature_the_cluster_is_e1804() {
-    let out = tempfile::tempdir().expect("temp");
+/// `segc run` of the retail example into `out` with `--cluster CLUSTER`: its exit code and
+/// stderr.
+fn run_retail_on(out: &std::path::Path, cluster: &str) -> (Option<i32>, String) {
     let output = segc()
         .args([
             "run",
@@ -17,13 +16,21 @@ fn without_the_feature_the_cluster_is_e1804() {
             "2026-11-01",
             "--out",
         ])
-        .arg(out.path())
-        .args(["--cluster", "http://127.0.0.1:7100"])
+        .arg(out)
+        .args(["--cluster", cluster])
         .current_dir(repo("."))
         .output()
         .expect("segc runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    (output.status.code(), stderr)
+}
+
+#[cfg(not(feature = "cluster"))]
+#[test]
+fn without_the_feature_the_cluster_is_e1804() {
+    let out = tempfile::tempdir().expect("temp");
+    let (code, stderr) = run_retail_on(out.path(), "http://127.0.0.1:7100");
+    assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("E1804"), "{stderr}");
     assert!(!out.path().join("membership.parquet").exists());
     let worker = segc()
@@ -37,21 +44,8 @@ fn without_the_feature_the_cluster_is_e1804() {
 #[test]
 fn worker_urls_are_checked_before_anything_runs() {
     let out = tempfile::tempdir().expect("temp");
-    let output = segc()
-        .args([
-            "run",
-            "examples/retail/retail.seg",
-            "--as-of",
-            "2026-11-01",
-            "--out",
-        ])
-        .arg(out.path())
-        .args(["--cluster", "ftp://node:1,http://node"])
-        .current_dir(repo("."))
-        .output()
-        .expect("segc runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let (code, stderr) = run_retail_on(out.path(), "ftp://node:1,http://node");
+    assert_eq!(code, Some(2), "{stderr}");
     assert_eq!(stderr.matches("E1803").count(), 2, "{stderr}");
     assert!(std::fs::read_dir(out.path()).expect("dir").next().is_none());
 }

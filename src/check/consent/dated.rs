@@ -146,24 +146,14 @@ pub(super) fn consents(
         let (Some(column), Some(made)) = (given, made) else {
             continue;
         };
-        if let Some(first) = found.iter().find(|c| c.channel == channel) {
-            problems.push(
-                ConsentDiagnostic::TwoConsents {
-                    channel: channel.as_str().into(),
-                    first: first.span,
-                    second: consent.span,
-                }
-                .into(),
-            );
-            continue;
-        }
-        found.push(hir::Consent {
+        let consent = hir::Consent {
             channel,
             source: id,
             column,
             span: consent.span,
             dated: Some(hir::LetId(made)),
-        });
+        };
+        super::add_consent(found, consent, problems);
     }
 }
 

@@ -166,28 +166,39 @@ fn consents(
                 );
                 continue;
             }
-            if let Some(first) = found.iter().find(|c| c.channel == channel) {
-                problems.push(
-                    ConsentDiagnostic::TwoConsents {
-                        channel: channel.as_str().into(),
-                        first: first.span,
-                        second: mark.span,
-                    }
-                    .into(),
-                );
-                continue;
-            }
-            found.push(hir::Consent {
+            let consent = hir::Consent {
                 channel,
                 source: source_id,
                 column,
                 span: mark.span,
                 dated: None,
-            });
+            };
+            add_consent(&mut found, consent, problems);
         }
         dated::consents(program, decl, hir::SourceId(id), &mut found, problems);
     }
     found
+}
+
+/// Adds `consent` to `found` unless its channel already has one (`TwoConsents` then: a
+/// channel's consent is one column or one pair of dates).
+pub(super) fn add_consent(
+    found: &mut Vec<hir::Consent>,
+    consent: hir::Consent,
+    problems: &mut Vec<Diagnostic>,
+) {
+    if let Some(first) = found.iter().find(|c| c.channel == consent.channel) {
+        problems.push(
+            ConsentDiagnostic::TwoConsents {
+                channel: consent.channel.as_str().into(),
+                first: first.span,
+                second: consent.span,
+            }
+            .into(),
+        );
+        return;
+    }
+    found.push(consent);
 }
 
 /// The `audience` clauses of the segments, in file order.
