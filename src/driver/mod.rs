@@ -18,6 +18,7 @@ mod check;
 mod diff;
 mod diff_data;
 mod diff_runs;
+mod explain;
 pub mod format;
 mod infer;
 mod kpis;
@@ -37,15 +38,14 @@ pub use diff_data::{
     tripped_gates,
 };
 pub use diff_runs::{RunsDiffed, diff_runs};
+pub use explain::{ExplainRequest, ExplainedPass, Explanation};
 pub use infer::{InferRequest, infer_schema, infer_schemas};
 pub use kpis::{Baseline, KpiGate, Measured};
 pub use lineage::{Lineage, SourceColumns};
 pub use project::{Project, join_place};
 pub use project_run::{Apart, ProjectRun, ProjectStopped, RunGroup};
 pub use rule_files::{CheckedRoot, Reported, Rules};
-pub use session::{
-    ExplainRequest, ExplainedPass, Explanation, Opened, Options, OutputChoice, Ran, Session,
-};
+pub use session::{Opened, Options, OutputChoice, Ran, Session};
 pub use testing::{TestOptions, TestResult, TestedFile, has_tests, test_file};
 
 use crate::diagnostics::{DataDiagnostic, Diagnostic};

@@ -9,7 +9,8 @@
 //! the local outputs of the project are published).
 
 use super::Stopped;
-use super::session::{ExplainRequest, Explanation, OutputChoice, Ran, Session};
+use super::explain::{ExplainRequest, Explanation};
+use super::session::{OutputChoice, Ran, Session};
 use crate::diagnostics::{Diagnostic, InternalDiagnostic, Invariant};
 use crate::engine::{Engine, OutputFormat, OutputSpec, RunContext, SharedFile, StagedRun};
 use crate::hir::{OutputId, Program};
