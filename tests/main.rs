@@ -5,6 +5,7 @@ mod common;
 
 mod check;
 mod cli;
+mod cli_explain;
 mod cli_kpi;
 mod cli_project;
 mod cli_test;
