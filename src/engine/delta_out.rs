@@ -125,7 +125,7 @@ pub(super) async fn write_membership(
             .map(|s| s.counts().clone())
             .map_err(|_| Unwritten::Table("the membership writer failed".to_string()))
     };
-    // The stream's own failure comes first: deltalake only saw a placeholder for it.
+    // The stream's own failure comes first: deltalake saw only a stand-in error for it.
     match interruption.lock().ok().and_then(|mut s| s.take()) {
         Some(Unwritten::Refused) => {
             let counts = counts()?;

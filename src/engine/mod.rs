@@ -45,6 +45,7 @@ use std::sync::Arc;
 use datafusion::catalog::TableProvider;
 use datafusion::datasource::provider_as_source;
 use datafusion::error::DataFusionError;
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::memory_pool::{FairSpillPool, MemoryReservation};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::{LogicalPlan, TableSource};
@@ -576,17 +577,7 @@ impl Engine {
             true => None,
             false => Some(publish::OutputLock::acquire(&spec.dir)?),
         };
-        self.progress.phase(Phase::Planning);
-        let physical = self.physical_plan(&plan.plan, population.span).await?;
-        self.progress.phase(Phase::Computing);
-        let written = Arc::new(AtomicU64::new(0));
-        let ticker = Ticker::start(
-            Arc::clone(&self.progress),
-            Arc::clone(&physical),
-            Arc::clone(&written),
-        );
-        let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
-            .map_err(|e| execution_failed(population.location.span, e))?;
+        let (stream, ticker, written) = self.membership_stream(plan, population).await?;
         let (written_outputs, hidden) = consent::hidden(program, &plan.outputs, context);
         let columns = output_columns(program, written_outputs);
         let metadata = run_metadata(program, written_outputs, context);
@@ -632,6 +623,27 @@ impl Engine {
             lock,
             pending,
         })
+    }
+
+    /// Plans `plan` and starts it: its batches, the progress ticker drawing from them (drop it
+    /// when the stream is drained), and the count of members written that the ticker shows.
+    async fn membership_stream(
+        &self,
+        plan: &MembershipPlan,
+        population: &hir::Source,
+    ) -> Result<(SendableRecordBatchStream, Ticker, Arc<AtomicU64>), Diagnostic> {
+        self.progress.phase(Phase::Planning);
+        let physical = self.physical_plan(&plan.plan, population.span).await?;
+        self.progress.phase(Phase::Computing);
+        let written = Arc::new(AtomicU64::new(0));
+        let ticker = Ticker::start(
+            Arc::clone(&self.progress),
+            Arc::clone(&physical),
+            Arc::clone(&written),
+        );
+        let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
+            .map_err(|e| execution_failed(population.location.span, e))?;
+        Ok((stream, ticker, written))
     }
 
     /// Writes the membership of `stream` to a temporary file in `spec`'s folder (published

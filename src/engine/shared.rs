@@ -4,13 +4,12 @@
 //! locks on their folders and published together (all or nothing) once every file of the
 //! project has been computed.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 use futures::StreamExt;
 
 use super::output::{self, Encoding, MembershipWriter, Outputs};
-use super::progress::{Phase, Ticker};
+use super::progress::Phase;
 use super::publish::{self, OutputLock, Staged};
 use super::{Engine, OutputSpec, RunContext, Summary, execution_failed};
 use crate::diagnostics::Diagnostic;
@@ -77,20 +76,10 @@ impl Engine {
                 .map_err(one)?;
             locks.push(OutputLock::acquire(&file.spec.dir).map_err(one)?);
         }
-        self.progress.phase(Phase::Planning);
-        let physical = self
-            .physical_plan(&plan.plan, population.span)
+        let (stream, ticker, written) = self
+            .membership_stream(plan, population)
             .await
             .map_err(one)?;
-        self.progress.phase(Phase::Computing);
-        let written = Arc::new(AtomicU64::new(0));
-        let ticker = Ticker::start(
-            Arc::clone(&self.progress),
-            Arc::clone(&physical),
-            Arc::clone(&written),
-        );
-        let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
-            .map_err(|e| vec![execution_failed(span, e)])?;
         let mut writers = Vec::with_capacity(files.len());
         for file in files {
             writers.push(
