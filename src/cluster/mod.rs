@@ -108,7 +108,7 @@ impl Cluster {
         let mut urls = self.down();
         // A killed worker's connections reset while the system is still closing its listening
         // socket: a probe at that instant connects (seen once in the kill test, under CI);
-        // half a second covers the teardown.
+        // the probes allow half a second for the teardown.
         for _ in 0..LOST_PROBES {
             if !urls.is_empty() || !transport {
                 break;
