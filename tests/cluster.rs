@@ -102,7 +102,7 @@ fn the_project_names_the_workers_and_the_command_line_overrides_them() {
 }
 
 #[cfg(feature = "cluster")]
-mod on_workers {
+pub(crate) mod on_workers {
     use std::io::{BufRead, BufReader};
     use std::path::Path;
     use std::process::{Child, Stdio};
@@ -135,14 +135,19 @@ mod on_workers {
     }
 
     /// `segc worker` processes on free ports of 127.0.0.1, killed when dropped.
-    struct Workers {
+    pub(crate) struct Workers {
         children: Vec<Child>,
         urls: Vec<String>,
     }
 
     impl Workers {
         /// `n` workers, each ready (its ready line read) before this returns.
-        fn start(n: usize) -> Workers {
+        pub(crate) fn start(n: usize) -> Workers {
+            Workers::start_with_env(n, &[])
+        }
+
+        /// [`Workers::start`], each worker with `env` added to its environment.
+        pub(crate) fn start_with_env(n: usize, env: &[(&str, &str)]) -> Workers {
             let mut workers = Workers {
                 children: Vec::new(),
                 urls: Vec::new(),
@@ -150,6 +155,7 @@ mod on_workers {
             for _ in 0..n {
                 let mut child = segc()
                     .args(["worker", "--listen", "127.0.0.1:0", "--threads", "2"])
+                    .envs(env.iter().copied())
                     .stdout(Stdio::null())
                     .stderr(Stdio::piped())
                     .spawn()
@@ -175,7 +181,7 @@ mod on_workers {
 
         /// The `--cluster` argument, with small input splits so that small data is split
         /// over the workers too.
-        fn args(&self) -> Vec<String> {
+        pub(crate) fn args(&self) -> Vec<String> {
             vec![
                 "--cluster".into(),
                 self.urls.join(","),

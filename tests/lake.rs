@@ -55,7 +55,7 @@ fn membership(dir: &Path) -> Vec<u8> {
 
 /// The S3 server with the example's data under `s3://lake/retail/`, the orders also as a
 /// folder (`retail/orders/part-0.parquet`, as examples/lake reads them).
-fn s3_lake() -> &'static Server {
+pub(crate) fn s3_lake() -> &'static Server {
     static SEEDED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     let server = servers::s3();
     SEEDED.get_or_init(|| {
@@ -74,7 +74,7 @@ fn s3_lake() -> &'static Server {
     server
 }
 
-fn s3_settings(server: &Server) -> String {
+pub(crate) fn s3_settings(server: &Server) -> String {
     format!(
         "[data]\nroots = [\"s3://lake/retail/\"]\n\n[storage.s3]\nendpoint = \"{}\"\nregion = \"us-east-1\"\nallow_http = true\npath_style = true\n",
         server.endpoint
@@ -100,7 +100,7 @@ fn azure_settings(server: &Server, more: &str) -> String {
     )
 }
 
-const S3_CREDENTIALS: [(&str, &str); 2] = [
+pub(crate) const S3_CREDENTIALS: [(&str, &str); 2] = [
     ("AWS_ACCESS_KEY_ID", "segc-test"),
     ("AWS_SECRET_ACCESS_KEY", "segc-test-secret-d41d8cd9"),
 ];
@@ -446,7 +446,7 @@ fn partitioned_folders_in_s3_are_read_and_pruned_like_local_ones() {
 }
 
 /// The moto server's bucket `lake`, as a store the test reads with.
-fn lake_store(server: &Server) -> object_store::aws::AmazonS3 {
+pub(crate) fn lake_store(server: &Server) -> object_store::aws::AmazonS3 {
     object_store::aws::AmazonS3Builder::new()
         .with_bucket_name("lake")
         .with_endpoint(&server.endpoint)
@@ -459,7 +459,7 @@ fn lake_store(server: &Server) -> object_store::aws::AmazonS3 {
 }
 
 /// The object `key` of `store`, if there is one.
-fn object(store: &object_store::aws::AmazonS3, key: &str) -> Option<Vec<u8>> {
+pub(crate) fn object(store: &object_store::aws::AmazonS3, key: &str) -> Option<Vec<u8>> {
     use object_store::ObjectStoreExt as _;
     crate::common::runtime().block_on(async {
         let got = store.get(&object_store::path::Path::from(key)).await.ok()?;
@@ -468,7 +468,10 @@ fn object(store: &object_store::aws::AmazonS3, key: &str) -> Option<Vec<u8>> {
 }
 
 /// `latest.json` under `prefix`, parsed.
-fn manifest(store: &object_store::aws::AmazonS3, prefix: &str) -> Option<serde_json::Value> {
+pub(crate) fn manifest(
+    store: &object_store::aws::AmazonS3,
+    prefix: &str,
+) -> Option<serde_json::Value> {
     let bytes = object(store, &format!("{prefix}/latest.json"))?;
     Some(serde_json::from_slice(&bytes).expect("latest.json is JSON"))
 }

@@ -16,6 +16,7 @@ use datafusion_distributed::{
 use url::Url;
 
 use super::Cluster;
+use crate::engine::parts::{PartsCodec, PartsPlanner};
 use crate::functions::sent_boundaries;
 
 /// The workers of a [`Cluster`], for the planner.
@@ -29,8 +30,11 @@ impl WorkerResolver for Workers {
 
 /// `state` with the distributed planner over `cluster`'s workers.
 pub fn distributed_state(state: SessionState, cluster: &Cluster) -> Result<SessionState> {
+    // segc's planner first: the distributed planner plans with the one it finds, then cuts.
     let mut builder = SessionStateBuilder::new_from_existing(state)
+        .with_query_planner(std::sync::Arc::new(PartsPlanner))
         .with_distributed_worker_resolver(Workers(cluster.workers.clone()))
+        .with_distributed_user_codec(PartsCodec)
         .with_distributed_planner();
     if let Some(bytes) = cluster.split_bytes {
         builder = builder.with_distributed_file_scan_config_bytes_per_partition(bytes.max(1))?;

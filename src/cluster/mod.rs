@@ -3,8 +3,9 @@
 //! `cluster` feature, the session that distributes the plans over them
 //! (`distributed.rs`, datafusion-distributed) and the worker process `segc worker` that
 //! executes their stages (`worker.rs`). The engine stays the same: the client plans and
-//! coordinates, the workers scan, filter, join and aggregate, and the client receives the
-//! members and writes the outputs as a local run does.
+//! coordinates, the workers scan, filter, join and aggregate; the client receives the members
+//! and writes the outputs as a local run does, or, with `--out` in object storage, the workers
+//! write them in parts (`engine::parts`) and the client receives one row per part.
 
 #[cfg(feature = "cluster")]
 mod distributed;

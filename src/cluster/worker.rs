@@ -8,11 +8,12 @@ use std::sync::{Arc, LazyLock};
 use datafusion::error::DataFusionError;
 use datafusion::execution::SessionState;
 use datafusion::logical_expr::ScalarUDF;
-use datafusion_distributed::{Worker, WorkerQueryContext};
+use datafusion_distributed::{DistributedExt, Worker, WorkerQueryContext};
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
 use crate::diagnostics::{ClusterDiagnostic, Diagnostic};
+use crate::engine::parts::PartsCodec;
 
 /// segc's functions, made once: every query a worker runs registers them (about 4000, most
 /// of them `segc_ntileN` variants, which cost a hash map insertion each).
@@ -43,7 +44,8 @@ pub async fn serve(listen: &str, ready: impl FnOnce(SocketAddr)) -> Result<(), D
 
 /// The session a query's stage runs in: segc's functions and settings.
 async fn session(ctx: WorkerQueryContext) -> Result<SessionState, DataFusionError> {
-    let mut builder = ctx.builder;
+    // Plans may hold segc's own node (members written in parts).
+    let mut builder = ctx.builder.with_distributed_user_codec(PartsCodec);
     if let Some(config) = builder.config() {
         crate::engine::segc_settings(config.options_mut());
     }

@@ -453,14 +453,33 @@ impl Session {
             .membership_plan(run_program, params, run_selection)
             .await
             .map_err(|p| Session::in_rules(engine, p))?;
+        // On a cluster, the workers write outputs in object storage themselves, in parts.
+        let parts = engine.cluster().is_some() && remote.is_some();
         let context = RunContext {
             rules: self.setting.name.clone(),
             as_of: params.as_of,
-            membership_shown: remote.as_ref().map(|(_, shown)| shown.clone()),
+            membership_shown: remote.as_ref().map(|(run, shown)| match parts {
+                true => crate::engine::run_file_url(&out, run, "membership/"),
+                false => shown.clone(),
+            }),
             overlaps: output.overlaps || self.setting.project.max_jaccard.is_some(),
             consent_checks,
             freshness: times.freshness.clone(),
         };
+        #[cfg(feature = "cluster")]
+        if let (Some((run, _)), true) = (&remote, parts) {
+            let (summary, published) = engine
+                .run_in_parts(run_program, &plan, &context, &spec, run)
+                .await
+                .map_err(|problems| Session::run_stopped(engine, problems))?;
+            let diagnostics = self.findings(&times, &context, &summary);
+            return Ok(Ran {
+                summary,
+                spec,
+                published: Some(published),
+                diagnostics,
+            });
+        }
         let summary = match engine.run(run_program, &plan, &context, &written).await {
             Ok(summary) => summary,
             Err(problems) => return Err(Session::run_stopped(engine, problems)),

@@ -23,6 +23,8 @@ mod overlaps;
 pub mod panics;
 mod parquet_flags;
 mod parquet_out;
+#[cfg(feature = "cluster")]
+pub(crate) mod parts;
 mod progress;
 mod publish;
 mod rank;
@@ -577,7 +579,7 @@ impl Engine {
             true => None,
             false => Some(publish::OutputLock::acquire(&spec.dir)?),
         };
-        let (stream, ticker, written) = self.membership_stream(plan, population).await?;
+        let (stream, ticker, written) = self.membership_stream(&plan.plan, population).await?;
         let (written_outputs, hidden) = consent::hidden(program, &plan.outputs, context);
         let columns = output_columns(program, written_outputs);
         let metadata = run_metadata(program, written_outputs, context);
@@ -629,11 +631,11 @@ impl Engine {
     /// when the stream is drained), and the count of members written that the ticker shows.
     async fn membership_stream(
         &self,
-        plan: &MembershipPlan,
+        plan: &LogicalPlan,
         population: &hir::Source,
     ) -> Result<(SendableRecordBatchStream, Ticker, Arc<AtomicU64>), Diagnostic> {
         self.progress.phase(Phase::Planning);
-        let physical = self.physical_plan(&plan.plan, population.span).await?;
+        let physical = self.physical_plan(plan, population.span).await?;
         self.progress.phase(Phase::Computing);
         let written = Arc::new(AtomicU64::new(0));
         let ticker = Ticker::start(

@@ -36,7 +36,8 @@ pub enum OutputFormat {
 }
 
 impl OutputFormat {
-    fn extension(self) -> &'static str {
+    /// The membership file's extension.
+    pub(super) fn extension(self) -> &'static str {
         match self {
             OutputFormat::Parquet => "parquet",
             OutputFormat::Csv => "csv",
@@ -145,7 +146,7 @@ impl PendingOutput {
     }
 
     /// The temporary file's path.
-    #[cfg(test)]
+    #[cfg_attr(not(any(test, feature = "cluster")), allow(dead_code))]
     pub(super) fn temp_path(&self) -> &Path {
         self.temp.path()
     }
@@ -256,12 +257,22 @@ impl MembershipWriter {
         batch: &RecordBatch,
         key_problem: &impl Fn(KeyProblem) -> Diagnostic,
     ) -> Result<(), Diagnostic> {
+        self.write_keyed(batch)?.map_err(key_problem)
+    }
+
+    /// [`MembershipWriter::write`], with a problem of the population key given back as it is.
+    pub(super) fn write_keyed(
+        &mut self,
+        batch: &RecordBatch,
+    ) -> Result<Result<(), KeyProblem>, Diagnostic> {
         let target = &self.target;
-        let out = self.shaper.shape(batch).map_err(|problem| match problem {
-            Unshaped::Key(problem) => key_problem(problem),
-            Unshaped::Columns(message) => failed(target, message),
-        })?;
-        self.writer.write(&out).map_err(|e| failed(target, e))
+        let out = match self.shaper.shape(batch) {
+            Ok(out) => out,
+            Err(Unshaped::Key(problem)) => return Ok(Err(problem)),
+            Err(Unshaped::Columns(message)) => return Err(failed(target, message)),
+        };
+        self.writer.write(&out).map_err(|e| failed(target, e))?;
+        Ok(Ok(()))
     }
 
     /// The members written so far.

@@ -10,14 +10,14 @@ use super::shape::ColumnKind;
 
 /// The tiers whose members are compared with the segments: (the output column's index, the
 /// tier).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(super) struct OverlapSubjects {
     /// Each tier of each tiers item written (splits left out), in output order.
     pub tiers: Vec<(usize, String)>,
 }
 
 /// Members in common, counted so far.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(super) struct OverlapTally {
     /// The output columns of the segments.
     segments: Vec<usize>,
@@ -83,6 +83,21 @@ impl OverlapTally {
             for (s, segment) in segments.iter().enumerate() {
                 self.tier_pairs[t * n + s] += words.common(segment);
             }
+        }
+        Ok(())
+    }
+
+    /// Adds the pairs `other` counted over other rows of the same outputs.
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    pub(super) fn absorb(&mut self, other: &OverlapTally) -> Result<(), String> {
+        if self.segments != other.segments || self.tiers != other.tiers {
+            return Err("overlaps of different outputs".into());
+        }
+        for (n, m) in self.pairs.iter_mut().zip(&other.pairs) {
+            *n += m;
+        }
+        for (n, m) in self.tier_pairs.iter_mut().zip(&other.tier_pairs) {
+            *n += m;
         }
         Ok(())
     }

@@ -40,7 +40,8 @@ pub struct Published {
 /// `latest.json`: which run's outputs are current.
 #[derive(Debug, Serialize)]
 struct Manifest<'a> {
-    /// The manifest's format version.
+    /// The manifest's format version: 1 names one membership file, 2 a folder of parts
+    /// (`parts`).
     segc_outputs: u32,
     /// The rule file of the run.
     rules: &'a str,
@@ -50,10 +51,15 @@ struct Manifest<'a> {
     membership: String,
     /// The summary, relative to the output folder.
     summary: String,
+    /// The membership's parts, relative to the output folder, in order (written by a
+    /// cluster's workers): a reader reads these, never the folder's listing, which may hold
+    /// parts of a failed task.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parts: Option<Vec<String>>,
 }
 
 /// The output folder `out` (a URL) as a store and the key prefix under it.
-fn store_of(
+pub(super) fn store_of(
     storage: &StorageSettings,
     out: &str,
 ) -> Result<(Arc<dyn ObjectStore>, String, String), String> {
@@ -110,19 +116,78 @@ pub(super) async fn publish(
         as_of: &summary.as_of,
         membership: membership.clone(),
         summary: summary_file.clone(),
+        parts: None,
     };
-    let text = serde_json::to_vec_pretty(&manifest).map_err(|e| failed(e.to_string()))?;
-    // The commit point: one PUT of a small object.
-    store
-        .put(&ObjectPath::from(key(MANIFEST)), PutPayload::from(text))
+    commit(store.as_ref(), &key(MANIFEST), &manifest)
         .await
-        .map_err(|e| failed(e.to_string()))?;
+        .map_err(failed)?;
     let url = |name: &str| format!("{base}/{}", key(name));
     Ok(Published {
         membership: url(&membership),
         summary: url(&summary_file),
         manifest: url(MANIFEST),
     })
+}
+
+/// Publishes a run whose membership its workers wrote in parts under
+/// `runs/<run>/membership/` (`parts`: their file names, in order): uploads `summary`, then
+/// the manifest naming the summary and the parts.
+pub(super) async fn publish_parts(
+    storage: &StorageSettings,
+    out: &str,
+    run: &str,
+    summary: &Summary,
+    parts: &[String],
+) -> Result<Published, Diagnostic> {
+    let failed = |message: String| {
+        Diagnostic::Data(DataDiagnostic::OutputFailed {
+            path: out.to_string(),
+            message,
+        })
+    };
+    let (store, base, prefix) = store_of(storage, out).map_err(failed)?;
+    let key = |name: &str| match prefix.as_str() {
+        "" => name.to_string(),
+        p => format!("{p}/{name}"),
+    };
+    let membership = format!("runs/{run}/membership/");
+    let summary_file = format!("runs/{run}/summary.json");
+    let mut text = serde_json::to_vec_pretty(summary).map_err(|e| failed(e.to_string()))?;
+    text.push(b'\n');
+    store
+        .put(
+            &ObjectPath::from(key(&summary_file)),
+            PutPayload::from(text),
+        )
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let manifest = Manifest {
+        segc_outputs: 2,
+        rules: &summary.rules,
+        as_of: &summary.as_of,
+        membership: membership.clone(),
+        summary: summary_file.clone(),
+        parts: Some(parts.iter().map(|p| format!("{membership}{p}")).collect()),
+    };
+    commit(store.as_ref(), &key(MANIFEST), &manifest)
+        .await
+        .map_err(failed)?;
+    let url = |name: &str| format!("{base}/{}", key(name));
+    Ok(Published {
+        membership: url(&membership),
+        summary: url(&summary_file),
+        manifest: url(MANIFEST),
+    })
+}
+
+/// Writes `manifest` as `key`: the commit point of a run, one PUT of a small object.
+async fn commit(store: &dyn ObjectStore, key: &str, manifest: &Manifest<'_>) -> Result<(), String> {
+    let text = serde_json::to_vec_pretty(manifest).map_err(|e| e.to_string())?;
+    store
+        .put(&ObjectPath::from(key), PutPayload::from(text))
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// A folder name no other run takes: the date, then the time and the process in hexadecimal.
@@ -134,7 +199,7 @@ pub fn run_folder(as_of: &str) -> String {
 }
 
 /// Uploads the local file `file` as `key`: in one request when small, else in parts.
-async fn upload(store: &dyn ObjectStore, key: &str, file: &Path) -> Result<(), String> {
+pub(super) async fn upload(store: &dyn ObjectStore, key: &str, file: &Path) -> Result<(), String> {
     let location = ObjectPath::from(key);
     let size = std::fs::metadata(file).map_err(|e| e.to_string())?.len();
     if size <= PART_BYTES as u64 {

@@ -14,7 +14,7 @@ use super::output::{Layout, Outputs};
 use crate::lower::Packing;
 
 /// What an output column holds.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) enum ColumnKind {
     /// A segment: membership flags.
     Flag,
@@ -194,8 +194,137 @@ impl Tally {
     }
 }
 
+impl Tally {
+    /// Adds `other`, tallied over other rows of the same column: the tally of both sets of rows
+    /// (members written in parts, `engine::parts`). Distinct values stay listed only while
+    /// there are few, as when every row is tallied in one pass; a sum of floats may differ
+    /// from one pass's in its last bits (other order of additions).
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    pub(super) fn absorb(&mut self, other: Tally) -> Result<(), String> {
+        match (self, other) {
+            (Tally::Flag(n), Tally::Flag(m)) => *n += m,
+            (Tally::Category(counts), Tally::Category(more)) => {
+                for (tier, n) in more {
+                    *counts.entry(tier).or_default() += n;
+                }
+            }
+            (
+                Tally::Text { count, values },
+                Tally::Text {
+                    count: more,
+                    values: more_values,
+                },
+            ) => {
+                *count += more;
+                *values = match (values.take(), more_values) {
+                    (Some(mut map), Some(more)) => {
+                        for (value, n) in more {
+                            *map.entry(value).or_default() += n;
+                        }
+                        (map.len() <= MAX_DISTINCT_TEXTS).then_some(map)
+                    }
+                    _ => None,
+                };
+            }
+            (
+                Tally::Range { count, min, max },
+                Tally::Range {
+                    count: more,
+                    min: low,
+                    max: high,
+                },
+            ) => {
+                *count += more;
+                if low
+                    .as_deref()
+                    .is_some_and(|l| min.as_deref().is_none_or(|m| l < m))
+                {
+                    *min = low;
+                }
+                if high
+                    .as_deref()
+                    .is_some_and(|h| max.as_deref().is_none_or(|m| h > m))
+                {
+                    *max = high;
+                }
+            }
+            (
+                Tally::Number {
+                    count,
+                    sum,
+                    min,
+                    max,
+                    values,
+                },
+                Tally::Number {
+                    count: more,
+                    sum: more_sum,
+                    min: low,
+                    max: high,
+                    values: more_values,
+                },
+            ) => {
+                *count += more;
+                *sum += more_sum;
+                *min = [*min, low].into_iter().flatten().reduce(f64::min);
+                *max = [*max, high].into_iter().flatten().reduce(f64::max);
+                *values = match (values.take(), more_values) {
+                    (Some(mut map), Some(more)) => {
+                        for (key, (x, n)) in more {
+                            map.entry(key).or_insert((x, 0)).1 += n;
+                        }
+                        (map.len() <= MAX_DISTINCT_SCORES).then_some(map)
+                    }
+                    _ => None,
+                };
+            }
+            (mine, theirs) => {
+                return Err(format!(
+                    "tallies of different kinds: {mine:?} and {theirs:?}"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Counts {
+    /// The counts of no member, for `outputs`.
+    pub(super) fn empty(outputs: &Outputs<'_>) -> Counts {
+        let columns = outputs.columns;
+        Counts {
+            members: 0,
+            columns: columns.iter().map(|(_, kind)| Tally::new(kind)).collect(),
+            overlaps: outputs
+                .overlaps
+                .map(|subjects| super::overlaps::OverlapTally::new(columns, subjects)),
+            hidden: vec![0; outputs.hidden.len()],
+        }
+    }
+
+    /// Adds `other`, counted over other rows of the same plan (see [`Tally::absorb`]).
+    #[cfg_attr(not(feature = "cluster"), allow(dead_code))]
+    pub(super) fn absorb(&mut self, other: Counts) -> Result<(), String> {
+        if self.columns.len() != other.columns.len() || self.hidden.len() != other.hidden.len() {
+            return Err("counts of different outputs".into());
+        }
+        self.members += other.members;
+        for (tally, more) in self.columns.iter_mut().zip(other.columns) {
+            tally.absorb(more)?;
+        }
+        for (n, m) in self.hidden.iter_mut().zip(other.hidden) {
+            *n += m;
+        }
+        match (&mut self.overlaps, other.overlaps) {
+            (Some(mine), Some(theirs)) => mine.absorb(&theirs),
+            (None, None) => Ok(()),
+            _ => Err("overlaps counted on one side only".into()),
+        }
+    }
+}
+
 /// A population key that does not identify one member.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(super) enum KeyProblem {
     /// The key is empty on some row.
     Missing,
@@ -288,14 +417,7 @@ impl Shaper {
             Layout::Wide => wide_schema(&shown, &columns),
             Layout::Long => long_schema(&shown),
         };
-        let counts = Counts {
-            members: 0,
-            columns: columns.iter().map(|(_, kind)| Tally::new(kind)).collect(),
-            overlaps: outputs
-                .overlaps
-                .map(|subjects| super::overlaps::OverlapTally::new(&columns, subjects)),
-            hidden: vec![0; outputs.hidden.len()],
-        };
+        let counts = Counts::empty(outputs);
         Shaper {
             columns,
             packing: outputs.packing.clone(),

@@ -77,7 +77,7 @@ impl Engine {
             locks.push(OutputLock::acquire(&file.spec.dir).map_err(one)?);
         }
         let (stream, ticker, written) = self
-            .membership_stream(plan, population)
+            .membership_stream(&plan.plan, population)
             .await
             .map_err(one)?;
         let mut writers = Vec::with_capacity(files.len());

@@ -27,7 +27,7 @@ use crate::hir;
 use crate::span::Span;
 
 /// segc.toml's `[storage]`: settings of the object stores that are not secrets.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StorageSettings {
     /// How many times a failed request is retried (default 4), with exponential backoff.
@@ -46,7 +46,7 @@ pub struct StorageSettings {
 }
 
 /// `[storage.s3]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct S3Settings {
     /// The endpoint (an S3-compatible server, or a local emulator).
@@ -63,7 +63,7 @@ pub struct S3Settings {
 }
 
 /// `[storage.azure]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AzureSettings {
     /// The storage account's name (not a secret; its key is).
@@ -77,7 +77,7 @@ pub struct AzureSettings {
 }
 
 /// `[storage.gcs]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GcsSettings {
     /// The endpoint (a local emulator).

@@ -8,7 +8,7 @@ use crate::functions::{FLAGS_PER_WORD, segc_flags};
 use crate::hir::OutputId;
 
 /// Where one output is in a row of the membership plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Slot {
     /// A column of its own (scores, tiers), by index in the plan's schema.
     Column(usize),
@@ -23,7 +23,7 @@ pub enum Slot {
 
 /// How the membership plan's columns carry the outputs: the key first, then the segments'
 /// flags packed into words (`__flags_0`, …, in output order), then scores and tiers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Packing {
     slots: Vec<Slot>,
     /// Segment flags among the outputs.
