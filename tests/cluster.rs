@@ -250,6 +250,44 @@ pub(crate) mod on_workers {
         // examples/lake reads object storage, which workers do not read yet (docs/cluster.md).
     }
 
+    #[test]
+    fn progress_lines_say_each_stage_and_its_tasks() {
+        let workers = Workers::start(2);
+        let out = tempfile::tempdir().expect("temp");
+        let stderr = |more: &[&str]| {
+            let output = segc()
+                .args([
+                    "run",
+                    "examples/rfm/rfm.seg",
+                    "--as-of",
+                    "2026-11-01",
+                    "--out",
+                ])
+                .arg(out.path())
+                .args(workers.args())
+                .args(["--progress", "lines"])
+                .args(more)
+                .current_dir(repo("."))
+                .output()
+                .expect("segc runs");
+            assert_eq!(output.status.code(), Some(0));
+            String::from_utf8_lossy(&output.stderr).into_owned()
+        };
+        // The phases, then the stages of the distributed plan as the workers report them.
+        let said = stderr(&[]);
+        let lines: Vec<&str> = said.lines().filter(|l| l.starts_with("segc ")).collect();
+        assert!(lines.iter().any(|l| l.ends_with(" planning")), "{said}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains(" computing · stage 1 ") && l.contains(" tasks")),
+            "{said}"
+        );
+        // `--quiet` wins: no progress at all.
+        let said = stderr(&["--quiet"]);
+        assert!(!said.contains("segc "), "{said}");
+    }
+
     /// `segc kpi --format json` of `rules`, with `extra` arguments: exit code and stdout.
     fn kpi(rules: &str, extra: &[String]) -> (i32, String) {
         let output = segc()

@@ -207,6 +207,21 @@ pub struct DataArgs {
     /// On a cluster, the bytes of input files each task reads (e.g. 64M) [default: 16M]
     #[arg(long, value_name = "SIZE", value_parser = parse_split)]
     pub cluster_split: Option<usize>,
+    /// Progress of long runs on stderr: a line redrawn on a terminal (`auto`), plain lines
+    /// for logs (`lines`), or none
+    #[arg(long, value_enum, value_name = "HOW", default_value = "auto")]
+    pub progress: ProgressArg,
+}
+
+/// How the progress of long runs is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProgressArg {
+    /// A line redrawn in place, when stderr is a terminal and the run lasts a second.
+    Auto,
+    /// Plain lines, at most one every few seconds, also when stderr is a file or a pipe.
+    Lines,
+    /// None.
+    Off,
 }
 
 /// `segc worker`

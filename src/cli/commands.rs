@@ -138,7 +138,7 @@ async fn run(args: &RunArgs, reporter: &Reporter) -> Outcome {
             &mut engine,
             &selection,
             output_choice(args, None),
-            args.quiet,
+            (args.quiet, args.data.progress),
         )
         .await
     };
@@ -198,9 +198,9 @@ pub(super) async fn run_one(
     engine: &mut crate::engine::Engine,
     selection: &crate::lower::Selection,
     output: OutputChoice,
-    quiet: bool,
+    (quiet, progress): (bool, super::args::ProgressArg),
 ) -> Result<Ran, Stopped> {
-    let line = super::progress::Line::for_terminal(quiet);
+    let line = super::progress::Line::new(quiet, progress);
     if let Some(line) = &line {
         engine.set_progress(line.clone());
     }

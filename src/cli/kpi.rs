@@ -24,7 +24,7 @@ pub(super) async fn run(args: &KpiArgs, reporter: &Reporter) -> Outcome {
         let mut engine = session.engine_for(Wanted::Kpis(&kpis)).await?;
         // Before measuring: stale data stops here, with no baseline or history written.
         let later = session.event_times(&engine).await?.warnings();
-        let line = super::progress::Line::for_terminal(false);
+        let line = super::progress::Line::new(false, args.data.progress);
         if let Some(line) = &line {
             engine.set_progress(line.clone());
         }

@@ -155,7 +155,7 @@ async fn run_sessions(args: &RunArgs, reporter: &Reporter, sessions: &[Session])
         Ok(engine) => engine,
         Err(problem) => return stopped(&sessions[0], reporter, problem),
     };
-    let line = super::progress::Line::for_terminal(args.quiet);
+    let line = super::progress::Line::new(args.quiet, args.data.progress);
     if let Some(line) = &line {
         engine.set_progress(line.clone());
     }

@@ -10,10 +10,14 @@
 #[cfg(feature = "cluster")]
 mod distributed;
 #[cfg(feature = "cluster")]
+mod progress;
+#[cfg(feature = "cluster")]
 mod worker;
 
 #[cfg(feature = "cluster")]
 pub use distributed::{display_plan, distributed_state, portable};
+#[cfg(feature = "cluster")]
+pub use progress::StageWatch;
 #[cfg(feature = "cluster")]
 pub use worker::serve;
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, LazyLock};
 use datafusion::error::DataFusionError;
 use datafusion::execution::SessionState;
 use datafusion::logical_expr::ScalarUDF;
-use datafusion_distributed::{DistributedExt, Worker, WorkerQueryContext};
+use datafusion_distributed::{DistributedExt, Worker, WorkerQueryContext, WorkerResolver};
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
@@ -34,12 +34,24 @@ pub async fn serve(listen: &str, ready: impl FnOnce(SocketAddr)) -> Result<(), D
         .map_err(|e| cannot(e.to_string()))?;
     let address = listener.local_addr().map_err(|e| cannot(e.to_string()))?;
     let worker = Worker::from_session_builder(session);
+    // The tasks it runs and their rows, for the clients' progress lines (`StageWatch`).
+    let observability = worker.with_observability_service(Arc::new(NoWorkers));
     ready(address);
     Server::builder()
+        .add_service(observability)
         .add_service(worker.into_worker_server())
         .serve_with_incoming(TcpIncoming::from(listener))
         .await
         .map_err(|e| cannot(e.to_string()))
+}
+
+/// A worker knows no other workers: clients name them (`--cluster`).
+struct NoWorkers;
+
+impl WorkerResolver for NoWorkers {
+    fn get_urls(&self) -> Result<Vec<url::Url>, DataFusionError> {
+        Ok(Vec::new())
+    }
 }
 
 /// The session a query's stage runs in: segc's functions and settings.

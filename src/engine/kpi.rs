@@ -117,6 +117,7 @@ impl Engine {
             std::sync::Arc::clone(&self.progress),
             std::sync::Arc::clone(&physical),
             std::sync::Arc::default(),
+            self.cluster.as_ref(),
         );
         let span = population.location.span;
         let collected = datafusion::physical_plan::collect(physical, self.ctx.task_ctx());

@@ -70,7 +70,7 @@ pub use infer::{InferOptions, Inferred, infer_source, render_all};
 pub use location::{BaseDirs, Resolved, resolve};
 pub use output::{Layout, OutputFormat, OutputSpec, write_json};
 use progress::Ticker;
-pub use progress::{Phase, Progress, Quiet, rows_read};
+pub use progress::{Phase, Progress, Quiet, StageProgress, rows_read};
 pub use rank::pass_boundaries;
 pub use remote_out::{MANIFEST, Published, run_file_url, run_folder};
 pub use runs::RunOutput;
@@ -642,6 +642,7 @@ impl Engine {
             Arc::clone(&self.progress),
             Arc::clone(&physical),
             Arc::clone(&written),
+            self.cluster.as_ref(),
         );
         let stream = datafusion::physical_plan::execute_stream(physical, self.ctx.task_ctx())
             .map_err(|e| execution_failed(population.location.span, e))?;

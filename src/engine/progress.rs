@@ -12,6 +12,11 @@ use datafusion::physical_plan::ExecutionPlan;
 /// How often a running plan's counts are read.
 pub const TICK: Duration = Duration::from_millis(100);
 
+/// The workers are asked for their stages' progress every this many ticks (half a second:
+/// one request per worker each time).
+#[cfg(feature = "cluster")]
+const STAGE_TICKS: u64 = 5;
+
 /// What a run is doing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
@@ -37,12 +42,27 @@ impl Phase {
     }
 }
 
+/// One stage of a plan running on a cluster's workers, as they report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageProgress {
+    /// The stage's number in the distributed plan (`segc explain --physical --cluster`).
+    pub stage: usize,
+    /// Its tasks.
+    pub tasks: usize,
+    /// Its tasks the workers run now.
+    pub running: usize,
+    /// Rows its running tasks produced so far.
+    pub rows: u64,
+}
+
 /// Receives the progress of a run.
 pub trait Progress: Send + Sync {
     /// The run moved to `phase`.
     fn phase(&self, phase: Phase);
     /// Rows read from the sources so far, and members written (or measured) so far.
     fn rows(&self, read: u64, written: u64);
+    /// The stages of a plan running on a cluster, every half second while it runs.
+    fn stages(&self, _stages: &[StageProgress]) {}
 }
 
 /// Progress nobody watches.
@@ -75,17 +95,31 @@ pub(super) struct Ticker {
 }
 
 impl Ticker {
-    /// Starts reporting for `plan`, with `written` counting the members written.
+    /// Starts reporting for `plan`, with `written` counting the members written; on a
+    /// `cluster`, also its stages, as the workers report them.
     pub(super) fn start(
         progress: Arc<dyn Progress>,
         plan: Arc<dyn ExecutionPlan>,
         written: Arc<AtomicU64>,
+        cluster: Option<&crate::cluster::Cluster>,
     ) -> Ticker {
+        #[cfg(feature = "cluster")]
+        let mut watch = cluster.and_then(|c| crate::cluster::StageWatch::of(&plan, &c.workers));
+        #[cfg(not(feature = "cluster"))]
+        let _ = cluster;
         let handle = tokio::spawn(async move {
             let mut interval = tokio::time::interval(TICK);
-            loop {
+            for tick in 0u64.. {
                 interval.tick().await;
                 progress.rows(rows_read(&plan), written.load(Ordering::Relaxed));
+                #[cfg(feature = "cluster")]
+                if let Some(watch) = &mut watch
+                    && tick % STAGE_TICKS == 0
+                {
+                    progress.stages(&watch.poll().await);
+                }
+                #[cfg(not(feature = "cluster"))]
+                let _ = tick;
             }
         });
         Ticker { handle }

@@ -60,6 +60,7 @@ impl Engine {
             Arc::clone(&self.progress),
             Arc::clone(&physical),
             Arc::default(),
+            self.cluster.as_ref(),
         );
         let reservation =
             MemoryConsumer::new("segc ranking pass").register(&self.ctx.runtime_env().memory_pool);
