@@ -28,6 +28,8 @@ pub(crate) mod parts;
 mod progress;
 mod publish;
 mod rank;
+#[cfg(feature = "cluster")]
+mod rank_cluster;
 mod redact;
 mod references;
 mod remote_out;

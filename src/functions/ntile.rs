@@ -56,7 +56,7 @@ pub struct Boundaries {
 
 /// The sorted positions (0-based) at which groups 2..=n start among `count` ranked members;
 /// groups left empty (fewer members than groups) start nowhere.
-fn group_starts(groups: u32, count: usize) -> Vec<usize> {
+pub fn group_starts(groups: u32, count: usize) -> Vec<usize> {
     let n = groups.max(1) as usize;
     let (size, larger) = (count / n, count % n);
     (2..=n)
@@ -65,7 +65,11 @@ fn group_starts(groups: u32, count: usize) -> Vec<usize> {
         .collect()
 }
 
-fn converter(value_type: &DataType, key_type: &DataType, order: RankOrder) -> Result<RowConverter> {
+pub(super) fn converter(
+    value_type: &DataType,
+    key_type: &DataType,
+    order: RankOrder,
+) -> Result<RowConverter> {
     let value = SortField::new_with_options(
         value_type.clone(),
         SortOptions {
@@ -143,6 +147,23 @@ impl Boundaries {
             order,
             starts,
         })
+    }
+}
+
+impl Boundaries {
+    /// The boundaries of a quantile whose group starts (pairs in the row format of
+    /// `segc_rank_row`, ascending) were found elsewhere: by the workers of a cluster.
+    pub fn from_starts(
+        order: RankOrder,
+        (value_type, key_type): (DataType, DataType),
+        starts: Vec<Vec<u8>>,
+    ) -> Self {
+        Self {
+            value_type,
+            key_type,
+            order,
+            starts,
+        }
     }
 }
 
