@@ -9,7 +9,7 @@ use crate::common::servers::{self, AZURITE_ACCOUNT, AZURITE_KEY, Server};
 
 /// A copy of the retail example whose sources are read from `base` (a URL ending in `/`), with
 /// `settings` as its segc.toml, in a new folder.
-fn lake_project(base: &str, settings: &str) -> tempfile::TempDir {
+pub(crate) fn lake_project(base: &str, settings: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let example = std::fs::read_to_string(repo("examples/retail/retail.seg")).expect("example");
     let rules = example.replace("\"data/", &format!("\"{base}"));
@@ -55,7 +55,7 @@ fn membership(dir: &Path) -> Vec<u8> {
 
 /// The S3 server with the example's data under `s3://lake/retail/`, the orders also as a
 /// folder (`retail/orders/part-0.parquet`, as examples/lake reads them).
-fn s3_lake() -> &'static Server {
+pub(crate) fn s3_lake() -> &'static Server {
     static SEEDED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     let server = servers::s3();
     SEEDED.get_or_init(|| {
@@ -74,7 +74,7 @@ fn s3_lake() -> &'static Server {
     server
 }
 
-fn s3_settings(server: &Server) -> String {
+pub(crate) fn s3_settings(server: &Server) -> String {
     format!(
         "[data]\nroots = [\"s3://lake/retail/\"]\n\n[storage.s3]\nendpoint = \"{}\"\nregion = \"us-east-1\"\nallow_http = true\npath_style = true\n",
         server.endpoint
@@ -100,7 +100,7 @@ fn azure_settings(server: &Server, more: &str) -> String {
     )
 }
 
-const S3_CREDENTIALS: [(&str, &str); 2] = [
+pub(crate) const S3_CREDENTIALS: [(&str, &str); 2] = [
     ("AWS_ACCESS_KEY_ID", "segc-test"),
     ("AWS_SECRET_ACCESS_KEY", "segc-test-secret-d41d8cd9"),
 ];

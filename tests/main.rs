@@ -10,6 +10,8 @@ mod cli_kpi;
 mod cli_project;
 mod cli_test;
 mod cluster;
+#[cfg(feature = "cluster")]
+mod cluster_lake;
 mod consent;
 mod coverage;
 mod delta;

@@ -8,10 +8,11 @@ use std::sync::{Arc, LazyLock};
 use datafusion::error::DataFusionError;
 use datafusion::execution::SessionState;
 use datafusion::logical_expr::ScalarUDF;
-use datafusion_distributed::{Worker, WorkerQueryContext};
+use datafusion_distributed::{DistributedExt as _, Worker, WorkerQueryContext};
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
+use super::stores::{SentStorage, query_runtime};
 use crate::diagnostics::{ClusterDiagnostic, Diagnostic};
 
 /// segc's functions, made once: every query a worker runs registers them (about 4000, most
@@ -41,12 +42,22 @@ pub async fn serve(listen: &str, ready: impl FnOnce(SocketAddr)) -> Result<(), D
         .map_err(|e| cannot(e.to_string()))
 }
 
-/// The session a query's stage runs in: segc's functions and settings.
+/// The session a query's stage runs in: segc's functions and settings, and the object
+/// stores of the client's storage settings (`stores.rs`).
 async fn session(ctx: WorkerQueryContext) -> Result<SessionState, DataFusionError> {
-    let mut builder = ctx.builder;
+    let mut builder = ctx
+        .builder
+        .with_distributed_option_extension_from_headers::<SentStorage>(&ctx.headers)?;
     if let Some(config) = builder.config() {
         crate::engine::segc_settings(config.options_mut());
     }
+    let sent = builder
+        .config()
+        .as_ref()
+        .and_then(|c| c.options().extensions.get::<SentStorage>().cloned())
+        .unwrap_or_default();
+    let base = builder.runtime_env().clone().unwrap_or_default();
+    builder = builder.with_runtime_env(query_runtime(&base, &sent)?);
     // Added to DataFusion's own functions (`with_scalar_functions` would replace them).
     builder
         .scalar_functions()

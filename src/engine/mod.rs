@@ -74,7 +74,10 @@ pub use remote_out::{MANIFEST, Published, run_file_url, run_folder};
 pub use runs::RunOutput;
 pub use shared::{SharedFile, StagedRun, publish_runs};
 use std::sync::atomic::AtomicU64;
-pub use stores::{AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings};
+pub use stores::{
+    AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings, store_url,
+    worker_store_problem,
+};
 pub use summary::{
     OutputSummary, PopulationSummary, ScoreCount, ScoreSummary, SegmentSummary, Summary,
     TierSummary, TiersSummary, ValueCount, ValueStats, ValueSummary, integral_text,
@@ -268,8 +271,16 @@ impl Engine {
         self.as_of = as_of;
     }
 
-    /// Reads remote locations with `settings` (segc.toml `[storage]`).
+    /// Reads remote locations with `settings` (segc.toml `[storage]`); on a cluster, the
+    /// workers get them with every plan (they hold no secrets) and read with their own
+    /// credentials.
     pub fn set_storage(&mut self, settings: StorageSettings) {
+        #[cfg(feature = "cluster")]
+        if self.cluster.is_some() {
+            let state = self.ctx.state_ref();
+            let mut state = state.write();
+            crate::cluster::send_storage(state.config_mut(), &settings);
+        }
         self.storage = settings;
     }
 
@@ -475,7 +486,8 @@ impl Engine {
         plan: &LogicalPlan,
         span: crate::span::Span,
     ) -> Result<String, Diagnostic> {
-        let physical = self.physical_plan(plan, span).await?;
+        // Shown also when a stage cannot be sent: the plan says which.
+        let physical = self.planned(plan, span).await?;
         #[cfg(feature = "cluster")]
         if self.cluster.is_some() {
             return Ok(crate::cluster::display_plan(physical.as_ref()));
@@ -483,7 +495,27 @@ impl Engine {
         Ok(displayable(physical.as_ref()).indent(true).to_string())
     }
 
+    /// The physical plan of `plan`, to execute: on a cluster, E1806 when a stage cannot be
+    /// sent to the workers.
     async fn physical_plan(
+        &self,
+        plan: &LogicalPlan,
+        span: crate::span::Span,
+    ) -> Result<Arc<dyn ExecutionPlan>, Diagnostic> {
+        let physical = self.planned(plan, span).await?;
+        #[cfg(feature = "cluster")]
+        if self.cluster.is_some()
+            && let Some(message) = crate::cluster::unsendable(&physical, self.ctx.state().config())
+        {
+            return Err(Diagnostic::Cluster(
+                crate::diagnostics::ClusterDiagnostic::NotDistributable { message },
+            ));
+        }
+        Ok(physical)
+    }
+
+    /// The physical plan of `plan` (on a cluster, cut into stages).
+    async fn planned(
         &self,
         plan: &LogicalPlan,
         span: crate::span::Span,
