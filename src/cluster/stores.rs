@@ -17,7 +17,7 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use object_store::ObjectStore;
 use url::Url;
 
-use crate::engine::{Cloud, StorageSettings, store_url};
+use crate::engine::{Cloud, StorageSettings};
 
 extensions_options! {
     /// segc.toml `[storage]` as the client sends it to the workers with each plan.
@@ -94,6 +94,13 @@ pub fn query_runtime(base: &RuntimeEnv, sent: &SentStorage) -> Result<Arc<Runtim
         .build_arc()
 }
 
+/// The part of `url` that names its store: scheme, user (an `abfss://` container), host and
+/// port (`engine::stores::store_url` leaves the user out: two containers of one account
+/// would share a store).
+fn authority(url: &Url) -> String {
+    url[..url::Position::AfterPort].to_string()
+}
+
 /// An object store registry that builds remote stores lazily (see [`query_runtime`]).
 struct LazyStores {
     key: String,
@@ -113,7 +120,7 @@ impl std::fmt::Debug for LazyStores {
 impl LazyStores {
     /// The store of `url`, built and kept on first use when its scheme is a remote one.
     fn remote(&self, cloud: Cloud, url: &Url) -> Result<Arc<dyn ObjectStore>> {
-        let key = (self.key.clone(), store_url(url));
+        let key = (self.key.clone(), authority(url));
         // A poisoned lock only means another task panicked while inserting: the map is whole.
         let mut built = BUILT.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(store) = built.get(&key) {
@@ -135,12 +142,12 @@ impl ObjectStoreRegistry for LazyStores {
         store: Arc<dyn ObjectStore>,
     ) -> Option<Arc<dyn ObjectStore>> {
         let mut registered = self.registered.write().unwrap_or_else(|e| e.into_inner());
-        registered.insert(store_url(url), store)
+        registered.insert(authority(url), store)
     }
 
     fn deregister_store(&self, url: &Url) -> Result<Arc<dyn ObjectStore>> {
         let mut registered = self.registered.write().unwrap_or_else(|e| e.into_inner());
-        match registered.remove(&store_url(url)) {
+        match registered.remove(&authority(url)) {
             Some(store) => Ok(store),
             None => self.base.deregister_store(url),
         }
@@ -148,7 +155,7 @@ impl ObjectStoreRegistry for LazyStores {
 
     fn get_store(&self, url: &Url) -> Result<Arc<dyn ObjectStore>> {
         let registered = self.registered.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(store) = registered.get(&store_url(url)) {
+        if let Some(store) = registered.get(&authority(url)) {
             return Ok(Arc::clone(store));
         }
         drop(registered);
@@ -242,5 +249,10 @@ mod tests {
         let (one, two) = (store(&runtime, "s3://lake/"), store(&again, "s3://lake/"));
         assert!(Arc::ptr_eq(&one.expect("store"), &two.expect("store")));
         assert!(store(&runtime, "hdfs://x/").is_err());
+        let (one, two) = (
+            store(&runtime, "abfss://one@account.dfs.core.windows.net/"),
+            store(&runtime, "abfss://two@account.dfs.core.windows.net/"),
+        );
+        assert!(!Arc::ptr_eq(&one.expect("store"), &two.expect("store")));
     }
 }

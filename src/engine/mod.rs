@@ -75,7 +75,7 @@ pub use runs::RunOutput;
 pub use shared::{SharedFile, StagedRun, publish_runs};
 use std::sync::atomic::AtomicU64;
 pub use stores::{
-    AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings, store_url,
+    AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings,
     worker_store_problem,
 };
 pub use summary::{
