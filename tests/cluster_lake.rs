@@ -153,6 +153,10 @@ fn workers_that_cannot_read_the_store_are_coded_and_publish_nothing() {
     assert!(out.contains("workers"), "the help names the workers: {out}");
     assert!(!published(&dir.path().join("out")), "{out}");
     assert!(!out.contains(S3_CREDENTIALS[1].1), "{out}");
+    assert!(
+        !workers.log().contains(S3_CREDENTIALS[1].1),
+        "the workers never see it"
+    );
     assert!(!out.contains("panicked"), "{out}");
 
     // Credentials, but an endpoint (the workers' own, examples/lake's way) that does not answer.
