@@ -23,6 +23,7 @@ mod overlaps;
 pub mod panics;
 mod parquet_flags;
 mod parquet_out;
+mod planning;
 mod progress;
 mod publish;
 mod rank;
@@ -50,7 +51,7 @@ use datafusion::execution::memory_pool::{FairSpillPool, MemoryReservation};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::{LogicalPlan, TableSource};
 use datafusion::physical_plan::display::DisplayableExecutionPlan;
-use datafusion::physical_plan::{ExecutionPlan, displayable};
+use datafusion::physical_plan::displayable;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::diagnostics::{DataDiagnostic, Diagnostic, InternalDiagnostic, Invariant};
@@ -493,54 +494,6 @@ impl Engine {
             return Ok(crate::cluster::display_plan(physical.as_ref()));
         }
         Ok(displayable(physical.as_ref()).indent(true).to_string())
-    }
-
-    /// The physical plan of `plan`, to execute: on a cluster, E1806 when a stage cannot be
-    /// sent to the workers.
-    async fn physical_plan(
-        &self,
-        plan: &LogicalPlan,
-        span: crate::span::Span,
-    ) -> Result<Arc<dyn ExecutionPlan>, Diagnostic> {
-        let physical = self.planned(plan, span).await?;
-        #[cfg(feature = "cluster")]
-        if self.cluster.is_some()
-            && let Some(message) = crate::cluster::unsendable(&physical, self.ctx.state().config())
-        {
-            return Err(Diagnostic::Cluster(
-                crate::diagnostics::ClusterDiagnostic::NotDistributable { message },
-            ));
-        }
-        Ok(physical)
-    }
-
-    /// The physical plan of `plan` (on a cluster, cut into stages).
-    async fn planned(
-        &self,
-        plan: &LogicalPlan,
-        span: crate::span::Span,
-    ) -> Result<Arc<dyn ExecutionPlan>, Diagnostic> {
-        let failed = |e: DataFusionError| {
-            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
-                span,
-                message: e.to_string(),
-            })
-        };
-        #[cfg(feature = "cluster")]
-        if self.cluster.is_some() {
-            let portable = crate::cluster::portable(plan.clone()).map_err(failed)?;
-            return self
-                .ctx
-                .state()
-                .create_physical_plan(&portable)
-                .await
-                .map_err(failed);
-        }
-        self.ctx
-            .state()
-            .create_physical_plan(plan)
-            .await
-            .map_err(failed)
     }
 
     /// Executes a membership plan and writes its outputs atomically; returns the summary, or
