@@ -7,7 +7,8 @@ use std::path::Path;
 
 use crate::cluster::on_workers::Workers;
 use crate::common::cli::{repo, segc, transcript};
-use crate::lake::{S3_CREDENTIALS, lake_project, s3_lake, s3_settings};
+use crate::common::servers::AZURITE_KEY;
+use crate::lake::{S3_CREDENTIALS, azure_lake, azure_settings, lake_project, s3_lake, s3_settings};
 
 /// `segc run RULES` in `dir` into `dir/OUT` as CSV, with `extra` arguments and no cloud
 /// credentials or settings in the environment but `env`.
@@ -103,6 +104,28 @@ fn sources_in_s3_give_the_local_runs_members_on_two_workers() {
     }
     for output in &outputs {
         assert!(!output.contains(secret), "a secret in:\n{output}");
+    }
+}
+
+#[test]
+fn sources_in_azure_give_the_local_runs_members_on_two_workers() {
+    let server = azure_lake();
+    let dir = lake_project("az://lake/retail/", &azure_settings(server, ""));
+    // The account's name and endpoint come from segc.toml, its key from each environment.
+    let key = [("AZURE_STORAGE_ACCOUNT_KEY", AZURITE_KEY)];
+    let workers = Workers::start_with(2, &key);
+    let local = run_in(dir.path(), "retail.seg", "local", &key, &[]);
+    assert!(local.starts_with("exit: 0"), "{local}");
+    let cluster = run_in(dir.path(), "retail.seg", "cluster", &key, &workers.args());
+    assert!(cluster.starts_with("exit: 0"), "{cluster}");
+    let local_members = members(&dir.path().join("local"));
+    assert!(local_members.len() > 100, "members written");
+    assert!(
+        local_members == members(&dir.path().join("cluster")),
+        "the cluster's members differ from the local run's"
+    );
+    for output in [&local, &cluster, &workers.log()] {
+        assert!(!output.contains(AZURITE_KEY), "a secret in:\n{output}");
     }
 }
 

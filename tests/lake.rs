@@ -82,7 +82,7 @@ pub(crate) fn s3_settings(server: &Server) -> String {
 }
 
 /// The Azure server with the example's data under `az://lake/retail/`.
-fn azure_lake() -> &'static Server {
+pub(crate) fn azure_lake() -> &'static Server {
     static SEEDED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     let server = servers::azure();
     SEEDED.get_or_init(|| {
@@ -93,7 +93,7 @@ fn azure_lake() -> &'static Server {
 }
 
 /// segc.toml for the Azure server, with `more` settings before its table.
-fn azure_settings(server: &Server, more: &str) -> String {
+pub(crate) fn azure_settings(server: &Server, more: &str) -> String {
     format!(
         "[data]\nroots = [\"az://lake/retail/\"]\n\n{more}[storage.azure]\naccount = \"{AZURITE_ACCOUNT}\"\nendpoint = \"{}/{AZURITE_ACCOUNT}\"\nallow_http = true\n",
         server.endpoint
