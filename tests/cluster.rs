@@ -106,6 +106,7 @@ pub(crate) mod on_workers {
     use std::io::{BufRead, BufReader};
     use std::path::Path;
     use std::process::{Child, Stdio};
+    use std::sync::{Arc, Mutex};
 
     use crate::common::cli::{repo, segc};
 
@@ -137,25 +138,37 @@ pub(crate) mod on_workers {
     /// `segc worker` processes on free ports of 127.0.0.1, killed when dropped.
     pub(crate) struct Workers {
         children: Vec<Child>,
-        urls: Vec<String>,
+        pub(crate) urls: Vec<String>,
+        /// What they wrote on stderr.
+        log: Arc<Mutex<String>>,
     }
 
     impl Workers {
         /// `n` workers, each ready (its ready line read) before this returns.
         pub(crate) fn start(n: usize) -> Workers {
-            Workers::start_with_env(n, &[])
+            Workers::start_with(n, &[])
         }
 
-        /// [`Workers::start`], each worker with `env` added to its environment.
-        pub(crate) fn start_with_env(n: usize, env: &[(&str, &str)]) -> Workers {
+        /// `n` workers whose environment has no cloud credentials or settings but `env`.
+        pub(crate) fn start_with(n: usize, env: &[(&str, &str)]) -> Workers {
             let mut workers = Workers {
                 children: Vec::new(),
                 urls: Vec::new(),
+                log: Arc::default(),
             };
             for _ in 0..n {
-                let mut child = segc()
-                    .args(["worker", "--listen", "127.0.0.1:0", "--threads", "2"])
+                let mut command = segc();
+                for (name, _) in std::env::vars() {
+                    if ["AWS_", "AZURE_", "GOOGLE_"]
+                        .iter()
+                        .any(|p| name.starts_with(p))
+                    {
+                        command.env_remove(name);
+                    }
+                }
+                let mut child = command
                     .envs(env.iter().copied())
+                    .args(["worker", "--listen", "127.0.0.1:0", "--threads", "2"])
                     .stdout(Stdio::null())
                     .stderr(Stdio::piped())
                     .spawn()
@@ -173,7 +186,14 @@ pub(crate) mod on_workers {
                     }
                 };
                 // Its later messages are read so that it never blocks on a full pipe.
-                std::thread::spawn(move || reader.lines().for_each(drop));
+                let log = Arc::clone(&workers.log);
+                std::thread::spawn(move || {
+                    for line in reader.lines().map_while(Result::ok) {
+                        let mut log = log.lock().unwrap_or_else(|e| e.into_inner());
+                        log.push_str(&line);
+                        log.push('\n');
+                    }
+                });
                 workers.urls.push(format!("http://{address}"));
             }
             workers
@@ -188,6 +208,11 @@ pub(crate) mod on_workers {
                 "--cluster-split".into(),
                 "1".into(),
             ]
+        }
+
+        /// What the workers wrote on stderr after their ready lines.
+        pub(crate) fn log(&self) -> String {
+            self.log.lock().unwrap_or_else(|e| e.into_inner()).clone()
         }
 
         /// Kills the `i`th worker.
@@ -247,7 +272,7 @@ pub(crate) mod on_workers {
         ] {
             same_members(&workers, &repo(rules), &[]);
         }
-        // examples/lake reads object storage, which workers do not read yet (docs/cluster.md).
+        // examples/lake reads object storage: cluster_lake.rs runs it with moto's S3.
     }
 
     #[test]

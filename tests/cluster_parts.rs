@@ -85,7 +85,7 @@ fn the_workers_write_the_members_to_s3_in_parts_named_by_the_manifest() {
     )
     .expect("json");
 
-    let workers = Workers::start_with_env(2, &S3_CREDENTIALS);
+    let workers = Workers::start_with(2, &S3_CREDENTIALS);
     let out = run(dir.path(), "s3://lake/parts/retail", &workers.args());
     assert!(out.starts_with("exit: 0"), "{out}");
     assert!(
@@ -149,7 +149,7 @@ fn csv_parts_hold_the_members_of_the_local_csv() {
     assert!(out.starts_with("exit: 0"), "{out}");
     let local = std::fs::read_to_string(dir.path().join("local/membership.csv")).expect("csv");
 
-    let workers = Workers::start_with_env(2, &S3_CREDENTIALS);
+    let workers = Workers::start_with(2, &S3_CREDENTIALS);
     let mut args = csv.to_vec();
     args.extend(workers.args());
     let out = run(dir.path(), "s3://lake/parts/csv", &args);
@@ -185,7 +185,7 @@ fn a_repeated_key_found_by_a_worker_stops_the_run_and_publishes_nothing() {
             &format!("\"{}\"", data.join("repeated_key.csv").display()),
         );
     let dir = project(&rules, &data, &server.endpoint);
-    let workers = Workers::start_with_env(2, &S3_CREDENTIALS);
+    let workers = Workers::start_with(2, &S3_CREDENTIALS);
     let out = run(dir.path(), "s3://lake/parts/repeated", &workers.args());
     assert!(out.starts_with("exit: 1"), "{out}");
     assert!(out.contains("E0711"), "{out}");
@@ -197,7 +197,7 @@ fn a_repeated_key_found_by_a_worker_stops_the_run_and_publishes_nothing() {
 fn a_part_the_workers_cannot_write_is_e0708_and_nothing_is_published() {
     let server = s3_lake();
     let dir = retail(&server.endpoint);
-    let workers = Workers::start_with_env(2, &S3_CREDENTIALS);
+    let workers = Workers::start_with(2, &S3_CREDENTIALS);
     let out = run(dir.path(), "s3://no-such-bucket/segments", &workers.args());
     assert!(out.starts_with("exit: 2"), "{out}");
     assert!(out.contains("E0708"), "{out}");

@@ -35,7 +35,7 @@ fn batch(rows: &[(i64, &str, i64)]) -> RecordBatch {
 /// A Delta table of customers at `dir`: version 0 created empty (partitioned by region),
 /// 1 appends 4 customers, 2 appends 2, 3 overwrites with 2. Returns an instant (to the second)
 /// between versions 1 and 2, as a segc timestamp literal.
-fn customers_table(dir: &Path) -> String {
+pub(crate) fn customers_table(dir: &Path) -> String {
     std::fs::create_dir_all(dir).expect("folder");
     crate::common::runtime().block_on(async {
         let url = url::Url::from_directory_path(dir).expect("url");
@@ -80,7 +80,7 @@ fn customers_table(dir: &Path) -> String {
 }
 
 /// Rules reading the table at `location` with `options` (`with (...)`), counting big customers.
-fn rules(location: &str, options: &str) -> String {
+pub(crate) fn rules(location: &str, options: &str) -> String {
     format!(
         "source customers from delta \"{location}\"{options} {{\n  key customer_id: int\n  region: string?\n  amount: int?\n}}\npopulation customers\nsegment big = amount >= 100\nsegment eu = region == \"eu\"\n"
     )

@@ -9,7 +9,7 @@ use crate::common::servers::{self, AZURITE_ACCOUNT, AZURITE_KEY, Server};
 
 /// A copy of the retail example whose sources are read from `base` (a URL ending in `/`), with
 /// `settings` as its segc.toml, in a new folder.
-fn lake_project(base: &str, settings: &str) -> tempfile::TempDir {
+pub(crate) fn lake_project(base: &str, settings: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");
     let example = std::fs::read_to_string(repo("examples/retail/retail.seg")).expect("example");
     let rules = example.replace("\"data/", &format!("\"{base}"));
@@ -82,7 +82,7 @@ pub(crate) fn s3_settings(server: &Server) -> String {
 }
 
 /// The Azure server with the example's data under `az://lake/retail/`.
-fn azure_lake() -> &'static Server {
+pub(crate) fn azure_lake() -> &'static Server {
     static SEEDED: std::sync::OnceLock<()> = std::sync::OnceLock::new();
     let server = servers::azure();
     SEEDED.get_or_init(|| {
@@ -93,7 +93,7 @@ fn azure_lake() -> &'static Server {
 }
 
 /// segc.toml for the Azure server, with `more` settings before its table.
-fn azure_settings(server: &Server, more: &str) -> String {
+pub(crate) fn azure_settings(server: &Server, more: &str) -> String {
     format!(
         "[data]\nroots = [\"az://lake/retail/\"]\n\n{more}[storage.azure]\naccount = \"{AZURITE_ACCOUNT}\"\nendpoint = \"{}/{AZURITE_ACCOUNT}\"\nallow_http = true\n",
         server.endpoint

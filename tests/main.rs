@@ -11,6 +11,8 @@ mod cli_project;
 mod cli_test;
 mod cluster;
 #[cfg(feature = "cluster")]
+mod cluster_lake;
+#[cfg(feature = "cluster")]
 mod cluster_parts;
 mod consent;
 mod coverage;

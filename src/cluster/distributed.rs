@@ -3,6 +3,8 @@
 //! made sendable: a worker finds a function by its name, so `segc_ntileN` gets the
 //! boundaries its instance carries as a third argument.
 
+use std::sync::Arc;
+
 use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{Result, ScalarValue};
 use datafusion::error::DataFusionError;
@@ -10,12 +12,15 @@ use datafusion::execution::{SessionState, SessionStateBuilder};
 use datafusion::logical_expr::expr::ScalarFunction;
 use datafusion::logical_expr::{Expr, LogicalPlan, lit};
 use datafusion::physical_plan::ExecutionPlan;
+use datafusion::prelude::SessionConfig;
 use datafusion_distributed::{
     DistributedExt, SessionStateBuilderExt, WorkerResolver, display_plan_ascii,
 };
 use url::Url;
 
 use super::Cluster;
+use super::stores::SentStorage;
+use crate::engine::StorageSettings;
 use crate::engine::parts::{PartsCodec, PartsPlanner};
 use crate::functions::sent_boundaries;
 
@@ -42,6 +47,14 @@ pub fn distributed_state(state: SessionState, cluster: &Cluster) -> Result<Sessi
     Ok(builder.build())
 }
 
+/// Sends `settings` to the workers with every later plan of the session `config` belongs to.
+pub fn send_storage(config: &mut SessionConfig, settings: &StorageSettings) {
+    // The settings are options and strings: they always serialize.
+    if let Ok(sent) = SentStorage::of(settings) {
+        config.set_distributed_option_extension(sent);
+    }
+}
+
 /// `plan` with every `segc_ntileN(value, key)` that carries boundaries called as
 /// `segc_ntileN(value, key, boundaries)`: the workers' instances carry none.
 pub fn portable(plan: LogicalPlan) -> Result<LogicalPlan> {
@@ -64,7 +77,7 @@ fn with_boundaries(expr: Expr) -> Transformed<Expr> {
             let mut args = call.args.clone();
             args.push(lit(ScalarValue::Binary(Some(bytes))));
             Transformed::yes(Expr::ScalarFunction(ScalarFunction::new_udf(
-                std::sync::Arc::clone(&call.func),
+                Arc::clone(&call.func),
                 args,
             )))
         }

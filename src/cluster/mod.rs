@@ -12,12 +12,18 @@ mod distributed;
 #[cfg(feature = "cluster")]
 mod progress;
 #[cfg(feature = "cluster")]
+mod sendable;
+#[cfg(feature = "cluster")]
+mod stores;
+#[cfg(feature = "cluster")]
 mod worker;
 
 #[cfg(feature = "cluster")]
-pub use distributed::{display_plan, distributed_state, portable};
+pub use distributed::{display_plan, distributed_state, portable, send_storage};
 #[cfg(feature = "cluster")]
 pub use progress::StageWatch;
+#[cfg(feature = "cluster")]
+pub use sendable::unsendable;
 #[cfg(feature = "cluster")]
 pub use worker::serve;
 
@@ -90,9 +96,15 @@ impl Cluster {
 
     /// `problem`, met while plans ran on the workers, as the cluster's problem when it is
     /// one: E1802 naming the workers that no longer answer (or the one the engine's message
-    /// names), E1806 when a plan could not be sent. Other problems are kept.
+    /// names), E1806 when a plan could not be sent, E0719 or E0720 when a worker's object store
+    /// failed. Other problems are kept.
     pub fn failure(&self, problem: Diagnostic) -> Diagnostic {
         use crate::diagnostics::{DataDiagnostic, InternalDiagnostic};
+        if let Diagnostic::Data(DataDiagnostic::DataError { span, message }) = &problem
+            && let Some(store) = crate::engine::worker_store_problem(*span, message)
+        {
+            return store;
+        }
         let message = match &problem {
             Diagnostic::Data(
                 DataDiagnostic::DataError { message, .. }

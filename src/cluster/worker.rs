@@ -8,10 +8,11 @@ use std::sync::{Arc, LazyLock};
 use datafusion::error::DataFusionError;
 use datafusion::execution::SessionState;
 use datafusion::logical_expr::ScalarUDF;
-use datafusion_distributed::{DistributedExt, Worker, WorkerQueryContext, WorkerResolver};
+use datafusion_distributed::{DistributedExt as _, Worker, WorkerQueryContext, WorkerResolver};
 use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 
+use super::stores::{SentStorage, query_runtime};
 use crate::diagnostics::{ClusterDiagnostic, Diagnostic};
 use crate::engine::parts::PartsCodec;
 
@@ -54,13 +55,24 @@ impl WorkerResolver for NoWorkers {
     }
 }
 
-/// The session a query's stage runs in: segc's functions and settings.
+/// The session a query's stage runs in: segc's functions and settings, the codec of segc's own
+/// node (members written in parts), and the object stores of the client's storage settings
+/// (`stores.rs`).
 async fn session(ctx: WorkerQueryContext) -> Result<SessionState, DataFusionError> {
-    // Plans may hold segc's own node (members written in parts).
-    let mut builder = ctx.builder.with_distributed_user_codec(PartsCodec);
+    let mut builder = ctx
+        .builder
+        .with_distributed_user_codec(PartsCodec)
+        .with_distributed_option_extension_from_headers::<SentStorage>(&ctx.headers)?;
     if let Some(config) = builder.config() {
         crate::engine::segc_settings(config.options_mut());
     }
+    let sent = builder
+        .config()
+        .as_ref()
+        .and_then(|c| c.options().extensions.get::<SentStorage>().cloned())
+        .unwrap_or_default();
+    let base = builder.runtime_env().clone().unwrap_or_default();
+    builder = builder.with_runtime_env(query_runtime(&base, &sent)?);
     // Added to DataFusion's own functions (`with_scalar_functions` would replace them).
     builder
         .scalar_functions()

@@ -403,7 +403,7 @@ impl DataDiagnostic {
                 .at(*span)
                 .primary_label(|| "read from here")
                 .help(|| {
-                    "credentials come from the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AZURE_STORAGE_ACCOUNT_KEY, GOOGLE_APPLICATION_CREDENTIALS, ...): check them and the permissions on the bucket (docs/lakes.md)"
+                    "credentials come from the environment (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AZURE_STORAGE_ACCOUNT_KEY, GOOGLE_APPLICATION_CREDENTIALS, ...): check them and the permissions on the bucket (docs/lakes.md); on a cluster, in the workers' environment too (docs/cluster.md)"
                 }),
             StorageFailed {
                 span,
@@ -415,7 +415,7 @@ impl DataDiagnostic {
                 .at(*span)
                 .primary_label(|| "read from here")
                 .help(|| {
-                    "the store could not be reached or kept failing after its retries: check its endpoint (`[storage]` in segc.toml, or AWS_ENDPOINT_URL, ...) and the network (docs/lakes.md)"
+                    "the store could not be reached or kept failing after its retries: check its endpoint (`[storage]` in segc.toml, or AWS_ENDPOINT_URL, ...) and the network (docs/lakes.md); on a cluster, the workers' environment and network too (docs/cluster.md)"
                 }),
             PartitionNotFollowed(unfollowed) => {
                 let Unfollowed {

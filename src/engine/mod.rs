@@ -25,6 +25,7 @@ mod parquet_flags;
 mod parquet_out;
 #[cfg(feature = "cluster")]
 pub(crate) mod parts;
+mod planning;
 mod progress;
 mod publish;
 mod rank;
@@ -54,7 +55,7 @@ use datafusion::execution::memory_pool::{FairSpillPool, MemoryReservation};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::{LogicalPlan, TableSource};
 use datafusion::physical_plan::display::DisplayableExecutionPlan;
-use datafusion::physical_plan::{ExecutionPlan, displayable};
+use datafusion::physical_plan::displayable;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::diagnostics::{DataDiagnostic, Diagnostic, InternalDiagnostic, Invariant};
@@ -78,7 +79,10 @@ pub use remote_out::{MANIFEST, Published, run_file_url, run_folder};
 pub use runs::RunOutput;
 pub use shared::{SharedFile, StagedRun, publish_runs};
 use std::sync::atomic::AtomicU64;
-pub use stores::{AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings};
+pub use stores::{
+    AzureSettings, Cloud, GcsSettings, S3Settings, SECRET_SETTINGS, StorageSettings,
+    worker_store_problem,
+};
 pub use summary::{
     OutputSummary, PopulationSummary, ScoreCount, ScoreSummary, SegmentSummary, Summary,
     TierSummary, TiersSummary, ValueCount, ValueStats, ValueSummary, integral_text,
@@ -272,8 +276,16 @@ impl Engine {
         self.as_of = as_of;
     }
 
-    /// Reads remote locations with `settings` (segc.toml `[storage]`).
+    /// Reads remote locations with `settings` (segc.toml `[storage]`); on a cluster, the
+    /// workers get them with every plan (they hold no secrets) and read with their own
+    /// credentials.
     pub fn set_storage(&mut self, settings: StorageSettings) {
+        #[cfg(feature = "cluster")]
+        if self.cluster.is_some() {
+            let state = self.ctx.state_ref();
+            let mut state = state.write();
+            crate::cluster::send_storage(state.config_mut(), &settings);
+        }
         self.storage = settings;
     }
 
@@ -479,40 +491,13 @@ impl Engine {
         plan: &LogicalPlan,
         span: crate::span::Span,
     ) -> Result<String, Diagnostic> {
-        let physical = self.physical_plan(plan, span).await?;
+        // Shown also when a stage cannot be sent: the plan says which.
+        let physical = self.planned(plan, span).await?;
         #[cfg(feature = "cluster")]
         if self.cluster.is_some() {
             return Ok(crate::cluster::display_plan(physical.as_ref()));
         }
         Ok(displayable(physical.as_ref()).indent(true).to_string())
-    }
-
-    async fn physical_plan(
-        &self,
-        plan: &LogicalPlan,
-        span: crate::span::Span,
-    ) -> Result<Arc<dyn ExecutionPlan>, Diagnostic> {
-        let failed = |e: DataFusionError| {
-            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
-                span,
-                message: e.to_string(),
-            })
-        };
-        #[cfg(feature = "cluster")]
-        if self.cluster.is_some() {
-            let portable = crate::cluster::portable(plan.clone()).map_err(failed)?;
-            return self
-                .ctx
-                .state()
-                .create_physical_plan(&portable)
-                .await
-                .map_err(failed);
-        }
-        self.ctx
-            .state()
-            .create_physical_plan(plan)
-            .await
-            .map_err(failed)
     }
 
     /// Executes a membership plan and writes its outputs atomically; returns the summary, or

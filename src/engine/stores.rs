@@ -17,7 +17,7 @@ use object_store::azure::MicrosoftAzureBuilder;
 use object_store::gcp::GoogleCloudStorageBuilder;
 use object_store::http::HttpBuilder;
 use object_store::{BackoffConfig, ClientOptions, ObjectStore, RetryConfig};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::location::{self, Resolved};
@@ -27,7 +27,7 @@ use crate::hir;
 use crate::span::Span;
 
 /// segc.toml's `[storage]`: settings of the object stores that are not secrets.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StorageSettings {
     /// How many times a failed request is retried (default 4), with exponential backoff.
@@ -46,7 +46,7 @@ pub struct StorageSettings {
 }
 
 /// `[storage.s3]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct S3Settings {
     /// The endpoint (an S3-compatible server, or a local emulator).
@@ -63,7 +63,7 @@ pub struct S3Settings {
 }
 
 /// `[storage.azure]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AzureSettings {
     /// The storage account's name (not a secret; its key is).
@@ -77,7 +77,7 @@ pub struct AzureSettings {
 }
 
 /// `[storage.gcs]`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GcsSettings {
     /// The endpoint (a local emulator).
@@ -253,6 +253,34 @@ pub(super) fn problem(span: Span, location: &str, error: &object_store::Error) -
     }
 }
 
+/// A store's error that a cluster worker met, in `message` as it came back to the client:
+/// the Parquet reader keeps only the text of the error it wraps, so the kind is read from the
+/// words object_store writes. E0719 for refused credentials, else E0720; `None` without one.
+pub fn worker_store_problem(span: Span, message: &str) -> Option<Diagnostic> {
+    // The whole message: what comes before the store's error names the file.
+    message.split_once("Object Store error: ")?;
+    let message = super::messages::one_line(message);
+    let location = "remote data on the workers".to_string();
+    let refused = [
+        "lacked the necessary privileges",
+        "lacked valid authentication credentials",
+    ];
+    Some(Diagnostic::Data(
+        match refused.iter().any(|w| message.contains(w)) {
+            true => DataDiagnostic::StorageRefused {
+                span,
+                location,
+                message,
+            },
+            false => DataDiagnostic::StorageFailed {
+                span,
+                location,
+                message,
+            },
+        },
+    ))
+}
+
 /// The store's error in `error`'s chain of causes, as its diagnostic ([`problem`]).
 pub(super) fn remote_problem(
     span: Span,
@@ -382,5 +410,33 @@ mod tests {
         let local = datafusion::error::DataFusionError::Execution("bad value".into());
         let problem = crate::engine::execution_failed(Span::new(0, 1), local);
         assert_eq!(problem.code(), "E0706");
+    }
+
+    #[test]
+    fn a_workers_store_error_is_read_from_its_message() {
+        let at = Span::new(0, 1);
+        let shown = |error: object_store::Error| {
+            let wrapped = format!(
+                "Parquet error: Failed to fetch metadata for file s3://lake/a.parquet: {}",
+                datafusion::error::DataFusionError::ObjectStore(Box::new(error))
+            );
+            worker_store_problem(at, &wrapped).map(|p| p.code())
+        };
+        let refused = object_store::Error::PermissionDenied {
+            path: "a.parquet".into(),
+            source: "403 Forbidden".into(),
+        };
+        assert_eq!(shown(refused), Some("E0719"));
+        let unauthenticated = object_store::Error::Unauthenticated {
+            path: "a.parquet".into(),
+            source: "401".into(),
+        };
+        assert_eq!(shown(unauthenticated), Some("E0719"));
+        let failed = object_store::Error::Generic {
+            store: "S3",
+            source: "error sending request".into(),
+        };
+        assert_eq!(shown(failed), Some("E0720"));
+        assert!(worker_store_problem(at, "Arrow error: bad value").is_none());
     }
 }
