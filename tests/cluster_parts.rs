@@ -205,3 +205,31 @@ fn a_part_the_workers_cannot_write_is_e0708_and_nothing_is_published() {
         assert!(!out.contains(secret), "{out}");
     }
 }
+
+#[test]
+fn lake_to_lake_the_workers_read_s3_and_write_the_parts_there() {
+    let server = s3_lake();
+    let local_dir = retail(&server.endpoint);
+    let out = run(local_dir.path(), "local", &[]);
+    assert!(out.starts_with("exit: 0"), "{out}");
+    let local = std::fs::read(local_dir.path().join("local/membership.parquet")).expect("local");
+
+    // The rules read the example's data from S3; the workers get only their own credentials.
+    let dir = crate::lake::lake_project("s3://lake/retail/", &crate::lake::s3_settings(server));
+    std::fs::rename(dir.path().join("retail.seg"), dir.path().join("rules.seg")).expect("rename");
+    let workers = Workers::start_with(2, &S3_CREDENTIALS);
+    let out = run(dir.path(), "s3://lake/parts/lake", &workers.args());
+    assert!(out.starts_with("exit: 0"), "{out}");
+    let store = lake_store(server);
+    let latest = manifest(&store, "parts/lake").expect("latest.json");
+    let files: Vec<Vec<u8>> = latest["parts"]
+        .as_array()
+        .expect("parts")
+        .iter()
+        .map(|p| {
+            object(&store, &format!("parts/lake/{}", p.as_str().expect("text"))).expect("part")
+        })
+        .collect();
+    assert!(files.len() >= 2, "{latest:#}");
+    assert_eq!(shown(&by_key(&rows(&files))), shown(&rows(&[local])));
+}
