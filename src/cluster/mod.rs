@@ -21,7 +21,7 @@ mod worker;
 #[cfg(feature = "cluster")]
 pub use distributed::{display_plan, distributed_state, portable, send_storage};
 #[cfg(feature = "cluster")]
-pub use progress::StageWatch;
+pub use progress::{StageWatch, distributed};
 #[cfg(feature = "cluster")]
 pub use sendable::unsendable;
 #[cfg(feature = "cluster")]

@@ -19,6 +19,12 @@ use crate::engine::StageProgress;
 /// How long one worker may take to answer before its tasks are left out of this report.
 const ANSWER_TIMEOUT: Duration = Duration::from_millis(400);
 
+/// Whether `plan` runs (in part) on workers: the distributed planner cut it into stages.
+pub fn distributed(plan: &Arc<dyn ExecutionPlan>) -> bool {
+    plan.exists(|node| Ok(node.is_network_boundary()))
+        .unwrap_or(false)
+}
+
 /// Asks the workers how the stages of one distributed plan are doing.
 pub struct StageWatch {
     /// The plan's query, as the workers name it.

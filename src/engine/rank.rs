@@ -53,18 +53,20 @@ impl Engine {
     ) -> Result<PassOutcome, Diagnostic> {
         let span = program.quantiles[pass.quantiles[0].quantile.0].span;
         let population = program.population().location.span;
-        // On a cluster, the workers find the boundaries: no member's pair goes to the client.
+        let failed = |e| execution_failed(population, e);
+        self.progress.phase(Phase::Ranking);
+        let physical = self.physical_plan(&pass.plan, span).await?;
+        // When the pass runs on workers, they find the boundaries: no member's pair goes to the
+        // client. A pass the planner keeps here (one worker, small data) streams its pairs
+        // in-process, once, which is cheaper than the workers' two aggregates.
         #[cfg(feature = "cluster")]
-        if self.cluster.is_some()
+        if crate::cluster::distributed(&physical)
             && pass.aggregates.is_empty()
             && let Some(boundaries) = self.ranked_on_workers(pass, population).await?
         {
             let kept = Vec::new();
             return Ok(PassOutcome::Executed { boundaries, kept });
         }
-        let failed = |e| execution_failed(population, e);
-        self.progress.phase(Phase::Ranking);
-        let physical = self.physical_plan(&pass.plan, span).await?;
         let _ticker = super::Ticker::start(
             Arc::clone(&self.progress),
             Arc::clone(&physical),
