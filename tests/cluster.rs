@@ -313,6 +313,55 @@ pub(crate) mod on_workers {
         assert!(!said.contains("segc "), "{said}");
     }
 
+    #[test]
+    fn workers_with_a_token_refuse_clients_without_it() {
+        const TOKEN: &str = "segc-test-token-5f2b9c";
+        let workers = Workers::start_with(2, &[("SEGC_CLUSTER_TOKEN", TOKEN)]);
+        let out = tempfile::tempdir().expect("temp");
+        let run = |token: Option<&str>| {
+            let mut command = segc();
+            command
+                .args([
+                    "run",
+                    "examples/rfm/rfm.seg",
+                    "--as-of",
+                    "2026-11-01",
+                    "--out",
+                ])
+                .arg(out.path())
+                .args(workers.args())
+                .env_remove("SEGC_CLUSTER_TOKEN")
+                .current_dir(repo("."));
+            if let Some(token) = token {
+                command.env("SEGC_CLUSTER_TOKEN", token);
+            }
+            let output = command.output().expect("segc runs");
+            (
+                output.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&output.stderr).into_owned(),
+            )
+        };
+        for wrong in [None, Some("another-token")] {
+            let (code, stderr) = run(wrong);
+            assert_eq!(code, 2, "{stderr}");
+            assert!(stderr.contains("E1807"), "{stderr}");
+            assert!(!out.path().join("membership.parquet").exists());
+        }
+        let (code, stderr) = run(Some(TOKEN));
+        assert_eq!(code, 0, "{stderr}");
+        assert!(out.path().join("membership.parquet").exists());
+        // The token is never shown, by the client or the workers.
+        assert!(!stderr.contains(TOKEN) && !workers.log().contains(TOKEN));
+        // Workers without a token say so when they start.
+        let open = Workers::start(1);
+        let _ = run(None);
+        assert!(
+            open.log().contains("SEGC_CLUSTER_TOKEN is not set"),
+            "{}",
+            open.log()
+        );
+    }
+
     /// `segc kpi --format json` of `rules`, with `extra` arguments: exit code and stdout.
     fn kpi(rules: &str, extra: &[String]) -> (i32, String) {
         let output = segc()

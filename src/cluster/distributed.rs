@@ -40,6 +40,7 @@ pub fn distributed_state(state: SessionState, cluster: &Cluster) -> Result<Sessi
         .with_query_planner(std::sync::Arc::new(PartsPlanner))
         .with_distributed_worker_resolver(Workers(cluster.workers.clone()))
         .with_distributed_user_codec(PartsCodec)
+        .with_distributed_channel_resolver(super::token::TokenChannels)
         .with_distributed_planner();
     if let Some(bytes) = cluster.split_bytes {
         builder = builder.with_distributed_file_scan_config_bytes_per_partition(bytes.max(1))?;

@@ -16,6 +16,8 @@ mod sendable;
 #[cfg(feature = "cluster")]
 mod stores;
 #[cfg(feature = "cluster")]
+mod token;
+#[cfg(feature = "cluster")]
 mod worker;
 
 #[cfg(feature = "cluster")]
@@ -24,6 +26,8 @@ pub use distributed::{display_plan, distributed_state, portable, send_storage};
 pub use progress::{StageWatch, distributed};
 #[cfg(feature = "cluster")]
 pub use sendable::unsendable;
+#[cfg(feature = "cluster")]
+pub use token::TOKEN_VARIABLE;
 #[cfg(feature = "cluster")]
 pub use worker::serve;
 
@@ -121,6 +125,11 @@ impl Cluster {
             }
             _ => return problem,
         };
+        // The words of a worker refusing a request without its token (`token::REFUSED`).
+        if message.contains("missing or wrong SEGC_CLUSTER_TOKEN") {
+            let urls = self.workers.iter().map(shown).collect();
+            return Diagnostic::Cluster(ClusterDiagnostic::Refused { urls });
+        }
         let transport = TRANSPORT_WORDS.iter().any(|w| message.contains(w));
         let mut urls = self.down();
         // A killed worker's connections reset while the system is still closing its listening

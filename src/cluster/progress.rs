@@ -11,9 +11,9 @@ use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion_distributed::NetworkBoundaryExt;
 use datafusion_distributed::grpc::{GetTaskProgressRequest, ObservabilityServiceClient};
-use tonic::transport::Channel;
 use url::Url;
 
+use super::token::WithToken;
 use crate::engine::StageProgress;
 
 /// How long one worker may take to answer before its tasks are left out of this report.
@@ -31,7 +31,7 @@ pub struct StageWatch {
     query: Vec<u8>,
     /// Each stage run by workers: its number and tasks.
     stages: BTreeMap<usize, usize>,
-    workers: Vec<(Url, Option<ObservabilityServiceClient<Channel>>)>,
+    workers: Vec<(Url, Option<ObservabilityServiceClient<WithToken>>)>,
 }
 
 impl StageWatch {
@@ -91,12 +91,13 @@ impl StageWatch {
 /// The tasks the worker at `url` runs: (query, stage, rows produced).
 async fn ask(
     url: &Url,
-    client: &mut Option<ObservabilityServiceClient<Channel>>,
+    client: &mut Option<ObservabilityServiceClient<WithToken>>,
 ) -> Option<Vec<(Vec<u8>, usize, u64)>> {
     if client.is_none() {
-        *client = ObservabilityServiceClient::connect(url.to_string())
+        *client = super::token::channel(url)
             .await
-            .ok();
+            .ok()
+            .map(ObservabilityServiceClient::new);
     }
     let answer = client
         .as_mut()?

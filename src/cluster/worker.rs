@@ -38,7 +38,15 @@ pub async fn serve(listen: &str, ready: impl FnOnce(SocketAddr)) -> Result<(), D
     // The tasks it runs and their rows, for the clients' progress lines (`StageWatch`).
     let observability = worker.with_observability_service(Arc::new(NoWorkers));
     ready(address);
+    if !super::token::configured() {
+        eprintln!(
+            "segc worker: {} is not set: any client that reaches this port can run plans here (docs/cluster.md)",
+            super::token::TOKEN_VARIABLE
+        );
+    }
+    // Every request checked for the token of this worker's environment, when it has one.
     Server::builder()
+        .layer(tonic::service::InterceptorLayer::new(super::token::check))
         .add_service(observability)
         .add_service(worker.into_worker_server())
         .serve_with_incoming(TcpIncoming::from(listener))
@@ -62,6 +70,8 @@ async fn session(ctx: WorkerQueryContext) -> Result<SessionState, DataFusionErro
     let mut builder = ctx
         .builder
         .with_distributed_user_codec(PartsCodec)
+        // Shuffles read from other workers with the token of this worker's environment.
+        .with_distributed_channel_resolver(super::token::TokenChannels)
         .with_distributed_option_extension_from_headers::<SentStorage>(&ctx.headers)?;
     if let Some(config) = builder.config() {
         crate::engine::segc_settings(config.options_mut());

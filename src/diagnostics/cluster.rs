@@ -39,6 +39,11 @@ pub enum ClusterDiagnostic {
         /// The system's message.
         message: String,
     },
+    /// Workers that refused the requests of this client: it lacks their token (E1807).
+    Refused {
+        /// The workers of the run.
+        urls: Vec<String>,
+    },
     /// A plan the engine cannot send to the workers (E1806).
     NotDistributable {
         /// The engine's message.
@@ -76,6 +81,10 @@ impl ClusterDiagnostic {
                 .code(E1805)
                 .message(|| format!("segc worker cannot listen on {address}: {message}"))
                 .help(|| "give a free HOST:PORT this machine owns (port 0 picks a free one)"),
+            Refused { urls } => d
+                .code(E1807)
+                .message(|| format!("cluster workers refused this client's requests (one of {}): they require SEGC_CLUSTER_TOKEN", urls.join(", ")))
+                .help(|| format!("set SEGC_CLUSTER_TOKEN in this environment to the workers' token; {NOTHING}")),
             NotDistributable { message } => d
                 .code(E1806)
                 .message(|| format!("the plan cannot be sent to the cluster workers: {message}"))

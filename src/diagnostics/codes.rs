@@ -272,6 +272,7 @@ codes! {
     E1804 Environment "segc built without cluster support",
     E1805 Environment "worker that cannot listen",
     E1806 Environment "plan that cannot be sent to the workers",
+    E1807 Environment "cluster workers that refuse this client",
 }
 
 /// Codes once reported and no longer: documented as retired, never given to another problem.
