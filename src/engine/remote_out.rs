@@ -77,6 +77,70 @@ pub fn run_file_url(out: &str, run: &str, name: &str) -> String {
     format!("{}/runs/{run}/{name}", out.trim_end_matches('/'))
 }
 
+/// The output folder of a run in object storage.
+struct Folder<'a> {
+    out: &'a str,
+    store: Arc<dyn ObjectStore>,
+    /// The store's URL (`s3://bucket`).
+    base: String,
+    /// The folder's key prefix in the store (no slashes around it).
+    prefix: String,
+}
+
+impl<'a> Folder<'a> {
+    fn of(storage: &StorageSettings, out: &'a str) -> Result<Self, Diagnostic> {
+        let (store, base, prefix) = store_of(storage, out).map_err(|m| failed(out, m))?;
+        Ok(Folder {
+            out,
+            store,
+            base,
+            prefix,
+        })
+    }
+
+    /// The key of `name` (relative to the folder) in the store.
+    fn key(&self, name: &str) -> String {
+        match self.prefix.as_str() {
+            "" => name.to_string(),
+            p => format!("{p}/{name}"),
+        }
+    }
+
+    /// The URL of `name` (relative to the folder).
+    fn url(&self, name: &str) -> String {
+        format!("{}/{}", self.base, self.key(name))
+    }
+
+    fn failed(&self, message: String) -> Diagnostic {
+        failed(self.out, message)
+    }
+
+    /// Writes `manifest`: the commit point of a run, one PUT of a small object.
+    async fn commit(&self, manifest: &Manifest<'_>) -> Result<Published, Diagnostic> {
+        let text = serde_json::to_vec_pretty(manifest).map_err(|e| self.failed(e.to_string()))?;
+        self.store
+            .put(
+                &ObjectPath::from(self.key(MANIFEST)),
+                PutPayload::from(text),
+            )
+            .await
+            .map_err(|e| self.failed(e.to_string()))?;
+        Ok(Published {
+            membership: self.url(&manifest.membership),
+            summary: self.url(&manifest.summary),
+            manifest: self.url(MANIFEST),
+        })
+    }
+}
+
+/// E0708 for the output folder `out`.
+fn failed(out: &str, message: String) -> Diagnostic {
+    Diagnostic::Data(DataDiagnostic::OutputFailed {
+        path: out.to_string(),
+        message,
+    })
+}
+
 /// Uploads the outputs written to `staged` under `runs/<run>/` and then the manifest, under the
 /// output folder `out` (a URL).
 pub(super) async fn publish(
@@ -86,17 +150,7 @@ pub(super) async fn publish(
     run: &str,
     summary: &Summary,
 ) -> Result<Published, Diagnostic> {
-    let failed = |message: String| {
-        Diagnostic::Data(DataDiagnostic::OutputFailed {
-            path: out.to_string(),
-            message,
-        })
-    };
-    let (store, base, prefix) = store_of(storage, out).map_err(failed)?;
-    let key = |name: &str| match prefix.as_str() {
-        "" => name.to_string(),
-        p => format!("{p}/{name}"),
-    };
+    let folder = Folder::of(storage, out)?;
     let membership_name = staged
         .membership_path()
         .file_name()
@@ -104,29 +158,23 @@ pub(super) async fn publish(
         .unwrap_or_default();
     let membership = format!("runs/{run}/{membership_name}");
     let summary_file = format!("runs/{run}/summary.json");
-    upload(store.as_ref(), &key(&membership), &staged.membership_path())
-        .await
-        .map_err(failed)?;
-    upload(store.as_ref(), &key(&summary_file), &staged.summary_path())
-        .await
-        .map_err(failed)?;
+    for (name, file) in [
+        (&membership, staged.membership_path()),
+        (&summary_file, staged.summary_path()),
+    ] {
+        upload(folder.store.as_ref(), &folder.key(name), &file)
+            .await
+            .map_err(|m| folder.failed(m))?;
+    }
     let manifest = Manifest {
         segc_outputs: 1,
         rules: &summary.rules,
         as_of: &summary.as_of,
-        membership: membership.clone(),
-        summary: summary_file.clone(),
+        membership,
+        summary: summary_file,
         parts: None,
     };
-    commit(store.as_ref(), &key(MANIFEST), &manifest)
-        .await
-        .map_err(failed)?;
-    let url = |name: &str| format!("{base}/{}", key(name));
-    Ok(Published {
-        membership: url(&membership),
-        summary: url(&summary_file),
-        manifest: url(MANIFEST),
-    })
+    folder.commit(&manifest).await
 }
 
 /// Publishes a run whose membership its workers wrote in parts under
@@ -139,55 +187,28 @@ pub(super) async fn publish_parts(
     summary: &Summary,
     parts: &[String],
 ) -> Result<Published, Diagnostic> {
-    let failed = |message: String| {
-        Diagnostic::Data(DataDiagnostic::OutputFailed {
-            path: out.to_string(),
-            message,
-        })
-    };
-    let (store, base, prefix) = store_of(storage, out).map_err(failed)?;
-    let key = |name: &str| match prefix.as_str() {
-        "" => name.to_string(),
-        p => format!("{p}/{name}"),
-    };
+    let folder = Folder::of(storage, out)?;
     let membership = format!("runs/{run}/membership/");
     let summary_file = format!("runs/{run}/summary.json");
-    let mut text = serde_json::to_vec_pretty(summary).map_err(|e| failed(e.to_string()))?;
+    let mut text = serde_json::to_vec_pretty(summary).map_err(|e| folder.failed(e.to_string()))?;
     text.push(b'\n');
-    store
+    folder
+        .store
         .put(
-            &ObjectPath::from(key(&summary_file)),
+            &ObjectPath::from(folder.key(&summary_file)),
             PutPayload::from(text),
         )
         .await
-        .map_err(|e| failed(e.to_string()))?;
+        .map_err(|e| folder.failed(e.to_string()))?;
     let manifest = Manifest {
         segc_outputs: 2,
         rules: &summary.rules,
         as_of: &summary.as_of,
-        membership: membership.clone(),
-        summary: summary_file.clone(),
         parts: Some(parts.iter().map(|p| format!("{membership}{p}")).collect()),
+        membership,
+        summary: summary_file,
     };
-    commit(store.as_ref(), &key(MANIFEST), &manifest)
-        .await
-        .map_err(failed)?;
-    let url = |name: &str| format!("{base}/{}", key(name));
-    Ok(Published {
-        membership: url(&membership),
-        summary: url(&summary_file),
-        manifest: url(MANIFEST),
-    })
-}
-
-/// Writes `manifest` as `key`: the commit point of a run, one PUT of a small object.
-async fn commit(store: &dyn ObjectStore, key: &str, manifest: &Manifest<'_>) -> Result<(), String> {
-    let text = serde_json::to_vec_pretty(manifest).map_err(|e| e.to_string())?;
-    store
-        .put(&ObjectPath::from(key), PutPayload::from(text))
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    folder.commit(&manifest).await
 }
 
 /// A folder name no other run takes: the date, then the time and the process in hexadecimal.
