@@ -222,3 +222,53 @@ fn lookups_and_chains_scan_each_source_once() {
         ]
     );
 }
+
+/// The scans of the membership plan of `text`, sorted.
+fn sorted_scans(text: &str) -> Vec<String> {
+    let mut found = scans(&plan_of(text, &Selection::All));
+    found.sort();
+    found
+}
+
+#[test]
+fn a_hop_through_an_aggregated_source_scans_it_once() {
+    let text = std::fs::read_to_string("tests/fixtures/plan/hops.seg").expect("fixture");
+    assert_eq!(
+        sorted_scans(&text),
+        [
+            "customers[customer_id]",
+            "orders[customer_id,order_id,ordered_at,channel]",
+            "returns[order_id,returned_at,amount]",
+        ]
+    );
+    let kpis: Vec<_> = (0..1).map(segc::hir::KpiId).collect();
+    let (program, _) = compile("plan.seg", &text);
+    let program = program.expect("program");
+    let kpi = kpi_plan(
+        &program,
+        &DeclaredTables,
+        params(),
+        &kpis,
+        &Default::default(),
+    )
+    .expect("kpi plan");
+    assert_eq!(scans(&kpi.plan).len(), 3, "{}", kpi.plan.display_indent());
+}
+
+#[test]
+fn a_hop_with_an_aggregate_not_made_of_partial_results_keeps_its_plan() {
+    // A mean is not a total of per-order means: the returns are joined to orders on their own.
+    let text = std::fs::read_to_string("tests/fixtures/plan/hops.seg")
+        .expect("fixture")
+        .replace("max(returns.returned_at)", "avg(returns.amount)")
+        .replace("days_between(last_return, as_of) < 30", "last_return > 50");
+    assert_eq!(
+        sorted_scans(&text),
+        [
+            "customers[customer_id]",
+            "orders[customer_id,ordered_at,channel]",
+            "orders[order_id,customer_id,ordered_at,channel]",
+            "returns[returned_at,amount,order_id]",
+        ]
+    );
+}
