@@ -427,8 +427,8 @@ fn output_lets_are_typed_columns_in_parquet_and_csv() {
 #[test]
 fn returns_totalled_through_kept_orders_aggregates_match() {
     // Without a memory limit, the ranking pass (`quintile(spend)`) computes the orders'
-    // aggregates with the returns' folded into them and keeps them for the membership plan;
-    // the fixture's own run above has a memory limit, so it aggregates both in the plan.
+    // aggregates and keeps them for the membership plan, which aggregates the returns; the
+    // fixture's own run above has a memory limit, so the plan aggregates both.
     let case = Path::new("tests/fixtures/run/returns_hop");
     let rules = case.join("rules.seg");
     let options = segc::driver::Options {

@@ -10,13 +10,11 @@
 //! A DataFusion error while building a plan means the checker let through something it should not
 //! have: it is reported as [`InternalDiagnostic::PlanFailed`] with the span being lowered.
 
-mod aggregates;
 mod common_conditions;
 mod consent;
 mod event_times;
 mod expr;
 mod frozen;
-mod hops;
 mod joins;
 mod kpi;
 mod layers;
@@ -28,7 +26,6 @@ mod reads;
 mod scans;
 mod schema;
 
-use hops::Hops;
 use scans::{Rows, scan_canonical};
 
 use std::collections::{BTreeSet, HashMap, HashSet};
@@ -233,8 +230,6 @@ struct Members {
     builder: LogicalPlanBuilder,
     /// The column holding each aggregate's result.
     aggregate_columns: HashMap<AggregateId, String>,
-    /// Which source's plan computed the aggregates of each related source.
-    hops: Hops,
 }
 
 /// Scans the population (used columns only), joins the grouped aggregates of each related
@@ -296,16 +291,11 @@ fn members(
         .iter()
         .map(|id| program.aggregates[id.0].source)
         .collect();
-    // A source two references away may be computed in the plan of the source in between.
-    let hops = Hops::of(program, needed, ranks);
-    for source_id in related.into_iter().filter(|s| !hops.is_folded(*s)) {
-        let related = aggregates::related_aggregates(
-            (program, params),
-            tables,
-            source_id,
-            (needed, ranks),
-            &hops,
-        )?;
+    for source_id in related {
+        let related = match precomputed_plan(program, source_id, needed, ranks)? {
+            Some(plan) => plan,
+            None => aggregate_plan(program, tables, params, source_id, needed)?,
+        };
         let on = ident(&key.name).eq(ident(&related.key));
         builder = builder
             .join_on(related.plan, JoinType::Left, vec![on])
@@ -328,7 +318,210 @@ fn members(
     Ok(Members {
         builder,
         aggregate_columns,
-        hops,
+    })
+}
+
+/// The grouped aggregates of one related source, ready to join to the members.
+struct AggregatePlan {
+    plan: LogicalPlan,
+    /// The column holding the member key.
+    key: String,
+    /// The output column of each aggregate.
+    columns: Vec<(AggregateId, String)>,
+}
+
+/// The aggregates over `source_id` as an earlier ranking pass computed them (one row per
+/// member), when it computed every one `needed` asks for.
+fn precomputed_plan(
+    program: &hir::Program,
+    source_id: SourceId,
+    needed: &Needed,
+    ranks: &Ranks,
+) -> Result<Option<AggregatePlan>, Diagnostic> {
+    let Some(pre) = ranks.precomputed(source_id) else {
+        return Ok(None);
+    };
+    let mut columns = Vec::new();
+    for id in &needed.aggregates {
+        if program.aggregates[id.0].source != source_id {
+            continue;
+        }
+        match pre.columns.iter().find(|(a, _)| a == id) {
+            Some(found) => columns.push(found.clone()),
+            None => return Ok(None),
+        }
+    }
+    let name = format!("__{}_aggregates", program.source(source_id).name);
+    let plan = LogicalPlanBuilder::scan(name, Arc::clone(&pre.table), None)
+        .and_then(|b| b.build())
+        .map_err(internal(program.source(source_id).span))?;
+    Ok(Some(AggregatePlan {
+        plan,
+        key: pre.key.clone(),
+        columns,
+    }))
+}
+
+/// The columns an aggregate plan reads from `source`: `first`, the `needed` columns, and the
+/// partitions derived from a column (read to prune with; from folder names, at no cost).
+fn scanned_columns<'a>(
+    source: &'a hir::Source,
+    first: &[&'a str],
+    needed: Option<&BTreeSet<usize>>,
+) -> Vec<&'a str> {
+    let mut names: Vec<&str> = first.to_vec();
+    let derived = source
+        .columns
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.derived.is_some());
+    let indexes = needed
+        .into_iter()
+        .flatten()
+        .copied()
+        .chain(derived.map(|(i, _)| i));
+    for index in indexes {
+        let name = source.columns[index].name.as_str();
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    names
+}
+
+/// The rows of the related source `source_id` (the columns its aggregates read), joined to the
+/// sources of its `chain` to the population and of its lookups; and the name of the column
+/// holding each row's member key (the last reference of the chain).
+fn related_rows(
+    (program, params): (&hir::Program, Params),
+    tables: &dyn TableLookup,
+    source_id: SourceId,
+    chain: &hir::Path,
+    needed: &Needed,
+    span: Span,
+) -> Result<(LogicalPlanBuilder, String), Diagnostic> {
+    let source = program.source(source_id);
+    let Some(link) = chain.steps.last() else {
+        return Err(Diagnostic::Internal(InternalDiagnostic::Invariant {
+            span,
+            broken: Invariant::NoRelatedAggregate,
+        }));
+    };
+    // The chain up to the source whose column holds the member's key, and the lookups.
+    let towards = hir::Path {
+        from: source_id,
+        steps: chain.steps[..chain.steps.len() - 1].to_vec(),
+    };
+    let mut paths = needed.paths_from(program, source_id);
+    if !towards.steps.is_empty() {
+        paths.push(&towards);
+    }
+    let first: Vec<&str> = if link.from == source_id {
+        vec![source.columns[link.column].name.as_str()]
+    } else {
+        Vec::new()
+    };
+    let mut names = scanned_columns(source, &first, needed.columns.get(&source_id));
+    for name in joins::root_references(program, source_id, &paths) {
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    let builder = scan_canonical(program, source_id, Rows::Read(params), tables, &names)?;
+    let mut columns = needed.columns.clone();
+    columns.entry(link.from).or_default().insert(link.column);
+    let (builder, _) = joins::join_paths(
+        builder,
+        (program, params),
+        tables,
+        source_id,
+        &paths,
+        &columns,
+    )?;
+    let link_name = joins::joined_name(program, source_id, link.from, link.column);
+    Ok((builder, link_name))
+}
+
+/// The grouped aggregate of every needed aggregate over `source_id`, keyed by its link column.
+fn aggregate_plan(
+    program: &hir::Program,
+    tables: &dyn TableLookup,
+    params: Params,
+    source_id: SourceId,
+    needed: &Needed,
+) -> Result<AggregatePlan, Diagnostic> {
+    let source = program.source(source_id);
+    let ids: Vec<AggregateId> = needed
+        .aggregates
+        .iter()
+        .copied()
+        .filter(|id| program.aggregates[id.0].source == source_id)
+        .collect();
+    let span = ids
+        .first()
+        .map_or(source.span, |id| program.aggregates[id.0].span);
+    let chain = ids
+        .first()
+        .map(|id| program.path(program.aggregates[id.0].path))
+        .ok_or(Diagnostic::Internal(InternalDiagnostic::Invariant {
+            span,
+            broken: Invariant::NoRelatedAggregate,
+        }))?;
+    let (mut builder, link_name) =
+        related_rows((program, params), tables, source_id, chain, needed, span)?;
+
+    let no_columns = HashMap::new();
+    let no_ranks = Ranks::default();
+    let lowerer = expr::Lowerer::new(program, params, &no_columns, &no_ranks);
+    let mut computed: Vec<(Expr, String)> = Vec::new();
+    let mut outputs = Vec::with_capacity(ids.len());
+    let mut filters = Vec::with_capacity(ids.len());
+    for id in &ids {
+        let aggregate = &program.aggregates[id.0];
+        let (value, filter) = lowerer.aggregate(aggregate)?;
+        filters.push(filter);
+        // The same aggregate written twice is computed once.
+        let name = match computed.iter().find(|(e, _)| *e == value) {
+            Some((_, name)) => name.clone(),
+            None => {
+                let name = format!("__{}_{}", source.name, computed.len());
+                computed.push((value, name.clone()));
+                name
+            }
+        };
+        outputs.push((*id, name));
+    }
+    // Folders of partitions that no aggregate's filter keeps are not read (`partitions`).
+    let pruning = filters
+        .iter()
+        .map(|f| f.as_ref().and_then(|f| partitions::implied(source, f)))
+        .collect::<Option<Vec<Expr>>>()
+        .and_then(|each| each.into_iter().reduce(Expr::or));
+    if let Some(pruning) = pruning {
+        builder = builder.filter(pruning).map_err(internal(span))?;
+    }
+    // When every aggregate takes only some rows, rows no aggregate takes are dropped before
+    // grouping (and, for windows on dates, before reading: the filter reaches the scan).
+    if let Some(all) = filters.into_iter().collect::<Option<Vec<Expr>>>()
+        && let Some(any) = all.into_iter().reduce(Expr::or)
+    {
+        builder = builder.filter(any).map_err(internal(span))?;
+    }
+    let link_alias = format!("__{}_key", source.name);
+    let rows = Arc::clone(builder.schema());
+    let computed = computed
+        .into_iter()
+        .map(|(e, name)| common_conditions::eager_filter(e, &rows).map(|e| e.alias(name)))
+        .collect::<datafusion::error::Result<Vec<Expr>>>()
+        .map_err(internal(span))?;
+    let plan = builder
+        .aggregate(vec![ident(&link_name).alias(&link_alias)], computed)
+        .and_then(|b| b.build())
+        .map_err(internal(span))?;
+    Ok(AggregatePlan {
+        plan,
+        key: link_alias,
+        columns: outputs,
     })
 }
 

@@ -10,7 +10,6 @@ use std::sync::Arc;
 use datafusion::arrow::datatypes::{Field, Schema, SchemaRef};
 use datafusion::logical_expr::{Expr, LogicalPlan, TableSource, ident};
 
-use super::hops::Hops;
 use super::{
     Needed, Params, TableLookup, Wanted, expr, internal, members, population_key, project,
 };
@@ -77,10 +76,8 @@ pub fn ranking_pass(
         .map(|id| program.aggregates[id.0].source)
         .filter(|source| keep && ranks.precomputed(*source).is_none())
         .collect();
-    // With the sources whose aggregates the plan computes in theirs (`Hops`).
-    let hops = Hops::of(program, &needed, ranks);
     for id in &needed.aggregates {
-        if sources.contains(&hops.home(program.aggregates[id.0].source)) {
+        if sources.contains(&program.aggregates[id.0].source) {
             pass_needed.keep_aggregate(program, *id);
         }
     }
@@ -99,14 +96,10 @@ pub fn ranking_pass(
         let mut of_source: Vec<(AggregateId, String)> = members
             .aggregate_columns
             .iter()
-            .filter(|(id, _)| members.hops.home(program.aggregates[id.0].source) == source)
+            .filter(|(id, _)| program.aggregates[id.0].source == source)
             .map(|(id, name)| (*id, name.clone()))
             .collect();
         of_source.sort();
-        // A source folded into another's plan is kept with that one's (`Hops`).
-        if of_source.is_empty() {
-            continue;
-        }
         // Identical aggregates share a column: it is given once.
         for (_, name) in &of_source {
             if !columns.contains(&ident(name)) {
