@@ -423,3 +423,27 @@ fn output_lets_are_typed_columns_in_parquet_and_csv() {
         "customer_id,spend_12m,code\n1,1200.50,002-AR\n2,35.25,000-BE\n3,80.00,000-CR\n4,0.00,000-DE\n"
     );
 }
+
+#[test]
+fn returns_totalled_through_kept_orders_aggregates_match() {
+    // Without a memory limit, the ranking pass (`quintile(spend)`) computes the orders'
+    // aggregates and keeps them for the membership plan, which aggregates the returns; the
+    // fixture's own run above has a memory limit, so the plan aggregates both.
+    let case = Path::new("tests/fixtures/run/returns_hop");
+    let rules = case.join("rules.seg");
+    let options = segc::driver::Options {
+        ignore_environment: true,
+        as_of: Some(crate::common::as_of()),
+        threads: Some(2),
+        memory_limit: None,
+        data_roots: vec![case.to_path_buf()],
+        ..Default::default()
+    };
+    let opened = segc::driver::Session::open(&rules, options).expect("opens");
+    let session = opened.into_session().expect("checks");
+    let out = tempfile::tempdir().expect("tempdir");
+    run_csv(&session, &rules, &Selection::All, out.path()).expect("runs");
+    let expected = std::fs::read_to_string(case.join("expected.csv")).expect("expected.csv");
+    let actual = std::fs::read_to_string(out.path().join("membership.csv")).expect("output");
+    assert_eq!(actual, expected);
+}
