@@ -25,6 +25,7 @@ pub(super) fn segment(text: &str, offset: usize) -> Option<Item> {
         text,
         pos: 0,
         offset,
+        depth: 0,
     };
     p.skip();
     let start = p.pos;
@@ -83,6 +84,9 @@ struct Cursor<'t> {
     text: &'t str,
     pos: usize,
     offset: usize,
+    /// Brackets open: past [`super::MAX_NESTING`], pest's path reports E0108 (the chunk is not
+    /// scanned for its nesting first, as for pest, since this parser counts it).
+    depth: usize,
 }
 
 fn is_ident_char(b: u8) -> bool {
@@ -302,7 +306,7 @@ impl Cursor<'_> {
         if self.keyword(b"in") {
             self.skip();
             let list = match self.peek() {
-                Some(b'[') => self.list()?,
+                Some(b'[') => self.nested(Self::list)?,
                 _ => self.name()?,
             };
             let span = lhs.span.to(list.span);
@@ -350,7 +354,7 @@ impl Cursor<'_> {
             b'(' => {
                 self.pos += 1;
                 self.skip();
-                let inner = self.expr()?;
+                let inner = self.nested(Self::expr)?;
                 self.skip();
                 if self.peek() != Some(b')') {
                     return None;
@@ -361,7 +365,7 @@ impl Cursor<'_> {
                     kind: ExprKind::Paren(Box::new(inner)),
                 }
             }
-            b'[' => self.list()?,
+            b'[' => self.nested(Self::list)?,
             b'"' => {
                 let (value, span) = self.string()?;
                 literal(LiteralKind::String(value), span)
@@ -395,6 +399,17 @@ impl Cursor<'_> {
         let arithmetic = matches!(self.peek(), Some(b'+' | b'-' | b'*' | b'/' | b'%' | b'|'));
         self.pos = end;
         (!arithmetic).then_some(operand)
+    }
+
+    /// `parse` one bracket deeper, unless that is too deep.
+    fn nested(&mut self, parse: fn(&mut Self) -> Option<Expr>) -> Option<Expr> {
+        if self.depth == super::MAX_NESTING {
+            return None;
+        }
+        self.depth += 1;
+        let parsed = parse(self);
+        self.depth -= 1;
+        parsed
     }
 
     /// `list`: `[` expressions separated by commas, maybe one after the last, `]`.
@@ -488,6 +503,23 @@ mod tests {
         }
         // Not a vacuous comparison: most segments of the examples take the fast path.
         assert!(fast > 300, "{fast} segments parsed by the fast path");
+    }
+
+    #[test]
+    fn brackets_nest_as_deep_on_both_paths() {
+        for depth in [1, 63, 64, 65, 300] {
+            let parens = format!("{}a > 1{}", "(".repeat(depth), ")".repeat(depth));
+            let lists = format!("a in {}1{}", "[".repeat(depth), "]".repeat(depth));
+            for condition in [parens, lists] {
+                let text = format!("segment s = {condition}\n");
+                let fast = same_both_ways("nested", &text);
+                assert_eq!(
+                    fast,
+                    usize::from(depth <= super::super::MAX_NESTING),
+                    "{text}"
+                );
+            }
+        }
     }
 
     /// Text spliced into segments by the mutation test: every token the fast path reads and

@@ -149,15 +149,16 @@ fn parse_chunk(
         });
         return Some(broken(diagnostics, Some(diagnostic)));
     }
-    if chunks::max_nesting(text) > MAX_NESTING {
-        let diagnostic = Diagnostic::Syntax(SyntaxDiagnostic::TooDeep { span: chunk_span });
-        return Some(broken(diagnostics, Some(diagnostic)));
-    }
+    // Before the scan for brackets: the fast path counts its own.
     if path == Path::Fast
         && chunk.first_word == "segment"
         && let Some(item) = fast::segment(text, offset)
     {
         return Some(bounded(item, source, base, chunk, diagnostics));
+    }
+    if chunks::max_nesting(text) > MAX_NESTING {
+        let diagnostic = Diagnostic::Syntax(SyntaxDiagnostic::TooDeep { span: chunk_span });
+        return Some(broken(diagnostics, Some(diagnostic)));
     }
     let parsed = if path == Path::Detailed {
         SegcParser::parse(Rule::item_chunk, text)
