@@ -222,28 +222,38 @@ impl Cursor<'_> {
         digits.parse::<i64>().ok().map(LiteralKind::Int)
     }
 
-    /// `expr`: operands joined by `and` and `or`, as `Builder::logic` builds them.
+    /// `expr`: operands joined by `and` and `or`, as `Builder::logic` builds them (a lone
+    /// operand, as a list's items mostly are, without the vectors).
     fn expr(&mut self) -> Option<Expr> {
         let mut disjuncts = Vec::new();
         let mut ors = Vec::new();
         let mut conjuncts = Vec::new();
         let mut ands = Vec::new();
         loop {
-            conjuncts.push(self.negated()?);
+            let operand = self.negated()?;
             self.skip();
             let start = self.pos;
             if self.keyword(b"and") {
+                conjuncts.push(operand);
                 ands.push((BinaryOp::And, self.span(start, self.pos)));
             } else if self.keyword(b"or") {
+                conjuncts.push(operand);
                 disjuncts.push(balanced(std::mem::take(&mut conjuncts), &ands));
                 ands.clear();
                 ors.push((BinaryOp::Or, self.span(start, self.pos)));
+            } else if conjuncts.is_empty() && disjuncts.is_empty() {
+                return Some(operand);
             } else {
+                conjuncts.push(operand);
                 break;
             }
             self.skip();
         }
-        disjuncts.push(balanced(conjuncts, &ands));
+        let conjunction = balanced(conjuncts, &ands);
+        if disjuncts.is_empty() {
+            return Some(conjunction);
+        }
+        disjuncts.push(conjunction);
         Some(balanced(disjuncts, &ors))
     }
 
