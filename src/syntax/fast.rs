@@ -6,9 +6,10 @@
 //! built by the builder's own functions) or `None`, and then pest parses the chunk: anything it
 //! does not know (arithmetic, calls, `if`, percentages, durations, dates, escapes, backquoted
 //! names, comments, clauses after the condition) or any text pest would reject. Each choice
-//! follows the grammar's ordered alternatives in `grammar/segc.pest`. pest cost about 186 K
-//! instructions a segment of `segc check`'s benchmark (callgrind), this about a tenth of it;
-//! the tests compare both on every fixture and example and on mutants of them.
+//! follows the grammar's ordered alternatives in `grammar/segc.pest`. pest and the builder cost
+//! about 186 K instructions a segment of `segc check`'s benchmark in a release build, this
+//! about 25 K even with the standard library's debug checks (callgrind, bench/README.md); the
+//! tests compare both on every fixture, example and documentation block and on mutants.
 
 use super::build::{balanced, binary, comparison, unary};
 use crate::ast::*;
