@@ -144,7 +144,7 @@ fn merge_segment_findings(
     shown: &Shown,
     found: &mut Vec<LintDiagnostic>,
 ) {
-    let mut conditions: HashMap<Vec<u8>, (&str, Span)> = HashMap::new();
+    let mut conditions: HashMap<Vec<u8>, (&str, Span)> = HashMap::with_capacity(segments.len());
     for (segment, findings) in segments.iter().zip(looked_at) {
         found.extend(findings.always_empty_or_true);
         match conditions.get(&findings.shape) {

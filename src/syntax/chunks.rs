@@ -64,12 +64,13 @@ pub(crate) fn scan(source: &str) -> Scan {
             let indent = code.len() - trimmed.len();
             let code_start = offset + indent;
             code_ranges.push((code_start, offset + code.trim_end().len()));
-            let word: String = trimmed
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                .collect();
-            if starts_item(&word, indent == 0, trimmed) {
-                starts.push((code_start, word));
+            let word_len = trimmed
+                .bytes()
+                .position(|b| !(b.is_ascii_alphanumeric() || b == b'_'))
+                .unwrap_or(trimmed.len());
+            let word = &trimmed[..word_len];
+            if starts_item(word, indent == 0, trimmed) {
+                starts.push((code_start, word.to_string()));
             }
         }
         offset += line.len();
@@ -219,6 +220,10 @@ pub(crate) fn max_nesting(text: &str) -> usize {
 /// Where code ends on `line` and where a `//` comment starts, skipping strings and backquotes.
 fn split_comment(line: &str) -> (usize, Option<usize>) {
     let bytes = line.as_bytes();
+    // Most lines have no slash at all: one search (memchr) instead of a step per byte.
+    if !bytes.contains(&b'/') {
+        return (line.len(), None);
+    }
     let mut i = 0;
     let mut quote: Option<u8> = None;
     while i < bytes.len() {

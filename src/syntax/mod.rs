@@ -7,6 +7,7 @@
 mod build;
 mod chunks;
 mod errors;
+mod fast;
 mod literals;
 
 use pest::Parser as _;
@@ -45,11 +46,28 @@ pub fn parse(source: &str) -> Parsed {
 /// Parses a rule file whose first byte is at offset `base` of a [`crate::files::SourceMap`]:
 /// every span of the result is moved by `base`.
 pub fn parse_file(source: &str, base: usize) -> Parsed {
+    parse_file_with(source, base, Path::Fast)
+}
+
+/// How a chunk is parsed.
+#[derive(Clone, Copy, PartialEq)]
+enum Path {
+    /// By [`fast`] where it applies, else by pest without error detail.
+    Fast,
+    /// By pest without error detail (the tests compare it with `Fast`).
+    #[cfg(test)]
+    Pest,
+    /// By pest with error detail, for the messages of a chunk that failed.
+    Detailed,
+}
+
+/// [`parse_file`], taking `path`.
+fn parse_file_with(source: &str, base: usize, path: Path) -> Parsed {
     let scan = chunks::scan(source);
     // pest records what it tried at every position only when asked, which costs more than the
     // parse itself: chunks are parsed without it (in parallel for big files), and the ones that
     // fail again with it, for their messages.
-    let first = parse_all(source, base, &scan.chunks);
+    let first = parse_all(source, base, &scan.chunks, path);
     let mut diagnostics = Vec::new();
     let mut items = Vec::with_capacity(scan.chunks.len());
     for (chunk, parsed) in scan.chunks.iter().zip(first) {
@@ -62,7 +80,7 @@ pub fn parse_file(source: &str, base: usize) -> Parsed {
                 // pest's switch is global: no other parse runs while it is on.
                 let _alone = ERROR_DETAIL.write().unwrap_or_else(|e| e.into_inner());
                 pest::set_error_detail(true);
-                let item = parse_chunk(source, base, chunk, &mut diagnostics, true);
+                let item = parse_chunk(source, base, chunk, &mut diagnostics, Path::Detailed);
                 pest::set_error_detail(false);
                 items.extend(item);
             }
@@ -98,35 +116,30 @@ fn parse_all(
     source: &str,
     base: usize,
     chunks: &[chunks::Chunk],
+    path: Path,
 ) -> Vec<Option<(Item, Vec<Diagnostic>)>> {
     let one = |chunk: &chunks::Chunk| {
         let mut found = Vec::new();
-        parse_chunk(source, base, chunk, &mut found, false).map(|item| (item, found))
+        parse_chunk(source, base, chunk, &mut found, path).map(|item| (item, found))
     };
     crate::parallel::map_in_order(chunks, PARALLEL_FROM, "segc-parse", WORKER_STACK, one)
 }
 
-/// Parses one chunk into an item. Without `detailed`, a chunk that does not parse gives `None`
-/// (and no diagnostic), to be parsed again with pest's error detail on.
+/// Parses one chunk into an item. Except on [`Path::Detailed`], a chunk that does not parse gives
+/// `None` (and no diagnostic), to be parsed again with pest's error detail on.
 fn parse_chunk(
     source: &str,
     base: usize,
     chunk: &chunks::Chunk,
     diagnostics: &mut Vec<Diagnostic>,
-    detailed: bool,
+    path: Path,
 ) -> Option<Item> {
     let text = chunk.span.text(source);
     let offset = chunk.span.start as usize + base;
     let chunk_span = chunk.span.shifted(base);
     let broken = |diagnostics: &mut Vec<Diagnostic>, diagnostic: Option<Diagnostic>| {
         diagnostics.extend(diagnostic);
-        Item {
-            kind: ItemKind::Broken(BrokenItem {
-                keyword: Some(chunk.first_word.clone()),
-                name: declared_name(text, &chunk.first_word, offset),
-            }),
-            span: chunk_span,
-        }
+        broken_item(source, base, chunk)
     };
     if !ITEM_KEYWORDS.contains(&chunk.first_word.as_str()) {
         let diagnostic = Diagnostic::Syntax(SyntaxDiagnostic::StrayText {
@@ -136,11 +149,18 @@ fn parse_chunk(
         });
         return Some(broken(diagnostics, Some(diagnostic)));
     }
+    // Before the scan for brackets: the fast path counts its own.
+    if path == Path::Fast
+        && chunk.first_word == "segment"
+        && let Some(item) = fast::segment(text, offset)
+    {
+        return Some(bounded(item, source, base, chunk, diagnostics));
+    }
     if chunks::max_nesting(text) > MAX_NESTING {
         let diagnostic = Diagnostic::Syntax(SyntaxDiagnostic::TooDeep { span: chunk_span });
         return Some(broken(diagnostics, Some(diagnostic)));
     }
-    let parsed = if detailed {
+    let parsed = if path == Path::Detailed {
         SegcParser::parse(Rule::item_chunk, text)
     } else {
         let _shared = ERROR_DETAIL.read().unwrap_or_else(|e| e.into_inner());
@@ -164,16 +184,7 @@ fn parse_chunk(
                         span: chunk_span,
                     })),
                 ),
-                // Each expression's span holds its children's and more (an operator, a
-                // keyword, a bracket), so a chunk of at most `MAX_DEPTH` bytes cannot be
-                // deeper: most items skip the walk.
-                Ok(item) if text.len() > MAX_DEPTH && item_depth(&item) > MAX_DEPTH => broken(
-                    diagnostics,
-                    Some(Diagnostic::Syntax(SyntaxDiagnostic::TooDeep {
-                        span: chunk_span,
-                    })),
-                ),
-                Ok(item) => item,
+                Ok(item) => bounded(item, source, base, chunk, diagnostics),
                 Err(build::Stop) => broken(diagnostics, None),
             }
         }
@@ -191,6 +202,39 @@ fn parse_chunk(
             broken(diagnostics, Some(diagnostic))
         }
     })
+}
+
+/// `item` of `chunk`, or a broken item with E0108 when its expressions nest deeper than
+/// [`MAX_DEPTH`].
+fn bounded(
+    item: Item,
+    source: &str,
+    base: usize,
+    chunk: &chunks::Chunk,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Item {
+    // Each expression's span holds its children's and more (an operator, a keyword, a
+    // bracket), so a chunk of at most `MAX_DEPTH` bytes cannot be deeper: most items skip the
+    // walk.
+    if chunk.span.text(source).len() <= MAX_DEPTH || item_depth(&item) <= MAX_DEPTH {
+        return item;
+    }
+    let span = chunk.span.shifted(base);
+    diagnostics.push(Diagnostic::Syntax(SyntaxDiagnostic::TooDeep { span }));
+    broken_item(source, base, chunk)
+}
+
+/// The [`ItemKind::Broken`] item of a chunk that does not parse or is refused.
+fn broken_item(source: &str, base: usize, chunk: &chunks::Chunk) -> Item {
+    let text = chunk.span.text(source);
+    let offset = chunk.span.start as usize + base;
+    Item {
+        kind: ItemKind::Broken(BrokenItem {
+            keyword: Some(chunk.first_word.clone()),
+            name: declared_name(text, &chunk.first_word, offset),
+        }),
+        span: chunk.span.shifted(base),
+    }
 }
 
 /// Parentheses and brackets nest at most this deep (the parser recurses on them).

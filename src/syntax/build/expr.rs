@@ -507,7 +507,7 @@ impl Builder<'_> {
 }
 
 /// The operator of a `compare_op` pair.
-pub(super) fn comparison(text: &str) -> BinaryOp {
+pub(in crate::syntax) fn comparison(text: &str) -> BinaryOp {
     match text {
         "==" => BinaryOp::Eq,
         "!=" => BinaryOp::NotEq,
@@ -519,7 +519,7 @@ pub(super) fn comparison(text: &str) -> BinaryOp {
 }
 
 /// `operands[0] op operands[1] op ...` as a balanced tree (one operator kind per chain).
-fn balanced(operands: Vec<Expr>, operators: &[(BinaryOp, Span)]) -> Expr {
+pub(in crate::syntax) fn balanced(operands: Vec<Expr>, operators: &[(BinaryOp, Span)]) -> Expr {
     let count = operands.len();
     let mut operands = operands.into_iter();
     balanced_from(&mut operands, count, operators)
@@ -549,7 +549,7 @@ fn balanced_from(
 }
 
 /// `operand` under the prefix operators `op` written at `op_spans` (the last one applies first).
-fn unary(op: UnaryOp, op_spans: Vec<Span>, operand: Expr) -> Expr {
+pub(in crate::syntax) fn unary(op: UnaryOp, op_spans: Vec<Span>, operand: Expr) -> Expr {
     op_spans
         .into_iter()
         .rev()
@@ -563,7 +563,8 @@ fn unary(op: UnaryOp, op_spans: Vec<Span>, operand: Expr) -> Expr {
         })
 }
 
-fn binary(op: BinaryOp, op_span: Span, lhs: Expr, rhs: Expr) -> Expr {
+/// `lhs op rhs`, spanning both.
+pub(in crate::syntax) fn binary(op: BinaryOp, op_span: Span, lhs: Expr, rhs: Expr) -> Expr {
     Expr {
         span: lhs.span.to(rhs.span),
         kind: ExprKind::Binary {

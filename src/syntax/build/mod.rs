@@ -9,6 +9,8 @@ mod kpi;
 mod size_expect;
 mod test_item;
 
+pub(super) use expr::{balanced, binary, comparison, unary};
+
 use pest::iterators::{Pair, Pairs};
 
 use super::parser::Rule;
