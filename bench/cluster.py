@@ -85,7 +85,9 @@ def main() -> None:
                     problems = same_members(out, os.path.join(args.work, "local"))
                     if problems:
                         raise RuntimeError(f"{name}: members differ: {problems}")
-                print(f"rep {rep + 1} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU", flush=True)
+                load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+                print(f"rep {rep + 1} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU "
+                      f"(load average {load})", flush=True)
     finally:
         for pool in pools.values():
             for worker, _ in pool:
@@ -98,6 +100,17 @@ def main() -> None:
         wall = statistics.median(w for w, _ in runs)
         cpu = statistics.median(c for _, c in runs)
         print(f"| {name} | {wall:.2f} | {cpu:.2f} | {wall / local:.2f}x |")
+    # Runs of one repetition follow each other and share the machine's load: the median of the
+    # per-repetition ratios is steadier than a ratio of medians.
+    print()
+    for name, runs in times.items():
+        if name == "local":
+            continue
+        walls = [w / l for (w, _), (l, _) in zip(runs, times["local"])]
+        cpus = [c / l for (_, c), (_, l) in zip(runs, times["local"])]
+        print(f"{name} / local, per repetition: wall {statistics.median(walls):.2f}x "
+              f"({', '.join(f'{x:.2f}' for x in walls)}), CPU {statistics.median(cpus):.2f}x "
+              f"({', '.join(f'{x:.2f}' for x in cpus)})")
 
 
 if __name__ == "__main__":

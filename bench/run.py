@@ -243,18 +243,27 @@ def main() -> int:
         times: dict[str, list[float]] = {k: [] for k in variants}
         cpus: dict[str, list[float]] = {k: [] for k in variants}
         peaks: dict[str, int] = {k: 0 for k in variants}
+        rsss: dict[str, list[int]] = {k: [] for k in variants}
+        loads: list[list[float]] = []
         for rep in range(args.reps):
             for name, run in variants.items():
                 wall, cpu, rss = run()
                 times[name].append(wall)
                 cpus[name].append(cpu)
+                rsss[name].append(rss)
                 peaks[name] = max(peaks[name], rss)
-            print(f"  repetition {rep + 1}/{args.reps} done", flush=True)
+                print(f"  rep {rep + 1} {name}: {wall:.2f} s wall, {cpu:.2f} s CPU, "
+                      f"{rss / 2**20:.0f} MiB", flush=True)
+            # The load average after each repetition: wall times mean little on a loaded host.
+            loads.append(list(os.getloadavg()))
+            print(f"  repetition {rep + 1}/{args.reps} done (load average "
+                  f"{' '.join(f'{x:.2f}' for x in loads[-1])})", flush=True)
         medians = {k: statistics.median(v) for k, v in times.items()}
         cpu_medians = {k: statistics.median(v) for k, v in cpus.items()}
         results["scale_factors"].append(
             {"sf": sf, "median_seconds": medians, "median_cpu_seconds": cpu_medians,
-             "peak_rss_bytes": peaks, "runs": times, "cpu_runs": cpus}
+             "peak_rss_bytes": peaks, "runs": times, "cpu_runs": cpus, "rss_runs": rsss,
+             "load_average_after_each_rep": loads}
         )
         print_table(sf, medians, cpu_medians, peaks)
         print_paired(times, cpus)
