@@ -46,6 +46,27 @@ struct Bracket {
     positions: Vec<usize>,
 }
 
+impl Bracket {
+    /// The pairs at this bracket's positions, given the number of pairs `below` it and the
+    /// pairs `inside` it (sorted); `None` when a position falls outside (the sample was off).
+    fn starts(&self, below: usize, inside: Vec<Vec<u8>>) -> Option<Vec<Vec<u8>>> {
+        self.positions
+            .iter()
+            .map(|&p| p.checked_sub(below).and_then(|r| inside.get(r)).cloned())
+            .collect()
+    }
+}
+
+/// E0901 for a ranking aggregate that could not be planned.
+fn plan_failed(span: Span) -> impl Fn(datafusion::error::DataFusionError) -> Diagnostic + Copy {
+    move |e| {
+        Diagnostic::Internal(InternalDiagnostic::PlanFailed {
+            span,
+            message: e.to_string(),
+        })
+    }
+}
+
 impl Engine {
     /// The boundaries of `pass`'s quantiles found by the workers, or `None` when the full pass
     /// must find them.
@@ -60,12 +81,7 @@ impl Engine {
         let pairs: Vec<Expr> = (0..pass.quantiles.len())
             .map(|j| rank_row_udf(pass.quantiles[j].order).call(vec![column(j + 1), key.clone()]))
             .collect();
-        let internal = |e: datafusion::error::DataFusionError| {
-            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
-                span,
-                message: e.to_string(),
-            })
-        };
+        let internal = plan_failed(span);
         let sampled = segc_sampled().call(vec![key.clone(), lit(SAMPLE_ONE_IN)]);
         let mut first = Vec::new();
         for pair in &pairs {
@@ -123,11 +139,9 @@ impl Engine {
                 let below = around.column(at).as_primitive::<Int64Type>().value(0) as usize;
                 let inside = binaries(&around, at + 1);
                 at += 2;
-                for &position in &bracket.positions {
-                    match position.checked_sub(below).and_then(|r| inside.get(r)) {
-                        Some(start) => starts.push(start.clone()),
-                        None => return Ok(None),
-                    }
+                match bracket.starts(below, inside) {
+                    Some(found) => starts.extend(found),
+                    None => return Ok(None),
                 }
             }
             let types = (
@@ -146,12 +160,7 @@ impl Engine {
         aggregates: Vec<Expr>,
         span: Span,
     ) -> Result<RecordBatch, Diagnostic> {
-        let internal = |e: datafusion::error::DataFusionError| {
-            Diagnostic::Internal(InternalDiagnostic::PlanFailed {
-                span,
-                message: e.to_string(),
-            })
-        };
+        let internal = plan_failed(span);
         // Named by position: two counts of the same pair would otherwise share a name.
         let aggregates: Vec<Expr> = aggregates
             .into_iter()
@@ -247,6 +256,70 @@ mod tests {
 
     fn pair(n: u32) -> Vec<u8> {
         n.to_be_bytes().to_vec()
+    }
+
+    /// What the workers' two aggregates give, computed here over all `pairs`: the sample of
+    /// those `sampled` keeps, then per bracket the count below it and the pairs inside it.
+    fn ranked_as_workers_do(
+        pairs: &[Vec<u8>],
+        groups: u32,
+        sampled: impl Fn(usize) -> bool,
+    ) -> Option<Vec<Vec<u8>>> {
+        let mut sample: Vec<Vec<u8>> = (0..pairs.len())
+            .filter(|&i| sampled(i))
+            .map(|i| pairs[i].clone())
+            .collect();
+        sample.sort_unstable();
+        let positions = group_starts(groups, pairs.len());
+        let mut starts = Vec::new();
+        for bracket in brackets_of(&positions, pairs.len(), sample) {
+            let above_low = |p: &&Vec<u8>| bracket.low.as_ref().is_none_or(|l| *p >= l);
+            let below_high = |p: &&Vec<u8>| bracket.high.as_ref().is_none_or(|h| *p < h);
+            let below = pairs.iter().filter(|p| !above_low(p)).count();
+            let mut inside: Vec<Vec<u8>> = pairs
+                .iter()
+                .filter(|p| above_low(p) && below_high(p))
+                .cloned()
+                .collect();
+            inside.sort_unstable();
+            starts.extend(bracket.starts(below, inside)?);
+        }
+        Some(starts)
+    }
+
+    #[test]
+    fn the_starts_found_in_brackets_are_those_of_a_full_sort() {
+        // Pairs in no order (a multiplicative hash of their rank), sampled one in 64 by another.
+        let n: u32 = 200_000;
+        let pairs: Vec<Vec<u8>> = (0..n)
+            .map(|i| pair(i.wrapping_mul(2_654_435_761) % n))
+            .collect();
+        let mut sorted = pairs.clone();
+        sorted.sort_unstable();
+        for groups in [2, 5, 10, 100] {
+            let expected: Vec<Vec<u8>> = group_starts(groups, n as usize)
+                .into_iter()
+                .map(|p| sorted[p].clone())
+                .collect();
+            let sampled = |i: usize| (i as u32).wrapping_mul(40_503) % 64 == 7;
+            let found = ranked_as_workers_do(&pairs, groups, sampled);
+            assert_eq!(found, Some(expected), "{groups} groups");
+        }
+    }
+
+    #[test]
+    fn a_start_outside_its_bracket_sends_the_pass_back() {
+        let bracket = Bracket {
+            low: Some(pair(10)),
+            high: Some(pair(20)),
+            positions: vec![5, 12],
+        };
+        // Ten pairs below the bracket: position 5 is not inside it.
+        assert_eq!(bracket.starts(10, vec![pair(10), pair(11), pair(12)]), None);
+        assert_eq!(
+            bracket.starts(3, (0..10).map(|i| pair(10 + i)).collect()),
+            Some(vec![pair(12), pair(19)])
+        );
     }
 
     #[test]
