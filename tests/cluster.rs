@@ -275,24 +275,33 @@ pub(crate) mod on_workers {
         // examples/lake reads object storage: cluster_lake.rs runs it with moto's S3.
     }
 
+    /// `segc run examples/rfm/rfm.seg` on `workers` into `out`, from the checkout, without a
+    /// cluster token in its environment.
+    fn rfm_on(workers: &Workers, out: &Path) -> std::process::Command {
+        let mut command = segc();
+        command
+            .args([
+                "run",
+                "examples/rfm/rfm.seg",
+                "--as-of",
+                "2026-11-01",
+                "--out",
+            ])
+            .arg(out)
+            .args(workers.args())
+            .env_remove("SEGC_CLUSTER_TOKEN")
+            .current_dir(repo("."));
+        command
+    }
+
     #[test]
     fn progress_lines_say_each_stage_and_its_tasks() {
         let workers = Workers::start(2);
         let out = tempfile::tempdir().expect("temp");
         let stderr = |more: &[&str]| {
-            let output = segc()
-                .args([
-                    "run",
-                    "examples/rfm/rfm.seg",
-                    "--as-of",
-                    "2026-11-01",
-                    "--out",
-                ])
-                .arg(out.path())
-                .args(workers.args())
+            let output = rfm_on(&workers, out.path())
                 .args(["--progress", "lines"])
                 .args(more)
-                .current_dir(repo("."))
                 .output()
                 .expect("segc runs");
             assert_eq!(output.status.code(), Some(0));
@@ -319,19 +328,7 @@ pub(crate) mod on_workers {
         let workers = Workers::start_with(2, &[("SEGC_CLUSTER_TOKEN", TOKEN)]);
         let out = tempfile::tempdir().expect("temp");
         let run = |token: Option<&str>| {
-            let mut command = segc();
-            command
-                .args([
-                    "run",
-                    "examples/rfm/rfm.seg",
-                    "--as-of",
-                    "2026-11-01",
-                    "--out",
-                ])
-                .arg(out.path())
-                .args(workers.args())
-                .env_remove("SEGC_CLUSTER_TOKEN")
-                .current_dir(repo("."));
+            let mut command = rfm_on(&workers, out.path());
             if let Some(token) = token {
                 command.env("SEGC_CLUSTER_TOKEN", token);
             }
@@ -354,7 +351,13 @@ pub(crate) mod on_workers {
         assert!(!stderr.contains(TOKEN) && !workers.log().contains(TOKEN));
         // Workers without a token say so when they start.
         let open = Workers::start(1);
-        let _ = run(None);
+        // The warning follows the ready line: give the reader of its stderr a moment.
+        for _ in 0..50 {
+            if open.log().contains("SEGC_CLUSTER_TOKEN is not set") {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
         assert!(
             open.log().contains("SEGC_CLUSTER_TOKEN is not set"),
             "{}",
