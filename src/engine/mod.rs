@@ -51,7 +51,6 @@ use datafusion::catalog::TableProvider;
 use datafusion::datasource::provider_as_source;
 use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
-use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::{FairSpillPool, MemoryReservation};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::{LogicalPlan, TableSource};
@@ -229,17 +228,8 @@ impl Engine {
                 message: e.to_string(),
             })
         })?;
-        let mut state = SessionStateBuilder::new()
-            .with_config(config)
-            .with_runtime_env(runtime)
-            .with_default_features();
-        // DataFusion's partial aggregate emits early when memory runs short; segc's does not.
-        if options.memory_limit.is_none() {
-            state =
-                state.with_physical_optimizer_rule(Arc::new(crate::physical::RunKeyAggregation));
-        }
         Ok(Engine {
-            ctx: SessionContext::new_with_state(state.build()),
+            ctx: SessionContext::new_with_config_rt(config, runtime),
             memory_limit: options.memory_limit,
             tables: HashMap::new(),
             declared: HashMap::new(),
