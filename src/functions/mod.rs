@@ -5,7 +5,7 @@
 //! One file per function family: `segc_bucket` (`bucket.rs`), `segc_and`/`segc_or`/`segc_is_true`
 //! (`logic.rs`), `segc_flags` with the packing and unpacking of flag words (`flags.rs`),
 //! `segc_ntileN` with the selection of its boundaries (`ntile.rs`), the pairs and samples
-//! a cluster's workers rank quantiles with (`rank_row.rs`). Stateless functions are
+//! a cluster's workers rank quantiles with (`rank_row.rs`), `segc_text_eq` (`text.rs`). Stateless functions are
 //! `Kernel`s: a name, a signature, a return type and a body. `segc_ntileN` carries its
 //! quantile's boundaries, so it has a `ScalarUDFImpl` of its own.
 
@@ -14,6 +14,7 @@ mod flags;
 mod logic;
 mod ntile;
 mod rank_row;
+mod text;
 
 use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
@@ -26,6 +27,7 @@ pub use flags::{FLAGS_PER_WORD, pack, segc_flags, unpack};
 pub use logic::{segc_and, segc_is_true, segc_or};
 pub use ntile::{Boundaries, RankOrder, group_starts, ntile_functions, ntile_udf, sent_boundaries};
 pub use rank_row::{rank_row_functions, rank_row_udf, segc_sampled};
+pub use text::segc_text_eq;
 
 /// Every function segc's plans call, by name: what executes them elsewhere (a cluster worker)
 /// registers. `segc_ntileN` comes without boundaries: plans sent away give them as an argument.
@@ -37,6 +39,7 @@ pub fn all() -> Vec<ScalarUDF> {
         segc_is_true(),
         segc_flags(),
         segc_sampled(),
+        segc_text_eq(),
     ];
     all.extend(rank_row_functions());
     all.extend(ntile_functions());

@@ -171,12 +171,43 @@ pub(super) fn eager_filter(aggregate: Expr, schema: &DFSchemaRef) -> Result<Expr
                     .simplify((*filter).clone())
                     .unwrap_or(*filter);
                 let eager = without_short_circuit(folded, schema)?;
-                call.params.filter = Some(Box::new(eager));
+                call.params.filter = Some(Box::new(text_equalities(eager, schema)?));
             }
             Ok(Expr::AggregateFunction(call))
         }
         other => Ok(other),
     }
+}
+
+/// Rewrites every `text = 'constant'` of `value` (a text column of `schema`) into
+/// `segc_text_eq(text, 'constant')`: the same result, without Arrow's call to `memcmp` per
+/// row (aggregate filters compare enum columns on every row of their source: `segc run` of
+/// the benchmark at SF 1, bench/README.md, issue 23).
+fn text_equalities(value: Expr, schema: &DFSchema) -> Result<Expr> {
+    let is_text = |e: &Expr| matches!(e.get_type(schema), Ok(DataType::Utf8));
+    let rewritten = value.transform_up(|e| match e {
+        Expr::BinaryExpr(BinaryExpr {
+            left,
+            op: Operator::Eq,
+            right,
+        }) if is_text(&left) && is_text(&right) => {
+            let (text, constant) = match (*left, *right) {
+                (text @ Expr::Column(_), constant @ Expr::Literal(..))
+                | (constant @ Expr::Literal(..), text @ Expr::Column(_)) => (text, constant),
+                (left, right) => {
+                    return Ok(Transformed::no(Expr::BinaryExpr(BinaryExpr::new(
+                        Box::new(left),
+                        Operator::Eq,
+                        Box::new(right),
+                    ))));
+                }
+            };
+            let call = crate::functions::segc_text_eq().call(vec![text, constant]);
+            Ok(Transformed::yes(call))
+        }
+        other => Ok(Transformed::no(other)),
+    })?;
+    Ok(rewritten.data)
 }
 
 /// [`safe`], counting the `segc_and`/`segc_or` calls made of safe operands as safe.
