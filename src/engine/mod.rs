@@ -92,23 +92,34 @@ pub use test_tables::{PreparedTests, TestRowsIn};
 /// Engine settings.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct EngineOptions {
-    /// Partitions to execute with (default: the number of cores).
+    /// Threads to execute with (default: the number of cores); plans have
+    /// [`PARTITIONS_PER_THREAD`] partitions per thread.
     pub threads: Option<usize>,
     /// Memory for query execution, in bytes; sorts and aggregates spill to the system's temporary
     /// folder beyond it (default: unlimited).
     pub memory_limit: Option<usize>,
 }
 
-/// The DataFusion settings segc plans and runs with (`threads`: partitions, default the number
-/// of cores).
+/// The DataFusion settings segc plans and runs with: [`PARTITIONS_PER_THREAD`] partitions per
+/// thread (`threads`, default the number of cores).
 pub fn session_config(threads: Option<usize>) -> SessionConfig {
-    let mut config = SessionConfig::new();
-    if let Some(threads) = threads {
-        config = config.with_target_partitions(threads.max(1));
-    }
+    let mut config = SessionConfig::new()
+        .with_target_partitions(threads_or_cores(threads) * PARTITIONS_PER_THREAD);
     segc_settings(config.options_mut());
     config
 }
+
+/// `threads`, or the number of cores.
+pub fn threads_or_cores(threads: Option<usize>) -> usize {
+    threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+        .max(1)
+}
+
+/// Partitions planned for each thread: smaller hash tables per partition (each aggregate's
+/// and join's), and a thread that finishes its partition early takes another. `segc run` of
+/// the benchmark at SF 1 on 2 threads: see bench/README.md (issue 23).
+pub const PARTITIONS_PER_THREAD: usize = 3;
 
 /// The settings of [`session_config`] besides the partitions (also a cluster worker's).
 pub fn segc_settings(options: &mut datafusion::config::ConfigOptions) {
@@ -213,6 +224,8 @@ pub struct Engine {
     kept_memory: std::sync::Mutex<Vec<MemoryReservation>>,
     /// The cluster workers plans run on ([`Engine::distribute`]), if any.
     cluster: Option<crate::cluster::Cluster>,
+    /// The threads the run may use (its partitions are more: [`PARTITIONS_PER_THREAD`]).
+    threads: usize,
 }
 
 impl Engine {
@@ -244,6 +257,7 @@ impl Engine {
             progress: Arc::new(progress::Quiet),
             kept_memory: std::sync::Mutex::default(),
             cluster: None,
+            threads: threads_or_cores(options.threads),
         })
     }
 
@@ -650,7 +664,7 @@ impl Engine {
         let span = population.location.span;
         let encoding = output::Encoding {
             metadata,
-            threads: self.ctx.copied_config().target_partitions(),
+            threads: self.threads,
         };
         let outcome = panics::contained(output::write_membership(
             stream,

@@ -157,7 +157,7 @@ impl Engine {
         };
         let encoding = Encoding {
             metadata: &metadata,
-            threads: self.ctx.copied_config().target_partitions(),
+            threads: self.threads,
         };
         Ok(FileWriter {
             writer: MembershipWriter::new(&file.spec, &outputs, &encoding, schema)?,
