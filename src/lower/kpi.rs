@@ -10,7 +10,7 @@ use datafusion::arrow::datatypes::DataType;
 use datafusion::functions::expr_fn as f;
 use datafusion::functions_aggregate::expr_fn as agg;
 use datafusion::logical_expr::{
-    Expr, ExprFunctionExt, LogicalPlan, Operator, binary_expr, cast, ident, lit,
+    Expr, ExprFunctionExt, LogicalPlan, LogicalPlanBuilder, Operator, binary_expr, cast, ident, lit,
 };
 
 use super::{Needed, Params, Ranks, TableLookup, Wanted, expr::Lowerer, internal, members};
@@ -153,6 +153,48 @@ pub fn repeated_source_key_plan(
     tables: &dyn TableLookup,
     source: hir::SourceId,
 ) -> Result<LogicalPlan, Diagnostic> {
+    let (keys, key) = source_keys(program, tables, source)?;
+    keys.aggregate(vec![ident(&key)], vec![agg::count(lit(1i64)).alias("rows")])
+        .and_then(|b| b.filter(ident("rows").gt(lit(1i64))))
+        .and_then(|b| b.sort(vec![ident(&key).sort(true, false)]))
+        .and_then(|b| b.limit(0, Some(1)))
+        .and_then(|b| b.project(vec![ident(&key)]))
+        .and_then(|b| b.build())
+        .map_err(internal(program.source(source).span))
+}
+
+/// Every row's key of the keyed `source` (one column), and, over them, the plan of one row
+/// with the smallest and largest key, the keys and the rows (`min`, `max`, `keys`, `rows`):
+/// what a check of the keys by a bitmap over their range needs first.
+pub fn source_key_plans(
+    program: &hir::Program,
+    tables: &dyn TableLookup,
+    source: hir::SourceId,
+) -> Result<(LogicalPlan, LogicalPlan), Diagnostic> {
+    let (keys, key) = source_keys(program, tables, source)?;
+    let span = program.source(source).span;
+    let keys = keys.build().map_err(internal(span))?;
+    let range = LogicalPlanBuilder::from(keys.clone())
+        .aggregate(
+            Vec::<Expr>::new(),
+            vec![
+                agg::min(ident(&key)).alias("min"),
+                agg::max(ident(&key)).alias("max"),
+                agg::count(ident(&key)).alias("keys"),
+                agg::count(lit(1i64)).alias("rows"),
+            ],
+        )
+        .and_then(|b| b.build())
+        .map_err(internal(span))?;
+    Ok((keys, range))
+}
+
+/// A scan of the key column of the keyed `source`, every row, and the key's name.
+fn source_keys(
+    program: &hir::Program,
+    tables: &dyn TableLookup,
+    source: hir::SourceId,
+) -> Result<(LogicalPlanBuilder, String), Diagnostic> {
     let decl = program.source(source);
     let key = decl.key_column().ok_or(Diagnostic::Internal(
         crate::diagnostics::InternalDiagnostic::Invariant {
@@ -160,24 +202,16 @@ pub fn repeated_source_key_plan(
             broken: crate::diagnostics::Invariant::ReferencedWithoutKey,
         },
     ))?;
-    let span = key.span;
-    super::scan_canonical(
+    let keys = super::scan_canonical(
         program,
         source,
         super::Rows::All,
         tables,
         &[key.name.as_str()],
     )?
-    .aggregate(
-        vec![ident(&key.name)],
-        vec![agg::count(lit(1i64)).alias("rows")],
-    )
-    .and_then(|b| b.filter(ident("rows").gt(lit(1i64))))
-    .and_then(|b| b.sort(vec![ident(&key.name).sort(true, false)]))
-    .and_then(|b| b.limit(0, Some(1)))
-    .and_then(|b| b.project(vec![ident(&key.name)]))
-    .and_then(|b| b.build())
-    .map_err(internal(span))
+    .project(vec![ident(&key.name)])
+    .map_err(internal(key.span))?;
+    Ok((keys, key.name.clone()))
 }
 
 /// The aggregate expressions of the plan, each computed once, with their column names.

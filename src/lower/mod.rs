@@ -50,6 +50,7 @@ pub use event_times::{LATER_ROWS, NEWEST, NEWEST_RECENT, event_times_plan, newes
 pub use frozen::{frozen_column, frozen_key, frozen_outputs, frozen_schema};
 pub use kpi::{
     KpiColumns, KpiPlan, SampleColumns, kpi_plan, repeated_key_plan, repeated_source_key_plan,
+    source_key_plans,
 };
 pub use packing::{Packing, Slot};
 pub use ranking::{
