@@ -270,7 +270,8 @@ impl Engine {
             threads: Some(1),
             memory_limit: None,
         })?;
-        let mut config = super::session_config(Some(1));
+        // One partition, not the partitions per thread of a run.
+        let mut config = super::session_config(Some(1)).with_target_partitions(1);
         let optimizer = &mut config.options_mut().optimizer;
         optimizer.enable_dynamic_filter_pushdown = false;
         optimizer.enable_join_dynamic_filter_pushdown = false;
