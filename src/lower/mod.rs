@@ -169,7 +169,8 @@ pub(super) fn project(
 /// member, sorted by key. A segment whose condition is null for a member is false.
 ///
 /// Each source is scanned once: the population, and each related source whose aggregates are
-/// needed (all its aggregates are computed by one grouped aggregate, then left-joined on the key).
+/// needed (all its aggregates are computed by one grouped aggregate, then joined on the key, the
+/// aggregates as the build side).
 /// `ntile` groups come from `ranks` (see [`ranking_pass`]); without them the plan can be shown
 /// but not run.
 pub fn membership_plan(
