@@ -18,6 +18,7 @@ pub mod load;
 pub mod lower;
 pub mod merge;
 mod parallel;
+pub mod physical;
 pub mod span;
 pub mod suggest;
 pub mod syntax;

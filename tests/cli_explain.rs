@@ -82,6 +82,23 @@ fn the_ranking_pass_aggregates_related_sources_once_unless_memory_is_limited() {
 }
 
 #[test]
+fn aggregates_by_an_integer_key_group_through_an_array_unless_memory_is_limited() {
+    let plan = |extra: &[&str]| {
+        let args: Vec<&str> = ["--physical"].iter().chain(extra).copied().collect();
+        explain_output("tests/fixtures/run/relational/rules.seg", &args)
+    };
+    let dense = plan(&[]);
+    assert!(
+        dense.contains("DenseAggregateExec: AggregateExec: mode=Partial"),
+        "{dense}"
+    );
+    // With a limit, DataFusion's hash aggregate, which can spill.
+    let limited = plan(&["--memory-limit", "512M"]);
+    assert!(!limited.contains("DenseAggregateExec"), "{limited}");
+    assert!(limited.contains("AggregateExec: mode=Partial"), "{limited}");
+}
+
+#[test]
 fn explain_analyze_runs_the_plan_and_shows_its_metrics() {
     let text = explain_retail("--analyze");
     assert!(

@@ -19,6 +19,7 @@ mod coverage;
 mod delta;
 mod delta_out;
 mod delta_runs;
+mod dense_aggregate;
 mod diff;
 mod diff_versions;
 mod driver;

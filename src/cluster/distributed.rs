@@ -36,7 +36,15 @@ impl WorkerResolver for Workers {
 /// `state` with the distributed planner over `cluster`'s workers.
 pub fn distributed_state(state: SessionState, cluster: &Cluster) -> Result<SessionState> {
     // segc's planner first: the distributed planner plans with the one it finds, then cuts.
+    // Workers decode DataFusion's operators only: segc's own stay off cluster plans.
+    let rules = state
+        .physical_optimizers()
+        .iter()
+        .filter(|rule| rule.name() != crate::physical::DenseKeyAggregation::NAME)
+        .cloned()
+        .collect();
     let mut builder = SessionStateBuilder::new_from_existing(state)
+        .with_physical_optimizer_rules(rules)
         .with_query_planner(std::sync::Arc::new(PartsPlanner))
         .with_distributed_worker_resolver(Workers(cluster.workers.clone()))
         .with_distributed_user_codec(PartsCodec)

@@ -51,6 +51,7 @@ use datafusion::catalog::TableProvider;
 use datafusion::datasource::provider_as_source;
 use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::{FairSpillPool, MemoryReservation};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::logical_expr::{LogicalPlan, TableSource};
@@ -61,6 +62,7 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use crate::diagnostics::{DataDiagnostic, Diagnostic, InternalDiagnostic, Invariant};
 use crate::hir::{self, OutputId};
 use crate::lower::{MembershipPlan, TableLookup};
+use crate::physical::DenseKeyAggregation;
 use crate::vars::Variables;
 
 pub use access::{DataRoots, is_url};
@@ -241,8 +243,17 @@ impl Engine {
                 message: e.to_string(),
             })
         })?;
+        let mut state = SessionStateBuilder::new()
+            .with_config(config)
+            .with_runtime_env(runtime)
+            .with_default_features();
+        // The dense aggregate neither spills nor emits early: with a memory limit, aggregates
+        // hash (and spill).
+        if options.memory_limit.is_none() {
+            state = state.with_physical_optimizer_rule(Arc::new(DenseKeyAggregation));
+        }
         Ok(Engine {
-            ctx: SessionContext::new_with_config_rt(config, runtime),
+            ctx: SessionContext::new_with_state(state.build()),
             memory_limit: options.memory_limit,
             tables: HashMap::new(),
             declared: HashMap::new(),
