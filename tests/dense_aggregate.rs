@@ -53,14 +53,14 @@ fn context(
     ctx
 }
 
-/// The query's rows, with its partial aggregate made dense when `dense`, and the rows the dense
-/// aggregates gave.
+/// The query's rows, with its aggregate's phases made dense when `dense`, and the rows the
+/// dense partial phases gave.
 async fn rows(ctx: &SessionContext, dense: bool) -> (String, usize) {
     let frame = ctx.sql(QUERY).await.expect("a query");
     let plan = frame.create_physical_plan().await.expect("a plan");
     let plan = plan
         .transform_up(|node| match node.downcast_ref::<AggregateExec>() {
-            Some(a) if dense && *a.mode() == AggregateMode::Partial => {
+            Some(a) if dense => {
                 let dense =
                     DenseAggregateExec::try_new(Arc::new(a.clone())).expect("a dense aggregate");
                 Ok(Transformed::yes(Arc::new(dense) as Arc<dyn ExecutionPlan>))
@@ -75,14 +75,25 @@ async fn rows(ctx: &SessionContext, dense: bool) -> (String, usize) {
     let text = pretty_format_batches(&batches)
         .expect("printed")
         .to_string();
-    let mut given = 0;
+    let (mut given, mut modes) = (0, Vec::new());
     plan.apply(|node| {
-        if node.downcast_ref::<DenseAggregateExec>().is_some() {
-            given += node.metrics().and_then(|m| m.output_rows()).unwrap_or(0);
+        if let Some(phase) = node.downcast_ref::<DenseAggregateExec>() {
+            let mode = *phase.aggregate().mode();
+            if mode == AggregateMode::Partial {
+                given += node.metrics().and_then(|m| m.output_rows()).unwrap_or(0);
+            }
+            modes.push(mode);
         }
         Ok(TreeNodeRecursion::Continue)
     })
     .expect("walked");
+    if dense {
+        // Both phases, the merging one from the partial one's states.
+        assert_eq!(
+            modes,
+            [AggregateMode::FinalPartitioned, AggregateMode::Partial]
+        );
+    }
     (text, given)
 }
 

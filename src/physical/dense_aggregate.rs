@@ -1,11 +1,12 @@
-//! `DenseAggregateExec`: the first (partial) phase of a grouped aggregate over one integer key,
-//! its groups numbered by a `KeyIndex` (an array over the keys' range) instead of DataFusion's
-//! hash table (DuckDB's "perfect hash aggregate", without needing the range in advance).
+//! `DenseAggregateExec`: a phase of a grouped aggregate over one integer key, its groups
+//! numbered by a `KeyIndex` (an array over the keys' range) instead of DataFusion's hash table
+//! (DuckDB's "perfect hash aggregate", without needing the range in advance).
 //!
 //! The accumulators are DataFusion's own (`GroupsAccumulator`, the ones `AggregateExec` would
 //! use, with the same filters and arguments); only the mapping of keys to group indexes
-//! changes. The output is `AggregateExec`'s in partial mode (the key, then each aggregate's
-//! state), one row per key seen, so the repartition and final phase after it are unchanged.
+//! changes. The output is the `AggregateExec`'s (the key, then each aggregate's state in a
+//! partial phase or its value in a final one), one row per key, so the plan around it is
+//! unchanged.
 
 use std::sync::{Arc, Mutex};
 
@@ -19,7 +20,9 @@ use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::{EmitTo, GroupsAccumulator};
 use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode, aggregate_expressions};
+use datafusion::physical_plan::aggregates::{
+    AggregateExec, AggregateInputMode, AggregateMode, AggregateOutputMode, aggregate_expressions,
+};
 use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::streaming::{PartitionStream, StreamingTableExec};
@@ -31,8 +34,7 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::key_index::KeyIndex;
 
-/// The partial phase of `aggregate` (an `AggregateExec` in `Partial` mode grouping by one
-/// integer expression) with its groups numbered by a `KeyIndex` (an array over the keys' range).
+/// The phase `aggregate` (an `AggregateExec` grouping by one integer expression) with its groups numbered by a `KeyIndex` (an array over the keys' range).
 #[derive(Debug)]
 pub struct DenseAggregateExec {
     aggregate: Arc<AggregateExec>,
@@ -40,8 +42,8 @@ pub struct DenseAggregateExec {
 }
 
 impl DenseAggregateExec {
-    /// The dense version of `aggregate`; `None` when `aggregate` is not a partial aggregate of
-    /// one integer key (at most 64 bits, signed, or unsigned of at most 32) whose
+    /// The dense version of `aggregate`; `None` when `aggregate` does not group by one
+    /// integer key (at most 64 bits, signed, or unsigned of at most 32) whose
     /// accumulators all work by group index.
     pub fn try_new(aggregate: Arc<AggregateExec>) -> Option<Self> {
         let group_by = aggregate.group_expr();
@@ -55,12 +57,16 @@ impl DenseAggregateExec {
             .aggr_expr()
             .iter()
             .all(|a| a.groups_accumulator_supported() && a.order_bys().is_empty());
-        let plain =
-            *aggregate.mode() == AggregateMode::Partial && aggregate.limit_options().is_none();
+        let plain = aggregate.limit_options().is_none();
         (integer_key && by_index && plain).then(|| DenseAggregateExec {
             aggregate,
             metrics: ExecutionPlanMetricsSet::new(),
         })
+    }
+
+    /// The aggregate this phase computes.
+    pub fn aggregate(&self) -> &Arc<AggregateExec> {
+        &self.aggregate
     }
 }
 
@@ -144,10 +150,11 @@ impl ExecutionPlan for DenseAggregateExec {
         let groups = Groups::new(self, reservation)?;
         let baseline = BaselineMetrics::new(&self.metrics, partition);
         let options = &context.session_config().options().execution;
-        let probe = Probe {
+        // Only a partial phase may pass rows on ungrouped: a later phase groups them.
+        let probe = (*self.aggregate.mode() == AggregateMode::Partial).then_some(Probe {
             rows: options.skip_partial_aggregation_probe_rows_threshold,
             ratio: options.skip_partial_aggregation_probe_ratio_threshold,
-        };
+        });
         let batch_size = context.session_config().batch_size();
         let aggregate = Arc::clone(&self.aggregate);
         let schema = self.schema();
@@ -173,6 +180,10 @@ struct Groups {
     key: Arc<dyn PhysicalExpr>,
     key_type: DataType,
     arguments: Vec<Vec<Arc<dyn PhysicalExpr>>>,
+    /// Whether the input holds states to merge (else rows to aggregate).
+    merges: bool,
+    /// Whether the output holds the aggregates' values (else their states).
+    finishes: bool,
     filters: Vec<Option<Arc<dyn PhysicalExpr>>>,
     accumulators: Vec<Box<dyn GroupsAccumulator>>,
     schema: datafusion::arrow::datatypes::SchemaRef,
@@ -195,7 +206,10 @@ impl Groups {
         Ok(Groups {
             key: Arc::clone(key),
             key_type: key.data_type(&input_schema)?,
-            arguments: aggregate_expressions(aggregate.aggr_expr(), aggregate.mode(), 0)?,
+            // A merging phase reads the states after the key.
+            arguments: aggregate_expressions(aggregate.aggr_expr(), aggregate.mode(), 1)?,
+            merges: aggregate.mode().input_mode() == AggregateInputMode::Partial,
+            finishes: aggregate.mode().output_mode() == AggregateOutputMode::Final,
             filters: aggregate.filter_expr().to_vec(),
             accumulators,
             schema: aggregate.schema(),
@@ -211,7 +225,7 @@ impl Groups {
     async fn run(
         mut self,
         mut input: SendableRecordBatchStream,
-        probe: Probe,
+        probe: Option<Probe>,
         baseline: BaselineMetrics,
         batch_size: usize,
     ) -> Result<(Vec<RecordBatch>, Option<SendableRecordBatchStream>)> {
@@ -224,9 +238,13 @@ impl Groups {
             }
             let _timer = baseline.elapsed_compute().timer();
             self.update(&batch)?;
-            let probed = rows < probe.rows;
+            let before = rows;
             rows += batch.num_rows();
-            if probed && rows >= probe.rows && probe.hands_off(self.index.len(), rows) {
+            if let Some(probe) = probe
+                && before < probe.rows
+                && rows >= probe.rows
+                && probe.hands_off(self.index.len(), rows)
+            {
                 rest = Some(input);
                 break;
             }
@@ -269,6 +287,10 @@ impl Groups {
                         .and_then(|v| v.into_array(batch.num_rows()))
                 })
                 .collect::<Result<Vec<ArrayRef>>>()?;
+            if self.merges {
+                accumulator.merge_batch(&values, &self.indexes, groups)?;
+                continue;
+            }
             let only = match &self.filters[i] {
                 Some(f) => Some(f.evaluate(batch)?.into_array(batch.num_rows())?),
                 None => None,
@@ -290,7 +312,11 @@ impl Groups {
         let keys = Int64Array::new(ScalarBuffer::from(keys), nulls);
         let mut columns: Vec<ArrayRef> = vec![cast(&keys, &self.key_type)?];
         for accumulator in &mut self.accumulators {
-            for state in accumulator.state(EmitTo::All)? {
+            let emitted = match self.finishes {
+                true => vec![accumulator.evaluate(EmitTo::All)?],
+                false => accumulator.state(EmitTo::All)?,
+            };
+            for state in emitted {
                 if state.len() != groups {
                     return Err(DataFusionError::Internal(format!(
                         "an accumulator gave {} states for {groups} groups",

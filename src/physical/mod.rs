@@ -2,8 +2,8 @@
 //! apart from plan construction (`lower` builds logical plans; DataFusion plans them
 //! physically, then [`DenseKeyAggregation`] replaces what it can).
 //!
-//! - [`DenseAggregateExec`] (`dense_aggregate.rs`): the partial phase of a grouped aggregate
-//!   over one integer key, its groups numbered through an array over the keys' range
+//! - [`DenseAggregateExec`] (`dense_aggregate.rs`): a phase of a grouped aggregate over one
+//!   integer key, its groups numbered through an array over the keys' range
 //!   (`key_index.rs`) rather than a hash table.
 
 mod dense_aggregate;
@@ -15,12 +15,12 @@ use datafusion::common::Result;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
-use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
+use datafusion::physical_plan::aggregates::AggregateExec;
 use datafusion::physical_plan::{ExecutionPlan, InputOrderMode};
 
 pub use dense_aggregate::DenseAggregateExec;
 
-/// Replaces each partial grouped aggregate over one integer key by a [`DenseAggregateExec`].
+/// Replaces each phase of an aggregate grouped by one integer key by a [`DenseAggregateExec`].
 /// Customer keys are dense integers, and exports are often sorted by them: hashing 28 M event
 /// keys per SF 1 was the largest part of the events aggregate, and the part that grew fastest
 /// from SF 1 to SF 10 (bench/README.md, issue 23). Not for runs with a memory limit (the
@@ -45,9 +45,7 @@ impl PhysicalOptimizerRule for DenseKeyAggregation {
                 return Ok(Transformed::no(node));
             };
             // A sorted input is aggregated by DataFusion as it streams, emitting as it goes.
-            if *aggregate.mode() != AggregateMode::Partial
-                || *aggregate.input_order_mode() != InputOrderMode::Linear
-            {
+            if *aggregate.input_order_mode() != InputOrderMode::Linear {
                 return Ok(Transformed::no(node));
             }
             Ok(
