@@ -206,10 +206,19 @@ impl ParallelParquet {
     fn close_group(&mut self) -> Result<()> {
         let mut chunks: Vec<(usize, Chunk)> = Vec::new();
         let mut failure = None;
-        for worker in std::mem::take(&mut self.workers) {
-            drop(worker.send);
-            match worker.done.join() {
-                Ok(Ok(done)) => chunks.extend(worker.leaves.into_iter().zip(done)),
+        // Every worker told first, so that they close their chunks (compressing the flags'
+        // pages) at the same time: closing one after the other left a core idle at the end of
+        // every run (bench/README.md, "The tail of a run").
+        let closing: Vec<_> = std::mem::take(&mut self.workers)
+            .into_iter()
+            .map(|worker| {
+                drop(worker.send);
+                (worker.leaves, worker.done)
+            })
+            .collect();
+        for (leaves, done) in closing {
+            match done.join() {
+                Ok(Ok(done)) => chunks.extend(leaves.into_iter().zip(done)),
                 Ok(Err(e)) => failure = failure.or(Some(e)),
                 Err(_) => {
                     failure = failure.or(Some(ParquetError::General(
