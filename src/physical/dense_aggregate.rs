@@ -34,7 +34,8 @@ use futures::{StreamExt, TryStreamExt};
 
 use super::key_index::KeyIndex;
 
-/// The phase `aggregate` (an `AggregateExec` grouping by one integer expression) with its groups numbered by a `KeyIndex` (an array over the keys' range).
+/// The phase `aggregate` (an `AggregateExec` grouping by one integer expression) with its
+/// groups numbered by a `KeyIndex` (an array over the keys' range).
 #[derive(Debug)]
 pub struct DenseAggregateExec {
     aggregate: Arc<AggregateExec>,

@@ -3,10 +3,10 @@
 //!
 //! Customer keys are dense integers, and a partition of a file sorted by customer reads one
 //! stretch of them: `slots[key - base]` is then a sequential walk, where a hash table probes a
-//! random place per row (at SF 10, 1.7 M groups per partition: a cache miss per row; bench/README
-//! "Dense keys"). Keys the array does not cover (below its base, or so far above that the array
-//! would outgrow the groups) are hashed, so any input gives the right groups; only the speed
-//! depends on the keys being dense.
+//! random place per row (at SF 10, 1.7 M groups per partition: a cache miss per row;
+//! bench/README.md, "Fifth round: dense keys"). Keys the array does not cover (below its base,
+//! or so far above that the array would outgrow the groups) are hashed, so any input gives the
+//! right groups; only the speed depends on the keys being dense.
 
 use datafusion::common::HashMap;
 
