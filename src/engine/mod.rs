@@ -35,6 +35,7 @@ mod redact;
 mod references;
 mod remote_out;
 mod runs;
+mod session;
 mod shape;
 mod shared;
 mod stores;
@@ -51,18 +52,15 @@ use datafusion::catalog::TableProvider;
 use datafusion::datasource::provider_as_source;
 use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
-use datafusion::execution::SessionStateBuilder;
-use datafusion::execution::memory_pool::{FairSpillPool, MemoryReservation};
-use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::memory_pool::MemoryReservation;
 use datafusion::logical_expr::{LogicalPlan, TableSource};
 use datafusion::physical_plan::display::DisplayableExecutionPlan;
 use datafusion::physical_plan::displayable;
-use datafusion::prelude::{SessionConfig, SessionContext};
+use datafusion::prelude::SessionContext;
 
 use crate::diagnostics::{DataDiagnostic, Diagnostic, InternalDiagnostic, Invariant};
 use crate::hir::{self, OutputId};
 use crate::lower::{MembershipPlan, TableLookup};
-use crate::physical::DenseKeyAggregation;
 use crate::vars::Variables;
 
 pub use access::{DataRoots, is_url};
@@ -79,6 +77,10 @@ pub use progress::{Phase, Progress, Quiet, StageProgress, rows_read};
 pub use rank::pass_boundaries;
 pub use remote_out::{MANIFEST, Published, run_file_url, run_folder};
 pub use runs::RunOutput;
+pub use session::{
+    EngineOptions, PARTITIONS_PER_THREAD, segc_settings, session_config, threads_available,
+    threads_or_cores,
+};
 pub use shared::{SharedFile, StagedRun, publish_runs};
 use std::sync::atomic::AtomicU64;
 pub use stores::{
@@ -90,54 +92,6 @@ pub use summary::{
     TierSummary, TiersSummary, ValueCount, ValueStats, ValueSummary, integral_text,
 };
 pub use test_tables::{PreparedTests, TestRowsIn};
-
-/// Engine settings.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct EngineOptions {
-    /// Threads to execute with (default: the number of cores); plans have
-    /// [`PARTITIONS_PER_THREAD`] partitions per thread.
-    pub threads: Option<usize>,
-    /// Memory for query execution, in bytes; sorts and aggregates spill to the system's temporary
-    /// folder beyond it (default: unlimited).
-    pub memory_limit: Option<usize>,
-}
-
-/// The DataFusion settings segc plans and runs with: [`PARTITIONS_PER_THREAD`] partitions per
-/// thread (`threads`, default the number of cores).
-pub fn session_config(threads: Option<usize>) -> SessionConfig {
-    let mut config = SessionConfig::new()
-        .with_target_partitions(threads_or_cores(threads) * PARTITIONS_PER_THREAD);
-    segc_settings(config.options_mut());
-    config
-}
-
-/// `threads`, or the number of cores.
-pub fn threads_or_cores(threads: Option<usize>) -> usize {
-    threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
-        .max(1)
-}
-
-/// Partitions planned for each thread: smaller hash tables per partition (each aggregate's
-/// and join's), and a thread that finishes its partition early takes another. `segc run` of
-/// the benchmark at SF 1 on 2 threads: see bench/README.md (issue 23).
-pub const PARTITIONS_PER_THREAD: usize = 3;
-
-/// The settings of [`session_config`] besides the partitions (also a cluster worker's).
-pub fn segc_settings(options: &mut datafusion::config::ConfigOptions) {
-    // DataFusion 55 plans `x IS TRUE` (and the `IS NOT DISTINCT FROM true` its optimizer makes
-    // of conditions) as nullable physically but not logically, and refuses aggregates over such
-    // columns (KPIs aggregate over segment memberships). Only nullability differs, the physical
-    // side being the more permissive: the check is skipped, as DataFusion suggests.
-    options.execution.skip_physical_aggregate_schema_check = true;
-    // The final sort by key carries one column per output: merging many small sorted batches
-    // interleaves each column row by row (slow for booleans), one sort of the whole partition
-    // takes each column at once. Measured in bench/README.md.
-    options.execution.sort_in_place_threshold_bytes = SORT_IN_PLACE_BYTES;
-}
-
-/// Partitions of up to this size are sorted in one piece rather than batch by batch and merged.
-const SORT_IN_PLACE_BYTES: usize = 256 * 1024 * 1024;
 
 /// A failure while executing a plan over the data at `span` (the population's location): the
 /// memory limit reached (E0714), the machine refusing to read or write (a full temporary folder
@@ -160,35 +114,6 @@ pub(crate) fn execution_failed(span: crate::span::Span, error: DataFusionError) 
             message: error.to_string(),
         }),
     }
-}
-
-/// Checks that `n` threads can be started now: tokio panics when the operating system refuses
-/// one of its workers (a container's pids limit, `RLIMIT_NPROC`), and the process then hangs.
-/// The threads are started, wait, and end at once.
-pub fn threads_available(n: usize) -> std::io::Result<()> {
-    let mut started = Vec::with_capacity(n);
-    let mut result = Ok(());
-    for _ in 0..n {
-        let (release, wait) = std::sync::mpsc::channel::<()>();
-        let spawned = std::thread::Builder::new()
-            .name("segc-probe".into())
-            .stack_size(64 * 1024)
-            .spawn(move || {
-                let _ = wait.recv();
-            });
-        match spawned {
-            Ok(handle) => started.push((release, handle)),
-            Err(e) => {
-                result = Err(e);
-                break;
-            }
-        }
-    }
-    for (release, handle) in started {
-        drop(release);
-        let _ = handle.join();
-    }
-    result
 }
 
 /// A DataFusion session with the sources of one program registered.
@@ -233,27 +158,13 @@ pub struct Engine {
 impl Engine {
     /// A new engine.
     pub fn new(options: EngineOptions) -> Result<Self, Diagnostic> {
-        let config = session_config(options.threads);
-        let mut runtime = RuntimeEnvBuilder::new();
-        if let Some(limit) = options.memory_limit {
-            runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
-        }
-        let runtime = runtime.build_arc().map_err(|e| {
+        let ctx = session::context(options).map_err(|e| {
             Diagnostic::Data(DataDiagnostic::EngineFailed {
                 message: e.to_string(),
             })
         })?;
-        let mut state = SessionStateBuilder::new()
-            .with_config(config)
-            .with_runtime_env(runtime)
-            .with_default_features();
-        // The dense aggregate neither spills nor emits early: with a memory limit, aggregates
-        // hash (and spill).
-        if options.memory_limit.is_none() {
-            state = state.with_physical_optimizer_rule(Arc::new(DenseKeyAggregation));
-        }
         Ok(Engine {
-            ctx: SessionContext::new_with_state(state.build()),
+            ctx,
             memory_limit: options.memory_limit,
             tables: HashMap::new(),
             declared: HashMap::new(),
