@@ -79,12 +79,7 @@ impl Engine {
     ) -> Result<Option<Option<ScalarValue>>, Diagnostic> {
         let (keys, range) = crate::lower::source_key_plans(program, self, source)?;
         let key_type = keys.schema().field(0).data_type().clone();
-        if !(key_type.is_signed_integer()
-            || matches!(
-                key_type,
-                DataType::UInt8 | DataType::UInt16 | DataType::UInt32
-            ))
-        {
+        if !crate::physical::fits_i64(&key_type) {
             return Ok(None);
         }
         let Some(range) = KeyRange::of(&self.collect(program, &range).await?) else {

@@ -32,6 +32,7 @@ use datafusion::physical_plan::{
 };
 use futures::{StreamExt, TryStreamExt};
 
+use super::fits_i64;
 use super::key_index::KeyIndex;
 
 /// The phase `aggregate` (an `AggregateExec` grouping by one integer expression) with its
@@ -69,15 +70,6 @@ impl DenseAggregateExec {
     pub fn aggregate(&self) -> &Arc<AggregateExec> {
         &self.aggregate
     }
-}
-
-/// Whether every value of `key_type` is an `i64`.
-fn fits_i64(key_type: &DataType) -> bool {
-    key_type.is_signed_integer()
-        || matches!(
-            key_type,
-            DataType::UInt8 | DataType::UInt16 | DataType::UInt32
-        )
 }
 
 impl DisplayAs for DenseAggregateExec {

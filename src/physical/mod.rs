@@ -11,6 +11,7 @@ mod key_index;
 
 use std::sync::Arc;
 
+use datafusion::arrow::datatypes::DataType;
 use datafusion::common::Result;
 use datafusion::common::config::ConfigOptions;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
@@ -19,6 +20,16 @@ use datafusion::physical_plan::aggregates::AggregateExec;
 use datafusion::physical_plan::{ExecutionPlan, InputOrderMode};
 
 pub use dense_aggregate::DenseAggregateExec;
+
+/// Whether every value of `key_type` is an `i64` (integer keys handled as `i64`: here, and by
+/// the referenced keys' bitmap, `engine/references.rs`).
+pub(crate) fn fits_i64(key_type: &DataType) -> bool {
+    key_type.is_signed_integer()
+        || matches!(
+            key_type,
+            DataType::UInt8 | DataType::UInt16 | DataType::UInt32
+        )
+}
 
 /// Replaces each phase of an aggregate grouped by one integer key by a [`DenseAggregateExec`].
 /// Customer keys are dense integers, and exports are often sorted by them: hashing 28 M event
