@@ -7,6 +7,8 @@
 //! packed bytes themselves, compressed: [`FlagChunk`] builds those pages and the chunk's
 //! metadata, and the row group splices the chunk in like any encoded column.
 
+use std::cell::RefCell;
+
 use bytes::Bytes;
 use datafusion::arrow::array::{Array, BooleanArray, BooleanBufferBuilder};
 use datafusion::arrow::datatypes::{DataType, Field};
@@ -35,12 +37,18 @@ pub(super) fn eligible(field: &Field, props: &WriterProperties) -> bool {
         )
 }
 
-/// One row group's chunk of an [`eligible`] column, collected as bits.
+/// One row group's chunk of an [`eligible`] column: its full pages compressed as they fill, the
+/// bits of the page still filling.
 pub(super) struct FlagChunk {
     descr: ColumnDescPtr,
     compression: Compression,
+    /// The zstd level, if compressed.
+    zstd: Option<i32>,
     page_rows: usize,
     offset_index: bool,
+    /// Pages done: their bytes as stored, their length before compression, their rows.
+    pages: Vec<(Vec<u8>, usize, usize)>,
+    /// Bits not yet in a page (fewer than `page_rows` between writes).
     bits: BooleanBufferBuilder,
 }
 
@@ -48,52 +56,72 @@ impl FlagChunk {
     /// An empty chunk of the column `descr`, paged as `props` asks.
     pub(super) fn new(descr: ColumnDescPtr, props: &WriterProperties) -> FlagChunk {
         let compression = props.compression(descr.path());
+        let zstd = match compression {
+            Compression::ZSTD(level) => Some(level.compression_level()),
+            _ => None,
+        };
         // Pages start on a byte: a whole number of bytes per page, within both limits.
         let by_size = props.data_page_size_limit().saturating_mul(8);
         let page_rows = props.data_page_row_count_limit().min(by_size) / 8 * 8;
         FlagChunk {
             descr,
             compression,
+            zstd,
             page_rows: page_rows.max(8),
             offset_index: !props.offset_index_disabled(),
+            pages: Vec::new(),
             bits: BooleanBufferBuilder::new(0),
         }
     }
 
     /// Appends `flags` (a null, which the schema excludes, would be written as false).
-    pub(super) fn write(&mut self, flags: &BooleanArray) {
+    ///
+    /// Full pages are compressed here, on the encoder's thread while the batches still come,
+    /// rather than all when the row group closes, where the run waited for them (bench/README.md,
+    /// "Sixth round").
+    pub(super) fn write(&mut self, flags: &BooleanArray) -> Result<()> {
         match flags.nulls() {
             Some(valid) => self.bits.append_buffer(&(flags.values() & valid.inner())),
             None => self.bits.append_buffer(flags.values()),
         }
+        let full = self.bits.len() / self.page_rows * self.page_rows;
+        if full == 0 {
+            return Ok(());
+        }
+        for start in (0..full).step_by(self.page_rows) {
+            let raw = self
+                .bits
+                .as_slice()
+                .get(start / 8..(start + self.page_rows) / 8)
+                .ok_or_else(|| ParquetError::General("flag bits out of range".into()))?;
+            let page = compress(self.zstd, raw)?;
+            self.pages.push((page, raw.len(), self.page_rows));
+        }
+        // Keeps the rest (under a page) at the start of a new buffer.
+        let rest = self.bits.len() - full;
+        let mut kept = BooleanBufferBuilder::new(self.page_rows.max(rest));
+        kept.append_packed_range(full..full + rest, self.bits.as_slice());
+        self.bits = kept;
+        Ok(())
     }
 
     /// The chunk's bytes (its pages) and what the row group needs to splice them in.
     pub(super) fn close(mut self) -> Result<(Bytes, ColumnCloseResult)> {
-        let rows = self.bits.len();
-        let bits = self.bits.finish();
-        let packed = bits.inner().as_slice();
+        let rest = self.bits.len();
+        if rest > 0 {
+            let raw = self.bits.as_slice();
+            let page = compress(self.zstd, raw)?;
+            self.pages.push((page, raw.len(), rest));
+        }
+        let rows: usize = self.pages.iter().map(|(_, _, rows)| rows).sum();
         let mut sink = TrackedWrite::new(Vec::new());
-        // One compression context for the chunk's pages (making one costs more than a page).
-        let mut zstd = match self.compression {
-            Compression::ZSTD(level) => {
-                Some(zstd::bulk::Compressor::new(level.compression_level())?)
-            }
-            _ => None,
-        };
         let mut offsets = OffsetIndexBuilder::new();
-        let (mut compressed_size, mut uncompressed_size, mut pages) = (0u64, 0u64, 0i32);
+        let (mut compressed_size, mut uncompressed_size) = (0u64, 0u64);
+        let pages = i32::try_from(self.pages.len())
+            .map_err(|_| ParquetError::General("too many pages".into()))?;
         {
             let mut writer = SerializedPageWriter::new(&mut sink);
-            for start in (0..rows).step_by(self.page_rows) {
-                let values = (rows - start).min(self.page_rows);
-                let raw = packed
-                    .get(start / 8..(start + values).div_ceil(8))
-                    .ok_or_else(|| ParquetError::General("flag bits out of range".into()))?;
-                let buf = match zstd.as_mut() {
-                    Some(compressor) => compressor.compress(raw)?,
-                    None => raw.to_vec(),
-                };
+            for (buf, raw_len, values) in std::mem::take(&mut self.pages) {
                 let page = Page::DataPage {
                     buf: Bytes::from(buf),
                     num_values: u32::try_from(values)
@@ -103,12 +131,11 @@ impl FlagChunk {
                     rep_level_encoding: Encoding::RLE,
                     statistics: None,
                 };
-                let spec = writer.write_page(CompressedPage::new(page, raw.len()))?;
+                let spec = writer.write_page(CompressedPage::new(page, raw_len))?;
                 offsets.append_offset_and_size(spec.offset as i64, spec.compressed_size as i32);
                 offsets.append_row_count(values as i64);
                 compressed_size += spec.compressed_size as u64;
                 uncompressed_size += spec.uncompressed_size as u64;
-                pages += 1;
             }
             writer.close()?;
         }
@@ -139,4 +166,26 @@ impl FlagChunk {
         };
         Ok((Bytes::from(sink.into_inner()?), close))
     }
+}
+
+thread_local! {
+    /// One zstd context per encoder thread, shared by its chunks: making one costs more than a
+    /// page, and a context per chunk (hundreds per thread) left each one's tables out of the
+    /// caches by its next page (1.06× the CPU of a 250-segment run).
+    static ZSTD: RefCell<Option<(i32, zstd::bulk::Compressor<'static>)>> = const { RefCell::new(None) };
+}
+
+/// A page's bits as stored: compressed at zstd `level`, or as they are without one.
+fn compress(level: Option<i32>, raw: &[u8]) -> Result<Vec<u8>> {
+    let Some(level) = level else {
+        return Ok(raw.to_vec());
+    };
+    ZSTD.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        let compressor = match &mut *cell {
+            Some((made, compressor)) if *made == level => compressor,
+            slot => &mut slot.insert((level, zstd::bulk::Compressor::new(level)?)).1,
+        };
+        Ok(compressor.compress(raw)?)
+    })
 }

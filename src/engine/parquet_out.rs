@@ -57,10 +57,7 @@ impl Encoder {
     fn write(&mut self, input: Input) -> Result<()> {
         match (self, input) {
             (Encoder::Arrow(writer), Input::Leaf(leaf)) => writer.write(&leaf),
-            (Encoder::Flags(chunk), Input::Flags(flags)) => {
-                chunk.write(&flags);
-                Ok(())
-            }
+            (Encoder::Flags(chunk), Input::Flags(flags)) => chunk.write(&flags),
             _ => Err(ParquetError::General(
                 "a column's values went to the wrong encoder".into(),
             )),
