@@ -190,7 +190,7 @@ pub(super) struct Outputs<'a> {
 /// Streams the membership batches (the key, then the outputs as `outputs.packing` carries them)
 /// to a temporary file, with one column per output.
 pub(super) async fn write_membership(
-    mut stream: SendableRecordBatchStream,
+    stream: SendableRecordBatchStream,
     spec: &OutputSpec,
     outputs: &Outputs<'_>,
     encoding: &Encoding<'_>,
@@ -199,6 +199,10 @@ pub(super) async fn write_membership(
     key_problem: impl Fn(KeyProblem) -> Diagnostic,
 ) -> Result<(PendingOutput, Counts), Diagnostic> {
     let mut writer = MembershipWriter::new(spec, outputs, encoding, &stream.schema())?;
+    // The plan's last operator (the merge of the sorted partitions) runs on a runtime thread,
+    // two batches ahead, while this one shapes and hands out the batches it gave: on one thread
+    // the two took turns (0.96–0.97× wall time at SF 1; bench/README.md, "Sixth round").
+    let mut stream = datafusion::physical_plan::common::spawn_buffered(stream, 2);
     while let Some(batch) = stream.next().await {
         let batch = batch.map_err(&data_error)?;
         writer.write(&batch, &key_problem)?;
