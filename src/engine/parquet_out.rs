@@ -344,7 +344,8 @@ mod tests {
             let props = WriterProperties::builder()
                 .set_compression(compression)
                 .set_max_row_group_row_count(Some(40))
-                .set_data_page_row_count_limit(16)
+                // Two bytes: pages of 16 flags.
+                .set_data_page_size_limit(2)
                 .set_column_statistics_enabled(ColumnPath::from("flags"), EnabledStatistics::None)
                 .build();
             assert!(eligible(schema.field(1), &props));
@@ -389,5 +390,54 @@ mod tests {
             .expect("concat");
             assert_eq!(actual, wanted, "{compression:?}");
         }
+    }
+
+    #[test]
+    fn flag_pages_hold_flag_page_rows_whatever_the_row_limit_of_other_pages() {
+        use crate::engine::parquet_flags::FLAG_PAGE_ROWS;
+        use parquet::arrow::arrow_reader::ArrowReaderOptions;
+        use parquet::file::metadata::PageIndexPolicy;
+        use parquet::file::properties::EnabledStatistics;
+        use parquet::schema::types::ColumnPath;
+
+        let schema: SchemaRef = Arc::new(Schema::new(vec![
+            Field::new("key", DataType::Int64, false),
+            Field::new("flags", DataType::Boolean, false),
+        ]));
+        let rows = 2 * FLAG_PAGE_ROWS + 5;
+        let batches: Vec<RecordBatch> = (0..rows)
+            .step_by(8192)
+            .map(|start| {
+                let end = (start + 8192).min(rows) as i64;
+                let keys = Int64Array::from_iter_values(start as i64..end);
+                let flags: BooleanArray = (start as i64..end).map(|k| Some(k % 7 == 2)).collect();
+                RecordBatch::try_new(Arc::clone(&schema), vec![Arc::new(keys), Arc::new(flags)])
+                    .expect("batch")
+            })
+            .collect();
+        let props = WriterProperties::builder()
+            .set_column_statistics_enabled(ColumnPath::from("flags"), EnabledStatistics::None)
+            .build();
+        assert!(eligible(schema.field(1), &props));
+        let file = written(&schema, props, &batches);
+        let options = ArrowReaderOptions::new().with_page_index_policy(PageIndexPolicy::Optional);
+        let builder =
+            ParquetRecordBatchReaderBuilder::try_new_with_options(file, options).expect("reader");
+        let metadata = builder.metadata().clone();
+        assert_eq!(metadata.num_row_groups(), 1);
+        let pages = &metadata.offset_index().expect("offset index")[0];
+        // The key's pages keep parquet-rs's limit of 20,000 rows; the flags' hold more.
+        assert!(pages[0].page_locations().len() > 13);
+        let rows_per_page: Vec<i64> = {
+            let locations = pages[1].page_locations();
+            let mut firsts: Vec<i64> = locations.iter().map(|p| p.first_row_index).collect();
+            firsts.push(rows as i64);
+            firsts.windows(2).map(|w| w[1] - w[0]).collect()
+        };
+        let full = FLAG_PAGE_ROWS as i64;
+        assert_eq!(rows_per_page, vec![full, full, 5]);
+        let expected =
+            datafusion::arrow::compute::concat_batches(&schema, &batches).expect("concat");
+        assert_eq!(read_all(builder, &schema), expected);
     }
 }
