@@ -214,3 +214,33 @@ fn explain_lineage_lists_the_columns_each_output_reads() {
         "{unknown}"
     );
 }
+
+#[test]
+fn plans_have_three_partitions_per_thread() {
+    /// The number after each `marker` and the first `close` that follows it, wherever the plan
+    /// text wraps.
+    fn counts(text: &str, marker: &str, close: &str) -> Vec<String> {
+        text.split(marker)
+            .skip(1)
+            .map(|rest| {
+                let at = rest.find(close).expect("the partition count follows") + close.len();
+                rest[at..]
+                    .trim_start()
+                    .chars()
+                    .take_while(char::is_ascii_digit)
+                    .collect()
+            })
+            .collect()
+    }
+    for threads in [1, 2] {
+        let text = explain_output(
+            "tests/fixtures/run/relational/rules.seg",
+            &["--physical", "--threads", &threads.to_string()],
+        );
+        let mut found = counts(&text, "partitioning=Hash(", "],");
+        found.extend(counts(&text, "partitioning=RoundRobinBatch", "("));
+        assert!(found.len() >= 4, "{text}");
+        let wanted = (3 * threads).to_string();
+        assert!(found.iter().all(|n| *n == wanted), "{found:?} in {text}");
+    }
+}
