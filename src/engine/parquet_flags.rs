@@ -49,8 +49,6 @@ pub(super) const FLAG_PAGE_ROWS: usize = 1 << 17;
 pub(super) struct FlagChunk {
     descr: ColumnDescPtr,
     compression: Compression,
-    /// The zstd level, if compressed.
-    zstd: Option<i32>,
     page_rows: usize,
     offset_index: bool,
     /// Pages done: their bytes as stored, their length before compression, their rows.
@@ -64,17 +62,12 @@ impl FlagChunk {
     /// `props`' page size.
     pub(super) fn new(descr: ColumnDescPtr, props: &WriterProperties) -> FlagChunk {
         let compression = props.compression(descr.path());
-        let zstd = match compression {
-            Compression::ZSTD(level) => Some(level.compression_level()),
-            _ => None,
-        };
         // Pages start on a byte: a whole number of bytes per page, within both limits.
         let by_size = props.data_page_size_limit().saturating_mul(8);
         let page_rows = FLAG_PAGE_ROWS.min(by_size) / 8 * 8;
         FlagChunk {
             descr,
             compression,
-            zstd,
             page_rows: page_rows.max(8),
             offset_index: !props.offset_index_disabled(),
             pages: Vec::new(),
@@ -102,7 +95,7 @@ impl FlagChunk {
                 .as_slice()
                 .get(start / 8..(start + self.page_rows) / 8)
                 .ok_or_else(|| ParquetError::General("flag bits out of range".into()))?;
-            let page = compress(self.zstd, raw)?;
+            let page = compress(self.zstd_level(), raw)?;
             self.pages.push((page, raw.len(), self.page_rows));
         }
         // Keeps the rest (under a page) at the start of a new buffer.
@@ -113,12 +106,20 @@ impl FlagChunk {
         Ok(())
     }
 
+    /// The zstd level of the pages, if compressed ([`eligible`] allows no other codec).
+    fn zstd_level(&self) -> Option<i32> {
+        match self.compression {
+            Compression::ZSTD(level) => Some(level.compression_level()),
+            _ => None,
+        }
+    }
+
     /// The chunk's bytes (its pages) and what the row group needs to splice them in.
     pub(super) fn close(mut self) -> Result<(Bytes, ColumnCloseResult)> {
         let rest = self.bits.len();
         if rest > 0 {
             let raw = self.bits.as_slice();
-            let page = compress(self.zstd, raw)?;
+            let page = compress(self.zstd_level(), raw)?;
             self.pages.push((page, raw.len(), rest));
         }
         let rows: usize = self.pages.iter().map(|(_, _, rows)| rows).sum();
