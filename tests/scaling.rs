@@ -229,3 +229,22 @@ fn unknown_columns_of_a_wide_source() {
         |n| n,
     );
 }
+
+#[test]
+fn scattered_changes() {
+    // Every other item reformatted: the diff's Myers search costs the file's length times the
+    // number of changes (15× before, debug build); patience pairs the unchanged lines first.
+    assert_near_linear(
+        "scattered",
+        &["fmt", "--check"],
+        2_000,
+        |n| {
+            items(n, |i| match i % 2 {
+                0 => format!("segment   s{i} =  income > {i}"),
+                _ => format!("segment s{i} = income > {i}"),
+            })
+        },
+        "-segment   s",
+        |n| n / 2,
+    );
+}

@@ -19,7 +19,7 @@ fn text_lines(change: &Change) -> Vec<String> {
         return new.lines().map(|l| format!("  {l}")).collect();
     }
     line_diff(old, new)
-        .iter_all_changes()
+        .changes()
         .map(|c| {
             let mark = match c.tag() {
                 ChangeTag::Delete => '-',

@@ -49,9 +49,7 @@ pub(super) fn run(args: &FmtArgs, reporter: &Reporter) -> Outcome {
             let diff = super::line_diff::line_diff(&file.text, &formatted);
             print!(
                 "{}",
-                diff.unified_diff()
-                    .context_radius(2)
-                    .header(&file.name, &format!("{} (formatted)", file.name))
+                diff.unified(2, &file.name, &format!("{} (formatted)", file.name))
             );
             outcome = outcome.max(Outcome::RuleErrors);
         } else if let Err(problem) = write_atomically(&file.path, &formatted) {
