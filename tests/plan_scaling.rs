@@ -170,3 +170,23 @@ fn explaining_a_wide_source_is_near_linear() {
     };
     assert_near_linear("explain a wide source", explain, 5_000);
 }
+
+/// The text of `segc explain` over a chain: the plan as built is a projection per `let`, each
+/// one level deeper, and DataFusion indents each level by two more spaces, so the text grew as
+/// N² (16,000 `let`s: 294 MB). Sizes, not times: the ratio is exact.
+#[test]
+fn the_explained_text_of_a_chain_of_lets_grows_linearly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let size = |n: usize| {
+        let rules = chain(dir.path(), n);
+        let output = segc()
+            .current_dir(dir.path())
+            .args(["explain", &rules, "--declared", "--as-of", "2026-11-01"])
+            .output()
+            .expect("segc runs");
+        assert!(output.status.success(), "explain of {n} lets failed");
+        output.stdout.len() as f64
+    };
+    let ratio = size(1_000) / size(250);
+    assert!(ratio < 5.0, "the text grew {ratio:.1}× for 4× the lets");
+}

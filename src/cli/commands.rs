@@ -6,7 +6,7 @@ use super::args::{
     SchemaCommand,
 };
 use super::report::{Reporter, outcome_of, summary_table};
-use super::wrap;
+use super::{plan_text, wrap};
 use crate::driver::{
     ExplainRequest, Explanation, InferRequest, Options, OutputChoice, Ran, Session, Stopped, Wanted,
 };
@@ -320,7 +320,7 @@ fn unwrapped_explanation(explanation: &Explanation) -> String {
         text.push_str(&format!(
             "-- ranking pass (group boundaries of {}{kept})\n{}\n\n",
             pass.quantiles.join(", "),
-            pass.plan.display_indent()
+            plan_text::indented(&pass.plan)
         ));
     }
     if !explanation.passes.is_empty() && !explanation.keeps_aggregates {
@@ -330,8 +330,8 @@ fn unwrapped_explanation(explanation: &Explanation) -> String {
     }
     text.push_str(&format!(
         "-- logical plan\n{}\n\n-- optimized logical plan\n{}\n",
-        explanation.logical.display_indent(),
-        explanation.optimized.display_indent()
+        plan_text::indented(&explanation.logical),
+        plan_text::indented(&explanation.optimized)
     ));
     if let Some(physical) = &explanation.physical {
         text.push_str(&format!("\n-- physical plan\n{physical}"));

@@ -14,6 +14,7 @@ mod kpi;
 mod kpi_report;
 mod line_diff;
 mod machine;
+mod plan_text;
 mod progress;
 mod project_run;
 mod readout_report;
