@@ -4,12 +4,16 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::arrow::datatypes::{DataType, Field, Fields, Schema, SchemaRef};
 use datafusion::datasource::file_format::FileFormat;
 use datafusion::datasource::file_format::csv::CsvFormat;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
+use datafusion::datasource::physical_plan::parquet::metadata::DFParquetMetadata;
+use datafusion::datasource::physical_plan::parquet::{
+    transform_binary_to_string, transform_schema_to_view,
 };
 use datafusion::error::DataFusionError;
 use datafusion::execution::SessionState;
@@ -263,11 +267,58 @@ async fn file_schema(
             csv_schema(state, store, &reader, records, file).await
         }
         // A Delta table is not listed (`engine::delta`); read as the Parquet files it holds.
-        Format::Parquet | Format::Delta(_) => {
-            let files = std::slice::from_ref(file);
-            options.format.infer_schema(state, store, files).await
-        }
+        Format::Parquet | Format::Delta(_) => parquet_schema(state, store, options, file).await,
     }
+}
+
+/// The schema DataFusion's `ParquetFormat::infer_schema` gives for one file, without merging it
+/// with itself as it does (arrow's `Schema::try_merge` looks each field up among the ones before
+/// it: 75 % of `segc explain` over a Parquet file of 20,000 columns, 2.2 s in a release build).
+/// The footer is read as it reads it (through the session's footer cache), and the schema
+/// adjusted as its options say; a file with a repeated column name, or an option segc does
+/// not set, is left to DataFusion.
+async fn parquet_schema(
+    state: &SessionState,
+    store: &Arc<dyn ObjectStore>,
+    options: &ListingOptions,
+    file: &ObjectMeta,
+) -> datafusion::error::Result<SchemaRef> {
+    let files = std::slice::from_ref(file);
+    let format = match options.format.downcast_ref::<ParquetFormat>() {
+        Some(format) if format.coerce_int96().is_none() => format,
+        _ => return options.format.infer_schema(state, store, files).await,
+    };
+    let cache = state.runtime_env().cache_manager.get_file_metadata_cache();
+    let schema = DFParquetMetadata::new(store.as_ref(), file)
+        .with_metadata_size_hint(format.metadata_size_hint())
+        .with_file_metadata_cache(Some(cache))
+        .fetch_schema()
+        .await?;
+    let mut names = HashSet::with_capacity(schema.fields().len());
+    if !schema.fields().iter().all(|f| names.insert(f.name())) {
+        return options.format.infer_schema(state, store, files).await;
+    }
+    let schema = if format.skip_metadata() {
+        let fields: Fields = schema
+            .fields()
+            .iter()
+            .map(|f| f.as_ref().clone().with_metadata(HashMap::default()))
+            .collect();
+        Schema::new(fields)
+    } else {
+        schema
+    };
+    let schema = if format.binary_as_string() {
+        transform_binary_to_string(&schema)
+    } else {
+        schema
+    };
+    let schema = if format.force_view_types() {
+        transform_schema_to_view(&schema)
+    } else {
+        schema
+    };
+    Ok(Arc::new(schema))
 }
 
 /// The schema DataFusion's `CsvFormat::infer_schema` gives for one file, inferred from up to
@@ -570,5 +621,69 @@ pub(crate) fn describe(t: &DataType) -> String {
         | DataType::LargeListView(f)
         | DataType::FixedSizeList(f, _) => format!("lists of {}", describe(f.data_type())),
         other => format!("values of type {other}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use datafusion::arrow::array::{ArrayRef, BinaryArray, Int64Array, RecordBatch, StringArray};
+    use datafusion::object_store::local::LocalFileSystem;
+    use datafusion::object_store::path::Path as StorePath;
+
+    use super::*;
+
+    /// A Parquet file of text, binary and integer columns, with field and file metadata.
+    fn parquet_file(path: &Path) {
+        let field = |name: &str, t: DataType| {
+            Field::new(name, t, true).with_metadata(HashMap::from([("why".into(), name.into())]))
+        };
+        let schema = Arc::new(
+            Schema::new(vec![
+                field("id", DataType::Int64),
+                field("name", DataType::Utf8),
+                field("blob", DataType::Binary),
+            ])
+            .with_metadata(HashMap::from([("owner".into(), "crm".into())])),
+        );
+        let columns: Vec<ArrayRef> = vec![
+            Arc::new(Int64Array::from(vec![1, 2])),
+            Arc::new(StringArray::from(vec!["a", "b"])),
+            Arc::new(BinaryArray::from(vec![&b"x"[..], &b"y"[..]])),
+        ];
+        let batch = RecordBatch::try_new(Arc::clone(&schema), columns).expect("batch");
+        let file = std::fs::File::create(path).expect("file");
+        let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).expect("writer");
+        writer.write(&batch).expect("write");
+        writer.close().expect("close");
+    }
+
+    /// `parquet_schema` gives what DataFusion's inference gives, under each option it applies.
+    #[tokio::test]
+    async fn a_parquet_file_has_the_schema_datafusion_infers() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("f.parquet");
+        parquet_file(&path);
+        let state = SessionContext::new().state();
+        let store: Arc<dyn ObjectStore> = Arc::new(LocalFileSystem::new());
+        let location = StorePath::from_filesystem_path(&path).expect("path");
+        let file = store.head(&location).await.expect("head");
+        let formats = [
+            ParquetFormat::default(),
+            ParquetFormat::default().with_skip_metadata(false),
+            ParquetFormat::default().with_binary_as_string(true),
+            ParquetFormat::default().with_force_view_types(false),
+        ];
+        for format in formats {
+            let options = ListingOptions::new(Arc::new(format));
+            let ours = parquet_schema(&state, &store, &options, &file)
+                .await
+                .expect("ours");
+            let theirs = options
+                .format
+                .infer_schema(&state, &store, std::slice::from_ref(&file))
+                .await
+                .expect("theirs");
+            assert_eq!(ours, theirs);
+        }
     }
 }
