@@ -240,3 +240,68 @@ fn explaining_a_wide_parquet_source_is_near_linear() {
     };
     assert_near_linear("explain a wide Parquet source", explain, 5_000);
 }
+
+/// A chain long enough to be kept apart (`physical::SeparateProjectionChains`): its physical plan
+/// keeps a projection per 16 `let`s instead of one expression as deep as the chain, and the run
+/// computes the same members.
+#[test]
+fn a_long_chain_of_lets_stays_apart_and_computes_the_same() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut rules = String::from(
+        "source customers from csv \"c.csv\" {\n  key customer_id: int\n  income: int?\n}\n\
+         let l0 = income\n",
+    );
+    for i in 1..1_000 {
+        rules.push_str(&format!("let l{i} = l{} + 1\n", i - 1));
+    }
+    rules.push_str("segment rich = l999 > 1003\n");
+    std::fs::write(dir.path().join("chain.seg"), rules).expect("rules");
+    std::fs::write(
+        dir.path().join("c.csv"),
+        "customer_id,income\n1,1\n2,5\n3,10\n4,\n",
+    )
+    .expect("data");
+    let explain = segc()
+        .current_dir(dir.path())
+        .args([
+            "explain",
+            "chain.seg",
+            "--physical",
+            "--as-of",
+            "2026-11-01",
+        ])
+        .output()
+        .expect("segc runs");
+    assert!(explain.status.success());
+    let text = String::from_utf8_lossy(&explain.stdout);
+    let physical = text
+        .split("-- physical plan")
+        .nth(1)
+        .expect("a physical plan");
+    let projections = physical.matches("ProjectionExec").count();
+    assert!(projections >= 60, "{projections} projections:\n{physical}");
+    let run = segc()
+        .current_dir(dir.path())
+        .args([
+            "run",
+            "chain.seg",
+            "--as-of",
+            "2026-11-01",
+            "--out",
+            "out",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .expect("segc runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let members = std::fs::read_to_string(dir.path().join("out/membership.csv")).expect("csv");
+    assert_eq!(
+        members,
+        "customer_id,rich\n1,false\n2,true\n3,true\n4,false\n"
+    );
+}

@@ -1,5 +1,5 @@
 //! The DataFusion session segc runs in: its settings (partitions per thread, the sort in one
-//! piece), the memory pool of `--memory-limit`, segc's physical operators, and the check that
+//! piece), the memory pool of `--memory-limit`, segc's physical operators and rules, and the check that
 //! the machine gives the threads a run asks for.
 
 use std::sync::Arc;
@@ -10,7 +10,10 @@ use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SessionConfig, SessionContext};
 
-use crate::physical::DenseKeyAggregation;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
+
+use crate::physical::{DenseKeyAggregation, SeparateProjectionChains};
 
 /// Engine settings.
 #[derive(Debug, Clone, Copy, Default)]
@@ -67,15 +70,20 @@ pub(super) fn context(options: EngineOptions) -> Result<SessionContext> {
     if let Some(limit) = options.memory_limit {
         runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
     }
-    let mut state = SessionStateBuilder::new()
-        .with_config(session_config(options.threads))
-        .with_runtime_env(runtime.build_arc()?)
-        .with_default_features();
+    // Long chains of projections are kept apart before DataFusion's rules would collapse them.
+    let mut rules: Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> =
+        vec![Arc::new(SeparateProjectionChains)];
+    rules.extend(PhysicalOptimizer::new().rules);
     // The dense aggregate neither spills nor emits early: with a memory limit, aggregates hash
     // (and spill).
     if options.memory_limit.is_none() {
-        state = state.with_physical_optimizer_rule(Arc::new(DenseKeyAggregation));
+        rules.push(Arc::new(DenseKeyAggregation));
     }
+    let state = SessionStateBuilder::new()
+        .with_config(session_config(options.threads))
+        .with_runtime_env(runtime.build_arc()?)
+        .with_default_features()
+        .with_physical_optimizer_rules(rules);
     Ok(SessionContext::new_with_state(state.build()))
 }
 

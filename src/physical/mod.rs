@@ -5,9 +5,13 @@
 //! - [`DenseAggregateExec`] (`dense_aggregate.rs`): a phase of a grouped aggregate over one
 //!   integer key, its groups numbered through an array over the keys' range
 //!   (`key_index.rs`) rather than a hash table.
+//! - [`SeparateProjectionChains`] (`projection_chains.rs`): a rule keeping the projections of
+//!   long chains (deep chains of `let`s) apart, which DataFusion's later rules handle in time
+//!   quadratic in the chain once collapsed.
 
 mod dense_aggregate;
 mod key_index;
+mod projection_chains;
 
 use std::sync::Arc;
 
@@ -20,6 +24,7 @@ use datafusion::physical_plan::aggregates::AggregateExec;
 use datafusion::physical_plan::{ExecutionPlan, InputOrderMode};
 
 pub use dense_aggregate::DenseAggregateExec;
+pub use projection_chains::SeparateProjectionChains;
 
 /// Whether every value of `key_type` is an `i64` (integer keys handled as `i64`: here, and by
 /// the referenced keys' bitmap, `engine/references.rs`).
