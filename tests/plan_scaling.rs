@@ -305,3 +305,49 @@ fn a_long_chain_of_lets_stays_apart_and_computes_the_same() {
         "customer_id,rich\n1,false\n2,true\n3,true\n4,false\n"
     );
 }
+
+/// A chain deeper than the plan can take is refused by `check` (`E0508`, exit 1), and so is a
+/// run of it, instead of overflowing the stack (100,000 `let`s did in a release build). The
+/// limit itself still runs.
+#[test]
+fn a_chain_deeper_than_the_limit_is_e0508() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // 4,999 `let`s and the segment: 5,000 definitions deep, the most allowed.
+    let allowed = chain(dir.path(), 4_999);
+    let refused = chain(dir.path(), 5_000);
+    let status = |args: &[&str]| {
+        segc()
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("segc runs")
+    };
+    let ok = status(&[
+        "run",
+        &allowed,
+        "--as-of",
+        "2026-11-01",
+        "--out",
+        "ok",
+        "--quiet",
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    for verb in ["check", "run"] {
+        let mut args = vec![verb, refused.as_str(), "--color", "never"];
+        if verb == "run" {
+            args.extend(["--as-of", "2026-11-01", "--out", "refused"]);
+        }
+        let output = status(&args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{verb}: {stderr}");
+        assert!(
+            stderr.contains("E0508") && stderr.contains("`s` ends a chain of 5001 definitions"),
+            "{verb}: {stderr}"
+        );
+    }
+    assert!(!dir.path().join("refused").exists());
+}

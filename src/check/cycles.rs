@@ -1,11 +1,39 @@
-//! Cycles and evaluation order among `let`s and segments.
+//! Cycles, depth and evaluation order among `let`s and segments.
 
 use foldhash::{HashMap, HashMapExt as _};
 
+use crate::diagnostics::{DefinitionDiagnostic, Diagnostic};
 use crate::hir::DefId;
 use crate::span::Span;
 
 type Edges = HashMap<DefId, Vec<(DefId, Span)>>;
+
+impl super::Checker<'_> {
+    /// Reports every cycle among the definitions (`E0501`), or else a chain of them deeper than
+    /// [`MAX_DEPTH`] (`E0508`).
+    pub(super) fn report_cycles(&mut self) {
+        let defs = self.all_defs();
+        let found = find(&defs, &self.edges);
+        if found.is_empty()
+            && let Some((def, depth)) = too_deep(&defs, &self.edges)
+        {
+            let (name, span) = self.def_name(def);
+            let max = MAX_DEPTH;
+            let deep = DefinitionDiagnostic::TooDeep {
+                name,
+                span,
+                depth,
+                max,
+            };
+            self.sink.push(Diagnostic::Definitions(deep));
+        }
+        for cycle in found {
+            let chain = cycle.iter().map(|d| self.def_name(*d)).collect();
+            let cycle = DefinitionDiagnostic::Cycle { chain };
+            self.sink.push(Diagnostic::Definitions(cycle));
+        }
+    }
+}
 
 /// Every cycle (a strongly connected component with more than one member, or a self-reference),
 /// each listed from its first-declared member in reference order.
@@ -133,6 +161,35 @@ pub(super) fn topological(defs: &[DefId], edges: &Edges) -> Vec<DefId> {
     order
 }
 
+/// How deep definitions may depend on each other. Each level is a step of the membership plan,
+/// and DataFusion's planner recurses over the steps: a chain of 100,000 `let`s overflowed its
+/// stack (release build), while 5,000 plan and run in a debug build.
+pub(super) const MAX_DEPTH: usize = 5_000;
+
+/// The deepest definition, with its depth, when it is deeper than [`MAX_DEPTH`] (a definition
+/// referring to no other is 1 deep). Assumes there is no cycle.
+pub(super) fn too_deep(defs: &[DefId], edges: &Edges) -> Option<(DefId, usize)> {
+    let mut depth: HashMap<DefId, usize> = HashMap::with_capacity(defs.len());
+    for def in topological(defs, edges) {
+        let below = edges
+            .get(&def)
+            .into_iter()
+            .flatten()
+            .filter_map(|(to, _)| depth.get(to).copied())
+            .max()
+            .unwrap_or(0);
+        depth.insert(def, below + 1);
+    }
+    let mut deepest: Option<(DefId, usize)> = None;
+    for &def in defs {
+        let n = depth.get(&def).copied().unwrap_or(1);
+        if n > MAX_DEPTH && deepest.is_none_or(|(_, most)| n > most) {
+            deepest = Some((def, n));
+        }
+    }
+    deepest
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,6 +197,25 @@ mod tests {
 
     fn edge(edges: &mut Edges, a: DefId, b: DefId) {
         edges.entry(a).or_default().push((b, Span::default()));
+    }
+
+    #[test]
+    fn chains_deeper_than_the_limit_are_found() {
+        let chain = |n: usize| {
+            let defs: Vec<DefId> = (0..n).map(|i| DefId::Let(LetId(i))).collect();
+            let mut edges = Edges::new();
+            for pair in defs.windows(2) {
+                edge(&mut edges, pair[1], pair[0]);
+            }
+            (defs, edges)
+        };
+        let (defs, edges) = chain(MAX_DEPTH);
+        assert_eq!(too_deep(&defs, &edges), None);
+        let (defs, edges) = chain(MAX_DEPTH + 2);
+        assert_eq!(
+            too_deep(&defs, &edges),
+            Some((DefId::Let(LetId(MAX_DEPTH + 1)), MAX_DEPTH + 2))
+        );
     }
 
     #[test]

@@ -32,8 +32,7 @@ use foldhash::{HashMap, HashSet};
 
 use crate::ast::{self, ItemKind};
 use crate::diagnostics::{
-    DefinitionDiagnostic, Diagnostic, NameDiagnostic, NameKind, Sink, SourceDiagnostic,
-    TypeDiagnostic,
+    Diagnostic, NameDiagnostic, NameKind, Sink, SourceDiagnostic, TypeDiagnostic,
 };
 use crate::hir::{self, DefId, LetId, OutputId, ScoreId, SegmentId, SourceId, TiersId};
 use crate::span::Span;
@@ -684,17 +683,6 @@ impl<'a> Checker<'a> {
             .chain((0..self.tiers.len()).map(|i| DefId::Tiers(TiersId(i))))
             .chain((0..self.quantiles.len()).map(|i| DefId::Quantile(hir::QuantileId(i))))
             .collect()
-    }
-
-    fn report_cycles(&mut self) {
-        let defs = self.all_defs();
-        for cycle in cycles::find(&defs, &self.edges) {
-            let chain = cycle.iter().map(|d| self.def_name(*d)).collect();
-            self.sink
-                .push(Diagnostic::Definitions(DefinitionDiagnostic::Cycle {
-                    chain,
-                }));
-        }
     }
 
     /// Assembles the HIR; only called when there is no error.

@@ -116,6 +116,7 @@ codes! {
     E0505 Rules "split shares that do not add up",
     E0506 Rules "empty seed",
     E0507 Rules "value that cannot be written to the outputs",
+    E0508 Rules "definitions depending on each other too deeply",
     W0501 Rules "tier never chosen (warning)",
     W0502 Rules "tiers without `else` (warning)",
     W0503 Rules "tier named like another definition (warning)",

@@ -14,6 +14,17 @@ pub enum DefinitionDiagnostic {
         /// The definitions in cycle order, each with its declaration name span.
         chain: Vec<(String, Span)>,
     },
+    /// Definitions depending on each other more deeply than the plan can take.
+    TooDeep {
+        /// The deepest definition.
+        name: String,
+        /// Its name.
+        span: Span,
+        /// How many definitions deep it is (itself included).
+        depth: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// An `output let` whose value has no column type (a duration, a list, null).
     UnwritableValue {
         /// The `let`.
@@ -108,6 +119,25 @@ impl DefinitionDiagnostic {
                     })
                     .help(|| "a definition cannot depend on itself, even indirectly")
             }
+            TooDeep {
+                name,
+                span,
+                depth,
+                max,
+            } => d
+                .code(E0508)
+                .message(|| {
+                    format!(
+                        "`{name}` ends a chain of {depth} definitions, each using the one before \
+                         it (at most {max})"
+                    )
+                })
+                .at(*span)
+                .primary_label(|| Some(format!("{depth} definitions deep")))
+                .help(|| {
+                    "each definition using another is a step of the plan: compute the chain in \
+                     fewer steps (one `let` can combine several values)"
+                }),
             ElseNotLast { span } => d
                 .code(E0502)
                 .message(|| "`else` must be the last tier")
