@@ -1,6 +1,6 @@
 //! The DataFusion session segc runs in: its settings (partitions per thread, the sort in one
-//! piece), the memory pool of `--memory-limit`, segc's physical operators and rules, and the check that
-//! the machine gives the threads a run asks for.
+//! piece), the memory pool of `--memory-limit`, segc's physical operators and rules, and the
+//! check that the machine gives the threads a run asks for.
 
 use std::sync::Arc;
 
@@ -8,10 +8,9 @@ use datafusion::error::Result;
 use datafusion::execution::SessionStateBuilder;
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
-use datafusion::prelude::{SessionConfig, SessionContext};
-
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
+use datafusion::prelude::{SessionConfig, SessionContext};
 
 use crate::physical::{DenseKeyAggregation, SeparateProjectionChains};
 
