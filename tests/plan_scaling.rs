@@ -99,15 +99,22 @@ fn wide(dir: &Path, columns: usize) -> String {
     );
     let data = format!("w{columns}.csv");
     std::fs::write(dir.join(&data), csv).expect("data");
-    let mut rules = format!("source customers from csv \"{data}\" {{\n  key customer_id: int\n");
-    for name in &names {
-        rules.push_str(&format!("  {name}: int?\n"));
+    wide_rules(dir, "csv", &data, columns)
+}
+
+/// The rule file declaring a source of `columns` integer columns `c0`, `c1`, … in `format` at
+/// `data`, with a segment on every hundredth column; its file name.
+fn wide_rules(dir: &Path, format: &str, data: &str, columns: usize) -> String {
+    let mut rules =
+        format!("source customers from {format} \"{data}\" {{\n  key customer_id: int\n");
+    for i in 0..columns {
+        rules.push_str(&format!("  c{i}: int?\n"));
     }
     rules.push_str("}\n");
     for i in (0..columns).step_by(100) {
         rules.push_str(&format!("segment s{i} = c{i} > 3\n"));
     }
-    let name = format!("wide{columns}.seg");
+    let name = format!("wide{columns}{format}.seg");
     std::fs::write(dir.join(&name), rules).expect("rules");
     name
 }
@@ -132,18 +139,7 @@ fn wide_parquet(dir: &Path, columns: usize) -> String {
     let mut writer = parquet::arrow::ArrowWriter::try_new(file, schema, None).expect("writer");
     writer.write(&batch).expect("write");
     writer.close().expect("close");
-    let mut rules =
-        format!("source customers from parquet \"{data}\" {{\n  key customer_id: int\n");
-    for i in 0..columns {
-        rules.push_str(&format!("  c{i}: int?\n"));
-    }
-    rules.push_str("}\n");
-    for i in (0..columns).step_by(100) {
-        rules.push_str(&format!("segment s{i} = c{i} > 3\n"));
-    }
-    let name = format!("wide{columns}p.seg");
-    std::fs::write(dir.join(&name), rules).expect("rules");
-    name
+    wide_rules(dir, "parquet", &data, columns)
 }
 
 /// `segc explain --declared` of a chain: each `let` is a layer of the plan. Before the fix,

@@ -294,8 +294,7 @@ async fn parquet_schema(
         .with_file_metadata_cache(Some(cache))
         .fetch_schema()
         .await?;
-    let mut names = HashSet::with_capacity(schema.fields().len());
-    if !schema.fields().iter().all(|f| names.insert(f.name())) {
+    if has_repeated_names(&schema) {
         return options.format.infer_schema(state, store, files).await;
     }
     let schema = if format.skip_metadata() {
@@ -349,12 +348,17 @@ async fn csv_schema(
             Box::new(e),
         )
     })?;
-    let mut names = HashSet::with_capacity(schema.fields().len());
-    if schema.fields().iter().all(|f| names.insert(f.name())) {
-        Ok(Arc::new(schema))
-    } else {
+    if has_repeated_names(&schema) {
         Ok(Arc::new(Schema::try_merge([schema])?))
+    } else {
+        Ok(Arc::new(schema))
     }
+}
+
+/// Whether two of the schema's fields have the same name (which DataFusion's inference merges).
+fn has_repeated_names(schema: &Schema) -> bool {
+    let mut names = HashSet::with_capacity(schema.fields().len());
+    !schema.fields().iter().all(|f| names.insert(f.name()))
 }
 
 /// The mismatches found over the files of one source: each declared column is reported once,
