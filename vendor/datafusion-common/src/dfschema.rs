@@ -108,7 +108,7 @@ pub type DFSchemaRef = Arc<DFSchema>;
 /// let schema: &Schema = df_schema.as_arrow();
 /// assert_eq!(schema.fields().len(), 1);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct DFSchema {
     /// Inner Arrow schema reference.
     inner: SchemaRef,
@@ -117,6 +117,57 @@ pub struct DFSchema {
     field_qualifiers: Vec<Option<TableReference>>,
     /// Stores functional dependencies in the schema.
     functional_dependencies: FunctionalDependencies,
+    /// Lazily built map from field name to the positions of the fields with that
+    /// name, in field order. Ignored by `PartialEq`, `Hash` and `Debug`.
+    name_index: NameIndex,
+}
+
+/// Schemas with fewer fields than this are searched by a linear scan.
+const NAME_INDEX_MIN_FIELDS: usize = 32;
+
+/// Lazily built index of a [`DFSchema`]'s field names (see `DFSchema::name_index`).
+/// It depends only on the field names of `inner`; it compares equal to any other.
+#[derive(Clone, Default)]
+struct NameIndex(std::sync::OnceLock<Arc<HashMap<String, Vec<usize>>>>);
+
+impl PartialEq for NameIndex {
+    fn eq(&self, _other: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for NameIndex {}
+
+impl std::fmt::Debug for DFSchema {
+    fn fmt(&self, f: &mut Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DFSchema")
+            .field("inner", &self.inner)
+            .field("field_qualifiers", &self.field_qualifiers)
+            .field("functional_dependencies", &self.functional_dependencies)
+            .finish()
+    }
+}
+
+/// Positions of the fields with a given name, in field order.
+enum NamePositions<'a> {
+    Indexed(std::slice::Iter<'a, usize>),
+    Scan {
+        fields: std::iter::Enumerate<std::slice::Iter<'a, FieldRef>>,
+        name: &'a str,
+    },
+}
+
+impl Iterator for NamePositions<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        match self {
+            NamePositions::Indexed(it) => it.next().copied(),
+            NamePositions::Scan { fields, name } => fields
+                .find(|(_, f)| f.name() == *name)
+                .map(|(idx, _)| idx),
+        }
+    }
 }
 
 impl DFSchema {
@@ -126,6 +177,7 @@ impl DFSchema {
             inner: Arc::new(Schema::new([])),
             field_qualifiers: vec![],
             functional_dependencies: FunctionalDependencies::empty(),
+            name_index: NameIndex::default(),
         }
     }
 
@@ -164,6 +216,7 @@ impl DFSchema {
             inner: schema,
             field_qualifiers: qualifiers,
             functional_dependencies: FunctionalDependencies::empty(),
+            name_index: NameIndex::default(),
         };
         dfschema.check_names()?;
         Ok(dfschema)
@@ -180,6 +233,7 @@ impl DFSchema {
             inner: schema,
             field_qualifiers: vec![None; field_count],
             functional_dependencies: FunctionalDependencies::empty(),
+            name_index: NameIndex::default(),
         };
         dfschema.check_names()?;
         Ok(dfschema)
@@ -198,6 +252,7 @@ impl DFSchema {
             inner: schema.clone().into(),
             field_qualifiers: vec![Some(qualifier); schema.fields.len()],
             functional_dependencies: FunctionalDependencies::empty(),
+            name_index: NameIndex::default(),
         };
         schema.check_names()?;
         Ok(schema)
@@ -212,6 +267,7 @@ impl DFSchema {
             inner: Arc::clone(schema),
             field_qualifiers: qualifiers,
             functional_dependencies: FunctionalDependencies::empty(),
+            name_index: NameIndex::default(),
         };
         dfschema.check_names()?;
         Ok(dfschema)
@@ -233,6 +289,7 @@ impl DFSchema {
             inner: Arc::clone(&self.inner),
             field_qualifiers: qualifiers,
             functional_dependencies: self.functional_dependencies.clone(),
+            name_index: NameIndex::default(),
         })
     }
 
@@ -301,6 +358,7 @@ impl DFSchema {
             inner: Arc::new(new_schema_with_metadata),
             field_qualifiers: new_qualifiers,
             functional_dependencies: FunctionalDependencies::empty(),
+            name_index: NameIndex::default(),
         };
         new_self.check_names()?;
         Ok(new_self)
@@ -357,6 +415,7 @@ impl DFSchema {
         let finished_with_metadata = finished.with_metadata(metadata);
         self.inner = finished_with_metadata.into();
         self.field_qualifiers.extend(qualifiers);
+        self.name_index = NameIndex::default();
     }
 
     /// Get a list of fields for this schema
@@ -378,25 +437,47 @@ impl DFSchema {
         (self.field_qualifiers[i].as_ref(), self.field(i))
     }
 
+    /// Positions of the fields named `name`, in field order: from the lazily built
+    /// name index, or by a scan for small schemas.
+    fn positions_of_name<'a>(&'a self, name: &'a str) -> NamePositions<'a> {
+        let fields = &self.inner.fields;
+        if fields.len() < NAME_INDEX_MIN_FIELDS {
+            return NamePositions::Scan {
+                fields: fields.iter().enumerate(),
+                name,
+            };
+        }
+        let index = self.name_index.0.get_or_init(|| {
+            let mut index: HashMap<String, Vec<usize>> =
+                HashMap::with_capacity(fields.len());
+            for (idx, field) in fields.iter().enumerate() {
+                index.entry(field.name().clone()).or_default().push(idx);
+            }
+            Arc::new(index)
+        });
+        match index.get(name) {
+            Some(positions) => NamePositions::Indexed(positions.iter()),
+            None => NamePositions::Indexed(std::slice::Iter::default()),
+        }
+    }
+
     pub fn index_of_column_by_name(
         &self,
         qualifier: Option<&TableReference>,
         name: &str,
     ) -> Option<usize> {
-        let mut matches = self
-            .iter()
-            .enumerate()
-            .filter(|(_, (q, f))| match (qualifier, q) {
+        let mut matches = self.positions_of_name(name).filter(|&idx| {
+            match (qualifier, &self.field_qualifiers[idx]) {
                 // field to lookup is qualified.
                 // current field is qualified and not shared between relations, compare both
                 // qualifier and name.
-                (Some(q), Some(field_q)) => q.resolved_eq(field_q) && f.name() == name,
+                (Some(q), Some(field_q)) => q.resolved_eq(field_q),
                 // field to lookup is qualified but current field is unqualified.
                 (Some(_), None) => false,
                 // field to lookup is unqualified, no need to compare qualifier
-                (None, Some(_)) | (None, None) => f.name() == name,
-            })
-            .map(|(idx, _)| idx);
+                (None, Some(_)) | (None, None) => true,
+            }
+        });
         matches.next()
     }
 
@@ -475,9 +556,8 @@ impl DFSchema {
 
     /// Find all fields that match the given name
     pub fn fields_with_unqualified_name(&self, name: &str) -> Vec<&FieldRef> {
-        self.fields()
-            .iter()
-            .filter(|field| field.name() == name)
+        self.positions_of_name(name)
+            .map(|idx| self.field(idx))
             .collect()
     }
 
@@ -486,15 +566,15 @@ impl DFSchema {
         &self,
         name: &str,
     ) -> Vec<(Option<&TableReference>, &FieldRef)> {
-        self.iter()
-            .filter(|(_, field)| field.name() == name)
+        self.positions_of_name(name)
+            .map(|idx| self.qualified_field(idx))
             .collect()
     }
 
     /// Find all fields that match the given name and convert to column
     pub fn columns_with_unqualified_name(&self, name: &str) -> Vec<Column> {
-        self.iter()
-            .filter(|(_, field)| field.name() == name)
+        self.positions_of_name(name)
+            .map(|idx| self.qualified_field(idx))
             .map(|(qualifier, field)| Column::new(qualifier.cloned(), field.name()))
             .collect()
     }
@@ -569,7 +649,7 @@ impl DFSchema {
 
     /// Find if the field exists with the given name
     pub fn has_column_with_unqualified_name(&self, name: &str) -> bool {
-        self.fields().iter().any(|field| field.name() == name)
+        self.positions_of_name(name).next().is_some()
     }
 
     /// Find if the field exists with the given qualified name
@@ -578,8 +658,12 @@ impl DFSchema {
         qualifier: &TableReference,
         name: &str,
     ) -> bool {
-        self.iter()
-            .any(|(q, f)| q.map(|q| q.eq(qualifier)).unwrap_or(false) && f.name() == name)
+        self.positions_of_name(name).any(|idx| {
+            self.field_qualifiers[idx]
+                .as_ref()
+                .map(|q| q.eq(qualifier))
+                .unwrap_or(false)
+        })
     }
 
     /// Find if the field exists with the given qualified column
@@ -843,6 +927,7 @@ impl DFSchema {
             field_qualifiers: vec![None; self.inner.fields.len()],
             inner: self.inner,
             functional_dependencies: self.functional_dependencies,
+            name_index: self.name_index,
         }
     }
 
@@ -853,6 +938,7 @@ impl DFSchema {
             field_qualifiers: vec![Some(qualifier); self.inner.fields.len()],
             inner: self.inner,
             functional_dependencies: self.functional_dependencies,
+            name_index: self.name_index,
         }
     }
 
@@ -1124,6 +1210,7 @@ impl TryFrom<SchemaRef> for DFSchema {
             inner: schema,
             field_qualifiers: vec![None; field_count],
             functional_dependencies: FunctionalDependencies::empty(),
+            name_index: NameIndex::default(),
         };
         // Without checking names, because schema here may have duplicate field names.
         // For example, Partial AggregateMode will generate duplicate field names from
@@ -1185,6 +1272,7 @@ impl ToDFSchema for Vec<Field> {
             inner: schema.into(),
             field_qualifiers: vec![None; field_count],
             functional_dependencies: FunctionalDependencies::empty(),
+            name_index: NameIndex::default(),
         };
         Ok(dfschema)
     }
@@ -1671,6 +1759,7 @@ mod tests {
             inner: Arc::clone(&arrow_schema_ref),
             field_qualifiers: vec![None; arrow_schema_ref.fields.len()],
             functional_dependencies: FunctionalDependencies::empty(),
+            name_index: NameIndex::default(),
         };
         let df_schema_ref = Arc::new(df_schema.clone());
 
@@ -1717,6 +1806,7 @@ mod tests {
             inner: Arc::clone(&schema),
             field_qualifiers: vec![None; schema.fields.len()],
             functional_dependencies: FunctionalDependencies::empty(),
+            name_index: NameIndex::default(),
         };
 
         assert_eq!(df_schema.inner.metadata(), schema.metadata())

@@ -4157,6 +4157,13 @@ fn calc_func_dependencies_for_project(
     // Sentinel for projection outputs that do not map back to any input field.
     const COMPUTED_EXPR_INDEX: usize = usize::MAX;
 
+    // Nothing to project when the input has no dependencies. Mapping the outputs back
+    // searches the input's names once per expression (quadratic in wide projections).
+    let input_dependencies = input.schema().functional_dependencies();
+    if *input_dependencies == FunctionalDependencies::empty() {
+        return Ok(FunctionalDependencies::empty());
+    }
+
     let input_fields = input.schema().field_names();
     // Map each projection output position to its input column index.
     // A projection expression can produce multiple output columns, such as `*`.
