@@ -10,7 +10,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::cli::segc;
+use crate::common::cli::{run_file, segc};
 
 /// Runs of each input; the best one counts.
 const REPEATS: usize = 3;
@@ -142,24 +142,22 @@ fn wide_parquet(dir: &Path, columns: usize) -> String {
     wide_rules(dir, "parquet", &data, columns, 100)
 }
 
+/// `segc explain RULES --declared` in `dir`: the plan from the declarations, no data read.
+fn explain_declared(dir: &Path, rules: &str) -> Command {
+    let mut command = segc();
+    command
+        .current_dir(dir)
+        .args(["explain", rules, "--declared", "--as-of", "2026-11-01"]);
+    command
+}
+
 /// `segc explain --declared` of a chain: each `let` is a layer of the plan. Before the fix,
 /// every layer carried every earlier column and DataFusion's optimizer merged the layers one at a
 /// time into one expression as deep as the chain: 250 `let`s took 4 s, 1,000 more than 120 s.
 #[test]
 fn explaining_a_chain_of_lets_is_near_linear() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let explain = |n: usize| {
-        let rules = chain(dir.path(), n);
-        let mut command = segc();
-        command.current_dir(dir.path()).args([
-            "explain",
-            &rules,
-            "--declared",
-            "--as-of",
-            "2026-11-01",
-        ]);
-        command
-    };
+    let explain = |n: usize| explain_declared(dir.path(), &chain(dir.path(), n));
     assert_near_linear("explain a chain of lets", explain, 250);
 }
 
@@ -169,18 +167,12 @@ fn explaining_a_chain_of_lets_is_near_linear() {
 fn running_a_chain_of_lets_is_near_linear() {
     let dir = tempfile::tempdir().expect("tempdir");
     let run = |n: usize| {
-        let rules = chain(dir.path(), n);
-        let mut command = segc();
-        command.current_dir(dir.path()).args([
-            "run",
-            &rules,
-            "--as-of",
+        run_file(
+            dir.path(),
+            &chain(dir.path(), n),
             "2026-11-01",
-            "--out",
             &format!("out{n}"),
-            "--quiet",
-        ]);
-        command
+        )
     };
     assert_near_linear("run a chain of lets", run, 400);
 }
@@ -209,32 +201,11 @@ fn explaining_a_wide_source_is_near_linear() {
 #[test]
 fn planning_and_running_a_source_read_in_every_column_is_near_linear() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let explain = |columns: usize| {
-        let rules = wide(dir.path(), columns, 1);
-        let mut command = segc();
-        command.current_dir(dir.path()).args([
-            "explain",
-            &rules,
-            "--declared",
-            "--as-of",
-            "2026-11-01",
-        ]);
-        command
-    };
+    let explain = |columns: usize| explain_declared(dir.path(), &wide(dir.path(), columns, 1));
     assert_near_linear("explain a source read in every column", explain, 1_000);
     let run = |columns: usize| {
         let rules = wide(dir.path(), columns, 1);
-        let mut command = segc();
-        command.current_dir(dir.path()).args([
-            "run",
-            &rules,
-            "--as-of",
-            "2026-11-01",
-            "--out",
-            &format!("out{columns}"),
-            "--quiet",
-        ]);
-        command
+        run_file(dir.path(), &rules, "2026-11-01", &format!("out{columns}"))
     };
     assert_near_linear("run a source read in every column", run, 1_000);
 }
@@ -246,10 +217,7 @@ fn planning_and_running_a_source_read_in_every_column_is_near_linear() {
 fn the_explained_text_of_a_chain_of_lets_grows_linearly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let size = |n: usize| {
-        let rules = chain(dir.path(), n);
-        let output = segc()
-            .current_dir(dir.path())
-            .args(["explain", &rules, "--declared", "--as-of", "2026-11-01"])
+        let output = explain_declared(dir.path(), &chain(dir.path(), n))
             .output()
             .expect("segc runs");
         assert!(output.status.success(), "explain of {n} lets failed");

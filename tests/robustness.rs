@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 
-use crate::common::cli::segc;
+use crate::common::cli::{run_file, segc};
 use datafusion::arrow::array::{ArrayRef, Int64Array, StringArray};
 use datafusion::arrow::record_batch::RecordBatch;
 use parquet::arrow::ArrowWriter;
@@ -47,16 +47,7 @@ pub(crate) fn output(command: &mut Command) -> (i32, String) {
 }
 
 pub(crate) fn run_in(dir: &Path, rules: &str, out: &str, extra: &[&str]) -> (i32, String) {
-    let mut command = segc();
-    command.current_dir(dir).args([
-        "run",
-        rules,
-        "--as-of",
-        "2026-11-01",
-        "--out",
-        out,
-        "--quiet",
-    ]);
+    let mut command = run_file(dir, rules, "2026-11-01", out);
     command.args(extra);
     output(&mut command)
 }

@@ -249,18 +249,23 @@ mod tests {
         (old, new)
     }
 
+    /// Pseudo-random numbers below the argument (xorshift), the same ones for a seed.
+    fn numbers(seed: u64) -> impl FnMut(u64) -> u64 {
+        let mut state = seed;
+        move |below| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        }
+    }
+
     /// Random texts of few distinct lines: every diff spells out both texts, and where no line
     /// is found once on each side (no anchor), it is the one `similar`'s search gives, unified
     /// diff's text included.
     #[test]
     fn random_texts_diff_as_the_search_does_without_anchors() {
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move |below: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % below
-        };
+        let mut next = numbers(0x9e37_79b9_7f4a_7c15);
         let (mut anchored, mut unanchored) = (0, 0);
         for _ in 0..20_000 {
             let lines = ["a\n", "b\n", "c\n", "d\n", "e\n", "}\n", "\n", "x", "a"];
@@ -347,13 +352,7 @@ mod tests {
     /// The bounded search says yes exactly when the minimal diff has at most `max` edits.
     #[test]
     fn within_edits_agrees_with_the_minimal_diff() {
-        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move |below: u64| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state % below
-        };
+        let mut next = numbers(0x2545_f491_4f6c_dd1d);
         for _ in 0..5_000 {
             let old: Vec<u32> = (0..next(30)).map(|_| next(4) as u32).collect();
             let new: Vec<u32> = (0..next(30)).map(|_| next(4) as u32).collect();

@@ -10,21 +10,19 @@ pub fn segc() -> Command {
     command
 }
 
-/// `segc run rules.seg --as-of AS_OF --out out --quiet` in `dir`, then `extra` arguments.
-pub fn run_rules(dir: &Path, as_of: &str, extra: &[&str]) -> Command {
+/// `segc run RULES --as-of AS_OF --out OUT --quiet` in `dir`.
+pub fn run_file(dir: &Path, rules: &str, as_of: &str, out: &str) -> Command {
     let mut command = segc();
     command
         .current_dir(dir)
-        .args([
-            "run",
-            "rules.seg",
-            "--as-of",
-            as_of,
-            "--out",
-            "out",
-            "--quiet",
-        ])
-        .args(extra);
+        .args(["run", rules, "--as-of", as_of, "--out", out, "--quiet"]);
+    command
+}
+
+/// `segc run rules.seg --as-of AS_OF --out out --quiet` in `dir`, then `extra` arguments.
+pub fn run_rules(dir: &Path, as_of: &str, extra: &[&str]) -> Command {
+    let mut command = run_file(dir, "rules.seg", as_of, "out");
+    command.args(extra);
     command
 }
 
